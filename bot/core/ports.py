@@ -1,0 +1,65 @@
+"""Ports every platform implements. Services depend on these, never on a chat SDK."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from bot.core.messages import Form, OutgoingMessage
+from bot.core.refs import ConversationRef, MessageRef, Platform, UserRef
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    threads: bool = True
+    modals: bool = True
+    ephemeral: bool = True
+    buttons: bool = True
+    selects: bool = True
+    scheduled_events: bool = False
+
+
+class DeliveryError(Exception):
+    """A platform refused or could not deliver something (missing permission, gone channel).
+
+    `reason` is a short key (e.g. "missing_permission", "not_found", "dm_closed") and `detail`
+    names what was missing, so services can tell the facilitator in one sentence.
+    """
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@runtime_checkable
+class ChatAdapter(Protocol):
+    platform: Platform
+    capabilities: Capabilities
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def send(self, to: ConversationRef, message: OutgoingMessage) -> MessageRef: ...
+
+    async def edit(self, ref: MessageRef, message: OutgoingMessage) -> None: ...
+
+    async def create_thread(
+        self, parent: ConversationRef, name: str, members: Sequence[UserRef]
+    ) -> ConversationRef: ...
+
+    async def archive_thread(self, thread: ConversationRef) -> None: ...
+
+    async def send_private(self, user: UserRef, message: OutgoingMessage) -> MessageRef: ...
+
+
+class Responder(Protocol):
+    """One per incoming interaction. `open_form` must be the first response if used."""
+
+    async def defer(self) -> None: ...
+
+    async def reply(self, message: OutgoingMessage, *, private: bool = True) -> None: ...
+
+    async def open_form(self, form: Form) -> None: ...

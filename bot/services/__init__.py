@@ -1,0 +1,1 @@
+"""Platform-neutral business rules. Nothing here imports discord or slack."""

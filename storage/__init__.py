@@ -1,0 +1,1 @@
+"""Persistence: the SQLModel models, the async engine, repositories and Alembic migrations."""

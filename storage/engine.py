@@ -1,0 +1,104 @@
+"""The async engine: SQLite (embedded default) or PostgreSQL (DATABASE_URL).
+
+SQLite gets WAL, a busy timeout and foreign keys on every connection. SQLite serves one process,
+so writes are also serialised in-process: concurrent writers then queue instead of failing with
+"database is locked" when a deferred transaction tries to upgrade to a write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+class DatabaseUnavailable(Exception):
+    """The database is locked or unreachable; the person should try again in a moment."""
+
+
+def async_url(url: str) -> str:
+    """Turn a plain URL into one with an async driver (aiosqlite, psycopg 3)."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite" and parsed.drivername != "sqlite+aiosqlite":
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    elif backend == "postgresql" and parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class Database:
+    """Owns the engine and hands out one transaction per unit of work."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = async_url(url)
+        parsed = make_url(self.url)
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        if self.is_sqlite and parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs: dict[str, Any] = {"echo": echo}
+        if not self.is_sqlite:
+            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _on_sqlite_connect)
+        self._sessions = async_sessionmaker(
+            self.engine, class_=AsyncSession, expire_on_commit=False
+        )
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One transaction: committed if the block succeeds, rolled back whole if it raises."""
+        lock = self._write_lock or contextlib.nullcontext()
+        try:
+            async with lock, self._sessions() as session, session.begin():
+                yield session
+        except (OperationalError, DBAPIError) as exc:
+            if _is_unavailable(exc):
+                raise DatabaseUnavailable(str(exc.orig) if exc.orig else str(exc)) from exc
+            raise
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A read-only unit of work. On SQLite, readers do not wait for the writer (WAL)."""
+        try:
+            async with self._sessions() as session:
+                yield session
+        except (OperationalError, DBAPIError) as exc:
+            if _is_unavailable(exc):
+                raise DatabaseUnavailable(str(exc.orig) if exc.orig else str(exc)) from exc
+            raise
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _is_unavailable(exc: DBAPIError) -> bool:
+    if exc.connection_invalidated:
+        return True
+    text = str(exc.orig or exc).lower()
+    return any(
+        marker in text
+        for marker in ("database is locked", "connection refused", "could not connect",
+                       "server closed the connection", "connection is closed", "timeout")
+    )

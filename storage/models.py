@@ -1,0 +1,217 @@
+"""SQLModel tables. Times are aware UTC (UTCDateTime). See DESIGN.md for the invariants.
+
+Anonymity: `Reflection` holds no user id, name, message id or time. Its two tags are keyed
+hashes whose per-session key lives in `SessionKey` and is deleted (and the tags cleared) when
+the digest is sent; after that no row can be tied to a person.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, ForeignKey, Integer, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, utcnow
+
+
+class SessionState(StrEnum):
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    SPARK = "spark"
+    BREAKOUTS = "breakouts"
+    REFLECTING = "reflecting"
+    CLOSED = "closed"
+    SUMMARISED = "summarised"
+    CANCELLED = "cancelled"
+
+
+class Role(StrEnum):
+    """How a person would like to be described. Used only for balancing and for counts of 5+."""
+
+    DRAWS_ON_CARE = "draws_on_care"
+    CARER = "carer"
+    COMMISSIONER = "commissioner"
+    PROVIDER = "provider"
+    OTHER = "other"
+    PREFER_NOT = "prefer_not"
+
+
+def _fk(target: str, *, nullable: bool = False, ondelete: str = "CASCADE") -> Column:
+    return Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=True)
+
+
+def _when(*, nullable: bool = True) -> object:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable)
+
+
+class Community(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    external_id: str = Field(max_length=64)
+    name: str = Field(default="", max_length=200)
+    timezone: str = Field(default="Europe/London", max_length=64)
+    facilitator_role: str = Field(default="Facilitator", max_length=100)
+    reminder_minutes: str = Field(default="1440,15", max_length=100)
+    session_channel_id: str | None = Field(default=None, max_length=64)
+    working_group_channel_id: str | None = Field(default=None, max_length=64)
+    safeguarding_contact_id: str | None = Field(default=None, max_length=64)
+    group_size: int = 5
+    retention_days: int = 365
+    digest_retention_days: int = 730
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Participant(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("community_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(sa_column=_fk("community.id"))
+    user_id: str = Field(max_length=64)
+    display_name: str = Field(default="", max_length=100)
+    called_by: str | None = Field(default=None, max_length=100)
+    role: str | None = Field(default=None, max_length=32)
+    lived_experience_only: bool = False
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Session(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(sa_column=_fk("community.id"))
+    title: str = Field(max_length=200)
+    theme: str = Field(default="", max_length=200)
+    spark_id: str | None = Field(default=None, max_length=64)
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    duration_minutes: int = 60
+    breakout_minutes: int = 20
+    reflect_minutes: int = 10
+    state: str = Field(default=SessionState.SCHEDULED, max_length=16, index=True)
+    channel_id: str | None = Field(default=None, max_length=64)
+    recurrence: str | None = Field(default=None, max_length=200)
+    series_id: int | None = Field(default=None, index=True)
+    created_by: str = Field(default="", max_length=64)
+    seed: int = 0
+    opened_at: datetime | None = _when()
+    spark_at: datetime | None = _when()
+    breakouts_at: datetime | None = _when()
+    reflecting_at: datetime | None = _when()
+    closed_at: datetime | None = _when()
+    summarised_at: datetime | None = _when()
+    cancelled_at: datetime | None = _when()
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Attendance(SQLModel, table=True):
+    """An RSVP and/or presence at one session."""
+
+    __table_args__ = (UniqueConstraint("session_id", "participant_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(sa_column=_fk("session.id"))
+    participant_id: int = Field(sa_column=_fk("participant.id"))
+    rsvp: str | None = Field(default=None, max_length=8)
+    joined_at: datetime | None = _when()
+    left_at: datetime | None = _when()
+
+
+class Breakout(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("session_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(sa_column=_fk("session.id"))
+    number: int
+    thread_id: str | None = Field(default=None, max_length=64)
+    closed_at: datetime | None = _when()
+
+
+class BreakoutMember(SQLModel, table=True):
+    breakout_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("breakout.id", ondelete="CASCADE"), primary_key=True)
+    )
+    participant_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True, index=True
+        )
+    )
+
+
+class Reflection(SQLModel, table=True):
+    """An anonymous reflection. No user id, name, message id or time: see the module docstring."""
+
+    __table_args__ = (UniqueConstraint("session_id", "dedupe_tag"),)
+
+    # A random id, so row ids do not reveal the order people wrote in.
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex, primary_key=True, max_length=32)
+    session_id: int = Field(sa_column=_fk("session.id"))
+    category: str = Field(max_length=32)
+    text: str = Field(max_length=4000)
+    quote_ok: bool = False
+    breakout_number: int | None = None
+    held: bool = False
+    dedupe_tag: str | None = Field(default=None, max_length=64)
+    withdraw_tag: str | None = Field(default=None, max_length=64, index=True)
+
+
+class SessionKey(SQLModel, table=True):
+    """The per-session key for reflection tags. Deleted when the digest is sent."""
+
+    session_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("session.id", ondelete="CASCADE"), primary_key=True)
+    )
+    key: bytes = Field(sa_column=Column(LargeBinary(32), nullable=False))
+
+
+class ActionStatus(StrEnum):
+    PLANNED = "planned"
+    DOING = "doing"
+    DONE = "done"
+    CANT_DO = "cant_do"
+
+
+class ActionItem(SQLModel, table=True):
+    """One "we said, we did" line."""
+
+    __tablename__ = "action_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(sa_column=_fk("community.id"))
+    session_id: int | None = Field(
+        default=None, sa_column=_fk("session.id", nullable=True, ondelete="SET NULL")
+    )
+    said: str = Field(max_length=1000)
+    did: str = Field(default="", max_length=1000)
+    owner: str = Field(default="", max_length=200)
+    status: str = Field(default=ActionStatus.PLANNED, max_length=16)
+    reason: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Digest(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(sa_column=Column(
+        Integer, ForeignKey("session.id", ondelete="CASCADE"), nullable=False, unique=True
+    ))
+    status: str = Field(default="draft", max_length=16)
+    held_ids: str = Field(default="[]", max_length=20000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = _when()
+
+
+class JobRun(SQLModel, table=True):
+    """One run of a scheduled job. The unique key makes a second run of the same job a no-op."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (UniqueConstraint("kind", "session_id", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    session_id: int = Field(index=True)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    ran_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    outcome: str = Field(default="done", max_length=16)
