@@ -23,7 +23,8 @@ class Settings(BaseSettings):
     )
 
     database_url: str = Field(
-        "", alias="DATABASE_URL",
+        "",
+        alias="DATABASE_URL",
         description="SQLAlchemy URL; empty means SQLite at BREWBOT_DATA_DIR/brewbot.db",
     )
     data_dir: Path = Field(Path("data"), alias="BREWBOT_DATA_DIR")

@@ -99,6 +99,12 @@ def _is_unavailable(exc: DBAPIError) -> bool:
     text = str(exc.orig or exc).lower()
     return any(
         marker in text
-        for marker in ("database is locked", "connection refused", "could not connect",
-                       "server closed the connection", "connection is closed", "timeout")
+        for marker in (
+            "database is locked",
+            "connection refused",
+            "could not connect",
+            "server closed the connection",
+            "connection is closed",
+            "timeout",
+        )
     )

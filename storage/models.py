@@ -143,7 +143,9 @@ class BreakoutMember(SQLModel, table=True):
 class Reflection(SQLModel, table=True):
     """An anonymous reflection. No user id, name, message id or time: see the module docstring."""
 
-    __table_args__ = (UniqueConstraint("session_id", "dedupe_tag"),)
+    # WITHOUT ROWID on SQLite: rows are kept in random-id order, so storage order cannot
+    # reveal who wrote first.
+    __table_args__ = (UniqueConstraint("session_id", "dedupe_tag"), {"sqlite_with_rowid": False})
 
     # A random id, so row ids do not reveal the order people wrote in.
     id: str = Field(default_factory=lambda: uuid.uuid4().hex, primary_key=True, max_length=32)
@@ -155,6 +157,19 @@ class Reflection(SQLModel, table=True):
     held: bool = False
     dedupe_tag: str | None = Field(default=None, max_length=64)
     withdraw_tag: str | None = Field(default=None, max_length=64, index=True)
+
+
+class ReflectionContributor(SQLModel, table=True):
+    """Counts the distinct people who reflected (verbatim text needs 5 or more) without any
+    link to what they wrote: a keyed hash of the person, nothing else. Cleared with the key."""
+
+    __tablename__ = "reflection_contributor"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    session_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("session.id", ondelete="CASCADE"), primary_key=True)
+    )
+    tag: str = Field(primary_key=True, max_length=64)
 
 
 class SessionKey(SQLModel, table=True):
@@ -194,11 +209,16 @@ class ActionItem(SQLModel, table=True):
 
 class Digest(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    session_id: int = Field(sa_column=Column(
-        Integer, ForeignKey("session.id", ondelete="CASCADE"), nullable=False, unique=True
-    ))
+    session_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("session.id", ondelete="CASCADE"), nullable=False, unique=True
+        )
+    )
     status: str = Field(default="draft", max_length=16)
-    held_ids: str = Field(default="[]", max_length=20000)
+    # The facilitator's review: {"held": [...], "redacted": [...]} reflection ids, as JSON.
+    edits: str = Field(default="{}", max_length=20000)
+    # How many people reflected, kept when the per-session key and contributor tags are destroyed.
+    contributors: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = _when()
 

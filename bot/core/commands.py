@@ -13,8 +13,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.services.context import CommandContext
     from bot.core.messages import Response
+    from bot.services.context import CommandContext
 
 Handler = Callable[["CommandContext"], Awaitable["Response"]]
 
@@ -178,13 +178,15 @@ def convert_options(command: Command, raw: dict[str, Any]) -> dict[str, Any]:
                 value = None
         if value is None:
             if option.required:
-                raise CommandError("errors.missing_option", option=option.name,
-                                   command=command.name)
+                raise CommandError(
+                    "errors.missing_option", option=option.name, command=command.name
+                )
             values[option.name] = None
             continue
         if isinstance(value, str) and len(value) > option.max_length:
-            raise CommandError("errors.option_too_long", option=option.name,
-                               limit=option.max_length)
+            raise CommandError(
+                "errors.option_too_long", option=option.name, limit=option.max_length
+            )
         if option.kind is OptionKind.INTEGER:
             text = str(value).lstrip("#")
             if not text.isdigit() or len(text) > 12:
@@ -193,7 +195,8 @@ def convert_options(command: Command, raw: dict[str, Any]) -> dict[str, Any]:
         elif option.choices:
             value = str(value).lower()
             if value not in option.choices:
-                raise CommandError("errors.not_a_choice", option=option.name,
-                                   choices=", ".join(option.choices))
+                raise CommandError(
+                    "errors.not_a_choice", option=option.name, choices=", ".join(option.choices)
+                )
         values[option.name] = value
     return values

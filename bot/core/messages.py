@@ -45,8 +45,12 @@ class Action:
 
 @dataclass(frozen=True)
 class Section:
+    """A block of the message. `untrusted` marks words a participant typed: every renderer
+    escapes them so they cannot ping anyone or inject formatting when reposted."""
+
     body: str
     heading: str = ""
+    untrusted: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,11 +62,9 @@ class Attachment:
 
 @dataclass(frozen=True)
 class OutgoingMessage:
-    """What the bot says. `text` is Markdown-lite (bold, lists) that every renderer understands.
-
-    `participant_text` marks text typed by a participant: renderers escape it so it cannot ping
-    or inject formatting when reposted.
-    """
+    """What the bot says. `text` is Markdown-lite (bold, lists) that every renderer understands;
+    words a participant typed go in an untrusted `Section`, never in `text`. `ping` is True only
+    where a mention is meant to notify someone."""
 
     text: str = ""
     sections: tuple[Section, ...] = ()

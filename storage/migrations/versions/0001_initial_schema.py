@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 00:32:06.766281
+Create Date: 2026-11-23 00:39:02.608613
 """
 
 import sqlalchemy as sa
@@ -168,7 +168,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("session_id", sa.Integer(), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("held_ids", sqlmodel.sql.sqltypes.AutoString(length=20000), nullable=False),
+        sa.Column("edits", sqlmodel.sql.sqltypes.AutoString(length=20000), nullable=False),
+        sa.Column("contributors", sa.Integer(), nullable=True),
         sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("sent_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["session_id"], ["session.id"], ondelete="CASCADE"),
@@ -189,6 +190,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["session_id"], ["session.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("session_id", "dedupe_tag"),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("reflection", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_reflection_session_id"), ["session_id"], unique=False)
@@ -196,6 +198,14 @@ def upgrade() -> None:
             batch_op.f("ix_reflection_withdraw_tag"), ["withdraw_tag"], unique=False
         )
 
+    op.create_table(
+        "reflection_contributor",
+        sa.Column("session_id", sa.Integer(), nullable=False),
+        sa.Column("tag", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.ForeignKeyConstraint(["session_id"], ["session.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("session_id", "tag"),
+        sqlite_with_rowid=False,
+    )
     op.create_table(
         "sessionkey",
         sa.Column("session_id", sa.Integer(), nullable=False),
@@ -223,6 +233,7 @@ def downgrade() -> None:
 
     op.drop_table("breakoutmember")
     op.drop_table("sessionkey")
+    op.drop_table("reflection_contributor")
     with op.batch_alter_table("reflection", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_reflection_withdraw_tag"))
         batch_op.drop_index(batch_op.f("ix_reflection_session_id"))

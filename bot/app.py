@@ -1,0 +1,114 @@
+"""Composition root: settings -> database -> services -> scheduler, for any platform."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.config import Settings
+from bot.core.commands import CommandTable
+from bot.core.ports import ChatAdapter
+from bot.services.clock import Clock
+from bot.services.command_table import build_table
+from bot.services.deps import Deps
+from bot.services.digests import DigestService
+from bot.services.dispatch import Dispatcher
+from bot.services.jobs import JobService
+from bot.services.people import PeopleService
+from bot.services.reflections import ReflectionService
+from bot.services.running import RunningService
+from bot.services.scheduling import BrewScheduler
+from bot.services.sessions import SessionService
+from bot.services.settings import SettingsService
+from bot.services.sparks import SparkLibrary
+from bot.services.texts import Texts
+from storage.engine import Database
+from storage.migrate import upgrade
+
+log = logging.getLogger("brewbot.app")
+
+
+@dataclass
+class App:
+    settings: Settings
+    db: Database
+    deps: Deps
+    table: CommandTable
+    dispatcher: Dispatcher
+    scheduler: BrewScheduler
+    jobs: JobService
+    sessions: SessionService
+    running: RunningService
+    reflections: ReflectionService
+    digests: DigestService
+
+    async def start(self, *, run_scheduler: bool = True) -> None:
+        await self.deps.adapter.start()
+        if run_scheduler:
+            await self.scheduler.start()
+            self.deps.on_session_changed.append(self.scheduler.refresh)
+
+    async def close(self) -> None:
+        self.scheduler.shutdown()
+        await self.deps.adapter.close()
+        await self.db.dispose()
+
+
+def community_defaults(settings: Settings) -> dict[str, object]:
+    return {
+        "timezone": settings.timezone,
+        "facilitator_role": settings.facilitator_role,
+        "reminder_minutes": ",".join(str(m) for m in settings.reminder_minutes),
+        "group_size": settings.group_size,
+    }
+
+
+async def build_app(
+    settings: Settings,
+    adapter: ChatAdapter,
+    *,
+    clock: Clock | None = None,
+    migrate: bool = True,
+    texts: Texts | None = None,
+    sparks: SparkLibrary | None = None,
+) -> App:
+    """Wire everything. Prompts and sparks are validated here, so bad files stop start-up."""
+    texts = texts or Texts.load()
+    sparks = sparks or SparkLibrary.load()
+    db = Database(settings.resolved_database_url)
+    if migrate:
+        await upgrade(db)
+    deps = Deps(
+        settings=settings,
+        db=db,
+        texts=texts,
+        sparks=sparks,
+        adapter=adapter,
+        clock=clock or Clock(),
+    )
+    sessions = SessionService(deps)
+    running = RunningService(deps, sessions)
+    reflections = ReflectionService(deps, sessions)
+    digests = DigestService(deps, sessions)
+    table = build_table(
+        deps, sessions, running, reflections, digests, SettingsService(deps), PeopleService(deps)
+    )
+    dispatcher = Dispatcher(db, table, texts, community_defaults(settings))
+    jobs = JobService(deps, sessions, running, digests)
+    scheduler = BrewScheduler(
+        db, deps.clock, jobs.run, reminder_grace=timedelta(minutes=settings.reminder_grace_minutes)
+    )
+    return App(
+        settings=settings,
+        db=db,
+        deps=deps,
+        table=table,
+        dispatcher=dispatcher,
+        scheduler=scheduler,
+        jobs=jobs,
+        sessions=sessions,
+        running=running,
+        reflections=reflections,
+        digests=digests,
+    )

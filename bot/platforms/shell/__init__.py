@@ -1,0 +1,1 @@
+"""The embedded default platform: a terminal chat where you act as several people."""

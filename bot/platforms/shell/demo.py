@@ -1,0 +1,217 @@
+"""`brewbot demo`: one whole scripted session, end to end, through the real services and the
+real scheduler on a fast clock (a day passes in about three seconds).
+
+Schedule -> reminders (24 h and 15 min) -> auto-open -> people join -> spark -> balanced
+breakouts with their timers -> reflections -> close -> digest sent, written as Markdown and
+HTML beside the SQLite file it used (DIR/demo.db), so anyone can inspect what was stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+
+from bot.app import App, build_app
+from bot.config import Settings
+from bot.core.messages import custom_id
+from bot.core.refs import UserRef
+from bot.platforms.memory import MemoryAdapter, MemoryResponder
+from bot.platforms.shell.chat import CHANNEL, COMMUNITY
+from bot.services.clock import FastClock
+from bot.services.digest_render import to_html, to_markdown
+from bot.services.scheduling import JobKind, PlannedJob
+from storage.models import Community, Session
+
+DAY_IN_SECONDS = 3.0
+JOB_TIMEOUT = 20.0
+ROLES = (
+    "draws_on_care",
+    "carer",
+    "draws_on_care",
+    "commissioner",
+    "provider",
+    "carer",
+    "draws_on_care",
+    "other",
+    "provider",
+    "draws_on_care",
+    "carer",
+    "prefer_not",
+)
+NAMES = (
+    "Amara",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Eleni",
+    "Femi",
+    "Grace",
+    "Hamid",
+    "Isla",
+    "Jon",
+    "Kiran",
+    "Lena",
+    "Mo",
+    "Nia",
+    "Owen",
+    "Priti",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tess",
+)
+# Sample reflections, one per person in turn: (category, words, may we quote?)
+SAMPLES = (
+    ("working", "My social worker listened and wrote down what matters to me.", True),
+    ("not_working", "I had to tell my story again and again to new people.", True),
+    ("future", "Send the questions before the review so I can think about them.", True),
+    ("idea", "Let me bring a friend to my assessment without asking first.", False),
+    ("working", "The carers group helped me feel less alone.", True),
+    ("not_working", "Letters use words I do not understand.", True),
+    ("future", "Reviews at home, at a time that suits me.", True),
+    ("idea", "A named person to call when things change.", True),
+)
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    session_id: int
+    markdown: Path
+    html: Path
+    database: Path
+
+
+class JobWatcher:
+    """Wakes the script when the scheduler has run a job of a given kind (no polling)."""
+
+    def __init__(self) -> None:
+        self.events: dict[JobKind, asyncio.Event] = {kind: asyncio.Event() for kind in JobKind}
+        self.seen: list[tuple[PlannedJob, str]] = []
+
+    def __call__(self, job: PlannedJob, outcome: str) -> None:
+        self.seen.append((job, outcome))
+        if outcome == "done":
+            self.events[job.kind].set()
+
+    async def wait(self, kind: JobKind) -> None:
+        await asyncio.wait_for(self.events[kind].wait(), JOB_TIMEOUT)
+
+
+async def run_demo(
+    *, participants: int = 12, out: Path = Path("digests"), say: Callable[[str], None] = print
+) -> DemoResult:
+    database = await asyncio.to_thread(_fresh_database, out)
+    settings = Settings(DATABASE_URL=f"sqlite:///{database}")
+    clock = FastClock(start=_now_minute(), speed=86400 / DAY_IN_SECONDS)
+    adapter = MemoryAdapter()
+    app = await build_app(settings, adapter, clock=clock)
+    watcher = JobWatcher()
+    app.jobs.listeners.append(watcher)
+    await app.start()
+    try:
+        return await _script(app, clock, watcher, participants, out, database, say)
+    finally:
+        await app.close()
+
+
+async def _script(
+    app: App,
+    clock: FastClock,
+    watcher: JobWatcher,
+    participants: int,
+    out: Path,
+    database: Path,
+    say: Callable[[str], None],
+) -> DemoResult:
+    facilitator = UserRef(COMMUNITY, "demo-facilitator", "Fran", frozenset({"Facilitator"}))
+    people = [
+        UserRef(
+            COMMUNITY,
+            f"demo-{n}",
+            NAMES[n % len(NAMES)] + ("" if n < len(NAMES) else f" {n // len(NAMES) + 1}"),
+        )
+        for n in range(participants)
+    ]
+
+    async def do(user: UserRef, text: str) -> MemoryResponder:
+        responder = MemoryResponder()
+        await app.dispatcher.run_text(text, user, CHANNEL, responder)
+        return responder
+
+    starts = (clock.now() + timedelta(days=1, minutes=2)).astimezone(ZoneInfo("Europe/London"))
+    await do(
+        facilitator,
+        f"/brew schedule {starts:%Y-%m-%d %H:%M} "
+        f'spark=going-through-an-assessment theme="Going through an assessment"',
+    )
+    session_id = await _latest_session(app)
+    say(f"Scheduled session {session_id} for {starts:%d %B %Y %H:%M} (London time).")
+    for n, person in enumerate(people):
+        await do(person, f"/brew describe {ROLES[n % len(ROLES)]}")
+        await do(person, f"/brew join {session_id}")
+    say(f"{participants} people said they are coming. Waiting for reminders...")
+    await watcher.wait(JobKind.REMIND)
+    await watcher.wait(JobKind.OPEN)
+    reminders = sum(
+        1 for job, outcome in watcher.seen if job.kind == JobKind.REMIND and outcome == "done"
+    )
+    say(f"{reminders} reminder jobs ran; the session opened on time.")
+    for person in people:
+        await do(person, f"/brew join {session_id}")
+    await do(facilitator, f"/brew spark {session_id}")
+    await do(facilitator, f"/brew breakouts {session_id}")
+    threads = app.deps.adapter.ops("thread")  # type: ignore[attr-defined]
+    say(
+        f"{len(threads)} breakout threads: "
+        + "; ".join(f"{t.name} ({len(t.members)} people)" for t in threads)
+    )
+    await watcher.wait(JobKind.BREAKOUT_END)
+    # Real-time from here: people need the reflection window the clock would otherwise eat.
+    clock.set_speed(1.0)
+    await app.scheduler.rebuild()
+    await do(facilitator, f"/brew reflect {session_id}")
+    for n, person in enumerate(people):
+        category, text, quote = SAMPLES[n % len(SAMPLES)]
+        responder = MemoryResponder()
+        await app.dispatcher.run_component(
+            custom_id("reflection", "submit", str(session_id)),
+            {"category": category, "text": text, "quote": "yes" if quote else ""},
+            person,
+            CHANNEL,
+            responder,
+        )
+    say(f"{participants} anonymous reflections shared.")
+    await do(facilitator, f"/brew close {session_id}")
+    await do(facilitator, f"/brew digest {session_id} send")
+    async with app.db.transaction() as tx:
+        session = await tx.get(Session, session_id)
+        community = await tx.get(Community, session.community_id)
+        digest = await app.digests.compile(tx, community, session)
+    markdown = out / f"digest-session-{session_id}.md"
+    html = out / f"digest-session-{session_id}.html"
+    await asyncio.to_thread(markdown.write_text, to_markdown(digest), encoding="utf-8")
+    await asyncio.to_thread(html.write_text, to_html(digest), encoding="utf-8")
+    return DemoResult(session_id, markdown, html, database)
+
+
+async def _latest_session(app: App) -> int:
+    async with app.db.read() as tx:
+        return (await tx.exec(select(Session.id).order_by(col(Session.id).desc()))).first()
+
+
+def _fresh_database(out: Path) -> Path:
+    """The demo always starts from an empty database, kept beside its digest."""
+    out.mkdir(parents=True, exist_ok=True)
+    for leftover in out.glob("demo.db*"):
+        leftover.unlink()
+    return out / "demo.db"
+
+
+def _now_minute() -> datetime:
+    return datetime.now(UTC).replace(second=0, microsecond=0)

@@ -1,0 +1,199 @@
+"""The one command table every platform offers (`/brew NAME ...`), built from the services."""
+
+from __future__ import annotations
+
+from bot.core.commands import Audience, Command, CommandTable, ComponentRoute, Option, OptionKind
+from bot.core.messages import OutgoingMessage, Reply, Response
+from bot.services.context import CommandContext
+from bot.services.deps import Deps
+from bot.services.digests import DIGEST_ACTIONS, DigestService
+from bot.services.people import PeopleService
+from bot.services.reflections import ReflectionService
+from bot.services.running import RunningService
+from bot.services.sessions import SessionService
+from bot.services.settings import SettingsService
+from storage.models import SessionState
+
+F = Audience.FACILITATOR
+
+
+def _session(required: bool = False) -> Option:
+    return Option(
+        "session",
+        "Session number (leave empty for the current one)",
+        OptionKind.INTEGER,
+        required=required,
+        autocomplete="session",
+    )
+
+
+def build_table(
+    deps: Deps,
+    sessions: SessionService,
+    running: RunningService,
+    reflections: ReflectionService,
+    digests: DigestService,
+    settings: SettingsService,
+    people: PeopleService,
+) -> CommandTable:
+    t = deps.texts.t
+    table = CommandTable()
+
+    async def reflect(ctx: CommandContext) -> Response:
+        # One forgiving word: a facilitator moves the session to reflecting; once it is
+        # reflecting, anyone (facilitators too) gets the private form.
+        session = await sessions.resolve(ctx, ctx.arg("session"))
+        if ctx.is_facilitator and session.state in (
+            SessionState.OPEN,
+            SessionState.SPARK,
+            SessionState.BREAKOUTS,
+        ):
+            return await running.start_reflecting(ctx, session)
+        return await reflections.open_form(ctx, session)
+
+    async def close(ctx: CommandContext) -> Response:
+        session = await sessions.resolve(ctx, ctx.arg("session"))
+        await running.close_session(ctx.tx, ctx.community, session, ctx.effects)
+        await digests.draft(ctx.tx, ctx.community, session, ctx.effects)
+        return Reply(OutgoingMessage(t("running.closed", session_id=session.id)))
+
+    async def join(ctx: CommandContext) -> Response:
+        reply = await sessions.join(ctx)
+        session = await sessions.resolve(ctx, ctx.arg("session"))
+        if session.state == SessionState.BREAKOUTS:
+            await running.late_joiner(ctx, session)
+        return reply
+
+    async def help_(ctx: CommandContext) -> Response:
+        lines = [
+            t("help.line", name=c.name, description=c.description)
+            for c in table
+            if c.audience is Audience.EVERYONE or ctx.is_facilitator
+        ]
+        return Reply(OutgoingMessage(t("help.heading") + "\n" + "\n".join(lines)))
+
+    async def privacy(ctx: CommandContext) -> Response:
+        return Reply(
+            OutgoingMessage(
+                deps.texts.template(
+                    "consent",
+                    retention=t("privacy.months", months=ctx.community.retention_days // 30),
+                )
+            )
+        )
+
+    commands = [
+        Command(
+            "schedule",
+            "Plan a session: when, and optionally theme, spark and repeat",
+            sessions.schedule,
+            (
+                Option("when", "When it starts, e.g. next Tuesday 2pm", required=True, rest=True),
+                Option("theme", "The theme, e.g. Being heard"),
+                Option("spark", "A spark id (see /brew sparks)", autocomplete="spark"),
+                Option("every", "Repeat, e.g. every 4 weeks or first Tuesday of the month"),
+                Option("title", "A title, if different from the theme"),
+            ),
+            F,
+        ),
+        Command("sessions", "List upcoming and running sessions", sessions.list_sessions, (), F),
+        Command("cancel", "Cancel a session", sessions.cancel, (_session(),), F),
+        Command("open", "Open a session and welcome people", sessions.open, (_session(),), F),
+        Command(
+            "spark",
+            "Post the spark activity",
+            running.spark,
+            (_session(), Option("spark", "A different spark id", autocomplete="spark")),
+            F,
+        ),
+        Command(
+            "breakouts",
+            "Split people into balanced breakout groups",
+            running.breakouts,
+            (
+                _session(),
+                Option("size", "People per group (default 5)", OptionKind.INTEGER),
+                Option("minutes", "Minutes for the groups", OptionKind.INTEGER),
+            ),
+            F,
+        ),
+        Command(
+            "gather", "Bring everyone back from breakout groups", running.gather, (_session(),), F
+        ),
+        Command(
+            "reflect",
+            "Share an anonymous reflection (facilitators: start reflections)",
+            reflect,
+            (_session(),),
+            may_open_form=True,
+        ),
+        Command("close", "Close the session and get the digest draft", close, (_session(),), F),
+        Command(
+            "digest",
+            "Preview, review or send the digest",
+            digests.command,
+            (
+                _session(),
+                Option("action", "preview, send, hold, redact or release", choices=DIGEST_ACTIONS),
+                Option("item", "The item code from the preview"),
+            ),
+            F,
+        ),
+        Command(
+            "calendar", "Get a calendar invite for a session", sessions.calendar, (_session(),)
+        ),
+        Command("join", "Join a session, or say you are coming", join, (_session(),)),
+        Command("leave", "Leave a session, or say you cannot come", sessions.leave, (_session(),)),
+        Command(
+            "withdraw",
+            "Take back a reflection with your code",
+            reflections.withdraw,
+            (
+                Option(
+                    "code", "The code you were given, e.g. 12-ABCDEF", required=True, max_length=40
+                ),
+            ),
+            anonymous=True,
+        ),
+        Command(
+            "describe",
+            "Say how you would like to be described (only used to balance groups)",
+            people.describe,
+            (
+                Option("as", "draws_on_care, carer, commissioner, provider, other or prefer_not"),
+                Option(
+                    "lived_only",
+                    "yes if you would like a group of people with lived experience only",
+                    choices=("yes", "no"),
+                ),
+            ),
+        ),
+        Command("privacy", "What is recorded and how it is used", privacy),
+        Command("help", "What you can do", help_),
+        Command(
+            "settings",
+            "Community settings, e.g. facilitator_role=Facilitator",
+            settings.update,
+            (
+                Option("name", "The setting to change", choices=settings.names()),
+                Option("value", "The new value", rest=True),
+            ),
+            F,
+        ),
+    ]
+    for command in commands:
+        table.add(command)
+
+    routes = [
+        ComponentRoute("rsvp", "yes", sessions.rsvp_yes),
+        ComponentRoute("rsvp", "no", sessions.rsvp_no),
+        ComponentRoute("session", "join", sessions.rsvp_yes),
+        ComponentRoute("session", "easy", sessions.easy_welcome),
+        ComponentRoute("spark", "easy", running.spark_easy),
+        ComponentRoute("reflection", "open", reflections.open_from_button, may_open_form=True),
+        ComponentRoute("reflection", "submit", reflections.submit, anonymous=True),
+        ComponentRoute("digest", "send", digests.send_button, F),
+    ]
+    for route in routes:
+        table.add_component(route)
+    return table

@@ -1,0 +1,35 @@
+"""What a handler gets for one command: the open transaction, who and where, and a list of
+platform effects to run only after the transaction commits."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.refs import ConversationRef, UserRef
+from storage.models import Community, Participant
+
+Effect = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class CommandContext:
+    tx: AsyncSession
+    community: Community
+    actor: Participant
+    user: UserRef
+    conversation: ConversationRef
+    args: dict[str, Any]
+    is_facilitator: bool
+    effects: list[Effect] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def after_commit(self, effect: Effect) -> None:
+        """Run `effect` once the change is safely stored; a failed effect never undoes it."""
+        self.effects.append(effect)
+
+    def arg(self, name: str) -> Any:
+        return self.args.get(name)

@@ -1,0 +1,77 @@
+"""What every service needs, built once in bot/app.py and passed in (no globals)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from bot.config import Settings
+from bot.core.messages import OutgoingMessage
+from bot.core.ports import ChatAdapter
+from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
+from bot.services.clock import Clock
+from bot.services.context import Effect
+from bot.services.sparks import SparkLibrary
+from bot.services.texts import Texts
+from storage.engine import Database
+from storage.models import Community, Participant, Session
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    db: Database
+    texts: Texts
+    sparks: SparkLibrary
+    adapter: ChatAdapter
+    clock: Clock
+    # Set by the scheduler once it exists: re-plans a session's jobs after a change.
+    on_session_changed: list[Callable[[int], Awaitable[None]]] = field(default_factory=list)
+
+    async def session_changed(self, session_id: int) -> None:
+        for listener in self.on_session_changed:
+            await listener(session_id)
+
+    def post(self, to: ConversationRef, message: OutgoingMessage) -> Effect:
+        """An effect that posts `message` once the transaction has committed."""
+
+        async def effect() -> None:
+            await self.adapter.send(to, message)
+
+        return effect
+
+    def tell(self, user: UserRef, message: OutgoingMessage) -> Effect:
+        async def effect() -> None:
+            await self.adapter.send_private(user, message)
+
+        return effect
+
+    def changed(self, session_id: int) -> Effect:
+        """An effect that re-plans the session's scheduled jobs from the database."""
+
+        async def effect() -> None:
+            await self.session_changed(session_id)
+
+        return effect
+
+
+def community_ref(community: Community) -> CommunityRef:
+    return CommunityRef(Platform(community.platform), community.external_id, community.name)
+
+
+def zone_of(community: Community) -> ZoneInfo:
+    return ZoneInfo(community.timezone)
+
+
+def session_channel(community: Community, session: Session) -> ConversationRef:
+    channel = session.channel_id or community.session_channel_id or "general"
+    return ConversationRef(community_ref(community), channel)
+
+
+def user_ref(community: Community, participant: Participant) -> UserRef:
+    return UserRef(
+        community_ref(community),
+        participant.user_id,
+        participant.called_by or participant.display_name,
+    )

@@ -1,0 +1,270 @@
+"""The digest: a private draft for the facilitator at close, their review (hold, redact,
+release a safeguarding hold), then sending to the working group, which also destroys the
+session's reflection key so nothing can ever be tied back to a person."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+
+from sqlalchemy import delete, func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.commands import CommandError
+from bot.core.messages import Action, ActionStyle, OutgoingMessage, Reply, Section, custom_id
+from bot.core.refs import ConversationRef, UserRef
+from bot.services.context import CommandContext, Effect
+from bot.services.deps import Deps, community_ref, session_channel, zone_of
+from bot.services.digest_model import (
+    ActionLine,
+    Digest,
+    DigestInput,
+    DigestReflection,
+    build_digest,
+)
+from bot.services.digest_render import to_markdown
+from bot.services.reflections import forget_session_key
+from bot.services.sessions import SessionService
+from bot.services.timeparse import format_local
+from storage.models import (
+    ActionItem,
+    Attendance,
+    Community,
+    Participant,
+    Reflection,
+    ReflectionContributor,
+    Session,
+    SessionState,
+)
+from storage.models import (
+    Digest as DigestRow,
+)
+
+log = logging.getLogger("brewbot.digests")
+
+DIGEST_ACTIONS = ("preview", "send", "hold", "redact", "release")
+
+
+class DigestService:
+    def __init__(self, deps: Deps, sessions: SessionService) -> None:
+        self.deps = deps
+        self.sessions = sessions
+        self.t = deps.texts.t
+
+    async def row(self, tx: AsyncSession, session: Session) -> DigestRow:
+        found = (await tx.exec(select(DigestRow).where(DigestRow.session_id == session.id))).first()
+        if found is None:
+            found = DigestRow(session_id=session.id)
+            tx.add(found)
+            await tx.flush()
+        return found
+
+    async def compile(self, tx: AsyncSession, community: Community, session: Session) -> Digest:
+        row = await self.row(tx, session)
+        edits = json.loads(row.edits or "{}")
+        held, redacted = set(edits.get("held", [])), set(edits.get("redacted", []))
+        reflections = (
+            await tx.exec(
+                select(Reflection).where(
+                    Reflection.session_id == session.id, col(Reflection.held).is_(False)
+                )
+            )
+        ).all()
+        items = [
+            DigestReflection(r.id, r.category, r.text, r.quote_ok and r.id not in redacted)
+            for r in sorted(reflections, key=lambda r: r.id)
+            if r.id not in held
+        ]
+        contributors = row.contributors
+        if contributors is None:
+            contributors = (
+                await tx.exec(
+                    select(func.count())
+                    .select_from(ReflectionContributor)
+                    .where(ReflectionContributor.session_id == session.id)
+                )
+            ).one()
+        roles = Counter(
+            (
+                await tx.exec(
+                    select(Participant.role)
+                    .join(Attendance, col(Attendance.participant_id) == col(Participant.id))
+                    .where(
+                        Attendance.session_id == session.id, col(Attendance.joined_at).is_not(None)
+                    )
+                )
+            ).all()
+        )
+        actions = (
+            await tx.exec(
+                select(ActionItem)
+                .where(ActionItem.community_id == community.id)
+                .order_by(col(ActionItem.id))
+            )
+        ).all()
+        spark = self.deps.sparks.get(session.spark_id) if session.spark_id else None
+        date_text = format_local(session.starts_at, zone_of(community))
+        data = DigestInput(
+            title=session.title,
+            theme=session.theme,
+            spark_title=spark.title if spark else None,
+            date_text=date_text,
+            session_id=session.id,
+            attendance={(role or "prefer_not"): n for role, n in roles.items()},
+            total_attended=sum(roles.values()),
+            reflections=items,
+            contributors=contributors,
+            actions=[ActionLine(a.said, a.did, a.owner, a.status, a.reason) for a in actions],
+            min_count=max(3, self.deps.settings.min_count),
+            intro=self.deps.texts.template(
+                "digest_intro",
+                title=session.title,
+                date=date_text,
+                theme=session.theme or session.title,
+            ),
+        )
+        return build_digest(data)
+
+    async def draft(
+        self, tx: AsyncSession, community: Community, session: Session, effects: list[Effect]
+    ) -> None:
+        """At close: the draft goes privately to the facilitator who scheduled the session."""
+        await self.row(tx, session)
+        facilitator = UserRef(community_ref(community), session.created_by)
+        message = await self.preview_message(tx, community, session)
+        effects.append(self.deps.tell(facilitator, message))
+
+    async def preview_message(
+        self, tx: AsyncSession, community: Community, session: Session
+    ) -> OutgoingMessage:
+        digest = await self.compile(tx, community, session)
+        row = await self.row(tx, session)
+        edits = json.loads(row.edits or "{}")
+        reflections = (
+            await tx.exec(select(Reflection).where(Reflection.session_id == session.id))
+        ).all()
+        lines = []
+        for r in sorted(reflections, key=lambda r: r.id):
+            status = (
+                "safeguarding"
+                if r.held
+                else "held"
+                if r.id in edits.get("held", [])
+                else "redacted"
+                if r.id in edits.get("redacted", [])
+                else "included"
+            )
+            lines.append(
+                self.t(
+                    "digests.item_line",
+                    item=r.id[:8],
+                    category=self.t(f"reflections.category.{r.category}"),
+                    status=self.t(f"digests.status.{status}"),
+                    text=_one_line(r.text),
+                )
+            )
+        review = "\n".join(lines) or self.t("digests.no_items")
+        return OutgoingMessage(
+            title=self.t("digests.preview_title", session_id=session.id),
+            text=self.t("digests.preview_help", session_id=session.id),
+            # Items are shown as typed (escaped by each renderer). The digest body holds
+            # participant words too, but they were redacted of mentions and links before storage.
+            sections=(Section(review, untrusted=True), Section(to_markdown(digest))),
+            actions=(
+                Action(
+                    self.t("buttons.send_digest"),
+                    custom_id("digest", "send", str(session.id)),
+                    ActionStyle.PRIMARY,
+                ),
+            ),
+        )
+
+    async def command(self, ctx: CommandContext) -> Reply:
+        session = await self.sessions.resolve(ctx, ctx.arg("session"))
+        action = ctx.arg("action") or "preview"
+        if action == "send":
+            return await self.send(ctx, session)
+        if session.state not in (SessionState.CLOSED, SessionState.SUMMARISED):
+            raise CommandError("digests.not_closed", session_id=session.id)
+        if action == "preview":
+            return Reply(await self.preview_message(ctx.tx, ctx.community, session))
+        if session.state == SessionState.SUMMARISED:
+            raise CommandError("digests.already_sent", session_id=session.id)
+        item = await self._find_item(ctx.tx, session, ctx.arg("item"))
+        row = await self.row(ctx.tx, session)
+        edits = json.loads(row.edits or "{}")
+        if action == "release":
+            if item.held:
+                item.held = False
+                ctx.tx.add(item)
+            edits["held"] = [i for i in edits.get("held", []) if i != item.id]
+        else:
+            key = "held" if action == "hold" else "redacted"
+            edits[key] = sorted({*edits.get(key, []), item.id})
+        row.edits = json.dumps(edits, sort_keys=True)
+        ctx.tx.add(row)
+        return Reply(
+            OutgoingMessage(
+                self.t(f"digests.{action}_done", item=item.id[:8], session_id=session.id)
+            )
+        )
+
+    async def send_button(self, ctx: CommandContext) -> Reply:
+        raw = str(ctx.args.get("arg", ""))
+        if not raw.isdigit():
+            raise CommandError("errors.unknown_button")
+        return await self.send(ctx, await self.sessions.resolve(ctx, int(raw)))
+
+    async def send(self, ctx: CommandContext, session: Session) -> Reply:
+        self.sessions.move(session, SessionState.SUMMARISED, "summarised")
+        digest = await self.compile(ctx.tx, ctx.community, session)
+        row = await self.row(ctx.tx, session)
+        row.contributors = digest.contributors
+        row.status = "sent"
+        row.sent_at = self.deps.clock.now()
+        ctx.tx.add(row)
+        ctx.tx.add(session)
+        await forget_session_key(ctx.tx, session.id)
+        await ctx.tx.exec(
+            delete(ReflectionContributor).where(col(ReflectionContributor.session_id) == session.id)
+        )
+        channel_id = ctx.community.working_group_channel_id
+        target = (
+            ConversationRef(community_ref(ctx.community), channel_id)
+            if channel_id
+            else session_channel(ctx.community, session)
+        )
+        ctx.after_commit(
+            self.deps.post(
+                target,
+                OutgoingMessage(
+                    title=self.t("digests.sent_title", title=session.title),
+                    text=to_markdown(digest),
+                ),
+            )
+        )
+        ctx.after_commit(self.deps.changed(session.id))
+        log.info("digest sent session=%s", session.id)
+        return Reply(OutgoingMessage(self.t("digests.sent", session_id=session.id)))
+
+    async def _find_item(self, tx: AsyncSession, session: Session, item: str | None) -> Reflection:
+        ref = (item or "").strip().lower()
+        if len(ref) < 4:
+            raise CommandError("digests.item_needed", session_id=session.id)
+        rows = (
+            await tx.exec(
+                select(Reflection).where(
+                    Reflection.session_id == session.id, col(Reflection.id).startswith(ref)
+                )
+            )
+        ).all()
+        if len(rows) != 1:
+            raise CommandError("digests.item_unknown", item=ref[:12])
+        return rows[0]
+
+
+def _one_line(text: str, limit: int = 160) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

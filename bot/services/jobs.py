@@ -1,0 +1,164 @@
+"""What each scheduled job does. A job claims its unique run key in the same transaction as
+its change, so a second run (a restart, a second scheduler) does nothing."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.messages import OutgoingMessage
+from bot.core.ports import DeliveryError
+from bot.core.refs import UserRef
+from bot.services.context import Effect
+from bot.services.deps import Deps, community_ref, session_channel, user_ref, zone_of
+from bot.services.digests import DigestService
+from bot.services.running import RunningService
+from bot.services.scheduling import JobKind, PlannedJob
+from bot.services.sessions import SessionService
+from bot.services.timeparse import format_local
+from storage.models import Community, JobRun, Session, SessionState
+from storage.repositories import rsvp_yes
+
+log = logging.getLogger("brewbot.jobs")
+
+JobListener = Callable[[PlannedJob, str], None]
+
+# The state a session must still be in for each job to make sense.
+EXPECTED_STATE = {
+    JobKind.REMIND: SessionState.SCHEDULED,
+    JobKind.OPEN: SessionState.SCHEDULED,
+    JobKind.BREAKOUT_WARNING: SessionState.BREAKOUTS,
+    JobKind.BREAKOUT_END: SessionState.BREAKOUTS,
+    JobKind.REFLECT_END: SessionState.REFLECTING,
+    JobKind.DIGEST_DUE: SessionState.CLOSED,
+}
+
+
+class JobService:
+    def __init__(
+        self, deps: Deps, sessions: SessionService, running: RunningService, digests: DigestService
+    ) -> None:
+        self.deps = deps
+        self.sessions = sessions
+        self.running = running
+        self.digests = digests
+        self.listeners: list[JobListener] = []
+
+    async def run(self, job: PlannedJob) -> None:
+        """Run one job at most once; then tell listeners how it ended."""
+        effects: list[Effect] = []
+        outcome = "done"
+        try:
+            async with self.deps.db.transaction() as tx:
+                tx.add(
+                    JobRun(
+                        kind=job.kind.value,
+                        session_id=job.session_id,
+                        due_at=job.due,
+                        ran_at=self.deps.clock.now(),
+                    )
+                )
+                await tx.flush()
+                session = await tx.get(Session, job.session_id)
+                community = await tx.get(Community, session.community_id) if session else None
+                if (
+                    session is None
+                    or community is None
+                    or (session.state != EXPECTED_STATE[job.kind])
+                ):
+                    outcome = "stale"
+                else:
+                    await self._do(job.kind, tx, community, session, effects)
+        except IntegrityError:
+            outcome = "duplicate"
+        except Exception:
+            outcome = "failed"
+            log.exception("job failed job=%s", job.id)
+        for effect in effects:
+            try:
+                await effect()
+            except DeliveryError as exc:
+                log.warning("job effect not delivered job=%s reason=%s", job.id, exc.reason)
+            except Exception:
+                log.exception("job effect failed job=%s", job.id)
+        log.info("job=%s outcome=%s", job.id, outcome)
+        for listener in self.listeners:
+            listener(job, outcome)
+
+    async def _do(
+        self,
+        kind: JobKind,
+        tx: AsyncSession,
+        community: Community,
+        session: Session,
+        effects: list[Effect],
+    ) -> None:
+        if kind == JobKind.REMIND:
+            await self._remind(tx, community, session, effects)
+        elif kind == JobKind.OPEN:
+            self.sessions.open_session(community, session, effects)
+            tx.add(session)
+        elif kind == JobKind.BREAKOUT_WARNING:
+            await self.running.warn_breakouts(tx, community, session, effects)
+        elif kind == JobKind.BREAKOUT_END:
+            await self.running.gather_groups(tx, community, session, effects)
+            effects.append(
+                self.deps.post(
+                    session_channel(community, session),
+                    OutgoingMessage(self.deps.texts.template("gather")),
+                )
+            )
+        elif kind == JobKind.REFLECT_END:
+            await self.running.close_session(tx, community, session, effects)
+            await self.digests.draft(tx, community, session, effects)
+        elif kind == JobKind.DIGEST_DUE:
+            facilitator = UserRef(community_ref(community), session.created_by)
+            effects.append(
+                self.deps.tell(
+                    facilitator,
+                    OutgoingMessage(
+                        self.deps.texts.t(
+                            "digests.due_reminder", session_id=session.id, title=session.title
+                        )
+                    ),
+                )
+            )
+
+    async def _remind(
+        self, tx: AsyncSession, community: Community, session: Session, effects: list[Effect]
+    ) -> None:
+        minutes = int((session.starts_at - self.deps.clock.now()).total_seconds() // 60)
+        message = OutgoingMessage(
+            self.deps.texts.template(
+                "reminder",
+                title=session.title,
+                when=format_local(session.starts_at, zone_of(community)),
+                minutes_text=self.deps.texts.t("reminders.in_time", **_in_time(minutes)),
+            )
+        )
+        people = await rsvp_yes(tx, session.id)
+        channel = session_channel(community, session)
+
+        async def deliver() -> None:
+            fallback = not people
+            for person in people:
+                try:
+                    await self.deps.adapter.send_private(user_ref(community, person), message)
+                except DeliveryError as exc:
+                    if exc.reason != "dm_closed":
+                        raise
+                    fallback = True
+            if fallback:
+                # Never a ping: a quiet channel post for those we could not reach privately.
+                await self.deps.adapter.send(channel, message)
+
+        effects.append(deliver)
+
+
+def _in_time(minutes: int) -> dict[str, object]:
+    if minutes >= 120:
+        return {"amount": round(minutes / 60), "unit": "hours"}
+    return {"amount": max(minutes, 0), "unit": "minutes"}

@@ -1,0 +1,275 @@
+"""Anonymous reflections: the private form, storage without any link to the writer, and
+withdrawal by one-time code.
+
+What makes them unlinkable: the row holds no user id, name, message id or time; its id is
+random; the breakout number is kept only for groups of 5 or more. De-duplication and
+withdrawal use HMAC tags under a per-session key that is deleted (and the tags cleared) when
+the digest is sent. Nothing here logs who wrote what.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.commands import CommandError
+from bot.core.messages import (
+    Choice,
+    Section,
+    FieldKind,
+    Form,
+    FormField,
+    OpenForm,
+    OutgoingMessage,
+    Reply,
+    Response,
+    custom_id,
+)
+from bot.core.refs import UserRef
+from bot.services.context import CommandContext
+from bot.services.deps import Deps, community_ref
+from bot.services.redaction import redact
+from bot.services.safeguarding import risk_matches
+from bot.services.sessions import SessionService
+from storage.models import (
+    Breakout,
+    BreakoutMember,
+    Participant,
+    Reflection,
+    ReflectionContributor,
+    Session,
+    SessionKey,
+    SessionState,
+)
+
+log = logging.getLogger("brewbot.reflections")
+
+CATEGORIES = ("working", "not_working", "future", "idea")
+MAX_TEXT = 2000
+MIN_GROUP_FOR_NUMBER = 5
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I/L to misread
+
+
+class ReflectionService:
+    def __init__(self, deps: Deps, sessions: SessionService) -> None:
+        self.deps = deps
+        self.sessions = sessions
+        self.t = deps.texts.t
+
+    def form(self, session: Session) -> Form:
+        return Form(
+            title=self.t("reflections.form_title"),
+            custom_id=custom_id("reflection", "submit", str(session.id)),
+            intro=self.deps.texts.template(
+                "reflection_form",
+                prompt=self.t("reflections.default_prompt"),
+                help=self.deps.texts.template("help_now"),
+            ),
+            fields=(
+                FormField(
+                    "category",
+                    self.t("reflections.category_label"),
+                    FieldKind.CHOICE,
+                    choices=tuple(
+                        Choice(self.t(f"reflections.category.{c}"), c) for c in CATEGORIES
+                    ),
+                ),
+                FormField(
+                    "text",
+                    self.t("reflections.text_label"),
+                    FieldKind.PARAGRAPH,
+                    max_length=MAX_TEXT,
+                    hint=self.t("reflections.text_hint"),
+                ),
+                FormField(
+                    "quote",
+                    self.t("reflections.quote_label"),
+                    FieldKind.CHECKBOX,
+                    required=False,
+                    choices=(Choice(self.t("reflections.quote_yes"), "yes"),),
+                ),
+            ),
+            submit_label=self.t("reflections.submit"),
+        )
+
+    async def open_form(self, ctx: CommandContext, session: Session) -> Response:
+        if session.state != SessionState.REFLECTING:
+            raise CommandError("reflections.not_open", session_id=session.id)
+        return OpenForm(self.form(session))
+
+    async def open_from_button(self, ctx: CommandContext) -> Response:
+        session = await self.sessions.resolve(ctx, _session_arg(ctx))
+        return await self.open_form(ctx, session)
+
+    async def submit(self, ctx: CommandContext) -> Reply:
+        session = await self.sessions.resolve(ctx, _session_arg(ctx))
+        if session.state != SessionState.REFLECTING:
+            raise CommandError("reflections.closed", session_id=session.id)
+        values: dict[str, str] = ctx.args.get("values") or {}
+        category = (values.get("category") or "").strip()
+        if category not in CATEGORIES:
+            raise CommandError("reflections.choose_category")
+        text = (values.get("text") or "").strip()
+        if not text:
+            raise CommandError("reflections.empty")
+        if len(text) > MAX_TEXT:
+            raise CommandError("reflections.too_long", limit=MAX_TEXT, length=len(text))
+        quote_ok = (values.get("quote") or "").strip().lower() in ("yes", "true", "on", "1")
+
+        key = await session_key(ctx.tx, session.id)
+        dedupe = _tag(key, "dedupe", ctx.user.id, " ".join(text.lower().split()))
+        code = f"{session.id}-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+        names = await known_names(ctx.tx, ctx.community.id)
+        clean = redact(text, names)
+        risks = risk_matches(text)
+        reflection = Reflection(
+            session_id=session.id,
+            category=category,
+            text=clean,
+            quote_ok=quote_ok,
+            breakout_number=await _group_number(ctx.tx, session.id, ctx.actor.id),
+            held=bool(risks),
+            dedupe_tag=dedupe,
+            withdraw_tag=_tag(key, "withdraw", code),
+        )
+        try:
+            async with ctx.tx.begin_nested():
+                ctx.tx.add(reflection)
+        except IntegrityError:
+            raise CommandError("reflections.duplicate") from None
+        await _count_contributor(ctx.tx, session.id, _tag(key, "person", ctx.user.id))
+        if risks:
+            ctx.after_commit(self._alert(ctx, session, reflection, risks))
+        log.info("reflection stored session=%s", session.id)
+        return Reply(OutgoingMessage(self.deps.texts.template("thank_you", withdraw_code=code)))
+
+    def _alert(
+        self, ctx: CommandContext, session: Session, reflection: Reflection, risks: list[str]
+    ):
+        community = ctx.community
+        contact = community.safeguarding_contact_id or session.created_by
+        message = OutgoingMessage(
+            title=self.t("safeguarding.alert_title"),
+            text=self.t(
+                "safeguarding.alert",
+                session_id=session.id,
+                title=session.title,
+                kinds=", ".join(self.t(f"safeguarding.kind.{r}") for r in risks),
+                item=reflection.id[:8],
+                text=reflection.text,
+            ),
+        )
+        recipient = UserRef(community_ref(community), contact)
+        return self.deps.tell(recipient, message)
+
+    async def withdraw(self, ctx: CommandContext) -> Reply:
+        code = (ctx.arg("code") or "").strip().upper()
+        head, _, _ = code.partition("-")
+        if not head.isdigit():
+            raise CommandError("reflections.bad_code")
+        session = await self.sessions.resolve(ctx, int(head))
+        row = await ctx.tx.get(SessionKey, session.id)
+        if row is None:
+            raise CommandError("reflections.too_late")
+        tag = _tag(row.key, "withdraw", code)
+        found = (
+            await ctx.tx.exec(
+                select(Reflection).where(
+                    Reflection.session_id == session.id, Reflection.withdraw_tag == tag
+                )
+            )
+        ).first()
+        if found is None:
+            raise CommandError("reflections.code_not_found")
+        await ctx.tx.delete(found)
+        return Reply(OutgoingMessage(self.t("reflections.withdrawn")))
+
+
+async def session_key(tx: AsyncSession, session_id: int) -> bytes:
+    row = await tx.get(SessionKey, session_id)
+    if row is not None:
+        return row.key
+    row = SessionKey(session_id=session_id, key=secrets.token_bytes(32))
+    try:
+        async with tx.begin_nested():
+            tx.add(row)
+    except IntegrityError:
+        row = await tx.get(SessionKey, session_id)
+    return row.key
+
+
+async def forget_session_key(tx: AsyncSession, session_id: int) -> None:
+    """Destroy the key and clear every tag: from now on no reflection can be tied to anyone."""
+    row = await tx.get(SessionKey, session_id)
+    if row is not None:
+        await tx.delete(row)
+    rows = (await tx.exec(select(Reflection).where(Reflection.session_id == session_id))).all()
+    for reflection in rows:
+        reflection.dedupe_tag = None
+        reflection.withdraw_tag = None
+        tx.add(reflection)
+
+
+async def known_names(tx: AsyncSession, community_id: int) -> list[str]:
+    rows = (
+        await tx.exec(
+            select(Participant.display_name, Participant.called_by).where(
+                Participant.community_id == community_id
+            )
+        )
+    ).all()
+    return sorted({n for pair in rows for n in pair if n})
+
+
+async def _group_number(tx: AsyncSession, session_id: int, participant_id: int) -> int | None:
+    """The writer's breakout number, only if the group was big enough not to identify them."""
+    breakout = (
+        await tx.exec(
+            select(Breakout)
+            .join(BreakoutMember, col(BreakoutMember.breakout_id) == col(Breakout.id))
+            .where(
+                Breakout.session_id == session_id, BreakoutMember.participant_id == participant_id
+            )
+        )
+    ).first()
+    if breakout is None:
+        return None
+    size = len(
+        (
+            await tx.exec(
+                select(BreakoutMember.participant_id).where(
+                    BreakoutMember.breakout_id == breakout.id
+                )
+            )
+        ).all()
+    )
+    return breakout.number if size >= MIN_GROUP_FOR_NUMBER else None
+
+
+async def _count_contributor(tx: AsyncSession, session_id: int, tag: str) -> None:
+    try:
+        async with tx.begin_nested():
+            tx.add(ReflectionContributor(session_id=session_id, tag=tag))
+    except IntegrityError:
+        pass  # this person has reflected before: already counted
+
+
+def _tag(key: bytes, purpose: str, *parts: str) -> str:
+    message = "\x1f".join((purpose, *parts)).encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _session_arg(ctx: CommandContext) -> int | None:
+    raw = ctx.args.get("arg")
+    if raw is None:
+        return ctx.args.get("session")
+    raw = str(raw)
+    if not raw.isdigit():
+        raise CommandError("errors.unknown_button")
+    return int(raw)

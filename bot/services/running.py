@@ -1,0 +1,422 @@
+"""Running a live session: the spark, breakout groups and their timers, gathering, reflecting
+and closing. Used by facilitator commands and by scheduled jobs alike."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.commands import CommandError
+from bot.core.messages import Action, ActionStyle, OutgoingMessage, Reply, custom_id
+from bot.core.ports import DeliveryError
+from bot.core.refs import ConversationRef
+from bot.services.allocation import Person, allocate, place_late_joiner
+from bot.services.context import CommandContext, Effect
+from bot.services.deps import Deps, community_ref, session_channel, user_ref
+from bot.services.sessions import SessionService
+from bot.services.sparks import Spark
+from storage.models import (
+    Attendance,
+    Breakout,
+    BreakoutMember,
+    Community,
+    Participant,
+    Role,
+    Session,
+    SessionState,
+)
+from storage.repositories import present_participants
+
+log = logging.getLogger("brewbot.sessions")
+
+RECENT_SESSIONS = 3
+WARNING_MINUTES = 5
+
+
+class RunningService:
+    def __init__(self, deps: Deps, sessions: SessionService) -> None:
+        self.deps = deps
+        self.sessions = sessions
+        self.t = deps.texts.t
+
+    def spark_for(self, session: Session) -> Spark | None:
+        if session.spark_id:
+            return self.deps.sparks.get(session.spark_id)
+        return self.deps.sparks.for_theme(session.theme or session.title)
+
+    # -- spark --------------------------------------------------------------------------
+
+    async def spark(self, ctx: CommandContext) -> Reply:
+        session = await self.sessions.resolve(ctx, ctx.arg("session"))
+        chosen = ctx.arg("spark")
+        if chosen:
+            if self.deps.sparks.get(chosen) is None:
+                raise CommandError("running.unknown_spark", spark_id=chosen)
+            session.spark_id = chosen
+        self.sessions.move(session, SessionState.SPARK, "spark")
+        spark = self.spark_for(session)
+        if spark is None:
+            raise CommandError("running.no_spark", session_id=session.id)
+        session.spark_id = spark.id
+        ctx.tx.add(session)
+        ctx.after_commit(
+            self.deps.post(
+                session_channel(ctx.community, session), self.spark_message(spark, session.id)
+            )
+        )
+        return Reply(OutgoingMessage(self.t("running.spark_posted", title=spark.title)))
+
+    def spark_message(
+        self, spark: Spark, session_id: int, *, easy: bool = False
+    ) -> OutgoingMessage:
+        if easy:
+            body = spark.easy_intro
+            questions = spark.easy_questions
+        else:
+            body = spark.intro + (f"\n\n{spark.story}" if spark.story else "")
+            questions = spark.questions
+        listed = "\n".join(f"{n}. {q}" for n, q in enumerate(questions, start=1))
+        actions = (
+            ()
+            if easy
+            else (Action(self.t("buttons.easy_read"), custom_id("spark", "easy", str(session_id))),)
+        )
+        return OutgoingMessage(
+            title=spark.title,
+            text=f"{body}\n\n**{self.t('running.questions_heading')}**\n{listed}",
+            actions=actions,
+        )
+
+    async def spark_easy(self, ctx: CommandContext) -> Reply:
+        session = await self.sessions.resolve(ctx, _arg_int(ctx))
+        spark = self.spark_for(session)
+        if spark is None:
+            raise CommandError("running.no_spark", session_id=session.id)
+        return Reply(self.spark_message(spark, session.id, easy=True), private=True)
+
+    # -- breakouts ----------------------------------------------------------------------
+
+    async def breakouts(self, ctx: CommandContext) -> Reply:
+        session = await self.sessions.resolve(ctx, ctx.arg("session"))
+        self.sessions.move(session, SessionState.BREAKOUTS, "breakouts")
+        people = await present_participants(ctx.tx, session.id)
+        if not people:
+            raise CommandError("running.nobody_joined", session_id=session.id)
+        if ctx.arg("minutes"):
+            session.breakout_minutes = max(5, min(120, int(ctx.arg("minutes"))))
+        size = ctx.arg("size") or ctx.community.group_size
+        recent = await recent_pairs(ctx.tx, ctx.community.id, session.id)
+        groups = allocate(
+            [_person(p) for p in people], target_size=size, seed=session.seed, recent_pairs=recent
+        )
+        by_id = {p.id: p for p in people}
+        breakouts: list[tuple[Breakout, list[Participant]]] = []
+        for number, member_ids in enumerate(groups, start=1):
+            breakout = Breakout(session_id=session.id, number=number)
+            ctx.tx.add(breakout)
+            await ctx.tx.flush()
+            for member_id in member_ids:
+                ctx.tx.add(BreakoutMember(breakout_id=breakout.id, participant_id=member_id))
+            breakouts.append((breakout, [by_id[i] for i in member_ids]))
+        ctx.tx.add(session)
+        ctx.after_commit(self._open_threads(ctx.community, session, breakouts))
+        ctx.after_commit(self.deps.changed(session.id))
+        return Reply(
+            OutgoingMessage(
+                self.t(
+                    "running.breakouts_started",
+                    groups=len(groups),
+                    people=len(people),
+                    minutes=session.breakout_minutes,
+                )
+            )
+        )
+
+    def _open_threads(
+        self,
+        community: Community,
+        session: Session,
+        breakouts: Sequence[tuple[Breakout, list[Participant]]],
+    ) -> Effect:
+        spark = self.spark_for(session)
+        questions = "\n".join(f"- {q}" for q in (spark.questions if spark else ()))
+        parent = session_channel(community, session)
+        theme = session.theme or session.title
+
+        async def effect() -> None:
+            opened: dict[int, str] = {}
+            failure: DeliveryError | None = None
+            for breakout, members in breakouts:
+                name = self.t("running.thread_name", number=breakout.number, theme=theme)[:90]
+                try:
+                    thread = await self.deps.adapter.create_thread(
+                        parent, name, [user_ref(community, m) for m in members]
+                    )
+                    await self.deps.adapter.send(
+                        thread,
+                        OutgoingMessage(
+                            self.deps.texts.template(
+                                "breakout_instructions",
+                                number=breakout.number,
+                                minutes=session.breakout_minutes,
+                                questions=questions or "-",
+                            )
+                        ),
+                    )
+                    opened[breakout.id] = thread.thread_id or thread.id
+                except DeliveryError as exc:
+                    failure = failure or exc
+                    log.warning(
+                        "breakout thread failed session=%s reason=%s", session.id, exc.reason
+                    )
+            if opened:
+                async with self.deps.db.transaction() as tx:
+                    for breakout_id, thread_id in opened.items():
+                        row = await tx.get(Breakout, breakout_id)
+                        if row is not None:
+                            row.thread_id = thread_id
+                            tx.add(row)
+            if failure is not None:
+                # The groups are saved; list them in the main channel so the session goes on.
+                lines = [
+                    self.t(
+                        "running.group_line",
+                        number=b.number,
+                        names=", ".join(
+                            user_ref(community, m).display_name or "-" for m in members
+                        ),
+                    )
+                    for b, members in breakouts
+                    if b.id not in opened
+                ]
+                await self.deps.adapter.send(
+                    parent,
+                    OutgoingMessage(self.t("running.groups_in_channel") + "\n" + "\n".join(lines)),
+                )
+                raise failure
+
+        return effect
+
+    async def late_joiner(self, ctx: CommandContext, session: Session) -> None:
+        """Someone joined during breakouts: add them to the smallest suitable group."""
+        rows = (
+            await ctx.tx.exec(
+                select(Breakout)
+                .where(Breakout.session_id == session.id, col(Breakout.closed_at).is_(None))
+                .order_by(col(Breakout.number))
+            )
+        ).all()
+        if not rows:
+            return
+        members = {
+            b.id: [
+                m.participant_id
+                for m in (
+                    await ctx.tx.exec(
+                        select(BreakoutMember).where(BreakoutMember.breakout_id == b.id)
+                    )
+                ).all()
+            ]
+            for b in rows
+        }
+        if any(ctx.actor.id in ids for ids in members.values()):
+            return
+        people = {p.id: _person(p) for p in await present_participants(ctx.tx, session.id)}
+        people[ctx.actor.id] = _person(ctx.actor)
+        groups = [members[b.id] for b in rows]
+        chosen = rows[place_late_joiner(groups, people[ctx.actor.id], people)]
+        ctx.tx.add(BreakoutMember(breakout_id=chosen.id, participant_id=ctx.actor.id))
+        if chosen.thread_id:
+            thread = ConversationRef(
+                community_ref(ctx.community),
+                session_channel(ctx.community, session).id,
+                chosen.thread_id,
+            )
+            user = user_ref(ctx.community, ctx.actor)
+            ctx.after_commit(self._add_to_thread(thread, user))
+        ctx.notes.append(self.t("running.late_joiner", number=chosen.number))
+
+    def _add_to_thread(self, thread: ConversationRef, user: object) -> Effect:
+        async def effect() -> None:
+            await self.deps.adapter.add_member(thread, user)  # type: ignore[arg-type]
+
+        return effect
+
+    # -- timers and gathering -------------------------------------------------------------
+
+    async def warn_breakouts(
+        self, tx: AsyncSession, community: Community, session: Session, effects: list[Effect]
+    ) -> None:
+        message = OutgoingMessage(
+            self.deps.texts.template("time_warning", minutes_left=WARNING_MINUTES)
+        )
+        for thread in await self._open_breakout_threads(tx, community, session):
+            effects.append(self.deps.post(thread, message))
+
+    async def gather_groups(
+        self, tx: AsyncSession, community: Community, session: Session, effects: list[Effect]
+    ) -> int:
+        """Close every open breakout group: a gather message, then archive its thread."""
+        now = self.deps.clock.now()
+        threads = await self._open_breakout_threads(tx, community, session)
+        rows = (
+            await tx.exec(
+                select(Breakout).where(
+                    Breakout.session_id == session.id, col(Breakout.closed_at).is_(None)
+                )
+            )
+        ).all()
+        for row in rows:
+            row.closed_at = now
+            tx.add(row)
+        message = OutgoingMessage(self.deps.texts.template("gather"))
+        for thread in threads:
+            effects.append(self._gather_thread(thread, message))
+        return len(rows)
+
+    def _gather_thread(self, thread: ConversationRef, message: OutgoingMessage) -> Effect:
+        async def effect() -> None:
+            try:
+                await self.deps.adapter.send(thread, message)
+            finally:
+                # Archive even if the message could not be posted (thread already archived).
+                await self.deps.adapter.archive_thread(thread)
+
+        return effect
+
+    async def _open_breakout_threads(
+        self, tx: AsyncSession, community: Community, session: Session
+    ) -> list[ConversationRef]:
+        rows = (
+            await tx.exec(
+                select(Breakout)
+                .where(
+                    Breakout.session_id == session.id,
+                    col(Breakout.closed_at).is_(None),
+                    col(Breakout.thread_id).is_not(None),
+                )
+                .order_by(col(Breakout.number))
+            )
+        ).all()
+        parent = session_channel(community, session)
+        return [ConversationRef(parent.community, parent.id, row.thread_id) for row in rows]
+
+    async def gather(self, ctx: CommandContext) -> Reply:
+        session = await self.sessions.resolve(ctx, ctx.arg("session"))
+        if session.state != SessionState.BREAKOUTS:
+            raise CommandError("running.gather_not_in_breakouts", session_id=session.id)
+        closed = await self.gather_groups(ctx.tx, ctx.community, session, ctx.effects)
+        ctx.after_commit(
+            self.deps.post(
+                session_channel(ctx.community, session),
+                OutgoingMessage(self.deps.texts.template("gather")),
+            )
+        )
+        ctx.after_commit(self.deps.changed(session.id))
+        return Reply(
+            OutgoingMessage(self.t("running.gathered", groups=closed, session_id=session.id))
+        )
+
+    # -- reflecting and closing -----------------------------------------------------------
+
+    async def start_reflecting(self, ctx: CommandContext, session: Session) -> Reply:
+        if session.state == SessionState.BREAKOUTS:
+            await self.gather_groups(ctx.tx, ctx.community, session, ctx.effects)
+        self.sessions.move(session, SessionState.REFLECTING, "reflecting")
+        ctx.tx.add(session)
+        invite = OutgoingMessage(
+            text=self.t("running.reflect_invite", minutes=session.reflect_minutes),
+            actions=(
+                Action(
+                    self.t("buttons.reflect"),
+                    custom_id("reflection", "open", str(session.id)),
+                    ActionStyle.PRIMARY,
+                ),
+            ),
+        )
+        ctx.after_commit(self.deps.post(session_channel(ctx.community, session), invite))
+        ctx.after_commit(self.deps.changed(session.id))
+        return Reply(
+            OutgoingMessage(
+                self.t("running.reflecting", session_id=session.id, minutes=session.reflect_minutes)
+            )
+        )
+
+    async def close_session(
+        self, tx: AsyncSession, community: Community, session: Session, effects: list[Effect]
+    ) -> None:
+        if session.state == SessionState.BREAKOUTS:
+            await self.gather_groups(tx, community, session, effects)
+        self.sessions.move(session, SessionState.CLOSED, "closed")
+        tx.add(session)
+        present = (
+            await tx.exec(
+                select(Attendance).where(
+                    Attendance.session_id == session.id,
+                    col(Attendance.joined_at).is_not(None),
+                    col(Attendance.left_at).is_(None),
+                )
+            )
+        ).all()
+        for row in present:
+            row.left_at = session.closed_at
+            tx.add(row)
+        effects.append(
+            self.deps.post(
+                session_channel(community, session),
+                OutgoingMessage(self.deps.texts.template("closing")),
+            )
+        )
+        effects.append(self.deps.changed(session.id))
+
+
+async def recent_pairs(tx: AsyncSession, community_id: int, session_id: int) -> set[frozenset[int]]:
+    """Pairs of people who shared a breakout group in the community's last few sessions."""
+    recent_ids = (
+        await tx.exec(
+            select(Session.id)
+            .where(
+                Session.community_id == community_id,
+                Session.id != session_id,
+                col(Session.breakouts_at).is_not(None),
+            )
+            .order_by(col(Session.breakouts_at).desc())
+            .limit(RECENT_SESSIONS)
+        )
+    ).all()
+    if not recent_ids:
+        return set()
+    rows = (
+        await tx.exec(
+            select(BreakoutMember.breakout_id, BreakoutMember.participant_id)
+            .join(Breakout, col(Breakout.id) == col(BreakoutMember.breakout_id))
+            .where(col(Breakout.session_id).in_(list(recent_ids)))
+        )
+    ).all()
+    groups: dict[int, list[int]] = {}
+    for breakout_id, participant_id in rows:
+        groups.setdefault(breakout_id, []).append(participant_id)
+    return {
+        frozenset((a, b))
+        for members in groups.values()
+        for i, a in enumerate(members)
+        for b in members[i + 1 :]
+    }
+
+
+def _person(p: Participant) -> Person:
+    return Person(
+        id=p.id,
+        role=Role(p.role) if p.role else None,
+        lived_experience_only=p.lived_experience_only,
+    )
+
+
+def _arg_int(ctx: CommandContext) -> int:
+    raw = str(ctx.args.get("arg", ""))
+    if not raw.isdigit():
+        raise CommandError("errors.unknown_button")
+    return int(raw)

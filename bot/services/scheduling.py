@@ -1,0 +1,179 @@
+"""The scheduler: APScheduler 3 (AsyncIOScheduler, in-memory jobs) rebuilt from the database.
+
+The database is the source of truth. `plan_jobs` derives a session's jobs from its row alone,
+with deterministic ids, so rebuilding after a restart (or after any change) yields the same
+jobs. Each run is recorded under a unique (kind, session, due time) key in `job_run` in the
+same transaction as its effect, so a job that runs twice does nothing the second time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from sqlmodel import col, select
+
+from bot.services.clock import Clock
+from storage.engine import Database
+from storage.models import Community, Session, SessionState
+
+log = logging.getLogger("brewbot.scheduler")
+
+
+class JobKind(StrEnum):
+    REMIND = "remind"
+    OPEN = "open"
+    BREAKOUT_WARNING = "breakout_warning"
+    BREAKOUT_END = "breakout_end"
+    REFLECT_END = "reflect_end"
+    DIGEST_DUE = "digest_due"
+
+
+WARNING_BEFORE_END = timedelta(minutes=5)
+DIGEST_REMINDER_AFTER = timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class PlannedJob:
+    kind: JobKind
+    session_id: int
+    due: datetime
+
+    @property
+    def id(self) -> str:
+        return f"{self.kind.value}:{self.session_id}:{self.due.strftime('%Y%m%dT%H%M%SZ')}"
+
+
+def reminder_minutes(community: Community) -> list[int]:
+    return sorted(
+        {int(m) for m in community.reminder_minutes.split(",") if m.strip().isdigit()}, reverse=True
+    )
+
+
+def plan_jobs(session: Session, community: Community) -> list[PlannedJob]:
+    """Every job this session should have, given only its stored state."""
+    sid = session.id
+    state = SessionState(session.state)
+    jobs: list[PlannedJob] = []
+    if state == SessionState.SCHEDULED:
+        for minutes in reminder_minutes(community):
+            jobs.append(
+                PlannedJob(JobKind.REMIND, sid, session.starts_at - timedelta(minutes=minutes))
+            )
+        jobs.append(PlannedJob(JobKind.OPEN, sid, session.starts_at))
+    elif state == SessionState.BREAKOUTS and session.breakouts_at is not None:
+        end = session.breakouts_at + timedelta(minutes=session.breakout_minutes)
+        if session.breakout_minutes > WARNING_BEFORE_END.total_seconds() // 60:
+            jobs.append(PlannedJob(JobKind.BREAKOUT_WARNING, sid, end - WARNING_BEFORE_END))
+        jobs.append(PlannedJob(JobKind.BREAKOUT_END, sid, end))
+    elif state == SessionState.REFLECTING and session.reflecting_at is not None:
+        jobs.append(
+            PlannedJob(
+                JobKind.REFLECT_END,
+                sid,
+                session.reflecting_at + timedelta(minutes=session.reflect_minutes),
+            )
+        )
+    elif state == SessionState.CLOSED and session.closed_at is not None:
+        jobs.append(PlannedJob(JobKind.DIGEST_DUE, sid, session.closed_at + DIGEST_REMINDER_AFTER))
+    return jobs
+
+
+JobRunner = Callable[[PlannedJob], Awaitable[None]]
+
+
+class BrewScheduler:
+    def __init__(
+        self, db: Database, clock: Clock, runner: JobRunner, *, reminder_grace: timedelta
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.runner = runner
+        self.reminder_grace = reminder_grace
+        self._aps = AsyncIOScheduler(timezone="UTC")
+        self._by_session: dict[int, set[str]] = {}
+
+    @property
+    def running(self) -> bool:
+        return self._aps.running
+
+    def job_ids(self) -> set[str]:
+        return {job.id for job in self._aps.get_jobs()}
+
+    async def start(self) -> int:
+        """Rebuild every job from the database, then start firing them."""
+        count = await self.rebuild()
+        self._aps.start()
+        return count
+
+    def shutdown(self) -> None:
+        if self._aps.running:
+            self._aps.shutdown(wait=False)
+
+    async def rebuild(self) -> int:
+        async with self.db.read() as tx:
+            rows = (
+                await tx.exec(
+                    select(Session, Community)
+                    .join(Community, col(Community.id) == col(Session.community_id))
+                    .where(
+                        col(Session.state).in_(
+                            [
+                                SessionState.SCHEDULED,
+                                SessionState.BREAKOUTS,
+                                SessionState.REFLECTING,
+                                SessionState.CLOSED,
+                            ]
+                        )
+                    )
+                )
+            ).all()
+        for job in list(self._aps.get_jobs()):
+            job.remove()
+        self._by_session.clear()
+        planned = [job for session, community in rows for job in plan_jobs(session, community)]
+        self._install(planned)
+        log.info("scheduler rebuilt jobs=%d sessions=%d", len(planned), len(rows))
+        return len(planned)
+
+    async def refresh(self, session_id: int) -> None:
+        """Re-plan one session after a change (called after the change has committed)."""
+        async with self.db.read() as tx:
+            row = (
+                await tx.exec(
+                    select(Session, Community)
+                    .join(Community, col(Community.id) == col(Session.community_id))
+                    .where(Session.id == session_id)
+                )
+            ).first()
+        for job_id in self._by_session.pop(session_id, set()):
+            if self._aps.get_job(job_id) is not None:
+                self._aps.remove_job(job_id)
+        if row is not None:
+            self._install(plan_jobs(*row))
+
+    def _install(self, planned: Iterable[PlannedJob]) -> None:
+        now = self.clock.now()
+        for job in planned:
+            run_at = job.due
+            if job.due <= now:
+                if job.kind == JobKind.REMIND and now - job.due > self.reminder_grace:
+                    # Too late to be useful: a reminder after the fact only adds noise.
+                    log.info("reminder skipped, missed by more than grace job=%s", job.id)
+                    continue
+                run_at = now
+            self._aps.add_job(
+                self.runner,
+                DateTrigger(run_date=self.clock.to_real(run_at)),
+                args=(job,),
+                id=job.id,
+                replace_existing=True,
+                misfire_grace_time=None,
+                coalesce=True,
+            )
+            self._by_session.setdefault(job.session_id, set()).add(job.id)

@@ -1,0 +1,123 @@
+"""Async data access shared by the services. Each function works inside the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Attendance, Community, Participant, Session, SessionState
+
+
+async def get_or_create_community(
+    tx: AsyncSession,
+    platform: str,
+    external_id: str,
+    *,
+    name: str = "",
+    defaults: dict[str, object] | None = None,
+) -> Community:
+    query = select(Community).where(
+        Community.platform == platform, Community.external_id == external_id
+    )
+    found = (await tx.exec(query)).first()
+    if found is not None:
+        return found
+    community = Community(platform=platform, external_id=external_id, name=name, **(defaults or {}))
+    try:
+        # A savepoint, so losing a race with another process does not spoil the transaction.
+        async with tx.begin_nested():
+            tx.add(community)
+    except IntegrityError:
+        return (await tx.exec(query)).one()
+    return community
+
+
+async def get_or_create_participant(
+    tx: AsyncSession, community: Community, user_id: str, display_name: str = ""
+) -> Participant:
+    query = select(Participant).where(
+        Participant.community_id == community.id, Participant.user_id == user_id
+    )
+    found = (await tx.exec(query)).first()
+    if found is not None:
+        if display_name and found.display_name != display_name:
+            found.display_name = display_name[:100]
+            tx.add(found)
+        return found
+    participant = Participant(
+        community_id=community.id, user_id=user_id, display_name=display_name[:100]
+    )
+    try:
+        async with tx.begin_nested():
+            tx.add(participant)
+    except IntegrityError:
+        return (await tx.exec(query)).one()
+    return participant
+
+
+async def get_session(tx: AsyncSession, community_id: int, session_id: int) -> Session | None:
+    row = await tx.get(Session, session_id)
+    return row if row is not None and row.community_id == community_id else None
+
+
+async def sessions_in_states(
+    tx: AsyncSession, community_id: int, states: Sequence[str]
+) -> list[Session]:
+    query = (
+        select(Session)
+        .where(Session.community_id == community_id, col(Session.state).in_(list(states)))
+        .order_by(col(Session.starts_at), col(Session.id))
+    )
+    return list((await tx.exec(query)).all())
+
+
+async def attendance_for(tx: AsyncSession, session_id: int, participant_id: int) -> Attendance:
+    query = select(Attendance).where(
+        Attendance.session_id == session_id, Attendance.participant_id == participant_id
+    )
+    found = (await tx.exec(query)).first()
+    if found is None:
+        found = Attendance(session_id=session_id, participant_id=participant_id)
+        tx.add(found)
+    return found
+
+
+async def present_participants(tx: AsyncSession, session_id: int) -> list[Participant]:
+    """People who joined the session and have not left, in the order they joined."""
+    query = (
+        select(Participant)
+        .join(Attendance, col(Attendance.participant_id) == col(Participant.id))
+        .where(
+            Attendance.session_id == session_id,
+            col(Attendance.joined_at).is_not(None),
+            col(Attendance.left_at).is_(None),
+        )
+        .order_by(col(Attendance.joined_at), col(Participant.id))
+    )
+    return list((await tx.exec(query)).all())
+
+
+async def rsvp_yes(tx: AsyncSession, session_id: int) -> list[Participant]:
+    query = (
+        select(Participant)
+        .join(Attendance, col(Attendance.participant_id) == col(Participant.id))
+        .where(Attendance.session_id == session_id, Attendance.rsvp == "yes")
+        .order_by(col(Participant.id))
+    )
+    return list((await tx.exec(query)).all())
+
+
+async def scheduled_or_live(tx: AsyncSession) -> list[Session]:
+    live = [
+        SessionState.SCHEDULED,
+        SessionState.OPEN,
+        SessionState.SPARK,
+        SessionState.BREAKOUTS,
+        SessionState.REFLECTING,
+        SessionState.CLOSED,
+    ]
+    query = select(Session).where(col(Session.state).in_(live)).order_by(col(Session.id))
+    return list((await tx.exec(query)).all())
