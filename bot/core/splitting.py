@@ -1,0 +1,170 @@
+"""Cut long Markdown into pieces that fit a platform's limits, at the most natural places.
+
+`split_text` cuts text into chunks of at most `limit` characters. It prefers, in order: a
+paragraph break, a line break, the end of a sentence, a space; it cuts inside a word only
+when that word alone is longer than the limit. A fenced code block (```) is kept whole
+whenever it fits in one chunk. Nothing is lost or reordered: joining the chunks with the
+whitespace that was removed at the cuts gives back the text (leading blank lines and
+trailing whitespace of the whole text are dropped too). Indentation at the start of a line
+that begins a chunk is kept.
+
+`pack_chunks` then groups chunks into messages, e.g. for Discord: embed descriptions of at
+most 4096 characters, at most 10 embeds and 6000 characters per message::
+
+    groups = pack_chunks(split_text(text, 4096), per_group_limit=6000, max_items=10)
+
+and for Slack: sections of at most 3000 characters, at most 50 blocks per message::
+
+    groups = pack_chunks(split_text(text, 3000), per_group_limit=40_000, max_items=50)
+
+Limits are counted in Python characters (code points).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable, Sequence
+
+_WHITESPACE = re.compile(r"\s+")
+_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})", re.MULTILINE)
+_SENTENCE_END = re.compile(r"[.!?…][\"'’”)\]]*$")
+
+# How good a cut is, best last.
+_SPACE, _SENTENCE, _LINE, _PARAGRAPH = range(4)
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """`text` cut into non-empty chunks of at most `limit` characters each."""
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    end = len(text.rstrip())
+    pos = _skip_blank_lines(text, 0, end)
+    protected = [(s, e) for s, e in _fences(text, end) if e - s <= limit]
+    chunks: list[str] = []
+    while pos < end:
+        first_visible = _next_visible(text, pos, end)
+        if first_visible - pos >= limit:
+            pos = first_visible  # indentation alone would fill a chunk: drop it
+        if end - pos <= limit:
+            chunks.append(text[pos:end])
+            break
+        cut = _best_cut(text, pos, limit, protected)
+        if cut is None:
+            # One word longer than the limit: the only place a word is broken.
+            chunks.append(text[pos:pos + limit])
+            pos += limit
+            continue
+        left_end, right_start = cut
+        chunks.append(text[pos:left_end])
+        pos = right_start
+    return chunks
+
+
+def pack_chunks(chunks: Sequence[str], per_group_limit: int, max_items: int,
+                cost: Callable[[str], int] = len) -> list[list[str]]:
+    """Group `chunks`, in order, so each group has at most `max_items` chunks whose costs add
+    up to at most `per_group_limit`.
+
+    `cost` measures one chunk (its length by default); pass e.g. `lambda c: len(c) + 20` to
+    allow for an embed title or footer that each item also carries. Groups are filled
+    greedily, which gives the fewest groups for items that must stay in order.
+    """
+    if per_group_limit < 1 or max_items < 1:
+        raise ValueError("per_group_limit and max_items must be at least 1")
+    groups: list[list[str]] = []
+    current: list[str] = []
+    total = 0
+    for chunk in chunks:
+        size = cost(chunk)
+        if size > per_group_limit:
+            raise ValueError(
+                f"a chunk costs {size}, more than a whole group may ({per_group_limit}): "
+                "split the text with a smaller limit first")
+        if current and (len(current) >= max_items or total + size > per_group_limit):
+            groups.append(current)
+            current, total = [], 0
+        current.append(chunk)
+        total += size
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _best_cut(text: str, pos: int, limit: int,
+              protected: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """Where to end the chunk starting at `pos`: (end of this chunk, start of the next).
+
+    Takes the best kind of break that still leaves a chunk at least a third of the limit
+    long (so a paragraph break near the start does not make a tiny chunk); failing that, the
+    last break of any kind; None if there is no whitespace to break at.
+    """
+    window_end = pos + limit  # the chunk may end here at the latest
+    first_visible = _next_visible(text, pos, len(text))
+    best: dict[int, tuple[int, int]] = {}
+    last: tuple[int, int] | None = None
+    for run in _WHITESPACE.finditer(text, pos, min(len(text), window_end + 1)):
+        start = run.start()
+        if start <= first_visible or start > window_end:  # the chunk would be blank
+            continue
+        if _inside(protected, start):
+            continue
+        run_end = _WHITESPACE.match(text, start).end()  # the run may go past the window
+        gap = text[start:run_end]
+        newlines = gap.count("\n")
+        if newlines >= 2:
+            kind = _PARAGRAPH
+        elif newlines == 1:
+            kind = _LINE
+        elif _SENTENCE_END.search(text, max(pos, start - 4), start):
+            kind = _SENTENCE
+        else:
+            kind = _SPACE
+        # Keep the indentation of the line the next chunk starts with.
+        right = start + gap.rfind("\n") + 1 if newlines else run_end
+        cut = (start, right)
+        for level in range(kind + 1):
+            best[level] = cut  # a paragraph break is also a line break, and so on
+        last = cut
+    minimum = max(1, limit // 3)
+    for level in (_PARAGRAPH, _LINE, _SENTENCE, _SPACE):
+        cut = best.get(level)
+        if cut is not None and cut[0] - pos >= minimum:
+            return cut
+    return last
+
+
+def _inside(spans: list[tuple[int, int]], index: int) -> bool:
+    """True if `index` falls strictly inside one of `spans` (sorted, not overlapping)."""
+    at = bisect.bisect_left(spans, (index, index)) - 1
+    return at >= 0 and spans[at][0] < index < spans[at][1]
+
+
+def _fences(text: str, end: int) -> list[tuple[int, int]]:
+    """Spans of fenced code blocks, from the opening fence to the end of the closing one."""
+    spans: list[tuple[int, int]] = []
+    opening: re.Match[str] | None = None
+    for fence in _FENCE.finditer(text, 0, end):
+        if opening is None:
+            opening = fence
+            continue
+        close = text.find("\n", fence.end(), end)
+        close = end if close == -1 else close
+        marker, opened = fence.group(1), opening.group(1)
+        # A closing fence is the same character, at least as long, alone on its line.
+        if marker[0] == opened[0] and len(marker) >= len(opened) and not text[
+                fence.end():close].strip():
+            spans.append((opening.start(), close))
+            opening = None
+    return spans
+
+
+def _skip_blank_lines(text: str, pos: int, end: int) -> int:
+    visible = _next_visible(text, pos, end)
+    newline = text.rfind("\n", pos, visible)
+    return pos if newline == -1 else newline + 1
+
+
+def _next_visible(text: str, pos: int, end: int) -> int:
+    match = _WHITESPACE.match(text, pos, end)
+    return match.end() if match else pos

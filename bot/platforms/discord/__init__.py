@@ -1,0 +1,1 @@
+"""Discord front-end: bot, adapter, renderers (embeds, views, modals) and text escaping."""

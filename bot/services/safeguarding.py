@@ -1,0 +1,327 @@
+"""Spot reflections that may mean someone is at risk, so they are held for a person to check.
+
+`risk_matches(text)` returns the risk categories found (for example "self_harm", "abuse");
+an empty list means nothing was found. It errs on the side of holding a reflection back: a
+facilitator can release a false alarm, but a missed disclosure cannot be undone.
+
+The words and phrases are data reviewed by safeguarding leads, in
+`prompts/safeguarding/terms.yaml`; that file's header explains how matching works. In short:
+text is normalised (lower case, punctuation dropped, repeated letters counted once, "dont" ->
+"do not"), then matched word by word, allowing one slip of the keyboard in longer words.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import yaml
+
+TERMS_FILE = "safeguarding/terms.yaml"
+# Slips are only allowed in words this long: shorter words are too close to everyday ones.
+FUZZY_MIN_LENGTH = 5
+# Endings tried when a word does not match as typed, so "abuesd" is still seen as "abuse".
+_ENDINGS = ("ing", "ed", "d", "s", "ly")
+_APOSTROPHES = re.compile(r"['’‘ʼ`]")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_REPEATS = re.compile(r"(.)\1+")
+_GROUP_REF = re.compile(r"\{(\w+)\}")
+
+
+class SafeguardingTermsError(ValueError):
+    """prompts/safeguarding/terms.yaml is missing or malformed. Stops start-up."""
+
+
+@dataclass(frozen=True)
+class Phrase:
+    words: tuple[str, ...]
+    category: str
+
+
+@dataclass(frozen=True)
+class SafeguardingTerms:
+    """The term lists, normalised and indexed for matching."""
+
+    categories: tuple[str, ...]
+    rewrites: Mapping[str, tuple[str, ...]]
+    words: Mapping[str, frozenset[str]]  # word -> categories; slips allowed
+    exact_words: Mapping[str, frozenset[str]]  # word -> categories; as written only
+    prefixes: tuple[tuple[str, str], ...]  # (start of word, category)
+    phrases: tuple[Phrase, ...]
+    ignore: tuple[tuple[str, ...], ...]
+    not_misspellings: frozenset[str]
+
+    @classmethod
+    def load(cls) -> SafeguardingTerms:
+        """The reviewed lists shipped in the prompts package."""
+        try:
+            raw = resources.files("prompts").joinpath(TERMS_FILE).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SafeguardingTermsError(f"prompts/{TERMS_FILE} could not be read: {exc}") from exc
+        return cls.from_yaml(raw)
+
+    @classmethod
+    def from_yaml(cls, text: str) -> SafeguardingTerms:
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise SafeguardingTermsError(f"prompts/{TERMS_FILE} is not valid YAML: {exc}") from exc
+        return cls.from_mapping(data)
+
+    @classmethod
+    def from_mapping(cls, data: Any) -> SafeguardingTerms:
+        if not isinstance(data, dict) or not isinstance(data.get("categories"), dict):
+            raise SafeguardingTermsError(f"prompts/{TERMS_FILE} needs a 'categories' mapping")
+        rewrites = {
+            _fold(str(key)): tuple(_plain_tokens(str(value)))
+            for key, value in _mapping(data, "rewrites").items()
+        }
+        groups = {
+            str(name): _strings(entries, f"groups.{name}")
+            for name, entries in _mapping(data, "groups").items()
+        }
+
+        def tokens(term: str, where: str) -> tuple[str, ...]:
+            words = tuple(_tokens(term, rewrites))
+            if not words:
+                raise SafeguardingTermsError(f"prompts/{TERMS_FILE}: empty term in {where}")
+            return words
+
+        words: dict[str, set[str]] = {}
+        exact: dict[str, set[str]] = {}
+        prefixes: list[tuple[str, str]] = []
+        phrases: list[Phrase] = []
+        for category, spec in data["categories"].items():
+            category = str(category)
+            if not isinstance(spec, dict):
+                raise SafeguardingTermsError(f"prompts/{TERMS_FILE}: {category} is not a mapping")
+            for term in _strings(spec.get("words"), f"{category}.words"):
+                if term.endswith("*"):
+                    stem = tokens(term[:-1], f"{category}.words")
+                    prefixes.append((" ".join(stem), category))
+                else:
+                    words.setdefault(" ".join(tokens(term, f"{category}.words")), set()).add(
+                        category)
+            for term in _strings(spec.get("exact_words"), f"{category}.exact_words"):
+                exact.setdefault(" ".join(tokens(term, f"{category}.exact_words")), set()).add(
+                    category)
+            for term in _strings(spec.get("phrases"), f"{category}.phrases"):
+                for expanded in _expand(term, groups, f"{category}.phrases"):
+                    phrases.append(Phrase(tokens(expanded, f"{category}.phrases"), category))
+        for table, where in ((words, "words"), (exact, "exact_words")):
+            for term in table:
+                if " " in term:
+                    raise SafeguardingTermsError(
+                        f"prompts/{TERMS_FILE}: {term!r} in {where} is more than one word; "
+                        "put it under phrases")
+        ignore = tuple(tokens(p, "ignore") for p in _strings(data.get("ignore"), "ignore"))
+        not_misspellings = frozenset(
+            " ".join(tokens(w, "not_misspellings"))
+            for w in _strings(data.get("not_misspellings"), "not_misspellings"))
+        return cls(
+            categories=tuple(str(c) for c in data["categories"]),
+            rewrites=rewrites,
+            words={w: frozenset(c) for w, c in words.items()},
+            exact_words={w: frozenset(c) for w, c in exact.items()},
+            prefixes=tuple(prefixes),
+            phrases=tuple(phrases),
+            ignore=ignore,
+            not_misspellings=not_misspellings,
+        )
+
+    def matches(self, text: str) -> list[str]:
+        """The categories found in `text`, in the order the terms file lists them."""
+        tokens = self._without_ignored(_tokens(text, self.rewrites))
+        found: set[str] = set()
+        vocabulary = self._phrase_vocabulary
+        seen: dict[str, frozenset[str]] = {}
+        for i, token in enumerate(tokens):
+            if token is None:
+                continue
+            found |= self._word_categories(token)
+            if token not in seen:
+                seen[token] = self._similar(token, vocabulary)
+            for first in seen[token]:
+                for phrase in self._phrases_by_first.get(first, ()):
+                    if phrase.category not in found and self._phrase_at(
+                            tokens, i, phrase, seen):
+                        found.add(phrase.category)
+        return [c for c in self.categories if c in found]
+
+    # -- matching helpers -------------------------------------------------------------------
+
+    @functools.cached_property
+    def _phrase_vocabulary(self) -> dict[str, tuple[str, ...]]:
+        """Every word used in a phrase, bucketed by first letter for the slip search."""
+        buckets: dict[str, set[str]] = {}
+        for phrase in self.phrases:
+            for word in phrase.words:
+                buckets.setdefault(word[0], set()).add(word)
+        return {letter: tuple(sorted(words)) for letter, words in buckets.items()}
+
+    @functools.cached_property
+    def _phrases_by_first(self) -> dict[str, tuple[Phrase, ...]]:
+        index: dict[str, list[Phrase]] = {}
+        for phrase in self.phrases:
+            index.setdefault(phrase.words[0], []).append(phrase)
+        return {word: tuple(phrases) for word, phrases in index.items()}
+
+    @functools.cached_property
+    def _word_vocabulary(self) -> dict[str, tuple[str, ...]]:
+        buckets: dict[str, set[str]] = {}
+        for word in self.words:
+            buckets.setdefault(word[0], set()).add(word)
+        return {letter: tuple(sorted(words)) for letter, words in buckets.items()}
+
+    def _similar(self, token: str, vocabulary: Mapping[str, Sequence[str]]) -> frozenset[str]:
+        """The vocabulary words `token` matches: itself, or a one-slip misspelling."""
+        bucket = vocabulary.get(token[0], ())
+        if token in self.not_misspellings:
+            return frozenset(term for term in bucket if term == token)
+        return frozenset(
+            term for term in bucket
+            if term == token
+            or (len(term) >= FUZZY_MIN_LENGTH and within_one_slip(token, term)))
+
+    def _word_categories(self, token: str) -> set[str]:
+        found: set[str] = set()
+        found |= self.exact_words.get(token, frozenset())
+        found |= self.words.get(token, frozenset())
+        for stem, category in self.prefixes:
+            if token.startswith(stem):
+                found.add(category)
+        if token in self.not_misspellings:
+            return found
+        forms = [token] + [token[: -len(e)] for e in _ENDINGS
+                           if token.endswith(e) and len(token) - len(e) >= FUZZY_MIN_LENGTH - 1]
+        for form in forms:
+            if form in self.not_misspellings:
+                continue
+            for term in self._word_vocabulary.get(form[0], ()):
+                if len(term) >= FUZZY_MIN_LENGTH and within_one_slip(form, term):
+                    found |= self.words[term]
+        return found
+
+    def _phrase_at(self, tokens: Sequence[str | None], i: int, phrase: Phrase,
+                   seen: dict[str, frozenset[str]]) -> bool:
+        if i + len(phrase.words) > len(tokens):
+            return False
+        for offset, word in enumerate(phrase.words[1:], start=1):
+            token = tokens[i + offset]
+            if token is None:
+                return False
+            if token not in seen:
+                seen[token] = self._similar(token, self._phrase_vocabulary)
+            if word not in seen[token]:
+                return False
+        return True
+
+    def _without_ignored(self, tokens: list[str]) -> list[str | None]:
+        """Everyday phrases ("it really hit me") replaced by gaps no phrase can span."""
+        out: list[str | None] = list(tokens)
+        if not self.ignore:
+            return out
+        for i in range(len(tokens)):
+            for phrase in self.ignore:
+                if tuple(tokens[i:i + len(phrase)]) == phrase:
+                    out[i:i + len(phrase)] = [None] * len(phrase)
+        return out
+
+
+@functools.cache
+def load_terms() -> SafeguardingTerms:
+    """The shipped term lists, read once per process."""
+    return SafeguardingTerms.load()
+
+
+def risk_matches(text: str, terms: SafeguardingTerms | None = None) -> list[str]:
+    """The risk categories `text` seems to touch on; an empty list means none were found.
+
+    Categories (as named in the terms file): self_harm, harm_to_others, abuse, neglect,
+    not_safe.
+    """
+    return (terms or load_terms()).matches(text)
+
+
+def within_one_slip(a: str, b: str) -> bool:
+    """True if `a` and `b` differ by at most one letter added, dropped, changed, or two
+    neighbouring letters swapped (optimal string alignment distance <= 1), and start alike.
+
+    Typing slips rarely hit the first letter, and requiring it keeps "eaten" from matching
+    "beaten".
+    """
+    if a == b:
+        return True
+    if not a or not b or a[0] != b[0] or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        differ = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(differ) == 1:
+            return True
+        return (len(differ) == 2 and differ[1] == differ[0] + 1
+                and a[differ[0]] == b[differ[1]] and a[differ[1]] == b[differ[0]])
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long[i]:
+        i += 1
+    return short[i:] == long[i + 1:]
+
+
+def normalise(text: str, rewrites: Mapping[str, Sequence[str]] | None = None) -> list[str]:
+    """The words of `text` as the matcher sees them (see the module docstring)."""
+    return _tokens(text, rewrites or {})
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents or apostrophes: "Don’t" -> "dont"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _APOSTROPHES.sub("", plain)
+
+
+def _plain_tokens(text: str) -> list[str]:
+    return _NOT_ALNUM.sub(" ", _fold(text)).split()
+
+
+def _tokens(text: str, rewrites: Mapping[str, Sequence[str]]) -> list[str]:
+    out: list[str] = []
+    for word in _plain_tokens(text):
+        # Rewrites look at the word as typed, before repeated letters are merged, so that
+        # "noone" -> "no one" does not also turn "none" into "no one".
+        for part in rewrites.get(word, (word,)):
+            out.append(_REPEATS.sub(r"\1", part))
+    return out
+
+
+def _mapping(data: dict[str, Any], key: str) -> dict[Any, Any]:
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        raise SafeguardingTermsError(f"prompts/{TERMS_FILE}: {key} must be a mapping")
+    return value
+
+
+def _strings(value: Any, where: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SafeguardingTermsError(f"prompts/{TERMS_FILE}: {where} must be a list of text")
+    return value
+
+
+def _expand(term: str, groups: Mapping[str, list[str]], where: str) -> Iterable[str]:
+    """"kill {person}" -> "kill him", "kill her", ... (every combination of groups)."""
+    match = _GROUP_REF.search(term)
+    if match is None:
+        yield term
+        return
+    name = match.group(1)
+    if name not in groups:
+        raise SafeguardingTermsError(
+            f"prompts/{TERMS_FILE}: {where} uses {{{name}}} but groups has no {name!r}")
+    for entry in groups[name]:
+        yield from _expand(term[:match.start()] + entry + term[match.end():], groups, where)

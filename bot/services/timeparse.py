@@ -1,0 +1,400 @@
+"""Turning what a facilitator types into session times, and showing times back to people.
+
+Everything here works in the community's local wall-clock time first ("2pm in London"), and only
+then becomes UTC for storage. Doing it in that order is what keeps a 2pm session at 2pm on both
+sides of a clock change, and lets us refuse local times that do not exist or happen twice.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from itertools import islice
+from zoneinfo import ZoneInfo
+
+import dateparser
+from dateutil.relativedelta import relativedelta
+from dateutil.rrule import FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, rrule, weekday
+
+from bot.core.commands import CommandError
+
+# Refusals below are keys in prompts/strings/time.yaml.
+MAX_TEXT = 100  # longer than any real time phrase; keeps dateparser's work bounded
+MIN_LEAD = timedelta(minutes=1)
+MAX_AHEAD = relativedelta(years=2)
+MAX_WEEKS_APART = 8  # 12 occurrences 8 weeks apart still fall inside the two-year limit
+MAX_COUNT = 12
+
+_DATEPARSER_SETTINGS: dict[str, object] = {
+    "PREFER_DATES_FROM": "future",
+    "DATE_ORDER": "DMY",  # UK order: 1/12 is the first of December
+    "RETURN_AS_TIMEZONE_AWARE": False,
+    "RETURN_TIME_AS_PERIOD": True,  # tells us whether a clock time was actually given
+    # Leave out the Unix-timestamp parsers: "1700000000" is a typo, not a date.
+    "PARSERS": ["relative-time", "custom-formats", "absolute-time", "no-spaces-time"],
+}
+
+_WEEKDAYS: dict[str, int] = {
+    "monday": 0, "mon": 0,
+    "tuesday": 1, "tue": 1, "tues": 1,
+    "wednesday": 2, "wed": 2, "weds": 2,
+    "thursday": 3, "thu": 3, "thur": 3, "thurs": 3,
+    "friday": 4, "fri": 4,
+    "saturday": 5, "sat": 5,
+    "sunday": 6, "sun": 6,
+}
+_WEEKDAY_WORD = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
+
+_ISO = re.compile(
+    r"(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})"
+    r"(?:[ T](?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?)?"
+    r"\s*(?P<tz>Z|UTC|[+-]\d{2}:?\d{2})?",
+    re.IGNORECASE,
+)
+# An explicit offset after natural words: "1 Dec 2pm UTC", "Friday 2pm +01:00", "2pm UTC+1".
+# GMT and BST on their own are left as the community's local time on purpose: in the UK people
+# say "GMT" all year round to mean "UK time", so honouring it literally would move a summer
+# session by an hour.
+_TRAILING_OFFSET = re.compile(
+    r"\s+(?:(?:utc|gmt)\s*(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?"
+    r"|(?P<sign2>[+-])(?P<h2>\d{2}):?(?P<m2>\d{2})"
+    r"|(?P<utc>utc))$",
+    re.IGNORECASE,
+)
+_CLOCK = re.compile(
+    r"(?:(?P<h12>\d{1,2})(?:[:.](?P<m12>\d{2}))?\s*(?P<ampm>[ap])\.?m\.?"
+    r"|(?P<h24>\d{1,2})[:.](?P<m24>\d{2})"
+    r"|(?P<noon>noon|midday)"
+    r"|(?P<midnight>midnight))",
+    re.IGNORECASE,
+)
+_AT = r"(?:\s*,?\s*(?:at\s+|@\s*)?)"
+# Weekday phrases are worked out here rather than by dateparser, which treats "next Tuesday"
+# said on a Tuesday morning the same as "Tuesday" and cannot read "Tuesday week".
+_WEEKDAY_FIRST = re.compile(
+    rf"(?:on\s+)?(?:(?P<lead>this coming|this|coming|next week|next|a week on)\s+)?"
+    rf"(?P<day>{_WEEKDAY_WORD})\.?(?:\s+(?P<trail>next week|week))?"
+    rf"(?:{_AT}(?P<rest>.+))?",
+    re.IGNORECASE,
+)
+_CLOCK_FIRST = re.compile(
+    rf"(?P<rest>.+?)\s*,?\s+(?:on\s+)?(?:(?P<lead>this coming|this|coming|next)\s+)?"
+    rf"(?P<day>{_WEEKDAY_WORD})\.?(?:\s+(?P<trail>next week|week))?",
+    re.IGNORECASE,
+)
+_NAMED_WEEKDAY = re.compile(rf"\b(?P<day>{_WEEKDAY_WORD})\b\.?", re.IGNORECASE)
+
+
+# -- public API -------------------------------------------------------------------------------
+
+
+def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:
+    """The moment a facilitator meant by `text`, read as wall-clock time in `zone`, in UTC.
+
+    `now` must be timezone-aware. Raises CommandError (a key in prompts/strings/time.yaml)
+    for anything that cannot safely become a session time.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    cleaned = " ".join((text or "").split())
+    if not cleaned or len(cleaned) > MAX_TEXT:
+        raise CommandError("time.not_understood")
+
+    iso = _ISO.fullmatch(cleaned)
+    if iso:
+        local, wall = _from_iso(iso, zone)
+    else:
+        local, wall = _from_words(cleaned, zone, now)
+
+    # Sessions start on the minute; seconds only come from phrases like "in 2 hours".
+    local = local.replace(second=0, microsecond=0)
+    when = _attach(local, wall)
+    if when - now.astimezone(UTC) < MIN_LEAD:
+        raise CommandError("time.past", when=format_local(when, zone))
+    if when > now.astimezone(UTC) + MAX_AHEAD:
+        raise CommandError("time.too_far", when=format_local(when, zone))
+    return when
+
+
+def format_local(when: datetime, zone: ZoneInfo) -> str:
+    """`when` as people in `zone` read it: "Tuesday 1 December 2026, 2:00pm"."""
+    if when.tzinfo is None:
+        raise ValueError("format_local needs a timezone-aware datetime")
+    local = when.astimezone(zone)
+    return f"{local:%A} {local.day} {local:%B %Y}, {_clock(local.time())}"
+
+
+def parse_recurrence(
+    text: str, first: datetime, zone: ZoneInfo, count: int = 6
+) -> list[datetime]:
+    """Up to `count` (1 to 12) session times in UTC following the pattern in `text`.
+
+    The list starts with `first`, except for day-of-week patterns ("first Tuesday of the
+    month", "every Friday") where `first` does not fit: then it starts on the next day that
+    does, at `first`'s local clock time. Every occurrence keeps the same local clock time,
+    whatever the clocks do; one that falls in the spring-forward gap is skipped.
+    """
+    if first.tzinfo is None:
+        raise ValueError("first must be timezone-aware")
+    count = max(1, min(MAX_COUNT, count))
+    pattern = _recurrence_pattern(text)
+    first_local = first.astimezone(zone)
+    start = first_local.replace(tzinfo=None)
+    bymonthday, bysetpos = None, None
+    if pattern.freq == MONTHLY and pattern.byweekday is None:
+        bymonthday, bysetpos = _monthly_same_day(start.day)
+    # The rule runs on local naive times, so the clock time stays put across DST changes.
+    rule = rrule(
+        pattern.freq, dtstart=start, interval=pattern.interval,
+        byweekday=pattern.byweekday, bymonthday=bymonthday, bysetpos=bysetpos,
+    )
+    times: list[datetime] = []
+    # A gap skips at most one occurrence a year, so a few spare candidates is plenty.
+    for local in islice(rule, count * 2 + 2):
+        if local == start:
+            times.append(first.astimezone(UTC))  # keeps `first`'s fold exactly as given
+        elif not _in_gap(local, zone):
+            # In the autumn's repeated hour this picks the first of the two (fold=0).
+            times.append(local.replace(tzinfo=zone).astimezone(UTC))
+        if len(times) == count:
+            break
+    return times
+
+
+# -- reading one time -------------------------------------------------------------------------
+
+
+def _from_iso(match: re.Match[str], zone: ZoneInfo) -> tuple[datetime, tzinfo]:
+    if match["h"] is None:
+        try:
+            date(int(match["y"]), int(match["mo"]), int(match["d"]))
+        except ValueError:
+            raise CommandError("time.not_understood") from None
+        raise CommandError("time.no_time")
+    try:
+        local = datetime(
+            int(match["y"]), int(match["mo"]), int(match["d"]),
+            int(match["h"]), int(match["mi"]), int(match["s"] or 0),
+        )
+    except ValueError:
+        raise CommandError("time.not_understood") from None
+    offset = match["tz"]
+    if offset is None:
+        return local, zone
+    if offset.upper() in ("Z", "UTC"):
+        return local, UTC
+    digits = offset[1:].replace(":", "")
+    return local, _fixed(offset[0], int(digits[:2]), int(digits[2:]))
+
+
+def _from_words(text: str, zone: ZoneInfo, now: datetime) -> tuple[datetime, tzinfo]:
+    wall: tzinfo = zone
+    offset = _TRAILING_OFFSET.search(text)
+    if offset:
+        if offset["utc"]:
+            wall = UTC
+        elif offset["sign"]:
+            wall = _fixed(offset["sign"], int(offset["h"]), int(offset["m"] or 0))
+        else:
+            wall = _fixed(offset["sign2"], int(offset["h2"]), int(offset["m2"]))
+        text = text[: offset.start()].strip()
+        if not text:
+            raise CommandError("time.not_understood")
+    base = now.astimezone(wall).replace(tzinfo=None)
+
+    by_weekday = _weekday_phrase(text, base)
+    if by_weekday is not None:
+        return by_weekday, wall
+
+    settings = dict(_DATEPARSER_SETTINGS, RELATIVE_BASE=base)
+    with warnings.catch_warnings():
+        # dateparser warns about its own use of deprecated stdlib calls; not ours to fix.
+        warnings.simplefilter("ignore")
+        data = dateparser.DateDataParser(languages=["en"], settings=settings).get_date_data(text)
+    if data.date_obj is None:
+        raise CommandError("time.not_understood")
+    if data.period != "time":
+        # A day, week or "afternoon" with no clock time: dateparser would quietly fill in
+        # midnight or the current time, which is never what a facilitator meant.
+        raise CommandError("time.no_time")
+    local = data.date_obj.replace(tzinfo=None)
+    _check_named_weekday(text, local)
+    return local, wall
+
+
+def _weekday_phrase(text: str, base: datetime) -> datetime | None:
+    """ "next Tuesday 2pm", "2pm on Friday", "Tuesday week at 10:30" -> local time, else None."""
+    match = _WEEKDAY_FIRST.fullmatch(text) or _CLOCK_FIRST.fullmatch(text)
+    if match is None:
+        return None
+    rest = match["rest"]
+    if rest is None:
+        raise CommandError("time.no_time")
+    clock = _parse_clock(rest)
+    if clock is None:
+        return None  # e.g. "Tuesday 1 December 2pm": a full date, which dateparser reads
+    target = _WEEKDAYS[match["day"].lower()]
+    today = base.date()
+    lead = (match["lead"] or "").lower()
+    trail = (match["trail"] or "").lower()
+    if "next week" in (lead, trail):
+        # "Tuesday next week": the Tuesday of the next Monday-to-Sunday week.
+        day = today - timedelta(days=today.weekday()) + timedelta(days=7 + target)
+    else:
+        ahead = (target - today.weekday()) % 7
+        if lead == "next" or (ahead == 0 and datetime.combine(today, clock) <= base):
+            # "next Tuesday" said on a Tuesday means a week today, never later today.
+            ahead = ahead or 7
+        day = today + timedelta(days=ahead)
+        if trail == "week" or lead == "a week on":
+            day += timedelta(days=7)  # British "Tuesday week": a week after the coming Tuesday
+    return datetime.combine(day, clock)
+
+
+def _parse_clock(text: str) -> time | None:
+    match = _CLOCK.fullmatch(text.strip())
+    if match is None:
+        return None
+    if match["noon"]:
+        return time(12, 0)
+    if match["midnight"]:
+        return time(0, 0)
+    if match["ampm"]:
+        hour, minute = int(match["h12"]), int(match["m12"] or 0)
+        if not 1 <= hour <= 12 or minute > 59:
+            raise CommandError("time.not_understood")
+        hour = hour % 12 + (12 if match["ampm"].lower() == "p" else 0)
+        return time(hour, minute)
+    hour, minute = int(match["h24"]), int(match["m24"])
+    if hour > 23 or minute > 59:
+        raise CommandError("time.not_understood")
+    return time(hour, minute)
+
+
+def _check_named_weekday(text: str, local: datetime) -> None:
+    # "Monday 1 December 2026" when the 1st is a Tuesday: one of the two is a slip, and
+    # guessing which would put a session on the wrong day.
+    named = [m["day"].lower() for m in _NAMED_WEEKDAY.finditer(text)]
+    if named and local.weekday() not in {_WEEKDAYS[name] for name in named}:
+        raise CommandError(
+            "time.weekday_mismatch",
+            date=f"{local.day} {local:%B %Y}",
+            weekday=f"{local:%A}",
+            written=named[0].capitalize(),
+        )
+
+
+def _attach(local: datetime, wall: tzinfo) -> datetime:
+    """Local wall time -> UTC, refusing times the clocks skip over or pass through twice."""
+    if isinstance(wall, ZoneInfo):
+        if _in_gap(local, wall):
+            raise CommandError("time.nonexistent", **_day_and_clock(local))
+        earlier = local.replace(tzinfo=wall, fold=0).utcoffset()
+        later = local.replace(tzinfo=wall, fold=1).utcoffset()
+        if earlier != later:
+            raise CommandError("time.ambiguous", **_day_and_clock(local))
+    return local.replace(tzinfo=wall).astimezone(UTC)
+
+
+def _in_gap(local: datetime, zone: ZoneInfo) -> bool:
+    # A time in the spring-forward gap does not survive a round trip through UTC.
+    aware = local.replace(tzinfo=zone)
+    return aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local
+
+
+def _day_and_clock(local: datetime) -> dict[str, str]:
+    return {"day": f"{local:%A} {local.day} {local:%B %Y}", "clock": _clock(local.time())}
+
+
+def _clock(moment: time) -> str:
+    hour = moment.hour % 12 or 12
+    return f"{hour}:{moment.minute:02d}{'am' if moment.hour < 12 else 'pm'}"
+
+
+def _fixed(sign: str, hours: int, minutes: int) -> timezone:
+    if hours > 14 or minutes > 59:
+        raise CommandError("time.not_understood")
+    delta = timedelta(hours=hours, minutes=minutes)
+    return timezone(-delta if sign == "-" else delta)
+
+
+# -- recurrence -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    freq: int
+    interval: int = 1
+    byweekday: weekday | None = None
+
+
+_RRULE_DAYS = (MO, TU, WE, TH, FR, SA, SU)
+_ORDINALS = {
+    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
+    "fourth": 4, "4th": 4, "last": -1,
+}
+_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "other": 2,
+}
+_ORDINAL_WORD = "|".join(_ORDINALS)
+_NUMBER_WORD = r"\d+|" + "|".join(_NUMBERS)
+_EVERY = r"(?:every|each)"
+
+_WEEKS = re.compile(
+    rf"(?:{_EVERY}\s+week|weekly|once\s+a\s+week"
+    rf"|{_EVERY}\s+(?P<n>{_NUMBER_WORD})\s+weeks?"
+    rf"|(?P<fortnight>fortnightly|{_EVERY}\s+fortnight|once\s+a\s+fortnight))"
+)
+_MONTHS = re.compile(rf"{_EVERY}\s+month|monthly|once\s+a\s+month")
+_EVERY_WEEKDAY = re.compile(
+    rf"{_EVERY}\s+(?:(?P<n>{_NUMBER_WORD})(?:\s+weeks?\s+on)?\s+)?(?P<day>{_WEEKDAY_WORD})s?"
+    rf"|weekly\s+on\s+(?P<day2>{_WEEKDAY_WORD})s?"
+)
+_NTH_WEEKDAY = re.compile(
+    rf"(?:(?:{_EVERY}\s+month|monthly)\s+on\s+)?(?:{_EVERY}\s+|on\s+)?(?:the\s+)?"
+    rf"(?P<nth>{_ORDINAL_WORD})\s+(?P<day>{_WEEKDAY_WORD})"
+    rf"(?:\s+(?:of|in)\s+(?:the|every|each|a)\s+month|\s+monthly)?"
+)
+
+
+def _recurrence_pattern(text: str) -> _Pattern:
+    cleaned = " ".join((text or "").lower().replace(".", " ").split())
+    cleaned = cleaned.removeprefix("repeat ").removeprefix("repeating ")
+    if not cleaned or len(cleaned) > MAX_TEXT:
+        raise CommandError("time.recurrence_not_understood")
+    if match := _WEEKS.fullmatch(cleaned):
+        return _Pattern(WEEKLY, interval=2 if match["fortnight"] else _weeks_apart(match["n"]))
+    if _MONTHS.fullmatch(cleaned):
+        return _Pattern(MONTHLY)
+    if match := _EVERY_WEEKDAY.fullmatch(cleaned):
+        day = _WEEKDAYS[match["day"] or match["day2"]]
+        return _Pattern(WEEKLY, interval=_weeks_apart(match["n"]), byweekday=_RRULE_DAYS[day])
+    if (match := _NTH_WEEKDAY.fullmatch(cleaned)) and _clearly_monthly(cleaned):
+        day = _RRULE_DAYS[_WEEKDAYS[match["day"]]]
+        return _Pattern(MONTHLY, byweekday=day(_ORDINALS[match["nth"]]))
+    raise CommandError("time.recurrence_not_understood")
+
+
+def _clearly_monthly(text: str) -> bool:
+    # "first Tuesday" alone could mean a one-off; only read it as monthly when it says so.
+    return "month" in text or text.startswith(("every ", "each "))
+
+
+def _weeks_apart(word: str | None) -> int:
+    if word is None:
+        return 1
+    weeks = _NUMBERS[word] if word in _NUMBERS else int(word[:3])
+    if not 1 <= weeks <= MAX_WEEKS_APART:
+        raise CommandError("time.recurrence_gap", most=MAX_WEEKS_APART)
+    return weeks
+
+
+def _monthly_same_day(first_day: int) -> tuple[tuple[int, ...], int | None]:
+    """Days for "every month" from the `first_day`-th: that day, or the month's last if shorter."""
+    if first_day <= 28:
+        return (first_day,), None
+    # From the 30th: 28 Feb (or 29th), 30 Mar, 30 Apr... rather than skipping February.
+    return tuple(range(28, first_day + 1)), -1
