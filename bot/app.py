@@ -9,18 +9,21 @@ from datetime import timedelta
 from bot.config import Settings
 from bot.core.commands import CommandTable
 from bot.core.ports import ChatAdapter
+from bot.services.actions import ActionService
 from bot.services.clock import Clock
-from bot.services.command_table import build_table
+from bot.services.command_table import ServiceSet, build_table
 from bot.services.deps import Deps
 from bot.services.digests import DigestService
 from bot.services.dispatch import Dispatcher
 from bot.services.jobs import JobService
+from bot.services.mailer import Mailer
 from bot.services.people import PeopleService
 from bot.services.reflections import ReflectionService
 from bot.services.running import RunningService
 from bot.services.scheduling import BrewScheduler
 from bot.services.sessions import SessionService
 from bot.services.settings import SettingsService
+from bot.services.spark_admin import SparkService
 from bot.services.sparks import SparkLibrary
 from bot.services.texts import Texts
 from storage.engine import Database
@@ -86,14 +89,23 @@ async def build_app(
         sparks=sparks,
         adapter=adapter,
         clock=clock or Clock(),
+        mailer=Mailer(settings),
     )
     sessions = SessionService(deps)
     running = RunningService(deps, sessions)
     reflections = ReflectionService(deps, sessions)
     digests = DigestService(deps, sessions)
-    table = build_table(
-        deps, sessions, running, reflections, digests, SettingsService(deps), PeopleService(deps)
+    services = ServiceSet(
+        sessions=sessions,
+        running=running,
+        reflections=reflections,
+        digests=digests,
+        settings=SettingsService(deps),
+        people=PeopleService(deps),
+        actions=ActionService(deps),
+        sparks=SparkService(deps),
     )
+    table = build_table(deps, services)
     dispatcher = Dispatcher(db, table, texts, community_defaults(settings))
     jobs = JobService(deps, sessions, running, digests)
     scheduler = BrewScheduler(

@@ -48,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=("upgrade", "current"))
     db.set_defaults(handler=_db)
 
+    digest = sub.add_parser("digest", help="Print or write one session's digest")
+    digest.add_argument("session_id", type=int)
+    digest.add_argument("--format", choices=("md", "html", "csv", "json"), default="md")
+    digest.add_argument("--out", type=Path, help="write to this file instead of printing")
+    digest.set_defaults(handler=_digest)
+
     sparks = sub.add_parser("sparks", help="The spark library")
     sparks.add_argument("action", choices=("list", "check"))
     sparks.set_defaults(handler=_sparks)
@@ -96,6 +102,40 @@ def _db(settings: Settings, args: argparse.Namespace) -> int:
             await db.dispose()
 
     print(asyncio.run(go()))
+    return 0
+
+
+def _digest(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.platforms.memory import MemoryAdapter
+    from bot.services.digest_render import to_csv, to_html, to_json, to_markdown
+    from storage.models import Community, Session
+
+    render = {"md": to_markdown, "html": to_html, "csv": to_csv, "json": to_json}[args.format]
+
+    async def go() -> str | None:
+        from bot.app import build_app
+
+        app = await build_app(settings, MemoryAdapter())
+        try:
+            async with app.db.transaction() as tx:
+                session = await tx.get(Session, args.session_id)
+                if session is None:
+                    return None
+                community = await tx.get(Community, session.community_id)
+                return render(await app.digests.compile(tx, community, session))
+        finally:
+            await app.close()
+
+    text = asyncio.run(go())
+    if text is None:
+        print(f"There is no session {args.session_id}. Check the number and try again.",
+              file=sys.stderr)
+        return 1
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"Digest written to {args.out}")
+    else:
+        print(text)
     return 0
 
 

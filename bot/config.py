@@ -43,6 +43,13 @@ class Settings(BaseSettings):
         "INFO", alias="BREWBOT_LOG_LEVEL"
     )
 
+    smtp_host: str = Field("", alias="SMTP_HOST")
+    smtp_port: int = Field(587, alias="SMTP_PORT", ge=1, le=65535)
+    smtp_from: str = Field("", alias="SMTP_FROM")
+    smtp_username: str = Field("", alias="SMTP_USERNAME")
+    smtp_password: str = Field("", alias="SMTP_PASSWORD")
+    smtp_starttls: bool = Field(True, alias="SMTP_STARTTLS")
+
     discord_token: str = Field("", alias="DISCORD_TOKEN")
     slack_bot_token: str = Field("", alias="SLACK_BOT_TOKEN")
     slack_app_token: str = Field("", alias="SLACK_APP_TOKEN")

@@ -60,9 +60,24 @@ class Community(SQLModel, table=True):
     session_channel_id: str | None = Field(default=None, max_length=64)
     working_group_channel_id: str | None = Field(default=None, max_length=64)
     safeguarding_contact_id: str | None = Field(default=None, max_length=64)
+    # Where digests are e-mailed, comma-separated (for people who never open the chat).
+    digest_email: str | None = Field(default=None, max_length=500)
     group_size: int = 5
     retention_days: int = 365
     digest_retention_days: int = 730
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CommunitySpark(SQLModel, table=True):
+    """A spark a community's facilitators added from chat (validated like the library's)."""
+
+    __tablename__ = "community_spark"
+    __table_args__ = (UniqueConstraint("community_id", "spark_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(sa_column=_fk("community.id"))
+    spark_id: str = Field(max_length=64)
+    data: str = Field(max_length=20000)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

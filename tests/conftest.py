@@ -90,8 +90,9 @@ class Chat:
         await self.app.dispatcher.run_text(text, user, CHANNEL, responder)
         return responder
 
-    async def press(self, user: UserRef, custom: str,
-                    values: dict[str, str] | None = None) -> MemoryResponder:
+    async def press(
+        self, user: UserRef, custom: str, values: dict[str, str] | None = None
+    ) -> MemoryResponder:
         responder = MemoryResponder()
         await self.app.dispatcher.run_component(custom, values or {}, user, CHANNEL, responder)
         return responder
@@ -118,5 +119,5 @@ async def snapshot(app: App) -> dict[str, list[tuple]]:
     async with app.db.read() as tx:
         for table in SQLModel.metadata.sorted_tables:
             result = await tx.execute(table.select())
-            rows[table.name] = sorted((tuple(map(repr, r)) for r in result.all()))
+            rows[table.name] = sorted(tuple(map(repr, r)) for r in result.all())
     return rows

@@ -55,3 +55,7 @@ class ManualClock(Clock):
 
     def set(self, when: datetime) -> None:
         self._now = when
+
+    def to_real(self, virtual: datetime) -> datetime:
+        # Due "now" fires now; due later fires that much later in real time.
+        return datetime.now(UTC) + (virtual - self._now)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.core.commands import Audience, Command, CommandTable, ComponentRoute, Option, OptionKind
 from bot.core.messages import OutgoingMessage, Reply, Response
+from bot.services.actions import ActionService
 from bot.services.context import CommandContext
 from bot.services.deps import Deps
 from bot.services.digests import DIGEST_ACTIONS, DigestService
@@ -12,6 +15,7 @@ from bot.services.reflections import ReflectionService
 from bot.services.running import RunningService
 from bot.services.sessions import SessionService
 from bot.services.settings import SettingsService
+from bot.services.spark_admin import SparkService
 from storage.models import SessionState
 
 F = Audience.FACILITATOR
@@ -27,27 +31,30 @@ def _session(required: bool = False) -> Option:
     )
 
 
-def build_table(
-    deps: Deps,
-    sessions: SessionService,
-    running: RunningService,
-    reflections: ReflectionService,
-    digests: DigestService,
-    settings: SettingsService,
-    people: PeopleService,
-) -> CommandTable:
+@dataclass(frozen=True)
+class ServiceSet:
+    sessions: SessionService
+    running: RunningService
+    reflections: ReflectionService
+    digests: DigestService
+    settings: SettingsService
+    people: PeopleService
+    actions: ActionService
+    sparks: SparkService
+
+
+def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
     t = deps.texts.t
     table = CommandTable()
+    sessions, running, reflections = services.sessions, services.running, services.reflections
+    digests, settings, people = services.digests, services.settings, services.people
+    actions = services.actions
 
     async def reflect(ctx: CommandContext) -> Response:
         # One forgiving word: a facilitator moves the session to reflecting; once it is
         # reflecting, anyone (facilitators too) gets the private form.
         session = await sessions.resolve(ctx, ctx.arg("session"))
-        if ctx.is_facilitator and session.state in (
-            SessionState.OPEN,
-            SessionState.SPARK,
-            SessionState.BREAKOUTS,
-        ):
+        if ctx.is_facilitator and session.state != SessionState.REFLECTING:
             return await running.start_reflecting(ctx, session)
         return await reflections.open_form(ctx, session)
 
@@ -168,6 +175,53 @@ def build_table(
                 ),
             ),
         ),
+        Command(
+            "action add",
+            'Record something people said, for "we said, we did"',
+            actions.add,
+            (
+                Option("said", "What people said", required=True, rest=True, max_length=1000),
+                Option("did", "What is being done", max_length=1000),
+                Option("owner", "Who is doing it (a team or role)", max_length=200),
+                Option("status", "planned, doing, done or cant_do"),
+                Option("reason", "Why it can't be done, in plain words", max_length=1000),
+                _session(),
+            ),
+            F,
+        ),
+        Command(
+            "action update",
+            'Update a "we said, we did" action',
+            actions.update,
+            (
+                Option("number", "The action number", OptionKind.INTEGER, required=True),
+                Option("status", "planned, doing, done or cant_do"),
+                Option("did", "What is being done", max_length=1000),
+                Option("owner", "Who is doing it", max_length=200),
+                Option(
+                    "reason", "Why it can't be done, in plain words", rest=True, max_length=1000
+                ),
+            ),
+            F,
+        ),
+        Command("action list", 'Show "we said, we did"', actions.list),
+        Command(
+            "sparks", "List the sparks (activities to start people talking)", services.sparks.list
+        ),
+        Command(
+            "sparks show",
+            "Read one spark",
+            services.sparks.show,
+            (Option("spark", "The spark id", required=True, autocomplete="spark"),),
+        ),
+        Command(
+            "sparks add",
+            "Add your own spark for this community",
+            services.sparks.add,
+            (),
+            F,
+            may_open_form=True,
+        ),
         Command("privacy", "What is recorded and how it is used", privacy),
         Command("help", "What you can do", help_),
         Command(
@@ -193,6 +247,7 @@ def build_table(
         ComponentRoute("reflection", "open", reflections.open_from_button, may_open_form=True),
         ComponentRoute("reflection", "submit", reflections.submit, anonymous=True),
         ComponentRoute("digest", "send", digests.send_button, F),
+        ComponentRoute("spark", "add", services.sparks.submit, F),
     ]
     for route in routes:
         table.add_component(route)

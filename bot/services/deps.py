@@ -12,6 +12,7 @@ from bot.core.ports import ChatAdapter
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
 from bot.services.clock import Clock
 from bot.services.context import Effect
+from bot.services.mailer import Mailer
 from bot.services.sparks import SparkLibrary
 from bot.services.texts import Texts
 from storage.engine import Database
@@ -26,6 +27,7 @@ class Deps:
     sparks: SparkLibrary
     adapter: ChatAdapter
     clock: Clock
+    mailer: Mailer
     # Set by the scheduler once it exists: re-plans a session's jobs after a change.
     on_session_changed: list[Callable[[int], Awaitable[None]]] = field(default_factory=list)
 

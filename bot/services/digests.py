@@ -24,9 +24,11 @@ from bot.services.digest_model import (
     DigestReflection,
     build_digest,
 )
-from bot.services.digest_render import to_markdown
+from bot.services.digest_render import to_csv, to_html, to_markdown
+from bot.services.mailer import Letter
 from bot.services.reflections import forget_session_key
 from bot.services.sessions import SessionService
+from bot.services.spark_admin import library_for
 from bot.services.timeparse import format_local
 from storage.models import (
     ActionItem,
@@ -104,7 +106,8 @@ class DigestService:
                 .order_by(col(ActionItem.id))
             )
         ).all()
-        spark = self.deps.sparks.get(session.spark_id) if session.spark_id else None
+        library = await library_for(self.deps, tx, community.id)
+        spark = library.get(session.spark_id) if session.spark_id else None
         date_text = format_local(session.starts_at, zone_of(community))
         data = DigestInput(
             title=session.title,
@@ -245,9 +248,27 @@ class DigestService:
                 ),
             )
         )
+        if ctx.community.digest_email:
+            ctx.after_commit(self._email(ctx.community, session, digest))
         ctx.after_commit(self.deps.changed(session.id))
         log.info("digest sent session=%s", session.id)
         return Reply(OutgoingMessage(self.t("digests.sent", session_id=session.id)))
+
+    def _email(self, community: Community, session: Session, digest: Digest) -> Effect:
+        letter = Letter(
+            to=tuple(a.strip() for a in (community.digest_email or "").split(",") if a.strip()),
+            subject=self.t("digests.sent_title", title=session.title),
+            text=to_markdown(digest),
+            html=to_html(digest),
+            attachments=(
+                (f"digest-session-{session.id}.csv", to_csv(digest).encode(), "text/csv"),
+            ),
+        )
+
+        async def effect() -> None:
+            await self.deps.mailer.send(letter)
+
+        return effect
 
     async def _find_item(self, tx: AsyncSession, session: Session, item: str | None) -> Reflection:
         ref = (item or "").strip().lower()

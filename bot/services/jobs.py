@@ -99,7 +99,7 @@ class JobService:
         if kind == JobKind.REMIND:
             await self._remind(tx, community, session, effects)
         elif kind == JobKind.OPEN:
-            self.sessions.open_session(community, session, effects)
+            await self.sessions.open_session(tx, community, session, effects)
             tx.add(session)
         elif kind == JobKind.BREAKOUT_WARNING:
             await self.running.warn_breakouts(tx, community, session, effects)

@@ -21,7 +21,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.commands import CommandError
 from bot.core.messages import (
     Choice,
-    Section,
     FieldKind,
     Form,
     FormField,
@@ -29,10 +28,11 @@ from bot.core.messages import (
     OutgoingMessage,
     Reply,
     Response,
+    Section,
     custom_id,
 )
 from bot.core.refs import UserRef
-from bot.services.context import CommandContext
+from bot.services.context import CommandContext, Effect
 from bot.services.deps import Deps, community_ref
 from bot.services.redaction import redact
 from bot.services.safeguarding import risk_matches
@@ -151,7 +151,9 @@ class ReflectionService:
 
     def _alert(
         self, ctx: CommandContext, session: Session, reflection: Reflection, risks: list[str]
-    ):
+    ) -> Effect:
+        """A private alert with the words but never the writer, to the safeguarding contact
+        (the facilitator who scheduled the session when none is set)."""
         community = ctx.community
         contact = community.safeguarding_contact_id or session.created_by
         message = OutgoingMessage(
@@ -162,8 +164,8 @@ class ReflectionService:
                 title=session.title,
                 kinds=", ".join(self.t(f"safeguarding.kind.{r}") for r in risks),
                 item=reflection.id[:8],
-                text=reflection.text,
             ),
+            sections=(Section(reflection.text, untrusted=True),),
         )
         recipient = UserRef(community_ref(community), contact)
         return self.deps.tell(recipient, message)

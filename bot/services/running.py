@@ -17,6 +17,7 @@ from bot.services.allocation import Person, allocate, place_late_joiner
 from bot.services.context import CommandContext, Effect
 from bot.services.deps import Deps, community_ref, session_channel, user_ref
 from bot.services.sessions import SessionService
+from bot.services.spark_admin import library_for
 from bot.services.sparks import Spark
 from storage.models import (
     Attendance,
@@ -42,10 +43,11 @@ class RunningService:
         self.sessions = sessions
         self.t = deps.texts.t
 
-    def spark_for(self, session: Session) -> Spark | None:
+    async def spark_for(self, tx: AsyncSession, session: Session) -> Spark | None:
+        library = await library_for(self.deps, tx, session.community_id)
         if session.spark_id:
-            return self.deps.sparks.get(session.spark_id)
-        return self.deps.sparks.for_theme(session.theme or session.title)
+            return library.get(session.spark_id)
+        return library.for_theme(session.theme or session.title)
 
     # -- spark --------------------------------------------------------------------------
 
@@ -53,11 +55,11 @@ class RunningService:
         session = await self.sessions.resolve(ctx, ctx.arg("session"))
         chosen = ctx.arg("spark")
         if chosen:
-            if self.deps.sparks.get(chosen) is None:
+            if (await library_for(self.deps, ctx.tx, ctx.community.id)).get(chosen) is None:
                 raise CommandError("running.unknown_spark", spark_id=chosen)
             session.spark_id = chosen
         self.sessions.move(session, SessionState.SPARK, "spark")
-        spark = self.spark_for(session)
+        spark = await self.spark_for(ctx.tx, session)
         if spark is None:
             raise CommandError("running.no_spark", session_id=session.id)
         session.spark_id = spark.id
@@ -92,7 +94,7 @@ class RunningService:
 
     async def spark_easy(self, ctx: CommandContext) -> Reply:
         session = await self.sessions.resolve(ctx, _arg_int(ctx))
-        spark = self.spark_for(session)
+        spark = await self.spark_for(ctx.tx, session)
         if spark is None:
             raise CommandError("running.no_spark", session_id=session.id)
         return Reply(self.spark_message(spark, session.id, easy=True), private=True)
@@ -122,7 +124,11 @@ class RunningService:
                 ctx.tx.add(BreakoutMember(breakout_id=breakout.id, participant_id=member_id))
             breakouts.append((breakout, [by_id[i] for i in member_ids]))
         ctx.tx.add(session)
-        ctx.after_commit(self._open_threads(ctx.community, session, breakouts))
+        ctx.after_commit(
+            self._open_threads(
+                ctx.community, session, await self.spark_for(ctx.tx, session), breakouts
+            )
+        )
         ctx.after_commit(self.deps.changed(session.id))
         return Reply(
             OutgoingMessage(
@@ -139,9 +145,9 @@ class RunningService:
         self,
         community: Community,
         session: Session,
+        spark: Spark | None,
         breakouts: Sequence[tuple[Breakout, list[Participant]]],
     ) -> Effect:
-        spark = self.spark_for(session)
         questions = "\n".join(f"- {q}" for q in (spark.questions if spark else ()))
         parent = session_channel(community, session)
         theme = session.theme or session.title

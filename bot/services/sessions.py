@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
-from bot.core.messages import Action, ActionStyle, Attachment, OutgoingMessage, Reply, custom_id
+from bot.core.messages import (
+    Action,
+    ActionStyle,
+    Attachment,
+    OutgoingMessage,
+    Reply,
+    Section,
+    custom_id,
+)
+from bot.services.actions import action_lines, community_actions
 from bot.services.calendar import session_ics
 from bot.services.context import CommandContext, Effect
 from bot.services.deps import Deps, session_channel, zone_of
 from bot.services.lifecycle import LIVE_STATES, NEXT_STEP_HINT, can_move
+from bot.services.spark_admin import library_for
 from bot.services.timeparse import format_local, parse_recurrence, parse_when
 from storage.models import Community, Session, SessionState
 from storage.repositories import attendance_for, get_session, sessions_in_states
 
+# Minutes since this date number calendar updates (small enough for 32-bit readers).
+SEQUENCE_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 UPCOMING = (SessionState.SCHEDULED, *sorted(LIVE_STATES), SessionState.CLOSED)
 
 
@@ -82,12 +97,13 @@ class SessionService:
         starts = parse_when(ctx.arg("when"), zone, now)
         theme = ctx.arg("theme") or ""
         spark_id = ctx.arg("spark")
-        if spark_id and self.deps.sparks.get(spark_id) is None:
+        library = await library_for(self.deps, ctx.tx, ctx.community.id)
+        if spark_id and library.get(spark_id) is None:
             raise CommandError("running.unknown_spark", spark_id=spark_id)
         if not spark_id and theme:
-            match = self.deps.sparks.for_theme(theme)
+            match = library.for_theme(theme)
             spark_id = match.id if match else None
-        spark = self.deps.sparks.get(spark_id) if spark_id else None
+        spark = library.get(spark_id) if spark_id else None
         title = (
             ctx.arg("title")
             or theme
@@ -161,13 +177,22 @@ class SessionService:
 
     async def open(self, ctx: CommandContext) -> Reply:
         session = await self.resolve(ctx, ctx.arg("session"))
-        self.open_session(ctx.community, session, ctx.effects)
+        await self.open_session(ctx.tx, ctx.community, session, ctx.effects)
         ctx.tx.add(session)
         return Reply(OutgoingMessage(self.t("sessions.opened", session_id=session.id)))
 
-    def open_session(self, community: Community, session: Session, effects: list[Effect]) -> None:
-        """Shared by the `open` command and the scheduler's auto-open."""
+    async def open_session(
+        self, tx: AsyncSession, community: Community, session: Session, effects: list[Effect]
+    ) -> None:
+        """Shared by the `open` command and the scheduler's auto-open. The welcome replays
+        "we said, we did" so people see what came of earlier sessions."""
         self.move(session, SessionState.OPEN, "open")
+        actions = await community_actions(tx, community.id)
+        replay = (
+            (Section(action_lines(self.deps.texts, actions), self.t("actions.heading")),)
+            if actions
+            else ()
+        )
         message = OutgoingMessage(
             title=session.title,
             text="\n\n".join(
@@ -186,6 +211,7 @@ class SessionService:
                 ),
                 Action(self.t("buttons.easy_read"), custom_id("session", "easy", str(session.id))),
             ),
+            sections=replay,
         )
         effects.append(self.deps.post(session_channel(community, session), message))
         effects.append(self.deps.changed(session.id))
@@ -200,6 +226,8 @@ class SessionService:
             minutes=session.duration_minutes,
             zone=zone_of(ctx.community),
             cancelled=session.state == SessionState.CANCELLED,
+            # Calendars ignore an update whose sequence is not higher than the copy they have.
+            sequence=int((session.updated_at - SEQUENCE_EPOCH).total_seconds() // 60),
         )
         return Reply(
             OutgoingMessage(

@@ -52,6 +52,17 @@ def _user(value: str) -> str:
     return cleaned
 
 
+def _emails(value: str) -> str:
+    addresses = [a.strip() for a in value.replace(";", ",").split(",") if a.strip()]
+    valid = all(
+        "@" in a and "." in a.rsplit("@", 1)[1] and " " not in a and len(a) <= 200
+        for a in addresses
+    )
+    if not addresses or not valid:
+        raise CommandError("settings.bad_email")
+    return ", ".join(addresses)
+
+
 def _number(low: int, high: int) -> Callable[[str], int]:
     def parse(value: str) -> int:
         if not value.strip().isdigit() or not low <= int(value) <= high:
@@ -69,6 +80,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], object]]] = {
     "session_channel": ("session_channel_id", _channel),
     "working_group_channel": ("working_group_channel_id", _channel),
     "safeguarding_contact": ("safeguarding_contact_id", _user),
+    "digest_email": ("digest_email", _emails),
     "group_size": ("group_size", _number(3, 12)),
     "retention_days": ("retention_days", _number(30, 3650)),
 }

@@ -3,7 +3,12 @@
 import pytest
 
 from bot.core.commands import (
-    Command, CommandError, CommandTable, Option, OptionKind, parse_text,
+    Command,
+    CommandError,
+    CommandTable,
+    Option,
+    OptionKind,
+    parse_text,
 )
 from bot.core.messages import custom_id, parse_custom_id
 
@@ -15,20 +20,41 @@ async def _noop(ctx):  # pragma: no cover - never called by the parser
 @pytest.fixture
 def table() -> CommandTable:
     table = CommandTable()
-    table.add(Command("schedule", "plan", _noop, (
-        Option("when", "when", required=True, rest=True),
-        Option("theme", "theme"),
-        Option("every", "repeat"),
-    )))
-    table.add(Command("breakouts", "groups", _noop, (
-        Option("session", "id", OptionKind.INTEGER),
-        Option("size", "size", OptionKind.INTEGER),
-    )))
-    table.add(Command("digest", "digest", _noop, (
-        Option("session", "id", OptionKind.INTEGER),
-        Option("action", "what", choices=("preview", "send")),
-        Option("item", "item"),
-    )))
+    table.add(
+        Command(
+            "schedule",
+            "plan",
+            _noop,
+            (
+                Option("when", "when", required=True, rest=True),
+                Option("theme", "theme"),
+                Option("every", "repeat"),
+            ),
+        )
+    )
+    table.add(
+        Command(
+            "breakouts",
+            "groups",
+            _noop,
+            (
+                Option("session", "id", OptionKind.INTEGER),
+                Option("size", "size", OptionKind.INTEGER),
+            ),
+        )
+    )
+    table.add(
+        Command(
+            "digest",
+            "digest",
+            _noop,
+            (
+                Option("session", "id", OptionKind.INTEGER),
+                Option("action", "what", choices=("preview", "send")),
+                Option("item", "item"),
+            ),
+        )
+    )
     table.add(Command("action add", "add", _noop, (Option("said", "said", rest=True),)))
     return table
 
@@ -57,19 +83,22 @@ def test_two_word_commands(table):
     assert args["said"] == "More time in reviews"
 
 
-@pytest.mark.parametrize(("text", "key"), [
-    ("", "errors.empty_command"),
-    ("/brew", "errors.empty_command"),
-    ("/brew dance", "errors.unknown_command"),
-    ("/brew schedule", "errors.missing_option"),
-    ('/brew schedule "tomorrow', "errors.unbalanced_quotes"),
-    ("/brew breakouts twelve", "errors.too_many_words"),
-    ("/brew breakouts size=lots", "errors.not_a_number"),
-    ("/brew digest 3 shout", "errors.too_many_words"),
-    ("/brew digest action=shout", "errors.not_a_choice"),
-    ("/brew schedule " + "x" * 5000, "errors.too_long"),
-    ("/brew schedule " + "x" * 400, "errors.option_too_long"),
-])
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("", "errors.empty_command"),
+        ("/brew", "errors.empty_command"),
+        ("/brew dance", "errors.unknown_command"),
+        ("/brew schedule", "errors.missing_option"),
+        ('/brew schedule "tomorrow', "errors.unbalanced_quotes"),
+        ("/brew breakouts twelve", "errors.too_many_words"),
+        ("/brew breakouts size=lots", "errors.not_a_number"),
+        ("/brew digest 3 shout", "errors.too_many_words"),
+        ("/brew digest action=shout", "errors.not_a_choice"),
+        ("/brew schedule " + "x" * 5000, "errors.too_long"),
+        ("/brew schedule " + "x" * 400, "errors.option_too_long"),
+    ],
+)
 def test_bad_input_names_a_sentence(table, text, key):
     with pytest.raises(CommandError) as caught:
         parse_text(text, table)

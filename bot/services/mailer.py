@@ -1,0 +1,59 @@
+"""Sends the digest by e-mail, for working-group members who never open Discord or Slack."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+import aiosmtplib
+
+from bot.config import Settings
+from bot.core.ports import DeliveryError
+
+
+@dataclass(frozen=True)
+class Letter:
+    to: tuple[str, ...]
+    subject: str
+    text: str
+    html: str
+    attachments: tuple[tuple[str, bytes, str], ...] = ()  # (filename, content, mime type)
+
+
+def build_email(letter: Letter, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = ", ".join(letter.to)
+    message["Subject"] = letter.subject
+    message.set_content(letter.text)
+    message.add_alternative(letter.html, subtype="html")
+    for filename, content, mime in letter.attachments:
+        maintype, _, subtype = mime.partition("/")
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
+    return message
+
+
+class Mailer:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.settings.smtp_host and self.settings.smtp_from)
+
+    async def send(self, letter: Letter) -> None:
+        if not self.configured:
+            raise DeliveryError("email_not_configured")
+        s = self.settings
+        try:
+            await aiosmtplib.send(
+                build_email(letter, s.smtp_from),
+                hostname=s.smtp_host,
+                port=s.smtp_port,
+                username=s.smtp_username or None,
+                password=s.smtp_password or None,
+                start_tls=s.smtp_starttls,
+                timeout=30,
+            )
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise DeliveryError("email_failed", type(exc).__name__) from exc

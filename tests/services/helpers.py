@@ -1,0 +1,73 @@
+"""Builders for service tests: sessions in a given state, with people in them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.app import App
+from storage.models import Attendance, Community, Participant, Session, SessionState
+from storage.repositories import get_or_create_community
+from tests.conftest import COMMUNITY, START
+
+ROLES = ["draws_on_care", "carer", "commissioner", "provider", "draws_on_care", "other"]
+
+
+async def make_session(
+    app: App,
+    state: SessionState = SessionState.SCHEDULED,
+    *,
+    people: int = 6,
+    starts_in: timedelta = timedelta(days=2),
+    spark_id: str | None = None,
+) -> int:
+    """A session stored directly in `state`, with `people` participants who joined."""
+    now = app.deps.clock.now()
+    async with app.db.transaction() as tx:
+        community = await get_or_create_community(
+            tx, COMMUNITY.platform.value, COMMUNITY.id, name=COMMUNITY.name
+        )
+        session = Session(
+            community_id=community.id,
+            title="Being heard",
+            theme="Being heard",
+            spark_id=spark_id or app.deps.sparks.all()[0].id,
+            starts_at=START + starts_in,
+            state=state.value,
+            channel_id="brew-room",
+            created_by="user-fran",
+            seed=7,
+        )
+        for stamp in ("opened_at", "spark_at", "breakouts_at", "reflecting_at", "closed_at"):
+            setattr(session, stamp, now)
+        tx.add(session)
+        await tx.flush()
+        for n in range(people):
+            person = Participant(
+                community_id=community.id,
+                user_id=f"user-p{n}",
+                display_name=f"Person {n}",
+                role=ROLES[n % len(ROLES)],
+            )
+            tx.add(person)
+            await tx.flush()
+            tx.add(
+                Attendance(
+                    session_id=session.id,
+                    participant_id=person.id,
+                    rsvp="yes",
+                    joined_at=now if state != SessionState.SCHEDULED else None,
+                )
+            )
+        return session.id
+
+
+async def state_of(app: App, session_id: int) -> str:
+    async with app.db.read() as tx:
+        return (await tx.get(Session, session_id)).state
+
+
+async def community_row(app: App) -> Community:
+    async with app.db.read() as tx:
+        from sqlmodel import select
+
+        return (await tx.exec(select(Community))).one()

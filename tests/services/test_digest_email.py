@@ -1,0 +1,63 @@
+"""Digests are e-mailed over SMTP, tested against a real local aiosmtpd server."""
+
+import asyncio
+import email
+from email.message import Message
+
+import pytest
+from aiosmtpd.smtp import SMTP
+
+from bot.app import build_app
+from bot.platforms.memory import MemoryAdapter
+from storage.models import SessionState
+from tests.conftest import Chat, make_settings
+from tests.services.helpers import make_session
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.arrived = asyncio.Event()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(email.message_from_bytes(envelope.content))
+        self.arrived.set()
+        return "250 OK"
+
+
+@pytest.fixture
+async def smtp_port():
+    inbox = Inbox()
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: SMTP(inbox), "127.0.0.1", 0)
+    yield server.sockets[0].getsockname()[1], inbox
+    server.close()
+    await server.wait_closed()
+
+
+async def test_digest_is_emailed_with_html_and_csv(sqlite_url, clock, smtp_port):
+    port, inbox = smtp_port
+    settings = make_settings(sqlite_url, SMTP_HOST="127.0.0.1", SMTP_PORT=port,
+                             SMTP_FROM="brewbot@example.org", SMTP_STARTTLS=False)
+    app = await build_app(settings, MemoryAdapter(), clock=clock)
+    chat = Chat(app)
+    fac = Chat.person("Fran", facilitator=True)
+    try:
+        session_id = await make_session(app, SessionState.CLOSED)
+        await chat.say(fac, "/brew settings digest_email group@example.org, chair@example.org")
+        sent = await chat.say(fac, f"/brew digest {session_id} send")
+        assert "has been sent" in sent.text
+        await asyncio.wait_for(inbox.arrived.wait(), 10)
+    finally:
+        await app.close()
+    [message] = inbox.messages
+    assert message["To"] == "group@example.org, chair@example.org"
+    kinds = [part.get_content_type() for part in message.walk()]
+    assert "text/html" in kinds and "text/plain" in kinds and "text/csv" in kinds
+
+
+async def test_without_smtp_the_facilitator_is_told(app, chat, fac):
+    session_id = await make_session(app, SessionState.CLOSED)
+    await chat.say(fac, "/brew settings digest_email group@example.org")
+    sent = await chat.say(fac, f"/brew digest {session_id} send")
+    assert "e-mail is not set up" in sent.text
