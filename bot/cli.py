@@ -44,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, default=Path("digests"))
     demo.set_defaults(handler=_demo)
 
+    bench = sub.add_parser("bench", help="Measure speed and memory through the real services")
+    bench.add_argument("--quick", action="store_true", help="a smaller run (200 participants)")
+    bench.add_argument("--json", action="store_true", help="print one JSON object")
+    bench.add_argument("--db", help="database URL (default: a fresh SQLite file)")
+    bench.set_defaults(handler=_bench)
+
     db = sub.add_parser("db", help="Database migrations")
     db.add_argument("action", choices=("upgrade", "current"))
     db.set_defaults(handler=_db)
@@ -88,6 +94,12 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.bench import run_bench_cli
+
+    return run_bench_cli(settings, quick=args.quick, as_json=args.json, db_url=args.db)
+
+
 def _db(settings: Settings, args: argparse.Namespace) -> int:
     from storage.engine import Database
     from storage.migrate import current_revision, head_revision, upgrade
@@ -128,8 +140,10 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
 
     text = asyncio.run(go())
     if text is None:
-        print(f"There is no session {args.session_id}. Check the number and try again.",
-              file=sys.stderr)
+        print(
+            f"There is no session {args.session_id}. Check the number and try again.",
+            file=sys.stderr,
+        )
         return 1
     if args.out:
         args.out.write_text(text, encoding="utf-8")

@@ -56,6 +56,17 @@ class Settings(BaseSettings):
     slack_signing_secret: str = Field("", alias="SLACK_SIGNING_SECRET")
     slack_mode: Literal["socket", "http"] = Field("socket", alias="SLACK_MODE")
 
+    discord_guild_ids: Annotated[list[int], NoDecode] = Field([], alias="DISCORD_GUILD_IDS")
+    discord_sync_global: bool = Field(False, alias="DISCORD_SYNC_GLOBAL")
+    discord_shard_ids: Annotated[list[int], NoDecode] = Field([], alias="DISCORD_SHARD_IDS")
+    discord_shard_count: int = Field(0, alias="DISCORD_SHARD_COUNT", ge=0)
+
+    slack_http_port: int = Field(3000, alias="SLACK_HTTP_PORT", ge=1, le=65535)
+    slack_breakouts: Literal["threads", "channels"] = Field("threads", alias="SLACK_BREAKOUTS")
+    slack_client_id: str = Field("", alias="SLACK_CLIENT_ID")
+    slack_client_secret: str = Field("", alias="SLACK_CLIENT_SECRET")
+    slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -72,6 +83,16 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip().startswith("["):
             parts = [p.strip() for p in value.split(",") if p.strip()]
             return [int(p) for p in parts] if all(p.isdigit() for p in parts) else value
+        return value
+
+    @field_validator("discord_guild_ids", "discord_shard_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if not all(p.isdigit() for p in parts):
+                raise ValueError("whole numbers separated by commas, e.g. 123456789012345678")
+            return [int(p) for p in parts]
         return value
 
     @field_validator("reminder_minutes")

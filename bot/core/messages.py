@@ -72,6 +72,8 @@ class OutgoingMessage:
     attachments: tuple[Attachment, ...] = ()
     title: str = ""
     ping: bool = False
+    # The reader asked for plain style: renderers pass every text through core.plain.
+    plain: bool = False
 
     def plain_text(self) -> str:
         """The whole message as plain text; buttons become numbered choices."""
