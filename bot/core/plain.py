@@ -33,6 +33,5 @@ def plain_text_style(text: str, width: int = PLAIN_WIDTH) -> str:
             out.append("")
             continue
         indent = re.match(r"^\s*(?:[-*] |\d+[.)] )?", line).group(0)
-        out.extend(textwrap.wrap(line, width=width, subsequent_indent=" " * len(indent))
-                   or [""])
+        out.extend(textwrap.wrap(line, width=width, subsequent_indent=" " * len(indent)) or [""])
     return "\n".join(out).strip()

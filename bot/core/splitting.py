@@ -52,7 +52,7 @@ def split_text(text: str, limit: int) -> list[str]:
         cut = _best_cut(text, pos, limit, protected)
         if cut is None:
             # One word longer than the limit: the only place a word is broken.
-            chunks.append(text[pos:pos + limit])
+            chunks.append(text[pos : pos + limit])
             pos += limit
             continue
         left_end, right_start = cut
@@ -61,8 +61,9 @@ def split_text(text: str, limit: int) -> list[str]:
     return chunks
 
 
-def pack_chunks(chunks: Sequence[str], per_group_limit: int, max_items: int,
-                cost: Callable[[str], int] = len) -> list[list[str]]:
+def pack_chunks(
+    chunks: Sequence[str], per_group_limit: int, max_items: int, cost: Callable[[str], int] = len
+) -> list[list[str]]:
     """Group `chunks`, in order, so each group has at most `max_items` chunks whose costs add
     up to at most `per_group_limit`.
 
@@ -80,7 +81,8 @@ def pack_chunks(chunks: Sequence[str], per_group_limit: int, max_items: int,
         if size > per_group_limit:
             raise ValueError(
                 f"a chunk costs {size}, more than a whole group may ({per_group_limit}): "
-                "split the text with a smaller limit first")
+                "split the text with a smaller limit first"
+            )
         if current and (len(current) >= max_items or total + size > per_group_limit):
             groups.append(current)
             current, total = [], 0
@@ -91,8 +93,9 @@ def pack_chunks(chunks: Sequence[str], per_group_limit: int, max_items: int,
     return groups
 
 
-def _best_cut(text: str, pos: int, limit: int,
-              protected: list[tuple[int, int]]) -> tuple[int, int] | None:
+def _best_cut(
+    text: str, pos: int, limit: int, protected: list[tuple[int, int]]
+) -> tuple[int, int] | None:
     """Where to end the chunk starting at `pos`: (end of this chunk, start of the next).
 
     Takes the best kind of break that still leaves a chunk at least a third of the limit
@@ -152,8 +155,11 @@ def _fences(text: str, end: int) -> list[tuple[int, int]]:
         close = end if close == -1 else close
         marker, opened = fence.group(1), opening.group(1)
         # A closing fence is the same character, at least as long, alone on its line.
-        if marker[0] == opened[0] and len(marker) >= len(opened) and not text[
-                fence.end():close].strip():
+        if (
+            marker[0] == opened[0]
+            and len(marker) >= len(opened)
+            and not text[fence.end() : close].strip()
+        ):
             spans.append((opening.start(), close))
             opening = None
     return spans

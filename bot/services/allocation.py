@@ -152,8 +152,9 @@ class _Slopes:
 
 @lru_cache(maxsize=1024)  # few distinct arguments, asked for thousands of times
 def _slopes(size: int, excess: int, dip: bool, start: int) -> _Slopes:
-    gains = [_cap(size, y + 1, excess, dip) - _cap(size, y, excess, dip)
-             for y in range(start, size)]
+    gains = [
+        _cap(size, y + 1, excess, dip) - _cap(size, y, excess, dip) for y in range(start, size)
+    ]
     return _Slopes(_cap(size, start, excess, dip), gains.count(1), gains.count(0), len(gains))
 
 
@@ -218,8 +219,11 @@ def _fits(shape: _Shape, t: _Totals, excess: int, active: int, dump: bool) -> bo
     if act_small:
         s = _slopes(shape.small, excess, t.dip, start)
         places += act_small * s.base
-        plus, zero, room = plus + act_small * s.plus, zero + act_small * s.zero, \
-            room + act_small * s.room
+        plus, zero, room = (
+            plus + act_small * s.plus,
+            zero + act_small * s.zero,
+            room + act_small * s.room,
+        )
     if spare > room:
         return False
     places += min(spare, plus) - max(0, spare - plus - zero)
@@ -329,8 +333,11 @@ def _plan(sizes: list[int], staff: int, lived: int, neutral: int, requesters: in
             choice = _choose(rest_shape, rest, excess)
             if choice is None:
                 continue
-            plan = (_build(rest_shape, rest, excess, *choice) if rest_shape.count
-                    else _Plan([], [], [], []))
+            plan = (
+                _build(rest_shape, rest, excess, *choice)
+                if rest_shape.count
+                else _Plan([], [], [], [])
+            )
             pure_sizes = [shape.small + 1] * big + [shape.small] * small
             plan.sizes += pure_sizes
             plan.staff += [0] * len(pure_sizes)
@@ -357,8 +364,9 @@ def _deal(plan: _Plan, people: list[Person], rng: random.Random) -> list[list[Pe
     groups: list[list[Person]] = [[] for _ in plan.sizes]
     # Those who asked fill the lived-only groups first, then any group that is all lived.
     all_lived = [i for i in range(len(groups)) if plan.pure[i]]
-    all_lived += [i for i in range(len(groups))
-                  if not plan.pure[i] and plan.lived[i] == plan.sizes[i]]
+    all_lived += [
+        i for i in range(len(groups)) if not plan.pure[i] and plan.lived[i] == plan.sizes[i]
+    ]
     for i in all_lived:
         while len(groups[i]) < plan.lived[i] and (askers or others):
             groups[i].append((askers or others).pop())
@@ -386,8 +394,9 @@ def _partners(ids: set[int], recent_pairs: Collection[frozenset[int]]) -> dict[i
     return partners
 
 
-def _keep_recent_apart(groups: list[list[Person]], partners: dict[int, set[int]],
-                       rng: random.Random) -> None:
+def _keep_recent_apart(
+    groups: list[list[Person]], partners: dict[int, set[int]], rng: random.Random
+) -> None:
     """Strictly-improving same-kind swaps until none is found or the budget runs out."""
     where: dict[int, int] = {}
     pool: dict[Kind, list[int]] = {k: [] for k in Kind}
@@ -407,8 +416,9 @@ def _keep_recent_apart(groups: list[list[Person]], partners: dict[int, set[int]]
     if not any(here[u].get(where[u], 0) for u in here):
         return
     pure = [bool(g) and all(kind_of(p) is Kind.LIVED for p in g) for g in groups]
-    asked = {pid: kind_of(p) is Kind.LIVED and p.lived_experience_only
-             for pid, p in person_of.items()}
+    asked = {
+        pid: kind_of(p) is Kind.LIVED and p.lived_experience_only for pid, p in person_of.items()
+    }
     empty: dict[int, int] = {}
     budget = SEARCH_BUDGET
     improved = True
@@ -429,8 +439,7 @@ def _keep_recent_apart(groups: list[list[Person]], partners: dict[int, set[int]]
                 budget -= 1
                 here_v = here.get(v, empty)
                 mates_u, mates_v = partners[u], partners.get(v, ())
-                after = (here[u].get(b, 0) - (v in mates_u)
-                         + here_v.get(a, 0) - (u in mates_v))
+                after = here[u].get(b, 0) - (v in mates_u) + here_v.get(a, 0) - (u in mates_v)
                 better = after < clash_u + here_v.get(b, 0)
                 keeps_wish = (asked[u] - asked[v]) * (pure[b] - pure[a]) >= 0
                 if better and keeps_wish:
@@ -441,8 +450,15 @@ def _keep_recent_apart(groups: list[list[Person]], partners: dict[int, set[int]]
                     return
 
 
-def _swap(groups: list[list[Person]], where: dict[int, int], here: dict[int, dict[int, int]],
-          partners: dict[int, set[int]], person_of: dict[int, Person], u: int, v: int) -> None:
+def _swap(
+    groups: list[list[Person]],
+    where: dict[int, int],
+    here: dict[int, dict[int, int]],
+    partners: dict[int, set[int]],
+    person_of: dict[int, Person],
+    u: int,
+    v: int,
+) -> None:
     a, b = where[u], where[v]
     groups[a][groups[a].index(person_of[u])] = person_of[v]
     groups[b][groups[b].index(person_of[v])] = person_of[u]
@@ -456,8 +472,13 @@ def _swap(groups: list[list[Person]], where: dict[int, int], here: dict[int, dic
 # -- public API ------------------------------------------------------------------------------
 
 
-def allocate(people: Sequence[Person], *, target_size: int = 5, seed: int = 0,
-             recent_pairs: Collection[frozenset[int]] = ()) -> list[list[int]]:
+def allocate(
+    people: Sequence[Person],
+    *,
+    target_size: int = 5,
+    seed: int = 0,
+    recent_pairs: Collection[frozenset[int]] = (),
+) -> list[list[int]]:
     """Breakout groups as lists of participant ids (sorted within each group)."""
     sizes = group_sizes(len(people), target_size)
     if not sizes:
@@ -466,10 +487,18 @@ def allocate(people: Sequence[Person], *, target_size: int = 5, seed: int = 0,
     if len({p.id for p in ordered}) != len(ordered):
         raise ValueError("each person may appear only once")
     kinds = [kind_of(p) for p in ordered]
-    requesters = sum(1 for p, k in zip(ordered, kinds, strict=True)
-                     if k is Kind.LIVED and p.lived_experience_only)
-    plan = _plan(sizes, kinds.count(Kind.STAFF), kinds.count(Kind.LIVED),
-                 kinds.count(Kind.NEUTRAL), requesters)
+    requesters = sum(
+        1
+        for p, k in zip(ordered, kinds, strict=True)
+        if k is Kind.LIVED and p.lived_experience_only
+    )
+    plan = _plan(
+        sizes,
+        kinds.count(Kind.STAFF),
+        kinds.count(Kind.LIVED),
+        kinds.count(Kind.NEUTRAL),
+        requesters,
+    )
     rng = random.Random(seed)
     groups = _deal(plan, ordered, rng)
     partners = _partners({p.id for p in ordered}, recent_pairs)
@@ -478,8 +507,9 @@ def allocate(people: Sequence[Person], *, target_size: int = 5, seed: int = 0,
     return [sorted(p.id for p in group) for group in groups]
 
 
-def place_late_joiner(groups: Sequence[Sequence[int]], person: Person,
-                      people_by_id: Mapping[int, Person]) -> int:
+def place_late_joiner(
+    groups: Sequence[Sequence[int]], person: Person, people_by_id: Mapping[int, Person]
+) -> int:
     """Index of the group a late joiner should join. Members missing from `people_by_id`
     count as neutral."""
     if not groups:
@@ -499,9 +529,13 @@ def place_late_joiner(groups: Sequence[Sequence[int]], person: Person,
         size = len(members)
         all_lived = size > 0 and lived == size
         if joining is Kind.LIVED:
-            key = (int(staff > 0 and lived == 0),     # would be alone with staff
-                   int(not (staff > 0 and lived == 1)),  # ends someone being alone with staff
-                   int(wants_lived_only and not all_lived), size, index)
+            key = (
+                int(staff > 0 and lived == 0),  # would be alone with staff
+                int(not (staff > 0 and lived == 1)),  # ends someone being alone with staff
+                int(wants_lived_only and not all_lived),
+                size,
+                index,
+            )
         else:
             breaks_wish = int(all_lived and askers > 0)
             if joining is Kind.STAFF:

@@ -41,9 +41,7 @@ Span = tuple[int, int, str]  # start, end, kind
 _ANGLE_MENTION = re.compile(r"<(?:@[!&]?|#|!)[\w^.-]*(?:\|[^<>\n]*)?>|</[\w -]{1,100}:\d+>")
 # Slack links with their own label: <https://x.org|click here>, <mailto:a@b.org|me>.
 _ANGLE_LINK = re.compile(r"<(?:https?|mailto|tel):[^<>|\s]*(?:\|[^<>\n]*)?>", re.IGNORECASE)
-_EMAIL = re.compile(
-    r"(?<![\w.%+'-])[\w.%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
-)
+_EMAIL = re.compile(r"(?<![\w.%+'-])[\w.%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _URL = re.compile(r"(?<![\w.@/-])(?:https?://|www\.)[^\s<>\"]+", re.IGNORECASE)
 # Bare domains only with a common top-level domain, so "end.Then" or "e.g." are left alone.
 _TLDS = "com|org|net|uk|gov|nhs|edu|io|info|biz|app|ly|tv|eu|ie|scot|wales|cymru|london"
@@ -86,7 +84,13 @@ def redact_with_report(text: str, known_names: Iterable[str] = ()) -> tuple[str,
     """
     names = KnownNames.build(known_names)
     detectors: list[Callable[[str], Iterator[Span]]] = [
-        _angle_markup, _emails, _urls, _at_mentions, _numbers, _postcodes, names.spans,
+        _angle_markup,
+        _emails,
+        _urls,
+        _at_mentions,
+        _numbers,
+        _postcodes,
+        names.spans,
     ]
     taken: list[Span] = []  # kept sorted; spans never overlap, so starts and ends both rise
     for detect in detectors:
@@ -198,7 +202,7 @@ def _groups(run: re.Match[str]) -> list[_Group]:
             end -= 1  # a closing bracket of the sentence, not of an area code
             token = token[:-1]
         if groups:
-            gap = text[groups[-1].end:start]
+            gap = text[groups[-1].end : start]
             if len(gap.replace(" ", "")) > 1 or len(gap) > 3:
                 groups.append(_Group(-1, -1, "", False))  # a break in the chain
         digits = "".join(ch for ch in token if ch.isdigit())
@@ -236,11 +240,11 @@ def _nhs_at(groups: list[_Group], i: int) -> tuple[int, str] | None:
     in a reflection is identifying whatever it is."""
     if len(groups[i].digits) == 10:
         last = i
-    elif [len(g.digits) for g in groups[i:i + 3]] == [3, 3, 4]:
+    elif [len(g.digits) for g in groups[i : i + 3]] == [3, 3, 4]:
         last = i + 2
     else:
         return None
-    digits = "".join(g.digits for g in groups[i:last + 1])
+    digits = "".join(g.digits for g in groups[i : last + 1])
     if nhs_number_valid(digits):
         return last, "nhs_number"
     if not digits.startswith("0"):
@@ -310,7 +314,7 @@ class KnownNames:
             word = words[i]
             if word.group()[0].isupper():
                 end = _without_possessive(word)
-                candidate = _key(text[word.start():end])
+                candidate = _key(text[word.start() : end])
                 if candidate in self.parts:
                     yield word.start(), end, "name"
                 else:
@@ -321,12 +325,12 @@ class KnownNames:
     def _full_at(self, text: str, words: list[re.Match[str]], i: int) -> int:
         """How many words starting at `i` make up a known full name (0 if none)."""
         for count in range(min(self.longest, len(words) - i), 0, -1):
-            chosen = words[i:i + count]
-            if any(not text[a.end():b.start()].isspace() for a, b in itertools.pairwise(chosen)):
+            chosen = words[i : i + count]
+            if any(not text[a.end() : b.start()].isspace() for a, b in itertools.pairwise(chosen)):
                 continue
             key = tuple(_key(w.group()) for w in chosen[:-1])
             last = chosen[-1]
-            key += (_key(text[last.start():_without_possessive(last)]),)
+            key += (_key(text[last.start() : _without_possessive(last)]),)
             if key in self.full:
                 return count
         return 0

@@ -106,10 +106,12 @@ class SafeguardingTerms:
                     prefixes.append((" ".join(stem), category))
                 else:
                     words.setdefault(" ".join(tokens(term, f"{category}.words")), set()).add(
-                        category)
+                        category
+                    )
             for term in _strings(spec.get("exact_words"), f"{category}.exact_words"):
                 exact.setdefault(" ".join(tokens(term, f"{category}.exact_words")), set()).add(
-                    category)
+                    category
+                )
             for term in _strings(spec.get("phrases"), f"{category}.phrases"):
                 for expanded in _expand(term, groups, f"{category}.phrases"):
                     phrases.append(Phrase(tokens(expanded, f"{category}.phrases"), category))
@@ -118,11 +120,13 @@ class SafeguardingTerms:
                 if " " in term:
                     raise SafeguardingTermsError(
                         f"prompts/{TERMS_FILE}: {term!r} in {where} is more than one word; "
-                        "put it under phrases")
+                        "put it under phrases"
+                    )
         ignore = tuple(tokens(p, "ignore") for p in _strings(data.get("ignore"), "ignore"))
         not_misspellings = frozenset(
             " ".join(tokens(w, "not_misspellings"))
-            for w in _strings(data.get("not_misspellings"), "not_misspellings"))
+            for w in _strings(data.get("not_misspellings"), "not_misspellings")
+        )
         return cls(
             categories=tuple(str(c) for c in data["categories"]),
             rewrites=rewrites,
@@ -148,8 +152,7 @@ class SafeguardingTerms:
                 seen[token] = self._similar(token, vocabulary)
             for first in seen[token]:
                 for phrase in self._phrases_by_first.get(first, ()):
-                    if phrase.category not in found and self._phrase_at(
-                            tokens, i, phrase, seen):
+                    if phrase.category not in found and self._phrase_at(tokens, i, phrase, seen):
                         found.add(phrase.category)
         return [c for c in self.categories if c in found]
 
@@ -184,9 +187,10 @@ class SafeguardingTerms:
         if token in self.not_misspellings:
             return frozenset(term for term in bucket if term == token)
         return frozenset(
-            term for term in bucket
-            if term == token
-            or (len(term) >= FUZZY_MIN_LENGTH and within_one_slip(token, term)))
+            term
+            for term in bucket
+            if term == token or (len(term) >= FUZZY_MIN_LENGTH and within_one_slip(token, term))
+        )
 
     def _word_categories(self, token: str) -> set[str]:
         found: set[str] = set()
@@ -197,8 +201,11 @@ class SafeguardingTerms:
                 found.add(category)
         if token in self.not_misspellings:
             return found
-        forms = [token] + [token[: -len(e)] for e in _ENDINGS
-                           if token.endswith(e) and len(token) - len(e) >= FUZZY_MIN_LENGTH - 1]
+        forms = [token] + [
+            token[: -len(e)]
+            for e in _ENDINGS
+            if token.endswith(e) and len(token) - len(e) >= FUZZY_MIN_LENGTH - 1
+        ]
         for form in forms:
             if form in self.not_misspellings:
                 continue
@@ -207,8 +214,9 @@ class SafeguardingTerms:
                     found |= self.words[term]
         return found
 
-    def _phrase_at(self, tokens: Sequence[str | None], i: int, phrase: Phrase,
-                   seen: dict[str, frozenset[str]]) -> bool:
+    def _phrase_at(
+        self, tokens: Sequence[str | None], i: int, phrase: Phrase, seen: dict[str, frozenset[str]]
+    ) -> bool:
         if i + len(phrase.words) > len(tokens):
             return False
         for offset, word in enumerate(phrase.words[1:], start=1):
@@ -228,8 +236,8 @@ class SafeguardingTerms:
             return out
         for i in range(len(tokens)):
             for phrase in self.ignore:
-                if tuple(tokens[i:i + len(phrase)]) == phrase:
-                    out[i:i + len(phrase)] = [None] * len(phrase)
+                if tuple(tokens[i : i + len(phrase)]) == phrase:
+                    out[i : i + len(phrase)] = [None] * len(phrase)
         return out
 
 
@@ -263,13 +271,17 @@ def within_one_slip(a: str, b: str) -> bool:
         differ = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
         if len(differ) == 1:
             return True
-        return (len(differ) == 2 and differ[1] == differ[0] + 1
-                and a[differ[0]] == b[differ[1]] and a[differ[1]] == b[differ[0]])
+        return (
+            len(differ) == 2
+            and differ[1] == differ[0] + 1
+            and a[differ[0]] == b[differ[1]]
+            and a[differ[1]] == b[differ[0]]
+        )
     short, long = (a, b) if len(a) < len(b) else (b, a)
     i = 0
     while i < len(short) and short[i] == long[i]:
         i += 1
-    return short[i:] == long[i + 1:]
+    return short[i:] == long[i + 1 :]
 
 
 def normalise(text: str, rewrites: Mapping[str, Sequence[str]] | None = None) -> list[str]:
@@ -314,7 +326,7 @@ def _strings(value: Any, where: str) -> list[str]:
 
 
 def _expand(term: str, groups: Mapping[str, list[str]], where: str) -> Iterable[str]:
-    """"kill {person}" -> "kill him", "kill her", ... (every combination of groups)."""
+    """ "kill {person}" -> "kill him", "kill her", ... (every combination of groups)."""
     match = _GROUP_REF.search(term)
     if match is None:
         yield term
@@ -322,6 +334,7 @@ def _expand(term: str, groups: Mapping[str, list[str]], where: str) -> Iterable[
     name = match.group(1)
     if name not in groups:
         raise SafeguardingTermsError(
-            f"prompts/{TERMS_FILE}: {where} uses {{{name}}} but groups has no {name!r}")
+            f"prompts/{TERMS_FILE}: {where} uses {{{name}}} but groups has no {name!r}"
+        )
     for entry in groups[name]:
-        yield from _expand(term[:match.start()] + entry + term[match.end():], groups, where)
+        yield from _expand(term[: match.start()] + entry + term[match.end() :], groups, where)

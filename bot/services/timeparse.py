@@ -37,13 +37,24 @@ _DATEPARSER_SETTINGS: dict[str, object] = {
 }
 
 _WEEKDAYS: dict[str, int] = {
-    "monday": 0, "mon": 0,
-    "tuesday": 1, "tue": 1, "tues": 1,
-    "wednesday": 2, "wed": 2, "weds": 2,
-    "thursday": 3, "thu": 3, "thur": 3, "thurs": 3,
-    "friday": 4, "fri": 4,
-    "saturday": 5, "sat": 5,
-    "sunday": 6, "sun": 6,
+    "monday": 0,
+    "mon": 0,
+    "tuesday": 1,
+    "tue": 1,
+    "tues": 1,
+    "wednesday": 2,
+    "wed": 2,
+    "weds": 2,
+    "thursday": 3,
+    "thu": 3,
+    "thur": 3,
+    "thurs": 3,
+    "friday": 4,
+    "fri": 4,
+    "saturday": 5,
+    "sat": 5,
+    "sunday": 6,
+    "sun": 6,
 }
 _WEEKDAY_WORD = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
 
@@ -126,9 +137,7 @@ def format_local(when: datetime, zone: ZoneInfo) -> str:
     return f"{local:%A} {local.day} {local:%B %Y}, {_clock(local.time())}"
 
 
-def parse_recurrence(
-    text: str, first: datetime, zone: ZoneInfo, count: int = 6
-) -> list[datetime]:
+def parse_recurrence(text: str, first: datetime, zone: ZoneInfo, count: int = 6) -> list[datetime]:
     """Up to `count` (1 to 12) session times in UTC following the pattern in `text`.
 
     The list starts with `first`, except for day-of-week patterns ("first Tuesday of the
@@ -147,8 +156,12 @@ def parse_recurrence(
         bymonthday, bysetpos = _monthly_same_day(start.day)
     # The rule runs on local naive times, so the clock time stays put across DST changes.
     rule = rrule(
-        pattern.freq, dtstart=start, interval=pattern.interval,
-        byweekday=pattern.byweekday, bymonthday=bymonthday, bysetpos=bysetpos,
+        pattern.freq,
+        dtstart=start,
+        interval=pattern.interval,
+        byweekday=pattern.byweekday,
+        bymonthday=bymonthday,
+        bysetpos=bysetpos,
     )
     times: list[datetime] = []
     # A gap skips at most one occurrence a year, so a few spare candidates is plenty.
@@ -175,8 +188,12 @@ def _from_iso(match: re.Match[str], zone: ZoneInfo) -> tuple[datetime, tzinfo]:
         raise CommandError("time.no_time")
     try:
         local = datetime(
-            int(match["y"]), int(match["mo"]), int(match["d"]),
-            int(match["h"]), int(match["mi"]), int(match["s"] or 0),
+            int(match["y"]),
+            int(match["mo"]),
+            int(match["d"]),
+            int(match["h"]),
+            int(match["mi"]),
+            int(match["s"] or 0),
         )
     except ValueError:
         raise CommandError("time.not_understood") from None
@@ -332,11 +349,25 @@ class _Pattern:
 
 _RRULE_DAYS = (MO, TU, WE, TH, FR, SA, SU)
 _ORDINALS = {
-    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
-    "fourth": 4, "4th": 4, "last": -1,
+    "first": 1,
+    "1st": 1,
+    "second": 2,
+    "2nd": 2,
+    "third": 3,
+    "3rd": 3,
+    "fourth": 4,
+    "4th": 4,
+    "last": -1,
 }
 _NUMBERS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
     "other": 2,
 }
 _ORDINAL_WORD = "|".join(_ORDINALS)

@@ -45,8 +45,10 @@ def test_blank_text_gives_no_chunks():
 
 def test_prefers_paragraph_breaks():
     text = "First paragraph, one line.\nStill first.\n\nSecond paragraph here."
-    assert split_text(text, 45) == ["First paragraph, one line.\nStill first.",
-                                    "Second paragraph here."]
+    assert split_text(text, 45) == [
+        "First paragraph, one line.\nStill first.",
+        "Second paragraph here.",
+    ]
 
 
 def test_then_line_breaks():
@@ -114,8 +116,9 @@ def test_pack_for_slack_blocks():
 
 
 def test_pack_with_a_cost_per_item():
-    groups = pack_chunks(["aaaa", "bbbb", "cccc"], per_group_limit=12, max_items=5,
-                         cost=lambda c: len(c) + 2)
+    groups = pack_chunks(
+        ["aaaa", "bbbb", "cccc"], per_group_limit=12, max_items=5, cost=lambda c: len(c) + 2
+    )
     assert groups == [["aaaa", "bbbb"], ["cccc"]]
 
 
@@ -134,8 +137,28 @@ def test_pack_nothing():
 
 _markdown = st.lists(
     st.one_of(
-        st.sampled_from(["word", "longerword", "a", "Sentence.", "end!", "```", "    ", "\t",
-                         "\n", "\n\n", " ", " ", " ", "x" * 30, "- item", "# head", "é", "🙂"]),
+        st.sampled_from(
+            [
+                "word",
+                "longerword",
+                "a",
+                "Sentence.",
+                "end!",
+                "```",
+                "    ",
+                "\t",
+                "\n",
+                "\n\n",
+                " ",
+                " ",
+                " ",
+                "x" * 30,
+                "- item",
+                "# head",
+                "é",
+                "🙂",
+            ]
+        ),
         st.text(max_size=5),
     ),
     max_size=60,
@@ -153,9 +176,11 @@ def test_split_properties(text, limit):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.sampled_from(["Some words here.", "More text", "and so on"]), max_size=6),
-       st.lists(st.sampled_from(["x = 1", "  y = 2", "print(x)"]), min_size=1, max_size=4),
-       st.integers(min_value=0, max_value=20))
+@given(
+    st.lists(st.sampled_from(["Some words here.", "More text", "and so on"]), max_size=6),
+    st.lists(st.sampled_from(["x = 1", "  y = 2", "print(x)"]), min_size=1, max_size=4),
+    st.integers(min_value=0, max_value=20),
+)
 def test_code_blocks_that_fit_stay_whole(before, code_lines, slack):
     code = "```\n" + "\n".join(code_lines) + "\n```"
     text = " ".join(before) + "\n" + code + "\nAfter the code."
@@ -164,8 +189,11 @@ def test_code_blocks_that_fit_stay_whole(before, code_lines, slack):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.text(min_size=1, max_size=30), max_size=40),
-       st.integers(min_value=30, max_value=100), st.integers(min_value=1, max_value=10))
+@given(
+    st.lists(st.text(min_size=1, max_size=30), max_size=40),
+    st.integers(min_value=30, max_value=100),
+    st.integers(min_value=1, max_value=10),
+)
 def test_pack_properties(chunks, per_group_limit, max_items):
     groups = pack_chunks(chunks, per_group_limit, max_items)
     assert [c for g in groups for c in g] == chunks
@@ -173,5 +201,4 @@ def test_pack_properties(chunks, per_group_limit, max_items):
     assert all(len(g) <= max_items and sum(map(len, g)) <= per_group_limit for g in groups)
     # Greedy: nothing in a group would have fitted into the one before it.
     for earlier, later in itertools.pairwise(groups):
-        assert (len(earlier) == max_items
-                or sum(map(len, earlier)) + len(later[0]) > per_group_limit)
+        assert len(earlier) == max_items or sum(map(len, earlier)) + len(later[0]) > per_group_limit

@@ -73,8 +73,13 @@ def totals(people: list[Person]) -> tuple[int, int, int]:
 
 
 @st.composite
-def rosters(draw: st.DrawFn, min_size: int = 0, max_size: int = 40,
-            roles: Sequence[Role | None] = ALL_ROLES, asking: bool = True) -> list[Person]:
+def rosters(
+    draw: st.DrawFn,
+    min_size: int = 0,
+    max_size: int = 40,
+    roles: Sequence[Role | None] = ALL_ROLES,
+    asking: bool = True,
+) -> list[Person]:
     n = draw(st.integers(min_size, max_size))
     ids = draw(st.lists(st.integers(1, 10_000), min_size=n, max_size=n, unique=True))
     # A per-roster pool of roles (with repeats as weights), so staff-heavy, lived-heavy and
@@ -89,8 +94,9 @@ def roster_and_pairs(draw: st.DrawFn, max_size: int = 40) -> tuple[list[Person],
     ids = [p.id for p in people]
     pairs: set[frozenset[int]] = set()
     if len(ids) >= 2:
-        for a, b in draw(st.lists(st.tuples(st.sampled_from(ids), st.sampled_from(ids)),
-                                  max_size=2 * len(ids))):
+        for a, b in draw(
+            st.lists(st.tuples(st.sampled_from(ids), st.sampled_from(ids)), max_size=2 * len(ids))
+        ):
             if a != b:
                 pairs.add(frozenset((a, b)))
     return people, pairs
@@ -115,8 +121,13 @@ def best_possible(sizes: list[int], staff: int, lived: int, asking: int) -> tupl
                 for lv in range(min(size - s, lived - l_used) + 1):
                     bucket = nxt.setdefault((s_used + s, l_used + lv), set())
                     for lone, excess, seats in outcomes:
-                        bucket.add((lone or (lv == 1 and s >= 1), max(excess, s - lv),
-                                    seats + (size if lv == size else 0)))
+                        bucket.add(
+                            (
+                                lone or (lv == 1 and s >= 1),
+                                max(excess, s - lv),
+                                seats + (size if lv == size else 0),
+                            )
+                        )
         states = nxt
     outcomes = states[(staff, lived)]
     avoidable = any(not lone for lone, _, _ in outcomes)
@@ -184,8 +195,7 @@ def test_staff_never_outnumber_lived_experience_when_the_mix_allows(case, target
     spread = min(len(groups), staff, lived // 2)
     # Sufficient: spread the staff over `spread` groups, each with at least two lived-experience
     # people and no more staff than half the group, and put everyone else anywhere.
-    allows = staff == 0 or (spread >= 1 and staff <= lived
-                            and -(-staff // spread) <= smallest // 2)
+    allows = staff == 0 or (spread >= 1 and staff <= lived and -(-staff // spread) <= smallest // 2)
     assume(allows)
     by_id = {p.id: p for p in people}
     for group in groups:
@@ -212,8 +222,7 @@ def test_small_rosters_are_as_good_as_an_exhaustive_search(case, target, seed):
 
 
 @settings(max_examples=100, deadline=None)
-@given(rosters(max_size=50, roles=[Role.DRAWS_ON_CARE, Role.CARER, *NEUTRAL_ROLES]), targets,
-       seeds)
+@given(rosters(max_size=50, roles=[Role.DRAWS_ON_CARE, Role.CARER, *NEUTRAL_ROLES]), targets, seeds)
 def test_lived_experience_only_is_honoured_when_there_are_enough_people(people, target, seed):
     groups = allocate(people, target_size=target, seed=seed)
     _, lived, _ = totals(people)
@@ -243,7 +252,7 @@ def one_kind_with_a_matching(draw: st.DrawFn) -> tuple[list[Person], set, int]:
     target = draw(st.integers(3, 6))
     ids = draw(st.permutations([p.id for p in people]))
     pairs = draw(st.integers(0, len(ids) // 2))
-    matching = {frozenset(ids[2 * i: 2 * i + 2]) for i in range(pairs)}
+    matching = {frozenset(ids[2 * i : 2 * i + 2]) for i in range(pairs)}
     return people, matching, target
 
 
@@ -306,21 +315,24 @@ def test_a_late_joiner_goes_to_the_smallest_suitable_group(case):
         return passing or candidates
 
     def asked_lived_only(i: int) -> bool:
-        return bool(groups[i]) and all(is_lived(by_id[m]) for m in groups[i]) and any(
-            by_id[m].lived_experience_only for m in groups[i])
+        return (
+            bool(groups[i])
+            and all(is_lived(by_id[m]) for m in groups[i])
+            and any(by_id[m].lived_experience_only for m in groups[i])
+        )
 
     candidates = list(range(len(groups)))
     if is_lived(joiner):
         candidates = keep(candidates, lambda i: tallies[i][1] >= 1 or tallies[i][0] == 0)
         candidates = keep(candidates, lambda i: tallies[i][0] >= 1 and tallies[i][1] == 1)
         if joiner.lived_experience_only:
-            candidates = keep(candidates, lambda i: bool(groups[i]) and tallies[i][1] == len(
-                groups[i]))
+            candidates = keep(
+                candidates, lambda i: bool(groups[i]) and tallies[i][1] == len(groups[i])
+            )
     elif is_staff(joiner):
         candidates = keep(candidates, lambda i: tallies[i][1] != 1)
         least = min(max(0, tallies[i][0] + 1 - tallies[i][1]) for i in candidates)
-        candidates = keep(candidates,
-                          lambda i: max(0, tallies[i][0] + 1 - tallies[i][1]) == least)
+        candidates = keep(candidates, lambda i: max(0, tallies[i][0] + 1 - tallies[i][1]) == least)
         candidates = keep(candidates, lambda i: not asked_lived_only(i))
     else:
         candidates = keep(candidates, lambda i: not asked_lived_only(i))
@@ -378,8 +390,14 @@ def test_when_staff_outnumber_they_are_spread_evenly():
 
 
 def test_a_mixed_room_of_fifteen_has_lived_experience_at_least_matching_staff():
-    people = roster((Role.DRAWS_ON_CARE, 4), (Role.CARER, 2), (Role.COMMISSIONER, 2),
-                    (Role.PROVIDER, 2), (Role.OTHER, 3), (None, 2))
+    people = roster(
+        (Role.DRAWS_ON_CARE, 4),
+        (Role.CARER, 2),
+        (Role.COMMISSIONER, 2),
+        (Role.PROVIDER, 2),
+        (Role.OTHER, 3),
+        (None, 2),
+    )
     by_id = {p.id: p for p in people}
     groups = allocate(people, seed=11)
     assert [len(g) for g in groups] == [5, 5, 5]
@@ -389,8 +407,9 @@ def test_a_mixed_room_of_fifteen_has_lived_experience_at_least_matching_staff():
 
 
 def test_a_lived_experience_only_group_is_made_when_the_rest_stay_balanced():
-    people = roster((Role.DRAWS_ON_CARE, 5), (Role.CARER, 4), (Role.COMMISSIONER, 3),
-                    (Role.OTHER, 3), asking=2)
+    people = roster(
+        (Role.DRAWS_ON_CARE, 5), (Role.CARER, 4), (Role.COMMISSIONER, 3), (Role.OTHER, 3), asking=2
+    )
     by_id = {p.id: p for p in people}
     groups = allocate(people, seed=5)
     pure = [g for g in groups if all(is_lived(by_id[i]) for i in g)]
@@ -408,8 +427,14 @@ def test_no_lived_experience_only_group_if_staff_would_then_outnumber_elsewhere(
 
 
 def test_a_few_recent_pairs_in_a_mixed_room_are_all_kept_apart():
-    people = roster((Role.DRAWS_ON_CARE, 5), (Role.CARER, 3), (Role.COMMISSIONER, 3),
-                    (Role.PROVIDER, 2), (Role.OTHER, 4), (Role.PREFER_NOT, 3))
+    people = roster(
+        (Role.DRAWS_ON_CARE, 5),
+        (Role.CARER, 3),
+        (Role.COMMISSIONER, 3),
+        (Role.PROVIDER, 2),
+        (Role.OTHER, 4),
+        (Role.PREFER_NOT, 3),
+    )
     recent = {frozenset(p) for p in [(1, 2), (1, 6), (9, 10), (14, 15), (15, 16), (2, 11)]}
     for seed in range(10):
         assert clashes(allocate(people, seed=seed, recent_pairs=recent), recent) == 0
@@ -434,8 +459,7 @@ def test_the_same_person_twice_or_a_target_below_one_is_refused():
 
 
 def test_late_joiners_by_example():
-    people = roster((Role.DRAWS_ON_CARE, 3), (Role.COMMISSIONER, 3), (Role.OTHER, 3),
-                    asking=0)
+    people = roster((Role.DRAWS_ON_CARE, 3), (Role.COMMISSIONER, 3), (Role.OTHER, 3), asking=0)
     by_id = {p.id: p for p in people}
     groups = [[4, 5, 7], [1, 2, 6], [3, 8, 9, 10]]  # 10 is not in the roster: counts as neutral
     # Someone who draws on care avoids the all-staff-and-other group 0.

@@ -92,7 +92,7 @@ def test_no_url_means_no_url_or_location() -> None:
 
 
 def test_awkward_text_survives_the_round_trip() -> None:
-    title = "Skills, support; and \"what matters\" \\ to me"
+    title = 'Skills, support; and "what matters" \\ to me'
     description = (
         "Line one, with a comma; and a semicolon.\nLine two: café, naïve, 😊, "
         + "a long sentence that goes on well past seventy-five octets so the line is folded. " * 3
@@ -145,13 +145,23 @@ _TYPED = st.text(
 
 
 @settings(max_examples=100, deadline=None)
-@given(title=_TYPED, description=_TYPED, minutes=st.integers(1, 24 * 60),
-       sequence=st.integers(0, 1000), cancelled=st.booleans())
+@given(
+    title=_TYPED,
+    description=_TYPED,
+    minutes=st.integers(1, 24 * 60),
+    sequence=st.integers(0, 1000),
+    cancelled=st.booleans(),
+)
 def test_any_typed_text_round_trips(
     title: str, description: str, minutes: int, sequence: int, cancelled: bool
 ) -> None:
-    ics = make(title=title, description=description, minutes=minutes, sequence=sequence,
-               cancelled=cancelled)
+    ics = make(
+        title=title,
+        description=description,
+        minutes=minutes,
+        sequence=sequence,
+        cancelled=cancelled,
+    )
     calendar, event = read(ics)
     assert str(event["summary"]) == title
     assert str(event["description"]) == description

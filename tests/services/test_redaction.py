@@ -11,18 +11,35 @@ from bot.services.redaction import nhs_number_valid, redact, redact_with_report
 # --- each kind ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("email", [
-    "priya.shah@nhs.net", "sam+brew@example.co.uk", "o'brien@council.gov.uk", "A_B@x-y.org",
-])
+@pytest.mark.parametrize(
+    "email",
+    [
+        "priya.shah@nhs.net",
+        "sam+brew@example.co.uk",
+        "o'brien@council.gov.uk",
+        "A_B@x-y.org",
+    ],
+)
 def test_email_addresses(email):
     assert redact(f"Write to {email}, thanks") == "Write to [email], thanks"
 
 
-@pytest.mark.parametrize("phone", [
-    "07700 900123", "07700900123", "+44 7700 900123", "+447700900123", "020 7946 0958",
-    "(01632) 960001", "0800 123 4567", "0044 7700 900123", "+44 (0)20 7946 0958",
-    "0161-496-0000", "01632 960 001",
-])
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "07700 900123",
+        "07700900123",
+        "+44 7700 900123",
+        "+447700900123",
+        "020 7946 0958",
+        "(01632) 960001",
+        "0800 123 4567",
+        "0044 7700 900123",
+        "+44 (0)20 7946 0958",
+        "0161-496-0000",
+        "01632 960 001",
+    ],
+)
 def test_uk_phone_numbers(phone):
     assert redact(f"Ring me on {phone}.") == "Ring me on [phone]."
 
@@ -32,10 +49,21 @@ def test_a_phone_number_ends_where_its_digits_do():
     assert redact("(call 07700 900123)") == "(call [phone])"
 
 
-@pytest.mark.parametrize("postcode", [
-    "SW1A 1AA", "M1 1AE", "B33 8TH", "CR2 6XH", "DN55 1PT", "EC1A 1BB", "sw1a 1aa", "SW1A1AA",
-    "m11ae", "b33 8th",
-])
+@pytest.mark.parametrize(
+    "postcode",
+    [
+        "SW1A 1AA",
+        "M1 1AE",
+        "B33 8TH",
+        "CR2 6XH",
+        "DN55 1PT",
+        "EC1A 1BB",
+        "sw1a 1aa",
+        "SW1A1AA",
+        "m11ae",
+        "b33 8th",
+    ],
+)
 def test_uk_postcodes(postcode):
     assert redact(f"I live near {postcode} now") == "I live near [postcode] now"
 
@@ -59,10 +87,17 @@ def test_ten_digits_that_fail_the_check_are_still_taken_out():
     assert report == {"phone": 1}
 
 
-@pytest.mark.parametrize("link", [
-    "https://example.com/a_(b)?q=1", "http://x.org", "www.carers.org.uk/help",
-    "example.com/path", "nhs.uk", "HTTPS://EXAMPLE.COM",
-])
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://example.com/a_(b)?q=1",
+        "http://x.org",
+        "www.carers.org.uk/help",
+        "example.com/path",
+        "nhs.uk",
+        "HTTPS://EXAMPLE.COM",
+    ],
+)
 def test_links(link):
     assert redact(f"See {link}. Then") == "See [link]. Then"
 
@@ -71,11 +106,27 @@ def test_slack_links_with_a_label_are_one_link():
     assert redact("see <https://evil.example.com|the council page>") == "see [link]"
 
 
-@pytest.mark.parametrize("mention", [
-    "@priya", "@everyone", "@here", "<@123>", "<@!123>", "<@&123>", "<#123>", "<@U123ABC>",
-    "<@U123ABC|sam>", "<#C123|general>", "<!channel>", "<!here>", "<!everyone>",
-    "<!subteam^S123>", "<!subteam^S123|@carers>", "</brew start:123>",
-])
+@pytest.mark.parametrize(
+    "mention",
+    [
+        "@priya",
+        "@everyone",
+        "@here",
+        "<@123>",
+        "<@!123>",
+        "<@&123>",
+        "<#123>",
+        "<@U123ABC>",
+        "<@U123ABC|sam>",
+        "<#C123|general>",
+        "<!channel>",
+        "<!here>",
+        "<!everyone>",
+        "<!subteam^S123>",
+        "<!subteam^S123|@carers>",
+        "</brew start:123>",
+    ],
+)
 def test_mentions(mention):
     assert redact(f"Thanks {mention} for that") == "Thanks [mention] for that"
 
@@ -91,31 +142,37 @@ def test_an_email_is_not_also_a_mention_or_a_link():
 NAMES = ["Priya Shah (she/her)", "sam_99", "Jo", "Anna Smith-Jones", "Seán O'Brien", "Will Hope"]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Priya Shah said", "[name] said"),
-    ("priya shah said", "[name] said"),
-    ("PRIYA SHAH said", "[name] said"),
-    ("Priya  Shah's idea", "[name]'s idea"),
-    ("Priya said", "[name] said"),
-    ("thanks to Shah", "thanks to [name]"),
-    ("Priya’s point", "[name]’s point"),
-    ("sam_99 and SAM_99", "[name] and [name]"),
-    ("Jo was there", "[name] was there"),
-    ("Anna Smith-Jones", "[name]"),
-    ("Smith-Jones came", "[name] came"),
-    ("Mr Smith came", "Mr [name] came"),
-    ("Seán O'Brien and O’Brien", "[name] and [name]"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Priya Shah said", "[name] said"),
+        ("priya shah said", "[name] said"),
+        ("PRIYA SHAH said", "[name] said"),
+        ("Priya  Shah's idea", "[name]'s idea"),
+        ("Priya said", "[name] said"),
+        ("thanks to Shah", "thanks to [name]"),
+        ("Priya’s point", "[name]’s point"),
+        ("sam_99 and SAM_99", "[name] and [name]"),
+        ("Jo was there", "[name] was there"),
+        ("Anna Smith-Jones", "[name]"),
+        ("Smith-Jones came", "[name] came"),
+        ("Mr Smith came", "Mr [name] came"),
+        ("Seán O'Brien and O’Brien", "[name] and [name]"),
+    ],
+)
 def test_known_names(text, expected):
     assert redact(text, NAMES) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "priya alone is lower case, so it is left",  # single part, not capitalised
-    "I have hope and I will try",  # names that are everyday words, written as words
-    "She said her piece",  # pronoun tags in a display name are not names
-    "jo",  # a one-word name is only a name when capitalised
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "priya alone is lower case, so it is left",  # single part, not capitalised
+        "I have hope and I will try",  # names that are everyday words, written as words
+        "She said her piece",  # pronoun tags in a display name are not names
+        "jo",  # a one-word name is only a name when capitalised
+    ],
+)
 def test_single_name_parts_only_when_capitalised(text):
     assert redact(text, NAMES) == text
 
@@ -123,28 +180,39 @@ def test_single_name_parts_only_when_capitalised(text):
 def test_report_counts_each_kind():
     text, report = redact_with_report(
         "Priya (priya@x.org, 07700 900123, SW1A 1AA, 943 476 5919) see www.x.org @sam",
-        ["Priya Shah"])
+        ["Priya Shah"],
+    )
     assert text == "[name] ([email], [phone], [postcode], [NHS number]) see [link] [mention]"
-    assert report == {"name": 1, "email": 1, "phone": 1, "postcode": 1, "nhs_number": 1,
-                      "link": 1, "mention": 1}
+    assert report == {
+        "name": 1,
+        "email": 1,
+        "phone": 1,
+        "postcode": 1,
+        "nhs_number": 1,
+        "link": 1,
+        "mention": 1,
+    }
 
 
 # --- things that must stay ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", [
-    "We met at 14:00 on 12/03/2024.",
-    "There were 5 people, and we met 3 times in 2024.",
-    "It cost £1,500 over 12 months, about 1990-2024 prices.",
-    "Call 999 or 111 in an emergency.",
-    "Room 101, ages 65+, 10 of 12 agreed.",
-    "Meet at 2pm or 10am, e.g. on the 3rd.",
-    "I waited 45 minutes. The end.Then it was fine.",
-    "The carer was kind and listened.",
-    "A1 is a road, and so is M25.",
-    "Version 2.0 of the plan",
-    "Score: 4/5 - would recommend",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We met at 14:00 on 12/03/2024.",
+        "There were 5 people, and we met 3 times in 2024.",
+        "It cost £1,500 over 12 months, about 1990-2024 prices.",
+        "Call 999 or 111 in an emergency.",
+        "Room 101, ages 65+, 10 of 12 agreed.",
+        "Meet at 2pm or 10am, e.g. on the 3rd.",
+        "I waited 45 minutes. The end.Then it was fine.",
+        "The carer was kind and listened.",
+        "A1 is a road, and so is M25.",
+        "Version 2.0 of the plan",
+        "Score: 4/5 - would recommend",
+    ],
+)
 def test_ordinary_text_is_left_alone(text):
     assert redact(text, NAMES) == text
 
@@ -157,9 +225,31 @@ def test_text_without_digits_links_or_mentions_is_unchanged(text):
 
 # --- planted details never survive ----------------------------------------------------------------
 
-_filler = st.lists(st.sampled_from(
-    ["the", "carer", "said", "we", "met", "5", "people", "in", "2024", "and", "it", "was",
-     "good.", "at", "14:00", "Thanks,", "(see", "below)"]), max_size=8).map(" ".join)
+_filler = st.lists(
+    st.sampled_from(
+        [
+            "the",
+            "carer",
+            "said",
+            "we",
+            "met",
+            "5",
+            "people",
+            "in",
+            "2024",
+            "and",
+            "it",
+            "was",
+            "good.",
+            "at",
+            "14:00",
+            "Thanks,",
+            "(see",
+            "below)",
+        ]
+    ),
+    max_size=8,
+).map(" ".join)
 
 
 def _nhs_with_check(digits: str) -> str | None:
@@ -171,29 +261,46 @@ def _nhs_with_check(digits: str) -> str | None:
 _emails = st.builds(
     "{}@{}.{}".format,
     st.text(string.ascii_lowercase + "._+", min_size=1, max_size=12).filter(
-        lambda s: s[0].isalpha()),
+        lambda s: s[0].isalpha()
+    ),
     st.text(string.ascii_lowercase, min_size=1, max_size=10),
     st.sampled_from(["org", "co.uk", "nhs.net", "com"]),
 )
 _mobiles = st.builds(
     lambda digits, style: {
-        0: f"07{digits[:3]} {digits[3:]}", 1: f"07{digits}", 2: f"+44 7{digits[:3]} {digits[3:]}",
+        0: f"07{digits[:3]} {digits[3:]}",
+        1: f"07{digits}",
+        2: f"+44 7{digits[:3]} {digits[3:]}",
     }[style],
-    st.text("0123456789", min_size=9, max_size=9), st.integers(0, 2),
+    st.text("0123456789", min_size=9, max_size=9),
+    st.integers(0, 2),
 )
 # Outward codes come in six shapes: A9, A99, AA9, AA99, A9A, AA9A.
 _outward = st.one_of(
-    st.builds("{}{}".format, st.sampled_from(["M", "B", "SW", "DN", "LS", "NE"]),
-              st.integers(1, 99).map(str)),
-    st.builds("{}{}{}".format, st.sampled_from(["W", "N", "SW", "EC"]),
-              st.integers(1, 9).map(str), st.sampled_from(["A", "C", "X"])),
+    st.builds(
+        "{}{}".format,
+        st.sampled_from(["M", "B", "SW", "DN", "LS", "NE"]),
+        st.integers(1, 99).map(str),
+    ),
+    st.builds(
+        "{}{}{}".format,
+        st.sampled_from(["W", "N", "SW", "EC"]),
+        st.integers(1, 9).map(str),
+        st.sampled_from(["A", "C", "X"]),
+    ),
 )
 _postcodes = st.builds(
-    "{} {}{}".format, _outward, st.integers(0, 9).map(str),
+    "{} {}{}".format,
+    _outward,
+    st.integers(0, 9).map(str),
     st.sampled_from(["AA", "BB", "TH", "PT", "XH", "NZ"]),
 )
-_nhs = st.text("0123456789", min_size=9, max_size=9).map(_nhs_with_check).filter(
-    lambda n: n is not None).map(lambda n: f"{n[:3]} {n[3:6]} {n[6:]}")
+_nhs = (
+    st.text("0123456789", min_size=9, max_size=9)
+    .map(_nhs_with_check)
+    .filter(lambda n: n is not None)
+    .map(lambda n: f"{n[:3]} {n[3:6]} {n[6:]}")
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -209,12 +316,33 @@ def test_a_planted_detail_never_survives(before, detail, after):
 # --- hostile input stays fast (a catastrophic regex would hang here, not just be slow) ----------
 
 
-@pytest.mark.parametrize("text", [
-    "a" * 2000, "@" * 2000, "a@" * 1000, "<@" * 1000, "0 " * 1000, "www." * 500, "a." * 1000,
-    "1" * 2000, "(" * 2000, "<" + "|" * 1999, "x@y." * 500, "a" * 1999 + "@", "+4" * 1000,
-    "0-" * 1000, "A1 " * 666, "Priya " * 333, "http://" + "a." * 996, "[" * 2000, "a-" * 1000,
-    "Priya Shah " * 180, "a_b." * 500, "<!" + "a" * 1998,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a" * 2000,
+        "@" * 2000,
+        "a@" * 1000,
+        "<@" * 1000,
+        "0 " * 1000,
+        "www." * 500,
+        "a." * 1000,
+        "1" * 2000,
+        "(" * 2000,
+        "<" + "|" * 1999,
+        "x@y." * 500,
+        "a" * 1999 + "@",
+        "+4" * 1000,
+        "0-" * 1000,
+        "A1 " * 666,
+        "Priya " * 333,
+        "http://" + "a." * 996,
+        "[" * 2000,
+        "a-" * 1000,
+        "Priya Shah " * 180,
+        "a_b." * 500,
+        "<!" + "a" * 1998,
+    ],
+)
 def test_adversarial_input(text):
     out = redact(text, ["Priya Shah", "A B C D E F"])
     assert isinstance(out, str) and out

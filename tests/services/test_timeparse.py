@@ -244,8 +244,14 @@ def test_fall_back_keeps_local_clock(text: str, expected_utc: datetime) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["29 March 2026 1:30am", "29/3 1:30am", "2026-03-29 01:30", "2026-03-29T01:00",
-             "Sunday week 1:30am"],
+    "text",
+    [
+        "29 March 2026 1:30am",
+        "29/3 1:30am",
+        "2026-03-29 01:30",
+        "2026-03-29T01:00",
+        "Sunday week 1:30am",
+    ],
 )
 def test_time_in_the_spring_gap_is_refused(text: str) -> None:
     error = refusal(text, SPRING_NOW)
@@ -254,7 +260,8 @@ def test_time_in_the_spring_gap_is_refused(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["25 October 2026 1:30am", "2026-10-25 01:00", "2026-10-25T01:59", "Sunday 1:30am"],
+    "text",
+    ["25 October 2026 1:30am", "2026-10-25 01:00", "2026-10-25T01:59", "Sunday 1:30am"],
 )
 def test_repeated_autumn_hour_is_refused(text: str) -> None:
     error = refusal(text, AUTUMN_NOW)
@@ -282,8 +289,20 @@ def test_edges_of_the_gap_and_the_repeated_hour_are_fine() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "blah", "soon", "x" * 200, "2026-02-30 10:00", "2026-13-01 14:00",
-     "Friday 13pm", "Friday 25:00", "1 Dec 2pm +1500", "UTC", "half past two tomorrow"],
+    [
+        "",
+        "   ",
+        "blah",
+        "soon",
+        "x" * 200,
+        "2026-02-30 10:00",
+        "2026-13-01 14:00",
+        "Friday 13pm",
+        "Friday 25:00",
+        "1 Dec 2pm +1500",
+        "UTC",
+        "half past two tomorrow",
+    ],
 )
 def test_not_understood(text: str) -> None:
     assert refusal(text).key == "time.not_understood"
@@ -291,9 +310,20 @@ def test_not_understood(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["next Tuesday", "Tuesday", "on Friday", "tomorrow", "1 Dec", "1 December 2026",
-     "2026-12-01", "tomorrow afternoon", "next week", "next month", "in 3 days",
-     "next Tuesday 2"],
+    [
+        "next Tuesday",
+        "Tuesday",
+        "on Friday",
+        "tomorrow",
+        "1 Dec",
+        "1 December 2026",
+        "2026-12-01",
+        "tomorrow afternoon",
+        "next week",
+        "next month",
+        "in 3 days",
+        "next Tuesday 2",
+    ],
 )
 def test_a_day_without_a_clock_time_asks_for_one(text: str) -> None:
     assert refusal(text).key == "time.no_time"
@@ -301,8 +331,15 @@ def test_a_day_without_a_clock_time_asks_for_one(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["today 9am", "10:00", "in 30 seconds", "yesterday 2pm", "2026-11-01 14:00",
-     "2026-11-23T10:00:59Z", "22 November 2026 2pm"],
+    [
+        "today 9am",
+        "10:00",
+        "in 30 seconds",
+        "yesterday 2pm",
+        "2026-11-01 14:00",
+        "2026-11-23T10:00:59Z",
+        "22 November 2026 2pm",
+    ],
 )
 def test_past_or_too_soon(text: str) -> None:
     error = refusal(text)
@@ -477,10 +514,20 @@ def test_weekly_across_fall_back_keeps_2pm() -> None:
 @pytest.mark.parametrize(
     ("text", "days_apart"),
     [
-        ("every week", 7), ("weekly", 7), ("Weekly", 7), ("once a week", 7), ("each week", 7),
-        ("every 2 weeks", 14), ("every two weeks", 14), ("every other week", 14),
-        ("fortnightly", 14), ("every fortnight", 14), ("every 4 weeks", 28),
-        ("every 3 weeks", 21), ("every 8 weeks", 56), ("Every 2 Weeks.", 14),
+        ("every week", 7),
+        ("weekly", 7),
+        ("Weekly", 7),
+        ("once a week", 7),
+        ("each week", 7),
+        ("every 2 weeks", 14),
+        ("every two weeks", 14),
+        ("every other week", 14),
+        ("fortnightly", 14),
+        ("every fortnight", 14),
+        ("every 4 weeks", 28),
+        ("every 3 weeks", 21),
+        ("every 8 weeks", 56),
+        ("Every 2 Weeks.", 14),
     ],
 )
 def test_weekly_intervals(text: str, days_apart: int) -> None:
@@ -503,7 +550,10 @@ def test_monthly_from_the_31st_uses_each_months_last_day() -> None:
     first = datetime(2027, 1, 31, 10, 0, tzinfo=UTC)
     times = parse_recurrence("monthly", first, LONDON, count=4)
     assert [local(t).date() for t in times] == [
-        date(2027, 1, 31), date(2027, 2, 28), date(2027, 3, 31), date(2027, 4, 30)
+        date(2027, 1, 31),
+        date(2027, 2, 28),
+        date(2027, 3, 31),
+        date(2027, 4, 30),
     ]
     assert {local(t).hour for t in times} == {10}
 
@@ -531,7 +581,9 @@ def test_first_tuesday_starting_elsewhere_moves_to_the_next_one() -> None:
     first = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)  # fourth Tuesday of November
     times = parse_recurrence("first Tuesday of the month", first, LONDON, count=3)
     assert [local(t) for t in times] == [
-        datetime(2026, 12, 1, 14, 0), datetime(2027, 1, 5, 14, 0), datetime(2027, 2, 2, 14, 0)
+        datetime(2026, 12, 1, 14, 0),
+        datetime(2027, 1, 5, 14, 0),
+        datetime(2027, 2, 2, 14, 0),
     ]
 
 
@@ -565,13 +617,17 @@ def test_nth_weekday_forms(text: str, weekday: int, nth: int) -> None:
 def test_every_named_weekday() -> None:
     first = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)  # a Tuesday
     assert locals_of(parse_recurrence("every Friday", first, LONDON, count=3)) == [
-        datetime(2026, 11, 27, 14, 0), datetime(2026, 12, 4, 14, 0), datetime(2026, 12, 11, 14, 0)
+        datetime(2026, 11, 27, 14, 0),
+        datetime(2026, 12, 4, 14, 0),
+        datetime(2026, 12, 11, 14, 0),
     ]
     same_day = parse_recurrence("every Tuesday", first, LONDON, count=2)
     assert same_day[0] == first
     other = parse_recurrence("every other Thursday", first, LONDON, count=3)
     assert [local(t).date() for t in other] == [
-        date(2026, 11, 26), date(2026, 12, 10), date(2026, 12, 24)
+        date(2026, 11, 26),
+        date(2026, 12, 10),
+        date(2026, 12, 24),
     ]
     for text in ("every 2 weeks on Thursday", "every two Thursdays"):
         assert parse_recurrence(text, first, LONDON, count=3) == other
@@ -585,7 +641,9 @@ def test_an_occurrence_in_the_spring_gap_is_skipped() -> None:
     times = parse_recurrence("weekly", first, LONDON, count=3)
     # 1:30am on 29 March does not exist in London.
     assert locals_of(times) == [
-        datetime(2026, 3, 22, 1, 30), datetime(2026, 4, 5, 1, 30), datetime(2026, 4, 12, 1, 30)
+        datetime(2026, 3, 22, 1, 30),
+        datetime(2026, 4, 5, 1, 30),
+        datetime(2026, 4, 12, 1, 30),
     ]
 
 
@@ -605,12 +663,15 @@ def test_first_is_kept_exactly_even_in_the_second_repeated_hour() -> None:
 def test_first_given_in_another_zone_is_read_in_the_community_zone() -> None:
     first = datetime(2026, 12, 1, 15, 0, tzinfo=ZoneInfo("Europe/Paris"))  # 2pm in London
     times = parse_recurrence("weekly", first, LONDON, count=2)
-    assert times == [datetime(2026, 12, 1, 14, 0, tzinfo=UTC), datetime(2026, 12, 8, 14, 0,
-                                                                        tzinfo=UTC)]
+    assert times == [
+        datetime(2026, 12, 1, 14, 0, tzinfo=UTC),
+        datetime(2026, 12, 8, 14, 0, tzinfo=UTC),
+    ]
 
 
-@pytest.mark.parametrize(("asked", "given_back"), [(0, 1), (-3, 1), (1, 1), (6, 6), (12, 12),
-                                                   (13, 12), (500, 12)])
+@pytest.mark.parametrize(
+    ("asked", "given_back"), [(0, 1), (-3, 1), (1, 1), (6, 6), (12, 12), (13, 12), (500, 12)]
+)
 def test_count_is_capped(asked: int, given_back: int) -> None:
     first = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
     assert len(parse_recurrence("weekly", first, LONDON, count=asked)) == given_back
@@ -622,8 +683,18 @@ def test_default_count_is_six() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "daily", "every day", "sometimes", "first Tuesday", "every year",
-     "fifth Friday of the month", "every 2 months", "x" * 300],
+    [
+        "",
+        "   ",
+        "daily",
+        "every day",
+        "sometimes",
+        "first Tuesday",
+        "every year",
+        "fifth Friday of the month",
+        "every 2 months",
+        "x" * 300,
+    ],
 )
 def test_unknown_recurrence_is_refused(text: str) -> None:
     with pytest.raises(CommandError) as caught:
@@ -631,8 +702,9 @@ def test_unknown_recurrence_is_refused(text: str) -> None:
     assert caught.value.key == "time.recurrence_not_understood"
 
 
-@pytest.mark.parametrize("text", ["every 9 weeks", "every 0 weeks", "every 52 weeks",
-                                  "every 99999999999999999999 weeks"])
+@pytest.mark.parametrize(
+    "text", ["every 9 weeks", "every 0 weeks", "every 52 weeks", "every 99999999999999999999 weeks"]
+)
 def test_too_wide_a_gap_is_refused(text: str) -> None:
     with pytest.raises(CommandError) as caught:
         parse_recurrence(text, datetime(2026, 12, 1, 14, 0, tzinfo=UTC), LONDON)
