@@ -118,6 +118,6 @@ async def snapshot(app: App) -> dict[str, list[tuple]]:
     rows: dict[str, list[tuple]] = {}
     async with app.db.read() as tx:
         for table in SQLModel.metadata.sorted_tables:
-            result = await tx.execute(table.select())
+            result = await tx.exec(table.select())
             rows[table.name] = sorted(tuple(map(repr, r)) for r in result.all())
     return rows

@@ -19,7 +19,7 @@ async def test_demo_runs_end_to_end(tmp_path):
         reflections = db.execute("SELECT * FROM reflection").fetchall()
         columns = [c[1] for c in db.execute("PRAGMA table_info(reflection)")]
         tags = db.execute("SELECT dedupe_tag, withdraw_tag FROM reflection").fetchall()
-        keys = db.execute("SELECT count(*) FROM session_key").fetchone()
+        keys = db.execute("SELECT count(*) FROM sessionkey").fetchone()
         threads = db.execute("SELECT count(*) FROM breakout").fetchone()
     assert states == [("summarised",)]
     assert len(reflections) == 12 and threads[0] >= 2

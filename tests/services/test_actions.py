@@ -1,4 +1,4 @@
-""""We said, we did": recorded by facilitators, replayed when the next session opens."""
+""" "We said, we did": recorded by facilitators, replayed when the next session opens."""
 
 from storage.models import SessionState
 from tests.conftest import Chat, snapshot

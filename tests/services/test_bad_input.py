@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.core.commands import Audience
+from bot.core.commands import Audience, OptionKind
 from storage.models import SessionState
 from tests.conftest import Chat, snapshot
 from tests.services.helpers import make_session
@@ -32,7 +32,10 @@ async def test_every_command_with_a_session_refuses_an_unknown_one(app, chat, fa
     with_session = [c for c in app.table if any(o.name == "session" for o in c.options)]
     assert len(with_session) >= 10
     for command in with_session:
-        sentence = await _refused(app, chat, fac, f"/brew {command.name} 9999")
+        others = " ".join(
+            f"{o.name}=x" for o in command.options if o.required and o.name != "session"
+        )
+        sentence = await _refused(app, chat, fac, f"/brew {command.name} session=9999 {others}")
         assert "cannot find session 9999" in sentence, command.name
 
 
@@ -42,7 +45,12 @@ async def test_every_facilitator_command_refuses_other_people(app, chat):
     facilitator_only = [c for c in app.table if c.audience is Audience.FACILITATOR]
     assert len(facilitator_only) >= 10
     for command in facilitator_only:
-        sentence = await _refused(app, chat, sam, f"/brew {command.name}")
+        needed = " ".join(
+            f"{o.name}={'1' if o.kind is OptionKind.INTEGER else 'x'}"
+            for o in command.options
+            if o.required
+        )
+        sentence = await _refused(app, chat, sam, f"/brew {command.name} {needed}")
         assert sentence.startswith("Only facilitators"), command.name
 
 

@@ -19,7 +19,7 @@ class Inbox:
         self.messages: list[Message] = []
         self.arrived = asyncio.Event()
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(email.message_from_bytes(envelope.content))
         self.arrived.set()
         return "250 OK"
@@ -37,8 +37,13 @@ async def smtp_port():
 
 async def test_digest_is_emailed_with_html_and_csv(sqlite_url, clock, smtp_port):
     port, inbox = smtp_port
-    settings = make_settings(sqlite_url, SMTP_HOST="127.0.0.1", SMTP_PORT=port,
-                             SMTP_FROM="brewbot@example.org", SMTP_STARTTLS=False)
+    settings = make_settings(
+        sqlite_url,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=port,
+        SMTP_FROM="brewbot@example.org",
+        SMTP_STARTTLS=False,
+    )
     app = await build_app(settings, MemoryAdapter(), clock=clock)
     chat = Chat(app)
     fac = Chat.person("Fran", facilitator=True)

@@ -34,6 +34,8 @@ async def test_step_from_state(app, chat, fac, state, step):
     session_id = await make_session(app, state)
     target = STEPS[step]
     text = f"/brew {step.format(id=session_id)}" if "{id}" in step else f"/brew {step} {session_id}"
+    if step == "reflect" and state == S.REFLECTING:
+        await chat.press(fac, "brew:consent:yes:")  # reflecting needs the privacy notice agreed
     before = await snapshot(app)
     responder = await chat.say(fac, text)
     after_state = await state_of(app, session_id)

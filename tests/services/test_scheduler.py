@@ -47,7 +47,7 @@ async def test_plan_for_a_scheduled_session(app):
 
 
 async def test_restart_rebuilds_the_same_jobs(app, chat, fac, database_url, clock):
-    await chat.say(fac, "/brew schedule 2026-12-01 14:00 theme=Being heard")
+    await chat.say(fac, '/brew schedule 2026-12-01 14:00 theme="Being heard"')
     await app.scheduler.rebuild()
     first = app.scheduler.job_ids()
     assert len(first) == 3
@@ -134,7 +134,7 @@ async def test_breakout_timers_after_restart(app, clock, chat, fac, database_url
 
 async def test_cancel_removes_jobs(app, chat, fac):
     await app.start()
-    await chat.say(fac, "/brew schedule 2026-12-01 14:00 theme=Being heard")
+    await chat.say(fac, '/brew schedule 2026-12-01 14:00 theme="Being heard"')
     assert len(app.scheduler.job_ids()) == 3
     await chat.say(fac, "/brew cancel")
     assert app.scheduler.job_ids() == set()

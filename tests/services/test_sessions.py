@@ -79,7 +79,7 @@ async def test_joining_a_live_session_records_presence(app, chat, clock):
 
 
 async def test_calendar_invite_is_a_file(app, chat, fac):
-    await chat.say(fac, "/brew schedule 2026-12-01 14:00 theme=Being heard")
+    await chat.say(fac, '/brew schedule 2026-12-01 14:00 theme="Being heard"')
     reply = await chat.say(Chat.person("Sam"), "/brew calendar")
     [(message, private)] = reply.replies
     [attachment] = message.attachments
