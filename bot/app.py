@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.core.commands import CommandTable
 from bot.core.ports import ChatAdapter
 from bot.services.actions import ActionService
+from bot.services.claims import ClaimService
 from bot.services.clock import Clock
 from bot.services.command_table import ServiceSet, build_table
 from bot.services.deps import Deps
@@ -18,6 +19,7 @@ from bot.services.dispatch import Dispatcher
 from bot.services.jobs import JobService
 from bot.services.mailer import Mailer
 from bot.services.people import PeopleService
+from bot.services.privacy import PrivacyService
 from bot.services.reflections import ReflectionService
 from bot.services.running import RunningService
 from bot.services.scheduling import BrewScheduler
@@ -45,6 +47,7 @@ class App:
     running: RunningService
     reflections: ReflectionService
     digests: DigestService
+    claims: ClaimService
 
     async def start(self, *, run_scheduler: bool = True) -> None:
         await self.deps.adapter.start()
@@ -93,7 +96,8 @@ async def build_app(
     )
     sessions = SessionService(deps)
     running = RunningService(deps, sessions)
-    reflections = ReflectionService(deps, sessions)
+    privacy = PrivacyService(deps)
+    reflections = ReflectionService(deps, sessions, privacy)
     digests = DigestService(deps, sessions)
     services = ServiceSet(
         sessions=sessions,
@@ -104,12 +108,18 @@ async def build_app(
         people=PeopleService(deps),
         actions=ActionService(deps),
         sparks=SparkService(deps),
+        privacy=privacy,
+        claims=ClaimService(deps, sessions),
     )
     table = build_table(deps, services)
-    dispatcher = Dispatcher(db, table, texts, community_defaults(settings))
-    jobs = JobService(deps, sessions, running, digests)
+    dispatcher = Dispatcher(db, table, texts, deps.clock, community_defaults(settings))
+    jobs = JobService(deps, sessions, running, digests, privacy)
     scheduler = BrewScheduler(
-        db, deps.clock, jobs.run, reminder_grace=timedelta(minutes=settings.reminder_grace_minutes)
+        db,
+        deps.clock,
+        jobs.run,
+        reminder_grace=timedelta(minutes=settings.reminder_grace_minutes),
+        daily=jobs.run_daily,
     )
     return App(
         settings=settings,
@@ -123,4 +133,5 @@ async def build_app(
         running=running,
         reflections=reflections,
         digests=digests,
+        claims=services.claims,
     )

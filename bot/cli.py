@@ -6,9 +6,19 @@ import argparse
 import asyncio
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from bot.app import App
+    from storage.models import Community
+
+T = TypeVar("T")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,6 +70,22 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument("--out", type=Path, help="write to this file instead of printing")
     digest.set_defaults(handler=_digest)
 
+    claims = sub.add_parser("claims", help="Claims for people's time, for finance")
+    claims_sub = claims.add_subparsers(dest="action", required=True)
+    export = claims_sub.add_parser("export", help="Write the claims sheet as CSV")
+    export.add_argument("--community", required=True, help="community number or platform id")
+    export.add_argument("--from", dest="start", required=True, help="first day, e.g. 2026-12-01")
+    export.add_argument("--to", dest="end", required=True, help="last day, e.g. 2026-12-31")
+    export.add_argument("--out", type=Path, required=True, help="the CSV file to write")
+    export.set_defaults(handler=_claims_export)
+
+    privacy = sub.add_parser("privacy", help="Data rights, for admins")
+    privacy_sub = privacy.add_subparsers(dest="action", required=True)
+    forget = privacy_sub.add_parser("forget", help="Delete everything stored about one person")
+    forget.add_argument("--community", required=True, help="community number or platform id")
+    forget.add_argument("--user", required=True, help="the person's platform user id")
+    forget.set_defaults(handler=_privacy_forget)
+
     sparks = sub.add_parser("sparks", help="The spark library")
     sparks.add_argument("action", choices=("list", "check"))
     sparks.set_defaults(handler=_sparks)
@@ -86,7 +112,8 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
     if not 3 <= args.participants <= 500:
         print("Please choose between 3 and 500 participants.", file=sys.stderr)
         return 2
-    logging.getLogger().setLevel(logging.WARNING)
+    for name in ("", "alembic"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     result = asyncio.run(run_demo(participants=args.participants, out=args.out))
     print(f"Digest (Markdown): {result.markdown}")
     print(f"Digest (HTML):     {result.html}")
@@ -150,6 +177,80 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
         print(f"Digest written to {args.out}")
     else:
         print(text)
+    return 0
+
+
+async def _with_community(
+    settings: Settings, community: str, work: Callable[[App, AsyncSession, Community], Awaitable[T]]
+) -> T | None:
+    """Run `work(app, tx, community_row)` in one transaction; None if no such community."""
+    from sqlmodel import or_, select
+
+    from bot.app import build_app
+    from bot.platforms.memory import MemoryAdapter
+
+    app = await build_app(settings, MemoryAdapter())
+    try:
+        async with app.db.transaction() as tx:
+            query = select(Community).where(
+                or_(
+                    Community.external_id == community,
+                    Community.id == (int(community) if community.isdigit() else -1),
+                )
+            )
+            row = (await tx.exec(query)).first()
+            if row is None:
+                return None
+            return await work(app, tx, row)
+    finally:
+        await app.close()
+
+
+def _claims_export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.core.commands import CommandError
+    from bot.services.claims import export_claims, parse_day
+
+    async def work(app: App, tx: AsyncSession, community: Community) -> tuple[str, int]:
+        headers = app.claims.headers()
+        return await export_claims(
+            tx, community, parse_day(args.start), parse_day(args.end), headers, app.deps.clock.now()
+        )
+
+    try:
+        result = asyncio.run(_with_community(settings, args.community, work))
+    except CommandError:
+        print("Please give dates like 2026-12-01.", file=sys.stderr)
+        return 2
+    if result is None:
+        print(f"There is no community {args.community}.", file=sys.stderr)
+        return 1
+    sheet, count = result
+    args.out.write_text(sheet, encoding="utf-8")
+    print(f"{count} claim lines written to {args.out}")
+    return 0
+
+
+def _privacy_forget(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.core.commands import CommandError
+    from bot.services.privacy import forget
+
+    async def work(_app: App, tx: AsyncSession, community: Community) -> list[str]:
+        return await forget(tx, community, args.user)
+
+    try:
+        exported = asyncio.run(_with_community(settings, args.community, work))
+    except CommandError:
+        print("Nothing is stored about that person in that community.", file=sys.stderr)
+        return 1
+    if exported is None:
+        print(f"There is no community {args.community}.", file=sys.stderr)
+        return 1
+    print(
+        "Deleted everything stored about that person. Anonymous reflections cannot be "
+        "linked to anyone, so they stay."
+    )
+    if exported:
+        print("Claims already sent to finance (tell them too): " + ", ".join(exported))
     return 0
 
 

@@ -63,6 +63,10 @@ class Community(SQLModel, table=True):
     # Where digests are e-mailed, comma-separated (for people who never open the chat).
     digest_email: str | None = Field(default=None, max_length=500)
     group_size: int = 5
+    # Payment for people's time, in pence per hour, for the claims sheet.
+    hourly_rate_pence: int = 2000
+    # Optional local wording for the note about payments and benefits (else the template).
+    benefits_note: str | None = Field(default=None, max_length=1000)
     retention_days: int = 365
     digest_retention_days: int = 730
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -91,7 +95,18 @@ class Participant(SQLModel, table=True):
     called_by: str | None = Field(default=None, max_length=100)
     role: str | None = Field(default=None, max_length=32)
     lived_experience_only: bool = False
+    # Shown only to the person themself; never to others, never in a digest.
+    self_description: str | None = Field(default=None, max_length=300)
+    # "yes" or "no" once they have answered the privacy notice; None before.
+    consent: str | None = Field(default=None, max_length=8)
+    consent_at: datetime | None = _when()
+    easy_read: bool = False
+    plain_style: bool = False
+    reminders: str = Field(default="private", max_length=8)
+    claim_opt_in: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Moves on with every command; retention counts from here.
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Session(SQLModel, table=True):
@@ -132,6 +147,8 @@ class Attendance(SQLModel, table=True):
     rsvp: str | None = Field(default=None, max_length=8)
     joined_at: datetime | None = _when()
     left_at: datetime | None = _when()
+    # Joined by phone or another way, and marked present by a facilitator.
+    marked_by_facilitator: bool = False
 
 
 class Breakout(SQLModel, table=True):
@@ -236,6 +253,31 @@ class Digest(SQLModel, table=True):
     contributors: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = _when()
+
+
+class ClaimExport(SQLModel, table=True):
+    """A claim already sent to finance, so `forget me` can say which to tell them about."""
+
+    __tablename__ = "claim_export"
+
+    participant_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    session_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("session.id", ondelete="CASCADE"), primary_key=True)
+    )
+    exported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """A platform event already handled (Slack retries the same event up to 3 times)."""
+
+    __tablename__ = "processed_event"
+
+    event_id: str = Field(primary_key=True, max_length=100)
+    seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class JobRun(SQLModel, table=True):

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.core.commands import Audience, Command, CommandTable, ComponentRoute, Option, OptionKind
+from bot.core.commands import (
+    Audience,
+    Command,
+    CommandError,
+    CommandTable,
+    ComponentRoute,
+    Option,
+    OptionKind,
+)
 from bot.core.messages import OutgoingMessage, Reply, Response
 from bot.services.actions import ActionService
+from bot.services.claims import ClaimService
 from bot.services.context import CommandContext
 from bot.services.deps import Deps
 from bot.services.digests import DIGEST_ACTIONS, DigestService
-from bot.services.people import PeopleService
+from bot.services.easy_read import easy_read_layout
+from bot.services.people import ON_OFF, REMINDER_CHOICES, PeopleService
+from bot.services.privacy import PrivacyService
 from bot.services.reflections import ReflectionService
 from bot.services.running import RunningService
 from bot.services.sessions import SessionService
@@ -41,6 +52,15 @@ class ServiceSet:
     people: PeopleService
     actions: ActionService
     sparks: SparkService
+    privacy: PrivacyService
+    claims: ClaimService
+
+
+def button_session(ctx: CommandContext) -> int:
+    raw = str(ctx.args.get("arg", ""))
+    if not raw.isdigit():
+        raise CommandError("errors.unknown_button")
+    return int(raw)
 
 
 def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
@@ -48,7 +68,7 @@ def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
     table = CommandTable()
     sessions, running, reflections = services.sessions, services.running, services.reflections
     digests, settings, people = services.digests, services.settings, services.people
-    actions = services.actions
+    actions, privacy, claims = services.actions, services.privacy, services.claims
 
     async def reflect(ctx: CommandContext) -> Response:
         # One forgiving word: a facilitator moves the session to reflecting; once it is
@@ -64,12 +84,44 @@ def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
         await digests.draft(ctx.tx, ctx.community, session, ctx.effects)
         return Reply(OutgoingMessage(t("running.closed", session_id=session.id)))
 
-    async def join(ctx: CommandContext) -> Response:
-        reply = await sessions.join(ctx)
-        session = await sessions.resolve(ctx, ctx.arg("session"))
+    async def joined(ctx: CommandContext, session_id: int | None) -> Response:
+        reply = await sessions.join(ctx, session_id)
+        session = await sessions.resolve(ctx, session_id)
         if session.state == SessionState.BREAKOUTS:
             await running.late_joiner(ctx, session)
+        if ctx.actor.consent is None:
+            # First contact: the privacy notice, with its answer buttons, before anything else.
+            notice = privacy.notice(ctx.community, easy=ctx.actor.easy_read)
+            return Reply(
+                OutgoingMessage(
+                    title=notice.title,
+                    actions=notice.actions,
+                    text=f"{reply.message.text}\n\n{notice.text}",
+                )
+            )
         return reply
+
+    async def join(ctx: CommandContext) -> Response:
+        return await joined(ctx, ctx.arg("session"))
+
+    async def join_button(ctx: CommandContext) -> Response:
+        return await joined(ctx, button_session(ctx))
+
+    async def post(ctx: CommandContext) -> Response:
+        message = ctx.arg("message")
+        if ctx.arg("easy") == "yes":
+            message = easy_read_layout(message)
+        ctx.after_commit(
+            deps.post(
+                ctx.conversation,
+                OutgoingMessage(
+                    title=t("post.easy_title") if ctx.arg("easy") == "yes" else "",
+                    text=message,
+                    plain=ctx.arg("easy") == "yes",
+                ),
+            )
+        )
+        return Reply(OutgoingMessage(t("post.done")))
 
     async def help_(ctx: CommandContext) -> Response:
         lines = [
@@ -78,16 +130,6 @@ def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
             if c.audience is Audience.EVERYONE or ctx.is_facilitator
         ]
         return Reply(OutgoingMessage(t("help.heading") + "\n" + "\n".join(lines)))
-
-    async def privacy(ctx: CommandContext) -> Response:
-        return Reply(
-            OutgoingMessage(
-                deps.texts.template(
-                    "consent",
-                    retention=t("privacy.months", months=ctx.community.retention_days // 30),
-                )
-            )
-        )
 
     commands = [
         Command(
@@ -173,6 +215,8 @@ def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
                     "yes if you would like a group of people with lived experience only",
                     choices=("yes", "no"),
                 ),
+                Option("self", "In your own words (only you will see this)", max_length=300),
+                Option("clear", "yes to clear how you are described", choices=("yes",)),
             ),
         ),
         Command(
@@ -222,7 +266,64 @@ def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
             F,
             may_open_form=True,
         ),
-        Command("privacy", "What is recorded and how it is used", privacy),
+        Command("privacy", "What is recorded and how it is used", privacy.show),
+        Command("forget me", "Delete what is stored about you", privacy.forget_request),
+        Command("my data", "Get a file of everything stored about you", privacy.my_data),
+        Command(
+            "call me",
+            "The name you would like to be called by (empty to clear)",
+            people.call_me,
+            (Option("name", "Your name", rest=True, max_length=60),),
+        ),
+        Command(
+            "preferences",
+            "Easy Read, plain style and reminders",
+            people.preferences,
+            (
+                Option("easy_read", "on or off", choices=ON_OFF),
+                Option("plain", "on or off: no emoji or decoration, short lines", choices=ON_OFF),
+                Option("reminders", "private or none", choices=REMINDER_CHOICES),
+            ),
+        ),
+        Command(
+            "claim",
+            "Claim payment for your time at sessions (on or off)",
+            claims.opt,
+            (Option("choice", "on or off", required=True, choices=ON_OFF),),
+        ),
+        Command(
+            "present",
+            "Mark someone present who joined by phone or another way",
+            claims.present,
+            (
+                Option(
+                    "who", "Their @mention or their name", required=True, rest=True, max_length=100
+                ),
+                _session(),
+                Option("claim", "yes if they are claiming for their time", choices=("yes", "no")),
+            ),
+            F,
+        ),
+        Command(
+            "claims export",
+            "Get the claims sheet for finance (dates like 2026-12-01)",
+            claims.export,
+            (
+                Option("from", "First day, e.g. 2026-12-01", required=True, max_length=10),
+                Option("to", "Last day, e.g. 2026-12-31", required=True, max_length=10),
+            ),
+            F,
+        ),
+        Command(
+            "post",
+            "Post a message to everyone, optionally in Easy Read style",
+            post,
+            (
+                Option("message", "What to say", required=True, rest=True, max_length=1800),
+                Option("easy", "yes for Easy Read style", choices=("yes", "no")),
+            ),
+            F,
+        ),
         Command("help", "What you can do", help_),
         Command(
             "settings",
@@ -239,9 +340,13 @@ def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
         table.add(command)
 
     routes = [
-        ComponentRoute("rsvp", "yes", sessions.rsvp_yes),
+        ComponentRoute("rsvp", "yes", join_button),
         ComponentRoute("rsvp", "no", sessions.rsvp_no),
-        ComponentRoute("session", "join", sessions.rsvp_yes),
+        ComponentRoute("session", "join", join_button),
+        ComponentRoute("consent", "yes", privacy.agree),
+        ComponentRoute("consent", "no", privacy.decline),
+        ComponentRoute("consent", "easy", privacy.easy),
+        ComponentRoute("privacy", "forget", privacy.forget_confirmed),
         ComponentRoute("session", "easy", sessions.easy_welcome),
         ComponentRoute("spark", "easy", running.spark_easy),
         ComponentRoute("reflection", "open", reflections.open_from_button, may_open_form=True),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 from bot.core.commands import (
@@ -23,6 +24,7 @@ from bot.core.commands import (
 from bot.core.messages import OpenForm, OutgoingMessage, Reply, parse_custom_id
 from bot.core.ports import DeliveryError, Responder
 from bot.core.refs import ConversationRef, UserRef
+from bot.services.clock import Clock
 from bot.services.context import CommandContext
 from bot.services.texts import Texts
 from storage.engine import Database, DatabaseUnavailable
@@ -37,9 +39,11 @@ class Dispatcher:
         db: Database,
         table: CommandTable,
         texts: Texts,
+        clock: Clock,
         community_defaults: dict[str, object] | None = None,
     ) -> None:
         self.db = db
+        self.clock = clock
         self.table = table
         self.texts = texts
         self.community_defaults = community_defaults or {}
@@ -123,7 +127,14 @@ class Dispatcher:
                 )
                 if spec.audience is Audience.FACILITATOR and not is_facilitator:
                     raise CommandError("errors.facilitators_only", role=community.facilitator_role)
+                if not spec.anonymous:
+                    # Retention counts from here. Never on anonymous steps, so no stored time
+                    # sits close to when someone wrote a reflection.
+                    actor.last_seen_at = self.clock.now()
+                    tx.add(actor)
                 response = await spec.handler(ctx)
+                if actor.plain_style and isinstance(response, Reply):
+                    response = Reply(replace(response.message, plain=True), response.private)
         except CommandError as exc:
             outcome = "refused"
             response = Reply(self._sentence(exc))

@@ -15,6 +15,7 @@ from bot.core.refs import UserRef
 from bot.services.context import Effect
 from bot.services.deps import Deps, community_ref, session_channel, user_ref, zone_of
 from bot.services.digests import DigestService
+from bot.services.privacy import PrivacyService
 from bot.services.running import RunningService
 from bot.services.scheduling import JobKind, PlannedJob
 from bot.services.sessions import SessionService
@@ -39,9 +40,15 @@ EXPECTED_STATE = {
 
 class JobService:
     def __init__(
-        self, deps: Deps, sessions: SessionService, running: RunningService, digests: DigestService
+        self,
+        deps: Deps,
+        sessions: SessionService,
+        running: RunningService,
+        digests: DigestService,
+        privacy: PrivacyService,
     ) -> None:
         self.deps = deps
+        self.privacy = privacy
         self.sessions = sessions
         self.running = running
         self.digests = digests
@@ -88,6 +95,18 @@ class JobService:
         for listener in self.listeners:
             listener(job, outcome)
 
+    async def run_daily(self) -> dict[str, int] | None:
+        """Retention, at most once per day whatever the number of processes or restarts."""
+        now = self.deps.clock.now()
+        day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        try:
+            async with self.deps.db.transaction() as tx:
+                tx.add(JobRun(kind="retention", session_id=0, due_at=day, ran_at=now))
+                await tx.flush()
+                return await self.privacy.apply_retention(tx, now)
+        except IntegrityError:
+            return None
+
     async def _do(
         self,
         kind: JobKind,
@@ -131,29 +150,38 @@ class JobService:
         self, tx: AsyncSession, community: Community, session: Session, effects: list[Effect]
     ) -> None:
         minutes = int((session.starts_at - self.deps.clock.now()).total_seconds() // 60)
-        message = OutgoingMessage(
-            self.deps.texts.template(
-                "reminder",
-                title=session.title,
-                when=format_local(session.starts_at, zone_of(community)),
-                minutes_text=self.deps.texts.t("reminders.in_time", **_in_time(minutes)),
+        texts = self.deps.texts
+
+        def reminder(easy: bool, plain: bool) -> OutgoingMessage:
+            return OutgoingMessage(
+                plain=plain,
+                text=texts.template(
+                    "reminder",
+                    easy=easy,
+                    title=session.title,
+                    when=format_local(session.starts_at, zone_of(community)),
+                    minutes_text=texts.t("reminders.in_time", **_in_time(minutes)),
+                ),
             )
-        )
-        people = await rsvp_yes(tx, session.id)
+
+        # People who said yes and did not turn reminders off, each in the style they chose.
+        people = [p for p in await rsvp_yes(tx, session.id) if p.reminders != "none"]
         channel = session_channel(community, session)
 
         async def deliver() -> None:
             fallback = not people
             for person in people:
                 try:
-                    await self.deps.adapter.send_private(user_ref(community, person), message)
+                    await self.deps.adapter.send_private(
+                        user_ref(community, person), reminder(person.easy_read, person.plain_style)
+                    )
                 except DeliveryError as exc:
                     if exc.reason != "dm_closed":
                         raise
                     fallback = True
             if fallback:
                 # Never a ping: a quiet channel post for those we could not reach privately.
-                await self.deps.adapter.send(channel, message)
+                await self.deps.adapter.send(channel, reminder(False, False))
 
         effects.append(deliver)
 

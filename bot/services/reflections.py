@@ -34,6 +34,7 @@ from bot.core.messages import (
 from bot.core.refs import UserRef
 from bot.services.context import CommandContext, Effect
 from bot.services.deps import Deps, community_ref
+from bot.services.privacy import PrivacyService
 from bot.services.redaction import redact
 from bot.services.safeguarding import risk_matches
 from bot.services.sessions import SessionService
@@ -57,17 +58,19 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I/L to misread
 
 
 class ReflectionService:
-    def __init__(self, deps: Deps, sessions: SessionService) -> None:
+    def __init__(self, deps: Deps, sessions: SessionService, privacy: PrivacyService) -> None:
         self.deps = deps
         self.sessions = sessions
+        self.privacy = privacy
         self.t = deps.texts.t
 
-    def form(self, session: Session) -> Form:
+    def form(self, session: Session, *, easy: bool = False) -> Form:
         return Form(
             title=self.t("reflections.form_title"),
             custom_id=custom_id("reflection", "submit", str(session.id)),
             intro=self.deps.texts.template(
                 "reflection_form",
+                easy=easy,
                 prompt=self.t("reflections.default_prompt"),
                 help=self.deps.texts.template("help_now"),
             ),
@@ -101,7 +104,17 @@ class ReflectionService:
     async def open_form(self, ctx: CommandContext, session: Session) -> Response:
         if session.state != SessionState.REFLECTING:
             raise CommandError("reflections.not_open", session_id=session.id)
-        return OpenForm(self.form(session))
+        if ctx.actor.consent != "yes":
+            # Saying no (or not yet answering) still lets people listen; reflecting needs a yes.
+            notice = self.privacy.notice(ctx.community, easy=ctx.actor.easy_read)
+            return Reply(
+                OutgoingMessage(
+                    title=notice.title,
+                    actions=notice.actions,
+                    text=f"{self.t('privacy.consent_needed')}\n\n{notice.text}",
+                )
+            )
+        return OpenForm(self.form(session, easy=ctx.actor.easy_read))
 
     async def open_from_button(self, ctx: CommandContext) -> Response:
         session = await self.sessions.resolve(ctx, _session_arg(ctx))
@@ -111,6 +124,8 @@ class ReflectionService:
         session = await self.sessions.resolve(ctx, _session_arg(ctx))
         if session.state != SessionState.REFLECTING:
             raise CommandError("reflections.closed", session_id=session.id)
+        if ctx.actor.consent != "yes":
+            raise CommandError("privacy.consent_needed")
         values: dict[str, str] = ctx.args.get("values") or {}
         category = (values.get("category") or "").strip()
         if category not in CATEGORIES:
@@ -147,7 +162,11 @@ class ReflectionService:
         if risks:
             ctx.after_commit(self._alert(ctx, session, reflection, risks))
         log.info("reflection stored session=%s", session.id)
-        return Reply(OutgoingMessage(self.deps.texts.template("thank_you", withdraw_code=code)))
+        return Reply(
+            OutgoingMessage(
+                self.deps.texts.template("thank_you", easy=ctx.actor.easy_read, withdraw_code=code)
+            )
+        )
 
     def _alert(
         self, ctx: CommandContext, session: Session, reflection: Reflection, risks: list[str]

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from sqlmodel import col, select
 
@@ -34,6 +35,7 @@ class JobKind(StrEnum):
     DIGEST_DUE = "digest_due"
 
 
+DAILY_JOB_ID = "daily:retention"
 WARNING_BEFORE_END = timedelta(minutes=5)
 DIGEST_REMINDER_AFTER = timedelta(days=2)
 
@@ -89,11 +91,18 @@ JobRunner = Callable[[PlannedJob], Awaitable[None]]
 
 class BrewScheduler:
     def __init__(
-        self, db: Database, clock: Clock, runner: JobRunner, *, reminder_grace: timedelta
+        self,
+        db: Database,
+        clock: Clock,
+        runner: JobRunner,
+        *,
+        reminder_grace: timedelta,
+        daily: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.runner = runner
+        self.daily = daily
         self.reminder_grace = reminder_grace
         self._aps = AsyncIOScheduler(timezone="UTC")
         self._by_session: dict[int, set[str]] = {}
@@ -103,11 +112,22 @@ class BrewScheduler:
         return self._aps.running
 
     def job_ids(self) -> set[str]:
-        return {job.id for job in self._aps.get_jobs()}
+        """Session jobs currently planned (the daily housekeeping job is not listed)."""
+        return {job.id for job in self._aps.get_jobs() if job.id != DAILY_JOB_ID}
 
     async def start(self) -> int:
         """Rebuild every job from the database, then start firing them."""
         count = await self.rebuild()
+        if self.daily is not None:
+            # Housekeeping (retention) once a day at a quiet hour; its run key makes it
+            # once a day across processes too.
+            self._aps.add_job(
+                self.daily,
+                CronTrigger(hour=3, minute=0, timezone="UTC"),
+                id=DAILY_JOB_ID,
+                replace_existing=True,
+                coalesce=True,
+            )
         self._aps.start()
         return count
 
@@ -134,7 +154,8 @@ class BrewScheduler:
                 )
             ).all()
         for job in list(self._aps.get_jobs()):
-            job.remove()
+            if job.id != DAILY_JOB_ID:
+                job.remove()
         self._by_session.clear()
         planned = [job for session, community in rows for job in plan_jobs(session, community)]
         self._install(planned)

@@ -15,6 +15,7 @@ SUBMIT = "brew:reflection:submit:{id}"
 
 
 async def reflect(chat, user, session_id, text, category="working", quote="yes"):
+    await chat.press(user, "brew:consent:yes:")  # the privacy notice, agreed first
     return await chat.press(
         user, SUBMIT.format(id=session_id), {"category": category, "text": text, "quote": quote}
     )
@@ -25,7 +26,7 @@ async def everything_stored(app) -> str:
     parts = []
     async with app.db.read() as tx:
         for table in SQLModel.metadata.sorted_tables:
-            for row in (await tx.execute(table.select())).all():
+            for row in (await tx.exec(table.select())).all():
                 parts.extend(repr(v) for v in row)
     return " ".join(parts)
 
@@ -141,9 +142,9 @@ async def test_risk_is_held_back_and_alerts_without_the_writer(app, chat, fac):
 
 async def test_the_form_opens_first_and_shows_where_to_get_help(app, chat):
     session_id = await make_session(app, SessionState.REFLECTING)
-    responder = await chat.press(
-        Chat.person("Wren"), custom_id("reflection", "open", str(session_id))
-    )
+    wren = Chat.person("Wren")
+    await chat.press(wren, "brew:consent:yes:")
+    responder = await chat.press(wren, custom_id("reflection", "open", str(session_id)))
     assert responder.first == "form", "a form must be the first response"
     [form] = responder.forms
     assert "116 123" in form.intro and "999" in form.intro

@@ -1,5 +1,5 @@
 """`brewbot demo`: one whole scripted session, end to end, through the real services and the
-real scheduler on a fast clock (a day passes in about three seconds).
+real scheduler on a fast clock (a day passes in about two seconds).
 
 Schedule -> reminders (24 h and 15 min) -> auto-open -> people join -> spark -> balanced
 breakouts with their timers -> reflections -> close -> digest sent, written as Markdown and
@@ -28,7 +28,7 @@ from bot.services.digest_render import to_html, to_markdown
 from bot.services.scheduling import JobKind, PlannedJob
 from storage.models import Community, Session
 
-DAY_IN_SECONDS = 3.0
+DAY_IN_SECONDS = 2.0
 JOB_TIMEOUT = 20.0
 ROLES = (
     "draws_on_care",
@@ -144,7 +144,11 @@ async def _script(
         await app.dispatcher.run_text(text, user, CHANNEL, responder)
         return responder
 
-    starts = (clock.now() + timedelta(days=1, minutes=2)).astimezone(ZoneInfo("Europe/London"))
+    # Two days ahead at 2pm, so both the 24-hour and the 15-minute reminders are due.
+    london = ZoneInfo("Europe/London")
+    starts = (clock.now().astimezone(london) + timedelta(days=2)).replace(
+        hour=14, minute=0, second=0, microsecond=0
+    )
     await do(
         facilitator,
         f"/brew schedule {starts:%Y-%m-%d %H:%M} "
@@ -154,7 +158,10 @@ async def _script(
     say(f"Scheduled session {session_id} for {starts:%d %B %Y %H:%M} (London time).")
     for n, person in enumerate(people):
         await do(person, f"/brew describe {ROLES[n % len(ROLES)]}")
-        await do(person, f"/brew join {session_id}")
+        joined = await do(person, f"/brew join {session_id}")
+        # First contact shows the privacy notice; everyone in the demo presses "I agree".
+        agree = joined.replies[0][0].actions[0]
+        await app.dispatcher.run_component(agree.custom_id, {}, person, CHANNEL, MemoryResponder())
     say(f"{participants} people said they are coming. Waiting for reminders...")
     await watcher.wait(JobKind.REMIND)
     await watcher.wait(JobKind.OPEN)
