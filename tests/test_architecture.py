@@ -38,3 +38,13 @@ def test_worded_enums_have_sentences():
         assert f"lifecycle.hint.{state.value}" in strings
     for role in Role:
         assert f"people.role.{role.value}" in strings
+
+
+def test_every_button_label_is_words():
+    import re
+
+    strings = Texts.load().strings
+    labels = {k: v for k, v in strings.items() if k.startswith("buttons.")}
+    assert len(labels) >= 8
+    for key, label in labels.items():
+        assert re.search(r"[A-Za-z]{2,}", label), f"{key} must say what it does in words"

@@ -83,6 +83,9 @@ SETTINGS: dict[str, tuple[str, Callable[[str], object]]] = {
     "digest_email": ("digest_email", _emails),
     "group_size": ("group_size", _number(3, 12)),
     "retention_days": ("retention_days", _number(30, 3650)),
+    "digest_retention_days": ("digest_retention_days", _number(30, 3650)),
+    "hourly_rate_pence": ("hourly_rate_pence", _number(0, 100000)),
+    "benefits_note": ("benefits_note", _text(1000)),
 }
 
 
