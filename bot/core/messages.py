@@ -77,21 +77,14 @@ class OutgoingMessage:
 
     def plain_text(self) -> str:
         """The whole message as plain text; buttons become numbered choices."""
-        lines: list[str] = []
-        if self.title:
-            lines.append(self.title)
-        if self.text:
-            lines.append(self.text)
+        blocks: list[str] = [self.title, self.text]
         for section in self.sections:
-            if section.heading:
-                lines.append(section.heading)
-            lines.append(section.body)
+            blocks.append("\n".join(part for part in (section.heading, section.body) if part))
         if self.actions:
-            lines.append("Choices:")
-            lines.extend(f"{n}. {a.label}" for n, a in enumerate(self.actions, start=1))
-        for attachment in self.attachments:
-            lines.append(f"[file: {attachment.filename}]")
-        return "\n\n".join(line for line in lines if line)
+            choices = (f"{n}. {a.label}" for n, a in enumerate(self.actions, start=1))
+            blocks.append("\n".join(["Choices:", *choices]))
+        blocks.extend(f"[file: {a.filename}]" for a in self.attachments)
+        return "\n\n".join(block for block in blocks if block)
 
 
 class FieldKind(StrEnum):

@@ -13,7 +13,7 @@ from bot.core.commands import (
     Option,
     OptionKind,
 )
-from bot.core.messages import OutgoingMessage, Reply, Response
+from bot.core.messages import OutgoingMessage, Reply, Response, Section
 from bot.services.actions import ActionService
 from bot.services.claims import ClaimService
 from bot.services.context import CommandContext
@@ -94,9 +94,9 @@ def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
             notice = privacy.notice(ctx.community, easy=ctx.actor.easy_read)
             return Reply(
                 OutgoingMessage(
-                    title=notice.title,
+                    text=reply.message.text,
+                    sections=(Section(notice.text, notice.title),),
                     actions=notice.actions,
-                    text=f"{reply.message.text}\n\n{notice.text}",
                 )
             )
         return reply

@@ -26,9 +26,9 @@ async def test_sqlite_pragmas_on_every_connection(sqlite_url):
     try:
         for _ in range(2):
             async with database.read() as tx:
-                mode = (await tx.execute(text("PRAGMA journal_mode"))).scalar()
-                keys = (await tx.execute(text("PRAGMA foreign_keys"))).scalar()
-                busy = (await tx.execute(text("PRAGMA busy_timeout"))).scalar()
+                mode = (await tx.exec(text("PRAGMA journal_mode"))).scalar()
+                keys = (await tx.exec(text("PRAGMA foreign_keys"))).scalar()
+                busy = (await tx.exec(text("PRAGMA busy_timeout"))).scalar()
             assert (mode, keys, busy) == ("wal", 1, 5000)
     finally:
         await database.dispose()
