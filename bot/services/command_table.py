@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from bot.core.commands import (
     Audience,
     Command,
-    CommandError,
     CommandTable,
     ComponentRoute,
     Option,
@@ -56,13 +55,6 @@ class ServiceSet:
     claims: ClaimService
 
 
-def button_session(ctx: CommandContext) -> int:
-    raw = str(ctx.args.get("arg", ""))
-    if not raw.isdigit():
-        raise CommandError("errors.unknown_button")
-    return int(raw)
-
-
 def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
     t = deps.texts.t
     table = CommandTable()
@@ -105,7 +97,7 @@ def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
         return await joined(ctx, ctx.arg("session"))
 
     async def join_button(ctx: CommandContext) -> Response:
-        return await joined(ctx, button_session(ctx))
+        return await joined(ctx, ctx.session_id())
 
     async def post(ctx: CommandContext) -> Response:
         message = ctx.arg("message")

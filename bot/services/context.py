@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.core.commands import CommandError
 from bot.core.refs import ConversationRef, UserRef
 from storage.models import Community, Participant
 
@@ -33,3 +34,12 @@ class CommandContext:
 
     def arg(self, name: str) -> Any:
         return self.args.get(name)
+
+    def session_id(self) -> int | None:
+        """The session a command names, or the session in a button's `brew:...:<id>`."""
+        if "arg" not in self.args:
+            return self.args.get("session")
+        raw = str(self.args["arg"])
+        if not raw.isdigit():
+            raise CommandError("errors.unknown_button")
+        return int(raw)

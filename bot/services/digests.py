@@ -215,10 +215,7 @@ class DigestService:
         )
 
     async def send_button(self, ctx: CommandContext) -> Reply:
-        raw = str(ctx.args.get("arg", ""))
-        if not raw.isdigit():
-            raise CommandError("errors.unknown_button")
-        return await self.send(ctx, await self.sessions.resolve(ctx, int(raw)))
+        return await self.send(ctx, await self.sessions.resolve(ctx, ctx.session_id()))
 
     async def send(self, ctx: CommandContext, session: Session) -> Reply:
         self.sessions.move(session, SessionState.SUMMARISED, "summarised")

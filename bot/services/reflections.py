@@ -117,11 +117,11 @@ class ReflectionService:
         return OpenForm(self.form(session, easy=ctx.actor.easy_read))
 
     async def open_from_button(self, ctx: CommandContext) -> Response:
-        session = await self.sessions.resolve(ctx, _session_arg(ctx))
+        session = await self.sessions.resolve(ctx, ctx.session_id())
         return await self.open_form(ctx, session)
 
     async def submit(self, ctx: CommandContext) -> Reply:
-        session = await self.sessions.resolve(ctx, _session_arg(ctx))
+        session = await self.sessions.resolve(ctx, ctx.session_id())
         if session.state != SessionState.REFLECTING:
             raise CommandError("reflections.closed", session_id=session.id)
         if ctx.actor.consent != "yes":
@@ -284,13 +284,3 @@ async def _count_contributor(tx: AsyncSession, session_id: int, tag: str) -> Non
 def _tag(key: bytes, purpose: str, *parts: str) -> str:
     message = "\x1f".join((purpose, *parts)).encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
-
-
-def _session_arg(ctx: CommandContext) -> int | None:
-    raw = ctx.args.get("arg")
-    if raw is None:
-        return ctx.args.get("session")
-    raw = str(raw)
-    if not raw.isdigit():
-        raise CommandError("errors.unknown_button")
-    return int(raw)

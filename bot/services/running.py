@@ -93,7 +93,7 @@ class RunningService:
         )
 
     async def spark_easy(self, ctx: CommandContext) -> Reply:
-        session = await self.sessions.resolve(ctx, _arg_int(ctx))
+        session = await self.sessions.resolve(ctx, ctx.session_id())
         spark = await self.spark_for(ctx.tx, session)
         if spark is None:
             raise CommandError("running.no_spark", session_id=session.id)
@@ -419,10 +419,3 @@ def _person(p: Participant) -> Person:
         role=Role(p.role) if p.role else None,
         lived_experience_only=p.lived_experience_only,
     )
-
-
-def _arg_int(ctx: CommandContext) -> int:
-    raw = str(ctx.args.get("arg", ""))
-    if not raw.isdigit():
-        raise CommandError("errors.unknown_button")
-    return int(raw)

@@ -272,7 +272,7 @@ class SessionService:
         return Reply(OutgoingMessage(self.t("sessions.rsvp_no", title=session.title)))
 
     async def easy_welcome(self, ctx: CommandContext) -> Reply:
-        session = await self.resolve(ctx, _int_arg(ctx))
+        session = await self.resolve(ctx, ctx.session_id())
         return Reply(
             OutgoingMessage(
                 title=session.title,
@@ -290,15 +290,5 @@ class SessionService:
             )
         )
 
-    async def rsvp_yes(self, ctx: CommandContext) -> Reply:
-        return await self.join(ctx, _int_arg(ctx))
-
     async def rsvp_no(self, ctx: CommandContext) -> Reply:
-        return await self.leave(ctx, _int_arg(ctx))
-
-
-def _int_arg(ctx: CommandContext) -> int:
-    raw = str(ctx.args.get("arg", ""))
-    if not raw.isdigit():
-        raise CommandError("errors.unknown_button")
-    return int(raw)
+        return await self.leave(ctx, ctx.session_id())
