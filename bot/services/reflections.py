@@ -38,6 +38,7 @@ from bot.services.privacy import PrivacyService
 from bot.services.redaction import redact
 from bot.services.safeguarding import risk_matches
 from bot.services.sessions import SessionService
+from bot.services.spark_admin import library_for
 from storage.models import (
     Breakout,
     BreakoutMember,
@@ -64,14 +65,14 @@ class ReflectionService:
         self.privacy = privacy
         self.t = deps.texts.t
 
-    def form(self, session: Session, *, easy: bool = False) -> Form:
+    def form(self, session: Session, *, prompt: str | None = None, easy: bool = False) -> Form:
         return Form(
             title=self.t("reflections.form_title"),
             custom_id=custom_id("reflection", "submit", str(session.id)),
             intro=self.deps.texts.template(
                 "reflection_form",
                 easy=easy,
-                prompt=self.t("reflections.default_prompt"),
+                prompt=prompt or self.t("reflections.default_prompt"),
                 help=self.deps.texts.template("help_now"),
             ),
             fields=(
@@ -114,7 +115,11 @@ class ReflectionService:
                     text=f"{self.t('privacy.consent_needed')}\n\n{notice.text}",
                 )
             )
-        return OpenForm(self.form(session, easy=ctx.actor.easy_read))
+        # The spark's own reflection prompt, when the session had one.
+        library = await library_for(self.deps, ctx.tx, ctx.community.id)
+        spark = library.get(session.spark_id) if session.spark_id else None
+        prompt = spark.reflection_prompt if spark else None
+        return OpenForm(self.form(session, prompt=prompt, easy=ctx.actor.easy_read))
 
     async def open_from_button(self, ctx: CommandContext) -> Response:
         session = await self.sessions.resolve(ctx, ctx.session_id())

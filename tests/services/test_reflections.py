@@ -21,6 +21,13 @@ async def reflect(chat, user, session_id, text, category="working", quote="yes")
     )
 
 
+async def community_sessions(app):
+    from storage.models import Session
+
+    async with app.db.read() as tx:
+        return list((await tx.exec(select(Session))).all())
+
+
 async def everything_stored(app) -> str:
     """Every value in every table, as one string to search."""
     parts = []
@@ -148,6 +155,8 @@ async def test_the_form_opens_first_and_shows_where_to_get_help(app, chat):
     assert responder.first == "form", "a form must be the first response"
     [form] = responder.forms
     assert "116 123" in form.intro and "999" in form.intro
+    spark = app.deps.sparks.get((await community_sessions(app))[0].spark_id)
+    assert spark.reflection_prompt in form.intro, "the spark's own prompt is asked"
     assert [f.id for f in form.fields] == ["category", "text", "quote"]
     assert form.fields[1].max_length == 2000
 
