@@ -1,0 +1,245 @@
+"""The one `/brew` slash command, built from the same command table every platform offers.
+
+Each table command becomes a subcommand with the same options (types, choices, lengths,
+descriptions); the table's words become the path: `/brew schedule`, `/brew action add`.
+Discord allows at most 25 entries in a group and no group that is also a command, so a few
+commands are placed differently (PLACES). The words the prompts tell people to type
+(`/brew forget me`, `/brew sparks show`, `/brew claim off`) stay the same.
+
+Cogs own the commands: each feature cog names its table commands and adds them to the one
+`/brew` group when it loads (see FeatureCog).
+"""
+
+from __future__ import annotations
+
+import inspect
+import keyword
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, ClassVar, Optional
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.commands import Command, CommandTable, Option, OptionKind
+from bot.core.refs import CommunityRef, Platform
+from bot.services.texts import Texts
+
+NAME_MAX = 32
+DESCRIPTION_MAX = 100
+STRING_MAX = 6000
+CHILDREN_MAX = 25
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a table command sits under /brew, and option values the place itself implies."""
+
+    path: tuple[str, ...]
+    fixed: tuple[tuple[str, str], ...] = ()
+    # A prompts key for the description, when the place needs its own (else the table's).
+    description_key: str | None = None
+
+
+# Only the exceptions; every other command sits at its own words.
+PLACES: dict[str, tuple[Place, ...]] = {
+    # "sparks" is also the group of "sparks show" and "sparks add".
+    "sparks": (Place(("sparks", "list")),),
+    # Personal things people rarely need, kept together to stay under 25 entries.
+    "my data": (Place(("my", "data")),),
+    "call me": (Place(("my", "name")),),
+    "preferences": (Place(("my", "preferences")),),
+    "calendar": (Place(("my", "calendar")),),
+    # "/brew claim on", "/brew claim off" and "/brew claim export".
+    "claim": (
+        Place(("claim", "on"), (("choice", "on"),), "discord.command.claim_on"),
+        Place(("claim", "off"), (("choice", "off"),), "discord.command.claim_off"),
+    ),
+    "claims export": (Place(("claim", "export")),),
+}
+
+
+def places(name: str) -> tuple[Place, ...]:
+    return PLACES.get(name, (Place(tuple(name.split())),))
+
+
+Runner = Callable[[discord.Interaction, Command, dict[str, Any]], Awaitable[None]]
+Suggester = Callable[[CommunityRef, str], Awaitable[list[tuple[str, Any]]]]
+
+
+class BrewGroup:
+    """The `/brew` group and the table commands cogs have added to it."""
+
+    def __init__(
+        self,
+        table: CommandTable,
+        texts: Texts,
+        run: Runner,
+        suggest: dict[str, Suggester],
+    ) -> None:
+        self.table = table
+        self.texts = texts
+        self.run = run
+        self.suggest = suggest
+        self.group = app_commands.Group(
+            name="brew", description=texts.t("discord.brew"), guild_only=True
+        )
+        self.owners: dict[str, str] = {}
+
+    def add(self, names: Iterable[str], owner: str) -> None:
+        for name in names:
+            if name in self.owners:
+                raise ValueError(f"{name!r} is offered by both {self.owners[name]} and {owner}")
+            spec = self.table.commands[name]
+            for place in places(name):
+                self._parent(place.path[:-1]).add_command(self._build(spec, place))
+            self.owners[name] = owner
+
+    def remove(self, names: Iterable[str]) -> None:
+        for name in names:
+            if self.owners.pop(name, None) is None:
+                continue
+            for place in places(name):
+                parent = self._parent(place.path[:-1])
+                parent.remove_command(place.path[-1])
+                if parent is not self.group and not parent.commands:
+                    self.group.remove_command(parent.name)
+
+    def _parent(self, path: tuple[str, ...]) -> app_commands.Group:
+        group = self.group
+        for word in path:
+            found = group.get_command(word)
+            if found is None:
+                # A group made with a parent adds itself to it.
+                found = app_commands.Group(
+                    name=word, description=self.texts.t(f"discord.group.{word}"), parent=group
+                )
+            if not isinstance(found, app_commands.Group):
+                raise ValueError(f"/brew {word} is a command and cannot hold others")
+            group = found
+        return group
+
+    def _build(self, spec: Command, place: Place) -> app_commands.Command[Any, ..., None]:
+        fixed = dict(place.fixed)
+        options = [o for o in spec.options if o.name not in fixed]
+        python_names = {o.name: _python_name(o.name) for o in options}
+        by_python = {v: k for k, v in python_names.items()}
+        run = self.run
+
+        async def callback(interaction: discord.Interaction, **values: Any) -> None:
+            raw = {by_python[k]: v for k, v in values.items()}
+            raw.update(fixed)
+            await run(interaction, spec, raw)
+
+        parameters = [
+            inspect.Parameter(
+                "interaction",
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                annotation=discord.Interaction,
+            )
+        ]
+        for option in options:
+            parameters.append(
+                inspect.Parameter(
+                    python_names[option.name],
+                    inspect.Parameter.KEYWORD_ONLY,
+                    default=inspect.Parameter.empty if option.required else None,
+                    annotation=_annotation(option),
+                )
+            )
+        callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        described = {python_names[o.name]: _description(o.description) for o in options}
+        renamed = {p: o for o, p in python_names.items() if p != o}
+        choices = {
+            python_names[o.name]: [app_commands.Choice(name=c, value=c) for c in o.choices]
+            for o in options
+            if o.choices
+        }
+        completers = {
+            python_names[o.name]: self._completer(o.autocomplete)
+            for o in options
+            if o.autocomplete and o.autocomplete in self.suggest
+        }
+        decorated: Any = app_commands.describe(**described)(callback)
+        if renamed:
+            decorated = app_commands.rename(**renamed)(decorated)
+        if choices:
+            decorated = app_commands.choices(**choices)(decorated)
+        if completers:
+            decorated = app_commands.autocomplete(**completers)(decorated)
+        description = (
+            self.texts.t(place.description_key) if place.description_key else spec.description
+        )
+        return app_commands.Command(
+            name=place.path[-1], description=_description(description), callback=decorated
+        )
+
+    def _completer(
+        self, kind: str
+    ) -> Callable[[discord.Interaction, str], Awaitable[list[app_commands.Choice[Any]]]]:
+        suggest = self.suggest[kind]
+
+        async def complete(
+            interaction: discord.Interaction, current: str
+        ) -> list[app_commands.Choice[Any]]:
+            if interaction.guild_id is None:
+                return []
+            community = CommunityRef(Platform.DISCORD, str(interaction.guild_id))
+            found = await suggest(community, str(current or ""))
+            return [app_commands.Choice(name=label, value=value) for label, value in found]
+
+        return complete
+
+
+def _python_name(name: str) -> str:
+    # Options such as "as", "from" and "self" are fine on Discord but not as Python names.
+    if name.isidentifier() and not keyword.iskeyword(name) and name != "interaction":
+        return name
+    return f"{name}_"
+
+
+def _annotation(option: Option) -> Any:
+    if option.kind is OptionKind.INTEGER:
+        kind: Any = app_commands.Range[int, 0, 10**12]
+    else:
+        kind = app_commands.Range[str, 1, min(option.max_length, STRING_MAX)]
+    return kind if option.required else Optional[kind]  # noqa: UP045 (discord.py reads it)
+
+
+def _description(text: str) -> str:
+    if len(text) > DESCRIPTION_MAX:
+        raise ValueError(f"Discord descriptions are at most {DESCRIPTION_MAX} characters: {text!r}")
+    return text
+
+
+def walk_commands(group: app_commands.Group) -> Iterable[app_commands.Command[Any, ..., Any]]:
+    for child in group.commands:
+        if isinstance(child, app_commands.Group):
+            yield from walk_commands(child)
+        else:
+            yield child
+
+
+class FeatureCog(commands.Cog):
+    """A feature's slice of `/brew`: the table commands it offers. Thin on purpose: the
+    commands parse, call the Dispatcher and render; the feature's rules live in services."""
+
+    brew_commands: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, brew: BrewGroup) -> None:
+        self.brew = brew
+
+    async def cog_load(self) -> None:
+        self.brew.add(self.brew_commands, type(self).__name__)
+
+    async def cog_unload(self) -> None:
+        self.brew.remove(self.brew_commands)
+
+
+def brew_group(bot: commands.Bot) -> BrewGroup:
+    """The `/brew` group of a bot that has been given its App (for a cog's `setup`)."""
+    brew = getattr(bot, "brew", None)
+    if not isinstance(brew, BrewGroup):
+        raise RuntimeError("the bot has no /brew group: call attach(app) before loading cogs")
+    return brew

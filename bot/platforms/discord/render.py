@@ -1,0 +1,137 @@
+"""Neutral messages as Discord messages.
+
+- A short message with no title and no sections is plain message content.
+- A message with a title or sections is an embed (the spark, the welcome, the digest).
+- Long text is split at natural places (bot.core.splitting) so that every Discord message
+  keeps within its limits: 2,000 characters of content; 4,096 per embed description; 6,000
+  across all the embeds of one message, at most 10 embeds.
+- Words a participant typed (`Section(untrusted=True)`) are escaped so they show as typed and
+  cannot ping anyone or pick up formatting.
+- `message.plain`: the reader asked for plain style, so no embeds and no decoration
+  (bot.core.plain), just content.
+- Every message allows no mentions unless `message.ping` says one is meant.
+- Buttons go on the last message, files on the first.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+
+from bot.core.messages import OutgoingMessage, Section
+from bot.core.plain import plain_text_style
+from bot.core.splitting import pack_chunks, split_text
+from bot.platforms.discord.components import build_view, shorten
+from bot.platforms.discord.escape import escape_participant_text
+
+CONTENT_MAX = 2000
+DESCRIPTION_MAX = 4096
+EMBED_TITLE_MAX = 256
+EMBEDS_TOTAL_MAX = 6000
+EMBEDS_PER_MESSAGE = 10
+
+
+def allowed_mentions(message: OutgoingMessage) -> discord.AllowedMentions:
+    """No pings at all, unless the message means to notify the people it names."""
+    if message.ping:
+        return discord.AllowedMentions(everyone=False, roles=False, users=True, replied_user=False)
+    return discord.AllowedMentions.none()
+
+
+@dataclass
+class RenderedMessage:
+    """One Discord message, ready for `send`, `followup.send` or `edit`."""
+
+    content: str | None = None
+    embeds: list[discord.Embed] = field(default_factory=list)
+    view: discord.ui.View | None = None
+    files: list[discord.File] = field(default_factory=list)
+    mentions: discord.AllowedMentions = field(default_factory=discord.AllowedMentions.none)
+
+    def kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for Messageable.send / Webhook.send (no None values, which some
+        of discord.py's send methods do not accept)."""
+        out: dict[str, Any] = {"allowed_mentions": self.mentions}
+        if self.content:
+            out["content"] = self.content
+        if self.embeds:
+            out["embeds"] = self.embeds
+        if self.view is not None:
+            out["view"] = self.view
+        if self.files:
+            out["files"] = self.files
+        return out
+
+
+def render(message: OutgoingMessage, *, dm_guild_id: str | None = None) -> list[RenderedMessage]:
+    """`message` as one or more Discord messages. `dm_guild_id`: the message goes by private
+    message, so its buttons must say which server they belong to."""
+    if message.plain:
+        parts = [RenderedMessage(content=c) for c in split_text(_plain_body(message), CONTENT_MAX)]
+    elif message.title or message.sections:
+        parts = _embed_messages(message)
+    else:
+        parts = [RenderedMessage(content=c) for c in split_text(message.text, CONTENT_MAX)]
+    if not parts:
+        # Discord refuses an empty message; buttons or files alone still need one part.
+        parts = [RenderedMessage(content="\u200b")] if message.actions else []
+        if message.attachments and not parts:
+            parts = [RenderedMessage()]
+    if not parts:
+        return []
+    mentions = allowed_mentions(message)
+    for part in parts:
+        part.mentions = mentions
+    parts[0].files = [
+        discord.File(io.BytesIO(a.content), filename=a.filename) for a in message.attachments
+    ]
+    parts[-1].view = build_view(message.actions, dm_guild_id)
+    return parts
+
+
+def section_text(section: Section, *, plain: bool = False) -> str:
+    """A section as Markdown: its heading in bold, its body escaped when a participant wrote it."""
+    body = plain_text_style(section.body) if plain else section.body
+    if section.untrusted:
+        body = escape_participant_text(body)
+    if not section.heading:
+        return body
+    heading = plain_text_style(section.heading) if plain else f"**{section.heading}**"
+    return f"{heading}\n{body}" if body else heading
+
+
+def _body(message: OutgoingMessage) -> str:
+    blocks = [message.text, *(section_text(s) for s in message.sections)]
+    return "\n\n".join(b for b in blocks if b.strip())
+
+
+def _plain_body(message: OutgoingMessage) -> str:
+    blocks = [
+        plain_text_style(message.title) if message.title else "",
+        plain_text_style(message.text) if message.text else "",
+        *(section_text(s, plain=True) for s in message.sections),
+    ]
+    return "\n\n".join(b for b in blocks if b.strip())
+
+
+def _embed_messages(message: OutgoingMessage) -> list[RenderedMessage]:
+    title = shorten(message.title, EMBED_TITLE_MAX) if message.title else None
+    chunks = split_text(_body(message), DESCRIPTION_MAX)
+    if not chunks:
+        return [RenderedMessage(embeds=[discord.Embed(title=title)])] if title else []
+    # Room for the title in every group keeps the arithmetic simple and always safe.
+    groups = pack_chunks(
+        chunks,
+        per_group_limit=EMBEDS_TOTAL_MAX - len(title or ""),
+        max_items=EMBEDS_PER_MESSAGE,
+    )
+    parts: list[RenderedMessage] = []
+    for number, group in enumerate(groups):
+        embeds = [discord.Embed(description=chunk) for chunk in group]
+        if number == 0 and title:
+            embeds[0].title = title
+        parts.append(RenderedMessage(embeds=embeds))
+    return parts

@@ -1,0 +1,1242 @@
+"""A loopback Discord for tests: the real discord.py client talks to this instead of Discord.
+
+- REST: an aiohttp server on 127.0.0.1, port 0, serving the routes the bot uses under
+  `/api/v10` (point `discord.http.Route.BASE` at it). Every call is recorded with its JSON
+  body (multipart bodies: their `payload_json` and file names). Unknown routes answer 404
+  and are listed in `unexpected`; a request Discord would refuse (too long, bad component,
+  missing permission) answers 400/403 like Discord and is listed in `violations`. Tests
+  assert both lists are empty at the end (`assert_clean`).
+- Gateway: a websocket at `/gateway` (point `DiscordWebSocket.DEFAULT_GATEWAY` at it) that
+  speaks plain JSON text frames: HELLO, then READY and GUILD_CREATE after IDENTIFY, HEARTBEAT_ACK
+  for every heartbeat, THREAD_CREATE/THREAD_UPDATE as Discord would send them, and
+  INTERACTION_CREATE for the slash commands, button clicks and form submissions a test makes.
+- Failures can be injected per route (`fail`): a 429 with `retry_after`, a 403, a 404.
+
+Payloads follow the Discord API documentation (docs/resources/*, docs/interactions/*).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import discord
+import yarl
+from aiohttp import WSMsgType, web
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bot.platforms.discord.permissions import REQUIRED_PERMISSIONS
+
+API = "/api/v10"
+EPHEMERAL = 64
+IS_COMPONENTS_V2 = 1 << 15
+# Callback types (docs/interactions/receiving-and-responding#interaction-response-object).
+CHANNEL_MESSAGE = 4
+DEFERRED_CHANNEL_MESSAGE = 5
+DEFERRED_UPDATE = 6
+UPDATE_MESSAGE = 7
+AUTOCOMPLETE_RESULT = 8
+MODAL = 9
+# A generous bound on waiting for an answer, so a bot that never answers fails the test
+# instead of hanging it; answers normally come in milliseconds.
+ANSWER_SECONDS = 10.0
+FINAL_CALLBACKS = {CHANNEL_MESSAGE, UPDATE_MESSAGE, AUTOCOMPLETE_RESULT, MODAL}
+NAME_PATTERN = re.compile(r"^[-_\w]{1,32}$")
+APPLICATION_COMMAND_OPTION = {"SUB_COMMAND": 1, "SUB_COMMAND_GROUP": 2, "STRING": 3, "INTEGER": 4}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+@dataclass
+class Call:
+    method: str
+    path: str  # without /api/v10
+    query: dict[str, str]
+    json: Any
+    files: list[str] = field(default_factory=list)
+    status: int = 200
+
+
+@dataclass
+class Failure:
+    method: str
+    pattern: re.Pattern[str]
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+    times: int | None  # None: every time
+
+
+@dataclass
+class Person:
+    id: int
+    name: str
+    roles: tuple[int, ...] = ()
+    bot: bool = False
+
+    def user(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "username": self.name.lower(),
+            "discriminator": "0",
+            "global_name": self.name,
+            "avatar": None,
+            "bot": self.bot,
+            "public_flags": 0,
+        }
+
+    def member(self, permissions: int | None = None) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "user": self.user(),
+            "nick": None,
+            "avatar": None,
+            "roles": [str(r) for r in self.roles],
+            "joined_at": "2026-01-05T10:00:00+00:00",
+            "premium_since": None,
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "pending": False,
+            "communication_disabled_until": None,
+        }
+        if permissions is not None:
+            data["permissions"] = str(permissions)
+        return data
+
+
+@dataclass
+class FakeInteraction:
+    """One interaction the test made, and every answer the bot gave to it."""
+
+    id: int
+    token: str
+    user: Person
+    payload: dict[str, Any]
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
+    # Message bodies the bot answered with: callback messages, the edited original, follow-ups.
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    final: asyncio.Event = field(default_factory=asyncio.Event)
+    original_deleted: bool = False
+
+    @property
+    def callback_types(self) -> list[int]:
+        return [c["type"] for c in self.callbacks]
+
+    @property
+    def modal(self) -> dict[str, Any] | None:
+        for callback in self.callbacks:
+            if callback["type"] == MODAL:
+                return callback["data"]
+        return None
+
+    @property
+    def choices(self) -> list[dict[str, Any]]:
+        for callback in self.callbacks:
+            if callback["type"] == AUTOCOMPLETE_RESULT:
+                return callback["data"]["choices"]
+        return []
+
+    def text(self) -> str:
+        return "\n".join(message_text(m) for m in self.messages)
+
+    async def answered(self) -> FakeInteraction:
+        """Wait until the bot has given its answer (not just a deferral)."""
+        await asyncio.wait_for(self.final.wait(), ANSWER_SECONDS)
+        return self
+
+
+def message_text(body: dict[str, Any]) -> str:
+    """The words of a message body: content, embed titles and descriptions, text displays."""
+    parts = [body.get("content") or ""]
+    for embed in body.get("embeds") or []:
+        parts += [embed.get("title") or "", embed.get("description") or ""]
+    return "\n".join(p for p in parts if p)
+
+
+def buttons(body: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    for row in body.get("components") or []:
+        for component in row.get("components") or []:
+            if component.get("type") == 2:
+                found.append(component)
+    return found
+
+
+class FakeDiscord:
+    def __init__(self, *, bot_permissions: discord.Permissions | None = None) -> None:
+        self._ids = itertools.count(1_100_000_000_000_000_000)
+        self.application_id = self._id()
+        self.bot = Person(self.application_id, "Brewbot", bot=True)
+        self.guild_id = self._id()
+        self.everyone_role = self.guild_id
+        self.facilitator_role = self._id()
+        self.bot_role = self._id()
+        needed = bot_permissions if bot_permissions is not None else REQUIRED_PERMISSIONS
+        self.roles: dict[int, dict[str, Any]] = {
+            self.everyone_role: _role(
+                self.everyone_role,
+                "@everyone",
+                discord.Permissions(
+                    view_channel=True,
+                    send_messages=True,
+                    send_messages_in_threads=True,
+                    read_message_history=True,
+                    use_application_commands=True,
+                ).value,
+                0,
+            ),
+            self.facilitator_role: _role(self.facilitator_role, "Facilitator", 0, 1),
+            self.bot_role: _role(self.bot_role, "Brewbot", needed.value, 2, managed=True),
+        }
+        self.bot.roles = (self.bot_role,)
+        self.people: dict[int, Person] = {self.bot.id: self.bot}
+        self.channels: dict[int, dict[str, Any]] = {}
+        self.session_channel = self.add_channel("over-a-brew")
+        self.working_group_channel = self.add_channel("working-group")
+        self.threads: dict[int, dict[str, Any]] = {}
+        self.thread_members: dict[int, list[int]] = {}
+        self.dms: dict[int, int] = {}  # user id -> DM channel id
+        self.closed_dms: set[int] = set()
+        self.messages: dict[int, dict[str, Any]] = {}
+        self.events: dict[int, dict[str, Any]] = {}
+        self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" or guild id
+        self.interactions: dict[str, FakeInteraction] = {}
+        self.calls: list[Call] = []
+        self.unexpected: list[str] = []
+        self.violations: list[str] = []
+        self.identify: dict[str, Any] | None = None
+        self._failures: list[Failure] = []
+        self._sockets: list[web.WebSocketResponse] = []
+        self._seq = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self._saved: tuple[str, yarl.URL] | None = None
+        self.port = 0
+        self._routes: list[tuple[str, re.Pattern[str], Callable[..., Any]]] = [
+            (m, re.compile(f"^{p}$"), h)
+            for m, p, h in (
+                ("GET", r"/users/@me", self._get_me),
+                ("GET", r"/oauth2/applications/@me", self._get_application),
+                ("GET", r"/gateway(?:/bot)?", self._get_gateway),
+                (
+                    "PUT",
+                    r"/applications/(?P<app>\d+)/guilds/(?P<guild>\d+)/commands",
+                    self._put_commands,
+                ),
+                ("PUT", r"/applications/(?P<app>\d+)/commands", self._put_commands),
+                ("POST", r"/interactions/(?P<id>\d+)/(?P<token>[^/]+)/callback", self._callback),
+                ("POST", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)", self._followup),
+                (
+                    "PATCH",
+                    r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/@original",
+                    self._edit_original,
+                ),
+                (
+                    "DELETE",
+                    r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/@original",
+                    self._delete_original,
+                ),
+                ("POST", r"/channels/(?P<channel>\d+)/messages", self._create_message),
+                (
+                    "PATCH",
+                    r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)",
+                    self._edit_message,
+                ),
+                ("POST", r"/channels/(?P<channel>\d+)/threads", self._create_thread),
+                (
+                    "PUT",
+                    r"/channels/(?P<channel>\d+)/thread-members/(?P<user>\d+)",
+                    self._add_thread_member,
+                ),
+                ("GET", r"/channels/(?P<channel>\d+)", self._get_channel),
+                ("PATCH", r"/channels/(?P<channel>\d+)", self._edit_channel),
+                ("POST", r"/users/@me/channels", self._create_dm),
+                ("GET", r"/guilds/(?P<guild>\d+)/members/(?P<user>\d+)", self._get_member),
+                ("GET", r"/guilds/(?P<guild>\d+)/scheduled-events", self._list_events),
+                ("POST", r"/guilds/(?P<guild>\d+)/scheduled-events", self._create_event),
+                (
+                    "PATCH",
+                    r"/guilds/(?P<guild>\d+)/scheduled-events/(?P<event>\d+)",
+                    self._edit_event,
+                ),
+            )
+        ]
+
+    # -- set-up --------------------------------------------------------------------------------
+
+    def _id(self) -> int:
+        return next(self._ids)
+
+    def add_channel(self, name: str) -> int:
+        channel_id = self._id()
+        self.channels[channel_id] = {
+            "id": str(channel_id),
+            "type": 0,
+            "guild_id": str(self.guild_id),
+            "name": name,
+            "position": len(self.channels),
+            "permission_overwrites": [],
+            "topic": None,
+            "nsfw": False,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "parent_id": None,
+            "default_auto_archive_duration": 1440,
+            "flags": 0,
+        }
+        return channel_id
+
+    def add_person(self, name: str, *, facilitator: bool = False) -> Person:
+        person = Person(self._id(), name, (self.facilitator_role,) if facilitator else ())
+        self.people[person.id] = person
+        return person
+
+    def fail(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        body: dict[str, Any] | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        times: int | None = 1,
+    ) -> None:
+        """Answer requests matching `method` and the `path` regex (without /api/v10) with
+        `status` and `body`, `times` times (None: always)."""
+        self._failures.append(
+            Failure(method, re.compile(f"^{path}$"), status, body or {}, headers or {}, times)
+        )
+
+    def rate_limit(self, method: str, path: str, retry_after: float = 0.05) -> None:
+        """One 429 as Discord sends it (JSON body with retry_after, and a Via header, which
+        discord.py uses to tell Discord from a proxy)."""
+        self.fail(
+            method,
+            path,
+            429,
+            {"message": "You are being rate limited.", "retry_after": retry_after, "global": False},
+            headers={"Via": "1.1 google", "X-RateLimit-Scope": "user"},
+        )
+
+    @property
+    def started(self) -> bool:
+        return self._runner is not None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", API + "/{tail:.*}", self._rest)
+        app.router.add_route("*", "/{tail:.*}", self._outside_api)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._saved = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+        Route.BASE = f"http://127.0.0.1:{self.port}{API}"
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(f"ws://127.0.0.1:{self.port}/gateway")
+
+    async def stop(self) -> None:
+        for socket in list(self._sockets):
+            await socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._saved is not None:
+            Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = self._saved
+            self._saved = None
+
+    def assert_clean(self) -> None:
+        assert self.unexpected == [], f"routes the fake does not serve: {self.unexpected}"
+        assert self.violations == [], f"requests Discord would refuse: {self.violations}"
+
+    # -- reading what happened --------------------------------------------------------------------
+
+    def calls_to(self, method: str, path: str) -> list[Call]:
+        pattern = re.compile(f"^{path}$")
+        return [c for c in self.calls if c.method == method and pattern.match(c.path)]
+
+    def posts_to(self, channel_id: int) -> list[dict[str, Any]]:
+        """Bodies of messages the bot posted in a channel, thread or DM (successful ones)."""
+        return [
+            c.json
+            for c in self.calls_to("POST", rf"/channels/{channel_id}/messages")
+            if c.status == 200
+        ]
+
+    def dm_channel(self, person: Person) -> int | None:
+        return self.dms.get(person.id)
+
+    def message_bodies(self) -> list[dict[str, Any]]:
+        """Every message body the bot sent: channel posts and edits, interaction answers."""
+        bodies: list[dict[str, Any]] = []
+        for call in self.calls:
+            if call.method == "POST" and call.path.endswith("/messages"):
+                bodies.append(call.json)
+            elif call.method == "PATCH" and "/messages/" in call.path:
+                bodies.append(call.json)
+            elif call.method == "POST" and call.path.startswith("/webhooks/"):
+                bodies.append(call.json)
+            elif call.path.endswith("/callback") and call.json.get("type") in (4, 7):
+                bodies.append(call.json.get("data") or {})
+        return bodies
+
+    # -- what people do -------------------------------------------------------------------------
+
+    async def slash(self, person: Person, path: str, **options: Any) -> FakeInteraction:
+        """`/brew <path>` with options, as the Discord client sends it for the synced command."""
+        data = self._command_data(path, options, focused=None)
+        return await self._interact(person, 2, data)
+
+    async def autocomplete(
+        self, person: Person, path: str, focused: str, typed: str, **options: Any
+    ) -> FakeInteraction:
+        data = self._command_data(path, {**options, focused: typed}, focused=focused)
+        return await self._interact(person, 4, data)
+
+    async def click(self, person: Person, custom_id: str) -> FakeInteraction:
+        """Press the newest button with this id that this person can see."""
+        for message_id in sorted(self.messages, reverse=True):
+            message = self.messages[message_id]
+            if any(b.get("custom_id") == custom_id for b in buttons(message)):
+                break
+        else:
+            raise AssertionError(f"no message has a button {custom_id!r}")
+        data = {"custom_id": custom_id, "component_type": 2}
+        channel_id = int(message["channel_id"])
+        return await self._interact(person, 3, data, channel_id=channel_id, message=message)
+
+    async def submit(
+        self, person: Person, opened: FakeInteraction, answers: dict[str, Any]
+    ) -> FakeInteraction:
+        """Fill in and send the modal the bot opened for `opened`, answers by component id."""
+        modal = opened.modal
+        assert modal is not None, "the bot did not open a form for that interaction"
+        components = []
+        for top in modal["components"]:
+            if top["type"] == 10:
+                components.append({"type": 10, "id": top.get("id", 0), "content": top["content"]})
+            elif top["type"] == 18:
+                inner = top["component"]
+                components.append(
+                    {"type": 18, "id": top.get("id", 0), "component": _answer(inner, answers)}
+                )
+            elif top["type"] == 1:
+                components.append(
+                    {"type": 1, "components": [_answer(c, answers) for c in top["components"]]}
+                )
+        missing = set(answers) - {_answer_key(c) for c in _inputs(modal)}
+        assert not missing, f"the form has no component {missing}"
+        data = {"custom_id": modal["custom_id"], "components": components}
+        message = opened.payload.get("message")
+        return await self._interact(
+            person, 5, data, channel_id=int(opened.payload["channel_id"]), message=message
+        )
+
+    def _command_data(
+        self, path: str, options: dict[str, Any], focused: str | None
+    ) -> dict[str, Any]:
+        synced = {c["name"]: c for c in self.commands.get(str(self.guild_id), [])}
+        assert "brew" in synced, "no /brew command was synced to the guild"
+        words = path.split()
+        node: dict[str, Any] = synced["brew"]
+        chain: list[dict[str, Any]] = []
+        for word in words:
+            child = next((o for o in node.get("options", []) if o["name"] == word), None)
+            assert child is not None and child["type"] in (1, 2), f"/brew {path}: no {word!r}"
+            chain.append(child)
+            node = child
+        assert node["type"] == 1, f"/brew {path} is a group, not a command"
+        given = []
+        known = {o["name"]: o for o in node.get("options", [])}
+        for name, value in options.items():
+            assert name in known, f"/brew {path} has no option {name!r}"
+            option = known[name]
+            if option.get("choices") and name != focused:
+                allowed = [c["value"] for c in option["choices"]]
+                assert value in allowed, f"{name}={value!r} is not one of {allowed}"
+            entry: dict[str, Any] = {"name": name, "type": option["type"], "value": value}
+            if name == focused:
+                entry["focused"] = True
+                entry["value"] = str(value)
+            given.append(entry)
+        for option in node.get("options", []):
+            if option.get("required") and option["name"] not in options and focused is None:
+                raise AssertionError(f"/brew {path} needs option {option['name']!r}")
+        nested: list[dict[str, Any]] = given
+        for link in reversed(chain):
+            nested = [{"name": link["name"], "type": link["type"], "options": nested}]
+        return {
+            "id": synced["brew"]["id"],
+            "name": "brew",
+            "type": 1,
+            "guild_id": str(self.guild_id),
+            "options": nested,
+        }
+
+    async def _interact(
+        self,
+        person: Person,
+        kind: int,
+        data: dict[str, Any],
+        *,
+        channel_id: int | None = None,
+        message: dict[str, Any] | None = None,
+    ) -> FakeInteraction:
+        interaction_id = self._id()
+        token = f"token-{interaction_id}"
+        channel_id = channel_id or self.session_channel
+        in_dm = channel_id in self.dms.values()
+        payload: dict[str, Any] = {
+            "id": str(interaction_id),
+            "application_id": str(self.application_id),
+            "type": kind,
+            "data": data,
+            "channel_id": str(channel_id),
+            "token": token,
+            "version": 1,
+            "locale": "en-GB",
+            "entitlements": [],
+            "attachment_size_limit": 10 * 1024 * 1024,
+            "app_permissions": str(self.permissions_of(self.bot, channel_id).value),
+        }
+        if in_dm:
+            payload["user"] = person.user()
+            payload["channel"] = self._dm_json(person.id, channel_id)
+            payload["context"] = 1
+            payload["authorizing_integration_owners"] = {"0": str(self.guild_id)}
+        else:
+            permissions = self.permissions_of(person, channel_id).value
+            payload["guild_id"] = str(self.guild_id)
+            payload["guild"] = {"id": str(self.guild_id), "locale": "en-GB", "features": []}
+            payload["guild_locale"] = "en-GB"
+            payload["member"] = person.member(permissions)
+            payload["channel"] = self._channel_json(channel_id)
+            payload["context"] = 0
+            payload["authorizing_integration_owners"] = {"0": str(self.guild_id)}
+        if message is not None:
+            payload["message"] = message
+        interaction = FakeInteraction(interaction_id, token, person, payload)
+        self.interactions[token] = interaction
+        await self._dispatch("INTERACTION_CREATE", payload)
+        return interaction
+
+    # -- permissions (as Discord computes them, without overwrites) --------------------------------
+
+    def permissions_of(self, person: Person, channel_id: int | None = None) -> discord.Permissions:
+        value = int(self.roles[self.everyone_role]["permissions"])
+        for role in person.roles:
+            value |= int(self.roles[role]["permissions"])
+        permissions = discord.Permissions(value)
+        if permissions.administrator:
+            return discord.Permissions.all()
+        return permissions
+
+    def _refuse(self, reason: str, status: int = 400, code: int = 50035) -> web.Response:
+        self.violations.append(reason)
+        return _json({"message": reason, "code": code}, status)
+
+    # -- the gateway ---------------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse(autoping=True)
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_str(
+            json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+        )
+        try:
+            async for frame in socket:
+                if frame.type is not WSMsgType.TEXT:
+                    continue
+                message = json.loads(frame.data)
+                if message["op"] == 1:
+                    await socket.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
+                elif message["op"] == 2:
+                    self.identify = message["d"]
+                    await self._ready(socket)
+        finally:
+            self._sockets.remove(socket)
+        return socket
+
+    async def _ready(self, socket: web.WebSocketResponse) -> None:
+        ready = {
+            "v": 10,
+            "user": {**self.bot.user(), "verified": True, "mfa_enabled": False, "flags": 0},
+            "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+            "session_id": "fake-session",
+            "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway",
+            "application": {"id": str(self.application_id), "flags": 0},
+            "private_channels": [],
+            "relationships": [],
+        }
+        await self._send(socket, "READY", ready)
+        await self._send(socket, "GUILD_CREATE", self._guild_json())
+
+    async def _send(self, socket: web.WebSocketResponse, event: str, data: Any) -> None:
+        await socket.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
+
+    async def _dispatch(self, event: str, data: Any) -> None:
+        assert self._sockets, "the bot is not connected to the gateway"
+        for socket in self._sockets:
+            await self._send(socket, event, data)
+
+    def _guild_json(self) -> dict[str, Any]:
+        return {
+            "id": str(self.guild_id),
+            "name": "Over a Brew (test)",
+            "icon": None,
+            "owner_id": str(
+                next(iter(p.id for p in self.people.values() if not p.bot), self.bot.id)
+            ),
+            "region": "europe",
+            "afk_channel_id": None,
+            "afk_timeout": 300,
+            "verification_level": 1,
+            "default_message_notifications": 1,
+            "explicit_content_filter": 0,
+            "roles": list(self.roles.values()),
+            "emojis": [],
+            "stickers": [],
+            "features": [],
+            "mfa_level": 0,
+            "application_id": None,
+            "system_channel_id": str(self.session_channel),
+            "system_channel_flags": 0,
+            "rules_channel_id": None,
+            "max_members": 500000,
+            "vanity_url_code": None,
+            "description": None,
+            "banner": None,
+            "premium_tier": 0,
+            "premium_subscription_count": 0,
+            "preferred_locale": "en-GB",
+            "public_updates_channel_id": None,
+            "nsfw_level": 0,
+            "premium_progress_bar_enabled": False,
+            "joined_at": "2026-01-01T10:00:00+00:00",
+            "large": False,
+            "unavailable": False,
+            "member_count": len(self.people),
+            "voice_states": [],
+            "members": [p.member() for p in self.people.values()],
+            "channels": list(self.channels.values()),
+            "threads": [],
+            "presences": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+        }
+
+    # -- REST ------------------------------------------------------------------------------------
+
+    async def _outside_api(self, request: web.Request) -> web.Response:
+        self.unexpected.append(f"{request.method} {request.path}")
+        return _json({"message": "404: Not Found", "code": 0}, 404)
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        path = request.path[len(API) :]
+        body, files = await _read_body(request)
+        call = Call(request.method, path, dict(request.query), body, files)
+        self.calls.append(call)
+        response = self._injected(request.method, path)
+        if response is None:
+            response = await self._route(request.method, path, body, files, request)
+        call.status = response.status
+        return response
+
+    def _injected(self, method: str, path: str) -> web.Response | None:
+        for failure in self._failures:
+            if failure.method == method and failure.pattern.match(path) and failure.times != 0:
+                if failure.times is not None:
+                    failure.times -= 1
+                return _json(failure.body, failure.status, failure.headers)
+        return None
+
+    async def _route(
+        self, method: str, path: str, body: Any, files: list[str], request: web.Request
+    ) -> web.Response:
+        for route_method, pattern, handler in self._routes:
+            match = pattern.match(path)
+            if match and route_method == method:
+                return await handler(
+                    body=body, files=files, query=request.query, **match.groupdict()
+                )
+        self.unexpected.append(f"{method} {path}")
+        return _json({"message": "404: Not Found", "code": 0}, 404)
+
+    async def _get_me(self, **_: Any) -> web.Response:
+        return _json({**self.bot.user(), "verified": True, "mfa_enabled": False, "flags": 0})
+
+    async def _get_application(self, **_: Any) -> web.Response:
+        owner = Person(self._id(), "Owner")
+        return _json(
+            {
+                "id": str(self.application_id),
+                "name": "Brewbot",
+                "icon": None,
+                "description": "Over a Brew sessions",
+                "rpc_origins": [],
+                "bot_public": False,
+                "bot_require_code_grant": False,
+                "bot": self.bot.user(),
+                "owner": owner.user(),
+                "summary": "",
+                "verify_key": "0" * 64,
+                "team": None,
+                "flags": 0,
+                "tags": [],
+                "interactions_endpoint_url": None,
+                "redirect_uris": [],
+                "approximate_guild_count": 1,
+            }
+        )
+
+    async def _get_gateway(self, **_: Any) -> web.Response:
+        return _json(
+            {
+                "url": f"ws://127.0.0.1:{self.port}/gateway",
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 0,
+                    "max_concurrency": 1,
+                },
+            }
+        )
+
+    async def _put_commands(self, body: Any, guild: str | None = None, **_: Any) -> web.Response:
+        problems = [p for command in body for p in command_problems(command, depth=0)]
+        if problems:
+            return self._refuse("; ".join(problems))
+        stored = []
+        for command in body:
+            stored.append(
+                {
+                    **command,
+                    "id": str(self._id()),
+                    "application_id": str(self.application_id),
+                    "version": str(self._id()),
+                    **({"guild_id": guild} if guild else {}),
+                }
+            )
+        self.commands[guild or "global"] = stored
+        return _json(stored)
+
+    async def _callback(self, body: Any, id: str, token: str, **_: Any) -> web.Response:
+        interaction = self.interactions.get(token)
+        if interaction is None or str(interaction.id) != id:
+            return _json({"message": "Unknown interaction", "code": 10062}, 404)
+        if interaction.callbacks:
+            return _json(
+                {"message": "Interaction has already been acknowledged.", "code": 40060}, 400
+            )
+        kind = body["type"]
+        data = body.get("data") or {}
+        problem = None
+        if kind == MODAL:
+            problem = _modal_problem(data)
+        elif kind in (CHANNEL_MESSAGE, UPDATE_MESSAGE):
+            problem = _message_problem(data)
+        if problem:
+            return self._refuse(problem)
+        interaction.callbacks.append(body)
+        resource: dict[str, Any] = {"type": kind}
+        flags = int(data.get("flags") or 0)
+        response_message = None
+        if kind == CHANNEL_MESSAGE:
+            response_message = self._store_message(int(interaction.payload["channel_id"]), data)
+            resource["message"] = response_message
+            interaction.messages.append(data)
+        if kind in FINAL_CALLBACKS:
+            interaction.final.set()
+        return _json(
+            {
+                "interaction": {
+                    "id": str(interaction.id),
+                    "type": interaction.payload["type"],
+                    "activity_instance_id": None,
+                    "response_message_id": response_message["id"] if response_message else None,
+                    "response_message_loading": kind == DEFERRED_CHANNEL_MESSAGE,
+                    "response_message_ephemeral": bool(flags & EPHEMERAL),
+                },
+                "resource": resource,
+            }
+        )
+
+    def _answered(self, token: str) -> FakeInteraction | None:
+        interaction = self.interactions.get(token)
+        if interaction is None or not interaction.callbacks:
+            return None
+        return interaction
+
+    async def _followup(self, body: Any, token: str, query: Any, **_: Any) -> web.Response:
+        interaction = self._answered(token)
+        if interaction is None:
+            return _json({"message": "Unknown Webhook", "code": 10015}, 404)
+        problem = _message_problem(body)
+        if problem:
+            return self._refuse(problem)
+        message = self._store_message(int(interaction.payload["channel_id"]), body)
+        interaction.messages.append(body)
+        interaction.final.set()
+        if query.get("wait") in ("true", "1", "True"):
+            return _json(message)
+        return web.Response(status=204)
+
+    async def _edit_original(self, body: Any, token: str, **_: Any) -> web.Response:
+        interaction = self._answered(token)
+        if interaction is None or interaction.original_deleted:
+            return _json({"message": "Unknown Message", "code": 10008}, 404)
+        problem = _message_problem(body)
+        if problem:
+            return self._refuse(problem)
+        message = self._store_message(int(interaction.payload["channel_id"]), body)
+        interaction.messages.append(body)
+        interaction.final.set()
+        return _json(message)
+
+    async def _delete_original(self, token: str, **_: Any) -> web.Response:
+        interaction = self._answered(token)
+        if interaction is None or interaction.original_deleted:
+            return _json({"message": "Unknown Message", "code": 10008}, 404)
+        interaction.original_deleted = True
+        return web.Response(status=204)
+
+    def _where(self, channel_id: int) -> dict[str, Any] | None:
+        return self.channels.get(channel_id) or self.threads.get(channel_id)
+
+    async def _create_message(self, body: Any, channel: str, **_: Any) -> web.Response:
+        channel_id = int(channel)
+        if channel_id in self.dms.values():
+            recipient = next(u for u, c in self.dms.items() if c == channel_id)
+            if recipient in self.closed_dms:
+                return _json({"message": "Cannot send messages to this user", "code": 50007}, 403)
+        else:
+            where = self._where(channel_id)
+            if where is None:
+                return _json({"message": "Unknown Channel", "code": 10003}, 404)
+            need = "send_messages_in_threads" if channel_id in self.threads else "send_messages"
+            if not getattr(self.permissions_of(self.bot, channel_id), need):
+                return _json({"message": "Missing Permissions", "code": 50013}, 403)
+        problem = _message_problem(body)
+        if problem:
+            return self._refuse(problem)
+        if channel_id in self.threads and self.threads[channel_id]["thread_metadata"]["locked"]:
+            return _json({"message": "Thread is locked", "code": 50083}, 400)
+        return _json(self._store_message(channel_id, body))
+
+    async def _edit_message(self, body: Any, channel: str, message: str, **_: Any) -> web.Response:
+        found = self.messages.get(int(message))
+        if found is None or found["channel_id"] != channel:
+            return _json({"message": "Unknown Message", "code": 10008}, 404)
+        problem = _message_problem(body)
+        if problem:
+            return self._refuse(problem)
+        found.update({k: v for k, v in body.items() if k in ("content", "embeds", "components")})
+        found["edited_timestamp"] = _now()
+        return _json(found)
+
+    def _store_message(self, channel_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        message_id = self._id()
+        message = {
+            "id": str(message_id),
+            "channel_id": str(channel_id),
+            "author": self.bot.user(),
+            "content": body.get("content") or "",
+            "timestamp": _now(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "mention_channels": [],
+            "attachments": [],
+            "embeds": body.get("embeds") or [],
+            "pinned": False,
+            "type": 0,
+            "flags": int(body.get("flags") or 0),
+            "components": body.get("components") or [],
+        }
+        if channel_id not in self.dms.values():
+            message["guild_id"] = str(self.guild_id)
+        self.messages[message_id] = message
+        return message
+
+    async def _create_thread(self, body: Any, channel: str, **_: Any) -> web.Response:
+        parent = self.channels.get(int(channel))
+        if parent is None:
+            return _json({"message": "Unknown Channel", "code": 10003}, 404)
+        kind = body.get("type")
+        if kind not in (11, 12):
+            return self._refuse(f"thread type {kind!r}")
+        if not 1 <= len(body.get("name", "")) <= 100:
+            return self._refuse(f"thread name {body.get('name')!r}")
+        flag = "create_private_threads" if kind == 12 else "create_public_threads"
+        if not getattr(self.permissions_of(self.bot, int(channel)), flag):
+            return _json({"message": "Missing Permissions", "code": 50013}, 403)
+        thread_id = self._id()
+        thread = {
+            "id": str(thread_id),
+            "guild_id": str(self.guild_id),
+            "parent_id": channel,
+            "owner_id": str(self.bot.id),
+            "name": body["name"],
+            "type": kind,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "message_count": 0,
+            "member_count": 1,
+            "total_message_sent": 0,
+            "flags": 0,
+            "applied_tags": [],
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": body.get("auto_archive_duration", 1440),
+                "archive_timestamp": _now(),
+                "locked": False,
+                "invitable": body.get("invitable", True) if kind == 12 else True,
+                "create_timestamp": _now(),
+            },
+        }
+        self.threads[thread_id] = thread
+        self.thread_members[thread_id] = [self.bot.id]
+        await self._dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+        answer = {
+            **thread,
+            "member": {
+                "id": str(thread_id),
+                "user_id": str(self.bot.id),
+                "join_timestamp": _now(),
+                "flags": 0,
+            },
+        }
+        return _json(answer)
+
+    async def _add_thread_member(self, channel: str, user: str, **_: Any) -> web.Response:
+        thread = self.threads.get(int(channel))
+        if thread is None:
+            return _json({"message": "Unknown Channel", "code": 10003}, 404)
+        if thread["thread_metadata"]["archived"]:
+            return _json({"message": "Thread is archived", "code": 50083}, 400)
+        if int(user) not in self.people:
+            return _json({"message": "Unknown Member", "code": 10007}, 404)
+        if int(user) not in self.thread_members[int(channel)]:
+            self.thread_members[int(channel)].append(int(user))
+        return web.Response(status=204)
+
+    async def _get_channel(self, channel: str, **_: Any) -> web.Response:
+        channel_id = int(channel)
+        if channel_id in self.dms.values():
+            user = next(u for u, c in self.dms.items() if c == channel_id)
+            return _json(self._dm_json(user, channel_id))
+        found = self._where(channel_id)
+        if found is None:
+            return _json({"message": "Unknown Channel", "code": 10003}, 404)
+        return _json(found)
+
+    async def _edit_channel(self, body: Any, channel: str, **_: Any) -> web.Response:
+        thread = self.threads.get(int(channel))
+        if thread is None:
+            if int(channel) in self.channels:
+                return self._refuse("the bot only edits its breakout threads")
+            return _json({"message": "Unknown Channel", "code": 10003}, 404)
+        metadata = thread["thread_metadata"]
+        for key in ("archived", "locked", "auto_archive_duration", "invitable"):
+            if key in body:
+                metadata[key] = body[key]
+        if "archived" in body:
+            metadata["archive_timestamp"] = _now()
+        await self._dispatch("THREAD_UPDATE", thread)
+        return _json(thread)
+
+    def archived_threads(self) -> list[int]:
+        return [i for i, t in self.threads.items() if t["thread_metadata"]["archived"]]
+
+    def delete_thread(self, thread_id: int) -> None:
+        """Someone deleted a thread by hand (the bot hears nothing: no THREAD_DELETE)."""
+        self.threads.pop(thread_id, None)
+
+    async def _create_dm(self, body: Any, **_: Any) -> web.Response:
+        user_id = int(body["recipient_id"])
+        if user_id not in self.people:
+            return _json({"message": "Unknown User", "code": 10013}, 404)
+        channel_id = self.dms.setdefault(user_id, self._id())
+        return _json(self._dm_json(user_id, channel_id))
+
+    def _dm_json(self, user_id: int, channel_id: int) -> dict[str, Any]:
+        return {
+            "id": str(channel_id),
+            "type": 1,
+            "last_message_id": None,
+            "flags": 0,
+            "recipients": [self.people[user_id].user()],
+        }
+
+    def _channel_json(self, channel_id: int) -> dict[str, Any]:
+        found = self._where(channel_id)
+        assert found is not None, f"no channel {channel_id}"
+        return {**found, "permissions": str(self.permissions_of(self.bot, channel_id).value)}
+
+    async def _get_member(self, guild: str, user: str, **_: Any) -> web.Response:
+        person = self.people.get(int(user))
+        if person is None or guild != str(self.guild_id):
+            return _json({"message": "Unknown Member", "code": 10007}, 404)
+        return _json(person.member())
+
+    async def _list_events(self, guild: str, **_: Any) -> web.Response:
+        return _json([e for e in self.events.values() if e["guild_id"] == guild])
+
+    async def _create_event(self, body: Any, guild: str, **_: Any) -> web.Response:
+        if not self.permissions_of(self.bot).create_events:
+            return _json({"message": "Missing Permissions", "code": 50013}, 403)
+        problem = _event_problem(body)
+        if problem:
+            return self._refuse(problem)
+        event_id = self._id()
+        event = {
+            "id": str(event_id),
+            "guild_id": guild,
+            "channel_id": None,
+            "creator_id": str(self.bot.id),
+            "creator": self.bot.user(),
+            "name": body["name"],
+            "description": body.get("description"),
+            "scheduled_start_time": body["scheduled_start_time"],
+            "scheduled_end_time": body.get("scheduled_end_time"),
+            "privacy_level": body["privacy_level"],
+            "status": 1,
+            "entity_type": body["entity_type"],
+            "entity_id": None,
+            "entity_metadata": body.get("entity_metadata"),
+            "user_count": 0,
+            "image": None,
+            "recurrence_rule": None,
+        }
+        self.events[event_id] = event
+        return _json(event)
+
+    async def _edit_event(self, body: Any, guild: str, event: str, **_: Any) -> web.Response:
+        found = self.events.get(int(event))
+        if found is None:
+            return _json({"message": "Unknown Guild Scheduled Event", "code": 10070}, 404)
+        if "status" in body:
+            allowed = {1: {2, 4}, 2: {3}}.get(found["status"], set())
+            if body["status"] not in allowed:
+                return self._refuse(f"event status {found['status']} -> {body['status']}")
+        for key in (
+            "name",
+            "description",
+            "scheduled_start_time",
+            "scheduled_end_time",
+            "status",
+            "entity_metadata",
+            "privacy_level",
+            "entity_type",
+        ):
+            if key in body:
+                found[key] = body[key]
+        return _json(found)
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    # Exactly "application/json": discord.py reads any other content type as text.
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+async def _read_body(request: web.Request) -> tuple[Any, list[str]]:
+    if request.content_type.startswith("multipart/"):
+        body: Any = {}
+        files: list[str] = []
+        reader = await request.multipart()
+        async for part in reader:
+            if part.name == "payload_json":
+                body = json.loads(await part.text())
+            else:
+                files.append(part.filename or part.name or "")
+                await part.read()
+        return body, files
+    raw = await request.read()
+    return (json.loads(raw) if raw else None), []
+
+
+def _role(
+    role_id: int, name: str, permissions: int, position: int, *, managed: bool = False
+) -> dict[str, Any]:
+    return {
+        "id": str(role_id),
+        "name": name,
+        "color": 0,
+        "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
+        "hoist": False,
+        "icon": None,
+        "unicode_emoji": None,
+        "position": position,
+        "permissions": str(permissions),
+        "managed": managed,
+        "mentionable": False,
+        "flags": 0,
+        "tags": {},
+    }
+
+
+def command_problems(command: dict[str, Any], depth: int) -> list[str]:
+    problems = []
+    name = command.get("name", "")
+    if not NAME_PATTERN.match(name) or name != name.lower():
+        problems.append(f"command name {name!r}")
+    if not 1 <= len(command.get("description", "")) <= 100:
+        problems.append(f"description of {name!r}")
+    options = command.get("options") or []
+    if len(options) > 25:
+        problems.append(f"{name!r} has {len(options)} options")
+    seen = set()
+    required_done = False
+    for option in options:
+        if option["name"] in seen:
+            problems.append(f"{name!r} has two options called {option['name']!r}")
+        seen.add(option["name"])
+        if option["type"] in (1, 2):
+            if depth >= 2 or (option["type"] == 2 and depth >= 1):
+                problems.append(f"{option['name']!r} is nested too deeply")
+            problems += command_problems(option, depth + 1)
+            continue
+        if not NAME_PATTERN.match(option["name"]):
+            problems.append(f"option name {option['name']!r}")
+        if not 1 <= len(option.get("description", "")) <= 100:
+            problems.append(f"description of option {option['name']!r}")
+        if option.get("required") and required_done:
+            problems.append(f"required option {option['name']!r} after an optional one")
+        required_done = required_done or not option.get("required")
+        if len(option.get("choices") or []) > 25:
+            problems.append(f"{option['name']!r} has more than 25 choices")
+        if option.get("choices") and option.get("autocomplete"):
+            problems.append(f"{option['name']!r} has choices and autocomplete")
+    return problems
+
+
+def _message_problem(body: dict[str, Any]) -> str | None:
+    content = body.get("content") or ""
+    if len(content) > 2000:
+        return f"content of {len(content)} characters"
+    embeds = body.get("embeds") or []
+    if len(embeds) > 10:
+        return f"{len(embeds)} embeds"
+    total = 0
+    for embed in embeds:
+        description = embed.get("description") or ""
+        title = embed.get("title") or ""
+        if len(description) > 4096 or len(title) > 256:
+            return "an embed description over 4096 or title over 256 characters"
+        total += len(description) + len(title)
+    if total > 6000:
+        return f"embeds of {total} characters in one message"
+    if not content and not embeds and not body.get("components") and not body.get("attachments"):
+        if "content" in body or "embeds" in body:
+            return "an empty message"
+    rows = body.get("components") or []
+    if len(rows) > 5:
+        return f"{len(rows)} rows of components"
+    for row in rows:
+        for component in row.get("components") or []:
+            if len(component.get("custom_id", "")) > 100:
+                return f"custom id {component['custom_id']!r} is too long"
+            if component.get("type") == 2 and not 1 <= len(component.get("label") or "") <= 80:
+                return f"button label {component.get('label')!r}"
+    return None
+
+
+def _modal_problem(data: dict[str, Any]) -> str | None:
+    if not 1 <= len(data.get("title", "")) <= 45:
+        return f"modal title {data.get('title')!r}"
+    if not 1 <= len(data.get("custom_id", "")) <= 100:
+        return "modal custom id"
+    components = data.get("components") or []
+    if not 1 <= len(components) <= 5:
+        return f"a modal with {len(components)} components"
+    for top in components:
+        if top["type"] == 18:
+            if not 1 <= len(top.get("label", "")) <= 45:
+                return f"label {top.get('label')!r}"
+            if len(top.get("description") or "") > 100:
+                return "label description over 100 characters"
+            inner = top["component"]
+            if inner["type"] == 4 and inner.get("max_length", 4000) > 4000:
+                return "text input over 4000 characters"
+            if inner["type"] not in (3, 4, 21, 22, 23):
+                return f"component type {inner['type']} inside a label"
+        elif top["type"] == 10:
+            if len(top.get("content", "")) > 4000:
+                return "text display over 4000 characters"
+        elif top["type"] != 1:
+            return f"top-level component type {top['type']} in a modal"
+    return None
+
+
+def _event_problem(body: dict[str, Any]) -> str | None:
+    if not 1 <= len(body.get("name", "")) <= 100:
+        return "event name"
+    if len(body.get("description") or "") > 1000:
+        return "event description over 1000 characters"
+    if body.get("entity_type") == 3:
+        location = (body.get("entity_metadata") or {}).get("location") or ""
+        if not 1 <= len(location) <= 100 or not body.get("scheduled_end_time"):
+            return "an external event needs a location and an end time"
+    return None
+
+
+def _inputs(modal: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    for top in modal["components"]:
+        if top["type"] == 18:
+            found.append(top["component"])
+        elif top["type"] == 1:
+            found.extend(top["components"])
+    return found
+
+
+def _answer_key(component: dict[str, Any]) -> str:
+    return str(component.get("custom_id"))
+
+
+def _answer(component: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
+    key = _answer_key(component)
+    value = answers.get(key)
+    kind = component["type"]
+    out: dict[str, Any] = {"type": kind, "custom_id": key, "id": component.get("id", 0)}
+    if kind == 4:
+        text = str(value or "")
+        if component.get("required", True) and not text:
+            raise AssertionError(f"{key!r} is required")
+        if len(text) > component.get("max_length", 4000):
+            raise AssertionError(f"{key!r} allows {component.get('max_length')} characters")
+        out["value"] = text
+    elif kind in (3, 22):
+        values = [value] if isinstance(value, str) else list(value or [])
+        allowed = {o["value"] for o in component.get("options", [])}
+        if not set(values) <= allowed:
+            raise AssertionError(f"{key!r}: {values} not among {sorted(allowed)}")
+        if component.get("required", True) and not values:
+            raise AssertionError(f"{key!r} is required")
+        out["values"] = values
+    elif kind == 23:
+        out["value"] = bool(value)
+    elif kind == 21:
+        out["value"] = value
+    return out

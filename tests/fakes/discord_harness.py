@@ -1,0 +1,54 @@
+"""Start the real Discord front-end against the loopback fake, for one test."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.config import Settings
+from bot.platforms.discord.main import DiscordRun, start_discord
+from bot.services.clock import ManualClock
+from tests.fakes.discord_fake import FakeDiscord
+
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+@contextlib.asynccontextmanager
+async def running_discord(
+    tmp_path: Path,
+    fake: FakeDiscord | None = None,
+    clock: ManualClock | None = None,
+    **settings: object,
+) -> AsyncIterator[tuple[FakeDiscord, DiscordRun]]:
+    """The fake Discord and the bot connected to it (commands synced, guild known). The
+    scheduler does not run: tests run jobs themselves, at the times they choose. A fake that
+    is already started is left running (to start a second bot against it: a restart)."""
+    fake = fake or FakeDiscord()
+    owned = not fake.started
+    if owned:
+        await fake.start()
+    try:
+        settings = Settings(
+            _env_file=None,
+            DATABASE_URL=f"sqlite:///{tmp_path / 'brewbot.db'}",
+            BREWBOT_DATA_DIR=tmp_path,
+            DISCORD_TOKEN="fake-token",
+            DISCORD_GUILD_IDS=[fake.guild_id],
+            **settings,
+        )
+        run = await start_discord(
+            settings,
+            clock=clock or ManualClock(START),
+            run_scheduler=False,
+            # Ready as soon as the one fake server is known, not 2 seconds later.
+            bot_options={"guild_ready_timeout": 0.01},
+        )
+        try:
+            yield fake, run
+        finally:
+            await run.stop()
+    finally:
+        if owned:
+            await fake.stop()

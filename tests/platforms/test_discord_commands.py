@@ -1,0 +1,185 @@
+"""The /brew command tree on Discord: built from the shared command table by the cogs.
+
+Includes the meta-test: no two commands share a name anywhere under /brew."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import discord
+import pytest
+from discord import app_commands
+
+from bot.app import build_app
+from bot.core.commands import Audience
+from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
+from bot.platforms.discord import permissions as perms
+from bot.platforms.discord.autocomplete import session_suggestions, spark_suggestions
+from bot.platforms.discord.client import cog_modules, make_bot
+from bot.platforms.discord.commands import BrewGroup, walk_commands
+from bot.platforms.memory import MemoryAdapter, MemoryResponder
+from bot.services.texts import Texts
+from tests.conftest import make_settings
+from tests.fakes.discord_fake import command_problems
+
+ROOT = Path(__file__).resolve().parents[2]
+GUILD = CommunityRef(Platform.DISCORD, "4242", "Test server")
+
+
+@pytest.fixture
+async def table_app(tmp_path):
+    app = await build_app(make_settings(f"sqlite:///{tmp_path / 'b.db'}"), MemoryAdapter())
+    yield app
+    await app.close()
+
+
+@pytest.fixture
+async def bot(table_app, tmp_path):
+    """A bot with every cog loaded (not connected to anything)."""
+    built = make_bot(make_settings(f"sqlite:///{tmp_path / 'b.db'}"))
+    built.attach(table_app)
+    for name in cog_modules():
+        await built.load_extension(name)
+    built.tree.add_command(built.brew.group)
+    yield built
+    await built.close()
+
+
+def test_cogs_are_found_by_walking_the_package_skipping_underscores():
+    modules = set(cog_modules())
+    expected = {
+        "sessions",
+        "sparks",
+        "breakouts",
+        "reflections",
+        "digests",
+        "actions",
+        "settings",
+        "privacy",
+        "claims",
+    }
+    assert modules == {f"cogs.{m}" for m in expected}
+    on_disk = {p.stem for p in (ROOT / "cogs").glob("*.py") if not p.stem.startswith("_")}
+    assert on_disk == expected
+
+
+async def test_no_two_commands_share_a_name(bot):
+    names = [c.qualified_name for c in walk_commands(bot.brew.group)]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+    assert all(n.startswith("brew ") for n in names)
+    # One top-level command for everything.
+    assert [c.name for c in bot.tree.get_commands()] == ["brew"]
+
+
+async def test_every_table_command_is_offered_by_exactly_one_cog(bot, table_app):
+    assert sorted(bot.brew.owners) == sorted(table_app.table.commands)
+    with pytest.raises(ValueError, match="offered by both"):
+        bot.brew.add(["schedule"], "AnotherCog")
+
+
+async def test_the_tree_is_one_discord_accepts(bot):
+    payload = bot.brew.group.to_dict(bot.tree)
+    assert command_problems(payload, depth=0) == []
+    assert payload["contexts"] is None or payload["contexts"] == [0]
+    assert payload["dm_permission"] is False, "/brew is for servers"
+
+
+async def test_the_commands_the_prompts_tell_people_to_type_exist(bot):
+    texts = Texts.load()
+    words = " ".join([*texts.strings.values(), *texts.templates.values()])
+    top = {c.name: c for c in bot.brew.group.commands}
+    mentioned = set(re.findall(r"/brew ([a-z_]+)(?: ([a-z_]+))?", words))
+    # Sentences such as "type /brew and the word" or "use /brew in the server".
+    mentioned = {(first, second) for first, second in mentioned if first not in {"and", "in"}}
+    assert len(mentioned) > 15
+    for first, _ in mentioned:
+        assert first in top, f"/brew {first} is not a Discord command"
+    for path in ("forget me", "sparks show", "action add", "action list", "claim off"):
+        first, second = path.split()
+        group = top[first]
+        assert isinstance(group, app_commands.Group)
+        assert group.get_command(second) is not None, f"/brew {path} is missing"
+
+
+async def test_options_keep_their_table_names_types_and_choices(table_app):
+    calls = []
+
+    async def record(interaction, spec, raw):
+        calls.append((interaction, spec.name, raw))
+
+    brew = BrewGroup(table_app.table, table_app.deps.texts, record, {})
+    brew.add(["describe", "claim", "breakouts"], "Test")
+    describe = brew.group.get_command("describe")
+    as_option = next(p for p in describe.parameters if p.display_name == "as")
+    assert as_option.type is discord.AppCommandOptionType.string
+    assert as_option.required is False
+    await describe.callback("interaction", as_="carer", lived_only="yes")
+    assert calls[-1] == ("interaction", "describe", {"as": "carer", "lived_only": "yes"})
+    claim_off = brew.group.get_command("claim").get_command("off")
+    assert claim_off.parameters == []
+    await claim_off.callback("interaction")
+    assert calls[-1][1:] == ("claim", {"choice": "off"})
+    size = next(p for p in brew.group.get_command("breakouts").parameters if p.name == "size")
+    assert size.type is discord.AppCommandOptionType.integer
+
+
+async def test_facilitator_commands_are_refused_by_the_dispatcher_not_hidden(table_app):
+    # Subcommands cannot have their own Discord permissions; the dispatcher checks the
+    # community's facilitator role (/brew settings facilitator_role ...) for each one.
+    facilitator_only = [c.name for c in table_app.table if c.audience is Audience.FACILITATOR]
+    assert "schedule" in facilitator_only and "settings" in facilitator_only
+
+
+async def test_session_and_spark_suggestions(table_app):
+    fran = UserRef(GUILD, "1", "Fran", frozenset({"Facilitator"}))
+    where = ConversationRef(GUILD, "99")
+    responder = MemoryResponder()
+    await table_app.dispatcher.run_text(
+        '/brew schedule 2026-11-30 14:00 theme="Being heard"', fran, where, responder
+    )
+    assert "planned" in responder.text
+    [(label, value)] = await session_suggestions(table_app, GUILD, "")
+    assert value == 1 and "Being heard" in label
+    assert await session_suggestions(table_app, GUILD, "heard") == [(label, 1)]
+    assert await session_suggestions(table_app, GUILD, "#1") == [(label, 1)]
+    assert await session_suggestions(table_app, GUILD, "tuesday picnic") == []
+    other = CommunityRef(Platform.DISCORD, "777")
+    assert await session_suggestions(table_app, other, "") == []
+    sparks = await spark_suggestions(table_app, GUILD, "assess")
+    assert [v for _, v in sparks] == ["going-through-an-assessment"]
+
+
+def test_intents_are_minimal_and_need_no_privileged_intent():
+    intents = perms.intents()
+    assert intents == discord.Intents(guilds=True)
+    assert not (intents.members or intents.presences or intents.message_content)
+
+
+def test_every_permission_the_bot_may_name_has_words():
+    texts = Texts.load()
+    needs = [getattr(perms, n) for n in dir(perms) if isinstance(getattr(perms, n), perms.Need)]
+    flags = {f for need in needs for f in (need.main, *need.flags)}
+    for flag in flags | set(perms.REQUIRED_FLAGS):
+        assert hasattr(discord.Permissions, flag)
+        assert perms.permission_name(texts, flag)
+
+
+def test_the_readme_section_gives_the_exact_permissions_and_scopes():
+    doc = (ROOT / "docs" / "discord.md").read_text(encoding="utf-8")
+    value = perms.REQUIRED_PERMISSIONS.value
+    assert f"`{value}`" in doc
+    assert perms.invite_url(123).endswith(f"permissions={value}")
+    assert "bot" in doc and "applications.commands" in doc
+    assert "DISCORD_TOKEN" in doc and "make run" in doc
+    for flag in perms.REQUIRED_FLAGS:
+        assert perms.permission_name(Texts.load(), flag) in doc, flag
+
+
+async def test_unloading_a_cog_takes_its_commands_away(bot):
+    await bot.unload_extension("cogs.claims")
+    assert bot.brew.group.get_command("claim") is None, "an empty group goes too"
+    assert bot.brew.group.get_command("present") is None
+    assert "claim" not in bot.brew.owners
+    await bot.load_extension("cogs.claims")
+    assert bot.brew.group.get_command("claim").get_command("export") is not None
