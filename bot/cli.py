@@ -93,16 +93,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(settings: Settings, _args: argparse.Namespace) -> int:
-    if settings.platform != "shell":
-        print(
-            f"The {settings.platform} front-end is not part of this build yet; "
-            "unset its token to use the terminal chat.",
-            file=sys.stderr,
-        )
-        return 2
-    from bot.platforms.shell.main import run_shell
-
-    asyncio.run(run_shell(settings))
+    # Each platform's entry point is imported only when chosen, so the shell needs no SDK set-up.
+    if settings.platform == "discord":
+        from bot.platforms.discord.main import run_discord as runner
+    elif settings.platform == "slack":
+        from bot.platforms.slack.main import run_slack as runner
+    else:
+        from bot.platforms.shell.main import run_shell as runner
+    asyncio.run(runner(settings))
     return 0
 
 

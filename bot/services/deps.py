@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -18,6 +19,8 @@ from bot.services.texts import Texts
 from storage.engine import Database
 from storage.models import Community, Participant, Session
 
+log = logging.getLogger("brewbot.deps")
+
 
 @dataclass
 class Deps:
@@ -32,8 +35,13 @@ class Deps:
     on_session_changed: list[Callable[[int], Awaitable[None]]] = field(default_factory=list)
 
     async def session_changed(self, session_id: int) -> None:
+        """Tell every listener (the scheduler, a platform's calendar sync); one failing
+        listener must not stop the others, or a session's jobs could go unplanned."""
         for listener in self.on_session_changed:
-            await listener(session_id)
+            try:
+                await listener(session_id)
+            except Exception:
+                log.exception("session change listener failed session=%s", session_id)
 
     def post(self, to: ConversationRef, message: OutgoingMessage) -> Effect:
         """An effect that posts `message` once the transaction has committed."""
