@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -19,8 +18,6 @@ from bot.services.texts import Texts
 from storage.engine import Database
 from storage.models import Community, Participant, Session
 
-log = logging.getLogger("brewbot.deps")
-
 
 @dataclass
 class Deps:
@@ -35,13 +32,17 @@ class Deps:
     on_session_changed: list[Callable[[int], Awaitable[None]]] = field(default_factory=list)
 
     async def session_changed(self, session_id: int) -> None:
-        """Tell every listener (the scheduler, a platform's calendar sync); one failing
-        listener must not stop the others, or a session's jobs could go unplanned."""
+        """Tell every listener (the scheduler, a platform's calendar sync). One failing listener
+        must not stop the others, or a session's jobs could go unplanned; the first failure is
+        raised afterwards so the facilitator still hears about it (e.g. a missing permission)."""
+        failure: Exception | None = None
         for listener in self.on_session_changed:
             try:
                 await listener(session_id)
-            except Exception:
-                log.exception("session change listener failed session=%s", session_id)
+            except Exception as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
 
     def post(self, to: ConversationRef, message: OutgoingMessage) -> Effect:
         """An effect that posts `message` once the transaction has committed."""

@@ -138,3 +138,15 @@ async def test_cancel_removes_jobs(app, chat, fac):
     assert len(app.scheduler.job_ids()) == 3
     await chat.say(fac, "/brew cancel")
     assert app.scheduler.job_ids() == set()
+
+
+async def test_a_failing_listener_does_not_stop_the_scheduler(app, chat, fac):
+    await app.start()
+
+    async def broken(session_id: int) -> None:
+        raise RuntimeError("calendar sync is down")
+
+    app.deps.on_session_changed.insert(0, broken)
+    reply = await chat.say(fac, "/brew schedule 2026-12-01 14:00")
+    assert "planned" in reply.text
+    assert len(app.scheduler.job_ids()) == 3, "the scheduler still heard about the session"
