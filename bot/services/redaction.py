@@ -72,17 +72,22 @@ _NOT_NAME_PARTS = frozenset(
 _MAX_NAME_WORDS = 6
 
 
-def redact(text: str, known_names: Iterable[str] = ()) -> str:
-    """`text` with personal details replaced by placeholders such as "[email]"."""
+def redact(text: str, known_names: KnownNames | Iterable[str] = ()) -> str:
+    """`text` with personal details replaced by placeholders such as "[email]".
+
+    `known_names` may be built once with `KnownNames.build` and reused (it is the costly part
+    for a large community)."""
     return redact_with_report(text, known_names)[0]
 
 
-def redact_with_report(text: str, known_names: Iterable[str] = ()) -> tuple[str, Counter[str]]:
+def redact_with_report(
+    text: str, known_names: KnownNames | Iterable[str] = ()
+) -> tuple[str, Counter[str]]:
     """Like `redact`, and also how many details of each kind were taken out.
 
     Kinds: mention, email, link, nhs_number, phone, postcode, name.
     """
-    names = KnownNames.build(known_names)
+    names = known_names if isinstance(known_names, KnownNames) else KnownNames.build(known_names)
     detectors: list[Callable[[str], Iterator[Span]]] = [
         _angle_markup,
         _emails,

@@ -14,6 +14,9 @@ import hmac
 import logging
 import secrets
 
+from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -35,7 +38,7 @@ from bot.core.refs import UserRef
 from bot.services.context import CommandContext, Effect
 from bot.services.deps import Deps, community_ref
 from bot.services.privacy import PrivacyService
-from bot.services.redaction import redact
+from bot.services.redaction import KnownNames, redact
 from bot.services.safeguarding import risk_matches
 from bot.services.sessions import SessionService
 from bot.services.spark_admin import library_for
@@ -63,6 +66,7 @@ class ReflectionService:
         self.deps = deps
         self.sessions = sessions
         self.privacy = privacy
+        self.names = NameCache()
         self.t = deps.texts.t
 
     def form(self, session: Session, *, prompt: str | None = None, easy: bool = False) -> Form:
@@ -145,8 +149,7 @@ class ReflectionService:
         key = await session_key(ctx.tx, session.id)
         dedupe = _tag(key, "dedupe", ctx.user.id, " ".join(text.lower().split()))
         code = f"{session.id}-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
-        names = await known_names(ctx.tx, ctx.community.id)
-        clean = redact(text, names)
+        clean = redact(text, await self.names.for_community(ctx.tx, ctx.community.id))
         risks = risk_matches(text)
         reflection = Reflection(
             session_id=session.id,
@@ -158,11 +161,15 @@ class ReflectionService:
             dedupe_tag=dedupe,
             withdraw_tag=_tag(key, "withdraw", code),
         )
-        try:
-            async with ctx.tx.begin_nested():
-                ctx.tx.add(reflection)
-        except IntegrityError:
-            raise CommandError("reflections.duplicate") from None
+        duplicate = await ctx.tx.exec(
+            select(Reflection.id).where(
+                Reflection.session_id == session.id, Reflection.dedupe_tag == dedupe
+            )
+        )
+        if duplicate.first() is not None:
+            raise CommandError("reflections.duplicate")
+        # The unique (session, dedupe_tag) constraint still guards a race between processes.
+        ctx.tx.add(reflection)
         await _count_contributor(ctx.tx, session.id, _tag(key, "person", ctx.user.id))
         if risks:
             ctx.after_commit(self._alert(ctx, session, reflection, risks))
@@ -242,6 +249,38 @@ async def forget_session_key(tx: AsyncSession, session_id: int) -> None:
         tx.add(reflection)
 
 
+class NameCache:
+    """Compiled known names per community, rebuilt only when a name could have changed.
+
+    A cheap fingerprint (how many people, the newest id, the total length of their names)
+    is read on every use, so a new or renamed person is redacted from their first moment.
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[int, tuple[tuple[int, int, int], KnownNames]] = {}
+
+    async def for_community(self, tx: AsyncSession, community_id: int) -> KnownNames:
+        lengths = func.length(func.coalesce(Participant.display_name, "")) + func.length(
+            func.coalesce(Participant.called_by, "")
+        )
+        row = (
+            await tx.exec(
+                select(
+                    func.count(),
+                    func.coalesce(func.max(Participant.id), 0),
+                    func.coalesce(func.sum(lengths), 0),
+                ).where(Participant.community_id == community_id)
+            )
+        ).one()
+        fingerprint = (int(row[0]), int(row[1]), int(row[2]))
+        cached = self._cache.get(community_id)
+        if cached is not None and cached[0] == fingerprint:
+            return cached[1]
+        names = KnownNames.build(await known_names(tx, community_id))
+        self._cache[community_id] = (fingerprint, names)
+        return names
+
+
 async def known_names(tx: AsyncSession, community_id: int) -> list[str]:
     rows = (
         await tx.exec(
@@ -255,35 +294,36 @@ async def known_names(tx: AsyncSession, community_id: int) -> list[str]:
 
 async def _group_number(tx: AsyncSession, session_id: int, participant_id: int) -> int | None:
     """The writer's breakout number, only if the group was big enough not to identify them."""
-    breakout = (
+    size = (
+        select(func.count())
+        .where(BreakoutMember.breakout_id == Breakout.id)
+        .correlate(Breakout)
+        .scalar_subquery()
+    )
+    row = (
         await tx.exec(
-            select(Breakout)
+            select(Breakout.number, size)
             .join(BreakoutMember, col(BreakoutMember.breakout_id) == col(Breakout.id))
             .where(
                 Breakout.session_id == session_id, BreakoutMember.participant_id == participant_id
             )
         )
     ).first()
-    if breakout is None:
+    if row is None:
         return None
-    size = len(
-        (
-            await tx.exec(
-                select(BreakoutMember.participant_id).where(
-                    BreakoutMember.breakout_id == breakout.id
-                )
-            )
-        ).all()
-    )
-    return breakout.number if size >= MIN_GROUP_FOR_NUMBER else None
+    number, members = row
+    return number if members >= MIN_GROUP_FOR_NUMBER else None
 
 
 async def _count_contributor(tx: AsyncSession, session_id: int, tag: str) -> None:
-    try:
-        async with tx.begin_nested():
-            tx.add(ReflectionContributor(session_id=session_id, tag=tag))
-    except IntegrityError:
-        pass  # this person has reflected before: already counted
+    """Count a person once per session (a second reflection adds nothing)."""
+    dialect = tx.bind.dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    await tx.exec(
+        insert(ReflectionContributor)
+        .values(session_id=session_id, tag=tag)
+        .on_conflict_do_nothing()
+    )
 
 
 def _tag(key: bytes, purpose: str, *parts: str) -> str:
