@@ -1,0 +1,252 @@
+"""The ChatAdapter for Slack: posts, threads or private channels for breakouts, and DMs.
+
+Breakout groups are, by default, one thread per group in the session channel: the bot posts
+a thread opener that mentions each member once (the one place the bot pings people), and
+the group talks in its replies. With SLACK_BREAKOUTS=channels each group gets a private
+channel instead, which is archived when everyone gathers. Either way the services see a
+ConversationRef whose `thread_id` is a message ts (thread) or a channel id (private channel).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.messages import Attachment, OutgoingMessage
+from bot.core.ports import Capabilities, DeliveryError
+from bot.core.refs import ConversationRef, MessageRef, Platform, UserRef
+from bot.platforms.slack.blocks import SlackMessage, entities, render
+from bot.platforms.slack.clients import SlackClients
+from bot.platforms.slack.errors import TRANSPORT_ERRORS, api_error, to_delivery_error
+from bot.services.texts import Texts
+
+log = logging.getLogger("brewbot.slack")
+
+_TS = re.compile(r"^\d+\.\d+$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+CHANNEL_NAME_LIMIT = 80
+INVITE_BATCH = 1000
+
+Breakouts = Literal["threads", "channels"]
+
+
+def where(conversation: ConversationRef) -> tuple[str, str | None]:
+    """(channel id, thread ts) for a conversation. A breakout held in a private channel
+    carries that channel's id where a thread would carry its ts."""
+    thread = conversation.thread_id
+    if thread and not _TS.match(thread):
+        return thread, None
+    return conversation.id, thread
+
+
+def mention(user_id: str) -> str:
+    """A real mention. Only ids that look like Slack user ids are ever turned into one."""
+    return f"<@{user_id}>" if _USER_ID.match(user_id) else entities(user_id)
+
+
+def channel_name(name: str, suffix: str) -> str:
+    """A valid Slack channel name: lowercase letters, digits, hyphens, at most 80."""
+    slug = re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-_") or "group"
+    slug = re.sub(r"-{2,}", "-", slug)
+    room = CHANNEL_NAME_LIMIT - len("brew--") - len(suffix)
+    return f"brew-{slug[:room].rstrip('-')}-{suffix}"
+
+
+class SlackAdapter:
+    platform = Platform.SLACK
+    capabilities = Capabilities(
+        threads=True,
+        modals=True,
+        ephemeral=True,
+        buttons=True,
+        selects=True,
+        scheduled_events=False,
+    )
+
+    def __init__(self, clients: SlackClients, texts: Texts, *, breakouts: Breakouts = "threads"):
+        self.clients = clients
+        self.texts = texts
+        self.breakouts = breakouts
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    # -- messages -----------------------------------------------------------------------------
+
+    async def send(self, to: ConversationRef, message: OutgoingMessage) -> MessageRef:
+        client = await self.clients.for_team(to.community.id)
+        channel, thread = where(to)
+        first = ""
+        for part in render(message):
+            ts = await self.post(client, channel, part, thread_ts=thread)
+            first = first or ts
+        await self.upload(client, channel, message.attachments, thread_ts=thread)
+        return MessageRef(to, first)
+
+    async def post(
+        self,
+        client: AsyncWebClient,
+        channel: str,
+        part: SlackMessage,
+        *,
+        thread_ts: str | None = None,
+        private: bool = False,
+    ) -> str:
+        """chat.postMessage; joins a public channel once if the bot is not in it yet."""
+        args: dict[str, Any] = {
+            "channel": channel,
+            "text": part.text,
+            "blocks": part.blocks,
+            "unfurl_links": False,
+            "unfurl_media": False,
+        }
+        if thread_ts:
+            args["thread_ts"] = thread_ts
+        try:
+            try:
+                response = await client.chat_postMessage(**args)
+            except SlackApiError as exc:
+                if private or api_error(exc) != "not_in_channel" or not await self._join(
+                    client, channel
+                ):
+                    raise
+                response = await client.chat_postMessage(**args)
+        except TRANSPORT_ERRORS as exc:
+            raise to_delivery_error(exc, self.texts, channel=channel, private=private) from exc
+        return str(response.get("ts") or "")
+
+    async def _join(self, client: AsyncWebClient, channel: str) -> bool:
+        # Public channels can be joined without an invitation (channels:join).
+        try:
+            await client.conversations_join(channel=channel)
+        except TRANSPORT_ERRORS:
+            return False
+        return True
+
+    async def upload(
+        self,
+        client: AsyncWebClient,
+        channel: str,
+        attachments: Sequence[Attachment],
+        *,
+        thread_ts: str | None = None,
+    ) -> None:
+        for attachment in attachments:
+            try:
+                await client.files_upload_v2(
+                    channel=channel,
+                    thread_ts=thread_ts,
+                    file=attachment.content,
+                    filename=attachment.filename,
+                    title=attachment.filename,
+                )
+            except TRANSPORT_ERRORS as exc:
+                raise to_delivery_error(exc, self.texts, channel=channel) from exc
+
+    async def edit(self, ref: MessageRef, message: OutgoingMessage) -> None:
+        client = await self.clients.for_team(ref.conversation.community.id)
+        channel, _ = where(ref.conversation)
+        parts = render(message)
+        if not parts:
+            return
+        try:
+            await client.chat_update(
+                channel=channel, ts=ref.id, text=parts[0].text, blocks=parts[0].blocks
+            )
+        except TRANSPORT_ERRORS as exc:
+            raise to_delivery_error(exc, self.texts, channel=channel) from exc
+
+    async def send_private(self, user: UserRef, message: OutgoingMessage) -> MessageRef:
+        client = await self.clients.for_team(user.community.id)
+        channel = await self.open_dm(client, user.id)
+        first = ""
+        for part in render(message):
+            ts = await self.post(client, channel, part, private=True)
+            first = first or ts
+        await self.upload(client, channel, message.attachments)
+        return MessageRef(ConversationRef(user.community, channel), first)
+
+    async def open_dm(self, client: AsyncWebClient, user_id: str) -> str:
+        try:
+            response = await client.conversations_open(users=user_id)
+        except TRANSPORT_ERRORS as exc:
+            raise to_delivery_error(exc, self.texts, private=True) from exc
+        return str(response["channel"]["id"])
+
+    # -- breakout groups ----------------------------------------------------------------------
+
+    async def create_thread(
+        self, parent: ConversationRef, name: str, members: Sequence[UserRef]
+    ) -> ConversationRef:
+        client = await self.clients.for_team(parent.community.id)
+        if self.breakouts == "channels":
+            channel = await self._create_channel(client, name)
+            await self._invite(client, channel, [m.id for m in members])
+            return ConversationRef(parent.community, parent.id, channel)
+        # Members are mentioned once, here, so each person is told where their group is.
+        text = self.texts.t(
+            "slack.thread_opener",
+            name=entities(name),
+            members=", ".join(mention(m.id) for m in members) or "-",
+        )
+        opener = SlackMessage(text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
+        ts = await self.post(client, parent.id, opener)
+        return ConversationRef(parent.community, parent.id, ts)
+
+    async def _create_channel(self, client: AsyncWebClient, name: str) -> str:
+        # Archived channels keep their names, so every breakout channel gets a fresh suffix.
+        for _ in range(3):
+            wanted = channel_name(name, secrets.token_hex(2))
+            try:
+                response = await client.conversations_create(name=wanted, is_private=True)
+                return str(response["channel"]["id"])
+            except SlackApiError as exc:
+                if api_error(exc) != "name_taken":
+                    raise to_delivery_error(exc, self.texts, channel=wanted) from exc
+            except TRANSPORT_ERRORS as exc:
+                raise to_delivery_error(exc, self.texts, channel=wanted) from exc
+        raise DeliveryError("failed", "name_taken")
+
+    async def _invite(self, client: AsyncWebClient, channel: str, user_ids: list[str]) -> None:
+        for start in range(0, len(user_ids), INVITE_BATCH):
+            batch = user_ids[start : start + INVITE_BATCH]
+            try:
+                await client.conversations_invite(channel=channel, users=",".join(batch))
+            except SlackApiError as exc:
+                if api_error(exc) not in ("already_in_channel", "cant_invite_self"):
+                    raise to_delivery_error(exc, self.texts, channel=channel) from exc
+            except TRANSPORT_ERRORS as exc:
+                raise to_delivery_error(exc, self.texts, channel=channel) from exc
+
+    async def add_member(self, thread: ConversationRef, user: UserRef) -> None:
+        client = await self.clients.for_team(thread.community.id)
+        channel, ts = where(thread)
+        if ts is None and channel != thread.id:
+            await self._invite(client, channel, [user.id])
+            return
+        text = self.texts.t("slack.late_joiner", member=mention(user.id))
+        block = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+        await self.post(client, channel, SlackMessage(text, [block]), thread_ts=ts)
+
+    async def archive_thread(self, thread: ConversationRef) -> None:
+        channel, ts = where(thread)
+        if ts is not None or channel == thread.id:
+            # A Slack thread cannot be closed; the gather message in it says the group ended.
+            return
+        client = await self.clients.for_team(thread.community.id)
+        try:
+            await client.conversations_archive(channel=channel)
+        except SlackApiError as exc:
+            if api_error(exc) != "already_archived":
+                raise to_delivery_error(exc, self.texts, channel=channel) from exc
+        except TRANSPORT_ERRORS as exc:
+            raise to_delivery_error(exc, self.texts, channel=channel) from exc

@@ -1,0 +1,272 @@
+"""Block Kit renderers: neutral messages and forms -> Slack blocks, views and fallback text.
+
+Slack's limits (api.slack.com "Block Kit" reference) that shape this module: at most 50 blocks
+in a message and 100 in a modal; a section's text at most 3000 characters; a header at most
+150; a button label at most 75; at most 25 elements in an actions block; a modal title,
+submit and close label at most 24; an option label at most 75.
+
+Trusted text (what the services wrote) is Markdown-lite and is converted to Slack mrkdwn with
+"&", "<" and ">" escaped, so even a facilitator's words cannot form a control sequence such as
+<!channel>. Untrusted sections (what a participant typed) go through `escape_participant_text`.
+A long message becomes several Slack messages, each within the limits, in order.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bot.core.messages import (
+    Action,
+    ActionStyle,
+    FieldKind,
+    Form,
+    FormField,
+    OutgoingMessage,
+    Section,
+)
+from bot.core.plain import plain_text_style
+from bot.core.splitting import split_text
+from bot.platforms.slack.escape import ZWSP, escape_participant_text
+
+MAX_BLOCKS = 50
+MAX_MODAL_BLOCKS = 100
+SECTION_LIMIT = 3000
+HEADER_LIMIT = 150
+BUTTON_LIMIT = 75
+ACTIONS_PER_BLOCK = 25
+MODAL_TITLE_LIMIT = 24
+OPTION_LIMIT = 75
+LABEL_LIMIT = 2000
+HINT_LIMIT = 2000
+INPUT_LIMIT = 3000
+VALUE_LIMIT = 2000
+FALLBACK_LIMIT = 3000
+METADATA_LIMIT = 3000
+
+Block = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """One Slack message: blocks, and the plain `text` shown in notifications and to
+    clients that cannot show blocks."""
+
+    text: str
+    blocks: list[Block]
+
+
+# -- text -------------------------------------------------------------------------------------
+
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+_BULLET = re.compile(r"^(\s*)[-*+]\s+")
+_QUOTE = re.compile(r"^\s{0,3}&gt;\s?")
+_BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
+_STRIKE = re.compile(r"~~(.+?)~~")
+_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s)]+)\)")
+_BROADCAST = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
+
+
+def entities(text: str) -> str:
+    """Slack's three escapes: without them "<" would start a control sequence."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_mrkdwn(markdown: str) -> str:
+    """Trusted Markdown-lite as Slack mrkdwn: headings and **bold** as *bold*, lists with
+    bullets, [label](url) as a link, quotes kept; nothing can mention anyone."""
+    lines: list[str] = []
+    for raw in entities(markdown).splitlines():
+        heading = _HEADING.match(raw)
+        if heading:
+            inner = _BOLD.sub(lambda m: m.group(1) or m.group(2), heading.group(1))
+            lines.append(f"*{inner}*" if inner else "")
+            continue
+        line = _BULLET.sub(lambda m: f"{m.group(1)}• ", raw)
+        # A quote needs a real ">" at the start of the line; it was escaped above.
+        line = _QUOTE.sub("> ", line) if _QUOTE.match(line) else line
+        line = _BOLD.sub(lambda m: f"*{m.group(1) or m.group(2)}*", line)
+        line = _STRIKE.sub(lambda m: f"~{m.group(1)}~", line)
+        line = _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1).replace('|', '/')}>", line)
+        lines.append(line)
+    # Bare @channel never notifies from the API without link_names, but be sure.
+    return _BROADCAST.sub("@" + ZWSP, "\n".join(lines))
+
+
+def _style(text: str, plain: bool) -> str:
+    return plain_text_style(text) if plain and text else text
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _sections(mrkdwn: str) -> list[Block]:
+    return [_section(chunk) for chunk in split_text(mrkdwn, SECTION_LIMIT) if chunk.strip()]
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def section_blocks(section: Section, plain: bool = False) -> list[Block]:
+    body = _style(section.body, plain)
+    body = escape_participant_text(body) if section.untrusted else to_mrkdwn(body)
+    heading = _style(section.heading, plain)
+    if heading:
+        body = f"*{to_mrkdwn(' '.join(heading.split()))}*\n{body}"
+    return _sections(body)
+
+
+def button(action: Action) -> Block:
+    element: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": _clip(action.label, BUTTON_LIMIT), "emoji": True},
+        "action_id": action.custom_id,
+        "value": action.custom_id[:VALUE_LIMIT],
+    }
+    if action.style is ActionStyle.PRIMARY:
+        element["style"] = "primary"
+    elif action.style is ActionStyle.DANGER:
+        element["style"] = "danger"
+    return element
+
+
+def action_blocks(actions: tuple[Action, ...]) -> list[Block]:
+    blocks: list[Block] = []
+    for start in range(0, len(actions), ACTIONS_PER_BLOCK):
+        elements = [button(a) for a in actions[start : start + ACTIONS_PER_BLOCK]]
+        blocks.append({"type": "actions", "elements": elements})
+    return blocks
+
+
+def message_blocks(message: OutgoingMessage) -> list[Block]:
+    """Every block of the message, in order, before it is cut into Slack messages."""
+    plain = message.plain
+    blocks: list[Block] = []
+    title = _style(message.title, plain)
+    if title:
+        blocks.append(
+            {"type": "header", "text": {"type": "plain_text", "text": _clip(title, HEADER_LIMIT)}}
+        )
+    if message.text:
+        blocks.extend(_sections(to_mrkdwn(_style(message.text, plain))))
+    for section in message.sections:
+        blocks.extend(section_blocks(section, plain))
+    blocks.extend(action_blocks(message.actions))
+    return blocks
+
+
+def fallback_text(blocks: list[Block]) -> str:
+    """The notification text for `blocks`: their words (already escaped), buttons by label."""
+    parts: list[str] = []
+    for block in blocks:
+        if block["type"] in ("header", "section"):
+            parts.append(block["text"]["text"])
+        elif block["type"] == "actions":
+            parts.append(" | ".join(entities(e["text"]["text"]) for e in block["elements"]))
+    text = "\n\n".join(p for p in parts if p)
+    return text if len(text) <= FALLBACK_LIMIT else text[: FALLBACK_LIMIT - 1] + "…"
+
+
+def render(message: OutgoingMessage) -> list[SlackMessage]:
+    """The message as one or more Slack messages of at most 50 blocks each."""
+    blocks = message_blocks(message)
+    if not blocks:
+        return []
+    return [
+        SlackMessage(fallback_text(part), part)
+        for part in (blocks[i : i + MAX_BLOCKS] for i in range(0, len(blocks), MAX_BLOCKS))
+    ]
+
+
+# -- forms ------------------------------------------------------------------------------------
+
+
+def _plain(text: str, limit: int) -> Block:
+    return {"type": "plain_text", "text": _clip(text, limit) or "-", "emoji": True}
+
+
+def _element(form_field: FormField, placeholder: str) -> Block:
+    if form_field.kind is FieldKind.CHOICE:
+        return {
+            "type": "static_select",
+            "action_id": form_field.id,
+            "placeholder": _plain(placeholder, 150),
+            "options": [
+                {"text": _plain(c.label, OPTION_LIMIT), "value": c.value[:150]}
+                for c in form_field.choices[:100]
+            ],
+        }
+    if form_field.kind is FieldKind.CHECKBOX:
+        choices = form_field.choices or ()
+        options = [
+            {"text": _plain(c.label, OPTION_LIMIT), "value": c.value[:150]} for c in choices[:10]
+        ] or [{"text": _plain(form_field.label, OPTION_LIMIT), "value": "yes"}]
+        return {"type": "checkboxes", "action_id": form_field.id, "options": options}
+    element: Block = {
+        "type": "plain_text_input",
+        "action_id": form_field.id,
+        "multiline": form_field.kind is FieldKind.PARAGRAPH,
+    }
+    limit = min(form_field.max_length or INPUT_LIMIT, INPUT_LIMIT)
+    element["max_length"] = limit
+    return element
+
+
+def render_view(form: Form, metadata: dict[str, str], *, close: str, placeholder: str) -> Block:
+    """A modal view for `form`. `metadata` (where it was opened) comes back on submission."""
+    blocks: list[Block] = []
+    if form.intro:
+        blocks.extend(_sections(to_mrkdwn(form.intro)))
+    for form_field in form.fields:
+        block: Block = {
+            "type": "input",
+            "block_id": form_field.id,
+            "label": _plain(form_field.label, LABEL_LIMIT),
+            "element": _element(form_field, placeholder),
+            "optional": not form_field.required,
+        }
+        if form_field.hint:
+            block["hint"] = _plain(form_field.hint, HINT_LIMIT)
+        blocks.append(block)
+    packed = json.dumps(metadata, separators=(",", ":"))
+    if len(packed) > METADATA_LIMIT:
+        raise ValueError("form metadata is longer than Slack allows")
+    return {
+        "type": "modal",
+        "callback_id": form.custom_id,
+        "title": _plain(form.title, MODAL_TITLE_LIMIT),
+        "submit": _plain(form.submit_label, MODAL_TITLE_LIMIT),
+        "close": _plain(close, MODAL_TITLE_LIMIT),
+        "private_metadata": packed,
+        "blocks": blocks[:MAX_MODAL_BLOCKS],
+    }
+
+
+def view_values(state: dict[str, Any]) -> dict[str, str]:
+    """A submitted view's `state.values` as {field id: text}; several ticks join with commas."""
+    values: dict[str, str] = {}
+    for block_id, actions in (state.get("values") or {}).items():
+        for action in actions.values():
+            kind = action.get("type")
+            if kind == "static_select":
+                chosen = action.get("selected_option") or {}
+                values[block_id] = str(chosen.get("value") or "")
+            elif kind == "checkboxes":
+                ticked = action.get("selected_options") or []
+                values[block_id] = ",".join(str(o.get("value", "")) for o in ticked)
+            else:
+                values[block_id] = str(action.get("value") or "")
+    return values
+
+
+def view_metadata(view: dict[str, Any]) -> dict[str, str]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}

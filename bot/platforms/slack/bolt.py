@@ -1,0 +1,47 @@
+"""The Bolt AsyncApp factory. The Web API client is injectable (tests point it at a loopback
+fake through SLACK_API_URL); it always carries the SDK's rate-limit retry handler."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.platforms.slack.clients import install_retry_handlers
+from bot.platforms.slack.dedupe import event_dedupe_middleware
+from bot.platforms.slack.listeners import register_all
+from bot.platforms.slack.runtime import SlackServices
+
+log = logging.getLogger("brewbot.slack")
+
+
+def build_bolt_app(
+    settings: Settings,
+    services: SlackServices,
+    client: AsyncWebClient,
+    *,
+    oauth: AsyncOAuthSettings | None = None,
+) -> AsyncApp:
+    """An AsyncApp with de-duplication and every listener registered.
+
+    Signatures are verified on every HTTP request (Bolt skips the check for Socket Mode,
+    which has no signatures); requests older than 5 minutes are refused with 401.
+    """
+    install_retry_handlers(client)
+    app = AsyncApp(
+        name="brewbot",
+        # In OAuth mode the client has no token: Bolt sets each workspace's per request.
+        client=client,
+        signing_secret=settings.slack_signing_secret,
+        oauth_settings=oauth,
+        installation_store=oauth.installation_store if oauth is not None else None,
+        request_verification_enabled=True,
+        process_before_response=False,
+        logger=logging.getLogger("brewbot.slack.bolt"),
+    )
+    app.use(event_dedupe_middleware(services.events))
+    register_all(app, services)
+    return app

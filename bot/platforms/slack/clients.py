@@ -1,0 +1,75 @@
+"""Slack Web API clients: one per workspace, each with the SDK's rate-limit retry handler.
+
+Single workspace: the one bot token from SLACK_BOT_TOKEN. Multi-workspace (OAuth): each
+workspace's bot token comes from the installation store, looked up when the bot speaks first
+(reminders, scheduled steps); inside a request Bolt has already found it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.ports import DeliveryError
+
+log = logging.getLogger("brewbot.slack")
+
+# Slack asks for at most about one message a second per channel; after a 429 the SDK waits
+# for Retry-After and tries again, this many times.
+RATE_LIMIT_RETRIES = 3
+
+
+def install_retry_handlers(client: AsyncWebClient) -> AsyncWebClient:
+    """Add the SDK's rate-limit (429 + Retry-After) and connection retry handlers once."""
+    kinds = {type(h) for h in client.retry_handlers}
+    if AsyncRateLimitErrorRetryHandler not in kinds:
+        client.retry_handlers.append(
+            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)
+        )
+    if AsyncConnectionErrorRetryHandler not in kinds:
+        client.retry_handlers.append(AsyncConnectionErrorRetryHandler())
+    return client
+
+
+def new_client(base_url: str, token: str | None = None) -> AsyncWebClient:
+    base = base_url if base_url.endswith("/") else base_url + "/"
+    return install_retry_handlers(AsyncWebClient(token=token, base_url=base))
+
+
+class SlackClients:
+    """Finds the client to use for a workspace (team id)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        installation_store: AsyncInstallationStore | None = None,
+    ) -> None:
+        self.base_url = base_url
+        self.default = new_client(base_url, token)
+        self.installation_store = installation_store
+        self._by_team: dict[str, AsyncWebClient] = {}
+
+    async def for_team(self, team_id: str) -> AsyncWebClient:
+        if self.installation_store is None:
+            return self.default
+        cached = self._by_team.get(team_id)
+        if cached is not None:
+            return cached
+        bot = await self.installation_store.async_find_bot(enterprise_id=None, team_id=team_id)
+        if bot is None or not bot.bot_token:
+            raise DeliveryError("not_installed", team_id)
+        client = new_client(self.base_url, bot.bot_token)
+        self._by_team[team_id] = client
+        return client
+
+    def forget(self, team_id: str) -> None:
+        """Drop a workspace's cached client (after an uninstall or a revoked token)."""
+        self._by_team.pop(team_id, None)

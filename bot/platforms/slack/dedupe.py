@@ -1,0 +1,71 @@
+"""Events API de-duplication. Slack retries an event (up to 3 times, with X-Slack-Retry-Num
+and X-Slack-Retry-Reason; Socket Mode's retry_attempt becomes the same headers in Bolt) when
+it did not see an answer in time, so the same event_id can arrive more than once.
+
+`MemoryEventLog` remembers recent event ids in this process only (an LRU). That is enough for
+one process (Socket Mode, or one HTTP instance); several instances behind a load balancer need
+the shared table the lead is adding (ProcessedEvent), through the same `EventLog` protocol.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+
+log = logging.getLogger("brewbot.slack")
+
+REMEMBERED_EVENTS = 10_000
+
+
+class EventLog(Protocol):
+    async def first_time(self, event_id: str) -> bool:
+        """True the first time an event id is seen (and remember it); False after that."""
+        ...
+
+
+class MemoryEventLog:
+    def __init__(self, size: int = REMEMBERED_EVENTS) -> None:
+        self.size = size
+        self._seen: OrderedDict[str, None] = OrderedDict()
+
+    async def first_time(self, event_id: str) -> bool:
+        if event_id in self._seen:
+            self._seen.move_to_end(event_id)
+            return False
+        self._seen[event_id] = None
+        if len(self._seen) > self.size:
+            self._seen.popitem(last=False)
+        return True
+
+
+def retry_number(req: AsyncBoltRequest) -> int:
+    """Slack's retry count for this delivery (0 for the first try)."""
+    raw = (req.headers.get("x-slack-retry-num") or ["0"])[0]
+    return int(raw) if str(raw).isdigit() else 0
+
+
+def event_dedupe_middleware(
+    events: EventLog,
+) -> Callable[..., Awaitable[BoltResponse | None]]:
+    """A global Bolt middleware: an event seen before is acknowledged and not handled again."""
+
+    async def dedupe_events(
+        req: AsyncBoltRequest, body: dict[str, Any], next_: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not await events.first_time(str(event_id)):
+            reason = (req.headers.get("x-slack-retry-reason") or [""])[0]
+            log.info(
+                "event already handled event_id=%s retry=%d reason=%s",
+                event_id, retry_number(req), reason,
+            )
+            # A 200 tells Slack to stop retrying.
+            return BoltResponse(status=200, body="")
+        return await next_()
+
+    return dedupe_events

@@ -1,0 +1,44 @@
+"""Reading what Slack sent: who, in which workspace and channel, and the command text."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.core.refs import CommunityRef, ConversationRef, Platform
+
+_USER_WITH_NAME = re.compile(r"<@([UW][A-Z0-9]+)\|[^>]*>")
+
+
+def command_text(raw: str) -> str:
+    """Slash command text as typed. Slack sends mentions as <@U123|name> and escapes
+    "&", "<" and ">"; the command parser wants <@U123> and the plain characters."""
+    text = _USER_WITH_NAME.sub(r"<@\1>", raw or "")
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
+    return text or "help"
+
+
+def team_of(body: dict[str, Any]) -> CommunityRef:
+    team = body.get("team")
+    if isinstance(team, dict):
+        team_id, domain = str(team.get("id") or ""), str(team.get("domain") or "")
+        return CommunityRef(Platform.SLACK, team_id, domain)
+    user = body.get("user")
+    team_id = body.get("team_id") or (user.get("team_id") if isinstance(user, dict) else "")
+    return CommunityRef(Platform.SLACK, str(team_id or ""), str(body.get("team_domain") or ""))
+
+
+def user_of(body: dict[str, Any]) -> tuple[str, str]:
+    """(user id, the name Slack sent along) for a command or an interaction payload."""
+    user = body.get("user")
+    if isinstance(user, dict):
+        return str(user.get("id") or ""), str(user.get("name") or user.get("username") or "")
+    return str(body.get("user_id") or ""), str(body.get("user_name") or "")
+
+
+def action_place(body: dict[str, Any], community: CommunityRef, user_id: str) -> ConversationRef:
+    """Where a button was pressed: its channel, and its thread when it was in one."""
+    container = body.get("container") or {}
+    channel = (body.get("channel") or {}).get("id") or container.get("channel_id") or ""
+    thread = container.get("thread_ts") or (body.get("message") or {}).get("thread_ts")
+    return ConversationRef(community, str(channel or user_id), str(thread) if thread else None)

@@ -1,0 +1,60 @@
+"""What the Slack listeners share: the composed app, the adapter, the user directory, the
+event log for de-duplication and a tracker of work still running after an ack."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+
+from bot.app import App
+from bot.platforms.slack.adapter import SlackAdapter
+from bot.platforms.slack.clients import SlackClients
+from bot.platforms.slack.dedupe import EventLog
+from bot.platforms.slack.directory import SlackDirectory
+from bot.services.texts import Texts
+
+
+class WorkTracker:
+    """Counts lazy-listener work in flight, so shutting down can let it finish."""
+
+    def __init__(self) -> None:
+        self._running = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @contextlib.asynccontextmanager
+    async def track(self) -> AsyncIterator[None]:
+        self._running += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._running -= 1
+            if self._running == 0:
+                self._idle.set()
+
+    @property
+    def running(self) -> int:
+        return self._running
+
+    async def wait_idle(self) -> None:
+        await self._idle.wait()
+
+
+@dataclass
+class SlackServices:
+    brew: App
+    adapter: SlackAdapter
+    clients: SlackClients
+    directory: SlackDirectory
+    events: EventLog
+    installation_store: AsyncInstallationStore | None = None
+    work: WorkTracker = field(default_factory=WorkTracker)
+
+    @property
+    def texts(self) -> Texts:
+        return self.adapter.texts

@@ -1,0 +1,533 @@
+"""A loopback fake of the Slack Web API for tests (aiohttp, 127.0.0.1, port 0).
+
+The real slack_sdk AsyncWebClient talks to it through `base_url` (SLACK_API_URL). It keeps a
+small workspace (users, channels with their messages, user groups, DMs), answers the methods
+Brewbot uses the way Slack does (same fields, same error codes), enforces the Block Kit limits
+Slack enforces (so a renderer bug fails here as it would in production) and records every
+call. It can answer a method with 429 + Retry-After or with an error such as
+`channel_not_found`, and can hold a method's answers until a test releases them.
+
+It also serves the URLs Slack hands out: response_url (answers to a command or a click) and
+the file upload URL of files.getUploadURLExternal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+TEAM_ID = "T0BREW"
+TEAM_DOMAIN = "brewcouncil"
+BOT_USER = "UBREWBOT"
+BOT_ID = "BBREWBOT"
+# Values Slack sends as JSON text inside form-encoded requests.
+JSON_ARGS = ("blocks", "view", "attachments", "files")
+WAIT_LIMIT = 10.0
+_CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+
+
+@dataclass
+class Call:
+    """One request the bot made: a Web API method, "response_url" or "upload"."""
+
+    seq: int
+    method: str
+    args: dict[str, Any]
+    token: str | None = None
+    answered: str = "ok"  # "ok", an error code, or "429"
+
+
+@dataclass
+class Channel:
+    id: str
+    name: str
+    is_private: bool = False
+    is_im: bool = False
+    is_archived: bool = False
+    members: set[str] = field(default_factory=set)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "is_channel": not self.is_private and not self.is_im,
+            "is_group": self.is_private,
+            "is_im": self.is_im,
+            "is_private": self.is_private,
+            "is_archived": self.is_archived,
+            "is_member": BOT_USER in self.members,
+        }
+
+
+@dataclass
+class Failure:
+    error: str
+    status: int = 200
+    retry_after: int | None = None
+
+
+class SlackApiRefusal(Exception):
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.users: dict[str, dict[str, Any]] = {}
+        self.channels: dict[str, Channel] = {}
+        self.usergroups: list[dict[str, Any]] = []
+        self.uploads: dict[str, bytes] = {}
+        self.response_urls: dict[str, list[dict[str, Any]]] = {}
+        self._failures: dict[str, list[Failure]] = {}
+        self._gates: dict[str, asyncio.Event] = {}
+        self._seq = itertools.count(1)
+        self._ids = itertools.count(1)
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+        self.add_user(BOT_USER, "brewbot", bot=True)
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.add_routes(
+            [
+                web.post("/api/{method}", self._api),
+                web.get("/api/{method}", self._api),
+                web.post("/response/{id}", self._response_url),
+                web.post("/upload/{file_id}", self._upload),
+            ]
+        )
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        return self.url
+
+    async def close(self) -> None:
+        for gate in self._gates.values():
+            gate.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    # -- the workspace --------------------------------------------------------------------
+
+    def add_user(
+        self, user_id: str, name: str, *, admin: bool = False, owner: bool = False,
+        bot: bool = False,
+    ) -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": TEAM_ID,
+            "name": name.lower().replace(" ", "."),
+            "deleted": False,
+            "real_name": name,
+            "is_admin": admin,
+            "is_owner": owner,
+            "is_primary_owner": False,
+            "is_bot": bot,
+            "profile": {"display_name": name, "real_name": name},
+        }
+
+    def add_channel(
+        self, channel_id: str, name: str, *, private: bool = False, members: tuple[str, ...] = ()
+    ) -> Channel:
+        channel = Channel(channel_id, name, is_private=private, members={BOT_USER, *members})
+        self.channels[channel_id] = channel
+        return channel
+
+    def add_usergroup(self, handle: str, name: str, users: list[str]) -> None:
+        self.usergroups.append(
+            {
+                "id": f"S{next(self._ids):06d}",
+                "team_id": TEAM_ID,
+                "handle": handle,
+                "name": name,
+                "date_delete": 0,
+                "users": list(users),
+                "user_count": len(users),
+            }
+        )
+
+    # -- making trouble -------------------------------------------------------------------
+
+    def fail(self, method: str, error: str, *, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with {"ok": false, "error": error}."""
+        self._failures.setdefault(method, []).extend(Failure(error) for _ in range(times))
+
+    def rate_limit(self, method: str, *, retry_after: int = 1, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with HTTP 429 and Retry-After."""
+        self._failures.setdefault(method, []).extend(
+            Failure("ratelimited", 429, retry_after) for _ in range(times)
+        )
+
+    def hold(self, method: str) -> asyncio.Event:
+        """Keep calls of `method` waiting until the returned event is set."""
+        gate = self._gates[method] = asyncio.Event()
+        return gate
+
+    def new_response_url(self) -> str:
+        key = f"R{next(self._ids):06d}"
+        self.response_urls[key] = []
+        return f"{self.url}/response/{key}"
+
+    # -- reading what happened ------------------------------------------------------------
+
+    def of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def after(self, seq: int) -> list[Call]:
+        return [c for c in self.calls if c.seq > seq]
+
+    @property
+    def last_seq(self) -> int:
+        return self.calls[-1].seq if self.calls else 0
+
+    async def wait_for(
+        self, predicate: Callable[[Call], bool], *, after: int = 0
+    ) -> Call:
+        """The first call after `after` that matches, waiting for it if need be. A call that
+        never comes fails the test after WAIT_LIMIT seconds instead of hanging it."""
+
+        def found() -> Call | None:
+            return next((c for c in self.calls if c.seq > after and predicate(c)), None)
+
+        async with self._changed:
+            await asyncio.wait_for(
+                self._changed.wait_for(lambda: found() is not None), WAIT_LIMIT
+            )
+        call = found()
+        assert call is not None
+        return call
+
+    async def _record(self, call: Call) -> None:
+        self.calls.append(call)
+        async with self._changed:
+            self._changed.notify_all()
+
+    # -- HTTP -----------------------------------------------------------------------------
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await _arguments(request)
+        token = _token(request, args)
+        call = Call(next(self._seq), method, args, token)
+        gate = self._gates.get(method)
+        if gate is not None:
+            await gate.wait()
+        failures = self._failures.get(method)
+        if failures:
+            failure = failures.pop(0)
+            call.answered = "429" if failure.status == 429 else failure.error
+            await self._record(call)
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
+            return _json({"ok": False, "error": failure.error}, failure.status, headers)
+        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+        try:
+            if not token and method != "oauth.v2.access":
+                raise SlackApiRefusal("not_authed")
+            if handler is None:
+                raise SlackApiRefusal("unknown_method")
+            body = {"ok": True, **handler(args)}
+        except SlackApiRefusal as exc:
+            call.answered = exc.error
+            body = {"ok": False, "error": exc.error}
+        await self._record(call)
+        return _json(body)
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        key = request.match_info["id"]
+        args = json.loads(await request.text() or "{}")
+        args["url_id"] = key
+        call = Call(next(self._seq), "response_url", args)
+        answers = self.response_urls.get(key)
+        if answers is None or len(answers) >= 5:
+            call.answered = "used_url" if answers is not None else "expired_url"
+            await self._record(call)
+            return web.Response(status=404, text=call.answered)
+        try:
+            _check_message(args)
+        except SlackApiRefusal as exc:
+            call.answered = exc.error
+            await self._record(call)
+            return web.Response(status=400, text=exc.error)
+        answers.append(args)
+        await self._record(call)
+        return web.Response(text="ok")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        data = await request.read()
+        self.uploads[file_id] = data
+        await self._record(Call(next(self._seq), "upload", {"file_id": file_id, "size": len(data)}))
+        return web.Response(text=f"OK - {len(data)}")
+
+    # -- methods --------------------------------------------------------------------------
+
+    def _ts(self) -> str:
+        n = next(self._ids)
+        return f"{1_700_000_000 + n}.{n:06d}"
+
+    def _channel(self, channel_id: str | None) -> Channel:
+        channel = self.channels.get(channel_id or "")
+        if channel is None:
+            raise SlackApiRefusal("channel_not_found")
+        return channel
+
+    def _user(self, user_id: str | None) -> dict[str, Any]:
+        user = self.users.get(user_id or "")
+        if user is None:
+            raise SlackApiRefusal("user_not_found")
+        return user
+
+    def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": f"https://{TEAM_DOMAIN}.slack.com/",
+            "team": "Brew council",
+            "user": "brewbot",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
+
+    def _m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"user": self._user(args.get("user"))}
+
+    def _m_usergroups_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        include = str(args.get("include_users", "")).lower() in ("1", "true")
+        groups = [
+            {k: v for k, v in g.items() if include or k != "users"} for g in self.usergroups
+        ]
+        return {"usergroups": groups}
+
+    def _postable(self, channel_id: str | None) -> Channel:
+        channel = self._channel(channel_id)
+        if channel.is_archived:
+            raise SlackApiRefusal("is_archived")
+        if BOT_USER not in channel.members:
+            # A private channel the bot is not in is invisible to it; a public one needs
+            # chat:write.public, which Brewbot has.
+            if channel.is_private:
+                raise SlackApiRefusal("channel_not_found")
+        return channel
+
+    def _m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._postable(args.get("channel"))
+        _check_message(args)
+        message = {
+            "type": "message",
+            "user": BOT_USER,
+            "bot_id": BOT_ID,
+            "text": args.get("text", ""),
+            "blocks": args.get("blocks") or [],
+            "ts": self._ts(),
+        }
+        thread = args.get("thread_ts")
+        if thread:
+            if not any(m["ts"] == thread for m in channel.messages):
+                raise SlackApiRefusal("thread_not_found")
+            message["thread_ts"] = thread
+        channel.messages.append(message)
+        return {"channel": channel.id, "ts": message["ts"], "message": message}
+
+    def _m_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._postable(args.get("channel"))
+        self._user(args.get("user"))
+        _check_message(args)
+        if not channel.is_im and not channel.is_private and args["user"] not in channel.members:
+            # Slack only shows an ephemeral message to someone who is in the channel.
+            raise SlackApiRefusal("user_not_in_channel")
+        return {"message_ts": self._ts()}
+
+    def _m_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args.get("channel"))
+        _check_message(args)
+        for message in channel.messages:
+            if message["ts"] == args.get("ts"):
+                message.update(text=args.get("text", ""), blocks=args.get("blocks") or [])
+                return {"channel": channel.id, "ts": message["ts"], "text": message["text"]}
+        raise SlackApiRefusal("message_not_found")
+
+    def _m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        user_id = str(args.get("users") or "")
+        if "," in user_id:
+            raise SlackApiRefusal("not_implemented_in_fake")
+        user = self._user(user_id)
+        if user["is_bot"]:
+            raise SlackApiRefusal("cannot_dm_bot")
+        dm_id = "D" + user_id[1:]
+        if dm_id not in self.channels:
+            self.channels[dm_id] = Channel(dm_id, dm_id, is_im=True, members={BOT_USER, user_id})
+        return {"channel": {"id": dm_id}}
+
+    def _m_conversations_create(self, args: dict[str, Any]) -> dict[str, Any]:
+        name = str(args.get("name") or "")
+        if not _CHANNEL_NAME.match(name):
+            raise SlackApiRefusal("invalid_name_specials")
+        if any(c.name == name for c in self.channels.values()):
+            raise SlackApiRefusal("name_taken")
+        private = str(args.get("is_private", "")).lower() in ("1", "true")
+        channel_id = f"{'G' if private else 'C'}{next(self._ids):08d}"
+        channel = self.add_channel(channel_id, name, private=private)
+        return {"channel": channel.info()}
+
+    def _m_conversations_invite(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args.get("channel"))
+        if channel.is_archived:
+            raise SlackApiRefusal("is_archived")
+        users = [u for u in str(args.get("users") or "").split(",") if u]
+        for user_id in users:
+            self._user(user_id)
+        if users and all(u in channel.members for u in users):
+            raise SlackApiRefusal("already_in_channel")
+        channel.members.update(users)
+        return {"channel": channel.info()}
+
+    def _m_conversations_archive(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args.get("channel"))
+        if channel.is_archived:
+            raise SlackApiRefusal("already_archived")
+        channel.is_archived = True
+        return {}
+
+    def _m_conversations_join(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args.get("channel"))
+        if channel.is_private or channel.is_im:
+            raise SlackApiRefusal("method_not_supported_for_channel_type")
+        channel.members.add(BOT_USER)
+        return {"channel": channel.info()}
+
+    def _m_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("trigger_id"):
+            raise SlackApiRefusal("invalid_trigger_id")
+        view = args.get("view") or {}
+        _check_view(view)
+        return {"view": {"id": f"V{next(self._ids):08d}", "team_id": TEAM_ID, **view}}
+
+    def _m_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("filename") or not str(args.get("length", "")).isdigit():
+            raise SlackApiRefusal("invalid_arguments")
+        file_id = f"F{next(self._ids):08d}"
+        return {"upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    def _m_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = args.get("files") or []
+        if args.get("channel_id"):
+            self._postable(args["channel_id"])
+        for item in files:
+            if item.get("id") not in self.uploads:
+                raise SlackApiRefusal("file_not_found")
+        return {"files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
+
+
+# -- request helpers and Slack's limits ---------------------------------------------------
+
+
+async def _arguments(request: web.Request) -> dict[str, Any]:
+    args: dict[str, Any] = dict(request.query)
+    text = await request.text()
+    if request.content_type == "application/json" and text:
+        args.update(json.loads(text))
+    elif text:
+        args.update(parse_qsl(text, keep_blank_values=True))
+    for key in JSON_ARGS:
+        if isinstance(args.get(key), str):
+            args[key] = json.loads(args[key])
+    return args
+
+
+def _token(request: web.Request, args: dict[str, Any]) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return header.removeprefix("Bearer ")
+    return args.get("token")
+
+
+def _json(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+          ) -> web.Response:
+    return web.Response(
+        status=status, text=json.dumps(body), content_type="application/json", headers=headers
+    )
+
+
+def _text_of(obj: dict[str, Any]) -> str:
+    return str((obj or {}).get("text") or "")
+
+
+def _check_message(args: dict[str, Any]) -> None:
+    """Slack's message limits: 50 blocks, section text 1-3000, header 150, buttons 75."""
+    blocks = args.get("blocks") or []
+    if not blocks and not args.get("text"):
+        raise SlackApiRefusal("no_text")
+    if len(blocks) > 50:
+        raise SlackApiRefusal("invalid_blocks")
+    for block in blocks:
+        _check_block(block, in_modal=False)
+
+
+def _check_block(block: dict[str, Any], *, in_modal: bool) -> None:
+    kind = block.get("type")
+    if kind == "section":
+        text = _text_of(block.get("text"))
+        if not 0 < len(text) <= 3000:
+            raise SlackApiRefusal("invalid_blocks")
+    elif kind == "header":
+        if not 0 < len(_text_of(block.get("text"))) <= 150:
+            raise SlackApiRefusal("invalid_blocks")
+    elif kind == "actions":
+        elements = block.get("elements") or []
+        if not 0 < len(elements) <= 25:
+            raise SlackApiRefusal("invalid_blocks")
+        ids = [e.get("action_id") for e in elements]
+        if len(set(ids)) != len(ids):
+            raise SlackApiRefusal("invalid_blocks")
+        for element in elements:
+            if not 0 < len(_text_of(element.get("text"))) <= 75:
+                raise SlackApiRefusal("invalid_blocks")
+            if len(element.get("action_id") or "") > 255:
+                raise SlackApiRefusal("invalid_blocks")
+    elif kind == "input" and in_modal:
+        if not 0 < len(_text_of(block.get("label"))) <= 2000:
+            raise SlackApiRefusal("invalid_arguments")
+        element = block.get("element") or {}
+        if element.get("type") == "plain_text_input" and element.get("max_length", 0) > 3000:
+            raise SlackApiRefusal("invalid_arguments")
+        for option in element.get("options") or []:
+            if not 0 < len(_text_of(option.get("text"))) <= 75:
+                raise SlackApiRefusal("invalid_arguments")
+    else:
+        raise SlackApiRefusal("invalid_blocks")
+
+
+def _check_view(view: dict[str, Any]) -> None:
+    """Slack's modal limits: title, submit and close 24, 100 blocks, metadata 3000."""
+    if view.get("type") != "modal":
+        raise SlackApiRefusal("invalid_arguments")
+    for key in ("title", "submit", "close"):
+        if key in view and not 0 < len(_text_of(view[key])) <= 24:
+            raise SlackApiRefusal("invalid_arguments")
+    if len(view.get("callback_id") or "") > 255 or len(view.get("private_metadata") or "") > 3000:
+        raise SlackApiRefusal("invalid_arguments")
+    blocks = view.get("blocks") or []
+    if not 0 < len(blocks) <= 100:
+        raise SlackApiRefusal("invalid_arguments")
+    for block in blocks:
+        _check_block(block, in_modal=True)
