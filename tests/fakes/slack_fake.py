@@ -96,6 +96,9 @@ class FakeSlack:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.url = ""
+        # Socket Mode: the one open WebSocket, and what the app sent back on it.
+        self.socket: web.WebSocketResponse | None = None
+        self.envelopes = itertools.count(1)
         self.add_user(BOT_USER, "brewbot", bot=True)
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -108,6 +111,7 @@ class FakeSlack:
                 web.get("/api/{method}", self._api),
                 web.post("/response/{id}", self._response_url),
                 web.post("/upload/{file_id}", self._upload),
+                web.get("/link/", self._socket),
             ]
         )
         self._runner = web.AppRunner(app, access_log=None)
@@ -120,6 +124,8 @@ class FakeSlack:
     async def close(self) -> None:
         for gate in self._gates.values():
             gate.set()
+        if self.socket is not None:
+            await self.socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -237,12 +243,16 @@ class FakeSlack:
             failure = failures.pop(0)
             call.answered = "429" if failure.status == 429 else failure.error
             await self._record(call)
-            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
+            headers = {}
+            if failure.retry_after is not None:
+                headers["Retry-After"] = str(failure.retry_after)
             return _json({"ok": False, "error": failure.error}, failure.status, headers)
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         try:
             if not token and method != "oauth.v2.access":
                 raise SlackApiRefusal("not_authed")
+            if (method == "apps.connections.open") != str(token).startswith("xapp-"):
+                raise SlackApiRefusal("not_allowed_token_type")
             if handler is None:
                 raise SlackApiRefusal("unknown_method")
             body = {"ok": True, **handler(args)}
@@ -278,6 +288,36 @@ class FakeSlack:
         self.uploads[file_id] = data
         await self._record(Call(next(self._seq), "upload", {"file_id": file_id, "size": len(data)}))
         return web.Response(text=f"OK - {len(data)}")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, then record every acknowledgement the app sends back."""
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self.socket = ws
+        await ws.send_json(
+            {"type": "hello", "num_connections": 1,
+             "connection_info": {"app_id": "A0BREW"}, "debug_info": {"host": "fake"}}
+        )
+        await self._record(Call(next(self._seq), "socket_connected", {}))
+        async for message in ws:
+            if message.type.name == "TEXT":
+                await self._record(Call(next(self._seq), "socket_ack", json.loads(message.data)))
+        return ws
+
+    async def push(self, kind: str, payload: dict[str, Any], *, retry: int = 0) -> str:
+        """Send an envelope over Socket Mode; returns its envelope id."""
+        assert self.socket is not None, "the app has not connected"
+        envelope_id = f"env-{next(self.envelopes)}"
+        envelope: dict[str, Any] = {
+            "envelope_id": envelope_id,
+            "payload": payload,
+            "type": kind,
+            "accepts_response_payload": kind != "events_api",
+        }
+        if kind == "events_api":
+            envelope.update(retry_attempt=retry, retry_reason="timeout" if retry else "")
+        await self.socket.send_json(envelope)
+        return envelope_id
 
     # -- methods --------------------------------------------------------------------------
 
@@ -414,6 +454,9 @@ class FakeSlack:
             raise SlackApiRefusal("method_not_supported_for_channel_type")
         channel.members.add(BOT_USER)
         return {"channel": channel.info()}
+
+    def _m_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"url": f"{self.url.replace('http', 'ws', 1)}/link/?ticket=fake"}
 
     def _m_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("trigger_id"):

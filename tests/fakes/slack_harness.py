@@ -18,6 +18,7 @@ from tests.fakes.slack_requests import Sent, SlackSender
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-000-brew-test"
+APP_TOKEN = "xapp-1-A0BREW-test"
 ROOM = "C0ROOM"
 WORKING_GROUP = "C0WORKGRP"
 
@@ -77,16 +78,18 @@ def reply_text(call: Call) -> str:
 
 @contextlib.asynccontextmanager
 async def slack_world(database_url: str, **settings: Any) -> AsyncIterator[SlackWorld]:
+    """HTTP mode unless SLACK_MODE="socket" is given (then with an app-level token)."""
     fake = FakeSlack()
     await fake.start()
-    config = make_settings(
-        database_url,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_MODE="http",
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=fake.api_url,
+    values: dict[str, Any] = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_MODE": "http",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_APP_TOKEN": APP_TOKEN,
+        "SLACK_API_URL": fake.api_url,
         **settings,
-    )
+    }
+    config = make_settings(database_url, **values)
     clock = ManualClock(START)
     bot = await create_slack_bot(config, clock=clock)
     try:

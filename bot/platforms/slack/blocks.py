@@ -115,9 +115,9 @@ def _clip(text: str, limit: int) -> str:
 def section_blocks(section: Section, plain: bool = False) -> list[Block]:
     body = _style(section.body, plain)
     body = escape_participant_text(body) if section.untrusted else to_mrkdwn(body)
-    heading = _style(section.heading, plain)
+    heading = " ".join(_style(section.heading, plain).split())
     if heading:
-        body = f"*{to_mrkdwn(' '.join(heading.split()))}*\n{body}"
+        body = f"*{to_mrkdwn(heading)}*\n{body}"
     return _sections(body)
 
 
@@ -147,10 +147,10 @@ def message_blocks(message: OutgoingMessage) -> list[Block]:
     """Every block of the message, in order, before it is cut into Slack messages."""
     plain = message.plain
     blocks: list[Block] = []
-    title = _style(message.title, plain)
+    title = _clip(_style(message.title, plain), HEADER_LIMIT)
     if title:
         blocks.append(
-            {"type": "header", "text": {"type": "plain_text", "text": _clip(title, HEADER_LIMIT)}}
+            {"type": "header", "text": {"type": "plain_text", "text": title}}
         )
     if message.text:
         blocks.extend(_sections(to_mrkdwn(_style(message.text, plain))))
@@ -164,7 +164,10 @@ def fallback_text(blocks: list[Block]) -> str:
     """The notification text for `blocks`: their words (already escaped), buttons by label."""
     parts: list[str] = []
     for block in blocks:
-        if block["type"] in ("header", "section"):
+        if block["type"] == "header":
+            # A header is plain_text (never parsed), but the fallback text is mrkdwn.
+            parts.append(entities(block["text"]["text"]))
+        elif block["type"] == "section":
             parts.append(block["text"]["text"])
         elif block["type"] == "actions":
             parts.append(" | ".join(entities(e["text"]["text"]) for e in block["elements"]))

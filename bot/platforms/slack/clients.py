@@ -70,6 +70,9 @@ class SlackClients:
         self._by_team[team_id] = client
         return client
 
+    def cached_teams(self) -> set[str]:
+        return set(self._by_team)
+
     def forget(self, team_id: str) -> None:
         """Drop a workspace's cached client (after an uninstall or a revoked token)."""
         self._by_team.pop(team_id, None)
