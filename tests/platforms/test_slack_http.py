@@ -198,3 +198,11 @@ async def test_a_form_answer_falls_back_to_a_dm_when_the_channel_is_gone(sqlite_
         )
         assert "button" in reply_text(answer).lower()
         assert [c.answered for c in world.fake.of("chat.postEphemeral")] == ["channel_not_found"]
+
+
+async def test_a_channel_picked_in_slack_is_stored_by_its_id(sqlite_url):
+    async with slack_world(sqlite_url) as world:
+        _people(world)
+        # With escaping on, Slack sends "#working-group" as <#C0WG|working-group>.
+        reply = await world.command(ADMIN, "settings working_group_channel <#C0WG|working-group>")
+        assert "C0WG" in reply_text(reply) and "working-group" not in reply_text(reply)

@@ -205,3 +205,47 @@ async def test_a_whole_session_from_schedule_to_digest(sqlite_url):
                 assert not PINGS.search(reply_text(call)), reply_text(call)
         assert all(c.token in (None, "xoxb-000-brew-test") for c in fake.calls)
         assert BOT_USER not in opened
+
+
+async def test_breakouts_in_private_channels_and_forms_from_the_command(sqlite_url):
+    async with slack_world(sqlite_url, SLACK_BREAKOUTS="channels") as world:
+        workspace(world)
+        fake = world.fake
+        await world.command(ADMIN, 'schedule tomorrow 2pm theme="Building the right relationships"')
+        await world.command(ADMIN, "open")
+        for user_id, (_, role) in PEOPLE.items():
+            await world.command(user_id, "join")
+            await world.click(user_id, "brew:consent:yes:")
+            await world.command(user_id, f"describe {role}")
+
+        # A calendar invite is a file, and a file cannot be ephemeral: it comes by DM.
+        await world.command("UAMIR", "calendar")
+        upload = await fake.wait_for(lambda c: c.method == "files.completeUploadExternal")
+        assert upload.args["channel_id"] == "DAMIR"
+        assert b"BEGIN:VCALENDAR" in next(iter(fake.uploads.values()))
+
+        await world.command(ADMIN, "breakouts size=3")
+        created = [c for c in fake.of("conversations.create") if c.answered == "ok"]
+        assert len(created) == 2
+        groups = [ch for ch in fake.channels.values() if ch.name.startswith("brew-breakout-")]
+        assert all(ch.is_private for ch in groups)
+        assert sorted(u for ch in groups for u in ch.members if u in PEOPLE) == sorted(PEOPLE)
+        for channel in groups:
+            assert channel.messages  # the group's instructions are in its own channel
+
+        await world.command(ADMIN, "gather")
+        assert all(ch.is_archived for ch in groups)
+
+        # Anyone can ask for the reflection form by command once reflections have started.
+        await world.command(ADMIN, "reflect")
+        before = fake.last_seq
+        sent = await world.sender.command("UBETH", "reflect")
+        opened = await fake.wait_for(lambda c: c.method == "views.open", after=before)
+        assert fake.after(before)[0].method == "views.open"
+        assert opened.args["trigger_id"]
+        inputs = {b["block_id"]: b["element"] for b in opened.args["view"]["blocks"]
+                  if b["type"] == "input"}
+        assert inputs["category"]["type"] == "static_select"
+        assert inputs["text"]["multiline"] and inputs["text"]["max_length"] == 2000
+        assert inputs["quote"]["type"] == "checkboxes"
+        assert fake.response_urls[sent.response_url.rsplit("/", 1)[1]] == []
