@@ -2,9 +2,10 @@
 and X-Slack-Retry-Reason; Socket Mode's retry_attempt becomes the same headers in Bolt) when
 it did not see an answer in time, so the same event_id can arrive more than once.
 
-`MemoryEventLog` remembers recent event ids in this process only (an LRU). That is enough for
-one process (Socket Mode, or one HTTP instance); several instances behind a load balancer need
-the shared table the lead is adding (ProcessedEvent), through the same `EventLog` protocol.
+`DatabaseEventLog` (the default) keeps event ids in the `processed_event` table, so several
+HTTP instances behind a load balancer share what was handled; the primary key makes "first
+time" a single insert that only one instance can win. `MemoryEventLog` (an LRU in this process
+only) is for tests and for a process that must not write to the database.
 """
 
 from __future__ import annotations
@@ -12,14 +13,25 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any, Protocol
 
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
+
+from storage.engine import Database, DatabaseUnavailable
+from storage.models import ProcessedEvent
+from storage.types import utcnow
 
 log = logging.getLogger("brewbot.slack")
 
 REMEMBERED_EVENTS = 10_000
+# Slack's last retry comes about 5 minutes after the first try; a day is plenty.
+KEEP_EVENTS = timedelta(days=1)
+PRUNE_EVERY = 200
 
 
 class EventLog(Protocol):
@@ -41,6 +53,35 @@ class MemoryEventLog:
         if len(self._seen) > self.size:
             self._seen.popitem(last=False)
         return True
+
+
+class DatabaseEventLog:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._inserted = 0
+
+    async def first_time(self, event_id: str) -> bool:
+        try:
+            async with self.db.transaction() as tx:
+                tx.add(ProcessedEvent(event_id=event_id[:100]))
+        except IntegrityError:
+            return False
+        except DatabaseUnavailable:
+            # Better to risk handling an event twice than to drop it.
+            log.warning("event log unavailable; handling the event anyway")
+            return True
+        self._inserted += 1
+        if self._inserted % PRUNE_EVERY == 1:
+            await self.prune()
+        return True
+
+    async def prune(self) -> int:
+        """Forget events older than a day (Slack never retries that late)."""
+        async with self.db.transaction() as tx:
+            result = await tx.exec(
+                delete(ProcessedEvent).where(col(ProcessedEvent.seen_at) < utcnow() - KEEP_EVENTS)
+            )
+        return int(result.rowcount or 0)
 
 
 def retry_number(req: AsyncBoltRequest) -> int:

@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.platforms.slack.adapter import SlackAdapter
 from bot.platforms.slack.bolt import build_bolt_app
 from bot.platforms.slack.clients import SlackClients
-from bot.platforms.slack.dedupe import EventLog, MemoryEventLog
+from bot.platforms.slack.dedupe import DatabaseEventLog, EventLog
 from bot.platforms.slack.directory import SlackDirectory
 from bot.platforms.slack.http import SlackHttpServer
 from bot.platforms.slack.oauth import OAuthParts, build_oauth, oauth_enabled
@@ -105,7 +105,7 @@ async def create_slack_bot(
         adapter=adapter,
         clients=clients,
         directory=SlackDirectory(),
-        events=events or MemoryEventLog(),
+        events=events or DatabaseEventLog(brew.db),
         installation_store=oauth.installations if oauth else None,
     )
     bolt = build_bolt_app(
