@@ -107,6 +107,8 @@ async def test_private_messages_and_files(fake):
     (complete,) = fake.of("files.completeUploadExternal")
     assert complete.args["channel_id"] == "DAMIR"
     assert list(fake.uploads.values()) == [b'{"a": 1}']
+    await adapter.send_private(PEOPLE[0], OutgoingMessage("Reminder"))
+    assert len(fake.of("conversations.open")) == 1  # the DM is opened once
 
 
 @pytest.mark.parametrize(

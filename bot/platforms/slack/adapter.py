@@ -73,6 +73,8 @@ class SlackAdapter:
         self.clients = clients
         self.texts = texts
         self.breakouts = breakouts
+        # DM channel ids never change, so reminders to many people open each DM only once.
+        self._dms: dict[tuple[str, str], str] = {}
 
     async def start(self) -> None:
         return None
@@ -167,7 +169,9 @@ class SlackAdapter:
 
     async def send_private(self, user: UserRef, message: OutgoingMessage) -> MessageRef:
         client = await self.clients.for_team(user.community.id)
-        channel = await self.open_dm(client, user.id)
+        key = (user.community.id, user.id)
+        channel = self._dms.get(key) or await self.open_dm(client, user.id)
+        self._dms[key] = channel
         first = ""
         for part in render(message):
             ts = await self.post(client, channel, part, private=True)
