@@ -17,6 +17,7 @@ from bot.services.deps import Deps
 from bot.services.digests import DigestService
 from bot.services.dispatch import Dispatcher
 from bot.services.jobs import JobService
+from bot.services.leader import Leadership
 from bot.services.mailer import Mailer
 from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
@@ -49,14 +50,22 @@ class App:
     digests: DigestService
     claims: ClaimService
 
+    leader: Leadership | None = None
+
     async def start(self, *, run_scheduler: bool = True) -> None:
+        """Connect the platform and take part in the scheduler election (one scheduler per
+        database; SQLite refuses a second process here, before connecting anywhere)."""
+        self.leader = self.leader or Leadership(self.db, self.scheduler)
+        self.leader.lock_process()
         await self.deps.adapter.start()
-        if run_scheduler:
-            await self.scheduler.start()
-            self.deps.on_session_changed.append(self.scheduler.refresh)
+        await self.leader.start(run_scheduler=run_scheduler)
+        self.deps.on_session_changed.append(self.leader.session_changed)
 
     async def close(self) -> None:
-        self.scheduler.shutdown()
+        if self.leader is not None:
+            await self.leader.close()
+        else:
+            self.scheduler.shutdown()
         await self.deps.adapter.close()
         await self.db.dispose()
 

@@ -8,6 +8,8 @@ traceback reaches a chat; anonymous commands are never logged with who ran them.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import replace
@@ -47,6 +49,11 @@ class Dispatcher:
         self.table = table
         self.texts = texts
         self.community_defaults = community_defaults or {}
+        # Shutdown turns new commands away and waits for the ones already running (drain).
+        self.in_flight = 0
+        self.accepting = True
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     async def run_text(
         self, text: str, user: UserRef, where: ConversationRef, responder: Responder
@@ -86,7 +93,40 @@ class Dispatcher:
     ) -> None:
         await self._run(command, command.name, args, user, where, responder)
 
+    async def drain(self, seconds: float) -> bool:
+        """Turn new commands away, then wait up to `seconds` for the running ones to finish.
+        True if none is left."""
+        self.accepting = False
+        try:
+            await asyncio.wait_for(self._idle.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
+
     async def _run(
+        self,
+        spec: Command | ComponentRoute,
+        name: str,
+        args: dict[str, Any],
+        user: UserRef,
+        where: ConversationRef,
+        responder: Responder,
+    ) -> None:
+        if not self.accepting:
+            # Shutting down: another process, or this one restarted, will take it.
+            with contextlib.suppress(DeliveryError):
+                await responder.reply(OutgoingMessage(self.texts.t("errors.try_again")))
+            return
+        self.in_flight += 1
+        self._idle.clear()
+        try:
+            await self._run_one(spec, name, args, user, where, responder)
+        finally:
+            self.in_flight -= 1
+            if not self.in_flight:
+                self._idle.set()
+
+    async def _run_one(
         self,
         spec: Command | ComponentRoute,
         name: str,

@@ -3,22 +3,49 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
+import contextlib
 import logging
+import os
 import sys
+import threading
 from collections.abc import AsyncIterator
 
 from bot.app import build_app
 from bot.config import Settings
 from bot.platforms.shell.adapter import ShellAdapter
 from bot.platforms.shell.chat import ShellChat
+from bot.runtime import serve
+from bot.services.leader import AlreadyRunning
 
 
 async def _stdin_lines() -> AsyncIterator[str]:
-    while True:
-        # Reading a line blocks, so do it off the event loop: the scheduler keeps ticking.
-        line = await asyncio.to_thread(sys.stdin.readline)
-        if not line:
-            return
+    """Lines typed (or piped) in, read off the event loop so the scheduler keeps ticking.
+
+    A daemon thread reads the raw file descriptor: a thread of the default executor blocked
+    in a read would keep the process alive after SIGTERM until someone pressed Enter, and a
+    read through sys.stdin would hold its buffer's lock at interpreter shutdown."""
+    loop = asyncio.get_running_loop()
+    lines: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def put(item: str | None) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop has already closed
+            loop.call_soon_threadsafe(lines.put_nowait, item)
+
+    def pump() -> None:
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        pending = ""
+        while chunk := os.read(sys.stdin.fileno(), 4096):
+            pending += decoder.decode(chunk)
+            *complete, pending = pending.split("\n")
+            for line in complete:
+                put(line + "\n")
+        if pending + decoder.decode(b"", final=True):
+            put(pending)
+        put(None)
+
+    threading.Thread(target=pump, name="shell-stdin", daemon=True).start()
+    while (line := await lines.get()) is not None:
         yield line
 
 
@@ -33,8 +60,9 @@ async def run_shell(settings: Settings) -> None:
     root.addHandler(file_handler)
     adapter = ShellAdapter()
     app = await build_app(settings, adapter)
-    await app.start()
     try:
-        await ShellChat(app.dispatcher, adapter, _stdin_lines()).run()
-    finally:
+        await app.start()
+    except AlreadyRunning as exc:
         await app.close()
+        raise SystemExit(str(exc)) from None
+    await serve(app, ShellChat(app.dispatcher, adapter, _stdin_lines()).run())

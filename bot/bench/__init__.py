@@ -1,0 +1,388 @@
+"""`brewbot bench`: speed and memory measured through the real command table and services.
+
+Everything runs in one process against a real database (a fresh SQLite file by default, or
+a throw-away schema in the PostgreSQL database given with `--db`), with the recording
+in-memory adapter standing in for Discord or Slack. Figures, in the order they are taken:
+
+- the reflection burst: `participants` people in `sessions` sessions all send a reflection
+  within one second; first through a Dispatcher whose handler does nothing (the floor),
+  then through the real one; p50/p99 latency from arrival to answer;
+- ingest: the same number of reflections sent all at once through the services, against
+  the same rows inserted one submission per transaction through SQLAlchemy Core;
+- balanced breakout groups for 1,000 people (median of five seeds);
+- a digest of 10,000 reflections compiled from the database and written in every format;
+- the scheduler rebuilt and started from 10,000 scheduled sessions;
+- the process's peak resident memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import platform
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+from bot.app import App, build_app
+from bot.bench import burst as bursts
+from bot.bench import seed
+from bot.config import Settings
+from bot.platforms.memory import MemoryAdapter
+from bot.services.allocation import Person, allocate
+from bot.services.digest_render import to_csv, to_html, to_json, to_markdown
+from storage.engine import async_url
+from storage.models import (
+    Community,
+    Reflection,
+    ReflectionContributor,
+    Role,
+    Session,
+)
+
+__all__ = ["FULL", "QUICK", "TARGETS", "BenchSizes", "run_bench", "run_bench_cli"]
+
+
+@dataclass(frozen=True)
+class BenchSizes:
+    participants: int = 1000
+    sessions: int = 20
+    burst_seconds: float = 1.0
+    breakout_people: int = 1000
+    digest_reflections: int = 10_000
+    rehydrate_sessions: int = 10_000
+
+
+FULL = BenchSizes()
+QUICK = BenchSizes(participants=200)
+
+# (key, target, True if the figure must be at most the target, False if at least).
+TARGETS: tuple[tuple[str, float, bool], ...] = (
+    ("dispatch_p99_ms", 100.0, True),
+    ("ingest_ratio", 0.5, False),
+    ("breakout_ms_1000", 50.0, True),
+    ("digest_ms_10000", 2000.0, True),
+    ("rehydrate_ms_10000", 2000.0, True),
+    ("peak_rss_mb", 300.0, True),
+)
+KEYS = (
+    "dispatch_p50_ms",
+    "dispatch_p99_ms",
+    "floor_p99_ms",
+    "ingest_ratio",
+    "breakout_ms_1000",
+    "digest_ms_10000",
+    "rehydrate_ms_10000",
+    "peak_rss_mb",
+)
+
+
+class BenchError(Exception):
+    """The benchmark cannot run as asked; the message says what to do instead."""
+
+
+def run_bench_cli(
+    settings: Settings,
+    *,
+    quick: bool = False,
+    as_json: bool = False,
+    db_url: str | None = None,
+    sizes: BenchSizes | None = None,
+) -> int:
+    """Run the benchmark and print a table (or one JSON object). Returns the exit code."""
+    sizes = sizes or (QUICK if quick else FULL)
+    # Per-command INFO lines would measure the terminal, not the bot.
+    quiet = {name: logging.getLogger(name).level for name in ("", "alembic", "brewbot")}
+    for name in quiet:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    try:
+        figures = asyncio.run(run_bench(settings, sizes, db_url=db_url))
+    except BenchError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    finally:
+        for name, level in quiet.items():
+            logging.getLogger(name).setLevel(level)
+    print(json.dumps(figures, indent=2) if as_json else table(figures))
+    return 0
+
+
+async def run_bench(settings: Settings, sizes: BenchSizes, *, db_url: str | None = None) -> dict:
+    async with bench_database(db_url) as url:
+        app = await build_app(settings.model_copy(update={"database_url": url}), MemoryAdapter())
+        try:
+            figures = await _measure(app, sizes)
+        finally:
+            await app.close()
+    figures["peak_rss_mb"] = round(_peak_rss_mb(), 1)
+    figures.update(
+        database=make_url(url).get_backend_name(),
+        sizes=asdict(sizes),
+        machine=machine(),
+    )
+    return figures
+
+
+def machine() -> dict[str, object]:
+    return {
+        "cpus": os.cpu_count(),
+        "processor": _cpu_name(),
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.release()}",
+    }
+
+
+def table(figures: dict) -> str:
+    lines = [f"Brewbot bench on {figures['database']} ({_describe(figures['machine'])})"]
+    targets = {key: (limit, at_most) for key, limit, at_most in TARGETS}
+    for key in KEYS:
+        value = figures[key]
+        line = f"  {key:<20} {value:>10}"
+        if key in targets:
+            limit, at_most = targets[key]
+            met = value <= limit if at_most else value >= limit
+            line += f"   target {'<' if at_most else '>='} {limit:g}  {'ok' if met else 'MISSED'}"
+        lines.append(line)
+    lines.append(f"  {'dispatch_errors':<20} {figures['dispatch_errors']:>10}")
+    return "\n".join(lines)
+
+
+# -- the measurements ------------------------------------------------------------------------
+
+
+async def _measure(app: App, sizes: BenchSizes) -> dict:
+    rng = random.Random(20261123)
+    now = app.deps.clock.now()
+    rooms_count = max(1, min(sizes.sessions, sizes.participants))
+    async with app.db.transaction() as tx:
+        rooms = await seed.make_rooms(tx, rooms_count, sizes.participants, now)
+        burst_sessions = await seed.reflecting_sessions(tx, rooms, now)
+        ingest_sessions = await seed.reflecting_sessions(tx, rooms, now)
+        raw_sessions = await seed.reflecting_sessions(tx, rooms, now)
+        warm_rooms = await seed.make_rooms(tx, 1, 10, now, prefix="warm")
+        warm_sessions = await seed.reflecting_sessions(tx, warm_rooms, now)
+
+    real = app.dispatcher
+    floor = bursts.floor_dispatcher(real)
+    # Warm up both paths (statement caches, first connections) on people not measured.
+    warm = bursts.submissions(warm_rooms, warm_sessions, rng, first=10**6)
+    await bursts.flood(floor, warm)
+    await bursts.flood(real, warm)
+
+    subs = bursts.submissions(rooms, burst_sessions, rng)
+    floor_run = await bursts.burst(floor, subs, sizes.burst_seconds, random.Random(1))
+    real_run = await bursts.burst(real, subs, sizes.burst_seconds, random.Random(1))
+    thanks = app.deps.texts.template("thank_you", withdraw_code="").split("\n")[0][:20]
+    errors = sum(1 for answer in real_run.answers if thanks not in answer)
+    stored = await _count(app, Reflection, burst_sessions)
+
+    ingest = bursts.submissions(rooms, ingest_sessions, rng, first=len(subs))
+    service_seconds, answers = await bursts.flood(real, ingest)
+    errors += sum(1 for answer in answers if thanks not in answer)
+    raw_seconds, raw_rows = await bursts.raw_inserts(
+        app.db.engine, ingest_sessions, raw_sessions, 1 if app.db.is_sqlite else 10
+    )
+    service_rate = len(ingest) / service_seconds
+    raw_rate = raw_rows / raw_seconds
+
+    figures = {
+        "dispatch_p50_ms": _round(_percentile(real_run.latencies_ms, 50)),
+        "dispatch_p99_ms": _round(_percentile(real_run.latencies_ms, 99)),
+        "floor_p50_ms": _round(_percentile(floor_run.latencies_ms, 50)),
+        "floor_p99_ms": _round(_percentile(floor_run.latencies_ms, 99)),
+        "ingest_ratio": round(service_rate / raw_rate, 3),
+        "ingest_services_per_s": round(service_rate),
+        "ingest_raw_per_s": round(raw_rate),
+        "dispatch_errors": errors + (len(subs) - stored),
+        "breakout_ms_1000": _round(_breakouts(sizes.breakout_people)),
+        "digest_ms_10000": _round(await _digest(app, sizes.digest_reflections, rng)),
+        "rehydrate_ms_10000": _round(await _rehydrate(app, sizes.rehydrate_sessions)),
+    }
+    return figures
+
+
+def _breakouts(people: int) -> float:
+    """Median of five allocations of `people` (a realistic mix, with last sessions' pairs)."""
+    rng = random.Random(7)
+    roles = [Role.DRAWS_ON_CARE, Role.CARER, Role.COMMISSIONER, Role.PROVIDER, Role.OTHER, None]
+    weights = [30, 20, 15, 15, 10, 10]
+    crowd = [
+        Person(n, rng.choices(roles, weights)[0], lived_experience_only=rng.random() < 0.05)
+        for n in range(people)
+    ]
+    recent: set[frozenset[int]] = set()
+    for _ in range(3):
+        order = list(range(people))
+        rng.shuffle(order)
+        for start in range(0, people, 5):
+            group = order[start : start + 5]
+            recent |= {frozenset((a, b)) for a in group for b in group if a < b}
+    timings = []
+    for seed_value in range(5):
+        started = time.perf_counter()
+        allocate(crowd, target_size=5, seed=seed_value, recent_pairs=recent)
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+async def _digest(app: App, count: int, rng: random.Random) -> float:
+    """Compile one session's digest from `count` stored reflections, then every format."""
+    now = app.deps.clock.now()
+    async with app.db.transaction() as tx:
+        rooms = await seed.make_rooms(tx, 1, 60, now, prefix="digest")
+        (session_id,) = await seed.reflecting_sessions(tx, rooms, now)
+        await seed.insert_rows(
+            tx,
+            Reflection,
+            [
+                seed.row(
+                    Reflection(
+                        session_id=session_id,
+                        category=rng.choice(seed.CATEGORIES),
+                        text=seed.reflection_text(rng, n),
+                        quote_ok=rng.random() < 0.7,
+                    )
+                )
+                for n in range(count)
+            ],
+        )
+        await seed.insert_rows(
+            tx,
+            ReflectionContributor,
+            [{"session_id": session_id, "tag": uuid.uuid4().hex} for _ in range(60)],
+        )
+    started = time.perf_counter()
+    async with app.db.transaction() as tx:
+        session = await tx.get(Session, session_id)
+        community = await tx.get(Community, session.community_id)
+        digest = await app.digests.compile(tx, community, session)
+    for render in (to_markdown, to_html, to_csv, to_json):
+        render(digest)
+    elapsed = (time.perf_counter() - started) * 1000
+    if digest.reflection_count != count:
+        raise RuntimeError(f"digest counted {digest.reflection_count} of {count} reflections")
+    return elapsed
+
+
+async def _rehydrate(app: App, count: int) -> float:
+    """Start the scheduler from `count` scheduled sessions (rebuild, then every job queued)."""
+    now = app.deps.clock.now()
+    async with app.db.transaction() as tx:
+        (room,) = await seed.make_rooms(tx, 1, 0, now, prefix="rehydrate")
+        await seed.scheduled_sessions(tx, room.community_id, count, now)
+    started = time.perf_counter()
+    await app.scheduler.start()
+    elapsed = (time.perf_counter() - started) * 1000
+    jobs = len(app.scheduler.job_ids())
+    app.scheduler.shutdown()
+    if jobs < count * 3:
+        raise RuntimeError(f"the scheduler planned {jobs} jobs for {count} sessions")
+    return elapsed
+
+
+async def _count(app: App, model: type, session_ids: list[int]) -> int:
+    from sqlmodel import col, func, select
+
+    async with app.db.read() as tx:
+        return (
+            await tx.exec(
+                select(func.count())
+                .select_from(model)
+                .where(col(model.session_id).in_(session_ids))
+            )
+        ).one()
+
+
+# -- the database ------------------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def bench_database(db_url: str | None) -> AsyncIterator[str]:
+    """A database the benchmark may fill: a fresh SQLite file, or a new schema in the given
+    PostgreSQL database that is dropped afterwards (so a real database is left as it was)."""
+    if not db_url:
+        with tempfile.TemporaryDirectory(prefix="brewbot-bench-") as folder:
+            yield f"sqlite:///{Path(folder) / 'bench.db'}"
+        return
+    parsed = make_url(db_url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        path = parsed.database
+        if not path or path == ":memory:" or Path(path).exists():  # noqa: ASYNC240 - one stat call before the run
+            raise BenchError(
+                "Please give --db a new SQLite file name (the benchmark fills the database), "
+                "e.g. --db sqlite:///data/bench.db, or leave --db out."
+            )
+        yield db_url
+        return
+    if backend != "postgresql":
+        raise BenchError("Please give --db a sqlite:/// or postgresql+psycopg:// address.")
+    schema = f"brewbot_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(async_url(db_url), poolclass=NullPool)
+    try:
+        async with admin.begin() as conn:
+            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        yield _in_schema(db_url, schema)
+    finally:
+        with contextlib.suppress(Exception):
+            async with admin.begin() as conn:
+                await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+def _in_schema(url: str, schema: str) -> str:
+    parsed = make_url(url)
+    options = parsed.query.get("options", "")
+    if isinstance(options, tuple):
+        options = " ".join(options)
+    options = f"{options} -csearch_path={schema}".strip()
+    return parsed.update_query_dict({"options": options}).render_as_string(hide_password=False)
+
+
+# -- small helpers -----------------------------------------------------------------------------
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * pct // 100))
+    return ordered[int(rank) - 1]
+
+
+def _round(value: float) -> float:
+    return round(value, 1)
+
+
+def _peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Linux reports kilobytes, macOS bytes.
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def _cpu_name() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def _describe(info: dict) -> str:
+    return f"{info['cpus']} CPUs, {info['processor']}, Python {info['python']}"
+
+

@@ -1,0 +1,213 @@
+"""Rows for the benchmark, written in bulk through SQLAlchemy Core.
+
+Setting up is not what is measured, so it skips the services: communities, people who have
+agreed to the privacy notice, sessions already in the state a phase needs, and breakout
+groups. Texts are made from a seeded mix of phrases, so runs are repeatable and the digest's
+theme grouping has realistic variety to work on.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    Attendance,
+    Breakout,
+    BreakoutMember,
+    Community,
+    Participant,
+    Session,
+    SessionState,
+)
+
+ROLES = ("draws_on_care", "carer", "commissioner", "provider", "draws_on_care", "other")
+CATEGORIES = ("working", "not_working", "future", "idea")
+GROUP_SIZE = 5
+BATCH = 2000
+
+_OPENINGS = (
+    "When my social worker came for the review",
+    "At my last assessment",
+    "The carers who visit in the morning",
+    "Getting information about direct payments",
+    "Waiting for an occupational therapist",
+    "The day centre staff",
+    "Moving from children's to adult services",
+    "Being asked to tell my story again",
+    "The new care plan meeting",
+    "Finding a personal assistant",
+    "Talking to the commissioner at the café session",
+    "The hospital discharge team",
+    "Respite for my mum",
+    "Our local carers group",
+    "The letter about my financial assessment",
+)
+_MIDDLES = (
+    "listened properly and",
+    "changed without warning, so",
+    "took nearly six months and",
+    "never had my notes, so",
+    "explained every step in plain words and",
+    "used so much jargon that",
+    "came at a time that suited me and",
+    "kept sending different people, so",
+    "asked what mattered to me and",
+    "only happened online, so",
+)
+_ENDINGS = (
+    "I felt heard for the first time.",
+    "I had to start from the beginning again.",
+    "I could plan my week around it.",
+    "I stopped asking for help for a while.",
+    "we agreed what good support looks like.",
+    "my family had to fill the gaps.",
+    "it would help to have one named contact.",
+    "easy read letters would make a real difference.",
+    "peer support should be offered from the start.",
+    "staff need time to build trust with people.",
+)
+
+
+def reflection_text(rng: random.Random, n: int) -> str:
+    """One plausible reflection; `n` makes it unique without changing what it is about."""
+    text = f"{rng.choice(_OPENINGS)} {rng.choice(_MIDDLES)} {rng.choice(_ENDINGS)}"
+    if rng.random() < 0.5:
+        text += f" {rng.choice(_OPENINGS).lower()} {rng.choice(_MIDDLES)} {rng.choice(_ENDINGS)}"
+    return f"{text} ({n})"
+
+
+def row(model: SQLModel) -> dict[str, Any]:
+    """A model's column values with its defaults filled in, for a Core insert."""
+    values = model.model_dump()
+    if values.get("id") is None:
+        values.pop("id", None)
+    return values
+
+
+async def insert_rows(tx: AsyncSession, model: type[SQLModel], rows: Sequence[dict]) -> None:
+    table = model.__table__  # type: ignore[attr-defined]
+    for start in range(0, len(rows), BATCH):
+        await tx.execute(insert(table), list(rows[start : start + BATCH]))
+
+
+@dataclass
+class Room:
+    """One community with its people; `users` are platform ids, `ids` participant ids."""
+
+    community_id: int
+    external_id: str
+    users: list[str] = field(default_factory=list)
+    ids: list[int] = field(default_factory=list)
+
+
+async def make_rooms(
+    tx: AsyncSession, count: int, people: int, now: datetime, *, prefix: str = "bench"
+) -> list[Room]:
+    """`count` communities sharing out `people` people who all said yes to the notice."""
+    rooms: list[Room] = []
+    for n in range(count):
+        community = Community(platform="shell", external_id=f"{prefix}-{n}", name=f"Room {n}")
+        tx.add(community)
+        await tx.flush()
+        rooms.append(Room(community.id, community.external_id))  # type: ignore[arg-type]
+    people_rows = []
+    for n in range(people):
+        room = rooms[n % count]
+        user = f"{prefix}-user-{n}"
+        room.users.append(user)
+        people_rows.append(
+            row(
+                Participant(
+                    community_id=room.community_id,
+                    user_id=user,
+                    display_name=f"Person {n}",
+                    role=ROLES[n % len(ROLES)],
+                    consent="yes",
+                    consent_at=now,
+                )
+            )
+        )
+    await insert_rows(tx, Participant, people_rows)
+    for room in rooms:
+        found = (
+            await tx.execute(
+                select(Participant.user_id, Participant.id).where(
+                    Participant.community_id == room.community_id
+                )
+            )
+        ).all()
+        by_user = dict(found)
+        room.ids = [by_user[u] for u in room.users]
+    return rooms
+
+
+async def reflecting_sessions(tx: AsyncSession, rooms: Sequence[Room], now: datetime) -> list[int]:
+    """One session per room, in the reflection step, everyone present, in groups of five."""
+    session_ids: list[int] = []
+    for room in rooms:
+        session = Session(
+            community_id=room.community_id,
+            title="Being heard",
+            theme="Being heard",
+            starts_at=now - timedelta(minutes=40),
+            state=SessionState.REFLECTING.value,
+            channel_id="brew-room",
+            created_by=room.users[0] if room.users else "",
+            opened_at=now - timedelta(minutes=40),
+            breakouts_at=now - timedelta(minutes=30),
+            reflecting_at=now,
+        )
+        tx.add(session)
+        await tx.flush()
+        session_ids.append(session.id)  # type: ignore[arg-type]
+        await insert_rows(
+            tx,
+            Attendance,
+            [
+                row(Attendance(session_id=session.id, participant_id=pid, rsvp="yes",
+                               joined_at=now - timedelta(minutes=40)))
+                for pid in room.ids
+            ],
+        )
+        members = []
+        for number, start in enumerate(range(0, len(room.ids), GROUP_SIZE), start=1):
+            breakout = Breakout(session_id=session.id, number=number, thread_id=f"t{number}")
+            tx.add(breakout)
+            await tx.flush()
+            members += [
+                row(BreakoutMember(breakout_id=breakout.id, participant_id=pid))
+                for pid in room.ids[start : start + GROUP_SIZE]
+            ]
+        await insert_rows(tx, BreakoutMember, members)
+    return session_ids
+
+
+async def scheduled_sessions(
+    tx: AsyncSession, community_id: int, count: int, now: datetime
+) -> None:
+    """`count` future sessions, one a day-ish apart, each with its reminders still to come."""
+    await insert_rows(
+        tx,
+        Session,
+        [
+            row(
+                Session(
+                    community_id=community_id,
+                    title=f"Over a Brew {n}",
+                    theme="Building the right relationships",
+                    starts_at=now + timedelta(days=2, minutes=37 * n),
+                    channel_id="brew-room",
+                    created_by="bench-facilitator",
+                )
+            )
+            for n in range(count)
+        ],
+    )
