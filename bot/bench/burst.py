@@ -98,7 +98,9 @@ async def burst(
         latencies[i] = (time.perf_counter() - (start + at)) * 1000
         answers[i] = responder.text
 
-    await asyncio.gather(*(one(i, s, at) for i, (s, at) in enumerate(zip(subs, arrivals, strict=True))))
+    await asyncio.gather(
+        *(one(i, s, at) for i, (s, at) in enumerate(zip(subs, arrivals, strict=True)))
+    )
     return BurstResult(latencies, answers)
 
 
