@@ -193,10 +193,11 @@ class SparkLibrary:
             except yaml.YAMLError as exc:
                 raise SparkError(f"{where}: not valid YAML ({exc.__class__.__name__})") from exc
             spark = validate_spark(data, where)
-            if spark.id != entry.name.removesuffix(".yaml"):
-                raise SparkError(f"{where}: field 'id' must match the file name")
+            # Repeats first: a copied file's id is then reported as the copy it is.
             if spark.id in seen:
                 raise SparkError(f"{where}: field 'id' repeats {seen[spark.id]}")
+            if spark.id != entry.name.removesuffix(".yaml"):
+                raise SparkError(f"{where}: field 'id' must match the file name")
             seen[spark.id] = where
             sparks.append(spark)
         return cls(sparks)
