@@ -87,21 +87,104 @@ def test_template_has_an_easy_read_version(name: str) -> None:
     assert easy in TEMPLATES, f"prompts/templates/{easy} is missing"
 
 
+# The placeholders each template is filled with. The code passes exactly these, so a plain
+# template must use all of them and nothing else; its Easy Read version may leave some out.
+PLACEHOLDERS: dict[str, set[str]] = {
+    "welcome": {"title", "theme"},
+    "ground_rules": set(),
+    "consent": {"retention"},
+    "reminder": {"title", "when", "minutes_text"},
+    "breakout_instructions": {"number", "minutes", "questions"},
+    "time_warning": {"minutes_left"},
+    "gather": set(),
+    "reflection_form": {"prompt", "help"},
+    "thank_you": {"withdraw_code"},
+    "digest_intro": {"title", "date", "theme"},
+    "help_now": set(),
+    "closing": set(),
+    "benefits_note": set(),
+}
+SAMPLE = {
+    "title": "Being heard",
+    "theme": "being heard and taken seriously",
+    "retention": "12 months",
+    "when": "Tuesday 1 December at 2pm",
+    "minutes_text": "That is in 2 hours.",
+    "number": 3,
+    "minutes": 20,
+    "questions": "1. What helps?\n2. What gets in the way?",
+    "minutes_left": 5,
+    "prompt": "What would help people feel heard?",
+    "help": "In an emergency, call 999.",
+    "withdraw_code": "K7Q2-M9XD",
+    "date": "1 December 2026",
+}
+
+
+def _base(name: str) -> str:
+    return name.removesuffix(".md").removesuffix(".easy")
+
+
+@pytest.mark.parametrize("base", sorted(PLACEHOLDERS))
+def test_each_listed_template_exists_in_both_versions(base: str) -> None:
+    for name in (f"{base}.md", f"{base}.easy.md"):
+        assert name in TEMPLATES, f"prompts/templates/{name} is missing"
+
+
+def _template_problem(name: str, text: str) -> str | None:
+    """What is wrong with a template's placeholders, or None."""
+    try:
+        used = _placeholders(text)
+    except ValueError as exc:  # a single brace that is not a placeholder
+        return f"prompts/templates/{name}: {exc}"
+    wanted = PLACEHOLDERS.get(_base(name), used)
+    if used - wanted:
+        return f"prompts/templates/{name} uses {sorted(used - wanted)}"
+    if not name.endswith(".easy.md") and wanted - used:
+        return f"prompts/templates/{name} leaves out {sorted(wanted - used)}"
+    try:
+        filled = text.format(**{key: SAMPLE[key] for key in wanted})
+    except (KeyError, IndexError, ValueError) as exc:
+        return f"prompts/templates/{name} does not format: {exc!r}"
+    missing = [key for key in used if str(SAMPLE[key]) not in filled]
+    return f"prompts/templates/{name} drops {missing}" if missing else None
+
+
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
-def test_template_formats_with_its_placeholders(name: str) -> None:
-    text = TEMPLATES[name]
-    sample = {field: f"<{field}>" for field in _placeholders(text)}
-    filled = text.format(**sample)  # a KeyError or stray brace fails here, naming the file
-    for field in sample:
-        assert f"<{field}>" in filled, f"prompts/templates/{name}: {{{field}}}"
+def test_template_formats_with_the_listed_placeholders(name: str) -> None:
+    assert _template_problem(name, TEMPLATES[name]) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "problem"),
+    [
+        ("welcome.md", "Hello {title}, {theme} and {nmae}", "uses ['nmae']"),
+        ("consent.md", "We keep nothing.", "leaves out ['retention']"),
+        ("gather.md", "A stray { brace", "expected '}'"),
+        ("gather.md", "A stray } brace", "Single '}'"),
+        ("reminder.md", "{title} {when} {minutes_text} {0}", "uses ['0']"),
+    ],
+)
+def test_the_placeholder_check_can_fail(name: str, text: str, problem: str) -> None:
+    found = _template_problem(name, text)
+    assert found is not None and name in found and problem in found
+
+
+def test_easy_read_may_leave_placeholders_out() -> None:
+    assert _template_problem("reminder.easy.md", "Over a Brew is on {when}.") is None
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.?!:])\s+", _clean(text)) if s]
+
+
+EASY_SENTENCE_WORDS = 15
 
 
 @pytest.mark.parametrize("name", EASY_TEMPLATES)
-def test_easy_read_template_asks_for_nothing_the_plain_one_lacks(name: str) -> None:
-    # Code fills both versions from the same values, so Easy Read may use fewer, never more.
-    plain = TEMPLATES.get(name.removesuffix(".easy.md") + ".md", "")
-    extra = _placeholders(TEMPLATES[name]) - _placeholders(plain)
-    assert not extra, f"prompts/templates/{name} needs {sorted(extra)}"
+def test_easy_read_template_sentences_are_short(name: str) -> None:
+    longest = max(_sentences(TEMPLATES[name]), key=lambda s: len(s.split()))
+    assert len(longest.split()) <= EASY_SENTENCE_WORDS, f"prompts/templates/{name}: {longest!r}"
 
 
 # --- sparks ----------------------------------------------------------------------------------
@@ -138,3 +221,12 @@ def test_there_are_sparks_to_check() -> None:
 def test_spark_text_reads_easily(where: str, field: str, text: str, minimum: int) -> None:
     score = _score(text)
     assert score >= minimum, f"{where}: {field} scores {score:.0f}, needs {minimum}"
+
+
+@pytest.mark.parametrize("spark", SPARKS, ids=lambda spark: spark.id)
+def test_easy_read_spark_sentences_are_short(spark: Any) -> None:
+    for text in (spark.easy_intro, *spark.easy_questions):
+        for sentence in _sentences(text):
+            assert len(sentence.split()) <= EASY_SENTENCE_WORDS, (
+                f"prompts/sparks/{spark.id}.yaml: easy_read {sentence!r}"
+            )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 
 from sqlalchemy.exc import IntegrityError
@@ -24,10 +25,11 @@ from bot.core.messages import (
 )
 from bot.services.context import CommandContext
 from bot.services.deps import Deps
-from bot.services.sparks import Spark, SparkLibrary, spark_from_form
+from bot.services.sparks import Spark, SparkError, SparkLibrary, spark_from_form
 from storage.models import CommunitySpark
 
 MAX_LISTED = 40
+log = logging.getLogger(__name__)
 
 
 async def library_for(deps: Deps, tx: AsyncSession, community_id: int) -> SparkLibrary:
@@ -37,7 +39,19 @@ async def library_for(deps: Deps, tx: AsyncSession, community_id: int) -> SparkL
     ).all()
     if not rows:
         return deps.sparks
-    return deps.sparks.with_extra(Spark.from_dict(json.loads(r.data)) for r in rows)
+    return deps.sparks.with_extra(_readable(rows))
+
+
+def _readable(rows: list[CommunitySpark]) -> list[Spark]:
+    # One damaged row (hand-edited, or written by an older version) must not stop a
+    # community from using every other spark; it is left out and logged for an admin.
+    sparks = []
+    for row in rows:
+        try:
+            sparks.append(Spark.from_dict(json.loads(row.data)))
+        except (SparkError, ValueError) as err:
+            log.warning("stored spark %s skipped: %s", row.spark_id, err)
+    return sparks
 
 
 def slug(title: str) -> str:

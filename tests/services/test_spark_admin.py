@@ -49,3 +49,16 @@ async def test_a_bad_spark_is_refused_whole(app, chat, fac):
 async def test_only_facilitators_add_sparks(app, chat):
     refused = await chat.press(Chat.person("Sam"), "brew:spark:add:", FORM)
     assert refused.text.startswith("Only facilitators")
+
+
+async def test_a_damaged_stored_spark_is_left_out_not_fatal(app, chat, fac, caplog):
+    opened = await chat.say(fac, "/brew sparks add")
+    await chat.press(fac, opened.forms[0].custom_id, FORM)
+    async with app.db.transaction() as tx:
+        [good] = (await tx.exec(select(CommunitySpark))).all()
+        damaged = '{"id": "broken"}'
+        tx.add(CommunitySpark(community_id=good.community_id, spark_id="broken", data=damaged))
+    listed = await chat.say(fac, "/brew sparks")
+    assert "our-own-spark" in listed.text and "going-through-an-assessment" in listed.text
+    assert "broken" not in listed.text
+    assert "stored spark broken skipped" in caplog.text
