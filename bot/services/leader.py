@@ -161,9 +161,10 @@ class Leadership:
             return
         try:
             async with self.db.transaction() as tx:
-                await tx.execute(
-                    text("SELECT pg_notify(:channel, :payload)"),
-                    {"channel": CHANNEL, "payload": f"{self.token}:{session_id}"},
+                await tx.exec(
+                    text("SELECT pg_notify(:channel, :payload)").bindparams(
+                        channel=CHANNEL, payload=f"{self.token}:{session_id}"
+                    )
                 )
         except Exception as exc:
             # The leader still re-plans everything when it next takes over; say so loudly.
@@ -173,12 +174,14 @@ class Leadership:
     # -- the election (PostgreSQL) -------------------------------------------------------------
 
     async def _campaign(self) -> None:
-        while True:
+        assert self._closing is not None
+        # Checked each round as well as cancelled: on Python 3.11 a cancel that arrives as
+        # a wait finishes can be swallowed, and the loop must still end.
+        while not self._closing.is_set():
             try:
                 if self.is_leader:
                     await self._watch()
-                else:
-                    await self._pause()
+                elif await self._paused_and_still_running():
                     await self._attempt()
             except asyncio.CancelledError:
                 raise
@@ -235,10 +238,13 @@ class Leadership:
             with contextlib.suppress(Exception):
                 await conn.close()
 
-    async def _pause(self) -> None:
+    async def _paused_and_still_running(self) -> bool:
+        """Wait before asking again; False if the process began to close meanwhile."""
         assert self._closing is not None
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._closing.wait(), self.retry_seconds)
+            async with asyncio.timeout(self.retry_seconds):
+                await self._closing.wait()
+        return not self._closing.is_set()
 
     # -- leading -------------------------------------------------------------------------------
 
