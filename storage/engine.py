@@ -1,8 +1,9 @@
 """The async engine: SQLite (embedded default) or PostgreSQL (DATABASE_URL).
 
-SQLite gets WAL, a busy timeout and foreign keys on every connection. SQLite serves one process,
-so writes are also serialised in-process: concurrent writers then queue instead of failing with
-"database is locked" when a deferred transaction tries to upgrade to a write.
+SQLite gets WAL and foreign keys on every connection, and runs its statements on the event
+loop (storage/sqlite_loop.py says why and how it never waits there). SQLite serves one
+process, so writes are also serialised in-process: concurrent writers queue on an asyncio lock,
+and a write transaction waits for another process's write lock only at its BEGIN IMMEDIATE.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
+from storage import sqlite_loop
 
 # aiosqlite logs every statement with its parameters at DEBUG, which would put reflection
 # text and user ids in the logs. Logs must never hold them, whatever the log level.
@@ -45,36 +46,42 @@ def async_url(url: str) -> str:
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # Take transaction control away from the sqlite3 module: left to itself it starts
     # transactions late and a released SAVEPOINT commits, so a refused command could leave
-    # half its work behind. SQLAlchemy then issues BEGIN itself (see _on_sqlite_begin).
+    # half its work behind. SQLAlchemy then issues BEGIN itself (see sqlite_loop.begin).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
-def _on_sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
-
 
 class Database:
     """Owns the engine and hands out one transaction per unit of work."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        write_wait_seconds: float = sqlite_loop.WRITE_WAIT_SECONDS,
+    ) -> None:
         self.url = async_url(url)
         parsed = make_url(self.url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs: dict[str, Any] = {"echo": echo}
-        if not self.is_sqlite:
+        if self.is_sqlite:
+            kwargs.update(async_creator=sqlite_loop.creator(self.url))
+        else:
             kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _on_sqlite_connect)
-            event.listen(self.engine.sync_engine, "begin", _on_sqlite_begin)
+            event.listen(self.engine.sync_engine, "begin", sqlite_loop.begin)
+        # SQLite: how long a write waits for another process's lock (see sqlite_loop.begin).
+        self._write_options = {sqlite_loop.WRITE_OPTION: write_wait_seconds}
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
@@ -86,6 +93,8 @@ class Database:
         lock = self._write_lock or contextlib.nullcontext()
         try:
             async with lock, self._sessions() as session, session.begin():
+                if self.is_sqlite:
+                    await session.connection(execution_options=self._write_options)
                 yield session
         except (OperationalError, DBAPIError) as exc:
             if _is_unavailable(exc):

@@ -1,5 +1,7 @@
 """The engine keeps the design's storage invariants, on SQLite and on PostgreSQL."""
 
+import asyncio
+import sqlite3
 from datetime import datetime
 
 import pytest
@@ -8,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlmodel import SQLModel, select
 
-from storage.engine import Database, async_url
+from storage.engine import Database, DatabaseUnavailable, async_url
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.models import Community, Session
 
@@ -29,7 +31,8 @@ async def test_sqlite_pragmas_on_every_connection(sqlite_url):
                 mode = (await tx.exec(text("PRAGMA journal_mode"))).scalar()
                 keys = (await tx.exec(text("PRAGMA foreign_keys"))).scalar()
                 busy = (await tx.exec(text("PRAGMA busy_timeout"))).scalar()
-            assert (mode, keys, busy) == ("wal", 1, 5000)
+            # Zero: SQLite must never wait inside a call (it runs on the event loop).
+            assert (mode, keys, busy) == ("wal", 1, 0)
     finally:
         await database.dispose()
 
@@ -85,3 +88,47 @@ def test_urls_get_async_drivers():
     assert async_url("sqlite:///data/b.db") == "sqlite+aiosqlite:///data/b.db"
     assert async_url("postgresql://u@h/db").startswith("postgresql+psycopg://")
     assert async_url("postgresql+psycopg://u@h/db").startswith("postgresql+psycopg://")
+
+
+def _hold_write_lock(sqlite_url: str) -> sqlite3.Connection:
+    """Another process's writer, as far as SQLite can tell: a separate connection."""
+    holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+async def test_a_writer_waits_for_another_process_without_stopping_the_bot(sqlite_url):
+    database = Database(sqlite_url)
+    await upgrade(database)
+    holder = _hold_write_lock(sqlite_url)
+    try:
+
+        async def write() -> None:
+            async with database.transaction() as tx:
+                tx.add(Community(platform="shell", external_id="x", name="X"))
+
+        writer = asyncio.create_task(write())
+        # While the writer waits for the lock, the event loop still serves readers.
+        async with database.read() as tx:
+            assert (await tx.exec(select(Community))).all() == []
+        assert not writer.done()
+        holder.execute("COMMIT")
+        await asyncio.wait_for(writer, 5)
+        async with database.read() as tx:
+            assert [c.external_id for c in (await tx.exec(select(Community))).all()] == ["x"]
+    finally:
+        holder.close()
+        await database.dispose()
+
+
+async def test_a_writer_that_waits_too_long_is_told_the_database_is_busy(sqlite_url):
+    database = Database(sqlite_url, write_wait_seconds=0.05)
+    await upgrade(database)
+    holder = _hold_write_lock(sqlite_url)
+    try:
+        with pytest.raises(DatabaseUnavailable):
+            async with database.transaction() as tx:
+                tx.add(Community(platform="shell", external_id="x", name="X"))
+    finally:
+        holder.close()
+        await database.dispose()
