@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -25,6 +25,8 @@ import yaml
 TERMS_FILE = "safeguarding/terms.yaml"
 # Slips are only allowed in words this long: shorter words are too close to everyday ones.
 FUZZY_MIN_LENGTH = 5
+# Words whose fuzzy matches are remembered; a few megabytes at most.
+MEMO_LIMIT = 50_000
 # Endings tried when a word does not match as typed, so "abuesd" is still seen as "abuse".
 _ENDINGS = ("ing", "ed", "d", "s", "ly")
 _APOSTROPHES = re.compile(r"['’‘ʼ`]")
@@ -142,14 +144,13 @@ class SafeguardingTerms:
         """The categories found in `text`, in the order the terms file lists them."""
         tokens = self._without_ignored(_tokens(text, self.rewrites))
         found: set[str] = set()
-        vocabulary = self._phrase_vocabulary
         seen: dict[str, frozenset[str]] = {}
         for i, token in enumerate(tokens):
             if token is None:
                 continue
             found |= self._word_categories(token)
             if token not in seen:
-                seen[token] = self._similar(token, vocabulary)
+                seen[token] = self._similar_in_phrases(token)
             for first in seen[token]:
                 for phrase in self._phrases_by_first.get(first, ()):
                     if phrase.category not in found and self._phrase_at(tokens, i, phrase, seen):
@@ -181,6 +182,28 @@ class SafeguardingTerms:
             buckets.setdefault(word[0], set()).add(word)
         return {letter: tuple(sorted(words)) for letter, words in buckets.items()}
 
+    # The fuzzy look-ups below depend only on the word, and people reuse the same words, so
+    # each word's answer is kept (up to MEMO_LIMIT words): most of a reflection's check.
+    @functools.cached_property
+    def _memo(self) -> dict[tuple[str, str], frozenset[str]]:
+        return {}
+
+    def _remembered(
+        self, kind: str, token: str, work: Callable[[str], Iterable[str]]
+    ) -> frozenset[str]:
+        memo = self._memo
+        answer = memo.get((kind, token))
+        if answer is None:
+            if len(memo) >= MEMO_LIMIT:
+                memo.clear()
+            answer = memo[kind, token] = frozenset(work(token))
+        return answer
+
+    def _similar_in_phrases(self, token: str) -> frozenset[str]:
+        return self._remembered(
+            "phrase", token, lambda t: self._similar(t, self._phrase_vocabulary)
+        )
+
     def _similar(self, token: str, vocabulary: Mapping[str, Sequence[str]]) -> frozenset[str]:
         """The vocabulary words `token` matches: itself, or a one-slip misspelling."""
         bucket = vocabulary.get(token[0], ())
@@ -192,7 +215,10 @@ class SafeguardingTerms:
             if term == token or (len(term) >= FUZZY_MIN_LENGTH and within_one_slip(token, term))
         )
 
-    def _word_categories(self, token: str) -> set[str]:
+    def _word_categories(self, token: str) -> frozenset[str]:
+        return self._remembered("word", token, self._word_categories_of)
+
+    def _word_categories_of(self, token: str) -> set[str]:
         found: set[str] = set()
         found |= self.exact_words.get(token, frozenset())
         found |= self.words.get(token, frozenset())
@@ -224,7 +250,7 @@ class SafeguardingTerms:
             if token is None:
                 return False
             if token not in seen:
-                seen[token] = self._similar(token, self._phrase_vocabulary)
+                seen[token] = self._similar_in_phrases(token)
             if word not in seen[token]:
                 return False
         return True
@@ -232,13 +258,19 @@ class SafeguardingTerms:
     def _without_ignored(self, tokens: list[str]) -> list[str | None]:
         """Everyday phrases ("it really hit me") replaced by gaps no phrase can span."""
         out: list[str | None] = list(tokens)
-        if not self.ignore:
-            return out
-        for i in range(len(tokens)):
-            for phrase in self.ignore:
+        by_first = self._ignore_by_first
+        for i, token in enumerate(tokens):
+            for phrase in by_first.get(token, ()):
                 if tuple(tokens[i : i + len(phrase)]) == phrase:
                     out[i : i + len(phrase)] = [None] * len(phrase)
         return out
+
+    @functools.cached_property
+    def _ignore_by_first(self) -> dict[str, tuple[tuple[str, ...], ...]]:
+        index: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in self.ignore:
+            index.setdefault(phrase[0], []).append(phrase)
+        return {word: tuple(phrases) for word, phrases in index.items()}
 
 
 @functools.cache
