@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    # Alembic lists its plug-ins at INFO when first imported: noise on every start.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     try:
         return args.handler(settings, args)
     except KeyboardInterrupt:

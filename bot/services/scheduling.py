@@ -106,6 +106,7 @@ class BrewScheduler:
         self.reminder_grace = reminder_grace
         self._aps = AsyncIOScheduler(timezone="UTC")
         self._by_session: dict[int, set[str]] = {}
+        self._stopping = False
 
     @property
     def running(self) -> bool:
@@ -129,10 +130,15 @@ class BrewScheduler:
                 coalesce=True,
             )
         self._aps.start()
+        self._stopping = False
         return count
 
     def shutdown(self) -> None:
-        if self._aps.running:
+        """Stop firing jobs. AsyncIOScheduler finishes stopping in a callback on the event
+        loop, and a second request queued before that callback runs would fail in it, so
+        one request is made until the scheduler is started again."""
+        if self._aps.running and not self._stopping:
+            self._stopping = True
             self._aps.shutdown(wait=False)
 
     async def rebuild(self) -> int:
