@@ -70,8 +70,16 @@ def floor_dispatcher(real: Dispatcher) -> Dispatcher:
     async def nothing(_ctx: CommandContext) -> Reply:
         return Reply(OutgoingMessage("ok"))
 
+    async def nothing_for_each(contexts: Sequence[CommandContext]) -> list[Reply]:
+        return [Reply(OutgoingMessage("ok")) for _ in contexts]
+
+    # Batched like the real route, so the floor is what the real burst costs without its work.
     table = CommandTable()
-    table.add_component(ComponentRoute("reflection", "submit", nothing, anonymous=True))
+    table.add_component(
+        ComponentRoute(
+            "reflection", "submit", nothing, anonymous=True, batch=nothing_for_each
+        )
+    )
     return Dispatcher(real.db, table, real.texts, real.clock, real.community_defaults)
 
 

@@ -7,7 +7,7 @@ slash commands, Slack and the shell parse `/brew NAME ...` text with `parse_text
 from __future__ import annotations
 
 import shlex
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -17,6 +17,11 @@ if TYPE_CHECKING:
     from bot.services.context import CommandContext
 
 Handler = Callable[["CommandContext"], Awaitable["Response"]]
+# Many interactions of one kind in one transaction: one answer (or refusal) per context, in
+# order. See ComponentRoute.batch.
+BatchHandler = Callable[
+    [Sequence["CommandContext"]], Awaitable[list["Response | CommandError"]]
+]
 
 MAX_OPTION_LENGTH = 300
 
@@ -80,6 +85,19 @@ class ComponentRoute:
     audience: Audience = Audience.EVERYONE
     anonymous: bool = False
     may_open_form: bool = False
+    # For interactions that arrive in bursts (everyone sending a reflection at once): the
+    # dispatcher gathers the ones waiting and runs them together through `batch`, in one
+    # transaction, instead of one by one. `handler` must do the same for one interaction.
+    # A batch handler refuses an interaction by returning its CommandError, having written
+    # nothing for it; anything it raises sends the whole batch back to run one by one.
+    batch: BatchHandler | None = None
+
+    def __post_init__(self) -> None:
+        open_to_all = self.audience is Audience.EVERYONE and not self.may_open_form
+        if self.batch is not None and not open_to_all:
+            # The dispatcher refuses no one while gathering a batch, and a form must be the
+            # first answer, so neither fits a batch.
+            raise ValueError(f"{self.feature}:{self.verb}: only open, form-less routes batch")
 
 
 @dataclass

@@ -342,7 +342,13 @@ def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
         ComponentRoute("session", "easy", sessions.easy_welcome),
         ComponentRoute("spark", "easy", running.spark_easy),
         ComponentRoute("reflection", "open", reflections.open_from_button, may_open_form=True),
-        ComponentRoute("reflection", "submit", reflections.submit, anonymous=True),
+        ComponentRoute(
+            "reflection",
+            "submit",
+            reflections.submit,
+            anonymous=True,
+            batch=reflections.submit_many,
+        ),
         ComponentRoute("digest", "send", digests.send_button, F),
         ComponentRoute("spark", "add", services.sparks.submit, F),
     ]

@@ -12,8 +12,11 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import (
     Audience,
@@ -23,13 +26,14 @@ from bot.core.commands import (
     ComponentRoute,
     parse_text,
 )
-from bot.core.messages import OpenForm, OutgoingMessage, Reply, parse_custom_id
+from bot.core.messages import OpenForm, OutgoingMessage, Reply, Response, parse_custom_id
 from bot.core.ports import DeliveryError, Responder
-from bot.core.refs import ConversationRef, UserRef
+from bot.core.refs import CommunityRef, ConversationRef, UserRef
 from bot.services.clock import Clock
 from bot.services.context import CommandContext
 from bot.services.texts import Texts
 from storage.engine import Database, DatabaseUnavailable
+from storage.models import Community, Participant
 from storage.repositories import get_or_create_community, get_or_create_participant
 
 log = logging.getLogger("brewbot.dispatch")
@@ -54,6 +58,9 @@ class Dispatcher:
         self.accepting = True
         self._idle = asyncio.Event()
         self._idle.set()
+        # Bursts (see _batched): interactions waiting per route, and each route's writer.
+        self._waiting: dict[ComponentRoute, list[_Item]] = {}
+        self._writers: dict[ComponentRoute, asyncio.Task[None]] = {}
 
     async def run_text(
         self, text: str, user: UserRef, where: ConversationRef, responder: Responder
@@ -119,76 +126,171 @@ class Dispatcher:
             return
         self.in_flight += 1
         self._idle.clear()
+        started = time.perf_counter()
         try:
-            await self._run_one(spec, name, args, user, where, responder)
+            if not spec.may_open_form:
+                # Discord wants an answer within 3 s: acknowledge before any database work.
+                await responder.defer()
+            item = _Item(spec, args, user, where)
+            if isinstance(spec, ComponentRoute) and spec.batch is not None:
+                outcome = await self._batched(item, name)
+            else:
+                outcome = await self._execute(item, name)
+            await self._finish(outcome, responder, name, started)
         finally:
             self.in_flight -= 1
             if not self.in_flight:
                 self._idle.set()
 
-    async def _run_one(
-        self,
-        spec: Command | ComponentRoute,
-        name: str,
-        args: dict[str, Any],
-        user: UserRef,
-        where: ConversationRef,
-        responder: Responder,
-    ) -> None:
-        started = time.perf_counter()
-        if not spec.may_open_form:
-            # Discord wants an answer within 3 s: acknowledge before any database work.
-            await responder.defer()
-        ctx: CommandContext | None = None
-        outcome = "ok"
+    async def _execute(self, item: _Item, name: str) -> _Outcome:
+        """One interaction in its own transaction."""
         try:
             async with self.db.transaction() as tx:
-                community = await get_or_create_community(
-                    tx,
-                    user.community.platform.value,
-                    user.community.id,
-                    name=user.community.name,
-                    defaults=self.community_defaults,
-                )
-                actor = await get_or_create_participant(
-                    tx, community, user.id, "" if spec.anonymous else user.display_name
-                )
-                is_facilitator = user.is_admin or community.facilitator_role.casefold() in {
-                    r.casefold() for r in user.roles
-                }
-                ctx = CommandContext(
-                    tx=tx,
-                    community=community,
-                    actor=actor,
-                    user=user,
-                    conversation=where,
-                    args=args,
-                    is_facilitator=is_facilitator,
-                )
-                if spec.audience is Audience.FACILITATOR and not is_facilitator:
-                    raise CommandError("errors.facilitators_only", role=community.facilitator_role)
-                if not spec.anonymous:
-                    # Retention counts from here. Never on anonymous steps, so no stored time
-                    # sits close to when someone wrote a reflection.
-                    actor.last_seen_at = self.clock.now()
-                    tx.add(actor)
-                response = await spec.handler(ctx)
-                if actor.plain_style and isinstance(response, Reply):
-                    response = Reply(replace(response.message, plain=True), response.private)
+                found = _Found()
+                ctx = await self._context(tx, item, found)
+                response = await item.spec.handler(ctx)
         except CommandError as exc:
-            outcome = "refused"
-            response = Reply(self._sentence(exc))
-            ctx = None
+            return _Outcome("refused", Reply(self._sentence(exc)))
         except DatabaseUnavailable:
-            outcome = "unavailable"
-            response = Reply(OutgoingMessage(self.texts.t("errors.try_again")))
-            ctx = None
+            return _Outcome("unavailable", Reply(OutgoingMessage(self.texts.t("errors.try_again"))))
         except Exception:
-            outcome = "error"
             # Never the arguments: they may hold a reflection's words.
             log.exception("command failed command=%s", name)
-            response = Reply(OutgoingMessage(self.texts.t("errors.internal")))
-            ctx = None
+            return self._failed()
+        return _Outcome("ok", _styled(response, ctx), ctx)
+
+    async def _context(self, tx: AsyncSession, item: _Item, found: _Found) -> CommandContext:
+        """Find the community and the person, check they may do it, and note they were here."""
+        spec, user = item.spec, item.user
+        key = (user.community.platform.value, user.community.id)
+        community = found.communities.get(key)
+        if community is None:
+            community = found.communities[key] = await get_or_create_community(
+                tx, *key, name=user.community.name, defaults=self.community_defaults
+            )
+        actor = found.people.get((community.id, user.id))
+        if actor is None:
+            actor = found.people[(community.id, user.id)] = await get_or_create_participant(
+                tx, community, user.id, "" if spec.anonymous else user.display_name
+            )
+        is_facilitator = user.is_admin or community.facilitator_role.casefold() in {
+            r.casefold() for r in user.roles
+        }
+        ctx = CommandContext(
+            tx=tx,
+            community=community,
+            actor=actor,
+            user=user,
+            conversation=item.where,
+            args=item.args,
+            is_facilitator=is_facilitator,
+        )
+        if spec.audience is Audience.FACILITATOR and not is_facilitator:
+            raise CommandError("errors.facilitators_only", role=community.facilitator_role)
+        if not spec.anonymous:
+            # Retention counts from here. Never on anonymous steps, so no stored time sits
+            # close to when someone wrote a reflection.
+            actor.last_seen_at = self.clock.now()
+            tx.add(actor)
+        return ctx
+
+    # -- bursts ----------------------------------------------------------------------------
+    #
+    # Group commit: while one batch of a route's interactions is being written, the ones that
+    # arrive queue up, and the next batch takes them all, in one transaction, with the
+    # people looked up together and the handler's reads and writes done once per batch. A
+    # burst then costs little more per interaction than its own checks. Each interaction
+    # still gets its own answer, refusal and effects.
+
+    async def _batched(self, item: _Item, name: str) -> _Outcome:
+        route = item.spec
+        waiting = self._waiting.setdefault(route, [])
+        waiting.append(item)
+        if route not in self._writers:
+            writer = asyncio.create_task(self._write_batches(route, name))
+            self._writers[route] = writer
+        return await item.done
+
+    async def _write_batches(self, route: ComponentRoute, name: str) -> None:
+        batch: list[_Item] = []
+        try:
+            while waiting := self._waiting.pop(route, []):
+                for first in range(0, len(waiting), MAX_BATCH):
+                    batch = waiting[first : first + MAX_BATCH]
+                    try:
+                        outcomes = await self._write_batch(route, batch, name)
+                    except Exception:
+                        log.exception("batch failed command=%s", name)
+                        outcomes = [self._failed() for _ in batch]
+                    for item, outcome in zip(batch, outcomes, strict=True):
+                        item.done.set_result(outcome)
+        finally:
+            del self._writers[route]
+            # Stopped part-way (the process is closing): nobody is left without an answer.
+            for item in [*batch, *self._waiting.pop(route, [])]:
+                if not item.done.done():
+                    item.done.set_result(self._failed())
+
+    def _failed(self) -> _Outcome:
+        return _Outcome("error", Reply(OutgoingMessage(self.texts.t("errors.internal"))))
+
+    async def _write_batch(
+        self, route: ComponentRoute, batch: list[_Item], name: str
+    ) -> list[_Outcome]:
+        assert route.batch is not None
+        if len(batch) == 1:
+            return [await self._execute(batch[0], name)]
+        try:
+            async with self.db.transaction() as tx:
+                found = await self._people_for(tx, batch)
+                # Batched routes are open to everyone (see ComponentRoute), so finding the
+                # context refuses no one.
+                contexts = [await self._context(tx, item, found) for item in batch]
+                answers = await route.batch(contexts)
+                if len(answers) != len(batch):
+                    raise RuntimeError(f"{name}: {len(answers)} answers for {len(batch)}")
+        except DatabaseUnavailable:
+            busy = Reply(OutgoingMessage(self.texts.t("errors.try_again")))
+            return [_Outcome("unavailable", busy) for _ in batch]
+        except Exception:
+            # Whatever spoilt the batch (a race lost to another process, a bug) must not
+            # spoil everyone's answer: each one is tried again on its own.
+            log.warning("batch failed, running one by one command=%s size=%d", name, len(batch))
+            return [await self._execute(item, name) for item in batch]
+        return [
+            _Outcome("refused", Reply(self._sentence(answer)))
+            if isinstance(answer, CommandError)
+            else _Outcome("ok", _styled(answer, ctx), ctx)
+            for ctx, answer in zip(contexts, answers, strict=True)
+        ]
+
+    async def _people_for(self, tx: AsyncSession, batch: list[_Item]) -> _Found:
+        """Everyone in a batch already known, found with one query per community."""
+        found = _Found()
+        by_community: dict[tuple[str, str], tuple[CommunityRef, set[str]]] = {}
+        for item in batch:
+            ref = item.user.community
+            key = (ref.platform.value, ref.id)
+            by_community.setdefault(key, (ref, set()))[1].add(item.user.id)
+        for key, (ref, user_ids) in by_community.items():
+            community = found.communities[key] = await get_or_create_community(
+                tx, *key, name=ref.name, defaults=self.community_defaults
+            )
+            rows = await tx.exec(
+                select(Participant).where(
+                    Participant.community_id == community.id,
+                    col(Participant.user_id).in_(user_ids),
+                )
+            )
+            for person in rows:
+                found.people[(community.id, person.user_id)] = person
+        return found
+
+    async def _finish(
+        self, outcome: _Outcome, responder: Responder, name: str, started: float
+    ) -> None:
+        """After the commit: the platform effects, then the answer."""
+        response, ctx = outcome.response, outcome.ctx
         if ctx is not None:
             await self._run_effects(ctx, name)
             if ctx.notes and isinstance(response, Reply):
@@ -201,7 +303,10 @@ class Dispatcher:
         except DeliveryError as exc:
             log.warning("could not answer command=%s reason=%s", name, exc.reason)
         log.info(
-            "command=%s outcome=%s ms=%.1f", name, outcome, (time.perf_counter() - started) * 1000
+            "command=%s outcome=%s ms=%.1f",
+            name,
+            outcome.result,
+            (time.perf_counter() - started) * 1000,
         )
 
     async def _run_effects(self, ctx: CommandContext, name: str) -> None:
@@ -234,3 +339,41 @@ def _with_notes(message: OutgoingMessage, notes: list[str]) -> OutgoingMessage:
         attachments=message.attachments,
         title=message.title,
     )
+
+
+# The most interactions one transaction takes; a longer queue is written in several.
+MAX_BATCH = 200
+
+
+@dataclass
+class _Item:
+    """One interaction on its way through the dispatcher."""
+
+    spec: Command | ComponentRoute
+    args: dict[str, Any]
+    user: UserRef
+    where: ConversationRef
+    done: asyncio.Future[_Outcome] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+@dataclass
+class _Outcome:
+    result: str  # ok, refused, unavailable or error (for the log)
+    response: Response
+    ctx: CommandContext | None = None
+
+
+@dataclass
+class _Found:
+    """Communities and people already looked up in this transaction."""
+
+    communities: dict[tuple[str, str], Community] = field(default_factory=dict)
+    people: dict[tuple[int, str], Participant] = field(default_factory=dict)
+
+
+def _styled(response: Response, ctx: CommandContext) -> Response:
+    if ctx.actor.plain_style and isinstance(response, Reply):
+        return Reply(replace(response.message, plain=True), response.private)
+    return response

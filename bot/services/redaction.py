@@ -16,6 +16,7 @@ the length of the text, even for hostile input such as 2,000 "@" signs.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
 from collections import Counter
@@ -327,8 +328,18 @@ class KnownNames:
                     yield from self._hyphen_parts(word)
             i += 1
 
+    @functools.cached_property
+    def _first_words(self) -> frozenset[str]:
+        return frozenset(name[0] for name in self.full)
+
     def _full_at(self, text: str, words: list[re.Match[str]], i: int) -> int:
         """How many words starting at `i` make up a known full name (0 if none)."""
+        first = words[i]
+        if (
+            _key(first.group()) not in self._first_words
+            and _key(text[first.start() : _without_possessive(first)]) not in self._first_words
+        ):
+            return 0  # most words start no name: say so before trying every length
         for count in range(min(self.longest, len(words) - i), 0, -1):
             chosen = words[i : i + count]
             if any(not text[a.end() : b.start()].isspace() for a, b in itertools.pairwise(chosen)):

@@ -13,6 +13,9 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -130,6 +133,80 @@ class ReflectionService:
         return await self.open_form(ctx, session)
 
     async def submit(self, ctx: CommandContext) -> Reply:
+        """One reflection sent from the private form."""
+        [answer] = await self.submit_many([ctx])
+        if isinstance(answer, CommandError):
+            raise answer
+        return answer
+
+    async def submit_many(
+        self, contexts: Sequence[CommandContext]
+    ) -> list[Reply | CommandError]:
+        """Reflections sent together, in one transaction (the dispatcher gathers a burst):
+        each is checked on its own, then the reads and writes are done once for them all.
+        A refused reflection writes nothing."""
+        answers: dict[int, Reply | CommandError] = {}
+        drafts: list[_Draft] = []
+        for index, ctx in enumerate(contexts):
+            try:
+                drafts.append(await self._draft(index, ctx))
+            except CommandError as exc:
+                answers[index] = exc
+        if drafts:
+            await self._store(drafts, answers)
+        return [answers[index] for index in range(len(contexts))]
+
+    async def _store(self, drafts: list[_Draft], answers: dict[int, Reply | CommandError]) -> None:
+        """Write the drafts that are not repeats; put each one's answer in `answers`."""
+        tx = drafts[0].ctx.tx
+        keys = {sid: await session_key(tx, sid) for sid in {d.session.id for d in drafts}}
+        names = {
+            cid: await self.names.for_community(tx, cid)
+            for cid in {d.ctx.community.id for d in drafts}
+        }
+        groups = await _group_numbers(tx, {(d.session.id, d.ctx.actor.id) for d in drafts})
+        for draft in drafts:
+            draft.dedupe = _tag(keys[draft.session.id], "dedupe", draft.ctx.user.id, draft.same)
+        taken = await _taken(tx, {(d.session.id, d.dedupe) for d in drafts})
+        rows: list[Reflection] = []
+        counted: set[tuple[int, str]] = set()
+        for draft in drafts:
+            ctx, session, key = draft.ctx, draft.session, keys[draft.session.id]
+            if (session.id, draft.dedupe) in taken:
+                answers[draft.index] = CommandError("reflections.duplicate")
+                continue
+            taken.add((session.id, draft.dedupe))
+            code = f"{session.id}-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+            risks = risk_matches(draft.text)
+            reflection = Reflection(
+                session_id=session.id,
+                category=draft.category,
+                text=redact(draft.text, names[ctx.community.id]),
+                quote_ok=draft.quote_ok,
+                breakout_number=groups.get((session.id, ctx.actor.id)),
+                held=bool(risks),
+                dedupe_tag=draft.dedupe,
+                withdraw_tag=_tag(key, "withdraw", code),
+            )
+            rows.append(reflection)
+            counted.add((session.id, _tag(key, "person", ctx.user.id)))
+            if risks:
+                ctx.after_commit(self._alert(ctx, session, reflection, risks))
+            answers[draft.index] = Reply(
+                OutgoingMessage(
+                    self.deps.texts.template(
+                        "thank_you", easy=ctx.actor.easy_read, withdraw_code=code
+                    )
+                )
+            )
+        # The unique (session, dedupe_tag) constraint still guards a race between processes.
+        tx.add_all(rows)
+        await _count_contributors(tx, counted)
+        for session_id, count in Counter(r.session_id for r in rows).items():
+            log.info("reflections stored session=%s count=%d", session_id, count)
+
+    async def _draft(self, index: int, ctx: CommandContext) -> _Draft:
+        """One reflection's own checks, before anything is written."""
         session = await self.sessions.resolve(ctx, ctx.session_id())
         if session.state != SessionState.REFLECTING:
             raise CommandError("reflections.closed", session_id=session.id)
@@ -145,40 +222,7 @@ class ReflectionService:
         if len(text) > MAX_TEXT:
             raise CommandError("reflections.too_long", limit=MAX_TEXT, length=len(text))
         quote_ok = (values.get("quote") or "").strip().lower() in ("yes", "true", "on", "1")
-
-        key = await session_key(ctx.tx, session.id)
-        dedupe = _tag(key, "dedupe", ctx.user.id, " ".join(text.lower().split()))
-        code = f"{session.id}-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
-        clean = redact(text, await self.names.for_community(ctx.tx, ctx.community.id))
-        risks = risk_matches(text)
-        reflection = Reflection(
-            session_id=session.id,
-            category=category,
-            text=clean,
-            quote_ok=quote_ok,
-            breakout_number=await _group_number(ctx.tx, session.id, ctx.actor.id),
-            held=bool(risks),
-            dedupe_tag=dedupe,
-            withdraw_tag=_tag(key, "withdraw", code),
-        )
-        duplicate = await ctx.tx.exec(
-            select(Reflection.id).where(
-                Reflection.session_id == session.id, Reflection.dedupe_tag == dedupe
-            )
-        )
-        if duplicate.first() is not None:
-            raise CommandError("reflections.duplicate")
-        # The unique (session, dedupe_tag) constraint still guards a race between processes.
-        ctx.tx.add(reflection)
-        await _count_contributor(ctx.tx, session.id, _tag(key, "person", ctx.user.id))
-        if risks:
-            ctx.after_commit(self._alert(ctx, session, reflection, risks))
-        log.info("reflection stored session=%s", session.id)
-        return Reply(
-            OutgoingMessage(
-                self.deps.texts.template("thank_you", easy=ctx.actor.easy_read, withdraw_code=code)
-            )
-        )
+        return _Draft(index, ctx, session, category, text, quote_ok)
 
     def _alert(
         self, ctx: CommandContext, session: Session, reflection: Reflection, risks: list[str]
@@ -292,38 +336,72 @@ async def known_names(tx: AsyncSession, community_id: int) -> list[str]:
     return sorted({n for pair in rows for n in pair if n})
 
 
-async def _group_number(tx: AsyncSession, session_id: int, participant_id: int) -> int | None:
-    """The writer's breakout number, only if the group was big enough not to identify them."""
+async def _group_numbers(
+    tx: AsyncSession, writers: set[tuple[int, int]]
+) -> dict[tuple[int, int], int]:
+    """Each (session, person)'s breakout number, only where the group was big enough not to
+    identify them."""
     size = (
         select(func.count())
         .where(BreakoutMember.breakout_id == Breakout.id)
         .correlate(Breakout)
         .scalar_subquery()
     )
-    row = (
-        await tx.exec(
-            select(Breakout.number, size)
-            .join(BreakoutMember, col(BreakoutMember.breakout_id) == col(Breakout.id))
-            .where(
-                Breakout.session_id == session_id, BreakoutMember.participant_id == participant_id
-            )
+    rows = await tx.exec(
+        select(Breakout.session_id, BreakoutMember.participant_id, Breakout.number, size)
+        .join(BreakoutMember, col(BreakoutMember.breakout_id) == col(Breakout.id))
+        .where(
+            col(Breakout.session_id).in_({session for session, _ in writers}),
+            col(BreakoutMember.participant_id).in_({person for _, person in writers}),
         )
-    ).first()
-    if row is None:
-        return None
-    number, members = row
-    return number if members >= MIN_GROUP_FOR_NUMBER else None
+    )
+    return {
+        (session, person): number
+        for session, person, number, members in rows
+        if (session, person) in writers and members >= MIN_GROUP_FOR_NUMBER
+    }
 
 
-async def _count_contributor(tx: AsyncSession, session_id: int, tag: str) -> None:
-    """Count a person once per session (a second reflection adds nothing)."""
+async def _taken(tx: AsyncSession, tags: set[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Which of these (session, de-duplication tag) pairs are already stored."""
+    rows = await tx.exec(
+        select(Reflection.session_id, Reflection.dedupe_tag).where(
+            col(Reflection.session_id).in_({session for session, _ in tags}),
+            col(Reflection.dedupe_tag).in_({tag for _, tag in tags}),
+        )
+    )
+    return {(session, tag) for session, tag in rows if (session, tag) in tags}
+
+
+async def _count_contributors(tx: AsyncSession, people: set[tuple[int, str]]) -> None:
+    """Count each person once per session (a second reflection adds nothing)."""
+    if not people:
+        return
     dialect = tx.bind.dialect.name
     insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
     await tx.exec(
         insert(ReflectionContributor)
-        .values(session_id=session_id, tag=tag)
+        .values([{"session_id": session, "tag": tag} for session, tag in sorted(people)])
         .on_conflict_do_nothing()
     )
+
+
+@dataclass
+class _Draft:
+    """A reflection that passed its own checks, before it is written."""
+
+    index: int
+    ctx: CommandContext
+    session: Session
+    category: str
+    text: str
+    quote_ok: bool
+    dedupe: str = ""
+
+    @property
+    def same(self) -> str:
+        """The words as compared for repeats: case and spacing do not count."""
+        return " ".join(self.text.lower().split())
 
 
 def _tag(key: bytes, purpose: str, *parts: str) -> str:

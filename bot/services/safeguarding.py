@@ -144,17 +144,20 @@ class SafeguardingTerms:
         """The categories found in `text`, in the order the terms file lists them."""
         tokens = self._without_ignored(_tokens(text, self.rewrites))
         found: set[str] = set()
-        seen: dict[str, frozenset[str]] = {}
         for i, token in enumerate(tokens):
             if token is None:
                 continue
             found |= self._word_categories(token)
-            if token not in seen:
-                seen[token] = self._similar_in_phrases(token)
-            for first in seen[token]:
-                for phrase in self._phrases_by_first.get(first, ()):
-                    if phrase.category not in found and self._phrase_at(tokens, i, phrase, seen):
-                        found.add(phrase.category)
+            following = tokens[i + 1] if i + 1 < len(tokens) else None
+            seconds = self._similar_in_phrases(following) if following is not None else ()
+            for first in self._similar_in_phrases(token):
+                for phrase in self._one_word_phrases.get(first, ()):
+                    found.add(phrase.category)
+                # Only phrases whose first two words are here are worth checking in full.
+                for second in seconds:
+                    for phrase in self._phrases_by_pair.get((first, second), ()):
+                        if phrase.category not in found and self._phrase_at(tokens, i, phrase):
+                            found.add(phrase.category)
         return [c for c in self.categories if c in found]
 
     # -- matching helpers -------------------------------------------------------------------
@@ -169,11 +172,20 @@ class SafeguardingTerms:
         return {letter: tuple(sorted(words)) for letter, words in buckets.items()}
 
     @functools.cached_property
-    def _phrases_by_first(self) -> dict[str, tuple[Phrase, ...]]:
+    def _one_word_phrases(self) -> dict[str, tuple[Phrase, ...]]:
         index: dict[str, list[Phrase]] = {}
         for phrase in self.phrases:
-            index.setdefault(phrase.words[0], []).append(phrase)
+            if len(phrase.words) == 1:
+                index.setdefault(phrase.words[0], []).append(phrase)
         return {word: tuple(phrases) for word, phrases in index.items()}
+
+    @functools.cached_property
+    def _phrases_by_pair(self) -> dict[tuple[str, str], tuple[Phrase, ...]]:
+        index: dict[tuple[str, str], list[Phrase]] = {}
+        for phrase in self.phrases:
+            if len(phrase.words) > 1:
+                index.setdefault((phrase.words[0], phrase.words[1]), []).append(phrase)
+        return {pair: tuple(phrases) for pair, phrases in index.items()}
 
     @functools.cached_property
     def _word_vocabulary(self) -> dict[str, tuple[str, ...]]:
@@ -240,18 +252,12 @@ class SafeguardingTerms:
                     found |= self.words[term]
         return found
 
-    def _phrase_at(
-        self, tokens: Sequence[str | None], i: int, phrase: Phrase, seen: dict[str, frozenset[str]]
-    ) -> bool:
+    def _phrase_at(self, tokens: Sequence[str | None], i: int, phrase: Phrase) -> bool:
         if i + len(phrase.words) > len(tokens):
             return False
         for offset, word in enumerate(phrase.words[1:], start=1):
             token = tokens[i + offset]
-            if token is None:
-                return False
-            if token not in seen:
-                seen[token] = self._similar_in_phrases(token)
-            if word not in seen[token]:
+            if token is None or word not in self._similar_in_phrases(token):
                 return False
         return True
 
