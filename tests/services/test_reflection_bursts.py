@@ -1,0 +1,134 @@
+"""Reflections sent all at once are written together (group commit), yet each person still
+gets their own answer, a refused one writes nothing, and one bad row spoils no one else's."""
+
+import asyncio
+import logging
+import re
+
+from sqlalchemy import text
+from sqlmodel import func, select
+
+from storage.models import Reflection, ReflectionContributor, SessionState
+from tests.conftest import Chat
+from tests.services.helpers import make_session
+
+SUBMIT = "brew:reflection:submit:{id}"
+
+
+def form(words: str, category: str = "working") -> dict[str, str]:
+    return {"category": category, "text": words, "quote": "yes"}
+
+
+async def agree(chat: Chat, people: list) -> None:
+    for person in people:
+        await chat.press(person, "brew:consent:yes:")
+
+
+async def counts(app, session_id: int) -> tuple[int, int]:
+    async with app.db.read() as tx:
+        stored = (
+            await tx.exec(
+                select(func.count()).select_from(Reflection).where(
+                    Reflection.session_id == session_id
+                )
+            )
+        ).one()
+        people = (
+            await tx.exec(
+                select(func.count()).select_from(ReflectionContributor).where(
+                    ReflectionContributor.session_id == session_id
+                )
+            )
+        ).one()
+    return stored, people
+
+
+def stored_batches(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "reflections stored" in r.getMessage()]
+
+
+async def test_a_burst_is_written_together_and_everyone_is_thanked(app, chat, caplog):
+    caplog.set_level(logging.INFO)
+    session_id = await make_session(app, SessionState.REFLECTING)
+    people = [Chat.person(f"Writer {n}") for n in range(30)]
+    await agree(chat, people)
+    caplog.clear()
+    answers = await asyncio.gather(
+        *(
+            chat.press(p, SUBMIT.format(id=session_id), form(f"Thought number {n} from me."))
+            for n, p in enumerate(people)
+        )
+    )
+    assert all("Thank you" in a.text for a in answers)
+    # Every withdrawal code is different.
+    codes = {re.search(rf"\b{session_id}-\w{{6}}\b", a.text).group() for a in answers}
+    assert len(codes) == len(people)
+    assert await counts(app, session_id) == (30, 30)
+    assert stored_batches(caplog) == [f"reflections stored session={session_id} count=30"]
+
+
+async def test_refusals_in_a_burst_write_nothing_and_the_rest_are_stored(app, chat):
+    session_id = await make_session(app, SessionState.REFLECTING)
+    people = [Chat.person(f"Writer {n}") for n in range(4)]
+    await agree(chat, people[:3])  # the fourth never agreed to the privacy notice
+    submit = SUBMIT.format(id=session_id)
+    answers = await asyncio.gather(
+        chat.press(people[0], submit, form("The day centre is lovely.")),
+        chat.press(people[1], submit, form("")),  # empty
+        chat.press(people[2], submit, form("Transport is hard.", category="nonsense")),
+        chat.press(people[3], submit, form("No consent given yet.")),
+        # The same person saying the same thing twice in one burst: once only.
+        chat.press(people[0], submit, form("The day centre is  LOVELY.")),
+    )
+    texts = [a.text for a in answers]
+    assert "Thank you" in texts[0]
+    assert texts[1] == app.deps.texts.t("reflections.empty")
+    assert texts[2] == app.deps.texts.t("reflections.choose_category")
+    assert texts[3] == app.deps.texts.t("privacy.consent_needed")
+    assert texts[4] == app.deps.texts.t("reflections.duplicate")
+    assert await counts(app, session_id) == (1, 1)
+
+
+async def test_a_row_the_database_rejects_spoils_no_one_elses(app, chat, database_url, caplog):
+    session_id = await make_session(app, SessionState.REFLECTING)
+    people = [Chat.person(f"Writer {n}") for n in range(5)]
+    await agree(chat, people)
+    # Stands in for anything the database may refuse part-way through a batch.
+    async with app.db.transaction() as tx:
+        if database_url.startswith("sqlite"):
+            await tx.exec(
+                text(
+                    "CREATE TRIGGER refuse BEFORE INSERT ON reflection WHEN NEW.text LIKE '%boom%'"
+                    " BEGIN SELECT RAISE(ABORT, 'refused'); END"
+                )
+            )
+        else:
+            await tx.exec(
+                text(
+                    "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN"
+                    " IF NEW.text LIKE '%boom%' THEN RAISE EXCEPTION 'refused'; END IF;"
+                    " RETURN NEW; END $$ LANGUAGE plpgsql"
+                )
+            )
+            await tx.exec(
+                text(
+                    "CREATE TRIGGER refuse BEFORE INSERT ON reflection"
+                    " FOR EACH ROW EXECUTE FUNCTION refuse()"
+                )
+            )
+    words = ["Good tea.", "More buses please.", "boom now", "Kind staff.", "Clear letters."]
+    caplog.set_level(logging.DEBUG)
+    submit = SUBMIT.format(id=session_id)
+    answers = await asyncio.gather(
+        *(chat.press(p, submit, form(w)) for p, w in zip(people, words, strict=True))
+    )
+    texts = [a.text for a in answers]
+    assert texts[2] == app.deps.texts.t("errors.internal")
+    assert all("Thank you" in t for i, t in enumerate(texts) if i != 2)
+    # Four stored and counted; nothing of the refused one, not even its contributor row.
+    assert await counts(app, session_id) == (4, 4)
+    # The failure is logged, but never with the words (database errors quote parameters).
+    logged = caplog.text
+    assert "batch failed, running one by one command=reflection:submit size=5" in logged
+    assert "command failed command=reflection:submit" in logged
+    assert "boom now" not in logged and "More buses" not in logged
