@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -163,13 +163,9 @@ class SafeguardingTerms:
     # -- matching helpers -------------------------------------------------------------------
 
     @functools.cached_property
-    def _phrase_vocabulary(self) -> dict[str, tuple[str, ...]]:
-        """Every word used in a phrase, bucketed by first letter for the slip search."""
-        buckets: dict[str, set[str]] = {}
-        for phrase in self.phrases:
-            for word in phrase.words:
-                buckets.setdefault(word[0], set()).add(word)
-        return {letter: tuple(sorted(words)) for letter, words in buckets.items()}
+    def _phrase_vocabulary(self) -> Vocabulary:
+        """Every word used in a phrase, bucketed for the slip search."""
+        return _bucketed(word for phrase in self.phrases for word in phrase.words)
 
     @functools.cached_property
     def _one_word_phrases(self) -> dict[str, tuple[Phrase, ...]]:
@@ -188,11 +184,8 @@ class SafeguardingTerms:
         return {pair: tuple(phrases) for pair, phrases in index.items()}
 
     @functools.cached_property
-    def _word_vocabulary(self) -> dict[str, tuple[str, ...]]:
-        buckets: dict[str, set[str]] = {}
-        for word in self.words:
-            buckets.setdefault(word[0], set()).add(word)
-        return {letter: tuple(sorted(words)) for letter, words in buckets.items()}
+    def _word_vocabulary(self) -> Vocabulary:
+        return _bucketed(self.words)
 
     # The fuzzy look-ups below depend only on the word, and people reuse the same words, so
     # each word's answer is kept (up to MEMO_LIMIT words): most of a reflection's check.
@@ -216,14 +209,13 @@ class SafeguardingTerms:
             "phrase", token, lambda t: self._similar(t, self._phrase_vocabulary)
         )
 
-    def _similar(self, token: str, vocabulary: Mapping[str, Sequence[str]]) -> frozenset[str]:
+    def _similar(self, token: str, vocabulary: Vocabulary) -> frozenset[str]:
         """The vocabulary words `token` matches: itself, or a one-slip misspelling."""
-        bucket = vocabulary.get(token[0], ())
         if token in self.not_misspellings:
-            return frozenset(term for term in bucket if term == token)
+            return frozenset(t for t in vocabulary.get((token[0], len(token)), ()) if t == token)
         return frozenset(
             term
-            for term in bucket
+            for term in _within_reach(vocabulary, token)
             if term == token or (len(term) >= FUZZY_MIN_LENGTH and within_one_slip(token, term))
         )
 
@@ -247,7 +239,7 @@ class SafeguardingTerms:
         for form in forms:
             if form in self.not_misspellings:
                 continue
-            for term in self._word_vocabulary.get(form[0], ()):
+            for term in _within_reach(self._word_vocabulary, form):
                 if len(term) >= FUZZY_MIN_LENGTH and within_one_slip(form, term):
                     found |= self.words[term]
         return found
@@ -277,6 +269,23 @@ class SafeguardingTerms:
         for phrase in self.ignore:
             index.setdefault(phrase[0], []).append(phrase)
         return {word: tuple(phrases) for word, phrases in index.items()}
+
+
+# Words by (first letter, length): a slip keeps the first letter and changes the length by
+# at most one, so only three buckets can hold a match.
+Vocabulary = dict[tuple[str, int], tuple[str, ...]]
+
+
+def _bucketed(words: Iterable[str]) -> Vocabulary:
+    buckets: dict[tuple[str, int], set[str]] = {}
+    for word in words:
+        buckets.setdefault((word[0], len(word)), set()).add(word)
+    return {key: tuple(sorted(group)) for key, group in buckets.items()}
+
+
+def _within_reach(vocabulary: Vocabulary, token: str) -> Iterator[str]:
+    for length in (len(token) - 1, len(token), len(token) + 1):
+        yield from vocabulary.get((token[0], length), ())
 
 
 @functools.cache
