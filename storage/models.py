@@ -172,6 +172,11 @@ class BreakoutMember(SQLModel, table=True):
     )
 
 
+def random_id() -> str:
+    """A reflection's id: random, so ids do not reveal the order people wrote in."""
+    return uuid.uuid4().hex
+
+
 class Reflection(SQLModel, table=True):
     """An anonymous reflection. No user id, name, message id or time: see the module docstring."""
 
@@ -180,7 +185,7 @@ class Reflection(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("session_id", "dedupe_tag"), {"sqlite_with_rowid": False})
 
     # A random id, so row ids do not reveal the order people wrote in.
-    id: str = Field(default_factory=lambda: uuid.uuid4().hex, primary_key=True, max_length=32)
+    id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
     session_id: int = Field(sa_column=_fk("session.id"))
     category: str = Field(max_length=32)
     text: str = Field(max_length=4000)
