@@ -265,25 +265,35 @@ class Dispatcher:
         ]
 
     async def _people_for(self, tx: AsyncSession, batch: list[_Item]) -> _Found:
-        """Everyone in a batch already known, found with one query per community."""
+        """The communities and people of a batch that are already known, in two queries."""
         found = _Found()
-        by_community: dict[tuple[str, str], tuple[CommunityRef, set[str]]] = {}
+        wanted: dict[tuple[str, str], CommunityRef] = {}
         for item in batch:
             ref = item.user.community
-            key = (ref.platform.value, ref.id)
-            by_community.setdefault(key, (ref, set()))[1].add(item.user.id)
-        for key, (ref, user_ids) in by_community.items():
-            community = found.communities[key] = await get_or_create_community(
-                tx, *key, name=ref.name, defaults=self.community_defaults
+            wanted[(ref.platform.value, ref.id)] = ref
+        rows = await tx.exec(
+            select(Community).where(
+                col(Community.platform).in_({platform for platform, _ in wanted}),
+                col(Community.external_id).in_({external for _, external in wanted}),
             )
-            rows = await tx.exec(
-                select(Participant).where(
-                    Participant.community_id == community.id,
-                    col(Participant.user_id).in_(user_ids),
+        )
+        for community in rows:
+            if (key := (community.platform, community.external_id)) in wanted:
+                found.communities[key] = community
+        for key, ref in wanted.items():
+            if key not in found.communities:  # a community's first interaction
+                found.communities[key] = await get_or_create_community(
+                    tx, *key, name=ref.name, defaults=self.community_defaults
                 )
+        ids = {community.id for community in found.communities.values()}
+        people = await tx.exec(
+            select(Participant).where(
+                col(Participant.community_id).in_(ids),
+                col(Participant.user_id).in_({item.user.id for item in batch}),
             )
-            for person in rows:
-                found.people[(community.id, person.user_id)] = person
+        )
+        for person in people:
+            found.people[(person.community_id, person.user_id)] = person
         return found
 
     async def _finish(

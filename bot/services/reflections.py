@@ -148,6 +148,9 @@ class ReflectionService:
         A refused reflection writes nothing."""
         answers: dict[int, Reply | CommandError] = {}
         drafts: list[_Draft] = []
+        # Kept referenced: the transaction's identity map, which answers the look-ups of
+        # each session and key below, holds its rows only weakly.
+        _preloaded = await _sessions_and_keys(contexts)
         for index, ctx in enumerate(contexts):
             try:
                 drafts.append(await self._draft(index, ctx))
@@ -161,10 +164,7 @@ class ReflectionService:
         """Write the drafts that are not repeats; put each one's answer in `answers`."""
         tx = drafts[0].ctx.tx
         keys = {sid: await session_key(tx, sid) for sid in {d.session.id for d in drafts}}
-        names = {
-            cid: await self.names.for_community(tx, cid)
-            for cid in {d.ctx.community.id for d in drafts}
-        }
+        names = await self.names.for_communities(tx, {d.ctx.community.id for d in drafts})
         groups = await _group_numbers(tx, {(d.session.id, d.ctx.actor.id) for d in drafts})
         for draft in drafts:
             draft.dedupe = _tag(keys[draft.session.id], "dedupe", draft.ctx.user.id, draft.same)
@@ -315,25 +315,32 @@ class NameCache:
     def __init__(self) -> None:
         self._cache: dict[int, tuple[tuple[int, int, int], KnownNames]] = {}
 
-    async def for_community(self, tx: AsyncSession, community_id: int) -> KnownNames:
+    async def for_communities(
+        self, tx: AsyncSession, community_ids: set[int]
+    ) -> dict[int, KnownNames]:
+        """Each community's known names, with one fingerprint query for them all."""
         lengths = func.length(func.coalesce(Participant.display_name, "")) + func.length(
             func.coalesce(Participant.called_by, "")
         )
-        row = (
-            await tx.exec(
-                select(
-                    func.count(),
-                    func.coalesce(func.max(Participant.id), 0),
-                    func.coalesce(func.sum(lengths), 0),
-                ).where(Participant.community_id == community_id)
+        rows = await tx.exec(
+            select(
+                Participant.community_id,
+                func.count(),
+                func.coalesce(func.max(Participant.id), 0),
+                func.coalesce(func.sum(lengths), 0),
             )
-        ).one()
-        fingerprint = (int(row[0]), int(row[1]), int(row[2]))
-        cached = self._cache.get(community_id)
-        if cached is not None and cached[0] == fingerprint:
-            return cached[1]
-        names = KnownNames.build(await known_names(tx, community_id))
-        self._cache[community_id] = (fingerprint, names)
+            .where(col(Participant.community_id).in_(community_ids))
+            .group_by(col(Participant.community_id))
+        )
+        fingerprints = {row[0]: (int(row[1]), int(row[2]), int(row[3])) for row in rows}
+        names: dict[int, KnownNames] = {}
+        for community_id in community_ids:
+            fingerprint = fingerprints.get(community_id, (0, 0, 0))
+            cached = self._cache.get(community_id)
+            if cached is None or cached[0] != fingerprint:
+                built = KnownNames.build(await known_names(tx, community_id))
+                cached = self._cache[community_id] = (fingerprint, built)
+            names[community_id] = cached[1]
         return names
 
 
@@ -346,6 +353,24 @@ async def known_names(tx: AsyncSession, community_id: int) -> list[str]:
         )
     ).all()
     return sorted({n for pair in rows for n in pair if n})
+
+
+async def _sessions_and_keys(contexts: Sequence[CommandContext]) -> list[object]:
+    """The sessions a batch names, and their keys, read with one query each."""
+    named: set[int] = set()
+    for ctx in contexts:
+        try:
+            session_id = ctx.session_id()
+        except CommandError:
+            continue  # refused on its own, later
+        if session_id is not None:
+            named.add(session_id)
+    if len(contexts) < 2 or not named:
+        return []
+    tx = contexts[0].tx
+    sessions = (await tx.exec(select(Session).where(col(Session.id).in_(named)))).all()
+    keys = (await tx.exec(select(SessionKey).where(col(SessionKey.session_id).in_(named)))).all()
+    return [*sessions, *keys]
 
 
 async def _group_numbers(
