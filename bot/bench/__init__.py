@@ -44,6 +44,7 @@ from bot.bench import burst as bursts
 from bot.bench import seed
 from bot.config import Settings
 from bot.platforms.memory import MemoryAdapter
+from bot.runtime import settle_after_start_up
 from bot.services.allocation import Person, allocate
 from bot.services.digest_render import to_csv, to_html, to_json, to_markdown
 from storage.engine import async_url
@@ -125,6 +126,7 @@ def run_bench_cli(
 async def run_bench(settings: Settings, sizes: BenchSizes, *, db_url: str | None = None) -> dict:
     async with bench_database(db_url) as url:
         app = await build_app(settings.model_copy(update={"database_url": url}), MemoryAdapter())
+        settle_after_start_up()  # as `brewbot run` does before serving
         try:
             figures = await _measure(app, sizes)
         finally:
