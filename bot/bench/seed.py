@@ -94,8 +94,9 @@ def row(model: SQLModel) -> dict[str, Any]:
 
 async def insert_rows(tx: AsyncSession, model: type[SQLModel], rows: Sequence[dict]) -> None:
     table = model.__table__  # type: ignore[attr-defined]
+    connection = await tx.connection()
     for start in range(0, len(rows), BATCH):
-        await tx.execute(insert(table), list(rows[start : start + BATCH]))
+        await connection.execute(insert(table), list(rows[start : start + BATCH]))
 
 
 @dataclass
@@ -138,7 +139,7 @@ async def make_rooms(
     await insert_rows(tx, Participant, people_rows)
     for room in rooms:
         found = (
-            await tx.execute(
+            await tx.exec(
                 select(Participant.user_id, Participant.id).where(
                     Participant.community_id == room.community_id
                 )

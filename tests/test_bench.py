@@ -1,0 +1,51 @@
+"""`brewbot bench` runs end to end and reports every figure. Speed itself is not asserted
+here (that is what the bench is for); a small run checks the measuring still works."""
+
+import json
+
+import pytest
+
+from bot.bench import KEYS, BenchSizes, run_bench_cli
+from tests.conftest import make_settings, postgres_base
+
+TINY = BenchSizes(
+    participants=24,
+    sessions=3,
+    burst_seconds=0.1,
+    breakout_people=40,
+    digest_reflections=60,
+    rehydrate_sessions=30,
+)
+
+
+def run(capsys, **options) -> tuple[int, str, str]:
+    code = run_bench_cli(make_settings("sqlite://"), as_json=True, sizes=TINY, **options)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_small_run_reports_every_figure_and_no_errors(capsys):
+    code, out, _ = run(capsys)
+    assert code == 0
+    figures = json.loads(out)
+    assert set(KEYS) <= figures.keys()
+    assert figures["dispatch_errors"] == 0
+    assert all(figures[key] > 0 for key in KEYS)
+    assert figures["database"] == "sqlite" and figures["machine"]["cpus"] >= 1
+
+
+def test_a_small_run_on_postgresql(capsys):
+    base = postgres_base()  # skips with a reason when PostgreSQL is not configured
+    code, out, _ = run(capsys, db_url=base)
+    assert code == 0
+    figures = json.loads(out)
+    assert figures["database"] == "postgresql" and figures["dispatch_errors"] == 0
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite:///:memory:", "mysql://somewhere/db"], ids=["memory", "mysql"]
+)
+def test_a_database_it_cannot_use_is_one_sentence(capsys, url):
+    code, out, err = run(capsys, db_url=url)
+    assert code == 2 and out == ""
+    assert err.startswith("Please give --db") and len(err.strip().splitlines()) == 1
