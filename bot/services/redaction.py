@@ -185,15 +185,24 @@ def _numbers(text: str) -> Iterator[Span]:
     """Phone and NHS numbers, found among runs of digit groups ("020 7946 0958")."""
     for run in _NUMBER_RUN.finditer(text):
         groups = _groups(run)
-        i = 0
-        while i < len(groups):
+        # A number may start at any group, and one read from an earlier group can end part
+        # of the way into the next number ("00000 07000 000000"): overlapping readings are
+        # joined, so no part of a number is left showing.
+        joined: Span | None = None
+        for i in range(len(groups)):
             found = _number_at(groups, i)
             if found is None:
-                i += 1
                 continue
             last, kind = found
-            yield groups[i].start, groups[last].end, kind
-            i = last + 1
+            start, end = groups[i].start, groups[last].end
+            if joined is not None and start < joined[1]:
+                joined = (joined[0], max(joined[1], end), joined[2])
+                continue
+            if joined is not None:
+                yield joined
+            joined = (start, end, kind)
+        if joined is not None:
+            yield joined
 
 
 def _groups(run: re.Match[str]) -> list[_Group]:

@@ -306,13 +306,24 @@ _nhs = (
 @settings(max_examples=200, deadline=None)
 @given(_filler, st.one_of(_emails, _mobiles, _postcodes, _nhs), _filler)
 def test_a_planted_detail_never_survives(before, detail, after):
-    # A sentence break before the detail. Known gap, left for the next session: a phone number
-    # written straight after another number ("in 2024 07000 000000") is read as one number.
-    out = redact(f"{before}. {detail} {after}")
+    out = redact(f"{before} {detail} {after}")
     assert detail not in out
     digits = "".join(ch for ch in detail if ch.isdigit())
     if len(digits) >= 9:
         assert digits[-6:] not in "".join(ch for ch in out if ch.isdigit())
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text("0123456789", min_size=1, max_size=5), min_size=1, max_size=3).map(" ".join),
+    st.one_of(_mobiles, _nhs),
+)
+def test_a_number_straight_after_other_digits_is_still_hidden(digits_before, detail):
+    # "00000 07000 000000": a reading that starts in the earlier digits must not end halfway
+    # through the phone number and leave its tail showing.
+    out = redact(f"ref {digits_before} {detail}")
+    digits = "".join(ch for ch in detail if ch.isdigit())
+    assert digits[-6:] not in "".join(ch for ch in out if ch.isdigit())
 
 
 # --- hostile input stays fast (a catastrophic regex would hang here, not just be slow) ----------
