@@ -28,6 +28,7 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; empty means SQLite at BREWBOT_DATA_DIR/brewbot.db",
     )
     data_dir: Path = Field(Path("data"), alias="BREWBOT_DATA_DIR")
+    db_wait_seconds: float = Field(5.0, alias="BREWBOT_DB_WAIT_SECONDS", gt=0, le=60)
     timezone: str = Field("Europe/London", alias="BREWBOT_TIMEZONE")
     facilitator_role: str = Field("Facilitator", alias="BREWBOT_FACILITATOR_ROLE")
     reminder_minutes: Annotated[list[int], NoDecode] = Field(

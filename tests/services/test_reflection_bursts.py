@@ -48,9 +48,10 @@ def stored_batches(caplog) -> list[str]:
 
 
 async def test_a_burst_is_written_together_and_everyone_is_thanked(app, chat, caplog):
+    # 50 people writing at the same moment: none lost, none counted twice.
     caplog.set_level(logging.INFO)
     session_id = await make_session(app, SessionState.REFLECTING)
-    people = [Chat.person(f"Writer {n}") for n in range(30)]
+    people = [Chat.person(f"Writer {n}") for n in range(50)]
     await agree(chat, people)
     caplog.clear()
     answers = await asyncio.gather(
@@ -63,8 +64,8 @@ async def test_a_burst_is_written_together_and_everyone_is_thanked(app, chat, ca
     # Every withdrawal code is different.
     codes = {re.search(rf"\b{session_id}-\w{{6}}\b", a.text).group() for a in answers}
     assert len(codes) == len(people)
-    assert await counts(app, session_id) == (30, 30)
-    assert stored_batches(caplog) == [f"reflections stored session={session_id} count=30"]
+    assert await counts(app, session_id) == (50, 50)
+    assert stored_batches(caplog) == [f"reflections stored session={session_id} count=50"]
 
 
 async def test_refusals_in_a_burst_write_nothing_and_the_rest_are_stored(app, chat):
