@@ -55,7 +55,7 @@ class Dispatcher:
         self.community_defaults = community_defaults or {}
         # Shutdown turns new commands away and waits for the ones already running (drain).
         self.in_flight = 0
-        self.accepting = True
+        self.closing = asyncio.Event()  # set once shutdown has begun
         self._idle = asyncio.Event()
         self._idle.set()
         # Bursts (see _batched): interactions waiting per route, and each route's writer.
@@ -103,7 +103,7 @@ class Dispatcher:
     async def drain(self, seconds: float) -> bool:
         """Turn new commands away, then wait up to `seconds` for the running ones to finish.
         True if none is left."""
-        self.accepting = False
+        self.closing.set()
         try:
             await asyncio.wait_for(self._idle.wait(), seconds)
         except TimeoutError:
@@ -119,7 +119,7 @@ class Dispatcher:
         where: ConversationRef,
         responder: Responder,
     ) -> None:
-        if not self.accepting:
+        if self.closing.is_set():
             # Shutting down: another process, or this one restarted, will take it.
             with contextlib.suppress(DeliveryError):
                 await responder.reply(OutgoingMessage(self.texts.t("errors.try_again")))
