@@ -8,6 +8,7 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -58,69 +59,67 @@ async def started(url: str, clock, *, retry: float = QUICK_RETRY) -> tuple[App, 
     return app, events
 
 
-@ON_POSTGRES
-async def test_one_leader_and_changes_anywhere_reach_it(database_url, clock):
-    first, first_events = await started(database_url, clock)
-    second, _ = await started(database_url, clock)
-    try:
-        assert first.leader.is_leader and first.scheduler.running
-        assert not second.leader.is_leader and not second.scheduler.running
-        # A facilitator's command lands on the process that does not run the scheduler.
-        fac = Chat.person("Fran", facilitator=True)
-        await Chat(second).say(fac, '/brew schedule 2026-12-01 14:00 theme="Being heard"')
-        await first_events.wait_for("refreshed")
-        assert len(first.scheduler.job_ids()) == 3
-        assert second.scheduler.job_ids() == set()
-    finally:
-        await second.close()
-        await first.close()
-
-
-@ON_POSTGRES
-async def test_when_the_leader_stops_another_takes_over_with_the_same_jobs(database_url, clock):
-    first, _ = await started(database_url, clock)
-    second, second_events = await started(database_url, clock)
-    try:
-        fac = Chat.person("Fran", facilitator=True)
-        await Chat(first).say(fac, '/brew schedule 2026-12-01 14:00 theme="Being heard"')
-        jobs = first.scheduler.job_ids()
-        assert len(jobs) == 3
-        await first.close()
-        await second_events.wait_for("elected")
-        assert second.leader.is_leader
-        assert second.scheduler.job_ids() == jobs
-    finally:
-        await second.close()
-        await first.close()
-
-
-@ON_POSTGRES
-async def test_a_leader_that_loses_its_connection_stops_scheduling(database_url, clock):
+@pytest.fixture
+async def pair(database_url, clock) -> AsyncIterator[tuple[App, Events, App, Events]]:
+    """Two processes' worth of Brewbot on one PostgreSQL schema; the first started leads."""
     first, first_events = await started(database_url, clock)
     second, second_events = await started(database_url, clock)
     try:
-        # The database ends the leader's session, as it would after a network failure.
-        async with first.db.transaction() as tx:
-            names = (await tx.exec(text("SELECT current_database(), current_schema()"))).one()
-            ended = (
-                await tx.exec(
-                    text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_locks"
-                        " WHERE locktype = 'advisory' AND granted"
-                        " AND classid::bigint = (:key >> 32) & 4294967295"
-                        " AND objid::bigint = :key & 4294967295"
-                    ).bindparams(key=lock_key(*names))
-                )
-            ).all()
-        assert ended == [(True,)], "one session held the lock"
-        await first_events.wait_for("stepped_down")
-        await second_events.wait_for("elected")
-        assert second.leader.is_leader and second.scheduler.running
-        # The old leader is back on the line as a follower, not a second scheduler.
-        assert not first.leader.is_leader and not first.scheduler.running
+        yield first, first_events, second, second_events
     finally:
         await second.close()
         await first.close()
+
+
+SCHEDULE = '/brew schedule 2026-12-01 14:00 theme="Being heard"'
+
+
+@ON_POSTGRES
+async def test_one_leader_and_changes_anywhere_reach_it(pair):
+    first, first_events, second, _ = pair
+    assert first.leader.is_leader and first.scheduler.running
+    assert not second.leader.is_leader and not second.scheduler.running
+    # A facilitator's command lands on the process that does not run the scheduler.
+    await Chat(second).say(Chat.person("Fran", facilitator=True), SCHEDULE)
+    await first_events.wait_for("refreshed")
+    assert len(first.scheduler.job_ids()) == 3
+    assert second.scheduler.job_ids() == set()
+
+
+@ON_POSTGRES
+async def test_when_the_leader_stops_another_takes_over_with_the_same_jobs(pair):
+    first, _, second, second_events = pair
+    await Chat(first).say(Chat.person("Fran", facilitator=True), SCHEDULE)
+    jobs = first.scheduler.job_ids()
+    assert len(jobs) == 3
+    await first.close()
+    await second_events.wait_for("elected")
+    assert second.leader.is_leader
+    assert second.scheduler.job_ids() == jobs
+
+
+@ON_POSTGRES
+async def test_a_leader_that_loses_its_connection_stops_scheduling(pair):
+    first, first_events, second, second_events = pair
+    # The database ends the leader's session, as it would after a network failure.
+    async with first.db.transaction() as tx:
+        names = (await tx.exec(text("SELECT current_database(), current_schema()"))).one()
+        ended = (
+            await tx.exec(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks"
+                    " WHERE locktype = 'advisory' AND granted"
+                    " AND classid::bigint = (:key >> 32) & 4294967295"
+                    " AND objid::bigint = :key & 4294967295"
+                ).bindparams(key=lock_key(*names))
+            )
+        ).all()
+    assert ended == [(True,)], "one session held the lock"
+    await first_events.wait_for("stepped_down")
+    await second_events.wait_for("elected")
+    assert second.leader.is_leader and second.scheduler.running
+    # The old leader is back on the line as a follower, not a second scheduler.
+    assert not first.leader.is_leader and not first.scheduler.running
 
 
 async def test_sqlite_refuses_a_second_server_and_allows_one_after_the_first(sqlite_url, clock):
