@@ -4,6 +4,10 @@ For each interaction: defer (unless a form may be the answer), open one transact
 community and the person, check who may do it, run the handler, commit, then run platform
 effects, then answer. Bad input gets one sentence; nothing half-written is stored; no
 traceback reaches a chat; anonymous commands are never logged with who ran them.
+
+Interactions that come in bursts (reflections) may share one transaction with the others
+waiting at the same moment (group commit, see `_batched`); each is still checked, answered
+and given its effects on its own.
 """
 
 from __future__ import annotations
