@@ -134,7 +134,7 @@ def parse_text(text: str, table: CommandTable) -> tuple[Command, dict[str, Any]]
     if len(text) > 4000:
         raise CommandError("errors.too_long", limit=4000)
     try:
-        words = shlex.split(text)
+        words = _words(text)
     except ValueError:
         raise CommandError("errors.unbalanced_quotes") from None
     if words and words[0].lower() in ("/brew", "brew"):
@@ -148,6 +148,22 @@ def parse_text(text: str, table: CommandTable) -> tuple[Command, dict[str, Any]]
         raise CommandError("errors.unknown_command", name=words[0][:40])
     command, rest = found
     return command, bind_options(command, rest)
+
+
+# Phones and word processors turn "..." into curly quotes as people type.
+_CURLY_DOUBLE = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"',
+                               "\u00bb": '"'})
+
+
+def _words(text: str) -> list[str]:
+    """Split on spaces, keeping "double-quoted words" together. Apostrophes ("we'll",
+    "carers' voices"), backslashes and # are ordinary characters, not shell syntax."""
+    lexer = shlex.shlex(text.translate(_CURLY_DOUBLE), posix=True)
+    lexer.whitespace_split = True
+    lexer.quotes = '"'
+    lexer.escape = ""
+    lexer.commenters = ""
+    return list(lexer)
 
 
 def bind_options(command: Command, words: list[str]) -> dict[str, Any]:

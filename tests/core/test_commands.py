@@ -77,6 +77,25 @@ def test_positional_integers_and_choices(table):
     assert args == {"session": 7, "size": 4}
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        '/brew schedule tomorrow 2pm theme="Carers\' voices"',
+        "/brew schedule tomorrow 2pm theme=\u201cCarers\u2019 voices\u201d",  # from a phone
+        '/brew schedule tomorrow 2pm theme="Carers\u2019 voices"',
+    ],
+)
+def test_quotes_as_people_type_them(table, text):
+    _, args = parse_text(text, table)
+    assert args["when"] == "tomorrow 2pm"
+    assert args["theme"].replace("\u2019", "'") == "Carers' voices"
+
+
+def test_apostrophes_and_hashes_are_just_characters(table):
+    _, args = parse_text("/brew action add We'll ask about #transport, C:\\bus", table)
+    assert args["said"] == "We'll ask about #transport, C:\\bus"
+
+
 def test_two_word_commands(table):
     command, args = parse_text("/brew action add More time in reviews", table)
     assert command.name == "action add"
