@@ -93,9 +93,10 @@ def _md_quote(text: str) -> str:
     return "\n".join(lines)
 
 
-def to_markdown(d: Digest) -> str:
-    """The digest as Markdown, for chat messages and email bodies."""
-    out: list[str] = [f"# {_t('digest.title', title=d.title)}"]
+def to_markdown(d: Digest, *, heading: bool = True) -> str:
+    """The digest as Markdown, for chat messages and email bodies. `heading=False` leaves
+    out the title, for a chat message that shows its own."""
+    out: list[str] = [f"# {_t('digest.title', title=d.title)}"] if heading else []
     out.append("\n".join(f"- **{name}:** {value}" for name, value in _meta(d)))
     if d.intro:
         out.append(d.intro)

@@ -241,7 +241,7 @@ class DigestService:
                 target,
                 OutgoingMessage(
                     title=self.t("digests.sent_title", title=session.title),
-                    text=to_markdown(digest),
+                    text=to_markdown(digest, heading=False),  # the title says it once
                 ),
             )
         )

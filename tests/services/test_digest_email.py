@@ -66,3 +66,12 @@ async def test_without_smtp_the_facilitator_is_told(app, chat, fac):
     await chat.say(fac, "/brew settings digest_email group@example.org")
     sent = await chat.say(fac, f"/brew digest {session_id} send")
     assert "e-mail is not set up" in sent.text
+
+
+async def test_the_posted_digest_says_its_title_once(app, chat, fac):
+    session_id = await make_session(app, SessionState.CLOSED)
+    await chat.say(fac, f"/brew digest {session_id} send")
+    [digest] = [s.message for s in app.deps.adapter.sent if s.message.title.startswith("Key")]
+    assert digest.title == "Key findings: Being heard"
+    assert "Being heard" not in digest.text.split("\n")[0]
+    assert not digest.text.startswith("#")
