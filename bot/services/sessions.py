@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from datetime import UTC, datetime
 
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
@@ -26,6 +28,8 @@ from bot.services.spark_admin import library_for
 from bot.services.timeparse import format_local, parse_recurrence, parse_when
 from storage.models import Community, Session, SessionState
 from storage.repositories import attendance_for, get_session, sessions_in_states
+
+log = logging.getLogger("brewbot.sessions")
 
 # Minutes since this date number calendar updates (small enough for 32-bit readers).
 SEQUENCE_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
@@ -174,6 +178,35 @@ class SessionService:
         notice = OutgoingMessage(self.t("sessions.cancelled_notice", title=session.title))
         ctx.after_commit(self.deps.post(session_channel(ctx.community, session), notice))
         return Reply(OutgoingMessage(self.t("sessions.cancelled", session_id=session.id)))
+
+    async def cancel_community(self, platform: str, external_id: str) -> list[int]:
+        """The bot was removed from a workspace or server: cancel its scheduled and running
+        sessions, so no job fires for them. Nothing is posted (the bot can no longer post
+        there). Returns the ids cancelled."""
+        cancelled: list[int] = []
+        async with self.deps.db.transaction() as tx:
+            community = (
+                await tx.exec(
+                    select(Community).where(
+                        Community.platform == platform, Community.external_id == external_id
+                    )
+                )
+            ).first()
+            if community is None:
+                return []
+            states = [SessionState.SCHEDULED, *sorted(LIVE_STATES)]
+            for session in await sessions_in_states(tx, community.id, states):
+                self.move(session, SessionState.CANCELLED, "cancelled")
+                tx.add(session)
+                cancelled.append(session.id)
+        for session_id in cancelled:
+            try:
+                await self.deps.session_changed(session_id)  # drops its scheduled jobs
+            except Exception as exc:  # the platform's own mirror may already be gone
+                log.warning("cancelled session not passed on session=%s error=%s",
+                            session_id, type(exc).__name__)
+        log.info("removed from community sessions_cancelled=%d", len(cancelled))
+        return cancelled
 
     async def open(self, ctx: CommandContext) -> Reply:
         session = await self.resolve(ctx, ctx.arg("session"))

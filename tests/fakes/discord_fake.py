@@ -584,6 +584,10 @@ class FakeDiscord:
     async def _send(self, socket: web.WebSocketResponse, event: str, data: Any) -> None:
         await socket.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
 
+    async def remove_bot(self) -> None:
+        """An admin removes the bot from the server."""
+        await self._dispatch("GUILD_DELETE", {"id": str(self.guild_id)})
+
     async def _dispatch(self, event: str, data: Any) -> None:
         assert self._sockets, "the bot is not connected to the gateway"
         for socket in self._sockets:

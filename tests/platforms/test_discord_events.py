@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
+from sqlmodel import select
 
 from bot.platforms.discord.client import BrewBot, ShardedBrewBot, make_bot
 from bot.platforms.discord.main import keep_payloads_out_of_logs
+from storage.models import Session, SessionState
 from tests.conftest import make_settings
 from tests.fakes.discord_fake import FakeDiscord
 from tests.fakes.discord_harness import running_discord
@@ -45,6 +48,42 @@ async def test_after_a_restart_the_same_event_is_found_and_updated(tmp_path):
         assert len(fake.calls_to("POST", r"/guilds/\d+/scheduled-events")) == 1
     finally:
         await fake.stop()
+    fake.assert_clean()
+
+
+class Heard(logging.Handler):
+    """Lets a test wait for a log line instead of guessing how long something takes."""
+
+    def __init__(self, words: str) -> None:
+        super().__init__()
+        self.words = words
+        self.seen = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.words in record.getMessage():
+            self.seen.set()
+
+
+async def test_removing_the_bot_from_a_server_cancels_its_sessions(tmp_path):
+    fake = FakeDiscord()
+    fran = fake.add_person("Fran", facilitator=True)
+    heard = Heard("removed from community sessions_cancelled=2")
+    logger = logging.getLogger("brewbot.sessions")
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(heard)
+    try:
+        async with running_discord(tmp_path, fake) as (fake, run):
+            for when in ("2026-11-30 14:00", "2026-12-07 14:00"):
+                await (await fake.slash(fran, "schedule", when=when, theme="Skills")).answered()
+            await fake.remove_bot()
+            await asyncio.wait_for(heard.seen.wait(), 10)
+            async with run.app.db.read() as tx:
+                states = (await tx.exec(select(Session.state))).all()
+            assert states == [SessionState.CANCELLED, SessionState.CANCELLED]
+    finally:
+        logger.removeHandler(heard)
+        logger.setLevel(level)
     fake.assert_clean()
 
 

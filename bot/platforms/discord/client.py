@@ -85,6 +85,11 @@ class BrewBotMixin:
             synced = await bot.tree.sync()
             log.info("slash commands synced globally count=%d", len(synced))
 
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        # Removed from a server (or it was deleted): nothing may fire there any more.
+        if self.front is not None:
+            await self.front.removed_from(guild.id)
+
     async def on_brew_button(self, interaction: discord.Interaction, custom: str) -> None:
         if self.front is not None:
             await self.front.button(interaction, custom)

@@ -9,10 +9,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.refs import Platform
 from bot.platforms.slack.blocks import to_mrkdwn
 from bot.platforms.slack.errors import TRANSPORT_ERRORS
 from bot.platforms.slack.runtime import SlackServices
-from bot.platforms.slack.uninstall import cancel_workspace
 
 log = logging.getLogger("brewbot.slack")
 
@@ -48,7 +48,7 @@ def register(app: AsyncApp, services: SlackServices) -> None:
                     enterprise_id=context.enterprise_id, team_id=team_id
                 )
             services.clients.forget(team_id)
-            await cancel_workspace(services.brew, team_id)
+            await services.brew.sessions.cancel_community(Platform.SLACK.value, team_id)
 
     async def on_tokens_revoked(event: dict[str, Any], context: AsyncBoltContext) -> None:
         if services.installation_store is None:
