@@ -140,7 +140,7 @@ class Dispatcher:
                 outcome = await self._batched(item, name)
             else:
                 outcome = await self._execute(item, name)
-            await self._finish(outcome, responder, name, started)
+            await self._finish(outcome, responder, name, started, spec.may_open_form)
         finally:
             self.in_flight -= 1
             if not self.in_flight:
@@ -301,11 +301,20 @@ class Dispatcher:
         return found
 
     async def _finish(
-        self, outcome: _Outcome, responder: Responder, name: str, started: float
+        self,
+        outcome: _Outcome,
+        responder: Responder,
+        name: str,
+        started: float,
+        may_open_form: bool,
     ) -> None:
         """After the commit: the platform effects, then the answer."""
         response, ctx = outcome.response, outcome.ctx
         if ctx is not None:
+            if ctx.effects and may_open_form and not isinstance(response, OpenForm):
+                # Not acknowledged yet (a form might have been the answer), and effects can
+                # outlast Discord's 3 seconds: acknowledge now.
+                await responder.defer()
             await self._run_effects(ctx, name)
             if ctx.notes and isinstance(response, Reply):
                 response = Reply(_with_notes(response.message, ctx.notes), response.private)

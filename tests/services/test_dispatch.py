@@ -1,0 +1,37 @@
+"""The dispatcher acknowledges in time: before database work, or, when a form might have
+been the answer, before effects that could outlast the platform's deadline."""
+
+from bot.core.commands import ComponentRoute
+from bot.core.messages import Form, OpenForm, OutgoingMessage, Reply
+from bot.platforms.memory import MemoryResponder
+from tests.conftest import CHANNEL, Chat
+
+
+async def test_a_form_route_that_replies_acknowledges_before_its_effects(app):
+    responder = MemoryResponder()
+    seen_by_effect: list[bool] = []
+
+    async def effect() -> None:
+        seen_by_effect.append(responder.deferred)
+
+    async def maybe_form(ctx) -> Reply:
+        ctx.after_commit(effect)
+        return Reply(OutgoingMessage("done"))
+
+    app.table.add_component(ComponentRoute("test", "maybe", maybe_form, may_open_form=True))
+    await app.dispatcher.run_component("brew:test:maybe:", {}, Chat.person("Sam"), CHANNEL,
+                                       responder)
+    assert seen_by_effect == [True]
+    assert responder.text == "done"
+
+
+async def test_a_form_is_the_first_answer(app):
+    responder = MemoryResponder()
+
+    async def form(_ctx) -> OpenForm:
+        return OpenForm(Form("A form", "brew:test:sent:", ()))
+
+    app.table.add_component(ComponentRoute("test", "form", form, may_open_form=True))
+    await app.dispatcher.run_component("brew:test:form:", {}, Chat.person("Sam"), CHANNEL,
+                                       responder)
+    assert responder.first == "form" and not responder.deferred
