@@ -14,7 +14,6 @@ from bot.services.clock import ManualClock
 from bot.services.scheduling import JobKind, PlannedJob
 from storage.models import Breakout, BreakoutMember, Participant, Reflection, Session
 from tests.fakes.discord_fake import (
-    CHANNEL_MESSAGE,
     DEFERRED_CHANNEL_MESSAGE,
     DEFERRED_UPDATE,
     EPHEMERAL,
@@ -165,7 +164,10 @@ async def test_a_whole_session_from_schedule_to_digest(tmp_path):
 
         # Reflections: the button opens a form (the first response), several people send one.
         reflecting = await (await fake.slash(fran, "reflect")).answered()
-        assert reflecting.callback_types == [CHANNEL_MESSAGE]
+        # `reflect` may answer with a form, so it is not deferred at once; for a facilitator
+        # it replies after posting the button, so it is deferred before that posting.
+        assert reflecting.callback_types == [DEFERRED_CHANNEL_MESSAGE]
+        assert reflecting.text(), "and then answered"
         open_form = custom_id("reflection", "open", str(session_id))
         for person, (category, text, quote) in zip(people, SAMPLES, strict=True):
             opened = await (await fake.click(person, open_form)).answered()
