@@ -156,7 +156,7 @@ class Dispatcher:
         except CommandError as exc:
             return _Outcome("refused", Reply(self._sentence(exc)))
         except DatabaseUnavailable:
-            return _Outcome("unavailable", Reply(OutgoingMessage(self.texts.t("errors.try_again"))))
+            return self._busy()
         except Exception:
             # Never the arguments: they may hold a reflection's words.
             log.exception("command failed command=%s", name)
@@ -227,16 +227,18 @@ class Dispatcher:
                         log.exception("batch failed command=%s", name)
                         outcomes = [self._failed() for _ in batch]
                     for item, outcome in zip(batch, outcomes, strict=True):
-                        item.done.set_result(outcome)
+                        item.settle(outcome)
         finally:
             del self._writers[route]
             # Stopped part-way (the process is closing): nobody is left without an answer.
             for item in [*batch, *self._waiting.pop(route, [])]:
-                if not item.done.done():
-                    item.done.set_result(self._failed())
+                item.settle(self._failed())
 
     def _failed(self) -> _Outcome:
         return _Outcome("error", Reply(OutgoingMessage(self.texts.t("errors.internal"))))
+
+    def _busy(self) -> _Outcome:
+        return _Outcome("unavailable", Reply(OutgoingMessage(self.texts.t("errors.try_again"))))
 
     async def _write_batch(
         self, route: ComponentRoute, batch: list[_Item], name: str
@@ -254,8 +256,7 @@ class Dispatcher:
                 if len(answers) != len(batch):
                     raise RuntimeError(f"{name}: {len(answers)} answers for {len(batch)}")
         except DatabaseUnavailable:
-            busy = Reply(OutgoingMessage(self.texts.t("errors.try_again")))
-            return [_Outcome("unavailable", busy) for _ in batch]
+            return [self._busy() for _ in batch]
         except Exception:
             # Whatever spoilt the batch (a race lost to another process, a bug) must not
             # spoil everyone's answer: each one is tried again on its own.
@@ -379,6 +380,11 @@ class _Item:
     done: asyncio.Future[_Outcome] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
+
+    def settle(self, outcome: _Outcome) -> None:
+        # Its waiter may be gone (cancelled while the process stops): then nobody is told.
+        if not self.done.done():
+            self.done.set_result(outcome)
 
 
 @dataclass

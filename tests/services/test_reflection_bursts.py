@@ -133,3 +133,21 @@ async def test_a_row_the_database_rejects_spoils_no_one_elses(app, chat, databas
     assert "batch failed, running one by one command=reflection:submit size=5" in logged
     assert "command failed command=reflection:submit" in logged
     assert "boom now" not in logged and "More buses" not in logged
+
+
+async def test_someone_leaving_mid_burst_spoils_no_one_elses_answer(app, chat):
+    session_id = await make_session(app, SessionState.REFLECTING)
+    people = [Chat.person(f"Writer {n}") for n in range(4)]
+    await agree(chat, people)
+    submit = SUBMIT.format(id=session_id)
+    pressing = [
+        asyncio.create_task(chat.press(p, submit, form(f"Thought {n}.")))
+        for n, p in enumerate(people)
+    ]
+    # Each press has queued for the batch writer, which has not run yet (tasks run in turn).
+    await asyncio.sleep(0)
+    pressing[2].cancel()  # e.g. the front-end stopped waiting for this one
+    answers = await asyncio.gather(*pressing, return_exceptions=True)
+    assert isinstance(answers[2], asyncio.CancelledError)
+    assert all("Thank you" in a.text for i, a in enumerate(answers) if i != 2)
+    assert app.dispatcher.in_flight == 0
