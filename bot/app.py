@@ -128,6 +128,7 @@ async def build_app(
         deps.clock,
         jobs.run,
         reminder_grace=timedelta(minutes=settings.reminder_grace_minutes),
+        forget_after=timedelta(days=settings.forget_after_days),
         daily=jobs.run_daily,
     )
     return App(

@@ -52,8 +52,10 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted content (a withdrawn reflection, cleared tags) is overwritten with zeros in the
+    # page and in freed pages, not just unlinked; `Database.purge` then empties the WAL.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
-
 
 
 class Database:
@@ -113,6 +115,47 @@ class Database:
             if _is_unavailable(exc):
                 raise DatabaseUnavailable(str(exc.orig) if exc.orig else str(exc)) from exc
             raise
+
+    async def purge(self) -> bool:
+        """Make what was just deleted unrecoverable from the files, once it has committed.
+
+        SQLite: deleted content is already zeroed in the pages (secure_delete), but the WAL
+        still holds earlier images of those pages; a TRUNCATE checkpoint copies the pages
+        back and empties the WAL. It needs every reader to finish, so it is asked again
+        (the loop free in between) until the write wait runs out.
+
+        PostgreSQL: a deleted row stays in the table's file until it is rewritten, so the
+        reflection table is rewritten (VACUUM FULL, a new file; the old one is removed),
+        then a checkpoint lets the server recycle its WAL (docs/anonymity.md says what the
+        server's WAL keeps until then). True when done."""
+        if self.is_sqlite:
+            return await self._checkpoint_truncate()
+        async with self.engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.exec_driver_sql("VACUUM FULL reflection")
+            try:
+                await autocommit.exec_driver_sql("CHECKPOINT")
+            except DBAPIError:
+                # Needs superuser or pg_checkpoint; the server's own checkpoint follows soon.
+                pass
+        return True
+
+    async def _checkpoint_truncate(self) -> bool:
+        lock = self._write_lock or contextlib.nullcontext()
+        deadline = asyncio.get_running_loop().time() + self._write_options[sqlite_loop.WRITE_OPTION]
+        pause = sqlite_loop.FIRST_PAUSE
+        while True:
+            async with lock, self.engine.connect() as connection:
+                # On the driver's own connection: outside any transaction, as it must be.
+                raw = (await connection.get_raw_connection()).driver_connection
+                async with raw.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+                    busy, *_ = await cursor.fetchone()
+            if not busy:
+                return True
+            if asyncio.get_running_loop().time() + pause > deadline:
+                return False
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, sqlite_loop.LONGEST_PAUSE)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

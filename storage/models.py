@@ -1,8 +1,8 @@
 """SQLModel tables. Times are aware UTC (UTCDateTime). See DESIGN.md for the invariants.
 
-Anonymity: `Reflection` holds no user id, name, message id or time. Its two tags are keyed
-hashes whose per-session key lives in `SessionKey` and is deleted (and the tags cleared) when
-the digest is sent; after that no row can be tied to a person.
+Anonymity (docs/anonymity.md): `Reflection` holds no user id, name, message id or time, and
+nothing stored here can recompute a link to its writer. What de-duplication and counting need
+lives only in process memory (bot/services/anonymity.py).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, Integer, LargeBinary, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime, utcnow
+from storage.types import UTCDateTime, utc_day, utcnow
 
 
 class SessionState(StrEnum):
@@ -99,14 +99,18 @@ class Participant(SQLModel, table=True):
     self_description: str | None = Field(default=None, max_length=300)
     # "yes" or "no" once they have answered the privacy notice; None before.
     consent: str | None = Field(default=None, max_length=8)
+    # The day only (midnight UTC): a precise time could be matched with when a reflection
+    # was written.
     consent_at: datetime | None = _when()
     easy_read: bool = False
     plain_style: bool = False
     reminders: str = Field(default="private", max_length=8)
     claim_opt_in: bool = False
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    # Moves on with every command; retention counts from here.
-    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Days, not times (see last_seen_at).
+    created_at: datetime = Field(default_factory=utc_day, sa_type=UTCDateTime)
+    # The day someone last did something (midnight UTC), written at most once a day: retention
+    # counts from here, and a day says nothing about which reflection anyone wrote.
+    last_seen_at: datetime = Field(default_factory=utc_day, sa_type=UTCDateTime)
 
 
 class Session(SQLModel, table=True):
@@ -130,6 +134,9 @@ class Session(SQLModel, table=True):
     breakouts_at: datetime | None = _when()
     reflecting_at: datetime | None = _when()
     closed_at: datetime | None = _when()
+    # When everything that could tie a reflection to its writer was destroyed (digest sent,
+    # session cancelled, or the forget-after period ended). No withdrawals after this.
+    sealed_at: datetime | None = _when()
     summarised_at: datetime | None = _when()
     cancelled_at: datetime | None = _when()
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -180,9 +187,9 @@ def random_id() -> str:
 class Reflection(SQLModel, table=True):
     """An anonymous reflection. No user id, name, message id or time: see the module docstring."""
 
-    # WITHOUT ROWID on SQLite: rows are kept in random-id order, so storage order cannot
-    # reveal who wrote first.
-    __table_args__ = (UniqueConstraint("session_id", "dedupe_tag"), {"sqlite_with_rowid": False})
+    # WITHOUT ROWID on SQLite: rows are kept in random-id order, and sealing a session
+    # rewrites its rows in that order, so storage order cannot reveal who wrote first.
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     # A random id, so row ids do not reveal the order people wrote in.
     id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
@@ -192,30 +199,11 @@ class Reflection(SQLModel, table=True):
     quote_ok: bool = False
     breakout_number: int | None = None
     held: bool = False
-    dedupe_tag: str | None = Field(default=None, max_length=64)
+    # SHA-256 of the session, the withdrawal code and the writer's user id. The code is
+    # random (about 70 bits) and is never stored, so this cannot be recomputed from a user id.
     withdraw_tag: str | None = Field(default=None, max_length=64, index=True)
-
-
-class ReflectionContributor(SQLModel, table=True):
-    """Counts the distinct people who reflected (verbatim text needs 5 or more) without any
-    link to what they wrote: a keyed hash of the person, nothing else. Cleared with the key."""
-
-    __tablename__ = "reflection_contributor"
-    __table_args__ = ({"sqlite_with_rowid": False},)
-
-    session_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("session.id", ondelete="CASCADE"), primary_key=True)
-    )
-    tag: str = Field(primary_key=True, max_length=64)
-
-
-class SessionKey(SQLModel, table=True):
-    """The per-session key for reflection tags. Deleted when the digest is sent."""
-
-    session_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("session.id", ondelete="CASCADE"), primary_key=True)
-    )
-    key: bytes = Field(sa_column=Column(LargeBinary(32), nullable=False))
+    # Counted when reflections closed (see Digest.counted_reflections).
+    in_count: bool = False
 
 
 class ActionStatus(StrEnum):
@@ -254,8 +242,12 @@ class Digest(SQLModel, table=True):
     status: str = Field(default="draft", max_length=16)
     # The facilitator's review: {"held": [...], "redacted": [...]} reflection ids, as JSON.
     edits: str = Field(default="{}", max_length=20000)
-    # How many people reflected, kept when the per-session key and contributor tags are destroyed.
+    # Frozen when reflections close: how many different people wrote the reflections then
+    # stored (a lower bound), and how many reflections that was. The digest's small-number
+    # rule counts from these once the in-memory record of writers is gone (a restart, or
+    # the session sealed); see bot/services/anonymity.py.
     contributors: int | None = None
+    counted_reflections: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = _when()
 

@@ -35,6 +35,13 @@ async def get_or_create_community(
     return community
 
 
+async def find_participant(tx: AsyncSession, community_id: int, user_id: str) -> Participant | None:
+    query = select(Participant).where(
+        Participant.community_id == community_id, Participant.user_id == user_id
+    )
+    return (await tx.exec(query)).first()
+
+
 async def get_or_create_participant(
     tx: AsyncSession, community: Community, user_id: str, display_name: str = ""
 ) -> Participant:

@@ -31,3 +31,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def utc_day(when: datetime | None = None) -> datetime:
+    """Midnight UTC of `when` (default now): for per-person times that must not be precise
+    enough to be matched with when a reflection was written."""
+    return (when or utcnow()).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)

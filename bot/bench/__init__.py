@@ -51,7 +51,6 @@ from storage.engine import async_url
 from storage.models import (
     Community,
     Reflection,
-    ReflectionContributor,
     Role,
     Session,
 )
@@ -262,11 +261,6 @@ async def _digest(app: App, count: int, rng: random.Random) -> float:
                 )
                 for n in range(count)
             ],
-        )
-        await seed.insert_rows(
-            tx,
-            ReflectionContributor,
-            [{"session_id": session_id, "tag": uuid.uuid4().hex} for _ in range(60)],
         )
     started = time.perf_counter()
     async with app.db.transaction() as tx:

@@ -24,7 +24,7 @@ from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
 from bot.platforms.memory import MemoryResponder
 from bot.services.context import CommandContext
 from bot.services.dispatch import Dispatcher
-from storage.models import Reflection, ReflectionContributor
+from storage.models import Reflection
 
 
 @dataclass(frozen=True)
@@ -133,40 +133,24 @@ async def raw_inserts(
     concurrency: int,
 ) -> tuple[float, int]:
     """The rows the services stored for `from_sessions`, inserted again for `to_sessions`
-    through SQLAlchemy Core: one transaction per submission (a reflection row and its
-    contributor row), as a command commits before it answers. Returns (seconds, rows)."""
+    through SQLAlchemy Core: one transaction per submission, as a command commits before it
+    answers. Returns (seconds, rows)."""
     remap = dict(zip(from_sessions, to_sessions, strict=True))
     ref_table = Reflection.__table__  # type: ignore[attr-defined]
-    con_table = ReflectionContributor.__table__  # type: ignore[attr-defined]
     async with engine.connect() as conn:
         reflections = [
-            dict(r._mapping)
+            {**r._mapping, "id": r.id[::-1], "session_id": remap[r.session_id]}
             for r in await conn.execute(
                 select(ref_table).where(ref_table.c.session_id.in_(list(from_sessions)))
             )
         ]
-        contributors = [
-            dict(r._mapping)
-            for r in await conn.execute(
-                select(con_table).where(con_table.c.session_id.in_(list(from_sessions)))
-            )
-        ]
-    pairs = []
-    for ref, con in zip(reflections, contributors, strict=False):
-        pairs.append(
-            (
-                {**ref, "id": ref["id"][::-1], "session_id": remap[ref["session_id"]]},
-                {**con, "session_id": remap[con["session_id"]]},
-            )
-        )
     gate = asyncio.Semaphore(concurrency)
-    ref_insert, con_insert = insert(ref_table), insert(con_table)
+    ref_insert = insert(ref_table)
 
-    async def one(ref: dict, con: dict) -> None:
+    async def one(ref: dict) -> None:
         async with gate, engine.begin() as conn:
             await conn.execute(ref_insert, ref)
-            await conn.execute(con_insert, con)
 
     started = time.perf_counter()
-    await asyncio.gather(*(one(ref, con) for ref, con in pairs))
-    return time.perf_counter() - started, len(pairs)
+    await asyncio.gather(*(one(ref) for ref in reflections))
+    return time.perf_counter() - started, len(reflections)

@@ -65,7 +65,8 @@ class Command:
     handler: Handler
     options: tuple[Option, ...] = ()
     audience: Audience = Audience.EVERYONE
-    # Anonymous commands are never logged with who ran them or what they typed.
+    # Anonymous steps write nothing about the person and leave no log line at all
+    # (docs/anonymity.md): opening the reflection form, sending it, withdrawing.
     anonymous: bool = False
     # Commands that may answer with a form must not be deferred first (Discord modals).
     may_open_form: bool = False

@@ -167,6 +167,8 @@ def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
             reflect,
             (_session(),),
             may_open_form=True,
+            # Opening the form records nothing about the person (docs/anonymity.md).
+            anonymous=True,
         ),
         Command("close", "Close the session and get the digest draft", close, (_session(),), F),
         Command(
@@ -191,7 +193,9 @@ def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
             reflections.withdraw,
             (
                 Option(
-                    "code", "The code you were given, e.g. 12-ABCDEF", required=True, max_length=40
+                    "code", "The code you were given, e.g. 12-ABCDE-FGHJK-MNPQR",
+                    required=True,
+                    max_length=40,
                 ),
             ),
             anonymous=True,
@@ -341,7 +345,9 @@ def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
         ComponentRoute("privacy", "forget", privacy.forget_confirmed),
         ComponentRoute("session", "easy", sessions.easy_welcome),
         ComponentRoute("spark", "easy", running.spark_easy),
-        ComponentRoute("reflection", "open", reflections.open_from_button, may_open_form=True),
+        ComponentRoute(
+            "reflection", "open", reflections.open_from_button, may_open_form=True, anonymous=True
+        ),
         ComponentRoute(
             "reflection",
             "submit",

@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.core.messages import OutgoingMessage
 from bot.core.ports import ChatAdapter
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
+from bot.services.anonymity import WriterLedger
 from bot.services.clock import Clock
 from bot.services.context import Effect
 from bot.services.mailer import Mailer
@@ -28,6 +29,8 @@ class Deps:
     adapter: ChatAdapter
     clock: Clock
     mailer: Mailer
+    # Who wrote which reflection, in this process's memory only (never stored).
+    writers: WriterLedger = field(default_factory=WriterLedger)
     # Set by the scheduler once it exists: re-plans a session's jobs after a change.
     on_session_changed: list[Callable[[int], Awaitable[None]]] = field(default_factory=list)
 

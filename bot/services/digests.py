@@ -1,20 +1,22 @@
 """The digest: a private draft for the facilitator at close, their review (hold, redact,
-release a safeguarding hold), then sending to the working group, which also destroys the
-session's reflection key so nothing can ever be tied back to a person."""
+release a safeguarding hold), then sending to the working group, which also seals the
+session (bot/services/sealing.py) so nothing can ever be tied back to a person."""
 
 from __future__ import annotations
 
 import json
 import logging
 from collections import Counter
+from datetime import timedelta
 
-from sqlalchemy import delete, func
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
 from bot.core.messages import Action, ActionStyle, OutgoingMessage, Reply, Section, custom_id
 from bot.core.refs import ConversationRef, UserRef
+from bot.services.anonymity import writers_at_least
 from bot.services.context import CommandContext, Effect
 from bot.services.deps import Deps, community_ref, session_channel, zone_of
 from bot.services.digest_model import (
@@ -26,7 +28,7 @@ from bot.services.digest_model import (
 )
 from bot.services.digest_render import to_csv, to_html, to_markdown
 from bot.services.mailer import Letter
-from bot.services.reflections import forget_session_key
+from bot.services.sealing import seal
 from bot.services.sessions import SessionService
 from bot.services.spark_admin import library_for
 from bot.services.timeparse import format_local
@@ -36,7 +38,6 @@ from storage.models import (
     Community,
     Participant,
     Reflection,
-    ReflectionContributor,
     Session,
     SessionState,
 )
@@ -66,28 +67,13 @@ class DigestService:
     async def compile(self, tx: AsyncSession, community: Community, session: Session) -> Digest:
         row = await self.row(tx, session)
         edits = json.loads(row.edits or "{}")
-        held, redacted = set(edits.get("held", [])), set(edits.get("redacted", []))
-        reflections = (
-            await tx.exec(
-                select(Reflection).where(
-                    Reflection.session_id == session.id, col(Reflection.held).is_(False)
-                )
-            )
-        ).all()
+        redacted = set(edits.get("redacted", []))
+        shown = sorted(await self._shown(tx, row, session), key=lambda r: r.id)
         items = [
             DigestReflection(r.id, r.category, r.text, r.quote_ok and r.id not in redacted)
-            for r in sorted(reflections, key=lambda r: r.id)
-            if r.id not in held
+            for r in shown
         ]
-        contributors = row.contributors
-        if contributors is None:
-            contributors = (
-                await tx.exec(
-                    select(func.count())
-                    .select_from(ReflectionContributor)
-                    .where(ReflectionContributor.session_id == session.id)
-                )
-            ).one()
+        contributors = self.writers(row, session, shown)
         roles = Counter(
             (
                 await tx.exec(
@@ -130,11 +116,52 @@ class DigestService:
         )
         return build_digest(data)
 
+    def writers(self, row: DigestRow, session: Session, shown: list[Reflection]) -> int:
+        """How many different people wrote the reflections shown: a lower bound, from this
+        process's memory and from what was frozen (see bot/services/anonymity.py)."""
+        assert session.id is not None
+        in_memory = self.deps.writers.writers_at_least(session.id, (r.id for r in shown))
+        frozen = None
+        if row.contributors is not None and row.counted_reflections is not None:
+            frozen = (row.contributors, row.counted_reflections)
+        counted = sum(1 for r in shown if r.in_count)
+        return writers_at_least(in_memory, frozen, counted, len(shown))
+
+    async def freeze_writers(self, tx: AsyncSession, session: Session) -> None:
+        """Keep the count of writers of the reflections shown now, so it survives the
+        in-memory record (a restart, the session sealed). Only a count and which reflections
+        it covers: nothing about who wrote which."""
+        row = await self.row(tx, session)
+        digest_shown = await self._shown(tx, row, session)
+        row.contributors = self.writers(row, session, digest_shown)
+        row.counted_reflections = len(digest_shown)
+        ids = [r.id for r in digest_shown]
+        await tx.exec(
+            update(Reflection)
+            .where(col(Reflection.session_id) == session.id)
+            .values(in_count=col(Reflection.id).in_(ids))
+        )
+        for reflection in digest_shown:
+            reflection.in_count = True
+        tx.add(row)
+
+    async def _shown(self, tx: AsyncSession, row: DigestRow, session: Session) -> list[Reflection]:
+        held = set(json.loads(row.edits or "{}").get("held", []))
+        reflections = (
+            await tx.exec(
+                select(Reflection).where(
+                    Reflection.session_id == session.id, col(Reflection.held).is_(False)
+                )
+            )
+        ).all()
+        return [r for r in reflections if r.id not in held]
+
     async def draft(
         self, tx: AsyncSession, community: Community, session: Session, effects: list[Effect]
     ) -> None:
-        """At close: the draft goes privately to the facilitator who scheduled the session."""
-        await self.row(tx, session)
+        """At close: the writers are counted and the draft goes privately to the facilitator
+        who scheduled the session."""
+        await self.freeze_writers(tx, session)
         facilitator = UserRef(community_ref(community), session.created_by)
         message = await self.preview_message(tx, community, session)
         effects.append(self.deps.tell(facilitator, message))
@@ -169,9 +196,16 @@ class DigestService:
                 )
             )
         review = "\n".join(lines) or self.t("digests.no_items")
+        help_text = self.t("digests.preview_help", session_id=session.id)
+        if session.sealed_at is None and session.closed_at is not None:
+            # Told in advance: the linking material goes on this day, sent or not.
+            forget_on = session.closed_at + timedelta(days=self.deps.settings.forget_after_days)
+            help_text += "\n\n" + self.t(
+                "digests.forget_notice", date=format_local(forget_on, zone_of(community))
+            )
         return OutgoingMessage(
             title=self.t("digests.preview_title", session_id=session.id),
-            text=self.t("digests.preview_help", session_id=session.id),
+            text=help_text,
             # Items are shown as typed (escaped by each renderer). The digest body holds
             # participant words too, but they were redacted of mentions and links before storage.
             sections=(Section(review, untrusted=True), Section(to_markdown(digest))),
@@ -219,17 +253,15 @@ class DigestService:
 
     async def send(self, ctx: CommandContext, session: Session) -> Reply:
         self.sessions.move(session, SessionState.SUMMARISED, "summarised")
+        await self.freeze_writers(ctx.tx, session)
         digest = await self.compile(ctx.tx, ctx.community, session)
         row = await self.row(ctx.tx, session)
-        row.contributors = digest.contributors
         row.status = "sent"
         row.sent_at = self.deps.clock.now()
         ctx.tx.add(row)
         ctx.tx.add(session)
-        await forget_session_key(ctx.tx, session.id)
-        await ctx.tx.exec(
-            delete(ReflectionContributor).where(col(ReflectionContributor.session_id) == session.id)
-        )
+        if session.sealed_at is None:
+            ctx.after_commit(await seal(self.deps, ctx.tx, session))
         channel_id = ctx.community.working_group_channel_id
         target = (
             ConversationRef(community_ref(ctx.community), channel_id)

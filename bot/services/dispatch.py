@@ -38,7 +38,12 @@ from bot.services.context import CommandContext
 from bot.services.texts import Texts
 from storage.engine import Database, DatabaseUnavailable
 from storage.models import Community, Participant
-from storage.repositories import get_or_create_community, get_or_create_participant
+from storage.repositories import (
+    find_participant,
+    get_or_create_community,
+    get_or_create_participant,
+)
+from storage.types import utc_day
 
 log = logging.getLogger("brewbot.dispatch")
 
@@ -140,7 +145,7 @@ class Dispatcher:
                 outcome = await self._batched(item, name)
             else:
                 outcome = await self._execute(item, name)
-            await self._finish(outcome, responder, name, started, spec.may_open_form)
+            await self._finish(outcome, responder, name, started, spec)
         finally:
             self.in_flight -= 1
             if not self.in_flight:
@@ -173,9 +178,16 @@ class Dispatcher:
                 tx, *key, name=user.community.name, defaults=self.community_defaults
             )
         actor = found.people.get((community.id, user.id))
-        if actor is None:
+        if actor is None and spec.anonymous:
+            # Anonymous steps (opening the reflection form, sending it, withdrawing) write
+            # nothing about the person, not even that they exist: someone new is a
+            # stand-in that is never stored.
+            actor = await find_participant(tx, community.id, user.id) or Participant(
+                community_id=community.id, user_id=user.id
+            )
+        elif actor is None:
             actor = found.people[(community.id, user.id)] = await get_or_create_participant(
-                tx, community, user.id, "" if spec.anonymous else user.display_name
+                tx, community, user.id, user.display_name
             )
         is_facilitator = user.is_admin or community.facilitator_role.casefold() in {
             r.casefold() for r in user.roles
@@ -191,10 +203,11 @@ class Dispatcher:
         )
         if spec.audience is Audience.FACILITATOR and not is_facilitator:
             raise CommandError("errors.facilitators_only", role=community.facilitator_role)
-        if not spec.anonymous:
-            # Retention counts from here. Never on anonymous steps, so no stored time sits
-            # close to when someone wrote a reflection.
-            actor.last_seen_at = self.clock.now()
+        today = utc_day(self.clock.now())
+        if not spec.anonymous and actor.last_seen_at != today:
+            # Retention counts from here. Only the day, written once a day, and never on
+            # anonymous steps: no stored time or write sits close to a reflection.
+            actor.last_seen_at = today
             tx.add(actor)
         return ctx
 
@@ -307,12 +320,12 @@ class Dispatcher:
         responder: Responder,
         name: str,
         started: float,
-        may_open_form: bool,
+        spec: Command | ComponentRoute,
     ) -> None:
         """After the commit: the platform effects, then the answer."""
         response, ctx = outcome.response, outcome.ctx
         if ctx is not None:
-            if ctx.effects and may_open_form and not isinstance(response, OpenForm):
+            if ctx.effects and spec.may_open_form and not isinstance(response, OpenForm):
                 # Not acknowledged yet (a form might have been the answer), and effects can
                 # outlast Discord's 3 seconds: acknowledge now.
                 await responder.defer()
@@ -326,12 +339,14 @@ class Dispatcher:
                 await responder.reply(response.message, private=response.private)
         except DeliveryError as exc:
             log.warning("could not answer command=%s reason=%s", name, exc.reason)
-        log.info(
-            "command=%s outcome=%s ms=%.1f",
-            name,
-            outcome.result,
-            (time.perf_counter() - started) * 1000,
-        )
+        if not spec.anonymous:
+            # Anonymous steps leave no line: its time could be matched with other records.
+            log.info(
+                "command=%s outcome=%s ms=%.1f",
+                name,
+                outcome.result,
+                (time.perf_counter() - started) * 1000,
+            )
 
     async def _run_effects(self, ctx: CommandContext, name: str) -> None:
         for effect in ctx.effects:

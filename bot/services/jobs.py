@@ -18,6 +18,7 @@ from bot.services.digests import DigestService
 from bot.services.privacy import PrivacyService
 from bot.services.running import RunningService
 from bot.services.scheduling import JobKind, PlannedJob
+from bot.services.sealing import seal
 from bot.services.sessions import SessionService
 from bot.services.timeparse import format_local
 from storage.models import Community, JobRun, Session, SessionState
@@ -35,6 +36,7 @@ EXPECTED_STATE = {
     JobKind.BREAKOUT_END: SessionState.BREAKOUTS,
     JobKind.REFLECT_END: SessionState.REFLECTING,
     JobKind.DIGEST_DUE: SessionState.CLOSED,
+    JobKind.FORGET: SessionState.CLOSED,
 }
 
 
@@ -133,6 +135,8 @@ class JobService:
         elif kind == JobKind.REFLECT_END:
             await self.running.close_session(tx, community, session, effects)
             await self.digests.draft(tx, community, session, effects)
+        elif kind == JobKind.FORGET:
+            await self._forget(tx, community, session, effects)
         elif kind == JobKind.DIGEST_DUE:
             facilitator = UserRef(community_ref(community), session.created_by)
             effects.append(
@@ -145,6 +149,24 @@ class JobService:
                     ),
                 )
             )
+
+    async def _forget(
+        self, tx: AsyncSession, community: Community, session: Session, effects: list[Effect]
+    ) -> None:
+        """The digest was never sent: seal the session anyway, and tell the facilitator."""
+        if session.sealed_at is not None:
+            return
+        await self.digests.freeze_writers(tx, session)
+        effects.append(await seal(self.deps, tx, session))
+        facilitator = UserRef(community_ref(community), session.created_by)
+        notice = self.deps.texts.t(
+            "digests.forgotten",
+            session_id=session.id,
+            title=session.title,
+            days=self.deps.settings.forget_after_days,
+        )
+        effects.append(self.deps.tell(facilitator, OutgoingMessage(notice)))
+        effects.append(self.deps.changed(session.id))
 
     async def _remind(
         self, tx: AsyncSession, community: Community, session: Session, effects: list[Effect]

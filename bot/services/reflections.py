@@ -1,26 +1,20 @@
 """Anonymous reflections: the private form, storage without any link to the writer, and
 withdrawal by one-time code.
 
-What makes them unlinkable: the row holds no user id, name, message id or time; its id is
-random; the breakout number is kept only for groups of 5 or more. De-duplication and
-withdrawal use HMAC tags under a per-session key that is deleted (and the tags cleared) when
-the digest is sent. Nothing here logs who wrote what.
+What makes them unlinkable (docs/anonymity.md): the row holds no user id, name, message id
+or time; its id is random; it is written in a transaction that touches no row about a
+person, and opening the form writes nothing at all; the breakout number is kept only for
+groups with enough people who could have written it. What repeats, counting and withdrawal
+need is kept in memory or is useless without the code (bot/services/anonymity.py). Nothing
+here logs anything about a reflection.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import logging
-import secrets
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, insert
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -38,11 +32,19 @@ from bot.core.messages import (
     custom_id,
 )
 from bot.core.refs import UserRef
+from bot.services.anonymity import (
+    WrongCodeLimiter,
+    new_code,
+    on_commit,
+    read_code,
+    withdraw_tag,
+)
 from bot.services.context import CommandContext, Effect
 from bot.services.deps import Deps, community_ref
 from bot.services.privacy import PrivacyService
 from bot.services.redaction import KnownNames, redact
 from bot.services.safeguarding import risk_matches
+from bot.services.sealing import groups_big_enough, purge_effect, small_number
 from bot.services.sessions import SessionService
 from bot.services.spark_admin import library_for
 from storage.models import (
@@ -50,19 +52,13 @@ from storage.models import (
     BreakoutMember,
     Participant,
     Reflection,
-    ReflectionContributor,
     Session,
-    SessionKey,
     SessionState,
     random_id,
 )
 
-log = logging.getLogger("brewbot.reflections")
-
 CATEGORIES = ("working", "not_working", "future", "idea")
 MAX_TEXT = 2000
-MIN_GROUP_FOR_NUMBER = 5
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I/L to misread
 
 
 class ReflectionService:
@@ -71,6 +67,7 @@ class ReflectionService:
         self.sessions = sessions
         self.privacy = privacy
         self.names = NameCache()
+        self.wrong_codes = WrongCodeLimiter()
         self.t = deps.texts.t
 
     def form(self, session: Session, *, prompt: str | None = None, easy: bool = False) -> Form:
@@ -149,8 +146,8 @@ class ReflectionService:
         answers: dict[int, Reply | CommandError] = {}
         drafts: list[_Draft] = []
         # Kept referenced: the transaction's identity map, which answers the look-ups of
-        # each session and key below, holds its rows only weakly.
-        _preloaded = await _sessions_and_keys(contexts)
+        # each session below, holds its rows only weakly.
+        _preloaded = await _sessions(contexts)
         for index, ctx in enumerate(contexts):
             try:
                 drafts.append(await self._draft(index, ctx))
@@ -161,23 +158,28 @@ class ReflectionService:
         return [answers[index] for index in range(len(contexts))]
 
     async def _store(self, drafts: list[_Draft], answers: dict[int, Reply | CommandError]) -> None:
-        """Write the drafts that are not repeats; put each one's answer in `answers`."""
+        """Write the drafts that are not repeats; put each one's answer in `answers`.
+
+        Only reflection rows are written here, nothing about any person, so the order of
+        writes cannot pair a person with a reflection."""
         tx = drafts[0].ctx.tx
-        keys = {sid: await session_key(tx, sid) for sid in {d.session.id for d in drafts}}
+        writers = self.deps.writers
         names = await self.names.for_communities(tx, {d.ctx.community.id for d in drafts})
-        groups = await _group_numbers(tx, {(d.session.id, d.ctx.actor.id) for d in drafts})
-        for draft in drafts:
-            draft.dedupe = _tag(keys[draft.session.id], "dedupe", draft.ctx.user.id, draft.same)
-        taken = await _taken(tx, {(d.session.id, d.dedupe) for d in drafts})
+        groups = await _group_numbers(
+            tx, {(d.session.id, d.ctx.actor.id) for d in drafts}, small_number(self.deps)
+        )
         rows: list[dict[str, object]] = []
-        counted: set[tuple[int, str]] = set()
+        remember: list[tuple[int, str, str, bytes]] = []
+        batch_repeats: set[tuple[int, bytes]] = set()
         for draft in drafts:
-            ctx, session, key = draft.ctx, draft.session, keys[draft.session.id]
-            if (session.id, draft.dedupe) in taken:
+            ctx, session = draft.ctx, draft.session
+            repeat = writers.repeat_tag(session.id, ctx.user.id, draft.text)
+            if writers.is_repeat(session.id, repeat) or (session.id, repeat) in batch_repeats:
                 answers[draft.index] = CommandError("reflections.duplicate")
                 continue
-            taken.add((session.id, draft.dedupe))
-            code = f"{session.id}-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+            batch_repeats.add((session.id, repeat))
+            code = new_code(session.id)
+            _, secret = read_code(code) or (0, "")
             risks = risk_matches(draft.text)
             reflection = {
                 "id": random_id(),
@@ -187,11 +189,11 @@ class ReflectionService:
                 "quote_ok": draft.quote_ok,
                 "breakout_number": groups.get((session.id, ctx.actor.id)),
                 "held": bool(risks),
-                "dedupe_tag": draft.dedupe,
-                "withdraw_tag": _tag(key, "withdraw", code),
+                "withdraw_tag": withdraw_tag(session.id, secret, ctx.user.id),
+                "in_count": False,
             }
             rows.append(reflection)
-            counted.add((session.id, _tag(key, "person", ctx.user.id)))
+            remember.append((session.id, str(reflection["id"]), ctx.user.id, repeat))
             if risks:
                 held = (str(reflection["id"]), str(reflection["text"]))
                 ctx.after_commit(self._alert(ctx, session, held, risks))
@@ -203,14 +205,16 @@ class ReflectionService:
                 )
             )
         # Written as plain rows, one statement for all: building ORM objects for a burst cost
-        # more than the checks. The unique (session, dedupe_tag) constraint still guards a
-        # race between processes.
+        # more than the checks.
         if rows:
             connection = await tx.connection()
             await connection.execute(insert(Reflection), rows)
-        await _count_contributors(tx, counted)
-        for session_id, count in Counter(r["session_id"] for r in rows).items():
-            log.info("reflections stored session=%s count=%d", session_id, count)
+
+        def stored() -> None:
+            for session_id, reflection_id, user_id, repeat in remember:
+                writers.record(session_id, reflection_id, user_id, repeat)
+
+        on_commit(tx, stored)
 
     async def _draft(self, index: int, ctx: CommandContext) -> _Draft:
         """One reflection's own checks, before anything is written."""
@@ -258,51 +262,36 @@ class ReflectionService:
         return self.deps.tell(recipient, message)
 
     async def withdraw(self, ctx: CommandContext) -> Reply:
-        code = (ctx.arg("code") or "").strip().upper()
-        head, _, _ = code.partition("-")
-        if not head.isdigit():
+        """Take back a reflection with its code. Only the writer's own code works; wrong
+        codes are limited per person, so nobody can find a reflection by guessing."""
+        who = f"{ctx.community.id}:{ctx.user.id}"
+        if not self.wrong_codes.may_try(who):
+            raise CommandError("reflections.too_many_codes")
+        typed = read_code(ctx.arg("code") or "")
+        if typed is None:
+            self.wrong_codes.wrong(who)
             raise CommandError("reflections.bad_code")
-        session = await self.sessions.resolve(ctx, int(head))
-        row = await ctx.tx.get(SessionKey, session.id)
-        if row is None:
+        session_id, secret = typed
+        session = await self.sessions.resolve(ctx, session_id)
+        if session.sealed_at is not None:
             raise CommandError("reflections.too_late")
-        tag = _tag(row.key, "withdraw", code)
+        tag = withdraw_tag(session_id, secret, ctx.user.id)
         found = (
             await ctx.tx.exec(
                 select(Reflection).where(
-                    Reflection.session_id == session.id, Reflection.withdraw_tag == tag
+                    Reflection.session_id == session_id, Reflection.withdraw_tag == tag
                 )
             )
         ).first()
         if found is None:
+            self.wrong_codes.wrong(who)
             raise CommandError("reflections.code_not_found")
         await ctx.tx.delete(found)
+        reflection_id = found.id
+        on_commit(ctx.tx, lambda: self.deps.writers.withdrawn(session_id, reflection_id))
+        # The words are purged from the files before the person hears they are gone.
+        ctx.after_commit(purge_effect(self.deps))
         return Reply(OutgoingMessage(self.t("reflections.withdrawn")))
-
-
-async def session_key(tx: AsyncSession, session_id: int) -> bytes:
-    row = await tx.get(SessionKey, session_id)
-    if row is not None:
-        return row.key
-    row = SessionKey(session_id=session_id, key=secrets.token_bytes(32))
-    try:
-        async with tx.begin_nested():
-            tx.add(row)
-    except IntegrityError:
-        row = await tx.get(SessionKey, session_id)
-    return row.key
-
-
-async def forget_session_key(tx: AsyncSession, session_id: int) -> None:
-    """Destroy the key and clear every tag: from now on no reflection can be tied to anyone."""
-    row = await tx.get(SessionKey, session_id)
-    if row is not None:
-        await tx.delete(row)
-    rows = (await tx.exec(select(Reflection).where(Reflection.session_id == session_id))).all()
-    for reflection in rows:
-        reflection.dedupe_tag = None
-        reflection.withdraw_tag = None
-        tx.add(reflection)
 
 
 class NameCache:
@@ -355,8 +344,8 @@ async def known_names(tx: AsyncSession, community_id: int) -> list[str]:
     return sorted({n for pair in rows for n in pair if n})
 
 
-async def _sessions_and_keys(contexts: Sequence[CommandContext]) -> list[object]:
-    """The sessions a batch names, and their keys, read with one query each."""
+async def _sessions(contexts: Sequence[CommandContext]) -> list[Session]:
+    """The sessions a batch names, read with one query."""
     named: set[int] = set()
     for ctx in contexts:
         try:
@@ -368,59 +357,28 @@ async def _sessions_and_keys(contexts: Sequence[CommandContext]) -> list[object]
     if len(contexts) < 2 or not named:
         return []
     tx = contexts[0].tx
-    sessions = (await tx.exec(select(Session).where(col(Session.id).in_(named)))).all()
-    keys = (await tx.exec(select(SessionKey).where(col(SessionKey.session_id).in_(named)))).all()
-    return [*sessions, *keys]
+    return list((await tx.exec(select(Session).where(col(Session.id).in_(named)))).all())
 
 
 async def _group_numbers(
-    tx: AsyncSession, writers: set[tuple[int, int]]
+    tx: AsyncSession, writers: set[tuple[int, int]], threshold: int
 ) -> dict[tuple[int, int], int]:
-    """Each (session, person)'s breakout number, only where the group was big enough not to
-    identify them."""
-    size = (
-        select(func.count())
-        .where(BreakoutMember.breakout_id == Breakout.id)
-        .correlate(Breakout)
-        .scalar_subquery()
-    )
+    """Each (session, person)'s breakout number, only where enough people in that group could
+    have written the reflection (they agreed to the privacy notice) not to identify them."""
     rows = await tx.exec(
-        select(Breakout.session_id, BreakoutMember.participant_id, Breakout.number, size)
+        select(Breakout.session_id, BreakoutMember.participant_id, Breakout.number)
         .join(BreakoutMember, col(BreakoutMember.breakout_id) == col(Breakout.id))
         .where(
             col(Breakout.session_id).in_({session for session, _ in writers}),
             col(BreakoutMember.participant_id).in_({person for _, person in writers}),
         )
     )
-    return {
-        (session, person): number
-        for session, person, number, members in rows
-        if (session, person) in writers and members >= MIN_GROUP_FOR_NUMBER
+    found = {(s, p): n for s, p, n in rows if (s, p) in writers}
+    allowed = {
+        session: await groups_big_enough(tx, session, threshold)
+        for session in {s for s, _ in found}
     }
-
-
-async def _taken(tx: AsyncSession, tags: set[tuple[int, str]]) -> set[tuple[int, str]]:
-    """Which of these (session, de-duplication tag) pairs are already stored."""
-    rows = await tx.exec(
-        select(Reflection.session_id, Reflection.dedupe_tag).where(
-            col(Reflection.session_id).in_({session for session, _ in tags}),
-            col(Reflection.dedupe_tag).in_({tag for _, tag in tags}),
-        )
-    )
-    return {(session, tag) for session, tag in rows if (session, tag) in tags}
-
-
-async def _count_contributors(tx: AsyncSession, people: set[tuple[int, str]]) -> None:
-    """Count each person once per session (a second reflection adds nothing)."""
-    if not people:
-        return
-    dialect = tx.bind.dialect.name
-    upsert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-    connection = await tx.connection()
-    await connection.execute(
-        upsert(ReflectionContributor).on_conflict_do_nothing(),
-        [{"session_id": session, "tag": tag} for session, tag in sorted(people)],
-    )
+    return {key: n for key, n in found.items() if n in allowed[key[0]]}
 
 
 @dataclass
@@ -433,14 +391,3 @@ class _Draft:
     category: str
     text: str
     quote_ok: bool
-    dedupe: str = ""
-
-    @property
-    def same(self) -> str:
-        """The words as compared for repeats: case and spacing do not count."""
-        return " ".join(self.text.lower().split())
-
-
-def _tag(key: bytes, purpose: str, *parts: str) -> str:
-    message = "\x1f".join((purpose, *parts)).encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()

@@ -36,11 +36,14 @@ class JobKind(StrEnum):
     BREAKOUT_END = "breakout_end"
     REFLECT_END = "reflect_end"
     DIGEST_DUE = "digest_due"
+    # Seal a closed session whose digest was never sent (bot/services/sealing.py).
+    FORGET = "forget"
 
 
 DAILY_JOB_ID = "daily:retention"
 WARNING_BEFORE_END = timedelta(minutes=5)
 DIGEST_REMINDER_AFTER = timedelta(days=2)
+FORGET_AFTER = timedelta(days=7)  # BREWBOT_FORGET_AFTER_DAYS
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class SessionTimes(Protocol):
     reflecting_at: datetime | None
     reflect_minutes: int
     closed_at: datetime | None
+    sealed_at: datetime | None
 
 
 class CommunityTimes(Protocol):
@@ -77,7 +81,9 @@ def reminder_minutes(community: CommunityTimes) -> list[int]:
     )
 
 
-def plan_jobs(session: SessionTimes, community: CommunityTimes) -> list[PlannedJob]:
+def plan_jobs(
+    session: SessionTimes, community: CommunityTimes, *, forget_after: timedelta = FORGET_AFTER
+) -> list[PlannedJob]:
     """Every job this session should have, given only its stored state."""
     sid = session.id
     assert sid is not None, "a stored session"
@@ -104,6 +110,8 @@ def plan_jobs(session: SessionTimes, community: CommunityTimes) -> list[PlannedJ
         )
     elif state == SessionState.CLOSED and session.closed_at is not None:
         jobs.append(PlannedJob(JobKind.DIGEST_DUE, sid, session.closed_at + DIGEST_REMINDER_AFTER))
+        if session.sealed_at is None:
+            jobs.append(PlannedJob(JobKind.FORGET, sid, session.closed_at + forget_after))
     return jobs
 
 
@@ -118,9 +126,11 @@ class BrewScheduler:
         runner: JobRunner,
         *,
         reminder_grace: timedelta,
+        forget_after: timedelta = FORGET_AFTER,
         daily: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.db = db
+        self.forget_after = forget_after
         self.clock = clock
         self.runner = runner
         self.daily = daily
@@ -195,7 +205,11 @@ class BrewScheduler:
             if job.id != DAILY_JOB_ID:
                 job.remove()
         self._by_session.clear()
-        planned = [job for session, community in rows for job in plan_jobs(session, community)]
+        planned = [
+            job
+            for session, community in rows
+            for job in plan_jobs(session, community, forget_after=self.forget_after)
+        ]
         self._install(planned)
         log.info("scheduler rebuilt jobs=%d sessions=%d", len(planned), len(rows))
         return len(planned)
@@ -214,7 +228,7 @@ class BrewScheduler:
             if self._aps.get_job(job_id) is not None:
                 self._aps.remove_job(job_id)
         if row is not None:
-            self._install(plan_jobs(*row))
+            self._install(plan_jobs(*row, forget_after=self.forget_after))
 
     def _install(self, planned: Iterable[PlannedJob]) -> None:
         now = self.clock.now()

@@ -24,6 +24,7 @@ from bot.services.calendar import session_ics
 from bot.services.context import CommandContext, Effect
 from bot.services.deps import Deps, session_channel, zone_of
 from bot.services.lifecycle import LIVE_STATES, NEXT_STEP_HINT, can_move
+from bot.services.sealing import seal
 from bot.services.spark_admin import library_for
 from bot.services.timeparse import format_local, parse_recurrence, parse_when
 from storage.models import Community, Session, SessionState
@@ -174,6 +175,8 @@ class SessionService:
         session = await self.resolve(ctx, ctx.arg("session"))
         self.move(session, SessionState.CANCELLED, "cancelled")
         ctx.tx.add(session)
+        # No digest will be sent: what could tie its reflections to anyone goes now.
+        ctx.after_commit(await seal(self.deps, ctx.tx, session))
         ctx.after_commit(self.deps.changed(session.id))
         notice = OutgoingMessage(self.t("sessions.cancelled_notice", title=session.title))
         ctx.after_commit(self.deps.post(session_channel(ctx.community, session), notice))
@@ -184,6 +187,7 @@ class SessionService:
         sessions, so no job fires for them. Nothing is posted (the bot can no longer post
         there). Returns the ids cancelled."""
         cancelled: list[int] = []
+        purge = None
         async with self.deps.db.transaction() as tx:
             community = (
                 await tx.exec(
@@ -198,7 +202,10 @@ class SessionService:
             for session in await sessions_in_states(tx, community.id, states):
                 self.move(session, SessionState.CANCELLED, "cancelled")
                 tx.add(session)
+                purge = await seal(self.deps, tx, session)
                 cancelled.append(session.id)
+        if purge is not None:
+            await purge()
         for session_id in cancelled:
             try:
                 await self.deps.session_changed(session_id)  # drops its scheduled jobs

@@ -18,12 +18,12 @@ async def test_demo_runs_end_to_end(tmp_path):
         states = db.execute("SELECT state FROM session").fetchall()
         reflections = db.execute("SELECT * FROM reflection").fetchall()
         columns = [c[1] for c in db.execute("PRAGMA table_info(reflection)")]
-        tags = db.execute("SELECT dedupe_tag, withdraw_tag FROM reflection").fetchall()
-        keys = db.execute("SELECT count(*) FROM sessionkey").fetchone()
+        tags = db.execute("SELECT withdraw_tag FROM reflection").fetchall()
+        sealed = db.execute("SELECT sealed_at FROM session").fetchone()
         threads = db.execute("SELECT count(*) FROM breakout").fetchone()
     assert states == [("summarised",)]
     assert len(reflections) == 12 and threads[0] >= 2
     assert not {"user_id", "participant_id", "created_at", "author"} & set(columns)
-    assert set(tags) == {(None, None)} and keys == (0,), "the key is gone after sending"
+    assert set(tags) == {(None,)} and sealed[0], "sealed once the digest is sent"
     stored = " ".join(str(v) for row in reflections for v in row)
     assert "demo-" not in stored, "no user id anywhere near a reflection"

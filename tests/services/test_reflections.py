@@ -7,7 +7,7 @@ import re
 from sqlmodel import SQLModel, select
 
 from bot.core.messages import custom_id
-from storage.models import Reflection, ReflectionContributor, SessionKey, SessionState
+from storage.models import Reflection, Session, SessionState
 from tests.conftest import Chat
 from tests.services.helpers import make_session
 
@@ -68,27 +68,28 @@ async def test_sending_the_digest_destroys_every_link(app, chat, fac):
     async with app.db.read() as tx:
         rows = (await tx.exec(select(Reflection))).all()
     assert len(rows) == 5
-    assert all(r.dedupe_tag is None and r.withdraw_tag is None for r in rows)
+    assert all(r.withdraw_tag is None for r in rows)
     async with app.db.read() as tx:
-        assert (await tx.exec(select(SessionKey))).all() == []
-        assert (await tx.exec(select(ReflectionContributor))).all() == []
-    # No table holds a key or a keyed hash any more (HMAC-SHA256 tags are 64 hex digits).
+        assert (await tx.get(Session, session_id)).sealed_at is not None
+    # No table holds a hash any more (SHA-256 tags are 64 hex digits), and the in-memory
+    # record of writers is gone.
     assert not re.search(r"[0-9a-f]{64}", stored)
+    assert app.deps.writers.writers_at_least(session_id, [r.id for r in rows]) == 1
 
 
 async def test_withdraw_by_code_until_the_digest_is_sent(app, chat, fac):
     session_id = await make_session(app, SessionState.REFLECTING)
     writer = Chat.person("Wren")
     reply = await reflect(chat, writer, session_id, "I would like this taken back later.")
-    code = re.search(rf"\b{session_id}-[A-Z0-9]{{6}}\b", reply.text).group(0)
-    wrong = await chat.say(writer, f"/brew withdraw {session_id}-ZZZZZZ")
+    code = re.search(rf"\b{session_id}(-[A-Z0-9]{{5}}){{3}}\b", reply.text).group(0)
+    wrong = await chat.say(writer, f"/brew withdraw {session_id}-ZZZZZ-ZZZZZ-ZZZZZ")
     assert "could not find" in wrong.text
     done = await chat.say(writer, f"/brew withdraw {code.lower()}")
     assert "taken back" in done.text
     async with app.db.read() as tx:
         assert (await tx.exec(select(Reflection))).all() == []
     again = await reflect(chat, writer, session_id, "A second thought.")
-    code = re.search(rf"\b{session_id}-[A-Z0-9]{{6}}\b", again.text).group(0)
+    code = re.search(rf"\b{session_id}(-[A-Z0-9]{{5}}){{3}}\b", again.text).group(0)
     await chat.say(fac, f"/brew close {session_id}")
     await chat.say(fac, f"/brew digest {session_id} send")
     late = await chat.say(writer, f"/brew withdraw {code}")

@@ -1,0 +1,152 @@
+"""What keeps reflections unlinkable while Brewbot still refuses repeats, counts writers for
+the small-number rule and lets people take a reflection back (docs/anonymity.md).
+
+Nothing here is ever written to the database, its WAL or the logs:
+- `WriterLedger` lives in this process's memory only. Per session it holds a random key,
+  keyed hashes of (person, words) to refuse a repeat, and which keyed person wrote each
+  reflection, to count different writers. A restart loses it: a repeat may then be stored
+  twice, and the count of writers falls (never rises), so the digest may suppress quotes it
+  could have shown. It can never link.
+- A withdrawal code is random (about 74 bits) and shown only to its writer. The database
+  keeps SHA-256 of (session, code, writer's user id): nobody can recompute it from a user
+  id without the code, and someone else's code does not match.
+- Wrong codes are limited per person, so codes cannot be guessed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy import event
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I/L to misread
+CODE_GROUPS, GROUP_LENGTH = 3, 5  # 31 ** 15 is about 2 ** 74
+# Wrong withdrawal codes one person may try before being asked to wait.
+WRONG_CODES = RateLimitItemPerMinute(5, 15)
+
+
+def new_code(session_id: int) -> str:
+    """A withdrawal code, e.g. `12-ABCDE-FGHJK-MNPQR`: the session, then the secret part."""
+    groups = (
+        "".join(secrets.choice(CODE_ALPHABET) for _ in range(GROUP_LENGTH))
+        for _ in range(CODE_GROUPS)
+    )
+    return "-".join((str(session_id), *groups))
+
+
+def read_code(typed: str) -> tuple[int, str] | None:
+    """The session and secret part of a typed code, forgiving case, spaces and dashes; None
+    when it cannot be a code."""
+    head, _, rest = typed.strip().upper().partition("-")
+    secret = "".join(ch for ch in rest if not ch.isspace() and ch != "-")
+    if not head.strip().isdigit() or len(secret) != CODE_GROUPS * GROUP_LENGTH:
+        return None
+    if any(ch not in CODE_ALPHABET for ch in secret):
+        return None
+    return int(head), secret
+
+
+def withdraw_tag(session_id: int, secret: str, user_id: str) -> str:
+    """What the database keeps of a code: useless without the code itself."""
+    message = "\x1f".join(("brewbot-withdraw", str(session_id), secret, user_id))
+    return hashlib.sha256(message.encode()).hexdigest()
+
+
+def on_commit(tx: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run `callback` once this transaction commits, and never if it rolls back: the ledger
+    must not remember a reflection that was not stored."""
+    event.listen(tx.sync_session, "after_commit", lambda _session: callback(), once=True)
+
+
+@dataclass
+class _SessionWriters:
+    key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    repeats: set[bytes] = field(default_factory=set)
+    writer_of: dict[str, bytes] = field(default_factory=dict)
+
+    def tag(self, *parts: str) -> bytes:
+        return hmac.new(self.key, "\x1f".join(parts).encode(), hashlib.sha256).digest()
+
+
+class WriterLedger:
+    """Per session, in memory only: who wrote which reflection, as keyed hashes."""
+
+    def __init__(self) -> None:
+        self._sessions: dict[int, _SessionWriters] = {}
+
+    def repeat_tag(self, session_id: int, user_id: str, words: str) -> bytes:
+        """What identifies (this person, these words) in this session, for repeats."""
+        return self._session(session_id).tag("repeat", user_id, _same(words))
+
+    def is_repeat(self, session_id: int, tag: bytes) -> bool:
+        known = self._sessions.get(session_id)
+        return known is not None and tag in known.repeats
+
+    def record(self, session_id: int, reflection_id: str, user_id: str, tag: bytes) -> None:
+        known = self._session(session_id)
+        known.repeats.add(tag)
+        known.writer_of[reflection_id] = known.tag("person", user_id)
+
+    def withdrawn(self, session_id: int, reflection_id: str) -> None:
+        known = self._sessions.get(session_id)
+        if known is not None:
+            known.writer_of.pop(reflection_id, None)
+
+    def forget(self, session_id: int) -> None:
+        self._sessions.pop(session_id, None)
+
+    def writers_at_least(self, session_id: int, reflection_ids: Iterable[str]) -> int:
+        """How many different people at least wrote these reflections, from what this
+        process saw. Reflections it did not see (stored before a restart, or by another
+        process) might all be by people it did see, so they add nothing, except that any
+        reflection at all has at least one writer."""
+        ids = list(reflection_ids)
+        known = self._sessions.get(session_id)
+        seen = {known.writer_of[i] for i in ids if known and i in known.writer_of}
+        return max(len(seen), 1 if ids else 0)
+
+    def _session(self, session_id: int) -> _SessionWriters:
+        return self._sessions.setdefault(session_id, _SessionWriters())
+
+
+def writers_at_least(
+    ledger_count: int, frozen: tuple[int, int] | None, shown_counted: int, shown: int
+) -> int:
+    """The number of different people whose reflections are shown, never more than is true.
+
+    `ledger_count` is the in-memory lower bound; `frozen` is (writers, reflections) counted
+    when reflections closed; `shown_counted` is how many shown reflections were among those.
+    Taking one reflection away takes away at most one writer, so the frozen figure less the
+    counted reflections no longer shown is also a lower bound. Never more than the number of
+    reflections shown."""
+    bound = ledger_count
+    if frozen is not None:
+        writers, counted = frozen
+        bound = max(bound, writers - (counted - shown_counted))
+    return min(bound, shown)
+
+
+class WrongCodeLimiter:
+    """Wrong withdrawal codes per person (5 in 15 minutes), in memory."""
+
+    def __init__(self) -> None:
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def may_try(self, who: str) -> bool:
+        return self._limiter.test(WRONG_CODES, who)
+
+    def wrong(self, who: str) -> None:
+        self._limiter.hit(WRONG_CODES, who)
+
+
+def _same(words: str) -> str:
+    """Words as compared for repeats: case and spacing do not count."""
+    return " ".join(words.lower().split())
