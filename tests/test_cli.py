@@ -1,8 +1,24 @@
 """The `brewbot` command line."""
 
 import json
+import logging
+
+import pytest
 
 from bot.cli import main
+
+
+@pytest.fixture(autouse=True)
+def _logging_put_back():
+    """main() sets up logging for the process (bot/logs.py); later tests get it back as it
+    was."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(level)
 
 
 def test_sparks_check_and_list(capsys):

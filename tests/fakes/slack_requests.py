@@ -137,9 +137,11 @@ class SlackSender:
         sent.response_url = response_url
         return sent
 
-    async def submit(self, user_id: str, view: dict[str, Any], answers: dict[str, Any]) -> Sent:
+    async def submit(
+        self, user_id: str, view: dict[str, Any], answers: dict[str, Any], **kw: Any
+    ) -> Sent:
         """Submit an opened modal, answering its inputs: text, a choice value, or a list of
-        ticked checkbox values."""
+        ticked checkbox values. `kw` go to `post` (e.g. a wrong `secret`)."""
         values: dict[str, Any] = {}
         for block in view.get("blocks", []):
             if block.get("type") != "input":
@@ -172,7 +174,7 @@ class SlackSender:
             "enterprise": None,
         }
         return await self.post(
-            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", **kw
         )
 
     def event_body(self, event: dict[str, Any], event_id: str) -> str:

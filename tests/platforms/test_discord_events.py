@@ -1,4 +1,5 @@
-"""Sessions as Discord scheduled events; command sync; sharding; what discord.py may log."""
+"""Sessions as Discord scheduled events; command sync; sharding. (What discord.py may log:
+tests/test_logs.py.)"""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import pytest
 from sqlmodel import select
 
 from bot.platforms.discord.client import BrewBot, ShardedBrewBot, make_bot
-from bot.platforms.discord.main import keep_payloads_out_of_logs
 from storage.models import Session, SessionState
 from tests.conftest import make_settings
 from tests.fakes.discord_fake import FakeDiscord
@@ -106,19 +106,3 @@ def test_shard_settings_choose_the_sharded_bot(tmp_path):
     with pytest.raises(ValueError, match="below"):
         make_bot(make_settings(url, DISCORD_SHARD_COUNT=2, DISCORD_SHARD_IDS="2"))
 
-
-def test_gateway_payloads_are_never_logged_even_at_debug():
-    loggers = [logging.getLogger(n) for n in ("discord.gateway", "discord.http")]
-    saved = [lg.level for lg in loggers]
-    root = logging.getLogger()
-    root_level = root.level
-    try:
-        root.setLevel(logging.DEBUG)
-        for lg in loggers:
-            lg.setLevel(logging.NOTSET)
-        keep_payloads_out_of_logs()
-        assert all(lg.getEffectiveLevel() >= logging.INFO for lg in loggers)
-    finally:
-        root.setLevel(root_level)
-        for lg, level in zip(loggers, saved, strict=True):
-            lg.setLevel(level)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +37,6 @@ async def start_discord(
 ) -> DiscordRun:
     """Build the bot and the App, log in, sync commands, connect, and return once the servers
     are known. `bot_options` go to discord.py's Bot (tests shorten `guild_ready_timeout`)."""
-    keep_payloads_out_of_logs()
     texts = Texts.load()
     bot = make_bot(settings, **(bot_options or {}))
     adapter = DiscordAdapter(bot, texts, settings.discord_token)
@@ -53,17 +51,6 @@ async def start_discord(
     # here (so the facilitator hears of it) can never stop a session's jobs being re-planned.
     app.deps.on_session_changed.append(ScheduledEvents(bot, app).session_changed)
     return DiscordRun(app, bot, adapter)
-
-
-def keep_payloads_out_of_logs() -> None:
-    """discord.py logs whole gateway events and request bodies at DEBUG. A form submission
-    holds a reflection next to its writer's user id, so those two loggers never go below
-    INFO, whatever BREWBOT_LOG_LEVEL says (DESIGN.md: payloads with reflections are not
-    logged)."""
-    for name in ("discord.gateway", "discord.http"):
-        logger = logging.getLogger(name)
-        if logger.getEffectiveLevel() < logging.INFO:
-            logger.setLevel(logging.INFO)
 
 
 async def run_discord(settings: Settings) -> None:

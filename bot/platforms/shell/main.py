@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import codecs
 import contextlib
-import logging
 import os
 import sys
 import threading
@@ -13,6 +12,7 @@ from collections.abc import AsyncIterator
 
 from bot.app import build_app
 from bot.config import Settings
+from bot.logs import configure_logging
 from bot.platforms.shell.adapter import ShellAdapter
 from bot.platforms.shell.chat import ShellChat
 from bot.runtime import serve
@@ -50,14 +50,10 @@ async def _stdin_lines() -> AsyncIterator[str]:
 
 
 async def run_shell(settings: Settings) -> None:
-    # Keep the chat readable: logs go to a file beside the database.
+    # Keep the chat readable: logs go to a file beside the database (through the same
+    # filter as the terminal's, bot/logs.py), not to the terminal.
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    file_handler = logging.FileHandler(settings.data_dir / "brewbot.log", encoding="utf-8")
-    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    root.addHandler(file_handler)
+    configure_logging(settings.log_level, file=settings.data_dir / "brewbot.log")
     adapter = ShellAdapter()
     app = await build_app(settings, adapter)
     try:

@@ -29,6 +29,9 @@ class SlackHttpServer:
 
     async def start(self, host: str, port: int) -> int:
         """Listen on host:port (0 picks a free port); returns the port."""
+        # No access log: its line for each request would give the time of each form
+        # submission (when someone sent a reflection). bot/logs.py drops aiohttp.access below
+        # WARNING as well.
         self._runner = web.AppRunner(self.web, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)

@@ -115,9 +115,8 @@ async def create_slack_bot(
 
 
 async def run_slack(settings: Settings) -> None:
-    # Slack's SDK logs whole payloads at DEBUG, and a form payload holds a reflection's words.
-    for name in ("slack_bolt", "slack_sdk", "brewbot.slack.bolt"):
-        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger().level))
+    # Bolt and the SDK log whole payloads (a form's holds a reflection's words): the filter on
+    # every log handler keeps them out (bot/logs.py, set up by the command line).
     bot = await create_slack_bot(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
