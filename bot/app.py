@@ -57,6 +57,9 @@ class App:
         database; SQLite refuses a second process here, before connecting anywhere)."""
         self.leader = self.leader or Leadership(self.db, self.scheduler)
         self.leader.lock_process()
+        # A crash between sealing a session (or a withdrawal) and purging the old bytes
+        # from the files must not leave them there (docs/anonymity.md).
+        await self.db.purge()
         await self.deps.adapter.start()
         await self.leader.start(run_scheduler=run_scheduler)
         self.deps.on_session_changed.append(self.leader.session_changed)

@@ -26,6 +26,7 @@ from storage import sqlite_loop
 # aiosqlite logs every statement with its parameters at DEBUG, which would put reflection
 # text and user ids in the logs. Logs must never hold them, whatever the log level.
 logging.getLogger("aiosqlite").setLevel(logging.WARNING)
+log = logging.getLogger("brewbot.storage")
 
 
 class DatabaseUnavailable(Exception):
@@ -92,14 +93,24 @@ class Database:
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One transaction: committed if the block succeeds, rolled back whole if it raises."""
+    async def transaction(self, *, isolated: bool = False) -> AsyncIterator[AsyncSession]:
+        """One transaction: committed if the block succeeds, rolled back whole if it raises.
+
+        `isolated` (anonymous steps): on SQLite the WAL is emptied just before and just after
+        it, with no other write in between, so a copy of the WAL taken at any moment never
+        shows this transaction next to anyone's other writes (docs/anonymity.md)."""
         lock = self._write_lock or contextlib.nullcontext()
+        isolate = isolated and self.is_sqlite
         try:
-            async with lock, self._sessions() as session, session.begin():
-                if self.is_sqlite:
-                    await session.connection(execution_options=self._write_options)
-                yield session
+            async with lock:
+                if isolate:
+                    await self._empty_wal()
+                async with self._sessions() as session, session.begin():
+                    if self.is_sqlite:
+                        await session.connection(execution_options=self._write_options)
+                    yield session
+                if isolate:
+                    await self._empty_wal()
         except (OperationalError, DBAPIError) as exc:
             if _is_unavailable(exc):
                 raise DatabaseUnavailable(str(exc.orig) if exc.orig else str(exc)) from exc
@@ -141,11 +152,17 @@ class Database:
         return True
 
     async def _checkpoint_truncate(self) -> bool:
-        lock = self._write_lock or contextlib.nullcontext()
+        async with self._write_lock or contextlib.nullcontext():
+            return await self._empty_wal()
+
+    async def _empty_wal(self) -> bool:
+        """Copy the WAL into the database file and truncate it to nothing (the caller holds
+        the write lock). Readers can hold it up; asked again, the loop free in between,
+        until the write wait runs out. False if it could not be done in time."""
         deadline = asyncio.get_running_loop().time() + self._write_options[sqlite_loop.WRITE_OPTION]
         pause = sqlite_loop.FIRST_PAUSE
         while True:
-            async with lock, self.engine.connect() as connection:
+            async with self.engine.connect() as connection:
                 # On the driver's own connection: outside any transaction, as it must be.
                 raw = (await connection.get_raw_connection()).driver_connection
                 async with raw.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
@@ -153,6 +170,7 @@ class Database:
             if not busy:
                 return True
             if asyncio.get_running_loop().time() + pause > deadline:
+                log.warning("the database log could not be emptied: readers kept it busy")
                 return False
             await asyncio.sleep(pause)
             pause = min(pause * 2, sqlite_loop.LONGEST_PAUSE)

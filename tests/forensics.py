@@ -40,6 +40,8 @@ def copy_data_folder(src_dir: Path, dest_dir: Path) -> Path:
     clean shutdown would have folded away. Files are read in sorted order, each once.
     Symlinks and special files are skipped. Returns `dest_dir`.
     """
+    if dest_dir.resolve().is_relative_to(src_dir.resolve()):
+        raise ValueError("copy the data folder somewhere outside it")
     dest_dir.mkdir(parents=True, exist_ok=True)
     for path in sorted(src_dir.rglob("*")):
         if path.is_symlink() or not path.is_file():

@@ -98,7 +98,7 @@ PLACEHOLDERS: dict[str, set[str]] = {
     "time_warning": {"minutes_left"},
     "gather": set(),
     "reflection_form": {"prompt", "help"},
-    "thank_you": {"withdraw_code"},
+    "thank_you": {"withdraw_code", "days"},
     "digest_intro": {"title", "date", "theme"},
     "help_now": set(),
     "closing": set(),
@@ -116,7 +116,8 @@ SAMPLE = {
     "minutes_left": 5,
     "prompt": "What would help people feel heard?",
     "help": "In an emergency, call 999.",
-    "withdraw_code": "K7Q2-M9XD",
+    "withdraw_code": "12-K7Q2M-9XDAB-CDEFG",
+    "days": 7,
     "date": "1 December 2026",
 }
 

@@ -188,7 +188,7 @@ async def _measure(app: App, sizes: BenchSizes) -> dict:
     subs = bursts.submissions(rooms, burst_sessions, rng)
     floor_run = await bursts.burst(floor, subs, sizes.burst_seconds, random.Random(1))
     real_run = await bursts.burst(real, subs, sizes.burst_seconds, random.Random(1))
-    thanks = app.deps.texts.template("thank_you", withdraw_code="").split("\n")[0][:20]
+    thanks = app.deps.texts.template("thank_you", withdraw_code="", days=0).split("\n")[0][:20]
     errors = sum(1 for answer in real_run.answers if thanks not in answer)
     stored = await _count(app, Reflection, burst_sessions)
 

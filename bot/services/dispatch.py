@@ -154,7 +154,7 @@ class Dispatcher:
     async def _execute(self, item: _Item, name: str) -> _Outcome:
         """One interaction in its own transaction."""
         try:
-            async with self.db.transaction() as tx:
+            async with self.db.transaction(isolated=item.spec.anonymous) as tx:
                 found = _Found()
                 ctx = await self._context(tx, item, found)
                 response = await item.spec.handler(ctx)
@@ -260,7 +260,7 @@ class Dispatcher:
         if len(batch) == 1:
             return [await self._execute(batch[0], name)]
         try:
-            async with self.db.transaction() as tx:
+            async with self.db.transaction(isolated=route.anonymous) as tx:
                 found = await self._people_for(tx, batch)
                 # Batched routes are open to everyone (see ComponentRoute), so finding the
                 # context refuses no one.

@@ -34,6 +34,7 @@ from storage.models import (
     Participant,
     Session,
 )
+from storage.types import utc_day
 
 log = logging.getLogger("brewbot.privacy")
 
@@ -68,12 +69,12 @@ class PrivacyService:
         return Reply(self.notice(ctx.community, easy=True))
 
     async def agree(self, ctx: CommandContext) -> Reply:
-        ctx.actor.consent, ctx.actor.consent_at = "yes", self.deps.clock.now()
+        ctx.actor.consent, ctx.actor.consent_at = "yes", utc_day(self.deps.clock.now())
         ctx.tx.add(ctx.actor)
         return Reply(OutgoingMessage(self.t("privacy.agreed")))
 
     async def decline(self, ctx: CommandContext) -> Reply:
-        ctx.actor.consent, ctx.actor.consent_at = "no", self.deps.clock.now()
+        ctx.actor.consent, ctx.actor.consent_at = "no", utc_day(self.deps.clock.now())
         ctx.tx.add(ctx.actor)
         return Reply(OutgoingMessage(self.t("privacy.declined")))
 

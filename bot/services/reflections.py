@@ -70,16 +70,35 @@ class ReflectionService:
         self.wrong_codes = WrongCodeLimiter()
         self.t = deps.texts.t
 
-    def form(self, session: Session, *, prompt: str | None = None, easy: bool = False) -> Form:
+    def form(
+        self,
+        session: Session,
+        *,
+        prompt: str | None = None,
+        easy: bool = False,
+        ask_agreement: bool = False,
+    ) -> Form:
+        intro = self.deps.texts.template(
+            "reflection_form",
+            easy=easy,
+            prompt=prompt or self.t("reflections.default_prompt"),
+            help=self.deps.texts.template("help_now"),
+        )
+        agreement: tuple[FormField, ...] = ()
+        if ask_agreement:
+            intro = f"{intro}\n\n{self.t('reflections.agree_intro')}"
+            agreement = (
+                FormField(
+                    "agree",
+                    self.t("reflections.agree_label"),
+                    FieldKind.CHECKBOX,
+                    choices=(Choice(self.t("reflections.agree_yes"), "yes"),),
+                ),
+            )
         return Form(
             title=self.t("reflections.form_title"),
             custom_id=custom_id("reflection", "submit", str(session.id)),
-            intro=self.deps.texts.template(
-                "reflection_form",
-                easy=easy,
-                prompt=prompt or self.t("reflections.default_prompt"),
-                help=self.deps.texts.template("help_now"),
-            ),
+            intro=intro,
             fields=(
                 FormField(
                     "category",
@@ -103,6 +122,7 @@ class ReflectionService:
                     required=False,
                     choices=(Choice(self.t("reflections.quote_yes"), "yes"),),
                 ),
+                *agreement,
             ),
             submit_label=self.t("reflections.submit"),
         )
@@ -110,8 +130,8 @@ class ReflectionService:
     async def open_form(self, ctx: CommandContext, session: Session) -> Response:
         if session.state != SessionState.REFLECTING:
             raise CommandError("reflections.not_open", session_id=session.id)
-        if ctx.actor.consent != "yes":
-            # Saying no (or not yet answering) still lets people listen; reflecting needs a yes.
+        if ctx.actor.consent == "no":
+            # Saying no still lets people listen; reflecting needs a yes.
             notice = self.privacy.notice(ctx.community, easy=ctx.actor.easy_read)
             return Reply(
                 OutgoingMessage(
@@ -124,7 +144,16 @@ class ReflectionService:
         library = await library_for(self.deps, ctx.tx, ctx.community.id)
         spark = library.get(session.spark_id) if session.spark_id else None
         prompt = spark.reflection_prompt if spark else None
-        return OpenForm(self.form(session, prompt=prompt, easy=ctx.actor.easy_read))
+        # Someone who has not answered the privacy notice agrees in the form itself, so
+        # nothing about them is written on the way to sharing (docs/anonymity.md).
+        return OpenForm(
+            self.form(
+                session,
+                prompt=prompt,
+                easy=ctx.actor.easy_read,
+                ask_agreement=ctx.actor.consent != "yes",
+            )
+        )
 
     async def open_from_button(self, ctx: CommandContext) -> Response:
         session = await self.sessions.resolve(ctx, ctx.session_id())
@@ -200,7 +229,10 @@ class ReflectionService:
             answers[draft.index] = Reply(
                 OutgoingMessage(
                     self.deps.texts.template(
-                        "thank_you", easy=ctx.actor.easy_read, withdraw_code=code
+                        "thank_you",
+                        easy=ctx.actor.easy_read,
+                        withdraw_code=code,
+                        days=self.deps.settings.forget_after_days,
                     )
                 )
             )
@@ -221,9 +253,11 @@ class ReflectionService:
         session = await self.sessions.resolve(ctx, ctx.session_id())
         if session.state != SessionState.REFLECTING:
             raise CommandError("reflections.closed", session_id=session.id)
-        if ctx.actor.consent != "yes":
-            raise CommandError("privacy.consent_needed")
         values: dict[str, str] = ctx.args.get("values") or {}
+        # Agreeing in the form counts for this reflection only and is not stored.
+        agreed = (values.get("agree") or "").strip().lower() in ("yes", "true", "on", "1")
+        if ctx.actor.consent != "yes" and not agreed:
+            raise CommandError("privacy.consent_needed")
         category = (values.get("category") or "").strip()
         if category not in CATEGORIES:
             raise CommandError("reflections.choose_category")

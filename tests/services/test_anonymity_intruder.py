@@ -18,10 +18,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
+from sqlalchemy import create_engine, event
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import SQLModel, select
 
 from bot.core.refs import UserRef
+from bot.logs import FORMAT, guard
 from bot.services.scheduling import JobKind, PlannedJob
+from bot.services.sealing import seal
 from storage.models import Breakout, BreakoutMember, Participant, Reflection, Session, SessionState
 from tests import forensics
 from tests.conftest import COMMUNITY, Chat
@@ -49,11 +53,17 @@ def person(n: int) -> UserRef:
 
 
 @pytest.fixture
+def elsewhere(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the intruder puts copies: outside the data folder."""
+    return tmp_path_factory.mktemp("intruder")
+
+
+@pytest.fixture
 def data_folder(tmp_path: Path, database_url: str) -> Iterator[Path]:
     """The bot's data folder: its SQLite file (when SQLite) and its log, written at DEBUG,
     as `brewbot run` would write it with BREWBOT_LOG_LEVEL=DEBUG."""
-    handler = logging.FileHandler(tmp_path / "brewbot.log", encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler = guard(logging.FileHandler(tmp_path / "brewbot.log", encoding="utf-8"))
+    handler.setFormatter(logging.Formatter(FORMAT))
     root = logging.getLogger()
     old_level = root.level
     root.addHandler(handler)
@@ -65,26 +75,31 @@ def data_folder(tmp_path: Path, database_url: str) -> Iterator[Path]:
 
 
 async def everyone_agrees(chat: Chat) -> None:
-    for n in range(WRITERS):
+    """Half agree to the privacy notice when the session opens; the others agree in the
+    reflection form itself."""
+    for n in range(0, WRITERS, 2):
         await chat.press(person(n), "brew:consent:yes:")
 
 
 async def everyone_reflects(chat: Chat, session_id: int, seed: int = 3) -> list[Written]:
-    """Each person in turn (not in the order they were created) opens the form and sends one
-    reflection, as in a real session."""
+    """Each person in turn (not in the order they were created) opens the form and, a little
+    later, sends one reflection, as in a real session."""
     order = list(range(WRITERS))
     random.Random(seed).shuffle(order)
     written = []
+    clock = chat.app.deps.clock
     for turn, n in enumerate(order):
         who = person(n)
+        clock.advance(timedelta(seconds=20))
         await chat.press(who, f"brew:reflection:open:{session_id}")
+        clock.advance(timedelta(seconds=40))
         words = f"Reflection {WORDS[turn]}: the waiting list for respite was far too long."
         reply = await chat.press(
             who,
             f"brew:reflection:submit:{session_id}",
-            {"category": "not_working", "text": words, "quote": "yes"},
+            {"category": "not_working", "text": words, "quote": "yes", "agree": "yes"},
         )
-        code = re.search(rf"\b{session_id}(-[A-Z0-9]{{5}}){{3}}\b", reply.text)
+        code = re.search(rf"\b{session_id}-[A-Z0-9][A-Z0-9-]{{4,}}[A-Z0-9]\b", reply.text)
         assert code, reply.text
         written.append(Written(who, words, code.group(0)))
     return written
@@ -96,6 +111,19 @@ def copy(folder: Path, into: Path) -> Path:
 
 def user_ids() -> list[str]:
     return [person(n).id for n in range(WRITERS)]
+
+
+def dump_postgres(url: str, into: Path) -> None:
+    """On PostgreSQL the data folder is the server's: every value of every table of this
+    schema, as the intruder would read it, goes into a file in the copy."""
+    engine = create_engine(url)
+    lines = []
+    with engine.connect() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            for row in conn.execute(table.select()):
+                lines.extend(v.hex() if isinstance(v, bytes) else repr(v) for v in row)
+    engine.dispose()
+    (into / "postgres-dump.txt").write_text("\n".join(lines))
 
 
 def recomputed_links(folder: Path, written: list[Written]) -> set[tuple[str, str]]:
@@ -119,7 +147,9 @@ def recomputed_links(folder: Path, written: list[Written]) -> set[tuple[str, str
     return links
 
 
-async def test_no_stored_secret_recomputes_a_link_at_any_moment(app, chat, data_folder, tmp_path):
+async def test_no_stored_secret_recomputes_a_link_at_any_moment(
+    app, chat, data_folder, elsewhere, database_url
+):
     session_id = await make_session(app, SessionState.REFLECTING, people=WRITERS)
     await everyone_agrees(chat)
     written = await everyone_reflects(chat, session_id)
@@ -129,53 +159,64 @@ async def test_no_stored_secret_recomputes_a_link_at_any_moment(app, chat, data_
     for moment, command in moments.items():
         if command:
             await chat.say(fac, command)
-        copied = copy(data_folder, tmp_path / f"copy-{moment}")
+        copied = copy(data_folder, elsewhere / f"copy-{moment}")
+        if not database_url.startswith("sqlite"):
+            dump_postgres(database_url, copied)
         assert recomputed_links(copied, written) == set(), moment
 
 
 async def test_the_order_of_writes_pairs_no_one_with_their_reflection(
-    app, chat, data_folder, tmp_path, database_url
+    app, chat, data_folder, elsewhere, database_url
 ):
     if not database_url.startswith("sqlite"):
         pytest.skip("the PostgreSQL form of this attack is the xmin test below")
     session_id = await make_session(app, SessionState.REFLECTING, people=WRITERS)
     await everyone_agrees(chat)
-    written = await everyone_reflects(chat, session_id)
-    copied = copy(data_folder, tmp_path / "copy")
-    snapshots = forensics.wal_transactions(copied / "brewbot.db", tmp_path / "replay")
-    changes = forensics.diff_transactions(snapshots, ("reflection", *PER_PERSON))
+    # The worst moments to be copied: just after each transaction commits, before anything
+    # else happens (one copy is one attacker; each is attacked on its own).
+    copies: list[Path] = []
+
+    def copy_now(_session: object) -> None:
+        copies.append(copy(data_folder, elsewhere / f"copy-{len(copies):03d}"))
+
+    event.listen(OrmSession, "after_commit", copy_now)
+    try:
+        written = await everyone_reflects(chat, session_id)
+    finally:
+        event.remove(OrmSession, "after_commit", copy_now)
     by_words = {w.words: w.person.id for w in written}
-    ids = {r[0]: r[1] for r in forensics.table_rows(snapshots[-1], "participant")}
-    # The attack: each reflection was written by whoever's row changed last before it.
-    last_changed: str | None = None
-    right = 0
-    first_reflection = None
-    for number, change in enumerate(changes):
-        people = {
-            row
-            for table in PER_PERSON
-            for rows in change[table]
-            for row in rows
-        }
-        added = change["reflection"][0]
-        if added:
-            first_reflection = number if first_reflection is None else first_reflection
-            assert not people, "a person's row was written with a reflection"
-            for row in added:
-                text = next(v for v in row if isinstance(v, str) and v.startswith("Reflection"))
-                right += by_words[text] == last_changed
-        if people:
-            changed = {row[0] for row in change["participant"][0]}
-            if changed:
-                last_changed = ids.get(max(changed))
-            if first_reflection is not None:
-                pytest.fail("a person's row was written while reflections were being written")
-    assert first_reflection is not None, "the replay saw the reflections"
-    assert right <= 1, f"the order of writes tied {right} of {WRITERS} writers"
+    seen, right = set(), 0
+    for number, copied in enumerate(copies):
+        snapshots = forensics.wal_transactions(copied / "brewbot.db", elsewhere / f"wal-{number}")
+        if not snapshots:
+            continue
+        ids = {r[0]: r[1] for r in forensics.table_rows(snapshots[-1], "participant")}
+        changes = forensics.diff_transactions(
+            snapshots,
+            ("reflection", *PER_PERSON),
+            before=forensics.main_file_snapshot(copied / "brewbot.db", elsewhere / f"m-{number}"),
+        )
+        # The attack: a reflection was written by whoever's row changed last before it, or
+        # next after it, in the same log.
+        people_at = [
+            {ids.get(row[0]) for row in change["participant"][0]}
+            | {row for table in PER_PERSON[1:] for rows in change[table] for row in rows}
+            for change in changes
+        ]
+        for at, change in enumerate(changes):
+            for row in change["reflection"][0]:
+                words = next(v for v in row if isinstance(v, str) and v.startswith("Reflection"))
+                seen.add(words)
+                assert not people_at[at], "a person's row was written with a reflection"
+                near = set().union(*people_at[:at], *people_at[at + 1 :])
+                assert not near, f"copy {number}: reflection beside writes about {near}"
+                right += by_words[words] in near
+    assert seen == set(by_words), "every reflection was in some copy's log"
+    assert right == 0
 
 
 async def test_no_per_person_time_or_position_follows_the_order_people_wrote_in(
-    app, chat, data_folder, tmp_path
+    app, chat, data_folder, elsewhere
 ):
     session_id = await make_session(app, SessionState.REFLECTING, people=WRITERS)
     await everyone_agrees(chat)
@@ -195,7 +236,7 @@ async def test_no_per_person_time_or_position_follows_the_order_people_wrote_in(
 
 
 async def test_sealing_leaves_rows_in_an_order_that_says_nothing(
-    app, chat, data_folder, tmp_path, database_url
+    app, chat, data_folder, elsewhere, database_url
 ):
     session_id = await make_session(app, SessionState.REFLECTING, people=WRITERS)
     await everyone_agrees(chat)
@@ -209,7 +250,7 @@ async def test_sealing_leaves_rows_in_an_order_that_says_nothing(
     writing = [w.words for w in written]
     assert sorted(by_id) == sorted(writing)
     if database_url.startswith("sqlite"):
-        copied = copy(data_folder, tmp_path / "copy")
+        copied = copy(data_folder, elsewhere / "copy")
         physical = forensics.physical_order(copied / "brewbot.db", writing)
         assert physical in (by_id, by_id[::-1]), "rewritten in random-id order"
         assert physical not in (writing, writing[::-1])
@@ -235,7 +276,7 @@ async def test_opening_and_sending_the_form_write_nothing_about_the_person_postg
 
 
 async def test_a_withdrawn_reflection_is_gone_from_the_files_once_answered(
-    app, chat, data_folder, tmp_path, database_url
+    app, chat, data_folder, elsewhere, database_url
 ):
     session_id = await make_session(app, SessionState.REFLECTING, people=WRITERS)
     await everyone_agrees(chat)
@@ -245,14 +286,14 @@ async def test_a_withdrawn_reflection_is_gone_from_the_files_once_answered(
     assert "taken back" in done.text
     marker = taken_back.words.split(":")[0]
     if database_url.startswith("sqlite"):
-        copied = copy(data_folder, tmp_path / "copy")
+        copied = copy(data_folder, elsewhere / "copy")
         assert not forensics.contains(copied, marker)
         assert forensics.contains(copied, written[5].words.split(":")[0]), "others are kept"
     else:
         assert marker.encode() not in forensics.pg_relation_bytes(database_url, "reflection")
 
 
-async def test_sealing_leaves_no_tag_in_the_files(app, chat, data_folder, tmp_path, database_url):
+async def test_sealing_leaves_no_tag_in_the_files(app, chat, data_folder, elsewhere, database_url):
     session_id = await make_session(app, SessionState.REFLECTING, people=WRITERS)
     await everyone_agrees(chat)
     await everyone_reflects(chat, session_id)
@@ -263,7 +304,7 @@ async def test_sealing_leaves_no_tag_in_the_files(app, chat, data_folder, tmp_pa
     await chat.say(fac, f"/brew close {session_id}")
     await chat.say(fac, f"/brew digest {session_id} send")
     if database_url.startswith("sqlite"):
-        copied = copy(data_folder, tmp_path / "copy")
+        copied = copy(data_folder, elsewhere / "copy")
         assert not any(forensics.contains(copied, tag) for tag in tags)
     else:
         heap = forensics.pg_relation_bytes(database_url, "reflection")
@@ -271,7 +312,7 @@ async def test_sealing_leaves_no_tag_in_the_files(app, chat, data_folder, tmp_pa
 
 
 async def test_cancelling_while_reflecting_seals_the_session(
-    app, chat, data_folder, tmp_path, database_url
+    app, chat, data_folder, elsewhere, database_url
 ):
     session_id = await make_session(app, SessionState.REFLECTING, people=WRITERS)
     await everyone_agrees(chat)
@@ -288,7 +329,7 @@ async def test_cancelling_while_reflecting_seals_the_session(
     late = await chat.say(written[0].person, f"/brew withdraw {written[0].code}")
     assert "no longer be taken back" in late.text
     if database_url.startswith("sqlite"):
-        copied = copy(data_folder, tmp_path / "copy")
+        copied = copy(data_folder, elsewhere / "copy")
         assert not any(forensics.contains(copied, tag) for tag in tags)
 
 
@@ -402,7 +443,7 @@ async def test_a_big_enough_group_keeps_its_number_until_it_is_too_small(app, ch
     assert row.breakout_number is None
 
 
-async def test_the_log_holds_no_trace_of_a_reflection(app, chat, data_folder, tmp_path):
+async def test_the_log_holds_no_trace_of_a_reflection(app, chat, data_folder, elsewhere):
     session_id = await make_session(app, SessionState.REFLECTING, people=WRITERS)
     await everyone_agrees(chat)
     written = await everyone_reflects(chat, session_id)
@@ -416,3 +457,24 @@ async def test_the_log_holds_no_trace_of_a_reflection(app, chat, data_folder, tm
     # could be matched with other records.
     assert "command=reflection:" not in log and "command=withdraw" not in log
     assert "command=reflect " not in log
+
+
+async def test_a_crash_before_the_purge_is_purged_at_start(
+    app, chat, data_folder, elsewhere, database_url
+):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the SQLite WAL; PostgreSQL's table rewrite runs at start the same way")
+    session_id = await make_session(app, SessionState.REFLECTING, people=WRITERS)
+    await everyone_agrees(chat)
+    await everyone_reflects(chat, session_id)
+    async with app.db.read() as tx:
+        tags = {r.withdraw_tag for r in (await tx.exec(select(Reflection))).all()}
+    # Sealed, then the process dies before the purge that would follow.
+    async with app.db.transaction() as tx:
+        session = await tx.get(Session, session_id)
+        await seal(app.deps, tx, session)
+    crashed = copy(data_folder, elsewhere / "crashed")
+    assert any(forensics.contains(crashed, tag) for tag in tags), "the WAL still held them"
+    await app.start(run_scheduler=False)
+    started = copy(data_folder, elsewhere / "started")
+    assert not any(forensics.contains(started, tag) for tag in tags)

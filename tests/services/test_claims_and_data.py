@@ -85,7 +85,7 @@ async def test_forget_me_leaves_no_row_with_their_id(app, chat, fac, clock):
     _, ann, bo = await scripted_session(app, chat, fac, clock)
     await chat.say(fac, "/brew claims export from=2026-11-01 to=2026-12-31")
     asked = await chat.say(bo, "/brew forget me")
-    assert "already sent to finance" in asked.text and "cannot be linked" in asked.text
+    assert "already sent to finance" in asked.text and "nothing Brewbot keeps ties" in asked.text
     [confirm] = asked.replies[0][0].actions
     done = await chat.press(bo, confirm.custom_id)
     assert "deleted" in done.text

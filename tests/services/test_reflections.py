@@ -8,7 +8,7 @@ from sqlmodel import SQLModel, select
 
 from bot.core.messages import custom_id
 from storage.models import Reflection, Session, SessionState
-from tests.conftest import Chat
+from tests.conftest import Chat, snapshot
 from tests.services.helpers import make_session
 
 SUBMIT = "brew:reflection:submit:{id}"
@@ -178,3 +178,52 @@ async def test_bad_reflection_values(app, chat):
     assert "under 2000" in (await reflect(chat, writer, session_id, "y" * 2001)).text
     async with app.db.read() as tx:
         assert (await tx.exec(select(Reflection))).all() == []
+
+
+async def test_someone_new_agrees_in_the_form_and_nothing_about_them_is_stored(app, chat):
+    session_id = await make_session(app, SessionState.REFLECTING)
+    newcomer = Chat.person("Nia")
+    before = await snapshot(app)
+    responder = await chat.press(newcomer, custom_id("reflection", "open", str(session_id)))
+    [form] = responder.forms
+    assert [f.id for f in form.fields] == ["category", "text", "quote", "agree"]
+    assert "privacy" in form.intro.lower()
+    assert await snapshot(app) == before, "opening the form wrote nothing"
+    submit = custom_id("reflection", "submit", str(session_id))
+    values = {"category": "idea", "text": "Evening sessions would help carers."}
+    refused = await chat.press(newcomer, submit, values)
+    assert refused.text == app.deps.texts.t("privacy.consent_needed")
+    thanked = await chat.press(newcomer, submit, {**values, "agree": "yes"})
+    assert "code" in thanked.text.lower()
+    after = await snapshot(app)
+    assert len(after["reflection"]) == 1
+    assert {k: v for k, v in after.items() if k != "reflection"} == {
+        k: v for k, v in before.items() if k != "reflection"
+    }, "only the reflection was written: no row about the person"
+
+
+async def test_withdrawal_codes_work_only_for_their_writer_and_guessing_is_limited(app, chat):
+    session_id = await make_session(app, SessionState.REFLECTING)
+    wren, ola = Chat.person("Wren"), Chat.person("Ola")
+    reply = await reflect(chat, wren, session_id, "Please take this back later.")
+    code = re.search(rf"\b{session_id}(-[A-Z0-9]{{5}}){{3}}\b", reply.text).group(0)
+    before = await snapshot(app)
+    # Someone else's code changes nothing.
+    assert "could not find" in (await chat.say(ola, f"/brew withdraw {code}")).text
+    assert "look right" in (await chat.say(wren, "/brew withdraw 12-ABC")).text
+    assert await snapshot(app) == before
+    # Small letters and missing dashes are forgiven.
+    head, secret = code.lower().split("-", 1)
+    typed = f"{head}-{secret.replace('-', '')}"
+    assert "taken back" in (await chat.say(wren, f"/brew withdraw {typed}")).text
+    # Used once: a second time finds nothing.
+    assert "could not find" in (await chat.say(wren, f"/brew withdraw {code}")).text
+    # Guessing: after five wrong codes in a row, even a right one has to wait.
+    other = await reflect(chat, ola, session_id, "Another thought about transport.")
+    real = re.search(rf"\b{session_id}(-[A-Z0-9]{{5}}){{3}}\b", other.text).group(0)
+    for _ in range(4):
+        await chat.say(ola, f"/brew withdraw {session_id}-AAAAA-AAAAA-AAAAA")
+    wait = await chat.say(ola, f"/brew withdraw {real}")
+    assert wait.text == app.deps.texts.t("reflections.too_many_codes")
+    async with app.db.read() as tx:
+        assert len((await tx.exec(select(Reflection))).all()) == 1, "nothing was taken back"
