@@ -165,6 +165,7 @@ class Database:
             async with self.engine.connect() as connection:
                 # On the driver's own connection: outside any transaction, as it must be.
                 raw = (await connection.get_raw_connection()).driver_connection
+                assert raw is not None, "a live SQLite connection"
                 async with raw.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
                     busy, *_ = await cursor.fetchone()
             if not busy:

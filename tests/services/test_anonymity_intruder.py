@@ -399,15 +399,19 @@ async def test_the_small_number_rule_counts_only_people_whose_words_are_shown(ap
     assert not digest.verbatim_allowed, "no quotes when fewer than 5 people's words are shown"
 
 
-async def test_a_breakout_number_never_singles_out_a_writer(app, chat, clock):
-    session_id = await make_session(app, SessionState.REFLECTING, people=6)
+async def everyone_in_one_group(app, session_id: int, number: int) -> None:
     async with app.db.transaction() as tx:
         people = (await tx.exec(select(Participant).order_by(Participant.id))).all()
-        group = Breakout(session_id=session_id, number=1)
+        group = Breakout(session_id=session_id, number=number)
         tx.add(group)
         await tx.flush()
         for p in people:
             tx.add(BreakoutMember(breakout_id=group.id, participant_id=p.id))
+
+
+async def test_a_breakout_number_never_singles_out_a_writer(app, chat, clock):
+    session_id = await make_session(app, SessionState.REFLECTING, people=6)
+    await everyone_in_one_group(app, session_id, number=1)
     # Only one of the six agreed to the privacy notice, so only they could have written.
     await chat.press(person(3), "brew:consent:yes:")
     await chat.press(
@@ -422,13 +426,7 @@ async def test_a_breakout_number_never_singles_out_a_writer(app, chat, clock):
 
 async def test_a_big_enough_group_keeps_its_number_until_it_is_too_small(app, chat):
     session_id = await make_session(app, SessionState.REFLECTING, people=6)
-    async with app.db.transaction() as tx:
-        people = (await tx.exec(select(Participant).order_by(Participant.id))).all()
-        group = Breakout(session_id=session_id, number=2)
-        tx.add(group)
-        await tx.flush()
-        for p in people:
-            tx.add(BreakoutMember(breakout_id=group.id, participant_id=p.id))
+    await everyone_in_one_group(app, session_id, number=2)
     for n in range(5):
         await chat.press(person(n), "brew:consent:yes:")
     await chat.press(
