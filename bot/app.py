@@ -19,6 +19,7 @@ from bot.services.dispatch import Dispatcher
 from bot.services.jobs import JobService
 from bot.services.leader import Leadership
 from bot.services.mailer import Mailer
+from bot.services.outbox import Outbox
 from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
 from bot.services.reflections import ReflectionService
@@ -61,10 +62,12 @@ class App:
         # from the files must not leave them there (docs/anonymity.md).
         await self.db.purge()
         await self.deps.adapter.start()
+        self.deps.outbox.start()
         await self.leader.start(run_scheduler=run_scheduler)
         self.deps.on_session_changed.append(self.leader.session_changed)
 
     async def close(self) -> None:
+        await self.deps.outbox.stop()
         if self.leader is not None:
             await self.leader.close()
         else:
@@ -106,6 +109,7 @@ async def build_app(
         clock=clock or Clock(),
         mailer=Mailer(settings),
     )
+    deps.outbox = Outbox(deps)
     sessions = SessionService(deps)
     running = RunningService(deps, sessions)
     privacy = PrivacyService(deps)

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     reflect_minutes: int = Field(10, alias="BREWBOT_REFLECT_MINUTES", ge=2, le=120)
     group_size: int = Field(5, alias="BREWBOT_GROUP_SIZE", ge=3, le=12)
     min_count: int = Field(5, alias="BREWBOT_MIN_COUNT", ge=3)
+    # Where a safeguarding alert goes too when it cannot reach the safeguarding contact.
+    safeguarding_email: str = Field("", alias="BREWBOT_SAFEGUARDING_EMAIL")
     forget_after_days: int = Field(7, alias="BREWBOT_FORGET_AFTER_DAYS", ge=1, le=90)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", alias="BREWBOT_LOG_LEVEL"

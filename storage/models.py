@@ -289,3 +289,38 @@ class JobRun(SQLModel, table=True):
     due_at: datetime = Field(sa_type=UTCDateTime)
     ran_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     outcome: str = Field(default="done", max_length=16)
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"  # to deliver when due (again, after a transient failure)
+    SENDING = "sending"  # claimed by a process until `due_at`; due again if it died
+    DONE = "done"
+    FAILED = "failed"  # refused for good; a person was told and can retry
+
+
+class OutboxItem(SQLModel, table=True):
+    """A delivery that must not be lost, recorded in the same transaction as the change that
+    causes it, then delivered and marked done (bot/services/outbox.py). Never a withdrawal
+    code or anything else that would tie a reflection to its writer."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Idempotency: the same delivery enqueued twice is stored once.
+    key: str = Field(max_length=200, unique=True)
+    # What the delivery is for ("digest", "safeguarding", ...), so its outcome reaches the
+    # feature that asked for it.
+    purpose: str = Field(max_length=32, index=True)
+    # "post" (a channel), "private" (a person) or "email".
+    kind: str = Field(max_length=16)
+    community_id: int = Field(sa_column=_fk("community.id"))
+    session_id: int | None = Field(default=None, index=True)
+    target: str = Field(max_length=500)
+    payload: str
+    status: str = Field(default=OutboxStatus.PENDING, max_length=16, index=True)
+    attempts: int = 0
+    due_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, max_length=64)
+    last_detail: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    done_at: datetime | None = _when()

@@ -48,12 +48,15 @@ class MemoryAdapter:
     async def close(self) -> None:
         return None
 
-    def _check(self, op: str) -> None:
-        if op in self.failures:
-            raise self.failures[op]
+    def _check(self, op: str, target: str = "") -> None:
+        """Fail as told in `failures`, by operation ("private") or by operation and target
+        ("private:user-sam", "send:wg-channel")."""
+        failure = self.failures.get(f"{op}:{target}") or self.failures.get(op)
+        if failure is not None:
+            raise failure
 
     async def send(self, to: ConversationRef, message: OutgoingMessage) -> MessageRef:
-        self._check("send")
+        self._check("send", to.id)
         self.record(Sent("send", to, message))
         return MessageRef(to, f"m{next(self._ids)}")
 
@@ -78,7 +81,7 @@ class MemoryAdapter:
         self.record(Sent("archive", thread))
 
     async def send_private(self, user: UserRef, message: OutgoingMessage) -> MessageRef:
-        self._check("private")
+        self._check("private", user.id)
         self.record(Sent("private", user, message))
         return MessageRef(ConversationRef(user.community, f"dm-{user.id}"), f"m{next(self._ids)}")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
@@ -19,6 +20,9 @@ from bot.services.texts import Texts
 from storage.engine import Database
 from storage.models import Community, Participant, Session
 
+if TYPE_CHECKING:
+    from bot.services.outbox import Outbox
+
 
 @dataclass
 class Deps:
@@ -31,6 +35,8 @@ class Deps:
     mailer: Mailer
     # Who wrote which reflection, in this process's memory only (never stored).
     writers: WriterLedger = field(default_factory=WriterLedger)
+    # Deliveries that must not be lost (bot/services/outbox.py); set by build_app.
+    outbox: Outbox = field(init=False)
     # Set by the scheduler once it exists: re-plans a session's jobs after a change.
     on_session_changed: list[Callable[[int], Awaitable[None]]] = field(default_factory=list)
 

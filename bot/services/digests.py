@@ -9,13 +9,13 @@ import logging
 from collections import Counter
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
 from bot.core.messages import Action, ActionStyle, OutgoingMessage, Reply, Section, custom_id
-from bot.core.refs import ConversationRef, UserRef
+from bot.core.refs import UserRef
 from bot.services.anonymity import writers_at_least
 from bot.services.context import CommandContext, Effect
 from bot.services.deps import Deps, community_ref, session_channel, zone_of
@@ -28,6 +28,7 @@ from bot.services.digest_model import (
 )
 from bot.services.digest_render import to_csv, to_html, to_markdown
 from bot.services.mailer import Letter
+from bot.services.outbox import Delivery, Outcome
 from bot.services.sealing import seal
 from bot.services.sessions import SessionService
 from bot.services.spark_admin import library_for
@@ -36,6 +37,8 @@ from storage.models import (
     ActionItem,
     Attendance,
     Community,
+    OutboxItem,
+    OutboxStatus,
     Participant,
     Reflection,
     Session,
@@ -48,6 +51,8 @@ from storage.models import (
 log = logging.getLogger("brewbot.digests")
 
 DIGEST_ACTIONS = ("preview", "send", "hold", "redact", "release")
+# Outbox purposes: the digest's own deliveries, and notices about them to the facilitator.
+DIGEST, NOTICE = "digest", "notice"
 
 
 class DigestService:
@@ -55,6 +60,7 @@ class DigestService:
         self.deps = deps
         self.sessions = sessions
         self.t = deps.texts.t
+        deps.outbox.listen(DIGEST, self._delivered)
 
     async def row(self, tx: AsyncSession, session: Session) -> DigestRow:
         found = (await tx.exec(select(DigestRow).where(DigestRow.session_id == session.id))).first()
@@ -229,8 +235,10 @@ class DigestService:
             return Reply(await self.preview_message(ctx.tx, ctx.community, session))
         if session.state == SessionState.SUMMARISED:
             raise CommandError("digests.already_sent", session_id=session.id)
-        item = await self._find_item(ctx.tx, session, ctx.arg("item"))
         row = await self.row(ctx.tx, session)
+        if row.status != "draft":
+            raise CommandError("digests.locked", session_id=session.id)
+        item = await self._find_item(ctx.tx, session, ctx.arg("item"))
         edits = json.loads(row.edits or "{}")
         if action == "release":
             if item.held:
@@ -252,39 +260,127 @@ class DigestService:
         return await self.send(ctx, await self.sessions.resolve(ctx, ctx.session_id()))
 
     async def send(self, ctx: CommandContext, session: Session) -> Reply:
-        self.sessions.move(session, SessionState.SUMMARISED, "summarised")
+        """Seal the session and hand the digest to the outbox. It counts as sent only once the
+        working group has it (`_delivered`); pressing Send again retries what failed."""
+        if session.state != SessionState.CLOSED:
+            self.sessions.move(session, SessionState.SUMMARISED, "summarised")  # refuses
+        row = await self.row(ctx.tx, session)
+        if row.status in ("sending", "failed"):
+            return await self._retry(ctx, session)
         await self.freeze_writers(ctx.tx, session)
         digest = await self.compile(ctx.tx, ctx.community, session)
-        row = await self.row(ctx.tx, session)
-        row.status = "sent"
-        row.sent_at = self.deps.clock.now()
+        row.status = "sending"
         ctx.tx.add(row)
-        ctx.tx.add(session)
         if session.sealed_at is None:
             ctx.after_commit(await seal(self.deps, ctx.tx, session))
         channel_id = ctx.community.working_group_channel_id
-        target = (
-            ConversationRef(community_ref(ctx.community), channel_id)
-            if channel_id
-            else session_channel(ctx.community, session)
-        )
-        ctx.after_commit(
-            self.deps.post(
+        target = channel_id or session_channel(ctx.community, session).id
+        deliveries = [
+            Delivery(
+                f"digest:{session.id}:post",
+                DIGEST,
+                "post",
                 target,
                 OutgoingMessage(
                     title=self.t("digests.sent_title", title=session.title),
                     text=to_markdown(digest, heading=False),  # the title says it once
                 ),
+                session.id,
             )
-        )
+        ]
         if ctx.community.digest_email:
-            ctx.after_commit(self._email(ctx.community, session, digest))
-        ctx.after_commit(self.deps.changed(session.id))
-        log.info("digest sent session=%s", session.id)
-        return Reply(OutgoingMessage(self.t("digests.sent", session_id=session.id)))
+            deliveries.append(
+                Delivery(
+                    f"digest:{session.id}:email",
+                    DIGEST,
+                    "email",
+                    ctx.community.digest_email,
+                    self._letter(ctx.community, session, digest),
+                    session.id,
+                )
+            )
+        for delivery in deliveries:
+            await self.deps.outbox.add(ctx.tx, ctx.community, delivery)
+        ctx.after_commit(self.deps.outbox.deliver_effect(d.key for d in deliveries))
+        log.info("digest handed to the outbox session=%s", session.id)
+        return Reply(OutgoingMessage(self.t("digests.sending", session_id=session.id)))
 
-    def _email(self, community: Community, session: Session, digest: Digest) -> Effect:
-        letter = Letter(
+    async def _retry(self, ctx: CommandContext, session: Session) -> Reply:
+        failed = (
+            await ctx.tx.exec(
+                select(OutboxItem.id, OutboxItem.key).where(
+                    OutboxItem.purpose == DIGEST,
+                    OutboxItem.session_id == session.id,
+                    OutboxItem.status == OutboxStatus.FAILED,
+                )
+            )
+        ).all()
+        if not failed:
+            return Reply(OutgoingMessage(self.t("digests.on_its_way", session_id=session.id)))
+        await self.deps.outbox.retry(ctx.tx, [item_id for item_id, _ in failed])
+        row = await self.row(ctx.tx, session)
+        row.status = "sending"
+        ctx.tx.add(row)
+        ctx.after_commit(self.deps.outbox.deliver_effect(key for _, key in failed))
+        return Reply(OutgoingMessage(self.t("digests.sending", session_id=session.id)))
+
+    async def _delivered(self, tx: AsyncSession, outcome: Outcome) -> list[Effect]:
+        """A digest delivery ended: once every part has arrived the digest is sent; a part
+        refused for good is reported to the facilitator with what to do and a Retry button."""
+        item = outcome.item
+        session = await tx.get(Session, item.session_id)
+        community = await tx.get(Community, item.community_id)
+        if session is None or community is None:
+            return []
+        row = await self.row(tx, session)
+        facilitator = session.created_by
+        if not outcome.delivered:
+            row.status = "failed"
+            tx.add(row)
+            advice = self.t(f"outbox.advice.{outcome.reason}", detail=outcome.detail)
+            notice = OutgoingMessage(
+                self.t(
+                    f"digests.not_delivered.{item.kind}",
+                    session_id=session.id,
+                    detail=outcome.detail or item.target,
+                    advice=advice,
+                ),
+                actions=(
+                    Action(
+                        self.t("buttons.retry"),
+                        custom_id("digest", "send", str(session.id)),
+                        ActionStyle.PRIMARY,
+                    ),
+                ),
+            )
+            key = f"digest:{session.id}:failed:{item.id}:{item.attempts}"
+        else:
+            pending = (
+                await tx.exec(
+                    select(func.count())
+                    .select_from(OutboxItem)
+                    .where(
+                        OutboxItem.purpose == DIGEST,
+                        OutboxItem.session_id == session.id,
+                        OutboxItem.status != OutboxStatus.DONE,
+                    )
+                )
+            ).one()
+            if pending or session.state != SessionState.CLOSED:
+                return []
+            self.sessions.move(session, SessionState.SUMMARISED, "summarised")
+            row.status, row.sent_at = "sent", self.deps.clock.now()
+            tx.add(row)
+            tx.add(session)
+            notice = OutgoingMessage(self.t("digests.sent", session_id=session.id))
+            key = f"digest:{session.id}:sent"
+        await self.deps.outbox.add(
+            tx, community, Delivery(key, NOTICE, "private", facilitator, notice, session.id)
+        )
+        return [self.deps.changed(session.id)] if outcome.delivered else []
+
+    def _letter(self, community: Community, session: Session, digest: Digest) -> Letter:
+        return Letter(
             to=tuple(a.strip() for a in (community.digest_email or "").split(",") if a.strip()),
             subject=self.t("digests.sent_title", title=session.title),
             text=to_markdown(digest),
@@ -293,11 +389,6 @@ class DigestService:
                 (f"digest-session-{session.id}.csv", to_csv(digest).encode(), "text/csv"),
             ),
         )
-
-        async def effect() -> None:
-            await self.deps.mailer.send(letter)
-
-        return effect
 
     async def _find_item(self, tx: AsyncSession, session: Session, item: str | None) -> Reflection:
         ref = (item or "").strip().lower()

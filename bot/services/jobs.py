@@ -137,7 +137,7 @@ class JobService:
             await self.digests.draft(tx, community, session, effects)
         elif kind == JobKind.FORGET:
             await self._forget(tx, community, session, effects)
-        elif kind == JobKind.DIGEST_DUE:
+        elif kind == JobKind.DIGEST_DUE and (await self.digests.row(tx, session)).status == "draft":
             facilitator = UserRef(community_ref(community), session.created_by)
             effects.append(
                 self.deps.tell(

@@ -11,8 +11,10 @@ here logs anything about a reflection.
 
 from __future__ import annotations
 
+import html
+import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, insert
 from sqlmodel import col, select
@@ -31,7 +33,6 @@ from bot.core.messages import (
     Section,
     custom_id,
 )
-from bot.core.refs import UserRef
 from bot.services.anonymity import (
     WrongCodeLimiter,
     new_code,
@@ -40,7 +41,9 @@ from bot.services.anonymity import (
     withdraw_tag,
 )
 from bot.services.context import CommandContext, Effect
-from bot.services.deps import Deps, community_ref
+from bot.services.deps import Deps
+from bot.services.mailer import Letter
+from bot.services.outbox import Delivery, Outcome, decode
 from bot.services.privacy import PrivacyService
 from bot.services.redaction import KnownNames, redact
 from bot.services.safeguarding import risk_matches
@@ -50,6 +53,7 @@ from bot.services.spark_admin import library_for
 from storage.models import (
     Breakout,
     BreakoutMember,
+    Community,
     Participant,
     Reflection,
     Session,
@@ -57,7 +61,10 @@ from storage.models import (
     random_id,
 )
 
+log = logging.getLogger("brewbot.reflections")
+
 CATEGORIES = ("working", "not_working", "future", "idea")
+SAFEGUARDING = "safeguarding"  # the outbox purpose of alerts
 MAX_TEXT = 2000
 
 
@@ -69,6 +76,7 @@ class ReflectionService:
         self.names = NameCache()
         self.wrong_codes = WrongCodeLimiter()
         self.t = deps.texts.t
+        deps.outbox.listen(SAFEGUARDING, self._alert_outcome)
 
     def form(
         self,
@@ -225,7 +233,9 @@ class ReflectionService:
             remember.append((session.id, str(reflection["id"]), ctx.user.id, repeat))
             if risks:
                 held = (str(reflection["id"]), str(reflection["text"]))
-                ctx.after_commit(self._alert(ctx, session, held, risks))
+                alert = self._alert(ctx.community, session, held, risks)
+                await self.deps.outbox.add(tx, ctx.community, alert)
+                ctx.after_commit(self.deps.outbox.deliver_effect([alert.key]))
             answers[draft.index] = Reply(
                 OutgoingMessage(
                     self.deps.texts.template(
@@ -271,14 +281,13 @@ class ReflectionService:
 
     def _alert(
         self,
-        ctx: CommandContext,
+        community: Community,
         session: Session,
         reflection: tuple[str, str],
         risks: list[str],
-    ) -> Effect:
+    ) -> Delivery:
         """A private alert with the words but never the writer, to the safeguarding contact
         (the facilitator who scheduled the session when none is set)."""
-        community = ctx.community
         reflection_id, words = reflection
         contact = community.safeguarding_contact_id or session.created_by
         message = OutgoingMessage(
@@ -292,8 +301,61 @@ class ReflectionService:
             ),
             sections=(Section(words, untrusted=True),),
         )
-        recipient = UserRef(community_ref(community), contact)
-        return self.deps.tell(recipient, message)
+        return Delivery(
+            f"safeguarding:{reflection_id}:contact",
+            SAFEGUARDING,
+            "private",
+            contact,
+            message,
+            session.id,
+        )
+
+    async def _alert_outcome(self, tx: AsyncSession, outcome: Outcome) -> list[Effect]:
+        """An alert that could not reach the safeguarding contact goes to the facilitator who
+        scheduled the session and to the safeguarding e-mail address, saying why."""
+        item = outcome.item
+        if outcome.delivered or not item.key.endswith(":contact"):
+            if not outcome.delivered:
+                log.error("safeguarding alert fallback not delivered id=%s", item.id)
+            return []
+        session = await tx.get(Session, item.session_id)
+        community = await tx.get(Community, item.community_id)
+        if session is None or community is None:
+            return []
+        alert = decode(item.kind, item.payload)
+        assert isinstance(alert, OutgoingMessage)
+        base = item.key.removesuffix(":contact")
+        advice = self.t(f"outbox.advice.{outcome.reason}", detail=outcome.detail)
+        note = self.t("safeguarding.fallback_note", advice=advice)
+        fallbacks = []
+        if session.created_by and session.created_by != item.target:
+            forwarded = replace(alert, text=f"{note}\n\n{alert.text}")
+            fallbacks.append(
+                Delivery(f"{base}:facilitator", SAFEGUARDING, "private",
+                         session.created_by, forwarded, session.id)
+            )  # fmt: skip
+        if self.deps.settings.safeguarding_email:
+            words = "\n\n".join(s.body for s in alert.sections)
+            text = f"{note}\n\n{alert.text}\n\n{words}"
+            letter = Letter(
+                to=tuple(a.strip() for a in self.deps.settings.safeguarding_email.split(",")),
+                subject=alert.title,
+                text=text,
+                html="".join(f"<p>{html.escape(part)}</p>" for part in text.split("\n\n")),
+            )
+            fallbacks.append(
+                Delivery(f"{base}:email", SAFEGUARDING, "email",
+                         self.deps.settings.safeguarding_email, letter, session.id)
+            )  # fmt: skip
+        if not fallbacks:
+            log.error("safeguarding alert not delivered and nobody else to send it to id=%s",
+                      item.id)  # fmt: skip
+        for delivery in fallbacks:
+            await self.deps.outbox.add(tx, community, delivery)
+        # The words now travel in the fallbacks only.
+        item.payload = ""
+        tx.add(item)
+        return []
 
     async def withdraw(self, ctx: CommandContext) -> Reply:
         """Take back a reflection with its code. Only the writer's own code works; wrong

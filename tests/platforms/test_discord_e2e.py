@@ -195,7 +195,7 @@ async def test_a_whole_session_from_schedule_to_digest(tmp_path):
         assert "@everyone" not in preview.text() and "<@" not in preview.text()
         assert "\\[mention\\]" in preview.text()
         sent = await (await fake.click(fran, send)).answered()
-        assert "sent to the working group" in sent.text()
+        assert "sending the digest" in sent.text()
 
         # The digest is in the working-group channel, within Discord's limits (the fake
         # refuses anything longer).

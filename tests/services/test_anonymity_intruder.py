@@ -364,7 +364,8 @@ async def test_a_digest_never_sent_is_sealed_after_the_forget_period(app, chat, 
     assert any("destroyed" in m.plain_text() for m in app.deps.adapter.private_to(fac.id))
     # The digest can still be sent, and still counts the twelve writers.
     sent = await chat.say(fac, f"/brew digest {session_id} send")
-    assert "sent" in sent.text
+    assert "sending" in sent.text
+    assert any("has arrived" in m.plain_text() for m in app.deps.adapter.private_to(fac.id))
 
 
 async def test_the_small_number_rule_counts_only_people_whose_words_are_shown(app, chat):

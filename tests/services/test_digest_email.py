@@ -11,7 +11,7 @@ from bot.app import build_app
 from bot.platforms.memory import MemoryAdapter
 from storage.models import SessionState
 from tests.conftest import Chat, make_settings
-from tests.services.helpers import make_session
+from tests.services.helpers import make_session, state_of
 
 
 class Inbox:
@@ -51,8 +51,9 @@ async def test_digest_is_emailed_with_html_and_csv(sqlite_url, clock, smtp_port)
         session_id = await make_session(app, SessionState.CLOSED)
         await chat.say(fac, "/brew settings digest_email group@example.org, chair@example.org")
         sent = await chat.say(fac, f"/brew digest {session_id} send")
-        assert "has been sent" in sent.text
+        assert "sending" in sent.text
         await asyncio.wait_for(inbox.arrived.wait(), 10)
+        assert any("has arrived" in m.plain_text() for m in app.deps.adapter.private_to(fac.id))
     finally:
         await app.close()
     [message] = inbox.messages
@@ -61,11 +62,14 @@ async def test_digest_is_emailed_with_html_and_csv(sqlite_url, clock, smtp_port)
     assert "text/html" in kinds and "text/plain" in kinds and "text/csv" in kinds
 
 
-async def test_without_smtp_the_facilitator_is_told(app, chat, fac):
+async def test_without_smtp_the_facilitator_is_told_and_it_is_not_sent(app, chat, fac):
     session_id = await make_session(app, SessionState.CLOSED)
     await chat.say(fac, "/brew settings digest_email group@example.org")
     sent = await chat.say(fac, f"/brew digest {session_id} send")
-    assert "e-mail is not set up" in sent.text
+    assert "sending" in sent.text and "has been sent" not in sent.text
+    [told] = [m for m in app.deps.adapter.private_to(fac.id) if "could not e-mail" in m.text]
+    assert "E-mail is not set up" in told.text and told.actions[0].label == "Retry"
+    assert await state_of(app, session_id) == SessionState.CLOSED, "not sent until it arrives"
 
 
 async def test_the_posted_digest_says_its_title_once(app, chat, fac):

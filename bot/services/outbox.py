@@ -1,0 +1,324 @@
+"""Deliveries that must not be lost: the outbox.
+
+A feature records a delivery (`enqueue`) in the same transaction as the change that causes
+it, so either both are stored or neither is. Once committed it is tried at once
+(`Outbox.deliver_effect`); what is not delivered is tried again by the worker
+(`Outbox.run`), across restarts: transient failures (rate limits, the platform or mail
+server failing, timeouts) with growing waits, permanent ones (missing permission, a channel
+that is gone, Brewbot not in the channel) stop at once. Whatever happens, the feature that
+asked hears the outcome (`Outbox.listen`) in a transaction of its own, so it can record the
+truth (a digest is sent only once the working group has it) and tell a person what to do.
+
+Each item is claimed before it is tried (status "sending" until a lease runs out), so two
+processes never try the same item at once and an item whose process died is tried again:
+each delivery arrives at least once. A delivered item's words are cleared from the table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import islice
+
+import backoff
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.messages import Action, ActionStyle, Attachment, OutgoingMessage, Section
+from bot.core.ports import DeliveryError
+from bot.core.refs import ConversationRef, UserRef
+from bot.services.anonymity import on_commit
+from bot.services.context import Effect
+from bot.services.deps import Deps, community_ref
+from bot.services.mailer import Letter
+from storage.engine import DatabaseUnavailable
+from storage.models import Community, OutboxItem, OutboxStatus
+
+log = logging.getLogger("brewbot.outbox")
+
+# Worth trying again: the platform or mail server failed or asked us to slow down.
+TRANSIENT = frozenset({"rate_limited", "failed", "email_failed", "timeout"})
+MAX_ATTEMPTS = 12  # with the waits below, about six hours of trying
+LEASE = timedelta(minutes=2)
+POLL_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One delivery to record. `key` makes enqueueing it twice store it once."""
+
+    key: str
+    purpose: str
+    kind: str  # "post" (a channel), "private" (a person) or "email"
+    target: str  # channel id, user id, or comma-separated addresses
+    body: OutgoingMessage | Letter
+    session_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a delivery ended, for the feature that asked for it."""
+
+    item: OutboxItem
+    delivered: bool
+    reason: str = ""  # why not (a DeliveryError reason); "" when delivered
+    detail: str = ""
+
+
+# Told how a delivery ended, in the transaction that records it; returns what to do once
+# that has committed (tell the scheduler, say).
+Listener = Callable[[AsyncSession, Outcome], Awaitable[list[Effect]]]
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """How long to wait before attempt `attempt + 1`: doubling from 5 s up to 30 minutes,
+    with jitter so many items failing together do not come back together."""
+    schedule = backoff.expo(factor=5, max_value=1800)
+    next(schedule)  # the generator is primed with one next()
+    value = next(islice(schedule, attempt - 1, None))
+    return timedelta(seconds=value / 2 + backoff.full_jitter(value / 2))
+
+
+async def enqueue(tx: AsyncSession, community_id: int, delivery: Delivery, now: datetime) -> None:
+    """Record `delivery` in this transaction (once, whatever the number of calls)."""
+    dialect = tx.bind.dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    row = {
+        "key": delivery.key,
+        "purpose": delivery.purpose,
+        "kind": delivery.kind,
+        "community_id": community_id,
+        "session_id": delivery.session_id,
+        "target": delivery.target,
+        "payload": encode(delivery.body),
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "due_at": now,
+        "created_at": now,
+    }
+    connection = await tx.connection()
+    await connection.execute(insert(OutboxItem).on_conflict_do_nothing(), [row])
+
+
+class Outbox:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        self.ready = asyncio.Event()
+        self._listeners: dict[str, Listener] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def listen(self, purpose: str, listener: Listener) -> None:
+        self._listeners[purpose] = listener
+
+    async def add(self, tx: AsyncSession, community: Community, delivery: Delivery) -> None:
+        """Record `delivery` now; the worker is woken once the transaction commits."""
+        assert community.id is not None
+        await enqueue(tx, community.id, delivery, self.deps.clock.now())
+        on_commit(tx, self.ready.set)
+
+    def deliver_effect(self, keys: Iterable[str]) -> Effect:
+        """An effect that tries these deliveries at once (after the commit), so the person
+        who acted hears how it went before their answer."""
+        wanted = tuple(keys)
+
+        async def effect() -> None:
+            await self.deliver(keys=wanted)
+
+        return effect
+
+    async def retry(self, tx: AsyncSession, item_ids: Iterable[int]) -> int:
+        """Arm failed deliveries again (a person fixed the cause and pressed Retry)."""
+        result = await tx.exec(
+            update(OutboxItem)
+            .where(
+                col(OutboxItem.id).in_(list(item_ids)),
+                OutboxItem.status == OutboxStatus.FAILED,
+            )
+            .values(status=OutboxStatus.PENDING, attempts=0, due_at=self.deps.clock.now())
+        )
+        on_commit(tx, self.ready.set)
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    # -- delivering -------------------------------------------------------------------------
+
+    async def deliver(self, *, keys: tuple[str, ...] | None = None) -> int:
+        """Try every due delivery (or just `keys`), and then whatever their outcomes asked
+        for (a notice to a facilitator, a fallback). Returns how many were delivered."""
+        delivered = 0
+        for _round in range(5):  # outcomes may add deliveries; a few rounds settle them
+            claimed = await self._claim(keys)
+            if not claimed:
+                break
+            for item in claimed:
+                delivered += await self._attempt(item)
+            keys = None
+        return delivered
+
+    async def _claim(self, keys: tuple[str, ...] | None) -> list[OutboxItem]:
+        now = self.deps.clock.now()
+        due = or_(
+            OutboxItem.status == OutboxStatus.PENDING,
+            OutboxItem.status == OutboxStatus.SENDING,  # claimed by a process that died
+        )
+        # Skip what another process has locked: it is claiming those.
+        query = (
+            select(OutboxItem)
+            .where(due, col(OutboxItem.due_at) <= now)
+            .with_for_update(skip_locked=True)
+        )
+        if keys is not None:
+            query = query.where(col(OutboxItem.key).in_(keys))
+        try:
+            async with self.deps.db.transaction() as tx:
+                items = list((await tx.exec(query.order_by(col(OutboxItem.id)))).all())
+                for item in items:
+                    item.status = OutboxStatus.SENDING
+                    item.due_at = now + LEASE
+                    tx.add(item)
+        except DatabaseUnavailable:
+            return []
+        return items
+
+    async def _attempt(self, item: OutboxItem) -> int:
+        try:
+            await self._send(item)
+        except DeliveryError as exc:
+            outcome = Outcome(item, False, exc.reason, exc.detail)
+        except Exception as exc:  # a bug or an unexpected library error: try again later
+            log.exception("delivery failed id=%s purpose=%s", item.id, item.purpose)
+            outcome = Outcome(item, False, "failed", type(exc).__name__)
+        else:
+            outcome = Outcome(item, True)
+        try:
+            await self._record(outcome)
+        except DatabaseUnavailable:
+            log.warning("delivery outcome not recorded yet id=%s", item.id)
+        return int(outcome.delivered)
+
+    async def _send(self, item: OutboxItem) -> None:
+        async with self.deps.db.read() as tx:
+            community = await tx.get(Community, item.community_id)
+        if community is None:
+            raise DeliveryError("not_found")
+        body = decode(item.kind, item.payload)
+        if isinstance(body, Letter):
+            await self.deps.mailer.send(body)
+        elif item.kind == "private":
+            await self.deps.adapter.send_private(
+                UserRef(community_ref(community), item.target), body
+            )
+        else:
+            await self.deps.adapter.send(
+                ConversationRef(community_ref(community), item.target), body
+            )
+
+    async def _record(self, outcome: Outcome) -> None:
+        item, now = outcome.item, self.deps.clock.now()
+        after: list[Effect] = []
+        async with self.deps.db.transaction() as tx:
+            row = await tx.get(OutboxItem, item.id)
+            if row is None:
+                return
+            row.attempts += 1
+            row.last_error, row.last_detail = outcome.reason or None, outcome.detail[:200] or None
+            if outcome.delivered:
+                row.status, row.done_at, row.payload = OutboxStatus.DONE, now, ""
+            elif outcome.reason in TRANSIENT and row.attempts < MAX_ATTEMPTS:
+                row.status, row.due_at = OutboxStatus.PENDING, now + retry_delay(row.attempts)
+            else:
+                row.status = OutboxStatus.FAILED
+            tx.add(row)
+            transient = not outcome.delivered and row.status == OutboxStatus.PENDING
+            listener = self._listeners.get(row.purpose)
+            if listener is not None and not transient:
+                told = Outcome(row, outcome.delivered, outcome.reason, outcome.detail)
+                after = await listener(tx, told)
+        for effect in after:
+            await effect()
+        if not outcome.delivered:
+            log.warning(
+                "not delivered id=%s purpose=%s reason=%s status=%s",
+                item.id, item.purpose, outcome.reason, row.status,
+            )  # fmt: skip
+
+    # -- the worker -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self.run(), name="brewbot-outbox")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def run(self) -> None:
+        """Deliver what is due, then wait to be woken (a new delivery) or for the next retry."""
+        while True:
+            self.ready.clear()
+            try:
+                await self.deliver()
+            except Exception:
+                log.exception("outbox pass failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.ready.wait(), POLL_SECONDS)
+
+
+# -- payloads ---------------------------------------------------------------------------------
+
+
+def encode(body: OutgoingMessage | Letter) -> str:
+    if isinstance(body, Letter):
+        return json.dumps(
+            {
+                "to": list(body.to),
+                "subject": body.subject,
+                "text": body.text,
+                "html": body.html,
+                "attachments": [[n, c.hex(), m] for n, c, m in body.attachments],
+            }
+        )
+    return json.dumps(
+        {
+            "text": body.text,
+            "title": body.title,
+            "ping": body.ping,
+            "plain": body.plain,
+            "sections": [[s.body, s.heading, s.untrusted] for s in body.sections],
+            "actions": [[a.label, a.custom_id, a.style.value] for a in body.actions],
+            "attachments": [[a.filename, a.content.hex(), a.mime_type] for a in body.attachments],
+        }
+    )
+
+
+def decode(kind: str, payload: str) -> OutgoingMessage | Letter:
+    data = json.loads(payload)
+    if kind == "email":
+        return Letter(
+            to=tuple(data["to"]),
+            subject=data["subject"],
+            text=data["text"],
+            html=data["html"],
+            attachments=tuple((n, bytes.fromhex(c), m) for n, c, m in data["attachments"]),
+        )
+    return OutgoingMessage(
+        text=data["text"],
+        title=data["title"],
+        ping=data["ping"],
+        plain=data["plain"],
+        sections=tuple(Section(b, h, u) for b, h, u in data["sections"]),
+        actions=tuple(Action(label, cid, ActionStyle(s)) for label, cid, s in data["actions"]),
+        attachments=tuple(
+            Attachment(n, bytes.fromhex(c), m) for n, c, m in data["attachments"]
+        ),
+    )
