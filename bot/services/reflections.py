@@ -236,16 +236,17 @@ class ReflectionService:
                 alert = self._alert(ctx.community, session, held, risks)
                 await self.deps.outbox.add(tx, ctx.community, alert)
                 ctx.after_commit(self.deps.outbox.deliver_effect([alert.key]))
-            answers[draft.index] = Reply(
-                OutgoingMessage(
-                    self.deps.texts.template(
-                        "thank_you",
-                        easy=ctx.actor.easy_read,
-                        withdraw_code=code,
-                        days=self.deps.settings.forget_after_days,
-                    )
-                )
+            thanks = self.deps.texts.template(
+                "thank_you",
+                easy=ctx.actor.easy_read,
+                withdraw_code=code,
+                days=self.deps.settings.forget_after_days,
             )
+            if risks:
+                # At once and privately: where to get help now (nothing is stored about it).
+                help_now = self.deps.texts.template("help_now", easy=ctx.actor.easy_read)
+                thanks = f"{thanks}\n\n{self.t('reflections.held_help')}\n\n{help_now}"
+            answers[draft.index] = Reply(OutgoingMessage(thanks))
         # Written as plain rows, one statement for all: building ORM objects for a burst cost
         # more than the checks.
         if rows:

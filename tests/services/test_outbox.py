@@ -110,11 +110,13 @@ async def test_a_safeguarding_alert_that_cannot_reach_the_contact_reaches_the_fa
     app.deps.adapter.failures["private:user-sam"] = DeliveryError("dm_closed")
     writer = Chat.person("Wren")
     await chat.press(writer, "brew:consent:yes:")
-    await chat.press(
+    thanks = await chat.press(
         writer,
         f"brew:reflection:submit:{session_id}",
         {"category": "not_working", "text": "I am scared of going home, he hits me."},
     )
+    # The writer sees where to get help, at once and privately.
+    assert "116 123" in thanks.text and "999" in thanks.text
     [alert] = [m for m in app.deps.adapter.private_to(fac.id) if m.sections]
     assert "he hits me" in alert.sections[0].body
     assert "could not reach the safeguarding contact" in alert.text

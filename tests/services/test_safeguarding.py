@@ -60,6 +60,17 @@ CATEGORIES = ["self_harm", "harm_to_others", "abuse", "neglect", "not_safe"]
         ("I'm scared to go home", "not_safe"),
         ("I'm frightened of my carer", "not_safe"),
         ("I am afraid of him", "not_safe"),
+        # fear of going home, being hurt, not eating, money taken
+        ("I'm scared of going home", "not_safe"),
+        ("Honestly I dread going home after these sessions", "not_safe"),
+        ("I don't want to go home tonight", "not_safe"),
+        ("I get hurt when he drinks", "abuse"),
+        ("he keeps hurting me", "abuse"),
+        ("My money goes missing every week", "abuse"),
+        ("My nephew stole my money", "abuse"),
+        ("I'm not eating properly", "neglect"),
+        ("There is nothing to eat in the house", "neglect"),
+        ("I haven't eaten since Monday", "neglect"),
     ],
 )
 def test_each_category(text, category):
