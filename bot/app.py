@@ -138,6 +138,7 @@ async def build_app(
         forget_after=timedelta(days=settings.forget_after_days),
         daily=jobs.run_daily,
     )
+    jobs.listeners.append(scheduler.retry_later)
     return App(
         settings=settings,
         db=db,

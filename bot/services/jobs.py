@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -13,18 +14,22 @@ from bot.core.messages import OutgoingMessage
 from bot.core.ports import DeliveryError
 from bot.core.refs import UserRef
 from bot.services.context import Effect
-from bot.services.deps import Deps, community_ref, session_channel, user_ref, zone_of
+from bot.services.deps import Deps, community_ref, session_channel, zone_of
 from bot.services.digests import DigestService
+from bot.services.outbox import Delivery, Outcome
 from bot.services.privacy import PrivacyService
 from bot.services.running import RunningService
 from bot.services.scheduling import JobKind, PlannedJob
 from bot.services.sealing import seal
 from bot.services.sessions import SessionService
 from bot.services.timeparse import format_local
+from storage.engine import DatabaseUnavailable
 from storage.models import Community, JobRun, Session, SessionState
 from storage.repositories import rsvp_yes
 
 log = logging.getLogger("brewbot.jobs")
+
+REMINDER = "reminder"  # the outbox purpose of reminders
 
 JobListener = Callable[[PlannedJob, str], None]
 
@@ -55,6 +60,7 @@ class JobService:
         self.running = running
         self.digests = digests
         self.listeners: list[JobListener] = []
+        deps.outbox.listen(REMINDER, self._reminder_outcome)
 
     async def run(self, job: PlannedJob) -> None:
         """Run one job at most once; then tell listeners how it ended."""
@@ -80,9 +86,13 @@ class JobService:
                 ):
                     outcome = "stale"
                 else:
-                    await self._do(job.kind, tx, community, session, effects)
+                    await self._do(job.kind, job.due, tx, community, session, effects)
         except IntegrityError:
             outcome = "duplicate"
+        except DatabaseUnavailable:
+            # Nothing was stored, not even the run: the scheduler tries again (retry_later).
+            outcome = "unavailable"
+            effects.clear()
         except Exception:
             outcome = "failed"
             log.exception("job failed job=%s", job.id)
@@ -112,13 +122,14 @@ class JobService:
     async def _do(
         self,
         kind: JobKind,
+        due: datetime,
         tx: AsyncSession,
         community: Community,
         session: Session,
         effects: list[Effect],
     ) -> None:
         if kind == JobKind.REMIND:
-            await self._remind(tx, community, session, effects)
+            await self._remind(tx, community, session, due, effects)
         elif kind == JobKind.OPEN:
             await self.sessions.open_session(tx, community, session, effects)
             tx.add(session)
@@ -169,43 +180,75 @@ class JobService:
         effects.append(self.deps.changed(session.id))
 
     async def _remind(
-        self, tx: AsyncSession, community: Community, session: Session, effects: list[Effect]
+        self,
+        tx: AsyncSession,
+        community: Community,
+        session: Session,
+        due: datetime,
+        effects: list[Effect],
     ) -> None:
+        """One reminder per person who said yes (in the style they chose), each recorded in
+        the outbox with this run, so a crash part-way leaves the rest to be delivered."""
         minutes = int((session.starts_at - self.deps.clock.now()).total_seconds() // 60)
-        texts = self.deps.texts
-
-        def reminder(easy: bool, plain: bool) -> OutgoingMessage:
-            return OutgoingMessage(
-                plain=plain,
-                text=texts.template(
-                    "reminder",
-                    easy=easy,
-                    title=session.title,
-                    when=format_local(session.starts_at, zone_of(community)),
-                    minutes_text=texts.t("reminders.in_time", **_in_time(minutes)),
-                ),
-            )
-
-        # People who said yes and did not turn reminders off, each in the style they chose.
         people = [p for p in await rsvp_yes(tx, session.id) if p.reminders != "none"]
-        channel = session_channel(community, session)
+        base = f"remind:{session.id}:{due.strftime('%Y%m%dT%H%M%SZ')}"
+        deliveries = [
+            Delivery(
+                f"{base}:{person.user_id}",
+                REMINDER,
+                "private",
+                person.user_id,
+                self._reminder(community, session, minutes, person.easy_read, person.plain_style),
+                session.id,
+                person.called_by or person.display_name,
+            )
+            for person in people
+        ]
+        if not deliveries:
+            deliveries.append(self._reminder_post(community, session, base, minutes))
+        for delivery in deliveries:
+            await self.deps.outbox.add(tx, community, delivery)
+        effects.append(self.deps.outbox.deliver_effect(d.key for d in deliveries))
 
-        async def deliver() -> None:
-            fallback = not people
-            for person in people:
-                try:
-                    await self.deps.adapter.send_private(
-                        user_ref(community, person), reminder(person.easy_read, person.plain_style)
-                    )
-                except DeliveryError as exc:
-                    if exc.reason != "dm_closed":
-                        raise
-                    fallback = True
-            if fallback:
-                # Never a ping: a quiet channel post for those we could not reach privately.
-                await self.deps.adapter.send(channel, reminder(False, False))
+    def _reminder(
+        self, community: Community, session: Session, minutes: int, easy: bool, plain: bool
+    ) -> OutgoingMessage:
+        texts = self.deps.texts
+        return OutgoingMessage(
+            plain=plain,
+            text=texts.template(
+                "reminder",
+                easy=easy,
+                title=session.title,
+                when=format_local(session.starts_at, zone_of(community)),
+                minutes_text=texts.t("reminders.in_time", **_in_time(minutes)),
+            ),
+        )
 
-        effects.append(deliver)
+    def _reminder_post(
+        self, community: Community, session: Session, base: str, minutes: int
+    ) -> Delivery:
+        """Never a ping: one quiet channel post, for those we could not reach privately."""
+        channel = session_channel(community, session).id
+        message = self._reminder(community, session, minutes, False, False)
+        return Delivery(f"{base}:channel", REMINDER, "post", channel, message, session.id)
+
+    async def _reminder_outcome(self, tx: AsyncSession, outcome: Outcome) -> list[Effect]:
+        """A private reminder refused for good (private messages closed): the channel gets
+        one quiet reminder instead, however many could not be reached."""
+        item = outcome.item
+        if outcome.delivered or item.kind != "private":
+            return []
+        session = await tx.get(Session, item.session_id)
+        community = await tx.get(Community, item.community_id)
+        if session is None or community is None or session.state != SessionState.SCHEDULED:
+            return []
+        base = item.key.rsplit(":", 1)[0]
+        minutes = int((session.starts_at - self.deps.clock.now()).total_seconds() // 60)
+        await self.deps.outbox.add(
+            tx, community, self._reminder_post(community, session, base, minutes)
+        )
+        return []
 
 
 def _in_time(minutes: int) -> dict[str, object]:

@@ -29,13 +29,12 @@ import backoff
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import col, or_, select
+from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.messages import Action, ActionStyle, Attachment, OutgoingMessage, Section
 from bot.core.ports import DeliveryError
 from bot.core.refs import ConversationRef, UserRef
-from bot.services.anonymity import on_commit
 from bot.services.context import Effect
 from bot.services.deps import Deps, community_ref
 from bot.services.mailer import Letter
@@ -61,6 +60,8 @@ class Delivery:
     target: str  # channel id, user id, or comma-separated addresses
     body: OutgoingMessage | Letter
     session_id: int | None = None
+    # How the person is called, for a front-end that shows it (the terminal chat).
+    target_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ async def enqueue(tx: AsyncSession, community_id: int, delivery: Delivery, now: 
         "community_id": community_id,
         "session_id": delivery.session_id,
         "target": delivery.target,
-        "payload": encode(delivery.body),
+        "payload": encode(delivery.body, delivery.target_name),
         "status": OutboxStatus.PENDING.value,
         "attempts": 0,
         "due_at": now,
@@ -111,7 +112,6 @@ async def enqueue(tx: AsyncSession, community_id: int, delivery: Delivery, now: 
 class Outbox:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
-        self.ready = asyncio.Event()
         self._listeners: dict[str, Listener] = {}
         self._task: asyncio.Task[None] | None = None
 
@@ -119,10 +119,10 @@ class Outbox:
         self._listeners[purpose] = listener
 
     async def add(self, tx: AsyncSession, community: Community, delivery: Delivery) -> None:
-        """Record `delivery` now; the worker is woken once the transaction commits."""
+        """Record `delivery` in this transaction. The caller tries it once committed
+        (`deliver_effect`); the worker only picks up what that left."""
         assert community.id is not None
         await enqueue(tx, community.id, delivery, self.deps.clock.now())
-        on_commit(tx, self.ready.set)
 
     def deliver_effect(self, keys: Iterable[str]) -> Effect:
         """An effect that tries these deliveries at once (after the commit), so the person
@@ -144,7 +144,6 @@ class Outbox:
             )
             .values(status=OutboxStatus.PENDING, attempts=0, due_at=self.deps.clock.now())
         )
-        on_commit(tx, self.ready.set)
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     # -- delivering -------------------------------------------------------------------------
@@ -212,8 +211,9 @@ class Outbox:
         if isinstance(body, Letter):
             await self.deps.mailer.send(body)
         elif item.kind == "private":
+            name = json.loads(item.payload).get("to_name", "")
             await self.deps.adapter.send_private(
-                UserRef(community_ref(community), item.target), body
+                UserRef(community_ref(community), item.target, name), body
             )
         else:
             await self.deps.adapter.send(
@@ -263,21 +263,37 @@ class Outbox:
             self._task = None
 
     async def run(self) -> None:
-        """Deliver what is due, then wait to be woken (a new delivery) or for the next retry."""
+        """Deliver what is due, then sleep until the next retry is due (at most a poll's
+        time, so a delivery left by another process or a crash is not left long)."""
         while True:
-            self.ready.clear()
             try:
                 await self.deliver()
+                pause = await self._until_next()
             except Exception:
                 log.exception("outbox pass failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.ready.wait(), POLL_SECONDS)
+                pause = POLL_SECONDS
+            await asyncio.sleep(pause)
+
+    async def _until_next(self) -> float:
+        async with self.deps.db.read() as tx:
+            next_due = (
+                await tx.exec(
+                    select(func.min(OutboxItem.due_at)).where(
+                        col(OutboxItem.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING])
+                    )
+                )
+            ).one()
+        if next_due is None:
+            return POLL_SECONDS
+        # min() keeps the column's type, so this is an aware UTC time on both databases.
+        wait = next_due - self.deps.clock.now()
+        return min(POLL_SECONDS, max(0.5, wait.total_seconds()))
 
 
 # -- payloads ---------------------------------------------------------------------------------
 
 
-def encode(body: OutgoingMessage | Letter) -> str:
+def encode(body: OutgoingMessage | Letter, to_name: str = "") -> str:
     if isinstance(body, Letter):
         return json.dumps(
             {
@@ -297,6 +313,7 @@ def encode(body: OutgoingMessage | Letter) -> str:
             "sections": [[s.body, s.heading, s.untrusted] for s in body.sections],
             "actions": [[a.label, a.custom_id, a.style.value] for a in body.actions],
             "attachments": [[a.filename, a.content.hex(), a.mime_type] for a in body.attachments],
+            "to_name": to_name,
         }
     )
 

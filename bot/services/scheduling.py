@@ -23,6 +23,7 @@ from apscheduler.triggers.date import DateTrigger
 from sqlmodel import col, select
 
 from bot.services.clock import Clock
+from bot.services.outbox import retry_delay
 from storage.engine import Database
 from storage.models import Community, Session, SessionState
 
@@ -44,6 +45,7 @@ DAILY_JOB_ID = "daily:retention"
 WARNING_BEFORE_END = timedelta(minutes=5)
 DIGEST_REMINDER_AFTER = timedelta(days=2)
 FORGET_AFTER = timedelta(days=7)  # BREWBOT_FORGET_AFTER_DAYS
+RETRY_FOR = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,7 @@ class BrewScheduler:
         self.reminder_grace = reminder_grace
         self._aps = AsyncIOScheduler(timezone="UTC")
         self._by_session: dict[int, set[str]] = {}
+        self._retries: dict[str, int] = {}  # job id: runs the database turned away
 
         async def run(job: PlannedJob) -> None:
             await self.runner(job)  # looked up at run time: the runner may be wrapped later
@@ -230,6 +233,23 @@ class BrewScheduler:
         if row is not None:
             self._install(plan_jobs(*row, forget_after=self.forget_after))
 
+    def retry_later(self, job: PlannedJob, outcome: str) -> None:
+        """A job listener: a run the database turned away (locked, unreachable) stored
+        nothing, so it is tried again with growing waits until its grace time has passed
+        (a reminder's grace; a day for anything else, so a missed open or close still
+        happens once)."""
+        if outcome != "unavailable" or self._stopping:
+            self._retries.pop(job.id, None)
+            return
+        attempts = self._retries[job.id] = self._retries.get(job.id, 0) + 1
+        run_at = self.clock.now() + retry_delay(attempts)
+        grace = self.reminder_grace if job.kind == JobKind.REMIND else RETRY_FOR
+        if run_at > job.due + grace:
+            log.warning("job given up, the database was unavailable too long job=%s", job.id)
+            self._retries.pop(job.id, None)
+            return
+        self._add(job, run_at)
+
     def _install(self, planned: Iterable[PlannedJob]) -> None:
         now = self.clock.now()
         for job in planned:
@@ -240,13 +260,16 @@ class BrewScheduler:
                     log.info("reminder skipped, missed by more than grace job=%s", job.id)
                     continue
                 run_at = now
-            self._aps.add_job(
-                self._run,
-                DateTrigger(run_date=self.clock.to_real(run_at)),
-                args=(job,),
-                id=job.id,
-                replace_existing=True,
-                misfire_grace_time=None,
-                coalesce=True,
-            )
-            self._by_session.setdefault(job.session_id, set()).add(job.id)
+            self._add(job, run_at)
+
+    def _add(self, job: PlannedJob, run_at: datetime) -> None:
+        self._aps.add_job(
+            self._run,
+            DateTrigger(run_date=self.clock.to_real(run_at)),
+            args=(job,),
+            id=job.id,
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+        )
+        self._by_session.setdefault(job.session_id, set()).add(job.id)

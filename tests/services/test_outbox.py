@@ -4,6 +4,7 @@ is told what to do, with a Retry button. A digest counts as sent only once it ha
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 
 from sqlmodel import select
@@ -14,6 +15,7 @@ from bot.core.ports import DeliveryError
 from bot.platforms.memory import MemoryAdapter
 from bot.services.mailer import Letter
 from bot.services.outbox import Delivery, decode, encode, retry_delay
+from bot.services.scheduling import JobKind, PlannedJob
 from storage.models import Community, Digest, OutboxItem, OutboxStatus, SessionState
 from tests.conftest import Chat, make_settings
 from tests.fakes.slack_harness import WORKING_GROUP, reply_text, slack_world
@@ -183,3 +185,80 @@ async def test_slack_channel_not_found_is_told_not_called_sent(sqlite_url):
             after=start,
         )
         assert await state_of(brew, session_id) == SessionState.CLOSED
+
+
+async def test_reminders_interrupted_part_way_reach_everyone_once_after_a_restart(
+    sqlite_url, clock
+):
+    settings = make_settings(sqlite_url)
+    first = await build_app(settings, MemoryAdapter(), clock=clock)
+    try:
+        session_id = await make_session(first, SessionState.SCHEDULED, people=30)
+        due = clock.now()
+        # The platform fails part-way through: 7 reminders out, then errors (the process
+        # might as well have died here).
+        sent = 0
+        real_send = first.deps.adapter.send_private
+
+        async def flaky(user, message):
+            nonlocal sent
+            if sent >= 7:
+                raise DeliveryError("failed", "Discord answered 502")
+            sent += 1
+            return await real_send(user, message)
+
+        first.deps.adapter.send_private = flaky
+        await first.jobs.run(PlannedJob(JobKind.REMIND, session_id, due))
+        assert len(first.deps.adapter.ops("private")) == 7
+    finally:
+        await first.close()
+    clock.advance(timedelta(hours=1))
+    second = await build_app(settings, MemoryAdapter(), clock=clock)
+    try:
+        await second.deps.outbox.deliver()
+        reached = {s.to.id for s in second.deps.adapter.ops("private")}
+        assert len(reached) == 23 and len(second.deps.adapter.ops("private")) == 23
+        # Run again (a second scheduler, a replay): nobody hears twice.
+        await second.jobs.run(PlannedJob(JobKind.REMIND, session_id, due))
+        await second.deps.outbox.deliver()
+        assert len(second.deps.adapter.ops("private")) == 23
+    finally:
+        await second.close()
+
+
+async def test_people_with_closed_private_messages_get_one_quiet_channel_reminder(app):
+    session_id = await make_session(app, SessionState.SCHEDULED, people=4)
+    for n in (1, 2):
+        app.deps.adapter.failures[f"private:user-p{n}"] = DeliveryError("dm_closed")
+    await app.jobs.run(PlannedJob(JobKind.REMIND, session_id, app.deps.clock.now()))
+    assert len(app.deps.adapter.ops("private")) == 2
+    [post] = [s for s in app.deps.adapter.ops("send") if s.to.id == "brew-room"]
+    assert not post.message.ping
+
+
+async def test_a_job_the_locked_database_turned_away_is_tried_again(sqlite_url, clock):
+    app = await build_app(
+        make_settings(sqlite_url, BREWBOT_DB_WAIT_SECONDS=0.2), MemoryAdapter(), clock=clock
+    )
+    try:
+        session_id = await make_session(app, SessionState.SCHEDULED, people=5)
+        job = PlannedJob(JobKind.REMIND, session_id, clock.now())
+        outcomes = []
+        app.jobs.listeners.append(lambda _job, outcome: outcomes.append(outcome))
+        holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        try:
+            await app.jobs.run(job)
+        finally:
+            holder.rollback()
+            holder.close()
+        assert outcomes == ["unavailable"] and not app.deps.adapter.ops("private")
+        assert job.id in app.scheduler.job_ids(), "planned again"
+        await app.jobs.run(job)  # as the scheduler will
+        assert outcomes[-1] == "done" and len(app.deps.adapter.ops("private")) == 5
+        # Past its grace, a reminder is not tried again.
+        late = PlannedJob(JobKind.REMIND, session_id, clock.now() - timedelta(hours=2))
+        app.scheduler.retry_later(late, "unavailable")
+        assert late.id not in app.scheduler.job_ids()
+    finally:
+        await app.close()
