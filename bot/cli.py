@@ -68,6 +68,11 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument("session_id", type=int)
     digest.add_argument("--format", choices=("md", "html", "csv", "json"), default="md")
     digest.add_argument("--out", type=Path, help="write to this file instead of printing")
+    digest.add_argument(
+        "--resend-email",
+        action="store_true",
+        help="e-mail a sent digest to the working group again",
+    )
     digest.set_defaults(handler=_digest)
 
     claims = sub.add_parser("claims", help="Claims for people's time, for finance")
@@ -148,6 +153,8 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
     from storage.models import Community, Session
 
     render = {"md": to_markdown, "html": to_html, "csv": to_csv, "json": to_json}[args.format]
+    if args.resend_email:
+        return _resend_email(settings, args.session_id)
 
     async def go() -> str | None:
         from bot.app import build_app
@@ -176,6 +183,33 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
     else:
         print(text)
     return 0
+
+
+def _resend_email(settings: Settings, session_id: int) -> int:
+    from bot.platforms.memory import MemoryAdapter
+
+    async def go() -> tuple[str, str]:
+        from bot.app import build_app
+
+        app = await build_app(settings, MemoryAdapter())
+        try:
+            return await app.digests.resend_email(session_id)
+        finally:
+            await app.close()
+
+    outcome, detail = asyncio.run(go())
+    said = {
+        "sent": f"The digest for session {session_id} was e-mailed again to {detail}.",
+        "failed": f"The digest could not be e-mailed ({detail}). Check the SMTP settings and "
+        "try again.",
+        "no_email": "This community has no digest e-mail address. Set one with /brew settings "
+        "digest_email, then try again.",
+        "not_sent": f"The digest for session {session_id} has not been sent yet. Send it from "
+        "the chat first.",
+        "unknown": f"There is no session {session_id}. Check the number and try again.",
+    }[outcome]
+    print(said, file=sys.stdout if outcome == "sent" else sys.stderr)
+    return 0 if outcome == "sent" else 1
 
 
 async def _with_community(

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     smtp_username: str = Field("", alias="SMTP_USERNAME")
     smtp_password: str = Field("", alias="SMTP_PASSWORD")
     smtp_starttls: bool = Field(True, alias="SMTP_STARTTLS")
+    # Implicit TLS from the first byte (SMTPS); on by itself when SMTP_PORT is 465.
+    smtp_tls: bool = Field(False, alias="SMTP_TLS")
 
     discord_token: str = Field("", alias="DISCORD_TOKEN")
     slack_bot_token: str = Field("", alias="SLACK_BOT_TOKEN")

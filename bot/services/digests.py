@@ -52,7 +52,7 @@ log = logging.getLogger("brewbot.digests")
 
 DIGEST_ACTIONS = ("preview", "send", "hold", "redact", "release")
 # Outbox purposes: the digest's own deliveries, and notices about them to the facilitator.
-DIGEST, NOTICE = "digest", "notice"
+DIGEST, NOTICE, RESEND = "digest", "notice", "digest_resend"
 
 
 class DigestService:
@@ -378,6 +378,31 @@ class DigestService:
             tx, community, Delivery(key, NOTICE, "private", facilitator, notice, session.id)
         )
         return [self.deps.changed(session.id)] if outcome.delivered else []
+
+    async def resend_email(self, session_id: int) -> tuple[str, str]:
+        """E-mail a digest that was sent (or is being sent) once more, now: (outcome, detail),
+        the outcome being "sent", "failed", "no_email", "not_sent" or "unknown"."""
+        async with self.deps.db.transaction() as tx:
+            session = await tx.get(Session, session_id)
+            community = await tx.get(Community, session.community_id) if session else None
+            if session is None or community is None:
+                return "unknown", ""
+            if not community.digest_email:
+                return "no_email", ""
+            if (await self.row(tx, session)).status == "draft":
+                return "not_sent", ""
+            digest = await self.compile(tx, community, session)
+            stamp = self.deps.clock.now().strftime("%Y%m%dT%H%M%S%f")
+            key = f"digest:{session_id}:email:again:{stamp}"
+            letter = self._letter(community, session, digest)
+            delivery = Delivery(key, RESEND, "email", community.digest_email, letter, session_id)
+            await self.deps.outbox.add(tx, community, delivery)
+        await self.deps.outbox.deliver(keys=(key,))
+        async with self.deps.db.read() as tx:
+            item = (await tx.exec(select(OutboxItem).where(OutboxItem.key == key))).one()
+        if item.status == OutboxStatus.DONE:
+            return "sent", community.digest_email
+        return "failed", item.last_error or ""
 
     def _letter(self, community: Community, session: Session, digest: Digest) -> Letter:
         return Letter(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
 
 import aiosmtplib
 
@@ -25,6 +26,11 @@ def build_email(letter: Letter, sender: str) -> EmailMessage:
     message["From"] = sender
     message["To"] = ", ".join(letter.to)
     message["Subject"] = letter.subject
+    # Mail servers and spam filters expect both; a retried letter gets a new id, as it is
+    # a new message.
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    _, _, domain = parseaddr(sender)[1].rpartition("@")
+    message["Message-ID"] = make_msgid(domain=domain or None)
     message.set_content(letter.text)
     message.add_alternative(letter.html, subtype="html")
     for filename, content, mime in letter.attachments:
@@ -45,6 +51,7 @@ class Mailer:
         if not self.configured:
             raise DeliveryError("email_not_configured")
         s = self.settings
+        implicit = s.smtp_tls or s.smtp_port == 465
         try:
             await aiosmtplib.send(
                 build_email(letter, s.smtp_from),
@@ -52,7 +59,8 @@ class Mailer:
                 port=s.smtp_port,
                 username=s.smtp_username or None,
                 password=s.smtp_password or None,
-                start_tls=s.smtp_starttls,
+                use_tls=implicit,
+                start_tls=s.smtp_starttls and not implicit,
                 timeout=30,
             )
         except (aiosmtplib.SMTPException, OSError) as exc:

@@ -2,6 +2,9 @@
 
 import asyncio
 import email
+import email.utils
+import os
+import sys
 from email.message import Message
 
 import pytest
@@ -58,6 +61,9 @@ async def test_digest_is_emailed_with_html_and_csv(sqlite_url, clock, smtp_port)
         await app.close()
     [message] = inbox.messages
     assert message["To"] == "group@example.org, chair@example.org"
+    # What mail servers and spam filters expect.
+    assert email.utils.parsedate_to_datetime(message["Date"]).tzinfo is not None
+    assert message["Message-ID"].endswith("@example.org>")
     kinds = [part.get_content_type() for part in message.walk()]
     assert "text/html" in kinds and "text/plain" in kinds and "text/csv" in kinds
 
@@ -79,3 +85,30 @@ async def test_the_posted_digest_says_its_title_once(app, chat, fac):
     assert digest.title == "Key findings: Being heard"
     assert "Being heard" not in digest.text.split("\n")[0]
     assert not digest.text.startswith("#")
+
+
+async def test_brewbot_digest_resend_email_mails_it_again(sqlite_url, clock, smtp_port, tmp_path):
+    port, inbox = smtp_port
+    smtp = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_FROM": "bot@example.org",
+            "SMTP_STARTTLS": "false"}  # fmt: skip
+    app = await build_app(make_settings(sqlite_url, **smtp), MemoryAdapter(), clock=clock)
+    chat, fac = Chat(app), Chat.person("Fran", facilitator=True)
+    try:
+        session_id = await make_session(app, SessionState.CLOSED)
+        await chat.say(fac, "/brew settings digest_email group@example.org")
+        await chat.say(fac, f"/brew digest {session_id} send")
+        assert len(inbox.messages) == 1
+    finally:
+        await app.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "BREWBOT_"))}
+    env.update(smtp, DATABASE_URL=sqlite_url)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "digest", str(session_id), "--resend-email",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    out, err = await proc.communicate()
+    assert proc.returncode == 0, err.decode()
+    assert "e-mailed again to group@example.org" in out.decode()
+    assert len(inbox.messages) == 2
+    first, second = inbox.messages
+    assert first["Message-ID"] != second["Message-ID"]
