@@ -97,7 +97,11 @@ async def build_app(
     """Wire everything. Prompts and sparks are validated here, so bad files stop start-up."""
     texts = texts or Texts.load()
     sparks = sparks or SparkLibrary.load()
-    db = Database(settings.resolved_database_url, write_wait_seconds=settings.db_wait_seconds)
+    db = Database(
+        settings.resolved_database_url,
+        write_wait_seconds=settings.db_wait_seconds,
+        timeout_seconds=settings.db_timeout_seconds,
+    )
     if migrate:
         await upgrade(db)
     deps = Deps(

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(Path("data"), alias="BREWBOT_DATA_DIR")
     db_wait_seconds: float = Field(5.0, alias="BREWBOT_DB_WAIT_SECONDS", gt=0, le=60)
+    # PostgreSQL: how long to wait for a connection, and for one unit of work, before the
+    # person is asked to try again in a moment.
+    db_timeout_seconds: float = Field(3.0, alias="BREWBOT_DB_TIMEOUT_SECONDS", gt=0, le=300)
     timezone: str = Field("Europe/London", alias="BREWBOT_TIMEZONE")
     facilitator_role: str = Field("Facilitator", alias="BREWBOT_FACILITATOR_ROLE")
     reminder_minutes: Annotated[list[int], NoDecode] = Field(

@@ -29,6 +29,12 @@ logging.getLogger("aiosqlite").setLevel(logging.WARNING)
 log = logging.getLogger("brewbot.storage")
 
 
+# PostgreSQL: seconds to wait for a connection and for each statement; a whole unit of work
+# may take BOUND_FACTOR times that.
+TIMEOUT_SECONDS = 3.0
+BOUND_FACTOR = 2
+
+
 class DatabaseUnavailable(Exception):
     """The database is locked or unreachable; the person should try again in a moment."""
 
@@ -68,9 +74,11 @@ class Database:
         *,
         echo: bool = False,
         write_wait_seconds: float = sqlite_loop.WRITE_WAIT_SECONDS,
+        timeout_seconds: float = TIMEOUT_SECONDS,
     ) -> None:
         self.url = async_url(url)
         parsed = make_url(self.url)
+        self.timeout_seconds = timeout_seconds
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -80,7 +88,21 @@ class Database:
         if self.is_sqlite:
             kwargs.update(async_creator=sqlite_loop.creator(self.url))
         else:
-            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+            # Bounded waits: for a connection, and for each statement on the server. The
+            # server's own limit goes in the connection's options, beside any the URL has.
+            millis = int(timeout_seconds * 1000)
+            options = parsed.query.get("options", "")
+            limits = f"-c statement_timeout={millis} -c lock_timeout={millis}"
+            self.url = parsed.update_query_dict(
+                {"options": f"{options} {limits}".strip()}
+            ).render_as_string(hide_password=False)
+            kwargs.update(
+                pool_pre_ping=True,
+                pool_size=10,
+                max_overflow=20,
+                pool_timeout=timeout_seconds,
+                connect_args={"connect_timeout": max(1, round(timeout_seconds))},
+            )
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _on_sqlite_connect)
@@ -102,7 +124,7 @@ class Database:
         lock = self._write_lock or contextlib.nullcontext()
         isolate = isolated and self.is_sqlite
         try:
-            async with lock:
+            async with lock, self._bounded():
                 if isolate:
                     await self._empty_wal()
                 async with self._sessions() as session, session.begin():
@@ -120,12 +142,27 @@ class Database:
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A read-only unit of work. On SQLite, readers do not wait for the writer (WAL)."""
         try:
-            async with self._sessions() as session:
+            async with self._bounded(), self._sessions() as session:
                 yield session
         except (OperationalError, DBAPIError) as exc:
             if _is_unavailable(exc):
                 raise DatabaseUnavailable(str(exc.orig) if exc.orig else str(exc)) from exc
             raise
+
+    @contextlib.asynccontextmanager
+    async def _bounded(self) -> AsyncIterator[None]:
+        """PostgreSQL: one unit of work may not outlast the bound, so a server that stops
+        answering (no reply at all, which no server-side limit catches) turns into
+        DatabaseUnavailable instead of a command that never ends. SQLite never waits
+        inside a call (storage/sqlite_loop.py)."""
+        if self.is_sqlite:
+            yield
+            return
+        try:
+            async with asyncio.timeout(self.timeout_seconds * BOUND_FACTOR):
+                yield
+        except TimeoutError as exc:
+            raise DatabaseUnavailable("the database did not answer in time") from exc
 
     async def purge(self) -> bool:
         """Make what was just deleted unrecoverable from the files, once it has committed.
@@ -143,6 +180,8 @@ class Database:
             return await self._checkpoint_truncate()
         async with self.engine.connect() as connection:
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            # The table may be large: no statement limit for this one.
+            await autocommit.exec_driver_sql("SET statement_timeout = 0")
             await autocommit.exec_driver_sql("VACUUM FULL reflection")
             try:
                 await autocommit.exec_driver_sql("CHECKPOINT")

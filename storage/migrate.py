@@ -27,6 +27,9 @@ async def upgrade(db: Database, revision: str = "head") -> None:
         command.upgrade(alembic_config(connection), revision)
 
     async with db.engine.begin() as conn:
+        if not db.is_sqlite:
+            # A migration may rewrite a large table: no statement limit while it runs.
+            await conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
         await conn.run_sync(_upgrade)
 
 

@@ -72,6 +72,15 @@ class CuttableLine:
         self.port = 0
         self._server: asyncio.Server | None = None
         self._pipes: set[asyncio.StreamWriter] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
+
+    def stop_answering(self) -> None:
+        """Keep every connection open but pass nothing on: a server that stops answering."""
+        self._flowing.clear()
+
+    def answer_again(self) -> None:
+        self._flowing.set()
 
     @property
     def is_open(self) -> bool:
@@ -97,6 +106,7 @@ class CuttableLine:
         async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
             with contextlib.suppress(ConnectionError, OSError):
                 while data := await src.read(65536):
+                    await self._flowing.wait()
                     dst.write(data)
                     await dst.drain()
             dst.close()
@@ -125,6 +135,34 @@ async def test_an_unreachable_postgresql_asks_everyone_to_try_again(database_url
         assert all("Thank you" in a for a in await burst(app, session_id, people))
         assert await counts(app, session_id) == (PEOPLE, PEOPLE)
     finally:
+        with contextlib.suppress(Exception):
+            await app.close()
+        if line.is_open:
+            await line.cut()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_postgresql_that_stops_answering_asks_everyone_to_try_again(database_url, clock):
+    real = make_url(database_url)
+    line = CuttableLine(real.port or 5432)
+    await line.mend()
+    through_line = real.set(host="127.0.0.1", port=line.port).render_as_string(
+        hide_password=False
+    )
+    settings = make_settings(through_line, BREWBOT_DB_TIMEOUT_SECONDS=0.5)
+    app = await build_app(settings, MemoryAdapter(), clock=clock)
+    try:
+        session_id, people = await reflecting(app)
+        line.stop_answering()
+        # A guard against hanging the suite, not a measurement: without bounded waits
+        # nobody was ever answered.
+        async with asyncio.timeout(60):
+            answers = await burst(app, session_id, people)
+        assert answers == [app.deps.texts.t("errors.try_again")] * PEOPLE
+        line.answer_again()
+        assert all("Thank you" in a for a in await burst(app, session_id, people))
+    finally:
+        line.answer_again()
         with contextlib.suppress(Exception):
             await app.close()
         if line.is_open:
