@@ -141,6 +141,7 @@ async def build_app(
         reminder_grace=timedelta(minutes=settings.reminder_grace_minutes),
         forget_after=timedelta(days=settings.forget_after_days),
         daily=jobs.run_daily,
+        resume=running.resume_threads,
     )
     jobs.listeners.append(scheduler.retry_later)
     return App(

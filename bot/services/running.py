@@ -148,12 +148,15 @@ class RunningService:
         spark: Spark | None,
         breakouts: Sequence[tuple[Breakout, list[Participant]]],
     ) -> Effect:
+        """Make each group's thread, recording it as soon as it exists, so a crash part-way
+        leaves the groups still to open for `resume_threads` and every thread made known,
+        to be warned and archived."""
         questions = "\n".join(f"- {q}" for q in (spark.questions if spark else ()))
         parent = session_channel(community, session)
         theme = session.theme or session.title
 
         async def effect() -> None:
-            opened: dict[int, str] = {}
+            failed: list[tuple[Breakout, list[Participant]]] = []
             failure: DeliveryError | None = None
             for breakout, members in breakouts:
                 name = self.t("running.thread_name", number=breakout.number, theme=theme)[:90]
@@ -161,30 +164,29 @@ class RunningService:
                     thread = await self.deps.adapter.create_thread(
                         parent, name, [user_ref(community, m) for m in members]
                     )
-                    await self.deps.adapter.send(
-                        thread,
-                        OutgoingMessage(
-                            self.deps.texts.template(
-                                "breakout_instructions",
-                                number=breakout.number,
-                                minutes=session.breakout_minutes,
-                                questions=questions or "-",
-                            )
-                        ),
-                    )
-                    opened[breakout.id] = thread.thread_id or thread.id
                 except DeliveryError as exc:
                     failure = failure or exc
+                    failed.append((breakout, members))
                     log.warning(
                         "breakout thread failed session=%s reason=%s", session.id, exc.reason
                     )
-            if opened:
+                    continue
                 async with self.deps.db.transaction() as tx:
-                    for breakout_id, thread_id in opened.items():
-                        row = await tx.get(Breakout, breakout_id)
-                        if row is not None:
-                            row.thread_id = thread_id
-                            tx.add(row)
+                    row = await tx.get(Breakout, breakout.id)
+                    if row is not None:
+                        row.thread_id = thread.thread_id or thread.id
+                        tx.add(row)
+                await self.deps.adapter.send(
+                    thread,
+                    OutgoingMessage(
+                        self.deps.texts.template(
+                            "breakout_instructions",
+                            number=breakout.number,
+                            minutes=session.breakout_minutes,
+                            questions=questions or "-",
+                        )
+                    ),
+                )
             if failure is not None:
                 # The groups are saved; list them in the main channel so the session goes on.
                 lines = [
@@ -195,8 +197,7 @@ class RunningService:
                             user_ref(community, m).display_name or "-" for m in members
                         ),
                     )
-                    for b, members in breakouts
-                    if b.id not in opened
+                    for b, members in failed
                 ]
                 await self.deps.adapter.send(
                     parent,
@@ -205,6 +206,47 @@ class RunningService:
                 raise failure
 
         return effect
+
+    async def resume_threads(self) -> None:
+        """After a restart: open the threads of groups that are still running but have
+        none yet (the process stopped part-way through making them)."""
+        async with self.deps.db.read() as tx:
+            rows = (
+                await tx.exec(
+                    select(Breakout, Session, Community)
+                    .join(Session, col(Session.id) == col(Breakout.session_id))
+                    .join(Community, col(Community.id) == col(Session.community_id))
+                    .where(
+                        Session.state == SessionState.BREAKOUTS,
+                        col(Breakout.thread_id).is_(None),
+                        col(Breakout.closed_at).is_(None),
+                    )
+                    .order_by(col(Breakout.session_id), col(Breakout.number))
+                )
+            ).all()
+            pending: dict[int, tuple[Community, Session, Spark | None, list]] = {}
+            for breakout, session, community in rows:
+                assert session.id is not None
+                if session.id not in pending:
+                    spark = await self.spark_for(tx, session)
+                    pending[session.id] = (community, session, spark, [])
+                members = (
+                    await tx.exec(
+                        select(Participant)
+                        .join(
+                            BreakoutMember,
+                            col(BreakoutMember.participant_id) == col(Participant.id),
+                        )
+                        .where(BreakoutMember.breakout_id == breakout.id)
+                    )
+                ).all()
+                pending[session.id][3].append((breakout, list(members)))
+        for community, session, spark, breakouts in pending.values():
+            try:
+                await self._open_threads(community, session, spark, breakouts)()
+            except DeliveryError as exc:
+                log.warning("breakout threads not resumed session=%s reason=%s",
+                            session.id, exc.reason)  # fmt: skip
 
     async def late_joiner(self, ctx: CommandContext, session: Session) -> None:
         """Someone joined during breakouts: add them to the smallest suitable group."""

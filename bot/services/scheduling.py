@@ -130,12 +130,16 @@ class BrewScheduler:
         reminder_grace: timedelta,
         forget_after: timedelta = FORGET_AFTER,
         daily: Callable[[], Awaitable[None]] | None = None,
+        resume: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.db = db
         self.forget_after = forget_after
         self.clock = clock
         self.runner = runner
         self.daily = daily
+        # Work a stopped process left half-done (breakout threads), finished by whichever
+        # process starts running the scheduler.
+        self.resume = resume
         self.reminder_grace = reminder_grace
         self._aps = AsyncIOScheduler(timezone="UTC")
         self._by_session: dict[int, set[str]] = {}
@@ -162,6 +166,11 @@ class BrewScheduler:
     async def start(self) -> int:
         """Rebuild every job from the database, then start firing them."""
         count = await self.rebuild()
+        if self.resume is not None:
+            try:
+                await self.resume()
+            except Exception:
+                log.exception("could not finish work left from before")
         if self.daily is not None:
             # Housekeeping (retention) once a day at a quiet hour; its run key makes it
             # once a day across processes too.

@@ -262,3 +262,48 @@ async def test_a_job_the_locked_database_turned_away_is_tried_again(sqlite_url, 
         assert late.id not in app.scheduler.job_ids()
     finally:
         await app.close()
+
+
+class Killed(BaseException):
+    """Stands in for kill -9: nothing after it runs, not even `except Exception`."""
+
+
+async def test_a_crash_while_making_breakout_threads_is_finished_after_a_restart(
+    sqlite_url, clock
+):
+    settings = make_settings(sqlite_url)
+    first = await build_app(settings, MemoryAdapter(), clock=clock)
+    fac = Chat.person("Fran", facilitator=True)
+    try:
+        session_id = await make_session(first, SessionState.SPARK, people=9)
+        real_thread = first.deps.adapter.create_thread
+        made = 0
+
+        async def dies_after_one(parent, name, members):
+            nonlocal made
+            if made == 1:
+                raise Killed
+            made += 1
+            return await real_thread(parent, name, members)
+
+        first.deps.adapter.create_thread = dies_after_one
+        try:
+            await Chat(first).say(fac, f"/brew breakouts {session_id} size=3")
+        except Killed:
+            pass
+        assert len(first.deps.adapter.ops("thread")) == 1
+    finally:
+        await first.close()
+    second = await build_app(settings, MemoryAdapter(), clock=clock)
+    try:
+        await second.scheduler.start()  # as the process that runs the scheduler does
+        second.scheduler.shutdown()
+        made_now = second.deps.adapter.ops("thread")
+        assert len(made_now) == 2, "the two groups left are opened, the first not again"
+        instructions = [s for s in second.deps.adapter.ops("send") if s.to.thread_id]
+        assert len(instructions) == 2
+        # Gathering reaches all three threads, the one made before the crash included.
+        await Chat(second).say(fac, f"/brew gather {session_id}")
+        assert len(second.deps.adapter.ops("archive")) == 3
+    finally:
+        await second.close()
