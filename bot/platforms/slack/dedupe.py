@@ -10,6 +10,7 @@ only) is for tests and for a process that must not write to the database.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -29,6 +30,8 @@ from storage.types import utcnow
 log = logging.getLogger("brewbot.slack")
 
 REMEMBERED_EVENTS = 10_000
+# How long the event log may take before an event is handled without it.
+EVENT_LOG_WAIT = 1.0
 # Slack's last retry comes about 5 minutes after the first try; a day is plenty.
 KEEP_EVENTS = timedelta(days=1)
 PRUNE_EVERY = 200
@@ -62,11 +65,13 @@ class DatabaseEventLog:
 
     async def first_time(self, event_id: str) -> bool:
         try:
-            async with self.db.transaction() as tx:
-                tx.add(ProcessedEvent(event_id=event_id[:100]))
+            # Slack wants its answer within 3 seconds: a busy database may not hold it up.
+            async with asyncio.timeout(EVENT_LOG_WAIT):
+                async with self.db.transaction() as tx:
+                    tx.add(ProcessedEvent(event_id=event_id[:100]))
         except IntegrityError:
             return False
-        except DatabaseUnavailable:
+        except (DatabaseUnavailable, TimeoutError):
             # Better to risk handling an event twice than to drop it.
             log.warning("event log unavailable; handling the event anyway")
             return True
