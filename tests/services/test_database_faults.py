@@ -115,14 +115,17 @@ class CuttableLine:
         self._pipes -= {writer, up_writer}
 
 
-@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-async def test_an_unreachable_postgresql_asks_everyone_to_try_again(database_url, clock):
+async def relayed(database_url: str) -> tuple[CuttableLine, str]:
+    """A relay to the test's PostgreSQL, and the URL that goes through it."""
     real = make_url(database_url)
     line = CuttableLine(real.port or 5432)
     await line.mend()
-    through_line = real.set(host="127.0.0.1", port=line.port).render_as_string(
-        hide_password=False
-    )
+    return line, real.set(host="127.0.0.1", port=line.port).render_as_string(hide_password=False)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_an_unreachable_postgresql_asks_everyone_to_try_again(database_url, clock):
+    line, through_line = await relayed(database_url)
     app = await build_app(make_settings(through_line), MemoryAdapter(), clock=clock)
     try:
         session_id, people = await reflecting(app)
@@ -143,12 +146,7 @@ async def test_an_unreachable_postgresql_asks_everyone_to_try_again(database_url
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_a_postgresql_that_stops_answering_asks_everyone_to_try_again(database_url, clock):
-    real = make_url(database_url)
-    line = CuttableLine(real.port or 5432)
-    await line.mend()
-    through_line = real.set(host="127.0.0.1", port=line.port).render_as_string(
-        hide_password=False
-    )
+    line, through_line = await relayed(database_url)
     settings = make_settings(through_line, BREWBOT_DB_TIMEOUT_SECONDS=0.5)
     app = await build_app(settings, MemoryAdapter(), clock=clock)
     try:
