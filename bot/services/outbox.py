@@ -40,6 +40,7 @@ from bot.services.deps import Deps, community_ref
 from bot.services.mailer import Letter
 from storage.engine import DatabaseUnavailable
 from storage.models import Community, OutboxItem, OutboxStatus
+from storage.types import utc_day
 
 log = logging.getLogger("brewbot.outbox")
 
@@ -103,7 +104,8 @@ async def enqueue(tx: AsyncSession, community_id: int, delivery: Delivery, now: 
         "status": OutboxStatus.PENDING.value,
         "attempts": 0,
         "due_at": now,
-        "created_at": now,
+        # Days, not times: an alert's row would otherwise date the reflection behind it.
+        "created_at": utc_day(now),
     }
     connection = await tx.connection()
     await connection.execute(insert(OutboxItem).on_conflict_do_nothing(), [row])
@@ -176,7 +178,9 @@ class Outbox:
         if keys is not None:
             query = query.where(col(OutboxItem.key).in_(keys))
         try:
-            async with self.deps.db.transaction() as tx:
+            # Isolated like a reflection's own write: an alert's delivery follows straight on
+            # from the reflection that caused it (docs/anonymity.md).
+            async with self.deps.db.transaction(isolated=True) as tx:
                 items = list((await tx.exec(query.order_by(col(OutboxItem.id)))).all())
                 for item in items:
                     item.status = OutboxStatus.SENDING
@@ -223,18 +227,19 @@ class Outbox:
     async def _record(self, outcome: Outcome) -> None:
         item, now = outcome.item, self.deps.clock.now()
         after: list[Effect] = []
-        async with self.deps.db.transaction() as tx:
+        async with self.deps.db.transaction(isolated=True) as tx:
             row = await tx.get(OutboxItem, item.id)
             if row is None:
                 return
             row.attempts += 1
             row.last_error, row.last_detail = outcome.reason or None, outcome.detail[:200] or None
             if outcome.delivered:
-                row.status, row.done_at, row.payload = OutboxStatus.DONE, now, ""
+                row.status, row.done_at, row.payload = OutboxStatus.DONE, utc_day(now), ""
+                row.due_at = utc_day(now)
             elif outcome.reason in TRANSIENT and row.attempts < MAX_ATTEMPTS:
                 row.status, row.due_at = OutboxStatus.PENDING, now + retry_delay(row.attempts)
             else:
-                row.status = OutboxStatus.FAILED
+                row.status, row.due_at = OutboxStatus.FAILED, utc_day(now)
             tx.add(row)
             transient = not outcome.delivered and row.status == OutboxStatus.PENDING
             listener = self._listeners.get(row.purpose)

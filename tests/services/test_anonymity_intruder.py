@@ -25,7 +25,15 @@ from bot.core.refs import UserRef
 from bot.logs import FORMAT, guard
 from bot.services.scheduling import JobKind, PlannedJob
 from bot.services.sealing import seal
-from storage.models import Breakout, BreakoutMember, Participant, Reflection, Session, SessionState
+from storage.models import (
+    Breakout,
+    BreakoutMember,
+    OutboxItem,
+    Participant,
+    Reflection,
+    Session,
+    SessionState,
+)
 from tests import forensics
 from tests.conftest import COMMUNITY, Chat
 from tests.services.helpers import make_session
@@ -35,6 +43,7 @@ WORDS = [
     "acorn", "bramble", "copper", "damson", "ember", "fennel",
     "gorse", "heather", "indigo", "juniper", "kestrel", "linden",
 ]  # fmt: skip
+HELD_TURN = 5
 # Tables holding one row per person (or per person and session).
 PER_PERSON = ("participant", "attendance", "breakout_member", "claim_export")
 
@@ -93,6 +102,8 @@ async def everyone_reflects(chat: Chat, session_id: int, seed: int = 3) -> list[
         await chat.press(who, f"brew:reflection:open:{session_id}")
         clock.advance(timedelta(seconds=40))
         words = f"Reflection {WORDS[turn]}: the waiting list for respite was far too long."
+        if turn == HELD_TURN:  # one is held back, and its alert goes through the outbox
+            words = f"Reflection {WORDS[turn]}: I am scared of going home, he hits me."
         reply = await chat.press(
             who,
             f"brew:reflection:submit:{session_id}",
@@ -200,7 +211,7 @@ async def test_the_order_of_writes_pairs_no_one_with_their_reflection(
         ids = {r[0]: r[1] for r in forensics.table_rows(snapshots[-1], "participant")}
         changes = forensics.diff_transactions(
             snapshots,
-            ("reflection", *PER_PERSON),
+            ("reflection", "outbox", *PER_PERSON),
             before=forensics.main_file_snapshot(copied / "brewbot.db", elsewhere / f"m-{number}"),
         )
         # The attack: a reflection was written by whoever's row changed last before it, or
@@ -211,6 +222,10 @@ async def test_the_order_of_writes_pairs_no_one_with_their_reflection(
             for change in changes
         ]
         for at, change in enumerate(changes):
+            # The held reflection's alert is as telling as the reflection itself.
+            outbox = [row for rows in change["outbox"] for row in rows]
+            if any("safeguarding:" in str(row) for row in outbox):
+                assert not set().union(*people_at), f"copy {number}: an alert beside a person"
             for row in change["reflection"][0]:
                 words = next(v for v in row if isinstance(v, str) and v.startswith("Reflection"))
                 seen.add(words)
@@ -484,3 +499,19 @@ async def test_a_crash_before_the_purge_is_purged_at_start(
     await app.start(run_scheduler=False)
     started = copy(data_folder, elsewhere / "started")
     assert not any(forensics.contains(started, tag) for tag in tags)
+
+
+async def test_a_safeguarding_alert_leaves_no_time_that_dates_its_reflection(app, chat, clock):
+    session_id = await make_session(app, SessionState.REFLECTING, people=WRITERS)
+    await everyone_agrees(chat)
+    clock.advance(timedelta(minutes=37, seconds=13))
+    await chat.press(
+        person(0),
+        f"brew:reflection:submit:{session_id}",
+        {"category": "not_working", "text": "I get hurt when he drinks.", "agree": "yes"},
+    )
+    async with app.db.read() as tx:
+        [alert] = (await tx.exec(select(OutboxItem))).all()
+    assert alert.status == "done" and alert.payload == ""
+    for when in (alert.created_at, alert.due_at, alert.done_at):
+        assert (when.hour, when.minute, when.second) == (0, 0, 0), "days, not times"
