@@ -115,7 +115,9 @@ class JobService:
             async with self.deps.db.transaction() as tx:
                 tx.add(JobRun(kind="retention", session_id=0, due_at=day, ran_at=now))
                 await tx.flush()
-                return await self.privacy.apply_retention(tx, now)
+                counts = await self.privacy.apply_retention(tx, now)
+                counts["deliveries"] = await self.deps.outbox.prune(tx)
+                return counts
         except IntegrityError:
             return None
 

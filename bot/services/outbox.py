@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from itertools import islice
 
 import backoff
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, func, or_, select
@@ -49,6 +49,7 @@ TRANSIENT = frozenset({"rate_limited", "failed", "email_failed", "timeout"})
 MAX_ATTEMPTS = 12  # with the waits below, about six hours of trying
 LEASE = timedelta(minutes=2)
 POLL_SECONDS = 30.0
+KEEP_DONE, KEEP_FAILED = timedelta(days=2), timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,22 @@ class Outbox:
                 OutboxItem.status == OutboxStatus.FAILED,
             )
             .values(status=OutboxStatus.PENDING, attempts=0, due_at=self.deps.clock.now())
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def prune(self, tx: AsyncSession) -> int:
+        """Forget deliveries long finished: delivered ones after two days, refused ones
+        (which a person may still retry) after thirty."""
+        today = utc_day(self.deps.clock.now())
+        result = await tx.exec(
+            delete(OutboxItem).where(
+                or_(
+                    (OutboxItem.status == OutboxStatus.DONE)
+                    & (col(OutboxItem.due_at) < today - KEEP_DONE),
+                    (OutboxItem.status == OutboxStatus.FAILED)
+                    & (col(OutboxItem.due_at) < today - KEEP_FAILED),
+                )
+            )
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import SQLModel, select
 
-from storage.models import Attendance, Participant, SessionState
+from storage.models import Attendance, OutboxItem, Participant, SessionState
 from tests.conftest import Chat
 from tests.services.helpers import make_session
 
@@ -120,13 +120,17 @@ async def test_retention_deletes_old_records_and_logs_counts_only(app, chat, fac
     import logging
 
     caplog.set_level(logging.INFO)
-    await scripted_session(app, chat, fac, clock)
+    session_id, _ann, _bo = await scripted_session(app, chat, fac, clock)
+    await chat.say(fac, f"/brew digest {session_id} send")
     clock.advance(timedelta(days=400))
     counts = await app.jobs.run_daily()
     assert counts["attendance"] == 3 and counts["participants"] >= 3
+    # The session's deliveries (the digest, its notice) are long finished: forgotten too.
+    assert counts["deliveries"] >= 1
     assert await app.jobs.run_daily() is None, "once a day, however often it runs"
     async with app.db.read() as tx:
         assert (await tx.exec(select(Attendance))).all() == []
         assert (await tx.exec(select(Participant))).all() == []
+        assert (await tx.exec(select(OutboxItem))).all() == []
     logged = "\n".join(r.getMessage() for r in caplog.records if "retention" in r.getMessage())
     assert "attendance=3" in logged and "user-" not in logged
