@@ -255,3 +255,54 @@ async def _groups(app, session_id: int) -> dict[int, tuple[str, list[str]]]:
     for number, thread_id, user_id in rows:
         groups.setdefault(number, (thread_id, []))[1].append(user_id)
     return groups
+
+
+async def test_a_digest_discord_refuses_is_reported_and_sent_on_retry(tmp_path):
+    """Discord answers 403 Missing Permissions for the working-group channel: the facilitator
+    is told what to do, the digest is not called sent, and Retry sends it once fixed."""
+    fake = FakeDiscord()
+    fran = fake.add_person("Fran", facilitator=True)
+    async with running_discord(tmp_path, fake, ManualClock(START)) as (fake, run):
+        app = run.app
+        await (
+            await fake.slash(
+                fran,
+                "settings",
+                name="working_group_channel",
+                value=f"<#{fake.working_group_channel}>",
+            )
+        ).answered()
+        from storage.models import Community, SessionState
+
+        async with app.db.transaction() as tx:
+            community = (await tx.exec(select(Community))).one()
+            session = Session(
+                community_id=community.id,
+                title="Being heard",
+                starts_at=STARTS,
+                state=SessionState.CLOSED,
+                closed_at=START,
+                created_by=str(fran.id),
+            )
+            tx.add(session)
+            await tx.flush()
+            session_id = session.id
+        posts = rf"/channels/{fake.working_group_channel}/messages"
+        fake.fail("POST", posts, 403, {"message": "Missing Permissions", "code": 50013})
+        sent = await (
+            await fake.slash(fran, "digest", session=session_id, action="send")
+        ).answered()
+        assert "sending the digest" in sent.text()
+        assert not fake.posts_to(fake.working_group_channel)
+        told = [b for b in fake.posts_to(fake.dm_channel(fran)) if "could not post" in
+                message_text(b)]  # fmt: skip
+        assert told and "permission" in message_text(told[0])
+        # In a private message the button also names the server ("~guild").
+        [retry] = [b["custom_id"] for b in buttons(told[0])]
+        assert retry.startswith(custom_id("digest", "send", str(session_id)))
+        assert (await _session(app, session_id)).state == SessionState.CLOSED
+        # The permission is given; Retry.
+        await (await fake.click(fran, retry)).answered()
+        [digest] = fake.posts_to(fake.working_group_channel)
+        assert digest["embeds"][0]["title"] == "Key findings: Being heard"
+        assert (await _session(app, session_id)).state == SessionState.SUMMARISED
