@@ -33,13 +33,12 @@ CODE_GROUPS, GROUP_LENGTH = 3, 5  # 31 ** 15 is about 2 ** 74
 WRONG_CODES = RateLimitItemPerMinute(5, 15)
 
 
-def new_code(session_id: int) -> str:
-    """A withdrawal code, e.g. `12-ABCDE-FGHJK-MNPQR`: the session, then the secret part."""
-    groups = (
-        "".join(secrets.choice(CODE_ALPHABET) for _ in range(GROUP_LENGTH))
-        for _ in range(CODE_GROUPS)
-    )
-    return "-".join((str(session_id), *groups))
+def new_code(session_id: int) -> tuple[str, str]:
+    """A withdrawal code as shown, e.g. `12-ABCDE-FGHJK-MNPQR` (the session, then the secret
+    part in groups), and its secret part as `read_code` gives it back."""
+    secret = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_GROUPS * GROUP_LENGTH))
+    groups = (secret[i : i + GROUP_LENGTH] for i in range(0, len(secret), GROUP_LENGTH))
+    return "-".join((str(session_id), *groups)), secret
 
 
 def read_code(typed: str) -> tuple[int, str] | None:

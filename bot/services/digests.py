@@ -27,9 +27,9 @@ from bot.services.digest_model import (
     build_digest,
 )
 from bot.services.digest_render import to_csv, to_html, to_markdown
-from bot.services.mailer import Letter
+from bot.services.mailer import Letter, addresses
 from bot.services.outbox import Delivery, Outcome
-from bot.services.sealing import seal
+from bot.services.sealing import seal, small_number
 from bot.services.sessions import SessionService
 from bot.services.spark_admin import library_for
 from bot.services.timeparse import format_local
@@ -112,7 +112,7 @@ class DigestService:
             reflections=items,
             contributors=contributors,
             actions=[ActionLine(a.said, a.did, a.owner, a.status, a.reason) for a in actions],
-            min_count=max(3, self.deps.settings.min_count),
+            min_count=small_number(self.deps),
             intro=self.deps.texts.template(
                 "digest_intro",
                 title=session.title,
@@ -147,8 +147,6 @@ class DigestService:
             .where(col(Reflection.session_id) == session.id)
             .values(in_count=col(Reflection.id).in_(ids))
         )
-        for reflection in digest_shown:
-            reflection.in_count = True
         tx.add(row)
 
     async def _shown(self, tx: AsyncSession, row: DigestRow, session: Session) -> list[Reflection]:
@@ -262,8 +260,8 @@ class DigestService:
     async def send(self, ctx: CommandContext, session: Session) -> Reply:
         """Seal the session and hand the digest to the outbox. It counts as sent only once the
         working group has it (`_delivered`); pressing Send again retries what failed."""
-        if session.state != SessionState.CLOSED:
-            self.sessions.move(session, SessionState.SUMMARISED, "summarised")  # refuses
+        # The step to summarised is taken once the digest has arrived (`_delivered`).
+        self.sessions.require(session, SessionState.SUMMARISED, "summarised")
         row = await self.row(ctx.tx, session)
         if row.status in ("sending", "failed"):
             return await self._retry(ctx, session)
@@ -406,7 +404,7 @@ class DigestService:
 
     def _letter(self, community: Community, session: Session, digest: Digest) -> Letter:
         return Letter(
-            to=tuple(a.strip() for a in (community.digest_email or "").split(",") if a.strip()),
+            to=addresses(community.digest_email),
             subject=self.t("digests.sent_title", title=session.title),
             text=to_markdown(digest),
             html=to_html(digest),

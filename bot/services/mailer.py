@@ -21,6 +21,11 @@ class Letter:
     attachments: tuple[tuple[str, bytes, str], ...] = ()  # (filename, content, mime type)
 
 
+def addresses(text: str | None) -> tuple[str, ...]:
+    """The addresses in a comma-separated setting."""
+    return tuple(a.strip() for a in (text or "").split(",") if a.strip())
+
+
 def build_email(letter: Letter, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender

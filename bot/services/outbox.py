@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
+from typing import Any
 
 import backoff
 from sqlalchemy import delete, update
@@ -137,9 +138,9 @@ class Outbox:
 
         return effect
 
-    async def retry(self, tx: AsyncSession, item_ids: Iterable[int]) -> int:
+    async def retry(self, tx: AsyncSession, item_ids: Iterable[int]) -> None:
         """Arm failed deliveries again (a person fixed the cause and pressed Retry)."""
-        result = await tx.exec(
+        await tx.exec(
             update(OutboxItem)
             .where(
                 col(OutboxItem.id).in_(list(item_ids)),
@@ -147,7 +148,6 @@ class Outbox:
             )
             .values(status=OutboxStatus.PENDING, attempts=0, due_at=self.deps.clock.now())
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def prune(self, tx: AsyncSession) -> int:
         """Forget deliveries long finished: delivered ones after two days, refused ones
@@ -228,13 +228,13 @@ class Outbox:
             community = await tx.get(Community, item.community_id)
         if community is None:
             raise DeliveryError("not_found")
-        body = decode(item.kind, item.payload)
+        data = json.loads(item.payload)
+        body = _from_data(item.kind, data)
         if isinstance(body, Letter):
             await self.deps.mailer.send(body)
         elif item.kind == "private":
-            name = json.loads(item.payload).get("to_name", "")
             await self.deps.adapter.send_private(
-                UserRef(community_ref(community), item.target, name), body
+                UserRef(community_ref(community), item.target, data.get("to_name", "")), body
             )
         else:
             await self.deps.adapter.send(
@@ -341,7 +341,10 @@ def encode(body: OutgoingMessage | Letter, to_name: str = "") -> str:
 
 
 def decode(kind: str, payload: str) -> OutgoingMessage | Letter:
-    data = json.loads(payload)
+    return _from_data(kind, json.loads(payload))
+
+
+def _from_data(kind: str, data: dict[str, Any]) -> OutgoingMessage | Letter:
     if kind == "email":
         return Letter(
             to=tuple(data["to"]),

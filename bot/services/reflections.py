@@ -42,7 +42,7 @@ from bot.services.anonymity import (
 )
 from bot.services.context import CommandContext, Effect
 from bot.services.deps import Deps
-from bot.services.mailer import Letter
+from bot.services.mailer import Letter, addresses
 from bot.services.outbox import Delivery, Outcome, decode
 from bot.services.privacy import PrivacyService
 from bot.services.redaction import KnownNames, redact
@@ -215,8 +215,7 @@ class ReflectionService:
                 answers[draft.index] = CommandError("reflections.duplicate")
                 continue
             batch_repeats.add((session.id, repeat))
-            code = new_code(session.id)
-            _, secret = read_code(code) or (0, "")
+            code, secret = new_code(session.id)
             risks = risk_matches(draft.text)
             reflection = {
                 "id": random_id(),
@@ -266,8 +265,7 @@ class ReflectionService:
             raise CommandError("reflections.closed", session_id=session.id)
         values: dict[str, str] = ctx.args.get("values") or {}
         # Agreeing in the form counts for this reflection only and is not stored.
-        agreed = (values.get("agree") or "").strip().lower() in ("yes", "true", "on", "1")
-        if ctx.actor.consent != "yes" and not agreed:
+        if ctx.actor.consent != "yes" and not _ticked(values, "agree"):
             raise CommandError("privacy.consent_needed")
         category = (values.get("category") or "").strip()
         if category not in CATEGORIES:
@@ -277,7 +275,7 @@ class ReflectionService:
             raise CommandError("reflections.empty")
         if len(text) > MAX_TEXT:
             raise CommandError("reflections.too_long", limit=MAX_TEXT, length=len(text))
-        quote_ok = (values.get("quote") or "").strip().lower() in ("yes", "true", "on", "1")
+        quote_ok = _ticked(values, "quote")
         return _Draft(index, ctx, session, category, text, quote_ok)
 
     def _alert(
@@ -339,7 +337,7 @@ class ReflectionService:
             words = "\n\n".join(s.body for s in alert.sections)
             text = f"{note}\n\n{alert.text}\n\n{words}"
             letter = Letter(
-                to=tuple(a.strip() for a in self.deps.settings.safeguarding_email.split(",")),
+                to=addresses(self.deps.settings.safeguarding_email),
                 subject=alert.title,
                 text=text,
                 html="".join(f"<p>{html.escape(part)}</p>" for part in text.split("\n\n")),
@@ -488,3 +486,8 @@ class _Draft:
     category: str
     text: str
     quote_ok: bool
+
+
+def _ticked(values: dict[str, str], name: str) -> bool:
+    """Whether a form's checkbox was ticked, however the platform spells it."""
+    return (values.get(name) or "").strip().lower() in ("yes", "true", "on", "1")

@@ -51,7 +51,7 @@ async def seal(deps: Deps, tx: AsyncSession, session: Session) -> Effect:
     assert session.id is not None
     session_id = session.id
     big_enough = await groups_big_enough(tx, session_id, small_number(deps))
-    columns = [c for c in Reflection.__table__.columns]  # type: ignore[attr-defined]
+    columns = list(Reflection.__table__.columns)  # type: ignore[attr-defined]
     rows = (
         await tx.exec(
             select(*columns).where(Reflection.session_id == session_id).order_by(col(Reflection.id))

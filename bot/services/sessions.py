@@ -61,8 +61,8 @@ class SessionService:
             raise CommandError("sessions.none")
         return upcoming[0]
 
-    def move(self, session: Session, target: SessionState, action: str) -> None:
-        """Apply one lifecycle step, or refuse with what to do instead (changing nothing)."""
+    def require(self, session: Session, target: SessionState, action: str) -> None:
+        """Refuse, with what to do instead, unless the session may take this step now."""
         state = SessionState(session.state)
         if not can_move(state, target):
             done = state in (SessionState.SUMMARISED, SessionState.CANCELLED, SessionState.CLOSED)
@@ -73,6 +73,10 @@ class SessionService:
                 action=self.t(f"lifecycle.action.{action}"),
                 hint=self.t(NEXT_STEP_HINT[state], session_id=session.id),
             )
+
+    def move(self, session: Session, target: SessionState, action: str) -> None:
+        """Apply one lifecycle step, or refuse with what to do instead (changing nothing)."""
+        self.require(session, target, action)
         now = self.deps.clock.now()
         session.state = target.value
         stamp = {
