@@ -12,7 +12,15 @@ from sqlmodel import select
 from bot.core.messages import custom_id
 from bot.services.clock import ManualClock
 from bot.services.scheduling import JobKind, PlannedJob
-from storage.models import Breakout, BreakoutMember, Participant, Reflection, Session
+from storage.models import (
+    Breakout,
+    BreakoutMember,
+    Community,
+    Participant,
+    Reflection,
+    Session,
+    SessionState,
+)
 from tests.fakes.discord_fake import (
     DEFERRED_CHANNEL_MESSAGE,
     DEFERRED_UPDATE,
@@ -48,14 +56,7 @@ async def test_a_whole_session_from_schedule_to_digest(tmp_path):
         guild = fake.guild_id
 
         # The facilitator says where digests go.
-        said = await (
-            await fake.slash(
-                fran,
-                "settings",
-                name="working_group_channel",
-                value=f"<#{fake.working_group_channel}>",
-            )
-        ).answered()
+        said = await digests_go_to_the_working_group(fake, fran)
         assert said.callback_types == [DEFERRED_CHANNEL_MESSAGE]
 
         # Schedule: deferred first, then the announcement with RSVP buttons, and an event.
@@ -229,6 +230,15 @@ def _index(fake: FakeDiscord, method: str, path: str) -> int:
     return next(n for n, c in enumerate(fake.calls) if c.method == method and pattern.match(c.path))
 
 
+async def digests_go_to_the_working_group(fake: FakeDiscord, fran):
+    """The facilitator names the working group's channel, as in the settings command."""
+    return await (
+        await fake.slash(
+            fran, "settings", name="working_group_channel", value=f"<#{fake.working_group_channel}>"
+        )
+    ).answered()
+
+
 async def _only_session(app) -> int:
     async with app.db.read() as tx:
         [session_id] = (await tx.exec(select(Session.id))).all()
@@ -264,15 +274,7 @@ async def test_a_digest_discord_refuses_is_reported_and_sent_on_retry(tmp_path):
     fran = fake.add_person("Fran", facilitator=True)
     async with running_discord(tmp_path, fake, ManualClock(START)) as (fake, run):
         app = run.app
-        await (
-            await fake.slash(
-                fran,
-                "settings",
-                name="working_group_channel",
-                value=f"<#{fake.working_group_channel}>",
-            )
-        ).answered()
-        from storage.models import Community, SessionState
+        await digests_go_to_the_working_group(fake, fran)
 
         async with app.db.transaction() as tx:
             community = (await tx.exec(select(Community))).one()
