@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     discord_sync_global: bool = Field(False, alias="DISCORD_SYNC_GLOBAL")
     discord_shard_ids: Annotated[list[int], NoDecode] = Field([], alias="DISCORD_SHARD_IDS")
     discord_shard_count: int = Field(0, alias="DISCORD_SHARD_COUNT", ge=0)
+    # Where discord.py sends REST calls and opens the gateway: Discord's own addresses, or a
+    # proxy in front of them (a REST rate-limit proxy, a gateway proxy) or a test server.
+    discord_api_url: str = Field("https://discord.com/api/v10", alias="DISCORD_API_URL")
+    discord_gateway_url: str = Field("wss://gateway.discord.gg/", alias="DISCORD_GATEWAY_URL")
 
     slack_http_port: int = Field(3000, alias="SLACK_HTTP_PORT", ge=1, le=65535)
     slack_breakouts: Literal["threads", "channels"] = Field("threads", alias="SLACK_BREAKOUTS")
@@ -83,6 +87,13 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError("an IANA time zone name such as Europe/London") from exc
+        return value
+
+    @field_validator("discord_api_url", "discord_gateway_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://", "ws://", "wss://")):
+            raise ValueError("an address starting with https:// or wss://")
         return value
 
     @field_validator("reminder_minutes", mode="before")

@@ -10,6 +10,12 @@ SIGINT (Ctrl-C). Then, within `grace_seconds` (10 by default; Docker waits 10 be
 3. the App closes: the scheduler stops and its running jobs finish their deliveries, the
    scheduler lock is released (another process takes over at once), the platform
    connection and the database connections are closed.
+
+Before that, while a platform's main is still starting, `StopSignals` keeps the same two
+signals working, and `keep_trying` asks the platform whether it will take the bot's token:
+a refusal (`StartRefused`) is one line and exit code 1; a platform out of reach
+(`OutOfReach`) is one line per attempt, tried again after 2, 5, 10, 30, then every 60
+seconds, until it answers or a signal stops the process (exit code 0).
 """
 
 from __future__ import annotations
@@ -18,10 +24,17 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import signal
-from collections.abc import Awaitable
+import socket
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import TypeVar
 
 from bot.app import App
+from bot.services.texts import Texts
+
+T = TypeVar("T")
 
 log = logging.getLogger("brewbot.runtime")
 
@@ -29,6 +42,104 @@ GRACE_SECONDS = 10.0
 # Kept back from the grace period for stopping the front-end and closing the App.
 CLOSE_RESERVE_SECONDS = 4.0
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
+# Waits between start-up attempts while a platform is out of reach; the last one repeats.
+RETRY_SECONDS = (2, 5, 10, 30, 60)
+
+
+class Stopped(Exception):
+    """A stop signal came while something was still starting; it was cancelled."""
+
+
+class StartRefused(Exception):
+    """The platform answered and will not let the bot in (a token it does not accept). The
+    message is one line for whoever runs Brewbot; trying again would not help."""
+
+
+class OutOfReach(Exception):
+    """The platform could not be reached, or is not answering for now. The message is one
+    line saying where and why; trying again later may work."""
+
+
+class StopSignals:
+    """While entered, SIGTERM and SIGINT set `requested` instead of ending the process, so
+    whatever is running can be stopped cleanly, during start-up as after it."""
+
+    def __init__(self) -> None:
+        self.requested = asyncio.Event()
+        self._handled: list[signal.Signals] = []
+
+    def __enter__(self) -> StopSignals:
+        loop = asyncio.get_running_loop()
+        for sig in SIGNALS:
+            # Not possible off the main thread or on Windows; Ctrl-C then still ends the process.
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self.requested.set)
+                self._handled.append(sig)
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        while self._handled:
+            loop.remove_signal_handler(self._handled.pop())
+
+    async def first(self, work: Awaitable[T]) -> T:
+        """What `work` returns, unless a stop signal comes first: then `work` is cancelled
+        (given a few seconds to tidy up) and `Stopped` is raised."""
+        task = asyncio.ensure_future(work)
+        stopping = asyncio.ensure_future(self.requested.wait())
+        try:
+            await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=CLOSE_RESERVE_SECONDS)
+        if task.cancelled() or not task.done():
+            raise Stopped
+        if self.requested.is_set() and task.exception() is not None:
+            raise Stopped  # it failed while being stopped: nothing to report
+        return task.result()
+
+    async def pause(self, seconds: float) -> None:
+        """Wait `seconds`, or raise `Stopped` as soon as a stop signal comes."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.requested.wait(), seconds)
+        if self.requested.is_set():
+            raise Stopped
+
+
+async def keep_trying(
+    check: Callable[[], Awaitable[None]], signals: StopSignals, texts: Texts
+) -> None:
+    """Run `check` until it passes. Each `OutOfReach` is logged as one line (no traceback)
+    and tried again after the next of RETRY_SECONDS; `StartRefused` is raised as it is, and
+    `Stopped` as soon as a stop signal comes."""
+    attempt = 0
+    while True:
+        try:
+            await signals.first(check())
+            return
+        except OutOfReach as problem:
+            wait = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
+            log.warning("%s", texts.t("startup.trying_again", problem=problem, seconds=wait))
+        attempt += 1
+        await signals.pause(wait)
+
+
+def connection_problem(error: BaseException) -> str:
+    """A few words on why a connection failed: the system's own words ("Connection
+    refused", "Name or service not known") where there are some, else the error's kind."""
+    cause = getattr(error, "os_error", error)  # aiohttp keeps the socket's error here
+    if isinstance(cause, socket.gaierror) and cause.strerror:
+        return cause.strerror
+    if isinstance(cause, OSError) and cause.errno and cause.errno > 0:
+        return os.strerror(cause.errno)
+    return type(error).__name__
 
 
 def settle_after_start_up() -> None:
@@ -40,18 +151,27 @@ def settle_after_start_up() -> None:
     gc.freeze()
 
 
-async def serve(app: App, main: Awaitable[object], *, grace_seconds: float = GRACE_SECONDS) -> None:
+async def serve(
+    app: App,
+    main: Awaitable[object],
+    *,
+    grace_seconds: float = GRACE_SECONDS,
+    signals: StopSignals | None = None,
+) -> None:
     """Run `main` (the platform front-end) until it returns or a stop signal arrives, then
-    finish in-flight commands and close `app`, all within `grace_seconds`."""
+    finish in-flight commands and close `app`, all within `grace_seconds`. Pass the
+    `signals` entered for start-up, so a signal that came during it is not lost."""
     settle_after_start_up()
+    with contextlib.ExitStack() as own:
+        if signals is None:
+            signals = own.enter_context(StopSignals())
+        await _serve(app, main, grace_seconds, signals.requested)
+
+
+async def _serve(
+    app: App, main: Awaitable[object], grace_seconds: float, stop: asyncio.Event
+) -> None:
     loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    handled = []
-    for sig in SIGNALS:
-        # Not possible off the main thread or on Windows; Ctrl-C then still ends the process.
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, stop.set)
-            handled.append(sig)
     front = asyncio.ensure_future(main)
     stopping = asyncio.ensure_future(stop.wait())
     try:
@@ -61,8 +181,7 @@ async def serve(app: App, main: Awaitable[object], *, grace_seconds: float = GRA
         log.info("stopping reason=%s", "signal" if stop.is_set() else "front-end ended")
         drain = max(0.0, grace_seconds - CLOSE_RESERVE_SECONDS)
         if not await app.dispatcher.drain(drain):
-            log.warning("stopping with commands still running count=%d",
-                        app.dispatcher.in_flight)
+            log.warning("stopping with commands still running count=%d", app.dispatcher.in_flight)
         stopping.cancel()
         if not front.done():
             front.cancel()
@@ -71,8 +190,6 @@ async def serve(app: App, main: Awaitable[object], *, grace_seconds: float = GRA
             await asyncio.wait_for(app.close(), max(0.1, deadline - loop.time()))
         except TimeoutError:
             log.warning("stopping took longer than %.0f seconds", grace_seconds)
-        for sig in handled:
-            loop.remove_signal_handler(sig)
         log.info("stopped")
     if front.done() and not front.cancelled() and front.exception() is not None:
         raise front.exception()  # type: ignore[misc]

@@ -3,6 +3,11 @@
 Socket Mode needs no public URL (it suits a council's network): the bot opens a WebSocket to
 Slack with the app-level token. HTTP mode serves /slack/events on SLACK_HTTP_PORT and checks
 every request's signature, so several instances can run behind a load balancer.
+
+Start-up first asks Slack whether it takes the tokens (auth.test for SLACK_BOT_TOKEN;
+apps.connections.open for SLACK_APP_TOKEN in Socket Mode): a refusal stops the process with
+one line (exit code 1); Slack out of reach is one line per attempt, tried again until it
+answers (bot/runtime.py, `keep_trying`). SIGTERM and SIGINT stop it at any point.
 """
 
 from __future__ import annotations
@@ -10,23 +15,34 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 
+import aiohttp
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.platforms.slack.adapter import SlackAdapter
 from bot.platforms.slack.bolt import build_bolt_app
-from bot.platforms.slack.clients import SlackClients
+from bot.platforms.slack.clients import SlackClients, new_client
 from bot.platforms.slack.dedupe import DatabaseEventLog, EventLog
 from bot.platforms.slack.directory import SlackDirectory
 from bot.platforms.slack.http import SlackHttpServer
 from bot.platforms.slack.oauth import OAuthParts, build_oauth, oauth_enabled
 from bot.platforms.slack.runtime import SlackServices
+from bot.runtime import (
+    OutOfReach,
+    StartRefused,
+    Stopped,
+    StopSignals,
+    connection_problem,
+    keep_trying,
+)
 from bot.services.clock import Clock
+from bot.services.leader import AlreadyRunning
 from bot.services.texts import Texts
 
 log = logging.getLogger("brewbot.slack")
@@ -34,6 +50,12 @@ log = logging.getLogger("brewbot.slack")
 HTTP_HOST = "0.0.0.0"
 # Lazy work still running at shutdown gets this long to finish.
 SHUTDOWN_GRACE_SECONDS = 10
+# What reaching Slack can fail with, besides an answer: no connection, no answer in time.
+UNREACHABLE = (OSError, aiohttp.ClientError, TimeoutError)
+# Slack's answers that mean it is failing for now, not that the token is wrong.
+SLACK_UNWELL = frozenset(
+    {"ratelimited", "request_timeout", "service_unavailable", "fatal_error", "internal_error"}
+)
 
 
 @dataclass
@@ -114,17 +136,63 @@ async def create_slack_bot(
     return SlackBot(settings=settings, brew=brew, bolt=bolt, services=services, oauth=oauth)
 
 
+async def check_tokens(settings: Settings, texts: Texts) -> None:
+    """Ask Slack whether it takes the bot token (one workspace; OAuth installs bring their
+    own) and, in Socket Mode, the app-level token. Raises StartRefused for a token it does
+    not accept, OutOfReach when it cannot answer."""
+    client = new_client(settings.slack_api_url)
+    if not oauth_enabled(settings):
+        who = client.auth_test(token=settings.slack_bot_token)
+        await _ask(settings, texts, who, "startup.slack_bot_token_refused")
+    if settings.slack_mode == "socket":
+        opened = client.apps_connections_open(app_token=settings.slack_app_token)
+        await _ask(settings, texts, opened, "startup.slack_app_token_refused")
+
+
+async def _ask(settings: Settings, texts: Texts, call: Awaitable[object], refused: str) -> None:
+    try:
+        await call
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or "")
+        status = exc.response.status_code
+        if error in SLACK_UNWELL or status >= 500 or not error:
+            reason = error or f"HTTP {status}"
+            raise OutOfReach(_unreachable(settings, texts, reason)) from None
+        raise StartRefused(texts.t(refused, error=error)) from None
+    except UNREACHABLE as exc:
+        raise OutOfReach(_unreachable(settings, texts, connection_problem(exc))) from None
+
+
+def _unreachable(settings: Settings, texts: Texts, reason: str) -> str:
+    url = settings.slack_api_url
+    return texts.t("startup.unreachable", platform="Slack", url=url, reason=reason)
+
+
 async def run_slack(settings: Settings) -> None:
+    """Check the tokens, start, and run until SIGTERM/SIGINT, then stop cleanly."""
     # Bolt and the SDK log whole payloads (a form's holds a reflection's words): the filter on
     # every log handler keeps them out (bot/logs.py, set up by the command line).
-    bot = await create_slack_bot(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
-    try:
-        await bot.start()
-        await stop.wait()
-    finally:
-        await bot.close()
+    texts = Texts.load()
+    with StopSignals() as signals:
+        try:
+            await keep_trying(lambda: check_tokens(settings, texts), signals, texts)
+        except Stopped:
+            return
+        except StartRefused as exc:
+            raise SystemExit(str(exc)) from None
+        bot = await create_slack_bot(settings, texts=texts)
+        try:
+            await signals.first(bot.start())
+            await signals.requested.wait()
+        except Stopped:
+            pass
+        except AlreadyRunning as exc:
+            raise SystemExit(str(exc)) from None
+        except UNREACHABLE as exc:
+            # Reached a moment ago, lost while starting: say so once and stop.
+            problem = _unreachable(settings, texts, connection_problem(exc))
+            raise SystemExit(
+                texts.t("startup.connection_lost", problem=problem, platform="Slack")
+            ) from None
+        finally:
+            await bot.close()
