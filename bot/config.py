@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(True, alias="SMTP_STARTTLS")
     # Implicit TLS from the first byte (SMTPS); on by itself when SMTP_PORT is 465.
     smtp_tls: bool = Field(False, alias="SMTP_TLS")
+    # A PEM file of certificate authorities to trust for the mail server, besides the
+    # system's (a council's own CA); the server's certificate is always checked.
+    smtp_ca_file: str = Field("", alias="SMTP_CA_FILE")
 
     discord_token: str = Field("", alias="DISCORD_TOKEN")
     slack_bot_token: str = Field("", alias="SLACK_BOT_TOKEN")
@@ -87,6 +90,13 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError("an IANA time zone name such as Europe/London") from exc
+        return value
+
+    @field_validator("smtp_ca_file")
+    @classmethod
+    def _readable_ca_file(cls, value: str) -> str:
+        if value and not Path(value).is_file():
+            raise ValueError("the path of a PEM file of certificate authorities that exists")
         return value
 
     @field_validator("discord_api_url", "discord_gateway_url")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
@@ -66,7 +67,18 @@ class Mailer:
                 password=s.smtp_password or None,
                 use_tls=implicit,
                 start_tls=s.smtp_starttls and not implicit,
+                # The server's certificate and name are always checked, against the
+                # system's authorities and those in SMTP_CA_FILE.
+                cert_bundle=s.smtp_ca_file or None,
                 timeout=30,
             )
         except (aiosmtplib.SMTPException, OSError) as exc:
-            raise DeliveryError("email_failed", type(exc).__name__) from exc
+            raise DeliveryError("email_failed", _kind(exc)) from exc
+
+
+def _kind(error: BaseException) -> str:
+    """The failure's kind, for the admin: the TLS error inside a failed connection (an
+    SSLCertVerificationError says the server's certificate is not trusted) or its own."""
+    if isinstance(error.__cause__, ssl.SSLError):
+        return type(error.__cause__).__name__
+    return type(error).__name__
