@@ -13,12 +13,14 @@ from bot.services.actions import ActionService
 from bot.services.claims import ClaimService
 from bot.services.clock import Clock
 from bot.services.command_table import ServiceSet, build_table
+from bot.services.contact import ContactService
 from bot.services.deps import Deps
 from bot.services.digests import DigestService
 from bot.services.dispatch import Dispatcher
 from bot.services.jobs import JobService
 from bot.services.leader import Leadership
 from bot.services.mailer import Mailer
+from bot.services.notices import NoticeService
 from bot.services.outbox import Outbox
 from bot.services.people import PeopleService
 from bot.services.privacy import PrivacyService
@@ -62,6 +64,9 @@ class App:
         # from the files must not leave them there (docs/anonymity.md).
         await self.db.purge()
         await self.deps.adapter.start()
+        if self.db.is_sqlite:
+            # The only process (lock_process above): what was being sent was cut short.
+            await self.deps.outbox.recover()
         self.deps.outbox.start()
         await self.leader.start(run_scheduler=run_scheduler)
         self.deps.on_session_changed.append(self.leader.session_changed)
@@ -130,6 +135,8 @@ async def build_app(
         sparks=SparkService(deps),
         privacy=privacy,
         claims=ClaimService(deps, sessions),
+        notices=NoticeService(deps),
+        contact=ContactService(deps, sessions),
     )
     table = build_table(deps, services)
     dispatcher = Dispatcher(db, table, texts, deps.clock, community_defaults(settings))

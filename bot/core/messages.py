@@ -74,6 +74,11 @@ class OutgoingMessage:
     ping: bool = False
     # The reader asked for plain style: renderers pass every text through core.plain.
     plain: bool = False
+    # A delivery key (the outbox's): sent again with the same key, the message is shown once
+    # where the platform can tell (Discord's nonce; Slack's message metadata, looked for when
+    # `again` says an earlier try may have arrived without our knowing).
+    once: str = ""
+    again: bool = False
 
     def plain_text(self) -> str:
         """The whole message as plain text; buttons become numbered choices."""
@@ -128,6 +133,9 @@ class Reply:
 
     message: OutgoingMessage
     private: bool = True
+    # Said instead of `message` when a post the answer speaks of did not go through (the
+    # answer then goes on to say why): never "posted" next to a failure.
+    if_undelivered: OutgoingMessage | None = None
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from bot.core.commands import (
@@ -15,10 +16,12 @@ from bot.core.commands import (
 from bot.core.messages import OutgoingMessage, Reply, Response, Section
 from bot.services.actions import ActionService
 from bot.services.claims import ClaimService
+from bot.services.contact import ContactService
 from bot.services.context import CommandContext
 from bot.services.deps import Deps
 from bot.services.digests import DIGEST_ACTIONS, DigestService
 from bot.services.easy_read import easy_read_layout
+from bot.services.notices import NoticeService
 from bot.services.people import ON_OFF, REMINDER_CHOICES, PeopleService
 from bot.services.privacy import PrivacyService
 from bot.services.reflections import ReflectionService
@@ -53,6 +56,8 @@ class ServiceSet:
     sparks: SparkService
     privacy: PrivacyService
     claims: ClaimService
+    notices: NoticeService
+    contact: ContactService
 
 
 def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
@@ -74,7 +79,10 @@ def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
         session = await sessions.resolve(ctx, ctx.arg("session"))
         await running.close_session(ctx.tx, ctx.community, session, ctx.effects)
         await digests.draft(ctx.tx, ctx.community, session, ctx.effects)
-        return Reply(OutgoingMessage(t("running.closed", session_id=session.id)))
+        return Reply(
+            OutgoingMessage(t("running.closed", session_id=session.id)),
+            if_undelivered=OutgoingMessage(t("running.closed_only", session_id=session.id)),
+        )
 
     async def joined(ctx: CommandContext, session_id: int | None) -> Response:
         reply = await sessions.join(ctx, session_id)
@@ -103,17 +111,18 @@ def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
         message = ctx.arg("message")
         if ctx.arg("easy") == "yes":
             message = easy_read_layout(message)
+        posted = OutgoingMessage(
+            title=t("post.easy_title") if ctx.arg("easy") == "yes" else "",
+            text=message,
+            plain=ctx.arg("easy") == "yes",
+        )
         ctx.after_commit(
-            deps.post(
-                ctx.conversation,
-                OutgoingMessage(
-                    title=t("post.easy_title") if ctx.arg("easy") == "yes" else "",
-                    text=message,
-                    plain=ctx.arg("easy") == "yes",
-                ),
+            await deps.outbox.post(
+                ctx.tx, ctx.community, ctx.conversation, posted, key=f"post:{uuid.uuid4().hex}"
             )
         )
-        return Reply(OutgoingMessage(t("post.done")))
+        # Refused: the answer is only why, and what to do.
+        return Reply(OutgoingMessage(t("post.done")), if_undelivered=OutgoingMessage())
 
     async def help_(ctx: CommandContext) -> Response:
         lines = [
@@ -193,7 +202,8 @@ def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
             reflections.withdraw,
             (
                 Option(
-                    "code", "The code you were given, e.g. 12-ABCDE-FGHJK-MNPQR",
+                    "code",
+                    "The code you were given, e.g. 12-ABCDE-FGHJK-MNPQR",
                     required=True,
                     max_length=40,
                 ),
@@ -356,6 +366,9 @@ def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
             batch=reflections.submit_many,
         ),
         ComponentRoute("digest", "send", digests.send_button, F),
+        ComponentRoute("delivery", "retry", services.notices.retry, F),
+        ComponentRoute("contact", "ask", services.contact.ask),
+        ComponentRoute("contact", "yes", services.contact.confirm),
         ComponentRoute("spark", "add", services.sparks.submit, F),
     ]
     for route in routes:

@@ -4,6 +4,7 @@ platform effects to run only after the transaction commits."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,10 @@ from bot.core.refs import ConversationRef, UserRef
 from storage.models import Community, Participant
 
 Effect = Callable[[], Awaitable[None]]
+
+# True while a command's effects run: a person is waiting for the answer, and hears in it
+# how the effects went. A job's effects run with nobody waiting.
+someone_waiting: ContextVar[bool] = ContextVar("someone_waiting", default=False)
 
 
 @dataclass
@@ -27,6 +32,7 @@ class CommandContext:
     is_facilitator: bool
     effects: list[Effect] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    undelivered: bool = False  # an effect's delivery did not go through (yet)
 
     def after_commit(self, effect: Effect) -> None:
         """Run `effect` once the change is safely stored; a failed effect never undoes it."""

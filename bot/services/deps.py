@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
-from bot.core.messages import OutgoingMessage
 from bot.core.ports import ChatAdapter
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
 from bot.services.anonymity import WriterLedger
@@ -52,20 +51,6 @@ class Deps:
                 failure = failure or exc
         if failure is not None:
             raise failure
-
-    def post(self, to: ConversationRef, message: OutgoingMessage) -> Effect:
-        """An effect that posts `message` once the transaction has committed."""
-
-        async def effect() -> None:
-            await self.adapter.send(to, message)
-
-        return effect
-
-    def tell(self, user: UserRef, message: OutgoingMessage) -> Effect:
-        async def effect() -> None:
-            await self.adapter.send_private(user, message)
-
-        return effect
 
     def changed(self, session_id: int) -> Effect:
         """An effect that re-plans the session's scheduled jobs from the database."""

@@ -28,7 +28,7 @@ from bot.services.digest_model import (
 )
 from bot.services.digest_render import to_csv, to_html, to_markdown
 from bot.services.mailer import Letter, addresses
-from bot.services.outbox import Delivery, Outcome
+from bot.services.outbox import NOTICE, Delivery, Outcome
 from bot.services.sealing import seal, small_number
 from bot.services.sessions import SessionService
 from bot.services.spark_admin import library_for
@@ -52,7 +52,7 @@ log = logging.getLogger("brewbot.digests")
 
 DIGEST_ACTIONS = ("preview", "send", "hold", "redact", "release")
 # Outbox purposes: the digest's own deliveries, and notices about them to the facilitator.
-DIGEST, NOTICE, RESEND = "digest", "notice", "digest_resend"
+DIGEST, RESEND = "digest", "digest_resend"
 
 
 class DigestService:
@@ -168,7 +168,16 @@ class DigestService:
         await self.freeze_writers(tx, session)
         facilitator = UserRef(community_ref(community), session.created_by)
         message = await self.preview_message(tx, community, session)
-        effects.append(self.deps.tell(facilitator, message))
+        effects.append(
+            await self.deps.outbox.tell(
+                tx,
+                community,
+                facilitator,
+                message,
+                key=f"draft:{session.id}",
+                session_id=session.id,
+            )
+        )
 
     async def preview_message(
         self, tx: AsyncSession, community: Community, session: Session

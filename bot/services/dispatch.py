@@ -34,7 +34,7 @@ from bot.core.messages import OpenForm, OutgoingMessage, Reply, Response, parse_
 from bot.core.ports import DeliveryError, Responder
 from bot.core.refs import CommunityRef, ConversationRef, UserRef
 from bot.services.clock import Clock
-from bot.services.context import CommandContext
+from bot.services.context import CommandContext, someone_waiting
 from bot.services.texts import Texts
 from storage.engine import Database, DatabaseUnavailable
 from storage.models import Community, Participant
@@ -330,6 +330,8 @@ class Dispatcher:
                 # outlast Discord's 3 seconds: acknowledge now.
                 await responder.defer()
             await self._run_effects(ctx, name)
+            if isinstance(response, Reply) and ctx.undelivered and response.if_undelivered:
+                response = Reply(response.if_undelivered, response.private)
             if ctx.notes and isinstance(response, Reply):
                 response = Reply(_with_notes(response.message, ctx.notes), response.private)
         try:
@@ -349,15 +351,21 @@ class Dispatcher:
             )
 
     async def _run_effects(self, ctx: CommandContext, name: str) -> None:
-        for effect in ctx.effects:
-            try:
-                await effect()
-            except DeliveryError as exc:
-                ctx.notes.append(self.delivery_sentence(exc))
-                log.warning("effect failed command=%s reason=%s", name, exc.reason)
-            except Exception:
-                ctx.notes.append(self.texts.t("delivery.failed"))
-                log.exception("effect failed command=%s", name)
+        waiting = someone_waiting.set(True)
+        try:
+            for effect in ctx.effects:
+                try:
+                    await effect()
+                except DeliveryError as exc:
+                    ctx.undelivered = True
+                    ctx.notes.append(self.delivery_sentence(exc))
+                    log.warning("effect failed command=%s reason=%s", name, exc.reason)
+                except Exception:
+                    ctx.undelivered = True
+                    ctx.notes.append(self.texts.t("delivery.failed"))
+                    log.exception("effect failed command=%s", name)
+        finally:
+            someone_waiting.reset(waiting)
 
     def delivery_sentence(self, exc: DeliveryError) -> str:
         key = f"delivery.{exc.reason}"

@@ -138,13 +138,7 @@ class JobService:
         elif kind == JobKind.BREAKOUT_WARNING:
             await self.running.warn_breakouts(tx, community, session, effects)
         elif kind == JobKind.BREAKOUT_END:
-            await self.running.gather_groups(tx, community, session, effects)
-            effects.append(
-                self.deps.post(
-                    session_channel(community, session),
-                    OutgoingMessage(self.deps.texts.template("gather")),
-                )
-            )
+            await self.running.gather_groups(tx, community, session, effects, announce=True)
         elif kind == JobKind.REFLECT_END:
             await self.running.close_session(tx, community, session, effects)
             await self.digests.draft(tx, community, session, effects)
@@ -152,14 +146,17 @@ class JobService:
             await self._forget(tx, community, session, effects)
         elif kind == JobKind.DIGEST_DUE and (await self.digests.row(tx, session)).status == "draft":
             facilitator = UserRef(community_ref(community), session.created_by)
+            notice = self.deps.texts.t(
+                "digests.due_reminder", session_id=session.id, title=session.title
+            )
             effects.append(
-                self.deps.tell(
+                await self.deps.outbox.tell(
+                    tx,
+                    community,
                     facilitator,
-                    OutgoingMessage(
-                        self.deps.texts.t(
-                            "digests.due_reminder", session_id=session.id, title=session.title
-                        )
-                    ),
+                    OutgoingMessage(notice),
+                    key=f"digest-due:{session.id}:{due.strftime('%Y%m%dT%H%M%SZ')}",
+                    session_id=session.id,
                 )
             )
 
@@ -178,7 +175,16 @@ class JobService:
             title=session.title,
             days=self.deps.settings.forget_after_days,
         )
-        effects.append(self.deps.tell(facilitator, OutgoingMessage(notice)))
+        effects.append(
+            await self.deps.outbox.tell(
+                tx,
+                community,
+                facilitator,
+                OutgoingMessage(notice),
+                key=f"forgotten:{session.id}",
+                session_id=session.id,
+            )
+        )
         effects.append(self.deps.changed(session.id))
 
     async def _remind(

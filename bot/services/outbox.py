@@ -21,7 +21,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
@@ -30,13 +30,13 @@ import backoff
 from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import col, func, or_, select
+from sqlmodel import and_, col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.messages import Action, ActionStyle, Attachment, OutgoingMessage, Section
 from bot.core.ports import DeliveryError
 from bot.core.refs import ConversationRef, UserRef
-from bot.services.context import Effect
+from bot.services.context import Effect, someone_waiting
 from bot.services.deps import Deps, community_ref
 from bot.services.mailer import Letter
 from storage.engine import DatabaseUnavailable
@@ -44,6 +44,8 @@ from storage.models import Community, OutboxItem, OutboxStatus
 from storage.types import utc_day
 
 log = logging.getLogger("brewbot.outbox")
+
+NOTICE = "notice"  # the purpose of ordinary posts and private notices
 
 # Worth trying again: the platform or mail server failed or asked us to slow down.
 TRANSIENT = frozenset({"rate_limited", "failed", "email_failed", "timeout"})
@@ -59,12 +61,15 @@ class Delivery:
 
     key: str
     purpose: str
-    kind: str  # "post" (a channel), "private" (a person) or "email"
+    # "post" (a channel or thread), "private" (a person), "email", or "close_thread" (post
+    # in a thread, then archive it whether or not the post went through)
+    kind: str
     target: str  # channel id, user id, or comma-separated addresses
     body: OutgoingMessage | Letter
     session_id: int | None = None
     # How the person is called, for a front-end that shows it (the terminal chat).
     target_name: str = ""
+    thread: str = ""  # a thread inside the `target` channel
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,8 @@ class Outcome:
     delivered: bool
     reason: str = ""  # why not (a DeliveryError reason); "" when delivered
     detail: str = ""
+    # Someone is waiting for this delivery and hears how it went in their answer.
+    told: bool = False
 
 
 # Told how a delivery ended, in the transaction that records it; returns what to do once
@@ -102,7 +109,7 @@ async def enqueue(tx: AsyncSession, community_id: int, delivery: Delivery, now: 
         "community_id": community_id,
         "session_id": delivery.session_id,
         "target": delivery.target,
-        "payload": encode(delivery.body, delivery.target_name),
+        "payload": encode(delivery.body, delivery.target_name, delivery.thread),
         "status": OutboxStatus.PENDING.value,
         "attempts": 0,
         "due_at": now,
@@ -117,10 +124,16 @@ class Outbox:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self._listeners: dict[str, Listener] = {}
+        # Purposes whose rows follow straight on from an anonymous step (a safeguarding
+        # alert from a reflection): their transactions are isolated in the WAL like that
+        # step's own (docs/anonymity.md).
+        self._isolated: set[str] = set()
         self._task: asyncio.Task[None] | None = None
 
-    def listen(self, purpose: str, listener: Listener) -> None:
+    def listen(self, purpose: str, listener: Listener, *, isolated: bool = False) -> None:
         self._listeners[purpose] = listener
+        if isolated:
+            self._isolated.add(purpose)
 
     async def add(self, tx: AsyncSession, community: Community, delivery: Delivery) -> None:
         """Record `delivery` in this transaction. The caller tries it once committed
@@ -128,15 +141,69 @@ class Outbox:
         assert community.id is not None
         await enqueue(tx, community.id, delivery, self.deps.clock.now())
 
-    def deliver_effect(self, keys: Iterable[str]) -> Effect:
-        """An effect that tries these deliveries at once (after the commit), so the person
-        who acted hears how it went before their answer."""
+    def deliver_effect(self, keys: Iterable[str], *, report: bool = False) -> Effect:
+        """An effect that tries these deliveries at once (after the commit). With `report`
+        and someone waiting (a command), one that did not arrive raises DeliveryError, so the
+        person who acted hears in their answer that it was refused ("queued" when it will be
+        tried again); with nobody waiting (a job), the purpose's listener tells someone."""
         wanted = tuple(keys)
 
         async def effect() -> None:
-            await self.deliver(keys=wanted)
+            told = report and someone_waiting.get()
+            await self.deliver(keys=wanted, told=told)
+            if told:
+                await self._raise_undelivered(wanted)
 
         return effect
+
+    async def post(
+        self,
+        tx: AsyncSession,
+        community: Community,
+        to: ConversationRef,
+        message: OutgoingMessage,
+        *,
+        key: str,
+        session_id: int | None = None,
+        close_thread: bool = False,
+    ) -> Effect:
+        """Record a post in a channel or thread (`close_thread`: then archive the thread) and
+        return the effect that tries it once committed."""
+        delivery = Delivery(
+            key,
+            NOTICE,
+            "close_thread" if close_thread else "post",
+            to.id,
+            message,
+            session_id,
+            thread=to.thread_id or "",
+        )
+        await self.add(tx, community, delivery)
+        return self.deliver_effect([key], report=True)
+
+    async def tell(
+        self,
+        tx: AsyncSession,
+        community: Community,
+        user: UserRef,
+        message: OutgoingMessage,
+        *,
+        key: str,
+        session_id: int | None = None,
+    ) -> Effect:
+        """Record a private message to `user` and return the effect that tries it."""
+        delivery = Delivery(key, NOTICE, "private", user.id, message, session_id, user.display_name)
+        await self.add(tx, community, delivery)
+        return self.deliver_effect([key], report=True)
+
+    async def _raise_undelivered(self, keys: tuple[str, ...]) -> None:
+        async with self.deps.db.read() as tx:
+            items = (await tx.exec(select(OutboxItem).where(col(OutboxItem.key).in_(keys)))).all()
+        for item in items:
+            if item.status == OutboxStatus.FAILED:
+                raise DeliveryError(item.last_error or "failed", item.last_detail or "")
+        if any(item.status != OutboxStatus.DONE for item in items):
+            raise DeliveryError("queued")
 
     async def retry(self, tx: AsyncSession, item_ids: Iterable[int]) -> None:
         """Arm failed deliveries again (a person fixed the cause and pressed Retry)."""
@@ -148,6 +215,17 @@ class Outbox:
             )
             .values(status=OutboxStatus.PENDING, attempts=0, due_at=self.deps.clock.now())
         )
+
+    async def recover(self) -> None:
+        """Deliveries that were being sent when the process stopped are due again now,
+        not once their lease runs out. Only for a database one process uses (SQLite).
+        Isolated: the rows rewritten may hold a safeguarding alert's words."""
+        async with self.deps.db.transaction(isolated=True) as tx:
+            await tx.exec(
+                update(OutboxItem)
+                .where(OutboxItem.status == OutboxStatus.SENDING)
+                .values(due_at=self.deps.clock.now())
+            )
 
     async def prune(self, tx: AsyncSession) -> int:
         """Forget deliveries long finished: delivered ones after two days, refused ones
@@ -167,84 +245,121 @@ class Outbox:
 
     # -- delivering -------------------------------------------------------------------------
 
-    async def deliver(self, *, keys: tuple[str, ...] | None = None) -> int:
-        """Try every due delivery (or just `keys`), and then whatever their outcomes asked
-        for (a notice to a facilitator, a fallback). Returns how many were delivered."""
+    async def deliver(self, *, keys: tuple[str, ...] | None = None, told: bool = False) -> int:
+        """Try every due delivery (or just `keys`; `told`: their outcome is reported to the
+        person waiting), and then whatever their outcomes asked for (a notice to a
+        facilitator, a fallback). Returns how many were delivered."""
         delivered = 0
         for _round in range(5):  # outcomes may add deliveries; a few rounds settle them
             claimed = await self._claim(keys)
             if not claimed:
                 break
-            for item in claimed:
-                delivered += await self._attempt(item)
-            keys = None
+            for item, again in claimed:
+                delivered += await self._attempt(item, again, told)
+            keys, told = None, False
         return delivered
 
-    async def _claim(self, keys: tuple[str, ...] | None) -> list[OutboxItem]:
-        now = self.deps.clock.now()
+    async def _claim(self, keys: tuple[str, ...] | None) -> list[tuple[OutboxItem, bool]]:
+        """Due items, marked as being sent, each with whether an earlier try may already
+        have arrived (it was tried before, or its process died while sending it). Items of
+        isolated purposes are claimed in a transaction of their own, and only when due."""
+        sensitive = col(OutboxItem.purpose).in_(sorted(self._isolated))
+        claimed = await self._claim_where(keys, ~sensitive, isolated=False)
+        if self._isolated and await self._any_due(keys, sensitive):
+            claimed += await self._claim_where(keys, sensitive, isolated=True)
+        return claimed
+
+    def _due(self, keys: tuple[str, ...] | None, now: datetime) -> Any:
         due = or_(
             OutboxItem.status == OutboxStatus.PENDING,
             OutboxItem.status == OutboxStatus.SENDING,  # claimed by a process that died
         )
+        where = [due, col(OutboxItem.due_at) <= now]
+        if keys is not None:
+            where.append(col(OutboxItem.key).in_(keys))
+        return and_(*where)
+
+    async def _any_due(self, keys: tuple[str, ...] | None, which: Any) -> bool:
+        try:
+            async with self.deps.db.read() as tx:
+                query = select(OutboxItem.id).where(self._due(keys, self.deps.clock.now()), which)
+                return (await tx.exec(query.limit(1))).first() is not None
+        except DatabaseUnavailable:
+            return False
+
+    async def _claim_where(
+        self, keys: tuple[str, ...] | None, which: Any, *, isolated: bool
+    ) -> list[tuple[OutboxItem, bool]]:
+        now = self.deps.clock.now()
         # Skip what another process has locked: it is claiming those.
         query = (
-            select(OutboxItem)
-            .where(due, col(OutboxItem.due_at) <= now)
-            .with_for_update(skip_locked=True)
+            select(OutboxItem).where(self._due(keys, now), which).with_for_update(skip_locked=True)
         )
-        if keys is not None:
-            query = query.where(col(OutboxItem.key).in_(keys))
         try:
-            # Isolated like a reflection's own write: an alert's delivery follows straight on
-            # from the reflection that caused it (docs/anonymity.md).
-            async with self.deps.db.transaction(isolated=True) as tx:
+            async with self.deps.db.transaction(isolated=isolated) as tx:
                 items = list((await tx.exec(query.order_by(col(OutboxItem.id)))).all())
+                claimed = []
                 for item in items:
+                    again = item.attempts > 0 or item.status == OutboxStatus.SENDING
+                    claimed.append((item, again))
                     item.status = OutboxStatus.SENDING
                     item.due_at = now + LEASE
                     tx.add(item)
         except DatabaseUnavailable:
             return []
-        return items
+        return claimed
 
-    async def _attempt(self, item: OutboxItem) -> int:
+    async def _attempt(self, item: OutboxItem, again: bool, told: bool) -> int:
         try:
-            await self._send(item)
+            await self._send(item, again)
         except DeliveryError as exc:
-            outcome = Outcome(item, False, exc.reason, exc.detail)
+            outcome = Outcome(item, False, exc.reason, exc.detail, told)
         except Exception as exc:  # a bug or an unexpected library error: try again later
             log.exception("delivery failed id=%s purpose=%s", item.id, item.purpose)
-            outcome = Outcome(item, False, "failed", type(exc).__name__)
+            outcome = Outcome(item, False, "failed", type(exc).__name__, told)
         else:
-            outcome = Outcome(item, True)
+            outcome = Outcome(item, True, told=told)
         try:
             await self._record(outcome)
         except DatabaseUnavailable:
             log.warning("delivery outcome not recorded yet id=%s", item.id)
         return int(outcome.delivered)
 
-    async def _send(self, item: OutboxItem) -> None:
+    async def _send(self, item: OutboxItem, again: bool) -> None:
         async with self.deps.db.read() as tx:
             community = await tx.get(Community, item.community_id)
         if community is None:
             raise DeliveryError("not_found")
         data = json.loads(item.payload)
         body = _from_data(item.kind, data)
+        if isinstance(body, OutgoingMessage):
+            body = replace(body, once=item.key, again=again)
+        adapter = self.deps.adapter
         if isinstance(body, Letter):
             await self.deps.mailer.send(body)
         elif item.kind == "private":
-            await self.deps.adapter.send_private(
+            await adapter.send_private(
                 UserRef(community_ref(community), item.target, data.get("to_name", "")), body
             )
         else:
-            await self.deps.adapter.send(
-                ConversationRef(community_ref(community), item.target), body
-            )
+            thread = data.get("thread") or None
+            to = ConversationRef(community_ref(community), item.target, thread)
+            if item.kind != "close_thread":
+                await adapter.send(to, body)
+                return
+            try:
+                await adapter.send(to, body)
+            except DeliveryError as exc:
+                if exc.reason in TRANSIENT:
+                    raise
+                # The thread may already be archived or gone: archiving is what matters.
+                log.info("closing words not posted id=%s reason=%s", item.id, exc.reason)
+            await adapter.archive_thread(to)
 
     async def _record(self, outcome: Outcome) -> None:
         item, now = outcome.item, self.deps.clock.now()
         after: list[Effect] = []
-        async with self.deps.db.transaction(isolated=True) as tx:
+        async with self.deps.db.transaction(isolated=item.purpose in self._isolated) as tx:
             row = await tx.get(OutboxItem, item.id)
             if row is None:
                 return
@@ -261,8 +376,10 @@ class Outbox:
             transient = not outcome.delivered and row.status == OutboxStatus.PENDING
             listener = self._listeners.get(row.purpose)
             if listener is not None and not transient:
-                told = Outcome(row, outcome.delivered, outcome.reason, outcome.detail)
-                after = await listener(tx, told)
+                final = Outcome(
+                    row, outcome.delivered, outcome.reason, outcome.detail, outcome.told
+                )
+                after = await listener(tx, final)
         for effect in after:
             await effect()
         if not outcome.delivered:
@@ -315,7 +432,7 @@ class Outbox:
 # -- payloads ---------------------------------------------------------------------------------
 
 
-def encode(body: OutgoingMessage | Letter, to_name: str = "") -> str:
+def encode(body: OutgoingMessage | Letter, to_name: str = "", thread: str = "") -> str:
     if isinstance(body, Letter):
         return json.dumps(
             {
@@ -336,6 +453,7 @@ def encode(body: OutgoingMessage | Letter, to_name: str = "") -> str:
             "actions": [[a.label, a.custom_id, a.style.value] for a in body.actions],
             "attachments": [[a.filename, a.content.hex(), a.mime_type] for a in body.attachments],
             "to_name": to_name,
+            "thread": thread,
         }
     )
 
@@ -360,7 +478,5 @@ def _from_data(kind: str, data: dict[str, Any]) -> OutgoingMessage | Letter:
         plain=data["plain"],
         sections=tuple(Section(b, h, u) for b, h, u in data["sections"]),
         actions=tuple(Action(label, cid, ActionStyle(s)) for label, cid, s in data["actions"]),
-        attachments=tuple(
-            Attachment(n, bytes.fromhex(c), m) for n, c, m in data["attachments"]
-        ),
+        attachments=tuple(Attachment(n, bytes.fromhex(c), m) for n, c, m in data["attachments"]),
     )

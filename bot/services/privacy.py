@@ -24,6 +24,7 @@ from bot.core.messages import (
 )
 from bot.services.context import CommandContext
 from bot.services.deps import Deps, zone_of
+from bot.services.safeguarding import SAFEGUARDING
 from bot.services.timeparse import format_local
 from storage.models import (
     Attendance,
@@ -31,6 +32,7 @@ from storage.models import (
     ClaimExport,
     Community,
     Digest,
+    OutboxItem,
     Participant,
     Session,
 )
@@ -198,6 +200,23 @@ async def forget(tx: AsyncSession, community: Community, user_id: str) -> list[s
         update(Session)
         .where(col(Session.community_id) == community.id, col(Session.created_by) == user_id)
         .values(created_by="")
+    )
+    # Messages still to reach them, or delivered but not yet pruned, name them as the target.
+    await tx.exec(
+        delete(OutboxItem).where(
+            col(OutboxItem.community_id) == community.id,
+            col(OutboxItem.kind) == "private",
+            col(OutboxItem.target) == user_id,
+        )
+    )
+    # A request to be contacted that has not gone yet carries their name and id.
+    await tx.exec(
+        delete(OutboxItem).where(
+            col(OutboxItem.community_id) == community.id,
+            col(OutboxItem.purpose) == SAFEGUARDING,
+            col(OutboxItem.key).contains(":request-"),
+            col(OutboxItem.payload).contains(json.dumps(user_id)[1:-1]),
+        )
     )
     if community.safeguarding_contact_id == user_id:
         community.safeguarding_contact_id = None

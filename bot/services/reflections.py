@@ -40,13 +40,14 @@ from bot.services.anonymity import (
     read_code,
     withdraw_tag,
 )
+from bot.services.contact import offer
 from bot.services.context import CommandContext, Effect
 from bot.services.deps import Deps
 from bot.services.mailer import Letter, addresses
 from bot.services.outbox import Delivery, Outcome, decode
 from bot.services.privacy import PrivacyService
 from bot.services.redaction import KnownNames, redact
-from bot.services.safeguarding import risk_matches
+from bot.services.safeguarding import SAFEGUARDING, risk_matches
 from bot.services.sealing import groups_big_enough, purge_effect, small_number
 from bot.services.sessions import SessionService
 from bot.services.spark_admin import library_for
@@ -64,7 +65,6 @@ from storage.models import (
 log = logging.getLogger("brewbot.reflections")
 
 CATEGORIES = ("working", "not_working", "future", "idea")
-SAFEGUARDING = "safeguarding"  # the outbox purpose of alerts
 MAX_TEXT = 2000
 
 
@@ -76,7 +76,7 @@ class ReflectionService:
         self.names = NameCache()
         self.wrong_codes = WrongCodeLimiter()
         self.t = deps.texts.t
-        deps.outbox.listen(SAFEGUARDING, self._alert_outcome)
+        deps.outbox.listen(SAFEGUARDING, self._alert_outcome, isolated=True)
 
     def form(
         self,
@@ -245,7 +245,11 @@ class ReflectionService:
                 # At once and privately: where to get help now (nothing is stored about it).
                 help_now = self.deps.texts.template("help_now", easy=ctx.actor.easy_read)
                 thanks = f"{thanks}\n\n{self.t('reflections.held_help')}\n\n{help_now}"
-            answers[draft.index] = Reply(OutgoingMessage(thanks))
+            # Offered to every writer, so asking says nothing about what anyone wrote.
+            thanks = f"{thanks}\n\n{self.t('contact.offer')}"
+            answers[draft.index] = Reply(
+                OutgoingMessage(thanks, actions=(offer(self.deps, session.id),))
+            )
         # Written as plain rows, one statement for all: building ORM objects for a burst cost
         # more than the checks.
         if rows:

@@ -3,6 +3,7 @@ and closing. Used by facilitator commands and by scheduled jobs alike."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 
@@ -65,11 +66,19 @@ class RunningService:
         session.spark_id = spark.id
         ctx.tx.add(session)
         ctx.after_commit(
-            self.deps.post(
-                session_channel(ctx.community, session), self.spark_message(spark, session.id)
+            await self.deps.outbox.post(
+                ctx.tx,
+                ctx.community,
+                session_channel(ctx.community, session),
+                self.spark_message(spark, session.id),
+                key=f"spark:{session.id}",
+                session_id=session.id,
             )
         )
-        return Reply(OutgoingMessage(self.t("running.spark_posted", title=spark.title)))
+        return Reply(
+            OutgoingMessage(self.t("running.spark_posted", title=spark.title)),
+            if_undelivered=OutgoingMessage(self.t("running.spark_chosen", title=spark.title)),
+        )
 
     def spark_message(
         self, spark: Spark, session_id: int, *, easy: bool = False
@@ -171,23 +180,35 @@ class RunningService:
                         "breakout thread failed session=%s reason=%s", session.id, exc.reason
                     )
                     continue
+                instructions = OutgoingMessage(
+                    self.deps.texts.template(
+                        "breakout_instructions",
+                        number=breakout.number,
+                        minutes=session.breakout_minutes,
+                        questions=questions or "-",
+                    )
+                )
+                # The thread and its instructions are recorded together: a crash from here
+                # on leaves the instructions to the outbox, never a silent thread.
                 async with self.deps.db.transaction() as tx:
                     row = await tx.get(Breakout, breakout.id)
-                    if row is not None:
-                        row.thread_id = thread.thread_id or thread.id
-                        tx.add(row)
-                await self.deps.adapter.send(
-                    thread,
-                    OutgoingMessage(
-                        self.deps.texts.template(
-                            "breakout_instructions",
-                            number=breakout.number,
-                            minutes=session.breakout_minutes,
-                            questions=questions or "-",
-                        )
-                    ),
-                )
-            if failure is not None:
+                    if row is None:
+                        continue
+                    row.thread_id = thread.thread_id or thread.id
+                    tx.add(row)
+                    deliver = await self.deps.outbox.post(
+                        tx,
+                        community,
+                        thread,
+                        instructions,
+                        key=f"instructions:{breakout.id}",
+                        session_id=session.id,
+                    )
+                try:
+                    await deliver()
+                except DeliveryError as exc:  # kept for the outbox; the next group goes on
+                    failure = failure or exc
+            if failed:
                 # The groups are saved; list them in the main channel so the session goes on.
                 lines = [
                     self.t(
@@ -199,10 +220,22 @@ class RunningService:
                     )
                     for b, members in failed
                 ]
-                await self.deps.adapter.send(
-                    parent,
-                    OutgoingMessage(self.t("running.groups_in_channel") + "\n" + "\n".join(lines)),
+                listing = OutgoingMessage(
+                    self.t("running.groups_in_channel") + "\n" + "\n".join(lines)
                 )
+                numbers = ",".join(str(b.number) for b, _ in failed)
+                async with self.deps.db.transaction() as tx:
+                    deliver = await self.deps.outbox.post(
+                        tx,
+                        community,
+                        parent,
+                        listing,
+                        key=f"groups:{session.id}:{numbers}",
+                        session_id=session.id,
+                    )
+                with contextlib.suppress(DeliveryError):  # the thread's refusal is told below
+                    await deliver()
+            if failure is not None:
                 raise failure
 
         return effect
@@ -301,13 +334,29 @@ class RunningService:
         message = OutgoingMessage(
             self.deps.texts.template("time_warning", minutes_left=WARNING_MINUTES)
         )
-        for thread in await self._open_breakout_threads(tx, community, session):
-            effects.append(self.deps.post(thread, message))
+        for breakout_id, thread in await self._open_breakout_threads(tx, community, session):
+            effects.append(
+                await self.deps.outbox.post(
+                    tx,
+                    community,
+                    thread,
+                    message,
+                    key=f"warn:{breakout_id}",
+                    session_id=session.id,
+                )
+            )
 
     async def gather_groups(
-        self, tx: AsyncSession, community: Community, session: Session, effects: list[Effect]
+        self,
+        tx: AsyncSession,
+        community: Community,
+        session: Session,
+        effects: list[Effect],
+        *,
+        announce: bool = False,
     ) -> int:
-        """Close every open breakout group: a gather message, then archive its thread."""
+        """Close every open breakout group: a gather message, then archive its thread
+        (`announce`: the gather message in the main channel too)."""
         now = self.deps.clock.now()
         threads = await self._open_breakout_threads(tx, community, session)
         rows = (
@@ -321,23 +370,35 @@ class RunningService:
             row.closed_at = now
             tx.add(row)
         message = OutgoingMessage(self.deps.texts.template("gather"))
-        for thread in threads:
-            effects.append(self._gather_thread(thread, message))
+        for breakout_id, thread in threads:
+            effects.append(
+                await self.deps.outbox.post(
+                    tx,
+                    community,
+                    thread,
+                    message,
+                    key=f"gather:{session.id}:{breakout_id}",
+                    session_id=session.id,
+                    close_thread=True,
+                )
+            )
+        if announce:
+            effects.append(
+                await self.deps.outbox.post(
+                    tx,
+                    community,
+                    session_channel(community, session),
+                    message,
+                    key=f"gather:{session.id}",
+                    session_id=session.id,
+                )
+            )
         return len(rows)
-
-    def _gather_thread(self, thread: ConversationRef, message: OutgoingMessage) -> Effect:
-        async def effect() -> None:
-            try:
-                await self.deps.adapter.send(thread, message)
-            finally:
-                # Archive even if the message could not be posted (thread already archived).
-                await self.deps.adapter.archive_thread(thread)
-
-        return effect
 
     async def _open_breakout_threads(
         self, tx: AsyncSession, community: Community, session: Session
-    ) -> list[ConversationRef]:
+    ) -> list[tuple[int, ConversationRef]]:
+        """Each open group's id and thread."""
         rows = (
             await tx.exec(
                 select(Breakout)
@@ -350,18 +411,18 @@ class RunningService:
             )
         ).all()
         parent = session_channel(community, session)
-        return [ConversationRef(parent.community, parent.id, row.thread_id) for row in rows]
+        return [
+            (row.id, ConversationRef(parent.community, parent.id, row.thread_id))
+            for row in rows
+            if row.id is not None
+        ]
 
     async def gather(self, ctx: CommandContext) -> Reply:
         session = await self.sessions.resolve(ctx, ctx.arg("session"))
         if session.state != SessionState.BREAKOUTS:
             raise CommandError("running.gather_not_in_breakouts", session_id=session.id)
-        closed = await self.gather_groups(ctx.tx, ctx.community, session, ctx.effects)
-        ctx.after_commit(
-            self.deps.post(
-                session_channel(ctx.community, session),
-                OutgoingMessage(self.deps.texts.template("gather")),
-            )
+        closed = await self.gather_groups(
+            ctx.tx, ctx.community, session, ctx.effects, announce=True
         )
         ctx.after_commit(self.deps.changed(session.id))
         return Reply(
@@ -385,7 +446,16 @@ class RunningService:
                 ),
             ),
         )
-        ctx.after_commit(self.deps.post(session_channel(ctx.community, session), invite))
+        ctx.after_commit(
+            await self.deps.outbox.post(
+                ctx.tx,
+                ctx.community,
+                session_channel(ctx.community, session),
+                invite,
+                key=f"reflect:{session.id}",
+                session_id=session.id,
+            )
+        )
         ctx.after_commit(self.deps.changed(session.id))
         return Reply(
             OutgoingMessage(
@@ -413,9 +483,13 @@ class RunningService:
             row.left_at = session.closed_at
             tx.add(row)
         effects.append(
-            self.deps.post(
+            await self.deps.outbox.post(
+                tx,
+                community,
                 session_channel(community, session),
                 OutgoingMessage(self.deps.texts.template("closing")),
+                key=f"closing:{session.id}",
+                session_id=session.id,
             )
         )
         effects.append(self.deps.changed(session.id))

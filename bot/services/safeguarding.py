@@ -22,6 +22,8 @@ from typing import Any
 
 import yaml
 
+SAFEGUARDING = "safeguarding"  # the outbox purpose of alerts and requests to be contacted
+
 TERMS_FILE = "safeguarding/terms.yaml"
 # Slips are only allowed in words this long: shorter words are too close to everyday ones.
 FUZZY_MIN_LENGTH = 5

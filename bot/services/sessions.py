@@ -163,7 +163,16 @@ class SessionService:
                 Action(self.t("buttons.rsvp_no"), custom_id("rsvp", "no", str(first.id))),
             ),
         )
-        ctx.after_commit(self.deps.post(session_channel(ctx.community, first), announcement))
+        ctx.after_commit(
+            await self.deps.outbox.post(
+                ctx.tx,
+                ctx.community,
+                session_channel(ctx.community, first),
+                announcement,
+                key=f"announce:{first.id}",
+                session_id=first.id,
+            )
+        )
         lines = [self.describe(ctx.community, s) for s in created]
         key = "sessions.scheduled_series" if every else "sessions.scheduled"
         return Reply(OutgoingMessage(self.t(key, count=len(created)) + "\n" + "\n".join(lines)))
@@ -183,8 +192,22 @@ class SessionService:
         ctx.after_commit(await seal(self.deps, ctx.tx, session))
         ctx.after_commit(self.deps.changed(session.id))
         notice = OutgoingMessage(self.t("sessions.cancelled_notice", title=session.title))
-        ctx.after_commit(self.deps.post(session_channel(ctx.community, session), notice))
-        return Reply(OutgoingMessage(self.t("sessions.cancelled", session_id=session.id)))
+        ctx.after_commit(
+            await self.deps.outbox.post(
+                ctx.tx,
+                ctx.community,
+                session_channel(ctx.community, session),
+                notice,
+                key=f"cancelled:{session.id}",
+                session_id=session.id,
+            )
+        )
+        return Reply(
+            OutgoingMessage(self.t("sessions.cancelled", session_id=session.id)),
+            if_undelivered=OutgoingMessage(
+                self.t("sessions.cancelled_only", session_id=session.id)
+            ),
+        )
 
     async def cancel_community(self, platform: str, external_id: str) -> list[int]:
         """The bot was removed from a workspace or server: cancel its scheduled and running
@@ -214,8 +237,11 @@ class SessionService:
             try:
                 await self.deps.session_changed(session_id)  # drops its scheduled jobs
             except Exception as exc:  # the platform's own mirror may already be gone
-                log.warning("cancelled session not passed on session=%s error=%s",
-                            session_id, type(exc).__name__)
+                log.warning(
+                    "cancelled session not passed on session=%s error=%s",
+                    session_id,
+                    type(exc).__name__,
+                )
         log.info("removed from community sessions_cancelled=%d", len(cancelled))
         return cancelled
 
@@ -223,7 +249,10 @@ class SessionService:
         session = await self.resolve(ctx, ctx.arg("session"))
         await self.open_session(ctx.tx, ctx.community, session, ctx.effects)
         ctx.tx.add(session)
-        return Reply(OutgoingMessage(self.t("sessions.opened", session_id=session.id)))
+        return Reply(
+            OutgoingMessage(self.t("sessions.opened", session_id=session.id)),
+            if_undelivered=OutgoingMessage(self.t("sessions.opened_only", session_id=session.id)),
+        )
 
     async def open_session(
         self, tx: AsyncSession, community: Community, session: Session, effects: list[Effect]
@@ -257,7 +286,16 @@ class SessionService:
             ),
             sections=replay,
         )
-        effects.append(self.deps.post(session_channel(community, session), message))
+        effects.append(
+            await self.deps.outbox.post(
+                tx,
+                community,
+                session_channel(community, session),
+                message,
+                key=f"open:{session.id}",
+                session_id=session.id,
+            )
+        )
         effects.append(self.deps.changed(session.id))
 
     async def calendar(self, ctx: CommandContext) -> Reply:

@@ -215,6 +215,7 @@ class FakeDiscord:
         self.violations: list[str] = []
         self.identify: dict[str, Any] | None = None
         self._failures: list[Failure] = []
+        self._lost: list[Failure] = []
         self._sockets: list[web.WebSocketResponse] = []
         self._seq = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -314,6 +315,11 @@ class FakeDiscord:
         self._failures.append(
             Failure(method, re.compile(f"^{path}$"), status, body or {}, headers or {}, times)
         )
+
+    def lose_answer(self, method: str, path: str, *, times: int = 1) -> None:
+        """Carry out the next `times` matching requests, then answer 503 as if they had
+        failed (the answer lost on the way back: the bot cannot know it worked)."""
+        self._lost.append(Failure(method, re.compile(f"^{path}$"), 503, {}, {}, times))
 
     def rate_limit(self, method: str, path: str, retry_after: float = 0.05) -> None:
         """One 429 as Discord sends it (JSON body with retry_after, and a Via header, which
@@ -654,16 +660,15 @@ class FakeDiscord:
         response = self._injected(request.method, path)
         if response is None:
             response = await self._route(request.method, path, body, files, request)
+            lost = _match(self._lost, request.method, path)
+            if lost is not None and response.status < 300:
+                response = _json({"message": "Service Unavailable", "code": 0}, 503)
         call.status = response.status
         return response
 
     def _injected(self, method: str, path: str) -> web.Response | None:
-        for failure in self._failures:
-            if failure.method == method and failure.pattern.match(path) and failure.times != 0:
-                if failure.times is not None:
-                    failure.times -= 1
-                return _json(failure.body, failure.status, failure.headers)
-        return None
+        failure = _match(self._failures, method, path)
+        return None if failure is None else _json(failure.body, failure.status, failure.headers)
 
     async def _route(
         self, method: str, path: str, body: Any, files: list[str], request: web.Request
@@ -837,6 +842,12 @@ class FakeDiscord:
             return self._refuse(problem)
         if channel_id in self.threads and self.threads[channel_id]["thread_metadata"]["locked"]:
             return _json({"message": "Thread is locked", "code": 50083}, 400)
+        nonce = str(body.get("nonce") or "")
+        if nonce and body.get("enforce_nonce"):
+            # Discord answers with the message this author already made with this nonce.
+            for earlier in self.messages.values():
+                if earlier["channel_id"] == str(channel_id) and earlier.get("nonce") == nonce:
+                    return _json(earlier)
         return _json(self._store_message(channel_id, body))
 
     async def _edit_message(self, body: Any, channel: str, message: str, **_: Any) -> web.Response:
@@ -871,6 +882,8 @@ class FakeDiscord:
             "flags": int(body.get("flags") or 0),
             "components": body.get("components") or [],
         }
+        if body.get("nonce"):
+            message["nonce"] = str(body["nonce"])
         if channel_id not in self.dms.values():
             message["guild_id"] = str(self.guild_id)
         self.messages[message_id] = message
@@ -1244,3 +1257,13 @@ def _answer(component: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any
     elif kind == 21:
         out["value"] = value
     return out
+
+
+def _match(failures: list[Failure], method: str, path: str) -> Failure | None:
+    """The first injected answer for this request still to be used, counted down."""
+    for failure in failures:
+        if failure.method == method and failure.pattern.match(path) and failure.times != 0:
+            if failure.times is not None:
+                failure.times -= 1
+            return failure
+    return None

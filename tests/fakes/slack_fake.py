@@ -5,7 +5,8 @@ small workspace (users, channels with their messages, user groups, DMs), answers
 Brewbot uses the way Slack does (same fields, same error codes), enforces the Block Kit limits
 Slack enforces (so a renderer bug fails here as it would in production) and records every
 call. It can answer a method with 429 + Retry-After or with an error such as
-`channel_not_found`, and can hold a method's answers until a test releases them.
+`channel_not_found`, can hold a method's answers until a test releases them, and can run a
+test's callback after a call was carried out but before its answer goes back (`on_call`).
 
 It also serves the URLs Slack hands out: response_url (answers to a command or a click) and
 the file upload URL of files.getUploadURLExternal.
@@ -14,10 +15,11 @@ the file upload URL of files.getUploadURLExternal.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -75,6 +77,15 @@ class Failure:
     retry_after: int | None = None
 
 
+@dataclass
+class Hook:
+    """A test's callback, run after the `left`-th more successful call `where` accepts."""
+
+    left: int
+    callback: Callable[[Call], Awaitable[None] | None]
+    where: Callable[[dict[str, Any]], bool]
+
+
 class SlackApiRefusal(Exception):
     def __init__(self, error: str) -> None:
         super().__init__(error)
@@ -91,6 +102,8 @@ class FakeSlack:
         self.response_urls: dict[str, list[dict[str, Any]]] = {}
         self._failures: dict[str, list[Failure]] = {}
         self._gates: dict[str, asyncio.Event] = {}
+        self._lost: dict[str, int] = {}
+        self._hooks: dict[str, list[Hook]] = {}
         self._seq = itertools.count(1)
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -184,6 +197,25 @@ class FakeSlack:
             Failure("ratelimited", 429, retry_after) for _ in range(times)
         )
 
+    def lose_answer(self, method: str, *, times: int = 1) -> None:
+        """Carry out the next `times` calls of `method`, then answer HTTP 500 as if it had
+        failed (the answer lost on the way back: the caller cannot know it worked)."""
+        self._lost[method] = self._lost.get(method, 0) + times
+
+    def on_call(
+        self,
+        method: str,
+        callback: Callable[[Call], Awaitable[None] | None],
+        *,
+        nth: int = 1,
+        where: Callable[[dict[str, Any]], bool] = lambda args: True,
+    ) -> None:
+        """Once the `nth` successful call of `method` whose arguments `where` accepts has been
+        carried out and recorded, run `callback` (awaited if it is a coroutine) before that
+        call's answer goes back: a test can kill the caller there, so Slack did the thing
+        and the caller never heard. Runs once."""
+        self._hooks.setdefault(method, []).append(Hook(nth, callback, where))
+
     def hold(self, method: str) -> asyncio.Event:
         """Keep calls of `method` waiting until the returned event is set."""
         gate = self._gates[method] = asyncio.Event()
@@ -260,7 +292,24 @@ class FakeSlack:
             call.answered = exc.error
             body = {"ok": False, "error": exc.error}
         await self._record(call)
+        if body["ok"]:
+            await self._run_hooks(call)
+        if body["ok"] and self._lost.get(method):
+            self._lost[method] -= 1
+            call.answered = "lost"
+            return _json({"ok": False, "error": "internal_error"}, 500)
         return _json(body)
+
+    async def _run_hooks(self, call: Call) -> None:
+        for hook in list(self._hooks.get(call.method, [])):
+            if not hook.where(call.args):
+                continue
+            hook.left -= 1
+            if hook.left == 0:
+                self._hooks[call.method].remove(hook)
+                result = hook.callback(call)
+                if inspect.isawaitable(result):
+                    await result
 
     async def _response_url(self, request: web.Request) -> web.Response:
         key = request.match_info["id"]
@@ -385,8 +434,35 @@ class FakeSlack:
             if not any(m["ts"] == thread for m in channel.messages):
                 raise SlackApiRefusal("thread_not_found")
             message["thread_ts"] = thread
+        metadata = args.get("metadata")
+        if metadata:
+            metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
+            if not isinstance(metadata.get("event_type"), str) or "event_payload" not in metadata:
+                raise SlackApiRefusal("invalid_metadata_format")
+            message["metadata"] = metadata
         channel.messages.append(message)
         return {"channel": channel.id, "ts": message["ts"], "message": message}
+
+    def _readable(self, args: dict[str, Any]) -> Channel:
+        channel = self._channel(args.get("channel"))
+        if BOT_USER not in channel.members:
+            raise SlackApiRefusal("not_in_channel")
+        return channel
+
+    def _m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, top-level messages only; metadata only when asked for."""
+        channel = self._readable(args)
+        found = [m for m in channel.messages if m.get("thread_ts") in (None, m["ts"])]
+        return {"messages": _page(found[::-1], args), "has_more": False}
+
+    def _m_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The thread's parent, then its replies, oldest first."""
+        channel = self._readable(args)
+        parent = args.get("ts")
+        found = [m for m in channel.messages if parent in (m["ts"], m.get("thread_ts"))]
+        if not found:
+            raise SlackApiRefusal("thread_not_found")
+        return {"messages": _page(found, args), "has_more": False}
 
     def _m_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._postable(args.get("channel"))
@@ -482,6 +558,15 @@ class FakeSlack:
 
 
 # -- request helpers and Slack's limits ---------------------------------------------------
+
+
+def _page(messages: list[dict[str, Any]], args: dict[str, Any]) -> list[dict[str, Any]]:
+    limit = int(args.get("limit") or 100)
+    with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+    return [
+        m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+        for m in messages[:limit]
+    ]
 
 
 async def _arguments(request: web.Request) -> dict[str, Any]:

@@ -10,6 +10,7 @@ facilitator gets one sentence.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -86,7 +87,12 @@ class DiscordAdapter:
             raise DeliveryError("not_found", self.texts.t(f"discord.where.{where}"))
         target = self.bot.get_partial_messageable(channel_id, guild_id=_snowflake(to.community.id))
         sent = await self._send_parts(
-            target, render(message), need, self._permissions_in(to.community.id, channel_id), where
+            target,
+            render(message),
+            need,
+            self._permissions_in(to.community.id, channel_id),
+            where,
+            message.once,
         )
         return MessageRef(to, str(sent.id))
 
@@ -123,9 +129,8 @@ class DiscordAdapter:
             channel = await self.bot.create_dm(discord.Object(user_id))
         except discord.HTTPException as exc:
             raise delivery_error(exc, self.texts, need=perms.SEND) from None
-        sent = await self._send_parts(
-            channel, render(message, dm_guild_id=user.community.id), perms.SEND, None, "channel"
-        )
+        parts = render(message, dm_guild_id=user.community.id)
+        sent = await self._send_parts(channel, parts, perms.SEND, None, "channel", message.once)
         return MessageRef(ConversationRef(user.community, str(channel.id)), str(sent.id))
 
     async def _send_parts(
@@ -135,11 +140,17 @@ class DiscordAdapter:
         need: perms.Need,
         permissions: discord.Permissions | None,
         where: str,
+        once: str = "",
     ) -> discord.Message:
         first: discord.Message | None = None
-        for part in parts:
+        for number, part in enumerate(parts):
+            options = part.kwargs()
+            if once:
+                # Discord returns the message already made with this nonce (for a few
+                # minutes) instead of making another: a retry is shown once.
+                options["nonce"] = nonce(once, number)
             try:
-                sent = await target.send(**part.kwargs())
+                sent = await target.send(**options)
             except discord.RateLimited:
                 raise rate_limited() from None
             except discord.HTTPException as exc:
@@ -277,3 +288,8 @@ def _my_permissions(
 
 def _snowflake(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
+
+
+def nonce(once: str, part: int) -> str:
+    """A message nonce (at most 25 characters) for part `part` of the delivery `once`."""
+    return hashlib.sha256(once.encode()).hexdigest()[:22] + f"{part:03d}"

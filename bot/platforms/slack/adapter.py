@@ -9,6 +9,7 @@ ConversationRef whose `thread_id` is a message ts (thread) or a channel id (priv
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import secrets
@@ -32,6 +33,10 @@ _TS = re.compile(r"^\d+\.\d+$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
 CHANNEL_NAME_LIMIT = 80
 INVITE_BATCH = 1000
+# Message metadata on each part of an outbox delivery: after a try whose outcome is unknown,
+# the parts already in the conversation are not posted again.
+DELIVERY_EVENT = "brewbot_delivery"
+HISTORY_LOOKBACK = 200
 
 Breakouts = Literal["threads", "channels"]
 
@@ -87,12 +92,65 @@ class SlackAdapter:
     async def send(self, to: ConversationRef, message: OutgoingMessage) -> MessageRef:
         client = await self.clients.for_team(to.community.id)
         channel, thread = where(to)
-        first = ""
-        for part in render(message):
-            ts = await self.post(client, channel, part, thread_ts=thread)
-            first = first or ts
-        await self.upload(client, channel, message.attachments, thread_ts=thread)
+        first = await self._post_parts(client, channel, message, thread_ts=thread)
         return MessageRef(to, first)
+
+    async def _post_parts(
+        self,
+        client: AsyncWebClient,
+        channel: str,
+        message: OutgoingMessage,
+        *,
+        thread_ts: str | None = None,
+        private: bool = False,
+    ) -> str:
+        """Post each part, then the attachments; the first part's ts. A delivery tried
+        again skips the parts that arrived the first time."""
+        tag = _tag(message.once) if message.once else ""
+        arrived = await self._arrived(client, channel, thread_ts, tag) if message.again else {}
+        parts = render(message)
+        first = ""
+        for number, part in enumerate(parts):
+            ts = arrived.get(number) or await self.post(
+                client,
+                channel,
+                part,
+                thread_ts=thread_ts,
+                private=private,
+                metadata=_metadata(tag, number) if tag else None,
+            )
+            first = first or ts
+        if not arrived or len(arrived) < len(parts):
+            await self.upload(client, channel, message.attachments, thread_ts=thread_ts)
+        return first
+
+    async def _arrived(
+        self, client: AsyncWebClient, channel: str, thread_ts: str | None, tag: str
+    ) -> dict[int, str]:
+        """The parts of delivery `tag` already in the conversation (part number -> ts),
+        read from the bot's own recent messages. Nothing is found when it cannot be read
+        (a workspace that did not grant the history scopes): the delivery is then at least
+        once, as before."""
+        try:
+            if thread_ts:
+                response = await client.conversations_replies(
+                    channel=channel, ts=thread_ts, limit=HISTORY_LOOKBACK,
+                    include_all_metadata=True,
+                )  # fmt: skip
+            else:
+                response = await client.conversations_history(
+                    channel=channel, limit=HISTORY_LOOKBACK, include_all_metadata=True
+                )
+        except TRANSPORT_ERRORS as exc:
+            log.info("cannot look for an earlier try channel=%s (%s)", channel, type(exc).__name__)
+            return {}
+        found: dict[int, str] = {}
+        for posted in response.get("messages") or []:
+            meta = posted.get("metadata") or {}
+            payload = meta.get("event_payload") or {}
+            if meta.get("event_type") == DELIVERY_EVENT and payload.get("key") == tag:
+                found[int(payload.get("part", 0))] = str(posted.get("ts") or "")
+        return found
 
     async def post(
         self,
@@ -102,6 +160,7 @@ class SlackAdapter:
         *,
         thread_ts: str | None = None,
         private: bool = False,
+        metadata: dict[str, Any] | None = None,
     ) -> str:
         """chat.postMessage; joins a public channel once if the bot is not in it yet."""
         args: dict[str, Any] = {
@@ -113,6 +172,8 @@ class SlackAdapter:
         }
         if thread_ts:
             args["thread_ts"] = thread_ts
+        if metadata:
+            args["metadata"] = metadata
         try:
             try:
                 response = await client.chat_postMessage(**args)
@@ -172,11 +233,7 @@ class SlackAdapter:
         key = (user.community.id, user.id)
         channel = self._dms.get(key) or await self.open_dm(client, user.id)
         self._dms[key] = channel
-        first = ""
-        for part in render(message):
-            ts = await self.post(client, channel, part, private=True)
-            first = first or ts
-        await self.upload(client, channel, message.attachments)
+        first = await self._post_parts(client, channel, message, private=True)
         return MessageRef(ConversationRef(user.community, channel), first)
 
     async def open_dm(self, client: AsyncWebClient, user_id: str) -> str:
@@ -254,3 +311,13 @@ class SlackAdapter:
                 raise to_delivery_error(exc, self.texts, channel=channel) from exc
         except TRANSPORT_ERRORS as exc:
             raise to_delivery_error(exc, self.texts, channel=channel) from exc
+
+
+def _tag(once: str) -> str:
+    """What a delivery key shows in message metadata: a digest, so no key's parts (a
+    session or user id) are shown to the people in the conversation."""
+    return hashlib.sha256(once.encode()).hexdigest()[:32]
+
+
+def _metadata(tag: str, part: int) -> dict[str, Any]:
+    return {"event_type": DELIVERY_EVENT, "event_payload": {"key": tag, "part": part}}

@@ -19,12 +19,15 @@ from bot.config import Settings
 # Must match bot/platforms/slack/manifest.yml (a test keeps them in step).
 BOT_SCOPES = (
     "app_mentions:read",
+    "channels:history",
     "channels:join",
     "chat:write",
     "chat:write.public",
     "commands",
     "files:write",
+    "groups:history",
     "groups:write",
+    "im:history",
     "im:write",
     "usergroups:read",
     "users:read",

@@ -1,0 +1,107 @@
+"""A delivery whose answer was lost (the platform made the message, then the answer failed to
+reach Brewbot) is tried again by the outbox and still shown once: Discord by the message
+nonce, Slack by Brewbot's message metadata, looked for before posting again."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from bot.core.messages import OutgoingMessage, Section
+from bot.platforms.discord.render import render as render_discord
+from bot.platforms.slack.blocks import render as render_slack
+from bot.services.clock import ManualClock
+from bot.services.outbox import Delivery
+from storage.models import Community, OutboxItem, OutboxStatus
+from tests.fakes.discord_fake import FakeDiscord
+from tests.fakes.discord_harness import START, running_discord
+from tests.fakes.slack_harness import ROOM, slack_world
+from tests.platforms.test_slack_session import FACILITATOR, workspace
+
+# Over Discord's 2,000 characters in one message.
+LONG = "\n\n".join(f"Paragraph {n}. " + "We said, we did. " * 3 for n in range(60))
+
+
+async def deliver(app, target: str, message: OutgoingMessage, *, kind: str = "post") -> str:
+    """Record a delivery as a feature would and try it once. Returns its key."""
+    key = f"test:{kind}:{target}"
+    async with app.db.transaction() as tx:
+        community = (await tx.exec(select(Community))).first()
+        await app.deps.outbox.add(tx, community, Delivery(key, "notice", kind, target, message))
+    await app.deps.outbox.deliver(keys=(key,))
+    return key
+
+
+async def status_of(app, key: str) -> OutboxStatus:
+    async with app.db.read() as tx:
+        item = (await tx.exec(select(OutboxItem).where(OutboxItem.key == key))).one()
+    return item.status
+
+
+def made_in(fake: FakeDiscord, channel: int) -> list[str]:
+    """What Discord holds in `channel` of the long message (not the answer to /help)."""
+    return [
+        m["content"]
+        for m in fake.messages.values()
+        if m["channel_id"] == str(channel) and m["content"].startswith("Paragraph")
+    ]
+
+
+async def test_discord_shows_a_post_once_when_its_answer_was_lost(tmp_path):
+    clock = ManualClock(START)
+    fake = FakeDiscord()
+    fran = fake.add_person("Fran", facilitator=True)
+    async with running_discord(tmp_path, fake, clock) as (fake, run):
+        app = run.app
+        await (await fake.slash(fran, "help")).answered()  # the server is known to Brewbot
+        message = OutgoingMessage(LONG)
+        parts = len(render_discord(message))
+        assert parts > 1, "a message long enough to go in several parts"
+        channel = fake.session_channel
+        fake.lose_answer("POST", rf"/channels/{channel}/messages")
+        key = await deliver(app, str(channel), message)
+        assert await status_of(app, key) == OutboxStatus.PENDING, "tried again later"
+        assert len(made_in(fake, channel)) == 1, "Discord made the first part"
+        clock.advance(timedelta(minutes=1))
+        await app.deps.outbox.deliver()
+        assert await status_of(app, key) == OutboxStatus.DONE
+        texts = made_in(fake, channel)
+        assert len(texts) == parts and len(set(texts)) == parts, "each part once"
+
+
+async def test_slack_shows_each_part_once_when_an_answer_was_lost(sqlite_url):
+    async with slack_world(sqlite_url) as world:
+        workspace(world)
+        await world.command(FACILITATOR, "help")  # the workspace is known to Brewbot
+        app, clock = world.brew, world.brew.deps.clock
+        message = OutgoingMessage(
+            "Findings", sections=tuple(Section(f"Finding {n}", f"Heading {n}") for n in range(60))
+        )
+        parts = len(render_slack(message))
+        assert parts > 1, "a message long enough to go in several parts"
+        room = world.fake.channels[ROOM]
+        before = len(room.messages)
+        world.fake.lose_answer("chat.postMessage")
+        key = await deliver(app, ROOM, message)
+        assert await status_of(app, key) == OutboxStatus.PENDING
+        assert len(room.messages) == before + 1, "Slack posted the first part"
+        clock.advance(timedelta(minutes=1))
+        await app.deps.outbox.deliver()
+        assert await status_of(app, key) == OutboxStatus.DONE
+        posted = [m["text"] for m in room.messages[before:]]
+        assert len(posted) == parts and len(set(posted)) == parts, "each part once"
+
+
+async def test_slack_private_message_is_shown_once_after_a_lost_answer(sqlite_url):
+    async with slack_world(sqlite_url) as world:
+        workspace(world)
+        await world.command(FACILITATOR, "help")
+        app, clock = world.brew, world.brew.deps.clock
+        world.fake.lose_answer("chat.postMessage")
+        key = await deliver(app, FACILITATOR, OutgoingMessage("Your digest draft"), kind="private")
+        clock.advance(timedelta(minutes=1))
+        await app.deps.outbox.deliver()
+        assert await status_of(app, key) == OutboxStatus.DONE
+        dm = world.fake.channels["D" + FACILITATOR[1:]]
+        assert [m["text"] for m in dm.messages].count("Your digest draft") == 1
