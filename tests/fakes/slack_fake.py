@@ -187,9 +187,12 @@ class FakeSlack:
 
     # -- making trouble -------------------------------------------------------------------
 
-    def fail(self, method: str, error: str, *, times: int = 1) -> None:
-        """Answer the next `times` calls of `method` with {"ok": false, "error": error}."""
-        self._failures.setdefault(method, []).extend(Failure(error) for _ in range(times))
+    def fail(self, method: str, error: str, *, times: int = 1, status: int = 200) -> None:
+        """Answer the next `times` calls of `method` with {"ok": false, "error": error}
+        (with HTTP `status`: 200 as Slack answers a refusal, 500 or 503 when it fails)."""
+        self._failures.setdefault(method, []).extend(
+            Failure(error, status) for _ in range(times)
+        )
 
     def rate_limit(self, method: str, *, retry_after: int = 1, times: int = 1) -> None:
         """Answer the next `times` calls of `method` with HTTP 429 and Retry-After."""
