@@ -47,8 +47,18 @@ class ChatAdapter(Protocol):
     async def edit(self, ref: MessageRef, message: OutgoingMessage) -> None: ...
 
     async def create_thread(
-        self, parent: ConversationRef, name: str, members: Sequence[UserRef]
-    ) -> ConversationRef: ...
+        self,
+        parent: ConversationRef,
+        name: str,
+        members: Sequence[UserRef],
+        *,
+        once: str = "",
+        again: bool = False,
+    ) -> ConversationRef:
+        """A breakout thread. `once` names it for good; with `again` (an earlier try may have
+        made it without our knowing) the thread made then is found and returned instead of
+        making a second one, where the platform lets us find it."""
+        ...
 
     async def add_member(self, thread: ConversationRef, user: UserRef) -> None: ...
 

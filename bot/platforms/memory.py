@@ -40,6 +40,8 @@ class MemoryAdapter:
     def __init__(self) -> None:
         self.sent: list[Sent] = []
         self.failures: dict[str, DeliveryError] = {}
+        # Threads by their `once` key, as a platform would let them be found again.
+        self.threads: dict[str, ConversationRef] = {}
         self._ids = itertools.count(1)
 
     async def start(self) -> None:
@@ -65,11 +67,21 @@ class MemoryAdapter:
         self.record(Sent("edit", ref, message))
 
     async def create_thread(
-        self, parent: ConversationRef, name: str, members: Sequence[UserRef]
+        self,
+        parent: ConversationRef,
+        name: str,
+        members: Sequence[UserRef],
+        *,
+        once: str = "",
+        again: bool = False,
     ) -> ConversationRef:
         self._check("thread")
+        if again and once in self.threads:
+            return self.threads[once]
         thread = ConversationRef(parent.community, parent.id, f"t{next(self._ids)}")
         self.record(Sent("thread", thread, name=name, members=tuple(members)))
+        if once:
+            self.threads[once] = thread
         return thread
 
     async def add_member(self, thread: ConversationRef, user: UserRef) -> None:

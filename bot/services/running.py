@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
-from bot.core.messages import Action, ActionStyle, OutgoingMessage, Reply, custom_id
+from bot.core.messages import Action, ActionStyle, OutgoingMessage, Reply, Section, custom_id
 from bot.core.ports import DeliveryError
 from bot.core.refs import ConversationRef
 from bot.services.allocation import Person, allocate, place_late_joiner
@@ -156,10 +156,13 @@ class RunningService:
         session: Session,
         spark: Spark | None,
         breakouts: Sequence[tuple[Breakout, list[Participant]]],
+        *,
+        again: bool = False,
     ) -> Effect:
         """Make each group's thread, recording it as soon as it exists, so a crash part-way
         leaves the groups still to open for `resume_threads` and every thread made known,
-        to be warned and archived."""
+        to be warned and archived. `again` (resuming): a thread the platform made before the
+        crash, but that was not recorded, is found rather than made twice."""
         questions = "\n".join(f"- {q}" for q in (spark.questions if spark else ()))
         parent = session_channel(community, session)
         theme = session.theme or session.title
@@ -171,7 +174,11 @@ class RunningService:
                 name = self.t("running.thread_name", number=breakout.number, theme=theme)[:90]
                 try:
                     thread = await self.deps.adapter.create_thread(
-                        parent, name, [user_ref(community, m) for m in members]
+                        parent,
+                        name,
+                        [user_ref(community, m) for m in members],
+                        once=f"thread:{breakout.id}",
+                        again=again,
                     )
                 except DeliveryError as exc:
                     failure = failure or exc
@@ -220,8 +227,9 @@ class RunningService:
                     )
                     for b, members in failed
                 ]
-                listing = OutgoingMessage(
-                    self.t("running.groups_in_channel") + "\n" + "\n".join(lines)
+                listing = OutgoingMessage(  # names as typed: people choose their own
+                    self.t("running.groups_in_channel"),
+                    sections=(Section("\n".join(lines), untrusted=True),),
                 )
                 numbers = ",".join(str(b.number) for b, _ in failed)
                 async with self.deps.db.transaction() as tx:
@@ -276,7 +284,7 @@ class RunningService:
                 pending[session.id][3].append((breakout, list(members)))
         for community, session, spark, breakouts in pending.values():
             try:
-                await self._open_threads(community, session, spark, breakouts)()
+                await self._open_threads(community, session, spark, breakouts, again=True)()
             except DeliveryError as exc:
                 log.warning("breakout threads not resumed session=%s reason=%s",
                             session.id, exc.reason)  # fmt: skip

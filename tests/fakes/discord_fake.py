@@ -202,6 +202,8 @@ class FakeDiscord:
         self.channels: dict[int, dict[str, Any]] = {}
         self.session_channel = self.add_channel("over-a-brew")
         self.working_group_channel = self.add_channel("working-group")
+        # Where Discord posts its own messages (new members, boosts); None: no such channel.
+        self.system_channel: int | None = self.session_channel
         self.threads: dict[int, dict[str, Any]] = {}
         self.thread_members: dict[int, list[int]] = {}
         self.dms: dict[int, int] = {}  # user id -> DM channel id
@@ -594,6 +596,14 @@ class FakeDiscord:
         """An admin removes the bot from the server."""
         await self._dispatch("GUILD_DELETE", {"id": str(self.guild_id)})
 
+    async def add_bot(self) -> None:
+        """An admin adds the bot to the server (again, after `remove_bot`). Discord sends
+        GUILD_CREATE without "unavailable", which discord.py reports as on_guild_join (with
+        "unavailable": false, as at start-up, it is a known server becoming available)."""
+        joined = self._guild_json()
+        del joined["unavailable"]
+        await self._dispatch("GUILD_CREATE", joined)
+
     async def _dispatch(self, event: str, data: Any) -> None:
         assert self._sockets, "the bot is not connected to the gateway"
         for socket in self._sockets:
@@ -619,7 +629,7 @@ class FakeDiscord:
             "features": [],
             "mfa_level": 0,
             "application_id": None,
-            "system_channel_id": str(self.session_channel),
+            "system_channel_id": str(self.system_channel) if self.system_channel else None,
             "system_channel_flags": 0,
             "rules_channel_id": None,
             "max_members": 500000,
@@ -639,7 +649,10 @@ class FakeDiscord:
             "voice_states": [],
             "members": [p.member() for p in self.people.values()],
             "channels": list(self.channels.values()),
-            "threads": [],
+            # Active threads the bot can see, as Discord lists them when the bot connects.
+            "threads": [
+                t for t in self.threads.values() if not t["thread_metadata"]["archived"]
+            ],
             "presences": [],
             "stage_instances": [],
             "guild_scheduled_events": [],

@@ -19,6 +19,7 @@ import inspect
 import itertools
 import json
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,8 @@ BOT_ID = "BBREWBOT"
 # Values Slack sends as JSON text inside form-encoded requests.
 JSON_ARGS = ("blocks", "view", "attachments", "files")
 WAIT_LIMIT = 10.0
+# Slack's trigger_id opens a form only within 3 seconds of the click or command.
+TRIGGER_SECONDS = 3.0
 _CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 
 
@@ -100,6 +103,11 @@ class FakeSlack:
         self.usergroups: list[dict[str, Any]] = []
         self.uploads: dict[str, bytes] = {}
         self.response_urls: dict[str, list[dict[str, Any]]] = {}
+        # trigger_id -> when it was handed out (time.monotonic); used ones are dropped.
+        self.triggers: dict[str, float] = {}
+        self._used_triggers: set[str] = set()
+        # user id -> the Home tab view last published for them.
+        self.home_views: dict[str, dict[str, Any]] = {}
         self._failures: dict[str, list[Failure]] = {}
         self._gates: dict[str, asyncio.Event] = {}
         self._lost: dict[str, int] = {}
@@ -223,6 +231,13 @@ class FakeSlack:
         """Keep calls of `method` waiting until the returned event is set."""
         gate = self._gates[method] = asyncio.Event()
         return gate
+
+    def new_trigger(self) -> str:
+        """A trigger_id, as Slack sends with a click or command: it opens one form, within
+        TRIGGER_SECONDS."""
+        trigger = f"{next(self._ids)}.{TEAM_ID}.trigger"
+        self.triggers[trigger] = time.monotonic()
+        return trigger
 
     def new_response_url(self) -> str:
         key = f"R{next(self._ids):06d}"
@@ -452,6 +467,19 @@ class FakeSlack:
             raise SlackApiRefusal("not_in_channel")
         return channel
 
+    def _m_conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The conversations the bot is in, of the asked types (one page)."""
+        types = set(str(args.get("types") or "public_channel").split(","))
+        found = [
+            c.info()
+            for c in self.channels.values()
+            if not c.is_im
+            and BOT_USER in c.members
+            and ("private_channel" if c.is_private else "public_channel") in types
+            and not (c.is_archived and str(args.get("exclude_archived")).lower() in ("1", "true"))
+        ]
+        return {"channels": found, "response_metadata": {"next_cursor": ""}}
+
     def _m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         """Newest first, top-level messages only; metadata only when asked for."""
         channel = self._readable(args)
@@ -538,10 +566,31 @@ class FakeSlack:
         return {"url": f"{self.url.replace('http', 'ws', 1)}/link/?ticket=fake"}
 
     def _m_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        if not args.get("trigger_id"):
+        trigger = str(args.get("trigger_id") or "")
+        if not trigger:
             raise SlackApiRefusal("invalid_trigger_id")
+        if trigger in self._used_triggers:
+            # Slack lets a trigger open one form.
+            raise SlackApiRefusal("exchanged_trigger_id")
+        issued = self.triggers.pop(trigger, None)
+        if issued is not None:
+            self._used_triggers.add(trigger)
+            if time.monotonic() - issued > TRIGGER_SECONDS:
+                raise SlackApiRefusal("expired_trigger_id")
         view = args.get("view") or {}
         _check_view(view)
+        return {"view": {"id": f"V{next(self._ids):08d}", "team_id": TEAM_ID, **view}}
+
+    def _m_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A Home tab: type "home", at most 100 blocks, for a user of the workspace."""
+        self._user(args.get("user_id"))
+        view = args.get("view") or {}
+        blocks = view.get("blocks") or []
+        if view.get("type") != "home" or not 0 < len(blocks) <= 100:
+            raise SlackApiRefusal("invalid_arguments")
+        for block in blocks:
+            _check_block(block, in_modal=False)
+        self.home_views[str(args["user_id"])] = view
         return {"view": {"id": f"V{next(self._ids):08d}", "team_id": TEAM_ID, **view}}
 
     def _m_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.core.messages import OutgoingMessage, Section
+from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
 from bot.platforms.discord.render import render as render_discord
 from bot.platforms.slack.blocks import render as render_slack
 from bot.services.clock import ManualClock
@@ -16,6 +17,7 @@ from bot.services.outbox import Delivery
 from storage.models import Community, OutboxItem, OutboxStatus
 from tests.fakes.discord_fake import FakeDiscord
 from tests.fakes.discord_harness import START, running_discord
+from tests.fakes.slack_fake import TEAM_ID
 from tests.fakes.slack_harness import ROOM, slack_world
 from tests.platforms.test_slack_session import FACILITATOR, workspace
 
@@ -76,7 +78,8 @@ async def test_slack_shows_each_part_once_when_an_answer_was_lost(sqlite_url):
         await world.command(FACILITATOR, "help")  # the workspace is known to Brewbot
         app, clock = world.brew, world.brew.deps.clock
         message = OutgoingMessage(
-            "Findings", sections=tuple(Section(f"Finding {n}", f"Heading {n}") for n in range(60))
+            "Findings",
+            sections=tuple(Section(f"Finding {n}. " + "Said. " * 450) for n in range(60)),
         )
         parts = len(render_slack(message))
         assert parts > 1, "a message long enough to go in several parts"
@@ -105,3 +108,46 @@ async def test_slack_private_message_is_shown_once_after_a_lost_answer(sqlite_ur
         assert await status_of(app, key) == OutboxStatus.DONE
         dm = world.fake.channels["D" + FACILITATOR[1:]]
         assert [m["text"] for m in dm.messages].count("Your digest draft") == 1
+
+
+async def test_discord_finds_the_breakout_thread_made_before_a_restart(tmp_path):
+    """The process died after Discord made a group's thread and before it was recorded: the
+    restarted bot finds that thread (listed when it connects) instead of making another."""
+    fake = FakeDiscord()
+    fran = fake.add_person("Fran", facilitator=True)
+    ann = fake.add_person("Ann")
+    await fake.start()
+    try:
+        async with running_discord(tmp_path / "one", fake) as (fake, run):
+            await (await fake.slash(fran, "help")).answered()
+            community = CommunityRef(Platform.DISCORD, str(fake.guild_id))
+            parent = ConversationRef(community, str(fake.session_channel))
+            first = await run.adapter.create_thread(
+                parent, "Breakout 1 - Being heard", [UserRef(parent.community, str(ann.id))],
+                once="thread:1",
+            )  # fmt: skip
+        async with running_discord(tmp_path / "one", fake) as (fake, run):
+            again = await run.adapter.create_thread(
+                parent, "Breakout 1 - Being heard", [UserRef(parent.community, str(ann.id))],
+                once="thread:1", again=True,
+            )  # fmt: skip
+        assert again == first
+        assert len(fake.threads) == 1
+    finally:
+        await fake.stop()
+
+
+async def test_slack_finds_the_breakout_channel_made_before_a_restart(sqlite_url):
+    async with slack_world(sqlite_url, SLACK_BREAKOUTS="channels") as world:
+        workspace(world)
+        await world.command(FACILITATOR, "help")
+        adapter = world.brew.deps.adapter
+        parent = ConversationRef(CommunityRef(Platform.SLACK, TEAM_ID), ROOM)
+        members = [UserRef(parent.community, FACILITATOR)]
+        first = await adapter.create_thread(parent, "Breakout 1", members, once="thread:7")
+        again = await adapter.create_thread(
+            parent, "Breakout 1", members, once="thread:7", again=True
+        )
+        assert again == first
+        made = [c for c in world.fake.calls if c.method == "conversations.create"]
+        assert [c.answered for c in made] == ["ok", "name_taken"]

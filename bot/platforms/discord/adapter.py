@@ -165,11 +165,25 @@ class DiscordAdapter:
     # -- threads -----------------------------------------------------------------------------
 
     async def create_thread(
-        self, parent: ConversationRef, name: str, members: Sequence[UserRef]
+        self,
+        parent: ConversationRef,
+        name: str,
+        members: Sequence[UserRef],
+        *,
+        once: str = "",
+        again: bool = False,
     ) -> ConversationRef:
         """A private thread, or a public one when the bot may not create private threads;
-        the members are added one by one."""
+        the members are added one by one. With `again`, an open thread of the bot's own
+        with this name in this channel (made before a crash) is used instead."""
         channel = await self._text_channel(parent)
+        if again:
+            for earlier in channel.threads:
+                by_bot = self.bot.user is not None and earlier.owner_id == self.bot.user.id
+                if by_bot and earlier.name == name[:THREAD_NAME_MAX] and not earlier.archived:
+                    for member in members:
+                        await self._add(earlier, member, _my_permissions(channel))
+                    return ConversationRef(parent.community, parent.id, str(earlier.id))
         mine = _my_permissions(channel)
         private = mine is None or mine.create_private_threads
         need = perms.PRIVATE_THREAD if private else perms.PUBLIC_THREAD

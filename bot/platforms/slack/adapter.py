@@ -246,13 +246,24 @@ class SlackAdapter:
     # -- breakout groups ----------------------------------------------------------------------
 
     async def create_thread(
-        self, parent: ConversationRef, name: str, members: Sequence[UserRef]
+        self,
+        parent: ConversationRef,
+        name: str,
+        members: Sequence[UserRef],
+        *,
+        once: str = "",
+        again: bool = False,
     ) -> ConversationRef:
         client = await self.clients.for_team(parent.community.id)
+        tag = _tag(once) if once else ""
         if self.breakouts == "channels":
-            channel = await self._create_channel(client, name)
+            channel = await self._create_channel(client, name, tag, again)
             await self._invite(client, channel, [m.id for m in members])
             return ConversationRef(parent.community, parent.id, channel)
+        if again and tag:
+            earlier = (await self._arrived(client, parent.id, None, tag)).get(0)
+            if earlier:
+                return ConversationRef(parent.community, parent.id, earlier)
         # Members are mentioned once, here, so each person is told where their group is.
         text = self.texts.t(
             "slack.thread_opener",
@@ -260,22 +271,46 @@ class SlackAdapter:
             members=", ".join(mention(m.id) for m in members) or "-",
         )
         opener = SlackMessage(text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
-        ts = await self.post(client, parent.id, opener)
+        metadata = _metadata(tag, 0) if tag else None
+        ts = await self.post(client, parent.id, opener, metadata=metadata)
         return ConversationRef(parent.community, parent.id, ts)
 
-    async def _create_channel(self, client: AsyncWebClient, name: str) -> str:
-        # Archived channels keep their names, so every breakout channel gets a fresh suffix.
-        for _ in range(3):
-            wanted = channel_name(name, secrets.token_hex(2))
+    async def _create_channel(
+        self, client: AsyncWebClient, name: str, tag: str, again: bool
+    ) -> str:
+        """A private channel for one group. Its first name ends with part of the group's
+        tag, so a try after a crash finds the channel made before; archived channels keep
+        their names, so a name already taken otherwise gets a fresh suffix."""
+        suffixes = [tag[:6]] if tag else []
+        suffixes += [secrets.token_hex(2) for _ in range(3)]
+        for suffix in suffixes:
+            wanted = channel_name(name, suffix)
             try:
                 response = await client.conversations_create(name=wanted, is_private=True)
                 return str(response["channel"]["id"])
             except SlackApiError as exc:
                 if api_error(exc) != "name_taken":
                     raise to_delivery_error(exc, self.texts, channel=wanted) from exc
+                if again and suffix == tag[:6]:
+                    earlier = await self._find_channel(client, wanted)
+                    if earlier:
+                        return earlier
             except TRANSPORT_ERRORS as exc:
                 raise to_delivery_error(exc, self.texts, channel=wanted) from exc
         raise DeliveryError("failed", "name_taken")
+
+    async def _find_channel(self, client: AsyncWebClient, name: str) -> str:
+        """The id of the bot's own unarchived private channel called `name`, or ""."""
+        try:
+            async for page in await client.conversations_list(
+                types="private_channel", exclude_archived=True, limit=200
+            ):
+                for channel in page.get("channels") or []:
+                    if channel.get("name") == name:
+                        return str(channel["id"])
+        except TRANSPORT_ERRORS as exc:
+            log.info("cannot look for an earlier channel (%s)", type(exc).__name__)
+        return ""
 
     async def _invite(self, client: AsyncWebClient, channel: str, user_ids: list[str]) -> None:
         for start in range(0, len(user_ids), INVITE_BATCH):
