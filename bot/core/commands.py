@@ -37,11 +37,13 @@ class OptionKind(StrEnum):
 
 
 class CommandError(Exception):
-    """Input that cannot be understood. `key` names a sentence in prompts/strings.yaml."""
+    """Input that cannot be understood. `key` names a sentence in prompts/strings.yaml;
+    `field`, the form field it is about, if any."""
 
-    def __init__(self, key: str, **values: Any) -> None:
+    def __init__(self, key: str, *, field: str = "", **values: Any) -> None:
         super().__init__(key)
         self.key = key
+        self.field = field
         self.values = values
 
 

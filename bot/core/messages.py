@@ -79,6 +79,15 @@ class OutgoingMessage:
     # `again` says an earlier try may have arrived without our knowing).
     once: str = ""
     again: bool = False
+    # An answer that turns down what was sent (bad input, not allowed, or not stored just now):
+    # a front-end that can keep a form open shows it in the form, under the field named by
+    # `field` when there is one, so the person's words are not lost.
+    refused: bool = False
+    field: str = ""
+    # Words only the reader should keep (a withdrawal code): where private answers do not last
+    # (Slack's ephemeral messages), the front-end may also send the reader a private copy,
+    # directly, never through the outbox, never stored or logged.
+    keep_copy: bool = False
 
     def plain_text(self) -> str:
         """The whole message as plain text; buttons become numbered choices."""

@@ -32,13 +32,16 @@ class ConversationRef:
 
 @dataclass(frozen=True)
 class UserRef:
-    """Who did something. `roles`: platform role names or group handles, for permission checks."""
+    """Who did something. `roles`: platform role names or group handles, for permission checks.
+    `roles_known` is False when the platform could not say yet (Slack's user groups not read
+    yet): someone refused a facilitator step is then told so, not that they lack the role."""
 
     community: CommunityRef
     id: str
     display_name: str = ""
     roles: frozenset[str] = field(default_factory=frozenset)
     is_admin: bool = False
+    roles_known: bool = True
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from bot.core.commands import (
     CommandError,
     CommandTable,
     ComponentRoute,
+    clean,
     parse_text,
 )
 from bot.core.messages import OpenForm, OutgoingMessage, Reply, Response, parse_custom_id
@@ -80,6 +81,11 @@ class Dispatcher:
         except CommandError as exc:
             await responder.reply(self._sentence(exc), private=True)
             return
+        except Exception:
+            # Never the text: it may be a reflection's words.
+            log.exception("could not read a typed command")
+            await responder.reply(OutgoingMessage(self.texts.t("errors.internal")), private=True)
+            return
         await self.run(command, args, user, where, responder)
 
     async def run_component(
@@ -91,12 +97,14 @@ class Dispatcher:
         responder: Responder,
     ) -> None:
         """A button click or form submission with a `brew:<feature>:<verb>:<arg>` id."""
-        parsed = parse_custom_id(custom)
+        parsed = parse_custom_id(clean(custom))
         route = self.table.components.get(parsed[:2]) if parsed else None
         if parsed is None or route is None:
             await responder.reply(OutgoingMessage(self.texts.t("errors.unknown_button")))
             return
-        args: dict[str, Any] = {"arg": parsed[2], "values": values}
+        # Form answers are typed too: nothing a database cannot store goes further.
+        cleaned = {key: clean(str(value)) for key, value in values.items()}
+        args: dict[str, Any] = {"arg": parsed[2], "values": cleaned}
         await self._run(route, f"{parsed[0]}:{parsed[1]}", args, user, where, responder)
 
     async def run(
@@ -131,7 +139,9 @@ class Dispatcher:
         if self.closing.is_set():
             # Shutting down: another process, or this one restarted, will take it.
             with contextlib.suppress(DeliveryError):
-                await responder.reply(OutgoingMessage(self.texts.t("errors.try_again")))
+                await responder.reply(
+                    OutgoingMessage(self.texts.t("errors.try_again"), refused=True)
+                )
             return
         self.in_flight += 1
         self._idle.clear()
@@ -187,7 +197,7 @@ class Dispatcher:
             )
         elif actor is None:
             actor = found.people[(community.id, user.id)] = await get_or_create_participant(
-                tx, community, user.id, user.display_name
+                tx, community, user.id, clean(user.display_name)
             )
         is_facilitator = user.is_admin or community.facilitator_role.casefold() in {
             r.casefold() for r in user.roles
@@ -202,6 +212,9 @@ class Dispatcher:
             is_facilitator=is_facilitator,
         )
         if spec.audience is Audience.FACILITATOR and not is_facilitator:
+            if not user.roles_known:
+                # The platform could not tell us yet: say so, rather than "not a facilitator".
+                raise CommandError("errors.roles_unknown")
             raise CommandError("errors.facilitators_only", role=community.facilitator_role)
         today = utc_day(self.clock.now())
         if not spec.anonymous and actor.last_seen_at != today:
@@ -248,10 +261,12 @@ class Dispatcher:
                 item.settle(self._failed())
 
     def _failed(self) -> _Outcome:
-        return _Outcome("error", Reply(OutgoingMessage(self.texts.t("errors.internal"))))
+        message = OutgoingMessage(self.texts.t("errors.internal"), refused=True)
+        return _Outcome("error", Reply(message))
 
     def _busy(self) -> _Outcome:
-        return _Outcome("unavailable", Reply(OutgoingMessage(self.texts.t("errors.try_again"))))
+        message = OutgoingMessage(self.texts.t("errors.try_again"), refused=True)
+        return _Outcome("unavailable", Reply(message))
 
     async def _write_batch(
         self, route: ComponentRoute, batch: list[_Item], name: str
@@ -374,18 +389,12 @@ class Dispatcher:
         return self.texts.t(key, detail=exc.detail or "")
 
     def _sentence(self, exc: CommandError) -> OutgoingMessage:
-        return OutgoingMessage(self.texts.t(exc.key, **exc.values))
+        return OutgoingMessage(self.texts.t(exc.key, **exc.values), refused=True, field=exc.field)
 
 
 def _with_notes(message: OutgoingMessage, notes: list[str]) -> OutgoingMessage:
     text = "\n\n".join([message.text, *notes]) if message.text else "\n\n".join(notes)
-    return OutgoingMessage(
-        text=text,
-        sections=message.sections,
-        actions=message.actions,
-        attachments=message.attachments,
-        title=message.title,
-    )
+    return replace(message, text=text)
 
 
 # The most interactions one transaction takes; a longer queue is written in several.
