@@ -45,6 +45,18 @@ def _channel(value: str) -> str:
     return cleaned
 
 
+def _role(value: str) -> str:
+    # A picked group or role arrives as a mention (<@&S123>, see the front-ends): keep its
+    # id, which the platform gives with each person's roles. Typed words are kept as typed.
+    cleaned = value.strip()
+    if cleaned.startswith("<@&") and cleaned.endswith(">"):
+        cleaned = cleaned[3:-1].split("|")[0]
+        if not cleaned or len(cleaned) > 64 or not cleaned.isalnum():
+            raise CommandError("settings.bad_text", limit=100)
+        return cleaned
+    return _text(100)(cleaned)
+
+
 def _user(value: str) -> str:
     cleaned = value.strip().removeprefix("<@").removeprefix("!").removesuffix(">").split("|")[0]
     if not cleaned or len(cleaned) > 64 or not cleaned.replace("-", "").replace("_", "").isalnum():
@@ -74,7 +86,7 @@ def _number(low: int, high: int) -> Callable[[str], int]:
 
 # name people type -> (Community column, parser that refuses bad values with one sentence)
 SETTINGS: dict[str, tuple[str, Callable[[str], object]]] = {
-    "facilitator_role": ("facilitator_role", _text(100)),
+    "facilitator_role": ("facilitator_role", _role),
     "timezone": ("timezone", _zone),
     "reminders": ("reminder_minutes", _minutes_list),
     "session_channel": ("session_channel_id", _channel),

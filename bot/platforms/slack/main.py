@@ -79,7 +79,9 @@ class SlackBot:
         await self.brew.start(run_scheduler=run_scheduler)
         http_mode = self.settings.slack_mode == "http"
         if http_mode or self.oauth is not None:
-            self.http = SlackHttpServer(self.bolt, events=http_mode)
+            self.http = SlackHttpServer(
+                self.bolt, events=http_mode, signing_secret=self.settings.slack_signing_secret
+            )
             self.port = await self.http.start(
                 host, self.settings.slack_http_port if port is None else port
             )
@@ -101,6 +103,7 @@ class SlackBot:
             await self.http.close()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.services.work.wait_idle(), SHUTDOWN_GRACE_SECONDS)
+        await self.services.directory.close()
         await self.brew.close()
 
 

@@ -8,12 +8,21 @@ from typing import Any
 from bot.core.refs import CommunityRef, ConversationRef, Platform
 
 _USER_WITH_NAME = re.compile(r"<@([UW][A-Z0-9]+)\|[^>]*>")
+# A user group picked in the message box: <!subteam^S123|@facilitators> or <!subteam^S123>.
+_GROUP = re.compile(r"<!subteam\^([A-Z0-9]+)(?:\|[^>]*)?>")
+# An e-mail address, which Slack turns into a link: <mailto:a@b.org|a@b.org>.
+_MAILTO = re.compile(r"<mailto:([^|>\s]+)(?:\|[^>]*)?>")
 
 
 def command_text(raw: str) -> str:
-    """Slash command text as typed. Slack sends mentions as <@U123|name> and escapes
-    "&", "<" and ">"; the command parser wants <@U123> and the plain characters."""
+    """Slash command text as typed. Slack sends mentions as <@U123|name>, a user group as
+    <!subteam^S123|@handle>, an e-mail address as <mailto:a@b.org|a@b.org>, and escapes
+    "&", "<" and ">"; the command parser wants <@U123>, a group as <@&S123> (the neutral
+    form of a group or role mention, which settings store by id), the address, and the
+    plain characters."""
     text = _USER_WITH_NAME.sub(r"<@\1>", raw or "")
+    text = _GROUP.sub(r"<@&\1>", text)
+    text = _MAILTO.sub(lambda m: m.group(1).replace("&amp;", "&"), text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
     return text or "help"
 
@@ -42,3 +51,9 @@ def action_place(body: dict[str, Any], community: CommunityRef, user_id: str) ->
     channel = (body.get("channel") or {}).get("id") or container.get("channel_id") or ""
     thread = container.get("thread_ts") or (body.get("message") or {}).get("thread_ts")
     return ConversationRef(community, str(channel or user_id), str(thread) if thread else None)
+
+
+def identified(body: dict[str, Any]) -> bool:
+    """Whether a command or interaction says which workspace and which person it is from
+    (Slack always does; a request without them is not one to act on)."""
+    return bool(team_of(body).id and user_of(body)[0])

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 
 from bot.app import App
+from bot.core.commands import CommandError, parse_text
+from bot.core.messages import parse_custom_id
 from bot.platforms.slack.adapter import SlackAdapter
 from bot.platforms.slack.clients import SlackClients
 from bot.platforms.slack.dedupe import EventLog
@@ -58,3 +60,18 @@ class SlackServices:
     @property
     def texts(self) -> Texts:
         return self.adapter.texts
+
+    def may_open_form(self, *, component: str = "", text: str = "") -> bool:
+        """Whether a click (`component`: its action id) or a /brew command (`text`) may
+        answer with a form: then nothing on its way may wait for Slack (the trigger_id that
+        opens the form expires after 3 seconds)."""
+        table = self.brew.table
+        if component:
+            parsed = parse_custom_id(component)
+            route = table.components.get(parsed[:2]) if parsed else None
+            return route is None or route.may_open_form
+        try:
+            command, _ = parse_text(text, table)
+        except CommandError:
+            return False
+        return command.may_open_form

@@ -25,7 +25,10 @@ def register(app: AsyncApp, services: SlackServices) -> None:
             community = team_of(body)
             user_id, name = user_of(body)
             where = action_place(body, community, user_id)
-            user = await services.directory.user(client, community, user_id, name)
+            action_id = str(action.get("action_id") or "")
+            # A button that may open a form must not wait for Slack (see directory.py).
+            wait = not services.may_open_form(component=action_id)
+            user = await services.directory.user(client, community, user_id, name, wait=wait)
             responder = SlackResponder(
                 services.adapter,
                 client,
@@ -35,8 +38,6 @@ def register(app: AsyncApp, services: SlackServices) -> None:
                 response_url=body.get("response_url"),
                 trigger_id=body.get("trigger_id"),
             )
-            await services.brew.dispatcher.run_component(
-                str(action.get("action_id") or ""), {}, user, where, responder
-            )
+            await services.brew.dispatcher.run_component(action_id, {}, user, where, responder)
 
     app.action(BREW_ACTION)(ack=ack_button, lazy=[run_button])

@@ -23,7 +23,10 @@ def register(app: AsyncApp, services: SlackServices) -> None:
         async with services.work.track():
             community = team_of(body)
             user_id, name = user_of(body)
-            user = await services.directory.user(client, community, user_id, name)
+            text = command_text(str(body.get("text") or ""))
+            # A command that may open a form must not wait for Slack (see directory.py).
+            wait = not services.may_open_form(text=text)
+            user = await services.directory.user(client, community, user_id, name, wait=wait)
             channel = str(body.get("channel_id") or user_id)
             responder = SlackResponder(
                 services.adapter,
@@ -34,7 +37,7 @@ def register(app: AsyncApp, services: SlackServices) -> None:
                 trigger_id=body.get("trigger_id"),
             )
             await services.brew.dispatcher.run_text(
-                command_text(str(body.get("text") or "")),
+                text,
                 user,
                 ConversationRef(community, channel),
                 responder,
