@@ -247,8 +247,10 @@ class ReflectionService:
                 thanks = f"{thanks}\n\n{self.t('reflections.held_help')}\n\n{help_now}"
             # Offered to every writer, so asking says nothing about what anyone wrote.
             thanks = f"{thanks}\n\n{self.t('contact.offer')}"
+            # The code must outlast the answer: a platform whose private answers vanish may
+            # also send the writer a private copy (never stored, never through the outbox).
             answers[draft.index] = Reply(
-                OutgoingMessage(thanks, actions=(offer(self.deps, session.id),))
+                OutgoingMessage(thanks, actions=(offer(self.deps, session.id),), keep_copy=True)
             )
         # Written as plain rows, one statement for all: building ORM objects for a burst cost
         # more than the checks.
@@ -270,15 +272,17 @@ class ReflectionService:
         values: dict[str, str] = ctx.args.get("values") or {}
         # Agreeing in the form counts for this reflection only and is not stored.
         if ctx.actor.consent != "yes" and not _ticked(values, "agree"):
-            raise CommandError("privacy.consent_needed")
+            raise CommandError("privacy.consent_needed", field="agree")
         category = (values.get("category") or "").strip()
         if category not in CATEGORIES:
-            raise CommandError("reflections.choose_category")
+            raise CommandError("reflections.choose_category", field="category")
         text = (values.get("text") or "").strip()
         if not text:
-            raise CommandError("reflections.empty")
+            raise CommandError("reflections.empty", field="text")
         if len(text) > MAX_TEXT:
-            raise CommandError("reflections.too_long", limit=MAX_TEXT, length=len(text))
+            raise CommandError(
+                "reflections.too_long", field="text", limit=MAX_TEXT, length=len(text)
+            )
         quote_ok = _ticked(values, "quote")
         return _Draft(index, ctx, session, category, text, quote_ok)
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.core.messages import Form, OutgoingMessage
+from bot.core.messages import Form, OutgoingMessage, Section
 from bot.core.ports import DeliveryError
 from bot.platforms.slack.adapter import SlackAdapter
 from bot.platforms.slack.blocks import SlackMessage, render, render_view
@@ -52,6 +53,13 @@ class SlackResponder:
 
     async def reply(self, message: OutgoingMessage, *, private: bool = True) -> None:
         self.first = self.first or "reply"
+        if message.keep_copy and private:
+            # An ephemeral message is gone after a reload or on another device: what the
+            # reader must keep (a withdrawal code) also goes to their messages with Brewbot.
+            copied = await self._private_copy(replace(message, keep_copy=False))
+            note = self.texts.t("slack.copy_in_dm") if copied else ""
+            text = "\n\n".join(part for part in (message.text, note) if part)
+            message = replace(message, text=text, keep_copy=False)
         parts = render(message)
         if parts and not await self._respond(parts, private):
             if private:
@@ -69,6 +77,18 @@ class SlackResponder:
                 await self.adapter.upload(
                     self.client, self.channel_id, message.attachments, thread_ts=self.thread_ts
                 )
+
+    async def _private_copy(self, message: OutgoingMessage) -> bool:
+        """Best effort, straight to the person's direct messages with Brewbot: never through
+        the outbox, never stored, nothing logged (it may hold a withdrawal code, and its
+        time is close to a reflection's). True once it arrived."""
+        try:
+            channel = await self.adapter.open_dm(self.client, self.user_id)
+            for part in render(message):
+                await self.adapter.post(self.client, channel, part, private=True)
+        except DeliveryError:
+            return False
+        return True
 
     async def open_form(self, form: Form) -> None:
         self.first = self.first or "form"
@@ -135,3 +155,47 @@ class SlackResponder:
                 await self.adapter.post(self.client, channel, part, private=True)
         except DeliveryError:
             raise fallback from None
+
+
+@dataclass(frozen=True)
+class Answer:
+    message: OutgoingMessage
+    private: bool
+
+
+class HeldResponder:
+    """The Responder for a form submission (view_submission). Slack keeps the form open only
+    if the acknowledgement itself says so (`response_action: errors`), so the answer is held
+    until the listener knows whether it turns the submission down (then it is shown in the
+    form, with the person's words still there) or not (then the form closes and the answer is
+    sent as usual). An answer that comes after the listener stopped waiting is sent at once;
+    if it turns the submission down, it carries the person's own words (`words`) back to
+    them, privately, so nothing they wrote is lost."""
+
+    def __init__(self, inner: SlackResponder, words: str = "") -> None:
+        self.inner = inner
+        self.words = words
+        self.answer: Answer | None = None
+        self.late = False
+
+    async def defer(self) -> None:
+        return None
+
+    async def reply(self, message: OutgoingMessage, *, private: bool = True) -> None:
+        if not self.late:
+            self.answer = Answer(message, private)
+            return
+        if message.refused and self.words:
+            words = Section(self.words, self.inner.texts.t("slack.form_your_words"), untrusted=True)
+            message = replace(message, sections=(*message.sections, words))
+        await self.send(Answer(message, private))
+
+    async def open_form(self, form: Form) -> None:
+        await self.inner.open_form(form)
+
+    async def send(self, answer: Answer) -> None:
+        try:
+            await self.inner.reply(answer.message, private=answer.private)
+        except DeliveryError:
+            # Nothing is logged: the time of a form's answer is the time of a reflection.
+            return

@@ -1,31 +1,43 @@
-"""Form (modal) submissions: reflections, new sparks. The modal closes on ack; the answer
-comes as an ephemeral message where the form was opened.
+"""Form (modal) submissions: reflections, new sparks.
+
+Slack wants the answer to a submission within 3 seconds, and only that answer can keep the
+form open. So the submission is handled at once, and for up to SUBMIT_WAIT seconds the
+answer is awaited: one that turns the submission down (an empty or too long reflection,
+reflections already closed, "please try again in a moment") is shown in the form with
+`response_action: errors`, under the field it is about (else under the main text box), and
+the person's words stay where they typed them. Anything else closes the form and is
+answered as before, as a message only the person can see. An answer slower than that comes
+as such a message too, with the person's own words when it turned them down.
 
 Reflections are anonymous: nothing here logs the submitted values or who sent them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.messages import OutgoingMessage
 from bot.core.refs import ConversationRef
 from bot.platforms.slack.blocks import view_metadata, view_values
 from bot.platforms.slack.payloads import team_of, user_of
-from bot.platforms.slack.responder import SlackResponder
+from bot.platforms.slack.responder import HeldResponder, SlackResponder
 from bot.platforms.slack.runtime import SlackServices
 
 BREW_VIEW = re.compile(r"^brew:")
+# Slack gives up on an answer after 3 seconds; what is not known by then comes as a message.
+SUBMIT_WAIT = 2.0
+# A sentence short enough to read under a field.
+ERROR_LIMIT = 300
+_MARKUP = re.compile(r"\*\*|__|`")
 
 
 def register(app: AsyncApp, services: SlackServices) -> None:
-    async def ack_form(ack: AsyncAck) -> None:
-        await ack()
-
-    async def run_form(body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_form(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         async with services.work.track():
             view = body.get("view") or {}
             community = team_of(body)
@@ -33,16 +45,74 @@ def register(app: AsyncApp, services: SlackServices) -> None:
             metadata = view_metadata(view)
             channel = metadata.get("channel") or user_id
             thread = metadata.get("thread") or None
-            user = await services.directory.user(client, community, user_id, name)
-            responder = SlackResponder(
-                services.adapter, client, user_id=user_id, channel_id=channel, thread_ts=thread
+            # Nothing on the way to the acknowledgement waits for Slack.
+            user = await services.directory.user(client, community, user_id, name, wait=False)
+            responder = HeldResponder(
+                SlackResponder(
+                    services.adapter, client, user_id=user_id, channel_id=channel, thread_ts=thread
+                ),
+                words=typed_words(view),
             )
-            await services.brew.dispatcher.run_component(
-                str(view.get("callback_id") or ""),
-                view_values(view.get("state") or {}),
-                user,
-                ConversationRef(community, channel, thread),
-                responder,
+            run = asyncio.ensure_future(
+                services.brew.dispatcher.run_component(
+                    str(view.get("callback_id") or ""),
+                    view_values(view.get("state") or {}),
+                    user,
+                    ConversationRef(community, channel, thread),
+                    responder,
+                )
             )
+            await asyncio.wait({run}, timeout=SUBMIT_WAIT)
+            answer = responder.answer
+            errors = form_errors(view, answer.message) if answer is not None else None
+            if errors:
+                await ack(response_action="errors", errors=errors)
+                await run
+                return
+            responder.late = answer is None
+            await ack()
+            if answer is not None:
+                await responder.send(answer)
+            await run
 
-    app.view(BREW_VIEW)(ack=ack_form, lazy=[run_form])
+    app.view(BREW_VIEW)(on_form)
+
+
+def form_errors(view: dict[str, Any], message: OutgoingMessage) -> dict[str, str] | None:
+    """`response_action: errors` for an answer that turns the submission down: its sentence
+    under the field it is about, else under the main text box. None when the answer is not
+    a refusal or the form has no input to show it under."""
+    if not message.refused:
+        return None
+    inputs = [
+        block
+        for block in view.get("blocks") or []
+        if block.get("type") == "input" and block.get("block_id")
+    ]
+    if not inputs:
+        return None
+    ids = [str(block["block_id"]) for block in inputs]
+    target = message.field if message.field in ids else _main_input(inputs)
+    sentence = " ".join(_MARKUP.sub("", message.text).split())
+    if len(sentence) > ERROR_LIMIT:
+        sentence = sentence[: ERROR_LIMIT - 3].rstrip() + "..."
+    return {target: sentence}
+
+
+def _main_input(inputs: list[dict[str, Any]]) -> str:
+    """The form's main text box: its first multi-line text input, else its first input."""
+    for block in inputs:
+        element = block.get("element") or {}
+        if element.get("type") == "plain_text_input" and element.get("multiline"):
+            return str(block["block_id"])
+    return str(inputs[0]["block_id"])
+
+
+def typed_words(view: dict[str, Any]) -> str:
+    """What the person typed in the form's text boxes (not their choices or ticks)."""
+    words = []
+    for actions in ((view.get("state") or {}).get("values") or {}).values():
+        for action in actions.values():
+            if action.get("type") == "plain_text_input" and action.get("value"):
+                words.append(str(action["value"]))
+    return "\n\n".join(words)
