@@ -3,19 +3,28 @@ fake through SLACK_API_URL); it always carries the SDK's rate-limit retry handle
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.platforms.slack.clients import install_retry_handlers
 from bot.platforms.slack.dedupe import event_dedupe_middleware
 from bot.platforms.slack.listeners import register_all
+from bot.platforms.slack.payloads import identified
 from bot.platforms.slack.runtime import SlackServices
+from bot.services.texts import Texts
 
 log = logging.getLogger("brewbot.slack")
+
+# Interactions that act for a person: a click and a form submitted.
+INTERACTIONS = frozenset({"block_actions", "view_submission"})
 
 
 def build_bolt_app(
@@ -43,5 +52,29 @@ def build_bolt_app(
         logger=logging.getLogger("brewbot.slack.bolt"),
     )
     app.use(event_dedupe_middleware(services.events))
+    app.use(identity_middleware(services.texts))
     register_all(app, services)
     return app
+
+
+def identity_middleware(
+    texts: Texts,
+) -> Callable[..., Awaitable[BoltResponse | None]]:
+    """A command, click or form that does not say which workspace and person it is from is
+    answered with one sentence and goes no further, so nothing is written for nobody."""
+
+    async def require_identity(
+        body: dict[str, Any], next_: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        interactive = "command" in body or body.get("type") in INTERACTIONS
+        if not interactive or identified(body):
+            return await next_()
+        log.warning("request without a workspace or user refused")
+        if "command" in body:
+            answer = {"response_type": "ephemeral", "text": texts.t("slack.no_identity")}
+            return BoltResponse(
+                status=200, body=json.dumps(answer), headers={"content-type": "application/json"}
+            )
+        return BoltResponse(status=200, body="")
+
+    return require_identity
