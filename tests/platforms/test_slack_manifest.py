@@ -28,3 +28,6 @@ def test_manifest_matches_the_code():
     assert registered and sorted(settings["event_subscriptions"]["bot_events"]) == sorted(
         registered
     )
+    # The Home tab the app_home_opened listener publishes is switched on.
+    assert "app_home_opened" in registered
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True

@@ -1,5 +1,7 @@
-"""Events API: a mention answered with a pointer to /brew help, user group changes, and the
-app being uninstalled. Duplicate deliveries never reach here (see dedupe.py)."""
+"""Events API: a mention answered with a pointer to /brew help; user group changes, which
+change what the directory knows at once; a welcome when Brewbot is added to a channel; each
+person's App Home tab when they open it; and the app being uninstalled. Duplicate deliveries
+never reach here (see dedupe.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +11,14 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.refs import Platform
-from bot.platforms.slack.blocks import to_mrkdwn
+from bot.core.ports import DeliveryError
+from bot.core.refs import CommunityRef, Platform
+from bot.platforms.slack.blocks import render, to_mrkdwn
 from bot.platforms.slack.errors import TRANSPORT_ERRORS
+from bot.platforms.slack.home import home_view, welcome
 from bot.platforms.slack.runtime import SlackServices
+from bot.services.home import home_facts
+from storage.engine import DatabaseUnavailable
 
 log = logging.getLogger("brewbot.slack")
 
@@ -37,8 +43,49 @@ def register(app: AsyncApp, services: SlackServices) -> None:
             except TRANSPORT_ERRORS:
                 log.info("could not answer a mention")
 
-    async def on_groups_changed(context: AsyncBoltContext) -> None:
-        services.directory.forget_groups(str(context.team_id or ""))
+    async def on_members_changed(event: dict[str, Any], context: AsyncBoltContext) -> None:
+        services.directory.members_changed(
+            str(event.get("team_id") or context.team_id or ""),
+            str(event.get("subteam_id") or ""),
+            event.get("added_users") or [],
+            event.get("removed_users") or [],
+        )
+
+    async def on_group_updated(event: dict[str, Any], context: AsyncBoltContext) -> None:
+        group = event.get("subteam") or {}
+        if isinstance(group, dict):
+            team_id = str(group.get("team_id") or context.team_id or "")
+            services.directory.group_updated(team_id, group)
+
+    async def on_member_joined(
+        event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        if not event.get("user") or event.get("user") != context.bot_user_id:
+            return  # someone else joined: nothing to say
+        async with services.work.track():
+            channel = str(event.get("channel") or "")
+            try:
+                for part in render(welcome(services.texts)):
+                    await services.adapter.post(client, channel, part)
+            except DeliveryError as exc:
+                log.info("could not post the welcome reason=%s", exc.reason)
+
+    async def on_home_opened(
+        event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        user_id = str(event.get("user") or "")
+        if event.get("tab") != "home" or not user_id or not context.team_id:
+            return
+        async with services.work.track():
+            team = CommunityRef(Platform.SLACK, str(context.team_id))
+            try:
+                facts = await home_facts(services.brew.deps, team, user_id)
+            except DatabaseUnavailable:
+                return  # the tab keeps what it showed last time
+            try:
+                await client.views_publish(user_id=user_id, view=home_view(services.texts, facts))
+            except TRANSPORT_ERRORS as exc:
+                log.info("could not publish the home tab error=%s", type(exc).__name__)
 
     async def on_uninstalled(context: AsyncBoltContext) -> None:
         async with services.work.track():
@@ -65,7 +112,9 @@ def register(app: AsyncApp, services: SlackServices) -> None:
             services.clients.forget(str(context.team_id or ""))
 
     app.event("app_mention")(ack=ack_event, lazy=[on_mention])
-    app.event("subteam_members_changed")(ack=ack_event, lazy=[on_groups_changed])
-    app.event("subteam_updated")(ack=ack_event, lazy=[on_groups_changed])
+    app.event("subteam_members_changed")(ack=ack_event, lazy=[on_members_changed])
+    app.event("subteam_updated")(ack=ack_event, lazy=[on_group_updated])
+    app.event("member_joined_channel")(ack=ack_event, lazy=[on_member_joined])
+    app.event("app_home_opened")(ack=ack_event, lazy=[on_home_opened])
     app.event("app_uninstalled")(ack=ack_event, lazy=[on_uninstalled])
     app.event("tokens_revoked")(ack=ack_event, lazy=[on_tokens_revoked])
