@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import itertools
 import json
 import time
 from dataclasses import dataclass
@@ -37,7 +36,6 @@ class SlackSender:
         self.endpoint = endpoint
         self.secret = secret
         self.fake = fake
-        self._triggers = itertools.count(1)
 
     async def post(
         self,
@@ -60,7 +58,7 @@ class SlackSender:
             return Sent(response.status, await response.text())
 
     def _trigger(self) -> str:
-        return f"{next(self._triggers)}.{TEAM_ID}.trigger"
+        return self.fake.new_trigger()
 
     # -- payloads ---------------------------------------------------------------------------
 
