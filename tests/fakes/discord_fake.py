@@ -297,8 +297,17 @@ class FakeDiscord:
         }
         return channel_id
 
-    def add_person(self, name: str, *, facilitator: bool = False) -> Person:
-        person = Person(self._id(), name, (self.facilitator_role,) if facilitator else ())
+    def add_role(self, name: str) -> int:
+        """A server role with no permissions of its own; returns its id."""
+        role_id = self._id()
+        self.roles[role_id] = _role(role_id, name, 0, len(self.roles))
+        return role_id
+
+    def add_person(
+        self, name: str, *, facilitator: bool = False, roles: tuple[int, ...] = ()
+    ) -> Person:
+        given = ((self.facilitator_role,) if facilitator else ()) + roles
+        person = Person(self._id(), name, given)
         self.people[person.id] = person
         return person
 

@@ -1,8 +1,8 @@
 """Who did something and where, from a Discord interaction, as neutral refs.
 
-A person's `roles` are their role names in the server, which the dispatcher compares with the
-community's facilitator role (`/brew settings facilitator_role ...`). Server admins (Administrator
-or Manage Server) are facilitators everywhere.
+A person's `roles` are their role names and ids in the server, which the dispatcher compares
+with the community's facilitator role (`/brew settings facilitator_role ...`). Server admins
+(Administrator or Manage Server) are facilitators everywhere.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ def member_ref(
     interaction; a member's server-wide permissions are used when there are none."""
     roles: frozenset[str] = frozenset()
     if isinstance(user, discord.Member):
-        roles = frozenset(role.name for role in user.roles if not role.is_default())
+        # Names for a role typed in settings, ids for one picked there (<@&id>).
+        own = [role for role in user.roles if not role.is_default()]
+        roles = frozenset(role.name for role in own) | frozenset(str(role.id) for role in own)
         if permissions is None:
             permissions = user.guild_permissions
     admin = permissions is not None and (permissions.administrator or permissions.manage_guild)

@@ -1,0 +1,27 @@
+"""Facilitator roles on Discord: a role picked in settings counts by its id."""
+
+from __future__ import annotations
+
+from bot.services.clock import ManualClock
+from tests.fakes.discord_fake import FakeDiscord
+from tests.fakes.discord_harness import START, running_discord
+
+
+async def test_a_facilitator_role_picked_in_discord_counts_by_its_id(tmp_path):
+    """`/brew settings facilitator_role @Carers lead` arrives as <@&id>: it is stored by id,
+    and a person with that role is a facilitator (one without it is not)."""
+    fake = FakeDiscord()
+    fran = fake.add_person("Fran", facilitator=True)
+    lead_role = fake.add_role("Carers lead")
+    cara = fake.add_person("Cara", roles=(lead_role,))
+    sam = fake.add_person("Sam")
+    async with running_discord(tmp_path, fake, ManualClock(START)) as (fake, _run):
+        answer = await (
+            await fake.slash(fran, "settings", name="facilitator_role", value=f"<@&{lead_role}>")
+        ).answered()
+        assert "facilitator_role" in answer.text() or "saved" in answer.text().lower()
+        when = "2026-12-01 14:00"
+        allowed = await (await fake.slash(cara, "schedule", when=when, theme="Hi")).answered()
+        assert "planned" in allowed.text()
+        refused = await (await fake.slash(sam, "schedule", when=when, theme="Hi")).answered()
+        assert "planned" not in refused.text()
