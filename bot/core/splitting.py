@@ -18,12 +18,20 @@ and for Slack: sections of at most 3000 characters, at most 50 blocks per messag
     groups = pack_chunks(split_text(text, 3000), per_group_limit=40_000, max_items=50)
 
 Limits are counted in Python characters (code points).
+
+A cut never separates a character from the accents, joiners and variation selectors that go
+with it (an emoji family, a flag, "e" + combining acute), unless one such cluster alone is
+longer than the limit. `whole` names what else must never be cut: a renderer passes the
+shapes of its escapes and markup (Discord's backslash escapes, Slack's "&amp;" entities and
+<links>), so a piece never ends in half an escape and the next never starts with the
+character the escape was protecting. A match of `whole` longer than the limit may be cut.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 
 _WHITESPACE = re.compile(r"\s+")
@@ -34,13 +42,15 @@ _SENTENCE_END = re.compile(r"[.!?…][\"'’”)\]]*$")
 _SPACE, _SENTENCE, _LINE, _PARAGRAPH = range(4)
 
 
-def split_text(text: str, limit: int) -> list[str]:
-    """`text` cut into non-empty chunks of at most `limit` characters each."""
+def split_text(text: str, limit: int, *, whole: re.Pattern[str] | None = None) -> list[str]:
+    """`text` cut into non-empty chunks of at most `limit` characters each; no match of
+    `whole` (that fits in a chunk) is cut."""
     if limit < 1:
         raise ValueError("limit must be at least 1")
     end = len(text.rstrip())
     pos = _skip_blank_lines(text, 0, end)
     protected = [(s, e) for s, e in _fences(text, end) if e - s <= limit]
+    atoms = _atoms(text, end, limit, whole)
     chunks: list[str] = []
     while pos < end:
         first_visible = _next_visible(text, pos, end)
@@ -49,11 +59,12 @@ def split_text(text: str, limit: int) -> list[str]:
         if end - pos <= limit:
             chunks.append(text[pos:end])
             break
-        cut = _best_cut(text, pos, limit, protected)
+        cut = _best_cut(text, pos, limit, protected, atoms)
         if cut is None:
             # One word longer than the limit: the only place a word is broken.
-            chunks.append(text[pos : pos + limit])
-            pos += limit
+            right = _hard_cut(text, pos, limit, atoms)
+            chunks.append(text[pos:right])
+            pos = right
             continue
         left_end, right_start = cut
         chunks.append(text[pos:left_end])
@@ -94,7 +105,11 @@ def pack_chunks(
 
 
 def _best_cut(
-    text: str, pos: int, limit: int, protected: list[tuple[int, int]]
+    text: str,
+    pos: int,
+    limit: int,
+    protected: list[tuple[int, int]],
+    atoms: list[tuple[int, int]],
 ) -> tuple[int, int] | None:
     """Where to end the chunk starting at `pos`: (end of this chunk, start of the next).
 
@@ -110,7 +125,7 @@ def _best_cut(
         start = run.start()
         if start <= first_visible or start > window_end:  # the chunk would be blank
             continue
-        if _inside(protected, start):
+        if _inside(protected, start) or _inside(atoms, start):
             continue
         run_end = _WHITESPACE.match(text, start).end()  # the run may go past the window
         gap = text[start:run_end]
@@ -135,6 +150,80 @@ def _best_cut(
         if cut is not None and cut[0] - pos >= minimum:
             return cut
     return last
+
+
+def _hard_cut(text: str, pos: int, limit: int, atoms: list[tuple[int, int]]) -> int:
+    """Where to cut a word longer than the limit: as late as possible, outside every atom
+    and every cluster of joined characters; failing that outside atoms (an escape matters
+    more than an accent); failing that outside clusters; failing that at the limit."""
+    latest = pos + limit
+    for avoid_atoms, avoid_clusters in ((True, True), (True, False), (False, True)):
+        cut = latest
+        while cut > pos:
+            at = _enclosing(atoms, cut) if avoid_atoms else None
+            if at is not None:
+                cut = at
+            elif avoid_clusters and _joined(text, cut):
+                cut -= 1
+            else:
+                return cut
+    return latest
+
+
+_ZWJ = "\u200d"
+
+
+def _joined(text: str, index: int) -> bool:
+    """True if `index` falls inside a cluster of characters that show as one: an accent or
+    other combining mark, a zero-width joiner on either side, a variation selector, an emoji
+    skin tone or tag, a keycap, a flag's second half, CR LF, a surrogate pair, Hangul jamo."""
+    if index <= 0 or index >= len(text):
+        return False
+    before, after = text[index - 1], text[index]
+    if before == _ZWJ or after == _ZWJ or (before == "\r" and after == "\n"):
+        return True
+    if "\ud800" <= before <= "\udbff" and "\udc00" <= after <= "\udfff":
+        return True
+    code = ord(after)
+    if unicodedata.category(after) in ("Mn", "Me", "Mc"):
+        return True
+    if (
+        0xFE00 <= code <= 0xFE0F  # variation selectors
+        or 0x1F3FB <= code <= 0x1F3FF  # skin tones
+        or 0xE0020 <= code <= 0xE007F  # tags (flags of England, Scotland, Wales)
+        or 0x1160 <= code <= 0x11FF  # Hangul vowel and final jamo
+    ):
+        return True
+    if 0x1100 <= ord(before) <= 0x115F and (0x1100 <= code <= 0x115F or 0xAC00 <= code <= 0xD7A3):
+        return True  # a Hangul leading jamo and what it leads
+    if _regional(after) and _regional(before):
+        run = 0
+        while index - run - 1 >= 0 and _regional(text[index - run - 1]):
+            run += 1
+        return run % 2 == 1  # flags are pairs: cut after an even number only
+    return False
+
+
+def _regional(char: str) -> bool:
+    return 0x1F1E6 <= ord(char) <= 0x1F1FF
+
+
+def _atoms(text: str, end: int, limit: int, whole: re.Pattern[str] | None) -> list[tuple[int, int]]:
+    if whole is None:
+        return []
+    return [
+        match.span()
+        for match in whole.finditer(text, 0, end)
+        if 1 < match.end() - match.start() <= limit
+    ]
+
+
+def _enclosing(spans: list[tuple[int, int]], index: int) -> int | None:
+    """The start of the span `index` falls strictly inside, or None."""
+    at = bisect.bisect_left(spans, (index, index)) - 1
+    if at >= 0 and spans[at][0] < index < spans[at][1]:
+        return spans[at][0]
+    return None
 
 
 def _inside(spans: list[tuple[int, int]], index: int) -> bool:

@@ -1,8 +1,11 @@
 """Splitting long Markdown for platform limits, and packing the pieces into messages."""
 
 import itertools
+import re
+import unicodedata
 
 import pytest
+import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,13 +25,25 @@ def assert_reconstructs(text: str, chunks: list[str]) -> None:
 
 def assert_only_long_words_broken(text: str, chunks: list[str], limit: int) -> None:
     """Where nothing was dropped between two chunks, the cut went through a word longer than
-    the limit: the first chunk is that word's start, filling the whole limit."""
+    the limit: the first chunk is that word's start, filling the whole limit, or stopping
+    just short of it so as not to part a character from its accent or joiner."""
     pos = 0
     for before, chunk in itertools.pairwise(chunks):
         pos = text.index(before, pos) + len(before)
         if text.startswith(chunk, pos) and not text[pos].isspace() and not before[-1:].isspace():
-            assert len(before) == limit
+            start = pos - len(before)
+            assert len(before) == limit or joins(text, start + limit), (text, before)
             assert not any(ch.isspace() for ch in before.strip())
+
+
+def joins(text: str, index: int) -> bool:
+    """`index` is inside a user-perceived character (an extended grapheme cluster, as the
+    `regex` module segments text)."""
+    bounds = {m.start() for m in regex.finditer(r"\X", text)}
+    return index not in bounds or any(
+        unicodedata.category(c) in ("Mn", "Me", "Mc") or c in "\u200d\ufe0f"
+        for c in text[index : index + 1]
+    )
 
 
 # --- examples -----------------------------------------------------------------------------------
@@ -133,6 +148,50 @@ def test_pack_nothing():
     assert pack_chunks([], 10, 2) == []
 
 
+def test_an_overlong_word_is_never_cut_between_a_letter_and_its_accent():
+    text = "a" * 9 + "e\u0301" * 3  # "é" written as e + combining acute
+    chunks = split_text(text, 10)
+    assert chunks[0] == "a" * 9
+    assert "".join(chunks) == text
+    assert not any(unicodedata.combining(chunk[0]) for chunk in chunks)
+
+
+@pytest.mark.parametrize(
+    "cluster",
+    [
+        "\U0001f1ec\U0001f1e7",  # a flag: two regional indicators
+        "\U0001f469\u200d\U0001f469\u200d\U0001f467",  # a family, joined by ZWJs
+        "\U0001f44d\U0001f3fd",  # thumbs up, medium skin tone
+        "\u2764\ufe0f",  # a heart shown as an emoji
+        "\U0001f3f4\U000e0067\U000e0062\U000e0077\U000e006c\U000e0073\U000e007f",  # Wales
+    ],
+)
+def test_emoji_are_never_cut_in_half(cluster):
+    text = cluster * 12
+    for limit in range(len(cluster), len(cluster) * 3):
+        chunks = split_text(text, limit)
+        assert "".join(chunks) == text
+        assert all(chunk.startswith(cluster) and len(chunk) <= limit for chunk in chunks)
+
+
+def test_what_must_stay_whole_is_not_cut():
+    text = "&amp;" * 10
+    chunks = split_text(text, 12, whole=re.compile("&amp;"))
+    assert chunks == ["&amp;&amp;"] * 5
+    # A space inside something that must stay whole is no place to cut either.
+    text = "see <https://x.example|the council page> today"
+    assert split_text(text, 38) == ["see <https://x.example|the council", "page> today"]
+    assert split_text(text, 38, whole=re.compile(r"<[^<>]*>")) == [
+        "see",
+        "<https://x.example|the council page>",
+        "today",
+    ]
+
+
+def test_something_longer_than_the_limit_may_still_be_cut():
+    assert split_text("&amp;" * 3, 4, whole=re.compile("&amp;")) == ["&amp", ";&am", "p;&a", "mp;"]
+
+
 # --- properties ---------------------------------------------------------------------------------
 
 _markdown = st.lists(
@@ -202,3 +261,38 @@ def test_pack_properties(chunks, per_group_limit, max_items):
     # Greedy: nothing in a group would have fitted into the one before it.
     for earlier, later in itertools.pairwise(groups):
         assert len(earlier) == max_items or sum(map(len, earlier)) + len(later[0]) > per_group_limit
+
+
+_clusters = st.lists(
+    st.sampled_from(
+        [
+            "a",
+            "e\u0301",
+            "o\u0308\u0301",
+            "\U0001f1ec\U0001f1e7",
+            "\U0001f1eb\U0001f1f7",
+            "\U0001f469\u200d\U0001f467",
+            "\U0001f44d\U0001f3fd",
+            "\u2764\ufe0f",
+            "1\ufe0f\u20e3",
+            "\u1100\u1161\u11a8",
+            "\u0915\u093f",
+            " ",
+            "\n",
+        ]
+    ),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_clusters, st.integers(min_value=4, max_value=30))
+def test_no_cut_falls_inside_a_user_perceived_character(text, limit):
+    bounds = {m.start() for m in regex.finditer(r"\X", text)} | {len(text)}
+    chunks = split_text(text, limit)
+    assert_reconstructs(text, chunks)
+    pos = 0
+    for chunk in chunks:
+        pos = text.index(chunk, pos)
+        assert pos in bounds and pos + len(chunk) in bounds, (text, chunks)
+        pos += len(chunk)
