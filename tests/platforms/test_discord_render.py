@@ -71,7 +71,8 @@ def test_words_a_participant_typed_cannot_ping_or_format():
     shown = part.embeds[0].description
     assert "@everyone" not in shown and "<@" not in shown
     assert "**here**" not in shown and "\\*\\*here\\*\\*" in shown
-    assert "(https://evil.example)" in shown
+    assert "\\[click\\](https\\://evil.example)" in shown  # as typed, and not a link
+    assert shown.startswith("> ")  # set apart from the bot's words as a quote
     # The bot's own words are not escaped.
     [own] = render(OutgoingMessage(title="T", sections=(Section("**bold**"),)))
     assert own.embeds[0].description == "**bold**"

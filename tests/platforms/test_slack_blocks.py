@@ -29,7 +29,9 @@ from bot.platforms.slack.blocks import (
 )
 from bot.platforms.slack.escape import ZWSP
 
-CONTROL = re.compile(r"<[!@#]")  # anything Slack would read as a mention or channel link
+# Anything Slack would read as a mention or channel link (the date whose fallback shows a
+# participant's * _ ~ ` as typed is neither).
+CONTROL = re.compile(r"<(?!!date\^00000000\^\{_\}\|)[!@#]")
 
 
 def all_text(parts) -> str:
@@ -73,10 +75,10 @@ def test_untrusted_sections_are_escaped_and_trusted_text_cannot_form_controls():
     (part,) = render(message)
     text = all_text([part])
     assert not CONTROL.search(text)
-    assert "&lt;!channel&gt;" in text and "&amp;" in text
+    assert "&lt;!channel" in text and "&amp;" in text
     assert "@here" not in text.replace("@" + ZWSP, "")
-    untrusted = part.blocks[1]["text"]["text"]
-    assert "*bold*" not in untrusted  # shown as typed, not formatted
+    assert "*bold*" not in text  # shown as typed, not formatted
+    assert "\n> " in part.blocks[0]["text"]["text"]  # set apart as a quote
 
 
 def test_markdown_becomes_mrkdwn():
@@ -91,6 +93,24 @@ def test_markdown_becomes_mrkdwn():
         "<https://x.org/a|read>",
     ]
     assert to_mrkdwn("tea @channel") == "tea @" + ZWSP + "channel"
+
+
+def test_addresses_in_the_bots_own_words_are_links_without_angle_brackets_showing():
+    assert to_mrkdwn("see <https://x.org/a> and https://y.org/b.") == (
+        "see <https://x.org/a> and <https://y.org/b>."
+    )
+    assert to_mrkdwn("[read](https://x.org/a) (https://x.org/wiki/A_(b))") == (
+        "<https://x.org/a|read> (<https://x.org/wiki/A_(b)>)"
+    )
+
+
+def test_every_block_is_verbatim_so_typed_addresses_and_channels_are_not_linked():
+    message = OutgoingMessage(
+        text="Hello", sections=(Section("#general https://x.org", untrusted=True),)
+    )
+    (part,) = render(message)
+    sections = [b for b in part.blocks if b["type"] == "section"]
+    assert sections and all(b["text"]["verbatim"] is True for b in sections)
 
 
 def test_plain_style_drops_emoji_and_decoration():

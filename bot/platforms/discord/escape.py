@@ -1,20 +1,30 @@
-"""Make text a participant typed safe to repost on Discord.
+"""Make text a participant typed safe to repost on Discord: the one rule for Discord.
 
-Reposted text must show exactly as typed and must never ping anyone or pick up formatting
-(DESIGN.md, "Nothing a participant typed can ping or format-inject"). The bot also sends
-`allowed_mentions=AllowedMentions.none()`; this is defence in depth, for places such as
-embed titles, thread names or a future change that forgets it.
+Reposted words must show exactly as typed and must never ping anyone, link anywhere or pick
+up formatting (DESIGN.md, "Nothing a participant typed can ping or format-inject"). The
+renderer applies this to every `Section(untrusted=True)`, whatever it holds: a reflection, a
+name, a group list. The bot also sends `allowed_mentions=AllowedMentions.none()`; this is
+defence in depth, for places such as embed titles, thread names or a future change that
+forgets it.
 
-- Markdown characters get a backslash, which Discord hides: `*bold*` shows as `*bold*`.
-- `@everyone` and `@here` get a zero-width space after the "@", so the words are no longer
-  mentions even where the backslash rules do not apply.
+Discord hides a backslash in front of any punctuation and shows the character itself, so:
+
+- Characters that format wherever they are get a backslash: \\ * _ ~ ` | > [ ] #. That
+  covers bold, italics, underline, strike-through, inline code and code blocks, spoilers
+  (||), block quotes (> and >>>), masked links ([text](url)) and headings (#, and the
+  subtext marker -#).
+- Markers that only count at the start of a line, followed by a space, get a backslash
+  wherever a space follows them, because a long message may be cut anywhere and the next
+  piece then starts a new line: "-" and "+" (bullets) and the "." or ")" after a digit
+  (numbered lists). The "#" of "-#" (subtext) is escaped anyway.
+- "://" becomes "\\://", so a typed address shows as typed but is not a link.
 - Every "<" gets a zero-width space after it, which breaks all of Discord's angle-bracket
   markup: user, role and channel mentions (<@123>, <@!123>, <@&123>, <#123>), slash-command
-  mentions (</name:123>), custom emoji and timestamps.
-- A masked link `[text](https://url)` becomes `text (https://url)`, so the real address is in
-  plain sight instead of hidden behind words that may not match it.
+  mentions (</name:123>), custom emoji, timestamps (<t:0:R>) and <https://...> links.
+- "@everyone" and "@here" get a zero-width space after the "@".
 
-Bare links are left untouched so that they still work; Discord shows them as typed.
+`WHOLE` is what a long message may never be cut through (an escape and the character it
+protects, and the bot's own mentions and links): pass it to `split_text`.
 Apply the function once, to participant text only (never to the bot's own formatting).
 """
 
@@ -24,59 +34,21 @@ import re
 
 ZWSP = "\u200b"
 
-_MASKED_LINK = r"\[(?P<label>[^\[\]\n]{0,256})\]\(\s*<?(?P<href>https?://[^\s<>()]+)>?" \
-    r"(?:\s+\"[^\"\n]*\")?\s*\)"
-_BARE_URL = r"(?P<url>https?://[^\s<>|`\[\]]+)"
-_LINKS = re.compile(f"{_MASKED_LINK}|{_BARE_URL}", re.IGNORECASE)
-# Characters that start or end inline formatting anywhere in a line: bold/italic, underline,
-# strike-through, inline code and code fences, spoilers, block quotes, masked-link brackets.
-_INLINE = re.compile(r"[\\*_~`|>\[\]]")
-# Formatting that only counts at the start of a line: headings (#), subtext (-#), bullet
-# lists (- or +), and numbered lists ("1. ").
-_LINE_START = re.compile(r"^([ \t]*)(#|-|\+|\d+(?=\.\s|\.$))", re.MULTILINE)
+_INLINE = re.compile(r"[\\*_~`|>\[\]#]")
+_LIST = re.compile(r"(?:[-+]|(?<=\d)[.)])(?=\s|$)")
+_LINK = re.compile(r":(?=//)")
 _PINGS = re.compile(r"@(?=everyone|here)", re.IGNORECASE)
-_URL_TRAILING = ".,;:!?'\")*_~"
+
+WHOLE = re.compile(
+    r"\\.|<\u200b|@\u200b|<[^<>\s]*>|\[[^\[\]\n]*\]\([^()\s]*\)|https?://\S+",
+    re.DOTALL | re.IGNORECASE,
+)
 
 
 def escape_participant_text(text: str) -> str:
-    """`text` that shows as typed on Discord and cannot mention anyone."""
-    out: list[str] = []
-    pos = 0
-    for match in _LINKS.finditer(text):
-        start, end = match.span()
-        if match.group("url") is not None:
-            end = _url_end(text, start, end)
-            out.append(_escape_markdown(text[pos:start]))
-            out.append(text[start:end])
-        else:
-            out.append(_escape_markdown(text[pos:start]))
-            out.append(f"{_escape_markdown(match.group('label'))} ({match.group('href')})")
-        pos = end
-    out.append(_escape_markdown(text[pos:]))
-    return _neutralise_mentions("".join(out))
-
-
-def _escape_markdown(text: str) -> str:
+    """`text` that shows as typed on Discord and cannot mention anyone or link anywhere."""
     text = _INLINE.sub(lambda m: "\\" + m.group(), text)
-    return _LINE_START.sub(_escape_line_start, text)
-
-
-def _escape_line_start(match: re.Match[str]) -> str:
-    indent, marker = match.group(1), match.group(2)
-    if marker[0].isdigit():
-        return f"{indent}{marker}\\"  # escape the "." that follows the number
-    return f"{indent}\\{marker}"
-
-
-def _neutralise_mentions(text: str) -> str:
+    text = _LIST.sub(lambda m: "\\" + m.group(), text)
+    text = _LINK.sub(r"\\:", text)
     text = text.replace("<", "<" + ZWSP)
     return _PINGS.sub("@" + ZWSP, text)
-
-
-def _url_end(text: str, start: int, end: int) -> int:
-    """Leave sentence punctuation after a link (and an unbalanced ")") outside the link."""
-    while end > start and text[end - 1] in _URL_TRAILING:
-        if text[end - 1] == ")" and text.count("(", start, end) >= text.count(")", start, end):
-            break
-        end -= 1
-    return end

@@ -6,7 +6,8 @@
   keeps within its limits: 2,000 characters of content; 4,096 per embed description; 6,000
   across all the embeds of one message, at most 10 embeds.
 - Words a participant typed (`Section(untrusted=True)`) are escaped so they show as typed and
-  cannot ping anyone or pick up formatting.
+  cannot ping anyone, link anywhere or pick up formatting, and are shown as a quote, set apart
+  from the bot's own words. A long message is never cut through an escape (`escape.WHOLE`).
 - `message.plain`: the reader asked for plain style, so no embeds and no decoration
   (bot.core.plain), just content.
 - Every message allows no mentions unless `message.ping` says one is meant.
@@ -25,7 +26,7 @@ from bot.core.messages import OutgoingMessage, Section
 from bot.core.plain import plain_text_style
 from bot.core.splitting import pack_chunks, split_text
 from bot.platforms.discord.components import build_view, shorten
-from bot.platforms.discord.escape import escape_participant_text
+from bot.platforms.discord.escape import WHOLE, escape_participant_text
 
 CONTENT_MAX = 2000
 DESCRIPTION_MAX = 4096
@@ -70,11 +71,16 @@ def render(message: OutgoingMessage, *, dm_guild_id: str | None = None) -> list[
     """`message` as one or more Discord messages. `dm_guild_id`: the message goes by private
     message, so its buttons must say which server they belong to."""
     if message.plain:
-        parts = [RenderedMessage(content=c) for c in split_text(_plain_body(message), CONTENT_MAX)]
+        parts = [
+            RenderedMessage(content=c)
+            for c in split_text(_plain_body(message), CONTENT_MAX, whole=WHOLE)
+        ]
     elif message.title or message.sections:
         parts = _embed_messages(message)
     else:
-        parts = [RenderedMessage(content=c) for c in split_text(message.text, CONTENT_MAX)]
+        parts = [
+            RenderedMessage(content=c) for c in split_text(message.text, CONTENT_MAX, whole=WHOLE)
+        ]
     if not parts:
         # Discord refuses an empty message; buttons or files alone still need one part.
         parts = [RenderedMessage(content="\u200b")] if message.actions else []
@@ -93,10 +99,11 @@ def render(message: OutgoingMessage, *, dm_guild_id: str | None = None) -> list[
 
 
 def section_text(section: Section, *, plain: bool = False) -> str:
-    """A section as Markdown: its heading in bold, its body escaped when a participant wrote it."""
+    """A section as Markdown: its heading in bold; its body escaped and quoted when a
+    participant wrote it."""
     body = plain_text_style(section.body) if plain else section.body
-    if section.untrusted:
-        body = escape_participant_text(body)
+    if section.untrusted and body.strip():
+        body = "\n".join(f"> {line}" for line in escape_participant_text(body).split("\n"))
     if not section.heading:
         return body
     heading = plain_text_style(section.heading) if plain else f"**{section.heading}**"
@@ -119,7 +126,7 @@ def _plain_body(message: OutgoingMessage) -> str:
 
 def _embed_messages(message: OutgoingMessage) -> list[RenderedMessage]:
     title = shorten(message.title, EMBED_TITLE_MAX) if message.title else None
-    chunks = split_text(_body(message), DESCRIPTION_MAX)
+    chunks = split_text(_body(message), DESCRIPTION_MAX, whole=WHOLE)
     if not chunks:
         return [RenderedMessage(embeds=[discord.Embed(title=title)])] if title else []
     # Room for the title in every group keeps the arithmetic simple and always safe.

@@ -7,7 +7,11 @@ submit and close label at most 24; an option label at most 75.
 
 Trusted text (what the services wrote) is Markdown-lite and is converted to Slack mrkdwn with
 "&", "<" and ">" escaped, so even a facilitator's words cannot form a control sequence such as
-<!channel>. Untrusted sections (what a participant typed) go through `escape_participant_text`.
+<!channel>. Untrusted sections (what a participant typed) go through `escape_participant_text`
+and are shown as a quote, set apart from the bot's own words. The text and sections of a
+message are written one after another and cut into section blocks at natural places, never
+through an escape (`escape.WHOLE`); every section block is `verbatim`, so Slack does not turn
+typed addresses or #channel names into links (the bot's own links are written out as <url>).
 A long message becomes several Slack messages, each within the limits, in order.
 """
 
@@ -29,7 +33,7 @@ from bot.core.messages import (
 )
 from bot.core.plain import plain_text_style
 from bot.core.splitting import split_text
-from bot.platforms.slack.escape import ZWSP, escape_participant_text
+from bot.platforms.slack.escape import WHOLE, ZWSP, entities, escape_participant_text
 
 MAX_BLOCKS = 50
 MAX_MODAL_BLOCKS = 100
@@ -66,12 +70,11 @@ _QUOTE = re.compile(r"^\s{0,3}&gt;\s?")
 _BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
 _STRIKE = re.compile(r"~~(.+?)~~")
 _LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s)]+)\)")
+# An address written <https://...> (Markdown's autolink; escaped to &lt;...&gt; above), or bare.
+_AUTOLINK = re.compile(r"&lt;(https?://[^\s<>|]+?)&gt;|(?<![<|\w])(https?://[^\s<>|]+)")
+_URL_TRAILING = ".,;:!?'\")"
+_MADE_LINK = re.compile(r"(<[^<>]*>)")
 _BROADCAST = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
-
-
-def entities(text: str) -> str:
-    """Slack's three escapes: without them "<" would start a control sequence."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def to_mrkdwn(markdown: str) -> str:
@@ -90,9 +93,26 @@ def to_mrkdwn(markdown: str) -> str:
         line = _BOLD.sub(lambda m: f"*{m.group(1) or m.group(2)}*", line)
         line = _STRIKE.sub(lambda m: f"~{m.group(1)}~", line)
         line = _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1).replace('|', '/')}>", line)
+        # Outside the links just made: verbatim blocks would not link an address by itself.
+        line = "".join(
+            part if part.startswith("<") else _AUTOLINK.sub(_autolink, part)
+            for part in _MADE_LINK.split(line)
+        )
         lines.append(line)
     # Bare @channel never notifies from the API without link_names, but be sure.
     return _BROADCAST.sub("@" + ZWSP, "\n".join(lines))
+
+
+def _autolink(match: re.Match[str]) -> str:
+    """An address as a Slack link showing itself; sentence punctuation after a bare address
+    stays outside it."""
+    if match.group(1):
+        return f"<{match.group(1)}>"
+    url = match.group(2)
+    kept = url.rstrip(_URL_TRAILING)
+    if url.endswith(")") and kept.count("(") > kept.count(")"):
+        kept += ")"
+    return f"<{kept}>{url[len(kept) :]}"
 
 
 def _style(text: str, plain: bool) -> str:
@@ -100,11 +120,11 @@ def _style(text: str, plain: bool) -> str:
 
 
 def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": True}}
 
 
 def _sections(mrkdwn: str) -> list[Block]:
-    return [_section(chunk) for chunk in split_text(mrkdwn, SECTION_LIMIT) if chunk.strip()]
+    return [_section(c) for c in split_text(mrkdwn, SECTION_LIMIT, whole=WHOLE) if c.strip()]
 
 
 def _clip(text: str, limit: int) -> str:
@@ -112,13 +132,19 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def section_blocks(section: Section, plain: bool = False) -> list[Block]:
+def section_mrkdwn(section: Section, plain: bool = False) -> str:
+    """A section as mrkdwn: its heading in bold; a participant's words escaped and quoted."""
     body = _style(section.body, plain)
-    body = escape_participant_text(body) if section.untrusted else to_mrkdwn(body)
+    if section.untrusted and body.strip():
+        body = "\n".join(f"> {line}" for line in escape_participant_text(body).split("\n"))
+    elif section.untrusted:
+        body = ""
+    else:
+        body = to_mrkdwn(body)
     heading = " ".join(_style(section.heading, plain).split())
     if heading:
         body = f"*{to_mrkdwn(heading)}*\n{body}"
-    return _sections(body)
+    return body
 
 
 def button(action: Action) -> Block:
@@ -149,13 +175,12 @@ def message_blocks(message: OutgoingMessage) -> list[Block]:
     blocks: list[Block] = []
     title = _clip(_style(message.title, plain), HEADER_LIMIT)
     if title:
-        blocks.append(
-            {"type": "header", "text": {"type": "plain_text", "text": title}}
-        )
-    if message.text:
-        blocks.extend(_sections(to_mrkdwn(_style(message.text, plain))))
-    for section in message.sections:
-        blocks.extend(section_blocks(section, plain))
+        blocks.append({"type": "header", "text": {"type": "plain_text", "text": title}})
+    # The text and the sections are one flow, cut at natural places: many short sections
+    # (a digest's quotes) share blocks instead of using up the 50 a message may have.
+    pieces = [to_mrkdwn(_style(message.text, plain))] if message.text else []
+    pieces.extend(section_mrkdwn(section, plain) for section in message.sections)
+    blocks.extend(_sections("\n\n".join(p for p in pieces if p.strip())))
     blocks.extend(action_blocks(message.actions))
     return blocks
 
@@ -172,7 +197,10 @@ def fallback_text(blocks: list[Block]) -> str:
         elif block["type"] == "actions":
             parts.append(" | ".join(entities(e["text"]["text"]) for e in block["elements"]))
     text = "\n\n".join(p for p in parts if p)
-    return text if len(text) <= FALLBACK_LIMIT else text[: FALLBACK_LIMIT - 1] + "…"
+    if len(text) <= FALLBACK_LIMIT:
+        return text
+    # Shortened where an entity, a date or a link is whole, never through one.
+    return split_text(text, FALLBACK_LIMIT - 1, whole=WHOLE)[0] + "…"
 
 
 def render(message: OutgoingMessage) -> list[SlackMessage]:

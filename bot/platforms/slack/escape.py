@@ -1,20 +1,25 @@
-"""Make text a participant typed safe to repost on Slack.
+"""Make text a participant typed safe to repost on Slack: the one rule for Slack.
 
-Slack has no backslash escapes, so this uses its own rules (api.slack.com, "Formatting text
-for app surfaces"):
+Slack has no backslash escapes (a backslash shows as a backslash), so this uses what Slack
+does offer (docs.slack.dev, "Formatting message text"; the same tricks as jsx-slack's
+<Escape>). The renderer applies it to every `Section(untrusted=True)`:
 
 - "&", "<" and ">" become "&amp;", "&lt;" and "&gt;". Slack reads control sequences only from
   real angle brackets, so this neutralises <!channel>, <!here>, <!everyone>, <@U123>,
   <#C123>, <!subteam^S123> and links whose label hides the address (<https://x|click me>).
-- "@" at the start of a word gets a zero-width space after it, so "@channel", "@here",
-  "@everyone" and "@someone" are never turned into mentions, even if a message is sent
-  with link_names on. @channel, @here and @everyone are broken up wherever they appear.
-- The mrkdwn markers * _ ~ ` get a zero-width space on each side. Slack only formats when a
-  marker sits at a word boundary, and the invisible space makes every marker part of a word,
-  so `*bold*` shows as typed (the stars stay visible). Inside a bare link the markers are
-  left alone, because an invisible character there would break the address.
-- A line that starts with ">" (a quote) gets a zero-width space before it.
+- Each run of the mrkdwn markers * _ ~ ` (up to 20 at a time) becomes the fallback text of a
+  date Slack cannot format, <!date^00000000^{_}|*>: Slack shows a fallback as plain text,
+  never formatted, so `*bold*` shows with its stars. (A zero-width space beside a marker
+  does not work: Slack counts it as a word boundary and formats all the more readily.)
+- Every ">" gets a soft hyphen, which is invisible, in front, so it is never at the start of
+  a line (a quote), even where a long message is cut just before it.
+- Every "@" gets a zero-width space after it, so "@channel", "@here" and "@someone" never
+  become mentions, even if a message is sent with link_names on.
+- Bare addresses and #channel names are left as typed; the blocks that carry participant
+  words are sent with `verbatim: true`, so Slack does not turn them into links.
 
+`WHOLE` is what a long message may never be cut through (an entity, a date, the bot's own
+<links>, a protected ">" or "@"): pass it to `split_text`.
 Apply the function once, to participant text only; Slack shows "&amp;" as "&".
 """
 
@@ -23,29 +28,22 @@ from __future__ import annotations
 import re
 
 ZWSP = "\u200b"
+SHY = "\u00ad"
+# A date with no valid format: Slack shows its fallback (after the "|") as plain text.
+VERBATIM_OPEN = "<!date^00000000^{_}|"
 
-_AT_WORD = re.compile(r"(?<!\w)@(?=\w)|@(?=channel|here|everyone)", re.IGNORECASE)
-_MARKERS = re.compile(r"[*_~`]")
-_QUOTE = re.compile(r"^([ \t]*)&gt;", re.MULTILINE)
-_BARE_URL = re.compile(r"https?://[^\s<>|]+", re.IGNORECASE)
+_MARKERS = re.compile(r"[*_~`]{1,20}")
+
+WHOLE = re.compile(r"<[^<>\n]*>|\u00ad&gt;|&(?:amp|lt|gt);|@\u200b")
 
 
 def escape_participant_text(text: str) -> str:
     """`text` that shows as typed in Slack mrkdwn and cannot mention anyone."""
-    out: list[str] = []
-    pos = 0
-    for match in _BARE_URL.finditer(text):
-        out.append(_MARKERS.sub(_wrap, _entities(text[pos:match.start()])))
-        out.append(_entities(match.group()))
-        pos = match.end()
-    out.append(_MARKERS.sub(_wrap, _entities(text[pos:])))
-    escaped = _AT_WORD.sub("@" + ZWSP, "".join(out))
-    return _QUOTE.sub(lambda m: m.group(1) + ZWSP + "&gt;", escaped)
+    text = entities(text)
+    text = _MARKERS.sub(lambda m: f"{VERBATIM_OPEN}{m.group()}>", text)
+    return text.replace("&gt;", SHY + "&gt;").replace("@", "@" + ZWSP)
 
 
-def _entities(text: str) -> str:
+def entities(text: str) -> str:
+    """Slack's three escapes: without them "<" would start a control sequence."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _wrap(match: re.Match[str]) -> str:
-    return ZWSP + match.group() + ZWSP
