@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
+from bot.core.escape import safe_cell
 from bot.core.messages import Attachment, OutgoingMessage, Reply
 from bot.services.context import CommandContext
 from bot.services.deps import Deps, zone_of
@@ -99,8 +100,8 @@ def claims_csv(lines: list[ClaimLine], headers: list[str]) -> str:
     for line in lines:
         writer.writerow(
             [
-                _safe_cell(line.name),
-                _safe_cell(line.session),
+                safe_cell(line.name),
+                safe_cell(line.session),
                 line.day.isoformat(),
                 line.minutes,
                 f"{line.hours:.2f}",
@@ -140,11 +141,6 @@ def parse_day(text: str | None) -> date:
         return date.fromisoformat((text or "").strip())
     except ValueError:
         raise CommandError("claims.bad_date") from None
-
-
-def _safe_cell(value: str) -> str:
-    # A name starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 class ClaimService:

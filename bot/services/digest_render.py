@@ -1,11 +1,13 @@
-"""Writes a `Digest` as Markdown (chat and email), a standalone accessible HTML page, CSV
-and JSON. Every decision about what may be shown was made in `build_digest`; these
-functions only lay it out, so the formats cannot disagree.
+"""Writes a `Digest` as Markdown (email and files), as sections of a chat message, as a
+standalone accessible HTML page, CSV and JSON. Every decision about what may be shown was
+made in `build_digest`; these functions only lay it out, so the formats cannot disagree.
 
-Reflection words are untrusted. HTML escapes everything it did not write itself. Markdown
-leaves escaping to each chat platform's renderer, except that a quoted line starting with
-"#" is neutralised so a quote cannot turn into a heading. CSV cells that a spreadsheet would
-run as a formula are neutralised too.
+Reflection words are untrusted, and so is every other value the digest did not write itself
+(theme labels, titles, actions). Markdown escapes them all (`escape_markdown`), so a Markdown
+viewer shows them as typed. A chat message (`to_sections`) carries each quote in an
+untrusted section, which every chat platform's renderer escapes by its own rule. HTML escapes
+everything it did not write itself. CSV cells that a spreadsheet would run as a formula are
+neutralised (`safe_cell`).
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ import csv
 import dataclasses
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import cache
 from html import escape
 
+from bot.core.escape import escape_markdown, safe_cell
+from bot.core.messages import Section
 from bot.services.digest_model import ActionLine, CategorySection, Digest
 from bot.services.texts import Texts
 
@@ -28,8 +33,6 @@ _BAR_MAX = 280
 _ROW = 24
 _BAR_HEIGHT = 16
 _CHART_LABEL_CHARS = 40
-# Starts of a CSV cell that spreadsheets treat as a formula (CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _SLOT = "\x00"
 
 
@@ -49,28 +52,34 @@ def _reflections(count: int) -> str:
     return texts.t("digest.reflections_many", count=count)
 
 
-def _meta(d: Digest) -> list[tuple[str, str]]:
-    rows = [(_t("digest.meta.date"), d.date_text)]
+def _as_is(value: str) -> str:
+    return value
+
+
+def _meta(d: Digest, words: Callable[[str], str] = _as_is) -> list[tuple[str, str]]:
+    rows = [(_t("digest.meta.date"), words(d.date_text))]
     if d.theme:
-        rows.append((_t("digest.meta.theme"), d.theme))
+        rows.append((_t("digest.meta.theme"), words(d.theme)))
     if d.spark_title:
-        rows.append((_t("digest.meta.spark"), d.spark_title))
+        rows.append((_t("digest.meta.spark"), words(d.spark_title)))
     rows.append((_t("digest.meta.session"), str(d.session_id)))
     return rows
 
 
-def _action_sentences(action: ActionLine) -> tuple[str, str | None]:
+def _action_sentences(
+    action: ActionLine, words: Callable[[str], str] = _as_is
+) -> tuple[str, str | None]:
     texts = _texts()
     line = texts.t(
         "digest.actions.line",
-        said=action.said.rstrip(". ") or texts.t("digest.actions.nothing_yet"),
-        did=action.did.rstrip(". ") or texts.t("digest.actions.nothing_yet"),
-        owner=action.owner.rstrip(". ") or texts.t("digest.actions.no_owner"),
+        said=words(action.said.rstrip(". ")) or texts.t("digest.actions.nothing_yet"),
+        did=words(action.did.rstrip(". ")) or texts.t("digest.actions.nothing_yet"),
+        owner=words(action.owner.rstrip(". ")) or texts.t("digest.actions.no_owner"),
         status=texts.t(f"digest.actions.state.{action.status}"),
     )
     because = None
     if action.status == "cant_do" and action.reason:
-        because = texts.t("digest.actions.because", reason=action.reason.rstrip(". "))
+        because = texts.t("digest.actions.because", reason=words(action.reason.rstrip(". ")))
     return line, because
 
 
@@ -81,23 +90,53 @@ def _theme_summary(label: str, count: int, tags: tuple[str, ...]) -> str:
     return line
 
 
-# Markdown ---------------------------------------------------------------------------------
+# Markdown and chat ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Quote:
+    """A reflection's words, quoted: never laid out as Markdown, always escaped."""
+
+    text: str
 
 
 def _md_quote(text: str) -> str:
-    lines = []
-    for line in text.splitlines():
-        bare = line.lstrip()
-        # A backslash keeps "#" literal, so a quote cannot become a heading.
-        lines.append(f"> \\{bare}" if bare.startswith("#") else f"> {line}" if line else ">")
-    return "\n".join(lines)
+    return "\n".join(f"> {line}" if line else ">" for line in escape_markdown(text).split("\n"))
 
 
 def to_markdown(d: Digest, *, heading: bool = True) -> str:
-    """The digest as Markdown, for chat messages and email bodies. `heading=False` leaves
-    out the title, for a chat message that shows its own."""
-    out: list[str] = [f"# {_t('digest.title', title=d.title)}"] if heading else []
-    out.append("\n".join(f"- **{name}:** {value}" for name, value in _meta(d)))
+    """The digest as Markdown, for e-mail bodies and files: every value the digest did not
+    write itself is escaped, so any Markdown viewer shows it as typed."""
+    blocks = _blocks(d, heading, escape_markdown)
+    return "\n\n".join(b if isinstance(b, str) else _md_quote(b.text) for b in blocks) + "\n"
+
+
+def to_sections(d: Digest, *, heading: bool = False) -> tuple[Section, ...]:
+    """The digest as the sections of a chat message: its own words as Markdown-lite, each
+    quote in an untrusted section (escaped by the chat platform's renderer, shown as a
+    quote). `heading=False` leaves out the title, for a message that shows its own."""
+    sections: list[Section] = []
+    ours: list[str] = []
+    for block in _blocks(d, heading, _as_is):
+        if isinstance(block, str):
+            ours.append(block)
+            continue
+        if ours:
+            sections.append(Section("\n\n".join(ours)))
+            ours = []
+        sections.append(Section(block.text, untrusted=True))
+    if ours:
+        sections.append(Section("\n\n".join(ours)))
+    return tuple(sections)
+
+
+def _blocks(d: Digest, heading: bool, words: Callable[[str], str]) -> list[str | _Quote]:
+    """The digest's paragraphs in order: Markdown in which `words` was applied to every value
+    the digest did not write itself, and quotes."""
+    out: list[str | _Quote] = []
+    if heading:
+        out.append(f"# {_t('digest.title', title=words(d.title))}")
+    out.append("\n".join(f"- **{name}:** {value}" for name, value in _meta(d, words)))
     if d.intro:
         out.append(d.intro)
 
@@ -105,7 +144,8 @@ def to_markdown(d: Digest, *, heading: bool = True) -> str:
     if d.themes_at_a_glance:
         out.append(
             "\n".join(
-                "- " + _t("digest.glance.line", label=item.label, count=_reflections(item.count))
+                "- "
+                + _t("digest.glance.line", label=words(item.label), count=_reflections(item.count))
                 for item in d.themes_at_a_glance
             )
         )
@@ -121,9 +161,10 @@ def to_markdown(d: Digest, *, heading: bool = True) -> str:
             out.append(_t("digest.said.nothing"))
         for theme in section.themes:
             out.append(
-                "- " + _theme_summary(f"**{theme.label}**", theme.count, theme.making_it_real)
+                "- "
+                + _theme_summary(f"**{words(theme.label)}**", theme.count, theme.making_it_real)
             )
-            out.extend(_md_quote(quote) for quote in theme.quotes)
+            out.extend(_Quote(quote) for quote in theme.quotes)
 
     out.append(f"## {_t('digest.attendance.heading')}")
     out.append(
@@ -138,7 +179,7 @@ def to_markdown(d: Digest, *, heading: bool = True) -> str:
     if d.actions:
         items = []
         for number, action in enumerate(d.actions, start=1):
-            line, because = _action_sentences(action)
+            line, because = _action_sentences(action, words)
             item = f"{number}. {line}"
             if because:
                 # Indented to stay inside the numbered item.
@@ -148,7 +189,7 @@ def to_markdown(d: Digest, *, heading: bool = True) -> str:
     else:
         out.append(_t("digest.actions.none"))
     out.append(f"_{_t('digest.footer')}_")
-    return "\n\n".join(out) + "\n"
+    return out
 
 
 def _privacy_note(d: Digest) -> str:
@@ -385,12 +426,6 @@ def _chart_table(d: Digest) -> str:
 # CSV and JSON -----------------------------------------------------------------------------
 
 
-def _cell(value: str) -> str:
-    """Stops a spreadsheet from running a cell as a formula (a leading apostrophe is the
-    usual, visible way to say "this is text")."""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
-
-
 def to_csv(d: Digest) -> str:
     """One row per reflection when words may be shown (the words only where the person
     agreed), otherwise one row per theme with its count. The columns are the same either
@@ -412,9 +447,9 @@ def to_csv(d: Digest) -> str:
             writer.writerow(
                 [
                     labels[item.category],
-                    _cell(item.theme),
+                    safe_cell(item.theme),
                     1,
-                    _cell(item.text),
+                    safe_cell(item.text),
                     "; ".join(item.making_it_real),
                 ]
             )
@@ -424,7 +459,7 @@ def to_csv(d: Digest) -> str:
                 writer.writerow(
                     [
                         section.label,
-                        _cell(theme.label),
+                        safe_cell(theme.label),
                         theme.count,
                         "",
                         "; ".join(theme.making_it_real),

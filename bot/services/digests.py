@@ -26,7 +26,7 @@ from bot.services.digest_model import (
     DigestReflection,
     build_digest,
 )
-from bot.services.digest_render import to_csv, to_html, to_markdown
+from bot.services.digest_render import to_csv, to_html, to_markdown, to_sections
 from bot.services.mailer import Letter, addresses
 from bot.services.outbox import NOTICE, Delivery, Outcome
 from bot.services.sealing import seal, small_number
@@ -219,9 +219,8 @@ class DigestService:
         return OutgoingMessage(
             title=self.t("digests.preview_title", session_id=session.id),
             text=help_text,
-            # Items are shown as typed (escaped by each renderer). The digest body holds
-            # participant words too, but they were redacted of mentions and links before storage.
-            sections=(Section(review, untrusted=True), Section(to_markdown(digest))),
+            # Items and quotes are shown as typed (escaped by each renderer).
+            sections=(Section(review, untrusted=True), *to_sections(digest, heading=True)),
             actions=(
                 Action(
                     self.t("buttons.send_digest"),
@@ -290,7 +289,7 @@ class DigestService:
                 target,
                 OutgoingMessage(
                     title=self.t("digests.sent_title", title=session.title),
-                    text=to_markdown(digest, heading=False),  # the title says it once
+                    sections=to_sections(digest),  # the title says it once
                 ),
                 session.id,
             )

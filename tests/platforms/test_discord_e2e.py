@@ -31,6 +31,7 @@ from tests.fakes.discord_fake import (
     message_text,
 )
 from tests.fakes.discord_harness import START, running_discord
+from tests.platforms.readers import discord_reads, unquoted
 
 STARTS = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # 2pm London in winter
 THEME = "Going through an assessment"
@@ -39,7 +40,12 @@ SAMPLES = (
     ("not_working", "I had to tell my story again and again to new people.", True),
     ("future", "Send the questions before the review so I can think about them.", True),
     ("idea", "Let me bring a friend to my assessment without asking first.", False),
-    ("working", "The carers group helped me feel less alone. @everyone <@&1>", True),
+    # Markup Discord would read: shown as typed in the digest (mentions are redacted).
+    (
+        "working",
+        "The carers group helped me feel ||less|| **alone** <t:0:R>\n-# @everyone <@&1>",
+        True,
+    ),
     ("not_working", "Letters use words I do not understand.", True),
 )
 
@@ -202,6 +208,16 @@ async def test_a_whole_session_from_schedule_to_digest(tmp_path):
         # refuses anything longer).
         digest = fake.posts_to(fake.working_group_channel)
         assert digest and digest[0]["embeds"][0]["title"] == f"Key findings: {THEME}"
+        # Quotes show exactly as typed: no spoiler, bold, live timestamp or small print.
+        quoted = [
+            line
+            for message in digest
+            for embed in message["embeds"]
+            for line in (embed.get("description") or "").split("\n")
+            if line.startswith("> ")
+        ]
+        shown = discord_reads(unquoted("\n".join(quoted)))
+        assert "helped me feel ||less|| **alone** <t:0:R>\n-# [mention] [mention]" in shown
 
         # Reflections are stored with no trace of who wrote them.
         async with app.db.read() as tx:
@@ -308,3 +324,4 @@ async def test_a_digest_discord_refuses_is_reported_and_sent_on_retry(tmp_path):
         [digest] = fake.posts_to(fake.working_group_channel)
         assert digest["embeds"][0]["title"] == "Key findings: Being heard"
         assert (await _session(app, session_id)).state == SessionState.SUMMARISED
+

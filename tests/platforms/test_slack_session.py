@@ -12,6 +12,7 @@ from bot.services.scheduling import JobKind, PlannedJob
 from storage.models import Reflection, Session
 from tests.fakes.slack_fake import BOT_USER, Call
 from tests.fakes.slack_harness import ROOM, WORKING_GROUP, SlackWorld, reply_text, slack_world
+from tests.platforms.readers import slack_reads, unquoted
 
 PEOPLE = {
     "UAMIR": ("Amir", "draws_on_care"),
@@ -24,6 +25,8 @@ PEOPLE = {
 FACILITATOR, ADMIN = "UFRAN", "UADA"
 # Participant words that would ping or forge a link if reposted unescaped.
 RISKY = "Being listened to matters <!channel> <!here> <@UCARL> <#C0ROOM> <https://x.example|click>"
+# Markup Slack would read: shown as typed in the digest.
+MARKUP = "*so* _much_ ~more~ `than` &amp; words\n> # really"
 PINGS = re.compile(r"<!(?:channel|here|everyone)[|>]|<@[UW][A-Z0-9]+>|<#C[A-Z0-9]+")
 
 
@@ -154,7 +157,11 @@ async def test_a_whole_session_from_schedule_to_digest(sqlite_url):
             sent = await world.sender.submit(
                 user_id,
                 view,
-                {"category": "working", "text": f"{RISKY} number {number}", "quote": ["yes"]},
+                {
+                    "category": "working",
+                    "text": f"{RISKY} number {number} {MARKUP}",
+                    "quote": ["yes"],
+                },
             )
             assert sent.status == 200
             thanks = await fake.wait_for(
@@ -194,6 +201,18 @@ async def test_a_whole_session_from_schedule_to_digest(sqlite_url):
             assert not PINGS.search(reply_text(call))
         everything = "\n".join(reply_text(c) for c in digest)
         assert "Being listened to matters" in everything
+        quoted = [
+            line
+            for call in digest
+            for block in call.args["blocks"]
+            if block["type"] == "section"
+            for line in block["text"]["text"].split("\n")
+            if line.startswith("> ")
+        ]
+        shown = slack_reads(unquoted("\n".join(quoted)))  # fails on any formatting
+        assert re.search(rf"number \d {re.escape(MARKUP)}", shown)
+        assert all(b.get("text", {}).get("verbatim") for c in digest for b in c.args["blocks"]
+                   if b["type"] == "section")  # fmt: skip
 
         # Nothing any participant typed pinged anyone, anywhere the bot posted.
         for call in fake.calls:
