@@ -5,6 +5,9 @@ Start-up order (`setup_hook`, run by login before the gateway connects): load ev
 (each adds its commands to `/brew`), add `/brew` to the command tree, register the button
 template, sync the commands to each server in DISCORD_GUILD_IDS (at once) and, when
 DISCORD_SYNC_GLOBAL is set, globally (Discord can take up to an hour to show those).
+
+Added to a server, the bot posts a short welcome with first steps (welcome.py); removed from
+one, it cancels that server's sessions.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from bot.platforms.discord.commands import BrewGroup
 from bot.platforms.discord.components import BrewButton
 from bot.platforms.discord.frontend import FrontEnd
 from bot.platforms.discord.permissions import intents
+from bot.platforms.discord.welcome import welcome
 
 log = logging.getLogger("brewbot.discord")
 
@@ -84,6 +88,11 @@ class BrewBotMixin:
         if self.settings.discord_sync_global:
             synced = await bot.tree.sync()
             log.info("slash commands synced globally count=%d", len(synced))
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        # Added to a server: a short welcome with the first steps.
+        if self.front is not None:
+            await welcome(guild, self.front.texts)
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         # Removed from a server (or it was deleted): nothing may fire there any more.
