@@ -9,8 +9,17 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import annotated_types
 from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from storage.engine import POSTGRES_DRIVER, is_postgres
+
+MINUTES = "whole minutes greater than 0, separated by commas, e.g. 1440,15"
 
 
 class ConfigError(Exception):
@@ -92,6 +101,57 @@ class Settings(BaseSettings):
             raise ValueError("an IANA time zone name such as Europe/London") from exc
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        # `postgres://` (Heroku and others) and `postgresql://` are read as psycopg 3 URLs.
+        value = value.strip()
+        if not value:
+            return value
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            url = None
+        if url is not None and is_postgres(url.drivername):
+            if url.drivername == POSTGRES_DRIVER:
+                return value
+            return url.set(drivername=POSTGRES_DRIVER).render_as_string(hide_password=False)
+        if url is not None and url.get_backend_name() == "sqlite":
+            return value
+        raise ValueError(
+            "empty (SQLite in BREWBOT_DATA_DIR) or a PostgreSQL address such as "
+            "postgresql://user:password@host:5432/brewbot"
+        )
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _slack_bot_token(cls, value: str) -> str:
+        if value and not value.startswith("xoxb-"):
+            raise ValueError(
+                "the Bot User OAuth Token, starting with xoxb- (your Slack app's Install App page)"
+            )
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _slack_app_token(cls, value: str) -> str:
+        if value and not value.startswith("xapp-"):
+            raise ValueError(
+                "an app-level token starting with xapp- (your Slack app's Basic Information, "
+                "App-Level Tokens)"
+            )
+        return value
+
+    @field_validator("discord_token")
+    @classmethod
+    def _discord_token(cls, value: str) -> str:
+        if any(c.isspace() for c in value):
+            raise ValueError(
+                "the bot token from the Developer Portal (Bot, Reset Token) on its own, with no "
+                "spaces and no 'Bot' in front"
+            )
+        return value
+
     @field_validator("smtp_ca_file")
     @classmethod
     def _readable_ca_file(cls, value: str) -> str:
@@ -112,7 +172,9 @@ class Settings(BaseSettings):
         # Accept "1440,15" as well as JSON "[1440, 15]" so .env files stay simple.
         if isinstance(value, str) and not value.strip().startswith("["):
             parts = [p.strip() for p in value.split(",") if p.strip()]
-            return [int(p) for p in parts] if all(p.isdigit() for p in parts) else value
+            if not all(p.isdigit() for p in parts):
+                raise ValueError(MINUTES)
+            return [int(p) for p in parts]
         return value
 
     @field_validator("discord_guild_ids", "discord_shard_ids", mode="before")
@@ -129,15 +191,21 @@ class Settings(BaseSettings):
     @classmethod
     def _positive_minutes(cls, value: list[int]) -> list[int]:
         if any(m <= 0 for m in value):
-            raise ValueError("whole minutes greater than 0, separated by commas, e.g. 1440,15")
+            raise ValueError(MINUTES)
         return sorted(set(value), reverse=True)
 
     @model_validator(mode="after")
     def _platform_tokens(self) -> Settings:
         if self.slack_bot_token and self.slack_mode == "socket" and not self.slack_app_token:
-            raise ValueError("SLACK_APP_TOKEN (an xapp- token) because Socket Mode needs it")
+            raise ValueError(
+                "Socket Mode (SLACK_MODE=socket) needs SLACK_APP_TOKEN, an app-level token "
+                "starting with xapp- (your Slack app's Basic Information, App-Level Tokens)"
+            )
         if self.slack_bot_token and self.slack_mode == "http" and not self.slack_signing_secret:
-            raise ValueError("SLACK_SIGNING_SECRET because HTTP mode must verify requests")
+            raise ValueError(
+                "HTTP mode (SLACK_MODE=http) needs SLACK_SIGNING_SECRET, to check that requests "
+                "come from Slack (your Slack app's Basic Information, Signing Secret)"
+            )
         return self
 
     @property
@@ -154,18 +222,60 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read settings; raise ConfigError with one line naming the bad variable."""
+    """Read settings; raise ConfigError with one line naming the bad variable and the fix."""
+    from bot.services.texts import Texts
+
     try:
         return Settings(**overrides)
     except SettingsError as exc:
-        raise ConfigError(f"A setting could not be read: {exc}.") from None
+        raise ConfigError(Texts.load().t("startup.setting_unreadable", error=exc)) from None
     except ValidationError as exc:
         first = exc.errors()[0]
-        what = first["msg"].removeprefix("Value error, ")
         if not first["loc"]:
-            # Cross-field rules name their own variable.
-            raise ConfigError(f"A setting is missing: expected {what}.") from None
+            # Cross-field rules name their own variables.
+            what = first["msg"].removeprefix("Value error, ")
+            raise ConfigError(Texts.load().t("startup.setting_missing", what=what)) from None
         name = str(first["loc"][0])
-        field = Settings.model_fields.get(name)
+        field = next((f for n, f in Settings.model_fields.items() if name in (n, f.alias)), None)
         variable = field.alias if field and field.alias else name
-        raise ConfigError(f"Setting {variable} is not right: expected {what}.") from None
+        expected = _expected(first, field)
+        line = Texts.load().t("startup.setting_wrong", variable=variable, expected=expected)
+        raise ConfigError(line) from None
+
+
+def _expected(error: ErrorDetails, field: FieldInfo | None) -> str:
+    """What the setting should be, in words (pydantic's own reads "Input should be a valid
+    integer, unable to parse string as an integer")."""
+    kind = error["type"]
+    if kind == "value_error":
+        return error["msg"].removeprefix("Value error, ")
+    if kind == "literal_error":
+        return str((error.get("ctx") or {}).get("expected", ""))
+    if kind == "bool_parsing":
+        return "True or False"
+    if kind.startswith(("int_", "float_", "greater_than", "less_than")):
+        whole = field is not None and field.annotation is int
+        return ("a whole number" if whole else "a number") + _bounds(field)
+    return error["msg"].removeprefix("Input should be ")
+
+
+def _bounds(field: FieldInfo | None) -> str:
+    """' from 3 to 12', ', more than 0 and at most 60', ', 0 or more', or nothing."""
+    low: dict[str, float] = {}
+    high: dict[str, float] = {}
+    for limit in field.metadata if field else ():
+        if isinstance(limit, annotated_types.Ge):
+            low["ge"] = limit.ge
+        elif isinstance(limit, annotated_types.Gt):
+            low["gt"] = limit.gt
+        elif isinstance(limit, annotated_types.Le):
+            high["le"] = limit.le
+        elif isinstance(limit, annotated_types.Lt):
+            high["lt"] = limit.lt
+    if "ge" in low and "le" in high:
+        return f" from {low['ge']:g} to {high['le']:g}"
+    parts = [f"{low['ge']:g} or more"] if "ge" in low else []
+    parts += [f"more than {low['gt']:g}"] if "gt" in low else []
+    parts += [f"at most {high['le']:g}"] if "le" in high else []
+    parts += [f"less than {high['lt']:g}"] if "lt" in high else []
+    return f", {' and '.join(parts)}" if parts else ""

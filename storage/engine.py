@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -39,15 +40,53 @@ class DatabaseUnavailable(Exception):
     """The database is locked or unreachable; the person should try again in a moment."""
 
 
+# PostgreSQL is reached through psycopg 3, the driver Brewbot installs. Other spellings of a
+# PostgreSQL URL (`postgres://` as Heroku and others give it, `postgresql://`, a driver that is
+# not installed) are read as psycopg ones.
+POSTGRES_DRIVER = "postgresql+psycopg"
+POSTGRES_NAMES = frozenset({"postgres", "postgresql"})
+# Files that hold people's data are readable by their owner only; so is the folder made for them.
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
+SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+def is_postgres(drivername: str) -> bool:
+    return drivername.split("+", 1)[0] in POSTGRES_NAMES
+
+
 def async_url(url: str) -> str:
     """Turn a plain URL into one with an async driver (aiosqlite, psycopg 3)."""
     parsed = make_url(url)
-    backend = parsed.get_backend_name()
-    if backend == "sqlite" and parsed.drivername != "sqlite+aiosqlite":
+    if parsed.get_backend_name() == "sqlite" and parsed.drivername != "sqlite+aiosqlite":
         parsed = parsed.set(drivername="sqlite+aiosqlite")
-    elif backend == "postgresql" and parsed.drivername in ("postgresql", "postgres"):
-        parsed = parsed.set(drivername="postgresql+psycopg")
+    elif is_postgres(parsed.drivername) and parsed.drivername != POSTGRES_DRIVER:
+        parsed = parsed.set(drivername=POSTGRES_DRIVER)
     return parsed.render_as_string(hide_password=False)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL; None for PostgreSQL and for an in-memory database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def prepare_sqlite_file(path: Path) -> None:
+    """Make the database file readable by its owner only before SQLite opens it: its folder,
+    if made here, 0700; the file 0600. SQLite gives the -wal and -shm files it creates the
+    main file's permissions; any left from before (or a file made by an older Brewbot) are
+    narrowed to 0600 as well. Raises OSError when the folder or file cannot be made."""
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE))
+    for suffix in SQLITE_COMPANIONS:
+        companion = Path(f"{path}{suffix}")
+        with contextlib.suppress(OSError):  # gone meanwhile, or someone else's to keep
+            if companion.stat().st_mode & 0o077:
+                companion.chmod(PRIVATE_FILE)
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -80,8 +119,8 @@ class Database:
         parsed = make_url(self.url)
         self.timeout_seconds = timeout_seconds
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
-        if self.is_sqlite and parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if self.is_sqlite and (path := sqlite_path(self.url)) is not None:
+            prepare_sqlite_file(path)
         # Database errors would otherwise quote the statement's parameters (a reflection's
         # words, a user id) in their message, and so in the logs.
         kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}

@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_every_setting_is_documented_with_its_default():
     example = (ROOT / ".env.example").read_text()
-    documented = dict(re.findall(r"^([A-Z_]+)=(.*)$", example, re.M))
+    # A setting the Docker image sets itself is shown commented out (`# NAME=default`).
+    documented = dict(re.findall(r"^(?:# )?([A-Z_]+)=(.*)$", example, re.M))
     aliases = {f.alias for f in Settings.model_fields.values()}
     assert set(documented) == aliases
     defaults = Settings(_env_file=None)
@@ -52,3 +53,43 @@ def test_platform_follows_the_tokens(monkeypatch):
 def test_reminders_accept_a_simple_list(monkeypatch):
     monkeypatch.setenv("BREWBOT_REMINDER_MINUTES", "15, 1440,60")
     assert Settings(_env_file=None).reminder_minutes == [1440, 60, 15]
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "postgres://brew:s%40cret@db.example.org:5432/brew?sslmode=require",
+        "postgresql://brew:s%40cret@db.example.org:5432/brew?sslmode=require",
+        "postgresql+psycopg2://brew:s%40cret@db.example.org:5432/brew?sslmode=require",
+    ],
+)
+def test_a_postgresql_address_in_any_spelling_uses_psycopg(given):
+    url = Settings(_env_file=None, DATABASE_URL=given).database_url
+    assert url == "postgresql+psycopg://brew:s%40cret@db.example.org:5432/brew?sslmode=require"
+
+
+def test_the_engine_reads_postgres_addresses_too():
+    from storage.engine import async_url
+
+    assert async_url("postgres://brew@db/brew") == "postgresql+psycopg://brew@db/brew"
+
+
+@pytest.mark.parametrize(
+    ("env", "variable", "words"),
+    [
+        ({"DATABASE_URL": "mysql://brew@db/brew"}, "DATABASE_URL", "postgresql://"),
+        ({"SLACK_BOT_TOKEN": "xapp-1-swapped"}, "SLACK_BOT_TOKEN", "xoxb-"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-1"}, "SLACK_APP_TOKEN", "xapp-"),
+        ({"DISCORD_TOKEN": "Bot abc"}, "DISCORD_TOKEN", "no 'Bot' in front"),
+        ({"BREWBOT_DB_WAIT_SECONDS": "0"}, "BREWBOT_DB_WAIT_SECONDS", "more than 0 and at most 60"),
+        ({"SMTP_STARTTLS": "perhaps"}, "SMTP_STARTTLS", "True or False"),
+    ],
+)
+def test_each_line_says_what_the_setting_should_be(monkeypatch, env, variable, words):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(_env_file=None)
+    message = str(caught.value)
+    assert variable in message and words in message and "\n" not in message
+    assert "Input should be" not in message
