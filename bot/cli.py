@@ -1,17 +1,21 @@
-"""`brewbot` command line: run | demo | db | sparks | digest."""
+"""Brewbot runs "Over a Brew" sessions on Discord, Slack or a terminal chat. Settings come
+from the environment or .env (see .env.example); each command takes --help."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
+from bot.services.texts import Texts
 
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
@@ -21,6 +25,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+# What Brewbot writes (the database and its -wal and -shm files, the log, exports) is
+# readable by the user running it only; a folder it makes is theirs only.
+PRIVATE_UMASK = 0o077
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
@@ -28,31 +36,60 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 0
+    before = os.umask(PRIVATE_UMASK)
+    try:
+        return _main(args)
+    finally:
+        os.umask(before)
+
+
+def _main(args: argparse.Namespace) -> int:
+    """Every mistake in setting Brewbot up stops it here with one line on stderr and exit
+    code 1, before it connects to anything: a setting (bot/config.py), the data folder or
+    the database (bot/preflight.py)."""
+    from bot.preflight import CannotStart, check
+
     try:
         settings = load_settings()
     except ConfigError as exc:
         print(exc, file=sys.stderr)
-        return 2
+        return 1
     configure_logging(settings.log_level)
-    # Alembic lists its plug-ins at INFO when first imported: noise on every start.
+    # Alembic lists its plug-ins at INFO when first imported: noise on every start. Outside
+    # `run` and `db`, its lines on checking the schema would bury the one line that matters.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    if args.handler not in (_run, _db):
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
+        if getattr(args, "database", False):
+            shell = args.handler is _run and settings.platform == "shell"
+            check(settings, Texts.load(), data_folder=shell)
         return args.handler(settings, args)
+    except CannotStart as exc:
+        print(exc, file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="brewbot", description=__doc__)
-    sub = parser.add_subparsers(dest="command")
+    # Commands that use the database have it (and its folder) checked first.
+    parser.set_defaults(database=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="Run the bot (Discord, Slack, or the terminal chat)")
-    run.set_defaults(handler=_run)
+    run.set_defaults(handler=_run, database=True)
 
     demo = sub.add_parser("demo", help="Run one scripted session end to end")
     demo.add_argument("--participants", type=int, default=12)
     demo.add_argument("--out", type=Path, default=Path("digests"))
     demo.set_defaults(handler=_demo)
+
+    health = sub.add_parser(
+        "health", help="Check that the database answers (exit code 0 or 1), for a health check"
+    )
+    health.set_defaults(handler=_health)
 
     bench = sub.add_parser("bench", help="Measure speed and memory through the real services")
     bench.add_argument("--quick", action="store_true", help="a smaller run (200 participants)")
@@ -62,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="Database migrations")
     db.add_argument("action", choices=("upgrade", "current"))
-    db.set_defaults(handler=_db)
+    db.set_defaults(handler=_db, database=True)
 
     digest = sub.add_parser("digest", help="Print or write one session's digest")
     digest.add_argument("session_id", type=int)
@@ -73,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="e-mail a sent digest to the working group again",
     )
-    digest.set_defaults(handler=_digest)
+    digest.set_defaults(handler=_digest, database=True)
 
     claims = sub.add_parser("claims", help="Claims for people's time, for finance")
     claims_sub = claims.add_subparsers(dest="action", required=True)
@@ -82,14 +119,14 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--from", dest="start", required=True, help="first day, e.g. 2026-12-01")
     export.add_argument("--to", dest="end", required=True, help="last day, e.g. 2026-12-31")
     export.add_argument("--out", type=Path, required=True, help="the CSV file to write")
-    export.set_defaults(handler=_claims_export)
+    export.set_defaults(handler=_claims_export, database=True)
 
     privacy = sub.add_parser("privacy", help="Data rights, for admins")
     privacy_sub = privacy.add_subparsers(dest="action", required=True)
     forget = privacy_sub.add_parser("forget", help="Delete everything stored about one person")
     forget.add_argument("--community", required=True, help="community number or platform id")
     forget.add_argument("--user", required=True, help="the person's platform user id")
-    forget.set_defaults(handler=_privacy_forget)
+    forget.set_defaults(handler=_privacy_forget, database=True)
 
     sparks = sub.add_parser("sparks", help="The spark library")
     sparks.add_argument("action", choices=("list", "check"))
@@ -112,15 +149,28 @@ def _run(settings: Settings, _args: argparse.Namespace) -> int:
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
     from bot.platforms.shell.demo import run_demo
 
+    texts = Texts.load()
     if not 3 <= args.participants <= 500:
-        print("Please choose between 3 and 500 participants.", file=sys.stderr)
+        print(texts.t("cli.demo_participants"), file=sys.stderr)
         return 2
     for name in ("", "alembic"):
         logging.getLogger(name).setLevel(logging.WARNING)
     result = asyncio.run(run_demo(participants=args.participants, out=args.out))
-    print(f"Digest (Markdown): {result.markdown}")
-    print(f"Digest (HTML):     {result.html}")
-    print(f"Database:          {result.database}")
+    print(texts.t("cli.demo_markdown", path=result.markdown))
+    print(texts.t("cli.demo_html", path=result.html))
+    print(texts.t("cli.demo_database", path=result.database))
+    return 0
+
+
+def _health(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.preflight import database_problem
+
+    texts = Texts.load()
+    problem = database_problem(settings, texts)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
+    print(texts.t("cli.health_ok"))
     return 0
 
 
@@ -139,7 +189,8 @@ def _db(settings: Settings, args: argparse.Namespace) -> int:
         try:
             if args.action == "upgrade":
                 await upgrade(db)
-            return f"database at revision {await current_revision(db)} (newest {head_revision()})"
+            current = await current_revision(db)
+            return Texts.load().t("cli.db_revision", current=current, newest=head_revision())
         finally:
             await db.dispose()
 
@@ -171,15 +222,17 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
             await app.close()
 
     text = asyncio.run(go())
+    texts = Texts.load()
     if text is None:
-        print(
-            f"There is no session {args.session_id}. Check the number and try again.",
-            file=sys.stderr,
-        )
+        print(texts.t("cli.no_session", session=args.session_id), file=sys.stderr)
         return 1
     if args.out:
-        args.out.write_text(text, encoding="utf-8")
-        print(f"Digest written to {args.out}")
+        try:
+            write_private(args.out, text)
+        except OSError as exc:
+            print(texts.t("cli.cannot_write", path=args.out, reason=exc.strerror), file=sys.stderr)
+            return 1
+        print(texts.t("cli.digest_written", path=args.out))
     else:
         print(text)
     return 0
@@ -198,16 +251,7 @@ def _resend_email(settings: Settings, session_id: int) -> int:
             await app.close()
 
     outcome, detail = asyncio.run(go())
-    said = {
-        "sent": f"The digest for session {session_id} was e-mailed again to {detail}.",
-        "failed": f"The digest could not be e-mailed ({detail}). Check the SMTP settings and "
-        "try again.",
-        "no_email": "This community has no digest e-mail address. Set one with /brew settings "
-        "digest_email, then try again.",
-        "not_sent": f"The digest for session {session_id} has not been sent yet. Send it from "
-        "the chat first.",
-        "unknown": f"There is no session {session_id}. Check the number and try again.",
-    }[outcome]
+    said = Texts.load().t(f"cli.resend.{outcome}", session=session_id, detail=detail)
     print(said, file=sys.stdout if outcome == "sent" else sys.stderr)
     return 0 if outcome == "sent" else 1
 
@@ -220,6 +264,7 @@ async def _with_community(
 
     from bot.app import build_app
     from bot.platforms.memory import MemoryAdapter
+    from storage.models import Community
 
     app = await build_app(settings, MemoryAdapter())
     try:
@@ -239,26 +284,35 @@ async def _with_community(
 
 
 def _claims_export(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.core.commands import CommandError
-    from bot.services.claims import export_claims, parse_day
+    from bot.services.claims import export_claims
 
-    async def work(app: App, tx: AsyncSession, community: Community) -> tuple[str, int]:
+    texts = Texts.load()
+    try:
+        start, end = date.fromisoformat(args.start.strip()), date.fromisoformat(args.end.strip())
+    except ValueError:
+        start = end = None
+    if start is None or end is None or end < start:
+        print(texts.t("cli.claims_dates"), file=sys.stderr)
+        return 2
+
+    async def work(app: App, tx: AsyncSession, community: Community) -> int:
         headers = app.claims.headers()
-        return await export_claims(
-            tx, community, parse_day(args.start), parse_day(args.end), headers, app.deps.clock.now()
-        )
+        now = app.deps.clock.now()
+        sheet, count = await export_claims(tx, community, start, end, headers, now)
+        # Written before the export is recorded: a sheet that could not be written was
+        # not sent to finance.
+        write_private(args.out, sheet)
+        return count
 
     try:
-        result = asyncio.run(_with_community(settings, args.community, work))
-    except CommandError:
-        print("Please give dates like 2026-12-01.", file=sys.stderr)
-        return 2
-    if result is None:
-        print(f"There is no community {args.community}.", file=sys.stderr)
+        count = asyncio.run(_with_community(settings, args.community, work))
+    except OSError as exc:
+        print(texts.t("cli.cannot_write", path=args.out, reason=exc.strerror), file=sys.stderr)
         return 1
-    sheet, count = result
-    args.out.write_text(sheet, encoding="utf-8")
-    print(f"{count} claim lines written to {args.out}")
+    if count is None:
+        print(texts.t("cli.no_community", community=args.community), file=sys.stderr)
+        return 1
+    print(texts.t("cli.claims_written", count=count, path=args.out))
     return 0
 
 
@@ -266,24 +320,32 @@ def _privacy_forget(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core.commands import CommandError
     from bot.services.privacy import forget
 
+    texts = Texts.load()
+
     async def work(_app: App, tx: AsyncSession, community: Community) -> list[str]:
         return await forget(tx, community, args.user)
 
     try:
         exported = asyncio.run(_with_community(settings, args.community, work))
     except CommandError:
-        print("Nothing is stored about that person in that community.", file=sys.stderr)
+        print(texts.t("cli.forget_nothing"), file=sys.stderr)
         return 1
     if exported is None:
-        print(f"There is no community {args.community}.", file=sys.stderr)
+        print(texts.t("cli.no_community", community=args.community), file=sys.stderr)
         return 1
-    print(
-        "Deleted everything stored about that person. Anonymous reflections cannot be "
-        "linked to anyone, so they stay."
-    )
+    print(texts.t("cli.forget_done"))
     if exported:
-        print("Claims already sent to finance (tell them too): " + ", ".join(exported))
+        print(texts.t("cli.forget_tell_finance", claims=", ".join(exported)))
     return 0
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write an export (claims, a digest) readable by its owner only, even over an older
+    file that others could read."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(text)
 
 
 def _sparks(_settings: Settings, args: argparse.Namespace) -> int:
@@ -295,7 +357,7 @@ def _sparks(_settings: Settings, args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     if args.action == "check":
-        print(f"All {len(library.all())} sparks are valid.")
+        print(Texts.load().t("cli.sparks_valid", count=len(library.all())))
         return 0
     for spark in library.all():
         print(f"{spark.id:40} {spark.title} ({spark.minutes} min) - {spark.theme}")

@@ -1,11 +1,23 @@
-"""The `brewbot` command line."""
+"""The `brewbot` command line: in this process, and every command as a real process."""
 
+import argparse
+import asyncio
+import csv
+import io
 import json
 import logging
+import os
+import re
+import socket
+import sqlite3
+import stat
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli import _parser, main
 
 
 @pytest.fixture(autouse=True)
@@ -32,12 +44,12 @@ def test_db_upgrade_then_current(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     assert main(["db", "upgrade"]) == 0
     out = capsys.readouterr().out
-    assert "database at revision" in out and "(newest" in out
+    assert "database is at revision" in out and "(the newest is" in out
 
 
 def test_a_bad_setting_stops_with_one_line(monkeypatch, capsys):
     monkeypatch.setenv("BREWBOT_TIMEZONE", "Nowhere/Special")
-    assert main(["db", "current"]) == 2
+    assert main(["db", "current"]) == 1
     err = capsys.readouterr().err.strip()
     assert "BREWBOT_TIMEZONE" in err and "\n" not in err
 
@@ -63,3 +75,278 @@ def test_digest_of_the_demo_in_every_format(monkeypatch, tmp_path, capsys):
         out = tmp_path / f"d.{fmt}"
         assert main(["digest", str(result.session_id), "--format", fmt, "--out", str(out)]) == 0
         assert out.read_text().strip()
+
+
+# --- Every command as a real process ------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+BREWBOT = Path(sys.executable).parent / "brewbot"  # the console script `make` installs
+# Starting Python and importing the bot, on a slow machine; `demo` and `bench` take longer.
+PROCESS_SECONDS = 60
+
+
+def clean_env(**settings: str) -> dict[str, str]:
+    """The environment without any Brewbot setting of the machine's, plus `settings`."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DISCORD_", "SLACK_", "BREWBOT_", "DATABASE_URL", "SMTP_"))
+    }
+    env.update(settings, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    return env
+
+
+def brewbot(folder: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` in `folder` (no `.env` is read there), as an admin types it."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=folder, env=clean_env(**settings), capture_output=True, text=True,
+        timeout=PROCESS_SECONDS, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def one_line(done: subprocess.CompletedProcess[str]) -> str:
+    """What a refusal says: exactly one line on stderr, no traceback."""
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    return lines[0]
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def commands() -> dict[str, argparse.ArgumentParser]:
+    """Every command the parser has, by name: `claims export` as well as `claims`."""
+    found: dict[str, argparse.ArgumentParser] = {}
+
+    def walk(parser: argparse.ArgumentParser, prefix: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    found[f"{prefix}{name}"] = sub
+                    walk(sub, f"{prefix}{name} ")
+
+    walk(_parser(), "")
+    return found
+
+
+def readme_commands() -> set[str]:
+    """The first word after `brewbot` in each row of the README's table of commands."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## The `brewbot` command", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `brewbot ([a-z]+)", section, re.M))
+
+
+def test_help_and_the_readme_list_the_same_commands():
+    done = subprocess.run(
+        [str(BREWBOT), "--help"], capture_output=True, text=True, timeout=PROCESS_SECONDS,
+        env=clean_env(),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    top = {name for name in commands() if " " not in name}
+    listed = set(re.findall(r"^    ([a-z]+) ", done.stdout, re.M))
+    assert listed == top
+    assert readme_commands() == top
+
+
+@pytest.mark.parametrize("command", sorted(commands()))
+def test_every_command_has_help(tmp_path, command):
+    done = brewbot(tmp_path, *command.split(), "--help")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"usage: brewbot {command}")
+
+
+def seed(folder: Path) -> tuple[str, int]:
+    """A small database made as the chat makes it: Ann claims for her time, joins a session
+    for an hour; it closes. Returns its URL and the session's number."""
+    from datetime import timedelta
+
+    from bot.app import build_app
+    from bot.platforms.memory import MemoryAdapter
+    from bot.services.clock import ManualClock
+    from storage.models import SessionState
+    from tests.conftest import START, Chat, make_settings
+    from tests.services.helpers import make_session
+
+    url = f"sqlite:///{folder / 'brewbot.db'}"
+    clock = ManualClock(START)
+
+    async def made() -> int:
+        app = await build_app(make_settings(url), MemoryAdapter(), clock=clock)
+        chat, fac, ann = Chat(app), Chat.person("Fran", facilitator=True), Chat.person("Ann")
+        try:
+            session_id = await make_session(
+                app, SessionState.SCHEDULED, people=0, starts_in=timedelta(minutes=1)
+            )
+            await chat.say(ann, "/brew claim on")
+            await chat.say(fac, f"/brew open {session_id}")
+            await chat.say(ann, f"/brew join {session_id}")
+            clock.advance(timedelta(minutes=60))
+            await chat.say(fac, f"/brew close {session_id}")
+            return session_id
+        finally:
+            await app.close()
+
+    return url, asyncio.run(made())
+
+
+def test_claims_export_writes_a_private_sheet(tmp_path):
+    url, _ = seed(tmp_path)
+    sheet = tmp_path / "claims.csv"
+    done = brewbot(
+        tmp_path, "claims", "export", "--community", "test-community",
+        "--from", "2026-11-01", "--to", "2026-11-30", "--out", str(sheet), DATABASE_URL=url,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "1 claim lines written to" in done.stdout
+    rows = list(csv.DictReader(io.StringIO(sheet.read_text())))
+    assert [(r["Name"], r["Minutes"]) for r in rows] == [("Ann", "60")]
+    assert mode(sheet) == 0o600
+
+
+def test_claims_export_refuses_what_it_cannot_do(tmp_path):
+    url, _ = seed(tmp_path)
+    out = str(tmp_path / "claims.csv")
+    dates = ("--from", "2026-11-01", "--to", "2026-11-30", "--out", out)
+    unknown = brewbot(tmp_path, "claims", "export", "--community", "nowhere", *dates,
+                      DATABASE_URL=url)  # fmt: skip
+    assert unknown.returncode == 1
+    assert one_line(unknown).startswith("There is no community nowhere.")
+    backwards = brewbot(tmp_path, "claims", "export", "--community", "1", "--from",
+                        "2026-11-30", "--to", "2026-11-01", "--out", out,
+                        DATABASE_URL=url)  # fmt: skip
+    assert backwards.returncode == 2 and "2026-12-01" in one_line(backwards)
+    assert not Path(out).exists()
+    missing = tmp_path / "no-such-folder" / "claims.csv"
+    unwritable = brewbot(tmp_path, "claims", "export", "--community", "1", "--from",
+                         "2026-11-01", "--to", "2026-11-30", "--out", str(missing),
+                         DATABASE_URL=url)  # fmt: skip
+    assert unwritable.returncode == 1
+    assert one_line(unwritable).startswith(f"I cannot write {missing} (No such file or directory).")
+    with sqlite3.connect(tmp_path / "brewbot.db") as db:
+        assert db.execute("SELECT count(*) FROM claim_export").fetchone() == (0,), "not sent"
+
+
+def test_privacy_forget_deletes_the_person_once(tmp_path):
+    url, _ = seed(tmp_path)
+    args = ("privacy", "forget", "--community", "1", "--user", "user-ann")
+    done = brewbot(tmp_path, *args, DATABASE_URL=url)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Deleted everything stored about that person.")
+    with sqlite3.connect(tmp_path / "brewbot.db") as db:
+        assert db.execute(
+            "SELECT count(*) FROM participant WHERE user_id = 'user-ann'"
+        ).fetchone() == (0,)
+    again = brewbot(tmp_path, *args, DATABASE_URL=url)
+    assert again.returncode == 1
+    assert one_line(again) == "Nothing is stored about that person in that community."
+
+
+def test_digest_health_and_db_on_a_small_database(tmp_path):
+    url, session_id = seed(tmp_path)
+    done = brewbot(tmp_path, "digest", str(session_id), "--format", "json", DATABASE_URL=url)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["title"]
+    written = tmp_path / "digest.md"
+    done = brewbot(tmp_path, "digest", str(session_id), "--out", str(written), DATABASE_URL=url)
+    assert done.returncode == 0 and written.read_text().strip()
+    assert mode(written) == 0o600
+    resend = brewbot(tmp_path, "digest", str(session_id), "--resend-email", DATABASE_URL=url)
+    assert resend.returncode == 1 and one_line(resend)
+    health = brewbot(tmp_path, "health", DATABASE_URL=url)
+    assert (health.returncode, health.stdout.strip()) == (0, "The database answers.")
+    current = brewbot(tmp_path, "db", "current", DATABASE_URL=url)
+    assert current.returncode == 0 and "The database is at revision" in current.stdout
+
+
+def test_health_without_a_database_says_so_and_creates_nothing(tmp_path):
+    done = brewbot(tmp_path, "health", BREWBOT_DATA_DIR=str(tmp_path / "data"))
+    assert done.returncode == 1
+    assert "There is no database at" in one_line(done) and "BREWBOT_DATA_DIR" in done.stderr
+    assert not (tmp_path / "data").exists()
+
+
+def test_health_when_postgresql_is_out_of_reach(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    done = brewbot(tmp_path, "health", DATABASE_URL=f"postgresql://brew@127.0.0.1:{port}/brew")
+    assert done.returncode == 1
+    assert one_line(done).startswith(f"I cannot reach the database at 127.0.0.1:{port}")
+
+
+def test_db_upgrade_then_current_and_the_sparks(tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    upgraded = brewbot(tmp_path, "db", "upgrade", DATABASE_URL=url)
+    assert upgraded.returncode == 0, upgraded.stderr
+    current = brewbot(tmp_path, "db", "current", DATABASE_URL=url)
+    assert "(the newest is" in current.stdout
+    revision = re.search(r"revision (\S+) \(the newest is (\S+)\)", current.stdout)
+    assert revision and revision[1] == revision[2].rstrip(").")
+    checked = brewbot(tmp_path, "sparks", "check")
+    assert checked.returncode == 0 and "sparks are valid" in checked.stdout
+    listed = brewbot(tmp_path, "sparks", "list")
+    assert listed.returncode == 0 and "going-through-an-assessment" in listed.stdout
+
+
+def test_demo_and_bench_run_to_the_end(tmp_path):
+    """The two long commands, side by side to save time."""
+    env = clean_env()
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "bot", "demo", "--participants", "3", "--out", "out"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    bench = subprocess.Popen(
+        [sys.executable, "-m", "bot", "bench", "--quick", "--json"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        demo_out, demo_err = demo.communicate(timeout=PROCESS_SECONDS * 2)
+        bench_out, bench_err = bench.communicate(timeout=PROCESS_SECONDS * 2)
+    finally:
+        for proc in (demo, bench):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert demo.returncode == 0, demo_err
+    assert "Digest (Markdown): out/digest-session-1.md" in demo_out
+    for name in ("digest-session-1.md", "digest-session-1.html", "demo.db"):
+        assert mode(tmp_path / "out" / name) == 0o600, name
+    assert bench.returncode == 0, bench_err
+    assert json.loads(bench_out)["dispatch_errors"] == 0
+
+
+def test_brewbot_run_keeps_its_files_to_its_user(tmp_path):
+    """The terminal chat, for real: while it runs, the data folder is 0700 and the database,
+    its WAL and shared-memory files and the log are 0600."""
+    data = tmp_path / "data"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path, env=clean_env(BREWBOT_DATA_DIR=str(data)), text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        proc.stdin.write("/brew help\n")
+        proc.stdin.flush()
+        for line in proc.stdout:  # the answer has come: the database is open
+            if "Here is what you can do" in line:
+                break
+        assert mode(data) == 0o700
+        for name in ("brewbot.db", "brewbot.db-wal", "brewbot.db-shm", "brewbot.log"):
+            assert mode(data / name) == 0o600, name
+        _, err = proc.communicate("/quit\n", timeout=PROCESS_SECONDS)
+        assert proc.returncode == 0, err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_an_older_database_others_could_read_is_narrowed(tmp_path):
+    database = tmp_path / "brewbot.db"
+    sqlite3.connect(database).close()
+    database.chmod(0o644)
+    done = brewbot(tmp_path, "db", "upgrade", DATABASE_URL=f"sqlite:///{database}")
+    assert done.returncode == 0, done.stderr
+    assert mode(database) == 0o600
