@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test demo lint clean
+.PHONY: run test demo lint clean clean-data
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Brewbot needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -31,5 +31,10 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
+# Removes what can be made again (the virtualenv, the demo's output); keeps the database.
 clean:
-	rm -rf $(VENV) data/*.db* digests
+	rm -rf $(VENV) digests
+
+# Removes the database, its log and everything people told Brewbot. There is no undo.
+clean-data:
+	rm -rf data
