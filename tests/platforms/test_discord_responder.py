@@ -139,21 +139,22 @@ def test_refusals_are_worded_for_the_facilitator():
 GUILD = CommunityRef(Platform.DISCORD, "42", "Test server")
 
 
-def _role(name: str, default: bool = False) -> MagicMock:
+def _role(name: str, default: bool = False, role_id: int = 0) -> MagicMock:
     role = MagicMock(spec_set=discord.Role)
     role.name = name
+    role.id = role_id
     role.is_default.return_value = default
     return role
 
 
-def test_who_acted_with_their_role_names_and_admin_rights():
+def test_who_acted_with_their_role_names_ids_and_admin_rights():
     member = MagicMock(spec_set=discord.Member)
     member.id = 7
     member.display_name = "Fran"
-    member.roles = [_role("@everyone", default=True), _role("Facilitator")]
+    member.roles = [_role("@everyone", default=True, role_id=1), _role("Facilitator", role_id=42)]
     member.guild_permissions = discord.Permissions.none()
     user = member_ref(GUILD, member, discord.Permissions(manage_guild=True))
-    assert user == UserRef(GUILD, "7", "Fran", frozenset({"Facilitator"}), True)
+    assert user == UserRef(GUILD, "7", "Fran", frozenset({"Facilitator", "42"}), True)
     assert member_ref(GUILD, member).is_admin is False
 
 

@@ -279,12 +279,12 @@ async def test_a_crash_while_making_breakout_threads_is_finished_after_a_restart
         real_thread = first.deps.adapter.create_thread
         made = 0
 
-        async def dies_after_one(parent, name, members):
+        async def dies_after_one(parent, name, members, **options):
             nonlocal made
             if made == 1:
                 raise Killed
             made += 1
-            return await real_thread(parent, name, members)
+            return await real_thread(parent, name, members, **options)
 
         first.deps.adapter.create_thread = dies_after_one
         try:
