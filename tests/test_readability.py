@@ -40,7 +40,9 @@ def _score(text: str) -> float:
 
 
 def _placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    # {/forget me} names a command (see bot/services/texts.py), not a value to fill in.
+    found = (name for _, name, _, _ in string.Formatter().parse(text) if name)
+    return {name for name in found if not name.startswith("/")}
 
 
 # --- the scorer itself ----------------------------------------------------------------------
@@ -132,6 +134,15 @@ def test_each_listed_template_exists_in_both_versions(base: str) -> None:
         assert name in TEMPLATES, f"prompts/templates/{name} is missing"
 
 
+class _Filled(dict[str, Any]):
+    """Sample values; a command named as {/NAME} becomes what people type."""
+
+    def __missing__(self, key: str) -> str:
+        if key.startswith("/"):
+            return f"/brew {key[1:]}"
+        raise KeyError(key)
+
+
 def _template_problem(name: str, text: str) -> str | None:
     """What is wrong with a template's placeholders, or None."""
     try:
@@ -144,7 +155,7 @@ def _template_problem(name: str, text: str) -> str | None:
     if not name.endswith(".easy.md") and wanted - used:
         return f"prompts/templates/{name} leaves out {sorted(wanted - used)}"
     try:
-        filled = text.format(**{key: SAMPLE[key] for key in wanted})
+        filled = text.format_map(_Filled({key: SAMPLE[key] for key in wanted}))
     except (KeyError, IndexError, ValueError) as exc:
         return f"prompts/templates/{name} does not format: {exc!r}"
     missing = [key for key in used if str(SAMPLE[key]) not in filled]

@@ -6,10 +6,13 @@ slash commands, Slack and the shell parse `/brew NAME ...` text with `parse_text
 
 from __future__ import annotations
 
+import difflib
+import re
 import shlex
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -19,11 +22,17 @@ if TYPE_CHECKING:
 Handler = Callable[["CommandContext"], Awaitable["Response"]]
 # Many interactions of one kind in one transaction: one answer (or refusal) per context, in
 # order. See ComponentRoute.batch.
-BatchHandler = Callable[
-    [Sequence["CommandContext"]], Awaitable[list["Response | CommandError"]]
-]
+BatchHandler = Callable[[Sequence["CommandContext"]], Awaitable[list["Response | CommandError"]]]
 
 MAX_OPTION_LENGTH = 300
+# The largest number any option may hold: PostgreSQL's `integer`, the type of every id and
+# count column. A bigger number can name nothing, so it is refused before any query.
+MAX_NUMBER = 2**31 - 1
+# An option's name as people type it in `name=value`.
+_OPTION_NAME = re.compile(r"[a-z][a-z_]*")
+# NUL (which PostgreSQL cannot store) and lone surrogates (half an emoji, which no database
+# can encode): they carry nothing a person meant, so they are taken out of everything typed.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class Audience(StrEnum):
@@ -58,6 +67,8 @@ class Option:
     autocomplete: str | None = None  # "session" or "spark"
     choices: tuple[str, ...] = ()
     max_length: int = MAX_OPTION_LENGTH
+    # Other names people may type in `name=value` (text platforms only).
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,10 @@ class Command:
     anonymous: bool = False
     # Commands that may answer with a form must not be deferred first (Discord modals).
     may_open_form: bool = False
+    # What might follow the command's name, as people type it on Slack or in the terminal
+    # (`next Tuesday 2pm theme="Being heard"`); `/brew help NAME` shows it in each
+    # platform's own spelling.
+    example: str = ""
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -131,13 +146,38 @@ class CommandTable:
         return None
 
 
+class CommandName(str):
+    """A table command's name in a sentence's values: `Texts` writes it the way people type
+    it on the platform in use (`/brew call me` on Slack is `/brew my name` on Discord)."""
+
+
+def clean(text: str) -> str:
+    """`text` without what no database can store: NUL and lone surrogates."""
+    return _UNSTORABLE.sub("", text)
+
+
+def is_number(text: str) -> bool:
+    """Plain digits 0-9 only: `str.isdigit` also takes "²" and "٣", which `int` refuses or
+    reads as something nobody typed."""
+    return text.isascii() and text.isdigit()
+
+
+def as_id(text: str) -> int | None:
+    """`text` as a row id (an id in a button's `brew:...:<id>`), or None when it cannot be
+    one: not plain digits, or beyond what the database holds."""
+    if not is_number(text) or len(text) > len(str(MAX_NUMBER)):
+        return None
+    value = int(text)
+    return value if value <= MAX_NUMBER else None
+
+
 def parse_text(text: str, table: CommandTable) -> tuple[Command, dict[str, Any]]:
     """Parse `/brew schedule next Tuesday 2pm theme="Being heard"` (the `/brew` is optional)."""
-    text = text.strip()
+    text = clean(text).strip()
     if len(text) > 4000:
         raise CommandError("errors.too_long", limit=4000)
     try:
-        words = _words(text)
+        words = split_words(text)
     except ValueError:
         raise CommandError("errors.unbalanced_quotes") from None
     if words and words[0].lower() in ("/brew", "brew"):
@@ -154,11 +194,12 @@ def parse_text(text: str, table: CommandTable) -> tuple[Command, dict[str, Any]]
 
 
 # Phones and word processors turn "..." into curly quotes as people type.
-_CURLY_DOUBLE = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"',
-                               "\u00bb": '"'})
+_CURLY_DOUBLE = str.maketrans(
+    {"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"'}
+)
 
 
-def _words(text: str) -> list[str]:
+def split_words(text: str) -> list[str]:
     """Split on spaces, keeping "double-quoted words" together. Apostrophes ("we'll",
     "carers' voices"), backslashes and # are ordinary characters, not shell syntax."""
     lexer = shlex.shlex(text.translate(_CURLY_DOUBLE), posix=True)
@@ -170,15 +211,30 @@ def _words(text: str) -> list[str]:
 
 
 def bind_options(command: Command, words: list[str]) -> dict[str, Any]:
-    """Match words to options: `name=value` anywhere, then positional words in order."""
-    by_name = {o.name: o for o in command.options}
+    """Match words to options and check them (see `bind_words`)."""
+    return convert_options(command, bind_words(command, words))
+
+
+def bind_words(command: Command, words: list[str]) -> dict[str, str]:
+    """Match words to options, unchecked: `name=value` anywhere, then the other words in
+    order. A choice with a value (`facilitator_role=Facilitator`, where facilitator_role is a
+    choice of the setting to change) sets both that option and the one after it, just as
+    the two words would in order. A `name=value` whose name is no option is refused, naming
+    it, unless the command takes free words and the name is nothing like an option's."""
+    by_name = {name: o for o in command.options for name in (o.name, *o.aliases)}
     raw: dict[str, str] = {}
     loose: list[str] = []
     for word in words:
         key, sep, value = word.partition("=")
-        if sep and key.lower() in by_name:
-            raw[key.lower()] = value
+        key = key.lower()
+        if not sep or not _OPTION_NAME.fullmatch(key):
+            loose.append(word)
+        elif key in by_name:
+            raw[by_name[key].name] = value
+        elif (pair := _choice_with_value(command, key, raw)) is not None:
+            raw[pair[0].name], raw[pair[1].name] = key, value
         else:
+            _refuse_unknown(command, key)
             loose.append(word)
     positional = [o for o in command.options if o.name not in raw]
     rest_option = next((o for o in positional if o.rest), None)
@@ -192,15 +248,58 @@ def bind_options(command: Command, words: list[str]) -> dict[str, Any]:
         raw[option.name] = loose.pop(0)
     if loose:
         if rest_option is None:
-            raise CommandError("errors.too_many_words", command=command.name)
+            raise CommandError("errors.too_many_words", command=CommandName(command.name))
         raw[rest_option.name] = " ".join(loose)
-    return convert_options(command, raw)
+    return raw
+
+
+def _choice_with_value(
+    command: Command, key: str, raw: dict[str, str]
+) -> tuple[Option, Option] | None:
+    """The option that has `key` as a choice and the free-text option right after it."""
+    options = command.options
+    for chooser, follower in pairwise(options):
+        if (
+            key in chooser.choices
+            and not follower.choices
+            and follower.kind is OptionKind.TEXT
+            and chooser.name not in raw
+            and follower.name not in raw
+        ):
+            return chooser, follower
+    return None
+
+
+def _refuse_unknown(command: Command, key: str) -> None:
+    canonical = {name: o.name for o in command.options for name in (o.name, *o.aliases)}
+    names = list(canonical)
+    paired = [c for a, b in pairwise(command.options) if not b.choices for c in a.choices]
+    near = difflib.get_close_matches(key, [*names, *paired], n=1, cutoff=0.6) or [
+        name for name in names if len(key) > 2 and (name.startswith(key) or key.startswith(name))
+    ]
+    takes_free_words = any(o.rest for o in command.options)
+    name = CommandName(command.name)
+    if near:
+        suggestion = canonical.get(near[0], near[0])
+        raise CommandError(
+            "errors.unknown_option_near", name=key[:40], command=name, suggestion=suggestion
+        )
+    if takes_free_words:
+        return  # "e=mc2" in a message is just words
+    if not command.options:
+        raise CommandError("errors.no_options", name=key[:40], command=name)
+    raise CommandError(
+        "errors.unknown_option",
+        name=key[:40],
+        command=name,
+        options=", ".join(o.name for o in command.options),
+    )
 
 
 def _fits(option: Option, word: str) -> bool:
     # Before a free-text option, only take a word that clearly belongs to this option.
     if option.kind is OptionKind.INTEGER:
-        return word.lstrip("#").isdigit()
+        return is_number(word.lstrip("#"))
     return bool(option.choices) and word.lower() in option.choices
 
 
@@ -210,13 +309,13 @@ def convert_options(command: Command, raw: dict[str, Any]) -> dict[str, Any]:
     for option in command.options:
         value = raw.get(option.name)
         if isinstance(value, str):
-            value = value.strip()
+            value = clean(value).strip()
             if value == "":
                 value = None
         if value is None:
             if option.required:
                 raise CommandError(
-                    "errors.missing_option", option=option.name, command=command.name
+                    "errors.missing_option", option=option.name, command=CommandName(command.name)
                 )
             values[option.name] = None
             continue
@@ -225,10 +324,7 @@ def convert_options(command: Command, raw: dict[str, Any]) -> dict[str, Any]:
                 "errors.option_too_long", option=option.name, limit=option.max_length
             )
         if option.kind is OptionKind.INTEGER:
-            text = str(value).lstrip("#")
-            if not text.isdigit() or len(text) > 12:
-                raise CommandError("errors.not_a_number", option=option.name)
-            value = int(text)
+            value = _number(option, value)
         elif option.choices:
             value = str(value).lower()
             if value not in option.choices:
@@ -237,3 +333,14 @@ def convert_options(command: Command, raw: dict[str, Any]) -> dict[str, Any]:
                 )
         values[option.name] = value
     return values
+
+
+def _number(option: Option, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise CommandError("errors.not_a_number", option=option.name)
+    text = str(value).lstrip("#")
+    if not is_number(text):
+        raise CommandError("errors.not_a_number", option=option.name)
+    if len(text) > len(str(MAX_NUMBER)) or int(text) > MAX_NUMBER:
+        raise CommandError("errors.number_too_big", option=option.name)
+    return int(text)

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.core.commands import (
     Audience,
     Command,
+    CommandError,
     CommandTable,
     ComponentRoute,
     Option,
     OptionKind,
+    split_words,
 )
 from bot.core.messages import OutgoingMessage, Reply, Response, Section
+from bot.core.spelling import Place
 from bot.services.actions import ActionService
 from bot.services.claims import ClaimService
 from bot.services.contact import ContactService
@@ -58,6 +61,37 @@ class ServiceSet:
     claims: ClaimService
     notices: NoticeService
     contact: ContactService
+
+
+# What `/brew help NAME` shows after a command's name, as people type it on Slack or in the
+# terminal chat (Discord's spelling is made from it). A test checks each one parses.
+EXAMPLES = {
+    "schedule": 'next Tuesday 2pm theme="Being heard"',
+    "cancel": "12",
+    "open": "12",
+    "spark": "12 spark=being-heard",
+    "breakouts": "12 size=4 minutes=20",
+    "gather": "12",
+    "reflect": "12",
+    "close": "12",
+    "digest": "12 hold a1b2c3d4",
+    "calendar": "12",
+    "join": "12",
+    "leave": "12",
+    "withdraw": "12-ABCDE-FGHJK-MNPQR",
+    "describe": "carer",
+    "action add": 'More time in reviews owner="Adult social care" status=planned',
+    "action update": "3 status=done",
+    "sparks show": "being-heard",
+    "call me": "Sam",
+    "preferences": "easy_read=on",
+    "claim": "off",
+    "present": "Sam session=12 claim=yes",
+    "claims export": "2026-12-01 2026-12-31",
+    "post": "The tea is ready. easy_read=yes",
+    "help": "schedule",
+    "settings": "facilitator_role=Facilitator",
+}
 
 
 def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
@@ -109,12 +143,11 @@ def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
 
     async def post(ctx: CommandContext) -> Response:
         message = ctx.arg("message")
-        if ctx.arg("easy") == "yes":
+        easy = ctx.arg("easy_read") == "yes"
+        if easy:
             message = easy_read_layout(message)
         posted = OutgoingMessage(
-            title=t("post.easy_title") if ctx.arg("easy") == "yes" else "",
-            text=message,
-            plain=ctx.arg("easy") == "yes",
+            title=t("post.easy_title") if easy else "", text=message, plain=easy
         )
         ctx.after_commit(
             await deps.outbox.post(
@@ -125,12 +158,16 @@ def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
         return Reply(OutgoingMessage(t("post.done")), if_undelivered=OutgoingMessage())
 
     async def help_(ctx: CommandContext) -> Response:
+        asked = ctx.arg("command")
+        if asked:
+            return Reply(OutgoingMessage(usage(deps, table, asked)))
         lines = [
-            t("help.line", name=c.name, description=c.description)
+            line
             for c in table
             if c.audience is Audience.EVERYONE or ctx.is_facilitator
+            for line in _help_lines(deps, c)
         ]
-        return Reply(OutgoingMessage(t("help.heading") + "\n" + "\n".join(lines)))
+        return Reply(OutgoingMessage("\n".join([t("help.heading"), *lines, t("help.more")])))
 
     commands = [
         Command(
@@ -140,7 +177,7 @@ def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
             (
                 Option("when", "When it starts, e.g. next Tuesday 2pm", required=True, rest=True),
                 Option("theme", "The theme, e.g. Being heard"),
-                Option("spark", "A spark id (see /brew sparks)", autocomplete="spark"),
+                Option("spark", "A spark id from the list of sparks", autocomplete="spark"),
                 Option("every", "Repeat, e.g. every 4 weeks or first Tuesday of the month"),
                 Option("title", "A title, if different from the theme"),
             ),
@@ -326,11 +363,29 @@ def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
             post,
             (
                 Option("message", "What to say", required=True, rest=True, max_length=1800),
-                Option("easy", "yes for Easy Read style", choices=("yes", "no")),
+                Option(
+                    "easy_read",
+                    "yes for Easy Read style",
+                    choices=("yes", "no"),
+                    aliases=("easy",),
+                ),
             ),
             F,
         ),
-        Command("help", "What you can do", help_),
+        Command(
+            "help",
+            "What you can do, or how to use one command",
+            help_,
+            (
+                Option(
+                    "command",
+                    "A command's name, to see how to use it",
+                    rest=True,
+                    autocomplete="command",
+                    max_length=60,
+                ),
+            ),
+        ),
         Command(
             "settings",
             "Community settings, e.g. facilitator_role=Facilitator",
@@ -343,7 +398,7 @@ def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
         ),
     ]
     for command in commands:
-        table.add(command)
+        table.add(replace(command, example=EXAMPLES.get(command.name, "")))
 
     routes = [
         ComponentRoute("rsvp", "yes", join_button),
@@ -374,3 +429,45 @@ def build_table(deps: Deps, services: ServiceSet) -> CommandTable:
     for route in routes:
         table.add_component(route)
     return table
+
+
+def _help_lines(deps: Deps, command: Command, places: tuple[Place, ...] = ()) -> list[str]:
+    """One line per way to type `command` on this platform, with what it does."""
+    t, spelling = deps.texts.t, deps.texts.spelling
+    return [
+        t(
+            "help.line",
+            command=" ".join(["/brew", *place.path]),
+            description=t(place.description_key) if place.description_key else command.description,
+        )
+        for place in places or spelling.places_of(command.name)
+    ]
+
+
+def usage(deps: Deps, table: CommandTable, asked: str) -> str:
+    """`/brew help NAME`: how to use one command, in this platform's spelling."""
+    t, spelling = deps.texts.t, deps.texts.spelling
+    words = split_words(asked.replace('"', " "))
+    if words and words[0].lower() in ("/brew", "brew"):
+        words = words[1:]
+    if words and words[0].startswith("/"):
+        words[0] = words[0][1:]
+    found = spelling.find(table, words) if words else None
+    if found is None:
+        raise CommandError("errors.unknown_command", name=asked[:40])
+    command, places = found
+    fixed = {k for place in places for k, _ in place.fixed}
+    options = [o for o in command.options if o.name not in fixed]
+    lines = _help_lines(deps, command, places)
+    for option in options:
+        key = "help.option_needed" if option.required else "help.option"
+        description = option.description
+        if option.choices and option.choices[0] not in description:
+            description = t(
+                "help.choices", description=description, choices=", ".join(option.choices)
+            )
+        lines.append(t(key, option=option.name, description=description))
+    lines.append(t(spelling.options_hint) if options else t("help.no_options"))
+    place = places[0] if len(places) == 1 else None
+    lines.append(t("help.example", example=spelling.example(command, place)))
+    return "\n".join(lines)

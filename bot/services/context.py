@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core.commands import CommandError
+from bot.core.commands import CommandError, as_id
 from bot.core.refs import ConversationRef, UserRef
 from storage.models import Community, Participant
 
@@ -45,7 +45,7 @@ class CommandContext:
         """The session a command names, or the session in a button's `brew:...:<id>`."""
         if "arg" not in self.args:
             return self.args.get("session")
-        raw = str(self.args["arg"])
-        if not raw.isdigit():
+        found = as_id(str(self.args["arg"]))
+        if found is None:
             raise CommandError("errors.unknown_button")
-        return int(raw)
+        return found

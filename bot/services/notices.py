@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core.commands import CommandError
+from bot.core.commands import CommandError, as_id
 from bot.core.messages import Action, ActionStyle, OutgoingMessage, Reply, custom_id
 from bot.services.context import CommandContext, Effect
 from bot.services.deps import Deps
@@ -50,8 +50,8 @@ class NoticeService:
 
     async def retry(self, ctx: CommandContext) -> Reply:
         """The Retry button under a refused post: arm it again and try it now."""
-        raw = str(ctx.arg("arg") or "")
-        item = await ctx.tx.get(OutboxItem, int(raw)) if raw.isdigit() else None
+        item_id = as_id(str(ctx.arg("arg") or ""))
+        item = await ctx.tx.get(OutboxItem, item_id) if item_id is not None else None
         if item is None or item.community_id != ctx.community.id or item.purpose != NOTICE:
             raise CommandError("errors.unknown_button")
         if item.status != OutboxStatus.FAILED:

@@ -3,16 +3,23 @@
 Short sentences live in `prompts/strings/*.yaml` (one file per feature, keys must not clash);
 longer messages are Markdown templates in `prompts/templates/NAME.md`, with an Easy Read variant
 in `NAME.easy.md`.
+
+A text names a command as `{/NAME}` (`{/forget me}`, `{/claim off}`), never as typed words:
+it is written the way people type it on the platform in use (bot/core/spelling.py), and a
+test checks that every command a text names exists on every platform.
 """
 
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Any
 
 import yaml
+
+from bot.core.commands import CommandName
+from bot.core.spelling import TYPED, Spelling
 
 
 class TextsError(Exception):
@@ -23,13 +30,35 @@ def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
+def command_names(text: str) -> set[str]:
+    """The commands a text names as `{/NAME}`."""
+    return {name[1:] for name in _placeholders(text) if name.startswith("/")}
+
+
+class _Values(dict[str, Any]):
+    """A sentence's values, with `{/NAME}` and CommandName values in the platform's spelling."""
+
+    def __init__(self, values: dict[str, Any], spelling: Spelling) -> None:
+        super().__init__(
+            (k, spelling.command(v) if isinstance(v, CommandName) else v) for k, v in values.items()
+        )
+        self.spelling = spelling
+
+    def __missing__(self, key: str) -> str:
+        if key.startswith("/"):
+            return self.spelling.command(key[1:])
+        raise KeyError(key)
+
+
 @dataclass
 class Texts:
     strings: dict[str, str]
     templates: dict[str, str]
+    # How commands are written for the platform in use (Discord sets its own).
+    spelling: Spelling = field(default=TYPED)
 
     @classmethod
-    def load(cls) -> Texts:
+    def load(cls, spelling: Spelling = TYPED) -> Texts:
         root = resources.files("prompts")
         strings: dict[str, str] = {}
         for entry in sorted(root.joinpath("strings").iterdir(), key=lambda e: e.name):
@@ -48,7 +77,11 @@ class Texts:
             for entry in root.joinpath("templates").iterdir()
             if entry.name.endswith(".md")
         }
-        return cls(strings=strings, templates=templates)
+        return cls(strings=strings, templates=templates, spelling=spelling)
+
+    def spoken_as(self, spelling: Spelling) -> Texts:
+        """The same texts, naming commands in `spelling`."""
+        return replace(self, spelling=spelling)
 
     def t(self, key: str, /, **values: Any) -> str:
         """One short sentence by key, filled in."""
@@ -56,7 +89,9 @@ class Texts:
             text = self.strings[key]
         except KeyError:
             raise TextsError(f"prompts/strings has no entry {key!r}") from None
-        return text.format(**values) if values or _placeholders(text) else text
+        if not values and not _placeholders(text):
+            return text
+        return text.format_map(_Values(values, self.spelling))
 
     def template(self, name: str, /, *, easy: bool = False, **values: Any) -> str:
         """A Markdown template, in Easy Read if asked and available."""
@@ -65,7 +100,7 @@ class Texts:
             text = self.templates[key]
         except KeyError:
             raise TextsError(f"prompts/templates/{name}.md is missing") from None
-        return text.format(**values)
+        return text.format_map(_Values(values, self.spelling))
 
     def template_names(self) -> list[str]:
         return sorted(self.templates)

@@ -9,17 +9,18 @@ from pathlib import Path
 
 import discord
 import pytest
-from discord import app_commands
 
 from bot.app import build_app
-from bot.core.commands import Audience
+from bot.core.commands import Audience, CommandName, bind_words
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
+from bot.core.spelling import TYPED
 from bot.platforms.discord import permissions as perms
 from bot.platforms.discord.autocomplete import session_suggestions, spark_suggestions
 from bot.platforms.discord.client import cog_modules, make_bot
-from bot.platforms.discord.commands import BrewGroup, walk_commands
+from bot.platforms.discord.commands import SPELLING, BrewGroup, walk_commands
 from bot.platforms.memory import MemoryAdapter, MemoryResponder
-from bot.services.texts import Texts
+from bot.services.command_table import EXAMPLES
+from bot.services.texts import Texts, command_names
 from tests.conftest import make_settings
 from tests.fakes.discord_fake import command_problems
 
@@ -85,21 +86,75 @@ async def test_the_tree_is_one_discord_accepts(bot):
     assert payload["dm_permission"] is False, "/brew is for servers"
 
 
-async def test_the_commands_the_prompts_tell_people_to_type_exist(bot):
+def _named_commands() -> dict[str, set[str]]:
+    """Every command a prompt names as {/NAME}, with the keys of the prompts that name it."""
     texts = Texts.load()
-    words = " ".join([*texts.strings.values(), *texts.templates.values()])
-    top = {c.name: c for c in bot.brew.group.commands}
-    mentioned = set(re.findall(r"/brew ([a-z_]+)(?: ([a-z_]+))?", words))
-    # Sentences such as "type /brew and the word" or "use /brew in the server".
-    mentioned = {(first, second) for first, second in mentioned if first not in {"and", "in"}}
-    assert len(mentioned) > 15
-    for first, _ in mentioned:
-        assert first in top, f"/brew {first} is not a Discord command"
-    for path in ("forget me", "sparks show", "action add", "action list", "claim off"):
-        first, second = path.split()
-        group = top[first]
-        assert isinstance(group, app_commands.Group)
-        assert group.get_command(second) is not None, f"/brew {path} is missing"
+    named: dict[str, set[str]] = {}
+    for key, text in [*texts.strings.items(), *texts.templates.items()]:
+        for phrase in command_names(text):
+            named.setdefault(phrase, set()).add(key)
+    return named
+
+
+def _discord_paths(bot) -> set[str]:
+    return {c.qualified_name for c in walk_commands(bot.brew.group)}
+
+
+async def test_every_command_a_prompt_names_exists_on_every_platform(bot, table_app):
+    named = _named_commands()
+    assert len(named) > 20
+    paths = _discord_paths(bot)
+    for phrase, keys in named.items():
+        # Slack and the terminal chat: the words parse as that command, nothing left over.
+        typed = TYPED.command(phrase)
+        found = table_app.table.find(typed.split()[1:])
+        assert found is not None, f"{typed} ({sorted(keys)}) is not a command"
+        command, rest = found
+        for option, value in bind_words(command, rest).items():  # "claim off"
+            choices = next(o.choices for o in command.options if o.name == option)
+            assert value in choices, f"{typed} ({sorted(keys)}): {value} is not a {option}"
+        # Discord: the spelling is a command in the synced tree.
+        spelled = SPELLING.command(phrase)
+        assert spelled.removeprefix("/") in paths, f"{spelled} ({sorted(keys)}) is not on Discord"
+
+
+def test_prompts_name_commands_only_through_the_spelling():
+    # "/brew calendar" typed into a prompt would be wrong on Discord: {/calendar} is not.
+    texts = Texts.load()
+    first_words = {c.split()[0] for c in EXAMPLES} | {"sessions", "sparks", "privacy", "my"}
+    for key, text in [*texts.strings.items(), *texts.templates.items()]:
+        for word in re.findall(r"/brew ([a-z_]+)", text):
+            assert word not in first_words, f"{key} types /brew {word}: use {{/{word}}}"
+
+
+async def test_discord_texts_and_help_speak_discords_spelling(bot, table_app):
+    texts = table_app.deps.texts.spoken_as(SPELLING)
+    assert "/brew my name" in texts.t(
+        "errors.missing_option", option="name", command=CommandName("call me")
+    )
+    assert "/brew sparks list" in texts.t("running.unknown_spark", spark_id="x")
+    assert "/brew claim off" in texts.template("benefits_note")
+    paths = _discord_paths(bot)
+    table_app.deps.texts = texts
+    fran = UserRef(GUILD, "1", "Fran", frozenset({"Facilitator"}))
+    helped = MemoryResponder()
+    await table_app.dispatcher.run_text("/brew help", fran, ConversationRef(GUILD, "9"), helped)
+    listed = re.findall(r"^(/brew [a-z ]+):", helped.text, flags=re.MULTILINE)
+    assert len(listed) == len(paths)
+    assert {line.removeprefix("/") for line in listed} == paths
+    for name in ("calendar", "sparks", "call me", "preferences", "claim", "claims export"):
+        assert f"/brew {name}:" not in helped.text, name
+    for path in paths:
+        usage = MemoryResponder()
+        asked = path.removeprefix("brew ")
+        await table_app.dispatcher.run_text(
+            f"/brew help {asked}", fran, ConversationRef(GUILD, "9"), usage
+        )
+        example = re.search(r"For example: (/brew .*)$", usage.text, flags=re.MULTILINE)
+        assert example is not None, usage.text
+        assert "=" not in example[1].split(":")[0], example[1]
+        words = example[1].removeprefix("/brew ").split()
+        assert " ".join(["brew", *words[: len(asked.split())]]) == path, example[1]
 
 
 async def test_options_keep_their_table_names_types_and_choices(table_app):

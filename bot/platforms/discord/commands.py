@@ -3,8 +3,13 @@
 Each table command becomes a subcommand with the same options (types, choices, lengths,
 descriptions); the table's words become the path: `/brew schedule`, `/brew action add`.
 Discord allows at most 25 entries in a group and no group that is also a command, so a few
-commands are placed differently (PLACES). The words the prompts tell people to type
-(`/brew forget me`, `/brew sparks show`, `/brew claim off`) stay the same.
+commands are placed differently (PLACES). PLACES is Discord's spelling (SPELLING): help and
+every text that names a command (`{/call me}`) use it, so Discord people read `/brew my name`
+where Slack people read `/brew call me`.
+
+Suggestions while typing (autocomplete) must reach Discord within 3 seconds, which cannot
+be deferred: each is given AUTOCOMPLETE_SECONDS, then the last answer for the same words,
+or none.
 
 Cogs own the commands: each feature cog names its table commands and adds them to the one
 `/brew` group when it loads (see FeatureCog).
@@ -12,34 +17,32 @@ Cogs own the commands: each feature cog names its table commands and adds them t
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import keyword
+import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
 from typing import Any, ClassVar, Optional
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.commands import Command, CommandTable, Option, OptionKind
+from bot.core.commands import MAX_NUMBER, Command, CommandTable, Option, OptionKind
 from bot.core.refs import CommunityRef, Platform
+from bot.core.spelling import Place, Spelling
 from bot.services.texts import Texts
 
 NAME_MAX = 32
 DESCRIPTION_MAX = 100
 STRING_MAX = 6000
 CHILDREN_MAX = 25
+# Discord drops an autocomplete answer after 3 seconds; what is left is for the way there.
+AUTOCOMPLETE_SECONDS = 2.0
+REMEMBERED_SUGGESTIONS = 256
 
-
-@dataclass(frozen=True)
-class Place:
-    """Where a table command sits under /brew, and option values the place itself implies."""
-
-    path: tuple[str, ...]
-    fixed: tuple[tuple[str, str], ...] = ()
-    # A prompts key for the description, when the place needs its own (else the table's).
-    description_key: str | None = None
+log = logging.getLogger("brewbot.discord")
 
 
 # Only the exceptions; every other command sits at its own words.
@@ -60,8 +63,13 @@ PLACES: dict[str, tuple[Place, ...]] = {
 }
 
 
+SPELLING = Spelling(
+    places=PLACES, option_form="{name}:{value}", typed=False, options_hint="help.options_boxes"
+)
+
+
 def places(name: str) -> tuple[Place, ...]:
-    return PLACES.get(name, (Place(tuple(name.split())),))
+    return SPELLING.places_of(name)
 
 
 Runner = Callable[[discord.Interaction, Command, dict[str, Any]], Awaitable[None]]
@@ -81,11 +89,14 @@ class BrewGroup:
         self.table = table
         self.texts = texts
         self.run = run
-        self.suggest = suggest
+        self.suggest = {"command": self._command_names, **suggest}
         self.group = app_commands.Group(
             name="brew", description=texts.t("discord.brew"), guild_only=True
         )
         self.owners: dict[str, str] = {}
+        # The last suggestions for (server, kind, words typed): the answer when the database
+        # is too slow to answer in time.
+        self.remembered: OrderedDict[tuple[int, str, str], list[tuple[str, Any]]] = OrderedDict()
 
     def add(self, names: Iterable[str], owner: str) -> None:
         for name in names:
@@ -175,6 +186,12 @@ class BrewGroup:
             name=place.path[-1], description=_description(description), callback=decorated
         )
 
+    async def _command_names(self, _: CommunityRef, typed: str) -> list[tuple[str, Any]]:
+        """Commands offered here whose Discord spelling contains the words typed."""
+        wanted = " ".join(typed.casefold().split())
+        found = [" ".join(place.path) for name in self.owners for place in places(name)]
+        return [(path, path) for path in sorted(found) if wanted in path][:CHILDREN_MAX]
+
     def _completer(
         self, kind: str
     ) -> Callable[[discord.Interaction, str], Awaitable[list[app_commands.Choice[Any]]]]:
@@ -186,7 +203,19 @@ class BrewGroup:
             if interaction.guild_id is None:
                 return []
             community = CommunityRef(Platform.DISCORD, str(interaction.guild_id))
-            found = await suggest(community, str(current or ""))
+            typed = str(current or "")
+            key = (interaction.guild_id, kind, typed)
+            try:
+                async with asyncio.timeout(AUTOCOMPLETE_SECONDS):
+                    found = await suggest(community, typed)
+            except TimeoutError:
+                log.warning("suggestions too slow kind=%s", kind)
+                found = self.remembered.get(key, [])
+            else:
+                self.remembered[key] = found
+                self.remembered.move_to_end(key)
+                while len(self.remembered) > REMEMBERED_SUGGESTIONS:
+                    self.remembered.popitem(last=False)
             return [app_commands.Choice(name=label, value=value) for label, value in found]
 
         return complete
@@ -201,7 +230,8 @@ def _python_name(name: str) -> str:
 
 def _annotation(option: Option) -> Any:
     if option.kind is OptionKind.INTEGER:
-        kind: Any = app_commands.Range[int, 0, 10**12]
+        # The same bounds as typed numbers (bot/core/commands.py): Discord refuses others.
+        kind: Any = app_commands.Range[int, 0, MAX_NUMBER]
     else:
         kind = app_commands.Range[str, 1, min(option.max_length, STRING_MAX)]
     return kind if option.required else Optional[kind]  # noqa: UP045 (discord.py reads it)

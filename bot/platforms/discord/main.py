@@ -22,6 +22,7 @@ from bot.app import App, build_app
 from bot.config import Settings
 from bot.platforms.discord.adapter import DiscordAdapter
 from bot.platforms.discord.client import BrewBot, ShardedBrewBot, make_bot
+from bot.platforms.discord.commands import SPELLING
 from bot.platforms.discord.events import ScheduledEvents
 from bot.runtime import (
     OutOfReach,
@@ -60,7 +61,8 @@ async def start_discord(
 ) -> DiscordRun:
     """Build the bot and the App, log in, sync commands, connect, and return once the servers
     are known. `bot_options` go to discord.py's Bot (tests shorten `guild_ready_timeout`)."""
-    texts = texts or Texts.load()
+    # Every text names commands as Discord people type them (`/brew my name`).
+    texts = (texts or Texts.load()).spoken_as(SPELLING)
     bot = make_bot(settings, **(bot_options or {}))
     adapter = DiscordAdapter(bot, texts, settings.discord_token)
     app = await build_app(settings, adapter, clock=clock, texts=texts)
