@@ -26,6 +26,11 @@ MIN_LEAD = timedelta(minutes=1)
 MAX_AHEAD = relativedelta(years=2)
 MAX_WEEKS_APART = 8  # 12 occurrences 8 weeks apart still fall inside the two-year limit
 MAX_COUNT = 12
+# A repeat at a time the clocks skip or pass twice: the single booking's refusal, for a series.
+_SERIES_REFUSALS = {
+    "time.nonexistent": "time.series_nonexistent",
+    "time.ambiguous": "time.series_ambiguous",
+}
 
 _DATEPARSER_SETTINGS: dict[str, object] = {
     "PREFER_DATES_FROM": "future",
@@ -143,7 +148,9 @@ def parse_recurrence(text: str, first: datetime, zone: ZoneInfo, count: int = 6)
     The list starts with `first`, except for day-of-week patterns ("first Tuesday of the
     month", "every Friday") where `first` does not fit: then it starts on the next day that
     does, at `first`'s local clock time. Every occurrence keeps the same local clock time,
-    whatever the clocks do; one that falls in the spring-forward gap is skipped.
+    whatever the clocks do. An occurrence at a time the clocks skip (spring forward) or pass
+    twice (autumn) is refused, as a single booking at that time would be: the facilitator
+    chooses another time rather than finding a session missing or an hour out.
     """
     if first.tzinfo is None:
         raise ValueError("first must be timezone-aware")
@@ -164,15 +171,15 @@ def parse_recurrence(text: str, first: datetime, zone: ZoneInfo, count: int = 6)
         bysetpos=bysetpos,
     )
     times: list[datetime] = []
-    # A gap skips at most one occurrence a year, so a few spare candidates is plenty.
-    for local in islice(rule, count * 2 + 2):
+    for local in islice(rule, count):
         if local == start:
             times.append(first.astimezone(UTC))  # keeps `first`'s fold exactly as given
-        elif not _in_gap(local, zone):
-            # In the autumn's repeated hour this picks the first of the two (fold=0).
-            times.append(local.replace(tzinfo=zone).astimezone(UTC))
-        if len(times) == count:
-            break
+            continue
+        try:
+            times.append(_attach(local, zone))
+        except CommandError as exc:
+            # The same refusal as a single booking, saying it is one of the repeats.
+            raise CommandError(_SERIES_REFUSALS[exc.key], **exc.values) from None
     return times
 
 

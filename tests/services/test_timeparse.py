@@ -382,6 +382,10 @@ REFUSALS: list[tuple[str, str, datetime]] = [
     ("when", "Monday 1 December 2026 2pm", MONDAY),
     ("every", "every day", MONDAY),
     ("every", "every 9 weeks", MONDAY),
+    # Tomorrow is Sunday 22 March 2026, 1:30am; a week later the clocks skip 1:30am.
+    ("every", "weekly", datetime(2026, 3, 21, 1, 30, tzinfo=UTC)),
+    # Tomorrow is Sunday 18 October 2026, 1:30am BST; a week later 1:30am comes twice.
+    ("every", "weekly", datetime(2026, 10, 17, 0, 30, tzinfo=UTC)),
 ]
 
 
@@ -636,22 +640,63 @@ def test_every_named_weekday() -> None:
     )
 
 
-def test_an_occurrence_in_the_spring_gap_is_skipped() -> None:
-    first = datetime(2026, 3, 22, 1, 30, tzinfo=UTC)  # Sunday 1:30am GMT
-    times = parse_recurrence("weekly", first, LONDON, count=3)
-    # 1:30am on 29 March does not exist in London.
-    assert locals_of(times) == [
-        datetime(2026, 3, 22, 1, 30),
-        datetime(2026, 4, 5, 1, 30),
-        datetime(2026, 4, 12, 1, 30),
+# A series follows the rule of a single booking: a repeat at a time the clocks skip or pass
+# twice is refused with the same words, naming that day, never skipped or moved in silence.
+# Europe/London: forward at 1am on 29 March 2026 and 28 March 2027, back at 2am on 25
+# October 2026 and 31 October 2027.
+@pytest.mark.parametrize(
+    ("first", "every", "key", "day"),
+    [
+        (datetime(2026, 3, 22, 1, 30, tzinfo=UTC), "weekly", "nonexistent", "29 March 2026"),
+        (datetime(2026, 3, 15, 1, 0, tzinfo=UTC), "every 2 weeks", "nonexistent", "29 March 2026"),
+        (datetime(2027, 2, 28, 1, 15, tzinfo=UTC), "monthly", "nonexistent", "28 March 2027"),
+        (
+            datetime(2027, 1, 31, 1, 45, tzinfo=UTC),
+            "last Sunday of the month",
+            "nonexistent",
+            "28 March 2027",
+        ),
+        (datetime(2026, 10, 18, 0, 30, tzinfo=UTC), "weekly", "ambiguous", "25 October 2026"),
+        (datetime(2026, 10, 4, 0, 59, tzinfo=UTC), "every Sunday", "ambiguous", "25 October 2026"),
+        (
+            datetime(2027, 9, 26, 0, 0, tzinfo=UTC),
+            "last Sunday of the month",
+            "ambiguous",
+            "31 October 2027",
+        ),
+    ],
+)
+def test_a_repeat_when_the_clocks_change_is_refused_like_a_single_booking(
+    texts: Texts, first: datetime, every: str, key: str, day: str
+) -> None:
+    with pytest.raises(CommandError) as caught:
+        parse_recurrence(every, first, LONDON, count=6)
+    assert caught.value.key == f"time.series_{key}"
+    assert day in caught.value.values["day"]
+    # The same words as a single booking at that time, said of one of the repeats.
+    clock = caught.value.values["clock"]
+    local = datetime.strptime(f"{day} {clock}", "%d %B %Y %I:%M%p")
+    with pytest.raises(CommandError) as single:
+        parse_when(f"{local:%Y-%m-%d %H:%M}", LONDON, first - timedelta(days=1))
+    assert single.value.key == f"time.{key}"
+    assert single.value.values == caught.value.values
+    assert texts.t(caught.value.key, **caught.value.values).startswith("One of the repeats")
+
+
+def test_a_series_that_misses_the_clock_change_hours_is_planned() -> None:
+    # 2am is after the spring gap and 3am after the repeated hour: both are real, once.
+    spring = parse_recurrence("weekly", datetime(2026, 3, 22, 2, 0, tzinfo=UTC), LONDON, count=3)
+    assert locals_of(spring) == [
+        datetime(2026, 3, 22, 2, 0),
+        datetime(2026, 3, 29, 2, 0),
+        datetime(2026, 4, 5, 2, 0),
     ]
-
-
-def test_an_occurrence_in_the_repeated_hour_takes_the_first_one() -> None:
-    first = datetime(2026, 10, 18, 0, 30, tzinfo=UTC)  # Sunday 1:30am BST
-    times = parse_recurrence("weekly", first, LONDON, count=3)
-    assert times[1] == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 1:30am BST, the first one
-    assert times[2] == datetime(2026, 11, 1, 1, 30, tzinfo=UTC)
+    autumn = parse_recurrence("weekly", datetime(2026, 10, 18, 2, 0, tzinfo=UTC), LONDON, count=3)
+    assert locals_of(autumn) == [
+        datetime(2026, 10, 18, 3, 0),
+        datetime(2026, 10, 25, 3, 0),
+        datetime(2026, 11, 1, 3, 0),
+    ]
 
 
 def test_first_is_kept_exactly_even_in_the_second_repeated_hour() -> None:
