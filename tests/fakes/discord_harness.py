@@ -20,11 +20,13 @@ async def running_discord(
     tmp_path: Path,
     fake: FakeDiscord | None = None,
     clock: ManualClock | None = None,
+    database_url: str | None = None,
     **settings: object,
 ) -> AsyncIterator[tuple[FakeDiscord, DiscordRun]]:
     """The fake Discord and the bot connected to it (commands synced, guild known). The
     scheduler does not run: tests run jobs themselves, at the times they choose. A fake that
-    is already started is left running (to start a second bot against it: a restart)."""
+    is already started is left running (to start a second bot against it: a restart).
+    The database is a SQLite file in `tmp_path` unless `database_url` names another."""
     fake = fake or FakeDiscord()
     owned = not fake.started
     if owned:
@@ -32,7 +34,7 @@ async def running_discord(
     try:
         settings = Settings(
             _env_file=None,
-            DATABASE_URL=f"sqlite:///{tmp_path / 'brewbot.db'}",
+            DATABASE_URL=database_url or f"sqlite:///{tmp_path / 'brewbot.db'}",
             BREWBOT_DATA_DIR=tmp_path,
             DISCORD_TOKEN="fake-token",
             DISCORD_GUILD_IDS=[fake.guild_id],

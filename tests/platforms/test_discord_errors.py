@@ -4,6 +4,9 @@ restart between showing a button and someone pressing it."""
 from __future__ import annotations
 
 import discord
+import psycopg
+import pytest
+from psycopg.pq import TransactionStatus
 
 from bot.core.messages import custom_id
 from bot.platforms.discord.permissions import REQUIRED_PERMISSIONS
@@ -127,3 +130,82 @@ async def test_buttons_and_forms_keep_working_after_a_restart(tmp_path):
     finally:
         await fake.stop()
     fake.assert_clean()
+
+
+MISSING_ACCESS = {"message": "Missing Access", "code": 50001}
+
+
+async def test_members_that_cannot_be_added_leave_no_empty_thread(tmp_path):
+    # Discord made the threads, then refused to add anyone: before, the private threads
+    # stayed open and empty, and gather (which knew nothing of them) never archived them.
+    fake = FakeDiscord()
+    fran = fake.add_person("Fran", facilitator=True)
+    async with running_discord(tmp_path, fake) as (fake, _):
+        await _six_people_in_an_open_session(fake, fran)
+        fake.fail("PUT", r"/channels/\d+/thread-members/\d+", 403, MISSING, times=None)
+        started = await (await fake.slash(fran, "breakouts", size=3)).answered()
+        assert "missing the Send Messages in Threads permission" in started.text()
+        assert len(fake.threads) == 2, "both groups were tried"
+        assert sorted(fake.archived_threads()) == sorted(fake.threads), "and taken away"
+        listed = message_text(fake.posts_to(fake.session_channel)[-1])
+        assert "Group 1:" in listed and "Group 2:" in listed
+        gathered = await (await fake.slash(fran, "gather")).answered()
+        assert "closed 2 breakout groups" in gathered.text()
+    fake.assert_clean()
+
+
+async def test_missing_access_says_brewbot_cannot_see_the_channel(tmp_path):
+    # 50001: Brewbot cannot see the channel at all. It used to be reported as a missing
+    # Send Messages permission, which an admin would find already given.
+    fake = FakeDiscord()
+    fran = fake.add_person("Fran", facilitator=True)
+    async with running_discord(tmp_path, fake) as (fake, run):
+        posts = rf"/channels/{fake.session_channel}/messages"
+        fake.fail("POST", posts, 403, MISSING_ACCESS, times=None)
+        answer = await (await fake.slash(fran, "post", message="The tea is ready.")).answered()
+        assert "Brewbot cannot see the channel" in answer.text()
+        assert "View Channels" in answer.text()
+        assert "Send Messages" not in answer.text()
+        assert not fake.posts_to(fake.session_channel)
+        # A delivery refused for good later (the outbox's report) says the same.
+        advice = run.app.deps.texts.t("outbox.advice.no_access")
+        assert "Brewbot cannot see that channel" in advice and "View Channels" in advice
+    fake.assert_clean()
+
+
+async def test_suggestions_answer_in_time_when_the_database_is_slow(tmp_path, database_url):
+    # Discord drops an autocomplete answer after 3 seconds and it cannot be deferred. With
+    # the community table locked by another connection, the lookup waits (up to the
+    # database timeout, here 30 seconds): the answer must not.
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite readers never wait for a lock (WAL)")
+    fake = FakeDiscord()
+    fran = fake.add_person("Fran", facilitator=True)
+    async with running_discord(
+        tmp_path, fake, database_url=database_url, BREWBOT_DB_TIMEOUT_SECONDS=30
+    ) as (fake, _):
+        await (
+            await fake.slash(fran, "schedule", when="2026-11-30 14:00", theme="Being heard")
+        ).answered()
+        quick = await (await fake.autocomplete(fran, "cancel", "session", "")).answered()
+        assert [c["value"] for c in quick.choices] == [1]
+        locker = await psycopg.AsyncConnection.connect(_plain(database_url))
+        try:
+            await locker.execute("LOCK TABLE community IN ACCESS EXCLUSIVE MODE")
+            # The same words as before: the last answer. New words: none, but in time.
+            same = await (await fake.autocomplete(fran, "cancel", "session", "")).answered()
+            assert [c["value"] for c in same.choices] == [1]
+            other = await (await fake.autocomplete(fran, "cancel", "session", "heard")).answered()
+            assert other.choices == []
+            assert locker.info.transaction_status == TransactionStatus.INTRANS, "still held"
+        finally:
+            await locker.rollback()
+            await locker.close()
+        later = await (await fake.autocomplete(fran, "cancel", "session", "heard")).answered()
+        assert [c["value"] for c in later.choices] == [1]
+    fake.assert_clean()
+
+
+def _plain(url: str) -> str:
+    """The test database's URL as psycopg takes it (no SQLAlchemy driver name)."""
+    return url.replace("postgresql+psycopg://", "postgresql://")

@@ -204,9 +204,23 @@ class DiscordAdapter:
         except discord.HTTPException as exc:
             raise delivery_error(exc, self.texts, need=need, permissions=mine) from None
         ref = ConversationRef(parent.community, parent.id, str(thread.id))
-        for member in members:
-            await self._add(thread, member, mine)
+        try:
+            for member in members:
+                await self._add(thread, member, mine)
+        except DeliveryError:
+            # A group nobody could join is no group: the service goes on without this
+            # thread and never archives it at gather, so it is taken away here rather than
+            # left behind, empty and private.
+            await self._take_away(thread)
+            raise
         return ref
+
+    async def _take_away(self, thread: discord.Thread) -> None:
+        """Archive a thread the bot has just made (it may without Manage Threads)."""
+        try:
+            await thread.edit(archived=True)
+        except discord.HTTPException as exc:
+            log.warning("breakout thread left open status=%s", exc.status)
 
     async def add_member(self, thread: ConversationRef, user: UserRef) -> None:
         found = await self._thread(thread)
@@ -301,7 +315,7 @@ def _my_permissions(
 
 
 def _snowflake(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and value.isascii() and value.isdigit() else None
 
 
 def nonce(once: str, part: int) -> str:

@@ -13,6 +13,7 @@ from bot.platforms.discord.permissions import Need, first_missing, permission_na
 from bot.services.texts import Texts
 
 # https://discord.com/developers/docs/topics/opcodes-and-status-codes#json
+MISSING_ACCESS = 50001
 CANNOT_MESSAGE_USER = 50007
 THREAD_ARCHIVED = 50083
 UNKNOWN_CHANNEL = 10003
@@ -32,6 +33,10 @@ def delivery_error(
     if isinstance(exc, discord.Forbidden):
         if exc.code == CANNOT_MESSAGE_USER:
             return DeliveryError("dm_closed")
+        if exc.code == MISSING_ACCESS:
+            # Brewbot cannot see the channel at all (no View Channels there): no other
+            # permission it has there counts, so naming one would send the admin astray.
+            return DeliveryError("no_access", texts.t(f"discord.where.{where}"))
         flag = first_missing(permissions, need)
         return DeliveryError("missing_permission", permission_name(texts, flag))
     if isinstance(exc, discord.NotFound):
