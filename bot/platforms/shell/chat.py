@@ -2,23 +2,31 @@
 
     /as Sam carer           act as Sam, who is a carer (creates Sam the first time)
     /as Alex facilitator    act as Alex, a facilitator
-    /press 1                press button 1 of the newest message that had buttons
+    /press 1                press button 1 of the newest message with buttons you can see
     /quit                   leave
-Forms are asked one question at a time.
+Forms are asked one question at a time; a long answer may take several lines (finish it
+with an empty line, or a line with just a full stop). Files the bot sends are saved in the
+data folder, and where is printed.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from bot.core.messages import FieldKind, Form, OutgoingMessage
+from bot.core.commands import is_number
+from bot.core.messages import FieldKind, Form, FormField, OutgoingMessage
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
 from bot.platforms.shell.adapter import Printer, ShellAdapter, render
 from bot.services.dispatch import Dispatcher
 
+log = logging.getLogger("brewbot.shell")
+
 COMMUNITY = CommunityRef(Platform.SHELL, "shell", "Shell community")
 CHANNEL = ConversationRef(COMMUNITY, "over-a-brew")
+# A line with just this ends a long answer, as an empty line does.
+END_OF_ANSWER = "."
 
 
 @dataclass
@@ -32,9 +40,11 @@ class ShellResponder:
 
     async def reply(self, message: OutgoingMessage, *, private: bool = True) -> None:
         label = f"only {self.user.display_name} sees this" if private else "#over-a-brew"
-        if message.actions:
-            self.chat.adapter.last_actions = message.actions
         self.chat.printer(f"[{label}] Brewbot:\n{_indent(render(message))}")
+        if private:
+            self.chat.adapter.show(message, person=self.user)
+        else:
+            self.chat.adapter.show(message, conversation=CHANNEL)
 
     async def open_form(self, form: Form) -> None:
         self.pending_form = form
@@ -49,6 +59,9 @@ class ShellChat:
     user: UserRef | None = None
     people: dict[str, UserRef] = field(default_factory=dict)
 
+    def t(self, key: str, **values: object) -> str:
+        return self.dispatcher.texts.t(key, **values)
+
     async def run(self) -> None:
         self.printer(__doc__ or "")
         await self.act_as("Facilitator", ["facilitator"])
@@ -58,14 +71,19 @@ class ShellChat:
                 continue
             if line in ("/quit", "/exit"):
                 break
-            await self.handle(line)
+            try:
+                await self.handle(line)
+            except Exception:
+                # The chat goes on: one sentence, as on the platforms, and the rest in the log.
+                log.exception("the terminal chat could not handle a line")
+                self.printer(self.t("errors.internal"))
 
     async def handle(self, line: str) -> None:
         words = line.split()
         head = words[0].lower()
         if head == "/as":
             if len(words) < 2:
-                self.printer("Type /as NAME, and optionally a role and 'facilitator'.")
+                self.printer(self.t("shell.as_usage"))
                 return
             await self.act_as(words[1], [w.lower() for w in words[2:]])
         elif head == "/press":
@@ -84,7 +102,7 @@ class ShellChat:
             roles=frozenset({"Facilitator"}) if facilitator else frozenset(),
         )
         self.people[key] = self.user
-        self.printer(f"--- you are now {name}{' (facilitator)' if facilitator else ''}")
+        self.printer(self.t("shell.now_facilitator" if facilitator else "shell.now", name=name))
         role = next((w for w in extras if w != "facilitator"), None)
         if role:
             await self.command(f"/brew describe {role}")
@@ -97,13 +115,18 @@ class ShellChat:
         await self._fill_form(responder)
 
     async def press(self, number: str) -> None:
+        """Press a button of the newest message with buttons this person can see: the
+        channel's, their thread's, or one shown privately to them, never someone else's."""
         assert self.user is not None
-        actions = self.adapter.last_actions
-        if not number.isdigit() or not 1 <= int(number) <= len(actions):
-            self.printer(f"Type /press and a number from 1 to {len(actions) or 1}.")
+        actions = self.adapter.pressable(self.user)
+        if not actions:
+            self.printer(self.t("shell.nothing_to_press", name=self.user.display_name))
+            return
+        if not is_number(number) or not 1 <= int(number) <= len(actions):
+            self.printer(self.t("shell.press_usage", most=len(actions)))
             return
         action = actions[int(number) - 1]
-        self.printer(f'{self.user.display_name} pressed "{action.label}"')
+        self.printer(self.t("shell.pressed", name=self.user.display_name, label=action.label))
         responder = ShellResponder(self, self.user)
         await self.dispatcher.run_component(action.custom_id, {}, self.user, CHANNEL, responder)
         await self._fill_form(responder)
@@ -112,29 +135,38 @@ class ShellChat:
         form = responder.pending_form
         if form is None:
             return
-        self.printer(f"[form, only you see this] {form.title}\n{_indent(form.intro)}")
-        values: dict[str, str] = {}
-        for form_field in form.fields:
-            prompt = form_field.label
-            if form_field.kind in (FieldKind.CHOICE, FieldKind.CHECKBOX):
-                options = " / ".join(
-                    f"{n}. {c.label}" for n, c in enumerate(form_field.choices, start=1)
-                )
-                prompt = (
-                    f"{prompt} ({options}{', or leave empty' if not form_field.required else ''})"
-                )
-            self.printer(f"  {prompt}")
-            answer = (await anext(self.lines, "")).strip()
-            if (
-                form_field.choices
-                and answer.isdigit()
-                and (1 <= int(answer) <= len(form_field.choices))
-            ):
-                answer = form_field.choices[int(answer) - 1].value
-            values[form_field.id] = answer
+        self.printer(f"{self.t('shell.form', title=form.title)}\n{_indent(form.intro)}")
+        values = {form_field.id: await self._answer(form_field) for form_field in form.fields}
         await self.dispatcher.run_component(
             form.custom_id, values, responder.user, CHANNEL, ShellResponder(self, responder.user)
         )
+
+    async def _answer(self, form_field: FormField) -> str:
+        """One field's answer: a line, or for a long answer the lines up to an empty one or
+        one with just a full stop; a choice may be given by its number."""
+        if form_field.kind is FieldKind.PARAGRAPH:
+            self.printer(f"  {self.t('shell.lines', label=form_field.label)}")
+            answer: list[str] = []
+            while (line := (await anext(self.lines, "")).rstrip("\r\n")).strip() not in (
+                "",
+                END_OF_ANSWER,
+            ):
+                answer.append(line)
+            return "\n".join(answer).strip()
+        prompt = form_field.label
+        if form_field.choices:
+            choices = " / ".join(f"{n}. {c.label}" for n, c in enumerate(form_field.choices, 1))
+            key = "shell.choose" if form_field.required else "shell.choose_or_empty"
+            prompt = self.t(key, label=prompt, choices=choices)
+        self.printer(f"  {prompt}")
+        answer_line = (await anext(self.lines, "")).strip()
+        if (
+            form_field.choices
+            and is_number(answer_line)
+            and 1 <= int(answer_line) <= len(form_field.choices)
+        ):
+            return form_field.choices[int(answer_line) - 1].value
+        return answer_line
 
 
 def _indent(text: str) -> str:

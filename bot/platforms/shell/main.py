@@ -17,6 +17,7 @@ from bot.platforms.shell.adapter import ShellAdapter
 from bot.platforms.shell.chat import ShellChat
 from bot.runtime import serve
 from bot.services.leader import AlreadyRunning
+from bot.services.texts import Texts
 
 
 async def _stdin_lines() -> AsyncIterator[str]:
@@ -54,8 +55,10 @@ async def run_shell(settings: Settings) -> None:
     # filter as the terminal's, bot/logs.py), not to the terminal.
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     configure_logging(settings.log_level, file=settings.data_dir / "brewbot.log")
-    adapter = ShellAdapter()
-    app = await build_app(settings, adapter)
+    texts = Texts.load()
+    # Files the bot attaches (calendar invites, "my data", claims sheets) go here, per person.
+    adapter = ShellAdapter(files=settings.data_dir / "files", texts=texts)
+    app = await build_app(settings, adapter, texts=texts)
     try:
         await app.start()
     except AlreadyRunning as exc:
