@@ -145,3 +145,21 @@ async def test_forget_me_takes_the_messages_waiting_for_them(app, chat, fac, clo
     await chat.press(fac, "brew:privacy:forget:yes")
     async with app.db.read() as tx:
         assert (await tx.exec(select(OutboxItem).where(OutboxItem.target == fac.id))).all() == []
+
+
+async def test_time_is_up_is_said_once_in_the_main_channel(app, chat, fac, clock):
+    """Gathered by hand, then the breakout timer's own end comes: one "Time is up" in the
+    main channel, not two."""
+    session_id, _ = await breakout_threads(app, chat, fac)
+    await chat.say(fac, f"/brew gather {session_id}")
+    await app.jobs.run(PlannedJob(JobKind.BREAKOUT_END, session_id, clock.now()))
+    said = [s.message.text for s in channel_posts(app)]
+    assert sum("Time is up" in text for text in said) == 1, said
+
+
+async def test_opening_never_says_posted_beside_a_failure(app, chat, fac):
+    session_id = await make_session(app)
+    app.deps.adapter.failures[f"send:{ROOM}"] = DeliveryError("not_found", "#brew-room")
+    answer = await chat.say(fac, f"/brew open {session_id}")
+    assert "is open" in answer.text and "#brew-room" in answer.text
+    assert "posted the welcome" not in answer.text
