@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.core.commands import is_number
 from bot.logs import configure_logging
 from bot.services.texts import Texts
 
@@ -272,7 +273,7 @@ async def _with_community(
             query = select(Community).where(
                 or_(
                     Community.external_id == community,
-                    Community.id == (int(community) if community.isdigit() else -1),
+                    Community.id == (int(community) if is_number(community) else -1),
                 )
             )
             row = (await tx.exec(query)).first()

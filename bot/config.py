@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, Settin
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.core.commands import is_number
 from storage.engine import POSTGRES_DRIVER, is_postgres
 
 MINUTES = "whole minutes greater than 0, separated by commas, e.g. 1440,15"
@@ -172,7 +173,7 @@ class Settings(BaseSettings):
         # Accept "1440,15" as well as JSON "[1440, 15]" so .env files stay simple.
         if isinstance(value, str) and not value.strip().startswith("["):
             parts = [p.strip() for p in value.split(",") if p.strip()]
-            if not all(p.isdigit() for p in parts):
+            if not all(is_number(p) for p in parts):
                 raise ValueError(MINUTES)
             return [int(p) for p in parts]
         return value
@@ -182,7 +183,7 @@ class Settings(BaseSettings):
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
             parts = [p.strip() for p in value.split(",") if p.strip()]
-            if not all(p.isdigit() for p in parts):
+            if not all(is_number(p) for p in parts):
                 raise ValueError("whole numbers separated by commas, e.g. 123456789012345678")
             return [int(p) for p in parts]
         return value

@@ -27,6 +27,8 @@ from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import event
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.core.commands import is_number
+
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I/L to misread
 CODE_GROUPS, GROUP_LENGTH = 3, 5  # 31 ** 15 is about 2 ** 74
 # Wrong withdrawal codes one person may try before being asked to wait.
@@ -46,7 +48,7 @@ def read_code(typed: str) -> tuple[int, str] | None:
     when it cannot be a code."""
     head, _, rest = typed.strip().upper().partition("-")
     secret = "".join(ch for ch in rest if not ch.isspace() and ch != "-")
-    if not head.strip().isdigit() or len(secret) != CODE_GROUPS * GROUP_LENGTH:
+    if not is_number(head.strip()) or len(secret) != CODE_GROUPS * GROUP_LENGTH:
         return None
     if any(ch not in CODE_ALPHABET for ch in secret):
         return None

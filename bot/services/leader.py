@@ -32,6 +32,7 @@ from typing import IO, Any
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bot.core.commands import is_number
 from bot.services.scheduling import BrewScheduler, PlannedJob
 from storage.engine import Database
 
@@ -203,7 +204,7 @@ class Leadership:
         """As leader: act on other processes' changes for a while, then check the line."""
         async for note in self._conn.notifies(timeout=self.retry_seconds):
             token, _, session = note.payload.partition(":")
-            if token != self.token and session.isdigit():
+            if token != self.token and is_number(session):
                 await self.scheduler.refresh(int(session))
                 self._tell("refreshed", int(session))
         await asyncio.wait_for(self._conn.execute("SELECT 1"), HEARTBEAT_TIMEOUT)

@@ -22,6 +22,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from sqlmodel import col, select
 
+from bot.core.commands import is_number
 from bot.services.clock import Clock
 from bot.services.outbox import retry_delay
 from storage.engine import Database
@@ -79,7 +80,8 @@ class CommunityTimes(Protocol):
 
 def reminder_minutes(community: CommunityTimes) -> list[int]:
     return sorted(
-        {int(m) for m in community.reminder_minutes.split(",") if m.strip().isdigit()}, reverse=True
+        {int(m) for m in community.reminder_minutes.split(",") if is_number(m.strip())},
+        reverse=True,
     )
 
 

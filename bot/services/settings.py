@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.core.commands import CommandError
+from bot.core.commands import CommandError, is_number
 from bot.core.messages import OutgoingMessage, Reply
 from bot.services.context import CommandContext
 from bot.services.deps import Deps
@@ -32,7 +32,7 @@ def _zone(value: str) -> str:
 
 def _minutes_list(value: str) -> str:
     parts = [p.strip() for p in value.replace(" ", ",").split(",") if p.strip()]
-    if not parts or not all(p.isdigit() and 0 < int(p) <= 20160 for p in parts):
+    if not parts or not all(is_number(p) and 0 < int(p) <= 20160 for p in parts):
         raise CommandError("settings.bad_reminders")
     return ",".join(str(m) for m in sorted({int(p) for p in parts}, reverse=True))
 
@@ -77,7 +77,7 @@ def _emails(value: str) -> str:
 
 def _number(low: int, high: int) -> Callable[[str], int]:
     def parse(value: str) -> int:
-        if not value.strip().isdigit() or not low <= int(value) <= high:
+        if not is_number(value.strip()) or not low <= int(value) <= high:
             raise CommandError("settings.bad_number", low=low, high=high)
         return int(value)
 

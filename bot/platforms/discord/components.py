@@ -22,6 +22,7 @@ from typing import Any
 
 import discord
 
+from bot.core.commands import is_number
 from bot.core.messages import CUSTOM_ID_MAX, Action, ActionStyle, FieldKind, Form, FormField
 
 # Discord's limits (https://discord.com/developers/docs/components/reference).
@@ -48,7 +49,7 @@ _STYLES = {
 
 def with_community(custom: str, guild_id: str | None) -> str:
     """`custom` marked with its server, for buttons sent by private message (when it fits)."""
-    if not guild_id or not guild_id.isdigit():
+    if not guild_id or not is_number(guild_id):
         return custom
     marked = f"{custom}{COMMUNITY_MARK}{guild_id}"
     return marked if len(marked) <= CUSTOM_ID_MAX else custom
@@ -57,7 +58,7 @@ def with_community(custom: str, guild_id: str | None) -> str:
 def split_community(custom: str) -> tuple[str, str | None]:
     """(the brew id, the server it names or None)."""
     head, mark, tail = custom.rpartition(COMMUNITY_MARK)
-    if mark and tail.isdigit():
+    if mark and is_number(tail):
         return head, tail
     return custom, None
 

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 import discord
 
 from bot.app import App
+from bot.core.commands import is_number
 from bot.core.refs import CommunityRef, Platform
 from bot.platforms.discord import permissions as perms
 from bot.platforms.discord.components import shorten
@@ -79,7 +80,7 @@ class ScheduledEvents:
         notice = await session_notice(self.app, session_id)
         if notice is None or notice.community.platform is not Platform.DISCORD:
             return
-        guild_id = int(notice.community.id) if notice.community.id.isdigit() else None
+        guild_id = int(notice.community.id) if is_number(notice.community.id) else None
         guild = self.bot.get_guild(guild_id) if guild_id is not None else None
         if guild is None:
             return
@@ -132,7 +133,7 @@ class ScheduledEvents:
         return None
 
     def _location(self, guild: discord.Guild, channel_id: str) -> str:
-        channel = guild.get_channel(int(channel_id)) if channel_id.isdigit() else None
+        channel = guild.get_channel(int(channel_id)) if is_number(channel_id) else None
         name = channel.name if channel is not None else channel_id
         return self.texts.t("discord.event_location", channel=name)
 

@@ -23,6 +23,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+from bot.core.commands import is_number
 from storage.engine import Database, DatabaseUnavailable
 from storage.models import ProcessedEvent
 from storage.types import utcnow
@@ -92,7 +93,7 @@ class DatabaseEventLog:
 def retry_number(req: AsyncBoltRequest) -> int:
     """Slack's retry count for this delivery (0 for the first try)."""
     raw = (req.headers.get("x-slack-retry-num") or ["0"])[0]
-    return int(raw) if str(raw).isdigit() else 0
+    return int(raw) if is_number(str(raw)) else 0
 
 
 def event_dedupe_middleware(

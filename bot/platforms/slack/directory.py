@@ -36,6 +36,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.commands import is_number
 from bot.core.refs import CommunityRef, Platform, UserRef
 from bot.platforms.slack.errors import TRANSPORT_ERRORS, api_error
 
@@ -196,7 +197,7 @@ class SlackDirectory:
         users = group.get("users")
         count = group.get("user_count")
         whole = isinstance(users, list) and (
-            not str(count or "").isdigit() or int(str(count)) <= len(users)
+            not is_number(str(count or "")) or int(str(count)) <= len(users)
         )
         if whole:
             groups[group_id] = (handle, frozenset(str(u) for u in users or ()))
