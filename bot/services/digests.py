@@ -15,10 +15,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
 from bot.core.messages import Action, ActionStyle, OutgoingMessage, Reply, Section, custom_id
-from bot.core.refs import UserRef
 from bot.services.anonymity import writers_at_least
 from bot.services.context import CommandContext, Effect
-from bot.services.deps import Deps, community_ref, session_channel, zone_of
+from bot.services.deps import Deps, session_channel, zone_of
 from bot.services.digest_model import (
     ActionLine,
     Digest,
@@ -166,16 +165,10 @@ class DigestService:
         """At close: the writers are counted and the draft goes privately to the facilitator
         who scheduled the session."""
         await self.freeze_writers(tx, session)
-        facilitator = UserRef(community_ref(community), session.created_by)
         message = await self.preview_message(tx, community, session)
         effects.append(
-            await self.deps.outbox.tell(
-                tx,
-                community,
-                facilitator,
-                message,
-                key=f"draft:{session.id}",
-                session_id=session.id,
+            await self.deps.outbox.tell_facilitator(
+                tx, community, session, message, key=f"draft:{session.id}"
             )
         )
 

@@ -12,9 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.messages import OutgoingMessage
 from bot.core.ports import DeliveryError
-from bot.core.refs import UserRef
 from bot.services.context import Effect
-from bot.services.deps import Deps, community_ref, session_channel, zone_of
+from bot.services.deps import Deps, session_channel, zone_of
 from bot.services.digests import DigestService
 from bot.services.outbox import Delivery, Outcome
 from bot.services.privacy import PrivacyService
@@ -145,18 +144,16 @@ class JobService:
         elif kind == JobKind.FORGET:
             await self._forget(tx, community, session, effects)
         elif kind == JobKind.DIGEST_DUE and (await self.digests.row(tx, session)).status == "draft":
-            facilitator = UserRef(community_ref(community), session.created_by)
             notice = self.deps.texts.t(
                 "digests.due_reminder", session_id=session.id, title=session.title
             )
             effects.append(
-                await self.deps.outbox.tell(
+                await self.deps.outbox.tell_facilitator(
                     tx,
                     community,
-                    facilitator,
+                    session,
                     OutgoingMessage(notice),
                     key=f"digest-due:{session.id}:{due.strftime('%Y%m%dT%H%M%SZ')}",
-                    session_id=session.id,
                 )
             )
 
@@ -168,7 +165,6 @@ class JobService:
             return
         await self.digests.freeze_writers(tx, session)
         effects.append(await seal(self.deps, tx, session))
-        facilitator = UserRef(community_ref(community), session.created_by)
         notice = self.deps.texts.t(
             "digests.forgotten",
             session_id=session.id,
@@ -176,13 +172,8 @@ class JobService:
             days=self.deps.settings.forget_after_days,
         )
         effects.append(
-            await self.deps.outbox.tell(
-                tx,
-                community,
-                facilitator,
-                OutgoingMessage(notice),
-                key=f"forgotten:{session.id}",
-                session_id=session.id,
+            await self.deps.outbox.tell_facilitator(
+                tx, community, session, OutgoingMessage(notice), key=f"forgotten:{session.id}"
             )
         )
         effects.append(self.deps.changed(session.id))

@@ -37,10 +37,10 @@ from bot.core.messages import Action, ActionStyle, Attachment, OutgoingMessage, 
 from bot.core.ports import DeliveryError
 from bot.core.refs import ConversationRef, UserRef
 from bot.services.context import Effect, someone_waiting
-from bot.services.deps import Deps, community_ref
+from bot.services.deps import Deps, community_ref, session_channel
 from bot.services.mailer import Letter
 from storage.engine import DatabaseUnavailable
-from storage.models import Community, OutboxItem, OutboxStatus
+from storage.models import Community, OutboxItem, OutboxStatus, Session
 from storage.types import utc_day
 
 log = logging.getLogger("brewbot.outbox")
@@ -195,6 +195,32 @@ class Outbox:
         delivery = Delivery(key, NOTICE, "private", user.id, message, session_id, user.display_name)
         await self.add(tx, community, delivery)
         return self.deliver_effect([key], report=True)
+
+    async def post_in_session(
+        self,
+        tx: AsyncSession,
+        community: Community,
+        session: Session,
+        message: OutgoingMessage,
+        *,
+        key: str,
+    ) -> Effect:
+        """`post` in the session's own channel."""
+        to = session_channel(community, session)
+        return await self.post(tx, community, to, message, key=key, session_id=session.id)
+
+    async def tell_facilitator(
+        self,
+        tx: AsyncSession,
+        community: Community,
+        session: Session,
+        message: OutgoingMessage,
+        *,
+        key: str,
+    ) -> Effect:
+        """`tell` the facilitator who scheduled the session."""
+        user = UserRef(community_ref(community), session.created_by)
+        return await self.tell(tx, community, user, message, key=key, session_id=session.id)
 
     async def _raise_undelivered(self, keys: tuple[str, ...]) -> None:
         async with self.deps.db.read() as tx:

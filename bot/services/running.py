@@ -66,13 +66,12 @@ class RunningService:
         session.spark_id = spark.id
         ctx.tx.add(session)
         ctx.after_commit(
-            await self.deps.outbox.post(
+            await self.deps.outbox.post_in_session(
                 ctx.tx,
                 ctx.community,
-                session_channel(ctx.community, session),
+                session,
                 self.spark_message(spark, session.id),
                 key=f"spark:{session.id}",
-                session_id=session.id,
             )
         )
         return Reply(
@@ -392,13 +391,8 @@ class RunningService:
             )
         if announce:
             effects.append(
-                await self.deps.outbox.post(
-                    tx,
-                    community,
-                    session_channel(community, session),
-                    message,
-                    key=f"gather:{session.id}",
-                    session_id=session.id,
+                await self.deps.outbox.post_in_session(
+                    tx, community, session, message, key=f"gather:{session.id}"
                 )
             )
         return len(rows)
@@ -455,13 +449,8 @@ class RunningService:
             ),
         )
         ctx.after_commit(
-            await self.deps.outbox.post(
-                ctx.tx,
-                ctx.community,
-                session_channel(ctx.community, session),
-                invite,
-                key=f"reflect:{session.id}",
-                session_id=session.id,
+            await self.deps.outbox.post_in_session(
+                ctx.tx, ctx.community, session, invite, key=f"reflect:{session.id}"
             )
         )
         ctx.after_commit(self.deps.changed(session.id))
@@ -491,13 +480,12 @@ class RunningService:
             row.left_at = session.closed_at
             tx.add(row)
         effects.append(
-            await self.deps.outbox.post(
+            await self.deps.outbox.post_in_session(
                 tx,
                 community,
-                session_channel(community, session),
+                session,
                 OutgoingMessage(self.deps.texts.template("closing")),
                 key=f"closing:{session.id}",
-                session_id=session.id,
             )
         )
         effects.append(self.deps.changed(session.id))

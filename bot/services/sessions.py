@@ -22,7 +22,7 @@ from bot.core.messages import (
 from bot.services.actions import action_lines, community_actions
 from bot.services.calendar import session_ics
 from bot.services.context import CommandContext, Effect
-from bot.services.deps import Deps, session_channel, zone_of
+from bot.services.deps import Deps, zone_of
 from bot.services.lifecycle import LIVE_STATES, NEXT_STEP_HINT, can_move
 from bot.services.sealing import seal
 from bot.services.spark_admin import library_for
@@ -164,13 +164,8 @@ class SessionService:
             ),
         )
         ctx.after_commit(
-            await self.deps.outbox.post(
-                ctx.tx,
-                ctx.community,
-                session_channel(ctx.community, first),
-                announcement,
-                key=f"announce:{first.id}",
-                session_id=first.id,
+            await self.deps.outbox.post_in_session(
+                ctx.tx, ctx.community, first, announcement, key=f"announce:{first.id}"
             )
         )
         lines = [self.describe(ctx.community, s) for s in created]
@@ -193,13 +188,8 @@ class SessionService:
         ctx.after_commit(self.deps.changed(session.id))
         notice = OutgoingMessage(self.t("sessions.cancelled_notice", title=session.title))
         ctx.after_commit(
-            await self.deps.outbox.post(
-                ctx.tx,
-                ctx.community,
-                session_channel(ctx.community, session),
-                notice,
-                key=f"cancelled:{session.id}",
-                session_id=session.id,
+            await self.deps.outbox.post_in_session(
+                ctx.tx, ctx.community, session, notice, key=f"cancelled:{session.id}"
             )
         )
         return Reply(
@@ -287,13 +277,8 @@ class SessionService:
             sections=replay,
         )
         effects.append(
-            await self.deps.outbox.post(
-                tx,
-                community,
-                session_channel(community, session),
-                message,
-                key=f"open:{session.id}",
-                session_id=session.id,
+            await self.deps.outbox.post_in_session(
+                tx, community, session, message, key=f"open:{session.id}"
             )
         )
         effects.append(self.deps.changed(session.id))
