@@ -29,7 +29,8 @@ lint: $(VENV)/.installed-dev
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	# One worker per core: many tests wait on real processes, sockets and databases.
+	$(BIN)/python -m pytest -n auto
 
 # Removes what can be made again (the virtualenv, the demo's output); keeps the database.
 clean:

@@ -16,10 +16,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import sqlite_loop
@@ -28,6 +33,9 @@ from storage import sqlite_loop
 # text and user ids in the logs. Logs must never hold them, whatever the log level.
 logging.getLogger("aiosqlite").setLevel(logging.WARNING)
 log = logging.getLogger("brewbot.storage")
+
+# How long a PostgreSQL purge waits for transactions that began before it (see purge).
+PURGE_WAIT_SECONDS = 5.0
 
 
 # PostgreSQL: seconds to wait for a connection and for each statement; a whole unit of work
@@ -219,6 +227,10 @@ class Database:
             return await self._checkpoint_truncate()
         async with self.engine.connect() as connection:
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            # VACUUM FULL copies a deleted row into the new file while any transaction that
+            # began before the delete is still running (another Brewbot process, say): wait
+            # for those first, a few seconds at most.
+            settled = await self._older_transactions_gone(autocommit)
             # The table may be large: no statement limit for this one.
             await autocommit.exec_driver_sql("SET statement_timeout = 0")
             await autocommit.exec_driver_sql("VACUUM FULL reflection")
@@ -227,7 +239,32 @@ class Database:
             except DBAPIError:
                 # Needs superuser or pg_checkpoint; the server's own checkpoint follows soon.
                 pass
-        return True
+        return settled
+
+    async def _older_transactions_gone(self, connection: AsyncConnection) -> bool:
+        """Wait until no other session of this database is in a transaction that began
+        before now; False if some still were after PURGE_WAIT_SECONDS."""
+        started = (await connection.execute(text("SELECT clock_timestamp()"))).scalar_one()
+        deadline = asyncio.get_running_loop().time() + PURGE_WAIT_SECONDS
+        pause = 0.02
+        while True:
+            older = (
+                await connection.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                        " AND backend_xmin IS NOT NULL AND xact_start < :started"
+                    ),
+                    {"started": started},
+                )
+            ).scalar_one()
+            if not older:
+                return True
+            if asyncio.get_running_loop().time() >= deadline:
+                log.warning("purge went ahead with %d older transactions still open", older)
+                return False
+            await asyncio.sleep(pause)  # polling the server: nothing to wait on instead
+            pause = min(pause * 2, 0.5)
 
     async def _checkpoint_truncate(self) -> bool:
         async with self._write_lock or contextlib.nullcontext():
