@@ -253,7 +253,8 @@ class Database:
                     text(
                         "SELECT count(*) FROM pg_stat_activity"
                         " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                        " AND backend_xmin IS NOT NULL AND xact_start < :started"
+                        " AND (backend_xmin IS NOT NULL OR backend_xid IS NOT NULL)"
+                        " AND xact_start < :started"
                     ),
                     {"started": started},
                 )
