@@ -27,7 +27,7 @@ from bot.services.digest_model import (
 )
 from bot.services.digest_render import to_csv, to_html, to_markdown, to_sections
 from bot.services.mailer import Letter, addresses
-from bot.services.outbox import NOTICE, Delivery, Outcome
+from bot.services.outbox import NOTICE, Delivery, Outcome, refusal
 from bot.services.sealing import seal, small_number
 from bot.services.sessions import SessionService
 from bot.services.spark_admin import library_for
@@ -336,21 +336,13 @@ class DigestService:
         if not outcome.delivered:
             row.status = "failed"
             tx.add(row)
-            advice = self.t(f"outbox.advice.{outcome.reason}", detail=outcome.detail)
-            notice = OutgoingMessage(
-                self.t(
-                    f"digests.not_delivered.{item.kind}",
-                    session_id=session.id,
-                    detail=outcome.detail or item.target,
-                    advice=advice,
-                ),
-                actions=(
-                    Action(
-                        self.t("buttons.retry"),
-                        custom_id("digest", "send", str(session.id)),
-                        ActionStyle.PRIMARY,
-                    ),
-                ),
+            notice = refusal(
+                self.deps.texts,
+                f"digests.not_delivered.{item.kind}",
+                outcome,
+                custom_id("digest", "send", str(session.id)),
+                session_id=session.id,
+                detail=outcome.detail or item.target,
             )
             key = f"digest:{session.id}:failed:{item.id}:{item.attempts}"
         else:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError, as_id
-from bot.core.messages import Action, ActionStyle, OutgoingMessage, Reply, custom_id
+from bot.core.messages import OutgoingMessage, Reply, custom_id
 from bot.services.context import CommandContext, Effect
 from bot.services.deps import Deps
-from bot.services.outbox import NOTICE, Delivery, Outcome
+from bot.services.outbox import NOTICE, Delivery, Outcome, refusal
 from storage.models import Community, OutboxItem, OutboxStatus, Session
 
 
@@ -32,16 +32,12 @@ class NoticeService:
         community = await tx.get(Community, item.community_id)
         if session is None or community is None or not session.created_by:
             return []
-        advice = self.t(f"outbox.advice.{outcome.reason}", detail=outcome.detail)
-        notice = OutgoingMessage(
-            self.t("outbox.not_posted", title=session.title, advice=advice),
-            actions=(
-                Action(
-                    self.t("buttons.retry"),
-                    custom_id("delivery", "retry", str(item.id)),
-                    ActionStyle.PRIMARY,
-                ),
-            ),
+        notice = refusal(
+            self.deps.texts,
+            "outbox.not_posted",
+            outcome,
+            custom_id("delivery", "retry", str(item.id)),
+            title=session.title,
         )
         key = f"notice:{item.id}:refused:{item.attempts}"
         delivery = Delivery(key, NOTICE, "private", session.created_by, notice, session.id)

@@ -39,6 +39,7 @@ from bot.core.refs import ConversationRef, UserRef
 from bot.services.context import Effect, someone_waiting
 from bot.services.deps import Deps, community_ref, session_channel
 from bot.services.mailer import Letter
+from bot.services.texts import Texts
 from storage.engine import DatabaseUnavailable
 from storage.models import Community, OutboxItem, OutboxStatus, Session
 from storage.types import utc_day
@@ -87,6 +88,18 @@ class Outcome:
 # Told how a delivery ended, in the transaction that records it; returns what to do once
 # that has committed (tell the scheduler, say).
 Listener = Callable[[AsyncSession, Outcome], Awaitable[list[Effect]]]
+
+
+def refusal(
+    texts: Texts, key: str, outcome: Outcome, retry: str, **values: object
+) -> OutgoingMessage:
+    """What a facilitator reads when a delivery was refused for good: the sentence `key`
+    with the advice for its reason, and a Retry button whose custom id is `retry`."""
+    advice = texts.t(f"outbox.advice.{outcome.reason}", detail=outcome.detail)
+    return OutgoingMessage(
+        texts.t(key, advice=advice, **values),
+        actions=(Action(texts.t("buttons.retry"), retry, ActionStyle.PRIMARY),),
+    )
 
 
 def retry_delay(attempt: int) -> timedelta:
