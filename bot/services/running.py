@@ -232,13 +232,8 @@ class RunningService:
                 )
                 numbers = ",".join(str(b.number) for b, _ in failed)
                 async with self.deps.db.transaction() as tx:
-                    deliver = await self.deps.outbox.post(
-                        tx,
-                        community,
-                        parent,
-                        listing,
-                        key=f"groups:{session.id}:{numbers}",
-                        session_id=session.id,
+                    deliver = await self.deps.outbox.post_in_session(
+                        tx, community, session, listing, key=f"groups:{session.id}:{numbers}"
                     )
                 with contextlib.suppress(DeliveryError):  # the thread's refusal is told below
                     await deliver()
