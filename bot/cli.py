@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.commands import is_number
+from bot.engine.texts import Texts
 from bot.logs import configure_logging
-from bot.services.texts import Texts
 
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
@@ -200,8 +200,8 @@ def _db(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _digest(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.digest.render import to_csv, to_html, to_json, to_markdown
     from bot.platforms.memory import MemoryAdapter
-    from bot.services.digest_render import to_csv, to_html, to_json, to_markdown
     from storage.models import Community, Session
 
     render = {"md": to_markdown, "html": to_html, "csv": to_csv, "json": to_json}[args.format]
@@ -285,7 +285,7 @@ async def _with_community(
 
 
 def _claims_export(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.services.claims import export_claims
+    from bot.people.claims import export_claims
 
     texts = Texts.load()
     try:
@@ -319,7 +319,7 @@ def _claims_export(settings: Settings, args: argparse.Namespace) -> int:
 
 def _privacy_forget(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core.commands import CommandError
-    from bot.services.privacy import forget
+    from bot.people.privacy import forget
 
     texts = Texts.load()
 
@@ -350,7 +350,7 @@ def write_private(path: Path, text: str) -> None:
 
 
 def _sparks(_settings: Settings, args: argparse.Namespace) -> int:
-    from bot.services.sparks import SparkError, SparkLibrary
+    from bot.sparks.library import SparkError, SparkLibrary
 
     try:
         library = SparkLibrary.load()

@@ -224,7 +224,7 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: object) -> Settings:
     """Read settings; raise ConfigError with one line naming the bad variable and the fix."""
-    from bot.services.texts import Texts
+    from bot.engine.texts import Texts
 
     try:
         return Settings(**overrides)

@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from bot.config import Settings
-from bot.services.texts import Texts
+from bot.engine.texts import Texts
 from storage.engine import Database, prepare_sqlite_file, sqlite_path
 
 # SQLite's words for a file or folder it may not write to.

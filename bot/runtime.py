@@ -32,7 +32,7 @@ from types import TracebackType
 from typing import TypeVar
 
 from bot.app import App
-from bot.services.texts import Texts
+from bot.engine.texts import Texts
 
 T = TypeVar("T")
 

@@ -1,2 +1,2 @@
 """Participant-facing words: sparks, Markdown templates (with Easy Read variants) and short
-sentences in strings.yaml. Loaded through importlib.resources by bot.services.texts."""
+sentences in strings.yaml. Loaded through importlib.resources by bot.engine.texts."""

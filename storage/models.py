@@ -2,7 +2,7 @@
 
 Anonymity (docs/anonymity.md): `Reflection` holds no user id, name, message id or time, and
 nothing stored here can recompute a link to its writer. What de-duplication and counting need
-lives only in process memory (bot/services/anonymity.py).
+lives only in process memory (bot/reflections/anonymity.py).
 """
 
 from __future__ import annotations
@@ -245,7 +245,7 @@ class Digest(SQLModel, table=True):
     # Frozen when reflections close: how many different people wrote the reflections then
     # stored (a lower bound), and how many reflections that was. The digest's small-number
     # rule counts from these once the in-memory record of writers is gone (a restart, or
-    # the session sealed); see bot/services/anonymity.py.
+    # the session sealed); see bot/reflections/anonymity.py.
     contributors: int | None = None
     counted_reflections: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -300,7 +300,7 @@ class OutboxStatus(StrEnum):
 
 class OutboxItem(SQLModel, table=True):
     """A delivery that must not be lost, recorded in the same transaction as the change that
-    causes it, then delivered and marked done (bot/services/outbox.py). Never a withdrawal
+    causes it, then delivered and marked done (bot/delivery/outbox.py). Never a withdrawal
     code or anything else that would tie a reflection to its writer."""
 
     __tablename__ = "outbox"

@@ -16,8 +16,8 @@ from bot.app import App, build_app
 from bot.config import Settings
 from bot.core.messages import FormSubmission
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
+from bot.engine.clock import ManualClock
 from bot.platforms.memory import MemoryAdapter, MemoryResponder
-from bot.services.clock import ManualClock
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 POSTGRES_ENV = "BREWBOT_TEST_POSTGRES_URL"

@@ -3,7 +3,7 @@
 import ast
 from pathlib import Path
 
-from bot.services.texts import Texts
+from bot.engine.texts import Texts
 from storage.models import Role, SessionState
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,7 +21,18 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_core_and_services_never_import_a_chat_sdk():
-    for folder in ("bot/core", "bot/services", "storage"):
+    for folder in (
+        "bot/core",
+        "bot/engine",
+        "bot/delivery",
+        "bot/sessions",
+        "bot/sparks",
+        "bot/reflections",
+        "bot/digest",
+        "bot/people",
+        "bot/scheduling",
+        "storage",
+    ):
         for path in (ROOT / folder).rglob("*.py"):
             assert not _imports(path) & set(SDKS), path
 

@@ -163,11 +163,11 @@ def seed(folder: Path) -> tuple[str, int]:
     from datetime import timedelta
 
     from bot.app import build_app
+    from bot.engine.clock import ManualClock
     from bot.platforms.memory import MemoryAdapter
-    from bot.services.clock import ManualClock
     from storage.models import SessionState
     from tests.conftest import START, Chat, make_settings
-    from tests.services.helpers import make_session
+    from tests.helpers import make_session
 
     url = f"sqlite:///{folder / 'brewbot.db'}"
     clock = ManualClock(START)

@@ -4,7 +4,7 @@ import ast
 import string
 from pathlib import Path
 
-from bot.services.texts import Texts
+from bot.engine.texts import Texts
 
 ROOT = Path(__file__).resolve().parents[1]
 

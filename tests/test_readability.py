@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import textstat
 
-from bot.services.sparks import SparkLibrary
+from bot.sparks.library import SparkLibrary
 
 PLAIN_MIN, EASY_MIN = 60, 70
 TEMPLATE_FOLDER = resources.files("prompts").joinpath("templates")
@@ -40,7 +40,7 @@ def _score(text: str) -> float:
 
 
 def _placeholders(text: str) -> set[str]:
-    # {/forget me} names a command (see bot/services/texts.py), not a value to fill in.
+    # {/forget me} names a command (see bot/engine/texts.py), not a value to fill in.
     found = (name for _, name, _, _ in string.Formatter().parse(text) if name)
     return {name for name in found if not name.startswith("/")}
 

@@ -13,7 +13,7 @@ from bot.core.messages import OutgoingMessage, Reply
 from bot.platforms.memory import MemoryAdapter, MemoryResponder
 from bot.runtime import GRACE_SECONDS, serve
 from tests.conftest import CHANNEL, Chat, make_settings
-from tests.services.test_leader import BotProcess
+from tests.scheduling.test_leader import BotProcess
 
 
 async def test_sigterm_finishes_the_command_in_flight_and_turns_new_ones_away(sqlite_url, clock):

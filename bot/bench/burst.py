@@ -21,9 +21,9 @@ from bot.bench.seed import CATEGORIES, Room, reflection_text
 from bot.core.commands import CommandTable, ComponentRoute
 from bot.core.messages import OutgoingMessage, Reply, custom_id
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
+from bot.engine.context import CommandContext
+from bot.engine.dispatch import Dispatcher
 from bot.platforms.memory import MemoryResponder
-from bot.services.context import CommandContext
-from bot.services.dispatch import Dispatcher
 from storage.models import Reflection
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.core.messages import Response
-    from bot.services.context import CommandContext
+    from bot.engine.context import CommandContext
 
 Handler = Callable[["CommandContext"], Awaitable["Response"]]
 # Many interactions of one kind in one transaction: one answer (or refusal) per context, in

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import Settings
+from bot.engine.clock import ManualClock
 from bot.platforms.discord.main import DiscordRun, start_discord
-from bot.services.clock import ManualClock
 from tests.fakes.discord_fake import FakeDiscord
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

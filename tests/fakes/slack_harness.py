@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.app import App
+from bot.engine.clock import ManualClock
 from bot.platforms.slack.main import SlackBot, create_slack_bot
-from bot.services.clock import ManualClock
 from tests.conftest import START, make_settings
 from tests.fakes.slack_fake import Call, FakeSlack
 from tests.fakes.slack_requests import Sent, SlackSender

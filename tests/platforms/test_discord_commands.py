@@ -14,13 +14,13 @@ from bot.app import build_app
 from bot.core.commands import Audience, CommandName, bind_words
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
 from bot.core.spelling import TYPED
+from bot.engine.table import EXAMPLES
+from bot.engine.texts import Texts, command_names
 from bot.platforms.discord import permissions as perms
 from bot.platforms.discord.autocomplete import session_suggestions, spark_suggestions
 from bot.platforms.discord.client import cog_modules, make_bot
 from bot.platforms.discord.commands import SPELLING, BrewGroup, walk_commands
 from bot.platforms.memory import MemoryAdapter, MemoryResponder
-from bot.services.command_table import EXAMPLES
-from bot.services.texts import Texts, command_names
 from tests.conftest import make_settings
 from tests.fakes.discord_fake import command_problems
 

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import select
 
 from bot.core.messages import custom_id
-from bot.services.clock import ManualClock
-from bot.services.scheduling import JobKind, PlannedJob
+from bot.engine.clock import ManualClock
+from bot.scheduling.planner import JobKind, PlannedJob
 from storage.models import (
     Breakout,
     BreakoutMember,

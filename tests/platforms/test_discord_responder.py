@@ -13,11 +13,11 @@ import pytest
 from bot.core.messages import Form, FormField, OutgoingMessage
 from bot.core.ports import DeliveryError
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
+from bot.engine.texts import Texts
 from bot.platforms.discord import permissions as perms
 from bot.platforms.discord.errors import delivery_error
 from bot.platforms.discord.refs import conversation_ref, member_ref
 from bot.platforms.discord.responder import InteractionResponder
-from bot.services.texts import Texts
 
 NONE = {"parse": []}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.services.clock import ManualClock
+from bot.engine.clock import ManualClock
 from tests.fakes.discord_fake import FakeDiscord
 from tests.fakes.discord_harness import START, running_discord
 

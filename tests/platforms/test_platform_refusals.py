@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from bot.core.messages import OutgoingMessage
-from bot.services.clock import ManualClock
+from bot.engine.clock import ManualClock
 from storage.models import OutboxItem, OutboxStatus
 from tests.fakes.discord_fake import FakeDiscord
 from tests.fakes.discord_harness import START, running_discord

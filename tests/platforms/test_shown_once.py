@@ -10,10 +10,10 @@ from sqlmodel import select
 
 from bot.core.messages import OutgoingMessage, Section
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
+from bot.delivery.outbox import Delivery
+from bot.engine.clock import ManualClock
 from bot.platforms.discord.render import render as render_discord
 from bot.platforms.slack.blocks import render as render_slack
-from bot.services.clock import ManualClock
-from bot.services.outbox import Delivery
 from storage.models import Community, OutboxItem, OutboxStatus
 from tests.fakes.discord_fake import FakeDiscord
 from tests.fakes.discord_harness import START, running_discord

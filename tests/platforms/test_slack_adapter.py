@@ -10,10 +10,10 @@ import pytest
 from bot.core.messages import Attachment, OutgoingMessage
 from bot.core.ports import ChatAdapter, DeliveryError
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
+from bot.engine.texts import Texts
 from bot.platforms.slack.adapter import SlackAdapter, channel_name
 from bot.platforms.slack.clients import SlackClients
 from bot.platforms.slack.directory import SlackDirectory
-from bot.services.texts import Texts
 from tests.fakes.slack_fake import BOT_USER, TEAM_ID, FakeSlack
 
 TEAM = CommunityRef(Platform.SLACK, TEAM_ID, "brew")

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.services.scheduling import JobKind, PlannedJob
+from bot.scheduling.planner import JobKind, PlannedJob
 from storage.models import Reflection, Session
 from tests.fakes.slack_fake import BOT_USER, Call
 from tests.fakes.slack_harness import ROOM, WORKING_GROUP, SlackWorld, reply_text, slack_world

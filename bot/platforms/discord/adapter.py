@@ -21,10 +21,10 @@ from discord.ext import commands
 from bot.core.messages import OutgoingMessage
 from bot.core.ports import Capabilities, DeliveryError
 from bot.core.refs import ConversationRef, MessageRef, Platform, UserRef
+from bot.engine.texts import Texts
 from bot.platforms.discord import permissions as perms
 from bot.platforms.discord.errors import delivery_error, rate_limited
 from bot.platforms.discord.render import RenderedMessage, render
-from bot.services.texts import Texts
 
 log = logging.getLogger("brewbot.discord")
 

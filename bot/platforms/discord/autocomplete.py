@@ -10,8 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import App
 from bot.core.refs import CommunityRef
-from bot.services.sessions import UPCOMING
-from bot.services.spark_admin import library_for
+from bot.sessions.service import UPCOMING
+from bot.sparks.service import library_for
 from storage.engine import DatabaseUnavailable
 from storage.models import Community
 from storage.repositories import sessions_in_states

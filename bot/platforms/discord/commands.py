@@ -32,7 +32,7 @@ from discord.ext import commands
 from bot.core.commands import MAX_NUMBER, Command, CommandTable, Option, OptionKind
 from bot.core.refs import CommunityRef, Platform
 from bot.core.spelling import Place, Spelling
-from bot.services.texts import Texts
+from bot.engine.texts import Texts
 
 NAME_MAX = 32
 DESCRIPTION_MAX = 100

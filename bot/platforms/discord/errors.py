@@ -9,8 +9,8 @@ from __future__ import annotations
 import discord
 
 from bot.core.ports import DeliveryError
+from bot.engine.texts import Texts
 from bot.platforms.discord.permissions import Need, first_missing, permission_name
-from bot.services.texts import Texts
 
 # https://discord.com/developers/docs/topics/opcodes-and-status-codes#json
 MISSING_ACCESS = 50001

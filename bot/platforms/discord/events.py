@@ -23,10 +23,10 @@ import discord
 from bot.app import App
 from bot.core.commands import is_number
 from bot.core.refs import CommunityRef, Platform
+from bot.engine.deps import community_ref
 from bot.platforms.discord import permissions as perms
 from bot.platforms.discord.components import shorten
 from bot.platforms.discord.errors import delivery_error
-from bot.services.deps import community_ref
 from storage.models import Community, Session, SessionState
 
 log = logging.getLogger("brewbot.discord")

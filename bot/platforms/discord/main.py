@@ -20,6 +20,8 @@ from discord.http import HTTPClient, Route
 
 from bot.app import App, build_app
 from bot.config import Settings
+from bot.engine.clock import Clock
+from bot.engine.texts import Texts
 from bot.platforms.discord.adapter import DiscordAdapter
 from bot.platforms.discord.client import BrewBot, ShardedBrewBot, make_bot
 from bot.platforms.discord.commands import SPELLING
@@ -33,9 +35,7 @@ from bot.runtime import (
     keep_trying,
     serve,
 )
-from bot.services.clock import Clock
-from bot.services.leader import AlreadyRunning
-from bot.services.texts import Texts
+from bot.scheduling.leader import AlreadyRunning
 
 # What reaching Discord can fail with, besides an answer: no connection, no answer in time.
 UNREACHABLE = (OSError, aiohttp.ClientError, TimeoutError)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import discord
 
-from bot.services.texts import Texts
+from bot.engine.texts import Texts
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ import logging
 import discord
 
 from bot.core.messages import OutgoingMessage
+from bot.engine.texts import Texts
 from bot.platforms.discord.render import render
-from bot.services.texts import Texts
 
 log = logging.getLogger("brewbot.discord")
 

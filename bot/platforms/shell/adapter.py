@@ -16,8 +16,8 @@ from pathlib import Path
 
 from bot.core.messages import Action, Attachment, OutgoingMessage
 from bot.core.refs import ConversationRef, MessageRef, UserRef
+from bot.engine.texts import Texts
 from bot.platforms.memory import MemoryAdapter, Sent
-from bot.services.texts import Texts
 
 Printer = Callable[[str], None]
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from bot.core.commands import is_number
 from bot.core.messages import FieldKind, Form, FormField, OutgoingMessage
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
+from bot.engine.dispatch import Dispatcher
 from bot.platforms.shell.adapter import Printer, ShellAdapter, render
-from bot.services.dispatch import Dispatcher
 
 log = logging.getLogger("brewbot.shell")
 

@@ -21,11 +21,11 @@ from bot.app import App, build_app
 from bot.config import Settings
 from bot.core.messages import custom_id
 from bot.core.refs import UserRef
+from bot.digest.render import to_html, to_markdown
+from bot.engine.clock import FastClock
 from bot.platforms.memory import MemoryAdapter, MemoryResponder
 from bot.platforms.shell.chat import CHANNEL, COMMUNITY
-from bot.services.clock import FastClock
-from bot.services.digest_render import to_html, to_markdown
-from bot.services.scheduling import JobKind, PlannedJob
+from bot.scheduling.planner import JobKind, PlannedJob
 from storage.models import Community, Session
 
 DAY_IN_SECONDS = 2.0

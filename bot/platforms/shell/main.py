@@ -12,12 +12,12 @@ from collections.abc import AsyncIterator
 
 from bot.app import build_app
 from bot.config import Settings
+from bot.engine.texts import Texts
 from bot.logs import configure_logging
 from bot.platforms.shell.adapter import ShellAdapter
 from bot.platforms.shell.chat import ShellChat
 from bot.runtime import serve
-from bot.services.leader import AlreadyRunning
-from bot.services.texts import Texts
+from bot.scheduling.leader import AlreadyRunning
 
 
 async def _stdin_lines() -> AsyncIterator[str]:

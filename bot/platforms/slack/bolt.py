@@ -14,12 +14,12 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
+from bot.engine.texts import Texts
 from bot.platforms.slack.clients import install_retry_handlers
 from bot.platforms.slack.dedupe import event_dedupe_middleware
 from bot.platforms.slack.listeners import register_all
 from bot.platforms.slack.payloads import identified
 from bot.platforms.slack.runtime import SlackServices
-from bot.services.texts import Texts
 
 log = logging.getLogger("brewbot.slack")
 

@@ -8,7 +8,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.core.ports import DeliveryError
-from bot.services.texts import Texts
+from bot.engine.texts import Texts
 
 NOT_FOUND = {"channel_not_found", "thread_not_found", "message_not_found", "not_found"}
 ARCHIVED = {"is_archived", "channel_is_archived", "already_archived"}

@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.messages import OutgoingMessage, Section
+from bot.engine.texts import Texts
 from bot.platforms.slack.blocks import MAX_MODAL_BLOCKS, render
-from bot.services.home import HomeFacts
-from bot.services.texts import Texts
+from bot.sessions.home import HomeFacts
 
 
 def welcome(texts: Texts) -> OutgoingMessage:

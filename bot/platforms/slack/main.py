@@ -25,6 +25,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.app import App, build_app
 from bot.config import Settings
+from bot.engine.clock import Clock
+from bot.engine.texts import Texts
 from bot.platforms.slack.adapter import SlackAdapter
 from bot.platforms.slack.bolt import build_bolt_app
 from bot.platforms.slack.clients import SlackClients, new_client
@@ -41,9 +43,7 @@ from bot.runtime import (
     connection_problem,
     keep_trying,
 )
-from bot.services.clock import Clock
-from bot.services.leader import AlreadyRunning
-from bot.services.texts import Texts
+from bot.scheduling.leader import AlreadyRunning
 
 log = logging.getLogger("brewbot.slack")
 

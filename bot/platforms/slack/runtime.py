@@ -13,11 +13,11 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from bot.app import App
 from bot.core.commands import CommandError, parse_text
 from bot.core.messages import parse_custom_id
+from bot.engine.texts import Texts
 from bot.platforms.slack.adapter import SlackAdapter
 from bot.platforms.slack.clients import SlackClients
 from bot.platforms.slack.dedupe import EventLog
 from bot.platforms.slack.directory import SlackDirectory
-from bot.services.texts import Texts
 
 
 class WorkTracker:

@@ -17,7 +17,7 @@ from bot.platforms.slack.blocks import render, to_mrkdwn
 from bot.platforms.slack.errors import TRANSPORT_ERRORS
 from bot.platforms.slack.home import home_view, welcome
 from bot.platforms.slack.runtime import SlackServices
-from bot.services.home import home_facts
+from bot.sessions.home import home_facts
 from storage.engine import DatabaseUnavailable
 
 log = logging.getLogger("brewbot.slack")

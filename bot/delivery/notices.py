@@ -1,0 +1,58 @@
+"""Ordinary posts refused for good: the session's facilitator hears what to do, with Retry.
+
+A post made while a facilitator waits (a command) is reported in their answer. One refused
+later (a job's post, or a command's post that failed for a while first) has nobody waiting,
+so the facilitator who scheduled the session is told privately, once per refusal.
+"""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.commands import CommandError, as_id
+from bot.core.messages import OutgoingMessage, Reply, custom_id
+from bot.delivery.outbox import NOTICE, Delivery, Outcome, refusal
+from bot.engine.context import CommandContext, Effect
+from bot.engine.deps import Deps
+from storage.models import Community, OutboxItem, OutboxStatus, Session
+
+
+class NoticeService:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        self.t = deps.texts.t
+        deps.outbox.listen(NOTICE, self._refused)
+
+    async def _refused(self, tx: AsyncSession, outcome: Outcome) -> list[Effect]:
+        item = outcome.item
+        # A private notice that fails is not reported again in another private notice.
+        if outcome.delivered or outcome.told or item.kind == "private":
+            return []
+        session = await tx.get(Session, item.session_id) if item.session_id else None
+        community = await tx.get(Community, item.community_id)
+        if session is None or community is None or not session.created_by:
+            return []
+        notice = refusal(
+            self.deps.texts,
+            "outbox.not_posted",
+            outcome,
+            custom_id("delivery", "retry", str(item.id)),
+            title=session.title,
+        )
+        key = f"notice:{item.id}:refused:{item.attempts}"
+        delivery = Delivery(key, NOTICE, "private", session.created_by, notice, session.id)
+        await self.deps.outbox.add(tx, community, delivery)
+        return []
+
+    async def retry(self, ctx: CommandContext) -> Reply:
+        """The Retry button under a refused post: arm it again and try it now."""
+        item_id = as_id(str(ctx.arg("arg") or ""))
+        item = await ctx.tx.get(OutboxItem, item_id) if item_id is not None else None
+        if item is None or item.community_id != ctx.community.id or item.purpose != NOTICE:
+            raise CommandError("errors.unknown_button")
+        if item.status != OutboxStatus.FAILED:
+            return Reply(OutgoingMessage(self.t("outbox.already_going")))
+        assert item.id is not None
+        await self.deps.outbox.retry(ctx.tx, [item.id])
+        ctx.after_commit(self.deps.outbox.deliver_effect([item.key], report=True))
+        return Reply(OutgoingMessage(self.t("outbox.trying_again")))

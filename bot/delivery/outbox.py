@@ -1,0 +1,521 @@
+"""Deliveries that must not be lost: the outbox.
+
+A feature records a delivery (`enqueue`) in the same transaction as the change that causes
+it, so either both are stored or neither is. Once committed it is tried at once
+(`Outbox.deliver_effect`); what is not delivered is tried again by the worker
+(`Outbox.run`), across restarts: transient failures (rate limits, the platform or mail
+server failing, timeouts) with growing waits, permanent ones (missing permission, a channel
+that is gone, Brewbot not in the channel) stop at once. Whatever happens, the feature that
+asked hears the outcome (`Outbox.listen`) in a transaction of its own, so it can record the
+truth (a digest is sent only once the working group has it) and tell a person what to do.
+
+Each item is claimed before it is tried (status "sending" until a lease runs out), so two
+processes never try the same item at once and an item whose process died is tried again:
+each delivery arrives at least once. A delivered item's words are cleared from the table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from itertools import islice
+from typing import Any
+
+import backoff
+from sqlalchemy import delete, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import and_, col, func, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.messages import Action, ActionStyle, Attachment, OutgoingMessage, Section
+from bot.core.ports import DeliveryError
+from bot.core.refs import ConversationRef, UserRef
+from bot.delivery.mail import Letter
+from bot.engine.context import Effect, someone_waiting
+from bot.engine.deps import Deps, community_ref, session_channel
+from bot.engine.texts import Texts
+from storage.engine import DatabaseUnavailable
+from storage.models import Community, OutboxItem, OutboxStatus, Session
+from storage.types import utc_day
+
+log = logging.getLogger("brewbot.outbox")
+
+NOTICE = "notice"  # the purpose of ordinary posts and private notices
+
+# Worth trying again: the platform or mail server failed or asked us to slow down.
+TRANSIENT = frozenset({"rate_limited", "failed", "email_failed", "timeout"})
+MAX_ATTEMPTS = 12  # with the waits below, about six hours of trying
+LEASE = timedelta(minutes=2)
+POLL_SECONDS = 30.0
+KEEP_DONE, KEEP_FAILED = timedelta(days=2), timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One delivery to record. `key` makes enqueueing it twice store it once."""
+
+    key: str
+    purpose: str
+    # "post" (a channel or thread), "private" (a person), "email", or "close_thread" (post
+    # in a thread, then archive it whether or not the post went through)
+    kind: str
+    target: str  # channel id, user id, or comma-separated addresses
+    body: OutgoingMessage | Letter
+    session_id: int | None = None
+    # How the person is called, for a front-end that shows it (the terminal chat).
+    target_name: str = ""
+    thread: str = ""  # a thread inside the `target` channel
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a delivery ended, for the feature that asked for it."""
+
+    item: OutboxItem
+    delivered: bool
+    reason: str = ""  # why not (a DeliveryError reason); "" when delivered
+    detail: str = ""
+    # Someone is waiting for this delivery and hears how it went in their answer.
+    told: bool = False
+
+
+# Told how a delivery ended, in the transaction that records it; returns what to do once
+# that has committed (tell the scheduler, say).
+Listener = Callable[[AsyncSession, Outcome], Awaitable[list[Effect]]]
+
+
+def refusal(
+    texts: Texts, key: str, outcome: Outcome, retry: str, **values: object
+) -> OutgoingMessage:
+    """What a facilitator reads when a delivery was refused for good: the sentence `key`
+    with the advice for its reason, and a Retry button whose custom id is `retry`."""
+    advice = texts.t(f"outbox.advice.{outcome.reason}", detail=outcome.detail)
+    return OutgoingMessage(
+        texts.t(key, advice=advice, **values),
+        actions=(Action(texts.t("buttons.retry"), retry, ActionStyle.PRIMARY),),
+    )
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """How long to wait before attempt `attempt + 1`: doubling from 5 s up to 30 minutes,
+    with jitter so many items failing together do not come back together."""
+    schedule = backoff.expo(factor=5, max_value=1800)
+    next(schedule)  # the generator is primed with one next()
+    value = next(islice(schedule, attempt - 1, None))
+    return timedelta(seconds=value / 2 + backoff.full_jitter(value / 2))
+
+
+async def enqueue(tx: AsyncSession, community_id: int, delivery: Delivery, now: datetime) -> None:
+    """Record `delivery` in this transaction (once, whatever the number of calls)."""
+    dialect = tx.bind.dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    row = {
+        "key": delivery.key,
+        "purpose": delivery.purpose,
+        "kind": delivery.kind,
+        "community_id": community_id,
+        "session_id": delivery.session_id,
+        "target": delivery.target,
+        "payload": encode(delivery.body, delivery.target_name, delivery.thread),
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "due_at": now,
+        # Days, not times: an alert's row would otherwise date the reflection behind it.
+        "created_at": utc_day(now),
+    }
+    connection = await tx.connection()
+    await connection.execute(insert(OutboxItem).on_conflict_do_nothing(), [row])
+
+
+class Outbox:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        self._listeners: dict[str, Listener] = {}
+        # Purposes whose rows follow straight on from an anonymous step (a safeguarding
+        # alert from a reflection): their transactions are isolated in the WAL like that
+        # step's own (docs/anonymity.md).
+        self._isolated: set[str] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    def listen(self, purpose: str, listener: Listener, *, isolated: bool = False) -> None:
+        self._listeners[purpose] = listener
+        if isolated:
+            self._isolated.add(purpose)
+
+    async def add(self, tx: AsyncSession, community: Community, delivery: Delivery) -> None:
+        """Record `delivery` in this transaction. The caller tries it once committed
+        (`deliver_effect`); the worker only picks up what that left."""
+        assert community.id is not None
+        await enqueue(tx, community.id, delivery, self.deps.clock.now())
+
+    def deliver_effect(self, keys: Iterable[str], *, report: bool = False) -> Effect:
+        """An effect that tries these deliveries at once (after the commit). With `report`
+        and someone waiting (a command), one that did not arrive raises DeliveryError, so the
+        person who acted hears in their answer that it was refused ("queued" when it will be
+        tried again); with nobody waiting (a job), the purpose's listener tells someone."""
+        wanted = tuple(keys)
+
+        async def effect() -> None:
+            told = report and someone_waiting.get()
+            await self.deliver(keys=wanted, told=told)
+            if told:
+                await self._raise_undelivered(wanted)
+
+        return effect
+
+    async def post(
+        self,
+        tx: AsyncSession,
+        community: Community,
+        to: ConversationRef,
+        message: OutgoingMessage,
+        *,
+        key: str,
+        session_id: int | None = None,
+        close_thread: bool = False,
+    ) -> Effect:
+        """Record a post in a channel or thread (`close_thread`: then archive the thread) and
+        return the effect that tries it once committed."""
+        delivery = Delivery(
+            key,
+            NOTICE,
+            "close_thread" if close_thread else "post",
+            to.id,
+            message,
+            session_id,
+            thread=to.thread_id or "",
+        )
+        await self.add(tx, community, delivery)
+        return self.deliver_effect([key], report=True)
+
+    async def tell(
+        self,
+        tx: AsyncSession,
+        community: Community,
+        user: UserRef,
+        message: OutgoingMessage,
+        *,
+        key: str,
+        session_id: int | None = None,
+    ) -> Effect:
+        """Record a private message to `user` and return the effect that tries it."""
+        delivery = Delivery(key, NOTICE, "private", user.id, message, session_id, user.display_name)
+        await self.add(tx, community, delivery)
+        return self.deliver_effect([key], report=True)
+
+    async def post_in_session(
+        self,
+        tx: AsyncSession,
+        community: Community,
+        session: Session,
+        message: OutgoingMessage,
+        *,
+        key: str,
+    ) -> Effect:
+        """`post` in the session's own channel."""
+        to = session_channel(community, session)
+        return await self.post(tx, community, to, message, key=key, session_id=session.id)
+
+    async def tell_facilitator(
+        self,
+        tx: AsyncSession,
+        community: Community,
+        session: Session,
+        message: OutgoingMessage,
+        *,
+        key: str,
+    ) -> Effect:
+        """`tell` the facilitator who scheduled the session."""
+        user = UserRef(community_ref(community), session.created_by)
+        return await self.tell(tx, community, user, message, key=key, session_id=session.id)
+
+    async def _raise_undelivered(self, keys: tuple[str, ...]) -> None:
+        async with self.deps.db.read() as tx:
+            items = (await tx.exec(select(OutboxItem).where(col(OutboxItem.key).in_(keys)))).all()
+        for item in items:
+            if item.status == OutboxStatus.FAILED:
+                raise DeliveryError(item.last_error or "failed", item.last_detail or "")
+        if any(item.status != OutboxStatus.DONE for item in items):
+            raise DeliveryError("queued")
+
+    async def retry(self, tx: AsyncSession, item_ids: Iterable[int]) -> None:
+        """Arm failed deliveries again (a person fixed the cause and pressed Retry)."""
+        await tx.exec(
+            update(OutboxItem)
+            .where(
+                col(OutboxItem.id).in_(list(item_ids)),
+                OutboxItem.status == OutboxStatus.FAILED,
+            )
+            .values(status=OutboxStatus.PENDING, attempts=0, due_at=self.deps.clock.now())
+        )
+
+    async def recover(self) -> None:
+        """Deliveries that were being sent when the process stopped are due again now,
+        not once their lease runs out. Only for a database one process uses (SQLite).
+        Isolated: the rows rewritten may hold a safeguarding alert's words."""
+        async with self.deps.db.transaction(isolated=True) as tx:
+            await tx.exec(
+                update(OutboxItem)
+                .where(OutboxItem.status == OutboxStatus.SENDING)
+                .values(due_at=self.deps.clock.now())
+            )
+
+    async def prune(self, tx: AsyncSession) -> int:
+        """Forget deliveries long finished: delivered ones after two days, refused ones
+        (which a person may still retry) after thirty."""
+        today = utc_day(self.deps.clock.now())
+        result = await tx.exec(
+            delete(OutboxItem).where(
+                or_(
+                    (OutboxItem.status == OutboxStatus.DONE)
+                    & (col(OutboxItem.due_at) < today - KEEP_DONE),
+                    (OutboxItem.status == OutboxStatus.FAILED)
+                    & (col(OutboxItem.due_at) < today - KEEP_FAILED),
+                )
+            )
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    # -- delivering -------------------------------------------------------------------------
+
+    async def deliver(self, *, keys: tuple[str, ...] | None = None, told: bool = False) -> int:
+        """Try every due delivery (or just `keys`; `told`: their outcome is reported to the
+        person waiting), and then whatever their outcomes asked for (a notice to a
+        facilitator, a fallback). Returns how many were delivered."""
+        delivered = 0
+        for _round in range(5):  # outcomes may add deliveries; a few rounds settle them
+            claimed = await self._claim(keys)
+            if not claimed:
+                break
+            for item, again in claimed:
+                delivered += await self._attempt(item, again, told)
+            keys, told = None, False
+        return delivered
+
+    async def _claim(self, keys: tuple[str, ...] | None) -> list[tuple[OutboxItem, bool]]:
+        """Due items, marked as being sent, each with whether an earlier try may already
+        have arrived (it was tried before, or its process died while sending it). Items of
+        isolated purposes are claimed in a transaction of their own, and only when due."""
+        sensitive = col(OutboxItem.purpose).in_(sorted(self._isolated))
+        claimed = await self._claim_where(keys, ~sensitive, isolated=False)
+        if self._isolated and await self._any_due(keys, sensitive):
+            claimed += await self._claim_where(keys, sensitive, isolated=True)
+        return claimed
+
+    def _due(self, keys: tuple[str, ...] | None, now: datetime) -> Any:
+        due = or_(
+            OutboxItem.status == OutboxStatus.PENDING,
+            OutboxItem.status == OutboxStatus.SENDING,  # claimed by a process that died
+        )
+        where = [due, col(OutboxItem.due_at) <= now]
+        if keys is not None:
+            where.append(col(OutboxItem.key).in_(keys))
+        return and_(*where)
+
+    async def _any_due(self, keys: tuple[str, ...] | None, which: Any) -> bool:
+        try:
+            async with self.deps.db.read() as tx:
+                query = select(OutboxItem.id).where(self._due(keys, self.deps.clock.now()), which)
+                return (await tx.exec(query.limit(1))).first() is not None
+        except DatabaseUnavailable:
+            return False
+
+    async def _claim_where(
+        self, keys: tuple[str, ...] | None, which: Any, *, isolated: bool
+    ) -> list[tuple[OutboxItem, bool]]:
+        now = self.deps.clock.now()
+        # Skip what another process has locked: it is claiming those.
+        query = (
+            select(OutboxItem).where(self._due(keys, now), which).with_for_update(skip_locked=True)
+        )
+        try:
+            async with self.deps.db.transaction(isolated=isolated) as tx:
+                items = list((await tx.exec(query.order_by(col(OutboxItem.id)))).all())
+                claimed = []
+                for item in items:
+                    again = item.attempts > 0 or item.status == OutboxStatus.SENDING
+                    claimed.append((item, again))
+                    item.status = OutboxStatus.SENDING
+                    item.due_at = now + LEASE
+                    tx.add(item)
+        except DatabaseUnavailable:
+            return []
+        return claimed
+
+    async def _attempt(self, item: OutboxItem, again: bool, told: bool) -> int:
+        try:
+            await self._send(item, again)
+        except DeliveryError as exc:
+            outcome = Outcome(item, False, exc.reason, exc.detail, told)
+        except Exception as exc:  # a bug or an unexpected library error: try again later
+            log.exception("delivery failed id=%s purpose=%s", item.id, item.purpose)
+            outcome = Outcome(item, False, "failed", type(exc).__name__, told)
+        else:
+            outcome = Outcome(item, True, told=told)
+        try:
+            await self._record(outcome)
+        except DatabaseUnavailable:
+            log.warning("delivery outcome not recorded yet id=%s", item.id)
+        return int(outcome.delivered)
+
+    async def _send(self, item: OutboxItem, again: bool) -> None:
+        async with self.deps.db.read() as tx:
+            community = await tx.get(Community, item.community_id)
+        if community is None:
+            raise DeliveryError("not_found")
+        data = json.loads(item.payload)
+        body = _from_data(item.kind, data)
+        if isinstance(body, OutgoingMessage):
+            body = replace(body, once=item.key, again=again)
+        adapter = self.deps.adapter
+        if isinstance(body, Letter):
+            await self.deps.mailer.send(body)
+        elif item.kind == "private":
+            await adapter.send_private(
+                UserRef(community_ref(community), item.target, data.get("to_name", "")), body
+            )
+        else:
+            thread = data.get("thread") or None
+            to = ConversationRef(community_ref(community), item.target, thread)
+            if item.kind != "close_thread":
+                await adapter.send(to, body)
+                return
+            try:
+                await adapter.send(to, body)
+            except DeliveryError as exc:
+                if exc.reason in TRANSIENT:
+                    raise
+                # The thread may already be archived or gone: archiving is what matters.
+                log.info("closing words not posted id=%s reason=%s", item.id, exc.reason)
+            await adapter.archive_thread(to)
+
+    async def _record(self, outcome: Outcome) -> None:
+        item, now = outcome.item, self.deps.clock.now()
+        after: list[Effect] = []
+        async with self.deps.db.transaction(isolated=item.purpose in self._isolated) as tx:
+            row = await tx.get(OutboxItem, item.id)
+            if row is None:
+                return
+            row.attempts += 1
+            row.last_error, row.last_detail = outcome.reason or None, outcome.detail[:200] or None
+            if outcome.delivered:
+                row.status, row.done_at, row.payload = OutboxStatus.DONE, utc_day(now), ""
+                row.due_at = utc_day(now)
+            elif outcome.reason in TRANSIENT and row.attempts < MAX_ATTEMPTS:
+                row.status, row.due_at = OutboxStatus.PENDING, now + retry_delay(row.attempts)
+            else:
+                row.status, row.due_at = OutboxStatus.FAILED, utc_day(now)
+            tx.add(row)
+            transient = not outcome.delivered and row.status == OutboxStatus.PENDING
+            listener = self._listeners.get(row.purpose)
+            if listener is not None and not transient:
+                final = Outcome(
+                    row, outcome.delivered, outcome.reason, outcome.detail, outcome.told
+                )
+                after = await listener(tx, final)
+        for effect in after:
+            await effect()
+        if not outcome.delivered:
+            log.warning(
+                "not delivered id=%s purpose=%s reason=%s status=%s",
+                item.id, item.purpose, outcome.reason, row.status,
+            )  # fmt: skip
+
+    # -- the worker -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self.run(), name="brewbot-outbox")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def run(self) -> None:
+        """Deliver what is due, then sleep until the next retry is due (at most a poll's
+        time, so a delivery left by another process or a crash is not left long)."""
+        while True:
+            try:
+                await self.deliver()
+                pause = await self._until_next()
+            except Exception:
+                log.exception("outbox pass failed")
+                pause = POLL_SECONDS
+            await asyncio.sleep(pause)
+
+    async def _until_next(self) -> float:
+        async with self.deps.db.read() as tx:
+            next_due = (
+                await tx.exec(
+                    select(func.min(OutboxItem.due_at)).where(
+                        col(OutboxItem.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING])
+                    )
+                )
+            ).one()
+        if next_due is None:
+            return POLL_SECONDS
+        # min() keeps the column's type, so this is an aware UTC time on both databases.
+        wait = next_due - self.deps.clock.now()
+        return min(POLL_SECONDS, max(0.5, wait.total_seconds()))
+
+
+# -- payloads ---------------------------------------------------------------------------------
+
+
+def encode(body: OutgoingMessage | Letter, to_name: str = "", thread: str = "") -> str:
+    if isinstance(body, Letter):
+        return json.dumps(
+            {
+                "to": list(body.to),
+                "subject": body.subject,
+                "text": body.text,
+                "html": body.html,
+                "attachments": [[n, c.hex(), m] for n, c, m in body.attachments],
+            }
+        )
+    return json.dumps(
+        {
+            "text": body.text,
+            "title": body.title,
+            "ping": body.ping,
+            "plain": body.plain,
+            "sections": [[s.body, s.heading, s.untrusted] for s in body.sections],
+            "actions": [[a.label, a.custom_id, a.style.value] for a in body.actions],
+            "attachments": [[a.filename, a.content.hex(), a.mime_type] for a in body.attachments],
+            "to_name": to_name,
+            "thread": thread,
+        }
+    )
+
+
+def decode(kind: str, payload: str) -> OutgoingMessage | Letter:
+    return _from_data(kind, json.loads(payload))
+
+
+def _from_data(kind: str, data: dict[str, Any]) -> OutgoingMessage | Letter:
+    if kind == "email":
+        return Letter(
+            to=tuple(data["to"]),
+            subject=data["subject"],
+            text=data["text"],
+            html=data["html"],
+            attachments=tuple((n, bytes.fromhex(c), m) for n, c, m in data["attachments"]),
+        )
+    return OutgoingMessage(
+        text=data["text"],
+        title=data["title"],
+        ping=data["ping"],
+        plain=data["plain"],
+        sections=tuple(Section(b, h, u) for b, h, u in data["sections"]),
+        actions=tuple(Action(label, cid, ActionStyle(s)) for label, cid, s in data["actions"]),
+        attachments=tuple(Attachment(n, bytes.fromhex(c), m) for n, c, m in data["attachments"]),
+    )

@@ -1,0 +1,321 @@
+"""What a digest says, decided once, before any format is written.
+
+`build_digest` turns a closed session's reflections, attendance and actions into a `Digest`:
+plain data that every renderer (Markdown, HTML, CSV, JSON) shows without further decisions.
+All privacy rules live here, so no format can leak what another hides:
+
+- role counts (and totals) under `min_count` are shown only as "fewer than N", and a count
+  that could be worked out from the total and the others is hidden as well;
+- when fewer than `min_count` people reflected, no reflection's words are kept at all,
+  only theme labels and counts of statements;
+- otherwise words are kept only from reflections whose writer agreed to be quoted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+from bot.digest.themes import (
+    SAMPLE_CHARS,
+    SAMPLE_TEXTS,
+    count_tags,
+    group_by_theme,
+    other_label,
+    tags_for_stems,
+    text_stems,
+)
+from bot.engine.texts import Texts
+
+# Working Together for Change categories, in the order a digest shows them.
+CATEGORIES = ("working", "not_working", "future", "idea")
+ROLES = ("draws_on_care", "carer", "commissioner", "provider", "other", "prefer_not")
+ACTION_STATUSES = ("planned", "doing", "done", "cant_do")
+# The design allows the threshold to be configured, never below 3.
+MIN_COUNT_FLOOR = 3
+MAX_THEMES = 6
+# A digest is read by busy people: a few quotes per theme, the full set is in the CSV.
+MAX_QUOTES_PER_THEME = 3
+GLANCE_SIZE = 5
+# A theme is tagged with a Making It Real theme when at least this share of its
+# reflections are (and at least one), so big themes are not tagged with everything.
+TAG_SHARE = 0.2
+TOTAL = "total"
+CONTRIBUTORS = "contributors"
+
+
+@dataclass(frozen=True)
+class DigestReflection:
+    id: str
+    category: str
+    text: str
+    quote_ok: bool
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    said: str
+    did: str
+    owner: str
+    status: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class DigestInput:
+    title: str
+    theme: str
+    spark_title: str | None
+    date_text: str
+    session_id: int
+    attendance: Mapping[str, int]
+    total_attended: int
+    reflections: Sequence[DigestReflection]
+    contributors: int
+    actions: Sequence[ActionLine]
+    min_count: int = 5
+    intro: str = ""
+
+
+@dataclass(frozen=True)
+class AttendanceLine:
+    """One line of "Who came". `count` is None whenever the number is not shown."""
+
+    key: str  # a role, or "total" / "contributors"
+    label: str
+    count: int | None
+    shown: str
+
+
+@dataclass(frozen=True)
+class ThemeGroup:
+    label: str
+    count: int
+    quotes: tuple[str, ...]
+    making_it_real: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CategorySection:
+    key: str
+    label: str
+    count: int
+    themes: tuple[ThemeGroup, ...]
+
+
+@dataclass(frozen=True)
+class ThemeCount:
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One reflection as the CSV shows it. `text` is empty unless it may be quoted."""
+
+    category: str
+    theme: str
+    text: str
+    making_it_real: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Digest:
+    title: str
+    theme: str
+    spark_title: str | None
+    date_text: str
+    session_id: int
+    intro: str
+    min_count: int
+    # How many people reflected. Needed by the digest service; never shown below min_count
+    # (renderers show the matching AttendanceLine, and JSON blanks it).
+    contributors: int
+    reflection_count: int
+    verbatim_allowed: bool
+    attendance_lines: tuple[AttendanceLine, ...]
+    categories: tuple[CategorySection, ...]
+    themes_at_a_glance: tuple[ThemeCount, ...]
+    actions: tuple[ActionLine, ...]
+    # One per reflection, only when verbatim_allowed (otherwise words could be pieced
+    # together from single-reflection rows).
+    items: tuple[DigestItem, ...] = field(default=())
+
+
+@cache
+def _texts() -> Texts:
+    return Texts.load()
+
+
+def build_digest(data: DigestInput) -> Digest:
+    """Everything the digest will say, with the privacy rules already applied."""
+    min_count = max(MIN_COUNT_FLOOR, data.min_count)
+    verbatim = data.contributors >= min_count
+    categories: list[CategorySection] = []
+    items: list[DigestItem] = []
+    by_category: dict[str, list[DigestReflection]] = {key: [] for key in CATEGORIES}
+    for reflection in data.reflections:
+        if reflection.category not in by_category:
+            # The reflection form only offers the four; anything else is a bug upstream,
+            # and filing it under a wrong heading would misreport what people said.
+            raise ValueError(f"unknown reflection category {reflection.category!r}")
+        by_category[reflection.category].append(reflection)
+    for action in data.actions:
+        if action.status not in ACTION_STATUSES:
+            raise ValueError(f"unknown action status {action.status!r}")
+    for key in CATEGORIES:
+        section, section_items = _category(key, by_category[key], verbatim)
+        categories.append(section)
+        items.extend(section_items)
+    return Digest(
+        title=_one_line(data.title),
+        theme=_one_line(data.theme),
+        spark_title=_one_line(data.spark_title) if data.spark_title else None,
+        date_text=_one_line(data.date_text),
+        session_id=data.session_id,
+        intro=data.intro.strip(),
+        min_count=min_count,
+        contributors=data.contributors,
+        reflection_count=len(data.reflections),
+        verbatim_allowed=verbatim,
+        attendance_lines=attendance_lines(
+            data.attendance, data.total_attended, data.contributors, min_count
+        ),
+        categories=tuple(categories),
+        themes_at_a_glance=_glance(categories),
+        actions=tuple(
+            ActionLine(
+                _one_line(a.said),
+                _one_line(a.did),
+                _one_line(a.owner),
+                str(a.status),
+                _one_line(a.reason) if a.reason else None,
+            )
+            for a in data.actions
+        ),
+        items=tuple(items) if verbatim else (),
+    )
+
+
+def _category(
+    key: str, reflections: list[DigestReflection], verbatim: bool
+) -> tuple[CategorySection, list[DigestItem]]:
+    label = _texts().t(f"digest.category.{key}")
+    if not reflections:
+        return CategorySection(key, label, 0, ()), []
+    texts = [r.text for r in reflections]
+    stems = [text_stems(text) for text in texts]
+    tags = [tags_for_stems(s) for s in stems]
+    groups = group_by_theme(
+        texts,
+        MAX_THEMES,
+        # The sample budget is shared by the four categories, so a whole digest reads no
+        # more than one call's worth of text with YAKE.
+        sample_texts=SAMPLE_TEXTS // len(CATEGORIES),
+        sample_chars=SAMPLE_CHARS // len(CATEGORIES),
+        stems=stems,
+    )
+    themes: list[ThemeGroup] = []
+    items: list[DigestItem] = []
+    for theme_label, members in groups:
+        quotable = [reflections[i] for i in members if reflections[i].quote_ok]
+        quotes = tuple(_quote(r.text) for r in quotable[:MAX_QUOTES_PER_THEME]) if verbatim else ()
+        counts = count_tags(tags[i] for i in members)
+        least = max(1, math.ceil(TAG_SHARE * len(members)))
+        # Most frequent first; the framework's order breaks ties (dicts keep it).
+        ranked = sorted(
+            (tag for tag, n in counts.items() if n >= least), key=lambda tag: -counts[tag]
+        )
+        themes.append(ThemeGroup(theme_label, len(members), quotes, tuple(ranked)))
+        if verbatim:
+            items.extend(
+                DigestItem(
+                    key,
+                    theme_label,
+                    _quote(reflections[i].text) if reflections[i].quote_ok else "",
+                    tags[i],
+                )
+                for i in members
+            )
+    return CategorySection(key, label, len(reflections), tuple(themes)), items
+
+
+def _glance(categories: list[CategorySection]) -> tuple[ThemeCount, ...]:
+    """The biggest themes across all categories; one label used in two categories is
+    one theme. "Other points" is not a theme, so it is left out."""
+    totals: dict[str, int] = {}
+    other = other_label()
+    for section in categories:
+        for theme in section.themes:
+            if theme.label != other:
+                totals[theme.label] = totals.get(theme.label, 0) + theme.count
+    ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+    return tuple(ThemeCount(label, count) for label, count in ranked[:GLANCE_SIZE])
+
+
+def attendance_lines(
+    attendance: Mapping[str, int], total: int, contributors: int, min_count: int
+) -> tuple[AttendanceLine, ...]:
+    """Role lines in a fixed order, then everyone, then how many reflected.
+
+    Counts under `min_count` read "fewer than N". When the total is shown, the hidden
+    counts add up to a number anyone can work out; if that number is itself small, the
+    smallest shown counts are hidden too ("not shown"), so no small group can be recovered
+    by subtraction.
+    """
+    t = _texts().t
+    counts = dict.fromkeys(ROLES, 0)
+    for role, n in attendance.items():
+        # Anything unexpected is counted as "other" rather than shown under its own name.
+        counts[role if role in counts else "other"] += max(0, int(n))
+    small = {role for role in ROLES if counts[role] < min_count}
+    hidden: list[str] = []
+    if total >= min_count:
+        residual = sum(counts[role] for role in small)
+        shown = sorted(
+            (role for role in ROLES if role not in small),
+            key=lambda role: (counts[role], ROLES.index(role)),
+        )
+        while 0 < residual < min_count and shown:
+            role = shown.pop(0)
+            hidden.append(role)
+            residual += counts[role]
+    lines = []
+    for role in ROLES:
+        label = t(f"digest.attendance.role.{role}")
+        if role in small:
+            lines.append(_suppressed(role, label, min_count))
+        elif role in hidden:
+            lines.append(AttendanceLine(role, label, None, t("digest.attendance.hidden")))
+        else:
+            lines.append(AttendanceLine(role, label, counts[role], str(counts[role])))
+    for key, n in ((TOTAL, total), (CONTRIBUTORS, contributors)):
+        label = t(f"digest.attendance.{key}")
+        if n < min_count:
+            lines.append(_suppressed(key, label, min_count))
+        else:
+            lines.append(AttendanceLine(key, label, n, str(n)))
+    return tuple(lines)
+
+
+def _suppressed(key: str, label: str, min_count: int) -> AttendanceLine:
+    shown = _texts().t("digest.attendance.fewer_than", min_count=min_count)
+    return AttendanceLine(key, label, None, shown)
+
+
+def _one_line(text: str) -> str:
+    """Header and action fields are single lines, so a stray newline cannot start a new
+    Markdown block."""
+    return " ".join(text.split())
+
+
+def _quote(text: str) -> str:
+    """Words as written, minus trailing spaces and runs of blank lines."""
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    kept: list[str] = []
+    for line in lines:
+        if line or (kept and kept[-1]):
+            kept.append(line)
+    return "\n".join(kept)

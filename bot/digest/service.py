@@ -1,0 +1,427 @@
+"""The digest: a private draft for the facilitator at close, their review (hold, redact,
+release a safeguarding hold), then sending to the working group, which also seals the
+session (bot/reflections/sealing.py) so nothing can ever be tied back to a person."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from datetime import timedelta
+
+from sqlalchemy import func, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.commands import CommandError
+from bot.core.messages import Action, ActionStyle, OutgoingMessage, Reply, Section, custom_id
+from bot.delivery.mail import Letter, addresses
+from bot.delivery.outbox import NOTICE, Delivery, Outcome, refusal
+from bot.digest.model import (
+    ActionLine,
+    Digest,
+    DigestInput,
+    DigestReflection,
+    build_digest,
+)
+from bot.digest.render import to_csv, to_html, to_markdown, to_sections
+from bot.engine.context import CommandContext, Effect
+from bot.engine.deps import Deps, session_channel, zone_of
+from bot.reflections.anonymity import writers_at_least
+from bot.reflections.sealing import seal, small_number
+from bot.sessions.service import SessionService
+from bot.sessions.timeparse import format_local
+from bot.sparks.service import library_for
+from storage.models import (
+    ActionItem,
+    Attendance,
+    Community,
+    OutboxItem,
+    OutboxStatus,
+    Participant,
+    Reflection,
+    Session,
+    SessionState,
+)
+from storage.models import (
+    Digest as DigestRow,
+)
+
+log = logging.getLogger("brewbot.digests")
+
+DIGEST_ACTIONS = ("preview", "send", "hold", "redact", "release")
+# Outbox purposes: the digest's own deliveries, and notices about them to the facilitator.
+DIGEST, RESEND = "digest", "digest_resend"
+
+
+class DigestService:
+    def __init__(self, deps: Deps, sessions: SessionService) -> None:
+        self.deps = deps
+        self.sessions = sessions
+        self.t = deps.texts.t
+        deps.outbox.listen(DIGEST, self._delivered)
+
+    async def row(self, tx: AsyncSession, session: Session) -> DigestRow:
+        found = (await tx.exec(select(DigestRow).where(DigestRow.session_id == session.id))).first()
+        if found is None:
+            found = DigestRow(session_id=session.id)
+            tx.add(found)
+            await tx.flush()
+        return found
+
+    async def compile(self, tx: AsyncSession, community: Community, session: Session) -> Digest:
+        row = await self.row(tx, session)
+        edits = json.loads(row.edits or "{}")
+        redacted = set(edits.get("redacted", []))
+        shown = sorted(await self._shown(tx, row, session), key=lambda r: r.id)
+        items = [
+            DigestReflection(r.id, r.category, r.text, r.quote_ok and r.id not in redacted)
+            for r in shown
+        ]
+        contributors = self.writers(row, session, shown)
+        roles = Counter(
+            (
+                await tx.exec(
+                    select(Participant.role)
+                    .join(Attendance, col(Attendance.participant_id) == col(Participant.id))
+                    .where(
+                        Attendance.session_id == session.id, col(Attendance.joined_at).is_not(None)
+                    )
+                )
+            ).all()
+        )
+        actions = (
+            await tx.exec(
+                select(ActionItem)
+                .where(ActionItem.community_id == community.id)
+                .order_by(col(ActionItem.id))
+            )
+        ).all()
+        library = await library_for(self.deps, tx, community.id)
+        spark = library.get(session.spark_id) if session.spark_id else None
+        date_text = format_local(session.starts_at, zone_of(community))
+        data = DigestInput(
+            title=session.title,
+            theme=session.theme,
+            spark_title=spark.title if spark else None,
+            date_text=date_text,
+            session_id=session.id,
+            attendance={(role or "prefer_not"): n for role, n in roles.items()},
+            total_attended=sum(roles.values()),
+            reflections=items,
+            contributors=contributors,
+            actions=[ActionLine(a.said, a.did, a.owner, a.status, a.reason) for a in actions],
+            min_count=small_number(self.deps),
+            intro=self.deps.texts.template(
+                "digest_intro",
+                title=session.title,
+                date=date_text,
+                theme=session.theme or session.title,
+            ),
+        )
+        return build_digest(data)
+
+    def writers(self, row: DigestRow, session: Session, shown: list[Reflection]) -> int:
+        """How many different people wrote the reflections shown: a lower bound, from this
+        process's memory and from what was frozen (see bot/reflections/anonymity.py)."""
+        assert session.id is not None
+        in_memory = self.deps.writers.writers_at_least(session.id, (r.id for r in shown))
+        frozen = None
+        if row.contributors is not None and row.counted_reflections is not None:
+            frozen = (row.contributors, row.counted_reflections)
+        counted = sum(1 for r in shown if r.in_count)
+        return writers_at_least(in_memory, frozen, counted, len(shown))
+
+    async def freeze_writers(self, tx: AsyncSession, session: Session) -> None:
+        """Keep the count of writers of the reflections shown now, so it survives the
+        in-memory record (a restart, the session sealed). Only a count and which reflections
+        it covers: nothing about who wrote which."""
+        row = await self.row(tx, session)
+        digest_shown = await self._shown(tx, row, session)
+        row.contributors = self.writers(row, session, digest_shown)
+        row.counted_reflections = len(digest_shown)
+        ids = [r.id for r in digest_shown]
+        await tx.exec(
+            update(Reflection)
+            .where(col(Reflection.session_id) == session.id)
+            .values(in_count=col(Reflection.id).in_(ids))
+        )
+        tx.add(row)
+
+    async def _shown(self, tx: AsyncSession, row: DigestRow, session: Session) -> list[Reflection]:
+        held = set(json.loads(row.edits or "{}").get("held", []))
+        reflections = (
+            await tx.exec(
+                select(Reflection).where(
+                    Reflection.session_id == session.id, col(Reflection.held).is_(False)
+                )
+            )
+        ).all()
+        return [r for r in reflections if r.id not in held]
+
+    async def draft(
+        self, tx: AsyncSession, community: Community, session: Session, effects: list[Effect]
+    ) -> None:
+        """At close: the writers are counted and the draft goes privately to the facilitator
+        who scheduled the session."""
+        await self.freeze_writers(tx, session)
+        message = await self.preview_message(tx, community, session)
+        effects.append(
+            await self.deps.outbox.tell_facilitator(
+                tx, community, session, message, key=f"draft:{session.id}"
+            )
+        )
+
+    async def preview_message(
+        self, tx: AsyncSession, community: Community, session: Session
+    ) -> OutgoingMessage:
+        digest = await self.compile(tx, community, session)
+        row = await self.row(tx, session)
+        edits = json.loads(row.edits or "{}")
+        reflections = (
+            await tx.exec(select(Reflection).where(Reflection.session_id == session.id))
+        ).all()
+        lines = []
+        for r in sorted(reflections, key=lambda r: r.id):
+            status = (
+                "safeguarding"
+                if r.held
+                else "held"
+                if r.id in edits.get("held", [])
+                else "redacted"
+                if r.id in edits.get("redacted", [])
+                else "included"
+            )
+            lines.append(
+                self.t(
+                    "digests.item_line",
+                    item=r.id[:8],
+                    category=self.t(f"reflections.category.{r.category}"),
+                    status=self.t(f"digests.status.{status}"),
+                    text=_one_line(r.text),
+                )
+            )
+        review = "\n".join(lines) or self.t("digests.no_items")
+        help_text = self.t("digests.preview_help", session_id=session.id)
+        if session.sealed_at is None and session.closed_at is not None:
+            # Told in advance: the linking material goes on this day, sent or not.
+            forget_on = session.closed_at + timedelta(days=self.deps.settings.forget_after_days)
+            help_text += "\n\n" + self.t(
+                "digests.forget_notice", date=format_local(forget_on, zone_of(community))
+            )
+        return OutgoingMessage(
+            title=self.t("digests.preview_title", session_id=session.id),
+            text=help_text,
+            # Items and quotes are shown as typed (escaped by each renderer).
+            sections=(Section(review, untrusted=True), *to_sections(digest, heading=True)),
+            actions=(
+                Action(
+                    self.t("buttons.send_digest"),
+                    custom_id("digest", "send", str(session.id)),
+                    ActionStyle.PRIMARY,
+                ),
+            ),
+        )
+
+    async def command(self, ctx: CommandContext) -> Reply:
+        session = await self.sessions.resolve(ctx, ctx.arg("session"))
+        action = ctx.arg("action") or "preview"
+        if action == "send":
+            return await self.send(ctx, session)
+        if session.state not in (SessionState.CLOSED, SessionState.SUMMARISED):
+            raise CommandError("digests.not_closed", session_id=session.id)
+        if action == "preview":
+            return Reply(await self.preview_message(ctx.tx, ctx.community, session))
+        if session.state == SessionState.SUMMARISED:
+            raise CommandError("digests.already_sent", session_id=session.id)
+        row = await self.row(ctx.tx, session)
+        if row.status != "draft":
+            raise CommandError("digests.locked", session_id=session.id)
+        item = await self._find_item(ctx.tx, session, ctx.arg("item"))
+        edits = json.loads(row.edits or "{}")
+        if action == "release":
+            if item.held:
+                item.held = False
+                ctx.tx.add(item)
+            edits["held"] = [i for i in edits.get("held", []) if i != item.id]
+        else:
+            key = "held" if action == "hold" else "redacted"
+            edits[key] = sorted({*edits.get(key, []), item.id})
+        row.edits = json.dumps(edits, sort_keys=True)
+        ctx.tx.add(row)
+        return Reply(
+            OutgoingMessage(
+                self.t(f"digests.{action}_done", item=item.id[:8], session_id=session.id)
+            )
+        )
+
+    async def send_button(self, ctx: CommandContext) -> Reply:
+        return await self.send(ctx, await self.sessions.resolve(ctx, ctx.session_id()))
+
+    async def send(self, ctx: CommandContext, session: Session) -> Reply:
+        """Seal the session and hand the digest to the outbox. It counts as sent only once the
+        working group has it (`_delivered`); pressing Send again retries what failed."""
+        # The step to summarised is taken once the digest has arrived (`_delivered`).
+        self.sessions.require(session, SessionState.SUMMARISED, "summarised")
+        row = await self.row(ctx.tx, session)
+        if row.status in ("sending", "failed"):
+            return await self._retry(ctx, session)
+        await self.freeze_writers(ctx.tx, session)
+        digest = await self.compile(ctx.tx, ctx.community, session)
+        row.status = "sending"
+        ctx.tx.add(row)
+        if session.sealed_at is None:
+            ctx.after_commit(await seal(self.deps, ctx.tx, session))
+        channel_id = ctx.community.working_group_channel_id
+        target = channel_id or session_channel(ctx.community, session).id
+        deliveries = [
+            Delivery(
+                f"digest:{session.id}:post",
+                DIGEST,
+                "post",
+                target,
+                OutgoingMessage(
+                    title=self.t("digests.sent_title", title=session.title),
+                    sections=to_sections(digest),  # the title says it once
+                ),
+                session.id,
+            )
+        ]
+        if ctx.community.digest_email:
+            deliveries.append(
+                Delivery(
+                    f"digest:{session.id}:email",
+                    DIGEST,
+                    "email",
+                    ctx.community.digest_email,
+                    self._letter(ctx.community, session, digest),
+                    session.id,
+                )
+            )
+        for delivery in deliveries:
+            await self.deps.outbox.add(ctx.tx, ctx.community, delivery)
+        ctx.after_commit(self.deps.outbox.deliver_effect(d.key for d in deliveries))
+        log.info("digest handed to the outbox session=%s", session.id)
+        return Reply(OutgoingMessage(self.t("digests.sending", session_id=session.id)))
+
+    async def _retry(self, ctx: CommandContext, session: Session) -> Reply:
+        failed = (
+            await ctx.tx.exec(
+                select(OutboxItem.id, OutboxItem.key).where(
+                    OutboxItem.purpose == DIGEST,
+                    OutboxItem.session_id == session.id,
+                    OutboxItem.status == OutboxStatus.FAILED,
+                )
+            )
+        ).all()
+        if not failed:
+            return Reply(OutgoingMessage(self.t("digests.on_its_way", session_id=session.id)))
+        await self.deps.outbox.retry(ctx.tx, [item_id for item_id, _ in failed])
+        row = await self.row(ctx.tx, session)
+        row.status = "sending"
+        ctx.tx.add(row)
+        ctx.after_commit(self.deps.outbox.deliver_effect(key for _, key in failed))
+        return Reply(OutgoingMessage(self.t("digests.sending", session_id=session.id)))
+
+    async def _delivered(self, tx: AsyncSession, outcome: Outcome) -> list[Effect]:
+        """A digest delivery ended: once every part has arrived the digest is sent; a part
+        refused for good is reported to the facilitator with what to do and a Retry button."""
+        item = outcome.item
+        session = await tx.get(Session, item.session_id)
+        community = await tx.get(Community, item.community_id)
+        if session is None or community is None:
+            return []
+        row = await self.row(tx, session)
+        facilitator = session.created_by
+        if not outcome.delivered:
+            row.status = "failed"
+            tx.add(row)
+            notice = refusal(
+                self.deps.texts,
+                f"digests.not_delivered.{item.kind}",
+                outcome,
+                custom_id("digest", "send", str(session.id)),
+                session_id=session.id,
+                detail=outcome.detail or item.target,
+            )
+            key = f"digest:{session.id}:failed:{item.id}:{item.attempts}"
+        else:
+            pending = (
+                await tx.exec(
+                    select(func.count())
+                    .select_from(OutboxItem)
+                    .where(
+                        OutboxItem.purpose == DIGEST,
+                        OutboxItem.session_id == session.id,
+                        OutboxItem.status != OutboxStatus.DONE,
+                    )
+                )
+            ).one()
+            if pending or session.state != SessionState.CLOSED:
+                return []
+            self.sessions.move(session, SessionState.SUMMARISED, "summarised")
+            row.status, row.sent_at = "sent", self.deps.clock.now()
+            tx.add(row)
+            tx.add(session)
+            notice = OutgoingMessage(self.t("digests.sent", session_id=session.id))
+            key = f"digest:{session.id}:sent"
+        await self.deps.outbox.add(
+            tx, community, Delivery(key, NOTICE, "private", facilitator, notice, session.id)
+        )
+        return [self.deps.changed(session.id)] if outcome.delivered else []
+
+    async def resend_email(self, session_id: int) -> tuple[str, str]:
+        """E-mail a digest that was sent (or is being sent) once more, now: (outcome, detail),
+        the outcome being "sent", "failed", "no_email", "not_sent" or "unknown"."""
+        async with self.deps.db.transaction() as tx:
+            session = await tx.get(Session, session_id)
+            community = await tx.get(Community, session.community_id) if session else None
+            if session is None or community is None:
+                return "unknown", ""
+            if not community.digest_email:
+                return "no_email", ""
+            if (await self.row(tx, session)).status == "draft":
+                return "not_sent", ""
+            digest = await self.compile(tx, community, session)
+            stamp = self.deps.clock.now().strftime("%Y%m%dT%H%M%S%f")
+            key = f"digest:{session_id}:email:again:{stamp}"
+            letter = self._letter(community, session, digest)
+            delivery = Delivery(key, RESEND, "email", community.digest_email, letter, session_id)
+            await self.deps.outbox.add(tx, community, delivery)
+        await self.deps.outbox.deliver(keys=(key,))
+        async with self.deps.db.read() as tx:
+            item = (await tx.exec(select(OutboxItem).where(OutboxItem.key == key))).one()
+        if item.status == OutboxStatus.DONE:
+            return "sent", community.digest_email
+        return "failed", item.last_error or ""
+
+    def _letter(self, community: Community, session: Session, digest: Digest) -> Letter:
+        return Letter(
+            to=addresses(community.digest_email),
+            subject=self.t("digests.sent_title", title=session.title),
+            text=to_markdown(digest),
+            html=to_html(digest),
+            attachments=(
+                (f"digest-session-{session.id}.csv", to_csv(digest).encode(), "text/csv"),
+            ),
+        )
+
+    async def _find_item(self, tx: AsyncSession, session: Session, item: str | None) -> Reflection:
+        ref = (item or "").strip().lower()
+        if len(ref) < 4:
+            raise CommandError("digests.item_needed", session_id=session.id)
+        rows = (
+            await tx.exec(
+                select(Reflection).where(
+                    Reflection.session_id == session.id, col(Reflection.id).startswith(ref)
+                )
+            )
+        ).all()
+        if len(rows) != 1:
+            raise CommandError("digests.item_unknown", item=ref[:12])
+        return rows[0]
+
+
+def _one_line(text: str, limit: int = 160) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -1,0 +1,82 @@
+"""What every service needs, built once in bot/app.py and passed in (no globals)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from bot.config import Settings
+from bot.core.ports import ChatAdapter
+from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
+from bot.delivery.mail import Mailer
+from bot.engine.clock import Clock
+from bot.engine.context import Effect
+from bot.engine.texts import Texts
+from bot.reflections.anonymity import WriterLedger
+from bot.sparks.library import SparkLibrary
+from storage.engine import Database
+from storage.models import Community, Participant, Session
+
+if TYPE_CHECKING:
+    from bot.delivery.outbox import Outbox
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    db: Database
+    texts: Texts
+    sparks: SparkLibrary
+    adapter: ChatAdapter
+    clock: Clock
+    mailer: Mailer
+    # Who wrote which reflection, in this process's memory only (never stored).
+    writers: WriterLedger = field(default_factory=WriterLedger)
+    # Deliveries that must not be lost (bot/delivery/outbox.py); set by build_app.
+    outbox: Outbox = field(init=False)
+    # Set by the scheduler once it exists: re-plans a session's jobs after a change.
+    on_session_changed: list[Callable[[int], Awaitable[None]]] = field(default_factory=list)
+
+    async def session_changed(self, session_id: int) -> None:
+        """Tell every listener (the scheduler, a platform's calendar sync). One failing listener
+        must not stop the others, or a session's jobs could go unplanned; the first failure is
+        raised afterwards so the facilitator still hears about it (e.g. a missing permission)."""
+        failure: Exception | None = None
+        for listener in self.on_session_changed:
+            try:
+                await listener(session_id)
+            except Exception as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+
+    def changed(self, session_id: int) -> Effect:
+        """An effect that re-plans the session's scheduled jobs from the database."""
+
+        async def effect() -> None:
+            await self.session_changed(session_id)
+
+        return effect
+
+
+def community_ref(community: Community) -> CommunityRef:
+    return CommunityRef(Platform(community.platform), community.external_id, community.name)
+
+
+def zone_of(community: Community) -> ZoneInfo:
+    return ZoneInfo(community.timezone)
+
+
+def session_channel(community: Community, session: Session) -> ConversationRef:
+    channel = session.channel_id or community.session_channel_id or "general"
+    return ConversationRef(community_ref(community), channel)
+
+
+def user_ref(community: Community, participant: Participant) -> UserRef:
+    return UserRef(
+        community_ref(community),
+        participant.user_id,
+        participant.called_by or participant.display_name,
+    )

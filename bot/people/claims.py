@@ -1,0 +1,219 @@
+"""Paying people for their time: opting in, attendance in whole minutes, facilitators marking
+people present who joined another way, and the claims sheet for the council's finance team.
+Claims data is never joined to reflections: nothing here reads the reflection tables."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.commands import CommandError
+from bot.core.escape import safe_cell
+from bot.core.messages import Attachment, OutgoingMessage, Reply
+from bot.engine.context import CommandContext
+from bot.engine.deps import Deps, zone_of
+from bot.sessions.service import SessionService
+from storage.models import Attendance, ClaimExport, Community, Participant, Session, SessionState
+from storage.repositories import attendance_for, get_or_create_participant
+
+QUARTER_HOUR = Decimal("0.25")
+
+
+@dataclass(frozen=True)
+class ClaimLine:
+    participant_id: int
+    session_id: int
+    name: str
+    session: str
+    day: date
+    minutes: int
+    hours: Decimal
+    amount_pence: int
+
+
+def whole_minutes(joined: datetime, left: datetime) -> int:
+    return max(0, int((left - joined).total_seconds() // 60))
+
+
+def rounded_hours(minutes: int) -> Decimal:
+    """Hours to the nearest quarter hour, as finance teams usually pay."""
+    hours = Decimal(minutes) / 60
+    return (hours / QUARTER_HOUR).quantize(Decimal(1), rounding=ROUND_HALF_UP) * QUARTER_HOUR
+
+
+async def claim_lines(
+    tx: AsyncSession, community: Community, start: date, end: date
+) -> list[ClaimLine]:
+    """Opted-in attendance at closed sessions between two local dates (inclusive)."""
+    zone = zone_of(community)
+    lower = datetime.combine(start, time.min, zone)
+    upper = datetime.combine(end + timedelta(days=1), time.min, zone)
+    rows = (
+        await tx.exec(
+            select(Attendance, Participant, Session)
+            .join(Participant, col(Participant.id) == col(Attendance.participant_id))
+            .join(Session, col(Session.id) == col(Attendance.session_id))
+            .where(
+                Session.community_id == community.id,
+                col(Session.starts_at) >= lower,
+                col(Session.starts_at) < upper,
+                col(Participant.claim_opt_in).is_(True),
+                col(Attendance.joined_at).is_not(None),
+            )
+            .order_by(col(Session.starts_at), col(Participant.id))
+        )
+    ).all()
+    lines = []
+    for attendance, person, session in rows:
+        left = attendance.left_at or session.closed_at
+        if left is None:
+            continue  # still running: it goes on the next sheet
+        minutes = whole_minutes(attendance.joined_at, left)
+        hours = rounded_hours(minutes)
+        lines.append(
+            ClaimLine(
+                person.id,
+                session.id,
+                person.called_by or person.display_name or person.user_id,
+                session.title,
+                session.starts_at.astimezone(zone).date(),
+                minutes,
+                hours,
+                int((hours * community.hourly_rate_pence).to_integral_value(ROUND_HALF_UP)),
+            )
+        )
+    return lines
+
+
+def claims_csv(lines: list[ClaimLine], headers: list[str]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    for line in lines:
+        writer.writerow(
+            [
+                safe_cell(line.name),
+                safe_cell(line.session),
+                line.day.isoformat(),
+                line.minutes,
+                f"{line.hours:.2f}",
+                f"{line.amount_pence / 100:.2f}",
+                "",
+            ]
+        )
+    return out.getvalue()
+
+
+async def export_claims(
+    tx: AsyncSession,
+    community: Community,
+    start: date,
+    end: date,
+    headers: list[str],
+    now: datetime,
+) -> tuple[str, int]:
+    """The sheet, and a record of what was exported so `forget me` can name it later."""
+    lines = await claim_lines(tx, community, start, end)
+    for line in lines:
+        existing = await tx.get(ClaimExport, (line.participant_id, line.session_id))
+        if existing is None:
+            tx.add(
+                ClaimExport(
+                    participant_id=line.participant_id, session_id=line.session_id, exported_at=now
+                )
+            )
+        else:
+            existing.exported_at = now
+            tx.add(existing)
+    return claims_csv(lines, headers), len(lines)
+
+
+def parse_day(text: str | None) -> date:
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        raise CommandError("claims.bad_date") from None
+
+
+class ClaimService:
+    def __init__(self, deps: Deps, sessions: SessionService) -> None:
+        self.deps = deps
+        self.sessions = sessions
+        self.t = deps.texts.t
+
+    def headers(self) -> list[str]:
+        return [
+            self.t(f"claims.column.{c}")
+            for c in ("name", "session", "date", "minutes", "hours", "amount", "expenses")
+        ]
+
+    async def opt(self, ctx: CommandContext) -> Reply:
+        on = ctx.arg("choice") == "on"
+        ctx.actor.claim_opt_in = on
+        ctx.tx.add(ctx.actor)
+        if not on:
+            return Reply(OutgoingMessage(self.t("claims.off")))
+        note = ctx.community.benefits_note or self.deps.texts.template(
+            "benefits_note", easy=ctx.actor.easy_read
+        )
+        return Reply(OutgoingMessage(self.t("claims.on") + "\n\n" + note))
+
+    async def present(self, ctx: CommandContext) -> Reply:
+        session = await self.sessions.resolve(ctx, ctx.arg("session"))
+        if session.state in (SessionState.SCHEDULED, SessionState.CANCELLED):
+            raise CommandError("claims.not_started", session_id=session.id)
+        who = ctx.arg("who").strip()
+        mention = re.fullmatch(r"<@!?([A-Za-z0-9]+)>|@?([A-Z0-9]{6,})", who)
+        if mention:
+            person = await get_or_create_participant(
+                ctx.tx, ctx.community, mention.group(1) or mention.group(2)
+            )
+        else:
+            # Someone with no chat account (joined by phone): known by the name given.
+            key = "offline:" + re.sub(r"[^a-z0-9]+", "-", who.lower()).strip("-")[:50]
+            person = await get_or_create_participant(ctx.tx, ctx.community, key, who[:100])
+            person.called_by = person.called_by or who[:100]
+        if ctx.arg("claim") == "yes":
+            person.claim_opt_in = True
+        ctx.tx.add(person)
+        await ctx.tx.flush()
+        attendance = await attendance_for(ctx.tx, session.id, person.id)
+        attendance.rsvp = "yes"
+        attendance.joined_at = attendance.joined_at or session.opened_at or self.deps.clock.now()
+        attendance.marked_by_facilitator = True
+        ctx.tx.add(attendance)
+        return Reply(
+            OutgoingMessage(
+                self.t(
+                    "claims.marked_present",
+                    name=person.called_by or person.display_name or who,
+                    session_id=session.id,
+                )
+            )
+        )
+
+    async def export(self, ctx: CommandContext) -> Reply:
+        start, end = parse_day(ctx.arg("from")), parse_day(ctx.arg("to"))
+        if end < start:
+            raise CommandError("claims.dates_backwards")
+        try:
+            sheet, count = await export_claims(
+                ctx.tx, ctx.community, start, end, self.headers(), self.deps.clock.now()
+            )
+        except IntegrityError:
+            raise CommandError("errors.try_again") from None
+        name = f"claims-{start.isoformat()}-to-{end.isoformat()}.csv"
+        return Reply(
+            OutgoingMessage(
+                text=self.t("claims.exported", count=count),
+                attachments=(Attachment(name, sheet.encode(), "text/csv"),),
+            )
+        )

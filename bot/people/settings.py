@@ -1,0 +1,132 @@
+"""Per-community settings a facilitator can change from chat (`/brew settings NAME VALUE`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.core.commands import CommandError, is_number
+from bot.core.messages import OutgoingMessage, Reply
+from bot.engine.context import CommandContext
+from bot.engine.deps import Deps
+from storage.models import Community
+
+
+def _text(limit: int) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        value = value.strip()
+        if not value or len(value) > limit:
+            raise CommandError("settings.bad_text", limit=limit)
+        return value
+
+    return parse
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CommandError("settings.bad_zone") from None
+    return value.strip()
+
+
+def _minutes_list(value: str) -> str:
+    parts = [p.strip() for p in value.replace(" ", ",").split(",") if p.strip()]
+    if not parts or not all(is_number(p) and 0 < int(p) <= 20160 for p in parts):
+        raise CommandError("settings.bad_reminders")
+    return ",".join(str(m) for m in sorted({int(p) for p in parts}, reverse=True))
+
+
+def _channel(value: str) -> str:
+    # Accept a pasted mention (<#123>, <#C123|name>) as well as a bare id.
+    cleaned = value.strip().removeprefix("<#").removesuffix(">").split("|")[0].lstrip("#")
+    if not cleaned or len(cleaned) > 64 or not cleaned.replace("-", "").replace("_", "").isalnum():
+        raise CommandError("settings.bad_channel")
+    return cleaned
+
+
+def _role(value: str) -> str:
+    # A picked group or role arrives as a mention (<@&S123>, see the front-ends): keep its
+    # id, which the platform gives with each person's roles. Typed words are kept as typed.
+    cleaned = value.strip()
+    if cleaned.startswith("<@&") and cleaned.endswith(">"):
+        cleaned = cleaned[3:-1].split("|")[0]
+        if not cleaned or len(cleaned) > 64 or not cleaned.isalnum():
+            raise CommandError("settings.bad_text", limit=100)
+        return cleaned
+    return _text(100)(cleaned)
+
+
+def _user(value: str) -> str:
+    cleaned = value.strip().removeprefix("<@").removeprefix("!").removesuffix(">").split("|")[0]
+    if not cleaned or len(cleaned) > 64 or not cleaned.replace("-", "").replace("_", "").isalnum():
+        raise CommandError("settings.bad_user")
+    return cleaned
+
+
+def _emails(value: str) -> str:
+    addresses = [a.strip() for a in value.replace(";", ",").split(",") if a.strip()]
+    valid = all(
+        "@" in a and "." in a.rsplit("@", 1)[1] and " " not in a and len(a) <= 200
+        for a in addresses
+    )
+    if not addresses or not valid:
+        raise CommandError("settings.bad_email")
+    return ", ".join(addresses)
+
+
+def _number(low: int, high: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        if not is_number(value.strip()) or not low <= int(value) <= high:
+            raise CommandError("settings.bad_number", low=low, high=high)
+        return int(value)
+
+    return parse
+
+
+# name people type -> (Community column, parser that refuses bad values with one sentence)
+SETTINGS: dict[str, tuple[str, Callable[[str], object]]] = {
+    "facilitator_role": ("facilitator_role", _role),
+    "timezone": ("timezone", _zone),
+    "reminders": ("reminder_minutes", _minutes_list),
+    "session_channel": ("session_channel_id", _channel),
+    "working_group_channel": ("working_group_channel_id", _channel),
+    "safeguarding_contact": ("safeguarding_contact_id", _user),
+    "digest_email": ("digest_email", _emails),
+    "group_size": ("group_size", _number(3, 12)),
+    "retention_days": ("retention_days", _number(30, 3650)),
+    "digest_retention_days": ("digest_retention_days", _number(30, 3650)),
+    "hourly_rate_pence": ("hourly_rate_pence", _number(0, 100000)),
+    "benefits_note": ("benefits_note", _text(1000)),
+}
+
+
+class SettingsService:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    @staticmethod
+    def names() -> tuple[str, ...]:
+        return tuple(SETTINGS)
+
+    async def update(self, ctx: CommandContext) -> Reply:
+        t = self.deps.texts.t
+        name, value = ctx.arg("name"), ctx.arg("value")
+        if name is None:
+            return Reply(OutgoingMessage(self.summary(ctx.community)))
+        if value is None:
+            raise CommandError("settings.value_needed", name=name)
+        column, parse = SETTINGS[name]
+        setattr(ctx.community, column, parse(value))
+        ctx.tx.add(ctx.community)
+        return Reply(
+            OutgoingMessage(t("settings.changed", name=name, value=getattr(ctx.community, column)))
+        )
+
+    def summary(self, community: Community) -> str:
+        t = self.deps.texts.t
+        lines = [
+            t("settings.line", name=name, value=getattr(community, column) or "-")
+            for name, (column, _) in SETTINGS.items()
+        ]
+        return t("settings.heading") + "\n" + "\n".join(lines)

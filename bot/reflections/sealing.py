@@ -1,0 +1,86 @@
+"""Sealing a session: destroying everything that could tie its reflections to their writers.
+
+Done when the digest is sent, when the session is cancelled, and at the latest
+BREWBOT_FORGET_AFTER_DAYS after it closed (docs/anonymity.md). After it:
+- no withdrawal tag is left, and the in-memory record of writers is gone;
+- a breakout number stays only on reflections whose group still has at least the
+  small-number threshold of people who agreed to the privacy notice (those who could have
+  written it);
+- the session's reflections are rewritten in random-id order, so the order they sit in the
+  file (SQLite pages, PostgreSQL ctid and xmin) says nothing about who wrote first;
+- the old bytes are purged from the files (`Database.purge`) before anyone is told.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import delete, func, insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.engine.context import Effect
+from bot.engine.deps import Deps
+from bot.reflections.anonymity import on_commit
+from storage.models import Breakout, BreakoutMember, Participant, Reflection, Session
+
+log = logging.getLogger("brewbot.sealing")
+
+
+def small_number(deps: Deps) -> int:
+    """Fewer people than this could identify someone (configurable, never below 3)."""
+    return max(3, deps.settings.min_count)
+
+
+async def groups_big_enough(tx: AsyncSession, session_id: int, threshold: int) -> set[int]:
+    """The session's breakout numbers whose members who agreed to the privacy notice (so
+    could have written a reflection) number at least `threshold`."""
+    rows = await tx.exec(
+        select(Breakout.number, func.count())
+        .join(BreakoutMember, col(BreakoutMember.breakout_id) == col(Breakout.id))
+        .join(Participant, col(Participant.id) == col(BreakoutMember.participant_id))
+        .where(Breakout.session_id == session_id, Participant.consent == "yes")
+        .group_by(col(Breakout.number))
+    )
+    return {number for number, members in rows if members >= threshold}
+
+
+async def seal(deps: Deps, tx: AsyncSession, session: Session) -> Effect:
+    """Destroy the session's linking material in this transaction; returns the effect that
+    purges the old bytes from the files once it has committed (run it before answering)."""
+    assert session.id is not None
+    session_id = session.id
+    big_enough = await groups_big_enough(tx, session_id, small_number(deps))
+    columns = list(Reflection.__table__.columns)  # type: ignore[attr-defined]
+    rows = (
+        await tx.exec(
+            select(*columns).where(Reflection.session_id == session_id).order_by(col(Reflection.id))
+        )
+    ).all()
+    kept = []
+    for row in rows:
+        values = dict(row._mapping)
+        values["withdraw_tag"] = None
+        if values["breakout_number"] not in big_enough:
+            values["breakout_number"] = None
+        kept.append(values)
+    connection = await tx.connection()
+    await connection.execute(delete(Reflection).where(col(Reflection.session_id) == session_id))
+    if kept:
+        await connection.execute(insert(Reflection), kept)
+    session.sealed_at = deps.clock.now()
+    tx.add(session)
+    on_commit(tx, lambda: deps.writers.forget(session_id))
+
+    return purge_effect(deps)
+
+
+def purge_effect(deps: Deps) -> Effect:
+    """After a deletion commits: purge the old bytes from the files before answering."""
+
+    async def purge() -> None:
+        if not await deps.db.purge():
+            # Readers kept the WAL busy for the whole wait; the next purge empties it.
+            log.warning("could not empty the database log yet; it is emptied at the next purge")
+
+    return purge

@@ -1,0 +1,501 @@
+"""Anonymous reflections: the private form, storage without any link to the writer, and
+withdrawal by one-time code.
+
+What makes them unlinkable (docs/anonymity.md): the row holds no user id, name, message id
+or time; its id is random; it is written in a transaction that touches no row about a
+person, and opening the form writes nothing at all; the breakout number is kept only for
+groups with enough people who could have written it. What repeats, counting and withdrawal
+need is kept in memory or is useless without the code (bot/reflections/anonymity.py). Nothing
+here logs anything about a reflection.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from sqlalchemy import func, insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.commands import CommandError
+from bot.core.messages import (
+    Choice,
+    FieldKind,
+    Form,
+    FormField,
+    OpenForm,
+    OutgoingMessage,
+    Reply,
+    Response,
+    Section,
+    custom_id,
+)
+from bot.delivery.mail import Letter, addresses
+from bot.delivery.outbox import Delivery, Outcome, decode
+from bot.engine.context import CommandContext, Effect
+from bot.engine.deps import Deps
+from bot.people.privacy import PrivacyService
+from bot.reflections.anonymity import (
+    WrongCodeLimiter,
+    new_code,
+    on_commit,
+    read_code,
+    withdraw_tag,
+)
+from bot.reflections.contact import offer
+from bot.reflections.redaction import KnownNames, redact
+from bot.reflections.safeguarding import SAFEGUARDING, risk_matches
+from bot.reflections.sealing import groups_big_enough, purge_effect, small_number
+from bot.sessions.service import SessionService
+from bot.sparks.service import library_for
+from storage.models import (
+    Breakout,
+    BreakoutMember,
+    Community,
+    Participant,
+    Reflection,
+    Session,
+    SessionState,
+    random_id,
+)
+
+log = logging.getLogger("brewbot.reflections")
+
+CATEGORIES = ("working", "not_working", "future", "idea")
+MAX_TEXT = 2000
+
+
+class ReflectionService:
+    def __init__(self, deps: Deps, sessions: SessionService, privacy: PrivacyService) -> None:
+        self.deps = deps
+        self.sessions = sessions
+        self.privacy = privacy
+        self.names = NameCache()
+        self.wrong_codes = WrongCodeLimiter()
+        self.t = deps.texts.t
+        deps.outbox.listen(SAFEGUARDING, self._alert_outcome, isolated=True)
+
+    def form(
+        self,
+        session: Session,
+        *,
+        prompt: str | None = None,
+        easy: bool = False,
+        ask_agreement: bool = False,
+    ) -> Form:
+        intro = self.deps.texts.template(
+            "reflection_form",
+            easy=easy,
+            prompt=prompt or self.t("reflections.default_prompt"),
+            help=self.deps.texts.template("help_now"),
+        )
+        agreement: tuple[FormField, ...] = ()
+        if ask_agreement:
+            intro = f"{intro}\n\n{self.t('reflections.agree_intro')}"
+            agreement = (
+                FormField(
+                    "agree",
+                    self.t("reflections.agree_label"),
+                    FieldKind.CHECKBOX,
+                    choices=(Choice(self.t("reflections.agree_yes"), "yes"),),
+                ),
+            )
+        return Form(
+            title=self.t("reflections.form_title"),
+            custom_id=custom_id("reflection", "submit", str(session.id)),
+            intro=intro,
+            fields=(
+                FormField(
+                    "category",
+                    self.t("reflections.category_label"),
+                    FieldKind.CHOICE,
+                    choices=tuple(
+                        Choice(self.t(f"reflections.category.{c}"), c) for c in CATEGORIES
+                    ),
+                ),
+                FormField(
+                    "text",
+                    self.t("reflections.text_label"),
+                    FieldKind.PARAGRAPH,
+                    max_length=MAX_TEXT,
+                    hint=self.t("reflections.text_hint"),
+                ),
+                FormField(
+                    "quote",
+                    self.t("reflections.quote_label"),
+                    FieldKind.CHECKBOX,
+                    required=False,
+                    choices=(Choice(self.t("reflections.quote_yes"), "yes"),),
+                ),
+                *agreement,
+            ),
+            submit_label=self.t("reflections.submit"),
+        )
+
+    async def open_form(self, ctx: CommandContext, session: Session) -> Response:
+        if session.state != SessionState.REFLECTING:
+            raise CommandError("reflections.not_open", session_id=session.id)
+        if ctx.actor.consent == "no":
+            # Saying no still lets people listen; reflecting needs a yes.
+            notice = self.privacy.notice(ctx.community, easy=ctx.actor.easy_read)
+            return Reply(
+                OutgoingMessage(
+                    title=notice.title,
+                    actions=notice.actions,
+                    text=f"{self.t('privacy.consent_needed')}\n\n{notice.text}",
+                )
+            )
+        # The spark's own reflection prompt, when the session had one.
+        library = await library_for(self.deps, ctx.tx, ctx.community.id)
+        spark = library.get(session.spark_id) if session.spark_id else None
+        prompt = spark.reflection_prompt if spark else None
+        # Someone who has not answered the privacy notice agrees in the form itself, so
+        # nothing about them is written on the way to sharing (docs/anonymity.md).
+        return OpenForm(
+            self.form(
+                session,
+                prompt=prompt,
+                easy=ctx.actor.easy_read,
+                ask_agreement=ctx.actor.consent != "yes",
+            )
+        )
+
+    async def open_from_button(self, ctx: CommandContext) -> Response:
+        session = await self.sessions.resolve(ctx, ctx.session_id())
+        return await self.open_form(ctx, session)
+
+    async def submit(self, ctx: CommandContext) -> Reply:
+        """One reflection sent from the private form."""
+        [answer] = await self.submit_many([ctx])
+        if isinstance(answer, CommandError):
+            raise answer
+        return answer
+
+    async def submit_many(
+        self, contexts: Sequence[CommandContext]
+    ) -> list[Reply | CommandError]:
+        """Reflections sent together, in one transaction (the dispatcher gathers a burst):
+        each is checked on its own, then the reads and writes are done once for them all.
+        A refused reflection writes nothing."""
+        answers: dict[int, Reply | CommandError] = {}
+        drafts: list[_Draft] = []
+        # Kept referenced: the transaction's identity map, which answers the look-ups of
+        # each session below, holds its rows only weakly.
+        _preloaded = await _sessions(contexts)
+        for index, ctx in enumerate(contexts):
+            try:
+                drafts.append(await self._draft(index, ctx))
+            except CommandError as exc:
+                answers[index] = exc
+        if drafts:
+            await self._store(drafts, answers)
+        return [answers[index] for index in range(len(contexts))]
+
+    async def _store(self, drafts: list[_Draft], answers: dict[int, Reply | CommandError]) -> None:
+        """Write the drafts that are not repeats; put each one's answer in `answers`.
+
+        Only reflection rows are written here, nothing about any person, so the order of
+        writes cannot pair a person with a reflection."""
+        tx = drafts[0].ctx.tx
+        writers = self.deps.writers
+        names = await self.names.for_communities(tx, {d.ctx.community.id for d in drafts})
+        groups = await _group_numbers(
+            tx, {(d.session.id, d.ctx.actor.id) for d in drafts}, small_number(self.deps)
+        )
+        rows: list[dict[str, object]] = []
+        remember: list[tuple[int, str, str, bytes]] = []
+        batch_repeats: set[tuple[int, bytes]] = set()
+        for draft in drafts:
+            ctx, session = draft.ctx, draft.session
+            repeat = writers.repeat_tag(session.id, ctx.user.id, draft.text)
+            if writers.is_repeat(session.id, repeat) or (session.id, repeat) in batch_repeats:
+                answers[draft.index] = CommandError("reflections.duplicate")
+                continue
+            batch_repeats.add((session.id, repeat))
+            code, secret = new_code(session.id)
+            risks = risk_matches(draft.text)
+            reflection = {
+                "id": random_id(),
+                "session_id": session.id,
+                "category": draft.category,
+                "text": redact(draft.text, names[ctx.community.id]),
+                "quote_ok": draft.quote_ok,
+                "breakout_number": groups.get((session.id, ctx.actor.id)),
+                "held": bool(risks),
+                "withdraw_tag": withdraw_tag(session.id, secret, ctx.user.id),
+                "in_count": False,
+            }
+            rows.append(reflection)
+            remember.append((session.id, str(reflection["id"]), ctx.user.id, repeat))
+            if risks:
+                held = (str(reflection["id"]), str(reflection["text"]))
+                alert = self._alert(ctx.community, session, held, risks)
+                await self.deps.outbox.add(tx, ctx.community, alert)
+                ctx.after_commit(self.deps.outbox.deliver_effect([alert.key]))
+            thanks = self.deps.texts.template(
+                "thank_you",
+                easy=ctx.actor.easy_read,
+                withdraw_code=code,
+                days=self.deps.settings.forget_after_days,
+            )
+            if risks:
+                # At once and privately: where to get help now (nothing is stored about it).
+                help_now = self.deps.texts.template("help_now", easy=ctx.actor.easy_read)
+                thanks = f"{thanks}\n\n{self.t('reflections.held_help')}\n\n{help_now}"
+            # Offered to every writer, so asking says nothing about what anyone wrote.
+            thanks = f"{thanks}\n\n{self.t('contact.offer')}"
+            # The code must outlast the answer: a platform whose private answers vanish may
+            # also send the writer a private copy (never stored, never through the outbox).
+            answers[draft.index] = Reply(
+                OutgoingMessage(thanks, actions=(offer(self.deps, session.id),), keep_copy=True)
+            )
+        # Written as plain rows, one statement for all: building ORM objects for a burst cost
+        # more than the checks.
+        if rows:
+            connection = await tx.connection()
+            await connection.execute(insert(Reflection), rows)
+
+        def stored() -> None:
+            for session_id, reflection_id, user_id, repeat in remember:
+                writers.record(session_id, reflection_id, user_id, repeat)
+
+        on_commit(tx, stored)
+
+    async def _draft(self, index: int, ctx: CommandContext) -> _Draft:
+        """One reflection's own checks, before anything is written."""
+        session = await self.sessions.resolve(ctx, ctx.session_id())
+        if session.state != SessionState.REFLECTING:
+            raise CommandError("reflections.closed", session_id=session.id)
+        values: dict[str, str] = ctx.args.get("values") or {}
+        # Agreeing in the form counts for this reflection only and is not stored.
+        if ctx.actor.consent != "yes" and not _ticked(values, "agree"):
+            raise CommandError("privacy.consent_needed", field="agree")
+        category = (values.get("category") or "").strip()
+        if category not in CATEGORIES:
+            raise CommandError("reflections.choose_category", field="category")
+        text = (values.get("text") or "").strip()
+        if not text:
+            raise CommandError("reflections.empty", field="text")
+        if len(text) > MAX_TEXT:
+            raise CommandError(
+                "reflections.too_long", field="text", limit=MAX_TEXT, length=len(text)
+            )
+        quote_ok = _ticked(values, "quote")
+        return _Draft(index, ctx, session, category, text, quote_ok)
+
+    def _alert(
+        self,
+        community: Community,
+        session: Session,
+        reflection: tuple[str, str],
+        risks: list[str],
+    ) -> Delivery:
+        """A private alert with the words but never the writer, to the safeguarding contact
+        (the facilitator who scheduled the session when none is set)."""
+        reflection_id, words = reflection
+        contact = community.safeguarding_contact_id or session.created_by
+        message = OutgoingMessage(
+            title=self.t("safeguarding.alert_title"),
+            text=self.t(
+                "safeguarding.alert",
+                session_id=session.id,
+                title=session.title,
+                kinds=", ".join(self.t(f"safeguarding.kind.{r}") for r in risks),
+                item=reflection_id[:8],
+            ),
+            sections=(Section(words, untrusted=True),),
+        )
+        return Delivery(
+            f"safeguarding:{reflection_id}:contact",
+            SAFEGUARDING,
+            "private",
+            contact,
+            message,
+            session.id,
+        )
+
+    async def _alert_outcome(self, tx: AsyncSession, outcome: Outcome) -> list[Effect]:
+        """An alert that could not reach the safeguarding contact goes to the facilitator who
+        scheduled the session and to the safeguarding e-mail address, saying why."""
+        item = outcome.item
+        if outcome.delivered or not item.key.endswith(":contact"):
+            if not outcome.delivered:
+                log.error("safeguarding alert fallback not delivered id=%s", item.id)
+            return []
+        session = await tx.get(Session, item.session_id)
+        community = await tx.get(Community, item.community_id)
+        if session is None or community is None:
+            return []
+        alert = decode(item.kind, item.payload)
+        assert isinstance(alert, OutgoingMessage)
+        base = item.key.removesuffix(":contact")
+        advice = self.t(f"outbox.advice.{outcome.reason}", detail=outcome.detail)
+        note = self.t("safeguarding.fallback_note", advice=advice)
+        fallbacks = []
+        if session.created_by and session.created_by != item.target:
+            forwarded = replace(alert, text=f"{note}\n\n{alert.text}")
+            fallbacks.append(
+                Delivery(f"{base}:facilitator", SAFEGUARDING, "private",
+                         session.created_by, forwarded, session.id)
+            )  # fmt: skip
+        if self.deps.settings.safeguarding_email:
+            words = "\n\n".join(s.body for s in alert.sections)
+            text = f"{note}\n\n{alert.text}\n\n{words}"
+            letter = Letter(
+                to=addresses(self.deps.settings.safeguarding_email),
+                subject=alert.title,
+                text=text,
+                html="".join(f"<p>{html.escape(part)}</p>" for part in text.split("\n\n")),
+            )
+            fallbacks.append(
+                Delivery(f"{base}:email", SAFEGUARDING, "email",
+                         self.deps.settings.safeguarding_email, letter, session.id)
+            )  # fmt: skip
+        if not fallbacks:
+            log.error("safeguarding alert not delivered and nobody else to send it to id=%s",
+                      item.id)  # fmt: skip
+        for delivery in fallbacks:
+            await self.deps.outbox.add(tx, community, delivery)
+        # The words now travel in the fallbacks only.
+        item.payload = ""
+        tx.add(item)
+        return []
+
+    async def withdraw(self, ctx: CommandContext) -> Reply:
+        """Take back a reflection with its code. Only the writer's own code works; wrong
+        codes are limited per person, so nobody can find a reflection by guessing."""
+        who = f"{ctx.community.id}:{ctx.user.id}"
+        if not self.wrong_codes.may_try(who):
+            raise CommandError("reflections.too_many_codes")
+        typed = read_code(ctx.arg("code") or "")
+        if typed is None:
+            self.wrong_codes.wrong(who)
+            raise CommandError("reflections.bad_code")
+        session_id, secret = typed
+        session = await self.sessions.resolve(ctx, session_id)
+        if session.sealed_at is not None:
+            raise CommandError("reflections.too_late")
+        tag = withdraw_tag(session_id, secret, ctx.user.id)
+        found = (
+            await ctx.tx.exec(
+                select(Reflection).where(
+                    Reflection.session_id == session_id, Reflection.withdraw_tag == tag
+                )
+            )
+        ).first()
+        if found is None:
+            self.wrong_codes.wrong(who)
+            raise CommandError("reflections.code_not_found")
+        await ctx.tx.delete(found)
+        reflection_id = found.id
+        on_commit(ctx.tx, lambda: self.deps.writers.withdrawn(session_id, reflection_id))
+        # The words are purged from the files before the person hears they are gone.
+        ctx.after_commit(purge_effect(self.deps))
+        return Reply(OutgoingMessage(self.t("reflections.withdrawn")))
+
+
+class NameCache:
+    """Compiled known names per community, rebuilt only when a name could have changed.
+
+    A cheap fingerprint (how many people, the newest id, the total length of their names)
+    is read on every use, so a new or renamed person is redacted from their first moment.
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[int, tuple[tuple[int, int, int], KnownNames]] = {}
+
+    async def for_communities(
+        self, tx: AsyncSession, community_ids: set[int]
+    ) -> dict[int, KnownNames]:
+        """Each community's known names, with one fingerprint query for them all."""
+        lengths = func.length(func.coalesce(Participant.display_name, "")) + func.length(
+            func.coalesce(Participant.called_by, "")
+        )
+        rows = await tx.exec(
+            select(
+                Participant.community_id,
+                func.count(),
+                func.coalesce(func.max(Participant.id), 0),
+                func.coalesce(func.sum(lengths), 0),
+            )
+            .where(col(Participant.community_id).in_(community_ids))
+            .group_by(col(Participant.community_id))
+        )
+        fingerprints = {row[0]: (int(row[1]), int(row[2]), int(row[3])) for row in rows}
+        names: dict[int, KnownNames] = {}
+        for community_id in community_ids:
+            fingerprint = fingerprints.get(community_id, (0, 0, 0))
+            cached = self._cache.get(community_id)
+            if cached is None or cached[0] != fingerprint:
+                built = KnownNames.build(await known_names(tx, community_id))
+                cached = self._cache[community_id] = (fingerprint, built)
+            names[community_id] = cached[1]
+        return names
+
+
+async def known_names(tx: AsyncSession, community_id: int) -> list[str]:
+    rows = (
+        await tx.exec(
+            select(Participant.display_name, Participant.called_by).where(
+                Participant.community_id == community_id
+            )
+        )
+    ).all()
+    return sorted({n for pair in rows for n in pair if n})
+
+
+async def _sessions(contexts: Sequence[CommandContext]) -> list[Session]:
+    """The sessions a batch names, read with one query."""
+    named: set[int] = set()
+    for ctx in contexts:
+        try:
+            session_id = ctx.session_id()
+        except CommandError:
+            continue  # refused on its own, later
+        if session_id is not None:
+            named.add(session_id)
+    if len(contexts) < 2 or not named:
+        return []
+    tx = contexts[0].tx
+    return list((await tx.exec(select(Session).where(col(Session.id).in_(named)))).all())
+
+
+async def _group_numbers(
+    tx: AsyncSession, writers: set[tuple[int, int]], threshold: int
+) -> dict[tuple[int, int], int]:
+    """Each (session, person)'s breakout number, only where enough people in that group could
+    have written the reflection (they agreed to the privacy notice) not to identify them."""
+    rows = await tx.exec(
+        select(Breakout.session_id, BreakoutMember.participant_id, Breakout.number)
+        .join(BreakoutMember, col(BreakoutMember.breakout_id) == col(Breakout.id))
+        .where(
+            col(Breakout.session_id).in_({session for session, _ in writers}),
+            col(BreakoutMember.participant_id).in_({person for _, person in writers}),
+        )
+    )
+    found = {(s, p): n for s, p, n in rows if (s, p) in writers}
+    allowed = {
+        session: await groups_big_enough(tx, session, threshold)
+        for session in {s for s, _ in found}
+    }
+    return {key: n for key, n in found.items() if n in allowed[key[0]]}
+
+
+@dataclass
+class _Draft:
+    """A reflection that passed its own checks, before it is written."""
+
+    index: int
+    ctx: CommandContext
+    session: Session
+    category: str
+    text: str
+    quote_ok: bool
+
+
+def _ticked(values: dict[str, str], name: str) -> bool:
+    """Whether a form's checkbox was ticked, however the platform spells it."""
+    return (values.get(name) or "").strip().lower() in ("yes", "true", "on", "1")

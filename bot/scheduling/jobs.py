@@ -1,0 +1,256 @@
+"""What each scheduled job does. A job claims its unique run key in the same transaction as
+its change, so a second run (a restart, a second scheduler) does nothing."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.messages import OutgoingMessage
+from bot.core.ports import DeliveryError
+from bot.delivery.outbox import Delivery, Outcome
+from bot.digest.service import DigestService
+from bot.engine.context import Effect
+from bot.engine.deps import Deps, session_channel, zone_of
+from bot.people.privacy import PrivacyService
+from bot.reflections.sealing import seal
+from bot.scheduling.planner import JobKind, PlannedJob
+from bot.sessions.running import RunningService
+from bot.sessions.service import SessionService
+from bot.sessions.timeparse import format_local
+from storage.engine import DatabaseUnavailable
+from storage.models import Community, JobRun, Session, SessionState
+from storage.repositories import rsvp_yes
+
+log = logging.getLogger("brewbot.jobs")
+
+REMINDER = "reminder"  # the outbox purpose of reminders
+
+JobListener = Callable[[PlannedJob, str], None]
+
+# The state a session must still be in for each job to make sense.
+EXPECTED_STATE = {
+    JobKind.REMIND: SessionState.SCHEDULED,
+    JobKind.OPEN: SessionState.SCHEDULED,
+    JobKind.BREAKOUT_WARNING: SessionState.BREAKOUTS,
+    JobKind.BREAKOUT_END: SessionState.BREAKOUTS,
+    JobKind.REFLECT_END: SessionState.REFLECTING,
+    JobKind.DIGEST_DUE: SessionState.CLOSED,
+    JobKind.FORGET: SessionState.CLOSED,
+}
+
+
+class JobService:
+    def __init__(
+        self,
+        deps: Deps,
+        sessions: SessionService,
+        running: RunningService,
+        digests: DigestService,
+        privacy: PrivacyService,
+    ) -> None:
+        self.deps = deps
+        self.privacy = privacy
+        self.sessions = sessions
+        self.running = running
+        self.digests = digests
+        self.listeners: list[JobListener] = []
+        deps.outbox.listen(REMINDER, self._reminder_outcome)
+
+    async def run(self, job: PlannedJob) -> None:
+        """Run one job at most once; then tell listeners how it ended."""
+        effects: list[Effect] = []
+        outcome = "done"
+        try:
+            async with self.deps.db.transaction() as tx:
+                tx.add(
+                    JobRun(
+                        kind=job.kind.value,
+                        session_id=job.session_id,
+                        due_at=job.due,
+                        ran_at=self.deps.clock.now(),
+                    )
+                )
+                await tx.flush()
+                session = await tx.get(Session, job.session_id)
+                community = await tx.get(Community, session.community_id) if session else None
+                if (
+                    session is None
+                    or community is None
+                    or (session.state != EXPECTED_STATE[job.kind])
+                ):
+                    outcome = "stale"
+                else:
+                    await self._do(job.kind, job.due, tx, community, session, effects)
+        except IntegrityError:
+            outcome = "duplicate"
+        except DatabaseUnavailable:
+            # Nothing was stored, not even the run: the scheduler tries again (retry_later).
+            outcome = "unavailable"
+            effects.clear()
+        except Exception:
+            outcome = "failed"
+            log.exception("job failed job=%s", job.id)
+        for effect in effects:
+            try:
+                await effect()
+            except DeliveryError as exc:
+                log.warning("job effect not delivered job=%s reason=%s", job.id, exc.reason)
+            except Exception:
+                log.exception("job effect failed job=%s", job.id)
+        log.info("job=%s outcome=%s", job.id, outcome)
+        for listener in self.listeners:
+            listener(job, outcome)
+
+    async def run_daily(self) -> dict[str, int] | None:
+        """Retention, at most once per day whatever the number of processes or restarts."""
+        now = self.deps.clock.now()
+        day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        try:
+            async with self.deps.db.transaction() as tx:
+                tx.add(JobRun(kind="retention", session_id=0, due_at=day, ran_at=now))
+                await tx.flush()
+                counts = await self.privacy.apply_retention(tx, now)
+                counts["deliveries"] = await self.deps.outbox.prune(tx)
+                return counts
+        except IntegrityError:
+            return None
+
+    async def _do(
+        self,
+        kind: JobKind,
+        due: datetime,
+        tx: AsyncSession,
+        community: Community,
+        session: Session,
+        effects: list[Effect],
+    ) -> None:
+        if kind == JobKind.REMIND:
+            await self._remind(tx, community, session, due, effects)
+        elif kind == JobKind.OPEN:
+            await self.sessions.open_session(tx, community, session, effects)
+            tx.add(session)
+        elif kind == JobKind.BREAKOUT_WARNING:
+            await self.running.warn_breakouts(tx, community, session, effects)
+        elif kind == JobKind.BREAKOUT_END:
+            await self.running.gather_groups(tx, community, session, effects, announce=True)
+        elif kind == JobKind.REFLECT_END:
+            await self.running.close_session(tx, community, session, effects)
+            await self.digests.draft(tx, community, session, effects)
+        elif kind == JobKind.FORGET:
+            await self._forget(tx, community, session, effects)
+        elif kind == JobKind.DIGEST_DUE and (await self.digests.row(tx, session)).status == "draft":
+            notice = self.deps.texts.t(
+                "digests.due_reminder", session_id=session.id, title=session.title
+            )
+            effects.append(
+                await self.deps.outbox.tell_facilitator(
+                    tx,
+                    community,
+                    session,
+                    OutgoingMessage(notice),
+                    key=f"digest-due:{session.id}:{due.strftime('%Y%m%dT%H%M%SZ')}",
+                )
+            )
+
+    async def _forget(
+        self, tx: AsyncSession, community: Community, session: Session, effects: list[Effect]
+    ) -> None:
+        """The digest was never sent: seal the session anyway, and tell the facilitator."""
+        if session.sealed_at is not None:
+            return
+        await self.digests.freeze_writers(tx, session)
+        effects.append(await seal(self.deps, tx, session))
+        notice = self.deps.texts.t(
+            "digests.forgotten",
+            session_id=session.id,
+            title=session.title,
+            days=self.deps.settings.forget_after_days,
+        )
+        effects.append(
+            await self.deps.outbox.tell_facilitator(
+                tx, community, session, OutgoingMessage(notice), key=f"forgotten:{session.id}"
+            )
+        )
+        effects.append(self.deps.changed(session.id))
+
+    async def _remind(
+        self,
+        tx: AsyncSession,
+        community: Community,
+        session: Session,
+        due: datetime,
+        effects: list[Effect],
+    ) -> None:
+        """One reminder per person who said yes (in the style they chose), each recorded in
+        the outbox with this run, so a crash part-way leaves the rest to be delivered."""
+        minutes = int((session.starts_at - self.deps.clock.now()).total_seconds() // 60)
+        people = [p for p in await rsvp_yes(tx, session.id) if p.reminders != "none"]
+        base = f"remind:{session.id}:{due.strftime('%Y%m%dT%H%M%SZ')}"
+        deliveries = [
+            Delivery(
+                f"{base}:{person.user_id}",
+                REMINDER,
+                "private",
+                person.user_id,
+                self._reminder(community, session, minutes, person.easy_read, person.plain_style),
+                session.id,
+                person.called_by or person.display_name,
+            )
+            for person in people
+        ]
+        if not deliveries:
+            deliveries.append(self._reminder_post(community, session, base, minutes))
+        for delivery in deliveries:
+            await self.deps.outbox.add(tx, community, delivery)
+        effects.append(self.deps.outbox.deliver_effect(d.key for d in deliveries))
+
+    def _reminder(
+        self, community: Community, session: Session, minutes: int, easy: bool, plain: bool
+    ) -> OutgoingMessage:
+        texts = self.deps.texts
+        return OutgoingMessage(
+            plain=plain,
+            text=texts.template(
+                "reminder",
+                easy=easy,
+                title=session.title,
+                when=format_local(session.starts_at, zone_of(community)),
+                minutes_text=texts.t("reminders.in_time", **_in_time(minutes)),
+            ),
+        )
+
+    def _reminder_post(
+        self, community: Community, session: Session, base: str, minutes: int
+    ) -> Delivery:
+        """Never a ping: one quiet channel post, for those we could not reach privately."""
+        channel = session_channel(community, session).id
+        message = self._reminder(community, session, minutes, False, False)
+        return Delivery(f"{base}:channel", REMINDER, "post", channel, message, session.id)
+
+    async def _reminder_outcome(self, tx: AsyncSession, outcome: Outcome) -> list[Effect]:
+        """A private reminder refused for good (private messages closed): the channel gets
+        one quiet reminder instead, however many could not be reached."""
+        item = outcome.item
+        if outcome.delivered or item.kind != "private":
+            return []
+        session = await tx.get(Session, item.session_id)
+        community = await tx.get(Community, item.community_id)
+        if session is None or community is None or session.state != SessionState.SCHEDULED:
+            return []
+        base = item.key.rsplit(":", 1)[0]
+        minutes = int((session.starts_at - self.deps.clock.now()).total_seconds() // 60)
+        await self.deps.outbox.add(
+            tx, community, self._reminder_post(community, session, base, minutes)
+        )
+        return []
+
+
+def _in_time(minutes: int) -> dict[str, object]:
+    if minutes >= 120:
+        return {"amount": round(minutes / 60), "unit": "hours"}
+    return {"amount": max(minutes, 0), "unit": "minutes"}

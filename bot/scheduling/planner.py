@@ -1,0 +1,286 @@
+"""The scheduler: APScheduler 3 (AsyncIOScheduler, in-memory jobs) rebuilt from the database.
+
+The database is the source of truth. `plan_jobs` derives a session's jobs from its row alone,
+with deterministic ids, so rebuilding after a restart (or after any change) yields the same
+jobs. Each run is recorded under a unique (kind, session, due time) key in `job_run` in the
+same transaction as its effect, so a job that runs twice does nothing the second time.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from sqlmodel import col, select
+
+from bot.core.commands import is_number
+from bot.delivery.outbox import retry_delay
+from bot.engine.clock import Clock
+from storage.engine import Database
+from storage.models import Community, Session, SessionState
+
+log = logging.getLogger("brewbot.scheduler")
+
+
+class JobKind(StrEnum):
+    REMIND = "remind"
+    OPEN = "open"
+    BREAKOUT_WARNING = "breakout_warning"
+    BREAKOUT_END = "breakout_end"
+    REFLECT_END = "reflect_end"
+    DIGEST_DUE = "digest_due"
+    # Seal a closed session whose digest was never sent (bot/reflections/sealing.py).
+    FORGET = "forget"
+
+
+DAILY_JOB_ID = "daily:retention"
+WARNING_BEFORE_END = timedelta(minutes=5)
+DIGEST_REMINDER_AFTER = timedelta(days=2)
+FORGET_AFTER = timedelta(days=7)  # BREWBOT_FORGET_AFTER_DAYS
+RETRY_FOR = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class PlannedJob:
+    kind: JobKind
+    session_id: int
+    due: datetime
+
+    @functools.cached_property
+    def id(self) -> str:
+        return f"{self.kind.value}:{self.session_id}:{self.due.strftime('%Y%m%dT%H%M%SZ')}"
+
+
+class SessionTimes(Protocol):
+    """What planning needs of a session (a Session, or a row of just these columns)."""
+
+    id: int | None
+    state: str
+    starts_at: datetime
+    breakouts_at: datetime | None
+    breakout_minutes: int
+    reflecting_at: datetime | None
+    reflect_minutes: int
+    closed_at: datetime | None
+    sealed_at: datetime | None
+
+
+class CommunityTimes(Protocol):
+    reminder_minutes: str
+
+
+def reminder_minutes(community: CommunityTimes) -> list[int]:
+    return sorted(
+        {int(m) for m in community.reminder_minutes.split(",") if is_number(m.strip())},
+        reverse=True,
+    )
+
+
+def plan_jobs(
+    session: SessionTimes, community: CommunityTimes, *, forget_after: timedelta = FORGET_AFTER
+) -> list[PlannedJob]:
+    """Every job this session should have, given only its stored state."""
+    sid = session.id
+    assert sid is not None, "a stored session"
+    state = SessionState(session.state)
+    jobs: list[PlannedJob] = []
+    if state == SessionState.SCHEDULED:
+        for minutes in reminder_minutes(community):
+            jobs.append(
+                PlannedJob(JobKind.REMIND, sid, session.starts_at - timedelta(minutes=minutes))
+            )
+        jobs.append(PlannedJob(JobKind.OPEN, sid, session.starts_at))
+    elif state == SessionState.BREAKOUTS and session.breakouts_at is not None:
+        end = session.breakouts_at + timedelta(minutes=session.breakout_minutes)
+        if session.breakout_minutes > WARNING_BEFORE_END.total_seconds() // 60:
+            jobs.append(PlannedJob(JobKind.BREAKOUT_WARNING, sid, end - WARNING_BEFORE_END))
+        jobs.append(PlannedJob(JobKind.BREAKOUT_END, sid, end))
+    elif state == SessionState.REFLECTING and session.reflecting_at is not None:
+        jobs.append(
+            PlannedJob(
+                JobKind.REFLECT_END,
+                sid,
+                session.reflecting_at + timedelta(minutes=session.reflect_minutes),
+            )
+        )
+    elif state == SessionState.CLOSED and session.closed_at is not None:
+        jobs.append(PlannedJob(JobKind.DIGEST_DUE, sid, session.closed_at + DIGEST_REMINDER_AFTER))
+        if session.sealed_at is None:
+            jobs.append(PlannedJob(JobKind.FORGET, sid, session.closed_at + forget_after))
+    return jobs
+
+
+JobRunner = Callable[[PlannedJob], Awaitable[None]]
+
+
+class BrewScheduler:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        runner: JobRunner,
+        *,
+        reminder_grace: timedelta,
+        forget_after: timedelta = FORGET_AFTER,
+        daily: Callable[[], Awaitable[None]] | None = None,
+        resume: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self.db = db
+        self.forget_after = forget_after
+        self.clock = clock
+        self.runner = runner
+        self.daily = daily
+        # Work a stopped process left half-done (breakout threads), finished by whichever
+        # process starts running the scheduler.
+        self.resume = resume
+        self.reminder_grace = reminder_grace
+        self._aps = AsyncIOScheduler(timezone="UTC")
+        self._by_session: dict[int, set[str]] = {}
+        self._retries: dict[str, int] = {}  # job id: runs the database turned away
+
+        async def run(job: PlannedJob) -> None:
+            await self.runner(job)  # looked up at run time: the runner may be wrapped later
+
+        # APScheduler checks the callable against its arguments for every job it adds, with
+        # inspect.signature: a third of rebuilding 10,000 sessions. A stated signature is
+        # returned at once.
+        run.__signature__ = inspect.signature(run)  # type: ignore[attr-defined]
+        self._run = run
+        self._stopping = False
+
+    @property
+    def running(self) -> bool:
+        return self._aps.running
+
+    def job_ids(self) -> set[str]:
+        """Session jobs currently planned (the daily housekeeping job is not listed)."""
+        return {job.id for job in self._aps.get_jobs() if job.id != DAILY_JOB_ID}
+
+    async def start(self) -> int:
+        """Rebuild every job from the database, then start firing them."""
+        count = await self.rebuild()
+        if self.resume is not None:
+            try:
+                await self.resume()
+            except Exception:
+                log.exception("could not finish work left from before")
+        if self.daily is not None:
+            # Housekeeping (retention) once a day at a quiet hour; its run key makes it
+            # once a day across processes too.
+            self._aps.add_job(
+                self.daily,
+                CronTrigger(hour=3, minute=0, timezone="UTC"),
+                id=DAILY_JOB_ID,
+                replace_existing=True,
+                coalesce=True,
+            )
+        self._aps.start()
+        self._stopping = False
+        return count
+
+    def shutdown(self) -> None:
+        """Stop firing jobs. AsyncIOScheduler finishes stopping in a callback on the event
+        loop, and a second request queued before that callback runs would fail in it, so
+        one request is made until the scheduler is started again."""
+        if self._aps.running and not self._stopping:
+            self._stopping = True
+            self._aps.shutdown(wait=False)
+
+    async def rebuild(self) -> int:
+        # Only the columns planning reads, as plain rows: building 10,000 ORM objects was a
+        # fifth of a rebuild. Each row serves as both the session and its community.
+        times = [getattr(Session, name) for name in SessionTimes.__annotations__]
+        query = (
+            select(*times, Community.reminder_minutes)
+            .join(Community, col(Community.id) == col(Session.community_id))
+            .where(
+                col(Session.state).in_(
+                    [
+                        SessionState.SCHEDULED,
+                        SessionState.BREAKOUTS,
+                        SessionState.REFLECTING,
+                        SessionState.CLOSED,
+                    ]
+                )
+            )
+        )
+        async with self.db.read() as tx:
+            rows = [(row, row) for row in (await tx.exec(query)).all()]
+        for job in list(self._aps.get_jobs()):
+            if job.id != DAILY_JOB_ID:
+                job.remove()
+        self._by_session.clear()
+        planned = [
+            job
+            for session, community in rows
+            for job in plan_jobs(session, community, forget_after=self.forget_after)
+        ]
+        self._install(planned)
+        log.info("scheduler rebuilt jobs=%d sessions=%d", len(planned), len(rows))
+        return len(planned)
+
+    async def refresh(self, session_id: int) -> None:
+        """Re-plan one session after a change (called after the change has committed)."""
+        async with self.db.read() as tx:
+            row = (
+                await tx.exec(
+                    select(Session, Community)
+                    .join(Community, col(Community.id) == col(Session.community_id))
+                    .where(Session.id == session_id)
+                )
+            ).first()
+        for job_id in self._by_session.pop(session_id, set()):
+            if self._aps.get_job(job_id) is not None:
+                self._aps.remove_job(job_id)
+        if row is not None:
+            self._install(plan_jobs(*row, forget_after=self.forget_after))
+
+    def retry_later(self, job: PlannedJob, outcome: str) -> None:
+        """A job listener: a run the database turned away (locked, unreachable) stored
+        nothing, so it is tried again with growing waits until its grace time has passed
+        (a reminder's grace; a day for anything else, so a missed open or close still
+        happens once)."""
+        if outcome != "unavailable" or self._stopping:
+            self._retries.pop(job.id, None)
+            return
+        attempts = self._retries[job.id] = self._retries.get(job.id, 0) + 1
+        run_at = self.clock.now() + retry_delay(attempts)
+        grace = self.reminder_grace if job.kind == JobKind.REMIND else RETRY_FOR
+        if run_at > job.due + grace:
+            log.warning("job given up, the database was unavailable too long job=%s", job.id)
+            self._retries.pop(job.id, None)
+            return
+        self._add(job, run_at)
+
+    def _install(self, planned: Iterable[PlannedJob]) -> None:
+        now = self.clock.now()
+        for job in planned:
+            run_at = job.due
+            if job.due <= now:
+                if job.kind == JobKind.REMIND and now - job.due > self.reminder_grace:
+                    # Too late to be useful: a reminder after the fact only adds noise.
+                    log.info("reminder skipped, missed by more than grace job=%s", job.id)
+                    continue
+                run_at = now
+            self._add(job, run_at)
+
+    def _add(self, job: PlannedJob, run_at: datetime) -> None:
+        self._aps.add_job(
+            self._run,
+            DateTrigger(run_date=self.clock.to_real(run_at)),
+            args=(job,),
+            id=job.id,
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+        )
+        self._by_session.setdefault(job.session_id, set()).add(job.id)

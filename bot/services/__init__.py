@@ -1,1 +1,0 @@
-"""Platform-neutral business rules. Nothing here imports discord or slack."""

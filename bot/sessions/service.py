@@ -1,0 +1,361 @@
+"""Scheduling and running sessions: the facilitator's lifecycle commands and people joining."""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import UTC, datetime
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.commands import CommandError
+from bot.core.messages import (
+    Action,
+    ActionStyle,
+    Attachment,
+    OutgoingMessage,
+    Reply,
+    Section,
+    custom_id,
+)
+from bot.digest.actions import action_lines, community_actions
+from bot.engine.context import CommandContext, Effect
+from bot.engine.deps import Deps, zone_of
+from bot.reflections.sealing import seal
+from bot.sessions.calendar import session_ics
+from bot.sessions.lifecycle import LIVE_STATES, NEXT_STEP_HINT, can_move
+from bot.sessions.timeparse import format_local, parse_recurrence, parse_when
+from bot.sparks.service import library_for
+from storage.models import Community, Session, SessionState
+from storage.repositories import attendance_for, get_session, sessions_in_states
+
+log = logging.getLogger("brewbot.sessions")
+
+# Minutes since this date number calendar updates (small enough for 32-bit readers).
+SEQUENCE_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
+UPCOMING = (SessionState.SCHEDULED, *sorted(LIVE_STATES), SessionState.CLOSED)
+
+
+class SessionService:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        self.t = deps.texts.t
+
+    # -- finding the session a command is about -------------------------------------------
+
+    async def resolve(self, ctx: CommandContext, session_id: int | None) -> Session:
+        """The named session, or the one that is running, or the next one."""
+        if session_id is not None:
+            session = await get_session(ctx.tx, ctx.community.id, session_id)
+            if session is None:
+                raise CommandError("sessions.unknown", session_id=session_id)
+            return session
+        live = await sessions_in_states(ctx.tx, ctx.community.id, list(LIVE_STATES))
+        if live:
+            return live[0]
+        upcoming = await sessions_in_states(
+            ctx.tx, ctx.community.id, [SessionState.SCHEDULED, SessionState.CLOSED]
+        )
+        if not upcoming:
+            raise CommandError("sessions.none")
+        return upcoming[0]
+
+    def require(self, session: Session, target: SessionState, action: str) -> None:
+        """Refuse, with what to do instead, unless the session may take this step now."""
+        state = SessionState(session.state)
+        if not can_move(state, target):
+            done = state in (SessionState.SUMMARISED, SessionState.CANCELLED, SessionState.CLOSED)
+            raise CommandError(
+                "lifecycle.illegal_done" if done else "lifecycle.illegal",
+                session_id=session.id,
+                state_words=self.t(f"lifecycle.state.{state.value}"),
+                action=self.t(f"lifecycle.action.{action}"),
+                hint=self.t(NEXT_STEP_HINT[state], session_id=session.id),
+            )
+
+    def move(self, session: Session, target: SessionState, action: str) -> None:
+        """Apply one lifecycle step, or refuse with what to do instead (changing nothing)."""
+        self.require(session, target, action)
+        now = self.deps.clock.now()
+        session.state = target.value
+        stamp = {
+            SessionState.OPEN: "opened_at",
+            SessionState.SPARK: "spark_at",
+            SessionState.BREAKOUTS: "breakouts_at",
+            SessionState.REFLECTING: "reflecting_at",
+            SessionState.CLOSED: "closed_at",
+            SessionState.SUMMARISED: "summarised_at",
+            SessionState.CANCELLED: "cancelled_at",
+        }[target]
+        setattr(session, stamp, now)
+        session.updated_at = now
+
+    def describe(self, community: Community, session: Session) -> str:
+        when = format_local(session.starts_at, zone_of(community))
+        state = self.t(f"lifecycle.state.{session.state}")
+        return self.t(
+            "sessions.line", session_id=session.id, title=session.title, when=when, state=state
+        )
+
+    # -- facilitator commands -------------------------------------------------------------
+
+    async def schedule(self, ctx: CommandContext) -> Reply:
+        zone = zone_of(ctx.community)
+        now = self.deps.clock.now()
+        starts = parse_when(ctx.arg("when"), zone, now)
+        theme = ctx.arg("theme") or ""
+        spark_id = ctx.arg("spark")
+        library = await library_for(self.deps, ctx.tx, ctx.community.id)
+        if spark_id and library.get(spark_id) is None:
+            raise CommandError("running.unknown_spark", spark_id=spark_id)
+        if not spark_id and theme:
+            match = library.for_theme(theme)
+            spark_id = match.id if match else None
+        spark = library.get(spark_id) if spark_id else None
+        title = (
+            ctx.arg("title")
+            or theme
+            or (spark.title if spark else self.t("sessions.default_title"))
+        )
+        every = ctx.arg("every")
+        times = parse_recurrence(every, starts, zone) if every else [starts]
+        settings = self.deps.settings
+        rng = random.Random()
+        created: list[Session] = []
+        for when in times:
+            session = Session(
+                community_id=ctx.community.id,
+                title=title,
+                theme=theme or (spark.theme if spark else ""),
+                spark_id=spark_id,
+                starts_at=when,
+                duration_minutes=settings.session_minutes,
+                breakout_minutes=spark.minutes if spark else settings.breakout_minutes,
+                reflect_minutes=settings.reflect_minutes,
+                channel_id=ctx.conversation.id,
+                recurrence=every,
+                created_by=ctx.user.id,
+                seed=rng.randrange(2**31),
+            )
+            ctx.tx.add(session)
+            created.append(session)
+        await ctx.tx.flush()
+        first = created[0]
+        for session in created[1:]:
+            session.series_id = first.id
+        if every:
+            first.series_id = first.id
+        for session in created:
+            ctx.after_commit(self.deps.changed(session.id))
+        announcement = OutgoingMessage(
+            text=self.t(
+                "sessions.announce",
+                title=title,
+                when=format_local(first.starts_at, zone_of(ctx.community)),
+            ),
+            actions=(
+                Action(
+                    self.t("buttons.rsvp_yes"),
+                    custom_id("rsvp", "yes", str(first.id)),
+                    ActionStyle.PRIMARY,
+                ),
+                Action(self.t("buttons.rsvp_no"), custom_id("rsvp", "no", str(first.id))),
+            ),
+        )
+        ctx.after_commit(
+            await self.deps.outbox.post_in_session(
+                ctx.tx, ctx.community, first, announcement, key=f"announce:{first.id}"
+            )
+        )
+        lines = [self.describe(ctx.community, s) for s in created]
+        key = "sessions.scheduled_series" if every else "sessions.scheduled"
+        return Reply(OutgoingMessage(self.t(key, count=len(created)) + "\n" + "\n".join(lines)))
+
+    async def list_sessions(self, ctx: CommandContext) -> Reply:
+        sessions = await sessions_in_states(ctx.tx, ctx.community.id, list(UPCOMING))
+        if not sessions:
+            return Reply(OutgoingMessage(self.t("sessions.none_listed")))
+        lines = [self.describe(ctx.community, s) for s in sessions[:25]]
+        return Reply(OutgoingMessage(self.t("sessions.list_heading") + "\n" + "\n".join(lines)))
+
+    async def cancel(self, ctx: CommandContext) -> Reply:
+        session = await self.resolve(ctx, ctx.arg("session"))
+        self.move(session, SessionState.CANCELLED, "cancelled")
+        ctx.tx.add(session)
+        # No digest will be sent: what could tie its reflections to anyone goes now.
+        ctx.after_commit(await seal(self.deps, ctx.tx, session))
+        ctx.after_commit(self.deps.changed(session.id))
+        notice = OutgoingMessage(self.t("sessions.cancelled_notice", title=session.title))
+        ctx.after_commit(
+            await self.deps.outbox.post_in_session(
+                ctx.tx, ctx.community, session, notice, key=f"cancelled:{session.id}"
+            )
+        )
+        return Reply(
+            OutgoingMessage(self.t("sessions.cancelled", session_id=session.id)),
+            if_undelivered=OutgoingMessage(
+                self.t("sessions.cancelled_only", session_id=session.id)
+            ),
+        )
+
+    async def cancel_community(self, platform: str, external_id: str) -> list[int]:
+        """The bot was removed from a workspace or server: cancel its scheduled and running
+        sessions, so no job fires for them. Nothing is posted (the bot can no longer post
+        there). Returns the ids cancelled."""
+        cancelled: list[int] = []
+        purge = None
+        async with self.deps.db.transaction() as tx:
+            community = (
+                await tx.exec(
+                    select(Community).where(
+                        Community.platform == platform, Community.external_id == external_id
+                    )
+                )
+            ).first()
+            if community is None:
+                return []
+            states = [SessionState.SCHEDULED, *sorted(LIVE_STATES)]
+            for session in await sessions_in_states(tx, community.id, states):
+                self.move(session, SessionState.CANCELLED, "cancelled")
+                tx.add(session)
+                purge = await seal(self.deps, tx, session)
+                cancelled.append(session.id)
+        if purge is not None:
+            await purge()
+        for session_id in cancelled:
+            try:
+                await self.deps.session_changed(session_id)  # drops its scheduled jobs
+            except Exception as exc:  # the platform's own mirror may already be gone
+                log.warning(
+                    "cancelled session not passed on session=%s error=%s",
+                    session_id,
+                    type(exc).__name__,
+                )
+        log.info("removed from community sessions_cancelled=%d", len(cancelled))
+        return cancelled
+
+    async def open(self, ctx: CommandContext) -> Reply:
+        session = await self.resolve(ctx, ctx.arg("session"))
+        await self.open_session(ctx.tx, ctx.community, session, ctx.effects)
+        ctx.tx.add(session)
+        return Reply(
+            OutgoingMessage(self.t("sessions.opened", session_id=session.id)),
+            if_undelivered=OutgoingMessage(self.t("sessions.opened_only", session_id=session.id)),
+        )
+
+    async def open_session(
+        self, tx: AsyncSession, community: Community, session: Session, effects: list[Effect]
+    ) -> None:
+        """Shared by the `open` command and the scheduler's auto-open. The welcome replays
+        "we said, we did" so people see what came of earlier sessions."""
+        self.move(session, SessionState.OPEN, "open")
+        actions = await community_actions(tx, community.id)
+        replay = (
+            (Section(action_lines(self.deps.texts, actions), self.t("actions.heading")),)
+            if actions
+            else ()
+        )
+        message = OutgoingMessage(
+            title=session.title,
+            text="\n\n".join(
+                [
+                    self.deps.texts.template(
+                        "welcome", title=session.title, theme=session.theme or session.title
+                    ),
+                    self.deps.texts.template("ground_rules"),
+                ]
+            ),
+            actions=(
+                Action(
+                    self.t("buttons.join"),
+                    custom_id("session", "join", str(session.id)),
+                    ActionStyle.PRIMARY,
+                ),
+                Action(self.t("buttons.easy_read"), custom_id("session", "easy", str(session.id))),
+            ),
+            sections=replay,
+        )
+        effects.append(
+            await self.deps.outbox.post_in_session(
+                tx, community, session, message, key=f"open:{session.id}"
+            )
+        )
+        effects.append(self.deps.changed(session.id))
+
+    async def calendar(self, ctx: CommandContext) -> Reply:
+        session = await self.resolve(ctx, ctx.arg("session"))
+        ics = session_ics(
+            uid=f"brewbot-{ctx.community.platform}-{ctx.community.external_id}-{session.id}",
+            title=session.title,
+            description=self.t("sessions.ics_description", theme=session.theme or session.title),
+            starts_at=session.starts_at,
+            minutes=session.duration_minutes,
+            zone=zone_of(ctx.community),
+            cancelled=session.state == SessionState.CANCELLED,
+            # Calendars ignore an update whose sequence is not higher than the copy they have.
+            sequence=int((session.updated_at - SEQUENCE_EPOCH).total_seconds() // 60),
+        )
+        return Reply(
+            OutgoingMessage(
+                text=self.t("sessions.ics_ready", title=session.title),
+                attachments=(Attachment(f"over-a-brew-{session.id}.ics", ics, "text/calendar"),),
+            )
+        )
+
+    # -- participants -----------------------------------------------------------------------
+
+    async def join(self, ctx: CommandContext, session_id: int | None = None) -> Reply:
+        session = await self.resolve(
+            ctx, session_id if session_id is not None else ctx.arg("session")
+        )
+        state = SessionState(session.state)
+        if state in (SessionState.CANCELLED, SessionState.CLOSED, SessionState.SUMMARISED):
+            raise CommandError("sessions.join_too_late", title=session.title)
+        attendance = await attendance_for(ctx.tx, session.id, ctx.actor.id)
+        attendance.rsvp = "yes"
+        now = self.deps.clock.now()
+        if state in LIVE_STATES:
+            if attendance.joined_at is None or attendance.left_at is not None:
+                attendance.joined_at = attendance.joined_at or now
+                attendance.left_at = None
+            ctx.tx.add(attendance)
+            return Reply(OutgoingMessage(self.t("sessions.joined", title=session.title)))
+        ctx.tx.add(attendance)
+        when = format_local(session.starts_at, zone_of(ctx.community))
+        return Reply(OutgoingMessage(self.t("sessions.rsvp_yes", title=session.title, when=when)))
+
+    async def leave(self, ctx: CommandContext, session_id: int | None = None) -> Reply:
+        session = await self.resolve(
+            ctx, session_id if session_id is not None else ctx.arg("session")
+        )
+        attendance = await attendance_for(ctx.tx, session.id, ctx.actor.id)
+        if SessionState(session.state) in LIVE_STATES and attendance.joined_at is not None:
+            attendance.left_at = attendance.left_at or self.deps.clock.now()
+            ctx.tx.add(attendance)
+            return Reply(OutgoingMessage(self.t("sessions.left", title=session.title)))
+        attendance.rsvp = "no"
+        ctx.tx.add(attendance)
+        return Reply(OutgoingMessage(self.t("sessions.rsvp_no", title=session.title)))
+
+    async def easy_welcome(self, ctx: CommandContext) -> Reply:
+        session = await self.resolve(ctx, ctx.session_id())
+        return Reply(
+            OutgoingMessage(
+                title=session.title,
+                text="\n\n".join(
+                    [
+                        self.deps.texts.template(
+                            "welcome",
+                            easy=True,
+                            title=session.title,
+                            theme=session.theme or session.title,
+                        ),
+                        self.deps.texts.template("ground_rules", easy=True),
+                    ]
+                ),
+            )
+        )
+
+    async def rsvp_no(self, ctx: CommandContext) -> Reply:
+        return await self.leave(ctx, ctx.session_id())

@@ -1,0 +1,114 @@
+"""Digests are e-mailed over SMTP, tested against a real local aiosmtpd server."""
+
+import asyncio
+import email
+import email.utils
+import os
+import sys
+from email.message import Message
+
+import pytest
+from aiosmtpd.smtp import SMTP
+
+from bot.app import build_app
+from bot.platforms.memory import MemoryAdapter
+from storage.models import SessionState
+from tests.conftest import Chat, make_settings
+from tests.helpers import make_session, state_of
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.arrived = asyncio.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content))
+        self.arrived.set()
+        return "250 OK"
+
+
+@pytest.fixture
+async def smtp_port():
+    inbox = Inbox()
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: SMTP(inbox), "127.0.0.1", 0)
+    yield server.sockets[0].getsockname()[1], inbox
+    server.close()
+    await server.wait_closed()
+
+
+async def test_digest_is_emailed_with_html_and_csv(sqlite_url, clock, smtp_port):
+    port, inbox = smtp_port
+    settings = make_settings(
+        sqlite_url,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=port,
+        SMTP_FROM="brewbot@example.org",
+        SMTP_STARTTLS=False,
+    )
+    app = await build_app(settings, MemoryAdapter(), clock=clock)
+    chat = Chat(app)
+    fac = Chat.person("Fran", facilitator=True)
+    try:
+        session_id = await make_session(app, SessionState.CLOSED)
+        await chat.say(fac, "/brew settings digest_email group@example.org, chair@example.org")
+        sent = await chat.say(fac, f"/brew digest {session_id} send")
+        assert "sending" in sent.text
+        await asyncio.wait_for(inbox.arrived.wait(), 10)
+        assert any("has arrived" in m.plain_text() for m in app.deps.adapter.private_to(fac.id))
+    finally:
+        await app.close()
+    [message] = inbox.messages
+    assert message["To"] == "group@example.org, chair@example.org"
+    # What mail servers and spam filters expect.
+    assert email.utils.parsedate_to_datetime(message["Date"]).tzinfo is not None
+    assert message["Message-ID"].endswith("@example.org>")
+    kinds = [part.get_content_type() for part in message.walk()]
+    assert "text/html" in kinds and "text/plain" in kinds and "text/csv" in kinds
+
+
+async def test_without_smtp_the_facilitator_is_told_and_it_is_not_sent(app, chat, fac):
+    session_id = await make_session(app, SessionState.CLOSED)
+    await chat.say(fac, "/brew settings digest_email group@example.org")
+    sent = await chat.say(fac, f"/brew digest {session_id} send")
+    assert "sending" in sent.text and "has been sent" not in sent.text
+    [told] = [m for m in app.deps.adapter.private_to(fac.id) if "could not e-mail" in m.text]
+    assert "E-mail is not set up" in told.text and told.actions[0].label == "Retry"
+    assert await state_of(app, session_id) == SessionState.CLOSED, "not sent until it arrives"
+
+
+async def test_the_posted_digest_says_its_title_once(app, chat, fac):
+    session_id = await make_session(app, SessionState.CLOSED)
+    await chat.say(fac, f"/brew digest {session_id} send")
+    [digest] = [s.message for s in app.deps.adapter.sent if s.message.title.startswith("Key")]
+    assert digest.title == "Key findings: Being heard"
+    assert "Being heard" not in digest.text.split("\n")[0]
+    assert not digest.text.startswith("#")
+
+
+async def test_brewbot_digest_resend_email_mails_it_again(sqlite_url, clock, smtp_port, tmp_path):
+    port, inbox = smtp_port
+    smtp = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_FROM": "bot@example.org",
+            "SMTP_STARTTLS": "false"}  # fmt: skip
+    app = await build_app(make_settings(sqlite_url, **smtp), MemoryAdapter(), clock=clock)
+    chat, fac = Chat(app), Chat.person("Fran", facilitator=True)
+    try:
+        session_id = await make_session(app, SessionState.CLOSED)
+        await chat.say(fac, "/brew settings digest_email group@example.org")
+        await chat.say(fac, f"/brew digest {session_id} send")
+        assert len(inbox.messages) == 1
+    finally:
+        await app.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "BREWBOT_"))}
+    env.update(smtp, DATABASE_URL=sqlite_url)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "digest", str(session_id), "--resend-email",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    out, err = await proc.communicate()
+    assert proc.returncode == 0, err.decode()
+    assert "e-mailed again to group@example.org" in out.decode()
+    assert len(inbox.messages) == 2
+    first, second = inbox.messages
+    assert first["Message-ID"] != second["Message-ID"]

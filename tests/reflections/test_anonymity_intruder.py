@@ -1,0 +1,517 @@
+"""A motivated intruder with a copy of the data folder (database, its WAL, the log), taken
+while the bot runs, and the list of participants, tries to tie reflections to the people
+who wrote them (docs/anonymity.md). Each attack here is one that worked before the
+reflections were made unlinkable; each must fail now, at every moment: stored, closed,
+withdrawn, sent, cancelled and forgotten.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import random
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, event
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import SQLModel, select
+
+from bot.core.refs import UserRef
+from bot.logs import FORMAT, guard
+from bot.reflections.sealing import seal
+from bot.scheduling.planner import JobKind, PlannedJob
+from storage.models import (
+    Breakout,
+    BreakoutMember,
+    OutboxItem,
+    Participant,
+    Reflection,
+    Session,
+    SessionState,
+)
+from tests import forensics
+from tests.conftest import COMMUNITY, Chat
+from tests.helpers import make_session
+
+WRITERS = 12
+WORDS = [
+    "acorn", "bramble", "copper", "damson", "ember", "fennel",
+    "gorse", "heather", "indigo", "juniper", "kestrel", "linden",
+]  # fmt: skip
+HELD_TURN = 5
+# Tables holding one row per person (or per person and session).
+PER_PERSON = ("participant", "attendance", "breakout_member", "claim_export")
+
+
+@dataclass
+class Written:
+    person: UserRef
+    words: str
+    code: str
+
+
+def person(n: int) -> UserRef:
+    """The people make_session creates, as the platform would present them."""
+    return UserRef(COMMUNITY, f"user-p{n}", f"Person {n}")
+
+
+@pytest.fixture
+def elsewhere(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the intruder puts copies: outside the data folder."""
+    return tmp_path_factory.mktemp("intruder")
+
+
+@pytest.fixture
+def data_folder(tmp_path: Path, database_url: str) -> Iterator[Path]:
+    """The bot's data folder: its SQLite file (when SQLite) and its log, written at DEBUG,
+    as `brewbot run` would write it with BREWBOT_LOG_LEVEL=DEBUG."""
+    handler = guard(logging.FileHandler(tmp_path / "brewbot.log", encoding="utf-8"))
+    handler.setFormatter(logging.Formatter(FORMAT))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield tmp_path
+    root.removeHandler(handler)
+    root.setLevel(old_level)
+    handler.close()
+
+
+async def everyone_agrees(chat: Chat) -> None:
+    """Half agree to the privacy notice when the session opens; the others agree in the
+    reflection form itself."""
+    for n in range(0, WRITERS, 2):
+        await chat.press(person(n), "brew:consent:yes:")
+
+
+async def everyone_reflects(chat: Chat, session_id: int, seed: int = 3) -> list[Written]:
+    """Each person in turn (not in the order they were created) opens the form and, a little
+    later, sends one reflection, as in a real session."""
+    order = list(range(WRITERS))
+    random.Random(seed).shuffle(order)
+    written = []
+    clock = chat.app.deps.clock
+    for turn, n in enumerate(order):
+        who = person(n)
+        clock.advance(timedelta(seconds=20))
+        await chat.press(who, f"brew:reflection:open:{session_id}")
+        clock.advance(timedelta(seconds=40))
+        words = f"Reflection {WORDS[turn]}: the waiting list for respite was far too long."
+        if turn == HELD_TURN:  # one is held back, and its alert goes through the outbox
+            words = f"Reflection {WORDS[turn]}: I am scared of going home, he hits me."
+        reply = await chat.press(
+            who,
+            f"brew:reflection:submit:{session_id}",
+            {"category": "not_working", "text": words, "quote": "yes", "agree": "yes"},
+        )
+        code = re.search(rf"\b{session_id}-[A-Z0-9][A-Z0-9-]{{4,}}[A-Z0-9]\b", reply.text)
+        assert code, reply.text
+        written.append(Written(who, words, code.group(0)))
+    return written
+
+
+def copy(folder: Path, into: Path) -> Path:
+    return forensics.copy_data_folder(folder, into)
+
+
+def user_ids() -> list[str]:
+    return [person(n).id for n in range(WRITERS)]
+
+
+def dump_postgres(url: str, into: Path) -> None:
+    """On PostgreSQL the data folder is the server's: every value of every table of this
+    schema, as the intruder would read it, goes into a file in the copy."""
+    engine = create_engine(url)
+    lines = []
+    with engine.connect() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            for row in conn.execute(table.select()):
+                lines.extend(v.hex() if isinstance(v, bytes) else repr(v) for v in row)
+    engine.dispose()
+    (into / "postgres-dump.txt").write_text("\n".join(lines))
+
+
+def recomputed_links(
+    folder: Path, written: list[Written], earlier: dict[bytes, set[bytes]]
+) -> set[tuple[str, str]]:
+    """Every (user id, reflection words) pair a keyed hash found in the folder ties together:
+    every candidate secret in the files, tried as a key over each user id, alone and with
+    each reflection's words, against every 64-hex-digit string stored. `earlier` keeps the
+    hashes each key gave in earlier copies, so a key found again is not hashed again."""
+    stored = {bytes.fromhex(h[:64]) for h in forensics.hex_strings(folder, 64)}
+    messages = []
+    for user in user_ids():
+        for purpose in ("", "person", "dedupe", "repeat"):
+            messages.append(((user, ""), "\x1f".join(p for p in (purpose, user) if p)))
+            for w in written:
+                same = " ".join(w.words.lower().split())
+                parts = (purpose, user, same)
+                messages.append(((user, w.words), "\x1f".join(p for p in parts if p)))
+    encoded = [(link, message.encode()) for link, message in messages]
+    links = set()
+    for key in forensics.candidate_secrets(folder):
+        if key not in earlier:
+            earlier[key] = {hmac.digest(key, message, "sha256") for _, message in encoded}
+        if earlier[key] & stored:
+            links |= {
+                link for link, message in encoded if hmac.digest(key, message, "sha256") in stored
+            }
+    return links
+
+
+async def test_no_stored_secret_recomputes_a_link_at_any_moment(
+    app, chat, data_folder, elsewhere, database_url
+):
+    session_id = await make_session(app, SessionState.REFLECTING, people=WRITERS)
+    await everyone_agrees(chat)
+    written = await everyone_reflects(chat, session_id)
+    fac = Chat.person("Fran", facilitator=True)
+    tried: dict[bytes, set[bytes]] = {}
+    moments = {"stored": None, "closed": f"/brew close {session_id}"}
+    moments["sent"] = f"/brew digest {session_id} send"
+    for moment, command in moments.items():
+        if command:
+            await chat.say(fac, command)
+        copied = copy(data_folder, elsewhere / f"copy-{moment}")
+        if not database_url.startswith("sqlite"):
+            dump_postgres(database_url, copied)
+        assert recomputed_links(copied, written, tried) == set(), moment
+
+
+async def test_the_order_of_writes_pairs_no_one_with_their_reflection(
+    app, chat, data_folder, elsewhere, database_url
+):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the PostgreSQL form of this attack is the xmin test below")
+    session_id = await make_session(app, SessionState.REFLECTING, people=WRITERS)
+    await everyone_agrees(chat)
+    # The worst moments to be copied: just after each transaction commits, before anything
+    # else happens (one copy is one attacker; each is attacked on its own).
+    copies: list[Path] = []
+
+    def copy_now(_session: object) -> None:
+        copies.append(copy(data_folder, elsewhere / f"copy-{len(copies):03d}"))
+
+    event.listen(OrmSession, "after_commit", copy_now)
+    try:
+        written = await everyone_reflects(chat, session_id)
+    finally:
+        event.remove(OrmSession, "after_commit", copy_now)
+    by_words = {w.words: w.person.id for w in written}
+    seen, right = set(), 0
+    for number, copied in enumerate(copies):
+        snapshots = forensics.wal_transactions(copied / "brewbot.db", elsewhere / f"wal-{number}")
+        if not snapshots:
+            continue
+        ids = {r[0]: r[1] for r in forensics.table_rows(snapshots[-1], "participant")}
+        changes = forensics.diff_transactions(
+            snapshots,
+            ("reflection", "outbox", *PER_PERSON),
+            before=forensics.main_file_snapshot(copied / "brewbot.db", elsewhere / f"m-{number}"),
+        )
+        # The attack: a reflection was written by whoever's row changed last before it, or
+        # next after it, in the same log.
+        people_at = [
+            {ids.get(row[0]) for row in change["participant"][0]}
+            | {row for table in PER_PERSON[1:] for rows in change[table] for row in rows}
+            for change in changes
+        ]
+        for at, change in enumerate(changes):
+            # The held reflection's alert is as telling as the reflection itself.
+            outbox = [row for rows in change["outbox"] for row in rows]
+            if any("safeguarding:" in str(row) for row in outbox):
+                assert not set().union(*people_at), f"copy {number}: an alert beside a person"
+            for row in change["reflection"][0]:
+                words = next(v for v in row if isinstance(v, str) and v.startswith("Reflection"))
+                seen.add(words)
+                assert not people_at[at], "a person's row was written with a reflection"
+                near = set().union(*people_at[:at], *people_at[at + 1 :])
+                assert not near, f"copy {number}: reflection beside writes about {near}"
+                right += by_words[words] in near
+    assert seen == set(by_words), "every reflection was in some copy's log"
+    assert right == 0
+
+
+async def test_no_per_person_time_or_position_follows_the_order_people_wrote_in(
+    app, chat, data_folder, elsewhere
+):
+    session_id = await make_session(app, SessionState.REFLECTING, people=WRITERS)
+    await everyone_agrees(chat)
+    written = await everyone_reflects(chat, session_id)
+    async with app.db.read() as tx:
+        people = {p.user_id: p for p in (await tx.exec(select(Participant))).all()}
+    order = [people[w.person.id] for w in written]
+    for column in Participant.__table__.columns:  # type: ignore[attr-defined]
+        values = [getattr(p, column.name) for p in order]
+        if column.name in ("id", "community_id", "user_id", "display_name") or None in values:
+            continue
+        # Pairs the column puts strictly in the order they wrote in: all of them would
+        # mean the column replays the writing order.
+        pairs = [(a, b) for i, a in enumerate(values) for b in values[i + 1 :]]
+        in_order = sum(1 for a, b in pairs if a < b)
+        assert in_order < len(pairs) * 0.75, column.name
+
+
+async def test_sealing_leaves_rows_in_an_order_that_says_nothing(
+    app, chat, data_folder, elsewhere, database_url
+):
+    session_id = await make_session(app, SessionState.REFLECTING, people=WRITERS)
+    await everyone_agrees(chat)
+    written = await everyone_reflects(chat, session_id)
+    fac = Chat.person("Fran", facilitator=True)
+    await chat.say(fac, f"/brew close {session_id}")
+    await chat.say(fac, f"/brew digest {session_id} send")
+    async with app.db.read() as tx:
+        rows = (await tx.exec(select(Reflection).order_by(Reflection.id))).all()
+    by_id = [r.text for r in rows]
+    writing = [w.words for w in written]
+    assert sorted(by_id) == sorted(writing)
+    if database_url.startswith("sqlite"):
+        copied = copy(data_folder, elsewhere / "copy")
+        physical = forensics.physical_order(copied / "brewbot.db", writing)
+        assert physical in (by_id, by_id[::-1]), "rewritten in random-id order"
+        assert physical not in (writing, writing[::-1])
+    else:
+        versions = forensics.pg_row_versions(database_url, "reflection")
+        assert len({xmin for xmin, *_ in versions}) == 1, "one transaction wrote them all"
+        assert [key for *_, key in versions] == [r.id for r in rows], "ctid follows the id"
+
+
+async def test_opening_and_sending_the_form_write_nothing_about_the_person_postgresql(
+    app, chat, database_url
+):
+    if database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL row versions; the SQLite WAL is replayed above")
+    session_id = await make_session(app, SessionState.REFLECTING, people=WRITERS)
+    await everyone_agrees(chat)
+    await everyone_reflects(chat, session_id)
+    reflections = forensics.pg_row_versions(database_url, "reflection")
+    first = min(int(xmin) for xmin, *_ in reflections)
+    for table in ("participant", "attendance"):
+        later = [v for v in forensics.pg_row_versions(database_url, table) if int(v[0]) >= first]
+        assert later == [], f"{table} rows written while reflections were: {later}"
+
+
+async def test_a_withdrawn_reflection_is_gone_from_the_files_once_answered(
+    app, chat, data_folder, elsewhere, database_url
+):
+    session_id = await make_session(app, SessionState.REFLECTING, people=WRITERS)
+    await everyone_agrees(chat)
+    written = await everyone_reflects(chat, session_id)
+    taken_back = written[4]
+    done = await chat.say(taken_back.person, f"/brew withdraw {taken_back.code}")
+    assert "taken back" in done.text
+    marker = taken_back.words.split(":")[0]
+    if database_url.startswith("sqlite"):
+        copied = copy(data_folder, elsewhere / "copy")
+        assert not forensics.contains(copied, marker)
+        assert forensics.contains(copied, written[5].words.split(":")[0]), "others are kept"
+    else:
+        assert marker.encode() not in forensics.pg_relation_bytes(database_url, "reflection")
+
+
+async def test_sealing_leaves_no_tag_in_the_files(app, chat, data_folder, elsewhere, database_url):
+    session_id = await make_session(app, SessionState.REFLECTING, people=WRITERS)
+    await everyone_agrees(chat)
+    await everyone_reflects(chat, session_id)
+    async with app.db.read() as tx:
+        tags = {r.withdraw_tag for r in (await tx.exec(select(Reflection))).all()}
+    assert len(tags) == WRITERS
+    fac = Chat.person("Fran", facilitator=True)
+    await chat.say(fac, f"/brew close {session_id}")
+    await chat.say(fac, f"/brew digest {session_id} send")
+    if database_url.startswith("sqlite"):
+        copied = copy(data_folder, elsewhere / "copy")
+        assert not any(forensics.contains(copied, tag) for tag in tags)
+    else:
+        heap = forensics.pg_relation_bytes(database_url, "reflection")
+        assert not any(tag.encode() in heap for tag in tags)
+
+
+async def test_cancelling_while_reflecting_seals_the_session(
+    app, chat, data_folder, elsewhere, database_url
+):
+    session_id = await make_session(app, SessionState.REFLECTING, people=WRITERS)
+    await everyone_agrees(chat)
+    written = await everyone_reflects(chat, session_id)
+    async with app.db.read() as tx:
+        tags = {r.withdraw_tag for r in (await tx.exec(select(Reflection))).all()}
+    fac = Chat.person("Fran", facilitator=True)
+    reply = await chat.say(fac, f"/brew cancel {session_id}")
+    assert "cancel" in reply.text.lower()
+    async with app.db.read() as tx:
+        assert (await tx.get(Session, session_id)).sealed_at is not None
+        ids = [r.id for r in (await tx.exec(select(Reflection))).all()]
+    assert app.deps.writers.writers_at_least(session_id, ids) == 1, "memory forgotten too"
+    late = await chat.say(written[0].person, f"/brew withdraw {written[0].code}")
+    assert "no longer be taken back" in late.text
+    if database_url.startswith("sqlite"):
+        copied = copy(data_folder, elsewhere / "copy")
+        assert not any(forensics.contains(copied, tag) for tag in tags)
+
+
+async def test_a_digest_never_sent_is_sealed_after_the_forget_period(app, chat, clock):
+    session_id = await make_session(app, SessionState.REFLECTING, people=WRITERS)
+    await everyone_agrees(chat)
+    written = await everyone_reflects(chat, session_id)
+    fac = Chat.person("Fran", facilitator=True)
+    await chat.say(fac, f"/brew close {session_id}")
+    # Told in advance, with the day.
+    [draft] = [m for m in app.deps.adapter.private_to(fac.id) if "Until" in m.plain_text()]
+    assert "destroys everything that could tie" in draft.plain_text()
+    async with app.db.read() as tx:
+        closed_at = (await tx.get(Session, session_id)).closed_at
+    due = closed_at + timedelta(days=app.settings.forget_after_days)
+    clock.set(due)
+    await app.jobs.run(PlannedJob(JobKind.FORGET, session_id, due))
+    async with app.db.read() as tx:
+        session = await tx.get(Session, session_id)
+        rows = (await tx.exec(select(Reflection))).all()
+    assert session.sealed_at is not None and session.state == SessionState.CLOSED
+    assert all(r.withdraw_tag is None for r in rows)
+    late = await chat.say(written[0].person, f"/brew withdraw {written[0].code}")
+    assert "no longer be taken back" in late.text
+    assert any("destroyed" in m.plain_text() for m in app.deps.adapter.private_to(fac.id))
+    # The digest can still be sent, and still counts the twelve writers.
+    sent = await chat.say(fac, f"/brew digest {session_id} send")
+    assert "sending" in sent.text
+    assert any("has arrived" in m.plain_text() for m in app.deps.adapter.private_to(fac.id))
+
+
+async def test_the_small_number_rule_counts_only_people_whose_words_are_shown(app, chat):
+    session_id = await make_session(app, SessionState.REFLECTING, people=6)
+    for n in range(5):
+        await chat.press(person(n), "brew:consent:yes:")
+    codes = []
+    for n in range(5):
+        words = (
+            "I do not feel safe at home, he hits me."
+            if n == 4
+            else f"Point {WORDS[n]}: transport to the day centre is unreliable."
+        )
+        reply = await chat.press(
+            person(n),
+            f"brew:reflection:submit:{session_id}",
+            {"category": "not_working", "text": words, "quote": "yes"},
+        )
+        codes.append(re.search(rf"\b{session_id}(-[A-Z0-9]{{5}}){{3}}\b", reply.text).group(0))
+    for n in (0, 1):
+        assert "taken back" in (await chat.say(person(n), f"/brew withdraw {codes[n]}")).text
+    fac = Chat.person("Fran", facilitator=True)
+    await chat.say(fac, f"/brew close {session_id}")
+    async with app.db.transaction() as tx:
+        session = await tx.get(Session, session_id)
+        from storage.models import Community
+
+        community = await tx.get(Community, session.community_id)
+        digest = await app.digests.compile(tx, community, session)
+    # Two people's words are shown (one is held for safeguarding, two were taken back).
+    assert digest.contributors <= 2
+    assert not digest.verbatim_allowed, "no quotes when fewer than 5 people's words are shown"
+
+
+async def everyone_in_one_group(app, session_id: int, number: int) -> None:
+    async with app.db.transaction() as tx:
+        people = (await tx.exec(select(Participant).order_by(Participant.id))).all()
+        group = Breakout(session_id=session_id, number=number)
+        tx.add(group)
+        await tx.flush()
+        for p in people:
+            tx.add(BreakoutMember(breakout_id=group.id, participant_id=p.id))
+
+
+async def test_a_breakout_number_never_singles_out_a_writer(app, chat, clock):
+    session_id = await make_session(app, SessionState.REFLECTING, people=6)
+    await everyone_in_one_group(app, session_id, number=1)
+    # Only one of the six agreed to the privacy notice, so only they could have written.
+    await chat.press(person(3), "brew:consent:yes:")
+    await chat.press(
+        person(3),
+        f"brew:reflection:submit:{session_id}",
+        {"category": "idea", "text": "More time with the same worker.", "quote": "yes"},
+    )
+    async with app.db.read() as tx:
+        [row] = (await tx.exec(select(Reflection))).all()
+    assert row.breakout_number is None
+
+
+async def test_a_big_enough_group_keeps_its_number_until_it_is_too_small(app, chat):
+    session_id = await make_session(app, SessionState.REFLECTING, people=6)
+    await everyone_in_one_group(app, session_id, number=2)
+    for n in range(5):
+        await chat.press(person(n), "brew:consent:yes:")
+    await chat.press(
+        person(0),
+        f"brew:reflection:submit:{session_id}",
+        {"category": "idea", "text": "A named worker would help.", "quote": "yes"},
+    )
+    async with app.db.read() as tx:
+        [row] = (await tx.exec(select(Reflection))).all()
+    assert row.breakout_number == 2, "five who could have written it"
+    # Two take their agreement back before the digest is sent: at sealing, too few.
+    for n in (1, 2):
+        await chat.press(person(n), "brew:consent:no:")
+    fac = Chat.person("Fran", facilitator=True)
+    await chat.say(fac, f"/brew close {session_id}")
+    await chat.say(fac, f"/brew digest {session_id} send")
+    async with app.db.read() as tx:
+        [row] = (await tx.exec(select(Reflection))).all()
+    assert row.breakout_number is None
+
+
+async def test_the_log_holds_no_trace_of_a_reflection(app, chat, data_folder, elsewhere):
+    session_id = await make_session(app, SessionState.REFLECTING, people=WRITERS)
+    await everyone_agrees(chat)
+    written = await everyone_reflects(chat, session_id)
+    await chat.say(written[0].person, f"/brew withdraw {written[0].code}")
+    log = (data_folder / "brewbot.log").read_text()
+    assert "reflection" in log.lower() or log, "the log was written"
+    for w in written:
+        assert w.words.split(":")[0] not in log
+        assert w.code.split("-", 1)[1] not in log
+    # Not even a line saying that someone opened or sent the form, or withdrew: its time
+    # could be matched with other records.
+    assert "command=reflection:" not in log and "command=withdraw" not in log
+    assert "command=reflect " not in log
+
+
+async def test_a_crash_before_the_purge_is_purged_at_start(
+    app, chat, data_folder, elsewhere, database_url
+):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the SQLite WAL; PostgreSQL's table rewrite runs at start the same way")
+    session_id = await make_session(app, SessionState.REFLECTING, people=WRITERS)
+    await everyone_agrees(chat)
+    await everyone_reflects(chat, session_id)
+    async with app.db.read() as tx:
+        tags = {r.withdraw_tag for r in (await tx.exec(select(Reflection))).all()}
+    # Sealed, then the process dies before the purge that would follow.
+    async with app.db.transaction() as tx:
+        session = await tx.get(Session, session_id)
+        await seal(app.deps, tx, session)
+    crashed = copy(data_folder, elsewhere / "crashed")
+    assert any(forensics.contains(crashed, tag) for tag in tags), "the WAL still held them"
+    await app.start(run_scheduler=False)
+    started = copy(data_folder, elsewhere / "started")
+    assert not any(forensics.contains(started, tag) for tag in tags)
+
+
+async def test_a_safeguarding_alert_leaves_no_time_that_dates_its_reflection(app, chat, clock):
+    session_id = await make_session(app, SessionState.REFLECTING, people=WRITERS)
+    await everyone_agrees(chat)
+    clock.advance(timedelta(minutes=37, seconds=13))
+    await chat.press(
+        person(0),
+        f"brew:reflection:submit:{session_id}",
+        {"category": "not_working", "text": "I get hurt when he drinks.", "agree": "yes"},
+    )
+    async with app.db.read() as tx:
+        [alert] = (await tx.exec(select(OutboxItem))).all()
+    assert alert.status == "done" and alert.payload == ""
+    for when in (alert.created_at, alert.due_at, alert.done_at):
+        assert (when.hour, when.minute, when.second) == (0, 0, 0), "days, not times"

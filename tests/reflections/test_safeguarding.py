@@ -1,0 +1,239 @@
+"""Risk detection: each category, common misspellings, and everyday sentences left alone."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.engine.texts import Texts
+from bot.reflections.safeguarding import (
+    SafeguardingTerms,
+    SafeguardingTermsError,
+    load_terms,
+    normalise,
+    risk_matches,
+    within_one_slip,
+)
+
+CATEGORIES = ["self_harm", "harm_to_others", "abuse", "neglect", "not_safe"]
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # harm to self
+        ("Some days I want to kill myself.", "self_harm"),
+        ("I just want to end it all", "self_harm"),
+        ("I have felt suicidal since the review", "self_harm"),
+        ("I thought about suicide", "self_harm"),
+        ("I hurt myself last week", "self_harm"),
+        ("I self-harm when it gets bad", "self_harm"),
+        ("I've been selfharming", "self_harm"),
+        ("I don't want to be here anymore", "self_harm"),
+        ("I took an overdose in March", "self_harm"),
+        ("I cut myself", "self_harm"),
+        # harm to others
+        ("I could hurt someone", "harm_to_others"),
+        ("I will kill him", "harm_to_others"),
+        ("I want to kill them", "harm_to_others"),
+        # abuse
+        ("I was abused as a child", "abuse"),
+        ("My son hits me", "abuse"),
+        ("He hit me when I asked", "abuse"),
+        ("I was beaten", "abuse"),
+        ("She shouted at me every day", "abuse"),
+        ("He takes my money", "abuse"),
+        ("It was financial abuse", "abuse"),
+        ("He touched me and I said no", "abuse"),
+        ("My carer is abusive", "abuse"),
+        # neglect
+        ("I was neglected", "neglect"),
+        ("Left alone all day without food", "neglect"),
+        ("Mum has not been fed since yesterday", "neglect"),
+        ("Dad was left in wet pads overnight", "neglect"),
+        ("The bed was soiled", "neglect"),
+        ("I rang and no one came", "neglect"),
+        ("Nobody came all weekend", "neglect"),
+        # not feeling safe
+        ("I am not safe", "not_safe"),
+        ("I don't feel safe at home", "not_safe"),
+        ("The house is unsafe", "not_safe"),
+        ("I'm scared to go home", "not_safe"),
+        ("I'm frightened of my carer", "not_safe"),
+        ("I am afraid of him", "not_safe"),
+        # fear of going home, being hurt, not eating, money taken
+        ("I'm scared of going home", "not_safe"),
+        ("Honestly I dread going home after these sessions", "not_safe"),
+        ("I don't want to go home tonight", "not_safe"),
+        ("I get hurt when he drinks", "abuse"),
+        ("he keeps hurting me", "abuse"),
+        ("My money goes missing every week", "abuse"),
+        ("My nephew stole my money", "abuse"),
+        ("I'm not eating properly", "neglect"),
+        ("There is nothing to eat in the house", "neglect"),
+        ("I haven't eaten since Monday", "neglect"),
+    ],
+)
+def test_each_category(text, category):
+    assert category in risk_matches(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("thinking about sucide", "self_harm"),
+        ("I feel suicdal", "self_harm"),
+        ("i want to kil myslef", "self_harm"),
+        ("SELF HARM", "self_harm"),
+        ("self - harm", "self_harm"),
+        ("end it alllll", "self_harm"),
+        ("overdosed", "self_harm"),
+        ("I was abbused", "abuse"),
+        ("abuesd", "abuse"),
+        ("negelct", "neglect"),
+        ("neglectd", "neglect"),
+        ("I nt safe", "not_safe"),
+        ("dont feel safe", "not_safe"),
+        ("don’t feel safe", "not_safe"),
+        ("NOT SAFE!!!", "not_safe"),
+        ("noone came", "neglect"),
+    ],
+)
+def test_misspellings_and_shorthand(text, category):
+    assert category in risk_matches(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This is a safe space",
+        "I feel safe now",
+        "It felt like a safe space to speak",
+        "The assessment was long and confusing.",
+        "Staff listened to me and it helped.",
+        "I was amused by the story",
+        "The story really touched me",
+        "It really hit me how hard carers work",
+        "In the end it all worked out",
+        "I don't want to live in a care home",
+        "We were not fed back the results",
+        "I had eaten before I came",
+        "We sailed through the review",
+        "The food was overdone",
+        "She looked me in the eye",
+        "Budget cuts are going to hurt",
+        "I didn't want to hurt her feelings",
+        "I want to take my life back",
+        "I could kill for a brew",
+        "Off the beaten track",
+        "None of us knew what to expect",
+        "",
+        "   ",
+    ],
+)
+def test_everyday_sentences_do_not_trigger(text):
+    assert risk_matches(text) == []
+
+
+def test_several_categories_in_file_order():
+    found = risk_matches("He hits me and I want to end it all, no one came")
+    assert found == ["self_harm", "abuse", "neglect"]
+
+
+def test_a_phrase_cannot_be_made_from_an_ignored_phrase():
+    # "it really hit me" is everyday speech; the "me" inside it must not complete "hit me".
+    assert risk_matches("it really hit me") == []
+    assert risk_matches("he hit me") == ["abuse"]
+
+
+def test_shipped_terms_cover_the_worded_categories():
+    terms = load_terms()
+    assert list(terms.categories) == CATEGORIES
+    strings = Texts.load().strings
+    for category in terms.categories:
+        assert f"safeguarding.kind.{category}" in strings
+
+
+def test_normalise():
+    assert normalise("Don’t  SOOO self-harm!!") == ["dont", "so", "self", "harm"]
+    assert normalise("dont", {"dont": ["do", "not"]}) == ["do", "not"]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "close"),
+    [
+        ("suicide", "suicide", True),
+        ("sucide", "suicide", True),  # letter dropped
+        ("suiccide", "suicide", True),  # letter added
+        ("suicade", "suicide", True),  # letter changed
+        ("negelct", "neglect", True),  # two letters swapped
+        ("eaten", "beaten", False),  # first letter differs
+        ("sucdie", "suicide", False),  # two slips
+        ("abuse", "abusers", False),
+        ("", "a", False),
+    ],
+)
+def test_within_one_slip(a, b, close):
+    assert within_one_slip(a, b) is close
+    assert within_one_slip(b, a) is close
+
+
+# --- the terms file format ---------------------------------------------------------------------
+
+SMALL = """
+rewrites: {dont: do not}
+groups: {person: [him, my carer]}
+ignore: [safe space]
+not_misspellings: [amused]
+categories:
+  abuse:
+    words: [abuse, "molest*"]
+    exact_words: [rape]
+    phrases: ["hit {person}"]
+  not_safe:
+    phrases: [not feel safe]
+"""
+
+
+def test_terms_from_yaml():
+    terms = SafeguardingTerms.from_yaml(SMALL)
+    assert terms.matches("he would hit my carer") == ["abuse"]
+    assert terms.matches("molested") == ["abuse"]
+    assert terms.matches("abuze") == ["abuse"]
+    assert terms.matches("amused") == []
+    assert terms.matches("rapid") == []  # exact words allow no slips
+    assert terms.matches("I dont feel safe") == ["not_safe"]
+    assert terms.matches("not a safe space") == []
+    assert risk_matches("abuse", terms) == ["abuse"]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "just text",
+        "categories: [a, b]",
+        "categories: {abuse: [x]}",
+        "categories: {abuse: {words: abuse}}",
+        "categories: {abuse: {phrases: ['hit {nobody}']}}",
+        "categories: {abuse: {words: ['two words']}}",
+        "categories: {abuse: {words: ['!!!']}}",
+        "rewrites: [a]\ncategories: {}",
+        "categories: {abuse: {words: [x]}",
+    ],
+)
+def test_bad_terms_files_are_refused_with_a_reason(bad):
+    with pytest.raises(SafeguardingTermsError, match=r"terms\.yaml"):
+        SafeguardingTerms.from_yaml(bad)
+
+
+def test_long_text_is_handled():
+    text = "The review went well and staff listened to what we said. " * 40
+    assert risk_matches(text) == []
+    assert risk_matches(text + "But I feel unsafe.") == ["not_safe"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_is_handled(text):
+    found = risk_matches(text)
+    assert set(found) <= set(CATEGORIES)
+    assert len(found) == len(set(found))

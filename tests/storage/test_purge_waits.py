@@ -1,0 +1,68 @@
+"""On PostgreSQL a purge rewrites the reflection table; a transaction that began before the
+delete (another Brewbot process, say) would make the rewrite keep the deleted row. The purge
+waits for it, so a withdrawn reflection is gone from the files once the writer is told."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from storage.models import SessionState
+from tests import forensics
+from tests.helpers import make_session
+from tests.reflections.test_anonymity_intruder import everyone_agrees, everyone_reflects
+
+ON_POSTGRES = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+
+@ON_POSTGRES
+async def test_a_withdrawal_waits_for_an_older_transaction_before_rewriting(
+    app, chat, database_url
+):
+    session_id = await make_session(app, SessionState.REFLECTING, people=12)
+    await everyone_agrees(chat)
+    written = await everyone_reflects(chat, session_id)
+    taken_back = written[4]
+    marker = taken_back.words.split(":")[0]
+    # Another session holds a snapshot from before the withdrawal (it reads another table,
+    # so it takes no lock the rewrite would wait for).
+    other = create_engine(database_url, isolation_level="REPEATABLE READ").connect()
+    holder = other.begin()
+    other.execute(text("SELECT count(*) FROM participant")).scalar_one()
+    withdrawing = asyncio.create_task(
+        chat.say(taken_back.person, f"/brew withdraw {taken_back.code}")
+    )
+    watcher = create_engine(database_url)
+    try:
+        # Once the purge is waiting on the older transaction, end it, as its process would.
+        await _until_purge_waits(watcher)
+        holder.commit()
+        done = await asyncio.wait_for(withdrawing, 10)
+    finally:
+        other.close()
+        watcher.dispose()
+    assert "taken back" in done.text
+    assert marker.encode() not in forensics.pg_relation_bytes(database_url, "reflection")
+
+
+async def _until_purge_waits(engine) -> None:
+    """Poll the server (it has nothing to wait on) until the purge's wait is seen."""
+    async with asyncio.timeout(10):
+        while True:
+            if _purge_waiting(engine):
+                return
+            await asyncio.sleep(0.02)
+
+
+def _purge_waiting(engine) -> bool:
+    with engine.connect() as connection:
+        return bool(
+            connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE query LIKE"
+                    " '%xact_start < %' AND pid <> pg_backend_pid()"
+                )
+            ).scalar_one()
+        )
