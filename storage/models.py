@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -43,7 +44,8 @@ def _fk(target: str, *, nullable: bool = False, ondelete: str = "CASCADE") -> Co
     return Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=True)
 
 
-def _when(*, nullable: bool = True) -> object:
+def _when(*, nullable: bool = True) -> Any:
+    # Any, as sqlmodel's Field is typed: it stands as the default of a `datetime | None` column.
     return Field(default=None, sa_type=UTCDateTime, nullable=nullable)
 
 

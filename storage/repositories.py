@@ -3,12 +3,44 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypedDict, TypeVar
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.models import Attendance, Community, Participant, Session, SessionState
+
+Row = TypeVar("Row", bound=SQLModel)
+
+
+class CommunityDefaults(TypedDict, total=False):
+    """What a new community starts with, from the settings (bot/app.py)."""
+
+    timezone: str
+    facilitator_role: str
+    reminder_minutes: str
+    group_size: int
+
+
+async def add_in_savepoint(tx: AsyncSession, row: SQLModel) -> bool:
+    """Store `row` in a savepoint: False, with the transaction still usable, when a unique
+    constraint refuses it (another process stored the same row first)."""
+    try:
+        async with tx.begin_nested():
+            tx.add(row)
+    except IntegrityError:
+        return False
+    return True
+
+
+async def add_or_find(tx: AsyncSession, row: Row, query: SelectOfScalar[Row]) -> Row:
+    """Store `row`, or, if another process stored the same row first, return theirs (which
+    `query` finds): the second half of a get-or-create that may race another process."""
+    if await add_in_savepoint(tx, row):
+        return row
+    return (await tx.exec(query)).one()
 
 
 async def get_or_create_community(
@@ -17,7 +49,7 @@ async def get_or_create_community(
     external_id: str,
     *,
     name: str = "",
-    defaults: dict[str, object] | None = None,
+    defaults: CommunityDefaults | None = None,
 ) -> Community:
     query = select(Community).where(
         Community.platform == platform, Community.external_id == external_id
@@ -26,13 +58,7 @@ async def get_or_create_community(
     if found is not None:
         return found
     community = Community(platform=platform, external_id=external_id, name=name, **(defaults or {}))
-    try:
-        # A savepoint, so losing a race with another process does not spoil the transaction.
-        async with tx.begin_nested():
-            tx.add(community)
-    except IntegrityError:
-        return (await tx.exec(query)).one()
-    return community
+    return await add_or_find(tx, community, query)
 
 
 async def find_participant(tx: AsyncSession, community_id: int, user_id: str) -> Participant | None:
@@ -54,15 +80,11 @@ async def get_or_create_participant(
             found.display_name = display_name[:100]
             tx.add(found)
         return found
+    assert community.id is not None  # a stored community, so it has its id
     participant = Participant(
         community_id=community.id, user_id=user_id, display_name=display_name[:100]
     )
-    try:
-        async with tx.begin_nested():
-            tx.add(participant)
-    except IntegrityError:
-        return (await tx.exec(query)).one()
-    return participant
+    return await add_or_find(tx, participant, query)
 
 
 async def get_session(tx: AsyncSession, community_id: int, session_id: int) -> Session | None:

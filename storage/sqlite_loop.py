@@ -21,6 +21,7 @@ import asyncio
 import sqlite3
 import time
 from collections.abc import Callable, Coroutine, Generator
+from queue import SimpleQueue
 from typing import Any
 
 import aiosqlite
@@ -36,7 +37,7 @@ FIRST_PAUSE, LONGEST_PAUSE = 0.002, 0.05
 WRITE_OPTION = "brewbot_sqlite_write"
 
 
-class _RunNow:
+class _RunNow(SimpleQueue[tuple[asyncio.Future | None, Callable[[], Any]]]):
     """Stands in for aiosqlite's queue to its worker thread: runs each queued call at once
     and settles its future. SQLAlchemy's adapter also queues calls directly, so the queue
     (not only `_execute`) has to be replaced."""
@@ -59,20 +60,24 @@ class LoopConnection(aiosqlite.Connection):
 
     def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int) -> None:
         super().__init__(connector, iter_chunk_size)
-        self._tx = _RunNow()  # type: ignore[assignment]
+        self._tx = _RunNow()
 
     def __await__(self) -> Generator[Any, None, LoopConnection]:
-        return self._connect().__await__()  # type: ignore[return-value]
+        async def connected() -> LoopConnection:
+            await self._connect()
+            return self
+
+        return connected().__await__()
 
 
 def creator(url: str) -> Callable[[], Coroutine[Any, Any, LoopConnection]]:
     """The `async_creator` for create_async_engine: same file and options as aiosqlite would
     use for `url`, with a busy timeout of zero (see the module's note)."""
-    args, kwargs = SQLiteDialect_aiosqlite().create_connect_args(make_url(url))
+    (database,), kwargs = SQLiteDialect_aiosqlite().create_connect_args(make_url(url))
     kwargs = {**kwargs, "timeout": 0, "check_same_thread": False}
 
     def connect() -> sqlite3.Connection:
-        return sqlite3.connect(*args, **kwargs)
+        return sqlite3.connect(database, **kwargs)
 
     async def create() -> LoopConnection:
         return await LoopConnection(connect, 64)

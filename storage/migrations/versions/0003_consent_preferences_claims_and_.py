@@ -8,7 +8,7 @@ Create Date: 2026-11-23 01:11:13.044845
 """
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 import storage.types

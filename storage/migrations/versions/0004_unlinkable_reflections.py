@@ -15,7 +15,7 @@ Create Date: 2026-11-30 00:40:00
 from datetime import datetime
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 import storage.types
