@@ -6,7 +6,7 @@ Every field here is documented, with its default, in `.env.example`; a test keep
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import annotated_types
@@ -222,7 +222,7 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{self.data_dir / 'brewbot.db'}"
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read settings; raise ConfigError with one line naming the bad variable and the fix."""
     from bot.engine.texts import Texts
 
@@ -262,8 +262,9 @@ def _expected(error: ErrorDetails, field: FieldInfo | None) -> str:
 
 def _bounds(field: FieldInfo | None) -> str:
     """' from 3 to 12', ', more than 0 and at most 60', ', 0 or more', or nothing."""
-    low: dict[str, float] = {}
-    high: dict[str, float] = {}
+    # annotated_types allows any comparable bound; Settings' are all numbers.
+    low: dict[str, object] = {}
+    high: dict[str, object] = {}
     for limit in field.metadata if field else ():
         if isinstance(limit, annotated_types.Ge):
             low["ge"] = limit.ge

@@ -191,5 +191,5 @@ async def _serve(
         except TimeoutError:
             log.warning("stopping took longer than %.0f seconds", grace_seconds)
         log.info("stopped")
-    if front.done() and not front.cancelled() and front.exception() is not None:
-        raise front.exception()  # type: ignore[misc]
+    if front.done() and not front.cancelled() and (error := front.exception()) is not None:
+        raise error

@@ -32,6 +32,8 @@ def plain_text_style(text: str, width: int = PLAIN_WIDTH) -> str:
         if not line:
             out.append("")
             continue
-        indent = re.match(r"^\s*(?:[-*] |\d+[.)] )?", line).group(0)
+        start = re.match(r"^\s*(?:[-*] |\d+[.)] )?", line)
+        assert start is not None  # every part of the pattern is optional: it always matches
+        indent = start.group(0)
         out.extend(textwrap.wrap(line, width=width, subsequent_indent=" " * len(indent)) or [""])
     return "\n".join(out).strip()

@@ -127,7 +127,9 @@ def _best_cut(
             continue
         if _inside(protected, start) or _inside(atoms, start):
             continue
-        run_end = _WHITESPACE.match(text, start).end()  # the run may go past the window
+        whole_run = _WHITESPACE.match(text, start)  # the run may go past the window
+        assert whole_run is not None  # finditer found whitespace here
+        run_end = whole_run.end()
         gap = text[start:run_end]
         newlines = gap.count("\n")
         if newlines >= 2:
@@ -146,9 +148,9 @@ def _best_cut(
         last = cut
     minimum = max(1, limit // 3)
     for level in (_PARAGRAPH, _LINE, _SENTENCE, _SPACE):
-        cut = best.get(level)
-        if cut is not None and cut[0] - pos >= minimum:
-            return cut
+        found = best.get(level)
+        if found is not None and found[0] - pos >= minimum:
+            return found
     return last
 
 

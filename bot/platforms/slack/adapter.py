@@ -23,9 +23,10 @@ from bot.core.messages import Attachment, OutgoingMessage
 from bot.core.ports import Capabilities, DeliveryError
 from bot.core.refs import ConversationRef, MessageRef, Platform, UserRef
 from bot.engine.texts import Texts
-from bot.platforms.slack.blocks import SlackMessage, entities, render
+from bot.platforms.slack.blocks import SlackMessage, render
 from bot.platforms.slack.clients import SlackClients
 from bot.platforms.slack.errors import TRANSPORT_ERRORS, api_error, to_delivery_error
+from bot.platforms.slack.escape import entities
 
 log = logging.getLogger("brewbot.slack")
 

@@ -68,7 +68,8 @@ def identity_middleware(
     ) -> BoltResponse | None:
         interactive = "command" in body or body.get("type") in INTERACTIONS
         if not interactive or identified(body):
-            return await next_()
+            await next_()
+            return None
         log.warning("request without a workspace or user refused")
         if "command" in body:
             answer = {"response_type": "ephemeral", "text": texts.t("slack.no_identity")}

@@ -113,6 +113,7 @@ def event_dedupe_middleware(
             )
             # A 200 tells Slack to stop retrying.
             return BoltResponse(status=200, body="")
-        return await next_()
+        await next_()
+        return None
 
     return dedupe_events

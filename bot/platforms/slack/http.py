@@ -17,12 +17,13 @@ import hmac
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 
 log = logging.getLogger("brewbot.slack")
 
@@ -91,8 +92,8 @@ class SlackHttpServer:
             routes.append(web.post(EVENTS_PATH, self._dispatch))
         flow = bolt.oauth_flow
         if flow is not None:
-            routes.append(web.get(flow.install_path, self._install))
-            routes.append(web.get(flow.redirect_uri_path, self._callback))
+            routes.append(web.get(flow.install_path, _oauth_page(flow.handle_installation)))
+            routes.append(web.get(flow.redirect_uri_path, _oauth_page(flow.handle_callback)))
         self.web.add_routes(routes)
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -127,6 +128,8 @@ class SlackHttpServer:
             bolt_request = AsyncBoltRequest(
                 body=body.decode("utf-8"),
                 query=request.query_string,
+                # Bolt's annotation says dict, but it reads any mapping (its own aiohttp adapter
+                # passes these headers too).
                 headers=request.headers,  # type: ignore[arg-type]
             )
             if not isinstance(bolt_request.body, dict):
@@ -144,15 +147,16 @@ class SlackHttpServer:
         response = await self.bolt.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)
 
-    async def _install(self, request: web.Request) -> web.Response:
-        flow = self.bolt.oauth_flow
-        response = await flow.handle_installation(await to_bolt_request(request))
-        return await to_aiohttp_response(response)
-
-    async def _callback(self, request: web.Request) -> web.Response:
-        flow = self.bolt.oauth_flow
-        response = await flow.handle_callback(await to_bolt_request(request))
-        return await to_aiohttp_response(response)
-
     async def _health(self, _request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
+
+
+def _oauth_page(
+    step: Callable[[AsyncBoltRequest], Awaitable[BoltResponse]],
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """An aiohttp handler for one page of Bolt's OAuth flow (install, or Slack's callback)."""
+
+    async def page(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await step(await to_bolt_request(request)))
+
+    return page

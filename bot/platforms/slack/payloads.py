@@ -33,8 +33,8 @@ def team_of(body: dict[str, Any]) -> CommunityRef:
         team_id, domain = str(team.get("id") or ""), str(team.get("domain") or "")
         return CommunityRef(Platform.SLACK, team_id, domain)
     user = body.get("user")
-    team_id = body.get("team_id") or (user.get("team_id") if isinstance(user, dict) else "")
-    return CommunityRef(Platform.SLACK, str(team_id or ""), str(body.get("team_domain") or ""))
+    found = body.get("team_id") or (user.get("team_id") if isinstance(user, dict) else "")
+    return CommunityRef(Platform.SLACK, str(found or ""), str(body.get("team_domain") or ""))
 
 
 def user_of(body: dict[str, Any]) -> tuple[str, str]:

@@ -135,15 +135,13 @@ class SlackResponder:
     async def _ephemeral(self, parts: Sequence[SlackMessage]) -> None:
         try:
             for part in parts:
-                args = {
-                    "channel": self.channel_id,
-                    "user": self.user_id,
-                    "text": part.text,
-                    "blocks": part.blocks,
-                }
-                if self.thread_ts:
-                    args["thread_ts"] = self.thread_ts
-                await self.client.chat_postEphemeral(**args)
+                await self.client.chat_postEphemeral(
+                    channel=self.channel_id,
+                    user=self.user_id,
+                    text=part.text,
+                    blocks=part.blocks,
+                    thread_ts=self.thread_ts or None,  # the SDK leaves out what is None
+                )
             return
         except TRANSPORT_ERRORS as exc:
             # e.g. the form was opened from a channel the bot has since left.
