@@ -3,39 +3,79 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.config import Settings
 from bot.core.commands import CommandTable
 from bot.core.ports import ChatAdapter
+from bot.delivery import commands as delivery_commands
 from bot.delivery.mail import Mailer
 from bot.delivery.notices import NoticeService
 from bot.delivery.outbox import Outbox
+from bot.digest import commands as digest_commands
 from bot.digest.actions import ActionService
 from bot.digest.service import DigestService
+from bot.engine import help as help_commands
 from bot.engine.clock import Clock
+from bot.engine.context import CommandContext
 from bot.engine.deps import Deps
 from bot.engine.dispatch import Dispatcher
-from bot.engine.table import ServiceSet, build_table
 from bot.engine.texts import Texts
+from bot.people import commands as people_commands
 from bot.people.claims import ClaimService
 from bot.people.privacy import PrivacyService
 from bot.people.service import PeopleService
 from bot.people.settings import SettingsService
+from bot.reflections import commands as reflections_commands
 from bot.reflections.contact import ContactService
 from bot.reflections.service import ReflectionService
 from bot.scheduling.jobs import JobService
 from bot.scheduling.leader import Leadership
 from bot.scheduling.planner import BrewScheduler
+from bot.sessions import commands as sessions_commands
 from bot.sessions.running import RunningService
 from bot.sessions.service import SessionService
+from bot.sparks import commands as sparks_commands
 from bot.sparks.library import SparkLibrary
 from bot.sparks.service import SparkService
 from storage.engine import Database
 from storage.migrate import upgrade
 
 log = logging.getLogger("brewbot.app")
+
+
+@dataclass
+class Services:
+    """Every feature's service, once each: a feature's `commands.feature` takes what it needs
+    from here (its `Needs`), and `/brew help` reads the table they fill."""
+
+    deps: Deps
+    sessions: SessionService
+    running: RunningService
+    reflections: ReflectionService
+    digests: DigestService
+    settings: SettingsService
+    people: PeopleService
+    actions: ActionService
+    sparks: SparkService
+    privacy: PrivacyService
+    claims: ClaimService
+    notices: NoticeService
+    contact: ContactService
+    table: CommandTable[CommandContext] = field(default_factory=CommandTable)
+
+
+# The features, in the order `/brew help` lists their commands.
+FEATURES = (
+    sessions_commands.feature,
+    reflections_commands.feature,
+    digest_commands.feature,
+    sparks_commands.feature,
+    people_commands.feature,
+    delivery_commands.feature,
+    help_commands.feature,
+)
 
 
 @dataclass
@@ -123,8 +163,9 @@ async def build_app(
     running = RunningService(deps, sessions)
     privacy = PrivacyService(deps)
     reflections = ReflectionService(deps, sessions, privacy)
-    digests = DigestService(deps, sessions)
-    services = ServiceSet(
+    digests = DigestService(deps, sessions, running)
+    services = Services(
+        deps=deps,
         sessions=sessions,
         running=running,
         reflections=reflections,
@@ -138,7 +179,9 @@ async def build_app(
         notices=NoticeService(deps),
         contact=ContactService(deps, sessions),
     )
-    table = build_table(deps, services)
+    table = services.table
+    for feature in FEATURES:
+        table.add_feature(feature(services))
     dispatcher = Dispatcher(db, table, texts, deps.clock, community_defaults(settings))
     jobs = JobService(deps, sessions, running, digests, privacy)
     scheduler = BrewScheduler(

@@ -9,20 +9,22 @@ from __future__ import annotations
 import difflib
 import re
 import shlex
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, TypeVar
 
-if TYPE_CHECKING:
-    from bot.core.messages import Response
-    from bot.engine.context import CommandContext
+from bot.core.messages import Response
 
-Handler = Callable[["CommandContext"], Awaitable["Response"]]
+# What a handler is given: the engine's context (bot/engine/context.py). The core only
+# carries it from the table to the handler, so it names no type of its own.
+Ctx = TypeVar("Ctx")
+
+Handler = Callable[[Ctx], Awaitable[Response]]
 # Many interactions of one kind in one transaction: one answer (or refusal) per context, in
 # order. See ComponentRoute.batch.
-BatchHandler = Callable[[Sequence["CommandContext"]], Awaitable[list["Response | CommandError"]]]
+BatchHandler = Callable[[Sequence[Ctx]], Awaitable[list["Response | CommandError"]]]
 
 MAX_OPTION_LENGTH = 300
 # The largest number any option may hold: PostgreSQL's `integer`, the type of every id and
@@ -72,10 +74,10 @@ class Option:
 
 
 @dataclass(frozen=True)
-class Command:
+class Command(Generic[Ctx]):
     name: str
     description: str
-    handler: Handler
+    handler: Handler[Ctx]
     options: tuple[Option, ...] = ()
     audience: Audience = Audience.EVERYONE
     # Anonymous steps write nothing about the person and leave no log line at all
@@ -94,12 +96,12 @@ class Command:
 
 
 @dataclass(frozen=True)
-class ComponentRoute:
+class ComponentRoute(Generic[Ctx]):
     """Where a button click or form submission goes: `brew:<feature>:<verb>:<arg>`."""
 
     feature: str
     verb: str
-    handler: Handler
+    handler: Handler[Ctx]
     audience: Audience = Audience.EVERYONE
     anonymous: bool = False
     may_open_form: bool = False
@@ -108,7 +110,7 @@ class ComponentRoute:
     # transaction, instead of one by one. `handler` must do the same for one interaction.
     # A batch handler refuses an interaction by returning its CommandError, having written
     # nothing for it; anything it raises sends the whole batch back to run one by one.
-    batch: BatchHandler | None = None
+    batch: BatchHandler[Ctx] | None = None
 
     def __post_init__(self) -> None:
         open_to_all = self.audience is Audience.EVERYONE and not self.may_open_form
@@ -118,26 +120,61 @@ class ComponentRoute:
             raise ValueError(f"{self.feature}:{self.verb}: only open, form-less routes batch")
 
 
-@dataclass
-class CommandTable:
-    commands: dict[str, Command] = field(default_factory=dict)
-    components: dict[tuple[str, str], ComponentRoute] = field(default_factory=dict)
+@dataclass(frozen=True)
+class Feature(Generic[Ctx]):
+    """One feature package's slice of the table (its `commands.py` builds it): the commands
+    it adds to `/brew` and the buttons and forms it answers."""
 
-    def add(self, command: Command) -> None:
+    name: str
+    commands: tuple[Command[Ctx], ...] = ()
+    routes: tuple[ComponentRoute[Ctx], ...] = ()
+
+
+@dataclass
+class CommandTable(Generic[Ctx]):
+    commands: dict[str, Command[Ctx]] = field(default_factory=dict)
+    components: dict[tuple[str, str], ComponentRoute[Ctx]] = field(default_factory=dict)
+    # Which feature added each command, by the feature's name (Discord's cogs read it).
+    features: dict[str, Feature[Ctx]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, features: Iterable[Feature[Ctx]]) -> CommandTable[Ctx]:
+        table = cls()
+        for feature in features:
+            table.add_feature(feature)
+        return table
+
+    def add_feature(self, feature: Feature[Ctx]) -> None:
+        if feature.name in self.features:
+            raise ValueError(f"two features are called {feature.name!r}")
+        self.features[feature.name] = feature
+        for command in feature.commands:
+            self.add(command)
+        for route in feature.routes:
+            self.add_component(route)
+
+    def add(self, command: Command[Ctx]) -> None:
         if command.name in self.commands:
             raise ValueError(f"two commands are called {command.name!r}")
         self.commands[command.name] = command
 
-    def add_component(self, route: ComponentRoute) -> None:
+    def add_component(self, route: ComponentRoute[Ctx]) -> None:
         key = (route.feature, route.verb)
         if key in self.components:
             raise ValueError(f"two component routes for {key!r}")
         self.components[key] = route
 
-    def __iter__(self) -> Iterable[Command]:
+    def __iter__(self) -> Iterator[Command[Ctx]]:
         return iter(self.commands.values())
 
-    def find(self, words: list[str]) -> tuple[Command, list[str]] | None:
+    def feature_of(self, command: Command[Ctx]) -> str:
+        """The name of the feature that added `command`."""
+        for feature in self.features.values():
+            if command in feature.commands:
+                return feature.name
+        raise KeyError(command.name)
+
+    def find(self, words: list[str]) -> tuple[Command[Ctx], list[str]] | None:
         """The longest command name that starts `words`, and the words left over."""
         for size in (3, 2, 1):
             name = " ".join(w.lower() for w in words[:size])

@@ -25,10 +25,11 @@ from bot.digest.model import (
     build_digest,
 )
 from bot.digest.render import to_csv, to_html, to_markdown, to_sections
-from bot.engine.context import CommandContext, Effect
+from bot.engine.context import CommandContext, Effect, Work
 from bot.engine.deps import Deps, session_channel, zone_of
 from bot.reflections.anonymity import writers_at_least
 from bot.reflections.sealing import seal, small_number
+from bot.sessions.running import RunningService
 from bot.sessions.service import SessionService
 from bot.sessions.timeparse import format_local
 from bot.sparks.service import library_for
@@ -55,9 +56,10 @@ DIGEST, RESEND = "digest", "digest_resend"
 
 
 class DigestService:
-    def __init__(self, deps: Deps, sessions: SessionService) -> None:
+    def __init__(self, deps: Deps, sessions: SessionService, running: RunningService) -> None:
         self.deps = deps
         self.sessions = sessions
+        self.running = running
         self.t = deps.texts.t
         deps.outbox.listen(DIGEST, self._delivered)
 
@@ -159,16 +161,20 @@ class DigestService:
         ).all()
         return [r for r in reflections if r.id not in held]
 
-    async def draft(
-        self, tx: AsyncSession, community: Community, session: Session, effects: list[Effect]
-    ) -> None:
+    async def close(self, work: Work, session: Session) -> None:
+        """Close the session, then draft its digest: the step both `/brew close` and the end
+        of the reflection time take."""
+        await self.running.close_session(work, session)
+        await self.draft(work, session)
+
+    async def draft(self, work: Work, session: Session) -> None:
         """At close: the writers are counted and the draft goes privately to the facilitator
         who scheduled the session."""
-        await self.freeze_writers(tx, session)
-        message = await self.preview_message(tx, community, session)
-        effects.append(
+        await self.freeze_writers(work.tx, session)
+        message = await self.preview_message(work.tx, work.community, session)
+        work.after_commit(
             await self.deps.outbox.tell_facilitator(
-                tx, community, session, message, key=f"draft:{session.id}"
+                work.tx, work.community, session, message, key=f"draft:{session.id}"
             )
         )
 

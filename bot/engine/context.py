@@ -1,5 +1,7 @@
-"""What a handler gets for one command: the open transaction, who and where, and a list of
-platform effects to run only after the transaction commits."""
+"""One unit of work (`Work`): an open transaction, the community it is for, and the platform
+effects to run only once it commits. A command's `CommandContext` is one, with who and where;
+a scheduled job makes a plain one. Each step (open, gather, close then draft) takes a `Work`,
+so it is written once for the command and the job that both take it."""
 
 from __future__ import annotations
 
@@ -22,21 +24,25 @@ someone_waiting: ContextVar[bool] = ContextVar("someone_waiting", default=False)
 
 
 @dataclass
-class CommandContext:
+class Work:
     tx: AsyncSession
     community: Community
+    effects: list[Effect] = field(default_factory=list, kw_only=True)
+
+    def after_commit(self, effect: Effect) -> None:
+        """Run `effect` once the change is safely stored; a failed effect never undoes it."""
+        self.effects.append(effect)
+
+
+@dataclass
+class CommandContext(Work):
     actor: Participant
     user: UserRef
     conversation: ConversationRef
     args: dict[str, Any]
     is_facilitator: bool
-    effects: list[Effect] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     undelivered: bool = False  # an effect's delivery did not go through (yet)
-
-    def after_commit(self, effect: Effect) -> None:
-        """Run `effect` once the change is safely stored; a failed effect never undoes it."""
-        self.effects.append(effect)
 
     def arg(self, name: str) -> Any:
         return self.args.get(name)

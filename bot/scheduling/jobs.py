@@ -14,7 +14,7 @@ from bot.core.messages import OutgoingMessage
 from bot.core.ports import DeliveryError
 from bot.delivery.outbox import Delivery, Outcome
 from bot.digest.service import DigestService
-from bot.engine.context import Effect
+from bot.engine.context import Effect, Work
 from bot.engine.deps import Deps, session_channel, zone_of
 from bot.people.privacy import PrivacyService
 from bot.reflections.sealing import seal
@@ -85,7 +85,8 @@ class JobService:
                 ):
                     outcome = "stale"
                 else:
-                    await self._do(job.kind, job.due, tx, community, session, effects)
+                    work = Work(tx, community, effects=effects)
+                    await self._do(job.kind, job.due, work, session)
         except IntegrityError:
             outcome = "duplicate"
         except DatabaseUnavailable:
@@ -120,74 +121,63 @@ class JobService:
         except IntegrityError:
             return None
 
-    async def _do(
-        self,
-        kind: JobKind,
-        due: datetime,
-        tx: AsyncSession,
-        community: Community,
-        session: Session,
-        effects: list[Effect],
-    ) -> None:
+    async def _do(self, kind: JobKind, due: datetime, work: Work, session: Session) -> None:
         if kind == JobKind.REMIND:
-            await self._remind(tx, community, session, due, effects)
+            await self._remind(work, session, due)
         elif kind == JobKind.OPEN:
-            await self.sessions.open_session(tx, community, session, effects)
-            tx.add(session)
+            await self.sessions.open_session(work, session)
         elif kind == JobKind.BREAKOUT_WARNING:
-            await self.running.warn_breakouts(tx, community, session, effects)
+            await self.running.warn_breakouts(work, session)
         elif kind == JobKind.BREAKOUT_END:
-            await self.running.gather_groups(tx, community, session, effects, announce=True)
+            await self.running.gather(work, session)
         elif kind == JobKind.REFLECT_END:
-            await self.running.close_session(tx, community, session, effects)
-            await self.digests.draft(tx, community, session, effects)
+            await self.digests.close(work, session)
         elif kind == JobKind.FORGET:
-            await self._forget(tx, community, session, effects)
-        elif kind == JobKind.DIGEST_DUE and (await self.digests.row(tx, session)).status == "draft":
+            await self._forget(work, session)
+        elif (
+            kind == JobKind.DIGEST_DUE
+            and (await self.digests.row(work.tx, session)).status == "draft"
+        ):
             notice = self.deps.texts.t(
                 "digests.due_reminder", session_id=session.id, title=session.title
             )
-            effects.append(
+            work.after_commit(
                 await self.deps.outbox.tell_facilitator(
-                    tx,
-                    community,
+                    work.tx,
+                    work.community,
                     session,
                     OutgoingMessage(notice),
                     key=f"digest-due:{session.id}:{due.strftime('%Y%m%dT%H%M%SZ')}",
                 )
             )
 
-    async def _forget(
-        self, tx: AsyncSession, community: Community, session: Session, effects: list[Effect]
-    ) -> None:
+    async def _forget(self, work: Work, session: Session) -> None:
         """The digest was never sent: seal the session anyway, and tell the facilitator."""
         if session.sealed_at is not None:
             return
-        await self.digests.freeze_writers(tx, session)
-        effects.append(await seal(self.deps, tx, session))
+        await self.digests.freeze_writers(work.tx, session)
+        work.after_commit(await seal(self.deps, work.tx, session))
         notice = self.deps.texts.t(
             "digests.forgotten",
             session_id=session.id,
             title=session.title,
             days=self.deps.settings.forget_after_days,
         )
-        effects.append(
+        work.after_commit(
             await self.deps.outbox.tell_facilitator(
-                tx, community, session, OutgoingMessage(notice), key=f"forgotten:{session.id}"
+                work.tx,
+                work.community,
+                session,
+                OutgoingMessage(notice),
+                key=f"forgotten:{session.id}",
             )
         )
-        effects.append(self.deps.changed(session.id))
+        work.after_commit(self.deps.changed(session.id))
 
-    async def _remind(
-        self,
-        tx: AsyncSession,
-        community: Community,
-        session: Session,
-        due: datetime,
-        effects: list[Effect],
-    ) -> None:
+    async def _remind(self, work: Work, session: Session, due: datetime) -> None:
         """One reminder per person who said yes (in the style they chose), each recorded in
         the outbox with this run, so a crash part-way leaves the rest to be delivered."""
+        tx, community = work.tx, work.community
         minutes = int((session.starts_at - self.deps.clock.now()).total_seconds() // 60)
         people = [p for p in await rsvp_yes(tx, session.id) if p.reminders != "none"]
         base = f"remind:{session.id}:{due.strftime('%Y%m%dT%H%M%SZ')}"
@@ -207,7 +197,7 @@ class JobService:
             deliveries.append(self._reminder_post(community, session, base, minutes))
         for delivery in deliveries:
             await self.deps.outbox.add(tx, community, delivery)
-        effects.append(self.deps.outbox.deliver_effect(d.key for d in deliveries))
+        work.after_commit(self.deps.outbox.deliver_effect(d.key for d in deliveries))
 
     def _reminder(
         self, community: Community, session: Session, minutes: int, easy: bool, plain: bool

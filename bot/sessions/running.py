@@ -14,7 +14,7 @@ from bot.core.commands import CommandError
 from bot.core.messages import Action, ActionStyle, OutgoingMessage, Reply, Section, custom_id
 from bot.core.ports import DeliveryError
 from bot.core.refs import ConversationRef
-from bot.engine.context import CommandContext, Effect
+from bot.engine.context import CommandContext, Effect, Work
 from bot.engine.deps import Deps, community_ref, session_channel, user_ref
 from bot.sessions.allocation import Person, allocate, place_late_joiner
 from bot.sessions.service import SessionService
@@ -330,17 +330,15 @@ class RunningService:
 
     # -- timers and gathering -------------------------------------------------------------
 
-    async def warn_breakouts(
-        self, tx: AsyncSession, community: Community, session: Session, effects: list[Effect]
-    ) -> None:
+    async def warn_breakouts(self, work: Work, session: Session) -> None:
         message = OutgoingMessage(
             self.deps.texts.template("time_warning", minutes_left=WARNING_MINUTES)
         )
-        for breakout_id, thread in await self._open_breakout_threads(tx, community, session):
-            effects.append(
+        for breakout_id, thread in await self._open_breakout_threads(work, session):
+            work.after_commit(
                 await self.deps.outbox.post(
-                    tx,
-                    community,
+                    work.tx,
+                    work.community,
                     thread,
                     message,
                     key=f"warn:{breakout_id}",
@@ -348,19 +346,22 @@ class RunningService:
                 )
             )
 
-    async def gather_groups(
-        self,
-        tx: AsyncSession,
-        community: Community,
-        session: Session,
-        effects: list[Effect],
-        *,
-        announce: bool = False,
-    ) -> int:
+    async def gather(self, work: Work, session: Session) -> int:
+        """Bring everyone back from the breakout groups, with a word in the session's channel:
+        the step both `/brew gather` and the end of the breakout time take. How many groups
+        it closed."""
+        if session.state != SessionState.BREAKOUTS:
+            raise CommandError("running.gather_not_in_breakouts", session_id=session.id)
+        closed = await self._close_groups(work, session, announce=True)
+        work.after_commit(self.deps.changed(session.id))
+        return closed
+
+    async def _close_groups(self, work: Work, session: Session, *, announce: bool = False) -> int:
         """Close every open breakout group: a gather message, then archive its thread
         (`announce`: the gather message in the main channel too)."""
+        tx, community = work.tx, work.community
         now = self.deps.clock.now()
-        threads = await self._open_breakout_threads(tx, community, session)
+        threads = await self._open_breakout_threads(work, session)
         rows = (
             await tx.exec(
                 select(Breakout).where(
@@ -373,7 +374,7 @@ class RunningService:
             tx.add(row)
         message = OutgoingMessage(self.deps.texts.template("gather"))
         for breakout_id, thread in threads:
-            effects.append(
+            work.after_commit(
                 await self.deps.outbox.post(
                     tx,
                     community,
@@ -385,7 +386,7 @@ class RunningService:
                 )
             )
         if announce:
-            effects.append(
+            work.after_commit(
                 await self.deps.outbox.post_in_session(
                     tx, community, session, message, key=f"gather:{session.id}"
                 )
@@ -393,11 +394,11 @@ class RunningService:
         return len(rows)
 
     async def _open_breakout_threads(
-        self, tx: AsyncSession, community: Community, session: Session
+        self, work: Work, session: Session
     ) -> list[tuple[int, ConversationRef]]:
         """Each open group's id and thread."""
         rows = (
-            await tx.exec(
+            await work.tx.exec(
                 select(Breakout)
                 .where(
                     Breakout.session_id == session.id,
@@ -407,21 +408,16 @@ class RunningService:
                 .order_by(col(Breakout.number))
             )
         ).all()
-        parent = session_channel(community, session)
+        parent = session_channel(work.community, session)
         return [
             (row.id, ConversationRef(parent.community, parent.id, row.thread_id))
             for row in rows
             if row.id is not None
         ]
 
-    async def gather(self, ctx: CommandContext) -> Reply:
+    async def gather_command(self, ctx: CommandContext) -> Reply:
         session = await self.sessions.resolve(ctx, ctx.arg("session"))
-        if session.state != SessionState.BREAKOUTS:
-            raise CommandError("running.gather_not_in_breakouts", session_id=session.id)
-        closed = await self.gather_groups(
-            ctx.tx, ctx.community, session, ctx.effects, announce=True
-        )
-        ctx.after_commit(self.deps.changed(session.id))
+        closed = await self.gather(ctx, session)
         return Reply(
             OutgoingMessage(self.t("running.gathered", groups=closed, session_id=session.id))
         )
@@ -430,7 +426,7 @@ class RunningService:
 
     async def start_reflecting(self, ctx: CommandContext, session: Session) -> Reply:
         if session.state == SessionState.BREAKOUTS:
-            await self.gather_groups(ctx.tx, ctx.community, session, ctx.effects)
+            await self._close_groups(ctx, session)
         self.sessions.move(session, SessionState.REFLECTING, "reflecting")
         ctx.tx.add(session)
         invite = OutgoingMessage(
@@ -455,11 +451,10 @@ class RunningService:
             )
         )
 
-    async def close_session(
-        self, tx: AsyncSession, community: Community, session: Session, effects: list[Effect]
-    ) -> None:
+    async def close_session(self, work: Work, session: Session) -> None:
+        tx, community = work.tx, work.community
         if session.state == SessionState.BREAKOUTS:
-            await self.gather_groups(tx, community, session, effects)
+            await self._close_groups(work, session)
         self.sessions.move(session, SessionState.CLOSED, "closed")
         tx.add(session)
         present = (
@@ -474,7 +469,7 @@ class RunningService:
         for row in present:
             row.left_at = session.closed_at
             tx.add(row)
-        effects.append(
+        work.after_commit(
             await self.deps.outbox.post_in_session(
                 tx,
                 community,
@@ -483,7 +478,7 @@ class RunningService:
                 key=f"closing:{session.id}",
             )
         )
-        effects.append(self.deps.changed(session.id))
+        work.after_commit(self.deps.changed(session.id))
 
 
 async def recent_pairs(tx: AsyncSession, community_id: int, session_id: int) -> set[frozenset[int]]:

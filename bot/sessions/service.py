@@ -7,7 +7,6 @@ import random
 from datetime import UTC, datetime
 
 from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
 from bot.core.messages import (
@@ -20,7 +19,7 @@ from bot.core.messages import (
     custom_id,
 )
 from bot.digest.actions import action_lines, community_actions
-from bot.engine.context import CommandContext, Effect
+from bot.engine.context import CommandContext, Work
 from bot.engine.deps import Deps, zone_of
 from bot.reflections.sealing import seal
 from bot.sessions.calendar import session_ics
@@ -237,20 +236,18 @@ class SessionService:
 
     async def open(self, ctx: CommandContext) -> Reply:
         session = await self.resolve(ctx, ctx.arg("session"))
-        await self.open_session(ctx.tx, ctx.community, session, ctx.effects)
-        ctx.tx.add(session)
+        await self.open_session(ctx, session)
         return Reply(
             OutgoingMessage(self.t("sessions.opened", session_id=session.id)),
             if_undelivered=OutgoingMessage(self.t("sessions.opened_only", session_id=session.id)),
         )
 
-    async def open_session(
-        self, tx: AsyncSession, community: Community, session: Session, effects: list[Effect]
-    ) -> None:
+    async def open_session(self, work: Work, session: Session) -> None:
         """Shared by the `open` command and the scheduler's auto-open. The welcome replays
         "we said, we did" so people see what came of earlier sessions."""
         self.move(session, SessionState.OPEN, "open")
-        actions = await community_actions(tx, community.id)
+        work.tx.add(session)
+        actions = await community_actions(work.tx, work.community.id)
         replay = (
             (Section(action_lines(self.deps.texts, actions), self.t("actions.heading")),)
             if actions
@@ -276,12 +273,12 @@ class SessionService:
             ),
             sections=replay,
         )
-        effects.append(
+        work.after_commit(
             await self.deps.outbox.post_in_session(
-                tx, community, session, message, key=f"open:{session.id}"
+                work.tx, work.community, session, message, key=f"open:{session.id}"
             )
         )
-        effects.append(self.deps.changed(session.id))
+        work.after_commit(self.deps.changed(session.id))
 
     async def calendar(self, ctx: CommandContext) -> Reply:
         session = await self.resolve(ctx, ctx.arg("session"))

@@ -14,13 +14,13 @@ from bot.app import build_app
 from bot.core.commands import Audience, CommandName, bind_words
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
 from bot.core.spelling import TYPED
-from bot.engine.table import EXAMPLES
 from bot.engine.texts import Texts, command_names
 from bot.platforms.discord import permissions as perms
-from bot.platforms.discord.autocomplete import session_suggestions, spark_suggestions
 from bot.platforms.discord.client import cog_modules, make_bot
 from bot.platforms.discord.commands import SPELLING, BrewGroup, walk_commands
 from bot.platforms.memory import MemoryAdapter, MemoryResponder
+from cogs.sessions import session_suggestions
+from cogs.sparks import spark_suggestions
 from tests.conftest import make_settings
 from tests.fakes.discord_fake import command_problems
 
@@ -40,26 +40,16 @@ async def bot(table_app, tmp_path):
     """A bot with every cog loaded (not connected to anything)."""
     built = make_bot(make_settings(f"sqlite:///{tmp_path / 'b.db'}"))
     built.attach(table_app)
+    built.tree.add_command(built.brew.group)
     for name in cog_modules():
         await built.load_extension(name)
-    built.tree.add_command(built.brew.group)
     yield built
     await built.close()
 
 
 def test_cogs_are_found_by_walking_the_package_skipping_underscores():
     modules = set(cog_modules())
-    expected = {
-        "sessions",
-        "sparks",
-        "breakouts",
-        "reflections",
-        "digests",
-        "actions",
-        "settings",
-        "privacy",
-        "claims",
-    }
+    expected = {"sessions", "sparks", "reflections", "digest", "people", "help"}
     assert modules == {f"cogs.{m}" for m in expected}
     on_disk = {p.stem for p in (ROOT / "cogs").glob("*.py") if not p.stem.startswith("_")}
     assert on_disk == expected
@@ -118,10 +108,10 @@ async def test_every_command_a_prompt_names_exists_on_every_platform(bot, table_
         assert spelled.removeprefix("/") in paths, f"{spelled} ({sorted(keys)}) is not on Discord"
 
 
-def test_prompts_name_commands_only_through_the_spelling():
+async def test_prompts_name_commands_only_through_the_spelling(table_app):
     # "/brew calendar" typed into a prompt would be wrong on Discord: {/calendar} is not.
     texts = Texts.load()
-    first_words = {c.split()[0] for c in EXAMPLES} | {"sessions", "sparks", "privacy", "my"}
+    first_words = {c.words[0] for c in table_app.table}
     for key, text in [*texts.strings.items(), *texts.templates.items()]:
         for word in re.findall(r"/brew ([a-z_]+)", text):
             assert word not in first_words, f"{key} types /brew {word}: use {{/{word}}}"
@@ -163,7 +153,7 @@ async def test_options_keep_their_table_names_types_and_choices(table_app):
     async def record(interaction, spec, raw):
         calls.append((interaction, spec.name, raw))
 
-    brew = BrewGroup(table_app.table, table_app.deps.texts, record, {})
+    brew = BrewGroup(table_app.table, table_app.deps.texts, record)
     brew.add(["describe", "claim", "breakouts"], "Test")
     describe = brew.group.get_command("describe")
     as_option = next(p for p in describe.parameters if p.display_name == "as")
@@ -232,9 +222,9 @@ def test_the_readme_section_gives_the_exact_permissions_and_scopes():
 
 
 async def test_unloading_a_cog_takes_its_commands_away(bot):
-    await bot.unload_extension("cogs.claims")
+    await bot.unload_extension("cogs.people")
     assert bot.brew.group.get_command("claim") is None, "an empty group goes too"
     assert bot.brew.group.get_command("present") is None
     assert "claim" not in bot.brew.owners
-    await bot.load_extension("cogs.claims")
+    await bot.load_extension("cogs.people")
     assert bot.brew.group.get_command("claim").get_command("export") is not None

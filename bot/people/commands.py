@@ -1,0 +1,128 @@
+"""The people feature's part of `/brew`: how a person is described and called, their choices,
+the privacy notice and their data, payment claims, and the community's settings."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.core.commands import Audience, Command, ComponentRoute, Feature, Option
+from bot.engine.context import CommandContext
+from bot.people.claims import ClaimService
+from bot.people.privacy import PrivacyService
+from bot.people.service import ON_OFF, REMINDER_CHOICES, PeopleService
+from bot.people.settings import SettingsService
+from bot.sessions.commands import session_option
+
+F = Audience.FACILITATOR
+
+
+class Needs(Protocol):
+    people: PeopleService
+    privacy: PrivacyService
+    claims: ClaimService
+    settings: SettingsService
+
+
+def feature(app: Needs) -> Feature[CommandContext]:
+    people, privacy, claims, settings = app.people, app.privacy, app.claims, app.settings
+    return Feature(
+        "people",
+        commands=(
+            Command(
+                "describe",
+                "Say how you would like to be described (only used to balance groups)",
+                people.describe,
+                (
+                    Option(
+                        "as", "draws_on_care, carer, commissioner, provider, other or prefer_not"
+                    ),
+                    Option(
+                        "lived_only",
+                        "yes if you would like a group of people with lived experience only",
+                        choices=("yes", "no"),
+                    ),
+                    Option("self", "In your own words (only you will see this)", max_length=300),
+                    Option("clear", "yes to clear how you are described", choices=("yes",)),
+                ),
+                example="carer",
+            ),
+            Command("privacy", "What is recorded and how it is used", privacy.show),
+            Command("forget me", "Delete what is stored about you", privacy.forget_request),
+            Command("my data", "Get a file of everything stored about you", privacy.my_data),
+            Command(
+                "call me",
+                "The name you would like to be called by (empty to clear)",
+                people.call_me,
+                (Option("name", "Your name", rest=True, max_length=60),),
+                example="Sam",
+            ),
+            Command(
+                "preferences",
+                "Easy Read, plain style and reminders",
+                people.preferences,
+                (
+                    Option("easy_read", "on or off", choices=ON_OFF),
+                    Option(
+                        "plain", "on or off: no emoji or decoration, short lines", choices=ON_OFF
+                    ),
+                    Option("reminders", "private or none", choices=REMINDER_CHOICES),
+                ),
+                example="easy_read=on",
+            ),
+            Command(
+                "claim",
+                "Claim payment for your time at sessions (on or off)",
+                claims.opt,
+                (Option("choice", "on or off", required=True, choices=ON_OFF),),
+                example="off",
+            ),
+            Command(
+                "present",
+                "Mark someone present who joined by phone or another way",
+                claims.present,
+                (
+                    Option(
+                        "who",
+                        "Their @mention or their name",
+                        required=True,
+                        rest=True,
+                        max_length=100,
+                    ),
+                    session_option(),
+                    Option(
+                        "claim", "yes if they are claiming for their time", choices=("yes", "no")
+                    ),
+                ),
+                F,
+                example="Sam session=12 claim=yes",
+            ),
+            Command(
+                "claims export",
+                "Get the claims sheet for finance (dates like 2026-12-01)",
+                claims.export,
+                (
+                    Option("from", "First day, e.g. 2026-12-01", required=True, max_length=10),
+                    Option("to", "Last day, e.g. 2026-12-31", required=True, max_length=10),
+                ),
+                F,
+                example="2026-12-01 2026-12-31",
+            ),
+            Command(
+                "settings",
+                "Community settings, e.g. facilitator_role=Facilitator",
+                settings.update,
+                (
+                    Option("name", "The setting to change", choices=settings.names()),
+                    Option("value", "The new value", rest=True),
+                ),
+                F,
+                example="facilitator_role=Facilitator",
+            ),
+        ),
+        routes=(
+            ComponentRoute("consent", "yes", privacy.agree),
+            ComponentRoute("consent", "no", privacy.decline),
+            ComponentRoute("consent", "easy", privacy.easy),
+            ComponentRoute("privacy", "forget", privacy.forget_confirmed),
+        ),
+    )

@@ -1,0 +1,192 @@
+"""The sessions feature's part of `/brew`: planning, opening, running and joining a session,
+and posting to everyone in it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Protocol
+
+from bot.core.commands import Audience, Command, ComponentRoute, Feature, Option, OptionKind
+from bot.core.easy_read import easy_read_layout
+from bot.core.messages import OutgoingMessage, Reply, Response, Section
+from bot.engine.context import CommandContext
+from bot.engine.deps import Deps
+from bot.people.privacy import PrivacyService
+from bot.sessions.running import RunningService
+from bot.sessions.service import SessionService
+from storage.models import SessionState
+
+F = Audience.FACILITATOR
+
+
+class Needs(Protocol):
+    deps: Deps
+    sessions: SessionService
+    running: RunningService
+    privacy: PrivacyService
+
+
+def session_option(required: bool = False) -> Option:
+    """The `session` option many commands share: a session number, with suggestions."""
+    return Option(
+        "session",
+        "Session number (leave empty for the current one)",
+        OptionKind.INTEGER,
+        required=required,
+        autocomplete="session",
+    )
+
+
+def feature(app: Needs) -> Feature[CommandContext]:
+    deps, sessions, running, privacy = app.deps, app.sessions, app.running, app.privacy
+    t = deps.texts.t
+
+    async def joined(ctx: CommandContext, session_id: int | None) -> Response:
+        reply = await sessions.join(ctx, session_id)
+        session = await sessions.resolve(ctx, session_id)
+        if session.state == SessionState.BREAKOUTS:
+            await running.late_joiner(ctx, session)
+        if ctx.actor.consent is None:
+            # First contact: the privacy notice, with its answer buttons, before anything else.
+            notice = privacy.notice(ctx.community, easy=ctx.actor.easy_read)
+            return Reply(
+                OutgoingMessage(
+                    text=reply.message.text,
+                    sections=(Section(notice.text, notice.title),),
+                    actions=notice.actions,
+                )
+            )
+        return reply
+
+    async def join(ctx: CommandContext) -> Response:
+        return await joined(ctx, ctx.arg("session"))
+
+    async def join_button(ctx: CommandContext) -> Response:
+        return await joined(ctx, ctx.session_id())
+
+    async def post(ctx: CommandContext) -> Response:
+        message = ctx.arg("message")
+        easy = ctx.arg("easy_read") == "yes"
+        if easy:
+            message = easy_read_layout(message)
+        posted = OutgoingMessage(
+            title=t("post.easy_title") if easy else "", text=message, plain=easy
+        )
+        ctx.after_commit(
+            await deps.outbox.post(
+                ctx.tx, ctx.community, ctx.conversation, posted, key=f"post:{uuid.uuid4().hex}"
+            )
+        )
+        # Refused: the answer is only why, and what to do.
+        return Reply(OutgoingMessage(t("post.done")), if_undelivered=OutgoingMessage())
+
+    return Feature(
+        "sessions",
+        commands=(
+            Command(
+                "schedule",
+                "Plan a session: when, and optionally theme, spark and repeat",
+                sessions.schedule,
+                (
+                    Option(
+                        "when", "When it starts, e.g. next Tuesday 2pm", required=True, rest=True
+                    ),
+                    Option("theme", "The theme, e.g. Being heard"),
+                    Option("spark", "A spark id from the list of sparks", autocomplete="spark"),
+                    Option("every", "Repeat, e.g. every 4 weeks or first Tuesday of the month"),
+                    Option("title", "A title, if different from the theme"),
+                ),
+                F,
+                example='next Tuesday 2pm theme="Being heard"',
+            ),
+            Command(
+                "sessions", "List upcoming and running sessions", sessions.list_sessions, (), F
+            ),
+            Command(
+                "cancel", "Cancel a session", sessions.cancel, (session_option(),), F, example="12"
+            ),
+            Command(
+                "open",
+                "Open a session and welcome people",
+                sessions.open,
+                (session_option(),),
+                F,
+                example="12",
+            ),
+            Command(
+                "spark",
+                "Post the spark activity",
+                running.spark,
+                (
+                    session_option(),
+                    Option("spark", "A different spark id", autocomplete="spark"),
+                ),
+                F,
+                example="12 spark=being-heard",
+            ),
+            Command(
+                "breakouts",
+                "Split people into balanced breakout groups",
+                running.breakouts,
+                (
+                    session_option(),
+                    Option("size", "People per group (default 5)", OptionKind.INTEGER),
+                    Option("minutes", "Minutes for the groups", OptionKind.INTEGER),
+                ),
+                F,
+                example="12 size=4 minutes=20",
+            ),
+            Command(
+                "gather",
+                "Bring everyone back from breakout groups",
+                running.gather_command,
+                (session_option(),),
+                F,
+                example="12",
+            ),
+            Command(
+                "calendar",
+                "Get a calendar invite for a session",
+                sessions.calendar,
+                (session_option(),),
+                example="12",
+            ),
+            Command(
+                "join",
+                "Join a session, or say you are coming",
+                join,
+                (session_option(),),
+                example="12",
+            ),
+            Command(
+                "leave",
+                "Leave a session, or say you cannot come",
+                sessions.leave,
+                (session_option(),),
+                example="12",
+            ),
+            Command(
+                "post",
+                "Post a message to everyone, optionally in Easy Read style",
+                post,
+                (
+                    Option("message", "What to say", required=True, rest=True, max_length=1800),
+                    Option(
+                        "easy_read",
+                        "yes for Easy Read style",
+                        choices=("yes", "no"),
+                        aliases=("easy",),
+                    ),
+                ),
+                F,
+                example="The tea is ready. easy_read=yes",
+            ),
+        ),
+        routes=(
+            ComponentRoute("rsvp", "yes", join_button),
+            ComponentRoute("rsvp", "no", sessions.rsvp_no),
+            ComponentRoute("session", "join", join_button),
+            ComponentRoute("session", "easy", sessions.easy_welcome),
+            ComponentRoute("spark", "easy", running.spark_easy),
+        ),
+    )
