@@ -67,7 +67,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
 
-from storage.models import Role
+from bot.core.domain import Role
 
 __all__ = ["Person", "allocate", "group_sizes", "place_late_joiner"]
 
@@ -528,6 +528,7 @@ def place_late_joiner(
             askers += k is Kind.LIVED and other is not None and other.lived_experience_only
         size = len(members)
         all_lived = size > 0 and lived == size
+        key: tuple[int, ...]  # the same length for every group: `joining` is fixed
         if joining is Kind.LIVED:
             key = (
                 int(staff > 0 and lived == 0),  # would be alone with staff
