@@ -215,9 +215,9 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
         try:
             async with app.db.transaction() as tx:
                 session = await tx.get(Session, args.session_id)
-                if session is None:
+                community = await tx.get(Community, session.community_id) if session else None
+                if session is None or community is None:
                     return None
-                community = await tx.get(Community, session.community_id)
                 return render(await app.digests.compile(tx, community, session))
         finally:
             await app.close()
@@ -288,13 +288,11 @@ def _claims_export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.people.claims import export_claims
 
     texts = Texts.load()
-    try:
-        start, end = date.fromisoformat(args.start.strip()), date.fromisoformat(args.end.strip())
-    except ValueError:
-        start = end = None
-    if start is None or end is None or end < start:
+    days = _day_range(args.start, args.end)
+    if days is None:
         print(texts.t("cli.claims_dates"), file=sys.stderr)
         return 2
+    start, end = days
 
     async def work(app: App, tx: AsyncSession, community: Community) -> int:
         headers = app.claims.headers()
@@ -315,6 +313,15 @@ def _claims_export(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     print(texts.t("cli.claims_written", count=count, path=args.out))
     return 0
+
+
+def _day_range(first: str, last: str) -> tuple[date, date] | None:
+    """Two YYYY-MM-DD days, the first not after the last; None otherwise."""
+    try:
+        start, end = date.fromisoformat(first.strip()), date.fromisoformat(last.strip())
+    except ValueError:
+        return None
+    return (start, end) if start <= end else None
 
 
 def _privacy_forget(settings: Settings, args: argparse.Namespace) -> int:

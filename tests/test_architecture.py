@@ -3,8 +3,8 @@
 import ast
 from pathlib import Path
 
-from bot.core.domain import Role, SessionState
 from bot.engine.texts import Texts
+from storage.models import Role, SessionState
 
 ROOT = Path(__file__).resolve().parents[1]
 SDKS = ("discord", "slack_bolt", "slack_sdk", "aiohttp")

@@ -190,7 +190,7 @@ async def _measure(app: App, sizes: BenchSizes) -> dict:
     real_run = await bursts.burst(real, subs, sizes.burst_seconds, random.Random(1))
     thanks = app.deps.texts.template("thank_you", withdraw_code="", days=0).split("\n")[0][:20]
     errors = sum(1 for answer in real_run.answers if thanks not in answer)
-    stored = await _count(app, Reflection, burst_sessions)
+    stored = await _count_reflections(app, burst_sessions)
 
     ingest = bursts.submissions(rooms, ingest_sessions, rng, first=len(subs))
     service_seconds, answers = await bursts.flood(real, ingest)
@@ -265,7 +265,9 @@ async def _digest(app: App, count: int, rng: random.Random) -> float:
     started = time.perf_counter()
     async with app.db.transaction() as tx:
         session = await tx.get(Session, session_id)
+        assert session is not None  # seeded above
         community = await tx.get(Community, session.community_id)
+        assert community is not None  # a session's community stays while it does
         digest = await app.digests.compile(tx, community, session)
     for render in (to_markdown, to_html, to_csv, to_json):
         render(digest)
@@ -291,15 +293,15 @@ async def _rehydrate(app: App, count: int) -> float:
     return elapsed
 
 
-async def _count(app: App, model: type, session_ids: list[int]) -> int:
+async def _count_reflections(app: App, session_ids: list[int]) -> int:
     from sqlmodel import col, func, select
 
     async with app.db.read() as tx:
         return (
             await tx.exec(
                 select(func.count())
-                .select_from(model)
-                .where(col(model.session_id).in_(session_ids))
+                .select_from(Reflection)
+                .where(col(Reflection.session_id).in_(session_ids))
             )
         ).one()
 

@@ -18,13 +18,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.bench.seed import CATEGORIES, Room, reflection_text
-from bot.core.commands import CommandTable, ComponentRoute
-from bot.core.messages import OutgoingMessage, Reply, custom_id
+from bot.core.commands import CommandError, CommandTable, ComponentRoute
+from bot.core.messages import OutgoingMessage, Reply, Response, custom_id
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
 from bot.engine.context import CommandContext
 from bot.engine.dispatch import Dispatcher
 from bot.platforms.memory import MemoryResponder
-from storage.models import Reflection
+from storage.models import Reflection, table_of
 
 
 @dataclass(frozen=True)
@@ -70,11 +70,11 @@ def floor_dispatcher(real: Dispatcher) -> Dispatcher:
     async def nothing(_ctx: CommandContext) -> Reply:
         return Reply(OutgoingMessage("ok"))
 
-    async def nothing_for_each(contexts: Sequence[CommandContext]) -> list[Reply]:
+    async def nothing_for_each(contexts: Sequence[CommandContext]) -> list[Response | CommandError]:
         return [Reply(OutgoingMessage("ok")) for _ in contexts]
 
     # Batched like the real route, so the floor is what the real burst costs without its work.
-    table = CommandTable()
+    table: CommandTable[CommandContext] = CommandTable()
     table.add_component(
         ComponentRoute(
             "reflection", "submit", nothing, anonymous=True, batch=nothing_for_each
@@ -136,7 +136,7 @@ async def raw_inserts(
     through SQLAlchemy Core: one transaction per submission, as a command commits before it
     answers. Returns (seconds, rows)."""
     remap = dict(zip(from_sessions, to_sessions, strict=True))
-    ref_table = Reflection.__table__  # type: ignore[attr-defined]
+    ref_table = table_of(Reflection)
     async with engine.connect() as conn:
         reflections = [
             {**r._mapping, "id": r.id[::-1], "session_id": remap[r.session_id]}

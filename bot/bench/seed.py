@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
-from sqlmodel import SQLModel
+from sqlalchemy import insert
+from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
@@ -26,6 +26,7 @@ from storage.models import (
     Participant,
     Session,
     SessionState,
+    table_of,
 )
 
 ROLES = ("draws_on_care", "carer", "commissioner", "provider", "draws_on_care", "other")
@@ -93,10 +94,18 @@ def row(model: SQLModel) -> dict[str, Any]:
 
 
 async def insert_rows(tx: AsyncSession, model: type[SQLModel], rows: Sequence[dict]) -> None:
-    table = model.__table__  # type: ignore[attr-defined]
+    table = table_of(model)
     connection = await tx.connection()
     for start in range(0, len(rows), BATCH):
         await connection.execute(insert(table), list(rows[start : start + BATCH]))
+
+
+async def stored_id(tx: AsyncSession, new: Community | Session | Breakout) -> int:
+    """Store `new` now and return the id the database gave it."""
+    tx.add(new)
+    await tx.flush()
+    assert new.id is not None  # a flushed row has its id
+    return new.id
 
 
 @dataclass
@@ -116,9 +125,7 @@ async def make_rooms(
     rooms: list[Room] = []
     for n in range(count):
         community = Community(platform="shell", external_id=f"{prefix}-{n}", name=f"Room {n}")
-        tx.add(community)
-        await tx.flush()
-        rooms.append(Room(community.id, community.external_id))  # type: ignore[arg-type]
+        rooms.append(Room(await stored_id(tx, community), community.external_id))
     people_rows = []
     for n in range(people):
         room = rooms[n % count]
@@ -145,7 +152,8 @@ async def make_rooms(
                 )
             )
         ).all()
-        by_user = dict(found)
+        # A stored row always has its id; the model's type allows None for one not yet stored.
+        by_user = {user: pid for user, pid in found if pid is not None}
         room.ids = [by_user[u] for u in room.users]
     return rooms
 
@@ -166,25 +174,23 @@ async def reflecting_sessions(tx: AsyncSession, rooms: Sequence[Room], now: date
             breakouts_at=now - timedelta(minutes=30),
             reflecting_at=now,
         )
-        tx.add(session)
-        await tx.flush()
-        session_ids.append(session.id)  # type: ignore[arg-type]
+        session_id = await stored_id(tx, session)
+        session_ids.append(session_id)
         await insert_rows(
             tx,
             Attendance,
             [
-                row(Attendance(session_id=session.id, participant_id=pid, rsvp="yes",
+                row(Attendance(session_id=session_id, participant_id=pid, rsvp="yes",
                                joined_at=now - timedelta(minutes=40)))
                 for pid in room.ids
             ],
         )
         members = []
         for number, start in enumerate(range(0, len(room.ids), GROUP_SIZE), start=1):
-            breakout = Breakout(session_id=session.id, number=number, thread_id=f"t{number}")
-            tx.add(breakout)
-            await tx.flush()
+            breakout = Breakout(session_id=session_id, number=number, thread_id=f"t{number}")
+            breakout_id = await stored_id(tx, breakout)
             members += [
-                row(BreakoutMember(breakout_id=breakout.id, participant_id=pid))
+                row(BreakoutMember(breakout_id=breakout_id, participant_id=pid))
                 for pid in room.ids[start : start + GROUP_SIZE]
             ]
         await insert_rows(tx, BreakoutMember, members)

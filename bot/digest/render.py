@@ -20,11 +20,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from html import escape
+from typing import TYPE_CHECKING
 
 from bot.core.escape import escape_markdown, safe_cell
 from bot.core.messages import Section
 from bot.digest.model import ActionLine, CategorySection, Digest
 from bot.engine.texts import Texts
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 # Chart geometry, in SVG user units (the SVG scales to the page width).
 _CHART_WIDTH = 640
@@ -471,7 +475,7 @@ def to_csv(d: Digest) -> str:
 def to_json(d: Digest) -> str:
     """The whole digest as JSON. The number of people who reflected is blanked when it is
     under the threshold, as it is in every other format."""
-    data = _plain(d)
+    data = _fields(d)
     if d.contributors < d.min_count:
         data["contributors"] = None
     return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2)
@@ -481,7 +485,11 @@ def _plain(value: object) -> object:
     """Dataclasses to dicts and tuples to lists. dataclasses.asdict would do the same, but
     deep-copies every leaf, which is most of the time spent on a large digest."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return _fields(value)
     if isinstance(value, tuple | list):
         return [_plain(item) for item in value]
     return value
+
+
+def _fields(value: DataclassInstance) -> dict[str, object]:
+    return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}

@@ -21,7 +21,6 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
-from bot.core.domain import SessionState
 from bot.core.messages import (
     Choice,
     FieldKind,
@@ -59,6 +58,7 @@ from storage.models import (
     Participant,
     Reflection,
     Session,
+    SessionState,
     random_id,
 )
 

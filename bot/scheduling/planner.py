@@ -23,11 +23,10 @@ from apscheduler.triggers.date import DateTrigger
 from sqlmodel import col, select
 
 from bot.core.commands import is_number
-from bot.core.domain import TIMED_STATES, SessionState
 from bot.delivery.outbox import retry_delay
 from bot.engine.clock import Clock
 from storage.engine import Database
-from storage.models import Community, Session
+from storage.models import Community, Session, SessionState
 
 log = logging.getLogger("brewbot.scheduler")
 
@@ -204,7 +203,14 @@ class BrewScheduler:
             select(*times, Community.reminder_minutes)
             .join(Community, col(Community.id) == col(Session.community_id))
             .where(
-                col(Session.state).in_(sorted(TIMED_STATES))
+                col(Session.state).in_(
+                    [
+                        SessionState.SCHEDULED,
+                        SessionState.BREAKOUTS,
+                        SessionState.REFLECTING,
+                        SessionState.CLOSED,
+                    ]
+                )
             )
         )
         async with self.db.read() as tx:

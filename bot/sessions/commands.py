@@ -7,7 +7,6 @@ import uuid
 from typing import Protocol
 
 from bot.core.commands import Audience, Command, ComponentRoute, Feature, Option, OptionKind
-from bot.core.domain import SessionState
 from bot.core.easy_read import easy_read_layout
 from bot.core.messages import OutgoingMessage, Reply, Response, Section
 from bot.engine.context import CommandContext
@@ -15,6 +14,7 @@ from bot.engine.deps import Deps
 from bot.people.privacy import PrivacyService
 from bot.sessions.running import RunningService
 from bot.sessions.service import SessionService
+from storage.models import SessionState
 
 F = Audience.FACILITATOR
 

@@ -12,9 +12,10 @@ import warnings
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from itertools import islice
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-import dateparser
+from dateparser.date import DateDataParser
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, rrule, weekday
 
@@ -236,7 +237,7 @@ def _from_words(text: str, zone: ZoneInfo, now: datetime) -> tuple[datetime, tzi
     with warnings.catch_warnings():
         # dateparser warns about its own use of deprecated stdlib calls; not ours to fix.
         warnings.simplefilter("ignore")
-        data = dateparser.DateDataParser(languages=["en"], settings=settings).get_date_data(text)
+        data = DateDataParser(languages=["en"], settings=settings).get_date_data(text)
     if data.date_obj is None:
         raise CommandError("time.not_understood")
     if data.period != "time":
@@ -349,7 +350,7 @@ def _fixed(sign: str, hours: int, minutes: int) -> timezone:
 
 @dataclass(frozen=True)
 class _Pattern:
-    freq: int
+    freq: Literal[1, 2]  # dateutil's MONTHLY or WEEKLY
     interval: int = 1
     byweekday: weekday | None = None
 
@@ -411,8 +412,8 @@ def _recurrence_pattern(text: str) -> _Pattern:
         day = _WEEKDAYS[match["day"] or match["day2"]]
         return _Pattern(WEEKLY, interval=_weeks_apart(match["n"]), byweekday=_RRULE_DAYS[day])
     if (match := _NTH_WEEKDAY.fullmatch(cleaned)) and _clearly_monthly(cleaned):
-        day = _RRULE_DAYS[_WEEKDAYS[match["day"]]]
-        return _Pattern(MONTHLY, byweekday=day(_ORDINALS[match["nth"]]))
+        nth_day = _RRULE_DAYS[_WEEKDAYS[match["day"]]]
+        return _Pattern(MONTHLY, byweekday=nth_day(_ORDINALS[match["nth"]]))
     raise CommandError("time.recurrence_not_understood")
 
 

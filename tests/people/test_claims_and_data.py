@@ -7,8 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import SQLModel, select
 
-from bot.core.domain import SessionState
-from storage.models import Attendance, OutboxItem, Participant
+from storage.models import Attendance, OutboxItem, Participant, SessionState
 from tests.conftest import Chat
 from tests.helpers import make_session
 

@@ -4,8 +4,7 @@ import re
 
 from sqlmodel import select
 
-from bot.core.domain import SessionState
-from storage.models import Participant, Reflection
+from storage.models import Participant, Reflection, SessionState
 from tests.conftest import Chat, snapshot
 from tests.helpers import make_session
 

@@ -8,8 +8,7 @@ import re
 from sqlalchemy import event, text
 from sqlmodel import select
 
-from bot.core.domain import SessionState
-from storage.models import Reflection
+from storage.models import Reflection, SessionState
 from tests.conftest import Chat
 from tests.helpers import make_session
 

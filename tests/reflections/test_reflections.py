@@ -6,9 +6,8 @@ import re
 
 from sqlmodel import SQLModel, select
 
-from bot.core.domain import SessionState
 from bot.core.messages import custom_id
-from storage.models import Reflection, Session
+from storage.models import Reflection, Session, SessionState
 from tests.conftest import Chat, snapshot
 from tests.helpers import make_session
 

@@ -4,8 +4,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import select
 
-from bot.core.domain import SessionState
-from storage.models import Attendance, Session
+from storage.models import Attendance, Session, SessionState
 from tests.conftest import Chat, snapshot
 from tests.helpers import make_session
 

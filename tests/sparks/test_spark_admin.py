@@ -2,8 +2,7 @@
 
 from sqlmodel import select
 
-from bot.core.domain import SessionState
-from storage.models import CommunitySpark
+from storage.models import CommunitySpark, SessionState
 from tests.conftest import Chat, snapshot
 from tests.helpers import make_session
 

@@ -115,13 +115,14 @@ async def run_demo(
     app.jobs.listeners.append(watcher)
     await app.start()
     try:
-        return await _script(app, clock, watcher, participants, out, database, say)
+        return await _script(app, adapter, clock, watcher, participants, out, database, say)
     finally:
         await app.close()
 
 
 async def _script(
     app: App,
+    adapter: MemoryAdapter,
     clock: FastClock,
     watcher: JobWatcher,
     participants: int,
@@ -173,7 +174,7 @@ async def _script(
         await do(person, f"/brew join {session_id}")
     await do(facilitator, f"/brew spark {session_id}")
     await do(facilitator, f"/brew breakouts {session_id}")
-    threads = app.deps.adapter.ops("thread")  # type: ignore[attr-defined]
+    threads = adapter.ops("thread")
     say(
         f"{len(threads)} breakout threads: "
         + "; ".join(f"{t.name} ({len(t.members)} people)" for t in threads)
@@ -198,7 +199,9 @@ async def _script(
     await do(facilitator, f"/brew digest {session_id} send")
     async with app.db.transaction() as tx:
         session = await tx.get(Session, session_id)
+        assert session is not None  # the demo made it
         community = await tx.get(Community, session.community_id)
+        assert community is not None  # a session's community stays while it does
         digest = await app.digests.compile(tx, community, session)
     markdown = out / f"digest-session-{session_id}.md"
     html = out / f"digest-session-{session_id}.html"
@@ -209,7 +212,9 @@ async def _script(
 
 async def _latest_session(app: App) -> int:
     async with app.db.read() as tx:
-        return (await tx.exec(select(Session.id).order_by(col(Session.id).desc()))).first()
+        latest = (await tx.exec(select(Session.id).order_by(col(Session.id).desc()))).first()
+    assert latest is not None  # the demo has just scheduled it
+    return latest
 
 
 def _fresh_database(out: Path) -> Path:
