@@ -1,45 +1,153 @@
-"""Layering rules from DESIGN.md that a reviewer would otherwise have to remember."""
+"""The layering rules of docs/architecture.md, checked on full module paths, so a reviewer
+need not remember them. Every import counts, those made only for type checking included: a
+type-level cycle is still a cycle for the next reader."""
+
+from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
+import pytest
+
+from bot.core.domain import Role, SessionState
 from bot.engine.texts import Texts
-from storage.models import Role, SessionState
 
 ROOT = Path(__file__).resolve().parents[1]
 SDKS = ("discord", "slack_bolt", "slack_sdk", "aiohttp")
+FEATURES = ("sessions", "sparks", "reflections", "digest", "people", "scheduling", "delivery")
+# Algorithms that only compute: they touch no database and no network.
+PURE = (
+    "bot/sessions/allocation.py",
+    "bot/sessions/timeparse.py",
+    "bot/sessions/calendar.py",
+    "bot/sessions/lifecycle.py",
+    "bot/reflections/redaction.py",
+    "bot/reflections/safeguarding.py",
+    "bot/digest/themes.py",
+    "bot/digest/model.py",
+    "bot/digest/render.py",
+)
+IO = ("storage", "sqlalchemy", "sqlmodel", "asyncio", "aiosqlite", "psycopg")
+
+
+def _module(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
 
 
 def _imports(path: Path) -> set[str]:
+    """Every module `path` imports, by its full dotted path (`from a.b import c` counts as
+    both `a.b` and `a.b.c`, since c may be a module)."""
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            assert node.level == 0, f"{path}: relative import"
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
 
 
-def test_core_and_services_never_import_a_chat_sdk():
-    for folder in (
-        "bot/core",
-        "bot/engine",
-        "bot/delivery",
-        "bot/sessions",
-        "bot/sparks",
-        "bot/reflections",
-        "bot/digest",
-        "bot/people",
-        "bot/scheduling",
-        "storage",
-    ):
-        for path in (ROOT / folder).rglob("*.py"):
-            assert not _imports(path) & set(SDKS), path
+def _under(name: str, *packages: str) -> bool:
+    return any(name == p or name.startswith(f"{p}.") for p in packages)
 
 
-def test_core_does_no_io():
-    for path in (ROOT / "bot/core").rglob("*.py"):
-        assert not _imports(path) & {"sqlalchemy", "sqlmodel", "storage", "asyncio"}, path
+def _files(*folders: str) -> list[Path]:
+    return [path for folder in folders for path in sorted((ROOT / folder).rglob("*.py"))]
+
+
+def _features() -> list[str]:
+    return [f"bot/{feature}" for feature in FEATURES]
+
+
+def test_the_layout_is_the_documented_one():
+    # docs/architecture.md names these packages; a new one needs a line there first.
+    packages = {p.parent.name for p in (ROOT / "bot").glob("*/__init__.py")}
+    assert packages == {*FEATURES, "core", "engine", "platforms", "bench"}
+    assert "bot/services" not in {str(p.relative_to(ROOT)) for p in (ROOT / "bot").iterdir()}
+
+
+def test_the_core_imports_only_the_core():
+    for path in _files("bot/core"):
+        for name in _imports(path):
+            if _under(name, "bot", "storage", "cogs"):
+                assert _under(name, "bot.core"), f"{path} imports {name}"
+            assert not _under(name, *IO, *SDKS), f"{path} imports {name}"
+
+
+def test_nothing_below_the_front_ends_imports_a_platform_or_a_chat_sdk():
+    for path in _files("bot/core", "bot/engine", *_features(), "storage", "prompts"):
+        for name in _imports(path):
+            assert not _under(name, *SDKS, "bot.platforms", "cogs", "bot.app"), (path, name)
+
+
+def test_the_engine_names_no_feature_but_its_shared_parts():
+    # deps.py holds the pieces every feature shares (the outbox, the mailer, the in-memory
+    # writer ledger, the spark library); nothing else in the engine knows a feature.
+    shared = {
+        "bot.delivery.outbox",
+        "bot.delivery.mail",
+        "bot.reflections.anonymity",
+        "bot.sparks.library",
+    }
+    for path in _files("bot/engine"):
+        for name in _imports(path):
+            feature = [f for f in FEATURES if _under(name, f"bot.{f}")]
+            if feature and not (path.name == "deps.py" and _module_of(name) in shared):
+                pytest.fail(f"{path} imports {name}")
+
+
+def _module_of(name: str) -> str:
+    """`bot.delivery.mail.Mailer` -> `bot.delivery.mail`."""
+    while name and not (ROOT / (name.replace(".", "/") + ".py")).exists():
+        name = name.rpartition(".")[0]
+    return name
+
+
+@pytest.mark.parametrize("module", PURE)
+def test_pure_modules_touch_no_storage_and_no_io(module):
+    # They may word things (bot.engine.texts), never reach a database or a delivery.
+    unit_of_work = ("bot.engine.context", "bot.engine.deps", "bot.engine.dispatch")
+    for name in _imports(ROOT / module):
+        assert not _under(name, *IO, *SDKS, *unit_of_work, "bot.delivery"), name
+
+
+def test_only_a_features_commands_module_builds_commands():
+    builders = {"Command", "ComponentRoute", "Feature"}
+    allowed = {"bot/engine/help.py", "bot/bench/burst.py"}  # help reads the table; bench's floor
+    for path in _files("bot", "cogs", "storage"):
+        relative = str(path.relative_to(ROOT))
+        if (path.name == "commands.py" and path.parent.name in FEATURES) or relative in allowed:
+            continue
+        if relative == "bot/core/commands.py":
+            continue  # where they are defined
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                assert node.func.id not in builders, f"{relative} builds a {node.func.id}"
+
+
+def test_a_features_commands_module_is_built_only_by_the_composition_root():
+    # Other features may borrow a shared option (sessions' `session_option`), never a feature.
+    for path in _files("bot", "cogs"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("bot"):
+                names = {alias.name for alias in node.names}
+                commands_module = node.module.endswith(".commands") and node.module != (
+                    "bot.core.commands"
+                )
+                if commands_module and "feature" in names:
+                    assert path == ROOT / "bot/app.py", path
+                if "commands" in names and node.module.removeprefix("bot.") in FEATURES:
+                    assert path == ROOT / "bot/app.py", path
+
+
+def test_every_feature_with_commands_is_in_the_table():
+    from bot.app import FEATURES as BUILT
+
+    modules = {f.__module__ for f in BUILT}
+    on_disk = {_module(p) for p in (ROOT / "bot").glob("*/commands.py") if p.parent.name != "core"}
+    assert on_disk <= modules
 
 
 def test_worded_enums_have_sentences():
@@ -52,8 +160,6 @@ def test_worded_enums_have_sentences():
 
 
 def test_every_button_label_is_words():
-    import re
-
     strings = Texts.load().strings
     labels = {k: v for k, v in strings.items() if k.startswith("buttons.")}
     assert len(labels) >= 8
