@@ -15,29 +15,8 @@ from typing import Any
 from sqlalchemy import Column, ForeignKey, Integer, Table, UniqueConstraint, inspect
 from sqlmodel import Field, SQLModel
 
+from bot.core.domain import ActionStatus, SessionState
 from storage.types import UTCDateTime, utc_day, utcnow
-
-
-class SessionState(StrEnum):
-    SCHEDULED = "scheduled"
-    OPEN = "open"
-    SPARK = "spark"
-    BREAKOUTS = "breakouts"
-    REFLECTING = "reflecting"
-    CLOSED = "closed"
-    SUMMARISED = "summarised"
-    CANCELLED = "cancelled"
-
-
-class Role(StrEnum):
-    """How a person would like to be described. Used only for balancing and for counts of 5+."""
-
-    DRAWS_ON_CARE = "draws_on_care"
-    CARER = "carer"
-    COMMISSIONER = "commissioner"
-    PROVIDER = "provider"
-    OTHER = "other"
-    PREFER_NOT = "prefer_not"
 
 
 def table_of(model: type[SQLModel]) -> Table:
@@ -215,12 +194,6 @@ class Reflection(SQLModel, table=True):
     # Counted when reflections closed (see Digest.counted_reflections).
     in_count: bool = False
 
-
-class ActionStatus(StrEnum):
-    PLANNED = "planned"
-    DOING = "doing"
-    DONE = "done"
-    CANT_DO = "cant_do"
 
 
 class ActionItem(SQLModel, table=True):

@@ -10,7 +10,7 @@ from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from storage.models import Attendance, Community, Participant, Session, SessionState
+from storage.models import Attendance, Community, Participant, Session
 
 Row = TypeVar("Row", bound=SQLModel)
 
@@ -138,15 +138,3 @@ async def rsvp_yes(tx: AsyncSession, session_id: int) -> list[Participant]:
     )
     return list((await tx.exec(query)).all())
 
-
-async def scheduled_or_live(tx: AsyncSession) -> list[Session]:
-    live = [
-        SessionState.SCHEDULED,
-        SessionState.OPEN,
-        SessionState.SPARK,
-        SessionState.BREAKOUTS,
-        SessionState.REFLECTING,
-        SessionState.CLOSED,
-    ]
-    query = select(Session).where(col(Session.state).in_(live)).order_by(col(Session.id))
-    return list((await tx.exec(query)).all())

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.app import App
-from storage.models import Attendance, Community, Participant, Session, SessionState
+from bot.core.domain import SessionState
+from storage.models import Attendance, Community, Participant, Session
 from storage.repositories import get_or_create_community
 from tests.conftest import COMMUNITY, START
 

@@ -163,9 +163,9 @@ def seed(folder: Path) -> tuple[str, int]:
     from datetime import timedelta
 
     from bot.app import build_app
+    from bot.core.domain import SessionState
     from bot.engine.clock import ManualClock
     from bot.platforms.memory import MemoryAdapter
-    from storage.models import SessionState
     from tests.conftest import START, Chat, make_settings
     from tests.helpers import make_session
 

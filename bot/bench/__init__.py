@@ -43,17 +43,13 @@ from bot.app import App, build_app
 from bot.bench import burst as bursts
 from bot.bench import seed
 from bot.config import Settings
+from bot.core.domain import Role
 from bot.digest.render import to_csv, to_html, to_json, to_markdown
 from bot.platforms.memory import MemoryAdapter
 from bot.runtime import settle_after_start_up
 from bot.sessions.allocation import Person, allocate
 from storage.engine import async_url
-from storage.models import (
-    Community,
-    Reflection,
-    Role,
-    Session,
-)
+from storage.models import Community, Reflection, Session
 
 __all__ = ["FULL", "QUICK", "TARGETS", "BenchSizes", "run_bench", "run_bench_cli"]
 

@@ -18,6 +18,7 @@ from sqlalchemy import insert
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.core.domain import SessionState
 from storage.models import (
     Attendance,
     Breakout,
@@ -25,7 +26,6 @@ from storage.models import (
     Community,
     Participant,
     Session,
-    SessionState,
     table_of,
 )
 

@@ -8,11 +8,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
+from bot.core.domain import ActionStatus
 from bot.core.messages import OutgoingMessage, Reply
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps
 from bot.engine.texts import Texts
-from storage.models import ActionItem, ActionStatus
+from storage.models import ActionItem
 from storage.repositories import get_session
 
 # Words people may type for a status.

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
+from bot.core.domain import ENDED_STATES, SessionState
 from bot.core.messages import Action, ActionStyle, OutgoingMessage, Reply, Section, custom_id
 from bot.delivery.mail import Letter, addresses
 from bot.delivery.outbox import NOTICE, Delivery, Outcome, refusal
@@ -42,7 +43,6 @@ from storage.models import (
     Participant,
     Reflection,
     Session,
-    SessionState,
 )
 from storage.models import (
     Digest as DigestRow,
@@ -234,7 +234,7 @@ class DigestService:
         action = ctx.arg("action") or "preview"
         if action == "send":
             return await self.send(ctx, session)
-        if session.state not in (SessionState.CLOSED, SessionState.SUMMARISED):
+        if session.state not in ENDED_STATES:
             raise CommandError("digests.not_closed", session_id=session.id)
         if action == "preview":
             return Reply(await self.preview_message(ctx.tx, ctx.community, session))

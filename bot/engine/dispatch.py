@@ -176,7 +176,7 @@ class Dispatcher:
             # Never the arguments: they may hold a reflection's words.
             log.exception("command failed command=%s", name)
             return self._failed()
-        return _Outcome("ok", _styled(response, ctx), ctx)
+        return _Outcome("ok", response, ctx)
 
     async def _context(self, tx: AsyncSession, item: _Item, found: _Found) -> CommandContext:
         """Find the community and the person, check they may do it, and note they were here."""
@@ -293,7 +293,7 @@ class Dispatcher:
         return [
             _Outcome("refused", Reply(self._sentence(answer)))
             if isinstance(answer, CommandError)
-            else _Outcome("ok", _styled(answer, ctx), ctx)
+            else _Outcome("ok", answer, ctx)
             for ctx, answer in zip(contexts, answers, strict=True)
         ]
 
@@ -345,10 +345,8 @@ class Dispatcher:
                 # outlast Discord's 3 seconds: acknowledge now.
                 await responder.defer()
             await self._run_effects(ctx, name)
-            if isinstance(response, Reply) and ctx.undelivered and response.if_undelivered:
-                response = Reply(response.if_undelivered, response.private)
-            if ctx.notes and isinstance(response, Reply):
-                response = Reply(_with_notes(response.message, ctx.notes), response.private)
+            if isinstance(response, Reply):
+                response = _as_heard(response, ctx)
         try:
             if isinstance(response, OpenForm):
                 await responder.open_form(response.form)
@@ -392,9 +390,18 @@ class Dispatcher:
         return OutgoingMessage(self.texts.t(exc.key, **exc.values), refused=True, field=exc.field)
 
 
-def _with_notes(message: OutgoingMessage, notes: list[str]) -> OutgoingMessage:
-    text = "\n\n".join([message.text, *notes]) if message.text else "\n\n".join(notes)
-    return replace(message, text=text)
+def _as_heard(reply: Reply, ctx: CommandContext) -> Reply:
+    """The answer as the person hears it once the effects have run: what is true of how they
+    went, with any notes about deliveries, in the style the person chose."""
+    message = reply.message
+    if ctx.undelivered and reply.if_undelivered is not None:
+        message = reply.if_undelivered
+    if ctx.notes:
+        notes = "\n\n".join(ctx.notes)
+        message = replace(message, text=f"{message.text}\n\n{notes}" if message.text else notes)
+    if ctx.actor.plain_style:
+        message = replace(message, plain=True)
+    return Reply(message, reply.private)
 
 
 # The most interactions one transaction takes; a longer queue is written in several.
@@ -433,8 +440,3 @@ class _Found:
     communities: dict[tuple[str, str], Community] = field(default_factory=dict)
     people: dict[tuple[int, str], Participant] = field(default_factory=dict)
 
-
-def _styled(response: Response, ctx: CommandContext) -> Response:
-    if ctx.actor.plain_style and isinstance(response, Reply):
-        return Reply(replace(response.message, plain=True), response.private)
-    return response

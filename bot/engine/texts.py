@@ -102,9 +102,6 @@ class Texts:
             raise TextsError(f"prompts/templates/{name}.md is missing") from None
         return text.format_map(_Values(values, self.spelling))
 
-    def template_names(self) -> list[str]:
-        return sorted(self.templates)
-
 
 def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
     flat: dict[str, str] = {}

@@ -16,12 +16,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
+from bot.core.domain import NOT_HELD_STATES
 from bot.core.escape import safe_cell
 from bot.core.messages import Attachment, OutgoingMessage, Reply
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps, zone_of
 from bot.sessions.service import SessionService
-from storage.models import Attendance, ClaimExport, Community, Participant, Session, SessionState
+from storage.models import Attendance, ClaimExport, Community, Participant, Session
 from storage.repositories import attendance_for, get_or_create_participant
 
 QUARTER_HOUR = Decimal("0.25")
@@ -168,7 +169,7 @@ class ClaimService:
 
     async def present(self, ctx: CommandContext) -> Reply:
         session = await self.sessions.resolve(ctx, ctx.arg("session"))
-        if session.state in (SessionState.SCHEDULED, SessionState.CANCELLED):
+        if session.state in NOT_HELD_STATES:
             raise CommandError("claims.not_started", session_id=session.id)
         who = ctx.arg("who").strip()
         mention = re.fullmatch(r"<@!?([A-Za-z0-9]+)>|@?([A-Z0-9]{6,})", who)

@@ -8,10 +8,10 @@ the free-text self-description is shown to nobody but the person.
 from __future__ import annotations
 
 from bot.core.commands import CommandError
+from bot.core.domain import Role
 from bot.core.messages import OutgoingMessage, Reply
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps
-from storage.models import Role
 
 # Words people may type for each description, so nobody has to learn an internal code.
 ROLE_WORDS: dict[str, Role] = {

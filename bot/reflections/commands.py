@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.core.commands import Command, ComponentRoute, Feature, Option
+from bot.core.domain import SessionState
 from bot.core.messages import Response
 from bot.engine.context import CommandContext
 from bot.reflections.contact import ContactService
@@ -13,7 +14,6 @@ from bot.reflections.service import ReflectionService
 from bot.sessions.commands import session_option
 from bot.sessions.running import RunningService
 from bot.sessions.service import SessionService
-from storage.models import SessionState
 
 
 class Needs(Protocol):

@@ -21,6 +21,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
+from bot.core.domain import SessionState
 from bot.core.messages import (
     Choice,
     FieldKind,
@@ -58,7 +59,6 @@ from storage.models import (
     Participant,
     Reflection,
     Session,
-    SessionState,
     random_id,
 )
 

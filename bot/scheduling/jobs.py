@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.core.domain import SessionState
 from bot.core.messages import OutgoingMessage
 from bot.core.ports import DeliveryError
 from bot.delivery.outbox import Delivery, Outcome
@@ -23,7 +24,7 @@ from bot.sessions.running import RunningService
 from bot.sessions.service import SessionService
 from bot.sessions.timeparse import format_local
 from storage.engine import DatabaseUnavailable
-from storage.models import Community, JobRun, Session, SessionState
+from storage.models import Community, JobRun, Session
 from storage.repositories import rsvp_yes
 
 log = logging.getLogger("brewbot.jobs")

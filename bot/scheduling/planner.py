@@ -23,10 +23,11 @@ from apscheduler.triggers.date import DateTrigger
 from sqlmodel import col, select
 
 from bot.core.commands import is_number
+from bot.core.domain import TIMED_STATES, SessionState
 from bot.delivery.outbox import retry_delay
 from bot.engine.clock import Clock
 from storage.engine import Database
-from storage.models import Community, Session, SessionState
+from storage.models import Community, Session
 
 log = logging.getLogger("brewbot.scheduler")
 
@@ -203,14 +204,7 @@ class BrewScheduler:
             select(*times, Community.reminder_minutes)
             .join(Community, col(Community.id) == col(Session.community_id))
             .where(
-                col(Session.state).in_(
-                    [
-                        SessionState.SCHEDULED,
-                        SessionState.BREAKOUTS,
-                        SessionState.REFLECTING,
-                        SessionState.CLOSED,
-                    ]
-                )
+                col(Session.state).in_(sorted(TIMED_STATES))
             )
         )
         async with self.db.read() as tx:

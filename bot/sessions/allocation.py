@@ -67,7 +67,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
 
-from storage.models import Role
+from bot.core.domain import Role
 
 __all__ = ["Person", "allocate", "group_sizes", "place_late_joiner"]
 

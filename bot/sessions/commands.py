@@ -7,6 +7,7 @@ import uuid
 from typing import Protocol
 
 from bot.core.commands import Audience, Command, ComponentRoute, Feature, Option, OptionKind
+from bot.core.domain import SessionState
 from bot.core.easy_read import easy_read_layout
 from bot.core.messages import OutgoingMessage, Reply, Response, Section
 from bot.engine.context import CommandContext
@@ -14,7 +15,6 @@ from bot.engine.deps import Deps
 from bot.people.privacy import PrivacyService
 from bot.sessions.running import RunningService
 from bot.sessions.service import SessionService
-from storage.models import SessionState
 
 F = Audience.FACILITATOR
 

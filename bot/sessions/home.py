@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 from sqlmodel import select
 
+from bot.core.domain import LIVE_STATES, SessionState
 from bot.core.refs import CommunityRef
 from bot.engine.deps import Deps, zone_of
-from bot.sessions.lifecycle import LIVE_STATES
 from bot.sessions.timeparse import format_local
-from storage.models import Attendance, Community, Participant, SessionState
+from storage.models import Attendance, Community, Participant
 from storage.repositories import find_participant, sessions_in_states
 
 

@@ -7,7 +7,7 @@ reachable from any state before closed. A facilitator may skip the spark or the 
 
 from __future__ import annotations
 
-from storage.models import SessionState as S
+from bot.core.domain import SessionState as S
 
 TRANSITIONS: dict[S, frozenset[S]] = {
     S.SCHEDULED: frozenset({S.OPEN, S.CANCELLED}),
@@ -19,8 +19,6 @@ TRANSITIONS: dict[S, frozenset[S]] = {
     S.SUMMARISED: frozenset(),
     S.CANCELLED: frozenset(),
 }
-
-LIVE_STATES = frozenset({S.OPEN, S.SPARK, S.BREAKOUTS, S.REFLECTING})
 
 # What the facilitator should do next from each state: a key in prompts/strings/lifecycle.yaml.
 NEXT_STEP_HINT: dict[S, str] = {

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
+from bot.core.domain import Role, SessionState
 from bot.core.messages import Action, ActionStyle, OutgoingMessage, Reply, Section, custom_id
 from bot.core.ports import DeliveryError
 from bot.core.refs import ConversationRef
@@ -20,16 +21,7 @@ from bot.sessions.allocation import Person, allocate, place_late_joiner
 from bot.sessions.service import SessionService
 from bot.sparks.library import Spark
 from bot.sparks.service import library_for
-from storage.models import (
-    Attendance,
-    Breakout,
-    BreakoutMember,
-    Community,
-    Participant,
-    Role,
-    Session,
-    SessionState,
-)
+from storage.models import Attendance, Breakout, BreakoutMember, Community, Participant, Session
 from storage.repositories import present_participants
 
 log = logging.getLogger("brewbot.sessions")

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlmodel import select
 
 from bot.core.commands import CommandError
+from bot.core.domain import FINISHED_STATES, LIVE_STATES, UPCOMING_STATES, SessionState
 from bot.core.messages import (
     Action,
     ActionStyle,
@@ -23,17 +24,16 @@ from bot.engine.context import CommandContext, Work
 from bot.engine.deps import Deps, zone_of
 from bot.reflections.sealing import seal
 from bot.sessions.calendar import session_ics
-from bot.sessions.lifecycle import LIVE_STATES, NEXT_STEP_HINT, can_move
+from bot.sessions.lifecycle import NEXT_STEP_HINT, can_move
 from bot.sessions.timeparse import format_local, parse_recurrence, parse_when
 from bot.sparks.service import library_for
-from storage.models import Community, Session, SessionState
+from storage.models import Community, Session
 from storage.repositories import attendance_for, get_session, sessions_in_states
 
 log = logging.getLogger("brewbot.sessions")
 
 # Minutes since this date number calendar updates (small enough for 32-bit readers).
 SEQUENCE_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
-UPCOMING = (SessionState.SCHEDULED, *sorted(LIVE_STATES), SessionState.CLOSED)
 
 
 class SessionService:
@@ -64,7 +64,7 @@ class SessionService:
         """Refuse, with what to do instead, unless the session may take this step now."""
         state = SessionState(session.state)
         if not can_move(state, target):
-            done = state in (SessionState.SUMMARISED, SessionState.CANCELLED, SessionState.CLOSED)
+            done = state in FINISHED_STATES
             raise CommandError(
                 "lifecycle.illegal_done" if done else "lifecycle.illegal",
                 session_id=session.id,
@@ -172,7 +172,7 @@ class SessionService:
         return Reply(OutgoingMessage(self.t(key, count=len(created)) + "\n" + "\n".join(lines)))
 
     async def list_sessions(self, ctx: CommandContext) -> Reply:
-        sessions = await sessions_in_states(ctx.tx, ctx.community.id, list(UPCOMING))
+        sessions = await sessions_in_states(ctx.tx, ctx.community.id, list(UPCOMING_STATES))
         if not sessions:
             return Reply(OutgoingMessage(self.t("sessions.none_listed")))
         lines = [self.describe(ctx.community, s) for s in sessions[:25]]
@@ -307,7 +307,7 @@ class SessionService:
             ctx, session_id if session_id is not None else ctx.arg("session")
         )
         state = SessionState(session.state)
-        if state in (SessionState.CANCELLED, SessionState.CLOSED, SessionState.SUMMARISED):
+        if state in FINISHED_STATES:
             raise CommandError("sessions.join_too_late", title=session.title)
         attendance = await attendance_for(ctx.tx, session.id, ctx.actor.id)
         attendance.rsvp = "yes"

@@ -10,13 +10,14 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.app import build_app
+from bot.core.domain import SessionState
 from bot.core.messages import Action, Attachment, OutgoingMessage, Section
 from bot.core.ports import DeliveryError
 from bot.delivery.mail import Letter
 from bot.delivery.outbox import Delivery, decode, encode, retry_delay
 from bot.platforms.memory import MemoryAdapter
 from bot.scheduling.planner import JobKind, PlannedJob
-from storage.models import Community, Digest, OutboxItem, OutboxStatus, SessionState
+from storage.models import Community, Digest, OutboxItem, OutboxStatus
 from tests.conftest import Chat, make_settings
 from tests.fakes.slack_harness import WORKING_GROUP, reply_text, slack_world
 from tests.helpers import make_session, state_of

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import pytest
 from sqlmodel import col, func, select
 
+from bot.core.domain import SessionState
 from bot.engine.clock import Clock
 from storage.engine import Database
 from storage.migrate import upgrade
@@ -31,7 +32,6 @@ from storage.models import (
     OutboxStatus,
     Participant,
     Session,
-    SessionState,
 )
 from tests.fakes.slack_fake import TEAM_ID, FakeSlack
 from tests.fakes.slack_harness import ROOM, WORKING_GROUP

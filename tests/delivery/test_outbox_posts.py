@@ -11,10 +11,11 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.app import build_app
+from bot.core.domain import SessionState
 from bot.core.ports import DeliveryError
 from bot.platforms.memory import MemoryAdapter
 from bot.scheduling.planner import JobKind, PlannedJob
-from storage.models import OutboxItem, OutboxStatus, SessionState
+from storage.models import OutboxItem, OutboxStatus
 from tests.conftest import Chat, make_settings
 from tests.helpers import make_session
 

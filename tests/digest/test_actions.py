@@ -1,6 +1,6 @@
 """ "We said, we did": recorded by facilitators, replayed when the next session opens."""
 
-from storage.models import SessionState
+from bot.core.domain import SessionState
 from tests.conftest import Chat, snapshot
 from tests.helpers import make_session
 

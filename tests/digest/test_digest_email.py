@@ -11,8 +11,8 @@ import pytest
 from aiosmtpd.smtp import SMTP
 
 from bot.app import build_app
+from bot.core.domain import SessionState
 from bot.platforms.memory import MemoryAdapter
-from storage.models import SessionState
 from tests.conftest import Chat, make_settings
 from tests.helpers import make_session, state_of
 

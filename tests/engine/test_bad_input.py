@@ -3,7 +3,7 @@
 import pytest
 
 from bot.core.commands import Audience, OptionKind
-from storage.models import SessionState
+from bot.core.domain import SessionState
 from tests.conftest import Chat, snapshot
 from tests.helpers import make_session
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.commands import parse_text
-from storage.models import SessionState
+from bot.core.domain import SessionState
 from tests.conftest import snapshot
 from tests.helpers import community_row, make_session
 

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.app import App, build_app
+from bot.core.domain import SessionState
 from bot.platforms.memory import MemoryAdapter
-from storage.models import SessionState
 from tests.conftest import Chat, make_settings, snapshot
 from tests.helpers import make_session
 from tests.reflections.test_reflection_bursts import agree, counts, form

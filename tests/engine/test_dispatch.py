@@ -2,9 +2,12 @@
 been the answer, before effects that could outlast the platform's deadline."""
 
 from bot.core.commands import ComponentRoute
+from bot.core.domain import SessionState
 from bot.core.messages import Form, OpenForm, OutgoingMessage, Reply
+from bot.core.ports import DeliveryError
 from bot.platforms.memory import MemoryResponder
 from tests.conftest import CHANNEL, Chat
+from tests.helpers import make_session
 
 
 async def test_a_form_route_that_replies_acknowledges_before_its_effects(app):
@@ -35,3 +38,18 @@ async def test_a_form_is_the_first_answer(app):
     await app.dispatcher.run_component("brew:test:form:", {}, Chat.person("Sam"), CHANNEL,
                                        responder)
     assert responder.first == "form" and not responder.deferred
+
+
+async def test_plain_style_survives_a_delivery_note_and_the_undelivered_answer(app, chat, fac):
+    # Someone who chose plain style (no emoji or decoration) keeps it when the answer is
+    # replaced because a delivery did not arrive, and when a note about it is added.
+    await chat.say(fac, "/brew preferences plain=on")
+    session_id = await make_session(app, SessionState.OPEN)
+    app.deps.adapter.failures["send:brew-room"] = DeliveryError("not_in_channel", "#brew-room")
+    answer = await chat.say(fac, f"/brew spark {session_id}")
+    assert "not in the channel yet" in answer.text
+    assert [message.plain for message, _ in answer.replies] == [True]
+    app.deps.adapter.failures["send:brew-room"] = DeliveryError("failed", "503")
+    answer = await chat.say(fac, "/brew post The tea is ready.")
+    assert "has not gone through yet" in answer.text
+    assert [message.plain for message, _ in answer.replies] == [True]

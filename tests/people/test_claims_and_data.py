@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from sqlmodel import SQLModel, select
 
-from storage.models import Attendance, OutboxItem, Participant, SessionState
+from bot.core.domain import SessionState
+from storage.models import Attendance, OutboxItem, Participant
 from tests.conftest import Chat
 from tests.helpers import make_session
 

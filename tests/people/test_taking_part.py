@@ -4,7 +4,8 @@ import re
 
 from sqlmodel import select
 
-from storage.models import Participant, Reflection, SessionState
+from bot.core.domain import SessionState
+from storage.models import Participant, Reflection
 from tests.conftest import Chat, snapshot
 from tests.helpers import make_session
 

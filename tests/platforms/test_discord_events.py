@@ -9,8 +9,9 @@ import logging
 import pytest
 from sqlmodel import select
 
+from bot.core.domain import SessionState
 from bot.platforms.discord.client import BrewBot, ShardedBrewBot, make_bot
-from storage.models import Session, SessionState
+from storage.models import Session
 from tests.conftest import make_settings
 from tests.fakes.discord_fake import FakeDiscord
 from tests.fakes.discord_harness import running_discord

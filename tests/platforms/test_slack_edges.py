@@ -16,9 +16,10 @@ import time
 import pytest
 from sqlmodel import select
 
+from bot.core.domain import SessionState
 from bot.platforms.slack.directory import SlackDirectory
 from bot.platforms.slack.http import ReplayGuard
-from storage.models import Community, OutboxItem, Reflection, Session, SessionState
+from storage.models import Community, OutboxItem, Reflection, Session
 from tests.conftest import snapshot
 from tests.fakes.slack_fake import BOT_USER, TEAM_ID, Call, FakeSlack
 from tests.fakes.slack_harness import ROOM, SlackWorld, reply_text, slack_world

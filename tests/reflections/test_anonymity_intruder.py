@@ -21,19 +21,12 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import SQLModel, select
 
+from bot.core.domain import SessionState
 from bot.core.refs import UserRef
 from bot.logs import FORMAT, guard
 from bot.reflections.sealing import seal
 from bot.scheduling.planner import JobKind, PlannedJob
-from storage.models import (
-    Breakout,
-    BreakoutMember,
-    OutboxItem,
-    Participant,
-    Reflection,
-    Session,
-    SessionState,
-)
+from storage.models import Breakout, BreakoutMember, OutboxItem, Participant, Reflection, Session
 from tests import forensics
 from tests.conftest import COMMUNITY, Chat
 from tests.helpers import make_session

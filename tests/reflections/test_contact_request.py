@@ -10,9 +10,10 @@ import asyncio
 from sqlmodel import select
 
 from bot.app import build_app
+from bot.core.domain import SessionState
 from bot.core.ports import DeliveryError
 from bot.platforms.memory import MemoryAdapter
-from storage.models import OutboxItem, OutboxStatus, SessionState
+from storage.models import OutboxItem, OutboxStatus
 from tests.conftest import Chat, make_settings
 from tests.digest.test_digest_email import smtp_port  # noqa: F401 (a fixture)
 from tests.helpers import make_session

@@ -8,7 +8,8 @@ import re
 from sqlalchemy import event, text
 from sqlmodel import select
 
-from storage.models import Reflection, SessionState
+from bot.core.domain import SessionState
+from storage.models import Reflection
 from tests.conftest import Chat
 from tests.helpers import make_session
 

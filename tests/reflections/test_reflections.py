@@ -6,8 +6,9 @@ import re
 
 from sqlmodel import SQLModel, select
 
+from bot.core.domain import SessionState
 from bot.core.messages import custom_id
-from storage.models import Reflection, Session, SessionState
+from storage.models import Reflection, Session
 from tests.conftest import Chat, snapshot
 from tests.helpers import make_session
 

@@ -5,9 +5,9 @@ import asyncio
 from datetime import timedelta
 
 from bot.app import build_app
+from bot.core.domain import SessionState
 from bot.platforms.memory import MemoryAdapter
 from bot.scheduling.planner import JobKind, PlannedJob, plan_jobs
-from storage.models import SessionState
 from tests.conftest import START, Chat, make_settings
 from tests.helpers import community_row, make_session, state_of
 

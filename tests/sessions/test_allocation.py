@@ -16,8 +16,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from bot.core.domain import Role
 from bot.sessions.allocation import Person, allocate, group_sizes, place_late_joiner
-from storage.models import Role
 
 LIVED = {Role.DRAWS_ON_CARE, Role.CARER}
 STAFF = {Role.COMMISSIONER, Role.PROVIDER}

@@ -2,8 +2,8 @@
 
 import pytest
 
+from bot.core.domain import SessionState as S
 from bot.sessions.lifecycle import TRANSITIONS, can_move
-from storage.models import SessionState as S
 from tests.conftest import snapshot
 from tests.helpers import make_session, state_of
 

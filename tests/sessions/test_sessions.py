@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 
 from sqlmodel import select
 
-from storage.models import Attendance, Session, SessionState
+from bot.core.domain import SessionState
+from storage.models import Attendance, Session
 from tests.conftest import Chat, snapshot
 from tests.helpers import make_session
 

@@ -2,7 +2,8 @@
 
 from sqlmodel import select
 
-from storage.models import CommunitySpark, SessionState
+from bot.core.domain import SessionState
+from storage.models import CommunitySpark
 from tests.conftest import Chat, snapshot
 from tests.helpers import make_session
 

@@ -9,7 +9,7 @@ import asyncio
 import pytest
 from sqlalchemy import create_engine, text
 
-from storage.models import SessionState
+from bot.core.domain import SessionState
 from tests import forensics
 from tests.helpers import make_session
 from tests.reflections.test_anonymity_intruder import everyone_agrees, everyone_reflects
