@@ -1,4 +1,5 @@
-"""SQLModel tables. Times are aware UTC (UTCDateTime). See DESIGN.md for the invariants.
+"""SQLModel tables. Times are aware UTC (UTCDateTime). See docs/architecture.md and
+docs/anonymity.md for the invariants.
 
 Anonymity (docs/anonymity.md): `Reflection` holds no user id, name, message id or time, and
 nothing stored here can recompute a link to its writer. What de-duplication and counting need
