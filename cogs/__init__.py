@@ -1,1 +1,2 @@
-"""Thin Discord front-ends, one per feature, each with `async def setup(bot)` (issue 4)."""
+"""Discord cogs, one per feature package with Discord-facing parts, each with
+`async def setup(bot)`; the bot loads every module here not starting with `_`."""

@@ -1,16 +1,46 @@
-"""Sparks on Discord: the library, reading and adding sparks, and posting one (as an embed with
-an Easy Read button that answers privately)."""
+"""Sparks on Discord: the sparks feature's `/brew` subcommands, and suggestions of spark ids
+while typing, for every command with a spark option, whichever feature it belongs to
+(`spark_suggestions`).
+
+The form for adding a spark and the Easy Read button of a posted spark go through the one
+route for every brew form and button (client.py).
+"""
 
 from __future__ import annotations
 
-from discord.ext import commands
+from bot.app import App
+from bot.core.refs import CommunityRef
+from bot.platforms.discord.autocomplete import LABEL_MAX, MAX_SUGGESTIONS, stored_community
+from bot.platforms.discord.client import BrewBot, ShardedBrewBot
+from bot.platforms.discord.cog import BrewCog, suggests
+from bot.sparks.service import library_for
+from storage.engine import DatabaseUnavailable
 
-from bot.platforms.discord.commands import FeatureCog, brew_group
+
+class Sparks(BrewCog):
+    feature = "sparks"
+
+    @suggests("spark")
+    async def spark_suggestions(self, community: CommunityRef, typed: str) -> list[tuple[str, str]]:
+        return await spark_suggestions(self.app, community, typed)
 
 
-class Sparks(FeatureCog):
-    brew_commands = ("sparks", "sparks show", "sparks add", "spark")
+async def setup(bot: BrewBot | ShardedBrewBot) -> None:
+    # override: the cog's commands are /brew subcommands (see bot/platforms/discord/cog.py).
+    await bot.add_cog(Sparks(bot), override=True)
 
 
-async def setup(bot: commands.Bot) -> None:
-    await bot.add_cog(Sparks(brew_group(bot)))
+async def spark_suggestions(app: App, community: CommunityRef, typed: str) -> list[tuple[str, str]]:
+    """(label, spark id) for the shared library and the community's own sparks that match."""
+    try:
+        async with app.db.read() as tx:
+            row = await stored_community(tx, community)
+            library = await library_for(app.deps, tx, row.id) if row else app.deps.sparks
+    except DatabaseUnavailable:
+        return []
+    wanted = typed.strip().casefold()
+    return [
+        (f"{spark.id}: {spark.title}"[:LABEL_MAX], spark.id)
+        for spark in library.all()
+        if not wanted or wanted in spark.id or wanted in spark.title.casefold()
+    ][:MAX_SUGGESTIONS]

@@ -1,13 +1,15 @@
 """The discord.py bot: minimal intents (guilds only), no pings by default, cogs found by walking
 the `cogs` package, persistent buttons registered at start, and slash commands synced at start.
 
-Start-up order (`setup_hook`, run by login before the gateway connects): load every cog
-(each adds its commands to `/brew`), add `/brew` to the command tree, register the button
-template, sync the commands to each server in DISCORD_GUILD_IDS (at once) and, when
+Start-up order (`setup_hook`, run by login before the gateway connects): add `/brew` to the
+command tree, load every cog (each adds its feature's commands to `/brew`), register the
+button template, sync the commands to each server in DISCORD_GUILD_IDS (at once) and, when
 DISCORD_SYNC_GLOBAL is set, globally (Discord can take up to an hour to show those).
 
-Added to a server, the bot posts a short welcome with first steps (welcome.py); removed from
-one, it cancels that server's sessions.
+What is the same for every feature stays here: every brew button and every brew form is
+answered by its custom id through the one dispatcher (`on_brew_button`, `on_interaction`),
+and `session_changed` tells the cogs' `on_brew_session_changed` listeners after a change to a
+session. The rest is in the cogs.
 """
 
 from __future__ import annotations
@@ -23,12 +25,10 @@ from discord.ext import commands
 import cogs
 from bot.app import App
 from bot.config import Settings
-from bot.platforms.discord.autocomplete import session_suggestions, spark_suggestions
 from bot.platforms.discord.commands import BrewGroup
 from bot.platforms.discord.components import BrewButton
 from bot.platforms.discord.frontend import FrontEnd
 from bot.platforms.discord.permissions import intents
-from bot.platforms.discord.welcome import welcome
 
 log = logging.getLogger("brewbot.discord")
 
@@ -44,31 +44,23 @@ class BrewBotMixin:
     """What BrewBot and ShardedBrewBot share."""
 
     settings: Settings
+    app: App | None
     front: FrontEnd | None
     brew: BrewGroup | None
 
     def attach(self, app: App) -> None:
         """Give the bot the App it serves; call before `login`."""
-        front = FrontEnd(app)
-        self.front = front
-
-        async def sessions(community: Any, typed: str) -> list[tuple[str, Any]]:
-            return await session_suggestions(app, community, typed)
-
-        async def sparks(community: Any, typed: str) -> list[tuple[str, Any]]:
-            return await spark_suggestions(app, community, typed)
-
-        self.brew = BrewGroup(
-            app.table, app.deps.texts, front.command, {"session": sessions, "spark": sparks}
-        )
+        self.app = app
+        self.front = FrontEnd(app)
+        self.brew = BrewGroup(app.table, app.deps.texts, self.front.command)
 
     async def setup_hook(self) -> None:
         bot: commands.Bot = self  # type: ignore[assignment]
         if self.brew is None:
             raise RuntimeError("attach(app) before logging in")
+        bot.tree.add_command(self.brew.group)
         for name in cog_modules():
             await bot.load_extension(name)
-        bot.tree.add_command(self.brew.group)
         bot.add_dynamic_items(BrewButton)
         await self.sync_commands()
 
@@ -89,15 +81,20 @@ class BrewBotMixin:
             synced = await bot.tree.sync()
             log.info("slash commands synced globally count=%d", len(synced))
 
-    async def on_guild_join(self, guild: discord.Guild) -> None:
-        # Added to a server: a short welcome with the first steps.
-        if self.front is not None:
-            await welcome(guild, self.front.texts)
-
-    async def on_guild_remove(self, guild: discord.Guild) -> None:
-        # Removed from a server (or it was deleted): nothing may fire there any more.
-        if self.front is not None:
-            await self.front.removed_from(guild.id)
+    async def session_changed(self, session_id: int) -> None:
+        """After a change to a session is committed (`Deps.on_session_changed`): every
+        `on_brew_session_changed` listener, in turn. Awaited, not dispatched as events are
+        (as tasks nobody waits for), so a refusal reaches the person who made the change; one
+        failing listener does not stop the others, and the first failure is raised after."""
+        bot: commands.Bot = self  # type: ignore[assignment]
+        failure: Exception | None = None
+        for listener in list(bot.extra_events.get("on_brew_session_changed", ())):
+            try:
+                await listener(session_id)
+            except Exception as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
 
     async def on_brew_button(self, interaction: discord.Interaction, custom: str) -> None:
         if self.front is not None:
@@ -117,6 +114,7 @@ class BrewBot(BrewBotMixin, commands.Bot):
     def __init__(self, settings: Settings, **options: Any) -> None:
         super().__init__(**_bot_options(options))
         self.settings = settings
+        self.app = None
         self.front = None
         self.brew = None
 
@@ -125,6 +123,7 @@ class ShardedBrewBot(BrewBotMixin, commands.AutoShardedBot):
     def __init__(self, settings: Settings, **options: Any) -> None:
         super().__init__(**_bot_options(options))
         self.settings = settings
+        self.app = None
         self.front = None
         self.brew = None
 

@@ -7,12 +7,16 @@ commands are placed differently (PLACES). PLACES is Discord's spelling (SPELLING
 every text that names a command (`{/call me}`) use it, so Discord people read `/brew my name`
 where Slack people read `/brew call me`.
 
+Discord lists the entries in the order they are registered, so they are kept in one order
+(ORDER, then the table's) whichever cog loads first.
+
 Suggestions while typing (autocomplete) must reach Discord within 3 seconds, which cannot
 be deferred: each is given AUTOCOMPLETE_SECONDS, then the last answer for the same words,
-or none.
+or none. The cog of the feature that knows the things suggested registers them by kind
+(`suggests` in cog.py): sessions, sparks, command names.
 
-Cogs own the commands: each feature cog names its table commands and adds them to the one
-`/brew` group when it loads (see FeatureCog).
+The group belongs to the bot; each feature's cog adds that feature's commands to it when it
+loads and takes them away when it unloads (cog.py).
 """
 
 from __future__ import annotations
@@ -23,11 +27,10 @@ import keyword
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, ClassVar, Optional
+from typing import Any, Optional
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.core.commands import MAX_NUMBER, Command, CommandTable, Option, OptionKind
 from bot.core.refs import CommunityRef, Platform
@@ -37,7 +40,6 @@ from bot.engine.texts import Texts
 NAME_MAX = 32
 DESCRIPTION_MAX = 100
 STRING_MAX = 6000
-CHILDREN_MAX = 25
 # Discord drops an autocomplete answer after 3 seconds; what is left is for the way there.
 AUTOCOMPLETE_SECONDS = 2.0
 REMEMBERED_SUGGESTIONS = 256
@@ -63,6 +65,40 @@ PLACES: dict[str, tuple[Place, ...]] = {
 }
 
 
+# The order Discord lists /brew's entries in: as they have been since /brew began. Entries not
+# named here follow the named ones, in the table's order (so a new command needs no line here).
+ORDER: tuple[str, ...] = (
+    "action",
+    "breakouts",
+    "gather",
+    "claim",
+    "present",
+    "close",
+    "digest",
+    "privacy",
+    "forget",
+    "my",
+    "my data",
+    "my calendar",
+    "my name",
+    "my preferences",
+    "reflect",
+    "withdraw",
+    "schedule",
+    "sessions",
+    "cancel",
+    "open",
+    "join",
+    "leave",
+    "post",
+    "help",
+    "settings",
+    "describe",
+    "sparks",
+    "spark",
+)
+
+
 SPELLING = Spelling(
     places=PLACES, option_form="{name}:{value}", typed=False, options_hint="help.options_boxes"
 )
@@ -77,35 +113,43 @@ Suggester = Callable[[CommunityRef, str], Awaitable[list[tuple[str, Any]]]]
 
 
 class BrewGroup:
-    """The `/brew` group and the table commands cogs have added to it."""
+    """The `/brew` group and the table commands the cogs have added to it."""
 
-    def __init__(
-        self,
-        table: CommandTable,
-        texts: Texts,
-        run: Runner,
-        suggest: dict[str, Suggester],
-    ) -> None:
+    def __init__(self, table: CommandTable, texts: Texts, run: Runner) -> None:
         self.table = table
         self.texts = texts
         self.run = run
-        self.suggest = {"command": self._command_names, **suggest}
+        # What each kind of suggestion comes from, registered by the cogs that know it.
+        self.suggest: dict[str, Suggester] = {}
         self.group = app_commands.Group(
             name="brew", description=texts.t("discord.brew"), guild_only=True
         )
+        # Table command name -> the cog that added it.
         self.owners: dict[str, str] = {}
         # The last suggestions for (server, kind, words typed): the answer when the database
         # is too slow to answer in time.
         self.remembered: OrderedDict[tuple[int, str, str], list[tuple[str, Any]]] = OrderedDict()
 
-    def add(self, names: Iterable[str], owner: str) -> None:
+    def add(
+        self, names: Iterable[str], owner: str, binding: Any = None
+    ) -> list[app_commands.Command[Any, ..., None]]:
+        """Add the table commands `names` for `owner`, bound to `binding` (the cog: discord.py
+        then sends their errors to its `cog_app_command_error`); the subcommands made."""
+        names = list(names)
         for name in names:
             if name in self.owners:
                 raise ValueError(f"{name!r} is offered by both {self.owners[name]} and {owner}")
+        made = []
+        for name in names:
             spec = self.table.commands[name]
             for place in places(name):
-                self._parent(place.path[:-1]).add_command(self._build(spec, place))
+                command = self._build(spec, place)
+                command.binding = binding
+                self._parent(place.path[:-1]).add_command(command)
+                made.append(command)
             self.owners[name] = owner
+        self._arrange(self.group)
+        return made
 
     def remove(self, names: Iterable[str]) -> None:
         for name in names:
@@ -116,6 +160,35 @@ class BrewGroup:
                 parent.remove_command(place.path[-1])
                 if parent is not self.group and not parent.commands:
                     self.group.remove_command(parent.name)
+
+    def paths(self) -> list[str]:
+        """Every command offered, as people type it after `/brew` on Discord, sorted."""
+        return sorted(" ".join(place.path) for name in self.owners for place in places(name))
+
+    def _arrange(self, group: app_commands.Group) -> None:
+        """Put `group`'s entries (and theirs) in ORDER, then in the table's order."""
+        table_order = {name: i for i, name in enumerate(self.table.commands)}
+        first: dict[str, int] = {}
+        for name in self.owners:
+            for place in places(name):
+                for end in range(1, len(place.path) + 1):
+                    path = " ".join(place.path[:end])
+                    first[path] = min(first.get(path, len(table_order)), table_order[name])
+
+        def rank(
+            entry: app_commands.Command[Any, ..., Any] | app_commands.Group,
+        ) -> tuple[int, int]:
+            path = entry.qualified_name.removeprefix(f"{self.group.name} ")
+            if path in ORDER:
+                return (0, ORDER.index(path))
+            return (1, first.get(path, len(table_order)))
+
+        entries = sorted(group.commands, key=rank)
+        for entry in entries:
+            group.remove_command(entry.name)
+            group.add_command(entry)
+            if isinstance(entry, app_commands.Group):
+                self._arrange(entry)
 
     def _parent(self, path: tuple[str, ...]) -> app_commands.Group:
         group = self.group
@@ -138,7 +211,10 @@ class BrewGroup:
         by_python = {v: k for k, v in python_names.items()}
         run = self.run
 
-        async def callback(interaction: discord.Interaction, **values: Any) -> None:
+        async def callback(*bound: Any, **values: Any) -> None:
+            # discord.py passes the cog the command is bound to (if any), then the interaction;
+            # it reads the options from the signature below.
+            interaction: discord.Interaction = bound[-1]
             raw = {by_python[k]: v for k, v in values.items()}
             raw.update(fixed)
             await run(interaction, spec, raw)
@@ -168,9 +244,7 @@ class BrewGroup:
             if o.choices
         }
         completers = {
-            python_names[o.name]: self._completer(o.autocomplete)
-            for o in options
-            if o.autocomplete and o.autocomplete in self.suggest
+            python_names[o.name]: self._completer(o.autocomplete) for o in options if o.autocomplete
         }
         decorated: Any = app_commands.describe(**described)(callback)
         if renamed:
@@ -186,21 +260,16 @@ class BrewGroup:
             name=place.path[-1], description=_description(description), callback=decorated
         )
 
-    async def _command_names(self, _: CommunityRef, typed: str) -> list[tuple[str, Any]]:
-        """Commands offered here whose Discord spelling contains the words typed."""
-        wanted = " ".join(typed.casefold().split())
-        found = [" ".join(place.path) for name in self.owners for place in places(name)]
-        return [(path, path) for path in sorted(found) if wanted in path][:CHILDREN_MAX]
-
     def _completer(
         self, kind: str
     ) -> Callable[[discord.Interaction, str], Awaitable[list[app_commands.Choice[Any]]]]:
-        suggest = self.suggest[kind]
-
         async def complete(
             interaction: discord.Interaction, current: str
         ) -> list[app_commands.Choice[Any]]:
-            if interaction.guild_id is None:
+            # Looked up now: the cog that suggests these may load after this command's, or
+            # be unloaded (then there are no suggestions).
+            suggest = self.suggest.get(kind)
+            if interaction.guild_id is None or suggest is None:
                 return []
             community = CommunityRef(Platform.DISCORD, str(interaction.guild_id))
             typed = str(current or "")
@@ -249,27 +318,3 @@ def walk_commands(group: app_commands.Group) -> Iterable[app_commands.Command[An
             yield from walk_commands(child)
         else:
             yield child
-
-
-class FeatureCog(commands.Cog):
-    """A feature's slice of `/brew`: the table commands it offers. Thin on purpose: the
-    commands parse, call the Dispatcher and render; the feature's rules live in services."""
-
-    brew_commands: ClassVar[tuple[str, ...]] = ()
-
-    def __init__(self, brew: BrewGroup) -> None:
-        self.brew = brew
-
-    async def cog_load(self) -> None:
-        self.brew.add(self.brew_commands, type(self).__name__)
-
-    async def cog_unload(self) -> None:
-        self.brew.remove(self.brew_commands)
-
-
-def brew_group(bot: commands.Bot) -> BrewGroup:
-    """The `/brew` group of a bot that has been given its App (for a cog's `setup`)."""
-    brew = getattr(bot, "brew", None)
-    if not isinstance(brew, BrewGroup):
-        raise RuntimeError("the bot has no /brew group: call attach(app) before loading cogs")
-    return brew

@@ -16,7 +16,7 @@ from bot.app import App
 from bot.core.commands import Command, CommandError, convert_options
 from bot.core.messages import OutgoingMessage, parse_custom_id
 from bot.core.ports import DeliveryError
-from bot.core.refs import ConversationRef, Platform, UserRef
+from bot.core.refs import ConversationRef, UserRef
 from bot.platforms.discord.components import split_community, submitted_values
 from bot.platforms.discord.refs import community_ref, conversation_ref, member_ref
 from bot.platforms.discord.responder import InteractionResponder
@@ -44,10 +44,6 @@ class FrontEnd:
             return
         user, where = self._refs(interaction, interaction.guild_id)
         await self.app.dispatcher.run(spec, args, user, where, responder)
-
-    async def removed_from(self, guild_id: int) -> None:
-        """The bot left a server: its sessions are cancelled, so nothing fires there."""
-        await self.app.sessions.cancel_community(Platform.DISCORD.value, str(guild_id))
 
     async def button(self, interaction: discord.Interaction, custom: str) -> None:
         await self._component(interaction, custom, {})

@@ -25,7 +25,6 @@ from bot.engine.texts import Texts
 from bot.platforms.discord.adapter import DiscordAdapter
 from bot.platforms.discord.client import BrewBot, ShardedBrewBot, make_bot
 from bot.platforms.discord.commands import SPELLING
-from bot.platforms.discord.events import ScheduledEvents
 from bot.runtime import (
     OutOfReach,
     StartRefused,
@@ -72,9 +71,9 @@ async def start_discord(
     except BaseException:
         await app.close()
         raise
-    # Added after App.start, so the scheduler's own listener runs first: a refusal raised
-    # here (so the facilitator hears of it) can never stop a session's jobs being re-planned.
-    app.deps.on_session_changed.append(ScheduledEvents(bot, app).session_changed)
+    # The cogs' `on_brew_session_changed` listeners (the Sessions cog's scheduled events),
+    # added after App.start so the scheduler's own listener runs first.
+    app.deps.on_session_changed.append(bot.session_changed)
     return DiscordRun(app, bot, adapter)
 
 
