@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from bot.core.refs import CommunityRef, ConversationRef, Platform
+from bot.platforms.slack.blocks import view_metadata
 
 _USER_WITH_NAME = re.compile(r"<@([UW][A-Z0-9]+)\|[^>]*>")
 # A user group picked in the message box: <!subteam^S123|@facilitators> or <!subteam^S123>.
@@ -45,12 +46,24 @@ def user_of(body: dict[str, Any]) -> tuple[str, str]:
     return str(body.get("user_id") or ""), str(body.get("user_name") or "")
 
 
+def command_place(body: dict[str, Any], community: CommunityRef, user_id: str) -> ConversationRef:
+    """Where a slash command was typed (its channel; else the person's own messages)."""
+    return ConversationRef(community, str(body.get("channel_id") or user_id))
+
+
 def action_place(body: dict[str, Any], community: CommunityRef, user_id: str) -> ConversationRef:
     """Where a button was pressed: its channel, and its thread when it was in one."""
     container = body.get("container") or {}
     channel = (body.get("channel") or {}).get("id") or container.get("channel_id") or ""
     thread = container.get("thread_ts") or (body.get("message") or {}).get("thread_ts")
     return ConversationRef(community, str(channel or user_id), str(thread) if thread else None)
+
+
+def form_place(body: dict[str, Any], community: CommunityRef, user_id: str) -> ConversationRef:
+    """Where a form was opened from, which the form carries in its private metadata."""
+    metadata = view_metadata(body.get("view") or {})
+    channel, thread = metadata.get("channel") or user_id, metadata.get("thread") or None
+    return ConversationRef(community, channel, thread)
 
 
 def identified(body: dict[str, Any]) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.ports import DeliveryError
@@ -16,6 +16,7 @@ from bot.core.refs import CommunityRef, Platform
 from bot.platforms.slack.blocks import render, to_mrkdwn
 from bot.platforms.slack.errors import TRANSPORT_ERRORS
 from bot.platforms.slack.home import home_view, welcome
+from bot.platforms.slack.listeners.interaction import acknowledge
 from bot.platforms.slack.runtime import SlackServices
 from bot.sessions.home import home_facts
 from storage.engine import DatabaseUnavailable
@@ -24,9 +25,6 @@ log = logging.getLogger("brewbot.slack")
 
 
 def register(app: AsyncApp, services: SlackServices) -> None:
-    async def ack_event(ack: AsyncAck) -> None:
-        await ack()
-
     async def on_mention(event: dict[str, Any], client: AsyncWebClient) -> None:
         async with services.work.track():
             text = to_mrkdwn(services.texts.t("slack.mention_help"))
@@ -111,10 +109,10 @@ def register(app: AsyncApp, services: SlackServices) -> None:
             )
             services.clients.forget(str(context.team_id or ""))
 
-    app.event("app_mention")(ack=ack_event, lazy=[on_mention])
-    app.event("subteam_members_changed")(ack=ack_event, lazy=[on_members_changed])
-    app.event("subteam_updated")(ack=ack_event, lazy=[on_group_updated])
-    app.event("member_joined_channel")(ack=ack_event, lazy=[on_member_joined])
-    app.event("app_home_opened")(ack=ack_event, lazy=[on_home_opened])
-    app.event("app_uninstalled")(ack=ack_event, lazy=[on_uninstalled])
-    app.event("tokens_revoked")(ack=ack_event, lazy=[on_tokens_revoked])
+    app.event("app_mention")(ack=acknowledge, lazy=[on_mention])
+    app.event("subteam_members_changed")(ack=acknowledge, lazy=[on_members_changed])
+    app.event("subteam_updated")(ack=acknowledge, lazy=[on_group_updated])
+    app.event("member_joined_channel")(ack=acknowledge, lazy=[on_member_joined])
+    app.event("app_home_opened")(ack=acknowledge, lazy=[on_home_opened])
+    app.event("app_uninstalled")(ack=acknowledge, lazy=[on_uninstalled])
+    app.event("tokens_revoked")(ack=acknowledge, lazy=[on_tokens_revoked])

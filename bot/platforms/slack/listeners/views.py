@@ -22,10 +22,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.messages import OutgoingMessage
-from bot.core.refs import ConversationRef
-from bot.platforms.slack.blocks import view_metadata, view_values
-from bot.platforms.slack.payloads import team_of, user_of
-from bot.platforms.slack.responder import HeldResponder, SlackResponder
+from bot.platforms.slack.blocks import view_values
+from bot.platforms.slack.listeners.interaction import read_interaction
+from bot.platforms.slack.payloads import form_place
+from bot.platforms.slack.responder import HeldResponder
 from bot.platforms.slack.runtime import SlackServices
 
 BREW_VIEW = re.compile(r"^brew:")
@@ -40,25 +40,17 @@ def register(app: AsyncApp, services: SlackServices) -> None:
     async def on_form(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         async with services.work.track():
             view = body.get("view") or {}
-            community = team_of(body)
-            user_id, name = user_of(body)
-            metadata = view_metadata(view)
-            channel = metadata.get("channel") or user_id
-            thread = metadata.get("thread") or None
             # Nothing on the way to the acknowledgement waits for Slack.
-            user = await services.directory.user(client, community, user_id, name, wait=False)
-            responder = HeldResponder(
-                SlackResponder(
-                    services.adapter, client, user_id=user_id, channel_id=channel, thread_ts=thread
-                ),
-                words=typed_words(view),
+            asked = await read_interaction(
+                services, client, body, form_place, wait=False, answer_urls=False
             )
+            responder = HeldResponder(asked.responder, words=typed_words(view))
             run = asyncio.ensure_future(
                 services.brew.dispatcher.run_component(
                     str(view.get("callback_id") or ""),
                     view_values(view.get("state") or {}),
-                    user,
-                    ConversationRef(community, channel, thread),
+                    asked.user,
+                    asked.where,
                     responder,
                 )
             )
