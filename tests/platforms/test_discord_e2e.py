@@ -9,18 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
+from bot.core.domain import SessionState
 from bot.core.messages import custom_id
 from bot.engine.clock import ManualClock
 from bot.scheduling.planner import JobKind, PlannedJob
-from storage.models import (
-    Breakout,
-    BreakoutMember,
-    Community,
-    Participant,
-    Reflection,
-    Session,
-    SessionState,
-)
+from storage.models import Breakout, BreakoutMember, Community, Participant, Reflection, Session
 from tests.fakes.discord_fake import (
     DEFERRED_CHANNEL_MESSAGE,
     DEFERRED_UPDATE,

@@ -1,7 +1,7 @@
 """Make text a participant typed safe to repost on Discord: the one rule for Discord.
 
 Reposted words must show exactly as typed and must never ping anyone, link anywhere or pick
-up formatting (DESIGN.md, "Nothing a participant typed can ping or format-inject"). The
+up formatting (docs/architecture.md, "Nothing a participant typed can ping or format-inject"). The
 renderer applies this to every `Section(untrusted=True)`, whatever it holds: a reflection, a
 name, a group list. The bot also sends `allowed_mentions=AllowedMentions.none()`; this is
 defence in depth, for places such as embed titles, thread names or a future change that
