@@ -1,23 +1,42 @@
 """Shared fixtures: a real database (SQLite file, and PostgreSQL where
 BREWBOT_TEST_POSTGRES_URL is set), the whole app wired with the recording adapter and a
-manual clock, and a small driver that acts as people typing commands."""
+manual clock, and a small driver that acts as people typing commands.
+
+Migrating a database takes far longer than most tests, so each worker process migrates once
+and every test gets its own copy of the result: a SQLite file copied byte for byte (main file
+and log, as they are just after `build_app` migrated them) into the test's tmp_path, or a new
+PostgreSQL schema made by the statements the migration sent, replayed (in a database of the
+worker's own, dropped at the end). Tests that must watch a migration take `empty_database_url`
+or `empty_sqlite_url`."""
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import functools
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.core.messages import FormSubmission
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
 from bot.engine.clock import ManualClock
+from bot.engine.texts import Texts
 from bot.platforms.memory import MemoryAdapter, MemoryResponder
+from bot.sparks.library import SparkLibrary
+from storage.engine import PRIVATE_FILE, Database
+from storage.migrate import upgrade
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 POSTGRES_ENV = "BREWBOT_TEST_POSTGRES_URL"
@@ -30,9 +49,209 @@ def postgres_base() -> str:
     return url
 
 
+def _run_apart(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """Run a coroutine to the end on a loop of its own (a test's loop may be running)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+# --------------------------------------------------------------------------- prompts, sparks
+
+
+@functools.cache
+def _texts_as_loaded() -> Texts:
+    return Texts.load()
+
+
+def loaded_texts() -> Texts:
+    """The prompts, read once per process; each caller gets its own dictionaries."""
+    texts = _texts_as_loaded()
+    return Texts(
+        strings=dict(texts.strings), templates=dict(texts.templates), spelling=texts.spelling
+    )
+
+
+@functools.cache
+def loaded_sparks() -> SparkLibrary:
+    """The spark library, read once per process (a SparkLibrary is never changed in place)."""
+    return SparkLibrary.load()
+
+
+# --------------------------------------------------------------------------- SQLite
+
+
+class SqliteTemplate:
+    """A SQLite database migrated once, as `build_app` migrates a new file, and kept as the
+    bytes of its files at that moment: the main file and its write-ahead log (the migration
+    is still in the log then, as it is for an app that has just started)."""
+
+    COPIED = ("", "-wal")
+
+    def __init__(self) -> None:
+        with TemporaryDirectory(prefix="brewbot-template-") as folder:
+            self.files = _run_apart(self._migrate(Path(folder) / "brewbot.db"))
+
+    @classmethod
+    async def _migrate(cls, path: Path) -> dict[str, bytes]:
+        db = Database(f"sqlite:///{path}")
+        try:
+            await upgrade(db)
+            # Read while the migrating connection is still open, before closing it would
+            # move the log into the main file.
+            return cls._read(path)
+        finally:
+            await db.dispose()
+
+    @classmethod
+    def _read(cls, path: Path) -> dict[str, bytes]:
+        files = {suffix: Path(f"{path}{suffix}") for suffix in cls.COPIED}
+        return {suffix: file.read_bytes() for suffix, file in files.items() if file.exists()}
+
+    def copy_to(self, path: Path) -> str:
+        """Write the migrated files at `path` (readable by their owner only, as Brewbot makes
+        them) and return its URL. `path` must not exist yet."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for suffix, data in self.files.items():
+            fd = os.open(f"{path}{suffix}", os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE)
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+        return f"sqlite:///{path}"
+
+
+@functools.cache
+def sqlite_template() -> SqliteTemplate:
+    return SqliteTemplate()
+
+
+def migrated_sqlite(path: Path) -> str:
+    """A SQLite database at `path`, migrated to the newest revision; its URL."""
+    return sqlite_template().copy_to(path)
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+class PostgresTemplate:
+    """PostgreSQL for one worker process. Tests get schemas in a database of the worker's own
+    (so its catalogs hold only this run's tables), or in the configured database when the
+    server does not let us create one. The template schema is migrated once, recording every
+    statement the migration sends; each test's schema is made by sending them again, in one
+    transaction, with the new schema first on the search path."""
+
+    def __init__(self, base: str) -> None:
+        self.base = make_url(base.replace("+asyncpg", "+psycopg"))
+        self.database: str | None = f"brewbot_test_{uuid.uuid4().hex[:12]}"
+        server = create_engine(self.base, isolation_level="AUTOCOMMIT")
+        try:
+            with server.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{self.database}"'))
+            self.url = self.base.set(database=self.database)
+        except DBAPIError:  # no CREATEDB right: schemas in the configured database
+            self.database = None
+            self.url = self.base
+        finally:
+            server.dispose()
+        self.engine: Engine = create_engine(self.url, isolation_level="AUTOCOMMIT")
+        self.schemas: list[str] = []
+        self.statements: list[tuple[str, Any, bool]] = []
+        template = self._schema()
+        _run_apart(self._record(template))
+
+    def _schema(self) -> str:
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        self.schemas.append(schema)
+        return schema
+
+    def schema_url(self, schema: str) -> str:
+        rendered = self.url.render_as_string(hide_password=False)
+        sep = "&" if "?" in rendered else "?"
+        return f"{rendered}{sep}options=-csearch_path%3D{schema}"
+
+    async def _record(self, schema: str) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        db = Database(self.schema_url(schema))
+
+        def record(_conn, _cursor, statement, parameters, _context, executemany) -> None:
+            self.statements.append((statement, parameters, executemany))
+
+        event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+        try:
+            await upgrade(db)
+        finally:
+            await db.dispose()
+
+    def new_schema(self) -> str:
+        """A new schema holding what the migration made; its URL."""
+        schema = self._schema()
+        with self.engine.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            cursor = conn.connection.cursor()
+            try:
+                cursor.execute("BEGIN")
+                cursor.execute(f'SET LOCAL search_path TO "{schema}"')
+                for statement, parameters, many in self.statements:
+                    if many:
+                        cursor.executemany(statement, parameters)
+                    else:
+                        cursor.execute(statement, parameters)
+                cursor.execute("COMMIT")
+            finally:
+                cursor.close()
+        return self.schema_url(schema)
+
+    def close(self) -> None:
+        """Drop everything made here (the worker's database, or each schema)."""
+        with self.engine.connect() as conn:
+            if self.database is None:
+                for schema in self.schemas:
+                    conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        self.engine.dispose()
+        if self.database is not None:
+            server = create_engine(self.base, isolation_level="AUTOCOMMIT")
+            try:
+                with server.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)'))
+            finally:
+                server.dispose()
+
+
+_postgres: PostgresTemplate | None = None
+
+
+def postgres_template() -> PostgresTemplate:
+    global _postgres
+    if _postgres is None:
+        _postgres = PostgresTemplate(postgres_base())
+    return _postgres
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgres_template() -> Iterator[None]:
+    """Whatever PostgreSQL held for this worker goes at the end of the session."""
+    yield
+    global _postgres
+    if _postgres is not None:
+        _postgres.close()
+        _postgres = None
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
-    """A fresh, empty database for one test: a SQLite file, or a PostgreSQL schema."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database of this test's own, migrated to the newest revision: a SQLite file in
+    tmp_path, or a PostgreSQL schema."""
+    if request.param == "sqlite":
+        return migrated_sqlite(tmp_path / "brewbot.db")
+    return postgres_template().new_schema()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database for one test (nothing migrated): a SQLite file, or a
+    PostgreSQL schema."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'brewbot.db'}"
         return
@@ -49,7 +268,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
 
 
 @pytest.fixture
-def sqlite_url(tmp_path) -> str:
+def sqlite_url(tmp_path: Path) -> str:
+    """A SQLite file of this test's own in tmp_path, migrated to the newest revision."""
+    return migrated_sqlite(tmp_path / "brewbot.db")
+
+
+@pytest.fixture
+def empty_sqlite_url(tmp_path: Path) -> str:
+    """Where a new SQLite file would go in tmp_path (nothing there yet)."""
     return f"sqlite:///{tmp_path / 'brewbot.db'}"
 
 
@@ -64,7 +290,15 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 async def app(database_url: str, clock: ManualClock) -> AsyncIterator[App]:
-    built = await build_app(make_settings(database_url), MemoryAdapter(), clock=clock)
+    # The database is migrated already (see database_url), the prompts and sparks read once.
+    built = await build_app(
+        make_settings(database_url),
+        MemoryAdapter(),
+        clock=clock,
+        migrate=False,
+        texts=loaded_texts(),
+        sparks=loaded_sparks(),
+    )
     yield built
     await built.close()
 

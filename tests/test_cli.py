@@ -166,14 +166,28 @@ def seed(folder: Path) -> tuple[str, int]:
     from bot.core.domain import SessionState
     from bot.engine.clock import ManualClock
     from bot.platforms.memory import MemoryAdapter
-    from tests.conftest import START, Chat, make_settings
+    from tests.conftest import (
+        START,
+        Chat,
+        loaded_sparks,
+        loaded_texts,
+        make_settings,
+        migrated_sqlite,
+    )
     from tests.helpers import make_session
 
-    url = f"sqlite:///{folder / 'brewbot.db'}"
+    url = migrated_sqlite(folder / "brewbot.db")
     clock = ManualClock(START)
 
     async def made() -> int:
-        app = await build_app(make_settings(url), MemoryAdapter(), clock=clock)
+        app = await build_app(
+            make_settings(url),
+            MemoryAdapter(),
+            clock=clock,
+            migrate=False,
+            texts=loaded_texts(),
+            sparks=loaded_sparks(),
+        )
         chat, fac, ann = Chat(app), Chat.person("Fran", facilitator=True), Chat.person("Ann")
         try:
             session_id = await make_session(

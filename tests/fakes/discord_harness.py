@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.engine.clock import ManualClock
 from bot.platforms.discord.main import DiscordRun, start_discord
+from tests.conftest import loaded_texts, migrated_sqlite
 from tests.fakes.discord_fake import FakeDiscord
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -27,6 +28,10 @@ async def running_discord(
     scheduler does not run: tests run jobs themselves, at the times they choose. A fake that
     is already started is left running (to start a second bot against it: a restart).
     The database is a SQLite file in `tmp_path` unless `database_url` names another."""
+    if database_url is None:
+        database = tmp_path / "brewbot.db"
+        # A new file starts as a copy of one migrated once per worker (tests/conftest.py).
+        database_url = f"sqlite:///{database}" if database.exists() else migrated_sqlite(database)
     fake = fake or FakeDiscord()
     owned = not fake.started
     if owned:
@@ -34,7 +39,7 @@ async def running_discord(
     try:
         settings = Settings(
             _env_file=None,
-            DATABASE_URL=database_url or f"sqlite:///{tmp_path / 'brewbot.db'}",
+            DATABASE_URL=database_url,
             BREWBOT_DATA_DIR=tmp_path,
             DISCORD_TOKEN="fake-token",
             DISCORD_GUILD_IDS=[fake.guild_id],
@@ -44,6 +49,7 @@ async def running_discord(
             settings,
             clock=clock or ManualClock(START),
             run_scheduler=False,
+            texts=loaded_texts(),
             # Ready as soon as the one fake server is known, not 2 seconds later.
             bot_options={"guild_ready_timeout": 0.01},
         )

@@ -12,7 +12,7 @@ from typing import Any
 from bot.app import App
 from bot.engine.clock import ManualClock
 from bot.platforms.slack.main import SlackBot, create_slack_bot
-from tests.conftest import START, make_settings
+from tests.conftest import START, loaded_texts, make_settings
 from tests.fakes.slack_fake import Call, FakeSlack
 from tests.fakes.slack_requests import Sent, SlackSender
 
@@ -91,7 +91,7 @@ async def slack_world(database_url: str, **settings: Any) -> AsyncIterator[Slack
     }
     config = make_settings(database_url, **values)
     clock = ManualClock(START)
-    bot = await create_slack_bot(config, clock=clock)
+    bot = await create_slack_bot(config, clock=clock, texts=loaded_texts())
     try:
         await bot.start(run_scheduler=False, host="127.0.0.1", port=0)
         sender = SlackSender(f"http://127.0.0.1:{bot.port}/slack/events", SIGNING_SECRET, fake)

@@ -21,7 +21,7 @@ from bot.platforms.discord.commands import SPELLING, BrewGroup, walk_commands
 from bot.platforms.memory import MemoryAdapter, MemoryResponder
 from cogs.sessions import session_suggestions
 from cogs.sparks import spark_suggestions
-from tests.conftest import make_settings
+from tests.conftest import loaded_sparks, loaded_texts, make_settings, migrated_sqlite
 from tests.fakes.discord_fake import command_problems
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,7 +30,13 @@ GUILD = CommunityRef(Platform.DISCORD, "4242", "Test server")
 
 @pytest.fixture
 async def table_app(tmp_path):
-    app = await build_app(make_settings(f"sqlite:///{tmp_path / 'b.db'}"), MemoryAdapter())
+    app = await build_app(
+        make_settings(migrated_sqlite(tmp_path / "b.db")),
+        MemoryAdapter(),
+        migrate=False,
+        texts=loaded_texts(),
+        sparks=loaded_sparks(),
+    )
     yield app
     await app.close()
 

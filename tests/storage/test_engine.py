@@ -17,14 +17,23 @@ from storage.models import Community, Session
 
 @pytest.fixture
 async def db(database_url):
-    database = Database(database_url)
+    database = Database(database_url)  # migrated already (tests/conftest.py)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def upgraded_db(empty_database_url):
+    """An empty database, migrated here by `upgrade`."""
+    database = Database(empty_database_url)
     await upgrade(database)
     yield database
     await database.dispose()
 
 
-async def test_sqlite_pragmas_on_every_connection(sqlite_url):
-    database = Database(sqlite_url)
+async def test_sqlite_pragmas_on_every_connection(empty_sqlite_url):
+    # A new file: a migrated copy would be in WAL mode whatever the engine set.
+    database = Database(empty_sqlite_url)
     try:
         for _ in range(2):
             async with database.read() as tx:
@@ -37,7 +46,8 @@ async def test_sqlite_pragmas_on_every_connection(sqlite_url):
         await database.dispose()
 
 
-async def test_migrations_match_the_models(db):
+async def test_migrations_match_the_models(upgraded_db):
+    db = upgraded_db
     assert await current_revision(db) == head_revision()
 
     def diff(connection):
