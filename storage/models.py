@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Column, ForeignKey, Integer, Table, UniqueConstraint, inspect
 from sqlmodel import Field, SQLModel
@@ -26,6 +26,19 @@ def table_of(model: type[SQLModel]) -> Table:
     if not isinstance(table, Table):
         raise TypeError(f"{model.__name__} is not a table model")
     return table
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def id_of(row: _Row) -> int:
+    """A stored row's id. Every table's `id` is `int | None` only because a new row has none
+    until it is flushed; a row read from the database, or flushed, always has one."""
+    if row.id is None:
+        raise ValueError(f"this {type(row).__name__} has not been stored")
+    return row.id
 
 
 def _fk(target: str, *, nullable: bool = False, ondelete: str = "CASCADE") -> Column:

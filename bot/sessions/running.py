@@ -14,14 +14,22 @@ from bot.core.commands import CommandError
 from bot.core.domain import Role, SessionState
 from bot.core.messages import Action, ActionStyle, OutgoingMessage, Reply, Section, custom_id
 from bot.core.ports import DeliveryError
-from bot.core.refs import ConversationRef
+from bot.core.refs import ConversationRef, UserRef
 from bot.engine.context import CommandContext, Effect, Work
 from bot.engine.deps import Deps, community_ref, session_channel, user_ref
 from bot.sessions.allocation import Person, allocate, place_late_joiner
 from bot.sessions.service import SessionService
 from bot.sparks.library import Spark
 from bot.sparks.service import library_for
-from storage.models import Attendance, Breakout, BreakoutMember, Community, Participant, Session
+from storage.models import (
+    Attendance,
+    Breakout,
+    BreakoutMember,
+    Community,
+    Participant,
+    Session,
+    id_of,
+)
 from storage.repositories import present_participants
 
 log = logging.getLogger("brewbot.sessions")
@@ -48,7 +56,7 @@ class RunningService:
         session = await self.sessions.resolve(ctx, ctx.arg("session"))
         chosen = ctx.arg("spark")
         if chosen:
-            if (await library_for(self.deps, ctx.tx, ctx.community.id)).get(chosen) is None:
+            if (await library_for(self.deps, ctx.tx, id_of(ctx.community))).get(chosen) is None:
                 raise CommandError("running.unknown_spark", spark_id=chosen)
             session.spark_id = chosen
         self.sessions.move(session, SessionState.SPARK, "spark")
@@ -62,7 +70,7 @@ class RunningService:
                 ctx.tx,
                 ctx.community,
                 session,
-                self.spark_message(spark, session.id),
+                self.spark_message(spark, id_of(session)),
                 key=f"spark:{session.id}",
             )
         )
@@ -97,31 +105,31 @@ class RunningService:
         spark = await self.spark_for(ctx.tx, session)
         if spark is None:
             raise CommandError("running.no_spark", session_id=session.id)
-        return Reply(self.spark_message(spark, session.id, easy=True), private=True)
+        return Reply(self.spark_message(spark, id_of(session), easy=True), private=True)
 
     # -- breakouts ----------------------------------------------------------------------
 
     async def breakouts(self, ctx: CommandContext) -> Reply:
         session = await self.sessions.resolve(ctx, ctx.arg("session"))
         self.sessions.move(session, SessionState.BREAKOUTS, "breakouts")
-        people = await present_participants(ctx.tx, session.id)
+        people = await present_participants(ctx.tx, id_of(session))
         if not people:
             raise CommandError("running.nobody_joined", session_id=session.id)
         if ctx.arg("minutes"):
             session.breakout_minutes = max(5, min(120, int(ctx.arg("minutes"))))
         size = ctx.arg("size") or ctx.community.group_size
-        recent = await recent_pairs(ctx.tx, ctx.community.id, session.id)
+        recent = await recent_pairs(ctx.tx, id_of(ctx.community), id_of(session))
         groups = allocate(
             [_person(p) for p in people], target_size=size, seed=session.seed, recent_pairs=recent
         )
-        by_id = {p.id: p for p in people}
+        by_id = {id_of(p): p for p in people}
         breakouts: list[tuple[Breakout, list[Participant]]] = []
         for number, member_ids in enumerate(groups, start=1):
-            breakout = Breakout(session_id=session.id, number=number)
+            breakout = Breakout(session_id=id_of(session), number=number)
             ctx.tx.add(breakout)
             await ctx.tx.flush()
             for member_id in member_ids:
-                ctx.tx.add(BreakoutMember(breakout_id=breakout.id, participant_id=member_id))
+                ctx.tx.add(BreakoutMember(breakout_id=id_of(breakout), participant_id=member_id))
             breakouts.append((breakout, [by_id[i] for i in member_ids]))
         ctx.tx.add(session)
         ctx.after_commit(
@@ -129,7 +137,7 @@ class RunningService:
                 ctx.community, session, await self.spark_for(ctx.tx, session), breakouts
             )
         )
-        ctx.after_commit(self.deps.changed(session.id))
+        ctx.after_commit(self.deps.changed(id_of(session)))
         return Reply(
             OutgoingMessage(
                 self.t(
@@ -299,11 +307,12 @@ class RunningService:
         }
         if any(ctx.actor.id in ids for ids in members.values()):
             return
-        people = {p.id: _person(p) for p in await present_participants(ctx.tx, session.id)}
-        people[ctx.actor.id] = _person(ctx.actor)
+        me = _person(ctx.actor)
+        people = {id_of(p): _person(p) for p in await present_participants(ctx.tx, id_of(session))}
+        people[me.id] = me
         groups = [members[b.id] for b in rows]
-        chosen = rows[place_late_joiner(groups, people[ctx.actor.id], people)]
-        ctx.tx.add(BreakoutMember(breakout_id=chosen.id, participant_id=ctx.actor.id))
+        chosen = rows[place_late_joiner(groups, me, people)]
+        ctx.tx.add(BreakoutMember(breakout_id=id_of(chosen), participant_id=me.id))
         if chosen.thread_id:
             thread = ConversationRef(
                 community_ref(ctx.community),
@@ -314,9 +323,9 @@ class RunningService:
             ctx.after_commit(self._add_to_thread(thread, user))
         ctx.notes.append(self.t("running.late_joiner", number=chosen.number))
 
-    def _add_to_thread(self, thread: ConversationRef, user: object) -> Effect:
+    def _add_to_thread(self, thread: ConversationRef, user: UserRef) -> Effect:
         async def effect() -> None:
-            await self.deps.adapter.add_member(thread, user)  # type: ignore[arg-type]
+            await self.deps.adapter.add_member(thread, user)
 
         return effect
 
@@ -345,7 +354,7 @@ class RunningService:
         if session.state != SessionState.BREAKOUTS:
             raise CommandError("running.gather_not_in_breakouts", session_id=session.id)
         closed = await self._close_groups(work, session, announce=True)
-        work.after_commit(self.deps.changed(session.id))
+        work.after_commit(self.deps.changed(id_of(session)))
         return closed
 
     async def _close_groups(self, work: Work, session: Session, *, announce: bool = False) -> int:
@@ -436,7 +445,7 @@ class RunningService:
                 ctx.tx, ctx.community, session, invite, key=f"reflect:{session.id}"
             )
         )
-        ctx.after_commit(self.deps.changed(session.id))
+        ctx.after_commit(self.deps.changed(id_of(session)))
         return Reply(
             OutgoingMessage(
                 self.t("running.reflecting", session_id=session.id, minutes=session.reflect_minutes)
@@ -470,7 +479,7 @@ class RunningService:
                 key=f"closing:{session.id}",
             )
         )
-        work.after_commit(self.deps.changed(session.id))
+        work.after_commit(self.deps.changed(id_of(session)))
 
 
 async def recent_pairs(tx: AsyncSession, community_id: int, session_id: int) -> set[frozenset[int]]:
@@ -509,7 +518,7 @@ async def recent_pairs(tx: AsyncSession, community_id: int, session_id: int) -> 
 
 def _person(p: Participant) -> Person:
     return Person(
-        id=p.id,
+        id=id_of(p),
         role=Role(p.role) if p.role else None,
         lived_experience_only=p.lived_experience_only,
     )

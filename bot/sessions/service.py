@@ -27,7 +27,7 @@ from bot.sessions.calendar import session_ics
 from bot.sessions.lifecycle import NEXT_STEP_HINT, can_move
 from bot.sessions.timeparse import format_local, parse_recurrence, parse_when
 from bot.sparks.service import library_for
-from storage.models import Community, Session
+from storage.models import Community, Session, id_of
 from storage.repositories import attendance_for, get_session, sessions_in_states
 
 log = logging.getLogger("brewbot.sessions")
@@ -46,15 +46,15 @@ class SessionService:
     async def resolve(self, ctx: CommandContext, session_id: int | None) -> Session:
         """The named session, or the one that is running, or the next one."""
         if session_id is not None:
-            session = await get_session(ctx.tx, ctx.community.id, session_id)
+            session = await get_session(ctx.tx, id_of(ctx.community), session_id)
             if session is None:
                 raise CommandError("sessions.unknown", session_id=session_id)
             return session
-        live = await sessions_in_states(ctx.tx, ctx.community.id, list(LIVE_STATES))
+        live = await sessions_in_states(ctx.tx, id_of(ctx.community), list(LIVE_STATES))
         if live:
             return live[0]
         upcoming = await sessions_in_states(
-            ctx.tx, ctx.community.id, [SessionState.SCHEDULED, SessionState.CLOSED]
+            ctx.tx, id_of(ctx.community), [SessionState.SCHEDULED, SessionState.CLOSED]
         )
         if not upcoming:
             raise CommandError("sessions.none")
@@ -105,7 +105,7 @@ class SessionService:
         starts = parse_when(ctx.arg("when"), zone, now)
         theme = ctx.arg("theme") or ""
         spark_id = ctx.arg("spark")
-        library = await library_for(self.deps, ctx.tx, ctx.community.id)
+        library = await library_for(self.deps, ctx.tx, id_of(ctx.community))
         if spark_id and library.get(spark_id) is None:
             raise CommandError("running.unknown_spark", spark_id=spark_id)
         if not spark_id and theme:
@@ -124,7 +124,7 @@ class SessionService:
         created: list[Session] = []
         for when in times:
             session = Session(
-                community_id=ctx.community.id,
+                community_id=id_of(ctx.community),
                 title=title,
                 theme=theme or (spark.theme if spark else ""),
                 spark_id=spark_id,
@@ -146,7 +146,7 @@ class SessionService:
         if every:
             first.series_id = first.id
         for session in created:
-            ctx.after_commit(self.deps.changed(session.id))
+            ctx.after_commit(self.deps.changed(id_of(session)))
         announcement = OutgoingMessage(
             text=self.t(
                 "sessions.announce",
@@ -172,7 +172,7 @@ class SessionService:
         return Reply(OutgoingMessage(self.t(key, count=len(created)) + "\n" + "\n".join(lines)))
 
     async def list_sessions(self, ctx: CommandContext) -> Reply:
-        sessions = await sessions_in_states(ctx.tx, ctx.community.id, list(UPCOMING_STATES))
+        sessions = await sessions_in_states(ctx.tx, id_of(ctx.community), list(UPCOMING_STATES))
         if not sessions:
             return Reply(OutgoingMessage(self.t("sessions.none_listed")))
         lines = [self.describe(ctx.community, s) for s in sessions[:25]]
@@ -184,7 +184,7 @@ class SessionService:
         ctx.tx.add(session)
         # No digest will be sent: what could tie its reflections to anyone goes now.
         ctx.after_commit(await seal(self.deps, ctx.tx, session))
-        ctx.after_commit(self.deps.changed(session.id))
+        ctx.after_commit(self.deps.changed(id_of(session)))
         notice = OutgoingMessage(self.t("sessions.cancelled_notice", title=session.title))
         ctx.after_commit(
             await self.deps.outbox.post_in_session(
@@ -215,11 +215,11 @@ class SessionService:
             if community is None:
                 return []
             states = [SessionState.SCHEDULED, *sorted(LIVE_STATES)]
-            for session in await sessions_in_states(tx, community.id, states):
+            for session in await sessions_in_states(tx, id_of(community), states):
                 self.move(session, SessionState.CANCELLED, "cancelled")
                 tx.add(session)
                 purge = await seal(self.deps, tx, session)
-                cancelled.append(session.id)
+                cancelled.append(id_of(session))
         if purge is not None:
             await purge()
         for session_id in cancelled:
@@ -247,7 +247,7 @@ class SessionService:
         "we said, we did" so people see what came of earlier sessions."""
         self.move(session, SessionState.OPEN, "open")
         work.tx.add(session)
-        actions = await community_actions(work.tx, work.community.id)
+        actions = await community_actions(work.tx, id_of(work.community))
         replay = (
             (Section(action_lines(self.deps.texts, actions), self.t("actions.heading")),)
             if actions
@@ -278,7 +278,7 @@ class SessionService:
                 work.tx, work.community, session, message, key=f"open:{session.id}"
             )
         )
-        work.after_commit(self.deps.changed(session.id))
+        work.after_commit(self.deps.changed(id_of(session)))
 
     async def calendar(self, ctx: CommandContext) -> Reply:
         session = await self.resolve(ctx, ctx.arg("session"))
@@ -309,7 +309,7 @@ class SessionService:
         state = SessionState(session.state)
         if state in FINISHED_STATES:
             raise CommandError("sessions.join_too_late", title=session.title)
-        attendance = await attendance_for(ctx.tx, session.id, ctx.actor.id)
+        attendance = await attendance_for(ctx.tx, id_of(session), id_of(ctx.actor))
         attendance.rsvp = "yes"
         now = self.deps.clock.now()
         if state in LIVE_STATES:
@@ -326,7 +326,7 @@ class SessionService:
         session = await self.resolve(
             ctx, session_id if session_id is not None else ctx.arg("session")
         )
-        attendance = await attendance_for(ctx.tx, session.id, ctx.actor.id)
+        attendance = await attendance_for(ctx.tx, id_of(session), id_of(ctx.actor))
         if SessionState(session.state) in LIVE_STATES and attendance.joined_at is not None:
             attendance.left_at = attendance.left_at or self.deps.clock.now()
             ctx.tx.add(attendance)
