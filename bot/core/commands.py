@@ -24,7 +24,7 @@ Ctx = TypeVar("Ctx")
 Handler = Callable[[Ctx], Awaitable[Response]]
 # Many interactions of one kind in one transaction: one answer (or refusal) per context, in
 # order. See ComponentRoute.batch.
-BatchHandler = Callable[[Sequence[Ctx]], Awaitable[list["Response | CommandError"]]]
+BatchHandler = Callable[[Sequence[Ctx]], Awaitable[Sequence["Response | CommandError"]]]
 
 MAX_OPTION_LENGTH = 300
 # The largest number any option may hold: PostgreSQL's `integer`, the type of every id and

@@ -22,7 +22,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.engine.context import Effect
 from bot.engine.deps import Deps
 from bot.reflections.anonymity import on_commit
-from storage.models import Breakout, BreakoutMember, Participant, Reflection, Session
+from storage.models import (
+    Breakout,
+    BreakoutMember,
+    Participant,
+    Reflection,
+    Session,
+    id_of,
+    table_of,
+)
 
 log = logging.getLogger("brewbot.sealing")
 
@@ -48,13 +56,13 @@ async def groups_big_enough(tx: AsyncSession, session_id: int, threshold: int) -
 async def seal(deps: Deps, tx: AsyncSession, session: Session) -> Effect:
     """Destroy the session's linking material in this transaction; returns the effect that
     purges the old bytes from the files once it has committed (run it before answering)."""
-    assert session.id is not None
-    session_id = session.id
+    session_id = id_of(session)
     big_enough = await groups_big_enough(tx, session_id, small_number(deps))
-    columns = list(Reflection.__table__.columns)  # type: ignore[attr-defined]
+    table = table_of(Reflection)
+    connection = await tx.connection()
     rows = (
-        await tx.exec(
-            select(*columns).where(Reflection.session_id == session_id).order_by(col(Reflection.id))
+        await connection.execute(
+            table.select().where(table.c.session_id == session_id).order_by(table.c.id)
         )
     ).all()
     kept = []
@@ -64,7 +72,6 @@ async def seal(deps: Deps, tx: AsyncSession, session: Session) -> Effect:
         if values["breakout_number"] not in big_enough:
             values["breakout_number"] = None
         kept.append(values)
-    connection = await tx.connection()
     await connection.execute(delete(Reflection).where(col(Reflection.session_id) == session_id))
     if kept:
         await connection.execute(insert(Reflection), kept)

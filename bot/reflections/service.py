@@ -16,7 +16,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from sqlalchemy import func, insert
+from sqlalchemy import Integer, func, insert, type_coerce
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -59,6 +59,7 @@ from storage.models import (
     Participant,
     Reflection,
     Session,
+    id_of,
     random_id,
 )
 
@@ -149,7 +150,7 @@ class ReflectionService:
                 )
             )
         # The spark's own reflection prompt, when the session had one.
-        library = await library_for(self.deps, ctx.tx, ctx.community.id)
+        library = await library_for(self.deps, ctx.tx, id_of(ctx.community))
         spark = library.get(session.spark_id) if session.spark_id else None
         prompt = spark.reflection_prompt if spark else None
         # Someone who has not answered the privacy notice agrees in the form itself, so
@@ -201,38 +202,43 @@ class ReflectionService:
         writes cannot pair a person with a reflection."""
         tx = drafts[0].ctx.tx
         writers = self.deps.writers
-        names = await self.names.for_communities(tx, {d.ctx.community.id for d in drafts})
-        groups = await _group_numbers(
-            tx, {(d.session.id, d.ctx.actor.id) for d in drafts}, small_number(self.deps)
-        )
+        names = await self.names.for_communities(tx, {id_of(d.ctx.community) for d in drafts})
+        # Someone new is a stand-in that is never stored (see the dispatcher): no id, no group.
+        known = {(id_of(d.session), d.ctx.actor.id) for d in drafts if d.ctx.actor.id is not None}
+        groups = await _group_numbers(tx, known, small_number(self.deps))
         rows: list[dict[str, object]] = []
         remember: list[tuple[int, str, str, bytes]] = []
         batch_repeats: set[tuple[int, bytes]] = set()
         for draft in drafts:
-            ctx, session = draft.ctx, draft.session
-            repeat = writers.repeat_tag(session.id, ctx.user.id, draft.text)
-            if writers.is_repeat(session.id, repeat) or (session.id, repeat) in batch_repeats:
+            ctx, session, session_id = draft.ctx, draft.session, id_of(draft.session)
+            repeat = writers.repeat_tag(session_id, ctx.user.id, draft.text)
+            if writers.is_repeat(session_id, repeat) or (session_id, repeat) in batch_repeats:
                 answers[draft.index] = CommandError("reflections.duplicate")
                 continue
-            batch_repeats.add((session.id, repeat))
-            code, secret = new_code(session.id)
+            batch_repeats.add((session_id, repeat))
+            code, secret = new_code(session_id)
             risks = risk_matches(draft.text)
-            reflection = {
-                "id": random_id(),
-                "session_id": session.id,
-                "category": draft.category,
-                "text": redact(draft.text, names[ctx.community.id]),
-                "quote_ok": draft.quote_ok,
-                "breakout_number": groups.get((session.id, ctx.actor.id)),
-                "held": bool(risks),
-                "withdraw_tag": withdraw_tag(session.id, secret, ctx.user.id),
-                "in_count": False,
-            }
-            rows.append(reflection)
-            remember.append((session.id, str(reflection["id"]), ctx.user.id, repeat))
+            reflection_id = random_id()
+            text = redact(draft.text, names[id_of(ctx.community)])
+            person = ctx.actor.id
+            rows.append(
+                {
+                    "id": reflection_id,
+                    "session_id": session_id,
+                    "category": draft.category,
+                    "text": text,
+                    "quote_ok": draft.quote_ok,
+                    "breakout_number": (
+                        groups.get((session_id, person)) if person is not None else None
+                    ),
+                    "held": bool(risks),
+                    "withdraw_tag": withdraw_tag(session_id, secret, ctx.user.id),
+                    "in_count": False,
+                }
+            )
+            remember.append((session_id, reflection_id, ctx.user.id, repeat))
             if risks:
-                held = (str(reflection["id"]), str(reflection["text"]))
-                alert = self._alert(ctx.community, session, held, risks)
+                alert = self._alert(ctx.community, session, (reflection_id, text), risks)
                 await self.deps.outbox.add(tx, ctx.community, alert)
                 ctx.after_commit(self.deps.outbox.deliver_effect([alert.key]))
             thanks = self.deps.texts.template(
@@ -250,7 +256,7 @@ class ReflectionService:
             # The code must outlast the answer: a platform whose private answers vanish may
             # also send the writer a private copy (never stored, never through the outbox).
             answers[draft.index] = Reply(
-                OutgoingMessage(thanks, actions=(offer(self.deps, session.id),), keep_copy=True)
+                OutgoingMessage(thanks, actions=(offer(self.deps, session_id),), keep_copy=True)
             )
         # Written as plain rows, one statement for all: building ORM objects for a burst cost
         # more than the checks.
@@ -418,7 +424,8 @@ class NameCache:
             select(
                 Participant.community_id,
                 func.count(),
-                func.coalesce(func.max(Participant.id), 0),
+                # The newest id or 0 (coalesce takes its type, `int | None`, from the id).
+                type_coerce(func.coalesce(func.max(Participant.id), 0), Integer),
                 func.coalesce(func.sum(lengths), 0),
             )
             .where(col(Participant.community_id).in_(community_ids))
