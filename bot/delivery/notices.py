@@ -52,7 +52,6 @@ class NoticeService:
             raise CommandError("errors.unknown_button")
         if item.status != OutboxStatus.FAILED:
             return Reply(OutgoingMessage(self.t("outbox.already_going")))
-        assert item.id is not None
-        await self.deps.outbox.retry(ctx.tx, [item.id])
+        await self.deps.outbox.retry(ctx.tx, [item.key])
         ctx.after_commit(self.deps.outbox.deliver_effect([item.key], report=True))
         return Reply(OutgoingMessage(self.t("outbox.trying_again")))

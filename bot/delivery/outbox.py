@@ -113,8 +113,8 @@ def retry_delay(attempt: int) -> timedelta:
 
 async def enqueue(tx: AsyncSession, community_id: int, delivery: Delivery, now: datetime) -> None:
     """Record `delivery` in this transaction (once, whatever the number of calls)."""
-    dialect = tx.bind.dialect.name
-    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    connection = await tx.connection()
+    insert = sqlite_insert if connection.dialect.name == "sqlite" else postgresql_insert
     row = {
         "key": delivery.key,
         "purpose": delivery.purpose,
@@ -129,7 +129,6 @@ async def enqueue(tx: AsyncSession, community_id: int, delivery: Delivery, now: 
         # Days, not times: an alert's row would otherwise date the reflection behind it.
         "created_at": utc_day(now),
     }
-    connection = await tx.connection()
     await connection.execute(insert(OutboxItem).on_conflict_do_nothing(), [row])
 
 
@@ -244,13 +243,13 @@ class Outbox:
         if any(item.status != OutboxStatus.DONE for item in items):
             raise DeliveryError("queued")
 
-    async def retry(self, tx: AsyncSession, item_ids: Iterable[int]) -> None:
+    async def retry(self, tx: AsyncSession, keys: Iterable[str]) -> None:
         """Arm failed deliveries again (a person fixed the cause and pressed Retry)."""
         await tx.exec(
             update(OutboxItem)
             .where(
-                col(OutboxItem.id).in_(list(item_ids)),
-                OutboxItem.status == OutboxStatus.FAILED,
+                col(OutboxItem.key).in_(list(keys)),
+                col(OutboxItem.status) == OutboxStatus.FAILED,
             )
             .values(status=OutboxStatus.PENDING, attempts=0, due_at=self.deps.clock.now())
         )
@@ -262,7 +261,7 @@ class Outbox:
         async with self.deps.db.transaction(isolated=True) as tx:
             await tx.exec(
                 update(OutboxItem)
-                .where(OutboxItem.status == OutboxStatus.SENDING)
+                .where(col(OutboxItem.status) == OutboxStatus.SENDING)
                 .values(due_at=self.deps.clock.now())
             )
 
@@ -273,14 +272,14 @@ class Outbox:
         result = await tx.exec(
             delete(OutboxItem).where(
                 or_(
-                    (OutboxItem.status == OutboxStatus.DONE)
+                    (col(OutboxItem.status) == OutboxStatus.DONE)
                     & (col(OutboxItem.due_at) < today - KEEP_DONE),
-                    (OutboxItem.status == OutboxStatus.FAILED)
+                    (col(OutboxItem.status) == OutboxStatus.FAILED)
                     & (col(OutboxItem.due_at) < today - KEEP_FAILED),
                 )
             )
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return result.rowcount
 
     # -- delivering -------------------------------------------------------------------------
 

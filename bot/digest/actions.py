@@ -13,7 +13,7 @@ from bot.core.messages import OutgoingMessage, Reply
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps
 from bot.engine.texts import Texts
-from storage.models import ActionItem
+from storage.models import ActionItem, id_of
 from storage.repositories import get_session
 
 # Words people may type for a status.
@@ -76,7 +76,7 @@ class ActionService:
         if status == ActionStatus.CANT_DO and not reason:
             raise CommandError("actions.reason_needed")
         action = ActionItem(
-            community_id=ctx.community.id,
+            community_id=id_of(ctx.community),
             session_id=ctx.arg("session"),
             said=ctx.arg("said"),
             did=ctx.arg("did") or "",
@@ -87,7 +87,7 @@ class ActionService:
             updated_at=self.deps.clock.now(),
         )
         if action.session_id is not None:
-            if await get_session(ctx.tx, ctx.community.id, action.session_id) is None:
+            if await get_session(ctx.tx, id_of(ctx.community), action.session_id) is None:
                 raise CommandError("sessions.unknown", session_id=action.session_id)
         ctx.tx.add(action)
         await ctx.tx.flush()
@@ -119,7 +119,7 @@ class ActionService:
         )
 
     async def list(self, ctx: CommandContext) -> Reply:
-        actions = await community_actions(ctx.tx, ctx.community.id)
+        actions = await community_actions(ctx.tx, id_of(ctx.community))
         if not actions:
             return Reply(OutgoingMessage(self.t("actions.none")))
         return Reply(

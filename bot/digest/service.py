@@ -43,6 +43,7 @@ from storage.models import (
     Participant,
     Reflection,
     Session,
+    id_of,
 )
 from storage.models import (
     Digest as DigestRow,
@@ -66,7 +67,7 @@ class DigestService:
     async def row(self, tx: AsyncSession, session: Session) -> DigestRow:
         found = (await tx.exec(select(DigestRow).where(DigestRow.session_id == session.id))).first()
         if found is None:
-            found = DigestRow(session_id=session.id)
+            found = DigestRow(session_id=id_of(session))
             tx.add(found)
             await tx.flush()
         return found
@@ -99,7 +100,7 @@ class DigestService:
                 .order_by(col(ActionItem.id))
             )
         ).all()
-        library = await library_for(self.deps, tx, community.id)
+        library = await library_for(self.deps, tx, id_of(community))
         spark = library.get(session.spark_id) if session.spark_id else None
         date_text = format_local(session.starts_at, zone_of(community))
         data = DigestInput(
@@ -107,7 +108,7 @@ class DigestService:
             theme=session.theme,
             spark_title=spark.title if spark else None,
             date_text=date_text,
-            session_id=session.id,
+            session_id=id_of(session),
             attendance={(role or "prefer_not"): n for role, n in roles.items()},
             total_attended=sum(roles.values()),
             reflections=items,
@@ -313,7 +314,7 @@ class DigestService:
     async def _retry(self, ctx: CommandContext, session: Session) -> Reply:
         failed = (
             await ctx.tx.exec(
-                select(OutboxItem.id, OutboxItem.key).where(
+                select(OutboxItem.key).where(
                     OutboxItem.purpose == DIGEST,
                     OutboxItem.session_id == session.id,
                     OutboxItem.status == OutboxStatus.FAILED,
@@ -322,11 +323,11 @@ class DigestService:
         ).all()
         if not failed:
             return Reply(OutgoingMessage(self.t("digests.on_its_way", session_id=session.id)))
-        await self.deps.outbox.retry(ctx.tx, [item_id for item_id, _ in failed])
+        await self.deps.outbox.retry(ctx.tx, failed)
         row = await self.row(ctx.tx, session)
         row.status = "sending"
         ctx.tx.add(row)
-        ctx.after_commit(self.deps.outbox.deliver_effect(key for _, key in failed))
+        ctx.after_commit(self.deps.outbox.deliver_effect(failed))
         return Reply(OutgoingMessage(self.t("digests.sending", session_id=session.id)))
 
     async def _delivered(self, tx: AsyncSession, outcome: Outcome) -> list[Effect]:
@@ -374,7 +375,7 @@ class DigestService:
         await self.deps.outbox.add(
             tx, community, Delivery(key, NOTICE, "private", facilitator, notice, session.id)
         )
-        return [self.deps.changed(session.id)] if outcome.delivered else []
+        return [self.deps.changed(id_of(session))] if outcome.delivered else []
 
     async def resend_email(self, session_id: int) -> tuple[str, str]:
         """E-mail a digest that was sent (or is being sent) once more, now: (outcome, detail),
