@@ -22,7 +22,7 @@ from bot.core.messages import Attachment, OutgoingMessage, Reply
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps, zone_of
 from bot.sessions.service import SessionService
-from storage.models import Attendance, ClaimExport, Community, Participant, Session
+from storage.models import Attendance, ClaimExport, Community, Participant, Session, id_of
 from storage.repositories import attendance_for, get_or_create_participant
 
 QUARTER_HOUR = Decimal("0.25")
@@ -77,12 +77,13 @@ async def claim_lines(
         left = attendance.left_at or session.closed_at
         if left is None:
             continue  # still running: it goes on the next sheet
+        assert attendance.joined_at is not None  # the query asks for it
         minutes = whole_minutes(attendance.joined_at, left)
         hours = rounded_hours(minutes)
         lines.append(
             ClaimLine(
-                person.id,
-                session.id,
+                id_of(person),
+                id_of(session),
                 person.called_by or person.display_name or person.user_id,
                 session.title,
                 session.starts_at.astimezone(zone).date(),
@@ -186,7 +187,7 @@ class ClaimService:
             person.claim_opt_in = True
         ctx.tx.add(person)
         await ctx.tx.flush()
-        attendance = await attendance_for(ctx.tx, session.id, person.id)
+        attendance = await attendance_for(ctx.tx, id_of(session), id_of(person))
         attendance.rsvp = "yes"
         attendance.joined_at = attendance.joined_at or session.opened_at or self.deps.clock.now()
         attendance.marked_by_facilitator = True

@@ -35,6 +35,7 @@ from storage.models import (
     OutboxItem,
     Participant,
     Session,
+    id_of,
 )
 from storage.types import utc_day
 
@@ -50,7 +51,7 @@ class PrivacyService:
 
     def notice(self, community: Community, *, easy: bool = False) -> OutgoingMessage:
         months = max(1, round(community.retention_days / 30.4))
-        actions = (
+        actions: tuple[Action, ...] = (
             Action(self.t("buttons.consent_yes"), custom_id("consent", "yes"), ActionStyle.PRIMARY),
             Action(self.t("buttons.consent_no"), custom_id("consent", "no")),
         )
@@ -83,7 +84,7 @@ class PrivacyService:
     # -- forget me and my data ----------------------------------------------------------
 
     async def forget_request(self, ctx: CommandContext) -> Reply:
-        exported = await exported_claims(ctx.tx, ctx.actor.id)
+        exported = await exported_claims(ctx.tx, id_of(ctx.actor))
         lines = [self.t("privacy.forget_confirm")]
         if exported:
             lines.append(self.t("privacy.forget_exported", sessions=", ".join(exported)))
@@ -137,7 +138,7 @@ class PrivacyService:
             counts["participants"] += (
                 await tx.exec(
                     delete(Participant).where(
-                        Participant.community_id == community.id,
+                        col(Participant.community_id) == community.id,
                         col(Participant.last_seen_at) < cutoff,
                     )
                 )
@@ -188,7 +189,7 @@ async def forget(tx: AsyncSession, community: Community, user_id: str) -> list[s
     ).first()
     if person is None:
         raise CommandError("privacy.nothing_held")
-    exported = await exported_claims(tx, person.id)
+    exported = await exported_claims(tx, id_of(person))
     # Attendance, breakout places and claim exports go with the participant (cascade); the
     # explicit deletes keep SQLite and PostgreSQL identical even without cascades configured.
     await tx.exec(delete(Attendance).where(col(Attendance.participant_id) == person.id))
@@ -265,7 +266,7 @@ async def person_data(
             }
             for a, s in rows
         ],
-        "claims_sent_to_finance": await exported_claims(tx, person.id),
+        "claims_sent_to_finance": await exported_claims(tx, id_of(person)),
     }
 
 

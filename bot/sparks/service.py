@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Sequence
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,7 +26,8 @@ from bot.core.messages import (
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps
 from bot.sparks.library import Spark, SparkError, SparkLibrary, spark_from_form
-from storage.models import CommunitySpark
+from storage.models import CommunitySpark, id_of
+from storage.repositories import add_in_savepoint
 
 MAX_LISTED = 40
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ async def library_for(deps: Deps, tx: AsyncSession, community_id: int) -> SparkL
     return deps.sparks.with_extra(_readable(rows))
 
 
-def _readable(rows: list[CommunitySpark]) -> list[Spark]:
+def _readable(rows: Sequence[CommunitySpark]) -> list[Spark]:
     # One damaged row (hand-edited, or written by an older version) must not stop a
     # community from using every other spark; it is left out and logged for an admin.
     sparks = []
@@ -65,7 +66,7 @@ class SparkService:
         self.t = deps.texts.t
 
     async def list(self, ctx: CommandContext) -> Reply:
-        library = await library_for(self.deps, ctx.tx, ctx.community.id)
+        library = await library_for(self.deps, ctx.tx, id_of(ctx.community))
         lines = [
             self.t("spark_admin.line", id=s.id, title=s.title, minutes=s.minutes)
             for s in library.all()[:MAX_LISTED]
@@ -73,7 +74,7 @@ class SparkService:
         return Reply(OutgoingMessage(self.t("spark_admin.heading") + "\n" + "\n".join(lines)))
 
     async def show(self, ctx: CommandContext) -> Reply:
-        library = await library_for(self.deps, ctx.tx, ctx.community.id)
+        library = await library_for(self.deps, ctx.tx, id_of(ctx.community))
         spark = library.get((ctx.arg("spark") or "").lower())
         if spark is None:
             raise CommandError("running.unknown_spark", spark_id=ctx.arg("spark"))
@@ -111,21 +112,17 @@ class SparkService:
 
     async def submit(self, ctx: CommandContext) -> Reply:
         values = {k: str(v) for k, v in (ctx.args.get("values") or {}).items()}
-        library = await library_for(self.deps, ctx.tx, ctx.community.id)
+        library = await library_for(self.deps, ctx.tx, id_of(ctx.community))
         base = slug(values.get("title", ""))
         spark_id, n = base, 2
         while library.get(spark_id) is not None:
             spark_id, n = f"{base}-{n}", n + 1
         spark = spark_from_form(values, spark_id)
-        try:
-            async with ctx.tx.begin_nested():
-                ctx.tx.add(
-                    CommunitySpark(
-                        community_id=ctx.community.id,
-                        spark_id=spark.id,
-                        data=json.dumps(spark.to_dict(), sort_keys=True),
-                    )
-                )
-        except IntegrityError:
-            raise CommandError("errors.try_again") from None
+        row = CommunitySpark(
+            community_id=id_of(ctx.community),
+            spark_id=spark.id,
+            data=json.dumps(spark.to_dict(), sort_keys=True),
+        )
+        if not await add_in_savepoint(ctx.tx, row):  # another facilitator took the id first
+            raise CommandError("errors.try_again")
         return Reply(OutgoingMessage(self.t("spark_admin.added", id=spark.id, title=spark.title)))
