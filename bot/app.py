@@ -41,6 +41,7 @@ from bot.sparks.library import SparkLibrary
 from bot.sparks.service import SparkService
 from storage.engine import Database
 from storage.migrate import upgrade
+from storage.repositories import CommunityDefaults
 
 log = logging.getLogger("brewbot.app")
 
@@ -121,7 +122,7 @@ class App:
         await self.db.dispose()
 
 
-def community_defaults(settings: Settings) -> dict[str, object]:
+def community_defaults(settings: Settings) -> CommunityDefaults:
     return {
         "timezone": settings.timezone,
         "facilitator_role": settings.facilitator_role,

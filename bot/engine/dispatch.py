@@ -38,8 +38,9 @@ from bot.engine.clock import Clock
 from bot.engine.context import CommandContext, someone_waiting
 from bot.engine.texts import Texts
 from storage.engine import Database, DatabaseUnavailable
-from storage.models import Community, Participant
+from storage.models import Community, Participant, id_of
 from storage.repositories import (
+    CommunityDefaults,
     find_participant,
     get_or_create_community,
     get_or_create_participant,
@@ -56,13 +57,13 @@ class Dispatcher:
         table: CommandTable,
         texts: Texts,
         clock: Clock,
-        community_defaults: dict[str, object] | None = None,
+        community_defaults: CommunityDefaults | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.table = table
         self.texts = texts
-        self.community_defaults = community_defaults or {}
+        self.community_defaults: CommunityDefaults = community_defaults or {}
         # Shutdown turns new commands away and waits for the ones already running (drain).
         self.in_flight = 0
         self.closing = asyncio.Event()  # set once shutdown has begun
@@ -152,7 +153,7 @@ class Dispatcher:
                 await responder.defer()
             item = _Item(spec, args, user, where)
             if isinstance(spec, ComponentRoute) and spec.batch is not None:
-                outcome = await self._batched(item, name)
+                outcome = await self._batched(spec, item, name)
             else:
                 outcome = await self._execute(item, name)
             await self._finish(outcome, responder, name, started, spec)
@@ -187,16 +188,17 @@ class Dispatcher:
             community = found.communities[key] = await get_or_create_community(
                 tx, *key, name=user.community.name, defaults=self.community_defaults
             )
-        actor = found.people.get((community.id, user.id))
+        community_id = id_of(community)
+        actor = found.people.get((community_id, user.id))
         if actor is None and spec.anonymous:
             # Anonymous steps (opening the reflection form, sending it, withdrawing) write
             # nothing about the person, not even that they exist: someone new is a
             # stand-in that is never stored.
-            actor = await find_participant(tx, community.id, user.id) or Participant(
-                community_id=community.id, user_id=user.id
+            actor = await find_participant(tx, community_id, user.id) or Participant(
+                community_id=community_id, user_id=user.id
             )
         elif actor is None:
-            actor = found.people[(community.id, user.id)] = await get_or_create_participant(
+            actor = found.people[(community_id, user.id)] = await get_or_create_participant(
                 tx, community, user.id, clean(user.display_name)
             )
         is_facilitator = user.is_admin or community.facilitator_role.casefold() in {
@@ -232,8 +234,7 @@ class Dispatcher:
     # burst then costs little more per interaction than its own checks. Each interaction
     # still gets its own answer, refusal and effects.
 
-    async def _batched(self, item: _Item, name: str) -> _Outcome:
-        route = item.spec
+    async def _batched(self, route: ComponentRoute, item: _Item, name: str) -> _Outcome:
         waiting = self._waiting.setdefault(route, [])
         waiting.append(item)
         if route not in self._writers:

@@ -24,7 +24,7 @@ from bot.sessions.running import RunningService
 from bot.sessions.service import SessionService
 from bot.sessions.timeparse import format_local
 from storage.engine import DatabaseUnavailable
-from storage.models import Community, JobRun, Session
+from storage.models import Community, JobRun, Session, id_of
 from storage.repositories import rsvp_yes
 
 log = logging.getLogger("brewbot.jobs")
@@ -173,14 +173,14 @@ class JobService:
                 key=f"forgotten:{session.id}",
             )
         )
-        work.after_commit(self.deps.changed(session.id))
+        work.after_commit(self.deps.changed(id_of(session)))
 
     async def _remind(self, work: Work, session: Session, due: datetime) -> None:
         """One reminder per person who said yes (in the style they chose), each recorded in
         the outbox with this run, so a crash part-way leaves the rest to be delivered."""
         tx, community = work.tx, work.community
         minutes = int((session.starts_at - self.deps.clock.now()).total_seconds() // 60)
-        people = [p for p in await rsvp_yes(tx, session.id) if p.reminders != "none"]
+        people = [p for p in await rsvp_yes(tx, id_of(session)) if p.reminders != "none"]
         base = f"remind:{session.id}:{due.strftime('%Y%m%dT%H%M%SZ')}"
         deliveries = [
             Delivery(

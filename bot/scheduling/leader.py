@@ -27,7 +27,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, LiteralString
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -35,6 +35,10 @@ from sqlalchemy.engine import make_url
 from bot.core.commands import is_number
 from bot.scheduling.planner import BrewScheduler, PlannedJob
 from storage.engine import Database
+
+if TYPE_CHECKING:
+    from psycopg import AsyncConnection
+    from psycopg.rows import TupleRow
 
 log = logging.getLogger("brewbot.leader")
 
@@ -88,7 +92,7 @@ class Leadership:
         # Tells this process's own notifications apart from other processes'.
         self.token = uuid.uuid4().hex[:16]
         self._lock_file: IO[bytes] | None = None
-        self._conn: Any = None  # psycopg.AsyncConnection, opened only for PostgreSQL
+        self._conn: AsyncConnection[TupleRow] | None = None  # opened only for PostgreSQL
         self._key: int | None = None
         self._campaign_task: asyncio.Task[None] | None = None
         self._closing: asyncio.Event | None = None
@@ -162,7 +166,8 @@ class Leadership:
             return
         try:
             async with self.db.transaction() as tx:
-                await tx.exec(
+                connection = await tx.connection()
+                await connection.execute(
                     text("SELECT pg_notify(:channel, :payload)").bindparams(
                         channel=CHANNEL, payload=f"{self.token}:{session_id}"
                     )
@@ -191,17 +196,16 @@ class Leadership:
                 await self._lose_connection()
 
     async def _attempt(self) -> None:
-        if self._conn is None:
-            await self._connect()
-        cursor = await self._conn.execute("SELECT pg_try_advisory_lock(%s)", (self._key,))
-        (won,) = await cursor.fetchone()
+        conn = self._conn if self._conn is not None else await self._connect()
+        (won,) = await _one_row(conn, "SELECT pg_try_advisory_lock(%s)", (self._key,))
         if won:
             # Listen before rebuilding, so no change made meanwhile can be missed.
-            await self._conn.execute(f"LISTEN {CHANNEL}")
+            await conn.execute(f"LISTEN {CHANNEL}")
             await self._lead()
 
     async def _watch(self) -> None:
         """As leader: act on other processes' changes for a while, then check the line."""
+        assert self._conn is not None  # a leader elected on PostgreSQL holds its connection
         async for note in self._conn.notifies(timeout=self.retry_seconds):
             token, _, session = note.payload.partition(":")
             if token != self.token and is_number(session):
@@ -209,7 +213,7 @@ class Leadership:
                 self._tell("refreshed", int(session))
         await asyncio.wait_for(self._conn.execute("SELECT 1"), HEARTBEAT_TIMEOUT)
 
-    async def _connect(self) -> None:
+    async def _connect(self) -> AsyncConnection[TupleRow]:
         import psycopg  # only PostgreSQL deployments need it
 
         engine = self.db.engine
@@ -220,13 +224,13 @@ class Leadership:
         try:
             for statement in SERVER_KEEPALIVE:
                 await conn.execute(statement)
-            cursor = await conn.execute("SELECT current_database(), current_schema()")
-            database, schema = await cursor.fetchone()
+            database, schema = await _one_row(conn, "SELECT current_database(), current_schema()")
         except BaseException:
             await conn.close()
             raise
         self._conn = conn
         self._key = lock_key(database, schema)
+        return conn
 
     async def _lose_connection(self) -> None:
         await self._step_down()
@@ -291,6 +295,16 @@ def lock_key(database: str, schema: str) -> int:
     test runs) sharing a PostgreSQL server in separate schemas do not block each other."""
     digest = hashlib.sha256(f"brewbot-scheduler:{database}:{schema}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
+
+
+async def _one_row(
+    conn: AsyncConnection[TupleRow], query: LiteralString, params: tuple[object, ...] = ()
+) -> TupleRow:
+    """The row of a query that always returns exactly one (a SELECT of functions)."""
+    row = await (await conn.execute(query, params)).fetchone()
+    if row is None:
+        raise RuntimeError(f"no row from {query}")
+    return row
 
 
 def _name(exc: BaseException) -> str:

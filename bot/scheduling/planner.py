@@ -20,6 +20,7 @@ from typing import Protocol
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
+from sqlalchemy import select as select_columns
 from sqlmodel import col, select
 
 from bot.core.commands import is_number
@@ -132,7 +133,7 @@ class BrewScheduler:
         *,
         reminder_grace: timedelta,
         forget_after: timedelta = FORGET_AFTER,
-        daily: Callable[[], Awaitable[None]] | None = None,
+        daily: Callable[[], Awaitable[object]] | None = None,
         resume: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.db = db
@@ -153,7 +154,7 @@ class BrewScheduler:
 
         # APScheduler checks the callable against its arguments for every job it adds, with
         # inspect.signature: a third of rebuilding 10,000 sessions. A stated signature is
-        # returned at once.
+        # returned at once (the ignore: typeshed does not declare `__signature__`).
         run.__signature__ = inspect.signature(run)  # type: ignore[attr-defined]
         self._run = run
         self._stopping = False
@@ -199,16 +200,18 @@ class BrewScheduler:
     async def rebuild(self) -> int:
         # Only the columns planning reads, as plain rows: building 10,000 ORM objects was a
         # fifth of a rebuild. Each row serves as both the session and its community.
+        # SQLAlchemy's own select, as SQLModel's is typed for at most four columns.
         times = [getattr(Session, name) for name in SessionTimes.__annotations__]
         query = (
-            select(*times, Community.reminder_minutes)
+            select_columns(*times, col(Community.reminder_minutes))
             .join(Community, col(Community.id) == col(Session.community_id))
             .where(
                 col(Session.state).in_(sorted(TIMED_STATES))
             )
         )
         async with self.db.read() as tx:
-            rows = [(row, row) for row in (await tx.exec(query)).all()]
+            connection = await tx.connection()
+            rows = [(row, row) for row in (await connection.execute(query)).all()]
         for job in list(self._aps.get_jobs()):
             if job.id != DAILY_JOB_ID:
                 job.remove()
