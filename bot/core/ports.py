@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from bot.core.messages import Form, OutgoingMessage
 from bot.core.refs import ConversationRef, MessageRef, Platform, UserRef
-
-
-@dataclass(frozen=True)
-class Capabilities:
-    threads: bool = True
-    modals: bool = True
-    ephemeral: bool = True
-    buttons: bool = True
-    selects: bool = True
-    scheduled_events: bool = False
 
 
 class DeliveryError(Exception):
@@ -36,7 +25,6 @@ class DeliveryError(Exception):
 @runtime_checkable
 class ChatAdapter(Protocol):
     platform: Platform
-    capabilities: Capabilities
 
     async def start(self) -> None: ...
 

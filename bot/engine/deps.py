@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -40,17 +40,8 @@ class Deps:
     on_session_changed: list[Callable[[int], Awaitable[None]]] = field(default_factory=list)
 
     async def session_changed(self, session_id: int) -> None:
-        """Tell every listener (the scheduler, a platform's calendar sync). One failing listener
-        must not stop the others, or a session's jobs could go unplanned; the first failure is
-        raised afterwards so the facilitator still hears about it (e.g. a missing permission)."""
-        failure: Exception | None = None
-        for listener in self.on_session_changed:
-            try:
-                await listener(session_id)
-            except Exception as exc:
-                failure = failure or exc
-        if failure is not None:
-            raise failure
+        """Tell every listener (the scheduler, a platform's calendar sync); see `call_each`."""
+        await call_each(self.on_session_changed, session_id)
 
     def changed(self, session_id: int) -> Effect:
         """An effect that re-plans the session's scheduled jobs from the database."""
@@ -59,6 +50,20 @@ class Deps:
             await self.session_changed(session_id)
 
         return effect
+
+
+async def call_each(listeners: Iterable[Callable[[int], Awaitable[None]]], session_id: int) -> None:
+    """Await each listener in turn. One failing listener must not stop the others, or a
+    session's jobs could go unplanned; the first failure is raised afterwards so the
+    facilitator still hears about it (e.g. a missing permission)."""
+    failure: Exception | None = None
+    for listener in listeners:
+        try:
+            await listener(session_id)
+        except Exception as exc:
+            failure = failure or exc
+    if failure is not None:
+        raise failure
 
 
 def community_ref(community: Community) -> CommunityRef:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.core.messages import Form, OutgoingMessage
-from bot.core.ports import Capabilities, DeliveryError
+from bot.core.ports import DeliveryError
 from bot.core.refs import ConversationRef, MessageRef, Platform, UserRef
 
 
@@ -28,14 +28,6 @@ class Sent:
 
 class MemoryAdapter:
     platform = Platform.SHELL
-    capabilities = Capabilities(
-        threads=True,
-        modals=True,
-        ephemeral=True,
-        buttons=True,
-        selects=True,
-        scheduled_events=False,
-    )
 
     def __init__(self) -> None:
         self.sent: list[Sent] = []

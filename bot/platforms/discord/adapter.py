@@ -19,7 +19,7 @@ import discord
 from discord.ext import commands
 
 from bot.core.messages import OutgoingMessage
-from bot.core.ports import Capabilities, DeliveryError
+from bot.core.ports import DeliveryError
 from bot.core.refs import ConversationRef, MessageRef, Platform, UserRef
 from bot.engine.texts import Texts
 from bot.platforms.discord import permissions as perms
@@ -36,14 +36,6 @@ THREAD_NAME_MAX = 100
 
 class DiscordAdapter:
     platform = Platform.DISCORD
-    capabilities = Capabilities(
-        threads=True,
-        modals=True,
-        ephemeral=True,
-        buttons=True,
-        selects=True,
-        scheduled_events=True,
-    )
 
     def __init__(self, bot: commands.Bot, texts: Texts, token: str) -> None:
         self.bot = bot

@@ -25,6 +25,7 @@ from discord.ext import commands
 import cogs
 from bot.app import App
 from bot.config import Settings
+from bot.engine.deps import call_each
 from bot.platforms.discord.commands import BrewGroup
 from bot.platforms.discord.components import BrewButton
 from bot.platforms.discord.frontend import FrontEnd
@@ -87,14 +88,7 @@ class BrewBotMixin:
         (as tasks nobody waits for), so a refusal reaches the person who made the change; one
         failing listener does not stop the others, and the first failure is raised after."""
         bot: commands.Bot = self  # type: ignore[assignment]
-        failure: Exception | None = None
-        for listener in list(bot.extra_events.get("on_brew_session_changed", ())):
-            try:
-                await listener(session_id)
-            except Exception as exc:
-                failure = failure or exc
-        if failure is not None:
-            raise failure
+        await call_each(list(bot.extra_events.get("on_brew_session_changed", ())), session_id)
 
     async def on_brew_button(self, interaction: discord.Interaction, custom: str) -> None:
         if self.front is not None:

@@ -7,8 +7,8 @@ commands are placed differently (PLACES). PLACES is Discord's spelling (SPELLING
 every text that names a command (`{/call me}`) use it, so Discord people read `/brew my name`
 where Slack people read `/brew call me`.
 
-Discord lists the entries in the order they are registered, so they are kept in one order
-(ORDER, then the table's) whichever cog loads first.
+Discord lists the entries in the order they are registered, so they are kept in the table's
+order (the features' order, as `/brew help` lists them) whichever cog loads first.
 
 Suggestions while typing (autocomplete) must reach Discord within 3 seconds, which cannot
 be deferred: each is given AUTOCOMPLETE_SECONDS, then the last answer for the same words,
@@ -63,40 +63,6 @@ PLACES: dict[str, tuple[Place, ...]] = {
     ),
     "claims export": (Place(("claim", "export")),),
 }
-
-
-# The order Discord lists /brew's entries in: as they have been since /brew began. Entries not
-# named here follow the named ones, in the table's order (so a new command needs no line here).
-ORDER: tuple[str, ...] = (
-    "action",
-    "breakouts",
-    "gather",
-    "claim",
-    "present",
-    "close",
-    "digest",
-    "privacy",
-    "forget",
-    "my",
-    "my data",
-    "my calendar",
-    "my name",
-    "my preferences",
-    "reflect",
-    "withdraw",
-    "schedule",
-    "sessions",
-    "cancel",
-    "open",
-    "join",
-    "leave",
-    "post",
-    "help",
-    "settings",
-    "describe",
-    "sparks",
-    "spark",
-)
 
 
 SPELLING = Spelling(
@@ -166,7 +132,7 @@ class BrewGroup:
         return sorted(" ".join(place.path) for name in self.owners for place in places(name))
 
     def _arrange(self, group: app_commands.Group) -> None:
-        """Put `group`'s entries (and theirs) in ORDER, then in the table's order."""
+        """Put `group`'s entries (and theirs) in the table's order."""
         table_order = {name: i for i, name in enumerate(self.table.commands)}
         first: dict[str, int] = {}
         for name in self.owners:
@@ -177,11 +143,9 @@ class BrewGroup:
 
         def rank(
             entry: app_commands.Command[Any, ..., Any] | app_commands.Group,
-        ) -> tuple[int, int]:
+        ) -> int:
             path = entry.qualified_name.removeprefix(f"{self.group.name} ")
-            if path in ORDER:
-                return (0, ORDER.index(path))
-            return (1, first.get(path, len(table_order)))
+            return first.get(path, len(table_order))
 
         entries = sorted(group.commands, key=rank)
         for entry in entries:

@@ -16,7 +16,6 @@ from bot.platforms.discord.permissions import Need, first_missing, permission_na
 MISSING_ACCESS = 50001
 CANNOT_MESSAGE_USER = 50007
 THREAD_ARCHIVED = 50083
-UNKNOWN_CHANNEL = 10003
 
 
 def delivery_error(

@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.messages import Attachment, OutgoingMessage
-from bot.core.ports import Capabilities, DeliveryError
+from bot.core.ports import DeliveryError
 from bot.core.refs import ConversationRef, MessageRef, Platform, UserRef
 from bot.engine.texts import Texts
 from bot.platforms.slack.blocks import SlackMessage, render
@@ -66,14 +66,6 @@ def channel_name(name: str, suffix: str) -> str:
 
 class SlackAdapter:
     platform = Platform.SLACK
-    capabilities = Capabilities(
-        threads=True,
-        modals=True,
-        ephemeral=True,
-        buttons=True,
-        selects=True,
-        scheduled_events=False,
-    )
 
     def __init__(self, clients: SlackClients, texts: Texts, *, breakouts: Breakouts = "threads"):
         self.clients = clients

@@ -19,7 +19,7 @@ from bot.platforms.slack.clients import install_retry_handlers
 from bot.platforms.slack.dedupe import event_dedupe_middleware
 from bot.platforms.slack.listeners import register_all
 from bot.platforms.slack.payloads import identified
-from bot.platforms.slack.runtime import SlackServices
+from bot.platforms.slack.shared import SlackServices
 
 log = logging.getLogger("brewbot.slack")
 

@@ -34,7 +34,7 @@ from bot.platforms.slack.dedupe import DatabaseEventLog, EventLog
 from bot.platforms.slack.directory import SlackDirectory
 from bot.platforms.slack.http import SlackHttpServer
 from bot.platforms.slack.oauth import OAuthParts, build_oauth, oauth_enabled
-from bot.platforms.slack.runtime import SlackServices
+from bot.platforms.slack.shared import SlackServices
 from bot.runtime import (
     OutOfReach,
     StartRefused,

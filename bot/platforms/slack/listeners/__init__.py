@@ -10,7 +10,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.platforms.slack.listeners import actions, commands, events, views
-from bot.platforms.slack.runtime import SlackServices
+from bot.platforms.slack.shared import SlackServices
 
 MODULES = (commands, actions, views, events)
 

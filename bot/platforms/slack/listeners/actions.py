@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.platforms.slack.listeners.interaction import acknowledge, read_interaction
 from bot.platforms.slack.payloads import action_place
-from bot.platforms.slack.runtime import SlackServices
+from bot.platforms.slack.shared import SlackServices
 
 BREW_ACTION = re.compile(r"^brew:")
 

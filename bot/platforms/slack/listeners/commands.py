@@ -9,7 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.platforms.slack.listeners.interaction import acknowledge, read_interaction
 from bot.platforms.slack.payloads import command_place, command_text
-from bot.platforms.slack.runtime import SlackServices
+from bot.platforms.slack.shared import SlackServices
 
 COMMAND = "/brew"
 

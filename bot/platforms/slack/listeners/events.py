@@ -17,7 +17,7 @@ from bot.platforms.slack.blocks import render, to_mrkdwn
 from bot.platforms.slack.errors import TRANSPORT_ERRORS
 from bot.platforms.slack.home import home_view, welcome
 from bot.platforms.slack.listeners.interaction import acknowledge
-from bot.platforms.slack.runtime import SlackServices
+from bot.platforms.slack.shared import SlackServices
 from bot.sessions.home import home_facts
 from storage.engine import DatabaseUnavailable
 

@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.refs import CommunityRef, ConversationRef, UserRef
 from bot.platforms.slack.payloads import team_of, user_of
 from bot.platforms.slack.responder import SlackResponder
-from bot.platforms.slack.runtime import SlackServices
+from bot.platforms.slack.shared import SlackServices
 
 # Where a request came from, read from its payload (see payloads.py: command_place,
 # action_place, form_place): (body, workspace, user id) -> conversation.

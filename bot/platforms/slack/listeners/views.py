@@ -26,7 +26,7 @@ from bot.platforms.slack.blocks import view_values
 from bot.platforms.slack.listeners.interaction import read_interaction
 from bot.platforms.slack.payloads import form_place
 from bot.platforms.slack.responder import HeldResponder
-from bot.platforms.slack.runtime import SlackServices
+from bot.platforms.slack.shared import SlackServices
 
 BREW_VIEW = re.compile(r"^brew:")
 # Slack gives up on an answer after 3 seconds; what is not known by then comes as a message.
