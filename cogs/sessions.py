@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypedDict
 
 import discord
 from discord.ext import commands
@@ -42,7 +43,7 @@ from bot.platforms.discord.cog import BrewCog, suggests
 from bot.platforms.discord.components import shorten
 from bot.platforms.discord.errors import delivery_error
 from storage.engine import DatabaseUnavailable
-from storage.models import Community, Session
+from storage.models import Community, Session, id_of
 from storage.repositories import sessions_in_states
 
 log = logging.getLogger("brewbot.discord")
@@ -84,8 +85,8 @@ async def session_suggestions(
             row = await stored_community(tx, community)
             if row is None:
                 return []
-            sessions = await sessions_in_states(tx, row.id, list(UPCOMING_STATES))
-            found = [(app.sessions.describe(row, s), s.id) for s in sessions]
+            sessions = await sessions_in_states(tx, id_of(row), list(UPCOMING_STATES))
+            found = [(app.sessions.describe(row, s), id_of(s)) for s in sessions]
     except DatabaseUnavailable:
         return []
     wanted = typed.strip().lstrip("#").casefold()
@@ -160,14 +161,13 @@ class ScheduledEvents:
     async def mirror(self, guild: discord.Guild, notice: SessionNotice) -> None:
         footer = self.texts.t("discord.event_footer", session_id=notice.session_id)
         event = await self._find(guild, footer)
-        wanted = {
-            "name": shorten(notice.title, NAME_MAX),
-            "description": shorten(notice.about, DESCRIPTION_MAX - len(footer) - 2)
-            + f"\n\n{footer}",
-            "start_time": notice.starts_at,
-            "end_time": notice.ends_at,
-            "location": shorten(self._location(guild, notice.channel_id), LOCATION_MAX),
-        }
+        wanted = _EventFields(
+            name=shorten(notice.title, NAME_MAX),
+            description=shorten(notice.about, DESCRIPTION_MAX - len(footer) - 2) + f"\n\n{footer}",
+            start_time=notice.starts_at,
+            end_time=notice.ends_at,
+            location=shorten(self._location(guild, notice.channel_id), LOCATION_MAX),
+        )
         state = notice.state
         if state is SessionState.SCHEDULED:
             if event is None:
@@ -203,7 +203,17 @@ class ScheduledEvents:
         return self.texts.t("discord.event_location", channel=name)
 
 
-def _differs(event: discord.ScheduledEvent, wanted: dict[str, object]) -> bool:
+class _EventFields(TypedDict):
+    """What Brewbot sets on a session's scheduled event (an external one, with a location)."""
+
+    name: str
+    description: str
+    start_time: datetime
+    end_time: datetime
+    location: str
+
+
+def _differs(event: discord.ScheduledEvent, wanted: _EventFields) -> bool:
     return (
         event.name != wanted["name"]
         or (event.description or "") != wanted["description"]

@@ -15,6 +15,7 @@ from bot.platforms.discord.client import BrewBot, ShardedBrewBot
 from bot.platforms.discord.cog import BrewCog, suggests
 from bot.sparks.service import library_for
 from storage.engine import DatabaseUnavailable
+from storage.models import id_of
 
 
 class Sparks(BrewCog):
@@ -35,7 +36,7 @@ async def spark_suggestions(app: App, community: CommunityRef, typed: str) -> li
     try:
         async with app.db.read() as tx:
             row = await stored_community(tx, community)
-            library = await library_for(app.deps, tx, row.id) if row else app.deps.sparks
+            library = await library_for(app.deps, tx, id_of(row)) if row else app.deps.sparks
     except DatabaseUnavailable:
         return []
     wanted = typed.strip().casefold()

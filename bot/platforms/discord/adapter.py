@@ -37,7 +37,9 @@ THREAD_NAME_MAX = 100
 class DiscordAdapter:
     platform = Platform.DISCORD
 
-    def __init__(self, bot: commands.Bot, texts: Texts, token: str) -> None:
+    def __init__(
+        self, bot: commands.Bot | commands.AutoShardedBot, texts: Texts, token: str
+    ) -> None:
         self.bot = bot
         self.texts = texts
         self._token = token

@@ -26,7 +26,7 @@ import inspect
 import keyword
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, Optional
 
 import discord
@@ -226,10 +226,10 @@ class BrewGroup:
 
     def _completer(
         self, kind: str
-    ) -> Callable[[discord.Interaction, str], Awaitable[list[app_commands.Choice[Any]]]]:
+    ) -> Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]:
         async def complete(
             interaction: discord.Interaction, current: str
-        ) -> list[app_commands.Choice[Any]]:
+        ) -> list[app_commands.Choice[str]]:
             # Looked up now: the cog that suggests these may load after this command's, or
             # be unloaded (then there are no suggestions).
             suggest = self.suggest.get(kind)

@@ -40,4 +40,4 @@ def conversation_ref(
     """A channel, or a thread inside its parent channel."""
     if isinstance(channel, discord.Thread):
         return ConversationRef(community, str(channel.parent_id), str(channel.id))
-    return ConversationRef(community, str(channel_id or getattr(channel, "id", "")))
+    return ConversationRef(community, str(channel_id or getattr(channel, "id", None) or ""))
