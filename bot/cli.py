@@ -129,6 +129,13 @@ def _parser() -> argparse.ArgumentParser:
     forget.add_argument("--user", required=True, help="the person's platform user id")
     forget.set_defaults(handler=_privacy_forget, database=True)
 
+    themes = sub.add_parser("themes", help="Group statements from a CSV file as the digest does")
+    themes.add_argument(
+        "--in", dest="source", required=True, help="a CSV file with a statement column"
+    )
+    themes.add_argument("--format", choices=("md", "json"), default="md")
+    themes.set_defaults(handler=_themes)
+
     sparks = sub.add_parser("sparks", help="The spark library")
     sparks.add_argument("action", choices=("list", "check"))
     sparks.set_defaults(handler=_sparks)
@@ -179,6 +186,28 @@ def _bench(settings: Settings, args: argparse.Namespace) -> int:
     from bot.bench import run_bench_cli
 
     return run_bench_cli(settings, quick=args.quick, as_json=args.json, db_url=args.db)
+
+
+def _themes(_settings: Settings, args: argparse.Namespace) -> int:
+    from bot.digest import grouping_report as report
+
+    texts = Texts.load()
+    try:
+        with open(args.source, "rb") as file:
+            statements = report.read_statements(file.read())
+    except OSError as exc:
+        print(
+            texts.t("cli.themes.cannot_read", path=args.source, reason=exc.strerror),
+            file=sys.stderr,
+        )
+        return 2
+    except report.StatementsError as exc:
+        print(texts.t(exc.key, path=args.source), file=sys.stderr)
+        return 2
+    groups = report.group(statements)
+    write = report.as_json if args.format == "json" else report.as_markdown
+    print(write(statements, groups))
+    return 0
 
 
 def _db(settings: Settings, args: argparse.Namespace) -> int:

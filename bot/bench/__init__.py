@@ -42,6 +42,7 @@ from sqlalchemy.pool import NullPool
 from bot.app import App, build_app
 from bot.bench import burst as bursts
 from bot.bench import seed
+from bot.bench.themes import theme_agreement
 from bot.config import Settings
 from bot.core.domain import Role
 from bot.digest.render import to_csv, to_html, to_json, to_markdown
@@ -75,6 +76,7 @@ TARGETS: tuple[tuple[str, float, bool], ...] = (
     ("digest_ms_10000", 2000.0, True),
     ("rehydrate_ms_10000", 2000.0, True),
     ("peak_rss_mb", 300.0, True),
+    ("theme_f1", 0.6, False),
 )
 KEYS = (
     "dispatch_p50_ms",
@@ -85,6 +87,9 @@ KEYS = (
     "digest_ms_10000",
     "rehydrate_ms_10000",
     "peak_rss_mb",
+    "theme_precision",
+    "theme_recall",
+    "theme_f1",
 )
 
 
@@ -210,6 +215,13 @@ async def _measure(app: App, sizes: BenchSizes) -> dict:
         "digest_ms_10000": _round(await _digest(app, sizes.digest_reflections, rng)),
         "rehydrate_ms_10000": _round(await _rehydrate(app, sizes.rehydrate_sessions)),
     }
+    # The digest's grouping against a facilitator's, on the labelled set (bench/themes.py).
+    agreement = theme_agreement()
+    figures.update(
+        theme_precision=agreement.precision,
+        theme_recall=agreement.recall,
+        theme_f1=agreement.f1,
+    )
     return figures
 
 

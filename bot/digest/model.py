@@ -18,15 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
-from bot.digest.themes import (
-    SAMPLE_CHARS,
-    SAMPLE_TEXTS,
-    count_tags,
-    group_by_theme,
-    other_label,
-    tags_for_stems,
-    text_stems,
-)
+from bot.digest.themes import count_tags, group_by_theme, other_label, tags_for_stems, text_stems
 from bot.engine.texts import Texts
 
 # Working Together for Change categories, in the order a digest shows them.
@@ -156,7 +148,8 @@ def build_digest(data: DigestInput) -> Digest:
     categories: list[CategorySection] = []
     items: list[DigestItem] = []
     by_category: dict[str, list[DigestReflection]] = {key: [] for key in CATEGORIES}
-    for reflection in data.reflections:
+    # The same reflections make the same digest, whatever order they were stored in.
+    for reflection in sorted(data.reflections, key=lambda r: (r.text, r.quote_ok)):
         if reflection.category not in by_category:
             # The reflection form only offers the four; anything else is a bug upstream,
             # and filing it under a wrong heading would misreport what people said.
@@ -208,18 +201,10 @@ def _category(
     texts = [r.text for r in reflections]
     stems = [text_stems(text) for text in texts]
     tags = [tags_for_stems(s) for s in stems]
-    groups = group_by_theme(
-        texts,
-        MAX_THEMES,
-        # The sample budget is shared by the four categories, so a whole digest reads no
-        # more than one call's worth of text with YAKE.
-        sample_texts=SAMPLE_TEXTS // len(CATEGORIES),
-        sample_chars=SAMPLE_CHARS // len(CATEGORIES),
-        stems=stems,
-    )
     themes: list[ThemeGroup] = []
     items: list[DigestItem] = []
-    for theme_label, members in groups:
+    for group in group_by_theme(texts, MAX_THEMES):
+        theme_label, members = group.label, group.members
         quotable = [reflections[i] for i in members if reflections[i].quote_ok]
         quotes = tuple(_quote(r.text) for r in quotable[:MAX_QUOTES_PER_THEME]) if verbatim else ()
         counts = count_tags(tags[i] for i in members)

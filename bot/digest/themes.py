@@ -1,48 +1,45 @@
-"""Offline grouping of reflections into themes, and tagging with Making It Real themes.
+"""Offline grouping of reflections by meaning into a vetted vocabulary of themes, and
+tagging with Making It Real themes.
 
-Grouping works in two steps so that it stays quick for thousands of reflections:
+Theme labels come only from prompts/digest/themes.yaml, never from what people wrote, so a
+label can never carry a name, an address or a placeholder left by review. Each reflection
+goes to the theme whose exemplars it is closest to in meaning, with WordLlama: static token
+embeddings averaged per text, 256 numbers, whose weights ship inside the package's wheel
+(nothing is downloaded). A reflection close to no theme goes under "Other points".
 
-1. Keyphrases are extracted with YAKE (statistical, no model, no network) from a bounded,
-   evenly spaced sample of the texts. YAKE's cost grows with the text it reads, so the
-   sample is capped; evenly spaced picks keep it representative and deterministic.
-2. Texts are matched to keyphrases through a word index of loosely stemmed words, which is
-   linear in the total text and needs no further YAKE calls. Labels are chosen greedily
-   (the keyphrase that would win the most texts next), and each text goes to the label
-   whose words it shares most; a text sharing none goes to "Other points".
-
-Everything is deterministic: no randomness, and no decision depends on set iteration order
-(which changes with PYTHONHASHSEED).
+Everything is deterministic: the same texts give the same groups in any order, in any
+process (no randomness, no set iteration order, ties broken by the vocabulary's order and
+then by the words themselves).
 """
 
 from __future__ import annotations
 
-import math
+import importlib
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import yake
+import numpy as np
 import yaml
 
-from bot.engine.texts import Texts
+if TYPE_CHECKING:
+    from wordllama.inference import WordLlamaInference
 
 # A word: letters, optionally joined by apostrophes (don't, what's). Digits are not themes.
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 
-# Bounds on what YAKE reads per call; see the module docstring.
-SAMPLE_TEXTS = 400
-SAMPLE_CHARS = 40_000
-# How many YAKE keyphrases are considered for each theme wanted.
-CANDIDATES_PER_THEME = 5
-# A word in more than this share of the texts tells themes apart less well, so it counts
-# for less (see _candidates); only once there are enough texts for shares to mean much.
-COMMON_SHARE = 0.5
-COMMON_WEIGHT = 0.5
-COMMON_MIN_TEXTS = 10
-# Once there are this many texts, a theme must gather at least two of them.
-PAIR_MIN_TEXTS = 10
+THEMES_FILE = "digest/themes.yaml"
+# A theme's score for a text: the mean similarity of its closest exemplars, so one stray
+# exemplar cannot win a text alone, and a theme need not resemble the text everywhere.
+CLOSEST_EXEMPLARS = 3
+# Below this score a text is closer to nothing in the vocabulary than texts about something
+# else usually are to a theme: it goes under "Other points".
+OTHER_BELOW = 0.25
 
 # Suffix -> replacement, longest first. Deliberately light: it only has to make "isolated",
 # "isolation" and "isolating" meet, not be linguistically right. "-er" is left alone so that
@@ -69,8 +66,6 @@ _SUFFIXES = (
 _UNDOUBLE_AFTER = {"ing", "ings", "ed", "es"}
 _KEEP_DOUBLE = set("lsfz")
 _MIN_STEM = 3
-# Words in capitals up to this length are kept as acronyms (NHS, GP, CQC) in labels.
-_ACRONYM = 5
 
 MAKING_IT_REAL_FILE = "digest/making_it_real.yaml"
 
@@ -112,177 +107,170 @@ def text_stems(text: str) -> frozenset[str]:
     return frozenset(map(stem, set(words(text))))
 
 
-@cache
-def _stopwords() -> frozenset[str]:
-    # YAKE's own English list, so our matching ignores the same words its phrases skip.
-    return frozenset(w for w in yake.KeywordExtractor(lan="en").stopword_set if w)
-
-
-@cache
-def other_label() -> str:
-    """The label of the group for texts that match no theme (from prompts/strings)."""
-    return Texts.load().t("digest.other_points")
+@dataclass(frozen=True)
+class Theme:
+    key: str
+    label: str
+    description: str
+    making_it_real: str  # a key of making_it_real.yaml
+    exemplars: tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class _Candidate:
-    label: str
-    # How well each text it touches matches it: the summed weights of the label's words the
-    # text contains (halves and wholes, so sums are exact and never depend on order).
-    scores: dict[int, float]
-    stems: tuple[str, ...]
+class Vocabulary:
+    themes: tuple[Theme, ...]
+    other_label: str
+    other_description: str
 
 
-def group_by_theme(
-    texts: Sequence[str],
-    max_themes: int = 6,
-    *,
-    sample_texts: int = SAMPLE_TEXTS,
-    sample_chars: int = SAMPLE_CHARS,
-    stems: Sequence[frozenset[str]] | None = None,
-) -> list[tuple[str, list[int]]]:
-    """Group texts into at most `max_themes` labelled themes, plus "Other points".
+class VocabularyError(ValueError):
+    """prompts/digest/themes.yaml cannot be used (start-up stops with this)."""
 
-    Returns (label, indices into `texts`) pairs, biggest theme first and "Other points"
-    last; every index appears exactly once. Empty groups are left out. `stems` may carry
-    `text_stems` of each text when the caller already has them.
+
+@cache
+def vocabulary() -> Vocabulary:
+    """The vetted themes, checked: unique keys, plain short labels, real Making It Real keys."""
+    data = yaml.safe_load(resources.files("prompts").joinpath(THEMES_FILE).read_text("utf-8"))
+    known = {entry["key"] for entry in _making_it_real_data()["themes"]}
+    themes: list[Theme] = []
+    for entry in data["themes"]:
+        theme = Theme(
+            key=str(entry["key"]),
+            label=str(entry["label"]).strip(),
+            description=str(entry["description"]).strip(),
+            making_it_real=str(entry["making_it_real"]),
+            exemplars=tuple(str(e).strip() for e in entry["exemplars"]),
+        )
+        if not theme.label or len(theme.label) > 40:
+            raise VocabularyError(f"{THEMES_FILE}: {theme.key}'s label must be 1 to 40 characters")
+        if theme.making_it_real not in known:
+            raise VocabularyError(f"{THEMES_FILE}: {theme.key}: no such Making It Real theme")
+        if not theme.exemplars:
+            raise VocabularyError(f"{THEMES_FILE}: {theme.key} has no exemplars")
+        themes.append(theme)
+    keys = [t.key for t in themes]
+    if len(set(keys)) != len(keys) or len({t.label for t in themes}) != len(themes):
+        raise VocabularyError(f"{THEMES_FILE}: two themes share a key or a label")
+    other = data["other"]
+    return Vocabulary(tuple(themes), str(other["label"]).strip(), str(other["description"]))
+
+
+def other_label() -> str:
+    """The label of the group for texts that match no theme."""
+    return vocabulary().other_label
+
+
+@cache
+def _model() -> WordLlamaInference:
+    # Importing wordllama calls logging.basicConfig(level=INFO), which would send every
+    # library's INFO lines to the console past Brewbot's own logging (bot/logs.py): the root
+    # logger is put back as it was.
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        wordllama = importlib.import_module("wordllama")
+    finally:
+        for handler in [h for h in root.handlers if h not in handlers]:
+            root.removeHandler(handler)
+        root.setLevel(level)
+    # The weights and tokenizer ship in the wheel; `disable_download` makes a missing file
+    # an error instead of a download, which would fail (or leak) on a council network.
+    model: WordLlamaInference = wordllama.WordLlama.load(
+        cache_dir=Path(str(wordllama.__file__)).parent, disable_download=True
+    )
+    return model
+
+
+# Words that carry no meaning of their own: averaged in, "the" and "I" only blur a text.
+# Deliberately short: longer lists (YAKE's has 574 words) drop "nobody", "alone", "help".
+_FUNCTION_WORDS = frozenset(
+    """a about all am an and any are as at be been but by can could did do does for from get
+    got go going had has have he her him his i i'm if im in is it it's its just me my no not
+    of on one or our out really she so that the their them there they this to up very was we
+    were what when who will with would you your""".split()
+)
+
+
+def _meaningful(text: str) -> str:
+    """The words that carry meaning."""
+    return " ".join(w for w in words(text) if w not in _FUNCTION_WORDS)
+
+
+@cache
+def _exemplars() -> tuple[np.ndarray, np.ndarray]:
+    """Every exemplar's unit vector, and the index of its theme."""
+    themes = vocabulary().themes
+    texts = [_meaningful(e) for theme in themes for e in theme.exemplars]
+    owner = np.array([i for i, theme in enumerate(themes) for _ in theme.exemplars])
+    return _model().embed(texts, norm=True), owner
+
+
+def theme_scores(texts: Sequence[str]) -> np.ndarray:
+    """How close each text is to each theme (rows: texts, columns: the vocabulary's themes)."""
+    vectors, owner = _exemplars()
+    count = len(vocabulary().themes)
+    if not texts:
+        return np.zeros((0, count))
+    meaningful = [_meaningful(t) for t in texts]
+    # A text with no meaningful word ("Thank you.") is close to nothing: it keeps 0.
+    scores = np.zeros((len(texts), count))
+    kept = [i for i, text in enumerate(meaningful) if text]
+    if not kept:
+        return scores
+    similarity = _model().embed([meaningful[i] for i in kept], norm=True) @ vectors.T
+    for theme in range(count):
+        own = np.sort(similarity[:, owner == theme], axis=1)[:, ::-1]
+        scores[kept, theme] = own[:, :CLOSEST_EXEMPLARS].mean(axis=1)
+    # Rounded, so a last-bit difference between machines cannot change a grouping.
+    return np.round(scores, 6)
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """A theme (None: "Other points") and the indices of its texts, closest first."""
+
+    theme: Theme | None
+    members: list[int]
+
+    @property
+    def label(self) -> str:
+        return self.theme.label if self.theme else other_label()
+
+
+def group_by_theme(texts: Sequence[str], max_themes: int = 6) -> list[Grouped]:
+    """Group texts under at most `max_themes` themes of the vocabulary, plus "Other points".
+
+    Biggest theme first (ties in the vocabulary's order), "Other points" last; every index
+    appears exactly once; empty groups are left out. Texts in a theme come closest first.
     """
     if not texts:
         return []
-    n = len(texts)
-    if stems is None:
-        stems = [text_stems(t) for t in texts]
-    elif len(stems) != n:
-        raise ValueError("stems must have one entry per text")
-    phrases = _keyphrases(
-        _sample(texts, sample_texts, sample_chars), max(1, max_themes) * CANDIDATES_PER_THEME
-    )
-    stop = _stopwords()
-    phrase_stems = [
-        (label, {stem(w) for w in words(label) if w not in stop and len(w) >= _MIN_STEM})
-        for label in phrases
+    themes = vocabulary().themes
+    scores = theme_scores(texts)
+    best = scores.argmax(axis=1)
+    by_theme: dict[int, list[int]] = {}
+    rest: list[int] = []
+    for i, theme in enumerate(best):
+        if scores[i, theme] >= OTHER_BELOW:
+            by_theme.setdefault(int(theme), []).append(i)
+        else:
+            rest.append(i)
+    ranked = sorted(by_theme, key=lambda theme: (-len(by_theme[theme]), theme))
+    for theme in ranked[max(0, max_themes) :]:
+        rest.extend(by_theme.pop(theme))
+
+    def closest_first(theme: int | None, members: list[int]) -> list[int]:
+        column = scores[:, theme] if theme is not None else scores.max(axis=1)
+        return sorted(members, key=lambda i: (-column[i], texts[i], i))
+
+    groups = [
+        Grouped(themes[theme], closest_first(theme, by_theme[theme]))
+        for theme in ranked
+        if theme in by_theme
     ]
-    wanted: set[str] = set().union(*(found for _, found in phrase_stems))
-    postings: dict[str, list[int]] = {s: [] for s in wanted}
-    for i, own in enumerate(stems):
-        for s in own & wanted:
-            postings[s].append(i)
-    min_gain = 2 if n >= PAIR_MIN_TEXTS else 1
-    chosen = _choose(_candidates(phrase_stems, postings, n), max_themes, min_gain)
-    owners = _owners(chosen)
-    groups = sorted(
-        (
-            (candidate.label, [i for i in sorted(owners) if owners[i] == rank], rank)
-            for rank, candidate in enumerate(chosen)
-        ),
-        key=lambda g: (-len(g[1]), g[2]),
-    )
-    result = [(label, members) for label, members, _ in groups if members]
-    rest = [i for i in range(n) if i not in owners]
     if rest:
-        result.append((other_label(), rest))
-    return result
-
-
-def _candidates(
-    phrase_stems: list[tuple[str, set[str]]], postings: dict[str, list[int]], n: int
-) -> list[_Candidate]:
-    """Keyphrases as candidate themes, in YAKE's order. Two phrases with the same words
-    ("care home", "care homes") are one candidate. A text's score for a label is how many
-    of the label's words it shares, a word most texts use ("care" at a care event) counting
-    half, so it cannot outweigh a more specific word."""
-    common = n >= COMMON_MIN_TEXTS
-    weight = {
-        s: COMMON_WEIGHT if common and len(hits) > COMMON_SHARE * n else 1.0
-        for s, hits in postings.items()
-    }
-    candidates: list[_Candidate] = []
-    seen: set[tuple[str, ...]] = set()
-    for label, found in phrase_stems:
-        key = tuple(sorted(found))
-        if not key or key in seen:
-            continue
-        seen.add(key)
-        scores: dict[int, float] = {}
-        for s in key:
-            for i in postings[s]:
-                scores[i] = scores.get(i, 0.0) + weight[s]
-        if scores:
-            candidates.append(_Candidate(_tidy(label), scores, key))
-    return candidates
-
-
-def _choose(candidates: list[_Candidate], max_themes: int, min_gain: int) -> list[_Candidate]:
-    """Greedy: each step takes the candidate that would win the most texts, counting texts
-    no theme has yet and texts it matches better than their current theme (ties go to the
-    better YAKE rank). So one very common word cannot crowd out the more specific themes
-    that follow it. Labels sharing a word with a chosen one are skipped, to keep themes
-    distinct."""
-    chosen: list[_Candidate] = []
-    best: dict[int, float] = {}
-    used: set[str] = set()
-    while len(chosen) < max_themes:
-        pick: _Candidate | None = None
-        pick_gain = min_gain - 1
-        for candidate in candidates:
-            if used.intersection(candidate.stems):
-                continue
-            gain = sum(1 for i, score in candidate.scores.items() if score > best.get(i, 0.0))
-            if gain > pick_gain:
-                pick, pick_gain = candidate, gain
-        if pick is None:
-            break
-        chosen.append(pick)
-        used.update(pick.stems)
-        for i, score in pick.scores.items():
-            if score > best.get(i, 0.0):
-                best[i] = score
-    return chosen
-
-
-def _owners(chosen: list[_Candidate]) -> dict[int, int]:
-    """Text index -> rank of the chosen theme it matches best; ties go to the one chosen
-    first, exactly as _choose counted them."""
-    owners: dict[int, int] = {}
-    best: dict[int, float] = {}
-    for rank, candidate in enumerate(chosen):
-        for i, score in candidate.scores.items():
-            if score > best.get(i, 0.0):
-                best[i] = score
-                owners[i] = rank
-    return owners
-
-
-def _sample(texts: Sequence[str], limit_texts: int, limit_chars: int) -> str:
-    """Evenly spaced texts, capped in number and size, as sentences YAKE will not run together."""
-    step = max(1, math.ceil(len(texts) / max(1, limit_texts)))
-    picked: list[str] = []
-    size = 0
-    for text in texts[::step]:
-        flat = " ".join(text.split())
-        if not flat:
-            continue
-        if picked and size + len(flat) > limit_chars:
-            break
-        picked.append(flat if flat[-1] in ".!?" else flat + ".")
-        size += len(flat) + 1
-    return "\n".join(picked)
-
-
-def _keyphrases(text: str, top: int) -> list[str]:
-    if not text.strip():
-        return []
-    extractor = yake.KeywordExtractor(lan="en", n=2, top=top)
-    # YAKE returns (phrase, score), best (lowest) score first; order is kept as the rank.
-    return [str(phrase) for phrase, _ in extractor.extract_keywords(text)]
-
-
-def _tidy(phrase: str) -> str:
-    """A label as people wrote it (so "NHS" and "English" keep their capitals), but with
-    shouting lowered and a capital first letter; only words survive, never punctuation."""
-    found = _WORD.findall(phrase.replace("’", "'"))
-    label = " ".join(w.lower() if w.isupper() and len(w) > _ACRONYM else w for w in found)
-    return label[:1].upper() + label[1:]
+        groups.append(Grouped(None, closest_first(None, rest)))
+    return groups
 
 
 @dataclass(frozen=True)
@@ -293,9 +281,15 @@ class _MakingItRealTheme:
 
 
 @cache
-def _making_it_real() -> tuple[_MakingItRealTheme, ...]:
+def _making_it_real_data() -> dict[str, Any]:
     source = resources.files("prompts").joinpath(MAKING_IT_REAL_FILE)
-    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    data: dict[str, Any] = yaml.safe_load(source.read_text(encoding="utf-8"))
+    return data
+
+
+@cache
+def _making_it_real() -> tuple[_MakingItRealTheme, ...]:
+    data = _making_it_real_data()
     themes = []
     for entry in data["themes"]:
         keywords = [frozenset(stem(w) for w in words(str(k))) for k in entry["keywords"]]

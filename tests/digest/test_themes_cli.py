@@ -1,0 +1,89 @@
+"""`brewbot themes --in statements.csv`, run as a person runs it (a real process), and the
+quality figures `brewbot bench` reports for the same grouping."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.bench.themes import labelled_statements, pairwise, theme_agreement
+from bot.digest.themes import group_by_theme, vocabulary
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def brewbot(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def test_themes_groups_a_csv_exactly_as_the_digest_does(tmp_path):
+    statements = [
+        "Nobody visits me and the days are very long.",
+        "I waited eight months for an assessment.",
+        "The bus never comes on time, so I miss my appointments.",
+        "My social worker Jane Smith keeps changing.",
+    ]
+    source = tmp_path / "statements.csv"
+    source.write_text(
+        "statement,where\n" + "".join(f'"{s}",paper\n' for s in statements), encoding="utf-8"
+    )
+    done = brewbot("themes", "--in", str(source), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    expected = group_by_theme(statements, max_themes=len(vocabulary().themes))
+    assert [(g["label"], g["statements"]) for g in found] == [
+        (g.label, [statements[i] for i in g.members]) for g in expected
+    ]
+    labels = {t.label for t in vocabulary().themes} | {vocabulary().other_label}
+    assert all(g["label"] in labels for g in found)
+
+    markdown = brewbot("themes", "--in", str(source))
+    assert markdown.returncode == 0, markdown.stderr
+    assert f"## {found[0]['label']} ({len(found[0]['statements'])})" in markdown.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "sentence"),
+    [
+        (None, "I cannot read"),
+        (b"where\npaper\n", "has no column called statement"),
+        (b"statement\n\n  \n", "has no statements in it"),
+        (b"\xff\xfe\x00bad", "is not a text file"),
+    ],
+)
+def test_themes_refuses_a_file_it_cannot_use_in_one_sentence(tmp_path, content, sentence):
+    source = tmp_path / "statements.csv"
+    if content is not None:
+        source.write_bytes(content)
+    done = brewbot("themes", "--in", str(source))
+    assert done.returncode == 2
+    assert sentence in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_pairwise_agreement_counts_pairs_and_ignores_other():
+    truth = ["a", "a", "b", "b", None]
+    assert pairwise(truth, truth).f1 == 1.0
+    # Everything in one group: every true pair found, one in three made pairs true.
+    lumped = pairwise(truth, ["x"] * 5)
+    assert (lumped.recall, lumped.precision) == (1.0, round(2 / 10, 3))
+    assert pairwise(truth, [None] * 5).f1 == 0.0
+
+
+def test_the_evaluation_set_is_large_and_labelled():
+    rows = labelled_statements()
+    assert len(rows) >= 100
+    assert len({group for _, group in rows}) >= 12
+    agreement = theme_agreement()
+    assert agreement.statements == len(rows)
+    assert 0.0 <= agreement.f1 <= 1.0
