@@ -12,11 +12,11 @@ or `empty_sqlite_url`."""
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import functools
 import os
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
 from bot.app import App, build_app
@@ -51,7 +51,7 @@ def postgres_base() -> str:
 
 def _run_apart(coroutine: Coroutine[Any, Any, Any]) -> Any:
     """Run a coroutine to the end on a loop of its own (a test's loop may be running)."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+    with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
 
 
@@ -132,45 +132,64 @@ def migrated_sqlite(path: Path) -> str:
 
 
 class PostgresTemplate:
-    """PostgreSQL for one worker process. Tests get schemas in a database of the worker's own
-    (so its catalogs hold only this run's tables), or in the configured database when the
-    server does not let us create one. The template schema is migrated once, recording every
+    """PostgreSQL for one worker process. Tests get schemas in two databases of the worker's
+    own (so their catalogs hold only this run's tables), or in the configured database when
+    the server does not let us create one. A template schema is migrated once, recording every
     statement the migration sends; each test's schema is made by sending them again, in one
-    transaction, with the new schema first on the search path."""
+    transaction, with the new schema first on the search path (checked once against the
+    template). With databases of its own, the schema for the next test is made while a test
+    runs, in the database that test is not using (a database's transactions and sessions are
+    all a test's purge and queries look at), and the schema of the test before is dropped
+    there first."""
 
     def __init__(self, base: str) -> None:
         self.base = make_url(base.replace("+asyncpg", "+psycopg"))
-        self.database: str | None = f"brewbot_test_{uuid.uuid4().hex[:12]}"
+        self.databases = self._own_databases(2)
+        urls = [self.base.set(database=name) for name in self.databases] or [self.base]
+        self.engines: list[Engine] = [create_engine(url) for url in urls]
+        self.schemas: list[str] = []
+        self.statements: list[tuple[str, Any, bool]] = []
+        template = self._schema(self.engines[0])
+        _run_apart(self._record(self.engines[0], template))
+        self._check(self.engines[0], template)
+        self._maker = ThreadPoolExecutor(1) if len(self.engines) > 1 else None
+        self._next: Future[str] | None = None
+        self._turn = 0
+        self._handed: list[list[str]] = [[] for _ in self.engines]
+
+    def _own_databases(self, count: int) -> list[str]:
+        made: list[str] = []
         server = create_engine(self.base, isolation_level="AUTOCOMMIT")
         try:
             with server.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{self.database}"'))
-            self.url = self.base.set(database=self.database)
-        except DBAPIError:  # no CREATEDB right: schemas in the configured database
-            self.database = None
-            self.url = self.base
+                try:
+                    for _ in range(count):
+                        name = f"brewbot_test_{uuid.uuid4().hex[:12]}"
+                        conn.execute(text(f'CREATE DATABASE "{name}"'))
+                        made.append(name)
+                except DBAPIError:  # no CREATEDB right: schemas in the configured database
+                    for name in made:
+                        conn.execute(text(f'DROP DATABASE "{name}"'))
+                    made = []
         finally:
             server.dispose()
-        self.engine: Engine = create_engine(self.url, isolation_level="AUTOCOMMIT")
-        self.schemas: list[str] = []
-        self.statements: list[tuple[str, Any, bool]] = []
-        template = self._schema()
-        _run_apart(self._record(template))
+        return made
 
-    def _schema(self) -> str:
+    def _schema(self, engine: Engine) -> str:
         schema = f"t_{uuid.uuid4().hex[:12]}"
         self.schemas.append(schema)
+        with engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         return schema
 
-    def schema_url(self, schema: str) -> str:
-        rendered = self.url.render_as_string(hide_password=False)
+    @staticmethod
+    def url(engine: Engine, schema: str) -> str:
+        rendered = engine.url.render_as_string(hide_password=False)
         sep = "&" if "?" in rendered else "?"
         return f"{rendered}{sep}options=-csearch_path%3D{schema}"
 
-    async def _record(self, schema: str) -> None:
-        with self.engine.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        db = Database(self.schema_url(schema))
+    async def _record(self, engine: Engine, schema: str) -> None:
+        db = Database(self.url(engine, schema))
 
         def record(_conn, _cursor, statement, parameters, _context, executemany) -> None:
             self.statements.append((statement, parameters, executemany))
@@ -181,39 +200,99 @@ class PostgresTemplate:
         finally:
             await db.dispose()
 
-    def new_schema(self) -> str:
+    def _make(self, engine: Engine) -> str:
         """A new schema holding what the migration made; its URL."""
-        schema = self._schema()
-        with self.engine.connect() as conn:
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        self.schemas.append(schema)
+        with engine.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
             cursor = conn.connection.cursor()
             try:
-                cursor.execute("BEGIN")
                 cursor.execute(f'SET LOCAL search_path TO "{schema}"')
                 for statement, parameters, many in self.statements:
                     if many:
                         cursor.executemany(statement, parameters)
                     else:
                         cursor.execute(statement, parameters)
-                cursor.execute("COMMIT")
             finally:
                 cursor.close()
-        return self.schema_url(schema)
+        return self.url(engine, schema)
+
+    def _check(self, engine: Engine, template: str) -> None:
+        """The statements sent again make what the migration made."""
+        copy = make_url(self._make(engine)).query["options"].rsplit("=", 1)[1]
+        with engine.connect() as conn:
+            made, migrated = (_catalog(conn, schema) for schema in (copy, template))
+        assert made == migrated, "a replayed migration differs from the migrated template"
+
+    def _replace(self, turn: int) -> str:
+        """Drop the schemas the tests before had in database `turn` (they have finished), then
+        make the next one there."""
+        engine, handed = self.engines[turn], self._handed[turn]
+        while handed:
+            schema = handed.pop()
+            try:
+                with engine.begin() as conn:
+                    conn.execute(text("SET LOCAL lock_timeout = '2s'"))
+                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                self.schemas.remove(schema)
+            except DBAPIError:  # still in use by something a test left behind: at the end
+                pass
+        url = self._make(engine)
+        handed.append(make_url(url).query["options"].rsplit("=", 1)[1])
+        return url
+
+    def new_schema(self) -> str:
+        """The URL of a schema of the caller's own, holding what the migration made."""
+        if self._maker is None:
+            return self._make(self.engines[0])
+        if self._next is None:
+            self._next = self._maker.submit(self._replace, self._turn)
+        made = self._next.result()
+        self._turn = 1 - self._turn
+        self._next = self._maker.submit(self._replace, self._turn)
+        return made
 
     def close(self) -> None:
-        """Drop everything made here (the worker's database, or each schema)."""
-        with self.engine.connect() as conn:
-            if self.database is None:
+        """Drop everything made here (the worker's databases, or each schema)."""
+        if self._maker is not None:
+            self._maker.shutdown(wait=True)
+        if not self.databases:
+            with self.engines[0].begin() as conn:
                 for schema in self.schemas:
                     conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        self.engine.dispose()
-        if self.database is not None:
-            server = create_engine(self.base, isolation_level="AUTOCOMMIT")
-            try:
-                with server.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)'))
-            finally:
-                server.dispose()
+        for engine in self.engines:
+            engine.dispose()
+        server = create_engine(self.base, isolation_level="AUTOCOMMIT")
+        try:
+            with server.connect() as conn:
+                for name in self.databases:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        finally:
+            server.dispose()
+
+
+def _catalog(conn: Connection, schema: str) -> list[tuple[Any, ...]]:
+    """What a schema holds, as the server describes it, with the schema's name taken out."""
+    rows = conn.execute(
+        text(
+            "SELECT c.relname, c.relkind, a.attnum, a.attname,"
+            " format_type(a.atttypid, a.atttypmod), a.attnotnull,"
+            " pg_get_expr(d.adbin, d.adrelid), pg_get_indexdef(i.indexrelid),"
+            " (SELECT string_agg(pg_get_constraintdef(k.oid) || ' ' || k.conname, '; '"
+            "   ORDER BY k.conname) FROM pg_constraint k WHERE k.conrelid = c.oid)"
+            " FROM pg_class c"
+            " LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0"
+            "  AND NOT a.attisdropped"
+            " LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum"
+            " LEFT JOIN pg_index i ON i.indexrelid = c.oid"
+            " WHERE c.relnamespace = CAST(:schema AS regnamespace)"
+            " ORDER BY 1, 3"
+        ),
+        {"schema": f'"{schema}"'},
+    ).all()
+    rows += conn.execute(text(f'SELECT * FROM "{schema}".alembic_version')).all()
+    return [tuple(str(v).replace(schema, "<schema>") for v in row) for row in rows]
 
 
 _postgres: PostgresTemplate | None = None
