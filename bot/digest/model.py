@@ -245,7 +245,8 @@ def attendance_lines(
 ) -> tuple[AttendanceLine, ...]:
     """Role lines in a fixed order, then everyone, then how many reflected.
 
-    Counts under `min_count` read "fewer than N". When the total is shown, the hidden
+    Counts from 1 to `min_count` - 1 read "fewer than N" (0 reads 0: it identifies nobody).
+    When the total is shown, the hidden
     counts add up to a number anyone can work out; if that number is itself small, the
     smallest shown counts are hidden too ("not shown"), so no small group can be recovered
     by subtraction.
@@ -255,7 +256,11 @@ def attendance_lines(
     for role, n in attendance.items():
         # Anything unexpected is counted as "other" rather than shown under its own name.
         counts[role if role in counts else "other"] += max(0, int(n))
-    small = {role for role in ROLES if counts[role] < min_count}
+    # Nobody in a role identifies nobody, so 0 is shown as 0, once the total is shown at all
+    # (below it, which roles were there would describe a small group).
+    small = {
+        role for role in ROLES if counts[role] < min_count and (counts[role] or total < min_count)
+    }
     hidden: list[str] = []
     if total >= min_count:
         residual = sum(counts[role] for role in small)
@@ -278,7 +283,7 @@ def attendance_lines(
             lines.append(AttendanceLine(role, label, counts[role], str(counts[role])))
     for key, n in ((TOTAL, total), (CONTRIBUTORS, contributors)):
         label = t(f"digest.attendance.{key}")
-        if n < min_count:
+        if 0 < n < min_count:
             lines.append(_suppressed(key, label, min_count))
         else:
             lines.append(AttendanceLine(key, label, n, str(n)))

@@ -94,10 +94,25 @@ def test_role_counts_under_min_count_read_fewer_than():
     fewer = T("digest.attendance.fewer_than", min_count=5)
     assert lines["draws_on_care"] == (8, "8")
     assert lines["carer"] == (6, "6")
+    # Nobody in a role identifies nobody: 0 reads 0, not "fewer than 5" (issue 15).
     for role in ("commissioner", "provider", "other", "prefer_not"):
-        assert lines[role] == (None, fewer)
+        assert lines[role] == (0, "0")
     assert lines["total"] == (14, "14")
+    small = lines_by_key(
+        build_digest(make_input(attendance={"draws_on_care": 8, "carer": 2}, total_attended=10))
+    )
+    assert small["carer"] == (None, fewer)
     assert [line.key for line in digest.attendance_lines] == [*ROLES, "total", "contributors"]
+
+
+def test_in_a_small_group_even_zero_counts_are_not_shown():
+    # Below the threshold overall, which roles were there would describe the few people.
+    lines = lines_by_key(
+        build_digest(make_input(attendance={"carer": 3}, total_attended=3, contributors=3))
+    )
+    fewer = T("digest.attendance.fewer_than", min_count=5)
+    assert {lines[role] for role in ROLES} == {(None, fewer)}
+    assert lines["total"] == (None, fewer)
 
 
 def test_a_small_count_cannot_be_worked_out_from_the_total():
@@ -143,7 +158,7 @@ def test_no_role_count_under_min_count_appears_in_any_format():
         )
     )
     for line in digest.attendance_lines:
-        assert line.count is None or line.count >= digest.min_count
+        assert line.count is None or line.count == 0 or line.count >= digest.min_count
     for text in render_all(digest).values():
         for role in ("commissioner", "provider"):
             label = T(f"digest.attendance.role.{role}")
