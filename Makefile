@@ -29,6 +29,7 @@ lint: $(VENV)/.installed-dev
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	# One worker per core: many tests wait on real processes, sockets and databases.
 	$(BIN)/python -m pytest -n auto
 

@@ -154,8 +154,8 @@ class BrewScheduler:
 
         # APScheduler checks the callable against its arguments for every job it adds, with
         # inspect.signature: a third of rebuilding 10,000 sessions. A stated signature is
-        # returned at once (the ignore: typeshed does not declare `__signature__`).
-        run.__signature__ = inspect.signature(run)  # type: ignore[attr-defined]
+        # returned at once.
+        run.__signature__ = inspect.signature(run)  # type: ignore[attr-defined]  # not in typeshed
         self._run = run
         self._stopping = False
 
