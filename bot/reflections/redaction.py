@@ -1,8 +1,21 @@
 """Take identifying details out of a reflection before it is stored.
 
 Reflections are anonymous, so what someone typed must not name or locate them (or anyone
-else): e-mail addresses, phone numbers, UK postcodes, NHS numbers, links, @mentions and the
-names of people known in the community are replaced by a short placeholder such as "[phone]".
+else): e-mail addresses (also spelled out, "jane dot smith at gmail dot com"), phone numbers,
+UK postcodes, NHS numbers, links, @mentions, street addresses ("12 Acacia Avenue", "Flat 3"),
+dates of birth ("DOB 12/03/1954", "born on 3 March 1954"), the names of people known in the
+community and names written after a cue ("my social worker Jane Smith", "my son Tom",
+"Dr Patel") are replaced by a short placeholder such as "[phone]".
+
+Names of people outside the community are found by their cue: a relation or a role ("my",
+"our", "the", "his", "Mum's" ... followed by "social worker", "GP", "son", "carer", "PA",
+"neighbour" ...), a title ("Dr", "Mr", "Mrs", "Ms", "Miss", "Mx", "Prof", "Nurse" ...) or
+"named" / "is called" / "my name is". After the cue (and a comma, colon or bracket, and perhaps
+a title: "my GP, Dr Patel") up to three capitalised words are the name; only the name goes,
+the cue stays ("my son [name]", "Dr [name]"). A lower-case word ends the name, so "my son is
+lovely" and "my GP surgery" are left alone, and so does a capitalised word that is not a name
+(`_NOT_NAME_WORDS`: "I", "The", "Surgery", "Practice", "NHS", weekdays ...). A name typed all
+in lower case after a cue ("my son tom") is not found: it cannot be told from a word.
 
 How it works: each detector finds spans in the *original* text; detectors run in priority
 order and a span that overlaps one already taken is dropped (so the "nhs.net" inside an
@@ -33,6 +46,8 @@ PLACEHOLDERS: dict[str, str] = {
     "phone": "[phone]",
     "postcode": "[postcode]",
     "name": "[name]",
+    "address": "[address]",
+    "date_of_birth": "[date of birth]",
 }
 
 Span = tuple[int, int, str]  # start, end, kind
@@ -86,16 +101,20 @@ def redact_with_report(
 ) -> tuple[str, Counter[str]]:
     """Like `redact`, and also how many details of each kind were taken out.
 
-    Kinds: mention, email, link, nhs_number, phone, postcode, name.
+    Kinds: mention, email, link, nhs_number, phone, postcode, name, address, date_of_birth.
     """
     names = known_names if isinstance(known_names, KnownNames) else KnownNames.build(known_names)
     detectors: list[Callable[[str], Iterator[Span]]] = [
         _angle_markup,
         _emails,
+        _spelled_emails,
         _urls,
         _at_mentions,
+        _dates_of_birth,
+        _addresses,
         _numbers,
         _postcodes,
+        _cued_names,
         names.spans,
     ]
     taken: list[Span] = []  # kept sorted; spans never overlap, so starts and ends both rise
@@ -171,6 +190,214 @@ def _at_mentions(text: str) -> Iterator[Span]:
 def _postcodes(text: str) -> Iterator[Span]:
     for match in _POSTCODE.finditer(text):
         yield match.start(), match.end(), "postcode"
+
+
+# --- spelled-out e-mail addresses: "jane dot smith at gmail dot com", "sam (at) x (dot) org" ---
+
+_SP = r"[ \t]{1,3}"
+_SPELLED_LABEL = r"[A-Za-z0-9][\w%+'-]{0,63}"
+_SPELLED_DOT = (
+    rf"(?:[ \t]{{0,2}}[(\[{{<][ \t]{{0,2}}dot[ \t]{{0,2}}[)\]}}>][ \t]{{0,2}}|{_SP}dot{_SP}|\.)"
+)
+_SPELLED_AT = (
+    rf"(?:[ \t]{{0,2}}[(\[{{<][ \t]{{0,2}}at[ \t]{{0,2}}[)\]}}>][ \t]{{0,2}}"
+    rf"|{_SP}at{_SP}|[ \t]{{0,2}}@[ \t]{{0,2}})"
+)
+_SPELLED_TLDS = _TLDS + "|co|ac|me|de|fr|es|it|nl|us|ca|au|in"
+_SPELLED_EMAIL = re.compile(
+    rf"(?<![\w.%+'@-])(?P<local>{_SPELLED_LABEL}(?:{_SPELLED_DOT}{_SPELLED_LABEL}){{0,4}})"
+    rf"{_SPELLED_AT}{_SPELLED_LABEL}(?:{_SPELLED_DOT}{_SPELLED_LABEL}){{0,3}}"
+    rf"{_SPELLED_DOT}(?:{_SPELLED_TLDS})(?![\w-])",
+    re.IGNORECASE,
+)
+# "I looked at nhs dot uk", "we were at leeds dot ac dot uk": a word before a plain " at "
+# that says where someone was or looked, not whose address it is.
+_NOT_MAILBOXES = frozenset(
+    "i i'm im me us we you him her them it its look looked looking go went going see saw seen "
+    "was is are be been were online website site page web info details email e-mail mail "
+    "write wrote message contact live lived living work worked working get got find found "
+    "check checked here there that this out in up one all sent send post posted search "
+    "searched read it's everything something nothing anything people everyone someone".split()
+)
+
+
+def _spelled_emails(text: str) -> Iterator[Span]:
+    for match in _SPELLED_EMAIL.finditer(text):
+        local = match.group("local")
+        if _key(local) in _NOT_MAILBOXES and not re.search(r"[(\[{<@]", match.group()):
+            continue
+        yield match.start(), match.end(), "email"
+
+
+# --- dates of birth: "DOB 12/03/1954", "born on 3 March 1954", "date of birth: 12.3.54" ---------
+
+_MONTHS = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_ORDINAL = r"\d{1,2}(?:st|nd|rd|th)?"
+_DATE = (
+    r"(?:\d{1,2}[ \t]?[/.-][ \t]?\d{1,2}[ \t]?[/.-][ \t]?(?:\d{4}|\d{2})(?![\d/.-]\d)"
+    r"|\d{4}-\d{1,2}-\d{1,2}"
+    rf"|(?:the[ \t]+)?{_ORDINAL}(?:[ \t]+of)?[ \t]+{_MONTHS}(?:,?[ \t]+\d{{4}})?"
+    rf"|{_MONTHS}[ \t]+(?:the[ \t]+)?{_ORDINAL}(?:,?[ \t]+\d{{4}})?"
+    rf"|{_MONTHS},?[ \t]+\d{{4}})(?!\w)"
+)
+_DOB = re.compile(
+    r"(?<![\w.])(?:d[ \t]?\.?[ \t]?o[ \t]?\.?[ \t]?b\b\.?|date[ \t]+of[ \t]+birth|birth[ \t]?date"
+    r"|born(?:[ \t]+(?:on|in))?|birthday)"
+    r"(?:[ \t]*(?:[:=(\-–][ \t]*|is[ \t]+|was[ \t]+|s[ \t]+)|[ \t]+)"
+    rf"(?P<date>{_DATE})",
+    re.IGNORECASE,
+)
+
+
+def _dates_of_birth(text: str) -> Iterator[Span]:
+    for match in _DOB.finditer(text):
+        yield match.start("date"), match.end("date"), "date_of_birth"
+
+
+# --- street addresses: "12 Acacia Avenue", "Flat 3, 4a St John's Road", "Flat 3" --------------
+
+_STREET_WORDS = frozenset(
+    "road rd street st avenue ave av close lane ln drive way crescent cres court ct gardens "
+    "gdns place pl terrace tce grove walk row hill square sq mews park rise view green parade "
+    "vale wharf yard gate croft meadow meadows fields chase bank approach circus boulevard "
+    "highway embankment villas cottages mount wynd brow side end wood heights path parkway "
+    "quay grange dale glen link mead orchard common promenade broadway precinct".split()
+)
+# Street words a participant may type in lower case ("12 acacia avenue") and which are not
+# everyday words after a number ("a 10 minute walk", "2 very close friends").
+_LOWER_STREET_WORDS = frozenset("road street avenue crescent terrace gardens".split())
+_NOT_STREET_NAMES = frozenset(
+    "a an the my our your his her their same other busy long short quiet main big small "
+    "one two three of on in at and or to mile miles minute minutes min mins hour hours lane "
+    "way very more most few times people days weeks months years".split()
+)
+_ADDRESS_WORD = r"[^\W\d_][\w'’.-]{0,40}"
+_FLAT = r"(?:flat|apartment|apt\.?)[ \t]+\d{1,4}[A-Za-z]?"
+_ADDRESS = re.compile(
+    rf"(?<![\w.,/:£$€-])(?:{_FLAT},?[ \t]+)?"
+    r"(?P<number>\d{1,3}[A-Za-z]?(?:[ \t]?[-–/][ \t]?\d{1,3}[A-Za-z]?)?),?[ \t]+"
+    rf"(?P<name>{_ADDRESS_WORD}(?:[ \t]+{_ADDRESS_WORD}){{0,2}})[ \t]+"
+    r"(?P<street>[^\W\d_]+)(?![\w'’-])\.?",
+    re.IGNORECASE,
+)
+# A flat on its own: "Flat 3" anywhere; "flat 3" in lower case only after "in", "at", "my" ...,
+# so "the tyre went flat 3 times" stays.
+_FLAT_ALONE = re.compile(
+    r"(?<![\w])(?:(?:Flat|FLAT|Apartment|APARTMENT|Apt\.?)[ \t]+"
+    r"|(?:(?<=\bin )|(?<=\bat )|(?<=\bmy )|(?<=\bour )|(?<=\bto )|(?<=\bof )|(?<=\bfrom )"
+    r"|(?<=\bher )|(?<=\bhis )|(?<=\btheir ))(?:flat|apartment|apt\.?)[ \t]+)"
+    r"\d{1,4}[A-Za-z]?(?![\w/.:,]\d)(?!\w)"
+)
+
+
+def _addresses(text: str) -> Iterator[Span]:
+    for match in _ADDRESS.finditer(text):
+        if _is_address(match):
+            yield match.start(), match.end() - match.group().endswith("."), "address"
+    # A flat inside an address found above overlaps it, so is dropped by the caller.
+    for match in _FLAT_ALONE.finditer(text):
+        yield match.start(), match.end(), "address"
+
+
+def _is_address(match: re.Match[str]) -> bool:
+    street = match.group("street")
+    key = street.lower()
+    if key not in _STREET_WORDS:
+        return False
+    words = match.group("name").split()
+    if all(w[0].isupper() for w in words):
+        return street[0].isupper() or key in _LOWER_STREET_WORDS
+    return (
+        all(w.islower() for w in words)
+        and key in _LOWER_STREET_WORDS
+        and not any(w in _NOT_STREET_NAMES for w in words)
+    )
+
+
+# --- names after a cue: "my social worker Jane Smith", "my son Tom", "Dr Patel" ----------------
+
+_RELATIONS = sorted(
+    {
+        *"social worker|GP|doctor|nurse|carer|care worker|support worker|key worker|keyworker"
+        "|care coordinator|care co-ordinator|case worker|caseworker|OT|occupational therapist"
+        "|physio|physiotherapist|therapist|counsellor|counselor|psychiatrist|psychologist"
+        "|consultant|dentist|pharmacist|health visitor|district nurse|community nurse|CPN"
+        "|advocate|PA|personal assistant|manager|care manager|team manager|boss|landlord"
+        "|landlady|neighbour|neighbor|friend|best friend|partner|husband|wife|son|daughter"
+        "|child|kid|mum|mom|mam|mother|dad|father|brother|sister|grandson|granddaughter"
+        "|grandchild|nan|nana|nanna|gran|granny|grandma|grandmother|grandad|granddad|grandpa"
+        "|grandfather|uncle|aunt|auntie|aunty|cousin|niece|nephew|boyfriend|girlfriend"
+        "|fiance|fiancé|fiancee|fiancée|stepson|stepdaughter|stepmum|stepmom|stepdad|son-in-law"
+        "|daughter-in-law|mother-in-law|father-in-law|brother-in-law|sister-in-law|sibling"
+        "|twin|baby|lodger|flatmate|housemate|befriender|buddy|mentor|tutor|teacher|worker"
+        "|councillor|MP|vicar|priest|solicitor|lawyer|assessor|reviewer|officer|colleague"
+        "|employer|supervisor|cleaner|driver|granddaughter|grandkid|grandchildren".split("|"),
+    },
+    key=len,
+    reverse=True,
+)
+_TITLES = r"(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof|Professor|Doctor|Nurse|Cllr|Councillor|Rev|Revd|Sir|Dame)"
+_CUE = re.compile(
+    r"(?<![\w'’-])(?:(?:my|our|his|her|their|your|the|a|[A-Za-z]+['’]s)[ \t]+(?:"
+    + "|".join(re.escape(r).replace(r"\ ", r"[ \t]+") for r in _RELATIONS)
+    + r")(?:[ \t]*[,:(\-–][ \t]*|[ \t]+)"
+    + r"|(?:named|(?:is|was|are|['’]s)[ \t]+called|name[ \t]+(?:is|was)|name['’]s)[ \t]+)"
+    + rf"(?:{_TITLES}\.?[ \t]+)?"
+    + rf"|(?<![\w'’-]){_TITLES}\.?[ \t]+",
+    re.IGNORECASE,
+)
+_TITLE_ONLY = re.compile(rf"{_TITLES}\.?[ \t]+")
+# Capitalised words that are not names, so they end a name after a cue ("my GP Surgery",
+# "my mum I think", "Dr Who"). Compared in lower case.
+_NOT_NAME_WORDS = frozenset(
+    "i i'm i've i'll i'd the a an and but or so then when who what where why how which he she "
+    "they we you it his her their our my your its this that these those is was are were has "
+    "had have did does do not no yes ok okay please thanks thank also too very really just "
+    "still now today yesterday tomorrow tonight monday tuesday wednesday thursday friday "
+    "saturday sunday surgery practice team teams services service centre center clinic "
+    "hospital office unit ward appointment appointments assessment review referral nhs gp "
+    "a&e ot pa cpn uk council trust partnership health care social mental adult adults "
+    "children's practitioner nurse nurses dr mr mrs ms miss mx prof doctor doctors sir "
+    "dame after before at in on of for with from to by about said says told asked came went "
+    "who's he's she's they're it's there here".split()
+)
+_MAX_CUED_NAME_WORDS = 3
+
+
+def _cued_names(text: str) -> Iterator[Span]:
+    for cue in _CUE.finditer(text):
+        pos = cue.end()
+        if not cue.group()[0].isupper() and _TITLE_ONLY.fullmatch(cue.group()):
+            continue  # "mr" or "dr" in lower case, alone, is not a title
+        start = end = -1
+        count = 0
+        for word in _WORD.finditer(text, pos):
+            if count == _MAX_CUED_NAME_WORDS or text[pos : word.start()] not in ("", " "):
+                break
+            token = text[word.start() : _without_possessive(word)]
+            if not _could_be_name(token):
+                break
+            if start < 0:
+                start = word.start()
+            end = _without_possessive(word)
+            count += 1
+            pos = word.end()
+            if end < word.end():
+                break  # "Tom's": the name ends at its possessive
+        if start >= 0:
+            yield start, end, "name"
+
+
+def _could_be_name(token: str) -> bool:
+    if not (token[:1].isupper() and _lettery(token.replace("’", "'"))):
+        return False
+    if _key(token) in _NOT_NAME_WORDS:
+        return False
+    # "NHS", "GP", "OT": short words in capitals are initials, not names.
+    return not (token.isupper() and len(token) <= 4 and len(token) > 1)
 
 
 @dataclass(frozen=True)
@@ -285,8 +512,20 @@ class KnownNames:
 
     A whole name ("Priya Shah", or a one-word handle with digits such as "sam_99") is
     redacted in any case. A single part of a name ("Priya", "Shah") is redacted only when it is
-    capitalised in the text and at least 3 letters long, so that a name which is also an
-    ordinary word ("Hope", "Will") is only taken when it is written like a name.
+    capitalised in the text and at least 3 letters long, and not straight after "the", "a" or
+    "an" (names take no article: "the Facilitator" is a role, whoever is called that).
+
+    A name that is also an ordinary word (`_ORDINARY_WORD_NAMES`: "Will", "May", "Faith",
+    "Bill", "Grace", "Hope", "Facilitator", "Host" ...) is taken only where it reads as a name:
+    capitalised, not at the start of a sentence (after ".", "!", "?", ":", ";", a new line or
+    the start of the text, where any word is capitalised), not after a possessive or "this",
+    "that", "in", "since", "last", "next" ... ("my Will", "in May"), and not next to a number
+    ("3 May", "May 2024"). So "Will the Facilitator follow up?" is left alone, while "I asked
+    Will" and "thanks to Grace" lose the name. At a sentence start, a possessive still marks a
+    name ("Will's idea" -> "[name]'s idea"); otherwise "Will said so." keeps "Will": that is
+    the price of never eating a word. After a cue ("my carer Will", "Dr May") the name is
+    taken by the cue rule in any position. A whole name made only of ordinary words
+    ("Will Hope") is likewise taken only when each word is capitalised.
     """
 
     full: frozenset[tuple[str, ...]]
@@ -331,7 +570,8 @@ class KnownNames:
                 end = _without_possessive(word)
                 candidate = _key(text[word.start() : end])
                 if candidate in self.parts:
-                    yield word.start(), end, "name"
+                    if _reads_as_name(text, word, candidate, end < word.end()):
+                        yield word.start(), end, "name"
                 else:
                     # "Smith-Jones" when only "Smith" is known: redact the known piece.
                     yield from self._hyphen_parts(word)
@@ -357,6 +597,10 @@ class KnownNames:
             last = chosen[-1]
             key += (_key(text[last.start() : _without_possessive(last)]),)
             if key in self.full:
+                if all(k in _ORDINARY_WORD_NAMES for k in key) and not all(
+                    w.group()[0].isupper() for w in chosen
+                ):
+                    continue  # "we will hope" is not "Will Hope"
                 return count
         return 0
 
@@ -383,3 +627,67 @@ def _key(word: str) -> str:
 def _lettery(word: str) -> bool:
     """Letters, perhaps joined by apostrophes or hyphens ("O'Brien", "Smith-Jones")."""
     return word.replace("'", "").replace("-", "").isalpha()
+
+
+# Names that are also everyday words, including roles people take as a display name. Such a
+# name is taken only where it reads as a name (see KnownNames). Compared in lower case.
+_ORDINARY_WORD_NAMES = frozenset(
+    "will may faith bill grace hope joy mark rose pat sue jack frank dawn summer amber "
+    "april june august rob art bob sky star max guy ray carol holly ivy iris lily daisy "
+    "heather ruby pearl crystal sandy penny chase hunter drew dean gene miles earnest "
+    "patience prudence constance honor honour mercy charity victor chance autumn sunny "
+    "rich bud cliff dale glen heath brook rocky rusty basil sage hazel olive poppy violet "
+    "jasmine fern willow river storm rain robin jay wren teal clay reed stone wood forest "
+    "marsh hall page cook baker butler mason archer porter fisher miller brown green white "
+    "black young long short hill field bell king nick don ken kit gay ginger dot rue noble "
+    "wade stew norm buck grant facilitator host chair cochair co-chair organiser organizer "
+    "coordinator co-ordinator moderator helper volunteer guest lead leader member friend "
+    "buddy support champion convenor convener scribe notetaker listener peer advocate "
+    "mentor welcome hello sunshine angel honey happy lucky blessing".split()
+)
+# Words before a name part that make it an ordinary word ("the Facilitator", "in May").
+_ARTICLES = frozenset({"the", "a", "an"})
+_WORD_MARKERS = frozenset(
+    "my your our their his her its this that these those every each any some no in since "
+    "until till last next early late mid of".split()
+)
+_SENTENCE_ENDS = ".!?:;…"
+_PERSON_VERB = re.compile(
+    r"[ \t]+(?:said|says|told|tells|asked|asks|explained|suggested|mentioned|replied|agreed|"
+    r"thinks|thought|wrote|helped|joined|shared|talked|spoke|laughed|smiled|and I|and me)\b"
+)
+_OPENERS = "\"'“‘([{*-•–—>_ \t\r"
+_PREVIOUS_WORD = re.compile(r"(\w+)[^\w\n]*$")
+
+
+def _reads_as_name(text: str, word: re.Match[str], key: str, possessive: bool) -> bool:
+    """Whether a known single name part, capitalised here, is used as a name (KnownNames)."""
+    before = text[max(0, word.start() - 40) : word.start()]
+    previous = _PREVIOUS_WORD.search(before)
+    prev = previous.group(1).lower() if previous and "\n" not in before[previous.end(1) :] else ""
+    if prev in _ARTICLES and not possessive:
+        return False
+    if key not in _ORDINARY_WORD_NAMES:
+        return True
+    if possessive:
+        return True  # "Will's idea"
+    if prev in _WORD_MARKERS or prev.isdigit():
+        return False
+    after = text[word.end() : word.end() + 12]
+    if re.match(r",?[ \t]+\d", after):
+        return False  # "May 2024", "May 3rd"
+    if not _at_sentence_start(text, word.start()):
+        return True
+    # At a sentence start, a verb only a person does makes it a name: "Grace said so".
+    return bool(_PERSON_VERB.match(after))
+
+
+def _at_sentence_start(text: str, pos: int) -> bool:
+    while pos > 0:
+        ch = text[pos - 1]
+        if ch == "\n" or ch in _SENTENCE_ENDS:
+            return True
+        if ch not in _OPENERS:
+            return False
+        pos -= 1
+    return True
