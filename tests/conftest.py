@@ -149,10 +149,16 @@ class PostgresTemplate:
         self.engines: list[Engine] = [create_engine(url) for url in urls]
         self.schemas: list[str] = []
         self.statements: list[tuple[str, Any, bool]] = []
-        template = self._schema(self.engines[0])
-        _run_apart(self._record(self.engines[0], template))
-        self._check(self.engines[0], template)
-        self._maker = ThreadPoolExecutor(1) if len(self.engines) > 1 else None
+        self._maker: ThreadPoolExecutor | None = None
+        try:
+            template = self._schema(self.engines[0])
+            _run_apart(self._record(self.engines[0], template))
+            self._check(self.engines[0], template)
+        except BaseException:
+            self.close()
+            raise
+        if len(self.engines) > 1:
+            self._maker = ThreadPoolExecutor(1)
         self._next: Future[str] | None = None
         self._turn = 0
         self._handed: list[list[str]] = [[] for _ in self.engines]
