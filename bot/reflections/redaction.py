@@ -280,7 +280,7 @@ _ADDRESS = re.compile(
     rf"(?<![\w.,/:£$€-])(?:{_FLAT},?[ \t]+)?"
     r"(?P<number>\d{1,3}[A-Za-z]?(?:[ \t]?[-–/][ \t]?\d{1,3}[A-Za-z]?)?),?[ \t]+"
     rf"(?P<name>{_ADDRESS_WORD}(?:[ \t]+{_ADDRESS_WORD}){{0,2}})[ \t]+"
-    r"(?P<street>[^\W\d_]+)(?![\w'’-])\.?",
+    rf"(?P<street>{'|'.join(sorted(_STREET_WORDS, key=len, reverse=True))})(?![\w'’-])\.?",
     re.IGNORECASE,
 )
 # A flat on its own: "Flat 3" anywhere; "flat 3" in lower case only after "in", "at", "my" ...,

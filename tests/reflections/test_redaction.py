@@ -354,6 +354,16 @@ def test_a_number_straight_after_other_digits_is_still_hidden(digits_before, det
         "Priya Shah " * 180,
         "a_b." * 500,
         "<!" + "a" * 1998,
+        "a dot " * 400,
+        "a at " * 400,
+        "(at) (dot) " * 180,
+        "1 Acacia " * 220,
+        "12 " * 600,
+        "Dr " * 600,
+        "my son " * 280,
+        "DOB " * 500,
+        "born on 3 " * 200,
+        ". Will" * 300,
     ],
 )
 def test_adversarial_input(text):
@@ -369,3 +379,288 @@ def test_any_text_and_any_names_are_handled(text, names):
     assert all(count > 0 for count in report.values())
     if not report:
         assert out == text
+
+
+# --- people outside the community, named after a cue --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my social worker Jane Smith said no", "my social worker [name] said no"),
+        ("my GP Dr Patel was kind", "my GP Dr [name] was kind"),
+        ("my son Tom came", "my son [name] came"),
+        ("My daughter Lucy rang", "My daughter [name] rang"),
+        ("our neighbour, Mrs O'Neill, helped", "our neighbour, Mrs [name], helped"),
+        ("my PA Sarah-Jane is great", "my PA [name] is great"),
+        ("my husband Dev's carer", "my husband [name]'s carer"),
+        ("Mum's carer Bronwen Jones left", "Mum's carer [name] left"),
+        ("my support worker: Kofi", "my support worker: [name]"),
+        ("Dr. Okafor rang", "Dr. [name] rang"),
+        ("Ms Nguyen and Mr Smith", "Ms [name] and Mr [name]"),
+        ("my nurse (Siobhan) said", "my nurse ([name]) said"),
+        ("my son is called Aled", "my son is called [name]"),
+        ("my carer Will came", "my carer [name] came"),
+        ("the social worker Amara Okoye", "the social worker [name]"),
+    ],
+)
+def test_names_after_a_cue(text, expected):
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My GP was really helpful",
+        "my son is lovely",
+        "my GP surgery is closing",
+        "My GP Surgery never answers",
+        "I told my social worker I was scared",
+        "my mum I think was upset",
+        "I saw my GP Tuesday",
+        "My carer. Then we went out",
+        "my dad and my NHS team",
+        "The nurse was kind and listened.",
+        "my son, who is 12, is autistic",
+        "Dr Who is on tonight",
+        "the social worker said the NHS would pay",
+        "I rang my GP. Will the Facilitator follow up?",
+    ],
+)
+def test_cues_without_a_name_leave_the_sentence(text):
+    assert redact(text) == text
+
+
+_first = st.sampled_from(
+    ["Tom", "Aisha", "Bogdan", "Mei", "Oluwaseun", "Eilidh", "Siân", "Zainab", "Ravi", "Kwame"]
+)
+_last = st.sampled_from(["Smith", "Patel", "O'Neill", "Kowalski", "Nwosu", "Ahmed", "Smith-Jones"])
+_cue = st.sampled_from(
+    [
+        "my social worker",
+        "my GP",
+        "my son",
+        "my daughter",
+        "my husband",
+        "my wife",
+        "my mum",
+        "my dad",
+        "my carer",
+        "my nurse",
+        "my PA",
+        "my neighbour",
+        "our support worker",
+        "her advocate",
+        "Dr",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "my GP, Dr",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_filler, _cue, _first, st.one_of(st.none(), _last), _filler)
+def test_a_name_after_a_cue_never_survives(before, cue, first, last, after):
+    name = first if last is None else f"{first} {last}"
+    out = redact(f"{before} {cue} {name} {after}".strip())
+    assert first not in out
+    assert last is None or last not in out
+    assert cue in out
+
+
+# --- street addresses ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "12 Acacia Avenue",
+        "4a St John's Road",
+        "221B Baker Street",
+        "7 Station Rd",
+        "15 The Crescent",
+        "3 Mill Lane",
+        "1-3 Church Close",
+        "88 Kings Drive",
+        "9 Long Meadow Way",
+        "Flat 3, 12 Acacia Avenue",
+        "Flat 2b 40 Ladysmith Terrace",
+        "12 acacia avenue",
+        "6 high street",
+        "12 Acacia avenue",
+        "Flat 3",
+        "Apartment 12",
+    ],
+)
+def test_street_addresses(address):
+    assert redact(f"I live at {address} now") == "I live at [address] now"
+
+
+_street_word = st.sampled_from(
+    "Road Street Avenue Close Lane Drive Way Crescent Court Gardens Place Terrace Grove Walk "
+    "Mews Rise Square View Row Hill".split()
+)
+_street_name = st.lists(
+    st.sampled_from(["Acacia", "Oak", "Mill", "Station", "Church", "Victoria", "Ash", "Bryn"]),
+    min_size=1,
+    max_size=2,
+).map(" ".join)
+_house = st.builds("{}{}".format, st.integers(1, 999).map(str), st.sampled_from(["", "a", "B"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(_filler, _house, _street_name, _street_word, _filler)
+def test_a_planted_address_never_survives(before, number, name, street, after):
+    address = f"{number} {name} {street}"
+    out = redact(f"{before} {address} {after}".strip())
+    assert address not in out
+    assert name not in out
+    assert "[address]" in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I live on a busy road",
+        "It is a 10 minute walk from the station",
+        "We walked 2 miles down the lane",
+        "I have 2 very close friends",
+        "The tyre went flat 3 times",
+        "There were 5 people at the Park Road centre",
+        "We had 3 Good Days Out",
+        "In 2019 Green Lane surgery closed",
+        "Room 101 on the 2nd floor",
+        "It was 3 stops down the road",
+    ],
+)
+def test_ordinary_text_with_streets_or_numbers_is_left_alone(text):
+    assert redact(text) == text
+
+
+# --- dates of birth -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("DOB 12/03/1954", "DOB [date of birth]"),
+        ("dob: 12-03-54", "dob: [date of birth]"),
+        ("D.O.B. 1.2.1960", "D.O.B. [date of birth]"),
+        ("born on 3 March 1954", "born on [date of birth]"),
+        ("born on the 3rd of March, 1954", "born on [date of birth]"),
+        ("born March 3rd 1954", "born [date of birth]"),
+        ("born in March 1954", "born in [date of birth]"),
+        ("date of birth: 12.3.54", "date of birth: [date of birth]"),
+        ("Date of Birth 1954-03-12", "Date of Birth [date of birth]"),
+        ("my birthday is 3 Sept", "my birthday is [date of birth]"),
+    ],
+)
+def test_dates_of_birth(text, expected):
+    assert redact(f"{text}, thanks") == f"{expected}, thanks"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from(["DOB", "DOB:", "date of birth", "Date of birth:", "born on", "born"]),
+    st.integers(1, 28),
+    st.integers(1, 12),
+    st.integers(1920, 2005),
+    st.sampled_from(["{d}/{m}/{y}", "{d}.{m}.{y}", "{d} {mon} {y}", "{mon} {d}, {y}"]),
+)
+def test_a_planted_date_of_birth_never_survives(cue, day, month, year, shape):
+    mon = ["Jan", "February", "March", "Apr", "May", "June", "July", "Aug", "September", "Oct",
+           "November", "Dec"][month - 1]  # fmt: skip
+    date = shape.format(d=day, m=month, y=year, mon=mon)
+    out = redact(f"my {cue} {date} ok")
+    assert str(year) not in out
+    assert out.endswith("[date of birth] ok")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We met on 3 March",
+        "We met at 14:00 on 12/03/2024.",
+        "I was born in 1954 and grew up here",
+        "She was born in Leeds",
+        "It was his birthday on Friday",
+        "The baby was born early",
+    ],
+)
+def test_other_dates_are_left_alone(text):
+    assert redact(text) == text
+
+
+# --- spelled-out e-mail addresses ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "jane dot smith at gmail dot com",
+        "name (at) domain (dot) co (dot) uk",
+        "sam at carers dot org",
+        "j.smith at nhs dot net",
+        "jane_s [at] hotmail [dot] co [dot] uk",
+        "tom AT yahoo DOT com",
+        "priya@gmail dot com",
+        "jane.smith at gmail.com",
+    ],
+)
+def test_spelled_out_email_addresses(email):
+    assert redact(f"Write to {email}, thanks") == "Write to [email], thanks"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the bus at 10 dot something",
+        "I looked at nhs dot uk for help",
+        "we met at home at 3",
+        "Meet me at the cafe dot by the station",
+    ],
+)
+def test_at_and_dot_in_ordinary_text(text):
+    assert redact(text) == text
+
+
+# --- names that are ordinary words --------------------------------------------------------------
+
+WORDY = ["Will", "Faith", "May", "Bill", "Grace", "Facilitator", "Hope Smith"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Will the Facilitator follow up?",
+        "May I say something?",
+        "Faith in the system is low.",
+        "Bill payments went up. Grace periods are short.",
+        "In May we met the Facilitator.",
+        "I paid the Bill on 3 May",
+        "We met in May 2024.",
+        "Hope is what keeps me going.",
+        "I will hope for the best and pay the bill with grace",
+        '"Will you come back?" she asked',
+    ],
+)
+def test_ordinary_word_names_are_kept_where_they_read_as_words(text):
+    assert redact(text, WORDY) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I asked Will about it", "I asked [name] about it"),
+        ("thanks to Grace and Bill", "thanks to [name] and [name]"),
+        ("Will's idea was good", "[name]'s idea was good"),
+        ("Grace said it was fine", "[name] said it was fine"),
+        ("It was May who helped", "It was [name] who helped"),
+        ("Hope Smith came", "[name] came"),
+        ("my friend Faith came", "my friend [name] came"),
+    ],
+)
+def test_ordinary_word_names_are_taken_where_they_read_as_names(text, expected):
+    assert redact(text, WORDY) == expected
