@@ -331,6 +331,8 @@ _RELATIONS = sorted(
         "|grandchild|nan|nana|nanna|gran|granny|grandma|grandmother|grandad|granddad|grandpa"
         "|grandfather|uncle|aunt|auntie|aunty|cousin|niece|nephew|boyfriend|girlfriend"
         "|fiance|fiancé|fiancee|fiancée|stepson|stepdaughter|stepmum|stepmom|stepdad|son-in-law"
+        "|step-son|step-daughter|step-mum|step-mom|step-dad|stepfather|stepmother|step-father"
+        "|step-mother|foster carer|foster mum|foster dad|guardian"
         "|daughter-in-law|mother-in-law|father-in-law|brother-in-law|sister-in-law|sibling"
         "|twin|baby|lodger|flatmate|housemate|befriender|buddy|mentor|tutor|teacher|worker"
         "|councillor|MP|vicar|priest|solicitor|lawyer|assessor|reviewer|officer|colleague"

@@ -401,6 +401,7 @@ def test_any_text_and_any_names_are_handled(text, names):
         ("my nurse (Siobhan) said", "my nurse ([name]) said"),
         ("my son is called Aled", "my son is called [name]"),
         ("my carer Will came", "my carer [name] came"),
+        ("my step-dad Gary rang", "my step-dad [name] rang"),
         ("the social worker Amara Okoye", "the social worker [name]"),
     ],
 )
