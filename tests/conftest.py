@@ -5,9 +5,9 @@ manual clock, and a small driver that acts as people typing commands.
 Migrating a database takes far longer than most tests, so each worker process migrates once
 and every test gets its own copy of the result: a SQLite file copied byte for byte (main file
 and log, as they are just after `build_app` migrated them) into the test's tmp_path, or a new
-PostgreSQL schema made by the statements the migration sent, replayed (in a database of the
-worker's own, dropped at the end). Tests that must watch a migration take `empty_database_url`
-or `empty_sqlite_url`."""
+PostgreSQL schema made by the statements the migration sent, replayed (in databases of the
+worker's own, dropped at the end; see PostgresTemplate). Tests that must watch a migration take
+`empty_database_url` or `empty_sqlite_url`."""
 
 from __future__ import annotations
 
@@ -254,7 +254,8 @@ class PostgresTemplate:
             return self._make(self.engines[0])
         if self._next is None:
             self._next = self._maker.submit(self._replace, self._turn)
-        made = self._next.result()
+        pending, self._next = self._next, None
+        made = pending.result()  # if making it failed, the next test tries again
         self._turn = 1 - self._turn
         self._next = self._maker.submit(self._replace, self._turn)
         return made
