@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import shlex
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import pairwise
@@ -136,13 +136,6 @@ class CommandTable(Generic[Ctx]):
     components: dict[tuple[str, str], ComponentRoute[Ctx]] = field(default_factory=dict)
     # Which feature added each command, by the feature's name (Discord's cogs read it).
     features: dict[str, Feature[Ctx]] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, features: Iterable[Feature[Ctx]]) -> CommandTable[Ctx]:
-        table = cls()
-        for feature in features:
-            table.add_feature(feature)
-        return table
 
     def add_feature(self, feature: Feature[Ctx]) -> None:
         if feature.name in self.features:
