@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
+from bot.digest.key_messages import KeyMessage, key_messages
 from bot.digest.themes import count_tags, group_by_theme, other_label, tags_for_stems, text_stems
 from bot.engine.texts import Texts
 
@@ -134,6 +135,8 @@ class Digest:
     # One per reflection, only when verbatim_allowed (otherwise words could be pieced
     # together from single-reflection rows).
     items: tuple[DigestItem, ...] = field(default=())
+    # The sentences every form opens with (bot/digest/key_messages.py).
+    key_messages: tuple[KeyMessage, ...] = field(default=())
 
 
 @cache
@@ -189,6 +192,7 @@ def build_digest(data: DigestInput) -> Digest:
             for a in data.actions
         ),
         items=tuple(items) if verbatim else (),
+        key_messages=key_messages(categories, len(data.reflections), min_count),
     )
 
 
@@ -205,6 +209,7 @@ def _category(
     items: list[DigestItem] = []
     for group in group_by_theme(texts, MAX_THEMES):
         theme_label, members = group.label, group.members
+        # Members come closest to the theme first, so the first quote is its most typical.
         quotable = [reflections[i] for i in members if reflections[i].quote_ok]
         quotes = tuple(_quote(r.text) for r in quotable[:MAX_QUOTES_PER_THEME]) if verbatim else ()
         counts = count_tags(tags[i] for i in members)

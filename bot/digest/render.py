@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.escape import escape_markdown, safe_cell
 from bot.core.messages import Section
+from bot.digest.key_messages import KeyMessage
 from bot.digest.model import ActionLine, CategorySection, Digest
 from bot.engine.texts import Texts
 
@@ -87,6 +88,13 @@ def _action_sentences(
     return line, because
 
 
+def _key_sentence(message: KeyMessage) -> str:
+    """A key message as read: with a quote, the sentence says one follows."""
+    if message.quote:
+        return f"{message.sentence} {_t('digest.key_messages.quote_intro')}"
+    return message.sentence
+
+
 def _theme_summary(label: str, count: int, tags: tuple[str, ...]) -> str:
     line = _t("digest.said.theme_line", label=label, count=_reflections(count))
     if tags:
@@ -141,6 +149,12 @@ def _blocks(d: Digest, heading: bool, words: Callable[[str], str]) -> list[str |
     if heading:
         out.append(f"# {_t('digest.title', title=words(d.title))}")
     out.append("\n".join(f"- **{name}:** {value}" for name, value in _meta(d, words)))
+    if d.key_messages:
+        out.append(f"## {_t('digest.key_messages.heading')}")
+        for message in d.key_messages:
+            out.append(words(_key_sentence(message)))
+            if message.quote:
+                out.append(_Quote(message.quote))
     if d.intro:
         out.append(d.intro)
 
@@ -271,6 +285,15 @@ def to_html(d: Digest) -> str:
         "</header>",
         "<main>",
     ]
+    if d.key_messages:
+        parts.append('<section aria-labelledby="key-messages">')
+        heading = escape(_t("digest.key_messages.heading"))
+        parts.append(f'<h2 id="key-messages">{heading}</h2>')
+        for message in d.key_messages:
+            parts.append(f"<p>{escape(_key_sentence(message))}</p>")
+            if message.quote:
+                parts.append(f"<blockquote>{_html_paragraphs(message.quote)}</blockquote>")
+        parts.append("</section>")
     if d.intro:
         parts.append(_html_paragraphs(d.intro))
 

@@ -57,10 +57,10 @@ def base() -> Digest:
 
 
 def with_words(words: str, *, everywhere: bool = True) -> Digest:
-    """The sample digest with `words` as the first theme's only quote and as a reflection in
-    the CSV; with `everywhere`, also as that theme's label, the session's title and an action
-    (values that files escape too; in chat those are the bot's and the facilitator's words,
-    and a theme label is letters only)."""
+    """The sample digest with `words` as the first theme's only quote, as every key message's
+    quote and as a reflection in the CSV; with `everywhere`, also as that theme's label, the
+    session's title and an action (values that files escape too; in chat those are the bot's
+    and the facilitator's words, and a theme label is letters only)."""
     digest = base()
     first = next(s for s in digest.categories if s.themes)
     theme = dataclasses.replace(first.themes[0], quotes=(words,))
@@ -76,6 +76,10 @@ def with_words(words: str, *, everywhere: bool = True) -> Digest:
         digest,
         categories=tuple(section if s.key == first.key else s for s in digest.categories),
         items=(DigestItem(first.key, "x", words, ()),),
+        # The key messages' quotes come first in every form: they carry the words too.
+        key_messages=tuple(
+            dataclasses.replace(m, quote=words) if m.quote else m for m in digest.key_messages
+        ),
     )
 
 

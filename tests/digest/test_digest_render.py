@@ -275,7 +275,7 @@ def test_a_quote_cannot_become_a_markdown_heading():
         "# " + T("digest.title", title="Assessments and reviews"),
         *(
             f"## {T(f'digest.{key}.heading')}"
-            for key in ("glance", "said", "attendance", "actions")
+            for key in ("key_messages", "glance", "said", "attendance", "actions")
         ),
     }
     for line in markdown.splitlines():
@@ -386,6 +386,7 @@ def test_html_quotes_are_blockquotes_and_private_words_absent():
     digest = build_digest(make_input())
     parser = parse(to_html(digest))
     shown = sum(len(theme.quotes) for section in digest.categories for theme in section.themes)
+    shown += sum(1 for message in digest.key_messages if message.quote)
     assert len(parser.tags("blockquote")) == shown
     page = to_html(digest)
     for reflection in PRIVATE:
