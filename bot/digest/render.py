@@ -31,13 +31,9 @@ from bot.engine.texts import Texts
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-# Chart geometry, in SVG user units (the SVG scales to the page width).
-_CHART_WIDTH = 640
-_LABEL_WIDTH = 300
-_BAR_MAX = 280
-_ROW = 24
-_BAR_HEIGHT = 16
-_CHART_LABEL_CHARS = 40
+# The chart's longest bar, in pixels, and its colour (dark blue: 8.9:1 on white).
+_BAR_MAX = 200
+_BAR_COLOUR = "#1f4e79"
 _SLOT = "\x00"
 
 
@@ -240,15 +236,14 @@ caption { text-align: left; font-weight: 600; padding-bottom: 0.3rem; }
 th, td { border: 1px solid #6b6b6b; padding: 0.3rem 0.6rem; text-align: left;
   vertical-align: top; }
 td.number { text-align: right; font-variant-numeric: tabular-nums; }
-.chart { display: flex; flex-wrap: wrap; gap: 1.5rem; align-items: flex-start; }
-.chart svg { max-width: 100%; height: auto; }
+table.bar, table.bar td { border: 0; padding: 0; margin: 0; }
+table.bar td[bgcolor] { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
 .note { font-style: italic; }
 @media print {
   body { max-width: none; padding: 0; font-size: 11pt; }
   h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
-  blockquote, table, svg, li { break-inside: avoid; page-break-inside: avoid; }
+  blockquote, table, li { break-inside: avoid; page-break-inside: avoid; }
   blockquote { background: none; }
-  .chart { display: block; }
 }
 """.strip()
 
@@ -316,10 +311,7 @@ def to_html(d: Digest) -> str:
     parts.append(f'<h2 id="said">{escape(_t("digest.said.heading"))}</h2>')
     if d.reflection_count:
         parts.append(f'<p class="note">{escape(_privacy_note(d))}</p>')
-        parts.append('<div class="chart">')
-        parts.append(_svg_chart(d))
-        parts.append(_chart_table(d))
-        parts.append("</div>")
+        parts.append(_chart(d))
     for number, section in enumerate(d.categories, start=1):
         parts.append(f'<section aria-labelledby="category-{number}">')
         parts.append(f'<h3 id="category-{number}">{escape(_category_heading(section))}</h3>')
@@ -385,68 +377,35 @@ def _chart_rows(d: Digest) -> Iterator[tuple[CategorySection, str, int]]:
             yield section, theme.label, theme.count
 
 
-def _short(label: str) -> str:
-    if len(label) <= _CHART_LABEL_CHARS:
-        return label
-    return label[: _CHART_LABEL_CHARS - 1].rstrip() + "…"
-
-
-def _svg_chart(d: Digest) -> str:
-    """Horizontal bars, one per theme, under a text heading per category. Every bar is
-    labelled with its theme and its number, so nothing depends on colour; the table beside
-    it carries the same numbers for screen readers."""
+def _chart(d: Digest) -> str:
+    """A bar chart that mail clients show (Gmail and Outlook drop SVG and most CSS): one data
+    table with a caption, a row per theme headed by its label, and in its number cell the
+    number as text beside a bar made of a table cell with a set width and background colour.
+    The bars' layout tables are marked as presentation, so a screen reader reads the table's
+    three columns only; the number is always written, so nothing depends on colour."""
     rows = list(_chart_rows(d))
     biggest = max((count for _, _, count in rows), default=1) or 1
-    summary = "; ".join(
-        _t("digest.chart.desc_item", category=section.label, theme=label, count=count)
-        for section, label, count in rows
-    )
-    shapes: list[str] = []
-    y = 8
-    for section in d.categories:
-        if not section.themes:
-            continue
-        shapes.append(
-            f'<text x="0" y="{y + 16}" font-weight="bold">{escape(_short(section.label))}</text>'
+    body = []
+    for section, label, count in rows:
+        width = max(2, round(_BAR_MAX * count / biggest))
+        bar = (
+            '<table role="presentation" class="bar" cellpadding="0" cellspacing="0" border="0">'
+            f'<tr><td class="count" style="padding:0 0.5em 0 0;border:0;">{count}</td>'
+            f'<td width="{width}" height="14" bgcolor="{_BAR_COLOUR}" style="width:{width}px;'
+            f"height:14px;background-color:{_BAR_COLOUR};border:0;padding:0;font-size:1px;"
+            'line-height:1px;">&nbsp;</td></tr></table>'
         )
-        y += _ROW
-        for theme in section.themes:
-            width = max(2, round(_BAR_MAX * theme.count / biggest))
-            shapes.append(f'<text x="12" y="{y + 16}">{escape(_short(theme.label))}</text>')
-            shapes.append(
-                f'<rect x="{_LABEL_WIDTH}" y="{y + 4}" width="{width}" '
-                f'height="{_BAR_HEIGHT}" fill="#1f4e79"></rect>'
-            )
-            shapes.append(f'<text x="{_LABEL_WIDTH + width + 6}" y="{y + 16}">{theme.count}</text>')
-            y += _ROW
-    height = y + 8
-    return "\n".join(
-        [
-            f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{_CHART_WIDTH}" '
-            f'height="{height}" viewBox="0 0 {_CHART_WIDTH} {height}" '
-            'aria-labelledby="chart-title chart-desc" '
-            'font-family="system-ui, Arial, sans-serif" font-size="14" fill="#1a1a1a">',
-            f'<title id="chart-title">{escape(_t("digest.chart.title"))}</title>',
-            f'<desc id="chart-desc">{escape(_t("digest.chart.desc", summary=summary))}</desc>',
-            *shapes,
-            "</svg>",
-        ]
-    )
-
-
-def _chart_table(d: Digest) -> str:
-    rows = "".join(
-        f'<tr><td>{escape(section.label)}</td><th scope="row">{escape(label)}</th>'
-        f'<td class="number">{count}</td></tr>'
-        for section, label, count in _chart_rows(d)
-    )
+        body.append(
+            f'<tr><td>{escape(section.label)}</td><th scope="row">{escape(label)}</th>'
+            f'<td class="number">{bar}</td></tr>'
+        )
     return (
-        "<table>"
+        '<table class="chart">'
         f"<caption>{escape(_t('digest.chart.table_caption'))}</caption>"
         f'<thead><tr><th scope="col">{escape(_t("digest.chart.column_category"))}</th>'
         f'<th scope="col">{escape(_t("digest.chart.column_theme"))}</th>'
         f'<th scope="col">{escape(_t("digest.chart.column_count"))}</th></tr></thead>'
-        f"<tbody>{rows}</tbody></table>"
+        f"<tbody>{''.join(body)}</tbody></table>"
     )
 
 
