@@ -456,9 +456,9 @@ def to_csv(d: Digest) -> str:
 
 def to_json(d: Digest) -> str:
     """The whole digest as JSON. The number of people who reflected is blanked when it is
-    under the threshold, as it is in every other format."""
+    under the threshold, as it is in every other format (0 is shown: it identifies nobody)."""
     data = _fields(d)
-    if d.contributors < d.min_count:
+    if 0 < d.contributors < d.min_count:
         data["contributors"] = None
     return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2)
 
