@@ -3,9 +3,18 @@ tagging with Making It Real themes.
 
 Theme labels come only from prompts/digest/themes.yaml, never from what people wrote, so a
 label can never carry a name, an address or a placeholder left by review. Each reflection
-goes to the theme whose exemplars it is closest to in meaning, with WordLlama: static token
-embeddings averaged per text, 256 numbers, whose weights ship inside the package's wheel
-(nothing is downloaded). A reflection close to no theme goes under "Other points".
+goes to the theme it is closest to, scored two ways that the vocabulary both supplies:
+
+- by meaning, with WordLlama: static token embeddings averaged per text, 256 numbers, whose
+  weights ship inside the package's wheel (nothing is downloaded). A text is compared with
+  the theme's exemplar sentences and with its keywords;
+- by the theme's keywords appearing in the text ("respite", "waiting list", "bus").
+
+Averaged word vectors alone place most texts by their commonest words (care, help, time),
+so alone they agreed with a facilitator's grouping on only about 0.4 of pairs; a topic word
+or phrase is the strongest single sign of what a statement is about, and the meaning score
+still decides where no keyword appears or several themes' keywords do. A reflection close to
+no theme goes under "Other points".
 
 Everything is deterministic: the same texts give the same groups in any order, in any
 process (no randomness, no set iteration order, ties broken by the vocabulary's order and
@@ -34,9 +43,19 @@ if TYPE_CHECKING:
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 
 THEMES_FILE = "digest/themes.yaml"
-# A theme's score for a text: the mean similarity of its closest exemplars, so one stray
-# exemplar cannot win a text alone, and a theme need not resemble the text everywhere.
+# A theme's score for a text is the sum of three parts. The weights and the "Other points"
+# line were chosen on the even-numbered rows of bot/bench/data/themes_eval.csv only (the
+# odd-numbered rows are held out, and `brewbot bench` reports both), from a coarse grid,
+# preferring a setting whose neighbours score alike over the single best one.
+# 1. The mean similarity of the theme's closest exemplars, so one stray exemplar cannot win
+#    a text alone, and a theme need not resemble the text everywhere.
 CLOSEST_EXEMPLARS = 3
+# 2. The similarity of the theme's closest keyword, as a phrase: catches a synonym that is
+#    not in the list ("anxious" near "anxiety", "wheelchair taxi" near "taxi").
+KEYWORD_MEANING_WEIGHT = 1.0
+# 3. How many places in the text one of the theme's keywords appears, as log(1 + count): the
+#    first keyword counts most, further ones add less, so a long text does not win by length.
+KEYWORD_WEIGHT = 0.5
 # Below this score a text is closer to nothing in the vocabulary than texts about something
 # else usually are to a theme: it goes under "Other points".
 OTHER_BELOW = 0.25
@@ -114,6 +133,8 @@ class Theme:
     description: str
     making_it_real: str  # a key of making_it_real.yaml
     exemplars: tuple[str, ...]
+    # Words and phrases that mark the theme; "assess*" matches any word starting "assess".
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -140,6 +161,7 @@ def vocabulary() -> Vocabulary:
             description=str(entry["description"]).strip(),
             making_it_real=str(entry["making_it_real"]),
             exemplars=tuple(str(e).strip() for e in entry["exemplars"]),
+            keywords=tuple(str(k).strip() for k in entry.get("keywords") or ()),
         )
         if not theme.label or len(theme.label) > 40:
             raise VocabularyError(f"{THEMES_FILE}: {theme.key}'s label must be 1 to 40 characters")
@@ -147,6 +169,8 @@ def vocabulary() -> Vocabulary:
             raise VocabularyError(f"{THEMES_FILE}: {theme.key}: no such Making It Real theme")
         if not theme.exemplars:
             raise VocabularyError(f"{THEMES_FILE}: {theme.key} has no exemplars")
+        if not all(_keyword_pattern(k)[0] for k in theme.keywords):
+            raise VocabularyError(f"{THEMES_FILE}: {theme.key} has a keyword with no word")
         themes.append(theme)
     keys = [t.key for t in themes]
     if len(set(keys)) != len(keys) or len({t.label for t in themes}) != len(themes):
@@ -196,18 +220,92 @@ def _meaningful(text: str) -> str:
     return " ".join(w for w in words(text) if w not in _FUNCTION_WORDS)
 
 
+# A keyword's words: letters or digits ("18", "24/7" is "24", "7"), with apostrophes kept.
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*")
+
+
+def _tokens(text: str) -> list[str]:
+    """Lowercase words of a text, digits kept, a possessive 's dropped (carer's -> carer)."""
+    return [t.removesuffix("'s") for t in _TOKEN.findall(text.replace("’", "'").lower())]
+
+
+def _keyword_pattern(keyword: str) -> tuple[tuple[str, ...], bool]:
+    """A keyword's words, and whether its last word is a prefix ("assess*")."""
+    keyword = keyword.strip()
+    return tuple(_tokens(keyword.rstrip("*"))), keyword.endswith("*")
+
+
+def _last_word_matches(token: str, word: str, prefix: bool) -> bool:
+    # Plurals are matched here so the lists need not carry both forms.
+    if prefix:
+        return token.startswith(word)
+    return token in (word, word + "s", word + "es")
+
+
 @cache
-def _exemplars() -> tuple[np.ndarray, np.ndarray]:
-    """Every exemplar's unit vector, and the index of its theme."""
+def _keyword_index() -> dict[str, tuple[tuple[int, tuple[str, ...], bool], ...]]:
+    """Keywords by their first word: (theme, words, last word is a prefix). Prefix keywords
+    are filed under "*", checked against every word."""
+    index: dict[str, list[tuple[int, tuple[str, ...], bool]]] = {}
+    for theme_number, theme in enumerate(vocabulary().themes):
+        for keyword in theme.keywords:
+            pattern, prefix = _keyword_pattern(keyword)
+            first = "*" if prefix and len(pattern) == 1 else pattern[0]
+            index.setdefault(first, []).append((theme_number, pattern, prefix))
+            if len(pattern) == 1 and not prefix:
+                for plural in (pattern[0] + "s", pattern[0] + "es"):
+                    index.setdefault(plural, []).append((theme_number, pattern, prefix))
+    return {first: tuple(found) for first, found in index.items()}
+
+
+def keyword_counts(text: str) -> list[int]:
+    """For each theme of the vocabulary, at how many places in the text one of its keywords
+    starts (two keywords starting at the same word count once: "care worker", "care")."""
+    index = _keyword_index()
+    tokens = _tokens(text)
+    starts: list[set[int]] = [set() for _ in vocabulary().themes]
+    for at, token in enumerate(tokens):
+        for theme, pattern, prefix in (*index.get(token, ()), *index.get("*", ())):
+            end = at + len(pattern)
+            if end > len(tokens) or tokens[at : end - 1] != list(pattern[:-1]):
+                continue
+            if _last_word_matches(tokens[end - 1], pattern[-1], prefix):
+                starts[theme].add(at)
+    return [len(found) for found in starts]
+
+
+@cache
+def _anchors() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The vocabulary's vectors: the centre of all exemplars; every exemplar's and every
+    keyword's unit vector taken from that centre; and the index of the theme of each."""
     themes = vocabulary().themes
-    texts = [_meaningful(e) for theme in themes for e in theme.exemplars]
-    owner = np.array([i for i, theme in enumerate(themes) for _ in theme.exemplars])
-    return _model().embed(texts, norm=True), owner
+    model = _model()
+    exemplars = model.embed([_meaningful(e) for t in themes for e in t.exemplars])
+    keywords = model.embed([k.rstrip("*") for t in themes for k in t.keywords])
+    # Averaged word vectors all share a large common part (every text is "about" care); taken
+    # away, what is left is what tells one theme from another. The centre comes from the
+    # vocabulary, never from the texts being grouped, so a text's score does not depend on
+    # which other texts are grouped with it.
+    centre = exemplars.mean(axis=0)
+    exemplar_owner = np.array([i for i, t in enumerate(themes) for _ in t.exemplars])
+    keyword_owner = np.array([i for i, t in enumerate(themes) for _ in t.keywords])
+    return (
+        centre,
+        _unit(exemplars - centre),
+        exemplar_owner,
+        _unit(keywords - centre),
+        keyword_owner,
+    )
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 
 
 def theme_scores(texts: Sequence[str]) -> np.ndarray:
     """How close each text is to each theme (rows: texts, columns: the vocabulary's themes)."""
-    vectors, owner = _exemplars()
+    centre, exemplars, exemplar_owner, keywords, keyword_owner = _anchors()
     count = len(vocabulary().themes)
     if not texts:
         return np.zeros((0, count))
@@ -217,10 +315,17 @@ def theme_scores(texts: Sequence[str]) -> np.ndarray:
     kept = [i for i, text in enumerate(meaningful) if text]
     if not kept:
         return scores
-    similarity = _model().embed([meaningful[i] for i in kept], norm=True) @ vectors.T
+    vectors = _unit(_model().embed([meaningful[i] for i in kept]) - centre)
+    to_exemplars = vectors @ exemplars.T
+    to_keywords = vectors @ keywords.T
     for theme in range(count):
-        own = np.sort(similarity[:, owner == theme], axis=1)[:, ::-1]
+        own = np.sort(to_exemplars[:, exemplar_owner == theme], axis=1)[:, ::-1]
         scores[kept, theme] = own[:, :CLOSEST_EXEMPLARS].mean(axis=1)
+        own_keywords = to_keywords[:, keyword_owner == theme]
+        if own_keywords.shape[1]:
+            scores[kept, theme] += KEYWORD_MEANING_WEIGHT * own_keywords.max(axis=1)
+    hits = np.array([keyword_counts(texts[i]) for i in kept], dtype=float)
+    scores[kept] += KEYWORD_WEIGHT * np.log1p(hits)
     # Rounded, so a last-bit difference between machines cannot change a grouping.
     return np.round(scores, 6)
 
