@@ -96,6 +96,11 @@ class WriterLedger:
         known.repeats.add(tag)
         known.writer_of[reflection_id] = known.tag("person", user_id)
 
+    def knows_writer(self, session_id: int, user_id: str) -> bool:
+        """Whether this person wrote anything this process still remembers in the session."""
+        known = self._sessions.get(session_id)
+        return known is not None and known.tag("person", user_id) in known.writer_of.values()
+
     def withdrawn(self, session_id: int, reflection_id: str) -> None:
         known = self._sessions.get(session_id)
         if known is not None:

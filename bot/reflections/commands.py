@@ -1,16 +1,17 @@
 """The reflections feature's part of `/brew`: the private reflection form, taking a reflection
-back, and asking for someone to make contact."""
+back, asking for someone to make contact, and adding a statement gathered outside the chat."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from bot.core.commands import Command, ComponentRoute, Feature, Option
+from bot.core.commands import Audience, Command, ComponentRoute, Feature, Option
 from bot.core.domain import SessionState
-from bot.core.messages import Response
+from bot.core.messages import OutgoingMessage, Reply, Response
 from bot.engine.context import CommandContext
 from bot.reflections.contact import ContactService
-from bot.reflections.service import ReflectionService
+from bot.reflections.outside import MAX_PERSON, add_statements, check_statement, summary
+from bot.reflections.service import CATEGORIES, MAX_TEXT, ReflectionService
 from bot.sessions.commands import session_option
 from bot.sessions.running import RunningService
 from bot.sessions.service import SessionService
@@ -39,6 +40,27 @@ def feature(app: Needs) -> Feature[CommandContext]:
             return await running.start_reflecting(ctx, session)
         return await reflections.open_form(ctx, session)
 
+    async def statement_add(ctx: CommandContext) -> Response:
+        # A statement gathered on paper, by phone or by e-mail (bot/reflections/outside.py).
+        session = await sessions.resolve(ctx, ctx.arg("session"))
+        texts = reflections.deps.texts
+        statement = check_statement(
+            texts,
+            category=ctx.arg("category") or "",
+            text=ctx.arg("text") or "",
+            quote=ctx.arg("quote") or "",
+            source=ctx.arg("source") or "",
+            person=ctx.arg("person") or "",
+        )
+        added = await add_statements(reflections, ctx.tx, ctx.community, session, [statement])
+        if added.alert_keys:
+            # The facilitator hears in the answer if the alert did not arrive.
+            ctx.after_commit(reflections.deps.outbox.deliver_effect(added.alert_keys, report=True))
+        return Reply(
+            OutgoingMessage(summary(texts, added)),
+            if_undelivered=OutgoingMessage(summary(texts, added, held="held_not_yet")),
+        )
+
     return Feature(
         "reflections",
         commands=(
@@ -66,6 +88,40 @@ def feature(app: Needs) -> Feature[CommandContext]:
                 ),
                 anonymous=True,
                 example="12-ABCDE-FGHJK-MNPQR",
+            ),
+            Command(
+                "statement add",
+                "Add a statement gathered on paper, by phone or by e-mail",
+                statement_add,
+                (
+                    session_option(),
+                    Option(
+                        "category",
+                        "working, not_working, future or idea",
+                        required=True,
+                        choices=CATEGORIES,
+                    ),
+                    Option(
+                        "text",
+                        "The person's words, without their name",
+                        required=True,
+                        rest=True,
+                        max_length=MAX_TEXT,
+                    ),
+                    # Free words, not choices: a choice would take a statement's first word
+                    # ("No one rang back") when the options are typed in order.
+                    Option("quote", "yes if the person agreed to be quoted without their name"),
+                    Option("source", "paper, phone or email (not stored)"),
+                    Option(
+                        "person",
+                        "The same short word, like P1, for statements from one person",
+                        max_length=MAX_PERSON,
+                    ),
+                ),
+                Audience.FACILITATOR,
+                # Writes nothing about the facilitator who typed it (docs/anonymity.md).
+                anonymous=True,
+                example="12 not_working Nobody rang me back after my review quote=yes source=phone",
             ),
         ),
         routes=(

@@ -217,9 +217,8 @@ class ReflectionService:
                 continue
             batch_repeats.add((session_id, repeat))
             code, secret = new_code(session_id)
-            risks = risk_matches(draft.text)
-            reflection_id = random_id()
-            text = redact(draft.text, names[id_of(ctx.community)])
+            screened = self.screen(ctx.community, session, draft.text, names[id_of(ctx.community)])
+            reflection_id, text, risks = screened.reflection_id, screened.text, screened.risks
             person = ctx.actor.id
             rows.append(
                 {
@@ -237,8 +236,8 @@ class ReflectionService:
                 }
             )
             remember.append((session_id, reflection_id, ctx.user.id, repeat))
-            if risks:
-                alert = self._alert(ctx.community, session, (reflection_id, text), risks)
+            if screened.alert is not None:
+                alert = screened.alert
                 await self.deps.outbox.add(tx, ctx.community, alert)
                 ctx.after_commit(self.deps.outbox.deliver_effect([alert.key]))
             thanks = self.deps.texts.template(
@@ -270,6 +269,29 @@ class ReflectionService:
 
         on_commit(tx, stored)
 
+    def screen(
+        self,
+        community: Community,
+        session: Session,
+        words: str,
+        names: KnownNames,
+        *,
+        alert_key: str = "safeguarding.alert",
+    ) -> Screened:
+        """What every reflection goes through before it is stored, whether it came from the
+        form or was gathered outside the chat (bot/reflections/outside.py): risk words are
+        looked for in what was written, personal details are redacted, and words that may
+        show someone at risk get an alert (words only) for the caller to put in the outbox."""
+        risks = risk_matches(words)
+        reflection_id = random_id()
+        text = redact(words, names)
+        alert = (
+            self._alert(community, session, (reflection_id, text), risks, key=alert_key)
+            if risks
+            else None
+        )
+        return Screened(reflection_id, text, risks, alert)
+
     async def _draft(self, index: int, ctx: CommandContext) -> _Draft:
         """One reflection's own checks, before anything is written."""
         session = await self.sessions.resolve(ctx, ctx.session_id())
@@ -298,15 +320,18 @@ class ReflectionService:
         session: Session,
         reflection: tuple[str, str],
         risks: list[str],
+        *,
+        key: str = "safeguarding.alert",
     ) -> Delivery:
         """A private alert with the words but never the writer, to the safeguarding contact
-        (the facilitator who scheduled the session when none is set)."""
+        (the facilitator who scheduled the session when none is set). `key` is the sentence
+        that says where the words came from."""
         reflection_id, words = reflection
         contact = community.safeguarding_contact_id or session.created_by
         message = OutgoingMessage(
             title=self.t("safeguarding.alert_title"),
             text=self.t(
-                "safeguarding.alert",
+                key,
                 session_id=session.id,
                 title=session.title,
                 kinds=", ".join(self.t(f"safeguarding.kind.{r}") for r in risks),
@@ -489,6 +514,17 @@ async def _group_numbers(
         for session in {s for s, _ in found}
     }
     return {key: n for key, n in found.items() if n in allowed[key[0]]}
+
+
+@dataclass(frozen=True)
+class Screened:
+    """A reflection's words made ready to store: its new random id, the redacted words, the
+    kinds of risk found, and the alert to send when there are any."""
+
+    reflection_id: str
+    text: str
+    risks: list[str]
+    alert: Delivery | None
 
 
 @dataclass
