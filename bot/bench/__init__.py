@@ -42,7 +42,7 @@ from sqlalchemy.pool import NullPool
 from bot.app import App, build_app
 from bot.bench import burst as bursts
 from bot.bench import seed
-from bot.bench.themes import theme_agreement
+from bot.bench.themes import theme_quality
 from bot.config import Settings
 from bot.core.domain import Role
 from bot.digest.render import to_csv, to_html, to_json, to_markdown
@@ -90,6 +90,8 @@ KEYS = (
     "theme_precision",
     "theme_recall",
     "theme_f1",
+    "theme_f1_dev",
+    "theme_f1_held_out",
 )
 
 
@@ -215,12 +217,15 @@ async def _measure(app: App, sizes: BenchSizes) -> dict:
         "digest_ms_10000": _round(await _digest(app, sizes.digest_reflections, rng)),
         "rehydrate_ms_10000": _round(await _rehydrate(app, sizes.rehydrate_sessions)),
     }
-    # The digest's grouping against a facilitator's, on the labelled set (bench/themes.py).
-    agreement = theme_agreement()
+    # The digest's grouping against a facilitator's, on the labelled set (bench/themes.py):
+    # the whole set, the part the grouping was tuned on, and the part held out from tuning.
+    quality = theme_quality()
     figures.update(
-        theme_precision=agreement.precision,
-        theme_recall=agreement.recall,
-        theme_f1=agreement.f1,
+        theme_precision=quality.whole.precision,
+        theme_recall=quality.whole.recall,
+        theme_f1=quality.whole.f1,
+        theme_f1_dev=quality.dev.f1,
+        theme_f1_held_out=quality.held_out.f1,
     )
     return figures
 

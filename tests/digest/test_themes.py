@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from bot.digest.themes import (
     Grouped,
     group_by_theme,
+    keyword_counts,
     making_it_real_labels,
     making_it_real_tags,
     other_label,
@@ -65,6 +66,40 @@ def test_stemming_joins_word_forms_and_keeps_roles_apart():
     # A care worker is not "working", and a carer is not "care".
     assert stem("worker") != stem("working")
     assert stem("carers") != stem("care")
+
+
+def _counts(text: str) -> dict[str, int]:
+    keys = [theme.key for theme in vocabulary().themes]
+    return {key: n for key, n in zip(keys, keyword_counts(text), strict=True) if n}
+
+
+def test_keywords_match_whole_words_plurals_and_phrases():
+    # "bus" matches "buses" but not "business"; a phrase needs its words in order.
+    assert _counts("The buses never come.").get("transport") == 1
+    assert "transport" not in _counts("I run a small business.")
+    # "waiting" and "waiting list" start at the same word: one place, counted once.
+    assert _counts("I'm on the waiting list.").get("waiting_access") == 1
+    assert _counts("Waiting, and waiting again.").get("waiting_access") == 2
+    # A possessive is its word: "Carer's Allowance" is the carers' phrase.
+    assert _counts("Carer's Allowance is an insult.").get("carers_recognition", 0) >= 1
+    assert keyword_counts("") == [0] * len(vocabulary().themes)
+
+
+def test_prefix_keywords_and_digits():
+    from bot.digest import themes
+
+    assert themes._keyword_pattern("assess*") == (("assess",), True)
+    assert themes._keyword_pattern("turned 18") == (("turned", "18"), False)
+    assert themes._last_word_matches("assessment", "assess", True)
+    assert not themes._last_word_matches("assessment", "assess", False)
+    assert _counts("Everything stopped when he turned 18.").get("moving_to_adult_services")
+
+
+def test_every_keyword_has_a_word_and_no_theme_repeats_one():
+    for theme in vocabulary().themes:
+        assert theme.keywords, theme.key
+        lowered = [k.lower() for k in theme.keywords]
+        assert len(set(lowered)) == len(lowered), theme.key
 
 
 def test_the_vocabulary_is_plain_and_complete():

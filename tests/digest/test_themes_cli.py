@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.bench.themes import labelled_statements, pairwise, theme_agreement
+from bot.bench.themes import (
+    labelled_statements,
+    pairwise,
+    split,
+    theme_agreement,
+    theme_quality,
+)
 from bot.digest.themes import group_by_theme, vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,3 +93,23 @@ def test_the_evaluation_set_is_large_and_labelled():
     agreement = theme_agreement()
     assert agreement.statements == len(rows)
     assert 0.0 <= agreement.f1 <= 1.0
+
+
+def test_the_split_is_fixed_by_row_number_and_covers_every_statement_once():
+    rows = labelled_statements()
+    dev, held_out = split(rows)
+    assert sorted(dev + held_out) == list(range(len(rows)))
+    # Row numbers count from 1: the first row (index 0) is held out, the second is dev.
+    assert dev[:2] == [1, 3] and held_out[:2] == [0, 2]
+    # Both parts have something to measure: several groups, and most of each group's voices.
+    for part in (dev, held_out):
+        assert len({rows[i][1] for i in part}) >= 12
+
+
+def test_theme_quality_reports_the_whole_set_and_both_parts():
+    quality = theme_quality()
+    rows = labelled_statements()
+    dev, held_out = split(rows)
+    assert quality.whole == theme_agreement()
+    assert (quality.dev.statements, quality.held_out.statements) == (len(dev), len(held_out))
+    assert all(0.0 <= a.f1 <= 1.0 for a in (quality.whole, quality.dev, quality.held_out))
