@@ -17,6 +17,12 @@ lovely" and "my GP surgery" are left alone, and so does a capitalised word that 
 (`_NOT_NAME_WORDS`: "I", "The", "Surgery", "Practice", "NHS", weekdays ...). A name typed all
 in lower case after a cue ("my son tom") is not found: it cannot be told from a word.
 
+For the facilitator's review, `find_details` says what was found (kind and span): what
+`redact` takes out ("sure"), and what only may be personal and is left for a person to check
+(a lower-case word after a cue, "my son tom."; a street without a number, "on Acacia Avenue";
+a whole date in a year an adult could be born in; half of a spelled-out address, "jane at
+gmail"). `placeholders_in` counts what was already taken out of a stored text.
+
 How it works: each detector finds spans in the *original* text; detectors run in priority
 order and a span that overlaps one already taken is dropped (so the "nhs.net" inside an
 e-mail address is not also reported as a link). The result is built in one pass.
@@ -103,6 +109,59 @@ def redact_with_report(
 
     Kinds: mention, email, link, nhs_number, phone, postcode, name, address, date_of_birth.
     """
+    out: list[str] = []
+    counts: Counter[str] = Counter()
+    pos = 0
+    for start, end, kind in _taken(text, known_names):
+        out.append(text[pos:start])
+        out.append(PLACEHOLDERS[kind])
+        counts[kind] += 1
+        pos = end
+    out.append(text[pos:])
+    return "".join(out), counts
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A personal detail found in a text: its kind (a key of PLACEHOLDERS), where it is, and
+    whether redaction is sure (`redact` takes it out) or it only may be one (left in, for a
+    person to check: "my son tom", "lives on Acacia Avenue", a date long ago)."""
+
+    kind: str
+    start: int
+    end: int
+    sure: bool
+
+
+def find_details(text: str, known_names: KnownNames | Iterable[str] = ()) -> tuple[Finding, ...]:
+    """Everything `redact` would take out of `text` (sure), and the places that may hold a
+    personal detail but are left in (not sure), in order and never overlapping.
+
+    Used by the digest preview to say which items need a look (bot/digest/marks.py).
+    """
+    taken = _taken(text, known_names)
+    findings = [Finding(kind, start, end, True) for start, end, kind in taken]
+    for detect in (_maybe_emails, _maybe_dates_of_birth, _maybe_addresses, _maybe_names):
+        for start, end, kind in detect(text):
+            if start < end and all(end <= a or start >= b for a, b, _ in taken):
+                taken.insert(bisect.bisect_left(taken, (start, end, kind)), (start, end, kind))
+                findings.append(Finding(kind, start, end, False))
+    return tuple(sorted(findings, key=lambda f: (f.start, f.end)))
+
+
+_PLACEHOLDER_KINDS = {placeholder: kind for kind, placeholder in PLACEHOLDERS.items()}
+_PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS.values()))
+
+
+def placeholders_in(text: str) -> Counter[str]:
+    """How many details of each kind were already taken out of a stored text (its
+    placeholders, such as "[name]")."""
+    return Counter(_PLACEHOLDER_KINDS[m.group()] for m in _PLACEHOLDER.finditer(text))
+
+
+def _taken(text: str, known_names: KnownNames | Iterable[str]) -> list[Span]:
+    """The spans `redact` replaces, sorted: detectors run in priority order and a span that
+    overlaps one already taken is dropped."""
     names = known_names if isinstance(known_names, KnownNames) else KnownNames.build(known_names)
     detectors: list[Callable[[str], Iterator[Span]]] = [
         _angle_markup,
@@ -125,16 +184,7 @@ def redact_with_report(
             clash_after = at < len(taken) and taken[at][0] < span[1]
             if span[0] < span[1] and not clash_before and not clash_after:
                 taken.insert(at, span)
-    out: list[str] = []
-    counts: Counter[str] = Counter()
-    pos = 0
-    for start, end, kind in taken:
-        out.append(text[pos:start])
-        out.append(PLACEHOLDERS[kind])
-        counts[kind] += 1
-        pos = end
-    out.append(text[pos:])
-    return "".join(out), counts
+    return taken
 
 
 def nhs_number_valid(digits: str) -> bool:
@@ -693,3 +743,86 @@ def _at_sentence_start(text: str, pos: int) -> bool:
             return False
         pos -= 1
     return True
+
+
+# --- details that only may be personal: found for a person to check, never taken out -------
+
+# Half of a spelled-out address: "jane at gmail" (no "dot com").
+_MAYBE_EMAIL = re.compile(
+    r"(?<![\w.%+'@-])(?P<local>[A-Za-z0-9][\w.%+'-]{0,63})[ \t]+(?:at|@)[ \t]+"
+    r"(?:gmail|googlemail|hotmail|yahoo|btinternet|icloud|aol|outlook|virginmedia|talktalk)"
+    r"(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def _maybe_emails(text: str) -> Iterator[Span]:
+    for match in _MAYBE_EMAIL.finditer(text):
+        if _key(match.group("local")) not in _NOT_MAILBOXES:
+            yield match.start(), match.end(), "email"
+
+
+# A whole date (with a day) in a year an adult could have been born, without "born" or "DOB".
+_ANY_DATE = re.compile(rf"(?<![\w/.-])(?:{_DATE})", re.IGNORECASE)
+_MONTH_AND_YEAR = re.compile(rf"{_MONTHS},?[ \t]+\d{{4}}", re.IGNORECASE)
+_BIRTH_YEAR = re.compile(r"(?<!\d)(?:19\d\d|200\d|2010)(?!\d)")
+
+
+def _maybe_dates_of_birth(text: str) -> Iterator[Span]:
+    for match in _ANY_DATE.finditer(text):
+        date = match.group()
+        if _BIRTH_YEAR.search(date) and not _MONTH_AND_YEAR.fullmatch(date):
+            yield match.start(), match.end(), "date_of_birth"
+
+
+# A street named without a number ("lives on Acacia Avenue"), after a word that places it.
+_STREET_NAMED = re.compile(
+    r"(?<![\w'’-])(?:on|in|at|off|near|along|down|up|to|from|opposite)[ \t]+"
+    r"(?P<street>(?:[A-Z][\w'’.-]{0,40}[ \t]+){1,3}"
+    rf"(?:{'|'.join(sorted((w.capitalize() for w in _STREET_WORDS), key=len, reverse=True))}))"
+    r"(?![\w'’-])"
+)
+
+
+def _maybe_addresses(text: str) -> Iterator[Span]:
+    # A number and a street word in unusual capitals: "12 acacia close", "4 Mill lane".
+    for match in _ADDRESS.finditer(text):
+        words = match.group("name").split()
+        if not _is_address(match) and not any(_key(w) in _NOT_STREET_NAMES for w in words):
+            yield match.start(), match.end() - match.group().endswith("."), "address"
+    for match in _STREET_NAMED.finditer(text):
+        words = match.group("street").split()[:-1]
+        if not any(_key(w) in _NOT_NAME_WORDS for w in words):
+            yield match.start("street"), match.end("street"), "address"
+
+
+# Words that often follow "my son", "my GP" ... in lower case and are not names.
+_NOT_LOWER_NAMES = _NOT_NAME_WORDS | frozenset(
+    "again anyway though either instead there here then now once twice sometimes always "
+    "never often usually lately recently later earlier first last next much more less all "
+    "both too helps helped left leaves came comes come visits visited visit rang rings rung "
+    "phoned phones calls called works worked lives lived living died passed moved moves "
+    "stays stayed cares cared cooks cooked drives drove knows knew does did done is was "
+    "gone goes went got gets says tells asks wants wanted needs needed".split()
+)
+_NAME_ENDS = re.compile(r"[ \t]*(?:$|[.,;:!?)\n]|['’]s\b)")
+
+
+def _maybe_names(text: str) -> Iterator[Span]:
+    """A lower-case word after a cue that ends the phrase or is followed by what a person
+    does: "my son tom.", "my social worker jane said". A name or an ordinary word; a person
+    can tell, a program cannot."""
+    for cue in _CUE.finditer(text):
+        if not cue.group()[0].isupper() and _TITLE_ONLY.fullmatch(cue.group()):
+            continue
+        word = _WORD.match(text, cue.end())
+        if word is None:
+            continue
+        end = _without_possessive(word)
+        token = text[word.start() : end]
+        if not (token.isalpha() and token.islower() and len(token) >= 2):
+            continue
+        if _key(token) in _NOT_LOWER_NAMES:
+            continue
+        if _NAME_ENDS.match(text, end) or _PERSON_VERB.match(text, end):
+            yield word.start(), end, "name"
