@@ -79,7 +79,11 @@ def key_messages(
         return (KeyMessage(t("digest.no_reflections")),)
     messages = [KeyMessage(t("digest.key_messages.overview", count=count_text(total, min_count)))]
     other = other_label()
-    ranked = [[theme for theme in s.themes if theme.label != other] for s in categories]
+    # Biggest first, whatever order review left the themes in (ties keep that order).
+    ranked = [
+        sorted((theme for theme in s.themes if theme.label != other), key=lambda th: -th.count)
+        for s in categories
+    ]
     leaders = [
         _message(section, themes[0].label, themes[0].count, themes[0].quotes, min_count)
         for section, themes in zip(categories, ranked, strict=True)

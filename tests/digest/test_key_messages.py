@@ -10,7 +10,7 @@ import json
 import random
 import re
 
-from bot.digest.key_messages import MAX_MESSAGES, MIN_MESSAGES
+from bot.digest.key_messages import MAX_MESSAGES, MIN_MESSAGES, key_messages
 from bot.digest.model import DigestInput, DigestReflection, build_digest
 from bot.digest.render import to_html, to_json, to_markdown, to_sections
 from bot.digest.themes import vocabulary
@@ -164,3 +164,12 @@ def test_every_form_opens_with_the_key_messages():
     assert "<blockquote>" in key.group(1)
     data = json.loads(to_json(digest))
     assert [m["sentence"] for m in data["key_messages"]] == sentences(digest)
+
+
+def test_the_largest_theme_leads_whatever_order_the_themes_are_in():
+    digest = build_digest(make_input())
+    section = next(s for s in digest.categories if s.key == "not_working")
+    turned = dataclasses.replace(section, themes=tuple(reversed(section.themes)))
+    categories = tuple(turned if s.key == "not_working" else s for s in digest.categories)
+    messages = key_messages(categories, digest.reflection_count, digest.min_count)
+    assert messages == digest.key_messages
