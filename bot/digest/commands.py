@@ -8,6 +8,7 @@ from typing import Protocol
 from bot.core.commands import Audience, Command, ComponentRoute, Feature, Option, OptionKind
 from bot.core.messages import OutgoingMessage, Reply, Response
 from bot.digest.actions import ActionService
+from bot.digest.review import THEME_ACTIONS
 from bot.digest.service import DIGEST_ACTIONS, DigestService
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps
@@ -53,9 +54,16 @@ def feature(app: Needs) -> Feature[CommandContext]:
                 (
                     session_option(),
                     Option(
-                        "action", "preview, send, hold, redact or release", choices=DIGEST_ACTIONS
+                        "action",
+                        "preview, send, hold, redact, release, or rename, merge, split, move",
+                        choices=DIGEST_ACTIONS,
                     ),
-                    Option("item", "The item code from the preview"),
+                    # Free words: the themes' review takes a theme and a name, or codes.
+                    Option(
+                        "item",
+                        "The item code from the preview (or a theme number and a name)",
+                        rest=True,
+                    ),
                 ),
                 F,
                 example="12 hold a1b2c3d4",
@@ -71,9 +79,11 @@ def feature(app: Needs) -> Feature[CommandContext]:
                     Option("status", "planned, doing, done or cant_do"),
                     Option("reason", "Why it can't be done, in plain words", max_length=1000),
                     session_option(),
+                    Option("due", "The day it should be done by, e.g. 15 March"),
+                    Option("person", "Who to remind before it is due (@name)", max_length=100),
                 ),
                 F,
-                example='More time in reviews owner="Adult social care" status=planned',
+                example='More time in reviews owner="Adult social care" due="15 March" person=@Sam',
             ),
             Command(
                 "action update",
@@ -84,6 +94,8 @@ def feature(app: Needs) -> Feature[CommandContext]:
                     Option("status", "planned, doing, done or cant_do"),
                     Option("did", "What is being done", max_length=1000),
                     Option("owner", "Who is doing it", max_length=200),
+                    Option("due", "The day it should be done by (none to clear)"),
+                    Option("person", "Who to remind before it is due (none to clear)"),
                     Option(
                         "reason",
                         "Why it can't be done, in plain words",
@@ -95,6 +107,27 @@ def feature(app: Needs) -> Feature[CommandContext]:
                 example="3 status=done",
             ),
             Command("action list", 'Show "we said, we did"', actions.list),
+            Command(
+                "action history",
+                "Show one action's changes, who it is with and when it is due",
+                actions.history,
+                (Option("number", "The action number", OptionKind.INTEGER, required=True),),
+                F,
+                example="3",
+            ),
         ),
-        routes=(ComponentRoute("digest", "send", digests.send_button, Audience.FACILITATOR),),
+        routes=(
+            ComponentRoute("digest", "send", digests.send_button, Audience.FACILITATOR),
+            # Retry under a notice that an owner's reminder could not be delivered.
+            ComponentRoute("action", "retry", actions.retry_reminder, F),
+            # The preview's theme buttons open a small form; the form makes the change.
+            *(
+                ComponentRoute("theme", kind, digests.review.opener(kind), F, may_open_form=True)
+                for kind in THEME_ACTIONS
+            ),
+            *(
+                ComponentRoute("theme", f"{kind}_save", digests.review.saver(kind), F)
+                for kind in THEME_ACTIONS
+            ),
+        ),
     )

@@ -70,6 +70,9 @@ class DigestInput:
     actions: Sequence[ActionLine]
     min_count: int = 5
     intro: str = ""
+    # The themes as the facilitator's review left them (bot/digest/review.py), by category:
+    # (label, reflection ids in the order shown). None: the suggested themes.
+    grouping: Mapping[str, Sequence[tuple[str, Sequence[str]]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -162,7 +165,8 @@ def build_digest(data: DigestInput) -> Digest:
         if action.status not in ACTION_STATUSES:
             raise ValueError(f"unknown action status {action.status!r}")
     for key in CATEGORIES:
-        section, section_items = _category(key, by_category[key], verbatim)
+        grouping = None if data.grouping is None else data.grouping.get(key, ())
+        section, section_items = _category(key, by_category[key], verbatim, grouping)
         categories.append(section)
         items.extend(section_items)
     return Digest(
@@ -197,7 +201,10 @@ def build_digest(data: DigestInput) -> Digest:
 
 
 def _category(
-    key: str, reflections: list[DigestReflection], verbatim: bool
+    key: str,
+    reflections: list[DigestReflection],
+    verbatim: bool,
+    grouping: Sequence[tuple[str, Sequence[str]]] | None = None,
 ) -> tuple[CategorySection, list[DigestItem]]:
     label = _texts().t(f"digest.category.{key}")
     if not reflections:
@@ -207,8 +214,7 @@ def _category(
     tags = [tags_for_stems(s) for s in stems]
     themes: list[ThemeGroup] = []
     items: list[DigestItem] = []
-    for group in group_by_theme(texts, MAX_THEMES):
-        theme_label, members = group.label, group.members
+    for theme_label, members in _groups(reflections, grouping):
         # Members come closest to the theme first, so the first quote is its most typical.
         quotable = [reflections[i] for i in members if reflections[i].quote_ok]
         quotes = tuple(_quote(r.text) for r in quotable[:MAX_QUOTES_PER_THEME]) if verbatim else ()
@@ -230,6 +236,28 @@ def _category(
                 for i in members
             )
     return CategorySection(key, label, len(reflections), tuple(themes)), items
+
+
+def _groups(
+    reflections: list[DigestReflection], grouping: Sequence[tuple[str, Sequence[str]]] | None
+) -> list[tuple[str, list[int]]]:
+    """A category's themes as (label, indices into `reflections`): the reviewed grouping when
+    there is one, otherwise the suggested one. A reflection the grouping does not place (none
+    should be) goes under "Other points", so nothing said is ever left out."""
+    if grouping is None:
+        texts = [r.text for r in reflections]
+        return [(group.label, group.members) for group in group_by_theme(texts, MAX_THEMES)]
+    index = {r.id: i for i, r in enumerate(reflections)}
+    groups = [(label, [index[i] for i in ids if i in index]) for label, ids in grouping]
+    placed = {i for _, members in groups for i in members}
+    missing = [i for i in range(len(reflections)) if i not in placed]
+    if missing:
+        other = next((g for g in groups if g[0] == other_label()), None)
+        if other is None:
+            groups.append((other_label(), missing))
+        else:
+            other[1].extend(missing)
+    return [(label, members) for label, members in groups if members]
 
 
 def _glance(categories: list[CategorySection]) -> tuple[ThemeCount, ...]:

@@ -18,6 +18,8 @@ from bot.core.domain import ENDED_STATES, SessionState
 from bot.core.messages import Action, ActionStyle, OutgoingMessage, Reply, Section, custom_id
 from bot.delivery.mail import Letter, addresses
 from bot.delivery.outbox import NOTICE, Delivery, Outcome, refusal
+from bot.digest.feedback import after_digest_sent
+from bot.digest.marks import review_marks, shown_text
 from bot.digest.model import (
     ActionLine,
     Digest,
@@ -26,6 +28,7 @@ from bot.digest.model import (
     build_digest,
 )
 from bot.digest.render import to_csv, to_html, to_markdown, to_sections
+from bot.digest.review import THEME_ACTIONS, ThemeReview, reviewed
 from bot.engine.context import CommandContext, Effect, Work
 from bot.engine.deps import Deps, session_channel, zone_of
 from bot.reflections.anonymity import writers_at_least
@@ -51,7 +54,7 @@ from storage.models import (
 
 log = logging.getLogger("brewbot.digests")
 
-DIGEST_ACTIONS = ("preview", "send", "hold", "redact", "release")
+DIGEST_ACTIONS = ("preview", "send", "hold", "redact", "release", *THEME_ACTIONS)
 # Outbox purposes: the digest's own deliveries, and notices about them to the facilitator.
 DIGEST, RESEND = "digest", "digest_resend"
 
@@ -62,6 +65,8 @@ class DigestService:
         self.sessions = sessions
         self.running = running
         self.t = deps.texts.t
+        # Renaming, merging, splitting and moving themes (bot/digest/review.py).
+        self.review = ThemeReview(deps, sessions, self)
         deps.outbox.listen(DIGEST, self._delivered)
 
     async def row(self, tx: AsyncSession, session: Session) -> DigestRow:
@@ -72,15 +77,25 @@ class DigestService:
             await tx.flush()
         return found
 
+    async def statements(self, tx: AsyncSession, session: Session) -> list[DigestReflection]:
+        """The reflections the digest shows (not held), in id order, quotable unless the
+        writer said no or the facilitator redacted them."""
+        row = await self.row(tx, session)
+        redacted = set(json.loads(row.edits or "{}").get("redacted", []))
+        shown = sorted(await self._shown(tx, row, session), key=lambda r: r.id)
+        return [
+            # What redaction is sure of goes even from a text stored before it knew it.
+            DigestReflection(
+                r.id, r.category, shown_text(r.text), r.quote_ok and r.id not in redacted
+            )
+            for r in shown
+        ]
+
     async def compile(self, tx: AsyncSession, community: Community, session: Session) -> Digest:
         row = await self.row(tx, session)
         edits = json.loads(row.edits or "{}")
-        redacted = set(edits.get("redacted", []))
         shown = sorted(await self._shown(tx, row, session), key=lambda r: r.id)
-        items = [
-            DigestReflection(r.id, r.category, r.text, r.quote_ok and r.id not in redacted)
-            for r in shown
-        ]
+        items = await self.statements(tx, session)
         contributors = self.writers(row, session, shown)
         roles = Counter(
             (
@@ -115,6 +130,8 @@ class DigestService:
             contributors=contributors,
             actions=[ActionLine(a.said, a.did, a.owner, a.status, a.reason) for a in actions],
             min_count=small_number(self.deps),
+            # The themes as the facilitator's review left them, before anything renders.
+            grouping=reviewed(items, edits),
             intro=self.deps.texts.template(
                 "digest_intro",
                 title=session.title,
@@ -189,6 +206,7 @@ class DigestService:
             await tx.exec(select(Reflection).where(Reflection.session_id == session.id))
         ).all()
         lines = []
+        checks = False
         for r in sorted(reflections, key=lambda r: r.id):
             status = (
                 "safeguarding"
@@ -199,34 +217,51 @@ class DigestService:
                 if r.id in edits.get("redacted", [])
                 else "included"
             )
+            # Marks for personal details, in words on the item's own line (bot/digest/marks.py).
+            marked = review_marks(r.text)
+            checks = checks or marked.check
             lines.append(
                 self.t(
                     "digests.item_line",
                     item=r.id[:8],
                     category=self.t(f"reflections.category.{r.category}"),
                     status=self.t(f"digests.status.{status}"),
-                    text=_one_line(r.text),
+                    marks=f" ({'; '.join(marked.marks)})" if marked.marks else "",
+                    text=_one_line(marked.text),
                 )
             )
         review = "\n".join(lines) or self.t("digests.no_items")
         help_text = self.t("digests.preview_help", session_id=session.id)
+        if checks:
+            help_text += " " + self.t("digests.marks.help")
         if session.sealed_at is None and session.closed_at is not None:
             # Told in advance: the linking material goes on this day, sent or not.
             forget_on = session.closed_at + timedelta(days=self.deps.settings.forget_after_days)
             help_text += "\n\n" + self.t(
                 "digests.forget_notice", date=format_local(forget_on, zone_of(community))
             )
+        # The themes, numbered, with buttons to change them while the draft can change.
+        themes, theme_buttons = self.review.preview_parts(
+            session, reviewed(await self.statements(tx, session), edits)
+        )
+        if session.state == SessionState.SUMMARISED or row.status != "draft":
+            theme_buttons = ()
         return OutgoingMessage(
             title=self.t("digests.preview_title", session_id=session.id),
             text=help_text,
             # Items and quotes are shown as typed (escaped by each renderer).
-            sections=(Section(review, untrusted=True), *to_sections(digest, heading=True)),
+            sections=(
+                Section(review, untrusted=True),
+                *themes,
+                *to_sections(digest, heading=True),
+            ),
             actions=(
                 Action(
                     self.t("buttons.send_digest"),
                     custom_id("digest", "send", str(session.id)),
                     ActionStyle.PRIMARY,
                 ),
+                *theme_buttons,
             ),
         )
 
@@ -235,6 +270,8 @@ class DigestService:
         action = ctx.arg("action") or "preview"
         if action == "send":
             return await self.send(ctx, session)
+        if action in THEME_ACTIONS:
+            return await self.review.command(ctx, session, action, ctx.arg("item"))
         if session.state not in ENDED_STATES:
             raise CommandError("digests.not_closed", session_id=session.id)
         if action == "preview":
@@ -370,6 +407,7 @@ class DigestService:
             row.status, row.sent_at = "sent", self.deps.clock.now()
             tx.add(row)
             tx.add(session)
+            await after_digest_sent(self, tx, community, session)  # "what we heard", Easy Read
             notice = OutgoingMessage(self.t("digests.sent", session_id=session.id))
             key = f"digest:{session.id}:sent"
         await self.deps.outbox.add(
