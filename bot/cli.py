@@ -129,12 +129,49 @@ def _parser() -> argparse.ArgumentParser:
     forget.add_argument("--user", required=True, help="the person's platform user id")
     forget.set_defaults(handler=_privacy_forget, database=True)
 
+    report = sub.add_parser(
+        "report",
+        help="The regional roll-up across sessions and communities",
+        description=(
+            "Themes month by month from every sent digest, people's priorities, and what was "
+            "said and done. Numbers under the small-number threshold read 'fewer than 5'."
+        ),
+    )
+    report.add_argument("--from", dest="start", required=True, help="first day, e.g. 2026-11-01")
+    report.add_argument("--to", dest="end", required=True, help="last day, e.g. 2026-12-31")
+    report.add_argument(
+        "--community",
+        action="append",
+        default=[],
+        help="community number or platform id (again for more; default: every community)",
+    )
+    report.add_argument("--format", choices=("md", "html", "csv"), default="md")
+    report.add_argument("--out", type=Path, help="write to this file instead of printing")
+    report.set_defaults(handler=_report, database=True)
+
     themes = sub.add_parser("themes", help="Group statements from a CSV file as the digest does")
     themes.add_argument(
         "--in", dest="source", required=True, help="a CSV file with a statement column"
     )
     themes.add_argument("--format", choices=("md", "json"), default="md")
     themes.set_defaults(handler=_themes)
+
+    statements = sub.add_parser("statements", help="Statements gathered outside the chat")
+    statements_sub = statements.add_subparsers(dest="action", required=True)
+    add = statements_sub.add_parser(
+        "add",
+        help="Add statements gathered on paper, by phone or by e-mail from a CSV file",
+        description=(
+            "Columns: text and category (working, not_working, future or idea); optional "
+            "quote (yes only if the person agreed to be quoted without their name), source "
+            "(paper, phone or email; not stored) and person (the same short word, like P1, "
+            "for statements from one person; otherwise each row counts as a different person). "
+            "Every row is checked first: one problem and nothing is added."
+        ),
+    )
+    add.add_argument("--session", type=int, required=True, help="the session number")
+    add.add_argument("--in", dest="source", type=Path, required=True, help="the CSV file (UTF-8)")
+    add.set_defaults(handler=_statements_add, database=True)
 
     sparks = sub.add_parser("sparks", help="The spark library")
     sparks.add_argument("action", choices=("list", "check"))
@@ -373,6 +410,115 @@ def _privacy_forget(settings: Settings, args: argparse.Namespace) -> int:
     print(texts.t("cli.forget_done"))
     if exported:
         print(texts.t("cli.forget_tell_finance", claims=", ".join(exported)))
+    return 0
+
+
+def _statements_add(settings: Settings, args: argparse.Namespace) -> int:
+    """Statements gathered outside the chat, through the reflection form's own path
+    (bot/reflections/outside.py), all in one transaction that writes nothing else."""
+    from bot.core.commands import CommandError
+    from bot.platforms.memory import MemoryAdapter
+    from bot.reflections.outside import Added, add_statements, read_csv, summary
+    from storage.models import Community, Session
+
+    texts = Texts.load()
+    try:
+        data = args.source.read_bytes()
+    except OSError as exc:
+        print(
+            texts.t("cli.statements.cannot_read", path=args.source, reason=exc.strerror),
+            file=sys.stderr,
+        )
+        return 2
+
+    async def go() -> Added | None:
+        from bot.app import build_app
+
+        # Checked before the database is opened: a bad file changes nothing.
+        statements = read_csv(data, texts)
+        app = await build_app(settings, MemoryAdapter())
+        try:
+            async with app.db.transaction(isolated=True) as tx:
+                session = await tx.get(Session, args.session)
+                community = await tx.get(Community, session.community_id) if session else None
+                if session is None or community is None:
+                    return None
+                return await add_statements(app.reflections, tx, community, session, statements)
+        finally:
+            # Any alert stays in the outbox for the running bot: this process cannot reach
+            # the chat (its adapter is a stand-in), so it must not try.
+            await app.close()
+
+    try:
+        added = asyncio.run(go())
+    except CommandError as exc:
+        print(texts.t(exc.key, **exc.values), file=sys.stderr)
+        return 2
+    if added is None:
+        print(texts.t("cli.no_session", session=args.session), file=sys.stderr)
+        return 1
+    print(summary(texts, added, held="held_queued"))
+    return 0
+
+
+def _report(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlmodel import or_, select
+
+    from bot.digest import report
+    from bot.platforms.memory import MemoryAdapter
+    from bot.reflections.sealing import small_number
+    from storage.models import Community
+
+    texts = Texts.load()
+    days = _day_range(args.start, args.end)
+    if days is None:
+        print(texts.t("cli.claims_dates"), file=sys.stderr)
+        return 2
+    start, end = days
+    render = {"md": report.to_markdown, "html": report.to_html, "csv": report.to_csv}
+
+    async def go() -> tuple[bool, str]:
+        """(made, the report), or (False, why not)."""
+        from bot.app import build_app
+
+        app = await build_app(settings, MemoryAdapter())
+        try:
+            async with app.db.transaction() as tx:
+                chosen = []
+                for given in args.community:
+                    number = int(given) if is_number(given) else -1
+                    query = select(Community).where(
+                        or_(Community.external_id == given, Community.id == number)
+                    )
+                    found = (await tx.exec(query)).first()
+                    if found is None:
+                        return False, texts.t("cli.no_community", community=given)
+                    chosen.append(found)
+                made = await report.gather(
+                    tx,
+                    app.digests.compile,
+                    start=start,
+                    end=end,
+                    communities=chosen,
+                    min_count=small_number(app.deps),
+                )
+            return True, render[args.format](made)
+        finally:
+            await app.close()
+
+    made, text = asyncio.run(go())
+    if not made:
+        print(text, file=sys.stderr)
+        return 1
+    if args.out:
+        try:
+            write_private(args.out, text)
+        except OSError as exc:
+            print(texts.t("cli.cannot_write", path=args.out, reason=exc.strerror), file=sys.stderr)
+            return 1
+        print(texts.t("cli.report_written", path=args.out))
+    else:
+        print(text)
     return 0
 
 

@@ -145,7 +145,8 @@ def test_help_and_the_readme_list_the_same_commands():
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     top = {name for name in commands() if " " not in name}
-    listed = set(re.findall(r"^    ([a-z]+) ", done.stdout, re.M))
+    # A name longer than argparse's column stands on its own line, its help below it.
+    listed = set(re.findall(r"^    ([a-z]+)(?: |$)", done.stdout, re.M))
     assert listed == top
     assert readme_commands() == top
 
@@ -364,3 +365,91 @@ def test_an_older_database_others_could_read_is_narrowed(tmp_path):
     done = brewbot(tmp_path, "db", "upgrade", DATABASE_URL=f"sqlite:///{database}")
     assert done.returncode == 0, done.stderr
     assert mode(database) == 0o600
+
+
+def test_statements_add_from_a_csv_file(tmp_path):
+    url, session_id = seed(tmp_path)
+    sheet = tmp_path / "paper.csv"
+    sheet.write_text(
+        "text,category,quote,source,person\n"
+        "Nobody told me what the assessment was for,not_working,yes,paper,\n"
+        "My social worker Jane Smith was kind,working,no,phone,P1\n"
+        "Ask carers before changing the day centre,future,yes,phone,P1\n",
+        encoding="utf-8",
+    )
+    args = ("statements", "add", "--session", str(session_id), "--in", str(sheet))
+    done = brewbot(tmp_path, *args, DATABASE_URL=url)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(
+        f"Added 3 statements to session {session_id}, from 2 more people."
+    )
+    with sqlite3.connect(tmp_path / "brewbot.db") as db:
+        texts = sorted(t for (t,) in db.execute("SELECT text FROM reflection"))
+        counted = db.execute("SELECT contributors, counted_reflections FROM digest").fetchone()
+    assert len(texts) == 3 and not any("Jane Smith" in t for t in texts)
+    assert counted == (2, 3)
+    again = brewbot(tmp_path, *args, DATABASE_URL=url)
+    assert again.returncode == 2
+    assert one_line(again).startswith("Every statement in this file is already in session")
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"text,quote\nMore buses,yes\n", "The file has no category column."),
+        (b"text,category\nMore buses,idea\n,idea\n", "Row 3 has no words in the text column."),
+        (b"text,category\nMore buses,idea\nFewer forms,someday\n", "Row 3 has the category"),
+        ("text,category\nCaf\xe9,idea\n".encode("latin-1"), "The file is not UTF-8 text."),
+    ],
+)
+def test_statements_add_refuses_a_bad_file_and_adds_nothing(tmp_path, content, said):
+    url, session_id = seed(tmp_path)
+    sheet = tmp_path / "paper.csv"
+    sheet.write_bytes(content)
+    done = brewbot(tmp_path, "statements", "add", "--session", str(session_id), "--in",
+                   str(sheet), DATABASE_URL=url)  # fmt: skip
+    assert done.returncode == 2
+    assert one_line(done).startswith(said)
+    with sqlite3.connect(tmp_path / "brewbot.db") as db:
+        assert db.execute("SELECT count(*) FROM reflection").fetchone() == (0,)
+
+
+def test_statements_add_to_a_session_that_is_not_there_or_a_file_that_is_not(tmp_path):
+    url, _ = seed(tmp_path)
+    sheet = tmp_path / "paper.csv"
+    sheet.write_text("text,category\nMore buses,idea\n")
+    unknown = brewbot(tmp_path, "statements", "add", "--session", "99", "--in", str(sheet),
+                      DATABASE_URL=url)  # fmt: skip
+    assert unknown.returncode == 1 and one_line(unknown).startswith("There is no session 99.")
+    missing = brewbot(tmp_path, "statements", "add", "--session", "1", "--in",
+                      str(tmp_path / "nope.csv"), DATABASE_URL=url)  # fmt: skip
+    assert missing.returncode == 2 and one_line(missing).startswith("I cannot read")
+
+
+def test_report_rolls_up_sent_digests_in_every_format(tmp_path):
+    url, _ = seed(tmp_path)
+    dates = ("--from", "2026-11-01", "--to", "2026-12-31")
+    printed = brewbot(tmp_path, "report", *dates, DATABASE_URL=url)
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout.startswith("# Over a Brew: what people told us, 1 November 2026")
+    # The seeded session's digest is a draft: nothing is rolled up from it.
+    assert "No digest was sent for a session in this period" in printed.stdout
+    assert "No priorities have been stored yet." in printed.stdout
+    for fmt, start in (("html", "<!doctype html>"), ("csv", "Section,Month,")):
+        out = tmp_path / f"report.{fmt}"
+        done = brewbot(tmp_path, "report", *dates, "--community", "test-community",
+                       "--format", fmt, "--out", str(out), DATABASE_URL=url)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == f"Report written to {out}"
+        assert out.read_text().startswith(start) and mode(out) == 0o600
+
+
+def test_report_refuses_what_it_cannot_do_in_one_line(tmp_path):
+    url, _ = seed(tmp_path)
+    backwards = brewbot(tmp_path, "report", "--from", "2026-12-31", "--to", "2026-11-01",
+                        DATABASE_URL=url)  # fmt: skip
+    assert backwards.returncode == 2 and "2026-12-01" in one_line(backwards)
+    unknown = brewbot(tmp_path, "report", "--from", "2026-11-01", "--to", "2026-11-30",
+                      "--community", "1", "--community", "nowhere", DATABASE_URL=url)  # fmt: skip
+    assert unknown.returncode == 1
+    assert one_line(unknown).startswith("There is no community nowhere.")
