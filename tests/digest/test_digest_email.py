@@ -12,9 +12,13 @@ from aiosmtpd.smtp import SMTP
 
 from bot.app import build_app
 from bot.core.domain import SessionState
+from bot.engine.texts import Texts
 from bot.platforms.memory import MemoryAdapter
 from tests.conftest import Chat, make_settings
 from tests.helpers import make_session, state_of
+from tests.reflections.test_reflections import reflect
+
+T = Texts.load().t
 
 
 class Inbox:
@@ -112,3 +116,45 @@ async def test_brewbot_digest_resend_email_mails_it_again(sqlite_url, clock, smt
     assert len(inbox.messages) == 2
     first, second = inbox.messages
     assert first["Message-ID"] != second["Message-ID"]
+
+
+async def test_the_email_opens_with_key_messages_and_has_a_chart_mail_clients_show(
+    database_url, clock, smtp_port
+):
+    port, inbox = smtp_port
+    smtp = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port, "SMTP_FROM": "bot@example.org",
+            "SMTP_STARTTLS": False}  # fmt: skip
+    app = await build_app(make_settings(database_url, **smtp), MemoryAdapter(), clock=clock)
+    chat, fac = Chat(app), Chat.person("Fran", facilitator=True)
+    lonely = [
+        "I can go a whole week without speaking to anyone.",
+        "Nobody visits me any more.",
+        "I feel so lonely in the evenings.",
+        "The days are long on my own.",
+        "My friends drifted away after I got ill.",
+    ]
+    try:
+        session_id = await make_session(app, SessionState.REFLECTING)
+        for n, text in enumerate(lonely):
+            await reflect(chat, Chat.person(f"P{n}"), session_id, text, category="not_working")
+        await chat.say(fac, f"/brew close {session_id}")
+        await chat.say(fac, "/brew settings digest_email group@example.org")
+        await chat.say(fac, f"/brew digest {session_id} send")
+        await asyncio.wait_for(inbox.arrived.wait(), 10)
+    finally:
+        await app.close()
+    [message] = inbox.messages
+    parts = {part.get_content_type(): part for part in message.walk()}
+    html = parts["text/html"].get_payload(decode=True).decode()
+    text = parts["text/plain"].get_payload(decode=True).decode()
+    heading = T("digest.key_messages.heading")
+    count = T("digest.key_messages.count_many", count=5)
+    for body in (html, text):
+        assert body.index(heading) < body.index(T("digest.glance.heading"))
+        assert T("digest.key_messages.overview", count=count) in body
+        assert "connection and loneliness (5 reflections)" in body
+    # No SVG (Gmail and Outlook drop it): bars are table cells with widths and colours, and
+    # the number is text beside each bar.
+    assert "<svg" not in html
+    assert 'class="chart"' in html and 'bgcolor="#1f4e79"' in html
+    assert '<td class="count" style="padding:0 0.5em 0 0;border:0;">5</td>' in html
