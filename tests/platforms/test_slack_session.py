@@ -183,7 +183,11 @@ async def test_a_whole_session_from_schedule_to_digest(sqlite_url):
         start = fake.last_seq
         await world.command(FACILITATOR, "close")
         draft = [c for c in posts(world, "DFRAN", after=start) if action_ids(c)]
-        assert action_ids(draft[-1]) == [f"brew:digest:send:{session.id}"]
+        # Send first, then the buttons that change the themes (one theme: nothing to merge).
+        assert action_ids(draft[-1]) == [
+            f"brew:digest:send:{session.id}",
+            *(f"brew:theme:{kind}:{session.id}" for kind in ("rename", "split", "move")),
+        ]
         for call in posts(world, "DFRAN", after=start):
             assert not PINGS.search(reply_text(call))
 
