@@ -95,12 +95,9 @@ def feature(app: Needs) -> Feature[CommandContext]:
                 statement_add,
                 (
                     session_option(),
-                    Option(
-                        "category",
-                        "working, not_working, future or idea",
-                        required=True,
-                        choices=CATEGORIES,
-                    ),
+                    # Asked for by the handler, after the session: a missing one gets
+                    # the same sentence as a wrong one.
+                    Option("category", "working, not_working, future or idea", choices=CATEGORIES),
                     Option(
                         "text",
                         "The person's words, without their name",

@@ -102,6 +102,7 @@ NEEDED = {
     "when": "next Tuesday 2pm",
     "code": "12-ABCDE-FGHJK-MNPQR",
     "said": "More time",
+    "text": "More time",
     "number": "1",
     "spark": "being-heard",
     "who": "Sam",
