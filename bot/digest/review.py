@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -68,6 +68,7 @@ _THEME_NUMBER = re.compile(r"(?:theme\s*|t|#)?(\d{1,4})")
 
 # A category's themes in the order shown: (label, reflection ids in the order shown).
 Grouping = dict[str, list[tuple[str, list[str]]]]
+Handler = Callable[[CommandContext], Awaitable[Response]]
 
 
 @dataclass(frozen=True)
@@ -457,7 +458,7 @@ class ThemeReview:
 
     # -- buttons and forms
 
-    def opener(self, kind: str) -> Any:
+    def opener(self, kind: str) -> Handler:
         """The handler of a preview button: it opens that change's small form."""
 
         async def open_form(ctx: CommandContext) -> Response:
@@ -467,7 +468,7 @@ class ThemeReview:
 
         return open_form
 
-    def saver(self, kind: str) -> Any:
+    def saver(self, kind: str) -> Handler:
         """The handler of a submitted form: the same change as the typed command."""
 
         async def save(ctx: CommandContext) -> Response:

@@ -143,3 +143,56 @@ async def test_a_slack_form_submission_renames_a_theme(database_url):
         digest = await compiled(world.brew, session.id)
         assert "Getting there" in labels(digest)
         assert themes[0].label not in labels(digest)
+
+
+# -- the terminal chat ------------------------------------------------------------------------
+
+
+async def test_in_the_terminal_chat_a_button_asks_the_form_one_question_at_a_time(
+    sqlite_url, clock
+):
+    from bot.app import build_app
+    from bot.platforms.shell.adapter import ShellAdapter
+    from bot.platforms.shell.chat import ShellChat
+    from tests.conftest import make_settings
+
+    async def lines(items):
+        for item in items:
+            yield item
+
+    out: list[str] = []
+    adapter = ShellAdapter(out.append)
+    app = await build_app(make_settings(sqlite_url), adapter, clock=clock)
+    script = [
+        '/brew schedule 2026-12-01 14:00 theme="Being heard"',
+        "/brew open",
+        "/as Sam carer",
+        "/brew join",
+        "/press 1",
+        "/as Facilitator",
+        "/brew reflect",
+        "/as Sam",
+        "/brew reflect",
+        "2",
+        STATEMENTS[0][1],
+        "",
+        "1",
+        "/as Facilitator",
+        "/brew close",
+        "/press 2",
+        "1",
+        "Getting there",
+        "/quit",
+    ]
+    try:
+        await ShellChat(app.dispatcher, adapter, lines(script), out.append).run()
+        transcript = "\n".join(out)
+        assert "Theme 1:" in transcript
+        assert 'Facilitator pressed "Rename a theme"' in transcript
+        assert "is now called Getting there." in transcript
+        assert "Traceback" not in transcript
+        async with app.db.read() as tx:
+            session = (await tx.exec(select(Session))).one()
+        assert "Getting there" in labels(await compiled(app, session.id))
+    finally:
+        await app.close()
