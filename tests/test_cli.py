@@ -453,3 +453,56 @@ def test_report_refuses_what_it_cannot_do_in_one_line(tmp_path):
                       "--community", "1", "--community", "nowhere", DATABASE_URL=url)  # fmt: skip
     assert unknown.returncode == 1
     assert one_line(unknown).startswith("There is no community nowhere.")
+
+
+def seed_sent(folder: Path) -> str:
+    """A database with one session whose digest was sent: five people reflected."""
+    from bot.app import build_app
+    from bot.core.domain import SessionState
+    from bot.engine.clock import ManualClock
+    from bot.platforms.memory import MemoryAdapter
+    from tests.conftest import (
+        START,
+        Chat,
+        loaded_sparks,
+        loaded_texts,
+        make_settings,
+        migrated_sqlite,
+    )
+    from tests.helpers import make_session
+    from tests.reflections.test_reflections import reflect
+
+    url = migrated_sqlite(folder / "brewbot.db")
+
+    async def made() -> None:
+        app = await build_app(
+            make_settings(url),
+            MemoryAdapter(),
+            clock=ManualClock(START),
+            migrate=False,
+            texts=loaded_texts(),
+            sparks=loaded_sparks(),
+        )
+        chat, fac = Chat(app), Chat.person("Fran", facilitator=True)
+        try:
+            session_id = await make_session(app, SessionState.REFLECTING, people=0)
+            for n in range(5):
+                await reflect(chat, Chat.person(f"P{n}"), session_id,
+                              f"The bus to the day centre never comes on time ({n}).")  # fmt: skip
+            await chat.say(fac, f"/brew close {session_id}")
+            await chat.say(fac, f"/brew digest {session_id} send")
+        finally:
+            await app.close()
+
+    asyncio.run(made())
+    return url
+
+
+def test_report_of_a_sent_digest(tmp_path):
+    url = seed_sent(tmp_path)
+    done = brewbot(tmp_path, "report", "--from", "2026-11-01", "--to", "2026-12-31",
+                   DATABASE_URL=url)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Sessions with a sent digest: 1." in done.stdout
+    assert "| People who shared their views | 5 | 0 | 5 |" in done.stdout
+    assert "| Transport and getting about | 5 | 0 | 5 |" in done.stdout
