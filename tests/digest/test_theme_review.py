@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlmodel import select
 
 from bot.app import build_app
@@ -133,6 +135,52 @@ def test_edits_about_what_is_not_there_change_nothing():
         {"op": "rename", "theme": "Transport", "to": ""},
     ]
     assert apply_edits(GROUPING, edits) == GROUPING
+
+
+_IDS = [f"i{n}" for n in range(8)]
+_LABELS = ["Transport", "Housing", "Waiting and access", "New one"]
+_EDIT = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "op": st.sampled_from(["rename", "merge"]),
+            "theme": st.sampled_from(_LABELS),
+            "to": st.sampled_from(_LABELS),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "op": st.sampled_from(["split", "move"]),
+            "items": st.lists(st.sampled_from(_IDS), max_size=3),
+            "to": st.sampled_from(_LABELS),
+        }
+    ),
+)
+
+
+@given(
+    assignment=st.lists(st.sampled_from(_LABELS[:3]), min_size=8, max_size=8),
+    edits=st.lists(_EDIT, max_size=6),
+)
+@settings(max_examples=150, deadline=None)
+def test_any_edits_keep_every_statement_once_and_give_the_same_result(assignment, edits):
+    grouping: dict[str, list[tuple[str, list[str]]]] = {}
+    for n, label in enumerate(assignment):
+        category = ("working", "not_working")[n % 2]
+        groups = grouping.setdefault(category, [])
+        found = next((g for g in groups if g[0] == label), None)
+        if found is None:
+            groups.append((label, [_IDS[n]]))
+        else:
+            found[1].append(_IDS[n])
+    edited = apply_edits(grouping, edits)
+    placed = [i for groups in edited.values() for _, ids in groups for i in ids]
+    assert sorted(placed) == sorted(_IDS)
+    for category, groups in edited.items():
+        assert {i for _, ids in groups for i in ids} == {
+            i for _, ids in grouping[category] for i in ids
+        }, "a statement stays in its own category"
+    assert apply_edits(grouping, edits) == edited
+    assert sum(t.count for t in themes_of(edited)) == len(_IDS)
 
 
 def test_other_points_stays_last_and_themes_are_found_by_number_or_name():
@@ -296,6 +344,11 @@ async def test_only_a_facilitator_and_only_before_sending(app, chat, fac, closed
     assert "Mine" not in labels(await compiled(app, closed))
     answer = await chat.press(someone, f"brew:theme:rename:{closed}")
     assert not answer.forms
+    first = (await current_themes(app, closed))[0]
+    answer = await chat.press(
+        someone, f"brew:theme:rename_save:{closed}", {"theme": first.label, "name": "Mine"}
+    )
+    assert "Mine" not in answer.text
     assert await snapshot(app) == before
     await chat.say(fac, f"/brew digest {closed} send")
     answer = await chat.say(fac, f"/brew digest {closed} rename 1 Too late")
