@@ -390,7 +390,9 @@ def _chart(d: Digest) -> str:
         width = max(2, round(_BAR_MAX * count / biggest))
         bar = (
             '<table role="presentation" class="bar" cellpadding="0" cellspacing="0" border="0">'
-            f'<tr><td class="count" style="padding:0 0.5em 0 0;border:0;">{count}</td>'
+            # A set width for the number, so every bar starts at the same place.
+            f'<tr><td class="count" width="40" style="width:40px;padding:0 6px 0 0;border:0;'
+            f'text-align:right;">{count}</td>'
             f'<td width="{width}" height="14" bgcolor="{_BAR_COLOUR}" style="width:{width}px;'
             f"height:14px;background-color:{_BAR_COLOUR};border:0;padding:0;font-size:1px;"
             'line-height:1px;">&nbsp;</td></tr></table>'

@@ -5,6 +5,7 @@ screen reader reads the numbers."""
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 from bot.digest.model import build_digest
@@ -132,3 +133,10 @@ def test_no_reflections_no_chart():
     digest = build_digest(make_input(reflections=[], contributors=0, actions=[]))
     chart = read_chart(to_html(digest))
     assert chart.rows == [] and chart.svg == 0
+
+
+def test_every_bar_starts_at_the_same_place():
+    # The number before each bar has a set width, so bars are compared from one edge.
+    page = to_html(build_digest(make_input()))
+    widths = re.findall(r'<td class="count" width="(\d+)"', page)
+    assert widths and len(set(widths)) == 1

@@ -4,6 +4,7 @@ import asyncio
 import email
 import email.utils
 import os
+import re
 import sys
 from email.message import Message
 
@@ -157,4 +158,4 @@ async def test_the_email_opens_with_key_messages_and_has_a_chart_mail_clients_sh
     # the number is text beside each bar.
     assert "<svg" not in html
     assert 'class="chart"' in html and 'bgcolor="#1f4e79"' in html
-    assert '<td class="count" style="padding:0 0.5em 0 0;border:0;">5</td>' in html
+    assert re.search(r'<td class="count"[^>]*>5</td>', html)
