@@ -504,5 +504,6 @@ def test_report_of_a_sent_digest(tmp_path):
                    DATABASE_URL=url)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "Sessions with a sent digest: 1." in done.stdout
-    assert "| People who shared their views | 5 | 0 | 5 |" in done.stdout
+    people = "| People who shared their views (counted in each session they came to) |"
+    assert f"{people} 5 | 0 | 5 |" in done.stdout
     assert "| Transport and getting about | 5 | 0 | 5 |" in done.stdout
