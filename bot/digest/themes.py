@@ -142,6 +142,11 @@ class Vocabulary:
     themes: tuple[Theme, ...]
     other_label: str
     other_description: str
+    # What is said about the session itself ("the sound kept dropping out", "thanks all"):
+    # scored like a theme, and a text closest to it goes under "Other points", since it is
+    # not a finding for the working group.
+    other_exemplars: tuple[str, ...] = ()
+    other_keywords: tuple[str, ...] = ()
 
 
 class VocabularyError(ValueError):
@@ -176,7 +181,20 @@ def vocabulary() -> Vocabulary:
     if len(set(keys)) != len(keys) or len({t.label for t in themes}) != len(themes):
         raise VocabularyError(f"{THEMES_FILE}: two themes share a key or a label")
     other = data["other"]
-    return Vocabulary(tuple(themes), str(other["label"]).strip(), str(other["description"]))
+    return Vocabulary(
+        tuple(themes),
+        str(other["label"]).strip(),
+        str(other["description"]),
+        tuple(str(e).strip() for e in other.get("exemplars") or ()),
+        tuple(str(k).strip() for k in other.get("keywords") or ()),
+    )
+
+
+def _scored() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Exemplars and keywords of every theme, in order, then those of "Other points"."""
+    found = vocabulary()
+    entries = [(theme.exemplars, theme.keywords) for theme in found.themes]
+    return [*entries, (found.other_exemplars, found.other_keywords)]
 
 
 def other_label() -> str:
@@ -244,33 +262,60 @@ def _last_word_matches(token: str, word: str, prefix: bool) -> bool:
 
 @cache
 def _keyword_index() -> dict[str, tuple[tuple[int, tuple[str, ...], bool], ...]]:
-    """Keywords by their first word: (theme, words, last word is a prefix). Prefix keywords
-    are filed under "*", checked against every word."""
+    """Keywords by their first word: (theme, words, last word is a prefix). One-word prefix
+    keywords ("assess*") are filed under "*"."""
     index: dict[str, list[tuple[int, tuple[str, ...], bool]]] = {}
-    for theme_number, theme in enumerate(vocabulary().themes):
-        for keyword in theme.keywords:
+    for theme_number, (_, keywords) in enumerate(_scored()):
+        for keyword in keywords:
             pattern, prefix = _keyword_pattern(keyword)
             first = "*" if prefix and len(pattern) == 1 else pattern[0]
             index.setdefault(first, []).append((theme_number, pattern, prefix))
-            if len(pattern) == 1 and not prefix:
-                for plural in (pattern[0] + "s", pattern[0] + "es"):
-                    index.setdefault(plural, []).append((theme_number, pattern, prefix))
     return {first: tuple(found) for first, found in index.items()}
+
+
+@lru_cache(maxsize=65_536)
+def _starting_at(token: str) -> tuple[tuple[int, tuple[str, ...], bool], ...]:
+    """The keywords that can start at this word: every one-word keyword it matches, and the
+    longer ones whose first word it is (their other words are checked in the text). Cached:
+    the same few thousand words recur across texts, and this is the per-word cost."""
+    index = _keyword_index()
+    singular = [token]
+    if token.endswith("es"):
+        singular.append(token[:-2])
+    if token.endswith("s"):
+        singular.append(token[:-1])
+    found = [
+        entry
+        for word in singular
+        for entry in index.get(word, ())
+        if len(entry[1]) > 1 or _last_word_matches(token, entry[1][0], entry[2])
+    ]
+    found += [entry for entry in index.get("*", ()) if token.startswith(entry[1][0])]
+    # A plural also looks up its singular, so a longer keyword can be found twice.
+    return tuple(dict.fromkeys(found))
 
 
 def keyword_counts(text: str) -> list[int]:
     """For each theme of the vocabulary, at how many places in the text one of its keywords
-    starts (two keywords starting at the same word count once: "care worker", "care")."""
-    index = _keyword_index()
+    starts (two keywords starting at the same word count once: "waiting", "waiting list")."""
+    return _keyword_counts(text)[: len(vocabulary().themes)]
+
+
+def _keyword_counts(text: str) -> list[int]:
+    """As keyword_counts, with "Other points" last."""
     tokens = _tokens(text)
-    starts: list[set[int]] = [set() for _ in vocabulary().themes]
+    starts: list[set[int]] = [set() for _ in _scored()]
     for at, token in enumerate(tokens):
-        for theme, pattern, prefix in (*index.get(token, ()), *index.get("*", ())):
-            end = at + len(pattern)
-            if end > len(tokens) or tokens[at : end - 1] != list(pattern[:-1]):
-                continue
-            if _last_word_matches(tokens[end - 1], pattern[-1], prefix):
-                starts[theme].add(at)
+        for theme, pattern, prefix in _starting_at(token):
+            if len(pattern) > 1:
+                end = at + len(pattern)
+                if end > len(tokens) or tokens[at + 1 : end - 1] != list(pattern[1:-1]):
+                    continue
+                if tokens[at] != pattern[0]:
+                    continue
+                if not _last_word_matches(tokens[end - 1], pattern[-1], prefix):
+                    continue
+            starts[theme].add(at)
     return [len(found) for found in starts]
 
 
@@ -278,17 +323,17 @@ def keyword_counts(text: str) -> list[int]:
 def _anchors() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The vocabulary's vectors: the centre of all exemplars; every exemplar's and every
     keyword's unit vector taken from that centre; and the index of the theme of each."""
-    themes = vocabulary().themes
+    entries = _scored()
     model = _model()
-    exemplars = model.embed([_meaningful(e) for t in themes for e in t.exemplars])
-    keywords = model.embed([k.rstrip("*") for t in themes for k in t.keywords])
+    exemplars = model.embed([_meaningful(e) for examples, _ in entries for e in examples])
+    keywords = model.embed([k.rstrip("*") for _, words in entries for k in words])
     # Averaged word vectors all share a large common part (every text is "about" care); taken
     # away, what is left is what tells one theme from another. The centre comes from the
     # vocabulary, never from the texts being grouped, so a text's score does not depend on
     # which other texts are grouped with it.
     centre = exemplars.mean(axis=0)
-    exemplar_owner = np.array([i for i, t in enumerate(themes) for _ in t.exemplars])
-    keyword_owner = np.array([i for i, t in enumerate(themes) for _ in t.keywords])
+    exemplar_owner = np.array([i for i, (examples, _) in enumerate(entries) for _ in examples])
+    keyword_owner = np.array([i for i, (_, words) in enumerate(entries) for _ in words])
     return (
         centre,
         _unit(exemplars - centre),
@@ -305,8 +350,13 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
 
 def theme_scores(texts: Sequence[str]) -> np.ndarray:
     """How close each text is to each theme (rows: texts, columns: the vocabulary's themes)."""
+    return _all_scores(texts)[:, : len(vocabulary().themes)]
+
+
+def _all_scores(texts: Sequence[str]) -> np.ndarray:
+    """As theme_scores, with a last column for what is said about the session itself."""
     centre, exemplars, exemplar_owner, keywords, keyword_owner = _anchors()
-    count = len(vocabulary().themes)
+    count = len(_scored())
     if not texts:
         return np.zeros((0, count))
     meaningful = [_meaningful(t) for t in texts]
@@ -320,11 +370,12 @@ def theme_scores(texts: Sequence[str]) -> np.ndarray:
     to_keywords = vectors @ keywords.T
     for theme in range(count):
         own = np.sort(to_exemplars[:, exemplar_owner == theme], axis=1)[:, ::-1]
-        scores[kept, theme] = own[:, :CLOSEST_EXEMPLARS].mean(axis=1)
+        if own.shape[1]:
+            scores[kept, theme] = own[:, :CLOSEST_EXEMPLARS].mean(axis=1)
         own_keywords = to_keywords[:, keyword_owner == theme]
         if own_keywords.shape[1]:
             scores[kept, theme] += KEYWORD_MEANING_WEIGHT * own_keywords.max(axis=1)
-    hits = np.array([keyword_counts(texts[i]) for i in kept], dtype=float)
+    hits = np.array([_keyword_counts(texts[i]) for i in kept], dtype=float)
     scores[kept] += KEYWORD_WEIGHT * np.log1p(hits)
     # Rounded, so a last-bit difference between machines cannot change a grouping.
     return np.round(scores, 6)
@@ -351,12 +402,13 @@ def group_by_theme(texts: Sequence[str], max_themes: int = 6) -> list[Grouped]:
     if not texts:
         return []
     themes = vocabulary().themes
-    scores = theme_scores(texts)
-    best = scores.argmax(axis=1)
+    every = _all_scores(texts)
+    scores = every[:, : len(themes)]
+    best = every.argmax(axis=1)
     by_theme: dict[int, list[int]] = {}
     rest: list[int] = []
     for i, theme in enumerate(best):
-        if scores[i, theme] >= OTHER_BELOW:
+        if theme < len(themes) and scores[i, theme] >= OTHER_BELOW:
             by_theme.setdefault(int(theme), []).append(i)
         else:
             rest.append(i)
