@@ -1,12 +1,15 @@
 """Marks in the facilitator's review preview for items likely to hold personal details.
 
-Reflections are redacted before they are stored (bot/reflections/redaction.py), so a stored
-text may carry placeholders ("[name]"): the preview says so ("may hold a name: redacted").
-Whatever redaction is sure of and is still in the text (stored before a detector knew it) is
-taken out here too, for the preview and the digest alike. What only may be personal ("my son
-tom.", "lives on Acacia Avenue") is left in and marked "check: may hold an address", for the
-facilitator to read and hold or redact. Marks are short words in the item's one line, never
-colour or emoji, so the preview stays one list a screen reader can follow.
+Reflections are redacted before they are stored (bot/reflections/redaction.py): that is where
+redaction takes out what it is sure of, so the words never reach the disk. A stored text may
+therefore carry placeholders ("[name]"), and the preview says so: "may hold a name: redacted".
+What only may be personal ("my son tom.", "lives on Acacia Avenue"), and anything redaction
+would take out today from a text stored before it knew how, is left as it is and marked
+"check: may hold an address", for the facilitator to read and then hold or redact. Nothing is
+said to be redacted unless it was. (Redacting again while the digest is compiled would cost
+about a millisecond a reflection, on every compile, to change only texts stored by an older
+version.) Marks are short words in the item's one line, never colour or emoji, so the preview
+stays one list a screen reader can follow.
 """
 
 from __future__ import annotations
@@ -28,33 +31,18 @@ def _texts() -> Texts:
 
 @dataclass(frozen=True)
 class ReviewMarks:
-    """An item as the preview shows it: its text with what redaction is sure of taken out,
-    its marks in words, and whether any of them asks the facilitator to check."""
+    """An item's marks in words, and whether any of them asks the facilitator to check."""
 
-    text: str
     marks: tuple[str, ...]
     check: bool
 
 
-def shown_text(text: str) -> str:
-    """The text with what redaction is sure of taken out, as the preview and digest show it."""
-    return review_marks(text).text
-
-
 def review_marks(text: str) -> ReviewMarks:
-    """The text as the digest will show it, and the marks for its line in the preview."""
-    out: list[str] = []
-    pos = 0
-    unsure: set[str] = set()
-    for finding in find_details(text):
-        if finding.sure:
-            out.append(text[pos : finding.start] + PLACEHOLDERS[finding.kind])
-            pos = finding.end
-        else:
-            unsure.add(finding.kind)
-    out.append(text[pos:])
-    shown = "".join(out)
-    taken = set(placeholders_in(shown))
+    """The marks for a stored text's line in the preview: what was taken out, then what is
+    still there to check (another name beside a redacted one is checked too), each kind once,
+    in the order redaction knows them."""
+    taken = set(placeholders_in(text))
+    unsure = {finding.kind for finding in find_details(text)}
     t = _texts().t
     marks = [
         t("digests.marks.redacted", kind=t(f"digests.marks.kind.{kind}"))
@@ -64,6 +52,6 @@ def review_marks(text: str) -> ReviewMarks:
     checks = [
         t("digests.marks.check", kind=t(f"digests.marks.kind.{kind}"))
         for kind in _KINDS
-        if kind in unsure and kind not in taken
+        if kind in unsure
     ]
-    return ReviewMarks(shown, (*marks, *checks), bool(checks))
+    return ReviewMarks((*marks, *checks), bool(checks))

@@ -19,7 +19,7 @@ from bot.core.messages import Action, ActionStyle, OutgoingMessage, Reply, Secti
 from bot.delivery.mail import Letter, addresses
 from bot.delivery.outbox import NOTICE, Delivery, Outcome, refusal
 from bot.digest.feedback import after_digest_sent
-from bot.digest.marks import review_marks, shown_text
+from bot.digest.marks import review_marks
 from bot.digest.model import (
     ActionLine,
     Digest,
@@ -84,10 +84,7 @@ class DigestService:
         redacted = set(json.loads(row.edits or "{}").get("redacted", []))
         shown = sorted(await self._shown(tx, row, session), key=lambda r: r.id)
         return [
-            # What redaction is sure of goes even from a text stored before it knew it.
-            DigestReflection(
-                r.id, r.category, shown_text(r.text), r.quote_ok and r.id not in redacted
-            )
+            DigestReflection(r.id, r.category, r.text, r.quote_ok and r.id not in redacted)
             for r in shown
         ]
 
@@ -227,7 +224,7 @@ class DigestService:
                     category=self.t(f"reflections.category.{r.category}"),
                     status=self.t(f"digests.status.{status}"),
                     marks=f" ({'; '.join(marked.marks)})" if marked.marks else "",
-                    text=_one_line(marked.text),
+                    text=_one_line(r.text),
                 )
             )
         review = "\n".join(lines) or self.t("digests.no_items")

@@ -33,13 +33,10 @@ def line_with(text: str, words: str) -> str:
 
 
 def test_marks_for_one_text():
-    name = "My son [name] is lovely."
-    assert review_marks(name) == ReviewMarks(name, (redacted("name"),), check=False)
-    marked = review_marks("I moved to 12 acacia close. My GP Dr Patel said so.")
-    assert marked.text == "I moved to 12 acacia close. My GP Dr [name] said so."
-    assert marked.marks == (redacted("name"), check("address")) and marked.check
-    ordinary = "Will the Facilitator follow up?"
-    assert review_marks(ordinary) == ReviewMarks(ordinary, (), check=False)
+    assert review_marks("My son [name] is lovely.") == ReviewMarks((redacted("name"),), False)
+    marked = review_marks("I moved to 12 acacia close. My son [name] and my son tom.")
+    assert marked.marks == (redacted("name"), check("name"), check("address")) and marked.check
+    assert review_marks("Will the Facilitator follow up?") == ReviewMarks((), False)
 
 
 async def test_the_preview_marks_each_item_in_one_list(app, chat, fac):
@@ -72,24 +69,26 @@ async def test_the_preview_marks_each_item_in_one_list(app, chat, fac):
     assert T("digests.marks.help") in preview
 
 
-async def test_what_redaction_is_sure_of_is_taken_out_of_an_older_stored_text(app, chat, fac):
-    # Stored before redaction knew this cue: the preview and the digest take the name out.
+async def test_a_name_in_a_text_stored_before_redaction_knew_it_is_marked_to_check(app, chat, fac):
+    # Redaction happens before storage; an older text that still holds a name is not said
+    # to be redacted: the facilitator is asked to check it, and can redact or hold it.
     session_id = await make_session(app, SessionState.REFLECTING)
     for n in range(5):
         await reflect(chat, Chat.person(f"P{n}"), session_id, f"Point {n} about waiting lists.")
     async with app.db.transaction() as tx:
-        tx.add(
-            Reflection(
-                session_id=session_id,
-                category="working",
-                text="My GP Dr Patel listens to me every time.",
-                quote_ok=True,
-            )
+        old = Reflection(
+            session_id=session_id,
+            category="working",
+            text="My GP Dr Patel listens to me every time.",
+            quote_ok=True,
         )
+        tx.add(old)
     await chat.say(fac, f"/brew close {session_id}")
     preview = (await chat.say(fac, f"/brew digest {session_id}")).text
-    assert redacted("name") in line_with(preview, "My GP Dr [name] listens")
-    assert "Patel" not in preview
+    line = line_with(preview, "My GP Dr Patel listens")
+    assert check("name") in line and "redacted" not in line.split(": ")[0]
+    assert T("digests.marks.help") in preview
+    await chat.say(fac, f"/brew digest {session_id} hold {old.id[:8]}")
     await chat.say(fac, f"/brew digest {session_id} send")
     posted = [s.message for s in app.deps.adapter.sent if s.message.title.startswith("Key")]
     assert posted and all("Patel" not in m.plain_text() for m in posted)
