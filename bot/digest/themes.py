@@ -30,6 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -262,69 +263,152 @@ def _last_word_matches(token: str, word: str, prefix: bool) -> bool:
     return token in (word, word + "s", word + "es")
 
 
+_Entry = tuple[int, tuple[str, ...], bool]  # a theme's number, a keyword's words, prefix?
+
+
+@dataclass(frozen=True)
+class _KeywordTables:
+    single: dict[str, frozenset[int]]  # one-word keywords: word -> themes
+    prefixes: tuple[tuple[str, int], ...]  # one-word prefix keywords ("assess*"), theme
+    # Longer keywords by their first two words as a text may have them (a two-word
+    # keyword's second word also as a plural: "waiting lists"); prefix ones by first word.
+    longer: dict[tuple[str, str], tuple[_Entry, ...]]
+    longer_prefix: dict[str, tuple[_Entry, ...]]
+
+
 @cache
-def _keyword_index() -> dict[str, tuple[tuple[int, tuple[str, ...], bool], ...]]:
-    """Keywords by their first word: (theme, words, last word is a prefix). One-word prefix
-    keywords ("assess*") are filed under "*"."""
-    index: dict[str, list[tuple[int, tuple[str, ...], bool]]] = {}
+def _keyword_tables() -> _KeywordTables:
+    single: dict[str, set[int]] = {}
+    prefixes: list[tuple[str, int]] = []
+    longer: dict[tuple[str, str], list[_Entry]] = {}
+    longer_prefix: dict[str, list[_Entry]] = {}
     for theme_number, (_, keywords) in enumerate(_scored()):
         for keyword in keywords:
             pattern, prefix = _keyword_pattern(keyword)
-            first = "*" if prefix and len(pattern) == 1 else pattern[0]
-            index.setdefault(first, []).append((theme_number, pattern, prefix))
-    return {first: tuple(found) for first, found in index.items()}
+            if len(pattern) == 1:
+                if prefix:
+                    prefixes.append((pattern[0], theme_number))
+                else:
+                    single.setdefault(pattern[0], set()).add(theme_number)
+            elif prefix and len(pattern) == 2:
+                longer_prefix.setdefault(pattern[0], []).append((theme_number, pattern, prefix))
+            else:
+                entry = (theme_number, pattern, prefix)
+                seconds = [pattern[1]]
+                if len(pattern) == 2 and not prefix:
+                    seconds += [pattern[1] + "s", pattern[1] + "es"]
+                for second in seconds:
+                    longer.setdefault((pattern[0], second), []).append(entry)
+    return _KeywordTables(
+        {word: frozenset(themes) for word, themes in single.items()},
+        tuple(prefixes),
+        {pair: tuple(found) for pair, found in longer.items()},
+        {word: tuple(found) for word, found in longer_prefix.items()},
+    )
 
 
 @lru_cache(maxsize=65_536)
-def _starting_at(token: str) -> tuple[tuple[int, tuple[str, ...], bool], ...]:
-    """The keywords that can start at this word: every one-word keyword it matches, and the
-    longer ones whose first word it is (their other words are checked in the text). Cached:
-    the same few thousand words recur across texts, and this is the per-word cost."""
-    index = _keyword_index()
-    singular = [token]
+def _forms(token: str) -> tuple[str, ...]:
+    """The word, and the singulars it may be the plural of ("buses": "bus", "buse")."""
+    forms = [token]
     if token.endswith("es"):
-        singular.append(token[:-2])
+        forms.append(token[:-2])
     if token.endswith("s"):
-        singular.append(token[:-1])
-    found = [
-        entry
-        for word in singular
-        for entry in index.get(word, ())
-        if len(entry[1]) > 1 or _last_word_matches(token, entry[1][0], entry[2])
-    ]
-    found += [entry for entry in index.get("*", ()) if token.startswith(entry[1][0])]
-    # A plural also looks up its singular, so a longer keyword can be found twice.
-    return tuple(dict.fromkeys(found))
+        forms.append(token[:-1])
+    return tuple(forms)
+
+
+@lru_cache(maxsize=65_536)
+def _one_word_themes(token: str) -> frozenset[int]:
+    """Themes with a one-word keyword this word matches. Cached: the same few thousand words
+    recur across texts, and this is the per-word cost."""
+    tables = _keyword_tables()
+    found: set[int] = set()
+    for form in _forms(token):
+        found |= tables.single.get(form, frozenset())
+    found.update(theme for start, theme in tables.prefixes if token.startswith(start))
+    return frozenset(found)
+
+
+def _longer_matches(tokens: list[str], at: int, entry: _Entry) -> bool:
+    """Whether a keyword of two or more words starts at `at` (first word already equal)."""
+    _, pattern, prefix = entry
+    end = at + len(pattern)
+    if end > len(tokens) or tokens[at + 1 : end - 1] != list(pattern[1:-1]):
+        return False
+    return _last_word_matches(tokens[end - 1], pattern[-1], prefix)
 
 
 def keyword_counts(text: str) -> list[int]:
     """For each theme of the vocabulary, at how many places in the text one of its keywords
     starts (two keywords starting at the same word count once: "waiting", "waiting list")."""
-    return _keyword_counts(text)[: len(vocabulary().themes)]
+    counts = _keyword_count_table([text])[0, : len(vocabulary().themes)]
+    return [int(n) for n in counts]
 
 
-def _keyword_counts(text: str) -> list[int]:
-    """As keyword_counts, with "Other points" last."""
-    tokens = _tokens(text)
-    starts: list[set[int]] = [set() for _ in _scored()]
-    for at, token in enumerate(tokens):
-        for theme, pattern, prefix in _starting_at(token):
-            if len(pattern) > 1:
-                end = at + len(pattern)
-                if end > len(tokens) or tokens[at + 1 : end - 1] != list(pattern[1:-1]):
-                    continue
-                if tokens[at] != pattern[0]:
-                    continue
-                if not _last_word_matches(tokens[end - 1], pattern[-1], prefix):
-                    continue
-            starts[theme].add(at)
-    return [len(found) for found in starts]
+def _keyword_count_table(texts: Sequence[str]) -> np.ndarray:
+    """keyword_counts for many texts at once, with "Other points" last (rows: texts)."""
+    tables = _keyword_tables()
+    width = len(_scored())
+    counts = np.zeros((len(texts), width))
+    # One-word keywords, most of the work for 10,000 texts: every distinct word's themes are
+    # looked up once, then the places are added up in C, theme by theme.
+    distinct: dict[str, int] = {}
+    rows: list[int] = []
+    places: list[int] = []
+    for row, text in enumerate(texts):
+        tokens = _tokens(text)
+        for token in tokens:
+            places.append(distinct.setdefault(token, len(distinct)))
+        rows.extend([row] * len(tokens))
+        # Longer keywords: the text's word pairs that begin one are found with set
+        # operations (in C), and only their places are looked at.
+        begins = tables.longer.keys() & set(pairwise(tokens))
+        prefixed = tables.longer_prefix.keys() & set(tokens)
+        if not begins and not prefixed:
+            continue
+        for at, token in enumerate(tokens):
+            pair = (token, tokens[at + 1] if at + 1 < len(tokens) else "")
+            if pair not in begins and token not in prefixed:
+                continue
+            candidates = [*tables.longer.get(pair, ()), *tables.longer_prefix.get(token, ())]
+            found = {entry[0] for entry in candidates if _longer_matches(tokens, at, entry)}
+            # A place already counted for a theme by a one-word keyword counts once.
+            for theme in found - _one_word_themes(token):
+                counts[row, theme] += 1
+    if not places:
+        return counts
+    # Which themes each distinct word marks, one column per theme (gathered a column at a
+    # time, so 10,000 texts' words never make a words-by-themes table).
+    marks = np.zeros((width, len(distinct)), dtype=np.float32)
+    for token, number in distinct.items():
+        marks[list(_one_word_themes(token)), number] = 1
+    at_rows = np.array(rows)
+    at_words = np.array(places)
+    for theme in range(width):
+        counts[:, theme] += np.bincount(at_rows, marks[theme, at_words], minlength=len(texts))
+    return counts
+
+
+@dataclass(frozen=True)
+class _Anchors:
+    """The vocabulary's vectors: the centre of all exemplars, and every exemplar's and every
+    keyword's unit vector taken from that centre, each theme's in one run of rows."""
+
+    centre: np.ndarray
+    exemplars: np.ndarray
+    exemplar_spans: tuple[tuple[int, int], ...]  # rows of each theme's exemplars
+    keywords: np.ndarray
+    keyword_spans: tuple[tuple[int, int], ...]
+
+
+def _spans(sizes: list[int]) -> tuple[tuple[int, int], ...]:
+    ends = np.cumsum(sizes).tolist()
+    return tuple((end - size, end) for size, end in zip(sizes, ends, strict=True))
 
 
 @cache
-def _anchors() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The vocabulary's vectors: the centre of all exemplars; every exemplar's and every
-    keyword's unit vector taken from that centre; and the index of the theme of each."""
+def _anchors() -> _Anchors:
     entries = _scored()
     model = _model()
     exemplars = model.embed([_meaningful(e) for examples, _ in entries for e in examples])
@@ -334,14 +418,12 @@ def _anchors() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarr
     # vocabulary, never from the texts being grouped, so a text's score does not depend on
     # which other texts are grouped with it.
     centre = exemplars.mean(axis=0)
-    exemplar_owner = np.array([i for i, (examples, _) in enumerate(entries) for _ in examples])
-    keyword_owner = np.array([i for i, (_, words) in enumerate(entries) for _ in words])
-    return (
+    return _Anchors(
         centre,
         _unit(exemplars - centre),
-        exemplar_owner,
+        _spans([len(examples) for examples, _ in entries]),
         _unit(keywords - centre),
-        keyword_owner,
+        _spans([len(words) for _, words in entries]),
     )
 
 
@@ -357,7 +439,7 @@ def theme_scores(texts: Sequence[str]) -> np.ndarray:
 
 def _all_scores(texts: Sequence[str]) -> np.ndarray:
     """As theme_scores, with a last column for what is said about the session itself."""
-    centre, exemplars, exemplar_owner, keywords, keyword_owner = _anchors()
+    anchors = _anchors()
     count = len(_scored())
     if not texts:
         return np.zeros((0, count))
@@ -367,20 +449,31 @@ def _all_scores(texts: Sequence[str]) -> np.ndarray:
     kept = [i for i, text in enumerate(meaningful) if text]
     if not kept:
         return scores
-    vectors = _unit(_model().embed([meaningful[i] for i in kept]) - centre)
-    to_exemplars = vectors @ exemplars.T
-    to_keywords = vectors @ keywords.T
-    for theme in range(count):
-        own = np.sort(to_exemplars[:, exemplar_owner == theme], axis=1)[:, ::-1]
-        if own.shape[1]:
-            scores[kept, theme] = own[:, :CLOSEST_EXEMPLARS].mean(axis=1)
-        own_keywords = to_keywords[:, keyword_owner == theme]
-        if own_keywords.shape[1]:
-            scores[kept, theme] += KEYWORD_MEANING_WEIGHT * own_keywords.max(axis=1)
-    hits = np.array([_keyword_counts(texts[i]) for i in kept], dtype=float)
-    scores[kept] += KEYWORD_WEIGHT * np.log1p(hits)
+    vectors = _unit(_model().embed([meaningful[i] for i in kept]) - anchors.centre)
+    meaning = np.zeros((len(kept), count))
+    # In slices, so 10,000 texts never hold a texts-by-anchors table (about 1,600 anchors)
+    # in memory at once.
+    for start in range(0, len(kept), _SLICE):
+        rows = vectors[start : start + _SLICE]
+        to_exemplars = rows @ anchors.exemplars.T
+        to_keywords = rows @ anchors.keywords.T
+        part = meaning[start : start + _SLICE]
+        for theme, (first, end) in enumerate(anchors.exemplar_spans):
+            if end > first:
+                closest = min(CLOSEST_EXEMPLARS, end - first)
+                # The closest few, in any order (only their mean is used): no full sort.
+                own = np.partition(to_exemplars[:, first:end], end - first - closest, axis=1)
+                part[:, theme] = own[:, -closest:].mean(axis=1)
+        for theme, (first, end) in enumerate(anchors.keyword_spans):
+            if end > first:
+                part[:, theme] += KEYWORD_MEANING_WEIGHT * to_keywords[:, first:end].max(axis=1)
+    hits = _keyword_count_table([texts[i] for i in kept])
+    scores[kept] = meaning + KEYWORD_WEIGHT * np.log1p(hits)
     # Rounded, so a last-bit difference between machines cannot change a grouping.
     return np.round(scores, 6)
+
+
+_SLICE = 1024
 
 
 @dataclass(frozen=True)
