@@ -111,6 +111,7 @@ class App:
         self.deps.outbox.start()
         await self.leader.start(run_scheduler=run_scheduler)
         self.deps.on_session_changed.append(self.leader.session_changed)
+        self.deps.on_action_changed.append(self.leader.action_changed)
 
     async def close(self) -> None:
         await self.deps.outbox.stop()
@@ -173,7 +174,7 @@ async def build_app(
         digests=digests,
         settings=SettingsService(deps),
         people=PeopleService(deps),
-        actions=ActionService(deps),
+        actions=ActionService(deps, digests),
         sparks=SparkService(deps),
         privacy=privacy,
         claims=ClaimService(deps, sessions),

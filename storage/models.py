@@ -9,7 +9,7 @@ lives only in process memory (bot/reflections/anonymity.py).
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -225,8 +225,31 @@ class ActionItem(SQLModel, table=True):
     owner: str = Field(default="", max_length=200)
     status: str = Field(default=ActionStatus.PLANNED, max_length=16)
     reason: str | None = Field(default=None, max_length=1000)
+    # The day it should be done by, in the community's calendar (a day, not a moment).
+    due_on: date | None = None
+    # The person reminded before it is due (`owner` stays the team or role people read).
+    # Forgetting the person (forget me, retention) forgets this too.
+    owner_participant_id: int | None = Field(
+        default=None, sa_column=_fk("participant.id", nullable=True, ondelete="SET NULL")
+    )
+    # The facilitator who added it (a user id): told if a reminder cannot reach the owner.
+    created_by: str = Field(default="", max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ActionEvent(SQLModel, table=True):
+    """One step in an action's history: its status then, and what was done or why not.
+    Written in the same transaction as the change it records."""
+
+    __tablename__ = "action_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(sa_column=_fk("action_item.id"))
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    status: str = Field(max_length=16)
+    did: str = Field(default="", max_length=1000)
+    reason: str | None = Field(default=None, max_length=1000)
 
 
 class Digest(SQLModel, table=True):

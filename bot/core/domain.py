@@ -51,3 +51,7 @@ class ActionStatus(StrEnum):
     DOING = "doing"
     DONE = "done"
     CANT_DO = "cant_do"
+
+
+# Still to happen: its owner is reminded before the day it is due.
+OPEN_ACTIONS = frozenset({ActionStatus.PLANNED, ActionStatus.DOING})

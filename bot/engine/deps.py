@@ -38,6 +38,8 @@ class Deps:
     outbox: Outbox = field(init=False)
     # Set by the scheduler once it exists: re-plans a session's jobs after a change.
     on_session_changed: list[Callable[[int], Awaitable[None]]] = field(default_factory=list)
+    # Likewise for a "we said, we did" action's reminders.
+    on_action_changed: list[Callable[[int], Awaitable[None]]] = field(default_factory=list)
 
     async def session_changed(self, session_id: int) -> None:
         """Tell every listener (the scheduler, a platform's calendar sync); see `call_each`."""
@@ -48,6 +50,14 @@ class Deps:
 
         async def effect() -> None:
             await self.session_changed(session_id)
+
+        return effect
+
+    def action_changed(self, action_id: int) -> Effect:
+        """An effect that re-plans the action's reminders from the database."""
+
+        async def effect() -> None:
+            await call_each(self.on_action_changed, action_id)
 
         return effect
 

@@ -27,6 +27,7 @@ from bot.engine.deps import Deps, zone_of
 from bot.reflections.safeguarding import SAFEGUARDING
 from bot.sessions.timeparse import format_local
 from storage.models import (
+    ActionItem,
     Attendance,
     BreakoutMember,
     ClaimExport,
@@ -195,11 +196,21 @@ async def forget(tx: AsyncSession, community: Community, user_id: str) -> list[s
     await tx.exec(delete(Attendance).where(col(Attendance.participant_id) == person.id))
     await tx.exec(delete(BreakoutMember).where(col(BreakoutMember.participant_id) == person.id))
     await tx.exec(delete(ClaimExport).where(col(ClaimExport.participant_id) == person.id))
+    await tx.exec(
+        update(ActionItem)
+        .where(col(ActionItem.owner_participant_id) == person.id)
+        .values(owner_participant_id=None)
+    )
     await tx.delete(person)
     # A facilitator's id is also kept on sessions they scheduled and as a safeguarding contact.
     await tx.exec(
         update(Session)
         .where(col(Session.community_id) == community.id, col(Session.created_by) == user_id)
+        .values(created_by="")
+    )
+    await tx.exec(
+        update(ActionItem)
+        .where(col(ActionItem.community_id) == community.id, col(ActionItem.created_by) == user_id)
         .values(created_by="")
     )
     # Messages still to reach them, or delivered but not yet pruned, name them as the target.
@@ -267,6 +278,16 @@ async def person_data(
             for a, s in rows
         ],
         "claims_sent_to_finance": await exported_claims(tx, id_of(person)),
+        "actions_you_are_reminded_about": [
+            f"{a.said} (action {a.id})"
+            for a in (
+                await tx.exec(
+                    select(ActionItem)
+                    .where(ActionItem.owner_participant_id == person.id)
+                    .order_by(col(ActionItem.id))
+                )
+            ).all()
+        ],
     }
 
 

@@ -57,7 +57,9 @@ def _role(value: str) -> str:
     return _text(100)(cleaned)
 
 
-def _user(value: str) -> str:
+def parse_user(value: str) -> str:
+    """A person's id from a mention as the platforms pass it (<@123>, <@!123>, <@U123>) or
+    the bare id."""
     cleaned = value.strip().removeprefix("<@").removeprefix("!").removesuffix(">").split("|")[0]
     if not cleaned or len(cleaned) > 64 or not cleaned.replace("-", "").replace("_", "").isalnum():
         raise CommandError("settings.bad_user")
@@ -91,7 +93,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], object]]] = {
     "reminders": ("reminder_minutes", _minutes_list),
     "session_channel": ("session_channel_id", _channel),
     "working_group_channel": ("working_group_channel_id", _channel),
-    "safeguarding_contact": ("safeguarding_contact_id", _user),
+    "safeguarding_contact": ("safeguarding_contact_id", parse_user),
     "digest_email": ("digest_email", _emails),
     "group_size": ("group_size", _number(3, 12)),
     "retention_days": ("retention_days", _number(30, 3650)),

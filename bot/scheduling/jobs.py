@@ -14,12 +14,13 @@ from bot.core.domain import SessionState
 from bot.core.messages import OutgoingMessage
 from bot.core.ports import DeliveryError
 from bot.delivery.outbox import Delivery, Outcome
+from bot.digest.reminders import remind_owner
 from bot.digest.service import DigestService
 from bot.engine.context import Effect, Work
 from bot.engine.deps import Deps, session_channel, zone_of
 from bot.people.privacy import PrivacyService
 from bot.reflections.sealing import seal
-from bot.scheduling.planner import JobKind, PlannedJob
+from bot.scheduling.planner import ACTION_KINDS, JobKind, PlannedJob
 from bot.sessions.running import RunningService
 from bot.sessions.service import SessionService
 from bot.sessions.timeparse import format_local
@@ -77,17 +78,8 @@ class JobService:
                     )
                 )
                 await tx.flush()
-                session = await tx.get(Session, job.session_id)
-                community = await tx.get(Community, session.community_id) if session else None
-                if (
-                    session is None
-                    or community is None
-                    or (session.state != EXPECTED_STATE[job.kind])
-                ):
+                if not await self._run_in(tx, job, effects):
                     outcome = "stale"
-                else:
-                    work = Work(tx, community, effects=effects)
-                    await self._do(job.kind, job.due, work, session)
         except IntegrityError:
             outcome = "duplicate"
         except DatabaseUnavailable:
@@ -107,6 +99,17 @@ class JobService:
         log.info("job=%s outcome=%s", job.id, outcome)
         for listener in self.listeners:
             listener(job, outcome)
+
+    async def _run_in(self, tx: AsyncSession, job: PlannedJob, effects: list[Effect]) -> bool:
+        """Do the job's work in `tx`; False if it no longer fits (stale)."""
+        if job.kind in ACTION_KINDS:
+            return await remind_owner(self.deps, tx, job.session_id, job.due, effects)
+        session = await tx.get(Session, job.session_id)
+        community = await tx.get(Community, session.community_id) if session else None
+        if session is None or community is None or session.state != EXPECTED_STATE[job.kind]:
+            return False
+        await self._do(job.kind, job.due, Work(tx, community, effects=effects), session)
+        return True
 
     async def run_daily(self) -> dict[str, int] | None:
         """Retention, at most once per day whatever the number of processes or restarts."""

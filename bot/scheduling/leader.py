@@ -10,7 +10,8 @@ the old leader already ran does nothing the second time.
 
 Every process, leader or not, announces a change to a session's timing with NOTIFY, so the
 leader re-plans that session however the change arrived (a Slack request behind a load
-balancer, a Discord shard in another process, a scheduled job).
+balancer, a Discord shard in another process, a scheduled job). A change to a "we said, we
+did" action (its due day, its person, its status) is announced the same way.
 
 SQLite serves one process: the first takes an exclusive lock on a file beside the database
 for its lifetime, and a second is refused with one clear line.
@@ -64,8 +65,11 @@ SERVER_KEEPALIVE = (
     "SET tcp_keepalives_count = 3",
 )
 
-# Events for listeners: "elected", "stepped_down", or "refreshed" with the session id.
+# Events for listeners: "elected", "stepped_down", "refreshed" with the session id, or
+# "action_refreshed" with the action id.
 Listener = Callable[[str, int | None], None]
+# How a notification names an action (a session is named by its number alone).
+ACTION = "action"
 
 
 class AlreadyRunning(RuntimeError):
@@ -162,6 +166,15 @@ class Leadership:
         others (on PostgreSQL), since the leader may be another process."""
         if self.is_leader:
             await self.scheduler.refresh(session_id)
+        await self._announce(str(session_id))
+
+    async def action_changed(self, action_id: int) -> None:
+        """An action's reminders may have changed: as `session_changed`, for the action."""
+        if self.is_leader:
+            await self.scheduler.refresh_action(action_id)
+        await self._announce(f"{ACTION}:{action_id}")
+
+    async def _announce(self, subject: str) -> None:
         if self.db.is_sqlite:
             return
         try:
@@ -169,13 +182,13 @@ class Leadership:
                 connection = await tx.connection()
                 await connection.execute(
                     text("SELECT pg_notify(:channel, :payload)").bindparams(
-                        channel=CHANNEL, payload=f"{self.token}:{session_id}"
+                        channel=CHANNEL, payload=f"{self.token}:{subject}"
                     )
                 )
         except Exception as exc:
             # The leader still re-plans everything when it next takes over; say so loudly.
-            log.warning("could not announce a session change session=%s error=%s",
-                        session_id, _name(exc))
+            log.warning("could not announce a change subject=%s error=%s",
+                        subject, _name(exc))
 
     # -- the election (PostgreSQL) -------------------------------------------------------------
 
@@ -207,10 +220,16 @@ class Leadership:
         """As leader: act on other processes' changes for a while, then check the line."""
         assert self._conn is not None  # a leader elected on PostgreSQL holds its connection
         async for note in self._conn.notifies(timeout=self.retry_seconds):
-            token, _, session = note.payload.partition(":")
-            if token != self.token and is_number(session):
-                await self.scheduler.refresh(int(session))
-                self._tell("refreshed", int(session))
+            token, _, subject = note.payload.partition(":")
+            kind, _, number = subject.rpartition(":")
+            if token == self.token or not is_number(number):
+                continue
+            if kind == ACTION:
+                await self.scheduler.refresh_action(int(number))
+                self._tell("action_refreshed", int(number))
+            elif not kind:
+                await self.scheduler.refresh(int(number))
+                self._tell("refreshed", int(number))
         await asyncio.wait_for(self._conn.execute("SELECT 1"), HEARTBEAT_TIMEOUT)
 
     async def _connect(self) -> AsyncConnection[TupleRow]:

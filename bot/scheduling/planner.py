@@ -4,6 +4,9 @@ The database is the source of truth. `plan_jobs` derives a session's jobs from i
 with deterministic ids, so rebuilding after a restart (or after any change) yields the same
 jobs. Each run is recorded under a unique (kind, session, due time) key in `job_run` in the
 same transaction as its effect, so a job that runs twice does nothing the second time.
+
+"We said, we did" actions are planned the same way (`plan_action_jobs`): an open action with a
+due day and a person gets reminders for that person, keyed by the action instead of a session.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -24,11 +28,11 @@ from sqlalchemy import select as select_columns
 from sqlmodel import col, select
 
 from bot.core.commands import is_number
-from bot.core.domain import TIMED_STATES, SessionState
+from bot.core.domain import OPEN_ACTIONS, TIMED_STATES, SessionState
 from bot.delivery.outbox import retry_delay
 from bot.engine.clock import Clock
 from storage.engine import Database
-from storage.models import Community, Session
+from storage.models import ActionItem, Community, Session
 
 log = logging.getLogger("brewbot.scheduler")
 
@@ -42,6 +46,12 @@ class JobKind(StrEnum):
     DIGEST_DUE = "digest_due"
     # Seal a closed session whose digest was never sent (bot/reflections/sealing.py).
     FORGET = "forget"
+    # Remind an action's owner that it is due (bot/digest/reminders.py). Its job's
+    # `session_id` is the action's id: these kinds are about an action, not a session.
+    ACTION_DUE = "action_due"
+
+
+ACTION_KINDS = frozenset({JobKind.ACTION_DUE})
 
 
 DAILY_JOB_ID = "daily:retention"
@@ -49,12 +59,16 @@ WARNING_BEFORE_END = timedelta(minutes=5)
 DIGEST_REMINDER_AFTER = timedelta(days=2)
 FORGET_AFTER = timedelta(days=7)  # BREWBOT_FORGET_AFTER_DAYS
 RETRY_FOR = timedelta(days=1)
+# An action's owner is reminded this many days before its due day, and on the day, at this
+# local time.
+ACTION_REMIND_DAYS = (2, 0)
+ACTION_REMIND_AT = time(9, 0)
 
 
 @dataclass(frozen=True)
 class PlannedJob:
     kind: JobKind
-    session_id: int
+    session_id: int  # for ACTION_KINDS, the action's id
     due: datetime
 
     @functools.cached_property
@@ -121,6 +135,46 @@ def plan_jobs(
     return jobs
 
 
+class ActionTimes(Protocol):
+    """What planning needs of an action, and the time zone of its community."""
+
+    id: int | None
+    status: str
+    due_on: date | None
+    owner_participant_id: int | None
+    timezone: str
+
+
+def action_reminder_times(due_on: date, zone: ZoneInfo) -> list[datetime]:
+    """When an action's owner is reminded, in UTC: 9am local two days before the due day,
+    and on the day."""
+    return [
+        datetime.combine(due_on - timedelta(days=days), ACTION_REMIND_AT, zone).astimezone(UTC)
+        for days in ACTION_REMIND_DAYS
+    ]
+
+
+def plan_action_jobs(action: ActionTimes, now: datetime) -> list[PlannedJob]:
+    """The reminders this action's owner should still get. Once the due day has passed there
+    are none; once the day's own reminder is due, the earlier one has nothing to add."""
+    action_id = action.id
+    assert action_id is not None, "a stored action"
+    if (
+        action.status not in OPEN_ACTIONS
+        or action.due_on is None
+        or action.owner_participant_id is None
+    ):
+        return []
+    zone = ZoneInfo(action.timezone)
+    day_after = datetime.combine(action.due_on + timedelta(days=1), time(0), zone)
+    if now >= day_after:
+        return []
+    times = action_reminder_times(action.due_on, zone)
+    if now >= times[-1]:
+        times = times[-1:]
+    return [PlannedJob(JobKind.ACTION_DUE, action_id, due) for due in times]
+
+
 JobRunner = Callable[[PlannedJob], Awaitable[None]]
 
 
@@ -147,6 +201,7 @@ class BrewScheduler:
         self.reminder_grace = reminder_grace
         self._aps = AsyncIOScheduler(timezone="UTC")
         self._by_session: dict[int, set[str]] = {}
+        self._by_action: dict[int, set[str]] = {}
         self._retries: dict[str, int] = {}  # job id: runs the database turned away
 
         async def run(job: PlannedJob) -> None:
@@ -164,7 +219,8 @@ class BrewScheduler:
         return self._aps.running
 
     def job_ids(self) -> set[str]:
-        """Session jobs currently planned (the daily housekeeping job is not listed)."""
+        """Session and action jobs currently planned (the daily housekeeping job is not
+        listed)."""
         return {job.id for job in self._aps.get_jobs() if job.id != DAILY_JOB_ID}
 
     async def start(self) -> int:
@@ -212,18 +268,47 @@ class BrewScheduler:
         async with self.db.read() as tx:
             connection = await tx.connection()
             rows = [(row, row) for row in (await connection.execute(query)).all()]
+        actions = await self._action_rows()
         for job in list(self._aps.get_jobs()):
             if job.id != DAILY_JOB_ID:
                 job.remove()
         self._by_session.clear()
+        self._by_action.clear()
         planned = [
             job
             for session, community in rows
             for job in plan_jobs(session, community, forget_after=self.forget_after)
         ]
+        now = self.clock.now()
+        planned += [job for action in actions for job in plan_action_jobs(action, now)]
         self._install(planned)
-        log.info("scheduler rebuilt jobs=%d sessions=%d", len(planned), len(rows))
+        log.info(
+            "scheduler rebuilt jobs=%d sessions=%d actions=%d",
+            len(planned), len(rows), len(actions),
+        )  # fmt: skip
         return len(planned)
+
+    async def _action_rows(self, action_id: int | None = None) -> list[ActionTimes]:
+        """Open actions with a due day and a person (or just `action_id`, whatever its
+        state), as plain rows of what planning reads."""
+        query = select_columns(
+            col(ActionItem.id),
+            col(ActionItem.status),
+            col(ActionItem.due_on),
+            col(ActionItem.owner_participant_id),
+            col(Community.timezone),
+        ).join(Community, col(Community.id) == col(ActionItem.community_id))
+        if action_id is None:
+            query = query.where(
+                col(ActionItem.status).in_(sorted(OPEN_ACTIONS)),
+                col(ActionItem.due_on).is_not(None),
+                col(ActionItem.owner_participant_id).is_not(None),
+            )
+        else:
+            query = query.where(col(ActionItem.id) == action_id)
+        async with self.db.read() as tx:
+            connection = await tx.connection()
+            return list((await connection.execute(query)).all())
 
     async def refresh(self, session_id: int) -> None:
         """Re-plan one session after a change (called after the change has committed)."""
@@ -240,6 +325,15 @@ class BrewScheduler:
                 self._aps.remove_job(job_id)
         if row is not None:
             self._install(plan_jobs(*row, forget_after=self.forget_after))
+
+    async def refresh_action(self, action_id: int) -> None:
+        """Re-plan one action's reminders after a change (called after it has committed)."""
+        rows = await self._action_rows(action_id)
+        for job_id in self._by_action.pop(action_id, set()):
+            if self._aps.get_job(job_id) is not None:
+                self._aps.remove_job(job_id)
+        now = self.clock.now()
+        self._install(job for action in rows for job in plan_action_jobs(action, now))
 
     def retry_later(self, job: PlannedJob, outcome: str) -> None:
         """A job listener: a run the database turned away (locked, unreachable) stored
@@ -280,4 +374,5 @@ class BrewScheduler:
             misfire_grace_time=None,
             coalesce=True,
         )
-        self._by_session.setdefault(job.session_id, set()).add(job.id)
+        planned = self._by_action if job.kind in ACTION_KINDS else self._by_session
+        planned.setdefault(job.session_id, set()).add(job.id)

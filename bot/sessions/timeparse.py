@@ -135,6 +135,39 @@ def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:
     return when
 
 
+def parse_date(text: str, zone: ZoneInfo, now: datetime) -> date:
+    """The day a facilitator meant by `text` ("15 March", "next Friday", "in 2 weeks",
+    "2027-03-15"), in `zone`'s calendar: a day by which something is due, say. A clock time
+    given with it is let go. Today is allowed; days gone, days more than two years away and
+    spans ("next week", "March") are refused with a CommandError.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    cleaned = " ".join((text or "").split())
+    if not cleaned or len(cleaned) > MAX_TEXT:
+        raise CommandError("time.date_not_understood")
+    base = now.astimezone(zone).replace(tzinfo=None)
+    iso = _ISO.fullmatch(cleaned)
+    if iso:
+        try:
+            day = date(int(iso["y"]), int(iso["mo"]), int(iso["d"]))
+        except ValueError:
+            raise CommandError("time.date_not_understood") from None
+    else:
+        day = _date_from_words(cleaned, base)
+    today = base.date()
+    if day < today:
+        raise CommandError("time.date_past", day=format_date(day))
+    if day > today + MAX_AHEAD:
+        raise CommandError("time.date_too_far", day=format_date(day))
+    return day
+
+
+def format_date(day: date) -> str:
+    """A day as people read it: "Monday 15 March 2027"."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
 def format_local(when: datetime, zone: ZoneInfo) -> str:
     """`when` as people in `zone` read it: "Tuesday 1 December 2026, 2:00pm"."""
     if when.tzinfo is None:
@@ -247,6 +280,31 @@ def _from_words(text: str, zone: ZoneInfo, now: datetime) -> tuple[datetime, tzi
     local = data.date_obj.replace(tzinfo=None)
     _check_named_weekday(text, local)
     return local, wall
+
+
+def _date_from_words(text: str, base: datetime) -> date:
+    weekday = _WEEKDAY_FIRST.fullmatch(text)
+    if weekday is not None and weekday["rest"] is None:
+        # "next Friday", "Friday week": read as a time at the day's last minute, so that the
+        # name of today means today.
+        found = _weekday_phrase(f"{text} 23:59", base)
+        if found is not None:
+            return found.date()
+    settings = dict(_DATEPARSER_SETTINGS, RELATIVE_BASE=base)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # dateparser's own deprecation warnings, as above
+        data = DateDataParser(languages=["en"], settings=settings).get_date_data(text)
+    if data.date_obj is None:
+        raise CommandError("time.date_not_understood")
+    # "in 2 weeks" is one day; "next week" or "March" is a span, and picking a day in it
+    # would be a guess.
+    if data.period not in ("day", "time") and not (
+        data.period == "week" and text.lower().startswith("in ")
+    ):
+        raise CommandError("time.date_vague")
+    local = data.date_obj.replace(tzinfo=None)
+    _check_named_weekday(text, local)
+    return local.date()
 
 
 def _weekday_phrase(text: str, base: datetime) -> datetime | None:

@@ -17,7 +17,13 @@ from hypothesis import strategies as st
 
 from bot.core.commands import CommandError
 from bot.engine.texts import Texts
-from bot.sessions.timeparse import format_local, parse_recurrence, parse_when
+from bot.sessions.timeparse import (
+    format_date,
+    format_local,
+    parse_date,
+    parse_recurrence,
+    parse_when,
+)
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -386,6 +392,10 @@ REFUSALS: list[tuple[str, str, datetime]] = [
     ("every", "weekly", datetime(2026, 3, 21, 1, 30, tzinfo=UTC)),
     # Tomorrow is Sunday 18 October 2026, 1:30am BST; a week later 1:30am comes twice.
     ("every", "weekly", datetime(2026, 10, 17, 0, 30, tzinfo=UTC)),
+    ("date", "blah", MONDAY),
+    ("date", "next week", MONDAY),
+    ("date", "yesterday", MONDAY),
+    ("date", "2029-01-01", MONDAY),
 ]
 
 
@@ -393,6 +403,8 @@ def _raise(kind: str, text: str, now: datetime) -> CommandError:
     with pytest.raises(CommandError) as caught:
         if kind == "when":
             parse_when(text, LONDON, now)
+        elif kind == "date":
+            parse_date(text, LONDON, now)
         else:
             parse_recurrence(text, now + timedelta(days=1), LONDON)
     return caught.value
@@ -417,6 +429,60 @@ def test_time_strings_are_all_reachable(texts: Texts) -> None:
     raised = {_raise(kind, text, now).key for kind, text, now in REFUSALS}
     defined = {key for key in texts.strings if key.startswith("time.")}
     assert raised == defined
+
+
+# -- days things are due by ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("15 March", date(2027, 3, 15)),
+        ("15/3/2027", date(2027, 3, 15)),
+        ("2027-03-15", date(2027, 3, 15)),
+        ("today", date(2026, 11, 23)),
+        ("Monday", date(2026, 11, 23)),  # today's name is today
+        ("tomorrow", date(2026, 11, 24)),
+        ("next Friday", date(2026, 11, 27)),
+        ("Friday week", date(2026, 12, 4)),
+        ("in 3 days", date(2026, 11, 26)),
+        ("in 2 weeks", date(2026, 12, 7)),
+        ("Tuesday 1 December 2026", date(2026, 12, 1)),
+        ("Friday 5pm", date(2026, 11, 27)),  # a clock time is let go
+    ],
+)
+def test_a_due_day_in_plain_words(text: str, expected: date) -> None:
+    assert parse_date(text, LONDON, MONDAY) == expected
+
+
+def test_a_due_day_is_the_day_where_the_community_is() -> None:
+    # 11pm on Monday in New York is already Tuesday in UTC.
+    late = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)
+    assert parse_date("today", NEW_YORK, late) == date(2026, 11, 23)
+    assert parse_date("today", LONDON, late) == date(2026, 11, 24)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("", "time.date_not_understood"),
+        ("31 February", "time.date_not_understood"),
+        ("2027-02-31", "time.date_not_understood"),
+        ("March", "time.date_vague"),
+        ("next month", "time.date_vague"),
+        ("1 November 2026", "time.date_past"),
+        ("Monday 1 December 2026", "time.weekday_mismatch"),
+        ("x" * 200, "time.date_not_understood"),
+    ],
+)
+def test_a_due_day_that_is_not_one_day_ahead_is_refused(text: str, key: str) -> None:
+    with pytest.raises(CommandError) as caught:
+        parse_date(text, LONDON, MONDAY)
+    assert caught.value.key == key
+
+
+def test_a_day_reads_in_full() -> None:
+    assert format_date(date(2027, 3, 15)) == "Monday 15 March 2027"
 
 
 # -- showing times ----------------------------------------------------------------------------

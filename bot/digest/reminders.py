@@ -1,0 +1,143 @@
+"""Reminding the person who owns a "we said, we did" action before it is due.
+
+bot/scheduling/planner.py plans a reminder at 9am two days before the due day and on the
+day, while the action is open; bot/scheduling/jobs.py runs each once (its run key), across
+restarts and processes. The reminder is a private message through the outbox, so a moment of
+failure is tried again; one refused for good (private messages closed, say) is told to the
+facilitator who added the action, with what to do and a Retry button.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.commands import CommandError, as_id
+from bot.core.domain import OPEN_ACTIONS
+from bot.core.messages import OutgoingMessage, Reply, Section, custom_id
+from bot.delivery.outbox import NOTICE, Delivery, Outcome, refusal
+from bot.engine.context import CommandContext, Effect
+from bot.engine.deps import Deps, zone_of
+from bot.scheduling.planner import action_reminder_times
+from bot.sessions.timeparse import format_date
+from storage.models import ActionItem, Community, OutboxItem, OutboxStatus, Participant, Session
+from storage.repositories import find_participant
+
+# The outbox purpose of owners' reminders.
+ACTION_REMINDER = "action_reminder"
+
+
+async def remind_owner(
+    deps: Deps, tx: AsyncSession, action_id: int, due: datetime, effects: list[Effect]
+) -> bool:
+    """The scheduled reminder planned for `due`: recorded in the outbox in this transaction
+    (the job's), and tried once it commits. False when there is nothing to do any more: the
+    action is done or gone, its day or person changed, or the person asked for no reminders."""
+    action = await tx.get(ActionItem, action_id)
+    if (
+        action is None
+        or action.status not in OPEN_ACTIONS
+        or action.due_on is None
+        or action.owner_participant_id is None
+    ):
+        return False
+    community = await tx.get(Community, action.community_id)
+    owner = await tx.get(Participant, action.owner_participant_id)
+    if community is None or owner is None or owner.reminders == "none":
+        return False
+    zone = zone_of(community)
+    if due not in action_reminder_times(action.due_on, zone):
+        return False  # planned for a due day the action no longer has
+    today = deps.clock.now().astimezone(zone).date()
+    days = (action.due_on - today).days
+    if days < 0:
+        return False
+    key = f"action-remind:{action_id}:{due.strftime('%Y%m%dT%H%M%SZ')}"
+    message = reminder_message(deps, action, owner, days)
+    delivery = Delivery(
+        key,
+        ACTION_REMINDER,
+        "private",
+        owner.user_id,
+        message,
+        action.session_id,
+        owner.called_by or owner.display_name,
+    )
+    await deps.outbox.add(tx, community, delivery)
+    effects.append(deps.outbox.deliver_effect([key]))
+    return True
+
+
+def reminder_message(
+    deps: Deps, action: ActionItem, owner: Participant, days: int
+) -> OutgoingMessage:
+    t = deps.texts.t
+    assert action.due_on is not None
+    when = (
+        t("actions.reminder.today")
+        if days == 0
+        else t("actions.reminder.tomorrow")
+        if days == 1
+        else t("actions.reminder.in_days", days=days)
+    )
+    style = "easy" if owner.easy_read else "plain"
+    sections = [Section(action.said, t("actions.reminder.said"), untrusted=True)]
+    if action.did:
+        sections.append(Section(action.did, t("actions.reminder.did"), untrusted=True))
+    return OutgoingMessage(
+        title=t("actions.reminder.title", number=action.id, when=when),
+        text=t(
+            f"actions.reminder.{style}", number=action.id, due=format_date(action.due_on)
+        ),
+        sections=tuple(sections),
+        plain=owner.plain_style,
+    )
+
+
+async def reminder_outcome(deps: Deps, tx: AsyncSession, outcome: Outcome) -> list[Effect]:
+    """A reminder refused for good: the facilitator who added the action (or, failing that,
+    who scheduled its session) hears why, what to do, and gets a Retry button."""
+    item = outcome.item
+    if outcome.delivered:
+        return []
+    action_id = as_id(item.key.split(":")[1])
+    action = await tx.get(ActionItem, action_id) if action_id is not None else None
+    community = await tx.get(Community, item.community_id)
+    if action is None or community is None:
+        return []
+    facilitator = action.created_by
+    if not facilitator and action.session_id is not None:
+        session = await tx.get(Session, action.session_id)
+        facilitator = session.created_by if session is not None else ""
+    if not facilitator:
+        return []
+    owner = await find_participant(tx, item.community_id, item.target)
+    name = (owner and (owner.called_by or owner.display_name)) or deps.texts.t(
+        "actions.reminder.the_owner"
+    )
+    notice = refusal(
+        deps.texts,
+        "actions.reminder.not_delivered",
+        outcome,
+        custom_id("action", "retry", str(item.id)),
+        number=action.id,
+        name=name,
+    )
+    key = f"action-remind:failed:{item.id}:{item.attempts}"
+    delivery = Delivery(key, NOTICE, "private", facilitator, notice, action.session_id)
+    await deps.outbox.add(tx, community, delivery)
+    return []
+
+
+async def retry_reminder(deps: Deps, ctx: CommandContext) -> Reply:
+    """The Retry button under a refused reminder: arm it again and try it now."""
+    item_id = as_id(str(ctx.arg("arg") or ""))
+    item = await ctx.tx.get(OutboxItem, item_id) if item_id is not None else None
+    if item is None or item.community_id != ctx.community.id or item.purpose != ACTION_REMINDER:
+        raise CommandError("errors.unknown_button")
+    if item.status != OutboxStatus.FAILED:
+        return Reply(OutgoingMessage(deps.texts.t("outbox.already_going")))
+    await deps.outbox.retry(ctx.tx, [item.key])
+    ctx.after_commit(deps.outbox.deliver_effect([item.key], report=True))
+    return Reply(OutgoingMessage(deps.texts.t("outbox.trying_again")))
