@@ -17,7 +17,7 @@ from bot.bench.themes import (
     theme_agreement,
     theme_quality,
 )
-from bot.digest.themes import group_by_theme, vocabulary
+from bot.digest.themes import group_by_theme, vocabulary, words
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -113,3 +113,29 @@ def test_theme_quality_reports_the_whole_set_and_both_parts():
     assert quality.whole == theme_agreement()
     assert (quality.dev.statements, quality.held_out.statements) == (len(dev), len(held_out))
     assert all(0.0 <= a.f1 <= 1.0 for a in (quality.whole, quality.dev, quality.held_out))
+
+
+def _runs(text: str, length: int) -> set[tuple[str, ...]]:
+    found = words(text)
+    return {tuple(found[i : i + length]) for i in range(len(found) - length + 1)}
+
+
+def _meaning_words(text: str) -> set[str]:
+    return {w for w in words(text) if len(w) > 3}
+
+
+def test_no_anchor_is_a_copy_of_an_evaluation_statement():
+    # The measured agreement only says something about new statements if the vocabulary was
+    # not written from the evaluation set: no exemplar repeats six words in a row of one, or
+    # shares half its longer words with one.
+    found = vocabulary()
+    anchors = [e for theme in found.themes for e in theme.exemplars]
+    anchors += list(found.other_exemplars)
+    statements = [statement for statement, _ in labelled_statements()]
+    for anchor in anchors:
+        mine = _meaning_words(anchor)
+        for statement in statements:
+            assert not _runs(anchor, 6) & _runs(statement, 6), (anchor, statement)
+            theirs = _meaning_words(statement)
+            overlap = len(mine & theirs) / max(1, len(mine | theirs))
+            assert overlap < 0.5, (anchor, statement)
