@@ -87,6 +87,22 @@ async def test_one_leader_and_changes_anywhere_reach_it(pair):
 
 
 @ON_POSTGRES
+async def test_an_action_changed_on_another_process_reaches_the_leader(pair):
+    first, first_events, second, _ = pair
+    fac = Chat.person("Fran", facilitator=True)
+    await Chat(second).say(fac, "/brew action add Ramps due=2026-11-27 person=user-sam")
+    await first_events.wait_for("action_refreshed")
+    assert first.scheduler.job_ids() == {
+        "action_due:1:20261125T090000Z",
+        "action_due:1:20261127T090000Z",
+    }
+    await Chat(second).say(fac, "/brew action update 1 status=done")
+    await first_events.wait_for("action_refreshed", 2)
+    assert first.scheduler.job_ids() == set()
+    assert second.scheduler.job_ids() == set(), "only the leader plans"
+
+
+@ON_POSTGRES
 async def test_when_the_leader_stops_another_takes_over_with_the_same_jobs(pair):
     first, _, second, second_events = pair
     await Chat(first).say(Chat.person("Fran", facilitator=True), SCHEDULE)
