@@ -427,6 +427,10 @@ def _anchors() -> _Anchors:
     )
 
 
+# Texts scored at a time: each slice holds a texts-by-anchors table (about 1,800 anchors).
+_SLICE = 1024
+
+
 def _unit(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
@@ -451,8 +455,7 @@ def _all_scores(texts: Sequence[str]) -> np.ndarray:
         return scores
     vectors = _unit(_model().embed([meaningful[i] for i in kept]) - anchors.centre)
     meaning = np.zeros((len(kept), count))
-    # In slices, so 10,000 texts never hold a texts-by-anchors table (about 1,600 anchors)
-    # in memory at once.
+    # In slices, so 10,000 texts never hold a texts-by-anchors table in memory at once.
     for start in range(0, len(kept), _SLICE):
         rows = vectors[start : start + _SLICE]
         to_exemplars = rows @ anchors.exemplars.T
@@ -471,9 +474,6 @@ def _all_scores(texts: Sequence[str]) -> np.ndarray:
     scores[kept] = meaning + KEYWORD_WEIGHT * np.log1p(hits)
     # Rounded, so a last-bit difference between machines cannot change a grouping.
     return np.round(scores, 6)
-
-
-_SLICE = 1024
 
 
 @dataclass(frozen=True)
