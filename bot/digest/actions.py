@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from datetime import date
 
-from sqlmodel import col, select
+from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
@@ -254,11 +254,28 @@ class ActionService:
     async def _person(self, ctx: CommandContext) -> Participant | None:
         """The `person` option (a mention, as each platform passes one) as the community's
         participant, recorded if they have not used Brewbot yet."""
-        text = ctx.arg("person")
-        if text is None or text.strip().lower() == CLEAR:
+        text = (ctx.arg("person") or "").strip()
+        if not text or text.lower() == CLEAR:
             return None
-        user_id = parse_user(text)
-        return await get_or_create_participant(ctx.tx, ctx.community, user_id)
+        if text.startswith("@"):
+            # A name typed rather than picked (the terminal chat; a mention the platform did
+            # not turn into one): someone Brewbot knows by exactly that name.
+            return await self._named(ctx, text[1:])
+        return await get_or_create_participant(ctx.tx, ctx.community, parse_user(text))
+
+    async def _named(self, ctx: CommandContext, name: str) -> Participant:
+        wanted = name.strip().lower()
+        query = select(Participant).where(
+            Participant.community_id == ctx.community.id,
+            or_(
+                func.lower(col(Participant.called_by)) == wanted,
+                func.lower(col(Participant.display_name)) == wanted,
+            ),
+        )
+        people = (await ctx.tx.exec(query.limit(2))).all() if wanted else []
+        if len(people) != 1:
+            raise CommandError("actions.unknown_person", name=name.strip()[:60])
+        return people[0]
 
     async def _record(self, tx: AsyncSession, action: ActionItem) -> ActionEvent:
         """The action's history gains where it stands now, in the change's transaction."""

@@ -93,6 +93,20 @@ async def test_a_person_may_be_given_as_each_platform_passes_a_mention(app, chat
     assert {"123456789012345678", "U012ABCDEF"} <= set(people)
 
 
+async def test_a_person_typed_by_name_is_found_when_the_name_is_theirs_alone(app, chat, fac):
+    await chat.say(SAM, "/brew call me Sam")
+    await chat.say(fac, "/brew action add Ramps person=@sam due=Friday")
+    async with app.db.read() as tx:
+        owner = await tx.get(Participant, (await action(app)).owner_participant_id)
+    assert owner.user_id == SAM.id
+    await chat.say(Chat.person("Samuel"), "/brew call me Sam")
+    before = await snapshot(app)
+    for typed in ("/brew action update 1 person=@Sam", "/brew action update 1 person=@Nobody"):
+        refused = await chat.say(fac, typed)
+        assert refused.text.startswith("I cannot tell who @"), refused.text
+    assert await snapshot(app) == before
+
+
 async def test_a_bad_day_or_person_is_refused_in_one_kind_sentence(app, chat, fac):
     await chat.say(fac, "/brew action add Ramps")
     before = await snapshot(app)
