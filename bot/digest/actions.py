@@ -124,12 +124,14 @@ class ActionService:
         if action.due_on is not None or person is not None:
             said += self._reminder_notes(action, person)
         said += await self._tell_those_who_took_part(ctx, session, event)
-        ctx.after_commit(self.deps.action_changed(id_of(action)))
+        if action.due_on is not None and person is not None:
+            ctx.after_commit(self.deps.action_changed(id_of(action)))
         return Reply(OutgoingMessage(" ".join(said)))
 
     async def update(self, ctx: CommandContext) -> Reply:
         action = await self._find(ctx)
         before = (action.status, action.did, action.reason)
+        planned = (action.status, action.due_on, action.owner_participant_id)
         if ctx.arg("status"):
             action.status = parse_status(ctx.arg("status")).value
         for name in ("did", "owner", "reason"):
@@ -139,14 +141,12 @@ class ActionService:
             raise CommandError("actions.reason_needed")
         if action.status != ActionStatus.CANT_DO and not ctx.arg("reason"):
             action.reason = None
+        reminding = ctx.arg("due") is not None or ctx.arg("person") is not None
         if ctx.arg("due") is not None:
             action.due_on = self._due(ctx)
-        person: Participant | None = None
         if ctx.arg("person") is not None:
             person = await self._person(ctx)
             action.owner_participant_id = person.id if person else None
-        elif action.owner_participant_id is not None:
-            person = await ctx.tx.get(Participant, action.owner_participant_id)
         action.updated_at = self.deps.clock.now()
         ctx.tx.add(action)
         said = [
@@ -156,14 +156,17 @@ class ActionService:
                 status=self.t(f"actions.status.{action.status}"),
             )
         ]
-        if ctx.arg("due") is not None or ctx.arg("person") is not None:
+        if reminding:
+            owner = action.owner_participant_id
+            person = await ctx.tx.get(Participant, owner) if owner is not None else None
             said += self._reminder_notes(action, person)
         if (action.status, action.did, action.reason) != before:
             event = await self._record(ctx.tx, action)
             if action.status != before[0] and action.session_id is not None:
                 session = await get_session(ctx.tx, id_of(ctx.community), action.session_id)
                 said += await self._tell_those_who_took_part(ctx, session, event)
-        ctx.after_commit(self.deps.action_changed(id_of(action)))
+        if (action.status, action.due_on, action.owner_participant_id) != planned:
+            ctx.after_commit(self.deps.action_changed(id_of(action)))
         return Reply(OutgoingMessage(" ".join(said)))
 
     async def list(self, ctx: CommandContext) -> Reply:
