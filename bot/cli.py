@@ -354,9 +354,8 @@ def _claims_export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.people.claims import export_claims
 
     texts = Texts.load()
-    days = _day_range(args.start, args.end)
+    days = _day_range(texts, args.start, args.end)
     if days is None:
-        print(texts.t("cli.claims_dates"), file=sys.stderr)
         return 2
     start, end = days
 
@@ -381,13 +380,17 @@ def _claims_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _day_range(first: str, last: str) -> tuple[date, date] | None:
-    """Two YYYY-MM-DD days, the first not after the last; None otherwise."""
+def _day_range(texts: Texts, first: str, last: str) -> tuple[date, date] | None:
+    """Two YYYY-MM-DD days, the first not after the last; None, having said how to write
+    them, otherwise."""
     try:
         start, end = date.fromisoformat(first.strip()), date.fromisoformat(last.strip())
     except ValueError:
+        start, end = date.max, date.min
+    if start > end:
+        print(texts.t("cli.dates"), file=sys.stderr)
         return None
-    return (start, end) if start <= end else None
+    return start, end
 
 
 def _privacy_forget(settings: Settings, args: argparse.Namespace) -> int:
@@ -470,9 +473,8 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
     from storage.models import Community
 
     texts = Texts.load()
-    days = _day_range(args.start, args.end)
+    days = _day_range(texts, args.start, args.end)
     if days is None:
-        print(texts.t("cli.claims_dates"), file=sys.stderr)
         return 2
     start, end = days
     render = {"md": report.to_markdown, "html": report.to_html, "csv": report.to_csv}

@@ -258,20 +258,28 @@ def _html_paragraphs(text: str) -> str:
     )
 
 
-def to_html(d: Digest) -> str:
-    """A complete, standalone, printable and accessible HTML page (no scripts, nothing
-    fetched from elsewhere)."""
-    title = escape(_t("digest.title", title=d.title))
-    parts: list[str] = [
+def page_head(title: str, style: str) -> list[str]:
+    """The lines that open a standalone page, up to and including `<body>`: British
+    English declared for screen readers, and `title` (already escaped) in the tab."""
+    return [
         "<!doctype html>",
         '<html lang="en-GB">',
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{title}</title>",
-        f"<style>\n{_STYLE}\n</style>",
+        f"<style>\n{style}\n</style>",
         "</head>",
         "<body>",
+    ]
+
+
+def to_html(d: Digest) -> str:
+    """A complete, standalone, printable and accessible HTML page (no scripts, nothing
+    fetched from elsewhere)."""
+    title = escape(_t("digest.title", title=d.title))
+    parts: list[str] = [
+        *page_head(title, _STYLE),
         "<header>",
         f"<h1>{title}</h1>",
         '<dl class="meta">',

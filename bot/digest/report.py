@@ -35,6 +35,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.domain import ActionStatus
 from bot.core.escape import escape_markdown, safe_cell
 from bot.digest.model import Digest
+from bot.digest.render import page_head
 from bot.engine.texts import Texts
 from storage.models import ActionItem, Community, Session
 from storage.models import Digest as DigestRow
@@ -386,15 +387,7 @@ def to_html(r: Report) -> str:
     e = escape
     title = e(_title(r))
     out = [
-        "<!doctype html>",
-        '<html lang="en-GB">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{title}</title>",
-        f"<style>\n{_STYLE}\n</style>",
-        "</head>",
-        "<body>",
+        *page_head(title, _STYLE),
         "<main>",
         f"<h1>{title}</h1>",
         f"<p>{e(_scope(r))}</p>",
