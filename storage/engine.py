@@ -44,6 +44,19 @@ TIMEOUT_SECONDS = 3.0
 BOUND_FACTOR = 2
 
 
+# The next transaction id as a plain (32-bit) xid: every deletion already committed has a
+# lower one.
+_NEXT_XID = "SELECT (pg_snapshot_xmax(pg_current_snapshot())::text::bigint % 4294967296)::text"
+# Other sessions of this database whose snapshot (backend_xmin) or own transaction
+# (backend_xid) is older than the mark: `age` counts back from now, so older is larger.
+_OLDER_THAN_MARK = (
+    "SELECT count(*) FROM pg_stat_activity"
+    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    " AND (age(backend_xmin) > age(CAST(CAST(:mark AS text) AS xid))"
+    " OR age(backend_xid) > age(CAST(CAST(:mark AS text) AS xid)))"
+)
+
+
 class DatabaseUnavailable(Exception):
     """The database is locked or unreachable; the person should try again in a moment."""
 
@@ -242,23 +255,17 @@ class Database:
         return settled
 
     async def _older_transactions_gone(self, connection: AsyncConnection) -> bool:
-        """Wait until no other session of this database is in a transaction that began
-        before now; False if some still were after PURGE_WAIT_SECONDS."""
-        started = (await connection.execute(text("SELECT clock_timestamp()"))).scalar_one()
+        """Wait until no other session of this database holds a snapshot or a transaction
+        older than now; False if some still did after PURGE_WAIT_SECONDS.
+
+        The test is on snapshots, not on when transactions began: one that begins while an
+        older writer is still running inherits that writer's horizon (its xmin), and keeps
+        the deleted row alive after the writer has gone."""
+        mark = (await connection.execute(text(_NEXT_XID))).scalar_one()
         deadline = asyncio.get_running_loop().time() + PURGE_WAIT_SECONDS
         pause = 0.02
         while True:
-            older = (
-                await connection.execute(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity"
-                        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                        " AND (backend_xmin IS NOT NULL OR backend_xid IS NOT NULL)"
-                        " AND xact_start < :started"
-                    ),
-                    {"started": started},
-                )
-            ).scalar_one()
+            older = (await connection.execute(text(_OLDER_THAN_MARK), {"mark": mark})).scalar_one()
             if not older:
                 return True
             if asyncio.get_running_loop().time() >= deadline:

@@ -47,6 +47,64 @@ async def test_a_withdrawal_waits_for_an_older_transaction_before_rewriting(
     assert marker.encode() not in forensics.pg_relation_bytes(database_url, "reflection")
 
 
+@ON_POSTGRES
+async def test_a_withdrawal_waits_for_a_later_snapshot_an_older_writer_held_back(
+    app, chat, database_url
+):
+    """A transaction that begins while an older writer still runs takes the writer's
+    horizon with it: the purge must wait for it too, though it began after the withdrawal."""
+    session_id = await make_session(app, SessionState.REFLECTING, people=12)
+    await everyone_agrees(chat)
+    written = await everyone_reflects(chat, session_id)
+    taken_back = written[4]
+    marker = taken_back.words.split(":")[0]
+    writer = create_engine(database_url).connect()
+    old = writer.begin()
+    writer.execute(text("SELECT pg_current_xact_id()")).scalar_one()  # a writer: it has an id
+    withdrawing = asyncio.create_task(
+        chat.say(taken_back.person, f"/brew withdraw {taken_back.code}")
+    )
+    later = create_engine(database_url, isolation_level="REPEATABLE READ").connect()
+    watcher = create_engine(database_url)
+    try:
+        await _until_purge_waits(watcher)
+        # Begins after the withdrawal, while the writer runs: its snapshot keeps the row.
+        held = later.begin()
+        later.execute(text("SELECT count(*) FROM participant")).scalar_one()
+        old.commit()
+        with watcher.connect() as connection:
+            ended = connection.execute(text("SELECT clock_timestamp()")).scalar_one()
+        # The purge has looked again since the writer ended, and is still waiting.
+        await _until_purge_checks_after(watcher, ended)
+        assert not withdrawing.done()
+        held.commit()
+        done = await asyncio.wait_for(withdrawing, 10)
+    finally:
+        writer.close()
+        later.close()
+        watcher.dispose()
+    assert "taken back" in done.text
+    assert marker.encode() not in forensics.pg_relation_bytes(database_url, "reflection")
+
+
+async def _until_purge_checks_after(engine, moment) -> None:
+    """Poll the server until the purge's wait has asked again after `moment` (its last
+    statement is still that question, so it has not gone on to rewrite the table)."""
+    async with asyncio.timeout(10):
+        while True:
+            with engine.connect() as connection:
+                if connection.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE"
+                        " '%age(backend_xmin) >%' AND pid <> pg_backend_pid()"
+                        " AND query_start > :moment"
+                    ),
+                    {"moment": moment},
+                ).scalar_one():
+                    return
+            await asyncio.sleep(0.02)
+
+
 async def _until_purge_waits(engine) -> None:
     """Poll the server (it has nothing to wait on) until the purge's wait is seen."""
     async with asyncio.timeout(10):
@@ -62,7 +120,7 @@ def _purge_waiting(engine) -> bool:
             connection.execute(
                 text(
                     "SELECT count(*) FROM pg_stat_activity WHERE query LIKE"
-                    " '%xact_start < %' AND pid <> pg_backend_pid()"
+                    " '%age(backend_xmin) >%' AND pid <> pg_backend_pid()"
                 )
             ).scalar_one()
         )
