@@ -47,13 +47,16 @@ BOUND_FACTOR = 2
 # The next transaction id as a plain (32-bit) xid: every deletion already committed has a
 # lower one.
 _NEXT_XID = "SELECT (pg_snapshot_xmax(pg_current_snapshot())::text::bigint % 4294967296)::text"
-# Other sessions of this database whose snapshot (backend_xmin) or own transaction
-# (backend_xid) is older than the mark: `age` counts back from now, so older is larger.
+# What VACUUM FULL keeps a deleted row for: a session of this database whose snapshot
+# (backend_xmin) is older than the mark, or a transaction anywhere on the server that has
+# written (backend_xid) and is older: its id is in every snapshot taken while it runs, the
+# rewrite's own included, so even a long write in another database holds the rewrite back.
+# `age` counts back from now, so older is larger.
 _OLDER_THAN_MARK = (
-    "SELECT count(*) FROM pg_stat_activity"
-    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-    " AND (age(backend_xmin) > age(CAST(CAST(:mark AS text) AS xid))"
-    " OR age(backend_xid) > age(CAST(CAST(:mark AS text) AS xid)))"
+    "WITH m AS (SELECT age(CAST(CAST(:mark AS text) AS xid)) AS mark_age)"
+    " SELECT count(*) FROM pg_stat_activity, m WHERE pid <> pg_backend_pid()"
+    " AND (datname = current_database() AND age(backend_xmin) > mark_age"
+    " OR age(backend_xid) > mark_age)"
 )
 
 
@@ -255,8 +258,9 @@ class Database:
         return settled
 
     async def _older_transactions_gone(self, connection: AsyncConnection) -> bool:
-        """Wait until no other session of this database holds a snapshot or a transaction
-        older than now; False if some still did after PURGE_WAIT_SECONDS.
+        """Wait until no other session holds a snapshot or a transaction older than now that
+        would keep deleted rows (see _OLDER_THAN_MARK); False if some still did after
+        PURGE_WAIT_SECONDS.
 
         The test is on snapshots, not on when transactions began: one that begins while an
         older writer is still running inherits that writer's horizon (its xmin), and keeps

@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 
 from bot.core.domain import SessionState
 from tests import forensics
+from tests.conftest import postgres_base
 from tests.helpers import make_session
 from tests.reflections.test_anonymity_intruder import everyone_agrees, everyone_reflects
 
@@ -82,6 +83,40 @@ async def test_a_withdrawal_waits_for_a_later_snapshot_an_older_writer_held_back
     finally:
         writer.close()
         later.close()
+        watcher.dispose()
+    assert "taken back" in done.text
+    assert marker.encode() not in forensics.pg_relation_bytes(database_url, "reflection")
+
+
+@ON_POSTGRES
+async def test_a_withdrawal_waits_for_a_write_in_another_database(app, chat, database_url):
+    """A transaction that has written is in every snapshot on the server while it runs, the
+    rewrite's own included: one in another database holds the rewrite back as well."""
+    session_id = await make_session(app, SessionState.REFLECTING, people=12)
+    await everyone_agrees(chat)
+    written = await everyone_reflects(chat, session_id)
+    taken_back = written[4]
+    marker = taken_back.words.split(":")[0]
+    databases = []
+    for url in (database_url, postgres_base()):
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            databases.append(connection.execute(text("SELECT current_database()")).scalar_one())
+        engine.dispose()
+    assert databases[0] != databases[1]
+    elsewhere = create_engine(postgres_base()).connect()
+    writing = elsewhere.begin()
+    elsewhere.execute(text("SELECT pg_current_xact_id()")).scalar_one()
+    withdrawing = asyncio.create_task(
+        chat.say(taken_back.person, f"/brew withdraw {taken_back.code}")
+    )
+    watcher = create_engine(database_url)
+    try:
+        await _until_purge_waits(watcher)
+        writing.commit()
+        done = await asyncio.wait_for(withdrawing, 10)
+    finally:
+        elsewhere.close()
         watcher.dispose()
     assert "taken back" in done.text
     assert marker.encode() not in forensics.pg_relation_bytes(database_url, "reflection")
