@@ -22,11 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING
 
 from bot.digest.themes import other_label
-from bot.engine.texts import Texts
+from bot.engine.texts import shared_texts
 
 if TYPE_CHECKING:
     from bot.digest.model import CategorySection
@@ -47,15 +46,11 @@ class KeyMessage:
     quote: str | None = None
 
 
-@cache
-def _texts() -> Texts:
-    return Texts.load()
-
 
 def count_text(count: int, min_count: int) -> str:
     """A number of reflections under the small-number rule: 0 reads 0, 1 to min_count - 1
     read "fewer than N", the rest as they are."""
-    t = _texts().t
+    t = shared_texts().t
     if 0 < count < min_count:
         return t("digest.key_messages.count_few", min_count=min_count)
     return t("digest.key_messages.count_many", count=count)
@@ -74,7 +69,7 @@ def key_messages(
 ) -> tuple[KeyMessage, ...]:
     """The digest's key messages, from its categories (themes biggest first, quotes closest
     to their theme first, privacy rules already applied)."""
-    t = _texts().t
+    t = shared_texts().t
     if total <= 0:
         return (KeyMessage(t("digest.no_reflections")),)
     messages = [KeyMessage(t("digest.key_messages.overview", count=count_text(total, min_count)))]
@@ -114,7 +109,7 @@ def _message(
     *,
     also: bool = False,
 ) -> KeyMessage:
-    t = _texts().t
+    t = shared_texts().t
     key = "also" if also else f"leads.{section.key}"
     sentence = t(
         f"digest.key_messages.{key}",

@@ -15,18 +15,13 @@ stays one list a screen reader can follow.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
-from bot.engine.texts import Texts
+from bot.engine.texts import shared_texts
 from bot.reflections.redaction import PLACEHOLDERS, find_details, placeholders_in
 
 # Marks come in the order of kinds redaction knows, taken-out ones first.
 _KINDS = tuple(PLACEHOLDERS)
 
-
-@cache
-def _texts() -> Texts:
-    return Texts.load()
 
 
 @dataclass(frozen=True)
@@ -43,7 +38,7 @@ def review_marks(text: str) -> ReviewMarks:
     in the order redaction knows them."""
     taken = set(placeholders_in(text))
     unsure = {finding.kind for finding in find_details(text)}
-    t = _texts().t
+    t = shared_texts().t
     marks = [
         t("digests.marks.redacted", kind=t(f"digests.marks.kind.{kind}"))
         for kind in _KINDS

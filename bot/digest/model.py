@@ -16,11 +16,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 
 from bot.digest.key_messages import KeyMessage, key_messages
 from bot.digest.themes import count_tags, group_by_theme, other_label, tags_for_stems, text_stems
-from bot.engine.texts import Texts
+from bot.engine.texts import shared_texts
 
 # Working Together for Change categories, in the order a digest shows them.
 CATEGORIES = ("working", "not_working", "future", "idea")
@@ -142,10 +141,6 @@ class Digest:
     key_messages: tuple[KeyMessage, ...] = field(default=())
 
 
-@cache
-def _texts() -> Texts:
-    return Texts.load()
-
 
 def build_digest(data: DigestInput) -> Digest:
     """Everything the digest will say, with the privacy rules already applied."""
@@ -206,7 +201,7 @@ def _category(
     verbatim: bool,
     grouping: Sequence[tuple[str, Sequence[str]]] | None = None,
 ) -> tuple[CategorySection, list[DigestItem]]:
-    label = _texts().t(f"digest.category.{key}")
+    label = shared_texts().t(f"digest.category.{key}")
     if not reflections:
         return CategorySection(key, label, 0, ()), []
     texts = [r.text for r in reflections]
@@ -284,7 +279,7 @@ def attendance_lines(
     smallest shown counts are hidden too ("not shown"), so no small group can be recovered
     by subtraction.
     """
-    t = _texts().t
+    t = shared_texts().t
     counts = dict.fromkeys(ROLES, 0)
     for role, n in attendance.items():
         # Anything unexpected is counted as "other" rather than shown under its own name.
@@ -324,7 +319,7 @@ def attendance_lines(
 
 
 def _suppressed(key: str, label: str, min_count: int) -> AttendanceLine:
-    shown = _texts().t("digest.attendance.fewer_than", min_count=min_count)
+    shown = shared_texts().t("digest.attendance.fewer_than", min_count=min_count)
     return AttendanceLine(key, label, None, shown)
 
 

@@ -18,7 +18,6 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -26,7 +25,7 @@ from bot.core.escape import escape_markdown, safe_cell
 from bot.core.messages import Section
 from bot.digest.key_messages import KeyMessage
 from bot.digest.model import ActionLine, CategorySection, Digest
-from bot.engine.texts import Texts
+from bot.engine.texts import shared_texts
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -37,17 +36,13 @@ _BAR_COLOUR = "#1f4e79"
 _SLOT = "\x00"
 
 
-@cache
-def _texts() -> Texts:
-    return Texts.load()
-
 
 def _t(key: str, /, **values: object) -> str:
-    return _texts().t(key, **values)
+    return shared_texts().t(key, **values)
 
 
 def _reflections(count: int) -> str:
-    texts = _texts()
+    texts = shared_texts()
     if count == 1:
         return texts.t("digest.reflections_one")
     return texts.t("digest.reflections_many", count=count)
@@ -70,7 +65,7 @@ def _meta(d: Digest, words: Callable[[str], str] = _as_is) -> list[tuple[str, st
 def _action_sentences(
     action: ActionLine, words: Callable[[str], str] = _as_is
 ) -> tuple[str, str | None]:
-    texts = _texts()
+    texts = shared_texts()
     line = texts.t(
         "digest.actions.line",
         said=words(action.said.rstrip(". ")) or texts.t("digest.actions.nothing_yet"),

@@ -24,7 +24,6 @@ import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import cache
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,7 +35,7 @@ from bot.core.domain import ActionStatus
 from bot.core.escape import escape_markdown, safe_cell
 from bot.digest.model import Digest
 from bot.digest.render import page_head
-from bot.engine.texts import Texts
+from bot.engine.texts import shared_texts
 from storage.models import ActionItem, Community, Session
 from storage.models import Digest as DigestRow
 
@@ -90,13 +89,9 @@ class Report:
     any_hidden: bool
 
 
-@cache
-def _texts() -> Texts:
-    return Texts.load()
-
 
 def _t(key: str, /, **values: object) -> str:
-    return _texts().t(key, **values)
+    return shared_texts().t(key, **values)
 
 
 def months_between(start: date, end: date) -> tuple[date, ...]:

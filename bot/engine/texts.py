@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass, field, replace
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -112,3 +113,10 @@ def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
         else:
             flat[full] = str(value).strip()
     return flat
+
+
+@cache
+def shared_texts() -> Texts:
+    """The words in the typed spelling, read once per process, for the pure modules that are
+    handed no Deps (the digest's model, renderers and report)."""
+    return Texts.load()
