@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from bot.digest.key_messages import KeyMessage, key_messages
 from bot.digest.themes import count_tags, group_by_theme, other_label, tags_for_stems, text_stems
@@ -53,6 +54,7 @@ class ActionLine:
     owner: str
     status: str
     reason: str | None
+    due: date | None = None
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,6 @@ class Digest:
     key_messages: tuple[KeyMessage, ...] = field(default=())
 
 
-
 def build_digest(data: DigestInput) -> Digest:
     """Everything the digest will say, with the privacy rules already applied."""
     min_count = max(MIN_COUNT_FLOOR, data.min_count)
@@ -187,6 +188,7 @@ def build_digest(data: DigestInput) -> Digest:
                 _one_line(a.owner),
                 str(a.status),
                 _one_line(a.reason) if a.reason else None,
+                a.due,
             )
             for a in data.actions
         ),

@@ -18,14 +18,17 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from html import escape
 from typing import TYPE_CHECKING
 
+from bot.core.domain import OPEN_ACTIONS
 from bot.core.escape import escape_markdown, safe_cell
 from bot.core.messages import Section
 from bot.digest.key_messages import KeyMessage
 from bot.digest.model import ActionLine, CategorySection, Digest
 from bot.engine.texts import shared_texts
+from bot.sessions.timeparse import format_date
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -34,7 +37,6 @@ if TYPE_CHECKING:
 _BAR_MAX = 200
 _BAR_COLOUR = "#1f4e79"
 _SLOT = "\x00"
-
 
 
 def _t(key: str, /, **values: object) -> str:
@@ -73,6 +75,8 @@ def _action_sentences(
         owner=words(action.owner.rstrip(". ")) or texts.t("digest.actions.no_owner"),
         status=texts.t(f"digest.actions.state.{action.status}"),
     )
+    if action.due is not None and action.status in OPEN_ACTIONS:
+        line += " " + texts.t("digest.actions.due", day=format_date(action.due))
     because = None
     if action.status == "cant_do" and action.reason:
         because = texts.t("digest.actions.because", reason=words(action.reason.rstrip(". ")))
@@ -475,6 +479,8 @@ def _plain(value: object) -> object:
         return _fields(value)
     if isinstance(value, tuple | list):
         return [_plain(item) for item in value]
+    if isinstance(value, date):
+        return value.isoformat()
     return value
 
 

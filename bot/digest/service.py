@@ -125,7 +125,9 @@ class DigestService:
             total_attended=sum(roles.values()),
             reflections=items,
             contributors=contributors,
-            actions=[ActionLine(a.said, a.did, a.owner, a.status, a.reason) for a in actions],
+            actions=[
+                ActionLine(a.said, a.did, a.owner, a.status, a.reason, a.due_on) for a in actions
+            ],
             min_count=small_number(self.deps),
             # The themes as the facilitator's review left them, before anything renders.
             grouping=reviewed(items, edits),

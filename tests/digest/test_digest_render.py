@@ -7,6 +7,7 @@ import dataclasses
 import io
 import itertools
 import json
+from datetime import date
 from html.parser import HTMLParser
 
 import pytest
@@ -462,3 +463,16 @@ def test_json_keeps_non_ascii_words():
     accents = DigestReflection("u1", "idea", "Café mornings for carers — every week", True)
     raw = to_json(build_digest(make_input(reflections=[*REFLECTIONS, accents])))
     assert "Café mornings for carers — every week" in raw
+
+
+def test_an_open_action_says_when_it_is_due_in_every_form():
+    due = date(2027, 3, 15)
+    open_action = ActionLine("More time in reviews", "", "Adult social care", "doing", None, due)
+    done_action = ActionLine("Plain letters", "Rewrote them", "", "done", None, due)
+    digest = build_digest(make_input(actions=[open_action, done_action]))
+    when = T("digest.actions.due", day="Monday 15 March 2027")
+    for name, text in render_all(digest).items():
+        if name in ("markdown", "html"):
+            # Said once, for the action still open; a finished one is past its due day.
+            assert text.count(when) == 1, name
+    assert [a["due"] for a in json.loads(to_json(digest))["actions"]] == ["2027-03-15"] * 2
