@@ -46,7 +46,6 @@ class KeyMessage:
     quote: str | None = None
 
 
-
 def count_text(count: int, min_count: int) -> str:
     """A number of reflections under the small-number rule: 0 reads 0, 1 to min_count - 1
     read "fewer than N", the rest as they are."""

@@ -23,7 +23,6 @@ from bot.reflections.redaction import PLACEHOLDERS, find_details, placeholders_i
 _KINDS = tuple(PLACEHOLDERS)
 
 
-
 @dataclass(frozen=True)
 class ReviewMarks:
     """An item's marks in words, and whether any of them asks the facilitator to check."""

@@ -89,7 +89,6 @@ class Report:
     any_hidden: bool
 
 
-
 def _t(key: str, /, **values: object) -> str:
     return shared_texts().t(key, **values)
 
