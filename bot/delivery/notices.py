@@ -46,12 +46,18 @@ class NoticeService:
 
     async def retry(self, ctx: CommandContext) -> Reply:
         """The Retry button under a refused post: arm it again and try it now."""
-        item_id = as_id(str(ctx.arg("arg") or ""))
-        item = await ctx.tx.get(OutboxItem, item_id) if item_id is not None else None
-        if item is None or item.community_id != ctx.community.id or item.purpose != NOTICE:
-            raise CommandError("errors.unknown_button")
-        if item.status != OutboxStatus.FAILED:
-            return Reply(OutgoingMessage(self.t("outbox.already_going")))
-        await self.deps.outbox.retry(ctx.tx, [item.key])
-        ctx.after_commit(self.deps.outbox.deliver_effect([item.key], report=True))
-        return Reply(OutgoingMessage(self.t("outbox.trying_again")))
+        return await retry_refused(self.deps, ctx, NOTICE)
+
+
+async def retry_refused(deps: Deps, ctx: CommandContext, purpose: str) -> Reply:
+    """A Retry button under a delivery of `purpose` that was refused for good (the button's
+    argument is the outbox item): arm it again and try it now, reporting how it went."""
+    item_id = as_id(str(ctx.arg("arg") or ""))
+    item = await ctx.tx.get(OutboxItem, item_id) if item_id is not None else None
+    if item is None or item.community_id != ctx.community.id or item.purpose != purpose:
+        raise CommandError("errors.unknown_button")
+    if item.status != OutboxStatus.FAILED:
+        return Reply(OutgoingMessage(deps.texts.t("outbox.already_going")))
+    await deps.outbox.retry(ctx.tx, [item.key])
+    ctx.after_commit(deps.outbox.deliver_effect([item.key], report=True))
+    return Reply(OutgoingMessage(deps.texts.t("outbox.trying_again")))

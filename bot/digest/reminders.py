@@ -13,15 +13,16 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core.commands import CommandError, as_id
+from bot.core.commands import as_id
 from bot.core.domain import OPEN_ACTIONS
 from bot.core.messages import OutgoingMessage, Reply, Section, custom_id
+from bot.delivery.notices import retry_refused
 from bot.delivery.outbox import NOTICE, Delivery, Outcome, refusal
 from bot.engine.context import CommandContext, Effect
 from bot.engine.deps import Deps, zone_of
 from bot.scheduling.planner import action_reminder_times
 from bot.sessions.timeparse import format_date
-from storage.models import ActionItem, Community, OutboxItem, OutboxStatus, Participant, Session
+from storage.models import ActionItem, Community, Participant, Session
 from storage.repositories import find_participant
 
 # The outbox purpose of owners' reminders.
@@ -87,9 +88,7 @@ def reminder_message(
         sections.append(Section(action.did, t("actions.reminder.did"), untrusted=True))
     return OutgoingMessage(
         title=t("actions.reminder.title", number=action.id, when=when),
-        text=t(
-            f"actions.reminder.{style}", number=action.id, due=format_date(action.due_on)
-        ),
+        text=t(f"actions.reminder.{style}", number=action.id, due=format_date(action.due_on)),
         sections=tuple(sections),
         plain=owner.plain_style,
     )
@@ -132,12 +131,4 @@ async def reminder_outcome(deps: Deps, tx: AsyncSession, outcome: Outcome) -> li
 
 async def retry_reminder(deps: Deps, ctx: CommandContext) -> Reply:
     """The Retry button under a refused reminder: arm it again and try it now."""
-    item_id = as_id(str(ctx.arg("arg") or ""))
-    item = await ctx.tx.get(OutboxItem, item_id) if item_id is not None else None
-    if item is None or item.community_id != ctx.community.id or item.purpose != ACTION_REMINDER:
-        raise CommandError("errors.unknown_button")
-    if item.status != OutboxStatus.FAILED:
-        return Reply(OutgoingMessage(deps.texts.t("outbox.already_going")))
-    await deps.outbox.retry(ctx.tx, [item.key])
-    ctx.after_commit(deps.outbox.deliver_effect([item.key], report=True))
-    return Reply(OutgoingMessage(deps.texts.t("outbox.trying_again")))
+    return await retry_refused(deps, ctx, ACTION_REMINDER)
