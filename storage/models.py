@@ -272,6 +272,20 @@ class Digest(SQLModel, table=True):
     sent_at: datetime | None = _when()
 
 
+class PriorityCount(SQLModel, table=True):
+    """How many people marked a suggested theme as one that matters most to them, before the
+    session closed (bot/digest/priorities.py). Only a count per theme: nothing here, and
+    nothing anywhere else stored, says who marked what (docs/anonymity.md)."""
+
+    __tablename__ = "priority_count"
+
+    session_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("session.id", ondelete="CASCADE"), primary_key=True)
+    )
+    label: str = Field(primary_key=True, max_length=100)
+    count: int = 0
+
+
 class ClaimExport(SQLModel, table=True):
     """A claim already sent to finance, so `forget me` can say which to tell them about."""
 

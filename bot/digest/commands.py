@@ -55,7 +55,8 @@ def feature(app: Needs) -> Feature[CommandContext]:
                     session_option(),
                     Option(
                         "action",
-                        "preview, send, hold, redact, release, or rename, merge, split, move",
+                        "preview, send, hold, redact, release, rename, merge, split, move, "
+                        "or priorities",
                         choices=DIGEST_ACTIONS,
                     ),
                     # Free words: the themes' review takes a theme and a name, or codes.
@@ -129,5 +130,14 @@ def feature(app: Needs) -> Feature[CommandContext]:
                 ComponentRoute("theme", f"{kind}_save", digests.review.saver(kind), F)
                 for kind in THEME_ACTIONS
             ),
+            # People's priorities: anyone may choose, and nothing records who chose what.
+            ComponentRoute(
+                "priorities",
+                "open",
+                digests.priorities.open_form,
+                may_open_form=True,
+                anonymous=True,
+            ),
+            ComponentRoute("priorities", "save", digests.priorities.save, anonymous=True),
         ),
     )

@@ -74,6 +74,9 @@ class DigestInput:
     # The themes as the facilitator's review left them (bot/digest/review.py), by category:
     # (label, reflection ids in the order shown). None: the suggested themes.
     grouping: Mapping[str, Sequence[tuple[str, Sequence[str]]]] | None = None
+    # People's priorities (bot/digest/priorities.py): how many people marked each theme as
+    # one that matters most to them. Shown only from `min_count` people up.
+    priorities: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,9 @@ class Digest:
     items: tuple[DigestItem, ...] = field(default=())
     # The sentences every form opens with (bot/digest/key_messages.py).
     key_messages: tuple[KeyMessage, ...] = field(default=())
+    # The themes people marked as mattering most, each marked by `min_count` people or more,
+    # most marked first (bot/digest/priorities.py).
+    priorities: tuple[ThemeCount, ...] = field(default=())
 
 
 def build_digest(data: DigestInput) -> Digest:
@@ -194,6 +200,11 @@ def build_digest(data: DigestInput) -> Digest:
         ),
         items=tuple(items) if verbatim else (),
         key_messages=key_messages(categories, len(data.reflections), min_count),
+        priorities=tuple(
+            ThemeCount(_one_line(label), count)
+            for label, count in sorted(data.priorities.items(), key=lambda p: (-p[1], p[0]))
+            if count >= min_count
+        ),
     )
 
 

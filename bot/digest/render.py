@@ -165,6 +165,11 @@ def _blocks(d: Digest, heading: bool, words: Callable[[str], str]) -> list[str |
     else:
         out.append(_t("digest.no_reflections"))
 
+    if d.priorities:
+        out.append(f"## {_t('digest.priorities.heading')}")
+        out.append(_t("digest.priorities.note", min_count=d.min_count))
+        out.append("\n".join(f"- {_priority_line(words(p.label), p.count)}" for p in d.priorities))
+
     out.append(f"## {_t('digest.said.heading')}")
     if d.reflection_count:
         out.append(_privacy_note(d))
@@ -203,6 +208,10 @@ def _blocks(d: Digest, heading: bool, words: Callable[[str], str]) -> list[str |
         out.append(_t("digest.actions.none"))
     out.append(f"_{_t('digest.footer')}_")
     return out
+
+
+def _priority_line(label: str, count: int) -> str:
+    return _t("digest.priorities.line", label=label, count=count)
 
 
 def _privacy_note(d: Digest) -> str:
@@ -313,6 +322,15 @@ def to_html(d: Digest) -> str:
     else:
         parts.append(f"<p>{escape(_t('digest.no_reflections'))}</p>")
     parts.append("</section>")
+
+    if d.priorities:
+        parts.append('<section aria-labelledby="priorities">')
+        parts.append(f'<h2 id="priorities">{escape(_t("digest.priorities.heading"))}</h2>')
+        parts.append(f"<p>{escape(_t('digest.priorities.note', min_count=d.min_count))}</p>")
+        parts.append("<ul>")
+        parts.extend(f"<li>{escape(_priority_line(p.label, p.count))}</li>" for p in d.priorities)
+        parts.append("</ul>")
+        parts.append("</section>")
 
     parts.append('<section aria-labelledby="said">')
     parts.append(f'<h2 id="said">{escape(_t("digest.said.heading"))}</h2>')

@@ -27,6 +27,7 @@ from bot.digest.model import (
     DigestReflection,
     build_digest,
 )
+from bot.digest.priorities import Priorities, priority_counts
 from bot.digest.render import to_csv, to_html, to_markdown, to_sections
 from bot.digest.review import THEME_ACTIONS, ThemeReview, reviewed
 from bot.engine.context import CommandContext, Effect, Work
@@ -54,7 +55,7 @@ from storage.models import (
 
 log = logging.getLogger("brewbot.digests")
 
-DIGEST_ACTIONS = ("preview", "send", "hold", "redact", "release", *THEME_ACTIONS)
+DIGEST_ACTIONS = ("preview", "send", "hold", "redact", "release", *THEME_ACTIONS, "priorities")
 # Outbox purposes: the digest's own deliveries, and notices about them to the facilitator.
 DIGEST, RESEND = "digest", "digest_resend"
 
@@ -67,6 +68,8 @@ class DigestService:
         self.t = deps.texts.t
         # Renaming, merging, splitting and moving themes (bot/digest/review.py).
         self.review = ThemeReview(deps, sessions, self)
+        # People's priorities, marked before the close (bot/digest/priorities.py).
+        self.priorities = Priorities(deps, sessions, self)
         deps.outbox.listen(DIGEST, self._delivered)
 
     async def row(self, tx: AsyncSession, session: Session) -> DigestRow:
@@ -131,6 +134,7 @@ class DigestService:
             min_count=small_number(self.deps),
             # The themes as the facilitator's review left them, before anything renders.
             grouping=reviewed(items, edits),
+            priorities=await priority_counts(tx, id_of(session)),
             intro=self.deps.texts.template(
                 "digest_intro",
                 title=session.title,
@@ -271,6 +275,8 @@ class DigestService:
             return await self.send(ctx, session)
         if action in THEME_ACTIONS:
             return await self.review.command(ctx, session, action, ctx.arg("item"))
+        if action == "priorities":
+            return await self.priorities.post(ctx, session)
         if session.state not in ENDED_STATES:
             raise CommandError("digests.not_closed", session_id=session.id)
         if action == "preview":

@@ -1,0 +1,231 @@
+"""People's priorities: while reflections are open, a facilitator posts the suggested themes
+in the session's channel (`/brew digest N priorities`), and each participant marks, in a small
+private form, up to three that matter most to them. The digest shows the themes marked by the
+small-number threshold of people or more (bot/digest/model.py).
+
+What is shown are theme labels only, never anyone's words. Anonymous by design
+(docs/anonymity.md):
+- the database keeps only a count per (session, theme label) (`PriorityCount`);
+- who has already chosen lives in this process's memory only (`PriorityLedger`): keyed hashes
+  of user ids, with a random key per session. A restart forgets it, so someone could then
+  choose again, but nothing stored can ever tie a person to their marks;
+- the form and its answer are anonymous steps: no last-seen time is written for them, and
+  they are not logged with who took them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass, field
+
+from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.commands import CommandError
+from bot.core.domain import SessionState
+from bot.core.messages import (
+    Action,
+    ActionStyle,
+    Choice,
+    FieldKind,
+    Form,
+    FormField,
+    OpenForm,
+    OutgoingMessage,
+    Reply,
+    Response,
+    Section,
+    custom_id,
+)
+from bot.digest.review import Draft, name_key, reviewed, themes_of
+from bot.digest.themes import other_label
+from bot.engine.context import CommandContext
+from bot.engine.deps import Deps
+from bot.sessions.service import SessionService
+from storage.models import PriorityCount, Session, id_of, table_of
+
+MAX_MARKS = 3
+FIELDS = ("first", "second", "third")
+# A Discord select list holds at most 25 options.
+MAX_CHOICES = 25
+
+
+@dataclass
+class _SessionChoosers:
+    key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    chosen: set[bytes] = field(default_factory=set)
+
+    def tag(self, user_id: str) -> bytes:
+        return hmac.new(self.key, user_id.encode(), hashlib.sha256).digest()
+
+
+class PriorityLedger:
+    """Per session, in memory only: keyed hashes of the people who have already chosen."""
+
+    def __init__(self) -> None:
+        self._sessions: dict[int, _SessionChoosers] = {}
+
+    def has_chosen(self, session_id: int, user_id: str) -> bool:
+        known = self._sessions.get(session_id)
+        return known is not None and known.tag(user_id) in known.chosen
+
+    def claim(self, session_id: int, user_id: str) -> bytes | None:
+        """Mark this person as having chosen; None when they already have."""
+        known = self._sessions.setdefault(session_id, _SessionChoosers())
+        tag = known.tag(user_id)
+        if tag in known.chosen:
+            return None
+        known.chosen.add(tag)
+        return tag
+
+    def release(self, session_id: int, tag: bytes) -> None:
+        """Their marks were not stored after all: they may choose again."""
+        known = self._sessions.get(session_id)
+        if known is not None:
+            known.chosen.discard(tag)
+
+
+async def priority_counts(tx: AsyncSession, session_id: int) -> dict[str, int]:
+    """How many people marked each theme in the session (every count; the digest hides
+    the small ones)."""
+    rows = (
+        await tx.exec(select(PriorityCount).where(PriorityCount.session_id == session_id))
+    ).all()
+    return {row.label: row.count for row in rows}
+
+
+async def _count_marks(tx: AsyncSession, session_id: int, labels: list[str]) -> None:
+    """Add one to each theme's count, in one statement per theme: only counts are written."""
+    connection = await tx.connection()
+    insert = sqlite_insert if connection.dialect.name == "sqlite" else postgresql_insert
+    table = table_of(PriorityCount)
+    for label in labels:
+        statement = insert(table).values(session_id=session_id, label=label, count=1)
+        statement = statement.on_conflict_do_update(
+            index_elements=["session_id", "label"], set_={"count": table.c.count + 1}
+        )
+        await connection.execute(statement)
+
+
+class Priorities:
+    """The facilitator's post, the participant's form and its answer."""
+
+    def __init__(self, deps: Deps, sessions: SessionService, draft: Draft) -> None:
+        self.deps = deps
+        self.sessions = sessions
+        self.draft = draft
+        self.t = deps.texts.t
+        self.ledger = PriorityLedger()
+
+    async def themes(self, tx: AsyncSession, session: Session) -> list[str]:
+        """The suggested themes so far, as the digest would group them: labels only."""
+        row = await self.draft.row(tx, session)
+        statements = await self.draft.statements(tx, session)
+        other = other_label()
+        grouping = reviewed(statements, json.loads(row.edits or "{}"))
+        return [t.label for t in themes_of(grouping) if t.label != other][:MAX_CHOICES]
+
+    async def post(self, ctx: CommandContext, session: Session) -> Reply:
+        """`/brew digest N priorities`: the themes and a button, in the session's channel."""
+        if session.state != SessionState.REFLECTING:
+            raise CommandError("priorities.not_reflecting", session_id=session.id)
+        labels = await self.themes(ctx.tx, session)
+        if not labels:
+            raise CommandError("priorities.no_themes", session_id=session.id)
+        message = OutgoingMessage(
+            title=self.t("priorities.title"),
+            text=self.t("priorities.invite", limit=MAX_MARKS),
+            # Labels may have been typed by a facilitator: escaped as untrusted.
+            sections=(Section("\n".join(f"- {label}" for label in labels), untrusted=True),),
+            actions=(
+                Action(
+                    self.t("priorities.button"),
+                    custom_id("priorities", "open", str(session.id)),
+                    ActionStyle.PRIMARY,
+                ),
+            ),
+        )
+        stamp = self.deps.clock.now().strftime("%Y%m%dT%H%M%S%f")
+        ctx.after_commit(
+            await self.deps.outbox.post_in_session(
+                ctx.tx, ctx.community, session, message, key=f"priorities:{session.id}:{stamp}"
+            )
+        )
+        return Reply(
+            OutgoingMessage(self.t("priorities.posted", session_id=session.id, count=len(labels))),
+            if_undelivered=OutgoingMessage(self.t("priorities.not_posted", session_id=session.id)),
+        )
+
+    async def _open_session(self, ctx: CommandContext) -> Session:
+        session = await self.sessions.resolve(ctx, ctx.session_id())
+        if session.state != SessionState.REFLECTING:
+            raise CommandError("priorities.closed", session_id=session.id)
+        if self.ledger.has_chosen(id_of(session), ctx.user.id):
+            raise CommandError("priorities.already")
+        return session
+
+    async def open_form(self, ctx: CommandContext) -> Response:
+        """The button: a small private form with three optional choices."""
+        session = await self._open_session(ctx)
+        labels = await self.themes(ctx.tx, session)
+        if not labels:
+            raise CommandError("priorities.no_themes", session_id=session.id)
+        choices = tuple(Choice(label, label) for label in labels)
+        return OpenForm(
+            Form(
+                title=self.t("priorities.form.title"),
+                custom_id=custom_id("priorities", "save", str(session.id)),
+                fields=tuple(
+                    FormField(
+                        name,
+                        self.t(f"priorities.form.{name}"),
+                        FieldKind.CHOICE,
+                        required=name == FIELDS[0],
+                        choices=choices,
+                    )
+                    for name in FIELDS
+                ),
+                intro=self.t("priorities.form.intro", limit=MAX_MARKS),
+                submit_label=self.t("priorities.form.save"),
+            )
+        )
+
+    async def save(self, ctx: CommandContext) -> Reply:
+        """The form's answer: one more mark for each theme chosen, and nothing about who."""
+        session = await self._open_session(ctx)
+        session_id = id_of(session)
+        values: dict[str, str] = ctx.args.get("values") or {}
+        typed: list[str] = []
+        for name in FIELDS:
+            value = " ".join((values.get(name) or "").split())
+            if value and value not in typed:
+                typed.append(value)
+        if not typed:
+            raise CommandError("priorities.none_chosen", field=FIELDS[0])
+        labels = await self.themes(ctx.tx, session)
+        known = {name_key(label): label for label in labels}
+        chosen: list[str] = []
+        for value in typed:
+            label = known.get(name_key(value))
+            if label is None:
+                raise CommandError("priorities.unknown", theme=value[:40], themes="; ".join(labels))
+            if label not in chosen:
+                chosen.append(label)
+        tag = self.ledger.claim(session_id, ctx.user.id)
+        if tag is None:
+            raise CommandError("priorities.already")
+        # Remembered only if the marks are stored: a rollback lets the person choose again.
+        event.listen(
+            ctx.tx.sync_session,
+            "after_rollback",
+            lambda _session: self.ledger.release(session_id, tag),
+            once=True,
+        )
+        await _count_marks(ctx.tx, session_id, chosen)
+        return Reply(OutgoingMessage(self.t("priorities.thanks")))
