@@ -57,6 +57,10 @@ class ActionLine:
     due: date | None = None
 
 
+# Themes by category: (label, reflection ids in the order shown).
+Grouping = dict[str, list[tuple[str, list[str]]]]
+
+
 @dataclass(frozen=True)
 class DigestInput:
     title: str
@@ -155,20 +159,13 @@ def build_digest(data: DigestInput) -> Digest:
     verbatim = data.contributors >= min_count
     categories: list[CategorySection] = []
     items: list[DigestItem] = []
-    by_category: dict[str, list[DigestReflection]] = {key: [] for key in CATEGORIES}
-    # The same reflections make the same digest, whatever order they were stored in.
-    for reflection in sorted(data.reflections, key=lambda r: (r.text, r.quote_ok)):
-        if reflection.category not in by_category:
-            # The reflection form only offers the four; anything else is a bug upstream,
-            # and filing it under a wrong heading would misreport what people said.
-            raise ValueError(f"unknown reflection category {reflection.category!r}")
-        by_category[reflection.category].append(reflection)
+    by_category = _by_category(data.reflections)
     for action in data.actions:
         if action.status not in ACTION_STATUSES:
             raise ValueError(f"unknown action status {action.status!r}")
+    grouping = suggested_grouping(data.reflections) if data.grouping is None else data.grouping
     for key in CATEGORIES:
-        grouping = None if data.grouping is None else data.grouping.get(key, ())
-        section, section_items = _category(key, by_category[key], verbatim, grouping)
+        section, section_items = _category(key, by_category[key], verbatim, grouping.get(key, ()))
         categories.append(section)
         items.extend(section_items)
     return Digest(
@@ -208,11 +205,35 @@ def build_digest(data: DigestInput) -> Digest:
     )
 
 
+def _by_category(reflections: Sequence[DigestReflection]) -> dict[str, list[DigestReflection]]:
+    """The reflections under each category, in an order of their own: the same reflections
+    make the same digest, whatever order they were stored in."""
+    found: dict[str, list[DigestReflection]] = {key: [] for key in CATEGORIES}
+    for reflection in sorted(reflections, key=lambda r: (r.text, r.quote_ok)):
+        if reflection.category not in found:
+            # The reflection form only offers the four; anything else is a bug upstream,
+            # and filing it under a wrong heading would misreport what people said.
+            raise ValueError(f"unknown reflection category {reflection.category!r}")
+        found[reflection.category].append(reflection)
+    return found
+
+
+def suggested_grouping(reflections: Sequence[DigestReflection]) -> Grouping:
+    """The themes the digest suggests in each category, as (label, reflection ids), each
+    theme's closest reflection first; what review's edits start from."""
+    grouping: Grouping = {}
+    for key, found in _by_category(reflections).items():
+        if found:
+            groups = group_by_theme([r.text for r in found], MAX_THEMES)
+            grouping[key] = [(g.label, [found[i].id for i in g.members]) for g in groups]
+    return grouping
+
+
 def _category(
     key: str,
     reflections: list[DigestReflection],
     verbatim: bool,
-    grouping: Sequence[tuple[str, Sequence[str]]] | None = None,
+    grouping: Sequence[tuple[str, Sequence[str]]],
 ) -> tuple[CategorySection, list[DigestItem]]:
     label = shared_texts().t(f"digest.category.{key}")
     if not reflections:
@@ -247,14 +268,11 @@ def _category(
 
 
 def _groups(
-    reflections: list[DigestReflection], grouping: Sequence[tuple[str, Sequence[str]]] | None
+    reflections: list[DigestReflection], grouping: Sequence[tuple[str, Sequence[str]]]
 ) -> list[tuple[str, list[int]]]:
-    """A category's themes as (label, indices into `reflections`): the reviewed grouping when
-    there is one, otherwise the suggested one. A reflection the grouping does not place (none
+    """A category's themes as (label, indices into `reflections`), from the grouping (the
+    suggested one, or as review left it). A reflection the grouping does not place (none
     should be) goes under "Other points", so nothing said is ever left out."""
-    if grouping is None:
-        texts = [r.text for r in reflections]
-        return [(group.label, group.members) for group in group_by_theme(texts, MAX_THEMES)]
     index = {r.id: i for i, r in enumerate(reflections)}
     groups = [(label, [index[i] for i in ids if i in index]) for label, ids in grouping]
     placed = {i for _, members in groups for i in members}

@@ -45,8 +45,8 @@ from bot.core.messages import (
     Section,
     custom_id,
 )
-from bot.digest.model import CATEGORIES, MAX_THEMES, DigestReflection
-from bot.digest.themes import group_by_theme, other_label
+from bot.digest.model import CATEGORIES, DigestReflection, Grouping, suggested_grouping
+from bot.digest.themes import other_label
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps
 from bot.reflections.redaction import KnownNames, redact
@@ -66,8 +66,6 @@ CODE_MIN = 4
 _LOOKS_LIKE_CODE = re.compile(r"(?=[0-9a-f]*\d)[0-9a-f]{6,32}")
 _THEME_NUMBER = re.compile(r"(?:theme\s*|t|#)?(\d{1,4})")
 
-# A category's themes in the order shown: (label, reflection ids in the order shown).
-Grouping = dict[str, list[tuple[str, list[str]]]]
 Handler = Callable[[CommandContext], Awaitable[Response]]
 
 
@@ -83,20 +81,6 @@ class ReviewTheme:
     @property
     def count(self) -> int:
         return len(self.items)
-
-
-def suggested(reflections: Sequence[DigestReflection]) -> Grouping:
-    """The grouping the digest suggests, by category, exactly as `build_digest` makes it
-    without a grouping: the same order of statements, the same themes."""
-    by_category: dict[str, list[DigestReflection]] = {key: [] for key in CATEGORIES}
-    for reflection in sorted(reflections, key=lambda r: (r.text, r.quote_ok)):
-        by_category.setdefault(reflection.category, []).append(reflection)
-    grouping: Grouping = {}
-    for key, found in by_category.items():
-        if found:
-            groups = group_by_theme([r.text for r in found], MAX_THEMES)
-            grouping[key] = [(g.label, [found[i].id for i in g.members]) for g in groups]
-    return grouping
 
 
 def apply_edits(grouping: Grouping, edits: Sequence[Mapping[str, Any]]) -> Grouping:
@@ -136,7 +120,7 @@ def apply_edits(grouping: Grouping, edits: Sequence[Mapping[str, Any]]) -> Group
 
 def reviewed(reflections: Sequence[DigestReflection], edits: Mapping[str, Any]) -> Grouping:
     """The digest's grouping: the suggested one with the review's theme edits applied."""
-    return apply_edits(suggested(reflections), theme_edits(edits))
+    return apply_edits(suggested_grouping(reflections), theme_edits(edits))
 
 
 def theme_edits(edits: Mapping[str, Any]) -> list[Mapping[str, Any]]:

@@ -14,14 +14,13 @@ from sqlmodel import select
 from bot.app import build_app
 from bot.core.domain import SessionState
 from bot.core.messages import FieldKind
-from bot.digest.model import DigestInput, build_digest
+from bot.digest.model import DigestInput, build_digest, suggested_grouping
 from bot.digest.render import to_csv, to_html, to_markdown
 from bot.digest.review import (
     apply_edits,
     checked_name,
     find_theme,
     reviewed,
-    suggested,
     themes_of,
 )
 from bot.digest.themes import other_label
@@ -220,7 +219,7 @@ def test_the_suggested_grouping_is_the_one_the_digest_makes():
         actions=[],
     )
     plain = build_digest(DigestInput(**base))
-    given = build_digest(DigestInput(**base, grouping=suggested(reflections)))
+    given = build_digest(DigestInput(**base, grouping=suggested_grouping(reflections)))
     assert plain == given
 
 
