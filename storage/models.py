@@ -88,6 +88,11 @@ class CommunitySpark(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+# The user id of someone a facilitator marked present who has no chat account (joined by
+# phone) starts with this; it reaches no platform.
+OFFLINE = "offline:"
+
+
 class Participant(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("community_id", "user_id"),)
 

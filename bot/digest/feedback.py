@@ -29,7 +29,15 @@ from bot.digest.model import Digest
 from bot.engine.deps import Deps, session_channel, zone_of
 from bot.engine.texts import Texts
 from bot.sessions.timeparse import format_date
-from storage.models import ActionItem, Attendance, Community, Participant, Session, id_of
+from storage.models import (
+    OFFLINE,
+    ActionItem,
+    Attendance,
+    Community,
+    Participant,
+    Session,
+    id_of,
+)
 
 log = logging.getLogger("brewbot.feedback")
 
@@ -37,8 +45,6 @@ log = logging.getLogger("brewbot.feedback")
 # by its history entry, so each change is told once).
 DIGEST_SENT = "digest"
 MAX_ACTIONS = 10
-# Participants a facilitator marked present with no chat account (bot/people/claims.py).
-OFFLINE = "offline:"
 
 
 class Compiles(Protocol):

@@ -22,7 +22,15 @@ from bot.core.messages import Attachment, OutgoingMessage, Reply
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps, zone_of
 from bot.sessions.service import SessionService
-from storage.models import Attendance, ClaimExport, Community, Participant, Session, id_of
+from storage.models import (
+    OFFLINE,
+    Attendance,
+    ClaimExport,
+    Community,
+    Participant,
+    Session,
+    id_of,
+)
 from storage.repositories import attendance_for, get_or_create_participant
 
 QUARTER_HOUR = Decimal("0.25")
@@ -180,7 +188,7 @@ class ClaimService:
             )
         else:
             # Someone with no chat account (joined by phone): known by the name given.
-            key = "offline:" + re.sub(r"[^a-z0-9]+", "-", who.lower()).strip("-")[:50]
+            key = OFFLINE + re.sub(r"[^a-z0-9]+", "-", who.lower()).strip("-")[:50]
             person = await get_or_create_participant(ctx.tx, ctx.community, key, who[:100])
             person.called_by = person.called_by or who[:100]
         if ctx.arg("claim") == "yes":
