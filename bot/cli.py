@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
 
     from bot.app import App
-    from storage.models import Community
+    from storage.models import Community, Session
 
 T = TypeVar("T")
 
@@ -267,28 +267,15 @@ def _db(settings: Settings, args: argparse.Namespace) -> int:
 
 def _digest(settings: Settings, args: argparse.Namespace) -> int:
     from bot.digest.render import to_csv, to_html, to_json, to_markdown
-    from bot.platforms.memory import MemoryAdapter
-    from storage.models import Community, Session
 
     render = {"md": to_markdown, "html": to_html, "csv": to_csv, "json": to_json}[args.format]
     if args.resend_email:
         return _resend_email(settings, args.session_id)
 
-    async def go() -> str | None:
-        from bot.app import build_app
+    async def work(app: App, tx: AsyncSession, community: Community, session: Session) -> str:
+        return render(await app.digests.compile(tx, community, session))
 
-        app = await build_app(settings, MemoryAdapter())
-        try:
-            async with app.db.transaction() as tx:
-                session = await tx.get(Session, args.session_id)
-                community = await tx.get(Community, session.community_id) if session else None
-                if session is None or community is None:
-                    return None
-                return render(await app.digests.compile(tx, community, session))
-        finally:
-            await app.close()
-
-    text = asyncio.run(go())
+    text = asyncio.run(_with_session(settings, args.session_id, work))
     texts = Texts.load()
     if text is None:
         print(texts.t("cli.no_session", session=args.session_id), file=sys.stderr)
@@ -321,6 +308,31 @@ def _resend_email(settings: Settings, session_id: int) -> int:
     said = Texts.load().t(f"cli.resend.{outcome}", session=session_id, detail=detail)
     print(said, file=sys.stdout if outcome == "sent" else sys.stderr)
     return 0 if outcome == "sent" else 1
+
+
+async def _with_session(
+    settings: Settings,
+    session_id: int,
+    work: Callable[[App, AsyncSession, Community, Session], Awaitable[T]],
+    *,
+    isolated: bool = False,
+) -> T | None:
+    """Run `work(app, tx, community, session)` in one transaction (`isolated`, as the
+    database means it, for anonymous writes); None if there is no such session."""
+    from bot.app import build_app
+    from bot.platforms.memory import MemoryAdapter
+    from storage.models import Community, Session
+
+    app = await build_app(settings, MemoryAdapter())
+    try:
+        async with app.db.transaction(isolated=isolated) as tx:
+            session = await tx.get(Session, session_id)
+            community = await tx.get(Community, session.community_id) if session else None
+            if session is None or community is None:
+                return None
+            return await work(app, tx, community, session)
+    finally:
+        await app.close()
 
 
 async def _with_community(
@@ -420,9 +432,7 @@ def _statements_add(settings: Settings, args: argparse.Namespace) -> int:
     """Statements gathered outside the chat, through the reflection form's own path
     (bot/reflections/outside.py), all in one transaction that writes nothing else."""
     from bot.core.commands import CommandError
-    from bot.platforms.memory import MemoryAdapter
     from bot.reflections.outside import Added, add_statements, read_csv, summary
-    from storage.models import Community, Session
 
     texts = Texts.load()
     try:
@@ -435,22 +445,15 @@ def _statements_add(settings: Settings, args: argparse.Namespace) -> int:
         return 2
 
     async def go() -> Added | None:
-        from bot.app import build_app
-
         # Checked before the database is opened: a bad file changes nothing.
         statements = read_csv(data, texts)
-        app = await build_app(settings, MemoryAdapter())
-        try:
-            async with app.db.transaction(isolated=True) as tx:
-                session = await tx.get(Session, args.session)
-                community = await tx.get(Community, session.community_id) if session else None
-                if session is None or community is None:
-                    return None
-                return await add_statements(app.reflections, tx, community, session, statements)
-        finally:
-            # Any alert stays in the outbox for the running bot: this process cannot reach
-            # the chat (its adapter is a stand-in), so it must not try.
-            await app.close()
+
+        async def work(app: App, tx: AsyncSession, community: Community, session: Session) -> Added:
+            return await add_statements(app.reflections, tx, community, session, statements)
+
+        # Any alert stays in the outbox for the running bot: this process cannot reach the
+        # chat (its adapter is a stand-in), so it does not try.
+        return await _with_session(settings, args.session, work, isolated=True)
 
     try:
         added = asyncio.run(go())
