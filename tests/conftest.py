@@ -38,6 +38,9 @@ from bot.sparks.library import SparkLibrary
 from storage.engine import PRIVATE_FILE, Database
 from storage.migrate import upgrade
 
+# The intruder's fixtures (the data folder with its log, copies put elsewhere).
+pytest_plugins = ("tests.intruder",)
+
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 POSTGRES_ENV = "BREWBOT_TEST_POSTGRES_URL"
 

@@ -7,29 +7,26 @@ withdrawn, sent, cancelled and forgotten.
 
 from __future__ import annotations
 
-import hmac
-import logging
 import random
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, event
+from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
 from bot.core.domain import SessionState
 from bot.core.refs import UserRef
-from bot.logs import FORMAT, guard
 from bot.reflections.sealing import seal
 from bot.scheduling.planner import JobKind, PlannedJob
 from storage.models import Breakout, BreakoutMember, OutboxItem, Participant, Reflection, Session
 from tests import forensics
-from tests.conftest import COMMUNITY, Chat
+from tests.conftest import Chat
 from tests.helpers import make_session
+from tests.intruder import copy, dump_postgres, keyed_links, people_beside, person, wal_steps
 
 WRITERS = 12
 WORDS = [
@@ -37,8 +34,6 @@ WORDS = [
     "gorse", "heather", "indigo", "juniper", "kestrel", "linden",
 ]  # fmt: skip
 HELD_TURN = 5
-# Tables holding one row per person (or per person and session).
-PER_PERSON = ("participant", "attendance", "breakout_member", "claim_export")
 
 
 @dataclass
@@ -46,33 +41,6 @@ class Written:
     person: UserRef
     words: str
     code: str
-
-
-def person(n: int) -> UserRef:
-    """The people make_session creates, as the platform would present them."""
-    return UserRef(COMMUNITY, f"user-p{n}", f"Person {n}")
-
-
-@pytest.fixture
-def elsewhere(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where the intruder puts copies: outside the data folder."""
-    return tmp_path_factory.mktemp("intruder")
-
-
-@pytest.fixture
-def data_folder(tmp_path: Path, database_url: str) -> Iterator[Path]:
-    """The bot's data folder: its SQLite file (when SQLite) and its log, written at DEBUG,
-    as `brewbot run` would write it with BREWBOT_LOG_LEVEL=DEBUG."""
-    handler = guard(logging.FileHandler(tmp_path / "brewbot.log", encoding="utf-8"))
-    handler.setFormatter(logging.Formatter(FORMAT))
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    yield tmp_path
-    root.removeHandler(handler)
-    root.setLevel(old_level)
-    handler.close()
 
 
 async def everyone_agrees(chat: Chat) -> None:
@@ -108,25 +76,8 @@ async def everyone_reflects(chat: Chat, session_id: int, seed: int = 3) -> list[
     return written
 
 
-def copy(folder: Path, into: Path) -> Path:
-    return forensics.copy_data_folder(folder, into)
-
-
 def user_ids() -> list[str]:
     return [person(n).id for n in range(WRITERS)]
-
-
-def dump_postgres(url: str, into: Path) -> None:
-    """On PostgreSQL the data folder is the server's: every value of every table of this
-    schema, as the intruder would read it, goes into a file in the copy."""
-    engine = create_engine(url)
-    lines = []
-    with engine.connect() as conn:
-        for table in SQLModel.metadata.sorted_tables:
-            for row in conn.execute(table.select()):
-                lines.extend(v.hex() if isinstance(v, bytes) else repr(v) for v in row)
-    engine.dispose()
-    (into / "postgres-dump.txt").write_text("\n".join(lines))
 
 
 def recomputed_links(
@@ -136,7 +87,6 @@ def recomputed_links(
     every candidate secret in the files, tried as a key over each user id, alone and with
     each reflection's words, against every 64-hex-digit string stored. `earlier` keeps the
     hashes each key gave in earlier copies, so a key found again is not hashed again."""
-    stored = {bytes.fromhex(h[:64]) for h in forensics.hex_strings(folder, 64)}
     messages = []
     for user in user_ids():
         for purpose in ("", "person", "dedupe", "repeat"):
@@ -145,16 +95,7 @@ def recomputed_links(
                 same = " ".join(w.words.lower().split())
                 parts = (purpose, user, same)
                 messages.append(((user, w.words), "\x1f".join(p for p in parts if p)))
-    encoded = [(link, message.encode()) for link, message in messages]
-    links = set()
-    for key in forensics.candidate_secrets(folder):
-        if key not in earlier:
-            earlier[key] = {hmac.digest(key, message, "sha256") for _, message in encoded}
-        if earlier[key] & stored:
-            links |= {
-                link for link, message in encoded if hmac.digest(key, message, "sha256") in stored
-            }
-    return links
+    return keyed_links(folder, messages, earlier)
 
 
 async def test_no_stored_secret_recomputes_a_link_at_any_moment(
@@ -198,32 +139,21 @@ async def test_the_order_of_writes_pairs_no_one_with_their_reflection(
     by_words = {w.words: w.person.id for w in written}
     seen, right = set(), 0
     for number, copied in enumerate(copies):
-        snapshots = forensics.wal_transactions(copied / "brewbot.db", elsewhere / f"wal-{number}")
-        if not snapshots:
-            continue
-        ids = {r[0]: r[1] for r in forensics.table_rows(snapshots[-1], "participant")}
-        changes = forensics.diff_transactions(
-            snapshots,
-            ("reflection", "outbox", *PER_PERSON),
-            before=forensics.main_file_snapshot(copied / "brewbot.db", elsewhere / f"m-{number}"),
-        )
+        steps = wal_steps(copied, elsewhere / f"replay-{number}", ("reflection", "outbox"))
         # The attack: a reflection was written by whoever's row changed last before it, or
         # next after it, in the same log.
-        people_at = [
-            {ids.get(row[0]) for row in change["participant"][0]}
-            | {row for table in PER_PERSON[1:] for rows in change[table] for row in rows}
-            for change in changes
-        ]
-        for at, change in enumerate(changes):
+        for at, step in enumerate(steps):
             # The held reflection's alert is as telling as the reflection itself.
-            outbox = [row for rows in change["outbox"] for row in rows]
+            outbox = [row for rows in step.change["outbox"] for row in rows]
             if any("safeguarding:" in str(row) for row in outbox):
-                assert not set().union(*people_at), f"copy {number}: an alert beside a person"
-            for row in change["reflection"][0]:
+                assert not set().union(*(s.people for s in steps)), (
+                    f"copy {number}: an alert beside a person"
+                )
+            for row in step.change["reflection"][0]:
                 words = next(v for v in row if isinstance(v, str) and v.startswith("Reflection"))
                 seen.add(words)
-                assert not people_at[at], "a person's row was written with a reflection"
-                near = set().union(*people_at[:at], *people_at[at + 1 :])
+                assert not step.people, "a person's row was written with a reflection"
+                near = people_beside(steps, at)
                 assert not near, f"copy {number}: reflection beside writes about {near}"
                 right += by_words[words] in near
     assert seen == set(by_words), "every reflection was in some copy's log"

@@ -1,0 +1,133 @@
+"""The motivated intruder's side of the anonymity tests (docs/anonymity.md), shared by every
+test that attacks a copy of the data folder (reflections, people's priorities): the folder as
+`brewbot run` writes it, the people the intruder has a list of, and the attacks made on each
+copy. tests/forensics.py holds the byte-level tools; this module builds the attacks from them.
+Loaded as a plugin by tests/conftest.py, so its fixtures reach every test."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+from sqlalchemy import create_engine
+from sqlmodel import SQLModel
+
+from bot.core.refs import UserRef
+from bot.logs import FORMAT, guard
+from tests import forensics
+from tests.conftest import COMMUNITY
+
+# Tables holding one row per person (or per person and session).
+PER_PERSON = ("participant", "attendance", "breakout_member", "claim_export")
+Link = TypeVar("Link")
+
+
+def person(n: int) -> UserRef:
+    """The people make_session creates, as the platform would present them."""
+    return UserRef(COMMUNITY, f"user-p{n}", f"Person {n}")
+
+
+@pytest.fixture
+def elsewhere(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the intruder puts copies: outside the data folder."""
+    return tmp_path_factory.mktemp("intruder")
+
+
+@pytest.fixture
+def data_folder(tmp_path: Path, database_url: str) -> Iterator[Path]:
+    """The bot's data folder: its SQLite file (when SQLite) and its log, written at DEBUG,
+    as `brewbot run` would write it with BREWBOT_LOG_LEVEL=DEBUG."""
+    handler = guard(logging.FileHandler(tmp_path / "brewbot.log", encoding="utf-8"))
+    handler.setFormatter(logging.Formatter(FORMAT))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield tmp_path
+    root.removeHandler(handler)
+    root.setLevel(old_level)
+    handler.close()
+
+
+def copy(folder: Path, into: Path) -> Path:
+    return forensics.copy_data_folder(folder, into)
+
+
+def dump_postgres(url: str, into: Path) -> None:
+    """On PostgreSQL the data folder is the server's: every value of every table of this
+    schema, as the intruder would read it, goes into a file in the copy."""
+    engine = create_engine(url)
+    lines = []
+    with engine.connect() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            for row in conn.execute(table.select()):
+                lines.extend(v.hex() if isinstance(v, bytes) else repr(v) for v in row)
+    engine.dispose()
+    (into / "postgres-dump.txt").write_text("\n".join(lines))
+
+
+def keyed_links(
+    folder: Path,
+    messages: Sequence[tuple[Link, str]],
+    earlier: dict[bytes, set[bytes]],
+) -> set[Link]:
+    """The links whose message, keyed-hashed (HMAC-SHA-256) with any candidate secret in the
+    folder, is stored there as 64 hex digits. `earlier` keeps the hashes each key gave in
+    earlier copies, so a key found again is not hashed again."""
+    stored = {bytes.fromhex(h[:64]) for h in forensics.hex_strings(folder, 64)}
+    encoded = [(link, message.encode()) for link, message in messages]
+    links: set[Link] = set()
+    for key in forensics.candidate_secrets(folder):
+        if key not in earlier:
+            earlier[key] = {hmac.digest(key, message, "sha256") for _, message in encoded}
+        if earlier[key] & stored:
+            links |= {
+                link for link, message in encoded if hmac.digest(key, message, "sha256") in stored
+            }
+    return links
+
+
+@dataclass(frozen=True)
+class WalStep:
+    """One committed transaction in a copy's WAL: per table, the rows it added and removed,
+    and who the per-person rows it wrote are about (a participant's user id, or the row of
+    another per-person table)."""
+
+    change: dict[str, forensics.RowChange]
+    people: frozenset[object]
+
+
+def wal_steps(copied: Path, scratch: Path, tables: Sequence[str]) -> list[WalStep]:
+    """The transactions in the WAL of a copy of the SQLite data folder, replayed in order,
+    with the rows of `tables` and of the per-person tables each one wrote."""
+    db = copied / "brewbot.db"
+    snapshots = forensics.wal_transactions(db, scratch / "wal")
+    if not snapshots:
+        return []
+    user_of = {r[0]: r[2] for r in forensics.table_rows(snapshots[-1], "participant")}
+    changes = forensics.diff_transactions(
+        snapshots,
+        (*tables, *PER_PERSON),
+        before=forensics.main_file_snapshot(db, scratch / "main"),
+    )
+    return [
+        WalStep(
+            change,
+            frozenset(
+                {user_of.get(row[0]) for row in change["participant"][0]}
+                | {row for table in PER_PERSON[1:] for rows in change[table] for row in rows}
+            ),
+        )
+        for change in changes
+    ]
+
+
+def people_beside(steps: Sequence[WalStep], at: int) -> set[object]:
+    """Who the other transactions in the same WAL wrote about: an intruder can pair
+    transaction `at` with whoever's row changed just before or just after it."""
+    return set().union(*(s.people for n, s in enumerate(steps) if n != at))
