@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
-from itertools import pairwise
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -330,13 +330,14 @@ def _one_word_themes(token: str) -> frozenset[int]:
     return frozenset(found)
 
 
-def _longer_matches(tokens: list[str], at: int, entry: _Entry) -> bool:
-    """Whether a keyword of two or more words starts at `at` (first word already equal)."""
+def _longer_matches(tokens: list[str], at: int, end: int, entry: _Entry) -> bool:
+    """Whether a keyword of two or more words starts at `at` (first word already equal) and
+    ends before `end`, where the text ends."""
     _, pattern, prefix = entry
-    end = at + len(pattern)
-    if end > len(tokens) or tokens[at + 1 : end - 1] != list(pattern[1:-1]):
+    last = at + len(pattern)
+    if last > end or tokens[at + 1 : last - 1] != list(pattern[1:-1]):
         return False
-    return _last_word_matches(tokens[end - 1], pattern[-1], prefix)
+    return _last_word_matches(tokens[last - 1], pattern[-1], prefix)
 
 
 def keyword_counts(text: str) -> list[int]:
@@ -347,47 +348,106 @@ def keyword_counts(text: str) -> list[int]:
 
 
 def _keyword_count_table(texts: Sequence[str]) -> np.ndarray:
-    """keyword_counts for many texts at once, with "Other points" last (rows: texts)."""
+    """keyword_counts for many texts at once, with "Other points" last (rows: texts).
+
+    The texts' words are laid end to end in one list, and every distinct word is looked up
+    once: 10,000 reflections hold a few hundred thousand words but only a few thousand
+    different ones, so the per-word work is done in C (dicts, map, numpy), not in a loop."""
     tables = _keyword_tables()
     width = len(_scored())
     counts = np.zeros((len(texts), width))
-    # One-word keywords, most of the work for 10,000 texts: every distinct word's themes are
-    # looked up once, then the places are added up in C, theme by theme.
-    distinct: dict[str, int] = {}
-    rows: list[int] = []
-    places: list[int] = []
-    for row, text in enumerate(texts):
-        tokens = _tokens(text)
-        for token in tokens:
-            places.append(distinct.setdefault(token, len(distinct)))
-        rows.extend([row] * len(tokens))
-        # Longer keywords: the text's word pairs that begin one are found with set
-        # operations (in C), and only their places are looked at.
-        begins = tables.longer.keys() & set(pairwise(tokens))
-        prefixed = tables.longer_prefix.keys() & set(tokens)
-        if not begins and not prefixed:
-            continue
-        for at, token in enumerate(tokens):
-            pair = (token, tokens[at + 1] if at + 1 < len(tokens) else "")
-            if pair not in begins and token not in prefixed:
-                continue
-            candidates = [*tables.longer.get(pair, ()), *tables.longer_prefix.get(token, ())]
-            found = {entry[0] for entry in candidates if _longer_matches(tokens, at, entry)}
-            # A place already counted for a theme by a one-word keyword counts once.
-            for theme in found - _one_word_themes(token):
-                counts[row, theme] += 1
-    if not places:
+    token_lists = [_tokens(text) for text in texts]
+    flat = list(chain.from_iterable(token_lists))
+    if not flat:
         return counts
-    # Which themes each distinct word marks, one column per theme (gathered a column at a
-    # time, so 10,000 texts' words never make a words-by-themes table).
-    marks = np.zeros((width, len(distinct)), dtype=np.float32)
-    for token, number in distinct.items():
+    index = {token: number for number, token in enumerate(dict.fromkeys(flat))}
+    places = np.fromiter(map(index.__getitem__, flat), np.intp, len(flat))
+    lengths = np.fromiter(map(len, token_lists), np.intp, len(texts))
+    rows = np.repeat(np.arange(len(texts)), lengths)
+    # Longer keywords: only the places where a text's next two words (or, for a prefix
+    # keyword, its next word) can begin one are looked at. Each place's pair of words is
+    # one number, so the pairs are matched in numpy, not word by word.
+    ends = np.cumsum(lengths)
+    following = np.append(places[1:], len(index))
+    following[ends[lengths > 0] - 1] = len(index)  # a text's last word: nothing follows
+    pairs = places * (len(index) + 1) + following
+    known = [
+        index[first] * (len(index) + 1) + index[second]
+        for first, second in tables.longer
+        if first in index and second in index
+    ]
+    prefixed = np.fromiter((token in tables.longer_prefix for token in index), bool, len(index))
+    at_places = np.flatnonzero(np.isin(pairs, known) | prefixed[places])
+    for at, end, row in zip(
+        at_places.tolist(),
+        ends[rows[at_places]].tolist(),
+        rows[at_places].tolist(),
+        strict=True,
+    ):
+        token = flat[at]
+        pair = (token, flat[at + 1] if at + 1 < end else "")
+        candidates = [*tables.longer.get(pair, ()), *tables.longer_prefix.get(token, ())]
+        found = {c[0] for c in candidates if _longer_matches(flat, at, end, c)}
+        # A place already counted for a theme by a one-word keyword counts once.
+        for theme in found - _one_word_themes(token):
+            counts[row, theme] += 1
+    # One-word keywords: which themes each distinct word marks, added up theme by theme
+    # (a column at a time, so 10,000 texts' words never make a words-by-themes table).
+    marks = np.zeros((width, len(index)), dtype=np.float32)
+    for token, number in index.items():
         marks[list(_one_word_themes(token)), number] = 1
-    at_rows = np.array(rows)
-    at_words = np.array(places)
     for theme in range(width):
-        counts[:, theme] += np.bincount(at_rows, marks[theme, at_words], minlength=len(texts))
+        counts[:, theme] += np.bincount(rows, marks[theme, places], minlength=len(texts))
     return counts
+
+
+# Word places gathered at a time when embedding: 32,768 words' vectors are 32 MB.
+_WORD_SLOTS = 32_768
+
+
+def _embed(texts: Sequence[str]) -> np.ndarray:
+    """The model's embedding of each text (words separated by single spaces): the mean of
+    its tokens' vectors, what WordLlama's own `embed` gives, up to rounding.
+
+    The model's tokenizer never makes a token that spans two words (it is SentencePiece
+    style: a space starts a new piece), so a text's tokens are its words' tokens in order.
+    Each distinct word is tokenized and summed once, instead of every text: 10,000
+    reflections share a few thousand words, and tokenizing was most of the grouping's time.
+    """
+    model = _model()
+    table = model.embedding
+    words_of = [text.split(" ") for text in texts]
+    flat = list(chain.from_iterable(words_of))
+    index = {word: number for number, word in enumerate(dict.fromkeys(flat))}
+    # One row per distinct word, and a last row of zeros that pads short texts below.
+    word_sums = np.zeros((len(index) + 1, table.shape[1]), dtype=np.float32)
+    word_tokens = np.zeros(len(index) + 1, dtype=np.float32)
+    for number, encoded in enumerate(
+        model.tokenizer.encode_batch(list(index), add_special_tokens=False)
+    ):
+        ids = np.clip(encoded.ids[: sum(encoded.attention_mask)], 0, table.shape[0] - 1)
+        word_sums[number] = table[ids].sum(axis=0)
+        word_tokens[number] = len(ids)
+    places = np.append(np.fromiter(map(index.__getitem__, flat), np.intp, len(flat)), len(index))
+    lengths = np.fromiter(map(len, words_of), np.intp, len(texts))
+    starts = np.cumsum(lengths) - lengths
+    vectors = np.empty((len(texts), table.shape[1]), dtype=np.float32)
+    # Texts of similar length together, each as a row of word places padded to the longest:
+    # summing along a row is fast in numpy, and little is padding.
+    order = np.argsort(lengths, kind="stable")
+    first = 0
+    while first < len(texts):
+        rows = max(1, min(_SLICE, _WORD_SLOTS // max(1, lengths[order[first]])))
+        chosen = order[first : first + rows]
+        width = np.arange(max(1, lengths[chosen[-1]]))
+        grid = np.where(
+            width < lengths[chosen, None], starts[chosen, None] + width, len(places) - 1
+        )
+        slots = places[grid]
+        tokens = np.maximum(word_tokens[slots].sum(axis=1), 1)
+        vectors[chosen] = word_sums[slots].sum(axis=1) / tokens[:, None]
+        first += len(chosen)
+    return vectors
 
 
 @dataclass(frozen=True)
@@ -453,7 +513,7 @@ def _all_scores(texts: Sequence[str]) -> np.ndarray:
     kept = [i for i, text in enumerate(meaningful) if text]
     if not kept:
         return scores
-    vectors = _unit(_model().embed([meaningful[i] for i in kept]) - anchors.centre)
+    vectors = _unit(_embed([meaningful[i] for i in kept]) - anchors.centre)
     meaning = np.zeros((len(kept), count))
     # In slices, so 10,000 texts never hold a texts-by-anchors table in memory at once.
     for start in range(0, len(kept), _SLICE):

@@ -231,3 +231,40 @@ def test_loading_the_model_leaves_the_logging_set_up_alone():
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert done.stdout.split() == ["0", str(logging.WARNING)]
+
+
+# Words that begin, end or make up keywords of several words, so that texts made of them
+# hold phrases, and phrases cut by the end of a text.
+_PHRASE_WORDS = ["waiting", "list", "lists", "on", "my", "own", "no", "one", "visits", "cut", "off"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PHRASE_WORDS), max_size=8).map(" ".join), max_size=8))
+def test_counting_many_texts_at_once_counts_each_text_alone(texts):
+    from bot.digest import themes
+
+    together = themes._keyword_count_table(texts)[:, : len(vocabulary().themes)]
+    # A phrase never runs from the end of one text into the next.
+    assert [[int(n) for n in row] for row in together] == [keyword_counts(t) for t in texts]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.text(alphabet=st.characters(categories=["Ll", "Lu"]), min_size=1, max_size=12)
+            | st.sampled_from(["don't", "carer's", "naïve", "wheelchair", "respite"]),
+            min_size=1,
+            max_size=40,
+        ).map(" ".join),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_embedding_word_by_word_gives_the_models_own_embedding(texts):
+    import numpy as np
+
+    from bot.digest import themes
+
+    ours = themes._embed(texts)
+    assert np.allclose(ours, themes._model().embed(texts), atol=1e-5)
