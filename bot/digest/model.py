@@ -78,9 +78,9 @@ class DigestInput:
     # The themes as the facilitator's review left them (bot/digest/review.py), by category:
     # (label, reflection ids in the order shown). None: the suggested themes.
     grouping: Mapping[str, Sequence[tuple[str, Sequence[str]]]] | None = None
-    # People's priorities (bot/digest/priorities.py): how many people marked each theme as
-    # one that matters most to them. Shown only from `min_count` people up.
-    priorities: Mapping[str, int] = field(default_factory=dict)
+    # People's priorities (bot/digest/priorities.py), by theme as the review left it: how
+    # many people marked each suggested theme that became it (several after a merge).
+    priorities: Mapping[str, Sequence[int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -197,12 +197,30 @@ def build_digest(data: DigestInput) -> Digest:
         ),
         items=tuple(items) if verbatim else (),
         key_messages=key_messages(categories, len(data.reflections), min_count),
-        priorities=tuple(
-            ThemeCount(_one_line(label), count)
-            for label, count in sorted(data.priorities.items(), key=lambda p: (-p[1], p[0]))
-            if count >= min_count
-        ),
+        priorities=_priorities(data.priorities, categories, min_count),
     )
+
+
+def _priorities(
+    marked: Mapping[str, Sequence[int]], categories: Sequence[CategorySection], min_count: int
+) -> tuple[ThemeCount, ...]:
+    """What people said matters most, for the themes this digest shows (a marked theme the
+    review emptied, or put under "Other points", is no theme any more, so it is left out).
+
+    A theme's count is its marks. A merged theme gathers the marks of the themes merged into
+    it, and someone who marked two of them is counted twice: who marked what is never kept,
+    so it cannot be known, and the digest says "marks" (each person marks a theme at most
+    once, so without a merge marks are people). It is shown when one of those themes alone
+    was marked by `min_count` people, so at least that many people marked it."""
+    themes = {theme.label for section in categories for theme in section.themes}
+    themes.discard(other_label())
+    shown = [
+        (label, sum(counts))
+        for label, counts in marked.items()
+        if label in themes and max(counts, default=0) >= min_count
+    ]
+    ranked = sorted(shown, key=lambda p: (-p[1], p[0]))
+    return tuple(ThemeCount(_one_line(label), count) for label, count in ranked)
 
 
 def _by_category(reflections: Sequence[DigestReflection]) -> dict[str, list[DigestReflection]]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
@@ -43,11 +43,12 @@ from bot.core.messages import (
     Section,
     custom_id,
 )
-from bot.digest.review import Draft, name_key, reviewed, themes_of
+from bot.digest.review import Draft, name_key, renamed, reviewed, theme_edits, themes_of
 from bot.digest.themes import other_label
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps
 from bot.sessions.service import SessionService
+from storage.models import Digest as DigestRow
 from storage.models import PriorityCount, Session, id_of, table_of
 
 MAX_MARKS = 3
@@ -91,13 +92,28 @@ class PriorityLedger:
             known.chosen.discard(tag)
 
 
-async def priority_counts(tx: AsyncSession, session_id: int) -> dict[str, int]:
-    """How many people marked each theme in the session (every count; the digest hides
-    the small ones)."""
+async def priority_counts(tx: AsyncSession, session_id: int) -> dict[str, list[int]]:
+    """The marks, by theme as the facilitator's review left it: for each theme's name, how
+    many people marked each suggested theme that became it (one number after a rename,
+    several after a merge). People marked a theme by its name before the review, so the
+    marks follow that name through the review's renames and merges (`renamed`, the mapping
+    the digest's own themes follow). Every count; the digest leaves out small ones and
+    names that no theme has any more."""
     rows = (
-        await tx.exec(select(PriorityCount).where(PriorityCount.session_id == session_id))
+        await tx.exec(
+            select(PriorityCount)
+            .where(PriorityCount.session_id == session_id)
+            .order_by(col(PriorityCount.label))
+        )
     ).all()
-    return {row.label: row.count for row in rows}
+    stored = (
+        await tx.exec(select(DigestRow.edits).where(DigestRow.session_id == session_id))
+    ).first()
+    edits = theme_edits(json.loads(stored or "{}"))
+    marks: dict[str, list[int]] = {}
+    for row in rows:
+        marks.setdefault(renamed(row.label, edits), []).append(row.count)
+    return marks
 
 
 async def _count_marks(tx: AsyncSession, session_id: int, labels: list[str]) -> None:

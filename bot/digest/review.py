@@ -87,22 +87,16 @@ def apply_edits(grouping: Grouping, edits: Sequence[Mapping[str, Any]]) -> Group
     """`grouping` with the facilitator's edits applied in order. An edit about a theme or a
     statement that is not there (held since, or renamed away) changes nothing. Within a
     category, bigger themes come first, "Other points" last, ties in the order they had."""
-    label_of = {
-        item: label for groups in grouping.values() for label, ids in groups for item in ids
+    # Where each statement was last put, and from which edit on its theme's renames count.
+    put = {
+        item: (label, 0) for groups in grouping.values() for label, ids in groups for item in ids
     }
-    for edit in edits:
-        to = str(edit.get("to") or "")
-        if not to:
-            continue
-        if edit.get("op") in ("rename", "merge"):
-            source = edit.get("theme")
-            for item, label in label_of.items():
-                if label == source:
-                    label_of[item] = to
-        elif edit.get("op") in ("split", "move"):
+    for n, edit in enumerate(edits, 1):
+        if edit.get("to") and edit.get("op") in ("split", "move"):
             for item in edit.get("items") or ():
-                if item in label_of:
-                    label_of[item] = to
+                if item in put:
+                    put[item] = (str(edit["to"]), n)
+    label_of = {item: renamed(label, edits[n:]) for item, (label, n) in put.items()}
     other = other_label()
     result: Grouping = {}
     for category, groups in grouping.items():
@@ -116,6 +110,16 @@ def apply_edits(grouping: Grouping, edits: Sequence[Mapping[str, Any]]) -> Group
         )
         result[category] = [(label, placed[label]) for label in ranked]
     return result
+
+
+def renamed(label: str, edits: Sequence[Mapping[str, Any]]) -> str:
+    """The name the theme called `label` carries after the review's renames and merges, in
+    order: one mapping, used for the statements (apply_edits) and for what was marked under
+    a theme's name before the review (people's priorities, bot/digest/priorities.py)."""
+    for edit in edits:
+        if edit.get("op") in ("rename", "merge") and edit.get("to") and edit.get("theme") == label:
+            label = str(edit["to"])
+    return label
 
 
 def reviewed(reflections: Sequence[DigestReflection], edits: Mapping[str, Any]) -> Grouping:

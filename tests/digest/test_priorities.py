@@ -125,8 +125,8 @@ async def test_marks_are_counted_and_shown_from_five_people_in_every_form(
     markdown, html = to_markdown(digest), to_html(digest)
     chat_post = "\n".join(s.body for s in to_sections(digest))
     for shown in (markdown, html, chat_post):
-        assert HEADING in shown and "marked by 5 people" in shown
-    assert "marked by 4 people" not in markdown + html + chat_post
+        assert HEADING in shown and f"{first}: 5 marks" in shown
+    assert f"{second}: 4 marks" not in markdown + html + chat_post
     assert json.loads(to_json(digest))["priorities"] == [{"label": first, "count": 5}]
 
 
@@ -211,3 +211,65 @@ async def test_nothing_stored_ties_a_person_to_a_mark(app, chat, fac, reflecting
     assert columns == {"session_id", "label", "count"}
     stored = repr(after["priority_count"])
     assert "voter" not in stored.lower() and "user-" not in stored
+
+
+async def review(chat, fac, session_id, kind, values):
+    answer = await chat.press(fac, f"brew:theme:{kind}_save:{session_id}", values)
+    assert "Themes" in answer.text or "theme" in answer.text.lower(), answer.text
+    return answer
+
+
+async def test_marks_follow_the_themes_as_the_review_left_them(app, chat, fac, reflecting):
+    """Marks are counted per suggested theme; the facilitator then renames one and merges
+    two. The digest shows the new names, a merged theme with the marks of both (a person
+    who marked both cannot be told apart without storing who marked what, so it counts
+    marks and says so), and nothing under a name that is gone."""
+    first, second, third = (await theme_labels(app, reflecting))[:3]
+    for n in range(6):
+        await mark(chat, f"Both{n}", reflecting, first, second)
+    for n in range(5):
+        await mark(chat, f"Third{n}", reflecting, third)
+    await chat.say(fac, f"/brew close {reflecting}")
+    await review(chat, fac, reflecting, "rename", {"theme": third, "name": "Getting there"})
+    await review(chat, fac, reflecting, "merge", {"theme": second, "into": first})
+    digest = await compiled(app, reflecting)
+    assert [(p.label, p.count) for p in digest.priorities] == [
+        (first, 12),
+        ("Getting there", 5),
+    ]
+    markdown, html = to_markdown(digest), to_html(digest)
+    chat_post = "\n".join(s.body for s in to_sections(digest))
+    for shown in (markdown, html, chat_post):
+        assert f"{first}: 12 marks" in shown and "Getting there: 5 marks" in shown
+        assert second not in shown.split(HEADING, 1)[1] and third not in shown.split(HEADING)[1]
+    assert json.loads(to_json(digest))["priorities"] == [
+        {"label": first, "count": 12},
+        {"label": "Getting there", "count": 5},
+    ]
+
+
+async def test_a_merge_is_shown_only_when_one_of_its_themes_reached_five_people(
+    app, chat, fac, reflecting
+):
+    """Three people marked both merged themes: six marks, but perhaps only three people,
+    so nothing is shown."""
+    first, second = (await theme_labels(app, reflecting))[:2]
+    for n in range(3):
+        await mark(chat, f"Both{n}", reflecting, first, second)
+    await chat.say(fac, f"/brew close {reflecting}")
+    await review(chat, fac, reflecting, "merge", {"theme": second, "into": first})
+    assert (await compiled(app, reflecting)).priorities == ()
+
+
+async def test_a_theme_whose_statements_all_moved_away_keeps_no_marks(app, chat, fac, reflecting):
+    labels = await theme_labels(app, reflecting)
+    for n in range(5):
+        await mark(chat, f"Voter{n}", reflecting, labels[-1])
+    await chat.say(fac, f"/brew close {reflecting}")
+    async with app.db.read() as tx:
+        session = await tx.get(Session, reflecting)
+        statements = await app.digests.statements(tx, session)
+    [gone] = [t for t in themes_of(reviewed(statements, {})) if t.label == labels[-1]]
+    for item in gone.items:
+        await review(chat, fac, reflecting, "move", {"item": item[:8], "to": labels[0]})
+    assert (await compiled(app, reflecting)).priorities == ()
