@@ -13,15 +13,14 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from bot.config import ConfigError, Settings, load_settings
-from bot.core.commands import is_number
-from bot.engine.texts import Texts
-from bot.logs import configure_logging
-
+# Each command imports what it uses when it runs: the settings alone bring in pydantic and
+# SQLAlchemy, which `--help` and a mistyped command should not wait for.
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
 
     from bot.app import App
+    from bot.config import Settings
+    from bot.engine.texts import Texts
     from storage.models import Community, Session
 
 T = TypeVar("T")
@@ -48,6 +47,8 @@ def _main(args: argparse.Namespace) -> int:
     """Every mistake in setting Brewbot up stops it here with one line on stderr and exit
     code 1, before it connects to anything: a setting (bot/config.py), the data folder or
     the database (bot/preflight.py)."""
+    from bot.config import ConfigError, load_settings
+    from bot.logs import configure_logging
     from bot.preflight import CannotStart, check
 
     try:
@@ -64,13 +65,20 @@ def _main(args: argparse.Namespace) -> int:
     try:
         if getattr(args, "database", False):
             shell = args.handler is _run and settings.platform == "shell"
-            check(settings, Texts.load(), data_folder=shell)
+            check(settings, _texts(), data_folder=shell)
         return args.handler(settings, args)
     except CannotStart as exc:
         print(exc, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _texts() -> Texts:
+    """Every word the commands say, from prompts/."""
+    from bot.engine.texts import Texts
+
+    return Texts.load()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -194,7 +202,7 @@ def _run(settings: Settings, _args: argparse.Namespace) -> int:
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
     from bot.platforms.shell.demo import run_demo
 
-    texts = Texts.load()
+    texts = _texts()
     if not 3 <= args.participants <= 500:
         print(texts.t("cli.demo_participants"), file=sys.stderr)
         return 2
@@ -210,7 +218,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
 def _health(settings: Settings, _args: argparse.Namespace) -> int:
     from bot.preflight import database_problem
 
-    texts = Texts.load()
+    texts = _texts()
     problem = database_problem(settings, texts)
     if problem:
         print(problem, file=sys.stderr)
@@ -228,7 +236,7 @@ def _bench(settings: Settings, args: argparse.Namespace) -> int:
 def _themes(_settings: Settings, args: argparse.Namespace) -> int:
     from bot.digest import grouping_report as report
 
-    texts = Texts.load()
+    texts = _texts()
     try:
         with open(args.source, "rb") as file:
             statements = report.read_statements(file.read())
@@ -257,7 +265,7 @@ def _db(settings: Settings, args: argparse.Namespace) -> int:
             if args.action == "upgrade":
                 await upgrade(db)
             current = await current_revision(db)
-            return Texts.load().t("cli.db_revision", current=current, newest=head_revision())
+            return _texts().t("cli.db_revision", current=current, newest=head_revision())
         finally:
             await db.dispose()
 
@@ -276,7 +284,7 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
         return render(await app.digests.compile(tx, community, session))
 
     text = asyncio.run(_with_session(settings, args.session_id, work))
-    texts = Texts.load()
+    texts = _texts()
     if text is None:
         print(texts.t("cli.no_session", session=args.session_id), file=sys.stderr)
         return 1
@@ -305,7 +313,7 @@ def _resend_email(settings: Settings, session_id: int) -> int:
             await app.close()
 
     outcome, detail = asyncio.run(go())
-    said = Texts.load().t(f"cli.resend.{outcome}", session=session_id, detail=detail)
+    said = _texts().t(f"cli.resend.{outcome}", session=session_id, detail=detail)
     print(said, file=sys.stdout if outcome == "sent" else sys.stderr)
     return 0 if outcome == "sent" else 1
 
@@ -342,6 +350,7 @@ async def _with_community(
     from sqlmodel import or_, select
 
     from bot.app import build_app
+    from bot.core.commands import is_number
     from bot.platforms.memory import MemoryAdapter
     from storage.models import Community
 
@@ -365,7 +374,7 @@ async def _with_community(
 def _claims_export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.people.claims import export_claims
 
-    texts = Texts.load()
+    texts = _texts()
     days = _day_range(texts, args.start, args.end)
     if days is None:
         return 2
@@ -409,7 +418,7 @@ def _privacy_forget(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core.commands import CommandError
     from bot.people.privacy import forget
 
-    texts = Texts.load()
+    texts = _texts()
 
     async def work(_app: App, tx: AsyncSession, community: Community) -> list[str]:
         return await forget(tx, community, args.user)
@@ -434,7 +443,7 @@ def _statements_add(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core.commands import CommandError
     from bot.reflections.outside import Added, add_statements, read_csv, summary
 
-    texts = Texts.load()
+    texts = _texts()
     try:
         data = args.source.read_bytes()
     except OSError as exc:
@@ -470,12 +479,13 @@ def _statements_add(settings: Settings, args: argparse.Namespace) -> int:
 def _report(settings: Settings, args: argparse.Namespace) -> int:
     from sqlmodel import or_, select
 
+    from bot.core.commands import is_number
     from bot.digest import report
     from bot.platforms.memory import MemoryAdapter
     from bot.reflections.sealing import small_number
     from storage.models import Community
 
-    texts = Texts.load()
+    texts = _texts()
     days = _day_range(texts, args.start, args.end)
     if days is None:
         return 2
@@ -545,7 +555,7 @@ def _sparks(_settings: Settings, args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     if args.action == "check":
-        print(Texts.load().t("cli.sparks_valid", count=len(library.all())))
+        print(_texts().t("cli.sparks_valid", count=len(library.all())))
         return 0
     for spark in library.all():
         print(f"{spark.id:40} {spark.title} ({spark.minutes} min) - {spark.theme}")
