@@ -50,7 +50,7 @@ from bot.platforms.memory import MemoryAdapter
 from bot.runtime import settle_after_start_up
 from bot.sessions.allocation import Person, allocate
 from storage.engine import async_url
-from storage.models import Community, Reflection, Session
+from storage.models import Community, Reflection, Session, random_id
 
 __all__ = ["FULL", "QUICK", "TARGETS", "BenchSizes", "run_bench", "run_bench_cli"]
 
@@ -260,21 +260,20 @@ async def _digest(app: App, count: int, rng: random.Random) -> float:
     async with app.db.transaction() as tx:
         rooms = await seed.make_rooms(tx, 1, 60, now, prefix="digest")
         (session_id,) = await seed.reflecting_sessions(tx, rooms, now)
-        await seed.insert_rows(
-            tx,
-            Reflection,
-            [
-                seed.row(
-                    Reflection(
-                        session_id=session_id,
-                        category=rng.choice(seed.CATEGORIES),
-                        text=seed.reflection_text(rng, n),
-                        quote_ok=rng.random() < 0.7,
-                    )
-                )
+        first = Reflection(session_id=session_id, category=seed.CATEGORIES[0], text="")
+        reflections = seed.copies(
+            first,
+            (
+                {
+                    "id": random_id(),
+                    "category": rng.choice(seed.CATEGORIES),
+                    "text": seed.reflection_text(rng, n),
+                    "quote_ok": rng.random() < 0.7,
+                }
                 for n in range(count)
-            ],
+            ),
         )
+        await seed.insert_rows(tx, Reflection, reflections)
     started = time.perf_counter()
     async with app.db.transaction() as tx:
         session = await tx.get(Session, session_id)
@@ -395,5 +394,3 @@ def _cpu_name() -> str:
 
 def _describe(info: dict) -> str:
     return f"{info['cpus']} CPUs, {info['processor']}, Python {info['python']}"
-
-
