@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -48,7 +48,6 @@ from bot.digest.themes import other_label
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps
 from bot.sessions.service import SessionService
-from storage.models import Digest as DigestRow
 from storage.models import PriorityCount, Session, id_of, table_of
 
 MAX_MARKS = 3
@@ -92,13 +91,15 @@ class PriorityLedger:
             known.chosen.discard(tag)
 
 
-async def priority_counts(tx: AsyncSession, session_id: int) -> dict[str, list[int]]:
+async def priority_counts(
+    tx: AsyncSession, session_id: int, review: dict[str, Any]
+) -> dict[str, list[int]]:
     """The marks, by theme as the facilitator's review left it: for each theme's name, how
     many people marked each suggested theme that became it (one number after a rename,
     several after a merge). People marked a theme by its name before the review, so the
     marks follow that name through the review's renames and merges (`renamed`, the mapping
     the digest's own themes follow). Every count; the digest leaves out small ones and
-    names that no theme has any more."""
+    names that no theme has any more. `review`: the draft's edits (DigestService.edits)."""
     rows = (
         await tx.exec(
             select(PriorityCount)
@@ -106,10 +107,7 @@ async def priority_counts(tx: AsyncSession, session_id: int) -> dict[str, list[i
             .order_by(col(PriorityCount.label))
         )
     ).all()
-    stored = (
-        await tx.exec(select(DigestRow.edits).where(DigestRow.session_id == session_id))
-    ).first()
-    edits = theme_edits(json.loads(stored or "{}"))
+    edits = theme_edits(review)
     marks: dict[str, list[int]] = {}
     for row in rows:
         marks.setdefault(renamed(row.label, edits), []).append(row.count)
@@ -141,10 +139,9 @@ class Priorities:
 
     async def themes(self, tx: AsyncSession, session: Session) -> list[str]:
         """The suggested themes so far, as the digest would group them: labels only."""
-        row = await self.draft.row(tx, session)
         statements = await self.draft.statements(tx, session)
         other = other_label()
-        grouping = reviewed(statements, json.loads(row.edits or "{}"))
+        grouping = reviewed(statements, await self.draft.edits(tx, session))
         return [t.label for t in themes_of(grouping) if t.label != other][:MAX_CHOICES]
 
     async def post(self, ctx: CommandContext, session: Session) -> Reply:

@@ -9,7 +9,7 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import func, update
 from sqlmodel import col, select
@@ -83,17 +83,26 @@ class DigestService:
             await tx.flush()
         return found
 
+    async def edits(self, tx: AsyncSession, session: Session) -> dict[str, Any]:
+        """The facilitator's review so far, read only: a participant's anonymous step (the
+        priorities form) reads it, and must write nothing, not even an empty draft."""
+        stored = (
+            await tx.exec(select(DigestRow.edits).where(DigestRow.session_id == session.id))
+        ).first()
+        edits: dict[str, Any] = json.loads(stored or "{}")
+        return edits
+
     async def statements(self, tx: AsyncSession, session: Session) -> list[DigestReflection]:
         """The reflections the digest shows (not held), in id order, quotable unless the
         writer said no or the facilitator redacted them."""
-        row = await self.row(tx, session)
-        return _statements(row, await self._shown(tx, row, session))
+        edits = await self.edits(tx, session)
+        return _statements(edits, await self._shown(tx, edits, session))
 
     async def compile(self, tx: AsyncSession, community: Community, session: Session) -> Digest:
         row = await self.row(tx, session)
         edits = json.loads(row.edits or "{}")
-        shown = await self._shown(tx, row, session)
-        items = _statements(row, shown)
+        shown = await self._shown(tx, edits, session)
+        items = _statements(edits, shown)
         contributors = self.writers(row, session, shown)
         roles = Counter(
             (
@@ -132,7 +141,7 @@ class DigestService:
             min_count=small_number(self.deps),
             # The themes as the facilitator's review left them, before anything renders.
             grouping=reviewed(items, edits),
-            priorities=await priority_counts(tx, id_of(session)),
+            priorities=await priority_counts(tx, id_of(session), edits),
             intro=self.deps.texts.template(
                 "digest_intro",
                 title=session.title,
@@ -158,7 +167,7 @@ class DigestService:
         in-memory record (a restart, the session sealed). Only a count and which reflections
         it covers: nothing about who wrote which."""
         row = await self.row(tx, session)
-        digest_shown = await self._shown(tx, row, session)
+        digest_shown = await self._shown(tx, json.loads(row.edits or "{}"), session)
         row.contributors = self.writers(row, session, digest_shown)
         row.counted_reflections = len(digest_shown)
         ids = [r.id for r in digest_shown]
@@ -169,11 +178,13 @@ class DigestService:
         )
         tx.add(row)
 
-    async def _shown(self, tx: AsyncSession, row: DigestRow, session: Session) -> list[_Shown]:
+    async def _shown(
+        self, tx: AsyncSession, edits: dict[str, Any], session: Session
+    ) -> list[_Shown]:
         """The reflections the digest shows (not held for safeguarding or by the
         facilitator), in id order. Only the columns the digest reads: a session of 10,000
         reflections loads in a fraction of the time whole rows would take."""
-        held = set(json.loads(row.edits or "{}").get("held", []))
+        held = set(edits.get("held", []))
         query = (
             select(
                 col(Reflection.id),
@@ -494,10 +505,10 @@ class _Shown(NamedTuple):
     in_count: bool
 
 
-def _statements(row: DigestRow, shown: Sequence[_Shown]) -> list[DigestReflection]:
+def _statements(edits: dict[str, Any], shown: Sequence[_Shown]) -> list[DigestReflection]:
     """The reflections shown, quotable unless the writer said no or the facilitator
     redacted them."""
-    redacted = set(json.loads(row.edits or "{}").get("redacted", []))
+    redacted = set(edits.get("redacted", []))
     return [
         DigestReflection(r.id, r.category, r.text, r.quote_ok and r.id not in redacted)
         for r in shown

@@ -7,7 +7,9 @@ BREWBOT_FORGET_AFTER_DAYS after it closed (docs/anonymity.md). After it:
   small-number threshold of people who agreed to the privacy notice (those who could have
   written it);
 - the session's reflections are rewritten in random-id order, so the order they sit in the
-  file (SQLite pages, PostgreSQL ctid and xmin) says nothing about who wrote first;
+  file (SQLite pages, PostgreSQL ctid and xmin) says nothing about who wrote first; its
+  people's priority counts are rewritten too, so on PostgreSQL no count keeps the
+  transaction id of the last person who marked it;
 - the old bytes are purged from the files (`Database.purge`) before anyone is told.
 """
 
@@ -26,6 +28,7 @@ from storage.models import (
     Breakout,
     BreakoutMember,
     Participant,
+    PriorityCount,
     Reflection,
     Session,
     id_of,
@@ -75,6 +78,16 @@ async def seal(deps: Deps, tx: AsyncSession, session: Session) -> Effect:
     await connection.execute(delete(Reflection).where(col(Reflection.session_id) == session_id))
     if kept:
         await connection.execute(insert(Reflection), kept)
+    # The priority counts too: each row was last updated by the last person to mark it.
+    counts = table_of(PriorityCount)
+    marks = (
+        await connection.execute(
+            counts.select().where(counts.c.session_id == session_id).order_by(counts.c.label)
+        )
+    ).all()
+    await connection.execute(counts.delete().where(counts.c.session_id == session_id))
+    if marks:
+        await connection.execute(counts.insert(), [dict(row._mapping) for row in marks])
     session.sealed_at = deps.clock.now()
     tx.add(session)
     on_commit(tx, lambda: deps.writers.forget(session_id))

@@ -7,14 +7,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 from bot.core.domain import SessionState
 from bot.core.messages import FieldKind
 from bot.digest.render import to_html, to_json, to_markdown, to_sections
 from bot.digest.review import reviewed, themes_of
 from bot.digest.themes import other_label
-from storage.models import Community, Session
+from storage.models import Community, PriorityCount, Session
+from tests import forensics
 from tests.conftest import Chat, snapshot
 from tests.helpers import make_session
 
@@ -47,9 +48,8 @@ async def reflecting(app, chat):
 async def theme_labels(app, session_id):
     async with app.db.read() as tx:
         session = await tx.get(Session, session_id)
-        row = await app.digests.row(tx, session)
         statements = await app.digests.statements(tx, session)
-        grouping = reviewed(statements, json.loads(row.edits or "{}"))
+        grouping = reviewed(statements, await app.digests.edits(tx, session))
         return [t.label for t in themes_of(grouping) if t.label != other_label()]
 
 
@@ -273,3 +273,49 @@ async def test_a_theme_whose_statements_all_moved_away_keeps_no_marks(app, chat,
     for item in gone.items:
         await review(chat, fac, reflecting, "move", {"item": item[:8], "to": labels[0]})
     assert (await compiled(app, reflecting)).priorities == ()
+
+
+async def test_opening_and_marking_before_any_draft_write_only_the_counts(app, chat, reflecting):
+    # A button pressed before the facilitator has reviewed anything: the draft row does not
+    # exist yet, and this anonymous step must not create it (nor anything else).
+    labels = await theme_labels(app, reflecting)
+    before = await snapshot(app)
+    assert before["digest"] == []
+    await chat.press(Chat.person("Early"), f"brew:priorities:open:{reflecting}")
+    assert await snapshot(app) == before
+    await mark(chat, "Early", reflecting, labels[0])
+    after = await snapshot(app)
+    assert {name for name in after if after[name] != before[name]} == {"priority_count"}
+
+
+async def test_sealing_rewrites_the_counts_so_none_keeps_its_last_markers_transaction(
+    app, chat, fac, reflecting, database_url
+):
+    labels = await theme_labels(app, reflecting)
+    await chat.say(fac, f"/brew digest {reflecting} priorities")
+    for n in range(5):
+        await mark(chat, f"Voter{n}", reflecting, labels[n % 2])
+    before = await priority_rows(app, reflecting)
+    postgres = not database_url.startswith("sqlite")
+    if postgres:
+        # Each count row carries the transaction id of the last person who marked it.
+        assert (
+            len({xmin for xmin, *_ in forensics.pg_row_versions(database_url, "priority_count")})
+            == 2
+        )
+    await chat.say(fac, f"/brew close {reflecting}")
+    await chat.say(fac, f"/brew digest {reflecting} send")
+    async with app.db.read() as tx:
+        assert (await tx.get(Session, reflecting)).sealed_at is not None
+    assert await priority_rows(app, reflecting) == before
+    if postgres:
+        counts = forensics.pg_row_versions(database_url, "priority_count")
+        reflections = forensics.pg_row_versions(database_url, "reflection")
+        # One transaction, the seal's, wrote them all, and the reflections with them.
+        assert len({xmin for xmin, *_ in counts + reflections}) == 1
+
+
+async def priority_rows(app, session_id):
+    async with app.db.read() as tx:
+        rows = await tx.exec(select(PriorityCount).where(PriorityCount.session_id == session_id))
+        return sorted((r.label, r.count) for r in rows)
