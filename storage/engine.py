@@ -237,8 +237,8 @@ class Database:
 
         PostgreSQL: a deleted row stays in the table's file until it is rewritten, so the
         reflection and priority-count tables are rewritten (VACUUM FULL, new files; the old
-        ones are removed), then a checkpoint lets the server recycle its WAL (docs/anonymity.md says what the
-        server's WAL keeps until then). True when done."""
+        ones are removed), then a checkpoint lets the server recycle its WAL
+        (docs/anonymity.md says what the server's WAL keeps until then). True when done."""
         if self.is_sqlite:
             return await self._checkpoint_truncate()
         async with self.engine.connect() as connection:

@@ -35,7 +35,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import yaml
+
+from bot.core.yaml_data import load_yaml
 
 if TYPE_CHECKING:
     from wordllama.inference import WordLlamaInference
@@ -159,7 +160,7 @@ class VocabularyError(ValueError):
 @cache
 def vocabulary() -> Vocabulary:
     """The vetted themes, checked: unique keys, plain short labels, real Making It Real keys."""
-    data = yaml.safe_load(resources.files("prompts").joinpath(THEMES_FILE).read_text("utf-8"))
+    data = load_yaml(resources.files("prompts").joinpath(THEMES_FILE).read_text("utf-8"))
     known = {entry["key"] for entry in _making_it_real_data()["themes"]}
     themes: list[Theme] = []
     for entry in data["themes"]:
@@ -595,7 +596,7 @@ class _MakingItRealTheme:
 @cache
 def _making_it_real_data() -> dict[str, Any]:
     source = resources.files("prompts").joinpath(MAKING_IT_REAL_FILE)
-    data: dict[str, Any] = yaml.safe_load(source.read_text(encoding="utf-8"))
+    data: dict[str, Any] = load_yaml(source.read_text(encoding="utf-8"))
     return data
 
 

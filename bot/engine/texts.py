@@ -21,6 +21,7 @@ import yaml
 
 from bot.core.commands import CommandName
 from bot.core.spelling import TYPED, Spelling
+from bot.core.yaml_data import load_yaml
 
 
 class TextsError(Exception):
@@ -66,7 +67,7 @@ class Texts:
             if not entry.name.endswith(".yaml"):
                 continue
             try:
-                raw = yaml.safe_load(entry.read_text(encoding="utf-8")) or {}
+                raw = load_yaml(entry.read_text(encoding="utf-8")) or {}
             except (OSError, yaml.YAMLError) as exc:
                 raise TextsError(f"prompts/strings/{entry.name} could not be read: {exc}") from exc
             for key, text in _flatten(raw).items():

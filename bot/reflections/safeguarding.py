@@ -22,6 +22,8 @@ from typing import Any
 
 import yaml
 
+from bot.core.yaml_data import load_yaml
+
 SAFEGUARDING = "safeguarding"  # the outbox purpose of alerts and requests to be contacted
 
 TERMS_FILE = "safeguarding/terms.yaml"
@@ -72,7 +74,7 @@ class SafeguardingTerms:
     @classmethod
     def from_yaml(cls, text: str) -> SafeguardingTerms:
         try:
-            data = yaml.safe_load(text)
+            data = load_yaml(text)
         except yaml.YAMLError as exc:
             raise SafeguardingTermsError(f"prompts/{TERMS_FILE} is not valid YAML: {exc}") from exc
         return cls.from_mapping(data)

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from bot.core.commands import CommandError
+from bot.core.yaml_data import load_yaml
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ID_MAX = 64
@@ -293,7 +294,7 @@ class SparkLibrary:
                 continue
             where = f"{shown}/{entry.name}"
             try:
-                data = yaml.safe_load(entry.read_text(encoding="utf-8"))
+                data = load_yaml(entry.read_text(encoding="utf-8"))
             except yaml.YAMLError as exc:
                 mark = getattr(exc, "problem_mark", None)
                 at = f" at line {mark.line + 1}" if mark is not None else ""
