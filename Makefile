@@ -31,7 +31,9 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	# One worker per core: many tests wait on real processes, sockets and databases.
-	$(BIN)/python -m pytest -n auto
+	# Bytecode is cached even where the environment turns it off (PYTHONDONTWRITEBYTECODE):
+	# the tests start about 200 brewbot processes, each compiling the project again without it.
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto
 
 # Removes what can be made again (the virtualenv, the demo's output); keeps the database.
 clean:
