@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from bot.app import App
 from bot.core.domain import SessionState
 from storage.models import Attendance, Community, Participant, Session
 from storage.repositories import get_or_create_community
-from tests.conftest import COMMUNITY, START
+from tests.conftest import COMMUNITY, START, Chat
 
 ROLES = ["draws_on_care", "carer", "commissioner", "provider", "draws_on_care", "other"]
 
@@ -72,3 +73,18 @@ async def community_row(app: App) -> Community:
         from sqlmodel import select
 
         return (await tx.exec(select(Community))).one()
+
+
+async def share_reflections(
+    chat: Chat, session_id: int, statements: Iterable[tuple[str, str]], writer: Callable
+) -> None:
+    """Each (category, text) shared, quotable, by its own person (`writer(n)`), who first
+    agrees to the privacy notice: through the same buttons and form people use."""
+    for n, (category, text) in enumerate(statements):
+        person = writer(n)
+        await chat.press(person, "brew:consent:yes:")
+        await chat.press(
+            person,
+            f"brew:reflection:submit:{session_id}",
+            {"category": category, "text": text, "quote": "yes"},
+        )

@@ -17,7 +17,7 @@ from bot.digest.themes import other_label
 from storage.models import Community, PriorityCount, Session
 from tests import forensics
 from tests.conftest import Chat, snapshot
-from tests.helpers import make_session
+from tests.helpers import make_session, share_reflections
 
 STATEMENTS = [
     ("not_working", "I waited eleven weeks for an assessment and nobody rang me back."),
@@ -34,14 +34,7 @@ HEADING = "What people said matters most"
 async def reflecting(app, chat):
     """A session collecting reflections, with six reflections from six people."""
     session_id = await make_session(app, SessionState.REFLECTING)
-    for n, (category, text) in enumerate(STATEMENTS):
-        person = Chat.person(f"Writer{n}")
-        await chat.press(person, "brew:consent:yes:")
-        await chat.press(
-            person,
-            f"brew:reflection:submit:{session_id}",
-            {"category": category, "text": text, "quote": "yes"},
-        )
+    await share_reflections(chat, session_id, STATEMENTS, lambda n: Chat.person(f"Writer{n}"))
     return session_id
 
 

@@ -23,7 +23,7 @@ from bot.core.refs import UserRef
 from tests import forensics
 from tests.conftest import Chat
 from tests.digest.test_priorities import STATEMENTS
-from tests.helpers import make_session
+from tests.helpers import make_session, share_reflections
 from tests.intruder import copy, dump_postgres, keyed_links, people_beside, person, wal_steps
 
 PEOPLE = 8
@@ -97,14 +97,7 @@ async def everyone_marks(app, chat, fac, intruder: Intruder) -> tuple[int, dict[
     they were made) opens the form and marks one to three themes, some doing something
     identifying just before or after. The session, and what each marked by user id."""
     session_id = await make_session(app, SessionState.REFLECTING, people=IN_SESSION)
-    for n, (category, text) in enumerate(STATEMENTS):
-        writer = person(n)
-        await chat.press(writer, "brew:consent:yes:")
-        await chat.press(
-            writer,
-            f"brew:reflection:submit:{session_id}",
-            {"category": category, "text": text, "quote": "yes"},
-        )
+    await share_reflections(chat, session_id, STATEMENTS, person)
     await chat.say(fac, f"/brew digest {session_id} priorities")
     intruder.take("posted")
     event.listen(OrmSession, "after_commit", intruder.on_commit)

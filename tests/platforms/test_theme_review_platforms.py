@@ -15,21 +15,14 @@ from bot.platforms.slack.blocks import render_view
 from storage.models import Community, Session
 from tests.digest.test_theme_review import STATEMENTS, compiled, current_themes, labels
 from tests.fakes.slack_harness import ROOM, SlackWorld, slack_world
-from tests.helpers import make_session
+from tests.helpers import make_session, share_reflections
 
 KINDS = ("rename", "merge", "split", "move")
 
 
 async def closed_session(app, chat, fac) -> int:
     session_id = await make_session(app, SessionState.REFLECTING)
-    for n, (category, text) in enumerate(STATEMENTS):
-        person = chat.person(f"Writer{n}")
-        await chat.press(person, "brew:consent:yes:")
-        await chat.press(
-            person,
-            f"brew:reflection:submit:{session_id}",
-            {"category": category, "text": text, "quote": "yes"},
-        )
+    await share_reflections(chat, session_id, STATEMENTS, lambda n: chat.person(f"Writer{n}"))
     await chat.say(fac, f"/brew close {session_id}")
     return session_id
 
