@@ -8,20 +8,25 @@ community and names written after a cue ("my social worker Jane Smith", "my son 
 "Dr Patel") are replaced by a short placeholder such as "[phone]".
 
 Names of people outside the community are found by their cue: a relation or a role ("my",
-"our", "the", "his", "Mum's" ... followed by "social worker", "GP", "son", "carer", "PA",
-"neighbour" ...), a title ("Dr", "Mr", "Mrs", "Ms", "Miss", "Mx", "Prof", "Nurse" ...) or
+"our", "the", "his", "Mum's" ... perhaps two describing words, "my lovely", "the volunteer",
+then "social worker", "GP", "son", "carer", "PA", "neighbour", "children" ...), a title ("Dr",
+"Mr", "Mrs", "Ms", "Mx", "Prof", "Nurse", "Sister" ...), "a lady called", "someone named", or
 "named" / "is called" / "my name is". After the cue (and a comma, colon or bracket, and perhaps
-a title: "my GP, Dr Patel") up to three capitalised words are the name; only the name goes,
-the cue stays ("my son [name]", "Dr [name]"). A lower-case word ends the name, so "my son is
-lovely" and "my GP surgery" are left alone, and so does a capitalised word that is not a name
-(`_NOT_NAME_WORDS`: "I", "The", "Surgery", "Practice", "NHS", weekdays ...). A name typed all
-in lower case after a cue ("my son tom") is not found: it cannot be told from a word.
+a title: "my GP, Dr Patel") up to three capitalised words are the name, and the names listed
+after it ("my children Tom, Amy and Ben"); only the names go, the cue stays ("my son [name]",
+"Dr [name]"). A lower-case word ends the name, so "my son is lovely" and "my GP surgery" are
+left alone, and so does a capitalised word that is not a name (`_NOT_NAME_WORDS`: "I", "The",
+"Surgery", "NHS", weekdays ...); capitalised words before a group or place word ("our Carer
+Support Group") are not a person. A name typed all in lower case after a cue ("my son tom")
+is not taken out: it cannot be told from a word, so it is only marked (below).
 
 For the facilitator's review, `find_details` says what was found (kind and span): what
 `redact` takes out ("sure"), and what only may be personal and is left for a person to check
-(a lower-case word after a cue, "my son tom."; a street without a number, "on Acacia Avenue";
-a whole date in a year an adult could be born in; half of a spelled-out address, "jane at
-gmail"). `placeholders_in` counts what was already taken out of a stored text.
+(a lower-case word after a cue that ends there or is followed by what a person does, "my son
+tom.", "my son tom came round", or after "dr", "mrs" in lower case; a street without a
+number, "on Acacia Avenue"; a whole date in a year an adult could be born in; half of a
+spelled-out address, "jane at gmail"). `placeholders_in` counts what was already taken out
+of a stored text.
 
 How it works: each detector finds spans in the *original* text; detectors run in priority
 order and a span that overlaps one already taken is dropped (so the "nhs.net" inside an
@@ -286,17 +291,18 @@ _MONTHS = (
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
 _ORDINAL = r"\d{1,2}(?:st|nd|rd|th)?"
+_YEAR = r"(?:\d{4}|['’]\d{2})"  # "1956", "'56"
 _DATE = (
     r"(?:\d{1,2}[ \t]?[/.-][ \t]?\d{1,2}[ \t]?[/.-][ \t]?(?:\d{4}|\d{2})(?![\d/.-]\d)"
     r"|\d{4}-\d{1,2}-\d{1,2}"
-    rf"|(?:the[ \t]+)?{_ORDINAL}(?:[ \t]+of)?[ \t]+{_MONTHS}(?:,?[ \t]+\d{{4}})?"
-    rf"|{_MONTHS}[ \t]+(?:the[ \t]+)?{_ORDINAL}(?:,?[ \t]+\d{{4}})?"
-    rf"|{_MONTHS},?[ \t]+\d{{4}})(?!\w)"
+    rf"|(?:the[ \t]+)?{_ORDINAL}(?:[ \t]+of)?[ \t]+{_MONTHS}(?:,?[ \t]+{_YEAR})?"
+    rf"|{_MONTHS}[ \t]+(?:the[ \t]+)?{_ORDINAL}(?:,?[ \t]+{_YEAR})?"
+    rf"|{_MONTHS},?[ \t]+{_YEAR})(?!\w)"
 )
 _DOB = re.compile(
     r"(?<![\w.])(?:d[ \t]?\.?[ \t]?o[ \t]?\.?[ \t]?b\b\.?|date[ \t]+of[ \t]+birth|birth[ \t]?date"
     r"|born(?:[ \t]+(?:on|in))?|birthday)"
-    r"(?:[ \t]*(?:[:=(\-–][ \t]*|is[ \t]+|was[ \t]+|s[ \t]+)|[ \t]+)"
+    r"(?:[ \t]*(?:[:=(\-–][ \t]*|(?:is|was|s)[ \t]+(?:on[ \t]+)?)|[ \t]+)"
     rf"(?P<date>{_DATE})",
     re.IGNORECASE,
 )
@@ -386,22 +392,45 @@ _RELATIONS = sorted(
         "|daughter-in-law|mother-in-law|father-in-law|brother-in-law|sister-in-law|sibling"
         "|twin|baby|lodger|flatmate|housemate|befriender|buddy|mentor|tutor|teacher|worker"
         "|councillor|MP|vicar|priest|solicitor|lawyer|assessor|reviewer|officer|colleague"
-        "|employer|supervisor|cleaner|driver|granddaughter|grandkid|grandchildren".split("|"),
+        "|employer|supervisor|cleaner|driver|granddaughter|grandkid|grandchildren|mate|pal"
+        "|hubby|ex|ex-husband|ex-wife|ex-partner|other half|stepbrother|stepsister"
+        "|step-brother|step-sister|half-brother|half-sister|godson|goddaughter|godmother"
+        "|godfather|receptionist|midwife|paramedic|surgeon|specialist|registrar|assistant"
+        "|practitioner|prescriber|coordinator|co-ordinator|secretary|chaplain|minister|pastor"
+        "|imam|rabbi|warden|matron|volunteer|home help|friends|children|kids|sons|daughters"
+        "|grandsons|granddaughters|grandkids|neighbours|neighbors|carers|parents|brothers"
+        "|sisters|twins|nephews|nieces|cousins|workers".split("|"),
     },
     key=len,
     reverse=True,
 )
-_TITLES = r"(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof|Professor|Doctor|Nurse|Cllr|Councillor|Rev|Revd|Sir|Dame)"
+# A capitalised title is a cue on its own ("Sister Agnes"); in lower case only a few are
+# (`_LOWER_TITLES`), and only for a look: "ms" and "sister" are everyday words too.
+_TITLES = (
+    r"(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof|Professor|Doctor|Nurse|Sister|Matron|Cllr|Councillor|Rev|Revd"
+    r"|Fr|Pastor|Imam|Rabbi|Sir|Dame)"
+)
+# Words for someone that say nothing about who they are, so they cue a name only when it is
+# given: "a lady called Pat", "someone named Bob".
+_PERSONS = "lady|man|woman|gentleman|bloke|chap|fella|fellow|girl|boy|lad|lass|person|someone"
+_DETERMINERS = r"my|our|his|her|their|your|the|a|an|this|that|one|another|some|[A-Za-z]+['’]s"
+# Up to two describing words between the determiner and the role, in lower case or short
+# capitals: "my lovely son", "the volunteer driver", "my GP practice manager". Greedy, so the
+# role is the last word that can be one ("the volunteer driver Alan").
+_DESCRIBED = r"(?:[ \t]+(?-i:[a-z][a-z'’-]*|[A-Z]{2,4})){0,2}[ \t]+"
+_CALLED = r"[ \t]+(?:called|named|known[ \t]+as)"
 _CUE = re.compile(
-    r"(?<![\w'’-])(?:(?:my|our|his|her|their|your|the|a|[A-Za-z]+['’]s)[ \t]+(?:"
+    rf"(?<![\w'’-])(?:(?:{_DETERMINERS}){_DESCRIBED}(?:"
     + "|".join(re.escape(r).replace(r"\ ", r"[ \t]+") for r in _RELATIONS)
-    + r")(?:[ \t]*[,:(\-–][ \t]*|[ \t]+)"
+    + rf")(?:{_CALLED})?(?:[ \t]*[,:(\-–][ \t]*|[ \t]+)"
+    + rf"|(?:(?:{_DETERMINERS}){_DESCRIBED})?(?:{_PERSONS}){_CALLED}[ \t]+"
     + r"|(?:named|(?:is|was|are|['’]s)[ \t]+called|name[ \t]+(?:is|was)|name['’]s)[ \t]+)"
-    + rf"(?:{_TITLES}\.?[ \t]+)?"
-    + rf"|(?<![\w'’-]){_TITLES}\.?[ \t]+",
+    + rf"(?:{_TITLES}(?:\.[ \t]*|[ \t]+))?"
+    + rf"|(?<![\w'’-]){_TITLES}(?:\.[ \t]*|[ \t]+)",
     re.IGNORECASE,
 )
-_TITLE_ONLY = re.compile(rf"{_TITLES}\.?[ \t]+")
+_TITLE_ONLY = re.compile(rf"{_TITLES}(?:\.[ \t]*|[ \t]+)", re.IGNORECASE)
+_LOWER_TITLES = re.compile(r"(?:dr|mr|mrs|cllr|prof)(?:\.[ \t]*|[ \t]+)")
 # Capitalised words that are not names, so they end a name after a cue ("my GP Surgery",
 # "my mum I think", "Dr Who"). Compared in lower case.
 _NOT_NAME_WORDS = frozenset(
@@ -409,38 +438,77 @@ _NOT_NAME_WORDS = frozenset(
     "they we you it his her their our my your its this that these those is was are were has "
     "had have did does do not no yes ok okay please thanks thank also too very really just "
     "still now today yesterday tomorrow tonight monday tuesday wednesday thursday friday "
-    "saturday sunday surgery practice team teams services service centre center clinic "
+    "saturday sunday mondays tuesdays wednesdays thursdays fridays saturdays sundays "
+    "surgery practice team teams services service centre center clinic "
     "hospital office unit ward appointment appointments assessment review referral nhs gp "
     "a&e ot pa cpn uk council trust partnership health care social mental adult adults "
     "children's practitioner nurse nurses dr mr mrs ms miss mx prof doctor doctors sir "
     "dame after before at in on of for with from to by about said says told asked came went "
-    "who's he's she's they're it's there here".split()
+    "who's he's she's they're it's there here mum mom mam mummy dad daddy nan nana gran "
+    "granny grandma grandad grandpa auntie aunty me us him them myself back round off up out "
+    "over".split()
+)
+# Words that make the capitalised words before them the name of a group, service or place,
+# not of a person: "our Carer Support Group", "my GP Green Lane Surgery". After a role or
+# relation (not after a title: "Dr Patel" is a person whatever follows) such a run is left.
+_PLACE_WORDS = frozenset(
+    "group groups service services team teams centre center scheme hub network forum "
+    "allowance assessment agency budget payment payments line association society trust "
+    "charity project programme program club cafe café board panel committee partnership "
+    "alliance foundation unit clinic surgery practice hospital council office ward home "
+    "house hall lodge church chapel school college university library".split()
 )
 _MAX_CUED_NAME_WORDS = 3
 
 
+# Between the names of a list: "my children Tom, Amy and Ben", "my son Tom and Amy".
+_LIST_JOIN = re.compile(r",?[ \t]+(?:and|&)[ \t]+|,[ \t]*")
+
+
 def _cued_names(text: str) -> Iterator[Span]:
     for cue in _CUE.finditer(text):
-        pos = cue.end()
-        if not cue.group()[0].isupper() and _TITLE_ONLY.fullmatch(cue.group()):
+        title_only = _TITLE_ONLY.fullmatch(cue.group()) is not None
+        if title_only and not cue.group()[0].isupper():
             continue  # "mr" or "dr" in lower case, alone, is not a title
-        start = end = -1
-        count = 0
-        for word in _WORD.finditer(text, pos):
-            if count == _MAX_CUED_NAME_WORDS or text[pos : word.start()] not in ("", " "):
-                break
-            token = text[word.start() : _without_possessive(word)]
-            if not _could_be_name(token):
-                break
-            if start < 0:
-                start = word.start()
-            end = _without_possessive(word)
-            count += 1
-            pos = word.end()
-            if end < word.end():
-                break  # "Tom's": the name ends at its possessive
-        if start >= 0:
-            yield start, end, "name"
+        name = _name_at(text, cue.end(), title_only)
+        if name is None:
+            continue
+        yield name
+        # More names in a list. Names after a comma only count once "and" closes the list,
+        # so a place after a name ("my GP Dr Patel, Leeds") is left.
+        pending: list[Span] = []
+        while (join := _LIST_JOIN.match(text, name[1])) and (
+            following := _name_at(text, join.end(), title_only)
+        ):
+            pending.append(following)
+            if join.group().strip(", \t"):
+                yield from pending
+                pending.clear()
+            name = following
+
+
+def _name_at(text: str, pos: int, title_only: bool) -> Span | None:
+    """The capitalised name that starts at `pos` (up to three words), if there is one."""
+    start = end = -1
+    count = 0
+    for word in _WORD.finditer(text, pos):
+        if text[pos : word.start()] not in ("", " "):
+            break
+        token = text[word.start() : _without_possessive(word)]
+        if _key(token) in _PLACE_WORDS and token[:1].isupper():
+            if not title_only:
+                return None  # "our Carer Support Group": a group, not a person
+            break
+        if count == _MAX_CUED_NAME_WORDS or not _could_be_name(token):
+            break
+        if start < 0:
+            start = word.start()
+        end = _without_possessive(word)
+        count += 1
+        pos = word.end()
+        if end < word.end():
+            break  # "Tom's": the name ends at its possessive
+    return (start, end, "name") if start >= 0 else None
 
 
 def _could_be_name(token: str) -> bool:
@@ -796,25 +864,46 @@ def _maybe_addresses(text: str) -> Iterator[Span]:
             yield match.start("street"), match.end("street"), "address"
 
 
-# Words that often follow "my son", "my GP" ... in lower case and are not names.
-_NOT_LOWER_NAMES = _NOT_NAME_WORDS | frozenset(
-    "again anyway though either instead there here then now once twice sometimes always "
-    "never often usually lately recently later earlier first last next much more less all "
-    "both too helps helped left leaves came comes come visits visited visit rang rings rung "
-    "phoned phones calls called works worked lives lived living died passed moved moves "
-    "stays stayed cares cared cooks cooked drives drove knows knew does did done is was "
-    "gone goes went got gets says tells asks wants wanted needs needed".split()
+# Words that often follow "my son", "my GP" ... in lower case and are not names: everyday
+# words, and the words of roles, relations and places ("my GP receptionist", "my PA budget").
+_NOT_LOWER_NAMES = (
+    _NOT_NAME_WORDS
+    | _PLACE_WORDS
+    | frozenset(word for relation in _RELATIONS for word in relation.lower().split())
+    | frozenset(
+        "again anyway though either instead there here then now once twice sometimes always "
+        "never often usually lately recently later earlier first last next much more less all "
+        "both too helps helped left leaves came comes come visits visited visit rang rings "
+        "rung phoned phones calls called works worked lives lived living died passed moved "
+        "moves stays stayed cares cared cooks cooked drives drove knows knew does did done is "
+        "was gone goes went got gets says tells asks wants wanted needs needed alone himself "
+        "herself themselves even ever already almost seldom soon can can't could will won't "
+        "would should might must may has had only early daily badly sadly truly fully "
+        "newly oddly".split()
+    )
 )
 _NAME_ENDS = re.compile(r"[ \t]*(?:$|[.,;:!?)\n]|['’]s\b)")
+# What someone does, straight after their name: "my son tom came round", "my carer jane is
+# late". A word ending in "ed" is a past tense ("my son tom visited").
+_DOES = re.compile(
+    r"[ \t]+(?:is|was|has|had|does|did|can|can't|could|couldn't|will|won't|would|wouldn't"
+    r"|should|might|must|never|always|came|comes|goes|went|rang|rings|gets|got|takes|took"
+    r"|makes|made|brings|brought|gives|gave|keeps|kept|lives|works|visits|helps|says|tells"
+    r"|[a-z]{2,}ed)(?![\w'’-])"
+)
 
 
 def _maybe_names(text: str) -> Iterator[Span]:
     """A lower-case word after a cue that ends the phrase or is followed by what a person
-    does: "my son tom.", "my social worker jane said". A name or an ordinary word; a person
-    can tell, a program cannot."""
+    does ("my son tom.", "my social worker jane said", "my son tom came round"), or any
+    lower-case word after "dr", "mr", "mrs" in lower case ("saw dr patel today"). A name or an
+    ordinary word; a person can tell, a program cannot."""
     for cue in _CUE.finditer(text):
+        lower_title = False
         if not cue.group()[0].isupper() and _TITLE_ONLY.fullmatch(cue.group()):
-            continue
+            if not _LOWER_TITLES.fullmatch(cue.group()):
+                continue  # "ms", "sister", "nurse" in lower case are everyday words
+            lower_title = True
         word = _WORD.match(text, cue.end())
         if word is None:
             continue
@@ -822,7 +911,18 @@ def _maybe_names(text: str) -> Iterator[Span]:
         token = text[word.start() : end]
         if not (token.isalpha() and token.islower() and len(token) >= 2):
             continue
-        if _key(token) in _NOT_LOWER_NAMES:
+        if _key(token) in _NOT_LOWER_NAMES or _reads_as_verb_or_adverb(token):
             continue
-        if _NAME_ENDS.match(text, end) or _PERSON_VERB.match(text, end):
+        if (
+            lower_title
+            or _NAME_ENDS.match(text, end)
+            or _PERSON_VERB.match(text, end)
+            or _DOES.match(text, end)
+        ):
             yield word.start(), end, "name"
+
+
+def _reads_as_verb_or_adverb(token: str) -> bool:
+    """ "arriving", "usually": not names. Short words ending in "ly" may be ("emily", "kelly"),
+    and so may words ending in "ed" ("ahmed", "fred"), so those stay worth a look."""
+    return (len(token) >= 5 and token.endswith("ing")) or (len(token) >= 6 and token.endswith("ly"))
