@@ -250,9 +250,12 @@ async def test_real_processes_hand_over_and_send_each_reminder_once(database_url
     try:
         early = await seed_session(setup, "Early brew", ["Ann", "Bo"], timedelta(seconds=2))
         first = await BotProcess.start(database_url, tmp_path / "one")
-        # The only process leads, and sends the first reminders.
-        await first.expect("[private to Ann]", "[private to Bo]")
+        # The chat opens once the first election is decided: the only process leads. The
+        # second starts while the first reminders fall due, so its wait to ask again runs
+        # meanwhile; it sends none of them.
+        await first.expect("The terminal chat")
         second = await BotProcess.start(database_url, tmp_path / "two")
+        await first.expect("[private to Ann]", "[private to Bo]")
         await second.expect("The terminal chat")
         first.proc.kill()  # no goodbye: the leader's host dies
         await first.finish()
