@@ -446,7 +446,9 @@ _NOT_NAME_WORDS = frozenset(
     "dame after before at in on of for with from to by about said says told asked came went "
     "who's he's she's they're it's there here mum mom mam mummy dad daddy nan nana gran "
     "granny grandma grandad grandpa auntie aunty me us him them myself back round off up out "
-    "over".split()
+    "over if when whether because but and or so then as though although while where why how "
+    "what which whom once until unless since can could would should must might "
+    "christmas easter".split()
 )
 # Words that make the capitalised words before them the name of a group, service or place,
 # not of a person: "our Carer Support Group", "my GP Green Lane Surgery". After a role or
