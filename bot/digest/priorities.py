@@ -43,10 +43,19 @@ from bot.core.messages import (
     Section,
     custom_id,
 )
-from bot.digest.review import Draft, name_key, renamed, reviewed, theme_edits, themes_of
+from bot.digest.review import (
+    Draft,
+    listed,
+    name_key,
+    renamed,
+    reviewed,
+    theme_edits,
+    themes_of,
+)
 from bot.digest.themes import other_label
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps
+from bot.reflections.outside import readable, shown
 from bot.sessions.service import SessionService
 from storage.models import PriorityCount, Session, id_of, table_of
 
@@ -216,7 +225,7 @@ class Priorities:
         values: dict[str, str] = ctx.args.get("values") or {}
         typed: list[str] = []
         for name in FIELDS:
-            value = " ".join((values.get(name) or "").split())
+            value = " ".join(readable(values.get(name) or "").split())
             if value and value not in typed:
                 typed.append(value)
         if not typed:
@@ -227,7 +236,11 @@ class Priorities:
         for value in typed:
             label = known.get(name_key(value))
             if label is None:
-                raise CommandError("priorities.unknown", theme=value[:40], themes="; ".join(labels))
+                raise CommandError(
+                    "priorities.unknown",
+                    theme=shown(value, 40),
+                    themes=listed(self.deps.texts, labels, "; "),
+                )
             if label not in chosen:
                 chosen.append(label)
         tag = self.ledger.claim(session_id, ctx.user.id)

@@ -49,6 +49,8 @@ from bot.digest.model import CATEGORIES, DigestReflection, Grouping, suggested_g
 from bot.digest.themes import other_label
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps
+from bot.engine.texts import Texts
+from bot.reflections.outside import readable, shown
 from bot.reflections.redaction import KnownNames, redact
 from bot.reflections.service import known_names
 from bot.sessions.service import SessionService
@@ -62,6 +64,9 @@ NAME_MAX = 40
 # Item codes are the first characters of a reflection's id, as the preview shows them.
 CODE_SHOWN = 8
 CODE_MIN = 4
+# A refusal names at most this many themes or codes, so that it stays one short sentence
+# however many statements the digest holds; the preview shows them all.
+LISTED = 6
 # A word that is surely meant as an item code (hex with a digit), not as part of a name.
 _LOOKS_LIKE_CODE = re.compile(r"(?=[0-9a-f]*\d)[0-9a-f]{6,32}")
 _THEME_NUMBER = re.compile(r"(?:theme\s*|t|#)?(\d{1,4})")
@@ -170,9 +175,10 @@ def find_item(items: Sequence[str], ref: str) -> str | None:
 
 
 def checked_name(text: str | None, names: KnownNames) -> str:
-    """A theme name as typed, checked (not empty, not too long) and redacted as reflections
-    are, so a person's name or an address cannot become a label."""
-    name = " ".join(clean(text or "").split())
+    """A theme name as typed, checked (something to read, not too long) and redacted as
+    reflections are, so a person's name or an address cannot become a label. What shows
+    nothing or turns text around is left out (`readable`)."""
+    name = " ".join(readable(clean(text or "")).split())
     if not name:
         raise CommandError("review.name_empty", field="name")
     if len(name) > NAME_MAX:
@@ -182,6 +188,18 @@ def checked_name(text: str | None, names: KnownNames) -> str:
 
 def _codes(items: Sequence[str]) -> str:
     return ", ".join(item[:CODE_SHOWN] for item in items)
+
+
+def listed(texts: Texts, words: Sequence[str], separator: str = ", ") -> str:
+    """The first few of `words` for a refusal, and how many more there are."""
+    if len(words) <= LISTED:
+        return separator.join(words)
+    first = separator.join(words[:LISTED])
+    return texts.t("review.and_more", first=first, count=len(words) - LISTED)
+
+
+def _short_codes(texts: Texts, items: Sequence[str]) -> str:
+    return listed(texts, [item[:CODE_SHOWN] for item in items])
 
 
 # --------------------------------------------------------------------------- the service
@@ -273,20 +291,22 @@ class ThemeReview:
     def _theme(self, state: _State, ref: str | None, field: str = "theme") -> ReviewTheme:
         found = find_theme(state.themes, ref)
         if found is None:
-            listing = "; ".join(f"{t.number} {t.label}" for t in state.themes)
-            if not (ref or "").strip():
+            numbered = [f"{t.number} {t.label}" for t in state.themes]
+            listing = listed(self.deps.texts, numbered, "; ")
+            if not readable(ref or ""):
                 raise CommandError("review.theme_needed", field=field, themes=listing)
             raise CommandError(
-                "review.theme_unknown", field=field, theme=(ref or "")[:40], themes=listing
+                "review.theme_unknown", field=field, theme=shown(ref or "", 40), themes=listing
             )
         return found
 
     def _item(self, state: _State, ref: str, field: str = "item") -> str:
         found = find_item(state.items, ref)
         if found is None:
-            raise CommandError(
-                "review.item_unknown", field=field, item=ref[:12], items=_codes(state.items)
-            )
+            codes = _short_codes(self.deps.texts, state.items)
+            if not readable(ref):
+                raise CommandError("review.item_needed", field=field, items=codes)
+            raise CommandError("review.item_unknown", field=field, item=shown(ref, 12), items=codes)
         return found
 
     async def _name(self, ctx: CommandContext, text: str | None) -> str:
@@ -367,7 +387,10 @@ class ThemeReview:
         theme = self._theme(state, theme_ref)
         if not item_refs:
             raise CommandError(
-                "review.items_needed", field="items", number=theme.number, items=_codes(theme.items)
+                "review.items_needed",
+                field="items",
+                number=theme.number,
+                items=_short_codes(self.deps.texts, theme.items),
             )
         items: list[str] = []
         for ref in item_refs:
@@ -379,7 +402,7 @@ class ThemeReview:
                     item=item[:CODE_SHOWN],
                     number=theme.number,
                     label=theme.label,
-                    items=_codes(theme.items),
+                    items=_short_codes(self.deps.texts, theme.items),
                 )
             if item not in items:
                 items.append(item)
@@ -402,7 +425,7 @@ class ThemeReview:
     ) -> Reply:
         state = await self._state(ctx.tx, session)
         item = self._item(state, item_ref or "")
-        has_to, has_new = bool((to_ref or "").strip()), bool((new or "").strip())
+        has_to, has_new = bool(readable(to_ref or "")), bool(readable(new or ""))
         if has_to == has_new:
             raise CommandError("review.to_needed" if not has_to else "review.to_both", field="to")
         if has_to:
@@ -420,7 +443,8 @@ class ThemeReview:
 
     def _noted(self, sentence: str, typed: str | None, stored: str) -> str:
         """The sentence, plus a note when redaction took something out of a typed name."""
-        if typed is not None and " ".join(clean(typed).split()) != stored and "[" in stored:
+        typed_name = " ".join(readable(clean(typed or "")).split())
+        if typed is not None and typed_name != stored and "[" in stored:
             return f"{sentence} {self.t('review.name_redacted')}"
         return sentence
 

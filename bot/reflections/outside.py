@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import secrets
 import unicodedata
 from collections import Counter
@@ -60,6 +61,14 @@ REQUIRED = ("text", "category")
 YES, NO = ("yes", "y", "true", "1"), ("no", "n", "false", "0", "")
 # A person word lives in the ledger under this prefix, which no platform user id has.
 OUTSIDE = "\x00outside\x1f"
+# Characters typed that show nothing, or change how the rest shows: control characters
+# (a terminal runs "\x1b[31m"), zero-width spaces, a byte-order mark, and the marks that
+# turn text right to left (a name could show backwards, and so could the sentence after it).
+# Zero-width joiners stay: emoji and some scripts need them.
+_UNSEEN = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]"
+)
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,22 @@ def _plain(value: str) -> str:
     return " ".join(value.replace("_", " ").replace("-", " ").split())
 
 
+def readable(text: str) -> str:
+    """`text` as typed, without what shows nothing or turns text around (`_UNSEEN`), and
+    without spaces at either end; "" when nothing in it can be read: only spaces, joiners
+    or accents with no letter under them."""
+    kept = _UNSEEN.sub("", text).strip()
+    seen = any(unicodedata.category(c)[0] in "LNPS" for c in kept)
+    return kept if seen else ""
+
+
+def shown(value: str, limit: int = 30) -> str:
+    """Something typed, quoted back in a sentence: readable, on one line, at most `limit`
+    characters, and never empty."""
+    flat = " ".join(readable(value).split()) or '""'
+    return f'"{flat[:limit]}…"' if len(flat) > limit else flat
+
+
 def category_words(texts: Texts) -> dict[str, str]:
     """Every way a category may be written: its key (`not_working`, `not working`) or the
     form's own label (`What's not working`)."""
@@ -112,7 +137,7 @@ def check_statement(
     key = category_words(texts).get(_plain(category))
     if key is None:
         raise CommandError("statements.choose_category", field="category")
-    words = text.strip()
+    words = readable(text)
     if not words:
         raise CommandError("statements.empty", field="text")
     if len(words) > MAX_TEXT:
@@ -123,7 +148,7 @@ def check_statement(
     where = _source(source)
     if where is None:
         raise CommandError("statements.bad_source", field="source")
-    who = person.strip()
+    who = readable(person)
     if len(who) > MAX_PERSON:
         raise CommandError("statements.bad_person", limit=MAX_PERSON)
     return Statement(key, words, quote_ok, where or None, who or None)
@@ -177,7 +202,7 @@ def _row(
         index = where[field]
         return row[index].strip() if index is not None and index < len(row) else ""
 
-    text = cell("text")
+    text = readable(cell("text"))
     if not text:
         raise CommandError("statements.csv.row_empty", row=number)
     if len(text) > MAX_TEXT:
@@ -186,16 +211,14 @@ def _row(
         )
     category = categories.get(_plain(cell("category")))
     if category is None:
-        raise CommandError(
-            "statements.csv.row_category", row=number, value=_shown(cell("category"))
-        )
+        raise CommandError("statements.csv.row_category", row=number, value=shown(cell("category")))
     quote_ok = _yes_no(cell("quote"))
     if quote_ok is None:
-        raise CommandError("statements.csv.row_quote", row=number, value=_shown(cell("quote")))
+        raise CommandError("statements.csv.row_quote", row=number, value=shown(cell("quote")))
     source = _source(cell("source"))
     if source is None:
-        raise CommandError("statements.csv.row_source", row=number, value=_shown(cell("source")))
-    person = cell("person")
+        raise CommandError("statements.csv.row_source", row=number, value=shown(cell("source")))
+    person = readable(cell("person"))
     if len(person) > MAX_PERSON:
         raise CommandError("statements.csv.row_person", row=number, limit=MAX_PERSON)
     return Statement(category, text, quote_ok, source or None, person or None)
@@ -210,12 +233,6 @@ def _source(value: str) -> str | None:
 def _yes_no(value: str) -> bool | None:
     word = _plain(value)
     return True if word in YES else False if word in NO else None
-
-
-def _shown(value: str) -> str:
-    """A cell as quoted back in one line: short, on one line, and never empty."""
-    flat = " ".join(value.split()) or '""'
-    return f'"{flat[:30]}…"' if len(flat) > 30 else flat
 
 
 async def add_statements(
@@ -279,9 +296,9 @@ async def add_statements(
     for alert in alerts:
         await reflections.deps.outbox.add(tx, community, alert)
     if digest is not None and digest.contributors is not None:
-        shown = [w for w, done in zip(who, screened, strict=True) if not done.risks]
-        digest.contributors += len(set(shown) & new_people)
-        digest.counted_reflections = (digest.counted_reflections or 0) + len(shown)
+        counted_who = [w for w, done in zip(who, screened, strict=True) if not done.risks]
+        digest.contributors += len(set(counted_who) & new_people)
+        digest.counted_reflections = (digest.counted_reflections or 0) + len(counted_who)
         tx.add(digest)
 
     def remember() -> None:
