@@ -328,9 +328,12 @@ async def _with_session(
     """Run `work(app, tx, community, session)` in one transaction (`isolated`, as the
     database means it, for anonymous writes); None if there is no such session."""
     from bot.app import build_app
+    from bot.core.commands import as_id
     from bot.platforms.memory import MemoryAdapter
     from storage.models import Community, Session
 
+    if as_id(str(session_id)) is None:  # a negative number, or beyond what a row id can be
+        return None
     app = await build_app(settings, MemoryAdapter())
     try:
         async with app.db.transaction(isolated=isolated) as tx:
@@ -347,28 +350,33 @@ async def _with_community(
     settings: Settings, community: str, work: Callable[[App, AsyncSession, Community], Awaitable[T]]
 ) -> T | None:
     """Run `work(app, tx, community_row)` in one transaction; None if no such community."""
-    from sqlmodel import or_, select
-
     from bot.app import build_app
-    from bot.core.commands import is_number
     from bot.platforms.memory import MemoryAdapter
-    from storage.models import Community
 
     app = await build_app(settings, MemoryAdapter())
     try:
         async with app.db.transaction() as tx:
-            query = select(Community).where(
-                or_(
-                    Community.external_id == community,
-                    Community.id == (int(community) if is_number(community) else -1),
-                )
-            )
-            row = (await tx.exec(query)).first()
+            row = await find_community(tx, community)
             if row is None:
                 return None
             return await work(app, tx, row)
     finally:
         await app.close()
+
+
+async def find_community(tx: AsyncSession, given: str) -> Community | None:
+    """The community an admin named: by its platform id, or by its number (a number beyond
+    what a row id can be names none, rather than reaching the database)."""
+    from sqlmodel import or_, select
+
+    from bot.core.commands import as_id
+    from storage.models import Community
+
+    number = as_id(given.strip())
+    query = select(Community).where(
+        or_(Community.external_id == given, Community.id == (-1 if number is None else number))
+    )
+    return (await tx.exec(query)).first()
 
 
 def _claims_export(settings: Settings, args: argparse.Namespace) -> int:
@@ -477,13 +485,9 @@ def _statements_add(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _report(settings: Settings, args: argparse.Namespace) -> int:
-    from sqlmodel import or_, select
-
-    from bot.core.commands import is_number
     from bot.digest import report
     from bot.platforms.memory import MemoryAdapter
     from bot.reflections.sealing import small_number
-    from storage.models import Community
 
     texts = _texts()
     days = _day_range(texts, args.start, args.end)
@@ -501,11 +505,7 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
             async with app.db.transaction() as tx:
                 chosen = []
                 for given in args.community:
-                    number = int(given) if is_number(given) else -1
-                    query = select(Community).where(
-                        or_(Community.external_id == given, Community.id == number)
-                    )
-                    found = (await tx.exec(query)).first()
+                    found = await find_community(tx, given)
                     if found is None:
                         return False, texts.t("cli.no_community", community=given)
                     chosen.append(found)

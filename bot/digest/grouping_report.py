@@ -29,12 +29,13 @@ def read_statements(data: bytes) -> list[str]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise StatementsError("cli.themes.not_text") from None
-    rows = csv.DictReader(io.StringIO(text))
-    columns = {(name or "").strip().casefold(): name for name in rows.fieldnames or ()}
-    column = next((columns[c] for c in STATEMENT_COLUMNS if c in columns), None)
-    if column is None:
-        raise StatementsError("cli.themes.no_column")
+    # newline="": the csv module reads every line ending itself, old Macs' lone "\r" too.
+    rows = csv.DictReader(io.StringIO(text, newline=""))
     try:
+        columns = {(name or "").strip().casefold(): name for name in rows.fieldnames or ()}
+        column = next((columns[c] for c in STATEMENT_COLUMNS if c in columns), None)
+        if column is None:
+            raise StatementsError("cli.themes.no_column")
         found = [(row.get(column) or "").strip() for row in rows]
     except csv.Error:
         raise StatementsError("cli.themes.not_csv") from None

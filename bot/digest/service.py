@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
-from bot.core.commands import CommandError
+from bot.core.commands import CommandError, as_id
 from bot.core.domain import ENDED_STATES, SessionState
 from bot.core.messages import Action, ActionStyle, OutgoingMessage, Reply, Section, custom_id
 from bot.delivery.mail import Letter, addresses
@@ -441,6 +441,8 @@ class DigestService:
     async def resend_email(self, session_id: int) -> tuple[str, str]:
         """E-mail a digest that was sent (or is being sent) once more, now: (outcome, detail),
         the outcome being "sent", "failed", "no_email", "not_sent" or "unknown"."""
+        if as_id(str(session_id)) is None:  # beyond what a row id can be: no such session
+            return "unknown", ""
         async with self.deps.db.transaction() as tx:
             session = await tx.get(Session, session_id)
             community = await tx.get(Community, session.community_id) if session else None

@@ -1,0 +1,104 @@
+"""Hostile input on the `brewbot` commands of issue 15 (themes, statements add, report,
+digest): a file that is not what it should be, or a number no row can have, gets one line on
+stderr and no traceback, and adds nothing. Most cases run `main()` in this process (an
+exception would fail the test, as a traceback would show); the most telling run as a real
+process, as a person types them."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from bot.cli import main
+from bot.reflections.outside import MAX_FILE_BYTES
+from tests.conftest import migrated_sqlite
+from tests.test_cli import _logging_put_back, brewbot, one_line  # noqa: F401 (a fixture)
+
+HUGE = "99999999999999999999"
+FILES = {
+    "header_only.csv": b"statement\n",
+    "empty.csv": b"",
+    "spaces.csv": b"   \n  \n",
+    "binary.bin": bytes(range(256)) * 4,
+    "latin1.csv": "statement\ncaf\xe9\n".encode("latin-1"),
+    "huge_header.csv": b'"' + b"x" * 200_000 + b'"\nx\n',
+    "huge_cell.csv": b'statement\n"' + b"x" * 200_000 + b'"\n',
+    "no_column.csv": b"foo\nbar\n",
+    "nul.csv": b"statement,text,category\nhello\x00there,hello\x00there,idea\n",
+    "too_big.csv": b"text,category\n" + b"x" * (MAX_FILE_BYTES + 1),
+}
+
+
+def _said(capsys) -> tuple[str, str]:
+    out = capsys.readouterr()
+    return out.out, out.err
+
+
+@pytest.fixture
+def files(tmp_path):
+    for name, data in FILES.items():
+        (tmp_path / name).write_bytes(data)
+    return tmp_path
+
+
+def test_themes_answers_every_bad_file_in_one_line(files, capsys):
+    # Old Macs end lines with a lone carriage return: read, not refused.
+    (files / "mac.csv").write_bytes(b"statement\rThe bus never comes\r")
+    assert main(["themes", "--in", str(files / "mac.csv")]) == 0
+    assert "The bus never comes" in _said(capsys)[0]
+    for name in (*FILES, ".", "missing.csv"):
+        for fmt in ("md", "json"):
+            code = main(["themes", "--in", str(files / name), "--format", fmt])
+            out, err = _said(capsys)
+            if code == 0:  # a NUL is shown as U+FFFD, never passed on
+                assert name == "nul.csv" and "\x00" not in out
+                continue
+            assert code == 2 and err.count("\n") == 1 and str(files / name) in err, (name, err)
+
+
+def test_statements_add_refuses_every_bad_file_and_adds_nothing(files, capsys, monkeypatch):
+    url = migrated_sqlite(files / "brewbot.db")
+    monkeypatch.setenv("DATABASE_URL", url)
+    for name in (*FILES, ".", "missing.csv"):
+        code = main(["statements", "add", "--session", "1", "--in", str(files / name)])
+        out, err = _said(capsys)
+        assert code in (1, 2) and not out and err.count("\n") == 1, (name, err)
+    (files / "ok.csv").write_text("text,category\nMore buses,idea\n")
+    for session in (HUGE, "-1", "0"):
+        code = main(["statements", "add", "--session", session, "--in", str(files / "ok.csv")])
+        assert code == 1 and _said(capsys)[1].startswith(f"There is no session {session}.")
+    with sqlite3.connect(files / "brewbot.db") as db:
+        assert db.execute("SELECT count(*) FROM reflection").fetchone() == (0,)
+
+
+def test_report_and_digest_refuse_numbers_and_paths_they_cannot_use(files, capsys, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", migrated_sqlite(files / "brewbot.db"))
+    dates = ["--from", "2026-11-01", "--to", "2026-11-30"]
+    for args in (
+        ["report", "--from", "2026-02-30", "--to", "2026-03-01"],
+        ["report", "--from", "2026-12-31", "--to", "2026-11-01"],
+        ["report", *dates, "--community", HUGE],
+        ["report", *dates, "--community", "-1"],
+        ["report", *dates, "--out", str(files / "no folder" / "report.md")],
+        ["report", *dates, "--out", str(files)],
+        ["digest", HUGE],
+        ["digest", HUGE, "--resend-email"],
+        ["claims", "export", "--community", HUGE, *dates, "--out", str(files / "c.csv")],
+    ):
+        code = main(args)
+        out, err = _said(capsys)
+        assert code in (1, 2) and not out and err.count("\n") == 1, (args, err)
+    assert not (files / "c.csv").exists()
+
+
+def test_as_a_person_types_it(tmp_path):
+    url = migrated_sqlite(tmp_path / "brewbot.db")
+    (tmp_path / "huge_header.csv").write_bytes(FILES["huge_header.csv"])
+    done = brewbot(tmp_path, "themes", "--in", "huge_header.csv")
+    assert done.returncode == 2
+    assert one_line(done) == (
+        "huge_header.csv is not a CSV file I can read. Save it as CSV (UTF-8) and try again."
+    )
+    done = brewbot(tmp_path, "digest", HUGE, DATABASE_URL=url)
+    assert done.returncode == 1 and one_line(done).startswith(f"There is no session {HUGE}.")
