@@ -87,6 +87,15 @@ class Settings(BaseSettings):
     discord_api_url: str = Field("https://discord.com/api/v10", alias="DISCORD_API_URL")
     discord_gateway_url: str = Field("wss://gateway.discord.gg/", alias="DISCORD_GATEWAY_URL")
 
+    # The web pages (bot/platforms/web): on by default, on this machine only; BREWBOT_WEB=off
+    # turns them off. Port 0 takes any free port (the tests' choice).
+    web: bool = Field(True, alias="BREWBOT_WEB")
+    web_host: str = Field("127.0.0.1", alias="BREWBOT_WEB_HOST")
+    web_port: int = Field(8080, alias="BREWBOT_WEB_PORT", ge=0, le=65535)
+    # The address people reach the pages at (a council's reverse proxy), used in links;
+    # empty means the running server's own, http://HOST:PORT/.
+    web_base_url: str = Field("", alias="BREWBOT_WEB_BASE_URL")
+
     slack_http_port: int = Field(3000, alias="SLACK_HTTP_PORT", ge=1, le=65535)
     slack_breakouts: Literal["threads", "channels"] = Field("threads", alias="SLACK_BREAKOUTS")
     slack_client_id: str = Field("", alias="SLACK_CLIENT_ID")
@@ -166,6 +175,19 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://", "ws://", "wss://")):
             raise ValueError("an address starting with https:// or wss://")
         return value
+
+    @field_validator("web_base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        # Links are made by appending to it, so it always ends with one slash.
+        value = value.strip()
+        if not value:
+            return value
+        if not value.startswith(("http://", "https://")) or any(c.isspace() for c in value):
+            raise ValueError(
+                "empty, or an address starting with https://, e.g. https://brew.example.org/"
+            )
+        return value.rstrip("/") + "/"
 
     @field_validator("reminder_minutes", mode="before")
     @classmethod

@@ -36,6 +36,9 @@ class Deps:
     writers: WriterLedger = field(default_factory=WriterLedger)
     # Deliveries that must not be lost (bot/delivery/outbox.py); set by build_app.
     outbox: Outbox = field(init=False)
+    # The web pages' address for links, ending in "/" (BREWBOT_WEB_BASE_URL, or the running
+    # server's own); set while the web server runs (bot/platforms/web/server.py), else empty.
+    web_base_url: str = ""
     # Set by the scheduler once it exists: re-plans a session's jobs after a change.
     on_session_changed: list[Callable[[int], Awaitable[None]]] = field(default_factory=list)
     # Likewise for a "we said, we did" action's reminders.
