@@ -43,6 +43,7 @@ from bot.core.messages import (
     Section,
     custom_id,
 )
+from bot.core.typed import readable, shown
 from bot.digest.review import (
     Draft,
     listed,
@@ -55,7 +56,6 @@ from bot.digest.review import (
 from bot.digest.themes import other_label
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps
-from bot.reflections.outside import readable, shown
 from bot.sessions.service import SessionService
 from storage.models import PriorityCount, Session, id_of, table_of
 

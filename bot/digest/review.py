@@ -45,12 +45,12 @@ from bot.core.messages import (
     Section,
     custom_id,
 )
+from bot.core.typed import readable, shown
 from bot.digest.model import CATEGORIES, DigestReflection, Grouping, suggested_grouping
 from bot.digest.themes import other_label
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps
 from bot.engine.texts import Texts
-from bot.reflections.outside import readable, shown
 from bot.reflections.redaction import KnownNames, redact
 from bot.reflections.service import known_names
 from bot.sessions.service import SessionService

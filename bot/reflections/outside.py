@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import secrets
 import unicodedata
 from collections import Counter
@@ -38,6 +37,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
 from bot.core.domain import SessionState
+from bot.core.typed import readable, shown
 from bot.delivery.outbox import Delivery
 from bot.engine.texts import Texts
 from bot.reflections.anonymity import on_commit
@@ -61,14 +61,6 @@ REQUIRED = ("text", "category")
 YES, NO = ("yes", "y", "true", "1"), ("no", "n", "false", "0", "")
 # A person word lives in the ledger under this prefix, which no platform user id has.
 OUTSIDE = "\x00outside\x1f"
-# Characters typed that show nothing, or change how the rest shows: control characters
-# (a terminal runs "\x1b[31m"), zero-width spaces, a byte-order mark, and the marks that
-# turn text right to left (a name could show backwards, and so could the sentence after it).
-# Zero-width joiners stay: emoji and some scripts need them.
-_UNSEEN = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e"
-    "\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]"
-)
 
 
 @dataclass(frozen=True)
@@ -102,22 +94,6 @@ def _plain(value: str) -> str:
     """A word as compared: no case, curly quotes straight, `-` and `_` as spaces."""
     value = unicodedata.normalize("NFKC", value).replace("\u2019", "'").casefold()
     return " ".join(value.replace("_", " ").replace("-", " ").split())
-
-
-def readable(text: str) -> str:
-    """`text` as typed, without what shows nothing or turns text around (`_UNSEEN`), and
-    without spaces at either end; "" when nothing in it can be read: only spaces, joiners
-    or accents with no letter under them."""
-    kept = _UNSEEN.sub("", text).strip()
-    seen = any(unicodedata.category(c)[0] in "LNPS" for c in kept)
-    return kept if seen else ""
-
-
-def shown(value: str, limit: int = 30) -> str:
-    """Something typed, quoted back in a sentence: readable, on one line, at most `limit`
-    characters, and never empty."""
-    flat = " ".join(readable(value).split()) or '""'
-    return f'"{flat[:limit]}…"' if len(flat) > limit else flat
 
 
 def category_words(texts: Texts) -> dict[str, str]:

@@ -34,6 +34,7 @@ from bot.core.messages import (
     Section,
     custom_id,
 )
+from bot.core.typed import readable
 from bot.delivery.mail import Letter, addresses
 from bot.delivery.outbox import Delivery, Outcome, decode
 from bot.engine.context import CommandContext, Effect
@@ -304,7 +305,8 @@ class ReflectionService:
         category = (values.get("category") or "").strip()
         if category not in CATEGORIES:
             raise CommandError("reflections.choose_category", field="category")
-        text = (values.get("text") or "").strip()
+        # Nothing that shows nothing is kept: only zero-width or control characters are empty.
+        text = readable(values.get("text") or "")
         if not text:
             raise CommandError("reflections.empty", field="text")
         if len(text) > MAX_TEXT:

@@ -282,7 +282,24 @@ def _from_words(text: str, zone: ZoneInfo, now: datetime) -> tuple[datetime, tzi
     return local, wall
 
 
+# What a day typed in words has at least one of: a month or weekday name, a word for a day
+# or a span ("today", "in 2 weeks"), or a day and month in figures ("15/3"). dateparser
+# reads a date into almost anything ("0" as 1900, "t99999" as 1999), so text without any
+# of these is not read as a day at all.
+_DAY_WORDS = re.compile(
+    r"(?<![^\W\d_])(?:today|tomorrow|tonight|yesterday|days?|weeks?|fortnight|months?|years?"
+    r"|jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april"
+    r"|june|july|august|september|october|november|december"
+    r"|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?![^\W\d_])"
+    r"|\d{1,2}(?:st|nd|rd|th)?\s*[/.\- ]\s*\d{1,2}",
+    re.IGNORECASE,
+)
+
+
 def _date_from_words(text: str, base: datetime) -> date:
+    if not text.isprintable() or _DAY_WORDS.search(text) is None:
+        raise CommandError("time.date_not_understood")
     weekday = _WEEKDAY_FIRST.fullmatch(text)
     if weekday is not None and weekday["rest"] is None:
         # "next Friday", "Friday week": read as a time at the day's last minute, so that the

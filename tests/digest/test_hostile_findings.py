@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 
 from bot.core.commands import CommandError
 from bot.core.domain import SessionState
+from bot.core.typed import readable, shown
 from bot.digest.render import to_csv, to_html, to_markdown
 from bot.digest.review import NAME_MAX, checked_name
-from bot.reflections.outside import readable, shown
 from bot.reflections.redaction import KnownNames
 from storage.models import Community, Session
 from tests.conftest import Chat, snapshot

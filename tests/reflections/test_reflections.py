@@ -176,6 +176,8 @@ async def test_bad_reflection_values(app, chat):
     writer = Chat.person("Wren")
     assert "choose what" in (await reflect(chat, writer, session_id, "x", category="")).text
     assert "empty" in (await reflect(chat, writer, session_id, "   ")).text
+    # Only characters that show nothing, or turn text around: nothing to read, nothing kept.
+    assert "empty" in (await reflect(chat, writer, session_id, "\u200b\u202e\x1b \ufeff")).text
     assert "under 2000" in (await reflect(chat, writer, session_id, "y" * 2001)).text
     async with app.db.read() as tx:
         assert (await tx.exec(select(Reflection))).all() == []

@@ -473,6 +473,12 @@ def test_a_due_day_is_the_day_where_the_community_is() -> None:
         ("1 November 2026", "time.date_past"),
         ("Monday 1 December 2026", "time.weekday_mismatch"),
         ("x" * 200, "time.date_not_understood"),
+        # dateparser reads a date into almost anything: none of these names a day.
+        ("0", "time.date_not_understood"),
+        ("t99999", "time.date_not_understood"),
+        ("\x01\x02\x1b[31m", "time.date_not_understood"),
+        ("NaN", "time.date_not_understood"),
+        ("15 March\u202e", "time.date_not_understood"),
     ],
 )
 def test_a_due_day_that_is_not_one_day_ahead_is_refused(text: str, key: str) -> None:
