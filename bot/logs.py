@@ -60,6 +60,10 @@ QUIET: dict[str, Quiet] = {
     # One INFO line per request served: the time of each form submission. Slack's HTTP
     # server turns its access log off too (slack/http.py); this covers any other server.
     "aiohttp.access": Quiet("aiohttp", logging.WARNING),
+    # A request it could not read: "Error handling request from <address>", at DEBUG for a
+    # first line that is not HTTP, at ERROR otherwise (rewritten, see REWRITTEN). The web
+    # pages log no address (bot/platforms/web).
+    "aiohttp.server": Quiet("aiohttp", logging.WARNING),
     # In debug mode (PYTHONASYNCIODEBUG): transports and sockets at DEBUG/INFO; the
     # slow-callback WARNING is rewritten (see REWRITTEN).
     "asyncio": Quiet("asyncio", logging.WARNING),
@@ -70,7 +74,7 @@ QUIET: dict[str, Quiet] = {
 # Checked and left as they are: discord.client, discord.state and discord.ui (event names,
 # ids and custom ids only; discord.client's INFO lines say it is logging in and connected),
 # Bolt's per-listener loggers "brewbot:<function>" (argument-name warnings only),
-# aiohttp.client/server/web (no bodies), apscheduler (job names), alembic (revisions),
+# aiohttp.client and aiohttp.web (no bodies), apscheduler (job names), alembic (revisions),
 # psycopg (connection attempts).
 
 # Lines from the loggers above that print a body, a payload or an exception's text (which
@@ -95,6 +99,8 @@ REWRITTEN: tuple[tuple[str, str], ...] = (
     ("Failed to process a message", "a Socket Mode message could not be processed"),
     # slack_sdk, ERROR, with a Web API response body it could not decode.
     ("Failed to decode Slack API response", "a Web API response could not be decoded"),
+    # aiohttp's server, ERROR: the address of whoever sent a request it could not read.
+    ("Error handling request", "a request could not be read"),
     # asyncio (debug mode), WARNING: the callback with its arguments (the terminal chat
     # hands each typed line to the event loop as an argument).
     ("Executing %s took", "a callback was slow"),

@@ -369,7 +369,8 @@ def empty_sqlite_url(tmp_path: Path) -> str:
 
 
 def make_settings(url: str, **extra: object) -> Settings:
-    return Settings(_env_file=None, DATABASE_URL=url, **extra)
+    # Web pages on any free port, so tests side by side never meet on 8080.
+    return Settings(_env_file=None, DATABASE_URL=url, **{"BREWBOT_WEB_PORT": 0, **extra})
 
 
 @pytest.fixture

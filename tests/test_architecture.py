@@ -82,6 +82,18 @@ def test_nothing_below_the_front_ends_imports_a_platform_or_a_chat_sdk():
             assert not _under(name, *SDKS, "bot.platforms", "cogs", "bot.app"), (path, name)
 
 
+def test_the_web_pages_hold_no_rules_of_their_own():
+    # A front-end like the others: pages reach rows only through the App's services, and
+    # know no other front-end.
+    for path in _files("bot/platforms/web"):
+        for name in _imports(path):
+            assert not _under(name, *IO[:3], "discord", "slack_bolt", "slack_sdk"), (path, name)
+            assert not _under(name, "bot.platforms", "cogs") or _under(name, "bot.platforms.web"), (
+                path,
+                name,
+            )
+
+
 def test_the_engine_names_no_feature_but_its_shared_parts():
     # deps.py holds the pieces every feature shares (the outbox, the mailer, the in-memory
     # writer ledger, the spark library); nothing else in the engine knows a feature.

@@ -1,0 +1,103 @@
+"""What every request and response goes through, whichever page it is for.
+
+- Security headers on every response (pages, static files, refusals): a Content-Security-
+  Policy that allows no script, no frame and nothing from another site; no referrer; no
+  sniffing of content types; no camera, microphone or location. No cookies are set.
+- Request bodies are bounded (`MAX_BODY_BYTES`): a larger one is refused (413) before it is
+  read.
+- A rate limit per address on every request, stricter for forms (POST) than for reading
+  (GET): over it, 429 with Retry-After. The address is kept in this process's memory only,
+  for the moving window, and is never logged or stored (the server keeps no access log).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+MAX_BODY_BYTES = 64 * 1024
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Permissions-Policy": (
+        "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+        "microphone=(), payment=(), usb=()"
+    ),
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    # Instead of aiohttp's own, which names its version.
+    "Server": "Brewbot",
+}
+
+
+async def add_security_headers(_request: web.Request, response: web.StreamResponse) -> None:
+    """on_response_prepare: runs for every response, static files and refusals included."""
+    response.headers.update(SECURITY_HEADERS)
+    if response.content_type == "text/html":
+        # A page may carry a link's details; nothing between here and the reader keeps it.
+        response.headers.setdefault("Cache-Control", "no-store")
+
+
+def bounded_bodies(max_bytes: int) -> Middleware:
+    """Refuse a body said to be larger than `max_bytes` before reading any of it. (One sent
+    without a length is cut off by the application's client_max_size as it is read.)"""
+
+    @web.middleware
+    async def bounded(request: web.Request, handler: Handler) -> web.StreamResponse:
+        length = request.content_length
+        if length is not None and length > max_bytes:
+            raise web.HTTPRequestEntityTooLarge(max_size=max_bytes, actual_size=length)
+        return await handler(request)
+
+    return bounded
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Requests one address may make in a moving window, in the `limits` library's words."""
+
+    read: str = "120/minute"  # GET and HEAD
+    write: str = "20/minute"  # POST and every other method
+
+
+class AddressLimiter:
+    """A moving window per address and kind of request, in memory only."""
+
+    def __init__(self, limits: RateLimits, now: Callable[[], float] = time.time) -> None:
+        self._read = parse(limits.read)
+        self._write = parse(limits.write)
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._now = now
+
+    def retry_after(self, address: str, method: str) -> int | None:
+        """Count this request; None if it may go ahead, else the seconds to wait."""
+        reading = method in ("GET", "HEAD")
+        item, kind = (self._read, "read") if reading else (self._write, "write")
+        if self._limiter.hit(item, kind, address):
+            return None
+        reset, _remaining = self._limiter.get_window_stats(item, kind, address)
+        return max(1, math.ceil(reset - self._now()))
+
+
+def rate_limited(limiter: AddressLimiter) -> Middleware:
+    @web.middleware
+    async def limited(request: web.Request, handler: Handler) -> web.StreamResponse:
+        wait = limiter.retry_after(request.remote or "", request.method)
+        if wait is not None:
+            raise web.HTTPTooManyRequests(headers={"Retry-After": str(wait)})
+        return await handler(request)
+
+    return limited

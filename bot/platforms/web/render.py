@@ -1,0 +1,47 @@
+"""Pages rendered on the server from the Jinja2 templates in prompts/templates/web.
+
+Every value is escaped unless a template says otherwise (autoescape on for every template),
+and a value a template names but is not given is an error, not an empty space. Templates
+reach the short words of prompts/strings through `t("web....")`. Pages work without
+JavaScript: there is none.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from bot.engine.texts import Texts
+
+TEMPLATES = web.AppKey("brewbot.templates", Environment)
+
+
+def templates(texts: Texts) -> Environment:
+    """The templates, with `t` giving the words of prompts/strings."""
+    env = Environment(
+        loader=PackageLoader("prompts", "templates/web"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.globals["t"] = texts.t
+    return env
+
+
+def page(
+    request: web.Request,
+    template: str,
+    *,
+    title: str,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> web.Response:
+    """An HTML page: `template` (a file in prompts/templates/web, extending base.html, which
+    shows `title` as the page's one <h1>) filled in with `context`, escaped."""
+    html = request.app[TEMPLATES].get_template(template).render(title=title, **context)
+    return web.Response(
+        text=html, status=status, content_type="text/html", charset="utf-8", headers=headers
+    )

@@ -1,0 +1,99 @@
+"""The web server: an aiohttp application in the bot's own process, started and stopped by
+`bot.runtime.serve` beside the chat front-end.
+
+It listens on BREWBOT_WEB_HOST:BREWBOT_WEB_PORT (127.0.0.1:8080 unless set; port 0 takes any
+free port). Once it listens, the address people reach it at (BREWBOT_WEB_BASE_URL, or
+http://HOST:PORT/ of the running server) is `WebServer.base_url` and `Deps.web_base_url`,
+which is what a feature reads to make a link. A port that cannot be had is one line
+(`WebStartFailed`), not a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from importlib import resources
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.app import App
+from bot.platforms.web import pages
+from bot.platforms.web.errors import kind_errors
+from bot.platforms.web.guards import (
+    MAX_BODY_BYTES,
+    AddressLimiter,
+    RateLimits,
+    add_security_headers,
+    bounded_bodies,
+    rate_limited,
+)
+from bot.platforms.web.keys import BREWBOT
+from bot.platforms.web.render import TEMPLATES, templates
+from bot.runtime import connection_problem
+
+STATIC = Path(str(resources.files("bot.platforms.web").joinpath("static")))
+# Requests still being answered at shutdown get this long (within the process's grace).
+SHUTDOWN_SECONDS = 2.0
+
+
+class WebStartFailed(Exception):
+    """The web server could not listen. The message is one line: where, why, what to do."""
+
+
+def build_application(
+    brew: App, *, limits: RateLimits = RateLimits(), max_body: int = MAX_BODY_BYTES
+) -> web.Application:
+    """The aiohttp application with every page, guard and header (not yet listening)."""
+    application = web.Application(
+        client_max_size=max_body,
+        # Outermost first: a refusal from the inner two is still answered as a kind page.
+        middlewares=[kind_errors, rate_limited(AddressLimiter(limits)), bounded_bodies(max_body)],
+    )
+    application[BREWBOT] = brew
+    application[TEMPLATES] = templates(brew.deps.texts)
+    application.on_response_prepare.append(add_security_headers)
+    application.add_routes(pages.routes(application))
+    application.add_routes([web.static("/static", STATIC)])
+    return application
+
+
+class WebServer:
+    def __init__(self, brew: App, *, limits: RateLimits = RateLimits()) -> None:
+        self.brew = brew
+        self.application = build_application(brew, limits=limits)
+        self.base_url = ""
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> str:
+        """Listen; return the base URL (ending in "/"). Raises WebStartFailed."""
+        settings = self.brew.settings
+        host, port = settings.web_host, settings.web_port
+        # No access log: each line would give a person's address and the time they sent a
+        # form; bot/logs.py drops aiohttp.access below WARNING as well.
+        runner = web.AppRunner(self.application, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError as error:
+            await runner.cleanup()
+            line = self.brew.deps.texts.t(
+                "web_startup.port_taken", host=host, port=port, reason=connection_problem(error)
+            )
+            raise WebStartFailed(line) from None
+        self._runner = runner
+        listening = int(runner.addresses[0][1])
+        self.base_url = settings.web_base_url or f"http://{_in_url(host)}:{listening}/"
+        self.brew.deps.web_base_url = self.base_url
+        return self.base_url
+
+    async def close(self) -> None:
+        self.brew.deps.web_base_url = ""
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            with contextlib.suppress(TimeoutError):
+                await runner.cleanup()
+
+
+def _in_url(host: str) -> str:
+    """An IPv6 address goes in brackets in a URL."""
+    return f"[{host}]" if ":" in host else host
