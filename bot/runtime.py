@@ -16,6 +16,11 @@ signals working, and `keep_trying` asks the platform whether it will take the bo
 a refusal (`StartRefused`) is one line and exit code 1; a platform out of reach
 (`OutOfReach`) is one line per attempt, tried again after 2, 5, 10, 30, then every 60
 seconds, until it answers or a signal stops the process (exit code 0).
+
+`serve` also runs the web pages (bot/platforms/web) beside the front-end, unless
+BREWBOT_WEB=off: it starts them before the front-end runs, says their address in one line,
+and stops them with the front-end; a port it cannot have stops the process with one line
+(exit code 1).
 """
 
 from __future__ import annotations
@@ -23,16 +28,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import inspect
 import logging
 import os
 import signal
 import socket
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.app import App
 from bot.engine.texts import Texts
+
+if TYPE_CHECKING:
+    from bot.platforms.web.server import WebServer
 
 T = TypeVar("T")
 
@@ -157,19 +166,53 @@ async def serve(
     *,
     grace_seconds: float = GRACE_SECONDS,
     signals: StopSignals | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> None:
-    """Run `main` (the platform front-end) until it returns or a stop signal arrives, then
-    finish in-flight commands and close `app`, all within `grace_seconds`. Pass the
-    `signals` entered for start-up, so a signal that came during it is not lost."""
+    """Run `main` (the platform front-end) and the web pages until `main` returns or a stop
+    signal arrives, then finish in-flight commands and close `app`, all within
+    `grace_seconds`. Pass the `signals` entered for start-up, so a signal that came during
+    it is not lost. `say` gives the web pages' address to whoever runs Brewbot (the log's
+    INFO unless given: the terminal chat prints it)."""
+    pages = await _start_web_pages(app, main, say or _log_line)
     settle_after_start_up()
     with contextlib.ExitStack() as own:
         if signals is None:
             signals = own.enter_context(StopSignals())
-        await _serve(app, main, grace_seconds, signals.requested)
+        await _serve(app, main, grace_seconds, signals.requested, pages)
+
+
+def _log_line(line: str) -> None:
+    log.info("%s", line)
+
+
+async def _start_web_pages(
+    app: App, main: Awaitable[object], say: Callable[[str], None]
+) -> WebServer | None:
+    """Start the web pages, unless BREWBOT_WEB=off; a port that cannot be had closes `app`
+    and stops the process with one line."""
+    # Imported here: the web server uses this module's `connection_problem`.
+    from bot.platforms.web.server import WebServer, WebStartFailed
+
+    if not app.settings.web:
+        return None
+    pages = WebServer(app)
+    try:
+        url = await pages.start()
+    except WebStartFailed as problem:
+        if inspect.iscoroutine(main):
+            main.close()  # never started: nothing to wait for
+        await app.close()
+        raise SystemExit(str(problem)) from None
+    say(app.deps.texts.t("web_startup.address", url=url))
+    return pages
 
 
 async def _serve(
-    app: App, main: Awaitable[object], grace_seconds: float, stop: asyncio.Event
+    app: App,
+    main: Awaitable[object],
+    grace_seconds: float,
+    stop: asyncio.Event,
+    pages: WebServer | None,
 ) -> None:
     loop = asyncio.get_running_loop()
     front = asyncio.ensure_future(main)
@@ -186,6 +229,9 @@ async def _serve(
         if not front.done():
             front.cancel()
             await asyncio.wait({front}, timeout=max(0.1, (deadline - loop.time()) / 2))
+        if pages is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(pages.close(), max(0.1, (deadline - loop.time()) / 2))
         try:
             await asyncio.wait_for(app.close(), max(0.1, deadline - loop.time()))
         except TimeoutError:

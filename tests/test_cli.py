@@ -92,6 +92,8 @@ def clean_env(**settings: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(("DISCORD_", "SLACK_", "BREWBOT_", "DATABASE_URL", "SMTP_"))
     }
+    # Web pages on any free port: processes side by side never meet on 8080.
+    env.update(BREWBOT_WEB_PORT="0")
     env.update(settings, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
     return env
 

@@ -54,6 +54,7 @@ def run(folder: Path, *, prefix: list[str] | None = None, **settings: str) -> tu
         if not k.startswith(("DISCORD_", "SLACK_", "BREWBOT_", "DATABASE_URL", "SMTP_"))
     }
     env.setdefault("BREWBOT_DATA_DIR", str(folder / "data"))
+    env.setdefault("BREWBOT_WEB_PORT", "0")  # any free port: tests side by side
     env.update(settings, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
     done = subprocess.run(
         [*(prefix or []), sys.executable, "-m", "bot", "run"],

@@ -47,6 +47,7 @@ class Run:
             for k, v in os.environ.items()
             if not k.startswith(("DISCORD_", "SLACK_", "BREWBOT_", "DATABASE_URL", "SMTP_"))
         }
+        env.update(BREWBOT_WEB_PORT="0")  # any free port: tests side by side
         env.update(settings, BREWBOT_DATA_DIR=str(folder / "data"), DATABASE_URL="",
                    PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")  # fmt: skip
         proc = await asyncio.create_subprocess_exec(

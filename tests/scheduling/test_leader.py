@@ -173,6 +173,8 @@ class BotProcess:
             for k, v in os.environ.items()
             if not k.startswith(("DISCORD_", "SLACK_", "BREWBOT_", "DATABASE_URL", "SMTP_"))
         }
+        # Web pages on any free port: the hand-over's two processes run side by side.
+        env.update(BREWBOT_WEB_PORT="0")
         env.update(DATABASE_URL=url, BREWBOT_DATA_DIR=str(folder), PYTHONUNBUFFERED="1")
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run",

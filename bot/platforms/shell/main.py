@@ -64,4 +64,5 @@ async def run_shell(settings: Settings) -> None:
     except AlreadyRunning as exc:
         await app.close()
         raise SystemExit(str(exc)) from None
-    await serve(app, ShellChat(app.dispatcher, adapter, _stdin_lines()).run())
+    # Logs go to the file, so the web pages' address is printed with the chat.
+    await serve(app, ShellChat(app.dispatcher, adapter, _stdin_lines()).run(), say=print)

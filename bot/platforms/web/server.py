@@ -1,5 +1,6 @@
 """The web server: an aiohttp application in the bot's own process, started and stopped by
-`bot.runtime.serve` beside the chat front-end.
+`bot.runtime.serve` beside the chat front-end (Discord and the terminal chat; not yet Slack,
+whose main does not go through `serve`).
 
 It listens on BREWBOT_WEB_HOST:BREWBOT_WEB_PORT (127.0.0.1:8080 unless set; port 0 takes any
 free port). Once it listens, the address people reach it at (BREWBOT_WEB_BASE_URL, or
