@@ -34,6 +34,7 @@ from bot.scheduling.jobs import JobService
 from bot.scheduling.leader import Leadership
 from bot.scheduling.planner import BrewScheduler
 from bot.sessions import commands as sessions_commands
+from bot.sessions.links import SessionLinks
 from bot.sessions.running import RunningService
 from bot.sessions.service import SessionService
 from bot.sparks import commands as sparks_commands
@@ -54,6 +55,7 @@ class Services:
     deps: Deps
     sessions: SessionService
     running: RunningService
+    links: SessionLinks
     reflections: ReflectionService
     digests: DigestService
     settings: SettingsService
@@ -93,6 +95,7 @@ class App:
     reflections: ReflectionService
     digests: DigestService
     claims: ClaimService
+    links: SessionLinks
 
     leader: Leadership | None = None
 
@@ -170,6 +173,7 @@ async def build_app(
         deps=deps,
         sessions=sessions,
         running=running,
+        links=SessionLinks(deps, sessions),
         reflections=reflections,
         digests=digests,
         settings=SettingsService(deps),
@@ -209,4 +213,5 @@ async def build_app(
         reflections=reflections,
         digests=digests,
         claims=services.claims,
+        links=services.links,
     )

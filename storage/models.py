@@ -291,6 +291,20 @@ class PriorityCount(SQLModel, table=True):
     count: int = 0
 
 
+class SessionLink(SQLModel, table=True):
+    """The link to a session's web page (`/brew link N`): a random token, which is the only
+    way to the page. One per session; a new one replaces it and the old link stops working.
+    Kept as it is (not hashed) so the facilitator can be shown the same link again: the page
+    shows only what the session's announcement already says."""
+
+    __tablename__ = "session_link"
+
+    session_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("session.id", ondelete="CASCADE"), primary_key=True)
+    )
+    token: str = Field(max_length=64, unique=True)
+
+
 class ClaimExport(SQLModel, table=True):
     """A claim already sent to finance, so `forget me` can say which to tell them about."""
 

@@ -13,6 +13,7 @@ from bot.core.messages import OutgoingMessage, Reply, Response, Section
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps
 from bot.people.privacy import PrivacyService
+from bot.sessions.links import SessionLinks
 from bot.sessions.running import RunningService
 from bot.sessions.service import SessionService
 
@@ -23,6 +24,7 @@ class Needs(Protocol):
     deps: Deps
     sessions: SessionService
     running: RunningService
+    links: SessionLinks
     privacy: PrivacyService
 
 
@@ -39,6 +41,7 @@ def session_option(required: bool = False) -> Option:
 
 def feature(app: Needs) -> Feature[CommandContext]:
     deps, sessions, running, privacy = app.deps, app.sessions, app.running, app.privacy
+    links = app.links
     t = deps.texts.t
 
     async def joined(ctx: CommandContext, session_id: int | None) -> Response:
@@ -149,6 +152,21 @@ def feature(app: Needs) -> Feature[CommandContext]:
                 "Get a calendar invite for a session",
                 sessions.calendar,
                 (session_option(),),
+                example="12",
+            ),
+            Command(
+                "link",
+                "Get the link to a session's web page, for people without a chat account",
+                links.command,
+                (
+                    session_option(),
+                    Option(
+                        "what",
+                        "new for a new link (the old one stops working), off for none",
+                        choices=("new", "off"),
+                    ),
+                ),
+                F,
                 example="12",
             ),
             Command(

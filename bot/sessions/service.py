@@ -282,23 +282,27 @@ class SessionService:
 
     async def calendar(self, ctx: CommandContext) -> Reply:
         session = await self.resolve(ctx, ctx.arg("session"))
+        return Reply(
+            OutgoingMessage(
+                text=self.t("sessions.ics_ready", title=session.title),
+                attachments=(self.invite(ctx.community, session),),
+            )
+        )
+
+    def invite(self, community: Community, session: Session) -> Attachment:
+        """The session as a calendar invite (.ics), the same in chat and on its web page."""
         ics = session_ics(
-            uid=f"brewbot-{ctx.community.platform}-{ctx.community.external_id}-{session.id}",
+            uid=f"brewbot-{community.platform}-{community.external_id}-{session.id}",
             title=session.title,
             description=self.t("sessions.ics_description", theme=session.theme or session.title),
             starts_at=session.starts_at,
             minutes=session.duration_minutes,
-            zone=zone_of(ctx.community),
+            zone=zone_of(community),
             cancelled=session.state == SessionState.CANCELLED,
             # Calendars ignore an update whose sequence is not higher than the copy they have.
             sequence=int((session.updated_at - SEQUENCE_EPOCH).total_seconds() // 60),
         )
-        return Reply(
-            OutgoingMessage(
-                text=self.t("sessions.ics_ready", title=session.title),
-                attachments=(Attachment(f"over-a-brew-{session.id}.ics", ics, "text/calendar"),),
-            )
-        )
+        return Attachment(f"over-a-brew-{session.id}.ics", ics, "text/calendar")
 
     # -- participants -----------------------------------------------------------------------
 

@@ -56,6 +56,7 @@ PLACES: dict[str, tuple[Place, ...]] = {
     "call me": (Place(("my", "name")),),
     "preferences": (Place(("my", "preferences")),),
     "calendar": (Place(("my", "calendar")),),
+    "forget me": (Place(("my", "forget")),),
     # "/brew claim on", "/brew claim off" and "/brew claim export".
     "claim": (
         Place(("claim", "on"), (("choice", "on"),), "discord.command.claim_on"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.platforms.web.pages import about, health
+from bot.platforms.web.pages import about, health, session
 
 
 def routes(app: web.Application) -> list[web.RouteDef]:
-    return [*about.routes(app), *health.routes(app)]
+    return [*about.routes(app), *health.routes(app), *session.routes(app)]

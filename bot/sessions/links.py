@@ -1,0 +1,121 @@
+"""A web page for each session, for people with no chat account: `/brew link N` gives the
+facilitator its link, to share however they like (the announcement, an e-mail, a letter).
+
+The link is the only way to the page: a random token of 24 bytes (192 bits), one per
+session. `/brew link N new` replaces it (the old link stops working at once) and
+`/brew link N off` removes it. The page (bot/platforms/web/pages/session.py) shows what the
+session's announcement already says: its title, theme, time in the community's time zone,
+a calendar invite, the spark, and the privacy notice.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.commands import CommandError
+from bot.core.domain import FINISHED_STATES, LIVE_STATES, SessionState
+from bot.core.messages import Attachment, OutgoingMessage, Reply
+from bot.engine.context import CommandContext
+from bot.engine.deps import Deps, zone_of
+from bot.sessions.service import SessionService
+from bot.sessions.timeparse import format_local
+from bot.sparks.library import Spark
+from bot.sparks.service import library_for
+from storage.models import Community, Session, SessionLink, id_of
+
+TOKEN_BYTES = 24
+# A token as the page's address holds it: URL-safe base64 of TOKEN_BYTES bytes.
+TOKEN_LENGTH = 32
+PAGE_PATH = "s/"
+
+
+@dataclass(frozen=True)
+class SessionPage:
+    """What a session's web page shows, each value ready to print (escaped by the page)."""
+
+    title: str
+    theme: str
+    when: str
+    minutes: int
+    # One sentence when the session is not simply coming up: on now, finished, cancelled.
+    status: str | None
+    spark: Spark | None
+    invite: Attachment
+
+
+class SessionLinks:
+    def __init__(self, deps: Deps, sessions: SessionService) -> None:
+        self.deps = deps
+        self.sessions = sessions
+        self.t = deps.texts.t
+
+    async def command(self, ctx: CommandContext) -> Reply:
+        """`/brew link [N] [new|off]`: the link to the session's page, a new one, or none."""
+        session = await self.sessions.resolve(ctx, ctx.arg("session"))
+        what = ctx.arg("what") or "show"
+        found = await ctx.tx.get(SessionLink, id_of(session))
+        if what == "off":
+            if found is None:
+                raise CommandError("links.already_off", title=session.title)
+            await ctx.tx.delete(found)
+            return Reply(
+                OutgoingMessage(
+                    self.t("links.switched_off", title=session.title, session_id=session.id)
+                )
+            )
+        address = self.deps.web_base_url
+        if not address:
+            raise CommandError("links.no_web")
+        renewed = found is not None and what == "new"
+        if found is None or renewed:
+            if found is not None:
+                await ctx.tx.delete(found)
+                await ctx.tx.flush()
+            found = SessionLink(session_id=id_of(session), token=new_token())
+            ctx.tx.add(found)
+        url = f"{address.rstrip('/')}/{PAGE_PATH}{found.token}"
+        key = "links.renewed" if renewed else "links.ready"
+        return Reply(
+            OutgoingMessage(self.t(key, title=session.title, url=url, session_id=session.id))
+        )
+
+    async def page(self, tx: AsyncSession, token: str) -> SessionPage | None:
+        """The page a link opens, or None for a link that is not (or no longer) in use."""
+        if len(token) != TOKEN_LENGTH:
+            return None
+        link = (await tx.exec(select(SessionLink).where(SessionLink.token == token))).first()
+        if link is None:
+            return None
+        session = await tx.get(Session, link.session_id)
+        community = await tx.get(Community, session.community_id) if session else None
+        if session is None or community is None:
+            return None
+        library = await library_for(self.deps, tx, id_of(community))
+        spark = library.get(session.spark_id) if session.spark_id else None
+        return SessionPage(
+            title=session.title,
+            theme=session.theme,
+            when=format_local(session.starts_at, zone_of(community)),
+            minutes=session.duration_minutes,
+            status=self._status(SessionState(session.state)),
+            spark=spark,
+            invite=self.sessions.invite(community, session),
+        )
+
+    def _status(self, state: SessionState) -> str | None:
+        if state == SessionState.CANCELLED:
+            return self.t("links.page.cancelled")
+        if state in FINISHED_STATES:
+            return self.t("links.page.finished")
+        if state in LIVE_STATES:
+            return self.t("links.page.live")
+        return None
+
+
+def new_token() -> str:
+    """A fresh random token, URL-safe, TOKEN_LENGTH characters."""
+    return secrets.token_urlsafe(TOKEN_BYTES)

@@ -1,0 +1,122 @@
+"""Session links (bot/sessions/links.py): `/brew link N` gives a facilitator the link to the
+session's web page; `new` replaces it and `off` removes it; a link opens only its own
+session's page. SQLite and PostgreSQL (the `app` fixture)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from icalendar import Calendar
+
+from bot.core.domain import SessionState
+from bot.sessions.links import TOKEN_LENGTH
+from storage.models import Session
+from tests.conftest import Chat, snapshot
+from tests.helpers import make_session
+
+ADDRESS = "https://brew.example.org/"
+LINK = re.compile(r"https://brew\.example\.org/s/([A-Za-z0-9_-]+)")
+
+
+@pytest.fixture
+def web(app):
+    app.deps.web_base_url = ADDRESS
+    return app
+
+
+def token_in(answer) -> str:
+    found = LINK.search(answer.text)
+    assert found, answer.text
+    return found.group(1)
+
+
+async def page(app, token):
+    async with app.db.read() as tx:
+        return await app.links.page(tx, token)
+
+
+async def test_a_facilitator_gets_the_same_link_until_asking_for_a_new_one(web, chat, fac):
+    session_id = await make_session(web)
+    first = token_in(await chat.say(fac, f"/brew link {session_id}"))
+    assert len(first) == TOKEN_LENGTH
+    assert token_in(await chat.say(fac, f"/brew link {session_id}")) == first
+    shown = await page(web, first)
+    assert shown is not None and shown.title == "Being heard"
+
+    renewed = await chat.say(fac, f"/brew link {session_id} new")
+    second = token_in(renewed)
+    assert second != first
+    assert "old link no longer works" in renewed.text
+    assert await page(web, first) is None
+    assert (await page(web, second)).title == "Being heard"
+
+
+async def test_off_removes_the_link_and_says_so_once(web, chat, fac):
+    session_id = await make_session(web)
+    token = token_in(await chat.say(fac, f"/brew link {session_id}"))
+    answer = await chat.say(fac, f"/brew link {session_id} off")
+    assert "no longer works" in answer.text
+    assert await page(web, token) is None
+    before = await snapshot(web)
+    again = await chat.say(fac, f"/brew link {session_id} off")
+    assert again.text == '"Being heard" has no web page link to switch off.'
+    assert await snapshot(web) == before
+
+
+async def test_each_session_has_its_own_link(web, chat, fac):
+    one = await make_session(web)
+    two = await make_session(web, people=0)
+    first = token_in(await chat.say(fac, f"/brew link {one}"))
+    second = token_in(await chat.say(fac, f"/brew link {two}"))
+    assert first != second
+    async with web.db.read() as tx:
+        titles = {(await tx.get(Session, one)).id, (await tx.get(Session, two)).id}
+    assert len(titles) == 2
+
+
+async def test_with_no_web_pages_there_is_no_link_and_nothing_is_stored(app, chat, fac):
+    assert not app.deps.web_base_url
+    session_id = await make_session(app)
+    before = await snapshot(app)
+    answer = await chat.say(fac, f"/brew link {session_id}")
+    assert "web pages are switched off" in answer.text
+    assert "http" not in answer.text
+    assert await snapshot(app) == before
+
+
+async def test_only_facilitators_can_make_a_link(web, chat):
+    session_id = await make_session(web)
+    before = await snapshot(web)
+    answer = await chat.say(Chat.person("Pat"), f"/brew link {session_id}")
+    assert LINK.search(answer.text) is None
+    assert await snapshot(web) == before
+
+
+@pytest.mark.parametrize("token", ["", "x", "A" * TOKEN_LENGTH, "../../etc/passwd", "%00" * 11])
+async def test_a_link_that_was_never_made_opens_nothing(web, chat, fac, token):
+    session_id = await make_session(web)
+    await chat.say(fac, f"/brew link {session_id}")
+    assert await page(web, token) is None
+
+
+async def test_the_page_shows_the_session_in_the_communitys_time_and_its_state(web, chat, fac):
+    session_id = await make_session(web)
+    await chat.say(fac, "/brew settings timezone=America/New_York")
+    token = token_in(await chat.say(fac, f"/brew link {session_id}"))
+    shown = await page(web, token)
+    # make_session starts it at 09:00 UTC on 25 November 2026: 4am in New York.
+    assert shown.when == "Wednesday 25 November 2026, 4:00am"
+    assert shown.status is None
+    assert shown.spark is not None and shown.spark.easy_intro
+    event = Calendar.from_ical(shown.invite.content).walk("VEVENT")[0]
+    assert str(event["SUMMARY"]) == "Being heard"
+
+    await chat.say(fac, f"/brew cancel {session_id}")
+    assert (await page(web, token)).status == "This session was cancelled. We are sorry."
+
+
+async def test_a_live_session_says_so(web, chat, fac):
+    session_id = await make_session(web, SessionState.OPEN)
+    token = token_in(await chat.say(fac, f"/brew link {session_id}"))
+    assert (await page(web, token)).status == "This session is happening now."
