@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.app import App
 from bot.core.domain import SessionState
+from bot.digest.model import Digest
 from storage.models import Attendance, Community, Participant, Session
 from storage.repositories import get_or_create_community
 from tests.conftest import COMMUNITY, START, Chat
@@ -88,3 +89,13 @@ async def share_reflections(
             f"brew:reflection:submit:{session_id}",
             {"category": category, "text": text, "quote": "yes"},
         )
+
+
+async def compiled(app: App, session_id: int) -> Digest:
+    """The session's digest as it stands, compiled as the facilitator's preview is."""
+    async with app.db.read() as tx:
+        session = await tx.get(Session, session_id)
+        assert session is not None
+        community = await tx.get(Community, session.community_id)
+        assert community is not None
+        return await app.digests.compile(tx, community, session)

@@ -22,10 +22,10 @@ from bot.core.typed import readable, shown
 from bot.digest.render import to_csv, to_html, to_markdown
 from bot.digest.review import NAME_MAX, checked_name
 from bot.reflections.redaction import KnownNames
-from storage.models import Community, Session
+from storage.models import Session
 from tests.conftest import Chat, snapshot
 from tests.digest.test_theme_review import current_themes
-from tests.helpers import make_session
+from tests.helpers import compiled, make_session
 
 # Nothing a person can read: refused wherever a name, a statement or a choice is needed.
 UNSEEN = ["", " ", "\u200b", "\u202e", "\u200b\u200c\u200d\ufeff", "\x01\x02\x1b", "\u0301\u0301"]
@@ -88,13 +88,6 @@ async def closed(app, chat, fac):
         assert added.text.startswith("Added 1 statement"), added.text
     await chat.say(fac, f"/brew close {session_id}")
     return session_id
-
-
-async def compiled(app, session_id):
-    async with app.db.read() as tx:
-        session = await tx.get(Session, session_id)
-        community = await tx.get(Community, session.community_id)
-        return await app.digests.compile(tx, community, session)
 
 
 # --------------------------------------------------------------------------- pure

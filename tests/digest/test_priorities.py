@@ -14,10 +14,10 @@ from bot.core.messages import FieldKind
 from bot.digest.render import to_html, to_json, to_markdown, to_sections
 from bot.digest.review import reviewed, themes_of
 from bot.digest.themes import other_label
-from storage.models import Community, PriorityCount, Session
+from storage.models import PriorityCount, Session
 from tests import forensics
 from tests.conftest import Chat, snapshot
-from tests.helpers import make_session, share_reflections
+from tests.helpers import compiled, make_session, share_reflections
 
 STATEMENTS = [
     ("not_working", "I waited eleven weeks for an assessment and nobody rang me back."),
@@ -44,13 +44,6 @@ async def theme_labels(app, session_id):
         statements = await app.digests.statements(tx, session)
         grouping = reviewed(statements, await app.digests.edits(tx, session))
         return [t.label for t in themes_of(grouping) if t.label != other_label()]
-
-
-async def compiled(app, session_id):
-    async with app.db.read() as tx:
-        session = await tx.get(Session, session_id)
-        community = await tx.get(Community, session.community_id)
-        return await app.digests.compile(tx, community, session)
 
 
 async def mark(chat, name, session_id, *labels):

@@ -26,10 +26,10 @@ from bot.digest.review import (
 from bot.digest.themes import other_label
 from bot.platforms.memory import MemoryAdapter
 from bot.reflections.redaction import KnownNames
-from storage.models import Community, Reflection, Session
 from storage.models import Digest as DigestRow
+from storage.models import Reflection, Session
 from tests.conftest import Chat, loaded_sparks, loaded_texts, make_settings, snapshot
-from tests.helpers import make_session
+from tests.helpers import compiled, make_session
 
 STATEMENTS = [
     ("not_working", "I waited eleven weeks for an assessment and nobody rang me back."),
@@ -59,13 +59,6 @@ async def closed(app, chat, fac):
     await reflect_all(app, chat, session_id)
     await chat.say(fac, f"/brew close {session_id}")
     return session_id
-
-
-async def compiled(app, session_id):
-    async with app.db.read() as tx:
-        session = await tx.get(Session, session_id)
-        community = await tx.get(Community, session.community_id)
-        return await app.digests.compile(tx, community, session)
 
 
 async def current_themes(app, session_id):
