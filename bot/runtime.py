@@ -20,7 +20,8 @@ seconds, until it answers or a signal stops the process (exit code 0).
 `serve` also runs the web pages (bot/platforms/web) beside the front-end, unless
 BREWBOT_WEB=off: it starts them before the front-end runs, says their address in one line,
 and stops them with the front-end; a port it cannot have stops the process with one line
-(exit code 1).
+(exit code 1). A front-end that serves its own requests from the same web server (Slack's
+HTTP mode) starts it while it starts, with `start_web_pages`, and hands it to `serve`.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from bot.app import App
 from bot.engine.texts import Texts
 
 if TYPE_CHECKING:
-    from bot.platforms.web.server import WebServer
+    from bot.platforms.web.server import Mounted, WebServer
 
 T = TypeVar("T")
 
@@ -167,13 +168,16 @@ async def serve(
     grace_seconds: float = GRACE_SECONDS,
     signals: StopSignals | None = None,
     say: Callable[[str], None] | None = None,
+    pages: WebServer | None = None,
 ) -> None:
     """Run `main` (the platform front-end) and the web pages until `main` returns or a stop
     signal arrives, then finish in-flight commands and close `app`, all within
     `grace_seconds`. Pass the `signals` entered for start-up, so a signal that came during
     it is not lost. `say` gives the web pages' address to whoever runs Brewbot (the log's
-    INFO unless given: the terminal chat prints it)."""
-    pages = await _start_web_pages(app, main, say or _log_line)
+    INFO unless given: the terminal chat prints it). `pages`: the web server the front-end
+    already started (`start_web_pages`); without it, `serve` starts one."""
+    if pages is None:
+        pages = await _start_web_pages(app, main, say or _log_line)
     settle_after_start_up()
     with contextlib.ExitStack() as own:
         if signals is None:
@@ -185,26 +189,45 @@ def _log_line(line: str) -> None:
     log.info("%s", line)
 
 
+async def start_web_pages(
+    app: App,
+    say: Callable[[str], None],
+    *,
+    mounted: Mounted | None = None,
+    host: str | None = None,
+    port: int | None = None,
+) -> WebServer | None:
+    """Start the one web server and say the pages' address: with the pages unless
+    BREWBOT_WEB=off, and with a front-end's own routes if `mounted` (then even with the
+    pages off). On BREWBOT_WEB_HOST:BREWBOT_WEB_PORT unless `host` or `port` is given.
+    None when there is nothing to serve; raises WebStartFailed (one line) for a port it
+    cannot have."""
+    # Imported here: the web server uses this module's `connection_problem`.
+    from bot.platforms.web.server import WebServer
+
+    if not app.settings.web and mounted is None:
+        return None
+    pages = WebServer(app, mounted=mounted, host=host, port=port)
+    url = await pages.start()
+    if app.settings.web:
+        say(app.deps.texts.t("web_startup.address", url=url))
+    return pages
+
+
 async def _start_web_pages(
     app: App, main: Awaitable[object], say: Callable[[str], None]
 ) -> WebServer | None:
-    """Start the web pages, unless BREWBOT_WEB=off; a port that cannot be had closes `app`
-    and stops the process with one line."""
-    # Imported here: the web server uses this module's `connection_problem`.
-    from bot.platforms.web.server import WebServer, WebStartFailed
+    """`start_web_pages`, where a port that cannot be had closes `app` and stops the process
+    with one line."""
+    from bot.platforms.web.server import WebStartFailed
 
-    if not app.settings.web:
-        return None
-    pages = WebServer(app)
     try:
-        url = await pages.start()
+        return await start_web_pages(app, say)
     except WebStartFailed as problem:
         if inspect.iscoroutine(main):
             main.close()  # never started: nothing to wait for
         await app.close()
         raise SystemExit(str(problem)) from None
-    say(app.deps.texts.t("web_startup.address", url=url))
-    return pages
 
 
 async def _serve(

@@ -38,11 +38,18 @@ async def test_brewbot_run_starts_slack_in_socket_mode(fake, tmp_path):
         SLACK_API_URL=fake.api_url,
         BREWBOT_DATA_DIR=str(tmp_path / "data"),
         DATABASE_URL="",
+        BREWBOT_WEB_PORT="0",  # the web pages run beside Slack: any free port
         PYTHONPATH=str(ROOT),
     )
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     try:
         await fake.wait_for(lambda c: c.method == "socket_connected")

@@ -1,6 +1,6 @@
-"""HTTP mode: one aiohttp server for slash commands, interactivity and events (all on
-/slack/events), a health check for load balancers, and the OAuth install pages when
-multi-workspace install is on.
+"""HTTP mode: Slack's routes on the bot's one web server (bot/platforms/web/server.py):
+slash commands, interactivity and events (all on /slack/events), and the OAuth install pages
+when multi-workspace install is on. The health check is the web server's own /healthz.
 
 Every request to /slack/events is checked before anything reads it: a missing, wrong or
 older than 5 minutes signature is refused with 401; a signed body that is not a request
@@ -8,6 +8,11 @@ Slack sends with 400; the exact same signed request again within those 5 minutes
 with 401, or, for an event, 200 without handling it (the event id would catch it anyway, and
 anything but 200 makes Slack send it again). Each is one log line, with
 no traceback and nothing from the body. Bolt checks the signature again after this.
+
+That check is /slack/events' guard: the web server leaves it out of its per-address rate
+limit (Slack sends every workspace's requests from a few addresses) and out of the pages'
+64 KB body bound (a form's payload echoes its whole view); its bodies are bounded here, at
+aiohttp's usual 1 MB, as when Slack had a server of its own.
 """
 
 from __future__ import annotations
@@ -25,10 +30,14 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot.platforms.web.pages.health import HEALTH_PATH as HEALTH_PATH
+from bot.platforms.web.server import Mounted
+
 log = logging.getLogger("brewbot.slack")
 
 EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
+# The largest body /slack/events reads: aiohttp's own default.
+MAX_EVENT_BYTES = 1024**2
 # Slack's rule: a request more than 5 minutes old (or ahead) may be a replay.
 SIGNATURE_WINDOW = 300
 # Signatures remembered to refuse replays: more than Slack sends in 5 minutes to one app.
@@ -73,7 +82,10 @@ def signed(secret: str, body: bytes, timestamp: str, signature: str, now: float)
     return hmac.compare_digest(expected, signature)
 
 
-class SlackHttpServer:
+class SlackRoutes:
+    """Slack's routes, for the web server to mount: /slack/events if `events` (HTTP mode),
+    and the OAuth install pages if Bolt has an OAuth flow."""
+
     def __init__(
         self,
         bolt: AsyncApp,
@@ -86,38 +98,18 @@ class SlackHttpServer:
         self.signing_secret = signing_secret
         self.now = now
         self.replays = ReplayGuard(now=now)
-        self.web = web.Application()
-        routes = [web.get(HEALTH_PATH, self._health)]
+        routes = []
         if events:
             routes.append(web.post(EVENTS_PATH, self._dispatch))
         flow = bolt.oauth_flow
         if flow is not None:
             routes.append(web.get(flow.install_path, _oauth_page(flow.handle_installation)))
             routes.append(web.get(flow.redirect_uri_path, _oauth_page(flow.handle_callback)))
-        self.web.add_routes(routes)
-        self._runner: web.AppRunner | None = None
-        self.port = 0
-
-    async def start(self, host: str, port: int) -> int:
-        """Listen on host:port (0 picks a free port); returns the port."""
-        # No access log: its line for each request would give the time of each form
-        # submission (when someone sent a reflection). bot/logs.py drops aiohttp.access below
-        # WARNING as well.
-        self._runner = web.AppRunner(self.web, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        addresses = self._runner.addresses
-        self.port = int(addresses[0][1]) if addresses else port
-        return self.port
-
-    async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        guarded = frozenset({EVENTS_PATH}) if events else frozenset()
+        self.mounted = Mounted(routes=routes, self_guarded=guarded)
 
     async def _dispatch(self, request: web.Request) -> web.Response:
-        body = await request.read()
+        body = await request.clone(client_max_size=MAX_EVENT_BYTES).read()
         stamp = request.headers.get("X-Slack-Request-Timestamp", "")
         signature = request.headers.get("X-Slack-Signature", "")
         if not signed(self.signing_secret, body, stamp, signature, self.now()):
@@ -146,9 +138,6 @@ class SlackHttpServer:
             return web.json_response({"error": "invalid request"}, status=401)
         response = await self.bolt.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)
-
-    async def _health(self, _request: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
 
 
 def _oauth_page(

@@ -1,8 +1,12 @@
 """Starts Brewbot on Slack: Socket Mode by default, or HTTP mode (SLACK_MODE=http).
 
 Socket Mode needs no public URL (it suits a council's network): the bot opens a WebSocket to
-Slack with the app-level token. HTTP mode serves /slack/events on SLACK_HTTP_PORT and checks
-every request's signature, so several instances can run behind a load balancer.
+Slack with the app-level token. HTTP mode serves /slack/events and checks every request's
+signature, so several instances can run behind a load balancer. Either way the bot's one web
+server (bot/platforms/web) runs beside it, through `bot.runtime.serve` as on every platform:
+the web pages, /healthz and, in HTTP mode or with OAuth install, Slack's routes, all on
+BREWBOT_WEB_HOST:BREWBOT_WEB_PORT. A deployment from before that, which set only
+SLACK_HTTP_PORT (or nothing), keeps its address: see `listen_address`.
 
 Start-up first asks Slack whether it takes the tokens (auth.test for SLACK_BOT_TOKEN;
 apps.connections.open for SLACK_APP_TOKEN in Socket Mode): a refusal stops the process with
@@ -15,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -32,9 +36,10 @@ from bot.platforms.slack.bolt import build_bolt_app
 from bot.platforms.slack.clients import SlackClients, new_client
 from bot.platforms.slack.dedupe import DatabaseEventLog, EventLog
 from bot.platforms.slack.directory import SlackDirectory
-from bot.platforms.slack.http import SlackHttpServer
+from bot.platforms.slack.http import SlackRoutes
 from bot.platforms.slack.oauth import OAuthParts, build_oauth, oauth_enabled
 from bot.platforms.slack.shared import SlackServices
+from bot.platforms.web.server import WebServer, WebStartFailed
 from bot.runtime import (
     OutOfReach,
     StartRefused,
@@ -42,11 +47,14 @@ from bot.runtime import (
     StopSignals,
     connection_problem,
     keep_trying,
+    serve,
+    start_web_pages,
 )
 from bot.scheduling.leader import AlreadyRunning
 
 log = logging.getLogger("brewbot.slack")
 
+# Where HTTP mode listened before the web server was shared: every address, port 3000.
 HTTP_HOST = "0.0.0.0"
 # Lazy work still running at shutdown gets this long to finish.
 SHUTDOWN_GRACE_SECONDS = 10
@@ -58,6 +66,27 @@ SLACK_UNWELL = frozenset(
 )
 
 
+def listen_address(settings: Settings) -> tuple[str, int]:
+    """Where the one web server listens when Slack's requests come to it (HTTP mode, OAuth
+    pages). BREWBOT_WEB_HOST:BREWBOT_WEB_PORT when BREWBOT_WEB_PORT is set. Otherwise where
+    HTTP mode always listened, so a deployment from before keeps working: every address
+    (or BREWBOT_WEB_HOST if set) and SLACK_HTTP_PORT (3000 unless set). SLACK_HTTP_PORT set
+    beside a different BREWBOT_WEB_PORT is not used, and one line says so."""
+    chosen = settings.model_fields_set
+    if "web_port" in chosen:
+        if "slack_http_port" in chosen and settings.slack_http_port != settings.web_port:
+            log.warning(
+                "SLACK_HTTP_PORT=%d is not used: Slack's requests, /healthz and the web pages "
+                "share port %d (BREWBOT_WEB_PORT); point Slack's Request URLs there, or "
+                "remove one of the two settings",
+                settings.slack_http_port,
+                settings.web_port,
+            )
+        return settings.web_host, settings.web_port
+    host = settings.web_host if "web_host" in chosen else HTTP_HOST
+    return host, settings.slack_http_port
+
+
 @dataclass
 class SlackBot:
     settings: Settings
@@ -65,26 +94,43 @@ class SlackBot:
     bolt: AsyncApp
     services: SlackServices
     oauth: OAuthParts | None = None
-    http: SlackHttpServer | None = None
+    http: SlackRoutes | None = None
+    web: WebServer | None = None
     socket: AsyncSocketModeHandler | None = None
     port: int = 0
     _closed: bool = field(default=False, repr=False)
 
     async def start(
-        self, *, run_scheduler: bool = True, host: str = HTTP_HOST, port: int | None = None
+        self,
+        *,
+        run_scheduler: bool = True,
+        host: str | None = None,
+        port: int | None = None,
+        say: Callable[[str], None] | None = None,
     ) -> None:
-        """Start the services, then listen: HTTP (also for the OAuth pages) and/or Socket Mode."""
+        """Start the services, then the web server (with Slack's routes in HTTP mode and for
+        the OAuth pages; on `host`:`port` if given), then Socket Mode unless in HTTP mode.
+        Raises WebStartFailed for a port that cannot be had."""
         if self.oauth is not None:
             await self.oauth.create_tables()
         await self.brew.start(run_scheduler=run_scheduler)
         http_mode = self.settings.slack_mode == "http"
         if http_mode or self.oauth is not None:
-            self.http = SlackHttpServer(
+            self.http = SlackRoutes(
                 self.bolt, events=http_mode, signing_secret=self.settings.slack_signing_secret
             )
-            self.port = await self.http.start(
-                host, self.settings.slack_http_port if port is None else port
-            )
+            where_host, where_port = listen_address(self.settings)
+            host = where_host if host is None else host
+            port = where_port if port is None else port
+        self.web = await start_web_pages(
+            self.brew,
+            say or _log_line,
+            mounted=self.http.mounted if self.http is not None else None,
+            host=host,
+            port=port,
+        )
+        if self.http is not None and self.web is not None:
+            self.port = self.web.port
             log.info("slack http listening port=%d", self.port)
         if not http_mode:
             self.socket = AsyncSocketModeHandler(
@@ -93,18 +139,35 @@ class SlackBot:
             await self.socket.connect_async()
             log.info("slack socket mode connected")
 
-    async def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
+    async def connection(self) -> None:
+        """The front-end while it runs, for `serve`: until cancelled, then the Socket Mode
+        connection closes and the lazy work still running gets its time to finish."""
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await self._stop_front_end()
+
+    async def _stop_front_end(self) -> None:
         if self.socket is not None:
             await self.socket.close_async()
-        if self.http is not None:
-            await self.http.close()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.services.work.wait_idle(), SHUTDOWN_GRACE_SECONDS)
         await self.services.directory.close()
+
+    async def close(self) -> None:
+        """Everything at once (when start-up failed, and in tests); `serve` closes it in
+        its own order otherwise."""
+        if self._closed:
+            return
+        self._closed = True
+        await self._stop_front_end()
+        if self.web is not None:
+            await self.web.close()
         await self.brew.close()
+
+
+def _log_line(line: str) -> None:
+    log.info("%s", line)
 
 
 async def create_slack_bot(
@@ -172,7 +235,7 @@ def _unreachable(settings: Settings, texts: Texts, reason: str) -> str:
 
 
 async def run_slack(settings: Settings) -> None:
-    """Check the tokens, start, and run until SIGTERM/SIGINT, then stop cleanly."""
+    """Check the tokens, start, and `serve` until SIGTERM/SIGINT, then stop cleanly."""
     # Bolt and the SDK log whole payloads (a form's holds a reflection's words): the filter on
     # every log handler keeps them out (bot/logs.py, set up by the command line).
     texts = Texts.load()
@@ -184,12 +247,13 @@ async def run_slack(settings: Settings) -> None:
         except StartRefused as exc:
             raise SystemExit(str(exc)) from None
         bot = await create_slack_bot(settings, texts=texts)
+        started = False
         try:
             await signals.first(bot.start())
-            await signals.requested.wait()
+            started = True
         except Stopped:
             pass
-        except AlreadyRunning as exc:
+        except (AlreadyRunning, WebStartFailed) as exc:
             raise SystemExit(str(exc)) from None
         except UNREACHABLE as exc:
             # Reached a moment ago, lost while starting: say so once and stop.
@@ -198,4 +262,7 @@ async def run_slack(settings: Settings) -> None:
                 texts.t("startup.connection_lost", problem=problem, platform="Slack")
             ) from None
         finally:
-            await bot.close()
+            if not started:
+                await bot.close()
+        if started:
+            await serve(bot.brew, bot.connection(), signals=signals, pages=bot.web)

@@ -8,13 +8,17 @@
 - A rate limit per address on every request, stricter for forms (POST) than for reading
   (GET): over it, 429 with Retry-After. The address is kept in this process's memory only,
   for the moving window, and is never logged or stored (the server keeps no access log).
+
+Paths a front-end guards itself (Slack's /slack/events: a signature on every request) are
+left out of the body bound and the rate limit: Slack sends everyone's clicks from a few
+addresses, and counting them per address would turn a busy session away.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -51,14 +55,15 @@ async def add_security_headers(_request: web.Request, response: web.StreamRespon
         response.headers.setdefault("Cache-Control", "no-store")
 
 
-def bounded_bodies(max_bytes: int) -> Middleware:
+def bounded_bodies(max_bytes: int, *, exempt: Collection[str] = ()) -> Middleware:
     """Refuse a body said to be larger than `max_bytes` before reading any of it. (One sent
-    without a length is cut off by the application's client_max_size as it is read.)"""
+    without a length is cut off by the application's client_max_size as it is read.)
+    Requests to `exempt` paths bound their own bodies."""
 
     @web.middleware
     async def bounded(request: web.Request, handler: Handler) -> web.StreamResponse:
         length = request.content_length
-        if length is not None and length > max_bytes:
+        if length is not None and length > max_bytes and request.path not in exempt:
             raise web.HTTPRequestEntityTooLarge(max_size=max_bytes, actual_size=length)
         return await handler(request)
 
@@ -92,9 +97,13 @@ class AddressLimiter:
         return max(1, math.ceil(reset - self._now()))
 
 
-def rate_limited(limiter: AddressLimiter) -> Middleware:
+def rate_limited(limiter: AddressLimiter, *, exempt: Collection[str] = ()) -> Middleware:
+    """Every request counted against its address, but those to `exempt` paths."""
+
     @web.middleware
     async def limited(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path in exempt:
+            return await handler(request)
         wait = limiter.retry_after(request.remote or "", request.method)
         if wait is not None:
             raise web.HTTPTooManyRequests(headers={"Retry-After": str(wait)})

@@ -1,9 +1,11 @@
 """The web server: an aiohttp application in the bot's own process, started and stopped by
-`bot.runtime.serve` beside the chat front-end (Discord and the terminal chat; not yet Slack,
-whose main does not go through `serve`).
+`bot.runtime.serve` beside the chat front-end (the terminal chat, Discord and Slack). It is
+the process's only web server: Slack's HTTP mode mounts its routes here (`Mounted`: its
+events and OAuth pages), beside the pages and the one /healthz.
 
 It listens on BREWBOT_WEB_HOST:BREWBOT_WEB_PORT (127.0.0.1:8080 unless set; port 0 takes any
-free port). Once it listens, the address people reach it at (BREWBOT_WEB_BASE_URL, or
+free port), or where the front-end that starts it says (Slack's HTTP mode, set up the old
+way with SLACK_HTTP_PORT). Once it listens, the address people reach it at (BREWBOT_WEB_BASE_URL, or
 http://HOST:PORT/ of the running server) is `WebServer.base_url` and `Deps.web_base_url`,
 which is what a feature reads to make a link. A port that cannot be had is one line
 (`WebStartFailed`), not a traceback.
@@ -12,6 +14,8 @@ which is what a feature reads to make a link. A port that cannot be had is one l
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -29,6 +33,7 @@ from bot.platforms.web.guards import (
     rate_limited,
 )
 from bot.platforms.web.keys import BREWBOT
+from bot.platforms.web.pages import health
 from bot.platforms.web.render import TEMPLATES, templates
 from bot.runtime import connection_problem
 
@@ -41,34 +46,69 @@ class WebStartFailed(Exception):
     """The web server could not listen. The message is one line: where, why, what to do."""
 
 
+@dataclass(frozen=True)
+class Mounted:
+    """Another front-end's routes on this server (Slack's HTTP mode). `self_guarded` are the
+    paths that check every request themselves (a signature) and bound their own bodies:
+    the per-address rate limit and the pages' body bound leave them alone."""
+
+    routes: Sequence[web.RouteDef]
+    self_guarded: frozenset[str] = frozenset()
+
+
 def build_application(
-    brew: App, *, limits: RateLimits = RateLimits(), max_body: int = MAX_BODY_BYTES
+    brew: App,
+    *,
+    limits: RateLimits = RateLimits(),
+    max_body: int = MAX_BODY_BYTES,
+    mounted: Mounted | None = None,
 ) -> web.Application:
-    """The aiohttp application with every page, guard and header (not yet listening)."""
+    """The aiohttp application with every page, guard and header (not yet listening): the
+    pages unless BREWBOT_WEB=off (then only /healthz), and `mounted`'s routes."""
+    exempt = mounted.self_guarded if mounted is not None else frozenset()
     application = web.Application(
         client_max_size=max_body,
         # Outermost first: a refusal from the inner two is still answered as a kind page.
-        middlewares=[kind_errors, rate_limited(AddressLimiter(limits)), bounded_bodies(max_body)],
+        middlewares=[
+            kind_errors,
+            rate_limited(AddressLimiter(limits), exempt=exempt),
+            bounded_bodies(max_body, exempt=exempt),
+        ],
     )
     application[BREWBOT] = brew
     application[TEMPLATES] = templates(brew.deps.texts)
     application.on_response_prepare.append(add_security_headers)
-    application.add_routes(pages.routes(application))
-    application.add_routes([web.static("/static", STATIC)])
+    if brew.settings.web:
+        application.add_routes(pages.routes(application))
+        application.add_routes([web.static("/static", STATIC)])
+    else:
+        application.add_routes(health.routes(application))
+    if mounted is not None:
+        application.add_routes(mounted.routes)
     return application
 
 
 class WebServer:
-    def __init__(self, brew: App, *, limits: RateLimits = RateLimits()) -> None:
+    def __init__(
+        self,
+        brew: App,
+        *,
+        limits: RateLimits = RateLimits(),
+        mounted: Mounted | None = None,
+        host: str | None = None,
+        port: int | None = None,
+    ) -> None:
         self.brew = brew
-        self.application = build_application(brew, limits=limits)
+        self.application = build_application(brew, limits=limits, mounted=mounted)
+        self.host = brew.settings.web_host if host is None else host
+        self.port = brew.settings.web_port if port is None else port
         self.base_url = ""
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> str:
         """Listen; return the base URL (ending in "/"). Raises WebStartFailed."""
         settings = self.brew.settings
-        host, port = settings.web_host, settings.web_port
+        host, port = self.host, self.port
         # No access log: each line would give a person's address and the time they sent a
         # form; bot/logs.py drops aiohttp.access below WARNING as well.
         runner = web.AppRunner(self.application, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
@@ -82,9 +122,10 @@ class WebServer:
             )
             raise WebStartFailed(line) from None
         self._runner = runner
-        listening = int(runner.addresses[0][1])
-        self.base_url = settings.web_base_url or f"http://{_in_url(host)}:{listening}/"
-        self.brew.deps.web_base_url = self.base_url
+        self.port = int(runner.addresses[0][1])
+        self.base_url = settings.web_base_url or f"http://{_in_url(host)}:{self.port}/"
+        if settings.web:  # with the pages off, there is nothing for a link to open
+            self.brew.deps.web_base_url = self.base_url
         return self.base_url
 
     async def close(self) -> None:
