@@ -30,7 +30,6 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot.platforms.web.pages.health import HEALTH_PATH as HEALTH_PATH
 from bot.platforms.web.server import Mounted
 
 log = logging.getLogger("brewbot.slack")
