@@ -18,6 +18,17 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
+# axe-core for the browser tests (tests/platforms/web/test_browser.py), from npm into the
+# virtualenv, pinned; without npm they are skipped, saying so.
+AXE_VERSION := 4.14.1
+AXE_DIR := $(VENV)/axe
+
+$(AXE_DIR)/.installed-$(AXE_VERSION): | $(BIN)/python
+	@if command -v npm >/dev/null; then \
+		npm install --prefix $(AXE_DIR) --no-save --no-audit --no-fund --loglevel=error \
+			axe-core@$(AXE_VERSION) && touch $@; \
+	else echo "npm not found: axe-core is not installed and the browser tests will be skipped"; fi
+
 run: $(VENV)/.installed
 	$(BIN)/brewbot run
 
@@ -27,7 +38,7 @@ demo: $(VENV)/.installed
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev $(AXE_DIR)/.installed-$(AXE_VERSION)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	# One worker per core: many tests wait on real processes, sockets and databases.
