@@ -286,16 +286,38 @@ def to_html(d: Digest) -> str:
     """A complete, standalone, printable and accessible HTML page (no scripts, nothing
     fetched from elsewhere)."""
     title = escape(_t("digest.title", title=d.title))
-    parts: list[str] = [
-        *page_head(title, _STYLE),
-        "<header>",
-        f"<h1>{title}</h1>",
-        '<dl class="meta">',
-        *(f"<dt>{escape(name)}</dt><dd>{escape(value)}</dd>" for name, value in _meta(d)),
-        "</dl>",
-        "</header>",
-        "<main>",
-    ]
+    return (
+        "\n".join(
+            [
+                *page_head(title, _STYLE),
+                "<header>",
+                f"<h1>{title}</h1>",
+                html_meta(d),
+                "</header>",
+                "<main>",
+                html_sections(d),
+                "</main>",
+                f'<footer><p class="note">{escape(_t("digest.footer"))}</p></footer>',
+                "</body>",
+                "</html>",
+            ]
+        )
+        + "\n"
+    )
+
+
+def html_meta(d: Digest) -> str:
+    """The digest's date, theme, spark and session number, as a definition list."""
+    rows = (f"<dt>{escape(name)}</dt><dd>{escape(value)}</dd>" for name, value in _meta(d))
+    return "\n".join(['<dl class="meta">', *rows, "</dl>"])
+
+
+def html_sections(d: Digest, *, chart: bool = True) -> str:
+    """The digest's sections, from its key messages to its actions, headed from <h2> down,
+    for a page that gives its own <h1>. `chart=False` leaves out the bar chart, whose bars
+    are drawn with style attributes (mail clients ignore stylesheets) that a page allowing
+    no inline style would not show; its numbers are in the list of themes too."""
+    parts: list[str] = []
     if d.key_messages:
         parts.append('<section aria-labelledby="key-messages">')
         heading = escape(_t("digest.key_messages.heading"))
@@ -336,7 +358,8 @@ def to_html(d: Digest) -> str:
     parts.append(f'<h2 id="said">{escape(_t("digest.said.heading"))}</h2>')
     if d.reflection_count:
         parts.append(f'<p class="note">{escape(_privacy_note(d))}</p>')
-        parts.append(_chart(d))
+        if chart:
+            parts.append(_chart(d))
     for number, section in enumerate(d.categories, start=1):
         parts.append(f'<section aria-labelledby="category-{number}">')
         parts.append(f'<h3 id="category-{number}">{escape(_category_heading(section))}</h3>')
@@ -389,11 +412,7 @@ def to_html(d: Digest) -> str:
     else:
         parts.append(f"<p>{escape(_t('digest.actions.none'))}</p>")
     parts.append("</section>")
-    parts.append("</main>")
-    parts.append(f'<footer><p class="note">{escape(_t("digest.footer"))}</p></footer>')
-    parts.append("</body>")
-    parts.append("</html>")
-    return "\n".join(parts) + "\n"
+    return "\n".join(parts)
 
 
 def _chart_rows(d: Digest) -> Iterator[tuple[CategorySection, str, int]]:

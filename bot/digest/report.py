@@ -154,7 +154,7 @@ def build_report(
     )
     grouped: dict[str, list[ActionRow]] = {group: [] for group in ACTION_GROUPS}
     for action in actions:
-        grouped[_group_of(action.status)].append(action)
+        grouped[action_group(action.status)].append(action)
     rows = (*summary_rows, *theme_rows)
     return Report(
         start=start,
@@ -174,7 +174,7 @@ def build_report(
     )
 
 
-def _group_of(status: str) -> str:
+def action_group(status: str) -> str:
     if status == ActionStatus.DONE:
         return DONE
     if status == ActionStatus.CANT_DO:
@@ -245,7 +245,7 @@ async def gather(
             _line(a.reason) if a.reason else None,
         )
         for a in actions
-        if _group_of(a.status) == OPEN
+        if action_group(a.status) == OPEN
         or opened <= a.created_at < closed
         or opened <= a.updated_at < closed
     ]
