@@ -15,6 +15,7 @@ from bot.delivery.notices import NoticeService
 from bot.delivery.outbox import Outbox
 from bot.digest import commands as digest_commands
 from bot.digest.actions import ActionService
+from bot.digest.pages import GroupLinks
 from bot.digest.service import DigestService
 from bot.engine import help as help_commands
 from bot.engine.clock import Clock
@@ -58,6 +59,7 @@ class Services:
     links: SessionLinks
     reflections: ReflectionService
     digests: DigestService
+    group_links: GroupLinks
     settings: SettingsService
     people: PeopleService
     actions: ActionService
@@ -96,6 +98,7 @@ class App:
     digests: DigestService
     claims: ClaimService
     links: SessionLinks
+    group_links: GroupLinks
 
     leader: Leadership | None = None
 
@@ -176,6 +179,7 @@ async def build_app(
         links=SessionLinks(deps, sessions),
         reflections=reflections,
         digests=digests,
+        group_links=GroupLinks(digests),
         settings=SettingsService(deps),
         people=PeopleService(deps),
         actions=ActionService(deps, digests),
@@ -214,4 +218,5 @@ async def build_app(
         digests=digests,
         claims=services.claims,
         links=services.links,
+        group_links=services.group_links,
     )

@@ -214,7 +214,6 @@ class Reflection(SQLModel, table=True):
     in_count: bool = False
 
 
-
 class ActionItem(SQLModel, table=True):
     """One "we said, we did" line."""
 
@@ -301,6 +300,21 @@ class SessionLink(SQLModel, table=True):
 
     session_id: int = Field(
         sa_column=Column(Integer, ForeignKey("session.id", ondelete="CASCADE"), primary_key=True)
+    )
+    token: str = Field(max_length=64, unique=True)
+
+
+class GroupLink(SQLModel, table=True):
+    """The link to a community's working-group pages (`/brew link group`): its sent digests,
+    "we said, we did" and what participants heard. A random token, the only way to the pages;
+    one per community, replaced by `new` (the old link stops working) and removed by `off`.
+    Kept as it is (not hashed) so facilitators can be shown the same link again: the pages
+    show only what the sent digests already said."""
+
+    __tablename__ = "group_link"
+
+    community_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("community.id", ondelete="CASCADE"), primary_key=True)
     )
     token: str = Field(max_length=64, unique=True)
 

@@ -8,6 +8,7 @@ from typing import Protocol
 from bot.core.commands import Audience, Command, ComponentRoute, Feature, Option, OptionKind
 from bot.core.messages import OutgoingMessage, Reply, Response
 from bot.digest.actions import ActionService
+from bot.digest.pages import GroupLinks
 from bot.digest.review import THEME_ACTIONS
 from bot.digest.service import DIGEST_ACTIONS, DigestService
 from bot.engine.context import CommandContext
@@ -23,6 +24,7 @@ class Needs(Protocol):
     sessions: SessionService
     digests: DigestService
     actions: ActionService
+    group_links: GroupLinks
 
 
 def feature(app: Needs) -> Feature[CommandContext]:
@@ -108,6 +110,20 @@ def feature(app: Needs) -> Feature[CommandContext]:
                 example="3 status=done",
             ),
             Command("action list", 'Show "we said, we did"', actions.list),
+            Command(
+                "link group",
+                "Get the link to this community's pages of sent digests and actions",
+                app.group_links.command,
+                (
+                    Option(
+                        "what",
+                        "new for a new link (the old one stops working), off for none",
+                        choices=("new", "off"),
+                    ),
+                ),
+                F,
+                example="new",
+            ),
             Command(
                 "action history",
                 "Show one action's changes, who it is with and when it is due",

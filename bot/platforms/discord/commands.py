@@ -63,6 +63,9 @@ PLACES: dict[str, tuple[Place, ...]] = {
         Place(("claim", "off"), (("choice", "off"),), "discord.command.claim_off"),
     ),
     "claims export": (Place(("claim", "export")),),
+    # A session's page and the community's pages: "/brew link session" and "/brew link group".
+    "link": (Place(("link", "session")),),
+    "link group": (Place(("link", "group")),),
 }
 
 

@@ -34,6 +34,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 
 from bot.platforms.web.server import WebServer
 from tests.helpers import make_session
+from tests.platforms.web.test_group_pages import group_path, sent_session
 from tests.platforms.web.test_session_page import link_path
 
 AXE_PACKAGE = Path(__file__).resolve().parents[3] / ".venv" / "axe" / "node_modules" / "axe-core"
@@ -74,14 +75,22 @@ def chromium() -> Iterator[WebDriver]:
 
 async def page_urls(server: WebServer, app, chat, fac) -> dict[str, str]:
     """Every kind of page there is, by name: both fixed pages, a real session page reached
-    through `/brew link N`, its Easy Read version, and the page for an unknown address."""
+    through `/brew link N`, its Easy Read version, the working group's pages reached through
+    `/brew link group` (with a sent digest), and the page for an unknown address."""
     path = await link_path(chat, fac, await make_session(app))
+    sent = await sent_session(app, chat, fac, people=0)
+    group = await group_path(chat, fac)
     base = server.base_url.rstrip("/")
     return {
         "home": f"{base}/",
         "accessibility statement": f"{base}/accessibility",
         "session page": f"{base}{path}",
         "session page, Easy Read": f"{base}{path}/easy-read",
+        "working group's pages": f"{base}{group}",
+        "sent digest": f"{base}{group}/digest/{sent}",
+        "we said, we did": f"{base}{group}/actions",
+        "what we heard": f"{base}{group}/heard/{sent}",
+        "what we heard, Easy Read": f"{base}{group}/heard/{sent}/easy-read",
         "page not found": f"{base}/s/no-such-link",
     }
 

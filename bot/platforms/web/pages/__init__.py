@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.platforms.web.pages import about, health, session
+from bot.platforms.web.pages import about, group, health, session
 
 
 def routes(app: web.Application) -> list[web.RouteDef]:
-    return [*about.routes(app), *health.routes(app), *session.routes(app)]
+    return [
+        *about.routes(app),
+        *health.routes(app),
+        *session.routes(app),
+        *group.routes(app),
+    ]

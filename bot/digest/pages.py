@@ -1,0 +1,166 @@
+"""Pages for the working group and participants, who may never open chat: `/brew link group`
+gives facilitators the community's link, to share however they like.
+
+The link is the only way to the pages: a random token of 24 bytes (192 bits), one per
+community. `/brew link group new` replaces it (the old link stops working at once) and
+`/brew link group off` removes it. Behind it (bot/platforms/web/pages/group.py): the
+community's sent digests, each as it was sent (the facilitator's review, the small-number
+rule, nothing held back comes back); "we said, we did"; and for each sent digest the
+participants' "what we heard and what is happening", in the words of their message
+(bot/digest/feedback.py). Nothing here is shown that a sent digest did not already say in
+the open, and a digest not (yet) sent is not shown at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.commands import CommandError
+from bot.core.domain import OPEN_ACTIONS, ActionStatus
+from bot.core.messages import OutgoingMessage, Reply
+from bot.digest.actions import community_actions
+from bot.digest.feedback import Compiles, feedback_message
+from bot.digest.model import Digest
+from bot.digest.report import ACTION_GROUPS, action_group
+from bot.engine.context import CommandContext
+from bot.engine.deps import zone_of
+from bot.sessions.links import TOKEN_LENGTH, new_token
+from bot.sessions.timeparse import format_date, format_local
+from storage.models import ActionItem, Community, GroupLink, Session, id_of
+from storage.models import Digest as DigestRow
+
+PAGE_PATH = "g/"
+SENT = "sent"
+
+
+@dataclass(frozen=True)
+class SentSession:
+    """One sent digest in the list: its session's number, title and day."""
+
+    session_id: int
+    title: str
+    when: str
+
+
+@dataclass(frozen=True)
+class TrackedAction:
+    """One "we said, we did" action, each value ready to print (escaped by the page). The
+    owner is the label typed for it (a team or role), never the person reminded."""
+
+    said: str
+    did: str | None
+    status: str
+    reason: str | None
+    owner: str | None
+    due: str | None
+
+
+class GroupLinks:
+    def __init__(self, source: Compiles) -> None:
+        self.source = source
+        self.deps = source.deps
+        self.t = source.deps.texts.t
+
+    async def command(self, ctx: CommandContext) -> Reply:
+        """`/brew link group [new|off]`: the link to the community's pages, a new one, or
+        none."""
+        what = ctx.arg("what") or "show"
+        community_id = id_of(ctx.community)
+        found = await ctx.tx.get(GroupLink, community_id)
+        if what == "off":
+            if found is None:
+                raise CommandError("group_links.already_off")
+            await ctx.tx.delete(found)
+            return Reply(OutgoingMessage(self.t("group_links.switched_off")))
+        address = self.deps.web_base_url
+        if not address:
+            raise CommandError("links.no_web")
+        renewed = found is not None and what == "new"
+        if found is None or renewed:
+            if found is not None:
+                await ctx.tx.delete(found)
+                await ctx.tx.flush()
+            found = GroupLink(community_id=community_id, token=new_token())
+            ctx.tx.add(found)
+        url = f"{address.rstrip('/')}/{PAGE_PATH}{found.token}"
+        key = "group_links.renewed" if renewed else "group_links.ready"
+        return Reply(OutgoingMessage(self.t(key, url=url)))
+
+    async def community(self, tx: AsyncSession, token: str) -> Community | None:
+        """The community a link opens, or None for a link not (or no longer) in use."""
+        if len(token) != TOKEN_LENGTH:
+            return None
+        link = (await tx.exec(select(GroupLink).where(GroupLink.token == token))).first()
+        return await tx.get(Community, link.community_id) if link is not None else None
+
+    async def sent(self, tx: AsyncSession, community: Community) -> list[SentSession]:
+        """The community's sent digests, newest first."""
+        found = (
+            await tx.exec(
+                select(Session)
+                .join(DigestRow, col(DigestRow.session_id) == col(Session.id))
+                .where(Session.community_id == community.id, DigestRow.status == SENT)
+                .order_by(col(Session.starts_at).desc(), col(Session.id).desc())
+            )
+        ).all()
+        zone = zone_of(community)
+        return [SentSession(id_of(s), s.title, format_local(s.starts_at, zone)) for s in found]
+
+    async def digest(
+        self, tx: AsyncSession, community: Community, session_id: int
+    ) -> Digest | None:
+        """A sent digest of this community, as it reads when sent, or None."""
+        session = await self._sent_session(tx, community, session_id)
+        return await self.source.compile(tx, community, session) if session else None
+
+    async def heard(
+        self, tx: AsyncSession, community: Community, session_id: int
+    ) -> OutgoingMessage | None:
+        """What the people who took part in a sent session were told (feedback.py), or None."""
+        session = await self._sent_session(tx, community, session_id)
+        if session is None:
+            return None
+        digest = await self.source.compile(tx, community, session)
+        actions = (
+            await tx.exec(
+                select(ActionItem)
+                .where(ActionItem.session_id == session.id)
+                .order_by(col(ActionItem.id))
+            )
+        ).all()
+        day = session.starts_at.astimezone(zone_of(community)).date()
+        return feedback_message(self.deps.texts, digest, actions, day=day, news=False)
+
+    async def tracker(
+        self, tx: AsyncSession, community: Community
+    ) -> dict[str, tuple[TrackedAction, ...]]:
+        """ "We said, we did": the community's actions, grouped open, done and can't do."""
+        grouped: dict[str, list[TrackedAction]] = {group: [] for group in ACTION_GROUPS}
+        for action in await community_actions(tx, id_of(community)):
+            grouped[action_group(action.status)].append(self._tracked(action))
+        return {group: tuple(found) for group, found in grouped.items()}
+
+    async def _sent_session(
+        self, tx: AsyncSession, community: Community, session_id: int
+    ) -> Session | None:
+        session = await tx.get(Session, session_id)
+        if session is None or session.community_id != community.id:
+            return None
+        status = (
+            await tx.exec(select(DigestRow.status).where(DigestRow.session_id == session_id))
+        ).first()
+        return session if status == SENT else None
+
+    def _tracked(self, action: ActionItem) -> TrackedAction:
+        is_open = action.status in OPEN_ACTIONS
+        return TrackedAction(
+            said=action.said,
+            did=action.did or None,
+            status=self.t(f"digest.actions.state.{action.status}"),
+            reason=action.reason if action.status == ActionStatus.CANT_DO else None,
+            owner=action.owner or None,
+            due=format_date(action.due_on) if is_open and action.due_on else None,
+        )

@@ -1,0 +1,131 @@
+"""A community's pages for its working group and participants, reached only by its link
+(`/brew link group`, bot/digest/pages.py): the sent digests, "we said, we did", and for each
+sent digest what the people who took part were told, plain and Easy Read. Looking at them
+stores nothing. A link not (or no longer) in use, another community's session, a digest not
+sent and a session number that is not one all get the "link not known" page."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from aiohttp import web
+from markupsafe import Markup
+
+from bot.core.easy_read import easy_read_layout
+from bot.digest.render import html_meta, html_sections
+from bot.platforms.web.keys import BREWBOT
+from bot.platforms.web.render import page
+
+# The largest session number there can be (a 32-bit database integer); longer is unknown.
+MAX_SESSION_ID = 2**31 - 1
+
+T = TypeVar("T")
+
+
+def routes(_app: web.Application) -> list[web.RouteDef]:
+    return [
+        web.get("/g/{token}", index),
+        web.get("/g/{token}/actions", actions),
+        web.get("/g/{token}/digest/{session_id}", digest),
+        web.get("/g/{token}/heard/{session_id}", heard),
+        web.get("/g/{token}/heard/{session_id}/easy-read", heard_easy_read),
+    ]
+
+
+def _token(request: web.Request) -> str:
+    return request.match_info["token"]
+
+
+def _session_id(request: web.Request) -> int:
+    typed = request.match_info["session_id"]
+    if not (typed.isascii() and typed.isdigit()) or not 0 < int(typed) <= MAX_SESSION_ID:
+        raise web.HTTPNotFound()
+    return int(typed)
+
+
+def _known(found: T | None) -> T:
+    if found is None:
+        raise web.HTTPNotFound()
+    return found
+
+
+async def index(request: web.Request) -> web.Response:
+    brew = request.app[BREWBOT]
+    async with brew.db.read() as tx:
+        community = _known(await brew.group_links.community(tx, _token(request)))
+        sent = await brew.group_links.sent(tx, community)
+    t = brew.deps.texts.t
+    return page(
+        request, "group.html", title=t("group_links.page.title"), sent=sent, token=_token(request)
+    )
+
+
+async def actions(request: web.Request) -> web.Response:
+    brew = request.app[BREWBOT]
+    async with brew.db.read() as tx:
+        community = _known(await brew.group_links.community(tx, _token(request)))
+        groups = await brew.group_links.tracker(tx, community)
+    t = brew.deps.texts.t
+    return page(
+        request,
+        "group_actions.html",
+        title=t("group_links.page.tracker"),
+        groups=groups,
+        token=_token(request),
+    )
+
+
+async def digest(request: web.Request) -> web.Response:
+    session_id = _session_id(request)
+    brew = request.app[BREWBOT]
+    async with brew.db.read() as tx:
+        community = _known(await brew.group_links.community(tx, _token(request)))
+        found = await brew.group_links.digest(tx, community, session_id)
+    if found is None:
+        raise web.HTTPNotFound()
+    t = brew.deps.texts.t
+    # The digest's own accessible HTML (bot/digest/render.py), which escapes every value it
+    # did not write itself; without the bar chart, whose inline styles the policy forbids.
+    return page(
+        request,
+        "group_digest.html",
+        title=t("digest.title", title=found.title),
+        meta=Markup(html_meta(found)),
+        sections=Markup(html_sections(found, chart=False)),
+        token=_token(request),
+    )
+
+
+async def heard(request: web.Request) -> web.Response:
+    return await _heard(request, easy=False)
+
+
+async def heard_easy_read(request: web.Request) -> web.Response:
+    return await _heard(request, easy=True)
+
+
+async def _heard(request: web.Request, *, easy: bool) -> web.Response:
+    session_id = _session_id(request)
+    brew = request.app[BREWBOT]
+    async with brew.db.read() as tx:
+        community = _known(await brew.group_links.community(tx, _token(request)))
+        message = await brew.group_links.heard(tx, community, session_id)
+    if message is None:
+        raise web.HTTPNotFound()
+    # Easy Read: one sentence to a paragraph; plain: the message's own lines and paragraphs.
+    layout = easy_read_layout if easy else str
+    blocks = [("", layout(message.text))]
+    blocks += [(section.heading, layout(section.body)) for section in message.sections]
+    paragraphs = [
+        (heading, [part.splitlines() for part in text.split("\n\n") if part.strip()])
+        for heading, text in blocks
+    ]
+    return page(
+        request,
+        "group_heard.html",
+        title=message.title,
+        blocks=paragraphs,
+        easy=easy,
+        path=f"/g/{_token(request)}/heard/{session_id}",
+        token=_token(request),
+    )
