@@ -27,7 +27,7 @@ from bot.digest.model import Digest
 from bot.digest.report import ACTION_GROUPS, action_group
 from bot.engine.context import CommandContext
 from bot.engine.deps import zone_of
-from bot.sessions.links import TOKEN_LENGTH, new_token
+from bot.sessions.links import TOKEN_LENGTH, issue
 from bot.sessions.timeparse import format_date, format_local
 from storage.models import ActionItem, Community, GroupLink, Session, id_of
 from storage.models import Digest as DigestRow
@@ -75,19 +75,16 @@ class GroupLinks:
                 raise CommandError("group_links.already_off")
             await ctx.tx.delete(found)
             return Reply(OutgoingMessage(self.t("group_links.switched_off")))
-        address = self.deps.web_base_url
-        if not address:
-            raise CommandError("links.no_web")
-        renewed = found is not None and what == "new"
-        if found is None or renewed:
-            if found is not None:
-                await ctx.tx.delete(found)
-                await ctx.tx.flush()
-            found = GroupLink(community_id=community_id, token=new_token())
-            ctx.tx.add(found)
-        url = f"{address.rstrip('/')}/{PAGE_PATH}{found.token}"
-        key = "group_links.renewed" if renewed else "group_links.ready"
-        return Reply(OutgoingMessage(self.t(key, url=url)))
+        issued = await issue(
+            self.deps,
+            ctx.tx,
+            found,
+            lambda token: GroupLink(community_id=community_id, token=token),
+            PAGE_PATH,
+            renew=what == "new",
+        )
+        key = "group_links.renewed" if issued.renewed else "group_links.ready"
+        return Reply(OutgoingMessage(self.t(key, url=issued.url)))
 
     async def community(self, tx: AsyncSession, token: str) -> Community | None:
         """The community a link opens, or None for a link not (or no longer) in use."""

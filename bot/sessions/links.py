@@ -11,7 +11,9 @@ a calendar invite, the spark, and the privacy notice.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -67,20 +69,17 @@ class SessionLinks:
                     self.t("links.switched_off", title=session.title, session_id=session.id)
                 )
             )
-        address = self.deps.web_base_url
-        if not address:
-            raise CommandError("links.no_web")
-        renewed = found is not None and what == "new"
-        if found is None or renewed:
-            if found is not None:
-                await ctx.tx.delete(found)
-                await ctx.tx.flush()
-            found = SessionLink(session_id=id_of(session), token=new_token())
-            ctx.tx.add(found)
-        url = f"{address.rstrip('/')}/{PAGE_PATH}{found.token}"
-        key = "links.renewed" if renewed else "links.ready"
+        issued = await issue(
+            self.deps,
+            ctx.tx,
+            found,
+            lambda token: SessionLink(session_id=id_of(session), token=token),
+            PAGE_PATH,
+            renew=what == "new",
+        )
+        key = "links.renewed" if issued.renewed else "links.ready"
         return Reply(
-            OutgoingMessage(self.t(key, title=session.title, url=url, session_id=session.id))
+            OutgoingMessage(self.t(key, title=session.title, url=issued.url, session_id=session.id))
         )
 
     async def page(self, tx: AsyncSession, token: str) -> SessionPage | None:
@@ -119,3 +118,40 @@ class SessionLinks:
 def new_token() -> str:
     """A fresh random token, URL-safe, TOKEN_LENGTH characters."""
     return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+class LinkRow(Protocol):
+    """A stored link (SessionLink, GroupLink): its token is the page's address."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class Issued:
+    url: str
+    renewed: bool  # a new token replaced the one before, which no longer works
+
+
+async def issue(
+    deps: Deps,
+    tx: AsyncSession,
+    found: LinkRow | None,
+    make: Callable[[str], LinkRow],
+    path: str,
+    *,
+    renew: bool,
+) -> Issued:
+    """The link to give a facilitator: the stored one (`found`), or a new one made with
+    `make(token)` when there is none or `renew` asks for it (the old row goes). With no web
+    pages there is nothing to link to: one sentence, and nothing is stored."""
+    address = deps.web_base_url
+    if not address:
+        raise CommandError("links.no_web")
+    renewed = found is not None and renew
+    if found is None or renewed:
+        if found is not None:
+            await tx.delete(found)
+            await tx.flush()
+        found = make(new_token())
+        tx.add(found)
+    return Issued(f"{address.rstrip('/')}/{path}{found.token}", renewed)
