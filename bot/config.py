@@ -5,6 +5,7 @@ Every field here is documented, with its default, in `.env.example`; a test keep
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,6 +22,10 @@ from bot.core.commands import is_number
 from storage.engine import POSTGRES_DRIVER, is_postgres
 
 MINUTES = "whole minutes greater than 0, separated by commas, e.g. 1440,15"
+PROXIES = (
+    "empty, or your reverse proxies' addresses or networks separated by commas, "
+    "e.g. 10.0.0.2,192.168.1.0/24"
+)
 
 
 class ConfigError(Exception):
@@ -95,6 +100,11 @@ class Settings(BaseSettings):
     # The address people reach the pages at (a council's reverse proxy), used in links;
     # empty means the running server's own, http://HOST:PORT/.
     web_base_url: str = Field("", alias="BREWBOT_WEB_BASE_URL")
+    # The reverse proxies (addresses or networks) whose X-Forwarded-For is believed, so that
+    # the rate limit counts each visitor rather than the proxy; empty believes no one.
+    web_trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(
+        [], alias="BREWBOT_WEB_TRUSTED_PROXIES"
+    )
 
     slack_http_port: int = Field(3000, alias="SLACK_HTTP_PORT", ge=1, le=65535)
     slack_breakouts: Literal["threads", "channels"] = Field("threads", alias="SLACK_BREAKOUTS")
@@ -188,6 +198,21 @@ class Settings(BaseSettings):
                 "empty, or an address starting with https://, e.g. https://brew.example.org/"
             )
         return value.rstrip("/") + "/"
+
+    @field_validator("web_trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_networks(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        networks = []
+        for part in (p.strip() for p in value.split(",")):
+            if not part:
+                continue
+            try:
+                networks.append(ip_network(part))
+            except ValueError:
+                raise ValueError(f"{PROXIES} ({part!r} is not one)") from None
+        return networks
 
     @field_validator("reminder_minutes", mode="before")
     @classmethod

@@ -8,6 +8,9 @@
 - A rate limit per address on every request, stricter for forms (POST) than for reading
   (GET): over it, 429 with Retry-After. The address is kept in this process's memory only,
   for the moving window, and is never logged or stored (the server keeps no access log).
+  Behind a reverse proxy every connection comes from the proxy, so for a connection from
+  one of BREWBOT_WEB_TRUSTED_PROXIES the address is read from X-Forwarded-For instead
+  (`client_address`); anyone else's X-Forwarded-For is ignored.
 
 Paths a front-end guards itself (Slack's /slack/events: a signature on every request) are
 left out of the body bound and the rate limit: Slack sends everyone's clicks from a few
@@ -18,10 +21,11 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler, Middleware
 from limits import parse
 from limits.storage import MemoryStorage
@@ -97,14 +101,66 @@ class AddressLimiter:
         return max(1, math.ceil(reset - self._now()))
 
 
-def rate_limited(limiter: AddressLimiter, *, exempt: Collection[str] = ()) -> Middleware:
-    """Every request counted against its address, but those to `exempt` paths."""
+def client_address(
+    peer: str | None,
+    forwarded_for: Iterable[str],
+    trusted_proxies: Collection[IPv4Network | IPv6Network],
+) -> str:
+    """The address a request is counted against: `peer`, the connection's, unless it is one
+    of `trusted_proxies`. Then X-Forwarded-For (`forwarded_for`, its lines) is read from the
+    right: each proxy adds the address it was reached from, so the right-most address that is
+    not itself a trusted proxy is the visitor, and anything left of it the visitor wrote and
+    could be anything. All trusted: the left-most. An address that does not parse where the
+    visitor should be: the connection's, as without a proxy."""
+    connection = peer or ""
+    sender = _parsed(connection)
+    if sender is None or not _is_proxy(sender, trusted_proxies):
+        return connection
+    hops = [hop.strip() for line in forwarded_for for hop in line.split(",") if hop.strip()]
+    client: IPv4Address | IPv6Address | None = None
+    for hop in reversed(hops):
+        client = _parsed(hop)
+        if client is None:
+            return connection
+        if not _is_proxy(client, trusted_proxies):
+            break
+    return connection if client is None else str(client)
+
+
+def _parsed(text: str) -> IPv4Address | IPv6Address | None:
+    """An address, IPv4 written as IPv6 (::ffff:10.0.0.2, from a dual-stack socket) as
+    IPv4; None if `text` is not one."""
+    try:
+        address = ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _is_proxy(
+    address: IPv4Address | IPv6Address, proxies: Collection[IPv4Network | IPv6Network]
+) -> bool:
+    return any(address in network for network in proxies)
+
+
+def rate_limited(
+    limiter: AddressLimiter,
+    *,
+    exempt: Collection[str] = (),
+    trusted_proxies: Collection[IPv4Network | IPv6Network] = (),
+) -> Middleware:
+    """Every request counted against its address (`client_address`), but those to `exempt`
+    paths."""
 
     @web.middleware
     async def limited(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path in exempt:
             return await handler(request)
-        wait = limiter.retry_after(request.remote or "", request.method)
+        forwarded = request.headers.getall(hdrs.X_FORWARDED_FOR, [])
+        address = client_address(request.remote, forwarded, trusted_proxies)
+        wait = limiter.retry_after(address, request.method)
         if wait is not None:
             raise web.HTTPTooManyRequests(headers={"Retry-After": str(wait)})
         return await handler(request)

@@ -71,7 +71,11 @@ def build_application(
         # Outermost first: a refusal from the inner two is still answered as a kind page.
         middlewares=[
             kind_errors,
-            rate_limited(AddressLimiter(limits), exempt=exempt),
+            rate_limited(
+                AddressLimiter(limits),
+                exempt=exempt,
+                trusted_proxies=brew.settings.web_trusted_proxies,
+            ),
             bounded_bodies(max_body, exempt=exempt),
         ],
     )
