@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -10,6 +11,22 @@ class Platform(StrEnum):
     SHELL = "shell"
     DISCORD = "discord"
     SLACK = "slack"
+
+    def is_person_id(self, text: str) -> bool:
+        """Whether `text` has the shape this platform gives people's ids. A bare id of any
+        other shape (NaN, 0, a date) is nobody on it: nothing sent to it would arrive."""
+        return _PERSON_ID[self].fullmatch(text) is not None
+
+
+# A person's id as each platform makes it: Discord's snowflakes (15 to 21 digits); Slack's
+# member ids (U or W, then 8 or more capitals and digits); the terminal chat's own, a
+# lowercase word, a hyphen and a name (shell-sam after /as Sam, demo-3, bench-user-7, and
+# user-sam in the tests).
+_PERSON_ID = {
+    Platform.DISCORD: re.compile(r"[0-9]{15,21}"),
+    Platform.SLACK: re.compile(r"[UW][A-Z0-9]{8,20}"),
+    Platform.SHELL: re.compile(r"[a-z]+-\w[\w-]*"),
+}
 
 
 @dataclass(frozen=True)

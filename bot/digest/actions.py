@@ -25,7 +25,7 @@ from bot.digest.reminders import ACTION_REMINDER, reminder_outcome, retry_remind
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps, zone_of
 from bot.engine.texts import Texts
-from bot.people.settings import parse_user
+from bot.people.settings import person_id
 from bot.scheduling.planner import ACTION_REMIND_DAYS
 from bot.sessions.timeparse import format_date, format_local, parse_date
 from storage.models import ActionEvent, ActionItem, Participant, Session, id_of
@@ -201,7 +201,7 @@ class ActionService:
         elif person.called_by or person.display_name:
             who = Section(t("actions.history.person", name=self._name(person)), untrusted=True)
         else:
-            # Not seen by Brewbot yet: named as a mention (an id `parse_user` accepted), which
+            # Not seen by Brewbot yet: named as a mention (an id `person_id` accepted), which
             # each platform shows as their name. Only the facilitator sees this answer.
             who = Section(t("actions.history.person", name=f"<@{person.user_id}>"))
         events = (
@@ -256,7 +256,8 @@ class ActionService:
 
     async def _person(self, ctx: CommandContext) -> Participant | None:
         """The `person` option (a mention, as each platform passes one) as the community's
-        participant, recorded if they have not used Brewbot yet."""
+        participant, recorded if they have not used Brewbot yet: only for an id their
+        platform could give someone (`person_id`), so a reminder promised can reach them."""
         text = (ctx.arg("person") or "").strip()
         if not text or text.lower() == CLEAR:
             return None
@@ -264,7 +265,8 @@ class ActionService:
             # A name typed rather than picked (the terminal chat; a mention the platform did
             # not turn into one): someone Brewbot knows by exactly that name.
             return await self._named(ctx, text[1:])
-        return await get_or_create_participant(ctx.tx, ctx.community, parse_user(text))
+        user_id = await person_id(ctx.tx, ctx.community, text)
+        return await get_or_create_participant(ctx.tx, ctx.community, user_id)
 
     async def _named(self, ctx: CommandContext, name: str) -> Participant:
         wanted = name.strip().lower()
@@ -323,5 +325,3 @@ class ActionService:
         count = shared.people
         key = "many" if count > 1 else "one" if count == 1 else "none"
         return (self.t(f"actions.sharing_{key}", count=count, session_id=session.id),)
-
-

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError, is_number
 from bot.core.messages import OutgoingMessage, Reply
+from bot.core.refs import Platform
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps
 from storage.models import Community
+from storage.repositories import find_participant
 
 
 def _text(limit: int) -> Callable[[str], str]:
@@ -59,11 +63,26 @@ def _role(value: str) -> str:
 
 def parse_user(value: str) -> str:
     """A person's id from a mention as the platforms pass it (<@123>, <@!123>, <@U123>) or
-    the bare id."""
+    the bare id. Whether anyone has that id is `person_id`'s question."""
     cleaned = value.strip().removeprefix("<@").removeprefix("!").removesuffix(">").split("|")[0]
     if not cleaned or len(cleaned) > 64 or not cleaned.replace("-", "").replace("_", "").isalnum():
         raise CommandError("settings.bad_user")
     return cleaned
+
+
+async def person_id(tx: AsyncSession, community: Community, value: str) -> str:
+    """The id of the person `value` names, for a command that will reach them. Each front-end
+    passes a picked person on as a mention (Discord's <@123…>, Slack's <@U…|name> made
+    <@U…>) or a bare id (the terminal chat, the tests): accepted when it has the shape the
+    community's platform gives ids, or when someone here already has exactly that id.
+    Anything else (NaN, 0, a date) is nobody, so nothing is kept and the person is asked
+    again."""
+    user_id = parse_user(value)
+    if Platform(community.platform).is_person_id(user_id):
+        return user_id
+    if community.id is not None and await find_participant(tx, community.id, user_id) is not None:
+        return user_id
+    raise CommandError("settings.bad_user")
 
 
 def _emails(value: str) -> str:
@@ -86,20 +105,36 @@ def _number(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+Parse = Callable[[CommandContext, str], Awaitable[object]]
+
+
+def _value(parse: Callable[[str], object]) -> Parse:
+    """A parser that needs the value alone."""
+
+    async def run(_ctx: CommandContext, value: str) -> object:
+        return parse(value)
+
+    return run
+
+
+async def _person(ctx: CommandContext, value: str) -> str:
+    return await person_id(ctx.tx, ctx.community, value)
+
+
 # name people type -> (Community column, parser that refuses bad values with one sentence)
-SETTINGS: dict[str, tuple[str, Callable[[str], object]]] = {
-    "facilitator_role": ("facilitator_role", _role),
-    "timezone": ("timezone", _zone),
-    "reminders": ("reminder_minutes", _minutes_list),
-    "session_channel": ("session_channel_id", _channel),
-    "working_group_channel": ("working_group_channel_id", _channel),
-    "safeguarding_contact": ("safeguarding_contact_id", parse_user),
-    "digest_email": ("digest_email", _emails),
-    "group_size": ("group_size", _number(3, 12)),
-    "retention_days": ("retention_days", _number(30, 3650)),
-    "digest_retention_days": ("digest_retention_days", _number(30, 3650)),
-    "hourly_rate_pence": ("hourly_rate_pence", _number(0, 100000)),
-    "benefits_note": ("benefits_note", _text(1000)),
+SETTINGS: dict[str, tuple[str, Parse]] = {
+    "facilitator_role": ("facilitator_role", _value(_role)),
+    "timezone": ("timezone", _value(_zone)),
+    "reminders": ("reminder_minutes", _value(_minutes_list)),
+    "session_channel": ("session_channel_id", _value(_channel)),
+    "working_group_channel": ("working_group_channel_id", _value(_channel)),
+    "safeguarding_contact": ("safeguarding_contact_id", _person),
+    "digest_email": ("digest_email", _value(_emails)),
+    "group_size": ("group_size", _value(_number(3, 12))),
+    "retention_days": ("retention_days", _value(_number(30, 3650))),
+    "digest_retention_days": ("digest_retention_days", _value(_number(30, 3650))),
+    "hourly_rate_pence": ("hourly_rate_pence", _value(_number(0, 100000))),
+    "benefits_note": ("benefits_note", _value(_text(1000))),
 }
 
 
@@ -119,7 +154,7 @@ class SettingsService:
         if value is None:
             raise CommandError("settings.value_needed", name=name)
         column, parse = SETTINGS[name]
-        setattr(ctx.community, column, parse(value))
+        setattr(ctx.community, column, await parse(ctx, value))
         ctx.tx.add(ctx.community)
         return Reply(
             OutgoingMessage(t("settings.changed", name=name, value=getattr(ctx.community, column)))

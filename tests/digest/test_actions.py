@@ -4,13 +4,15 @@ action with a due day, a person reminded before it is due, and a history of its 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.app import build_app
 from bot.core.domain import SessionState
 from bot.core.ports import DeliveryError
+from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
 from bot.digest.reminders import reminder_message
-from bot.platforms.memory import MemoryAdapter
+from bot.platforms.memory import MemoryAdapter, MemoryResponder
+from bot.platforms.slack.payloads import command_text
 from bot.scheduling.planner import JobKind, PlannedJob
 from storage.models import ActionEvent, ActionItem, OutboxItem, OutboxStatus, Participant
 from tests.conftest import Chat, make_settings, snapshot
@@ -85,12 +87,81 @@ async def test_a_due_day_and_a_person_to_remind(app, chat, fac):
     assert "Sam" not in listed.text.replace("You said", ""), "the public list names no person"
 
 
-async def test_a_person_may_be_given_as_each_platform_passes_a_mention(app, chat, fac):
-    for mention in ("<@123456789012345678>", "<@U012ABCDEF>"):
-        await chat.say(fac, f"/brew action add Ramps person={mention} due=2026-12-01")
+def facilitator_on(platform: Platform) -> tuple[UserRef, ConversationRef]:
+    community = CommunityRef(platform, f"{platform}-community")
+    return (
+        UserRef(community, f"{platform}-fran", "Fran", frozenset({"Facilitator"})),
+        ConversationRef(community, "brew-room"),
+    )
+
+
+async def say_on(app, platform: Platform, text: str) -> MemoryResponder:
+    """`text` from a facilitator in a community on `platform`, through the dispatcher."""
+    user, where = facilitator_on(platform)
+    responder = MemoryResponder()
+    await app.dispatcher.run_text(text, user, where, responder)
+    return responder
+
+
+async def owner_ids(app) -> set[str]:
     async with app.db.read() as tx:
-        people = (await tx.exec(select(Participant.user_id))).all()
-    assert {"123456789012345678", "U012ABCDEF"} <= set(people)
+        query = select(Participant.user_id).join(
+            ActionItem, col(ActionItem.owner_participant_id) == Participant.id
+        )
+        return set((await tx.exec(query)).all())
+
+
+async def test_a_person_may_be_given_as_each_platform_passes_a_mention(app, chat, fac):
+    # Discord sends a member picked in a text option as <@id> (<@!id> from older clients);
+    # Slack sends <@U…|name> with "escape channels, users and links" on, which its
+    # front-end reads as <@U…>; the terminal chat takes @Name or its own ids.
+    await say_on(app, Platform.DISCORD, "/brew action add Ramps person=<@123456789012345678>")
+    await say_on(app, Platform.DISCORD, "/brew action add Ramps person=<@!234567890123456789>")
+    typed = command_text("action add Ramps person=<@U0123ABCD|sam> due=2026-12-01")
+    answer = await say_on(app, Platform.SLACK, f"/brew {typed}")
+    assert "I will remind the person named for it" in answer.text, answer.text
+    await chat.say(fac, "/brew action add Ramps person=shell-sam")
+    assert await owner_ids(app) == {
+        "123456789012345678",
+        "234567890123456789",
+        "U0123ABCD",
+        "shell-sam",
+    }
+
+
+async def test_an_id_no_platform_gives_anyone_is_refused_and_nothing_kept(app):
+    """NaN, 0, -1 or a date is nobody: no reminder could reach them, so nothing is promised
+    or stored, on any platform, for an action or the safeguarding contact."""
+    for platform in (Platform.SHELL, Platform.DISCORD, Platform.SLACK):
+        await say_on(app, platform, "/brew action add Ramps")
+    before = await snapshot(app)
+    wide_digits = "１２３４５６７８９０１２３４５６"
+    hostile = ("NaN", "0", "-1", "2026-02-30", "<@0>", "<@NaN>", "U1", wide_digits)
+    # Each platform's own shape is nobody on another one.
+    elsewhere = {
+        Platform.SHELL: ("<@123456789012345678>", "U0123ABCD"),
+        Platform.DISCORD: ("user-sam", "U0123ABCD", "1234"),
+        Platform.SLACK: ("user-sam", "123456789012345678", "u0123abcd"),
+    }
+    for platform, theirs in elsewhere.items():
+        number = {Platform.SHELL: 1, Platform.DISCORD: 2, Platform.SLACK: 3}[platform]
+        for value in hostile + theirs:
+            for typed in (
+                f"/brew action add Ramps person={value} due=2026-12-01",
+                f"/brew action update {number} person={value}",
+                f"/brew settings safeguarding_contact {value}",
+            ):
+                refused = await say_on(app, platform, typed)
+                assert refused.text == "Please give a person, for example @Sam.", (typed, refused)
+    assert await snapshot(app) == before
+
+
+async def test_someone_already_known_is_accepted_by_their_exact_id(app):
+    """An id in no platform's shape is still someone when they have used Brewbot here."""
+    await say_on(app, Platform.SLACK, "/brew action add Ramps")
+    slack_fran, _ = facilitator_on(Platform.SLACK)
+    await say_on(app, Platform.SLACK, f"/brew action update 1 person={slack_fran.id}")
+    assert await owner_ids(app) == {slack_fran.id}
 
 
 async def test_a_person_typed_by_name_is_found_when_the_name_is_theirs_alone(app, chat, fac):
@@ -151,8 +222,11 @@ async def test_history_keeps_each_change_in_order(app, chat, fac, clock):
         ("doing", "Trialling 90-minute reviews", None),
         ("cant_do", "Trialling 90-minute reviews", "the money ran out"),
     ]
-    assert [e.at - events[0].at for e in events] == [timedelta(0), timedelta(days=1),
-                                                     timedelta(days=2)]
+    assert [e.at - events[0].at for e in events] == [
+        timedelta(0),
+        timedelta(days=1),
+        timedelta(days=2),
+    ]
     shown = await chat.say(fac, "/brew action history 1")
     text = shown.text
     assert "Action 1: its history" in text
