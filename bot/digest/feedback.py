@@ -137,9 +137,17 @@ async def took_part(tx: AsyncSession, session_id: int) -> list[Participant]:
 
 
 def feedback_message(
-    texts: Texts, digest: Digest, actions: Sequence[ActionItem], *, day: date, news: bool
+    texts: Texts,
+    digest: Digest,
+    actions: Sequence[ActionItem],
+    *,
+    day: date,
+    news: bool,
+    most: int | None = MAX_ACTIONS,
 ) -> OutgoingMessage:
-    """The message itself, in Easy Read: short sentences, one idea to a line."""
+    """The message itself, in Easy Read: short sentences, one idea to a line. In chat it
+    names `most` actions and points to `/brew action list` for the rest; a web page, where
+    that command cannot be typed, passes None and shows them all."""
     t = texts.t
     opening = [t("feedback.news")] if news else []
     opening.append(t("feedback.took_part", date=format_date(day)))
@@ -158,9 +166,10 @@ def feedback_message(
         )
         for theme in digest.themes_at_a_glance
     ]
-    happening = [_action(texts, action) for action in actions[:MAX_ACTIONS]]
-    if len(actions) > MAX_ACTIONS:
-        happening.append(t("feedback.more", count=len(actions) - MAX_ACTIONS))
+    shown = actions if most is None else actions[:most]
+    happening = [_action(texts, action) for action in shown]
+    if len(actions) > len(shown):
+        happening.append(t("feedback.more", count=len(actions) - len(shown)))
     return OutgoingMessage(
         title=t("feedback.title"),
         text="\n\n".join(opening),

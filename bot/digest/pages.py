@@ -129,7 +129,7 @@ class GroupLinks:
             )
         ).all()
         day = session.starts_at.astimezone(zone_of(community)).date()
-        return feedback_message(self.deps.texts, digest, actions, day=day, news=False)
+        return feedback_message(self.deps.texts, digest, actions, day=day, news=False, most=None)
 
     async def tracker(
         self, tx: AsyncSession, community: Community

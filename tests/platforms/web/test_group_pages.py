@@ -10,6 +10,7 @@ import re
 from sqlmodel import select
 
 from bot.core.domain import SessionState
+from bot.digest.feedback import MAX_ACTIONS
 from storage.models import Digest as DigestRow
 from storage.models import Reflection, Session
 from tests.digest.test_group_links import another_communitys_sent_session
@@ -135,6 +136,19 @@ async def test_what_people_heard_plain_and_easy_read(app, chat, fac, browser):
     assert_accessible_shape(easy)
     assert "<p>You said: Buses on time.</p>" in easy and "<p>We are doing this now.</p>" in easy
     assert f'href="{path}/heard/{session_id}"' in easy
+
+
+async def test_every_action_is_named_on_the_page_where_no_command_can_be_typed(
+    app, chat, fac, browser
+):
+    session_id = await sent_session(app, chat, fac)
+    count = MAX_ACTIONS + 2
+    for n in range(count):
+        await chat.say(fac, f"/brew action add Step {n} session={session_id}")
+    path = await group_path(chat, fac)
+    _, plain = await get(browser, f"{path}/heard/{session_id}")
+    assert all(f"You said: Step {n}." in plain for n in range(count))
+    assert "action list" not in plain
 
 
 async def test_other_communities_unsent_digests_and_bad_numbers_get_the_404_page(
