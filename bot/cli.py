@@ -200,7 +200,8 @@ def _run(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.platforms.shell.demo import run_demo
+    from bot.platforms.shell.demo import run_demo, until_enter
+    from bot.runtime import Stopped
 
     texts = _texts()
     if not 3 <= args.participants <= 500:
@@ -208,10 +209,13 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     for name in ("", "alembic"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    result = asyncio.run(run_demo(participants=args.participants, out=args.out))
-    print(texts.t("cli.demo_markdown", path=result.markdown))
-    print(texts.t("cli.demo_html", path=result.html))
-    print(texts.t("cli.demo_database", path=result.database))
+    # A person at a terminal can open the pages before they close; a test or a pipe cannot.
+    keep_open = until_enter if sys.stdin.isatty() else None
+    try:
+        asyncio.run(run_demo(participants=args.participants, out=args.out, keep_open=keep_open))
+    except Stopped:
+        print(texts.t("shell.demo_stopped"), file=sys.stderr)
+        return 1
     return 0
 
 

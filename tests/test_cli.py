@@ -65,6 +65,7 @@ def test_digest_of_the_demo_in_every_format(monkeypatch, tmp_path, capsys):
 
     from bot.platforms.shell.demo import run_demo
 
+    monkeypatch.setenv("BREWBOT_WEB_PORT", "0")  # its web pages on any free port
     result = asyncio.run(run_demo(participants=6, out=tmp_path, say=lambda _: None))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{result.database}")
     capsys.readouterr()
@@ -328,10 +329,30 @@ def test_demo_and_bench_run_to_the_end(tmp_path):
                 proc.wait()
     assert demo.returncode == 0, demo_err
     assert "Digest (Markdown): out/digest-session-1.md" in demo_out
+    assert_demo_links(demo_out)
     for name in ("digest-session-1.md", "digest-session-1.html", "demo.db"):
         assert mode(tmp_path / "out" / name) == 0o600, name
     assert bench.returncode == 0, bench_err
     assert json.loads(bench_out)["dispatch_errors"] == 0
+
+
+def assert_demo_links(out: str) -> None:
+    """What the demo prints about its web pages, in the shape the README shows: their address
+    first, and at the end the session's page and the working group's pages on that address.
+    Its stdin is not a terminal, so it did not wait for Enter (the pages are opened through
+    the real server in tests/platforms/test_demo.py)."""
+    lines = out.splitlines()
+    readme = (ROOT / "README.md").read_text()
+    demo_paragraph = readme.split("To watch a whole session", 1)[1].split("\n\n", 1)[0]
+    address = re.fullmatch(r"Web pages: (http://127\.0\.0\.1:\d+/)", lines[0])
+    assert address, lines[0]
+    base = re.escape(address[1])
+    assert re.fullmatch(rf"The session's web page: {base}s/[\w-]{{32}}", lines[-2]), lines[-2]
+    assert re.fullmatch(rf"The working group's pages: {base}g/[\w-]{{32}}", lines[-1]), lines[-1]
+    for line in (lines[0], lines[-2], lines[-1]):
+        said = line.split("http", 1)[0]
+        assert f"`{said}http://127.0.0.1:8080/" in demo_paragraph.replace("\n", " "), said
+    assert "press Enter" not in out
 
 
 def test_brewbot_run_keeps_its_files_to_its_user(tmp_path):

@@ -4,12 +4,18 @@ real scheduler on a fast clock (a day passes in about two seconds).
 Schedule -> reminders (24 h and 15 min) -> auto-open -> people join -> spark -> balanced
 breakouts with their timers -> reflections -> close -> digest sent, written as Markdown and
 HTML beside the SQLite file it used (DIR/demo.db), so anyone can inspect what was stored.
+
+It runs inside `serve` (bot/runtime.py), as `brewbot run` does: the web pages start first and
+their address is said, a port in use stops it in the same one line, and BREWBOT_WEB=off
+leaves them out. At the end the facilitator types `/brew link N` and `/brew link group`, and
+the demo says the two links they give, so a person can open the session's page and the
+working group's pages; they stay open while `keep_open` runs (the CLI: until Enter).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +31,8 @@ from bot.digest.render import to_html, to_markdown
 from bot.engine.clock import FastClock
 from bot.platforms.memory import MemoryAdapter, MemoryResponder
 from bot.platforms.shell.chat import CHANNEL, COMMUNITY
+from bot.platforms.shell.main import _stdin_lines
+from bot.runtime import Stopped, serve
 from bot.scheduling.planner import JobKind, PlannedJob
 from storage.models import Community, Session
 
@@ -104,8 +112,16 @@ class JobWatcher:
 
 
 async def run_demo(
-    *, participants: int = 12, out: Path = Path("digests"), say: Callable[[str], None] = print
+    *,
+    participants: int = 12,
+    out: Path = Path("digests"),
+    say: Callable[[str], None] = print,
+    keep_open: Callable[[], Awaitable[object]] | None = None,
 ) -> DemoResult:
+    """Run the scripted session with the web pages beside it, then keep them open while
+    `keep_open` runs (not at all without it, or with the pages off). Raises `Stopped` if a
+    stop signal (Ctrl-C) ends it before the script does, and SystemExit (one line) if the
+    pages' port cannot be had."""
     database = await asyncio.to_thread(_fresh_database, out)
     settings = Settings(DATABASE_URL=f"sqlite:///{database}")
     clock = FastClock(start=_now_minute(), speed=86400 / DAY_IN_SECONDS)
@@ -114,10 +130,48 @@ async def run_demo(
     watcher = JobWatcher()
     app.jobs.listeners.append(watcher)
     await app.start()
-    try:
-        return await _script(app, adapter, clock, watcher, participants, out, database, say)
-    finally:
-        await app.close()
+    finished: list[DemoResult] = []
+
+    async def front_end() -> None:
+        result = await _script(app, adapter, clock, watcher, participants, out, database, say)
+        finished.append(result)
+        t = app.deps.texts.t
+        say(t("cli.demo_markdown", path=result.markdown))
+        say(t("cli.demo_html", path=result.html))
+        say(t("cli.demo_database", path=result.database))
+        if app.deps.web_base_url:  # not with BREWBOT_WEB=off
+            await _say_links(app, result.session_id, say)
+            if keep_open is not None:
+                say(t("shell.demo_stay_open"))
+                await keep_open()
+
+    # `serve` starts the web pages (saying their address), runs the script, and closes both.
+    await serve(app, front_end(), say=say)
+    if not finished:
+        raise Stopped
+    return finished[0]
+
+
+async def _say_links(app: App, session_id: int, say: Callable[[str], None]) -> None:
+    """The facilitator asks for the session's page link and the working group's, as anyone
+    would in chat, and the demo says both."""
+    for command, key in (
+        (f"/brew link {session_id}", "shell.demo_session_page"),
+        ("/brew link group", "shell.demo_group_pages"),
+    ):
+        responder = MemoryResponder()
+        await app.dispatcher.run_text(command, _facilitator(), CHANNEL, responder)
+        url = next(w for w in responder.text.split() if w.startswith(app.deps.web_base_url))
+        say(app.deps.texts.t(key, url=url))
+
+
+async def until_enter() -> None:
+    """Wait until the person at the terminal presses Enter (or their input ends)."""
+    await anext(_stdin_lines(), None)
+
+
+def _facilitator() -> UserRef:
+    return UserRef(COMMUNITY, "demo-facilitator", "Fran", frozenset({"Facilitator"}))
 
 
 async def _script(
@@ -130,7 +184,7 @@ async def _script(
     database: Path,
     say: Callable[[str], None],
 ) -> DemoResult:
-    facilitator = UserRef(COMMUNITY, "demo-facilitator", "Fran", frozenset({"Facilitator"}))
+    facilitator = _facilitator()
     people = [
         UserRef(
             COMMUNITY,
