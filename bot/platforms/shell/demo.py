@@ -31,7 +31,7 @@ from bot.digest.render import to_html, to_markdown
 from bot.engine.clock import FastClock
 from bot.platforms.memory import MemoryAdapter, MemoryResponder
 from bot.platforms.shell.chat import CHANNEL, COMMUNITY
-from bot.platforms.shell.main import _stdin_lines
+from bot.platforms.shell.main import stdin_lines
 from bot.runtime import Stopped, serve
 from bot.scheduling.planner import JobKind, PlannedJob
 from storage.models import Community, Session
@@ -167,7 +167,7 @@ async def _say_links(app: App, session_id: int, say: Callable[[str], None]) -> N
 
 async def until_enter() -> None:
     """Wait until the person at the terminal presses Enter (or their input ends)."""
-    await anext(_stdin_lines(), None)
+    await anext(stdin_lines(), None)
 
 
 def _facilitator() -> UserRef:

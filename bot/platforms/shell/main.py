@@ -20,7 +20,7 @@ from bot.runtime import serve
 from bot.scheduling.leader import AlreadyRunning
 
 
-async def _stdin_lines() -> AsyncIterator[str]:
+async def stdin_lines() -> AsyncIterator[str]:
     """Lines typed (or piped) in, read off the event loop so the scheduler keeps ticking.
 
     A daemon thread reads the raw file descriptor: a thread of the default executor blocked
@@ -65,4 +65,4 @@ async def run_shell(settings: Settings) -> None:
         await app.close()
         raise SystemExit(str(exc)) from None
     # Logs go to the file, so the web pages' address is printed with the chat.
-    await serve(app, ShellChat(app.dispatcher, adapter, _stdin_lines()).run(), say=print)
+    await serve(app, ShellChat(app.dispatcher, adapter, stdin_lines()).run(), say=print)
