@@ -5,6 +5,7 @@ Includes the meta-test: no two commands share a name anywhere under /brew."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import discord
@@ -186,8 +187,10 @@ async def test_session_and_spark_suggestions(table_app):
     fran = UserRef(GUILD, "1", "Fran", frozenset({"Facilitator"}))
     where = ConversationRef(GUILD, "99")
     responder = MemoryResponder()
+    # A week from today: a fixed date here became the past once its day came.
+    day = (datetime.now(UTC) + timedelta(days=7)).date().isoformat()
     await table_app.dispatcher.run_text(
-        '/brew schedule 2026-11-30 14:00 theme="Being heard"', fran, where, responder
+        f'/brew schedule {day} 14:00 theme="Being heard"', fran, where, responder
     )
     assert "planned" in responder.text
     [(label, value)] = await session_suggestions(table_app, GUILD, "")
