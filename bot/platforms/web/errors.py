@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TypeVar
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -59,6 +60,16 @@ def error_page(
         status=status,
         headers=headers,
     )
+
+
+T = TypeVar("T")
+
+
+def known(found: T | None) -> T:
+    """What a link or number opened, or the "link not known" page when it opened nothing."""
+    if found is None:
+        raise web.HTTPNotFound()
+    return found
 
 
 def _route(request: web.Request) -> str:

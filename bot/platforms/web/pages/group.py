@@ -6,20 +6,15 @@ sent and a session number that is not one all get the "link not known" page."""
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from aiohttp import web
 from markupsafe import Markup
 
+from bot.core.commands import as_id
 from bot.core.easy_read import easy_read_layout
 from bot.digest.render import html_meta, html_sections
+from bot.platforms.web.errors import known
 from bot.platforms.web.keys import BREWBOT
 from bot.platforms.web.render import page
-
-# The largest session number there can be (a 32-bit database integer); longer is unknown.
-MAX_SESSION_ID = 2**31 - 1
-
-T = TypeVar("T")
 
 
 def routes(_app: web.Application) -> list[web.RouteDef]:
@@ -37,22 +32,14 @@ def _token(request: web.Request) -> str:
 
 
 def _session_id(request: web.Request) -> int:
-    typed = request.match_info["session_id"]
-    if not (typed.isascii() and typed.isdigit()) or not 0 < int(typed) <= MAX_SESSION_ID:
-        raise web.HTTPNotFound()
-    return int(typed)
-
-
-def _known(found: T | None) -> T:
-    if found is None:
-        raise web.HTTPNotFound()
-    return found
+    """The session number in the address; one no row can have is "link not known"."""
+    return known(as_id(request.match_info["session_id"]) or None)
 
 
 async def index(request: web.Request) -> web.Response:
     brew = request.app[BREWBOT]
     async with brew.db.read() as tx:
-        community = _known(await brew.group_links.community(tx, _token(request)))
+        community = known(await brew.group_links.community(tx, _token(request)))
         sent = await brew.group_links.sent(tx, community)
     t = brew.deps.texts.t
     return page(
@@ -63,7 +50,7 @@ async def index(request: web.Request) -> web.Response:
 async def actions(request: web.Request) -> web.Response:
     brew = request.app[BREWBOT]
     async with brew.db.read() as tx:
-        community = _known(await brew.group_links.community(tx, _token(request)))
+        community = known(await brew.group_links.community(tx, _token(request)))
         groups = await brew.group_links.tracker(tx, community)
     t = brew.deps.texts.t
     return page(
@@ -79,10 +66,8 @@ async def digest(request: web.Request) -> web.Response:
     session_id = _session_id(request)
     brew = request.app[BREWBOT]
     async with brew.db.read() as tx:
-        community = _known(await brew.group_links.community(tx, _token(request)))
-        found = await brew.group_links.digest(tx, community, session_id)
-    if found is None:
-        raise web.HTTPNotFound()
+        community = known(await brew.group_links.community(tx, _token(request)))
+        found = known(await brew.group_links.digest(tx, community, session_id))
     t = brew.deps.texts.t
     # The digest's own accessible HTML (bot/digest/render.py), which escapes every value it
     # did not write itself; without the bar chart, whose inline styles the policy forbids.
@@ -108,10 +93,8 @@ async def _heard(request: web.Request, *, easy: bool) -> web.Response:
     session_id = _session_id(request)
     brew = request.app[BREWBOT]
     async with brew.db.read() as tx:
-        community = _known(await brew.group_links.community(tx, _token(request)))
-        message = await brew.group_links.heard(tx, community, session_id)
-    if message is None:
-        raise web.HTTPNotFound()
+        community = known(await brew.group_links.community(tx, _token(request)))
+        message = known(await brew.group_links.heard(tx, community, session_id))
     # Easy Read: one sentence to a paragraph; plain: the message's own lines and paragraphs.
     layout = easy_read_layout if easy else str
     blocks = [("", layout(message.text))]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.platforms.web.errors import known
 from bot.platforms.web.keys import BREWBOT
 from bot.platforms.web.render import page
 from bot.sessions.links import SessionPage
@@ -23,10 +24,7 @@ def routes(_app: web.Application) -> list[web.RouteDef]:
 async def _shown(request: web.Request) -> SessionPage:
     brew = request.app[BREWBOT]
     async with brew.db.read() as tx:
-        found = await brew.links.page(tx, request.match_info["token"])
-    if found is None:
-        raise web.HTTPNotFound()
-    return found
+        return known(await brew.links.page(tx, request.match_info["token"]))
 
 
 async def plain(request: web.Request) -> web.Response:
