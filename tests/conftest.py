@@ -430,6 +430,17 @@ def chat(app: App) -> Chat:
     return Chat(app)
 
 
+# Where the tests' web pages say they are, for links a command gives (Deps.web_base_url).
+WEB_ADDRESS = "https://brew.example.org/"
+
+
+@pytest.fixture
+def web(app: App) -> App:
+    """The app as if its web pages were served at WEB_ADDRESS, so link commands give links."""
+    app.deps.web_base_url = WEB_ADDRESS
+    return app
+
+
 @pytest.fixture
 def fac() -> UserRef:
     return Chat.person("Fran", facilitator=True)

@@ -13,17 +13,10 @@ from bot.sessions.links import TOKEN_LENGTH
 from storage.models import Community, Session, id_of
 from storage.models import Digest as DigestRow
 from storage.repositories import get_or_create_community
-from tests.conftest import START, Chat, snapshot
+from tests.conftest import START, WEB_ADDRESS, Chat, snapshot
 from tests.helpers import make_session
 
-ADDRESS = "https://brew.example.org/"
-LINK = re.compile(r"https://brew\.example\.org/g/([A-Za-z0-9_-]+)")
-
-
-@pytest.fixture
-def web(app):
-    app.deps.web_base_url = ADDRESS
-    return app
+LINK = re.compile(re.escape(WEB_ADDRESS) + r"g/([A-Za-z0-9_-]+)")
 
 
 def token_in(answer) -> str:
@@ -107,7 +100,7 @@ async def test_only_facilitators_can_make_a_link(web, chat):
 async def test_the_session_link_still_works_beside_it(web, chat, fac):
     session_id = await make_session(web)
     answer = await chat.say(fac, f"/brew link {session_id}")
-    assert f"{ADDRESS}s/" in answer.text
+    assert f"{WEB_ADDRESS}s/" in answer.text
 
 
 @pytest.mark.parametrize("token", ["", "x", "A" * TOKEN_LENGTH, "../../etc/passwd"])

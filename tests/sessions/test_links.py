@@ -12,17 +12,10 @@ from icalendar import Calendar
 from bot.core.domain import SessionState
 from bot.sessions.links import TOKEN_LENGTH
 from storage.models import Session
-from tests.conftest import Chat, snapshot
+from tests.conftest import WEB_ADDRESS, Chat, snapshot
 from tests.helpers import make_session
 
-ADDRESS = "https://brew.example.org/"
-LINK = re.compile(r"https://brew\.example\.org/s/([A-Za-z0-9_-]+)")
-
-
-@pytest.fixture
-def web(app):
-    app.deps.web_base_url = ADDRESS
-    return app
+LINK = re.compile(re.escape(WEB_ADDRESS) + r"s/([A-Za-z0-9_-]+)")
 
 
 def token_in(answer) -> str:

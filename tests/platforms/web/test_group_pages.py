@@ -13,19 +13,11 @@ from bot.core.domain import SessionState
 from bot.digest.feedback import MAX_ACTIONS
 from storage.models import Digest as DigestRow
 from storage.models import Reflection, Session
+from tests.digest.test_feedback import WORDS
 from tests.digest.test_group_links import another_communitys_sent_session
 from tests.helpers import make_session
 from tests.platforms.web.test_guards import CSP, NOT_FOUND
 from tests.platforms.web.test_pages import assert_accessible_shape
-
-WORDS = [
-    "The bus to the day centre never comes on time",
-    "Nobody told me about the carers assessment",
-    "My social worker changes every few months",
-    "I had to tell my story again and again",
-    "The bus stops too far from my house",
-    "I never know who to ring when things go wrong",
-]
 
 
 async def group_path(chat, fac, what: str = "") -> str:
