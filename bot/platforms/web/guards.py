@@ -5,6 +5,10 @@
   sniffing of content types; no camera, microphone or location. No cookies are set.
 - Request bodies are bounded (`MAX_BODY_BYTES`): a larger one is refused (413) before it is
   read.
+- A form may be sent only from Brewbot's own pages (`same_site_forms`): a browser says where
+  a form came from (Origin, Sec-Fetch-Site), and one sent from another site is refused (403)
+  before it is read. With no cookies there is nothing such a form could borrow, but a page
+  elsewhere still cannot make someone's browser send words in their name.
 - A rate limit per address on every request, stricter for forms (POST) than for reading
   (GET): over it, 429 with Retry-After. The address is kept in this process's memory only,
   for the moving window, and is never logged or stored (the server keeps no access log).
@@ -30,6 +34,7 @@ from aiohttp.typedefs import Handler, Middleware
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
+from yarl import URL
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -72,6 +77,30 @@ def bounded_bodies(max_bytes: int, *, exempt: Collection[str] = ()) -> Middlewar
         return await handler(request)
 
     return bounded
+
+
+def same_site_forms(*, hosts: Collection[str] = (), exempt: Collection[str] = ()) -> Middleware:
+    """Refuse a form (any method but GET, HEAD and OPTIONS) that the browser says came from
+    another site: Sec-Fetch-Site other than same-origin or none (typed or bookmarked), or an
+    Origin whose host is neither the request's own Host nor one of `hosts` (the public
+    address's, for a reverse proxy that rewrites Host). A request that says neither (an old
+    browser, a script) goes ahead: the form's own token still has to be right."""
+
+    @web.middleware
+    async def same_site(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.method in ("GET", "HEAD", "OPTIONS") or request.path in exempt:
+            return await handler(request)
+        fetch_site = request.headers.get("Sec-Fetch-Site")
+        if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+            raise web.HTTPForbidden()
+        origin = request.headers.get(hdrs.ORIGIN)
+        if origin is not None:
+            origin_host = URL(origin).host_port_subcomponent if origin != "null" else None
+            if origin_host is None or origin_host not in {request.host, *hosts}:
+                raise web.HTTPForbidden()
+        return await handler(request)
+
+    return same_site
 
 
 @dataclass(frozen=True)

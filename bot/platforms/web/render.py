@@ -2,8 +2,9 @@
 
 Every value is escaped unless a template says otherwise (autoescape on for every template),
 and a value a template names but is not given is an error, not an empty space. Templates
-reach the short words of prompts/strings through `t("web....")`. Pages work without
-JavaScript: there is none.
+reach the short words of prompts/strings through `t("web....")`, and give each form its
+hidden token with `form_token(purpose, link)` (bot/platforms/web/forms.py). Pages work
+without JavaScript: there is none.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from aiohttp import web
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from bot.engine.texts import Texts
+from bot.platforms.web.forms import FormTokens
 
 TEMPLATES = web.AppKey("brewbot.templates", Environment)
 
 
-def templates(texts: Texts) -> Environment:
-    """The templates, with `t` giving the words of prompts/strings."""
+def templates(texts: Texts, tokens: FormTokens) -> Environment:
+    """The templates, with `t` giving the words of prompts/strings and `form_token` each
+    form's token."""
     env = Environment(
         loader=PackageLoader("prompts", "templates/web"),
         autoescape=True,
@@ -27,6 +30,7 @@ def templates(texts: Texts) -> Environment:
         keep_trailing_newline=True,
     )
     env.globals["t"] = texts.t
+    env.globals["form_token"] = tokens.issue
     return env
 
 

@@ -20,10 +20,12 @@ from importlib import resources
 from pathlib import Path
 
 from aiohttp import web
+from yarl import URL
 
 from bot.app import App
 from bot.platforms.web import pages
 from bot.platforms.web.errors import kind_errors
+from bot.platforms.web.forms import FormTokens
 from bot.platforms.web.guards import (
     MAX_BODY_BYTES,
     AddressLimiter,
@@ -31,8 +33,9 @@ from bot.platforms.web.guards import (
     add_security_headers,
     bounded_bodies,
     rate_limited,
+    same_site_forms,
 )
-from bot.platforms.web.keys import BREWBOT
+from bot.platforms.web.keys import BREWBOT, FORM_TOKENS
 from bot.platforms.web.pages import health
 from bot.platforms.web.render import TEMPLATES, templates
 from bot.runtime import connection_problem
@@ -77,10 +80,12 @@ def build_application(
                 trusted_proxies=brew.settings.web_trusted_proxies,
             ),
             bounded_bodies(max_body, exempt=exempt),
+            same_site_forms(hosts=_hosts(brew.settings.web_base_url), exempt=exempt),
         ],
     )
     application[BREWBOT] = brew
-    application[TEMPLATES] = templates(brew.deps.texts)
+    application[FORM_TOKENS] = tokens = FormTokens()
+    application[TEMPLATES] = templates(brew.deps.texts, tokens)
     application.on_response_prepare.append(add_security_headers)
     if brew.settings.web:
         application.add_routes(pages.routes(application))
@@ -138,6 +143,12 @@ class WebServer:
         if runner is not None:
             with contextlib.suppress(TimeoutError):
                 await runner.cleanup()
+
+
+def _hosts(base_url: str) -> tuple[str, ...]:
+    """The public address's host (and port), which a form's Origin may name."""
+    host = URL(base_url).host_port_subcomponent if base_url else None
+    return (host,) if host else ()
 
 
 def _in_url(host: str) -> str:

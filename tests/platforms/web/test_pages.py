@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.platforms.web.forms import FormTokens
 from bot.platforms.web.pages.health import HEALTH_PATH
 from bot.platforms.web.render import templates
 from tests.conftest import loaded_texts
@@ -63,7 +64,7 @@ def test_every_value_and_word_is_escaped():
     texts = loaded_texts()
     texts.strings["web.site_name"] = "Brew <b>bot</b>"
     html = (
-        templates(texts)
+        templates(texts, FormTokens())
         .get_template("error.html")
         .render(title='<script>alert("t")</script>', message="Tom & <img src=x onerror=alert(1)>")
     )

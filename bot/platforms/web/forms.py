@@ -1,0 +1,57 @@
+"""What a form on a page carries so its answer can be trusted, without cookies or storage.
+
+Each form a page shows holds one hidden value, made by `FormTokens.issue`: a random nonce,
+when it stops working, and a keyed signature over those, the form's purpose and the page's
+link. Sending the form checks it (`FormTokens.check`): a form copied onto another site, sent
+to another page, or kept longer than `LIFETIME` is refused. The key lives in this process's
+memory only, so nothing about a form is ever written down; after a restart a form sent from a
+page opened before it is not accepted, and the page shows the person's words again, asking
+them to press the button once more.
+
+The nonce stands for "this one opening of the page": a reflection sent twice from one opening
+is a repeat, and it is never stored (bot/reflections/anonymity.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Callable
+
+# People write slowly, and may leave a page open over lunch.
+LIFETIME_SECONDS = 24 * 60 * 60
+NONCE_BYTES = 16
+FIELD = "form"
+
+
+class FormTokens:
+    def __init__(self, now: Callable[[], float] = time.time) -> None:
+        self._key = secrets.token_bytes(32)
+        self._now = now
+
+    def issue(self, purpose: str, link: str) -> str:
+        """A fresh value for one form: `purpose` names the form, `link` the page it is on."""
+        nonce = secrets.token_urlsafe(NONCE_BYTES)
+        expires = str(int(self._now()) + LIFETIME_SECONDS)
+        return f"{nonce}.{expires}.{self._signature(purpose, link, nonce, expires)}"
+
+    def check(self, value: str, purpose: str, link: str) -> str | None:
+        """The nonce of a value this process issued for this form on this page and that has
+        not run out; None for anything else."""
+        nonce, _, rest = value.partition(".")
+        expires, _, signature = rest.partition(".")
+        if not (nonce and expires.isdigit() and signature):
+            return None
+        expected = self._signature(purpose, link, nonce, expires)
+        if not hmac.compare_digest(signature.encode(), expected.encode()):
+            return None
+        if int(expires) < self._now():
+            return None
+        return nonce
+
+    def _signature(self, *parts: str) -> str:
+        digest = hmac.new(self._key, "\x1f".join(parts).encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
