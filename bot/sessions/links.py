@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.commands import CommandError
 from bot.core.domain import FINISHED_STATES, LIVE_STATES, SessionState
 from bot.core.messages import Attachment, OutgoingMessage, Reply
+from bot.core.refs import CommunityRef, Platform
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps, zone_of
 from bot.sessions.service import SessionService
@@ -39,6 +40,11 @@ PAGE_PATH = "s/"
 class SessionPage:
     """What a session's web page shows, each value ready to print (escaped by the page)."""
 
+    session_id: int
+    # Where the session lives (its community's platform and id there): the web page takes
+    # part as a visitor of that community.
+    community: CommunityRef
+    state: SessionState
     title: str
     theme: str
     when: str
@@ -96,6 +102,11 @@ class SessionLinks:
         library = await library_for(self.deps, tx, id_of(community))
         spark = library.get(session.spark_id) if session.spark_id else None
         return SessionPage(
+            session_id=id_of(session),
+            community=CommunityRef(
+                Platform(community.platform), community.external_id, community.name
+            ),
+            state=SessionState(session.state),
             title=session.title,
             theme=session.theme,
             when=format_local(session.starts_at, zone_of(community)),
