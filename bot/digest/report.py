@@ -291,7 +291,8 @@ def _day(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def _title(r: Report) -> str:
+def title(r: Report) -> str:
+    """The report's title: what it is and the days it covers."""
     return _t("report.title", start=_day(r.start), end=_day(r.end))
 
 
@@ -330,7 +331,7 @@ def to_markdown(r: Report) -> str:
         return lines
 
     out = [
-        f"# {md(_title(r))}",
+        f"# {md(title(r))}",
         "",
         md(_scope(r)),
         "",
@@ -378,12 +379,27 @@ td.n { text-align: right; }"""
 def to_html(r: Report) -> str:
     """A standalone, accessible page: headings in order, every table captioned with scoped
     headers, the language declared, and no meaning carried by colour alone."""
+    heading = escape(title(r))
+    return "\n".join(
+        [
+            *page_head(heading, _STYLE),
+            "<main>",
+            f"<h1>{heading}</h1>",
+            html_body(r),
+            "</main>",
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
+
+
+def html_body(r: Report) -> str:
+    """What the report says, headed from <h2> down, for a page that gives its own <h1> (the
+    working group's web page, bot/platforms/web/pages/group.py). No style attribute and no
+    script: numbers are marked with a class, which a stylesheet may align."""
     e = escape
-    title = e(_title(r))
     out = [
-        *page_head(title, _STYLE),
-        "<main>",
-        f"<h1>{title}</h1>",
         f"<p>{e(_scope(r))}</p>",
         f"<p>{e(_t('report.privacy', min_count=r.min_count))}</p>",
         '<section aria-labelledby="themes">',
@@ -441,7 +457,7 @@ def to_html(r: Report) -> str:
             head = [_t(f"report.actions.{c}") for c in _action_columns(group)]
             rows = [_action_cells(a, group) for a in r.actions[group]]
             table(_t(f"report.actions.{group}.caption"), head, rows, numbers=False)
-    out += ["</section>", "</main>", "</body>", "</html>", ""]
+    out.append("</section>")
     return "\n".join(out)
 
 
