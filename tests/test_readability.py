@@ -101,6 +101,7 @@ PLACEHOLDERS: dict[str, set[str]] = {
     "gather": set(),
     "reflection_form": {"prompt", "help"},
     "thank_you": {"withdraw_code", "days"},
+    "thank_you_web": {"withdraw_code", "days"},
     "digest_intro": {"title", "date", "theme"},
     "help_now": set(),
     "closing": set(),

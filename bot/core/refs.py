@@ -29,6 +29,21 @@ _PERSON_ID = {
 }
 
 
+# A visitor on a web page (someone with no chat account, bot/platforms/web) is a person id of
+# this prefix and a random word for one opening of the page. No platform's person id has a
+# colon, so a visitor can never be taken for a member of the chat; a visitor is never
+# stored and nobody can be sent a message as one.
+VISITOR_PREFIX = "web:"
+
+
+def visitor_id(nonce: str) -> str:
+    return f"{VISITOR_PREFIX}{nonce}"
+
+
+def is_visitor(user_id: str) -> bool:
+    return user_id.startswith(VISITOR_PREFIX)
+
+
 @dataclass(frozen=True)
 class CommunityRef:
     """A Discord guild, a Slack workspace or the shell's one pretend community."""
@@ -51,7 +66,10 @@ class ConversationRef:
 class UserRef:
     """Who did something. `roles`: platform role names or group handles, for permission checks.
     `roles_known` is False when the platform could not say yet (Slack's user groups not read
-    yet): someone refused a facilitator step is then told so, not that they lack the role."""
+    yet): someone refused a facilitator step is then told so, not that they lack the role.
+    `easy_read` is asked for with this one interaction (a web page's Easy Read version): it
+    is what a person Brewbot does not store is answered in; a known person's own setting
+    is theirs."""
 
     community: CommunityRef
     id: str
@@ -59,6 +77,7 @@ class UserRef:
     roles: frozenset[str] = field(default_factory=frozenset)
     is_admin: bool = False
     roles_known: bool = True
+    easy_read: bool = False
 
 
 @dataclass(frozen=True)

@@ -195,7 +195,7 @@ class Dispatcher:
             # nothing about the person, not even that they exist: someone new is a
             # stand-in that is never stored.
             actor = await find_participant(tx, community_id, user.id) or Participant(
-                community_id=community_id, user_id=user.id
+                community_id=community_id, user_id=user.id, easy_read=user.easy_read
             )
         elif actor is None:
             actor = found.people[(community_id, user.id)] = await get_or_create_participant(
@@ -440,4 +440,3 @@ class _Found:
 
     communities: dict[tuple[str, str], Community] = field(default_factory=dict)
     people: dict[tuple[int, str], Participant] = field(default_factory=dict)
-

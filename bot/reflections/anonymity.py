@@ -11,6 +11,10 @@ Nothing here is ever written to the database, its WAL or the logs:
   keeps SHA-256 of (session, code, writer's user id): nobody can recompute it from a user
   id without the code, and someone else's code does not match.
 - Wrong codes are limited per person, so codes cannot be guessed.
+- Everyone who writes on a session's web page counts as one writer (`counted_as`): nothing
+  ties two openings of the page to one person or to two, so counting them as more could
+  let one person's words pass the small-number rule. For the same reason a web writer's
+  code works from any opening of the page: the code alone is the secret.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from sqlalchemy import event
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import is_number
+from bot.core.refs import VISITOR_PREFIX, is_visitor
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I/L to misread
 CODE_GROUPS, GROUP_LENGTH = 3, 5  # 31 ** 15 is about 2 ** 74
@@ -55,9 +60,15 @@ def read_code(typed: str) -> tuple[int, str] | None:
     return int(head), secret
 
 
+def counted_as(user_id: str) -> str:
+    """Who a writer is for counting and for their code: themselves, or for every visitor
+    on a web page, one and the same writer."""
+    return VISITOR_PREFIX if is_visitor(user_id) else user_id
+
+
 def withdraw_tag(session_id: int, secret: str, user_id: str) -> str:
     """What the database keeps of a code: useless without the code itself."""
-    message = "\x1f".join(("brewbot-withdraw", str(session_id), secret, user_id))
+    message = "\x1f".join(("brewbot-withdraw", str(session_id), secret, counted_as(user_id)))
     return hashlib.sha256(message.encode()).hexdigest()
 
 
@@ -94,12 +105,14 @@ class WriterLedger:
     def record(self, session_id: int, reflection_id: str, user_id: str, tag: bytes) -> None:
         known = self._session(session_id)
         known.repeats.add(tag)
-        known.writer_of[reflection_id] = known.tag("person", user_id)
+        known.writer_of[reflection_id] = known.tag("person", counted_as(user_id))
 
     def knows_writer(self, session_id: int, user_id: str) -> bool:
         """Whether this person wrote anything this process still remembers in the session."""
         known = self._sessions.get(session_id)
-        return known is not None and known.tag("person", user_id) in known.writer_of.values()
+        if known is None:
+            return False
+        return known.tag("person", counted_as(user_id)) in known.writer_of.values()
 
     def withdrawn(self, session_id: int, reflection_id: str) -> None:
         known = self._sessions.get(session_id)

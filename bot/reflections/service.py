@@ -34,6 +34,7 @@ from bot.core.messages import (
     Section,
     custom_id,
 )
+from bot.core.refs import is_visitor
 from bot.core.typed import readable
 from bot.delivery.mail import Letter, addresses
 from bot.delivery.outbox import Delivery, Outcome, decode
@@ -82,12 +83,15 @@ class ReflectionService:
 
     def form(
         self,
-        session: Session,
+        session_id: int,
         *,
         prompt: str | None = None,
         easy: bool = False,
         ask_agreement: bool = False,
+        on_web: bool = False,
     ) -> Form:
+        """The reflection form. `on_web`: on a session's web page, whose privacy notice and
+        withdrawal form are on the page itself rather than commands."""
         intro = self.deps.texts.template(
             "reflection_form",
             easy=easy,
@@ -96,7 +100,8 @@ class ReflectionService:
         )
         agreement: tuple[FormField, ...] = ()
         if ask_agreement:
-            intro = f"{intro}\n\n{self.t('reflections.agree_intro')}"
+            agree = "reflections.agree_intro_web" if on_web else "reflections.agree_intro"
+            intro = f"{intro}\n\n{self.t(agree)}"
             agreement = (
                 FormField(
                     "agree",
@@ -107,7 +112,7 @@ class ReflectionService:
             )
         return Form(
             title=self.t("reflections.form_title"),
-            custom_id=custom_id("reflection", "submit", str(session.id)),
+            custom_id=custom_id("reflection", "submit", str(session_id)),
             intro=intro,
             fields=(
                 FormField(
@@ -158,7 +163,7 @@ class ReflectionService:
         # nothing about them is written on the way to sharing (docs/anonymity.md).
         return OpenForm(
             self.form(
-                session,
+                id_of(session),
                 prompt=prompt,
                 easy=ctx.actor.easy_read,
                 ask_agreement=ctx.actor.consent != "yes",
@@ -176,9 +181,7 @@ class ReflectionService:
             raise answer
         return answer
 
-    async def submit_many(
-        self, contexts: Sequence[CommandContext]
-    ) -> list[Reply | CommandError]:
+    async def submit_many(self, contexts: Sequence[CommandContext]) -> list[Reply | CommandError]:
         """Reflections sent together, in one transaction (the dispatcher gathers a burst):
         each is checked on its own, then the reads and writes are done once for them all.
         A refused reflection writes nothing."""
@@ -241,8 +244,11 @@ class ReflectionService:
                 alert = screened.alert
                 await self.deps.outbox.add(tx, ctx.community, alert)
                 ctx.after_commit(self.deps.outbox.deliver_effect([alert.key]))
+            # A visitor on the web page takes a reflection back on the page, and cannot be
+            # contacted: they gave no way to reach them.
+            visitor = is_visitor(ctx.user.id)
             thanks = self.deps.texts.template(
-                "thank_you",
+                "thank_you_web" if visitor else "thank_you",
                 easy=ctx.actor.easy_read,
                 withdraw_code=code,
                 days=self.deps.settings.forget_after_days,
@@ -251,13 +257,14 @@ class ReflectionService:
                 # At once and privately: where to get help now (nothing is stored about it).
                 help_now = self.deps.texts.template("help_now", easy=ctx.actor.easy_read)
                 thanks = f"{thanks}\n\n{self.t('reflections.held_help')}\n\n{help_now}"
-            # Offered to every writer, so asking says nothing about what anyone wrote.
-            thanks = f"{thanks}\n\n{self.t('contact.offer')}"
+            # Offered to every writer in the chat, so asking says nothing about what anyone
+            # wrote.
+            actions = () if visitor else (offer(self.deps, session_id),)
+            if not visitor:
+                thanks = f"{thanks}\n\n{self.t('contact.offer')}"
             # The code must outlast the answer: a platform whose private answers vanish may
             # also send the writer a private copy (never stored, never through the outbox).
-            answers[draft.index] = Reply(
-                OutgoingMessage(thanks, actions=(offer(self.deps, session_id),), keep_copy=True)
-            )
+            answers[draft.index] = Reply(OutgoingMessage(thanks, actions=actions, keep_copy=True))
         # Written as plain rows, one statement for all: building ORM objects for a burst cost
         # more than the checks.
         if rows:
