@@ -7,13 +7,15 @@ community. `/brew link group new` replaces it (the old link stops working at onc
 community's sent digests, each as it was sent (the facilitator's review, the small-number
 rule, nothing held back comes back); "we said, we did"; and for each sent digest the
 participants' "what we heard and what is happening", in the words of their message
-(bot/digest/feedback.py). Nothing here is shown that a sent digest did not already say in
-the open, and a digest not (yet) sent is not shown at all.
+(bot/digest/feedback.py); and the regional report (bot/digest/report.py) of this community
+alone, over days the reader chooses. Nothing here is shown that a sent digest did not already
+say in the open, and a digest not (yet) sent is not shown at all.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import MAXYEAR, MINYEAR, date
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,9 +26,10 @@ from bot.core.messages import OutgoingMessage, Reply
 from bot.digest.actions import community_actions
 from bot.digest.feedback import Compiles, feedback_message
 from bot.digest.model import Digest
-from bot.digest.report import ACTION_GROUPS, action_group
+from bot.digest.report import ACTION_GROUPS, Report, action_group, gather
 from bot.engine.context import CommandContext
 from bot.engine.deps import zone_of
+from bot.reflections.sealing import small_number
 from bot.sessions.links import TOKEN_LENGTH, issue
 from bot.sessions.timeparse import format_date, format_local
 from storage.models import ActionItem, Community, GroupLink, Session, id_of
@@ -34,6 +37,54 @@ from storage.models import Digest as DigestRow
 
 PAGE_PATH = "g/"
 SENT = "sent"
+# The longest report a page shows, in months: five years of columns is already a wide table.
+MAX_MONTHS = 60
+DEFAULT_MONTHS = 12
+
+
+class PeriodProblem(ValueError):
+    """Days a report cannot be made for; `key` names the sentence that says why."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+def report_period(first: str | None, last: str | None, today: date) -> tuple[date, date]:
+    """The first and last day of a report, from the two dates a reader gave (YYYY-MM-DD, as
+    a date field sends them); a date left empty takes its default: the twelve whole months
+    up to and including `today`'s, ending today. Raises PeriodProblem for a date that cannot
+    be read, a last day before the first, or more than MAX_MONTHS months."""
+    start = _day(first) if first and first.strip() else _months_back(today, DEFAULT_MONTHS - 1)
+    end = _day(last) if last and last.strip() else today
+    if start > end:
+        raise PeriodProblem("group_links.page.report_backwards")
+    if _months(start, end) > MAX_MONTHS:
+        raise PeriodProblem("group_links.page.report_too_long", years=MAX_MONTHS // 12)
+    return start, end
+
+
+def _day(text: str) -> date:
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise PeriodProblem("group_links.page.report_unreadable") from None
+    # report.gather reads a day either side, which the first and last years a date holds lack.
+    if not MINYEAR < day.year < MAXYEAR:
+        raise PeriodProblem("group_links.page.report_unreadable")
+    return day
+
+
+def _months_back(day: date, months: int) -> date:
+    """The first day of the month `months` before `day`'s."""
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _months(start: date, end: date) -> int:
+    """How many months, counted whole, from `start`'s to `end`'s (both included)."""
+    return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
 @dataclass(frozen=True)
@@ -139,6 +190,24 @@ class GroupLinks:
         for action in await community_actions(tx, id_of(community)):
             grouped[action_group(action.status)].append(self._tracked(action))
         return {group: tuple(found) for group, found in grouped.items()}
+
+    def today(self, community: Community) -> date:
+        """Today in the community's own time zone."""
+        return self.deps.clock.now().astimezone(zone_of(community)).date()
+
+    async def report(
+        self, tx: AsyncSession, community: Community, start: date, end: date
+    ) -> Report:
+        """The regional report of this community alone (its sent digests, its actions), with
+        the small-number rule the digests keep."""
+        return await gather(
+            tx,
+            self.source.compile,
+            start=start,
+            end=end,
+            communities=[community],
+            min_count=small_number(self.deps),
+        )
 
     async def _sent_session(
         self, tx: AsyncSession, community: Community, session_id: int

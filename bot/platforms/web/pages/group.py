@@ -1,8 +1,10 @@
 """A community's pages for its working group and participants, reached only by its link
 (`/brew link group`, bot/digest/pages.py): the sent digests, "we said, we did", and for each
-sent digest what the people who took part were told, plain and Easy Read. Looking at them
-stores nothing. A link not (or no longer) in use, another community's session, a digest not
-sent and a session number that is not one all get the "link not known" page."""
+sent digest what the people who took part were told, plain and Easy Read; and the regional
+report of this community over days the reader chooses (a plain GET form), as a page or a CSV
+file. Looking at them stores nothing. A link not (or no longer) in use, another community's
+session, a digest not sent and a session number that is not one all get the "link not known"
+page."""
 
 from __future__ import annotations
 
@@ -11,10 +13,13 @@ from markupsafe import Markup
 
 from bot.core.commands import as_id
 from bot.core.easy_read import easy_read_layout
+from bot.digest import report as report_text
+from bot.digest.pages import PeriodProblem, report_period
 from bot.digest.render import html_meta, html_sections
 from bot.platforms.web.errors import known
 from bot.platforms.web.keys import BREWBOT
 from bot.platforms.web.render import page
+from bot.sessions.timeparse import format_date
 
 
 def routes(_app: web.Application) -> list[web.RouteDef]:
@@ -24,6 +29,8 @@ def routes(_app: web.Application) -> list[web.RouteDef]:
         web.get("/g/{token}/digest/{session_id}", digest),
         web.get("/g/{token}/heard/{session_id}", heard),
         web.get("/g/{token}/heard/{session_id}/easy-read", heard_easy_read),
+        web.get("/g/{token}/report", report),
+        web.get("/g/{token}/report.csv", report_csv),
     ]
 
 
@@ -111,4 +118,71 @@ async def _heard(request: web.Request, *, easy: bool) -> web.Response:
         easy=easy,
         path=f"/g/{_token(request)}/heard/{session_id}",
         token=_token(request),
+    )
+
+
+async def report(request: web.Request) -> web.Response:
+    return await _report(request, csv=False)
+
+
+async def report_csv(request: web.Request) -> web.Response:
+    return await _report(request, csv=True)
+
+
+async def _report(request: web.Request, *, csv: bool) -> web.Response:
+    """The report for the days in the address (`from`, `to`), or the last twelve months. Days
+    that cannot make a report get the form again with one sentence saying why (400), the
+    CSV address too, since a person may have typed it."""
+    brew = request.app[BREWBOT]
+    t = brew.deps.texts.t
+    given = request.query.get("from", ""), request.query.get("to", "")
+    async with brew.db.read() as tx:
+        community = known(await brew.group_links.community(tx, _token(request)))
+        try:
+            start, end = report_period(*given, brew.group_links.today(community))
+        except PeriodProblem as problem:
+            return _report_page(request, given, problem=t(problem.key, **problem.values))
+        made = await brew.group_links.report(tx, community, start, end)
+    if csv:
+        name = f"brewbot-report-{start.isoformat()}-to-{end.isoformat()}.csv"
+        return web.Response(
+            text=report_text.to_csv(made),
+            content_type="text/csv",
+            charset="utf-8",
+            # Like the pages: the link's data is not kept by anything between here and the reader.
+            headers={
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "Cache-Control": "no-store",
+            },
+        )
+    if not made.sessions:
+        nothing = t("group_links.page.report_none", start=format_date(start), end=format_date(end))
+        return _report_page(request, (start.isoformat(), end.isoformat()), nothing=nothing)
+    return _report_page(request, (start.isoformat(), end.isoformat()), made=made)
+
+
+def _report_page(
+    request: web.Request,
+    given: tuple[str, str],
+    *,
+    made: report_text.Report | None = None,
+    problem: str | None = None,
+    nothing: str | None = None,
+) -> web.Response:
+    t = request.app[BREWBOT].deps.texts.t
+    token = _token(request)
+    csv_path = f"/g/{token}/report.csv?from={given[0]}&to={given[1]}" if made else None
+    return page(
+        request,
+        "group_report.html",
+        title=report_text.title(made) if made else t("group_links.page.report_title"),
+        status=400 if problem else 200,
+        start=given[0],
+        end=given[1],
+        problem=problem,
+        nothing=nothing,
+        # The report's own accessible HTML (bot/digest/report.py), which escapes every value.
+        body=Markup(report_text.html_body(made)) if made else None,
+        csv_path=csv_path,
+        token=token,
     )
