@@ -36,6 +36,7 @@ from bot.scheduling.leader import Leadership
 from bot.scheduling.planner import BrewScheduler
 from bot.sessions import commands as sessions_commands
 from bot.sessions.links import SessionLinks
+from bot.sessions.rsvp import Rsvps
 from bot.sessions.running import RunningService
 from bot.sessions.service import SessionService
 from bot.sparks import commands as sparks_commands
@@ -57,6 +58,7 @@ class Services:
     sessions: SessionService
     running: RunningService
     links: SessionLinks
+    rsvps: Rsvps
     reflections: ReflectionService
     digests: DigestService
     group_links: GroupLinks
@@ -99,6 +101,7 @@ class App:
     claims: ClaimService
     links: SessionLinks
     group_links: GroupLinks
+    rsvps: Rsvps
 
     leader: Leadership | None = None
 
@@ -172,11 +175,15 @@ async def build_app(
     privacy = PrivacyService(deps)
     reflections = ReflectionService(deps, sessions, privacy)
     digests = DigestService(deps, sessions, running)
+    rsvps = Rsvps(deps)
+    # Once a session is over, what people said on its page goes.
+    deps.on_session_changed.append(rsvps.session_changed)
     services = Services(
         deps=deps,
         sessions=sessions,
         running=running,
-        links=SessionLinks(deps, sessions),
+        links=SessionLinks(deps, sessions, rsvps),
+        rsvps=rsvps,
         reflections=reflections,
         digests=digests,
         group_links=GroupLinks(digests),
@@ -193,7 +200,7 @@ async def build_app(
     for feature in FEATURES:
         table.add_feature(feature(services))
     dispatcher = Dispatcher(db, table, texts, deps.clock, community_defaults(settings))
-    jobs = JobService(deps, sessions, running, digests, privacy)
+    jobs = JobService(deps, sessions, running, digests, privacy, rsvps)
     scheduler = BrewScheduler(
         db,
         deps.clock,
@@ -219,4 +226,5 @@ async def build_app(
         claims=services.claims,
         links=services.links,
         group_links=services.group_links,
+        rsvps=rsvps,
     )

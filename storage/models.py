@@ -319,6 +319,26 @@ class GroupLink(SQLModel, table=True):
     token: str = Field(max_length=64, unique=True)
 
 
+class WebRsvp(SQLModel, table=True):
+    """An answer, "I'm coming" or "I can't come", given on a session's web page by someone
+    with no chat account (bot/sessions/rsvp.py). Only what the page asks for, with the
+    person's consent: a first name and, for e-mail reminders, an address. The token is their
+    own link, to change the answer or remove the row; it is kept as it is because each
+    reminder carries it. Deleted when the session is over (or removed by the person), so
+    nothing here outlives the session; no time, internet address or browser detail is kept."""
+
+    __tablename__ = "web_rsvp"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(sa_column=_fk("session.id"))
+    token: str = Field(max_length=64, unique=True)
+    first_name: str = Field(max_length=40)
+    email: str | None = Field(default=None, max_length=200)
+    coming: bool
+    # Answered on the Easy Read page: the reminders are in Easy Read too.
+    easy_read: bool = False
+
+
 class ClaimExport(SQLModel, table=True):
     """A claim already sent to finance, so `forget me` can say which to tell them about."""
 

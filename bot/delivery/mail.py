@@ -22,6 +22,24 @@ class Letter:
     attachments: tuple[tuple[str, bytes, str], ...] = ()  # (filename, content, mime type)
 
 
+# Longer than any address people really use, and short enough to show back on one line.
+MAX_ADDRESS = 200
+
+
+def is_address(text: str) -> bool:
+    """Whether `text` looks like one e-mail address: something@somewhere.tld, no spaces or
+    commas, at most MAX_ADDRESS characters. Only a check for typing mistakes: whether it
+    reaches anyone is for the mail server to say."""
+    name, at, domain = text.rpartition("@")
+    return bool(
+        name
+        and at
+        and "." in domain.strip(".")
+        and not any(c.isspace() or c in ",;<>" for c in text)
+        and len(text) <= MAX_ADDRESS
+    )
+
+
 def addresses(text: str | None) -> tuple[str, ...]:
     """The addresses in a comma-separated setting."""
     return tuple(a.strip() for a in (text or "").split(",") if a.strip())

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.commands import CommandError, is_number
 from bot.core.messages import OutgoingMessage, Reply
 from bot.core.refs import Platform
+from bot.delivery.mail import is_address
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps
 from storage.models import Community
@@ -87,11 +88,7 @@ async def person_id(tx: AsyncSession, community: Community, value: str) -> str:
 
 def _emails(value: str) -> str:
     addresses = [a.strip() for a in value.replace(";", ",").split(",") if a.strip()]
-    valid = all(
-        "@" in a and "." in a.rsplit("@", 1)[1] and " " not in a and len(a) <= 200
-        for a in addresses
-    )
-    if not addresses or not valid:
+    if not addresses or not all(is_address(a) for a in addresses):
         raise CommandError("settings.bad_email")
     return ", ".join(addresses)
 

@@ -21,6 +21,7 @@ from bot.engine.deps import Deps, session_channel, zone_of
 from bot.people.privacy import PrivacyService
 from bot.reflections.sealing import seal
 from bot.scheduling.planner import ACTION_KINDS, JobKind, PlannedJob
+from bot.sessions.rsvp import Rsvps
 from bot.sessions.running import RunningService
 from bot.sessions.service import SessionService
 from bot.sessions.timeparse import format_local
@@ -54,9 +55,11 @@ class JobService:
         running: RunningService,
         digests: DigestService,
         privacy: PrivacyService,
+        rsvps: Rsvps,
     ) -> None:
         self.deps = deps
         self.privacy = privacy
+        self.rsvps = rsvps
         self.sessions = sessions
         self.running = running
         self.digests = digests
@@ -121,6 +124,7 @@ class JobService:
                 await tx.flush()
                 counts = await self.privacy.apply_retention(tx, now)
                 counts["deliveries"] = await self.deps.outbox.prune(tx)
+                counts["web_answers"] = await self.rsvps.sweep(tx)
                 return counts
         except IntegrityError:
             return None
@@ -199,6 +203,14 @@ class JobService:
         ]
         if not deliveries:
             deliveries.append(self._reminder_post(community, session, base, minutes))
+        # Those who said on the web page they are coming, by e-mail, in the same words.
+        deliveries += await self.rsvps.reminders(
+            tx,
+            community,
+            session,
+            base,
+            lambda easy: self._reminder(community, session, minutes, easy, False).text,
+        )
         for delivery in deliveries:
             await self.deps.outbox.add(tx, community, delivery)
         work.after_commit(self.deps.outbox.deliver_effect(d.key for d in deliveries))

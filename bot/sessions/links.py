@@ -20,9 +20,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
 from bot.core.domain import FINISHED_STATES, LIVE_STATES, SessionState
-from bot.core.messages import Attachment, OutgoingMessage, Reply
+from bot.core.messages import Attachment, OutgoingMessage, Reply, Section
 from bot.core.refs import CommunityRef, Platform
-from bot.engine.context import CommandContext
+from bot.engine.context import CommandContext, Effect
 from bot.engine.deps import Deps, zone_of
 from bot.sessions.service import SessionService
 from bot.sessions.timeparse import format_local
@@ -53,12 +53,25 @@ class SessionPage:
     status: str | None
     spark: Spark | None
     invite: Attachment
+    # E-mail is set up, so the page may offer reminders by e-mail (bot/sessions/rsvp.py).
+    email_reminders: bool
+
+
+class PageAnswers(Protocol):
+    """What people said on a session's page ("I'm coming", bot/sessions/rsvp.py)."""
+
+    async def summary(self, tx: AsyncSession, session_id: int) -> tuple[Section, ...]: ...
+
+    async def announce(
+        self, tx: AsyncSession, community: Community, session: Session, url: str
+    ) -> Effect: ...
 
 
 class SessionLinks:
-    def __init__(self, deps: Deps, sessions: SessionService) -> None:
+    def __init__(self, deps: Deps, sessions: SessionService, answers: PageAnswers) -> None:
         self.deps = deps
         self.sessions = sessions
+        self.answers = answers
         self.t = deps.texts.t
 
     async def command(self, ctx: CommandContext) -> Reply:
@@ -84,8 +97,15 @@ class SessionLinks:
             renew=what == "new",
         )
         key = "links.renewed" if issued.renewed else "links.ready"
+        text = self.t(key, title=session.title, url=issued.url, session_id=session.id)
+        said = await self.answers.summary(ctx.tx, id_of(session))
+        if found is not None or session.state != SessionState.SCHEDULED:
+            return Reply(OutgoingMessage(text, sections=said))
+        # A page just made for a session still to come: the channel hears of it once.
+        ctx.after_commit(await self.answers.announce(ctx.tx, ctx.community, session, issued.url))
         return Reply(
-            OutgoingMessage(self.t(key, title=session.title, url=issued.url, session_id=session.id))
+            OutgoingMessage(f"{text} {self.t('rsvp.announced')}", sections=said),
+            if_undelivered=OutgoingMessage(text, sections=said),
         )
 
     async def page(self, tx: AsyncSession, token: str) -> SessionPage | None:
@@ -114,6 +134,7 @@ class SessionLinks:
             status=self._status(SessionState(session.state)),
             spark=spark,
             invite=self.sessions.invite(community, session),
+            email_reminders=self.deps.mailer.configured,
         )
 
     def _status(self, state: SessionState) -> str | None:

@@ -1,0 +1,321 @@
+"""Saying "I'm coming" or "I can't come" on a session's web page, with no chat account.
+
+Someone with the session's link (bot/sessions/links.py) gives a first name, and an e-mail
+address if they would like reminders, and ticks that we may keep them: nothing else is
+asked or kept (no time, internet address, browser detail or cookie). They get a link of
+their own, a random token, to change their answer, stop the reminders or remove
+everything about them. The facilitator sees the count and first names in the answer to
+`/brew link N`.
+
+Reminders go by e-mail at the same times as the chat reminders (bot/scheduling/jobs.py),
+through the outbox, only when e-mail is set up, each with the person's own link.
+
+Everything here ends with the session: once it is over (finished or cancelled) its rows,
+and the reminders sent from them, are deleted (`end`, on the session's change, and the
+daily `sweep` for any the change did not reach).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.domain import FINISHED_STATES, SessionState
+from bot.core.messages import OutgoingMessage, Section
+from bot.core.typed import readable
+from bot.delivery.mail import Letter, is_address
+from bot.delivery.outbox import Delivery
+from bot.engine.context import Effect
+from bot.engine.deps import Deps, zone_of
+from bot.sessions.links import TOKEN_LENGTH, new_token
+from bot.sessions.timeparse import format_local
+from storage.engine import DatabaseUnavailable
+from storage.models import Community, OutboxItem, Session, WebRsvp, id_of
+
+log = logging.getLogger("brewbot.rsvp")
+
+# A first name, not a life story: room for "Mary-Catherine", and short enough to list.
+NAME_LIMIT = 40
+# Far more than any Over a Brew; a bound on what one page can be made to store.
+MOST_PER_SESSION = 300
+# The outbox purpose of e-mail reminders, so they can be found and deleted with the rows.
+RSVP_REMINDER = "web_reminder"
+PERSONAL_PATH = "r/"
+
+
+class RsvpRefused(Exception):
+    """An answer not taken: `key` is the one kind sentence saying what to do instead."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+@dataclass(frozen=True)
+class Answered:
+    """What a person's own page shows, each value ready to print (escaped by the page)."""
+
+    token: str
+    first_name: str
+    coming: bool
+    email: bool  # reminders go to the address they gave
+    title: str
+    when: str
+    # The session is still coming up: the answer can be changed.
+    open: bool
+
+
+class Rsvps:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        self.t = deps.texts.t
+
+    # -- answering ---------------------------------------------------------------------------
+
+    def checked(self, first_name: str, email: str, consent: bool) -> tuple[str, str | None]:
+        """The first name and address to keep, or RsvpRefused saying what is wrong."""
+        name = " ".join(readable(first_name).split())
+        address = readable(email)
+        if not name:
+            raise RsvpRefused("rsvp.refused.name_needed")
+        if len(name) > NAME_LIMIT:
+            raise RsvpRefused("rsvp.refused.name_long")
+        if address and not is_address(address):
+            raise RsvpRefused("rsvp.refused.bad_email")
+        if address and not self.deps.mailer.configured:
+            raise RsvpRefused("rsvp.refused.no_email")
+        if not consent:
+            raise RsvpRefused("rsvp.refused.consent_needed")
+        return name, address or None
+
+    async def answer(
+        self,
+        tx: AsyncSession,
+        session_id: int,
+        *,
+        first_name: str,
+        email: str,
+        consent: bool,
+        coming: bool,
+        easy_read: bool,
+    ) -> str:
+        """Keep one person's answer; their own link's token. Refused (nothing stored) with
+        RsvpRefused when the session is no longer coming up or what they wrote will not do."""
+        session = await tx.get(Session, session_id)
+        if session is None or session.state != SessionState.SCHEDULED:
+            raise RsvpRefused("rsvp.refused.closed")
+        name, address = self.checked(first_name, email, consent)
+        held = (
+            await tx.exec(select(func.count()).where(col(WebRsvp.session_id) == session_id))
+        ).one()
+        if held >= MOST_PER_SESSION:
+            raise RsvpRefused("rsvp.refused.full")
+        row = WebRsvp(
+            session_id=session_id,
+            token=new_token(),
+            first_name=name,
+            email=address,
+            coming=coming,
+            easy_read=easy_read,
+        )
+        tx.add(row)
+        return row.token
+
+    async def answered(self, tx: AsyncSession, token: str) -> Answered | None:
+        """What a person's own link opens, or None for a link not (or no longer) in use."""
+        found = await self._row(tx, token)
+        if found is None:
+            return None
+        row, session, community = found
+        return Answered(
+            token=row.token,
+            first_name=row.first_name,
+            coming=row.coming,
+            email=row.email is not None,
+            title=session.title,
+            when=format_local(session.starts_at, zone_of(community)),
+            open=session.state == SessionState.SCHEDULED,
+        )
+
+    async def change(self, tx: AsyncSession, token: str, *, coming: bool) -> bool:
+        """A new answer from the person's own page; False for a link not in use. Refused
+        once the session is no longer coming up."""
+        found = await self._row(tx, token)
+        if found is None:
+            return False
+        row, session, _ = found
+        if session.state != SessionState.SCHEDULED:
+            raise RsvpRefused("rsvp.refused.closed")
+        row.coming = coming
+        tx.add(row)
+        return True
+
+    async def stop_reminders(self, tx: AsyncSession, token: str) -> bool:
+        """Forget the person's e-mail address, and any reminder still to go to it; False for
+        a link not in use."""
+        found = await self._row(tx, token)
+        if found is None:
+            return False
+        row = found[0]
+        await self._drop_reminders(tx, row)
+        row.email = None
+        tx.add(row)
+        return True
+
+    async def forget(self, tx: AsyncSession, token: str) -> bool:
+        """Delete everything the person gave (their row and reminders); False for a link not
+        in use."""
+        found = await self._row(tx, token)
+        if found is None:
+            return False
+        row = found[0]
+        await self._drop_reminders(tx, row)
+        await tx.delete(row)
+        return True
+
+    async def _row(self, tx: AsyncSession, token: str) -> tuple[WebRsvp, Session, Community] | None:
+        if len(token) != TOKEN_LENGTH:
+            return None
+        row = (await tx.exec(select(WebRsvp).where(WebRsvp.token == token))).first()
+        session = await tx.get(Session, row.session_id) if row else None
+        community = await tx.get(Community, session.community_id) if session else None
+        if row is None or session is None or community is None:
+            return None
+        return row, session, community
+
+    async def _drop_reminders(self, tx: AsyncSession, row: WebRsvp) -> None:
+        await tx.exec(
+            delete(OutboxItem).where(
+                col(OutboxItem.purpose) == RSVP_REMINDER,
+                col(OutboxItem.session_id) == row.session_id,
+                col(OutboxItem.key).endswith(_key_end(row)),
+            )
+        )
+
+    # -- for the facilitator -----------------------------------------------------------------
+
+    async def summary(self, tx: AsyncSession, session_id: int) -> tuple[Section, ...]:
+        """Who said on the web page that they are coming, for the facilitator: the counts,
+        and the first names as typed (untrusted, so each chat escapes them); none if nobody
+        has answered."""
+        rows = (
+            await tx.exec(
+                select(WebRsvp).where(WebRsvp.session_id == session_id).order_by(col(WebRsvp.id))
+            )
+        ).all()
+        if not rows:
+            return ()
+        coming = [row.first_name for row in rows if row.coming]
+        heading = self.t("rsvp.summary", coming=len(coming), not_coming=len(rows) - len(coming))
+        return (Section(", ".join(coming) or self.t("rsvp.summary_nobody"), heading, True),)
+
+    async def announce(
+        self, tx: AsyncSession, community: Community, session: Session, url: str
+    ) -> Effect:
+        """One line in the session's channel when its web page is first made: people there
+        can pass it on to those with no chat account."""
+        message = OutgoingMessage(self.t("rsvp.announce", url=url))
+        stamp = self.deps.clock.now().strftime("%Y%m%dT%H%M%S%f")
+        return await self.deps.outbox.post_in_session(
+            tx, community, session, message, key=f"web-link:{session.id}:{stamp}"
+        )
+
+    # -- reminders ---------------------------------------------------------------------------
+
+    async def reminders(
+        self,
+        tx: AsyncSession,
+        community: Community,
+        session: Session,
+        base_key: str,
+        worded: Callable[[bool], str],
+    ) -> list[Delivery]:
+        """An e-mail reminder for each person who is coming and gave an address, worded by
+        `worded(easy_read)` (the chat reminder's words) with their own link to stop them.
+        None when e-mail is not set up, or the web pages are off (no link to give)."""
+        if not self.deps.mailer.configured:
+            return []
+        rows = (
+            await tx.exec(
+                select(WebRsvp).where(
+                    WebRsvp.session_id == session.id,
+                    col(WebRsvp.coming).is_(True),
+                    col(WebRsvp.email).is_not(None),
+                )
+            )
+        ).all()
+        address = self.deps.web_base_url
+        if rows and not address:
+            log.info("e-mail reminders not sent, no web address session=%s", session.id)
+            return []
+        subject = self.t("rsvp.email.subject", title=session.title)
+        return [
+            Delivery(
+                f"{base_key}{_key_end(row)}",
+                RSVP_REMINDER,
+                "email",
+                row.email or "",
+                self._letter(row, subject, worded(row.easy_read), personal_url(address, row.token)),
+                id_of(session),
+            )
+            for row in rows
+        ]
+
+    def _letter(self, row: WebRsvp, subject: str, words: str, url: str) -> Letter:
+        footer = self.t("rsvp.email.footer_easy" if row.easy_read else "rsvp.email.footer")
+        text = f"{words}\n\n{footer} {url}"
+        paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in words.split("\n\n"))
+        link = f'<a href="{html.escape(url)}">{html.escape(url)}</a>'
+        return Letter(
+            to=(row.email or "",),
+            subject=subject,
+            text=text,
+            html=f"{paragraphs}<p>{html.escape(footer)} {link}</p>",
+        )
+
+    # -- the end of a session ----------------------------------------------------------------
+
+    async def end(self, tx: AsyncSession, session_id: int) -> int:
+        """Delete the session's answers and the reminders sent from them; how many answers."""
+        await tx.exec(
+            delete(OutboxItem).where(
+                col(OutboxItem.purpose) == RSVP_REMINDER, col(OutboxItem.session_id) == session_id
+            )
+        )
+        result = await tx.exec(delete(WebRsvp).where(col(WebRsvp.session_id) == session_id))
+        return result.rowcount or 0
+
+    async def session_changed(self, session_id: int) -> None:
+        """After any change to a session (Deps.on_session_changed): once it is over, its
+        answers go. If the database is busy, the daily sweep deletes them instead."""
+        try:
+            async with self.deps.db.transaction() as tx:
+                session = await tx.get(Session, session_id)
+                if session is not None and session.state in FINISHED_STATES:
+                    await self.end(tx, session_id)
+        except DatabaseUnavailable:
+            log.warning("answers not deleted yet, the daily sweep will session=%s", session_id)
+
+    async def sweep(self, tx: AsyncSession) -> int:
+        """Delete the answers of every session that is over (daily): how many."""
+        over = select(Session.id).where(col(Session.state).in_(sorted(FINISHED_STATES)))
+        ended = (
+            await tx.exec(select(WebRsvp.session_id).where(col(WebRsvp.session_id).in_(over)))
+        ).all()
+        return sum([await self.end(tx, session_id) for session_id in set(ended)])
+
+
+def personal_url(base_url: str, token: str) -> str:
+    """A person's own link: their answer, to change it or remove it."""
+    return f"{base_url.rstrip('/')}/{PERSONAL_PATH}{token}"
+
+
+def _key_end(row: WebRsvp) -> str:
+    """How a reminder's outbox key ends for this person's row."""
+    return f":web:{row.id}"
