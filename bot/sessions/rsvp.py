@@ -50,11 +50,13 @@ PERSONAL_PATH = "r/"
 
 
 class RsvpRefused(Exception):
-    """An answer not taken: `key` is the one kind sentence saying what to do instead."""
+    """An answer not taken: `key` is the one kind sentence saying what to do instead, and
+    `field` the part of the form it is about ("name", "email", "consent"), if one is."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, field: str = "") -> None:
         super().__init__(key)
         self.key = key
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -83,15 +85,15 @@ class Rsvps:
         name = " ".join(readable(first_name).split())
         address = readable(email)
         if not name:
-            raise RsvpRefused("rsvp.refused.name_needed")
+            raise RsvpRefused("rsvp.refused.name_needed", "name")
         if len(name) > NAME_LIMIT:
-            raise RsvpRefused("rsvp.refused.name_long")
+            raise RsvpRefused("rsvp.refused.name_long", "name")
         if address and not is_address(address):
-            raise RsvpRefused("rsvp.refused.bad_email")
+            raise RsvpRefused("rsvp.refused.bad_email", "email")
         if address and not self.deps.mailer.configured:
-            raise RsvpRefused("rsvp.refused.no_email")
+            raise RsvpRefused("rsvp.refused.no_email")  # no e-mail field on the page
         if not consent:
-            raise RsvpRefused("rsvp.refused.consent_needed")
+            raise RsvpRefused("rsvp.refused.consent_needed", "consent")
         return name, address or None
 
     async def answer(

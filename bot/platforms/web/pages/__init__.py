@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.platforms.web.pages import about, group, health, session
+from bot.platforms.web.pages import about, group, health, rsvp, session
 
 
 def routes(app: web.Application) -> list[web.RouteDef]:
@@ -13,4 +13,5 @@ def routes(app: web.Application) -> list[web.RouteDef]:
         *health.routes(app),
         *session.routes(app),
         *group.routes(app),
+        *rsvp.routes(app),
     ]
