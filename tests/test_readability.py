@@ -102,6 +102,7 @@ PLACEHOLDERS: dict[str, set[str]] = {
     "reflection_form": {"prompt", "help"},
     "thank_you": {"withdraw_code", "days"},
     "thank_you_web": {"withdraw_code", "days"},
+    "privacy_web": {"days"},
     "digest_intro": {"title", "date", "theme"},
     "help_now": set(),
     "closing": set(),

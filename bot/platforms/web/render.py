@@ -9,10 +9,12 @@ without JavaScript: there is none.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
 
 from bot.engine.texts import Texts
 from bot.platforms.web.forms import FormTokens
@@ -31,6 +33,7 @@ def templates(texts: Texts, tokens: FormTokens) -> Environment:
     )
     env.globals["t"] = texts.t
     env.globals["form_token"] = tokens.issue
+    env.filters["paragraphs"] = paragraphs
     return env
 
 
@@ -49,3 +52,27 @@ def page(
     return web.Response(
         text=html, status=status, content_type="text/html", charset="utf-8", headers=headers
     )
+
+
+BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def paragraphs(text: str) -> Markup:
+    """A message as the services write it (paragraphs split by a blank line, **bold**, lines
+    starting "- " as a list) as HTML, every word escaped."""
+    blocks = []
+    for block in text.split("\n\n"):
+        lines = [line.strip() for line in block.strip().splitlines() if line.strip()]
+        if not lines:
+            continue
+        if all(line.startswith("- ") for line in lines):
+            items = "".join(f"<li>{_inline(line[2:])}</li>" for line in lines)
+            blocks.append(f"<ul>{items}</ul>")
+        else:
+            blocks.append(f"<p>{'<br>'.join(_inline(line) for line in lines)}</p>")
+    return Markup("\n".join(blocks))
+
+
+def _inline(line: str) -> str:
+    # Escaped first, so only the <strong> written here is markup.
+    return BOLD.sub(r"<strong>\1</strong>", str(escape(line)))

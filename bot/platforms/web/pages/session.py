@@ -1,16 +1,36 @@
 """A session's own page, reached only by its link (`/brew link N`, bot/sessions/links.py):
-what the announcement says, a calendar invite, and the spark, with an Easy Read version one
-click away. Looking at it stores nothing. A link that is not (or no longer) in use gets the
-"link not known" page, whatever it looks like."""
+what the announcement says, a calendar invite, the spark and the privacy notice, each with an
+Easy Read version one click away; while reflections are open, the same anonymous reflection
+form as in the chat; and until the session is sealed, taking a reflection back with its code.
+
+Looking at the page stores nothing. The forms go through the dispatcher as a visitor
+(bot/platforms/web/visits.py), so every check, refusal and anonymity rule is the chat's own;
+a refusal shows its one sentence on the page, next to the field it is about, with what the
+person wrote still in the form. A link that is not (or no longer) in use gets the "link not
+known" page, whatever it looks like.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
 from aiohttp import web
 
+from bot.core.domain import SessionState
+from bot.core.messages import Form, OutgoingMessage, custom_id
 from bot.platforms.web.errors import known
-from bot.platforms.web.keys import BREWBOT
+from bot.platforms.web.forms import FIELD
+from bot.platforms.web.keys import BREWBOT, FORM_TOKENS
 from bot.platforms.web.render import page
+from bot.platforms.web.visits import run_command, send_form
 from bot.sessions.links import SessionPage
+
+REFLECT, WITHDRAW = "reflect", "withdraw"
+# A reflection can be taken back until the session is sealed (the service says when it is).
+WITHDRAW_STATES = frozenset({SessionState.REFLECTING, SessionState.CLOSED})
+# Which version of the page a form was sent from, so the answer comes in the same one.
+VERSION, EASY = "version", "easy"
 
 
 def routes(_app: web.Application) -> list[web.RouteDef]:
@@ -18,28 +38,116 @@ def routes(_app: web.Application) -> list[web.RouteDef]:
         web.get("/s/{token}", plain),
         web.get("/s/{token}/easy-read", easy_read),
         web.get("/s/{token}/invite.ics", invite),
+        web.post("/s/{token}/reflect", reflect),
+        web.post("/s/{token}/withdraw", withdraw),
     ]
+
+
+@dataclass
+class Visit:
+    """What the page's forms show this time: empty, or the answer to what was just sent."""
+
+    values: Mapping[str, str] = field(default_factory=dict)
+    # The reflection form's refusal (its `field` names the field it is about), or thanks.
+    problem: OutgoingMessage | None = None
+    thanks: OutgoingMessage | None = None
+    code: str = ""
+    taken_back: OutgoingMessage | None = None
 
 
 async def _shown(request: web.Request) -> SessionPage:
     brew = request.app[BREWBOT]
     async with brew.db.read() as tx:
-        return known(await brew.links.page(tx, request.match_info["token"]))
+        return known(await brew.links.page(tx, _token(request)))
+
+
+def _token(request: web.Request) -> str:
+    return request.match_info["token"]
 
 
 async def plain(request: web.Request) -> web.Response:
-    shown = await _shown(request)
-    return _page(request, shown, easy=False)
+    return _page(request, await _shown(request), easy=False)
 
 
 async def easy_read(request: web.Request) -> web.Response:
+    return _page(request, await _shown(request), easy=True)
+
+
+async def reflect(request: web.Request) -> web.Response:
     shown = await _shown(request)
-    return _page(request, shown, easy=True)
+    sent = await request.post()
+    easy = sent.get(VERSION) == EASY
+    form = _reflection_form(request, shown, easy=easy)
+    names = [f.id for f in form.fields] if form is not None else []
+    values = {name: str(sent.get(name, "")) for name in names}
+    nonce = request.app[FORM_TOKENS].check(str(sent.get(FIELD, "")), REFLECT, _token(request))
+    brew = request.app[BREWBOT]
+    if nonce is None:
+        said = OutgoingMessage(brew.deps.texts.t("web.form_expired"), refused=True)
+    else:
+        custom = custom_id("reflection", "submit", str(shown.session_id))
+        said = await send_form(brew, shown, custom, values, nonce, easy=easy)
+    if said.refused:
+        visit = Visit(values=values, problem=said)
+        return _page(request, shown, easy=easy, visit=visit, status=422)
+    return _page(request, shown, easy=easy, visit=Visit(thanks=said))
 
 
-def _page(request: web.Request, shown: SessionPage, *, easy: bool) -> web.Response:
-    token = request.match_info["token"]
-    return page(request, "session.html", title=shown.title, session=shown, easy=easy, token=token)
+async def withdraw(request: web.Request) -> web.Response:
+    shown = await _shown(request)
+    sent = await request.post()
+    easy = sent.get(VERSION) == EASY
+    code = str(sent.get("code", ""))
+    nonce = request.app[FORM_TOKENS].check(str(sent.get(FIELD, "")), WITHDRAW, _token(request))
+    brew = request.app[BREWBOT]
+    if nonce is None:
+        said = OutgoingMessage(brew.deps.texts.t("web.form_expired"), refused=True)
+    else:
+        said = await run_command(brew, shown, "withdraw", {"code": code}, nonce, easy=easy)
+    visit = Visit(code=code if said.refused else "", taken_back=said)
+    return _page(request, shown, easy=easy, visit=visit, status=422 if said.refused else 200)
+
+
+def _reflection_form(request: web.Request, shown: SessionPage, *, easy: bool) -> Form | None:
+    """The chat's own reflection form while reflections are open, else None. A visitor has
+    not answered the privacy notice, so it asks them to agree, for this reflection only."""
+    if shown.state != SessionState.REFLECTING:
+        return None
+    prompt = shown.spark.reflection_prompt if shown.spark else None
+    reflections = request.app[BREWBOT].reflections
+    return reflections.form(
+        shown.session_id, prompt=prompt, easy=easy, ask_agreement=True, on_web=True
+    )
+
+
+def _page(
+    request: web.Request,
+    shown: SessionPage,
+    *,
+    easy: bool,
+    visit: Visit | None = None,
+    status: int = 200,
+) -> web.Response:
+    brew = request.app[BREWBOT]
+    # Thanked: the form is not shown again, so its words are not sent twice by mistake.
+    thanked = visit is not None and visit.thanks is not None
+    privacy = brew.deps.texts.template(
+        "privacy_web", easy=easy, days=brew.deps.settings.forget_after_days
+    )
+    return page(
+        request,
+        "session.html",
+        title=shown.title,
+        session=shown,
+        easy=easy,
+        token=_token(request),
+        # Thanked: the form is not shown again, so its words are not sent twice by mistake.
+        reflection_form=None if thanked else _reflection_form(request, shown, easy=easy),
+        can_withdraw=shown.state in WITHDRAW_STATES,
+        visit=visit or Visit(),
+        privacy=privacy,
+        status=status,
+    )
 
 
 async def invite(request: web.Request) -> web.Response:
