@@ -15,6 +15,8 @@ TINY = BenchSizes(
     breakout_people=40,
     digest_reflections=60,
     rehydrate_sessions=30,
+    web_loads=5,
+    web_submitters=6,
 )
 
 
@@ -30,7 +32,12 @@ def test_a_small_run_reports_every_figure_and_no_errors(capsys):
     figures = json.loads(out)
     assert set(KEYS) <= figures.keys()
     assert figures["dispatch_errors"] == 0
-    assert all(figures[key] > 0 for key in KEYS)
+    # A page that does nothing may take less than the 0.1 ms the figures are rounded to.
+    assert all(figures[key] > 0 for key in KEYS if "noop" not in key)
+    assert all(isinstance(figures[key], float) for key in KEYS if key.startswith("web_"))
+    # The web pages: every reflection sent from the page was thanked and stored.
+    assert (figures["web_submitters"], figures["web_submit_refused"]) == (6, 0)
+    assert figures["web_submit_unstored"] == 0 and figures["web_page_bytes"] > 1000
     assert figures["database"] == "sqlite" and figures["machine"]["cpus"] >= 1
 
 

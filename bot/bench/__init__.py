@@ -12,6 +12,10 @@ in-memory adapter standing in for Discord or Slack. Figures, in the order they a
 - balanced breakout groups for 1,000 people (median of five seeds);
 - a digest of 10,000 reflections compiled from the database and written in every format;
 - the scheduler rebuilt and started from 10,000 scheduled sessions;
+- a session's web page through the real web server: `web_loads` loads one after another,
+  then `web_submitters` people opening it within the burst's second and, once all have it
+  open, sending its reflection form within another; beside pages on the same server that
+  do nothing (bench/web.py);
 - the process's peak resident memory.
 """
 
@@ -42,6 +46,7 @@ from sqlalchemy.pool import NullPool
 from bot.app import App, build_app
 from bot.bench import burst as bursts
 from bot.bench import seed
+from bot.bench import web as web_pages
 from bot.bench.themes import theme_quality
 from bot.config import Settings
 from bot.core.domain import Role
@@ -63,14 +68,19 @@ class BenchSizes:
     breakout_people: int = 1000
     digest_reflections: int = 10_000
     rehydrate_sessions: int = 10_000
+    web_loads: int = 500
+    web_submitters: int = 200
 
 
 FULL = BenchSizes()
-QUICK = BenchSizes(participants=200)
+QUICK = BenchSizes(participants=200, web_loads=200)
 
 # (key, target, True if the figure must be at most the target, False if at least).
 TARGETS: tuple[tuple[str, float, bool], ...] = (
     ("dispatch_p99_ms", 100.0, True),
+    ("web_page_p99_ms", 100.0, True),
+    ("web_submit_open_p99_ms", 100.0, True),
+    ("web_submit_p99_ms", 100.0, True),
     ("ingest_ratio", 0.5, False),
     ("breakout_ms_1000", 50.0, True),
     ("digest_ms_10000", 2000.0, True),
@@ -83,6 +93,17 @@ KEYS = (
     "dispatch_p99_ms",
     "floor_p99_ms",
     "ingest_ratio",
+    "web_page_p50_ms",
+    "web_page_p99_ms",
+    "web_noop_page_p99_ms",
+    "web_page_rtt_p99_ms",
+    "web_submit_open_p99_ms",
+    "web_noop_submit_open_p99_ms",
+    "web_submit_open_rtt_p99_ms",
+    "web_submit_p50_ms",
+    "web_submit_p99_ms",
+    "web_noop_submit_p99_ms",
+    "web_submit_rtt_p99_ms",
     "breakout_ms_1000",
     "digest_ms_10000",
     "rehydrate_ms_10000",
@@ -156,13 +177,14 @@ def table(figures: dict) -> str:
     targets = {key: (limit, at_most) for key, limit, at_most in TARGETS}
     for key in KEYS:
         value = figures[key]
-        line = f"  {key:<20} {value:>10}"
+        line = f"  {key:<26} {value:>10}"
         if key in targets:
             limit, at_most = targets[key]
             met = value <= limit if at_most else value >= limit
             line += f"   target {'<' if at_most else '>='} {limit:g}  {'ok' if met else 'MISSED'}"
         lines.append(line)
-    lines.append(f"  {'dispatch_errors':<20} {figures['dispatch_errors']:>10}")
+    for key in ("dispatch_errors", "web_submit_refused", "web_submit_unstored"):
+        lines.append(f"  {key:<26} {figures[key]:>10}")
     return "\n".join(lines)
 
 
@@ -204,6 +226,11 @@ async def _measure(app: App, sizes: BenchSizes) -> dict:
     service_rate = len(ingest) / service_seconds
     raw_rate = raw_rows / raw_seconds
 
+    web_run = await web_pages.measure(
+        app, sizes.web_loads, sizes.web_submitters, sizes.burst_seconds
+    )
+    web_stored = await _count_reflections(app, [web_run.session_id])
+
     figures = {
         "dispatch_p50_ms": _round(_percentile(real_run.latencies_ms, 50)),
         "dispatch_p99_ms": _round(_percentile(real_run.latencies_ms, 99)),
@@ -213,6 +240,9 @@ async def _measure(app: App, sizes: BenchSizes) -> dict:
         "ingest_services_per_s": round(service_rate),
         "ingest_raw_per_s": round(raw_rate),
         "dispatch_errors": errors + (len(subs) - stored),
+        **_web_figures(web_run),
+        "web_submitters": sizes.web_submitters,
+        "web_submit_unstored": sizes.web_submitters - web_stored,
         "breakout_ms_1000": _round(_breakouts(sizes.breakout_people)),
         "digest_ms_10000": _round(await _digest(app, sizes.digest_reflections, rng)),
         "rehydrate_ms_10000": _round(await _rehydrate(app, sizes.rehydrate_sessions)),
@@ -227,6 +257,30 @@ async def _measure(app: App, sizes: BenchSizes) -> dict:
         theme_f1_dev=quality.dev.f1,
         theme_f1_held_out=quality.held_out.f1,
     )
+    return figures
+
+
+def _web_figures(run: web_pages.WebRun) -> dict[str, float | int]:
+    """Server time (inside the server) unless named `rtt` (the browser's round trip), by
+    phase; `noop` is the page that does nothing, on the same server."""
+    figures: dict[str, float | int] = {}
+    phases = [
+        phase for name in ("page", "submit_open", "submit") for phase in (name, f"noop_{name}")
+    ]
+    for phase in phases:
+        for pct in (50, 99):
+            figures[f"web_{phase}_p{pct}_ms"] = _round(_percentile(run.server_ms[phase], pct))
+            figures[f"web_{phase}_rtt_p{pct}_ms"] = _round(
+                _percentile(run.round_trip_ms[phase], pct)
+            )
+    figures["web_page_ratio"] = round(
+        figures["web_page_p99_ms"] / figures["web_noop_page_p99_ms"], 1
+    )
+    figures["web_submit_ratio"] = round(
+        figures["web_submit_p99_ms"] / figures["web_noop_submit_p99_ms"], 1
+    )
+    figures["web_submit_refused"] = run.refused
+    figures["web_page_bytes"] = run.page_bytes
     return figures
 
 
