@@ -22,7 +22,10 @@ RUN pip install --no-cache-dir /wheels/* && rm -rf /wheels
 USER brewbot
 WORKDIR /home/brewbot
 # The database (SQLite, when DATABASE_URL is empty) and the log live in /data, the volume.
-ENV BREWBOT_DATA_DIR=/data PYTHONUNBUFFERED=1
+# The web pages listen on every address inside the container (publish the port to the host's
+# 127.0.0.1 and put a reverse proxy in front: docs/web.md); BREWBOT_WEB_BASE_URL gives links.
+ENV BREWBOT_DATA_DIR=/data PYTHONUNBUFFERED=1 BREWBOT_WEB_HOST=0.0.0.0
+EXPOSE 8080
 VOLUME ["/data"]
 # Exit code 0 while the database answers; 1, with one line saying why, when it does not.
 HEALTHCHECK --interval=60s --timeout=15s --start-period=30s --retries=3 CMD ["brewbot", "health"]

@@ -11,9 +11,10 @@ Nothing here is ever written to the database, its WAL or the logs:
   keeps SHA-256 of (session, code, writer's user id): nobody can recompute it from a user
   id without the code, and someone else's code does not match.
 - Wrong codes are limited per person, so codes cannot be guessed.
-- Everyone who writes on a session's web page counts as one writer (`counted_as`): nothing
-  ties two openings of the page to one person or to two, so counting them as more could
-  let one person's words pass the small-number rule. For the same reason a web writer's
+- Everyone who writes on a session's web page counts as one writer (`counted_as`), and as
+  nobody new when someone in the chat wrote too: nothing ties two openings of the page to
+  one person or to two, nor a visitor to a chat member, so counting them as more could let
+  one person's words pass the small-number rule. For the same reason a web writer's
   code works from any opening of the page: the code alone is the secret.
 """
 
@@ -126,11 +127,16 @@ class WriterLedger:
         """How many different people at least wrote these reflections, from what this
         process saw. Reflections it did not see (stored before a restart, or by another
         process) might all be by people it did see, so they add nothing, except that any
-        reflection at all has at least one writer."""
+        reflection at all has at least one writer. The web page's visitors (one writer,
+        `counted_as`) may be people who also wrote in the chat, so they add someone only
+        when nobody in the chat wrote."""
         ids = list(reflection_ids)
         known = self._sessions.get(session_id)
-        seen = {known.writer_of[i] for i in ids if known and i in known.writer_of}
-        return max(len(seen), 1 if ids else 0)
+        if known is None:
+            return 1 if ids else 0
+        seen = {known.writer_of[i] for i in ids if i in known.writer_of}
+        in_chat = seen - {known.tag("person", VISITOR_PREFIX)}
+        return max(len(in_chat) or len(seen), 1 if ids else 0)
 
     def _session(self, session_id: int) -> _SessionWriters:
         return self._sessions.setdefault(session_id, _SessionWriters())

@@ -21,8 +21,12 @@ def test_every_visitor_counts_as_one_writer_however_many_openings():
         visitor = visitor_id(f"opening-{n}")
         ledger.record(12, f"r{n}", visitor, ledger.repeat_tag(12, visitor, f"words {n}"))
     assert ledger.writers_at_least(12, [f"r{n}" for n in range(6)]) == 1
+    # A visitor may be someone who also wrote in the chat: with chat writers, they add no one.
     ledger.record(12, "chat", "shell-sam", ledger.repeat_tag(12, "shell-sam", "mine"))
-    assert ledger.writers_at_least(12, ["r0", "r1", "chat"]) == 2
+    assert ledger.writers_at_least(12, ["r0", "r1", "chat"]) == 1
+    ledger.record(12, "chat2", "shell-kim", ledger.repeat_tag(12, "shell-kim", "mine"))
+    assert ledger.writers_at_least(12, ["r0", "chat", "chat2"]) == 2
+    assert ledger.writers_at_least(12, ["chat", "chat2"]) == 2
     assert ledger.knows_writer(12, visitor_id("a-new-opening"))
 
 

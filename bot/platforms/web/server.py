@@ -152,5 +152,11 @@ def _hosts(base_url: str) -> tuple[str, ...]:
 
 
 def _in_url(host: str) -> str:
-    """An IPv6 address goes in brackets in a URL."""
+    """The host as a link names it: listening on every address (0.0.0.0, ::), this machine's
+    own, since nobody can open 0.0.0.0 (elsewhere, BREWBOT_WEB_BASE_URL says the address
+    people use); an IPv6 address in brackets."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
     return f"[{host}]" if ":" in host else host

@@ -26,6 +26,17 @@ async def test_the_running_servers_address_is_given_to_the_app_for_links(app: Ap
     assert app.deps.web_base_url == ""
 
 
+async def test_listening_on_every_address_links_to_this_machine_not_to_0_0_0_0(app: App):
+    pages = WebServer(app, host="0.0.0.0")
+    base = await pages.start()
+    try:
+        assert base == f"http://127.0.0.1:{pages.port}/"
+        async with aiohttp.ClientSession() as browser, browser.get(base + "healthz") as answer:
+            assert answer.status == 200
+    finally:
+        await pages.close()
+
+
 async def test_a_public_address_is_used_in_links_when_set(app: App):
     app.settings.web_base_url = "https://brew.example.org/"
     pages = WebServer(app)
