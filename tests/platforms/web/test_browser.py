@@ -1,47 +1,49 @@
-"""The web pages as an independent checker sees them: in a real browser (Debian's headless
-chromium), with axe-core for WCAG 2.0, 2.1 and 2.2 A and AA, and with the keyboard alone: the
-skip link first and visible, every link reachable with a focus outline that shows, and the
-pages usable with the stylesheet off and at 320 CSS pixels wide (400% zoom) without
-scrolling sideways.
+"""The web pages as an independent checker sees them, in a real browser (tests/platforms/web/
+browsing.py: headless chromium, axe-core for WCAG 2.0, 2.1 and 2.2 A and AA):
 
-Selenium rather than Playwright: Selenium talks plain WebDriver to Debian's own chromedriver,
-which comes with Debian's chromium (same version, both from apt), while Playwright's Python
-package ships a driver of its own and expects browser builds it downloads itself, which this
-machine cannot fetch. With no chromium, chromedriver or axe-core installed (`.ci/run` and
-`make test` install them), these tests are skipped, saying which is missing.
+- keyboard-only journeys through answering "I'm coming", sharing a reflection and taking it
+  back, a refused reflection, and the working group's pages, each checking what the person
+  sees and that every focus they move is drawn;
+- on every page and state met on the way (and the fixed and error pages), axe-core finds
+  nothing, the page fits 320 CSS pixels wide (400% zoom) without scrolling sideways, and
+  screenshots at 320 and 1280 pixels wide are kept in test-artefacts/screenshots/;
+- on every page, Tab reaches every link and field in order, the skip link first, with the
+  stylesheet on and off.
 
-WebDriver's execute_script runs through the DevTools protocol, which the pages'
-Content-Security-Policy (no script at all) does not govern in Chromium: axe-core is injected
-into the real page as served. Each check asserts axe really ran there (its version, and
-rules that passed), so a blocked injection would fail rather than pass in silence."""
+The pages are the same whichever database is behind them (the other web tests run on both),
+so these run on SQLite alone, with one browser per module, to stay quick."""
 
 from __future__ import annotations
 
 import asyncio
-import json
-import shutil
+import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
-from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 
+from bot.core.domain import SessionState
 from bot.platforms.web.server import WebServer
 from tests.helpers import make_session
+from tests.platforms.web.browsing import (
+    SCREENSHOTS,
+    Keyboard,
+    RefusedAsFromElsewhere,
+    heading,
+    look,
+    run_axe,
+    start_chromium,
+    text,
+)
 from tests.platforms.web.test_group_pages import group_path, sent_session
+from tests.platforms.web.test_group_report import A_WEEK_ON
 from tests.platforms.web.test_session_page import link_path
+from tests.platforms.web.test_web_reflections import CODE, WORDS
 
-AXE_PACKAGE = Path(__file__).resolve().parents[3] / ".venv" / "axe" / "node_modules" / "axe-core"
-# Every WCAG A and AA rule axe has (it has no rule, so no tag, for WCAG 2.2 level A alone).
-WCAG_AA_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-# 400% zoom of a 1280 pixel wide window: the width WCAG 1.4.10 (Reflow) asks pages to fit.
-REFLOW_WIDTH = 320
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 T = TypeVar("T")
 
@@ -49,50 +51,7 @@ T = TypeVar("T")
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[WebDriver]:
     """One headless chromium for the whole module (starting one takes about a second)."""
-    browser, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not browser or not driver:
-        pytest.skip(
-            "chromium and chromedriver are not installed (apt-get install chromium "
-            "chromium-driver, as .ci/run does), so the browser tests are skipped"
-        )
-    if not (AXE_PACKAGE / "axe.min.js").is_file():
-        pytest.skip(f"axe-core is not installed in {AXE_PACKAGE} (make test installs it), so "
-                    "the browser tests are skipped")  # fmt: skip
-    options = Options()
-    options.binary_location = browser
-    options.add_argument("--headless=new")
-    # Chromium's sandbox refuses to start as root, which CI runs as; the pages are our own.
-    options.add_argument("--no-sandbox")
-    options.add_argument("--disable-dev-shm-usage")
-    options.add_argument("--window-size=1280,900")
-    # An explicit chromedriver: Selenium Manager (which would download one) is never asked.
-    session = webdriver.Chrome(service=Service(driver), options=options)
-    try:
-        yield session
-    finally:
-        session.quit()
-
-
-async def page_urls(server: WebServer, app, chat, fac) -> dict[str, str]:
-    """Every kind of page there is, by name: both fixed pages, a real session page reached
-    through `/brew link N`, its Easy Read version, the working group's pages reached through
-    `/brew link group` (with a sent digest), and the page for an unknown address."""
-    path = await link_path(chat, fac, await make_session(app))
-    sent = await sent_session(app, chat, fac, people=0)
-    group = await group_path(chat, fac)
-    base = server.base_url.rstrip("/")
-    return {
-        "home": f"{base}/",
-        "accessibility statement": f"{base}/accessibility",
-        "session page": f"{base}{path}",
-        "session page, Easy Read": f"{base}{path}/easy-read",
-        "working group's pages": f"{base}{group}",
-        "sent digest": f"{base}{group}/digest/{sent}",
-        "we said, we did": f"{base}{group}/actions",
-        "what we heard": f"{base}{group}/heard/{sent}",
-        "what we heard, Easy Read": f"{base}{group}/heard/{sent}/easy-read",
-        "page not found": f"{base}/s/no-such-link",
-    }
+    yield from start_chromium()
 
 
 async def in_browser(work: Callable[[], T]) -> T:
@@ -100,46 +59,292 @@ async def in_browser(work: Callable[[], T]) -> T:
     return await asyncio.to_thread(work)
 
 
-# --------------------------------------------------------------------------- axe-core
-
-
-def run_axe(driver: WebDriver) -> list[dict[str, Any]]:
-    """Inject axe-core into the page the browser shows and run every WCAG A and AA rule."""
-    driver.execute_script((AXE_PACKAGE / "axe.min.js").read_text(encoding="utf-8"))
-    results: dict[str, Any] = driver.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}})"
-        "  .then(r => done({version: axe.version, passes: r.passes.length,"
-        "                   violations: r.violations}))"
-        "  .catch(e => done({error: String(e)}));",
-        WCAG_AA_TAGS,
-    )
-    assert "error" not in results, results.get("error")
-    installed = json.loads((AXE_PACKAGE / "package.json").read_text(encoding="utf-8"))
-    assert results["version"] == installed["version"], "axe-core did not run in the page"
-    assert results["passes"] > 0, "axe-core checked nothing"
-    return list(results["violations"])
-
-
-def axe_violations(driver: WebDriver, url: str) -> list[dict[str, Any]]:
+def opened(driver: WebDriver, url: str) -> Keyboard:
+    """Load a page afresh (as following a link someone was sent), focus at its top."""
     driver.get(url)
-    return run_axe(driver)
+    return Keyboard(driver)
 
 
-def readable(violations: list[dict[str, Any]]) -> str:
-    lines = []
-    for violation in violations:
-        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
-        lines.extend(f"    {node['html']}\n      {node['failureSummary']}"
-                     for node in violation["nodes"])  # fmt: skip
-    return "\n".join(lines)
+# --------------------------------------------------------------------------- journeys
+
+# A known bug, left to its owner: the pages send Referrer-Policy: no-referrer, so a browser
+# sends `Origin: null` with every form on them, and guards.same_site_forms refuses that as a
+# form from another site (though Sec-Fetch-Site says same-origin). Strict: once it is fixed,
+# these pass and the mark must go.
+FORMS_REFUSED = pytest.mark.xfail(
+    raises=RefusedAsFromElsewhere,
+    strict=True,
+    reason="bot/platforms/web/guards.py same_site_forms refuses the Origin: null that "
+    "browsers send under the pages' own Referrer-Policy: no-referrer",
+)
 
 
-async def test_axe_finds_no_wcag_a_or_aa_failure_on_any_page(chromium, server, app, chat, fac):
-    urls = await page_urls(server, app, chat, fac)
+@FORMS_REFUSED
+async def test_answering_im_coming_changing_it_and_removing_it_by_keyboard(
+    chromium, server, app, chat, fac
+):
+    page = server.base_url.rstrip("/") + await link_path(chat, fac, await make_session(app))
+
+    def journey() -> None:
+        look(opened(chromium, f"{page}/easy-read").driver, "session page, to come, Easy Read")
+        keys = opened(chromium, page)
+        look(chromium, "session page, to come")
+        keys.tab_to("#rsvp-name")
+        keys.type("Ann")
+        keys.tab_to("#rsvp-consent")
+        keys.press(Keys.SPACE)
+        assert keys.focused()["checked"], "Space ticks the box"
+        # Back to the name, which kept what was typed, and on again.
+        assert keys.tab(back=True)["value"] == "Ann"
+        keys.tab_to_text("I'm coming")
+        keys.send(Keys.ENTER)
+        assert re.search(r"/r/[A-Za-z0-9_-]{32}$", chromium.current_url)
+        mine = chromium.current_url
+        assert heading(chromium) == "Your answer"
+        assert 'You said you are coming to "Being heard"' in text(chromium)
+        look(chromium, "your answer")
+
+        keys.tab_to_text("I can't come")
+        keys.send(Keys.ENTER)
+        said = text(chromium)
+        assert "Done. We have changed your answer." in said
+        assert "You said you cannot come" in said
+        look(chromium, "your answer, changed")
+
+        keys = Keyboard(chromium)
+        keys.tab_to("button[value=forget]")
+        keys.send(Keys.SPACE)
+        assert "We keep nothing about you." in text(chromium)
+        look(chromium, "your answer, removed")
+        opened(chromium, mine)
+        assert heading(chromium) == "Link not known"
+
+    await in_browser(journey)
+
+
+@FORMS_REFUSED
+async def test_sharing_a_reflection_and_taking_it_back_by_keyboard(
+    chromium, server, app, chat, fac
+):
+    session_id = await make_session(app, SessionState.REFLECTING)
+    page = server.base_url.rstrip("/") + await link_path(chat, fac, session_id)
+
+    def journey() -> str:
+        look(opened(chromium, f"{page}/easy-read").driver, "session page, reflecting, Easy Read")
+        keys = opened(chromium, page)
+        look(chromium, "session page, reflecting")
+        # Tab into the group of categories: the first has focus, none is chosen yet.
+        first = keys.tab_to("input[name=category]")
+        assert first["id"] == "field-category" and not first["checked"]
+        keys.press(Keys.ARROW_DOWN)  # moves to "What's not working" and chooses it
+        chosen = keys.focused()
+        assert (chosen["value"], chosen["checked"]) == ("not_working", True)
+        keys.tab_to("#field-text")
+        keys.type(WORDS)
+        keys.tab_to("input[name=quote]")
+        keys.press(Keys.SPACE)
+        keys.tab_to("input[name=agree]")
+        keys.press(Keys.SPACE)
+        assert keys.focused()["checked"]
+        keys.tab_to_text("Send")
+        keys.send(Keys.ENTER)
+        said = text(chromium)
+        assert "Thank you for sharing" in said, said
+        [code] = CODE.findall(chromium.page_source)
+        assert code in said
+        look(chromium, "session page, reflection thanks")
+
+        # Another day, another opening of the page: the code takes it back.
+        keys = opened(chromium, page)
+        keys.tab_to("#field-code")
+        keys.type(code)
+        keys.tab_to_text("Take it back")
+        keys.send(Keys.ENTER)
+        assert "Your reflection has been taken back and deleted." in text(chromium)
+        look(chromium, "session page, reflection taken back")
+        return code
+
+    code = await in_browser(journey)
+    assert code.startswith(f"{session_id}-")
+
+
+@FORMS_REFUSED
+async def test_a_refused_reflection_leads_the_keyboard_to_its_field(
+    chromium, server, app, chat, fac
+):
+    session_id = await make_session(app, SessionState.REFLECTING)
+    page = server.base_url.rstrip("/") + await link_path(chat, fac, session_id)
+
+    def journey() -> None:
+        keys = opened(chromium, page)
+        keys.tab_to("#field-text")
+        keys.type(WORDS)
+        keys.tab_to("input[name=agree]")
+        keys.press(Keys.SPACE)
+        keys.tab_to_text("Send")
+        keys.send(Keys.ENTER)  # no category chosen
+        said = text(chromium)
+        assert "There is a problem" in said, said
+        assert "Please choose what your reflection is about" in said
+        look(chromium, "session page, reflection refused")
+        keys = Keyboard(chromium)
+        keys.tab_to('.error-summary a[href="#field-category"]')
+        keys.press(Keys.ENTER)
+        focused = keys.focused()
+        assert focused["id"] == "field-category", f"the summary's link focused {focused}"
+        keys.press(Keys.SPACE)
+        assert keys.focused()["checked"], "Space chooses the category the link led to"
+        keys.tab_to("#field-text")
+        assert keys.focused()["value"] == WORDS, "the words are kept"
+
+    await in_browser(journey)
+
+
+async def test_the_working_groups_pages_by_keyboard(chromium, server, app, chat, fac, clock):
+    sent = await sent_session(app, chat, fac)
+    await chat.say(fac, f"/brew action add Ramps at the day centre session={sent} status=doing")
+    clock.advance(A_WEEK_ON)
+    group = server.base_url.rstrip("/") + await group_path(chat, fac)
+
+    def journey() -> None:
+        keys = opened(chromium, group)
+        look(chromium, "working group's pages")
+        keys.tab_to(f'a[href$="/digest/{sent}"]')
+        keys.go(Keys.ENTER)
+        assert heading(chromium) == "Key findings: Being heard"
+        look(chromium, "sent digest")
+
+        keys.tab_to_text("Back to all the digests")
+        keys.go(Keys.ENTER)
+        keys = Keyboard(chromium)
+        keys.tab_to('a[href$="/actions"]')
+        keys.go(Keys.ENTER)
+        assert "Ramps at the day centre" in text(chromium)
+        look(chromium, "we said, we did")
+
+        keys.tab_to_text("Back to all the digests")
+        keys.go(Keys.ENTER)
+        keys = Keyboard(chromium)
+        keys.tab_to(f'a[href$="/heard/{sent}"]')
+        keys.go(Keys.ENTER)
+        look(chromium, "what we heard")
+        keys.tab_to('a[href$="/easy-read"]')
+        keys.go(Keys.ENTER)
+        assert chromium.current_url.endswith(f"/heard/{sent}/easy-read")
+        look(chromium, "what we heard, Easy Read")
+
+        keys.tab_to_text("Back to all the digests")
+        keys.go(Keys.ENTER)
+        keys = Keyboard(chromium)
+        keys.tab_to('a[href$="/report"]')
+        keys.go(Keys.ENTER)
+        assert "1 December 2025 to 30 November 2026" in heading(chromium)
+        look(chromium, "report")
+        # From the first of January (typed the same in any order of day and month).
+        keys.tab_to("#from")
+        keys.type("01012026")
+        keys.tab_to_text("Show the report")
+        keys.go(Keys.ENTER)
+        assert "from=2026-01-01&to=2026-11-30" in chromium.current_url
+        assert "1 January 2026 to 30 November 2026" in heading(chromium)
+        look(chromium, "report, chosen days")
+
+    await in_browser(journey)
+
+
+async def test_the_fixed_pages_and_the_refusals(chromium, server, app, chat, fac):
+    base = server.base_url.rstrip("/")
+    page = base + await link_path(chat, fac, await make_session(app))
+    # A form on another site that sends itself to the session page.
+    elsewhere = "data:text/html," + quote(
+        f'<!doctype html><html lang="en"><title>Elsewhere</title><form method="post" '
+        f'action="{page}/rsvp"><input name="first_name" value="Ann">'
+        '<button name="answer" value="yes">Send</button></form></html>'
+    )
+
+    def journey() -> None:
+        for name, url in (("home", base), ("accessibility statement", f"{base}/accessibility")):
+            opened(chromium, url)
+            look(chromium, name)
+        opened(chromium, f"{base}/s/no-such-link")
+        assert heading(chromium) == "Link not known"
+        look(chromium, "page not found")
+        opened(chromium, elsewhere)
+        keys = Keyboard(chromium, outline=1)  # a page with no stylesheet of ours
+        keys.tab_to("button")
+        keys.go(Keys.ENTER)
+        assert heading(chromium) == "Please use the page itself"
+        look(chromium, "form from another site")
+
+    await in_browser(journey)
+
+
+# --------------------------------------------------------------------------- every page
+
+
+async def page_urls(server: WebServer, app, chat, fac, clock) -> dict[str, str]:
+    """Every page there is to load, by name: both fixed pages, a session's page to come and
+    one open for reflections (each plain and Easy Read), the working group's pages with a
+    sent digest and its report, and the page for an unknown address."""
+    to_come = await link_path(chat, fac, await make_session(app))
+    reflecting = await link_path(
+        chat, fac, await make_session(app, SessionState.REFLECTING, people=0)
+    )
+    sent = await sent_session(app, chat, fac, people=0)
+    clock.advance(A_WEEK_ON)
+    group = await group_path(chat, fac)
+    base = server.base_url.rstrip("/")
+    return {
+        "home": f"{base}/",
+        "accessibility statement": f"{base}/accessibility",
+        "session page": f"{base}{to_come}",
+        "session page, Easy Read": f"{base}{to_come}/easy-read",
+        "session page, reflecting": f"{base}{reflecting}",
+        "session page, reflecting, Easy Read": f"{base}{reflecting}/easy-read",
+        "working group's pages": f"{base}{group}",
+        "sent digest": f"{base}{group}/digest/{sent}",
+        "we said, we did": f"{base}{group}/actions",
+        "what we heard": f"{base}{group}/heard/{sent}",
+        "what we heard, Easy Read": f"{base}{group}/heard/{sent}/easy-read",
+        "report": f"{base}{group}/report",
+        "page not found": f"{base}/s/no-such-link",
+    }
+
+
+STYLES_OFF = "for (const sheet of document.styleSheets) sheet.disabled = true;"
+
+
+def keyboard_walk(driver: WebDriver, url: str, *, styles: bool) -> list[str]:
+    """Tab from the top of the page: the skip link comes first and shows, Enter on it puts
+    focus on <main>; then Tab reaches every link and field in order, each drawn with a
+    focus outline (the browser's own, with the stylesheet off)."""
+    keys = opened(driver, url)
+    if not styles:
+        driver.execute_script(STYLES_OFF)
+        assert driver.execute_script(
+            "return getComputedStyle(document.querySelector('.skip-link')).position"
+        ) == "static", "the stylesheet is still on"  # fmt: skip
+        keys = Keyboard(driver, outline=1)
+    first = keys.tab()
+    assert first["href"] == "#main", f"the first Tab focused {first}, not the skip link"
+    keys.press(Keys.ENTER)
+    assert keys.focused()["id"] == "main", "Enter on the skip link"
+
+    keys = opened(driver, url)
+    if not styles:
+        driver.execute_script(STYLES_OFF)
+        keys = Keyboard(driver, outline=1)
+    return keys.walk()
+
+
+@pytest.mark.parametrize("styles", [True, False], ids=["styled", "stylesheet-off"])
+async def test_the_keyboard_reaches_everything_with_focus_shown(
+    chromium, server, app, chat, fac, clock, styles
+):
+    urls = await page_urls(server, app, chat, fac, clock)
     for name, url in urls.items():
-        violations = await in_browser(lambda url=url: axe_violations(chromium, url))
-        assert not violations, f"axe-core on the {name} ({url}):\n{readable(violations)}"
+        stops = await in_browser(lambda url=url: keyboard_walk(chromium, url, styles=styles))
+        assert len(stops) >= 3, f"the {name} has hardly anything to reach: {stops}"
 
 
 async def test_the_page_runs_no_script_of_its_own_while_webdriver_can(chromium, server):
@@ -161,107 +366,26 @@ async def test_the_page_runs_no_script_of_its_own_while_webdriver_can(chromium, 
     assert await in_browser(lambda: run_axe(chromium)) == []
 
 
-async def test_axe_would_see_a_failure(chromium, server):
-    """The check can fail: the home page with its language taken away is reported."""
+async def test_the_checks_can_fail(chromium, server):
+    """axe-core reports the home page with its language taken away; the reflow check sees a
+    page made wider than the phone; a focus outline thinner than the stylesheet's is caught."""
 
-    def without_language() -> list[dict[str, Any]]:
+    def broken() -> dict[str, Any]:
         chromium.get(server.base_url)
         chromium.execute_script("document.documentElement.removeAttribute('lang')")
-        return run_axe(chromium)
+        found: dict[str, Any] = {"axe": [v["id"] for v in run_axe(chromium)]}
+        chromium.get(server.base_url)
+        chromium.execute_script("document.querySelector('main').style.minWidth = '400px'")
+        with pytest.raises(AssertionError, match="scrolls sideways at 320 px") as wide:
+            look(chromium, "check that fails, too wide")
+        found["wide"] = str(wide.value)
+        chromium.get(server.base_url)
+        # The browser's own focus ring (1 pixel) is too thin for the site's own rule of 2.
+        chromium.execute_script(STYLES_OFF)
+        with pytest.raises(AssertionError, match="shows no focus outline"):
+            Keyboard(chromium).tab()
+        return found
 
-    violations = await in_browser(without_language)
-    assert [violation["id"] for violation in violations] == ["html-has-lang"]
-
-
-# --------------------------------------------------------------------------- keyboard
-
-# What the keyboard has focused, and how the browser draws that focus.
-FOCUSED = """
-const el = document.activeElement;
-const style = getComputedStyle(el);
-const box = el.getBoundingClientRect();
-return {tag: el.tagName.toLowerCase(), id: el.id, href: el.getAttribute('href'),
-        skip: el.classList.contains('skip-link'),
-        outline: style.outlineStyle, outlineWidth: parseFloat(style.outlineWidth),
-        seen: box.width > 0 && box.height > 0 && box.right > 0 && box.bottom > 0
-              && box.left < innerWidth && box.top < innerHeight};
-"""
-LINKS = "return Array.from(document.links, a => a.getAttribute('href'));"
-STYLES_OFF = "for (const sheet of document.styleSheets) sheet.disabled = true;"
-
-
-def keyboard_walk(driver: WebDriver, url: str, *, styles: bool) -> None:
-    """Tab from the top of the page: the skip link comes first and shows, Enter on it puts
-    focus on <main>; then Tab reaches every link, each with a focus outline that shows."""
-    driver.get(url)
-    if not styles:
-        driver.execute_script(STYLES_OFF)
-        assert driver.execute_script(
-            "return getComputedStyle(document.querySelector('.skip-link')).position"
-        ) == "static", "the stylesheet is still on"  # fmt: skip
-    keys = ActionChains(driver)
-    keys.send_keys(Keys.TAB).perform()
-    first = driver.execute_script(FOCUSED)
-    assert first["skip"], f"the first Tab focused {first}, not the skip link"
-    assert first["seen"], "the focused skip link is off the screen"
-    assert first["outline"] != "none", "the focused skip link has no outline"
-    keys.send_keys(Keys.ENTER).perform()
-    assert driver.execute_script(FOCUSED)["id"] == "main", "Enter on the skip link"
-
-    driver.get(url)
-    if not styles:
-        driver.execute_script(STYLES_OFF)
-    links: list[str] = driver.execute_script(LINKS)
-    reached = []
-    for _ in range(len(links) + 2):
-        keys.send_keys(Keys.TAB).perform()
-        focused = driver.execute_script(FOCUSED)
-        if focused["tag"] != "a":
-            break
-        assert focused["seen"], f"{focused['href']} is focused off the screen"
-        assert focused["outline"] != "none" and focused["outlineWidth"] >= (2 if styles else 1), (
-            f"{focused['href']} shows no focus outline: {focused}"
-        )
-        reached.append(focused["href"])
-    assert reached == links, "Tab reaches every link, in the order of the page"
-
-
-async def test_the_keyboard_reaches_every_link_with_focus_shown(chromium, server, app, chat, fac):
-    urls = await page_urls(server, app, chat, fac)
-    for url in urls.values():
-        await in_browser(lambda url=url: keyboard_walk(chromium, url, styles=True))
-
-
-async def test_every_page_works_with_the_stylesheet_off(chromium, server, app, chat, fac):
-    urls = await page_urls(server, app, chat, fac)
-    for url in urls.values():
-        await in_browser(lambda url=url: keyboard_walk(chromium, url, styles=False))
-
-
-# --------------------------------------------------------------------------- reflow
-
-
-def sideways_overflow(driver: WebDriver, url: str) -> tuple[int, int, int]:
-    """The viewport's width, and the page's scrolling width and visible width, at 320 CSS
-    pixels wide (the browser's own window cannot be made that narrow headless)."""
-    driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": REFLOW_WIDTH, "height": 640, "deviceScaleFactor": 1, "mobile": False},
-    )
-    try:
-        driver.get(url)
-        width, scroll, client = driver.execute_script(
-            "const page = document.scrollingElement;"
-            "return [innerWidth, page.scrollWidth, page.clientWidth];"
-        )
-    finally:
-        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-    return width, scroll, client
-
-
-async def test_every_page_reflows_at_320_pixels_wide(chromium, server, app, chat, fac):
-    urls = await page_urls(server, app, chat, fac)
-    for name, url in urls.items():
-        width, scroll, client = await in_browser(lambda url=url: sideways_overflow(chromium, url))
-        assert width == REFLOW_WIDTH
-        assert scroll <= client, f"the {name} scrolls sideways at 320 px: {scroll} > {client}"
+    found = await in_browser(broken)
+    assert found["axe"] == ["html-has-lang"]
+    assert str(SCREENSHOTS) in found["wide"]
