@@ -83,8 +83,10 @@ def same_site_forms(*, hosts: Collection[str] = (), exempt: Collection[str] = ()
     """Refuse a form (any method but GET, HEAD and OPTIONS) that the browser says came from
     another site: Sec-Fetch-Site other than same-origin or none (typed or bookmarked), or an
     Origin whose host is neither the request's own Host nor one of `hosts` (the public
-    address's, for a reverse proxy that rewrites Host). A request that says neither (an old
-    browser, a script) goes ahead: the form's own token still has to be right."""
+    address's, for a reverse proxy that rewrites Host). Our pages ask for no referrer, so a
+    browser sends their forms with `Origin: null`: that names no other site, and goes ahead,
+    as does a request that says neither (an old browser, a script). The form's own token
+    still has to be right."""
 
     @web.middleware
     async def same_site(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -94,9 +96,8 @@ def same_site_forms(*, hosts: Collection[str] = (), exempt: Collection[str] = ()
         if fetch_site is not None and fetch_site not in ("same-origin", "none"):
             raise web.HTTPForbidden()
         origin = request.headers.get(hdrs.ORIGIN)
-        if origin is not None:
-            origin_host = URL(origin).host_port_subcomponent if origin != "null" else None
-            if origin_host is None or origin_host not in {request.host, *hosts}:
+        if origin is not None and origin != "null":
+            if URL(origin).host_port_subcomponent not in {request.host, *hosts}:
                 raise web.HTTPForbidden()
         return await handler(request)
 

@@ -31,7 +31,6 @@ from tests.helpers import make_session
 from tests.platforms.web.browsing import (
     SCREENSHOTS,
     Keyboard,
-    RefusedAsFromElsewhere,
     heading,
     look,
     run_axe,
@@ -67,19 +66,6 @@ def opened(driver: WebDriver, url: str) -> Keyboard:
 
 # --------------------------------------------------------------------------- journeys
 
-# A known bug, left to its owner: the pages send Referrer-Policy: no-referrer, so a browser
-# sends `Origin: null` with every form on them, and guards.same_site_forms refuses that as a
-# form from another site (though Sec-Fetch-Site says same-origin). Strict: once it is fixed,
-# these pass and the mark must go.
-FORMS_REFUSED = pytest.mark.xfail(
-    raises=RefusedAsFromElsewhere,
-    strict=True,
-    reason="bot/platforms/web/guards.py same_site_forms refuses the Origin: null that "
-    "browsers send under the pages' own Referrer-Policy: no-referrer",
-)
-
-
-@FORMS_REFUSED
 async def test_answering_im_coming_changing_it_and_removing_it_by_keyboard(
     chromium, server, app, chat, fac
 ):
@@ -122,7 +108,6 @@ async def test_answering_im_coming_changing_it_and_removing_it_by_keyboard(
     await in_browser(journey)
 
 
-@FORMS_REFUSED
 async def test_sharing_a_reflection_and_taking_it_back_by_keyboard(
     chromium, server, app, chat, fac
 ):
@@ -168,7 +153,6 @@ async def test_sharing_a_reflection_and_taking_it_back_by_keyboard(
     assert code.startswith(f"{session_id}-")
 
 
-@FORMS_REFUSED
 async def test_a_refused_reflection_leads_the_keyboard_to_its_field(
     chromium, server, app, chat, fac
 ):
