@@ -128,6 +128,47 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class ReaderGate:
+    """SQLite: emptying the WAL (a TRUNCATE checkpoint) needs every reader to finish first.
+    With a steady stream of reads (a crowd opening a web page) some read is nearly always
+    open, and the checkpoint, asked again and again while the write lock is held, starves
+    every writer behind it. So while the WAL is being emptied new reads wait here, briefly,
+    and the checkpoint waits for the reads already open (at most `seconds`) instead of
+    polling."""
+
+    def __init__(self) -> None:
+        self._open = asyncio.Event()
+        self._open.set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._readers = 0
+
+    @contextlib.asynccontextmanager
+    async def reading(self) -> AsyncIterator[None]:
+        await self._open.wait()
+        self._readers += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._readers -= 1
+            if not self._readers:
+                self._idle.set()
+
+    @contextlib.asynccontextmanager
+    async def closed(self, seconds: float) -> AsyncIterator[None]:
+        """No new reads inside the block, and the open ones finished (or `seconds` gone:
+        then the checkpoint tries anyway, as it would have)."""
+        self._open.clear()
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(seconds):
+                    await self._idle.wait()
+            yield
+        finally:
+            self._open.set()
+
+
 class Database:
     """Owns the engine and hands out one transaction per unit of work."""
 
@@ -143,8 +184,11 @@ class Database:
         parsed = make_url(self.url)
         self.timeout_seconds = timeout_seconds
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        # The WAL beside a SQLite file (None for an in-memory database).
+        self._wal: Path | None = None
         if self.is_sqlite and (path := sqlite_path(self.url)) is not None:
             prepare_sqlite_file(path)
+            self._wal = Path(f"{path}-wal")
         # Database errors would otherwise quote the statement's parameters (a reflection's
         # words, a user id) in their message, and so in the logs.
         kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
@@ -176,6 +220,7 @@ class Database:
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._gate = ReaderGate()
 
     @contextlib.asynccontextmanager
     async def transaction(self, *, isolated: bool = False) -> AsyncIterator[AsyncSession]:
@@ -188,7 +233,7 @@ class Database:
         isolate = isolated and self.is_sqlite
         try:
             async with lock, self._bounded():
-                if isolate:
+                if isolate and not self._wal_is_empty():
                     await self._empty_wal()
                 async with self._sessions() as session, session.begin():
                     if self.is_sqlite:
@@ -204,8 +249,9 @@ class Database:
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A read-only unit of work. On SQLite, readers do not wait for the writer (WAL)."""
+        gate = self._gate.reading() if self.is_sqlite else contextlib.nullcontext()
         try:
-            async with self._bounded(), self._sessions() as session:
+            async with gate, self._bounded(), self._sessions() as session:
                 yield session
         except (OperationalError, DBAPIError) as exc:
             if _is_unavailable(exc):
@@ -282,19 +328,35 @@ class Database:
         async with self._write_lock or contextlib.nullcontext():
             return await self._empty_wal()
 
+    def _wal_is_empty(self) -> bool:
+        """The WAL holds nothing (a TRUNCATE checkpoint leaves it at no bytes, or there is
+        none yet): after one isolated write, the next in a burst need not empty it again.
+        An in-memory database is always checkpointed."""
+        if self._wal is None:
+            return False
+        try:
+            return self._wal.stat().st_size == 0
+        except FileNotFoundError:
+            return True
+
     async def _empty_wal(self) -> bool:
         """Copy the WAL into the database file and truncate it to nothing (the caller holds
         the write lock). Readers can hold it up; asked again, the loop free in between,
         until the write wait runs out. False if it could not be done in time."""
-        deadline = asyncio.get_running_loop().time() + self._write_options[sqlite_loop.WRITE_OPTION]
+        wait = self._write_options[sqlite_loop.WRITE_OPTION]
+        async with self._gate.closed(wait):
+            return await self._checkpoint_until(asyncio.get_running_loop().time() + wait)
+
+    async def _checkpoint_until(self, deadline: float) -> bool:
+        """Ask for the checkpoint until it is done or `deadline` passes: readers in other
+        processes, which the gate does not see, can still hold it up."""
         pause = sqlite_loop.FIRST_PAUSE
         while True:
             async with self.engine.connect() as connection:
                 # On the driver's own connection: outside any transaction, as it must be.
                 raw = (await connection.get_raw_connection()).driver_connection
-                assert raw is not None, "a live SQLite connection"
-                async with raw.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
-                    busy, *_ = await cursor.fetchone()
+                assert isinstance(raw, sqlite_loop.LoopConnection), "a live SQLite connection"
+                busy, *_ = await raw.off_the_loop("PRAGMA wal_checkpoint(TRUNCATE)")
             if not busy:
                 return True
             if asyncio.get_running_loop().time() + pause > deadline:

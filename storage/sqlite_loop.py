@@ -7,9 +7,10 @@ machine, several calls per statement, while the statement itself takes a few mic
 were half the cost of a reflection. So statements run inline here.
 
 Running inline means SQLite must never wait inside a call, or the whole bot would wait with
-it. In WAL mode readers never wait. Writers can, for the lock held by another writer; this
-module makes them never wait inside SQLite (busy_timeout 0). Instead, write transactions
-start with BEGIN IMMEDIATE, which is the only point where the lock is taken, and a busy
+it (the one statement that waits on the disk, a checkpoint, goes to a thread:
+`off_the_loop`). In WAL mode readers never wait. Writers can, for the lock held by another
+writer; this module makes them never wait inside SQLite (busy_timeout 0). Instead, write
+transactions start with BEGIN IMMEDIATE, which is the only point where the lock is taken, and a busy
 database is asked again, with the event loop free in between, until WRITE_WAIT_SECONDS.
 Within this process writers already queue on the Database's lock, so this only waits for
 another process (the `brewbot` command line, say).
@@ -61,6 +62,13 @@ class LoopConnection(aiosqlite.Connection):
     def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int) -> None:
         super().__init__(connector, iter_chunk_size)
         self._tx = _RunNow()
+
+    async def off_the_loop(self, sql: str) -> Any:
+        """The first row of one statement that waits on the disk (a checkpoint writes the
+        database file and syncs it: milliseconds, at worst a tenth of a second), run on a
+        worker thread so the bot's other work goes on meanwhile. The caller must have the
+        connection to itself."""
+        return await asyncio.to_thread(lambda: self._conn.execute(sql).fetchone())
 
     def __await__(self) -> Generator[Any, None, LoopConnection]:
         async def connected() -> LoopConnection:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
@@ -27,7 +27,7 @@ from bot.engine.deps import Deps, zone_of
 from bot.sessions.service import SessionService
 from bot.sessions.timeparse import format_local
 from bot.sparks.library import Spark
-from bot.sparks.service import library_for
+from bot.sparks.service import spark_for
 from storage.models import Community, Session, SessionLink, id_of
 
 TOKEN_BYTES = 24
@@ -52,7 +52,6 @@ class SessionPage:
     # One sentence when the session is not simply coming up: on now, finished, cancelled.
     status: str | None
     spark: Spark | None
-    invite: Attachment
     # E-mail is set up, so the page may offer reminders by e-mail (bot/sessions/rsvp.py).
     email_reminders: bool
 
@@ -109,18 +108,17 @@ class SessionLinks:
         )
 
     async def page(self, tx: AsyncSession, token: str) -> SessionPage | None:
-        """The page a link opens, or None for a link that is not (or no longer) in use."""
-        if len(token) != TOKEN_LENGTH:
+        """The page a link opens, or None for a link that is not (or no longer) in use.
+        Two reads: a crowd may open it in the same minute."""
+        found = await self._linked(tx, token)
+        if found is None:
             return None
-        link = (await tx.exec(select(SessionLink).where(SessionLink.token == token))).first()
-        if link is None:
-            return None
-        session = await tx.get(Session, link.session_id)
-        community = await tx.get(Community, session.community_id) if session else None
-        if session is None or community is None:
-            return None
-        library = await library_for(self.deps, tx, id_of(community))
-        spark = library.get(session.spark_id) if session.spark_id else None
+        session, community = found
+        spark = (
+            await spark_for(self.deps, tx, id_of(community), session.spark_id)
+            if session.spark_id
+            else None
+        )
         return SessionPage(
             session_id=id_of(session),
             community=CommunityRef(
@@ -133,9 +131,30 @@ class SessionLinks:
             minutes=session.duration_minutes,
             status=self._status(SessionState(session.state)),
             spark=spark,
-            invite=self.sessions.invite(community, session),
             email_reminders=self.deps.mailer.configured,
         )
+
+    async def invite(self, tx: AsyncSession, token: str) -> Attachment | None:
+        """The calendar invite a link's page offers, or None as `page`."""
+        found = await self._linked(tx, token)
+        if found is None:
+            return None
+        session, community = found
+        return self.sessions.invite(community, session)
+
+    async def _linked(self, tx: AsyncSession, token: str) -> tuple[Session, Community] | None:
+        """The session a link is for, and its community, in one read."""
+        if len(token) != TOKEN_LENGTH:
+            return None
+        row = (
+            await tx.exec(
+                select(Session, Community)
+                .join(SessionLink, col(SessionLink.session_id) == col(Session.id))
+                .join(Community, col(Community.id) == col(Session.community_id))
+                .where(SessionLink.token == token)
+            )
+        ).first()
+        return (row[0], row[1]) if row is not None else None
 
     def _status(self, state: SessionState) -> str | None:
         if state == SessionState.CANCELLED:

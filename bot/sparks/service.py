@@ -43,6 +43,20 @@ async def library_for(deps: Deps, tx: AsyncSession, community_id: int) -> SparkL
     return deps.sparks.with_extra(_readable(rows))
 
 
+async def spark_for(deps: Deps, tx: AsyncSession, community_id: int, spark_id: str) -> Spark | None:
+    """One spark as `library_for` would find it (the community's own replaces the library's
+    of the same id), reading only that one row: for a page many people open at once."""
+    rows = (
+        await tx.exec(
+            select(CommunitySpark).where(
+                CommunitySpark.community_id == community_id, CommunitySpark.spark_id == spark_id
+            )
+        )
+    ).all()
+    own = _readable(rows)
+    return own[0] if own else deps.sparks.get(spark_id)
+
+
 def _readable(rows: Sequence[CommunitySpark]) -> list[Spark]:
     # One damaged row (hand-edited, or written by an older version) must not stop a
     # community from using every other spark; it is left out and logged for an admin.

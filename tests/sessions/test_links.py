@@ -102,7 +102,9 @@ async def test_the_page_shows_the_session_in_the_communitys_time_and_its_state(w
     assert shown.when == "Wednesday 25 November 2026, 4:00am"
     assert shown.status is None
     assert shown.spark is not None and shown.spark.easy_intro
-    event = Calendar.from_ical(shown.invite.content).walk("VEVENT")[0]
+    async with web.db.read() as tx:
+        invite = await web.links.invite(tx, token)
+    event = Calendar.from_ical(invite.content).walk("VEVENT")[0]
     assert str(event["SUMMARY"]) == "Being heard"
 
     await chat.say(fac, f"/brew cancel {session_id}")

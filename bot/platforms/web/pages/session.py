@@ -151,10 +151,12 @@ def _page(
 
 
 async def invite(request: web.Request) -> web.Response:
-    shown = await _shown(request)
+    brew = request.app[BREWBOT]
+    async with brew.db.read() as tx:
+        found = known(await brew.links.invite(tx, _token(request)))
     return web.Response(
-        body=shown.invite.content,
+        body=found.content,
         content_type="text/calendar",
         charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{shown.invite.filename}"'},
+        headers={"Content-Disposition": f'attachment; filename="{found.filename}"'},
     )
