@@ -137,4 +137,3 @@ async def rsvp_yes(tx: AsyncSession, session_id: int) -> list[Participant]:
         .order_by(col(Participant.id))
     )
     return list((await tx.exec(query)).all())
-

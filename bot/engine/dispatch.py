@@ -194,7 +194,8 @@ class Dispatcher:
             # Anonymous steps (opening the reflection form, sending it, withdrawing) write
             # nothing about the person, not even that they exist: someone new is a
             # stand-in that is never stored.
-            actor = await find_participant(tx, community_id, user.id) or Participant(
+            stored = None if found.all_people else await find_participant(tx, community_id, user.id)
+            actor = stored or Participant(
                 community_id=community_id, user_id=user.id, easy_read=user.easy_read
             )
         elif actor is None:
@@ -328,6 +329,7 @@ class Dispatcher:
         )
         for person in people:
             found.people[(person.community_id, person.user_id)] = person
+        found.all_people = True
         return found
 
     async def _finish(
@@ -440,3 +442,5 @@ class _Found:
 
     communities: dict[tuple[str, str], Community] = field(default_factory=dict)
     people: dict[tuple[int, str], Participant] = field(default_factory=dict)
+    # Every stored person of the batch is in `people`: one missing there is not stored.
+    all_people: bool = False

@@ -28,8 +28,10 @@ class TextsError(Exception):
     """The prompts package is broken (missing file or key). Stops start-up."""
 
 
-def _placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+@cache
+def _placeholders(text: str) -> frozenset[str]:
+    # Cached: the texts are a few hundred fixed strings, and pages ask for dozens each.
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(text) if name)
 
 
 def command_names(text: str) -> set[str]:

@@ -11,10 +11,14 @@ a calendar invite, the spark, and the privacy notice.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from typing import NamedTuple, Protocol
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,7 +27,7 @@ from bot.core.domain import FINISHED_STATES, LIVE_STATES, SessionState
 from bot.core.messages import Attachment, OutgoingMessage, Reply, Section
 from bot.core.refs import CommunityRef, Platform
 from bot.engine.context import CommandContext, Effect
-from bot.engine.deps import Deps, zone_of
+from bot.engine.deps import Deps
 from bot.sessions.service import SessionService
 from bot.sessions.timeparse import format_local
 from bot.sparks.library import Spark
@@ -31,9 +35,51 @@ from bot.sparks.service import spark_for
 from storage.models import Community, Session, SessionLink, id_of
 
 TOKEN_BYTES = 24
+# How long a page made from unchanged columns is used again (a community's own spark edited
+# meanwhile shows this late), and how many pages are kept.
+PAGE_SECONDS = 60.0
+PAGES_KEPT = 1000
 # A token as the page's address holds it: URL-safe base64 of TOKEN_BYTES bytes.
 TOKEN_LENGTH = 32
 PAGE_PATH = "s/"
+
+
+class _Columns(NamedTuple):
+    """What a session's page is made from, in `_PAGE_COLUMNS`' order."""
+
+    session_id: int
+    state: str
+    title: str
+    theme: str
+    starts_at: datetime
+    duration_minutes: int
+    spark_id: str | None
+    community_id: int
+    platform: str
+    external_id: str
+    community_name: str
+    timezone: str
+
+
+_PAGE_COLUMNS = (
+    # SQLAlchemy's own select: SQLModel's is typed for at most four columns.
+    sa_select(
+        col(Session.id),
+        col(Session.state),
+        col(Session.title),
+        col(Session.theme),
+        col(Session.starts_at),
+        col(Session.duration_minutes),
+        col(Session.spark_id),
+        col(Community.id),
+        col(Community.platform),
+        col(Community.external_id),
+        col(Community.name),
+        col(Community.timezone),
+    )
+    .join(SessionLink, col(SessionLink.session_id) == col(Session.id))
+    .join(Community, col(Community.id) == col(Session.community_id))
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +118,8 @@ class SessionLinks:
         self.sessions = sessions
         self.answers = answers
         self.t = deps.texts.t
+        # By token: the columns a page was made from, when, and the page (see `page`).
+        self._pages: dict[str, tuple[tuple[object, ...], float, SessionPage]] = {}
 
     async def command(self, ctx: CommandContext) -> Reply:
         """`/brew link [N] [new|off]`: the link to the session's page, a new one, or none."""
@@ -109,27 +157,43 @@ class SessionLinks:
 
     async def page(self, tx: AsyncSession, token: str) -> SessionPage | None:
         """The page a link opens, or None for a link that is not (or no longer) in use.
-        Two reads: a crowd may open it in the same minute."""
-        found = await self._linked(tx, token)
-        if found is None:
+
+        A crowd may open it in the same minute, so it is one light read of the columns the
+        page shows: the page made from those same values (and the spark, read once) is kept
+        for a minute and used again while they are unchanged. Only a community's own spark,
+        edited in that minute, can show late."""
+        if len(token) != TOKEN_LENGTH:
             return None
-        session, community = found
+        connection = await tx.connection()
+        query = _PAGE_COLUMNS.where(col(SessionLink.token) == token)
+        row = (await connection.execute(query)).first()
+        if row is None:
+            return None
+        shown = tuple(row)
+        now = time.monotonic()
+        cached = self._pages.get(token)
+        if cached is not None and cached[0] == shown and now - cached[1] < PAGE_SECONDS:
+            return cached[2]
+        made = await self._made(tx, _Columns(*shown))
+        if len(self._pages) >= PAGES_KEPT:
+            self._pages.clear()  # a rare, cheap reset instead of bookkeeping
+        self._pages[token] = (shown, now, made)
+        return made
+
+    async def _made(self, tx: AsyncSession, row: _Columns) -> SessionPage:
         spark = (
-            await spark_for(self.deps, tx, id_of(community), session.spark_id)
-            if session.spark_id
-            else None
+            await spark_for(self.deps, tx, row.community_id, row.spark_id) if row.spark_id else None
         )
+        state = SessionState(row.state)
         return SessionPage(
-            session_id=id_of(session),
-            community=CommunityRef(
-                Platform(community.platform), community.external_id, community.name
-            ),
-            state=SessionState(session.state),
-            title=session.title,
-            theme=session.theme,
-            when=format_local(session.starts_at, zone_of(community)),
-            minutes=session.duration_minutes,
-            status=self._status(SessionState(session.state)),
+            session_id=row.session_id,
+            community=CommunityRef(Platform(row.platform), row.external_id, row.community_name),
+            state=state,
+            title=row.title,
+            theme=row.theme,
+            when=format_local(row.starts_at, ZoneInfo(row.timezone)),
+            minutes=row.duration_minutes,
+            status=self._status(state),
             spark=spark,
             email_reminders=self.deps.mailer.configured,
         )
