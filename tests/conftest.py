@@ -378,17 +378,22 @@ def clock() -> ManualClock:
     return ManualClock(START)
 
 
-@pytest.fixture
-async def app(database_url: str, clock: ManualClock) -> AsyncIterator[App]:
-    # The database is migrated already (see database_url), the prompts and sparks read once.
-    built = await build_app(
-        make_settings(database_url),
+async def app_for(settings: Settings, clock: ManualClock | None = None) -> App:
+    """The app on an already migrated database, the prompts and sparks read once."""
+    return await build_app(
+        settings,
         MemoryAdapter(),
         clock=clock,
         migrate=False,
         texts=loaded_texts(),
         sparks=loaded_sparks(),
     )
+
+
+@pytest.fixture
+async def app(database_url: str, clock: ManualClock) -> AsyncIterator[App]:
+    # The database is migrated already (see database_url).
+    built = await app_for(make_settings(database_url), clock)
     yield built
     await built.close()
 

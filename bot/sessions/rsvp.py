@@ -26,6 +26,7 @@ from sqlalchemy import delete, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.core.commands import CommandError
 from bot.core.domain import FINISHED_STATES, SessionState
 from bot.core.messages import OutgoingMessage, Section
 from bot.core.typed import readable
@@ -47,16 +48,6 @@ MOST_PER_SESSION = 300
 # The outbox purpose of e-mail reminders, so they can be found and deleted with the rows.
 RSVP_REMINDER = "web_reminder"
 PERSONAL_PATH = "r/"
-
-
-class RsvpRefused(Exception):
-    """An answer not taken: `key` is the one kind sentence saying what to do instead, and
-    `field` the part of the form it is about ("name", "email", "consent"), if one is."""
-
-    def __init__(self, key: str, field: str = "") -> None:
-        super().__init__(key)
-        self.key = key
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -81,19 +72,19 @@ class Rsvps:
     # -- answering ---------------------------------------------------------------------------
 
     def checked(self, first_name: str, email: str, consent: bool) -> tuple[str, str | None]:
-        """The first name and address to keep, or RsvpRefused saying what is wrong."""
+        """The first name and address to keep, or CommandError saying what is wrong."""
         name = " ".join(readable(first_name).split())
         address = readable(email)
         if not name:
-            raise RsvpRefused("rsvp.refused.name_needed", "name")
+            raise CommandError("rsvp.refused.name_needed", field="name")
         if len(name) > NAME_LIMIT:
-            raise RsvpRefused("rsvp.refused.name_long", "name")
+            raise CommandError("rsvp.refused.name_long", field="name")
         if address and not is_address(address):
-            raise RsvpRefused("rsvp.refused.bad_email", "email")
+            raise CommandError("rsvp.refused.bad_email", field="email")
         if address and not self.deps.mailer.configured:
-            raise RsvpRefused("rsvp.refused.no_email")  # no e-mail field on the page
+            raise CommandError("rsvp.refused.no_email")  # no e-mail field on the page
         if not consent:
-            raise RsvpRefused("rsvp.refused.consent_needed", "consent")
+            raise CommandError("rsvp.refused.consent_needed", field="consent")
         return name, address or None
 
     async def answer(
@@ -108,16 +99,16 @@ class Rsvps:
         easy_read: bool,
     ) -> str:
         """Keep one person's answer; their own link's token. Refused (nothing stored) with
-        RsvpRefused when the session is no longer coming up or what they wrote will not do."""
+        CommandError when the session is no longer coming up or what they wrote will not do."""
         session = await tx.get(Session, session_id)
         if session is None or session.state != SessionState.SCHEDULED:
-            raise RsvpRefused("rsvp.refused.closed")
+            raise CommandError("rsvp.refused.closed")
         name, address = self.checked(first_name, email, consent)
         held = (
             await tx.exec(select(func.count()).where(col(WebRsvp.session_id) == session_id))
         ).one()
         if held >= MOST_PER_SESSION:
-            raise RsvpRefused("rsvp.refused.full")
+            raise CommandError("rsvp.refused.full")
         row = WebRsvp(
             session_id=session_id,
             token=new_token(),
@@ -153,7 +144,7 @@ class Rsvps:
             return False
         row, session, _ = found
         if session.state != SessionState.SCHEDULED:
-            raise RsvpRefused("rsvp.refused.closed")
+            raise CommandError("rsvp.refused.closed")
         row.coming = coming
         tx.add(row)
         return True

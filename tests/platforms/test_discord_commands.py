@@ -11,7 +11,6 @@ from pathlib import Path
 import discord
 import pytest
 
-from bot.app import build_app
 from bot.core.commands import Audience, CommandName, bind_words
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
 from bot.core.spelling import TYPED
@@ -19,10 +18,10 @@ from bot.engine.texts import Texts, command_names
 from bot.platforms.discord import permissions as perms
 from bot.platforms.discord.client import cog_modules, make_bot
 from bot.platforms.discord.commands import SPELLING, BrewGroup, walk_commands
-from bot.platforms.memory import MemoryAdapter, MemoryResponder
+from bot.platforms.memory import MemoryResponder
 from cogs.sessions import session_suggestions
 from cogs.sparks import spark_suggestions
-from tests.conftest import loaded_sparks, loaded_texts, make_settings, migrated_sqlite
+from tests.conftest import app_for, make_settings, migrated_sqlite
 from tests.fakes.discord_fake import command_problems
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,13 +30,7 @@ GUILD = CommunityRef(Platform.DISCORD, "4242", "Test server")
 
 @pytest.fixture
 async def table_app(tmp_path):
-    app = await build_app(
-        make_settings(migrated_sqlite(tmp_path / "b.db")),
-        MemoryAdapter(),
-        migrate=False,
-        texts=loaded_texts(),
-        sparks=loaded_sparks(),
-    )
+    app = await app_for(make_settings(migrated_sqlite(tmp_path / "b.db")))
     yield app
     await app.close()
 

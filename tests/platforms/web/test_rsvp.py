@@ -14,11 +14,10 @@ import aiohttp
 import pytest
 from sqlmodel import select
 
-from bot.app import App, build_app
-from bot.platforms.memory import MemoryAdapter
+from bot.app import App
 from bot.platforms.web.server import WebServer
 from storage.models import WebRsvp
-from tests.conftest import Chat, loaded_sparks, loaded_texts, make_settings, snapshot
+from tests.conftest import Chat, app_for, make_settings, snapshot
 from tests.helpers import make_session
 from tests.platforms.web.conftest import ROOMY
 from tests.platforms.web.test_pages import assert_accessible_shape
@@ -220,14 +219,7 @@ async def mailing(database_url, clock) -> AsyncIterator[App]:
     settings = make_settings(
         database_url, SMTP_HOST="127.0.0.1", SMTP_PORT=1, SMTP_FROM="brewbot@example.org"
     )
-    app = await build_app(
-        settings,
-        MemoryAdapter(),
-        clock=clock,
-        migrate=False,
-        texts=loaded_texts(),
-        sparks=loaded_sparks(),
-    )
+    app = await app_for(settings, clock)
     yield app
     await app.close()
 

@@ -17,12 +17,13 @@ from dataclasses import dataclass, replace
 
 from aiohttp import web
 
+from bot.core.commands import CommandError
 from bot.platforms.web.errors import known
 from bot.platforms.web.forms import FIELD
 from bot.platforms.web.keys import BREWBOT, FORM_TOKENS
 from bot.platforms.web.render import page
 from bot.sessions.links import SessionPage
-from bot.sessions.rsvp import PERSONAL_PATH, Answered, RsvpRefused, personal_url
+from bot.sessions.rsvp import PERSONAL_PATH, Answered, personal_url
 
 ANSWER = "rsvp"  # the session page's form, as its token names it
 MINE = "rsvp-mine"  # the forms on a person's own page
@@ -114,7 +115,7 @@ async def answer(request: web.Request) -> web.StreamResponse:
                 coming=coming == "yes",
                 easy_read=easy,
             )
-    except RsvpRefused as refused:
+    except CommandError as refused:
         return _again(request, shown, token, easy, refused.key, words, refused.field)
     finally:
         sent.done(nonce, personal)
@@ -167,7 +168,7 @@ async def change(request: web.Request) -> web.Response:
                 done, note = await brew.rsvps.forget(tx, token), "forgotten"
             else:
                 return _mine(request, answered, problem="rsvp.refused.no_answer")
-    except RsvpRefused as refused:
+    except CommandError as refused:
         return _mine(request, answered, problem=refused.key)
     if not done:  # removed in the meantime
         raise web.HTTPNotFound()
