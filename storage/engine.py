@@ -184,11 +184,8 @@ class Database:
         parsed = make_url(self.url)
         self.timeout_seconds = timeout_seconds
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
-        # The WAL beside a SQLite file (None for an in-memory database).
-        self._wal: Path | None = None
         if self.is_sqlite and (path := sqlite_path(self.url)) is not None:
             prepare_sqlite_file(path)
-            self._wal = Path(f"{path}-wal")
         # Database errors would otherwise quote the statement's parameters (a reflection's
         # words, a user id) in their message, and so in the logs.
         kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
@@ -233,7 +230,7 @@ class Database:
         isolate = isolated and self.is_sqlite
         try:
             async with lock, self._bounded():
-                if isolate and not self._wal_is_empty():
+                if isolate:
                     await self._empty_wal()
                 async with self._sessions() as session, session.begin():
                     if self.is_sqlite:
@@ -327,17 +324,6 @@ class Database:
     async def _checkpoint_truncate(self) -> bool:
         async with self._write_lock or contextlib.nullcontext():
             return await self._empty_wal()
-
-    def _wal_is_empty(self) -> bool:
-        """The WAL holds nothing (a TRUNCATE checkpoint leaves it at no bytes, or there is
-        none yet): after one isolated write, the next in a burst need not empty it again.
-        An in-memory database is always checkpointed."""
-        if self._wal is None:
-            return False
-        try:
-            return self._wal.stat().st_size == 0
-        except FileNotFoundError:
-            return True
 
     async def _empty_wal(self) -> bool:
         """Copy the WAL into the database file and truncate it to nothing (the caller holds
