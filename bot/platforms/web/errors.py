@@ -20,6 +20,7 @@ log = logging.getLogger("brewbot.web")
 
 # Status: the title's and the sentence's keys in prompts/strings/web.yaml.
 KIND_PAGES = {
+    400: "unreadable",
     403: "elsewhere",
     404: "not_found",
     405: "not_allowed",

@@ -19,7 +19,10 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+
+from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 # People write slowly, and may leave a page open over lunch.
 LIFETIME_SECONDS = 24 * 60 * 60
@@ -55,3 +58,19 @@ class FormTokens:
     def _signature(self, *parts: str) -> str:
         digest = hmac.new(self._key, "\x1f".join(parts).encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+async def sent_form(request: web.Request) -> Mapping[str, object]:
+    """The fields of a form as the browser sent them. A body that cannot be read as one (not
+    UTF-8, a broken multipart body) is refused with the "could not be read" page (400)
+    rather than failing: nothing of it is kept or logged."""
+    try:
+        return await request.post()
+    except (UnicodeDecodeError, ValueError, AssertionError, HttpProcessingError):
+        raise web.HTTPBadRequest() from None
+
+
+def text_of(fields: Mapping[str, object], name: str) -> str:
+    """A field's words; a file sent in its place, or no field at all, is no words."""
+    value = fields.get(name)
+    return value if isinstance(value, str) else ""

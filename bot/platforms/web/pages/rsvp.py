@@ -19,7 +19,7 @@ from aiohttp import web
 
 from bot.core.commands import CommandError
 from bot.platforms.web.errors import known
-from bot.platforms.web.forms import FIELD
+from bot.platforms.web.forms import FIELD, sent_form, text_of
 from bot.platforms.web.keys import BREWBOT, FORM_TOKENS
 from bot.platforms.web.render import page
 from bot.sessions.links import SessionPage
@@ -83,15 +83,13 @@ class Kept:
 async def answer(request: web.Request) -> web.StreamResponse:
     brew = request.app[BREWBOT]
     token = request.match_info["token"]
-    form = await request.post()
+    form = await sent_form(request)
     async with brew.db.read() as tx:
         shown = known(await brew.links.page(tx, token))
     easy = form.get("easy") == "yes"
-    words = Kept(
-        _text(form.get("first_name")), _text(form.get("email")), form.get("consent") == "yes"
-    )
+    words = Kept(text_of(form, "first_name"), text_of(form, "email"), form.get("consent") == "yes")
     coming = form.get("answer")
-    nonce = request.app[FORM_TOKENS].check(_text(form.get(FIELD)), ANSWER, token)
+    nonce = request.app[FORM_TOKENS].check(text_of(form, FIELD), ANSWER, token)
     if nonce is None:
         return _again(request, shown, token, easy, "rsvp.refused.form_old", words)
     if coming not in ("yes", "no"):
@@ -153,9 +151,9 @@ async def mine(request: web.Request) -> web.Response:
 async def change(request: web.Request) -> web.Response:
     brew = request.app[BREWBOT]
     token = request.match_info["token"]
-    form = await request.post()
+    form = await sent_form(request)
     answered = await _answered(request, token)
-    if request.app[FORM_TOKENS].check(_text(form.get(FIELD)), MINE, token) is None:
+    if request.app[FORM_TOKENS].check(text_of(form, FIELD), MINE, token) is None:
         return _mine(request, answered, problem="rsvp.refused.form_old")
     what = form.get("do")
     try:
@@ -201,8 +199,3 @@ def _mine(
         note=t(note) if note else "",
         problem=t(problem) if problem else "",
     )
-
-
-def _text(value: object) -> str:
-    """A form field as text (a file sent in its place counts as nothing)."""
-    return value if isinstance(value, str) else ""

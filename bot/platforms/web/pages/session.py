@@ -20,7 +20,7 @@ from aiohttp import web
 from bot.core.domain import SessionState
 from bot.core.messages import Form, OutgoingMessage, custom_id
 from bot.platforms.web.errors import known
-from bot.platforms.web.forms import FIELD
+from bot.platforms.web.forms import FIELD, sent_form, text_of
 from bot.platforms.web.keys import BREWBOT, FORM_TOKENS
 from bot.platforms.web.render import page
 from bot.platforms.web.visits import run_command, send_form
@@ -75,12 +75,12 @@ async def easy_read(request: web.Request) -> web.Response:
 
 async def reflect(request: web.Request) -> web.Response:
     shown = await _shown(request)
-    sent = await request.post()
-    easy = sent.get(VERSION) == EASY
+    sent = await sent_form(request)
+    easy = text_of(sent, VERSION) == EASY
     form = _reflection_form(request, shown, easy=easy)
     names = [f.id for f in form.fields] if form is not None else []
-    values = {name: str(sent.get(name, "")) for name in names}
-    nonce = request.app[FORM_TOKENS].check(str(sent.get(FIELD, "")), REFLECT, _token(request))
+    values = {name: text_of(sent, name) for name in names}
+    nonce = request.app[FORM_TOKENS].check(text_of(sent, FIELD), REFLECT, _token(request))
     brew = request.app[BREWBOT]
     if nonce is None:
         said = OutgoingMessage(brew.deps.texts.t("web.form_expired"), refused=True)
@@ -95,10 +95,10 @@ async def reflect(request: web.Request) -> web.Response:
 
 async def withdraw(request: web.Request) -> web.Response:
     shown = await _shown(request)
-    sent = await request.post()
-    easy = sent.get(VERSION) == EASY
-    code = str(sent.get("code", ""))
-    nonce = request.app[FORM_TOKENS].check(str(sent.get(FIELD, "")), WITHDRAW, _token(request))
+    sent = await sent_form(request)
+    easy = text_of(sent, VERSION) == EASY
+    code = text_of(sent, "code")
+    nonce = request.app[FORM_TOKENS].check(text_of(sent, FIELD), WITHDRAW, _token(request))
     brew = request.app[BREWBOT]
     if nonce is None:
         said = OutgoingMessage(brew.deps.texts.t("web.form_expired"), refused=True)
