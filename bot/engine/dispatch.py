@@ -350,19 +350,24 @@ class Dispatcher:
             await self._run_effects(ctx, name)
             if isinstance(response, Reply):
                 response = _as_heard(response, ctx)
+        result = outcome.result
         try:
             if isinstance(response, OpenForm):
                 await responder.open_form(response.form)
             else:
                 await responder.reply(response.message, private=response.private)
         except DeliveryError as exc:
-            log.warning("could not answer command=%s reason=%s", name, exc.reason)
+            # Whatever the step did, the person saw nothing: the line says so, not "ok".
+            result = "form_not_shown" if isinstance(response, OpenForm) else "not_answered"
+            log.warning(
+                "could not answer command=%s outcome=%s reason=%s", name, result, exc.reason
+            )
         if not spec.anonymous:
             # Anonymous steps leave no line: its time could be matched with other records.
             log.info(
                 "command=%s outcome=%s ms=%.1f",
                 name,
-                outcome.result,
+                result,
                 (time.perf_counter() - started) * 1000,
             )
 

@@ -40,6 +40,24 @@ async def test_a_form_is_the_first_answer(app):
     assert responder.first == "form" and not responder.deferred
 
 
+async def test_a_form_that_could_not_be_shown_is_logged_so_not_as_ok(app, caplog):
+    class Expired(MemoryResponder):
+        async def open_form(self, form: Form) -> None:
+            raise DeliveryError("expired", "the form's trigger")
+
+    async def form(_ctx) -> OpenForm:
+        return OpenForm(Form("A form", "brew:test:sent:", ()))
+
+    app.table.add_component(ComponentRoute("test", "late", form, may_open_form=True))
+    caplog.set_level("INFO", logger="brewbot.dispatch")
+    await app.dispatcher.run_component("brew:test:late:", {}, Chat.person("Sam"), CHANNEL,
+                                       Expired())
+    lines = [r.getMessage() for r in caplog.records if r.name == "brewbot.dispatch"]
+    assert any("outcome=form_not_shown reason=expired" in line for line in lines), lines
+    assert any("command=test:late outcome=form_not_shown" in line for line in lines), lines
+    assert not any("outcome=ok" in line for line in lines), lines
+
+
 async def test_plain_style_survives_a_delivery_note_and_the_undelivered_answer(app, chat, fac):
     # Someone who chose plain style (no emoji or decoration) keeps it when the answer is
     # replaced because a delivery did not arrive, and when a note about it is added.

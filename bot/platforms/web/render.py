@@ -29,6 +29,9 @@ def templates(texts: Texts, tokens: FormTokens) -> Environment:
         loader=PackageLoader("prompts", "templates/web"),
         autoescape=True,
         undefined=StrictUndefined,
+        # The templates are part of the installed package: no need to look at their files'
+        # times on every page (four stat calls a page, which a crowd notices).
+        auto_reload=False,
         keep_trailing_newline=True,
     )
     env.globals["t"] = texts.t
