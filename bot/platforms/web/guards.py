@@ -37,6 +37,9 @@ from limits.strategies import MovingWindowRateLimiter
 from yarl import URL
 
 MAX_BODY_BYTES = 64 * 1024
+# The address a request is counted against (`client_address`), for a page that limits
+# something per address too; in this request's memory only.
+ADDRESS = web.RequestKey("brewbot.address", str)
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -189,7 +192,7 @@ def rate_limited(
         if request.path in exempt:
             return await handler(request)
         forwarded = request.headers.getall(hdrs.X_FORWARDED_FOR, [])
-        address = client_address(request.remote, forwarded, trusted_proxies)
+        address = request[ADDRESS] = client_address(request.remote, forwarded, trusted_proxies)
         wait = limiter.retry_after(address, request.method)
         if wait is not None:
             raise web.HTTPTooManyRequests(headers={"Retry-After": str(wait)})

@@ -211,6 +211,27 @@ async def test_a_wrong_code_changes_nothing(web, chat, fac, browser):
     assert len(await stored(web)) == 1
 
 
+async def test_wrong_codes_are_limited_per_address_however_often_the_page_is_opened(
+    web, chat, fac, browser
+):
+    session_id, path = await reflecting_page(web, chat, fac)
+    _, page = await share(browser, path, **GOOD)
+    [code] = set(CODE.findall(page))
+    for letter in "ABCDE":
+        _, tokens = await opened(browser, path)  # a fresh opening each time
+        wrong = f"{session_id}-{letter * 5}-{letter * 5}-{letter * 5}"
+        sent = {"form": tokens[1], "version": "standard", "code": wrong}
+        async with browser.post(f"{path}/withdraw", data=sent) as response:
+            assert "I could not find a reflection with that code." in await response.text()
+    _, tokens = await opened(browser, path)
+    sent = {"form": tokens[1], "version": "standard", "code": code}
+    async with browser.post(f"{path}/withdraw", data=sent) as response:
+        page = await response.text()
+    assert response.status == 422
+    assert "Please wait 15 minutes" in page
+    assert len(await stored(web)) == 1
+
+
 async def test_nothing_about_the_visitor_is_stored_or_logged(
     web, chat, fac, browser, data_folder: Path, elsewhere: Path, database_url: str
 ):

@@ -21,6 +21,7 @@ from bot.core.domain import SessionState
 from bot.core.messages import Form, OutgoingMessage, custom_id
 from bot.platforms.web.errors import known
 from bot.platforms.web.forms import FIELD, sent_form, text_of
+from bot.platforms.web.guards import ADDRESS
 from bot.platforms.web.keys import BREWBOT, FORM_TOKENS
 from bot.platforms.web.render import page
 from bot.platforms.web.visits import run_command, send_form
@@ -103,7 +104,11 @@ async def withdraw(request: web.Request) -> web.Response:
     if nonce is None:
         said = OutgoingMessage(brew.deps.texts.t("web.form_expired"), refused=True)
     else:
-        said = await run_command(brew, shown, "withdraw", {"code": code}, nonce, easy=easy)
+        # Taking back, a visitor is their address (keyed, in memory only), not this opening
+        # of the page: the five-wrong-codes limit then holds however often the page is
+        # opened again. The code alone finds the reflection (bot/reflections/anonymity.py).
+        visitor = request.app[FORM_TOKENS].keyed(request[ADDRESS])
+        said = await run_command(brew, shown, "withdraw", {"code": code}, visitor, easy=easy)
     visit = Visit(code=code if said.refused else "", taken_back=said)
     return _page(request, shown, easy=easy, visit=visit, status=422 if said.refused else 200)
 
