@@ -22,7 +22,7 @@ from bot.core.commands import CommandError, CommandTable, ComponentRoute
 from bot.core.messages import OutgoingMessage, Reply, Response, custom_id
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
 from bot.engine.context import CommandContext
-from bot.engine.dispatch import Dispatcher
+from bot.engine.dispatch import MAX_BATCH, Dispatcher
 from bot.platforms.memory import MemoryResponder
 from storage.models import Reflection, table_of
 
@@ -76,9 +76,7 @@ def floor_dispatcher(real: Dispatcher) -> Dispatcher:
     # Batched like the real route, so the floor is what the real burst costs without its work.
     table: CommandTable[CommandContext] = CommandTable()
     table.add_component(
-        ComponentRoute(
-            "reflection", "submit", nothing, anonymous=True, batch=nothing_for_each
-        )
+        ComponentRoute("reflection", "submit", nothing, anonymous=True, batch=nothing_for_each)
     )
     return Dispatcher(real.db, table, real.texts, real.clock, real.community_defaults)
 
@@ -130,11 +128,12 @@ async def raw_inserts(
     engine: AsyncEngine,
     from_sessions: Sequence[int],
     to_sessions: Sequence[int],
-    concurrency: int,
 ) -> tuple[float, int]:
     """The rows the services stored for `from_sessions`, inserted again for `to_sessions`
-    through SQLAlchemy Core: one transaction per submission, as a command commits before it
-    answers. Returns (seconds, rows)."""
+    through SQLAlchemy Core, batched the way the services write them: the dispatcher's
+    group commit puts up to MAX_BATCH waiting reflections in one transaction, so the raw
+    baseline does too (one transaction per row would flatter the services). Returns
+    (seconds, rows)."""
     remap = dict(zip(from_sessions, to_sessions, strict=True))
     ref_table = table_of(Reflection)
     async with engine.connect() as conn:
@@ -144,13 +143,9 @@ async def raw_inserts(
                 select(ref_table).where(ref_table.c.session_id.in_(list(from_sessions)))
             )
         ]
-    gate = asyncio.Semaphore(concurrency)
     ref_insert = insert(ref_table)
-
-    async def one(ref: dict) -> None:
-        async with gate, engine.begin() as conn:
-            await conn.execute(ref_insert, ref)
-
     started = time.perf_counter()
-    await asyncio.gather(*(one(ref) for ref in reflections))
+    for first in range(0, len(reflections), MAX_BATCH):
+        async with engine.begin() as conn:
+            await conn.execute(ref_insert, reflections[first : first + MAX_BATCH])
     return time.perf_counter() - started, len(reflections)
