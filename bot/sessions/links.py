@@ -39,6 +39,7 @@ TOKEN_BYTES = 24
 # meanwhile shows this late), and how many pages are kept.
 PAGE_SECONDS = 60.0
 PAGES_KEPT = 1000
+RECENT_SECONDS = 1.0
 # A token as the page's address holds it: URL-safe base64 of TOKEN_BYTES bytes.
 TOKEN_LENGTH = 32
 PAGE_PATH = "s/"
@@ -82,6 +83,16 @@ _PAGE_COLUMNS = (
 )
 
 
+@dataclass
+class _Kept:
+    """A page made for a link: from which columns, when it was made and last read again."""
+
+    columns: tuple[object, ...]
+    made: float
+    checked: float
+    page: SessionPage
+
+
 @dataclass(frozen=True)
 class SessionPage:
     """What a session's web page shows, each value ready to print (escaped by the page)."""
@@ -119,13 +130,15 @@ class SessionLinks:
         self.answers = answers
         self.t = deps.texts.t
         # By token: the columns a page was made from, when, and the page (see `page`).
-        self._pages: dict[str, tuple[tuple[object, ...], float, SessionPage]] = {}
+        self._pages: dict[str, _Kept] = {}
 
     async def command(self, ctx: CommandContext) -> Reply:
         """`/brew link [N] [new|off]`: the link to the session's page, a new one, or none."""
         session = await self.sessions.resolve(ctx, ctx.arg("session"))
         what = ctx.arg("what") or "show"
         found = await ctx.tx.get(SessionLink, id_of(session))
+        if found is not None and what in ("new", "off"):
+            self._pages.pop(found.token, None)
         if what == "off":
             if found is None:
                 raise CommandError("links.already_off", title=session.title)
@@ -171,14 +184,26 @@ class SessionLinks:
             return None
         shown = tuple(row)
         now = time.monotonic()
-        cached = self._pages.get(token)
-        if cached is not None and cached[0] == shown and now - cached[1] < PAGE_SECONDS:
-            return cached[2]
+        kept = self._pages.get(token)
+        if kept is not None and kept.columns == shown and now - kept.made < PAGE_SECONDS:
+            kept.checked = now
+            return kept.page
         made = await self._made(tx, _Columns(*shown))
         if len(self._pages) >= PAGES_KEPT:
             self._pages.clear()  # a rare, cheap reset instead of bookkeeping
-        self._pages[token] = (shown, now, made)
+        self._pages[token] = _Kept(shown, now, now, made)
         return made
+
+    def recent(self, token: str) -> SessionPage | None:
+        """The page a link opened less than RECENT_SECONDS ago, without reading again: for
+        the forms on it, which a crowd sends in the same second. Whatever the form does is
+        checked again where it is done (the session's state, by the dispatcher), so a page
+        a moment old changes only what the answer page shows around it. A link replaced or
+        switched off here is forgotten at once."""
+        kept = self._pages.get(token)
+        if kept is None or time.monotonic() - kept.checked >= RECENT_SECONDS:
+            return None
+        return kept.page
 
     async def _made(self, tx: AsyncSession, row: _Columns) -> SessionPage:
         spark = (

@@ -183,6 +183,21 @@ async def test_words_that_show_someone_at_risk_reach_the_safeguarding_contact_on
     assert "web:" not in alert.plain_text()
 
 
+async def test_a_link_switched_off_takes_no_form_even_from_a_page_just_opened(
+    web, chat, fac, browser
+):
+    session_id, path = await reflecting_page(web, chat, fac)
+    _, tokens = await opened(browser, path)
+    token = path.rsplit("/", 1)[1]
+    assert web.links.recent(token) is not None  # a crowd's forms would use it
+    await chat.say(fac, f"/brew link {session_id} off")
+    assert web.links.recent(token) is None
+    for action, form in (("reflect", tokens[0]), ("withdraw", tokens[1])):
+        async with browser.post(f"{path}/{action}", data={**GOOD, "form": form}) as response:
+            assert response.status == 404
+    assert await stored(web) == []
+
+
 async def test_reflections_not_open_show_no_form_and_refuse_one_sent_anyway(
     web, chat, fac, browser
 ):

@@ -75,7 +75,7 @@ async def easy_read(request: web.Request) -> web.Response:
 
 
 async def reflect(request: web.Request) -> web.Response:
-    shown = await _shown(request)
+    shown = request.app[BREWBOT].links.recent(_token(request)) or await _shown(request)
     sent = await sent_form(request)
     easy = text_of(sent, VERSION) == EASY
     form = _reflection_form(request, shown, easy=easy)
@@ -95,7 +95,7 @@ async def reflect(request: web.Request) -> web.Response:
 
 
 async def withdraw(request: web.Request) -> web.Response:
-    shown = await _shown(request)
+    shown = request.app[BREWBOT].links.recent(_token(request)) or await _shown(request)
     sent = await sent_form(request)
     easy = text_of(sent, VERSION) == EASY
     code = text_of(sent, "code")
