@@ -48,6 +48,8 @@ class Call:
     args: dict[str, Any]
     token: str | None = None
     answered: str = "ok"  # "ok", an error code, or "429"
+    # The bot's end of the TCP connection the call came over (its port), or 0.
+    connection: int = 0
 
 
 @dataclass
@@ -284,7 +286,8 @@ class FakeSlack:
         method = request.match_info["method"]
         args = await _arguments(request)
         token = _token(request, args)
-        call = Call(next(self._seq), method, args, token)
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        call = Call(next(self._seq), method, args, token, connection=peer[1] if peer else 0)
         gate = self._gates.get(method)
         if gate is not None:
             await gate.wait()

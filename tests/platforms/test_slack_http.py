@@ -206,3 +206,16 @@ async def test_a_channel_picked_in_slack_is_stored_by_its_id(sqlite_url):
         # With escaping on, Slack sends "#working-group" as <#C0WG|working-group>.
         reply = await world.command(ADMIN, "settings working_group_channel <#C0WG|working-group>")
         assert "C0WG" in reply_text(reply) and "working-group" not in reply_text(reply)
+
+
+async def test_what_the_bot_posts_itself_shares_connections_instead_of_one_each(sqlite_url):
+    # One HTTP session for the bot's own Web API calls: its connections are kept and used
+    # again, so a busy day does not pay a new connection (and, in production, TLS) each.
+    async with slack_world(sqlite_url) as world:
+        _people(world)
+        for day in ("Tuesday", "Wednesday", "Thursday", "Friday"):
+            await world.command(ADMIN, f'schedule next {day} 2pm theme="Being heard"')
+        await world.settle()
+        posts = [call for call in world.fake.of("chat.postMessage") if call.connection]
+        assert len(posts) >= 4, [call.method for call in world.fake.calls]
+        assert len({call.connection for call in posts}) < len(posts)

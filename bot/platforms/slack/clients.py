@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -37,13 +38,19 @@ def install_retry_handlers(client: AsyncWebClient) -> AsyncWebClient:
     return client
 
 
-def new_client(base_url: str, token: str | None = None) -> AsyncWebClient:
+def new_client(
+    base_url: str, token: str | None = None, session: aiohttp.ClientSession | None = None
+) -> AsyncWebClient:
     base = base_url if base_url.endswith("/") else base_url + "/"
-    return install_retry_handlers(AsyncWebClient(token=token, base_url=base))
+    return install_retry_handlers(AsyncWebClient(token=token, base_url=base, session=session))
 
 
 class SlackClients:
-    """Finds the client to use for a workspace (team id)."""
+    """Finds the client to use for a workspace (team id), for what the bot says of its own
+    accord (posts, reminders, threads, private messages). With `share_session` they keep
+    their connections open between calls. Bolt gets a client of its own (`for_bolt`): its
+    lazy listeners deep-copy the request with its client, and an open HTTP session cannot
+    be copied."""
 
     def __init__(
         self,
@@ -55,7 +62,28 @@ class SlackClients:
         self.base_url = base_url
         self.default = new_client(base_url, token)
         self.installation_store = installation_store
+        self._token = token
         self._by_team: dict[str, AsyncWebClient] = {}
+        self._session: aiohttp.ClientSession | None = None
+
+    def for_bolt(self) -> AsyncWebClient:
+        """A client like the default one, with no shared session (see the class)."""
+        return new_client(self.base_url, self._token)
+
+    def share_session(self) -> None:
+        """One HTTP session for these clients' calls, instead of the SDK's new session,
+        connection (and in production TLS handshake) for each. Call inside the running
+        event loop."""
+        self._session = aiohttp.ClientSession()
+        self.default.session = self._session
+        for client in self._by_team.values():
+            client.session = self._session
+
+    async def close(self) -> None:
+        """Close the shared session; a call after this opens its own, as before."""
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
 
     async def for_team(self, team_id: str) -> AsyncWebClient:
         if self.installation_store is None:
@@ -66,7 +94,7 @@ class SlackClients:
         bot = await self.installation_store.async_find_bot(enterprise_id=None, team_id=team_id)
         if bot is None or not bot.bot_token:
             raise DeliveryError("not_installed", team_id)
-        client = new_client(self.base_url, bot.bot_token)
+        client = new_client(self.base_url, bot.bot_token, self._session)
         self._by_team[team_id] = client
         return client
 

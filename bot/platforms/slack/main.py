@@ -153,6 +153,7 @@ class SlackBot:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.services.work.wait_idle(), SHUTDOWN_GRACE_SECONDS)
         await self.services.directory.close()
+        await self.services.clients.close()
 
     async def close(self) -> None:
         """Everything at once (when start-up failed, and in tests); `serve` closes it in
@@ -183,6 +184,7 @@ async def create_slack_bot(
     clients = SlackClients(
         settings.slack_api_url, token=None if oauth_on else settings.slack_bot_token or None
     )
+    clients.share_session()
     adapter = SlackAdapter(clients, texts, breakouts=settings.slack_breakouts)
     brew = await build_app(settings, adapter, clock=clock, texts=texts)
     oauth = build_oauth(settings, brew.db.engine) if oauth_on else None
@@ -197,7 +199,7 @@ async def create_slack_bot(
         installation_store=oauth.installations if oauth else None,
     )
     bolt = build_bolt_app(
-        settings, services, clients.default, oauth=oauth.settings if oauth else None
+        settings, services, clients.for_bolt(), oauth=oauth.settings if oauth else None
     )
     return SlackBot(settings=settings, brew=brew, bolt=bolt, services=services, oauth=oauth)
 
