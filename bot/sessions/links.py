@@ -15,9 +15,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Select
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -62,24 +63,32 @@ class _Columns(NamedTuple):
     timezone: str
 
 
-_PAGE_COLUMNS = (
-    # SQLAlchemy's own select: SQLModel's is typed for at most four columns.
-    sa_select(
-        col(Session.id),
-        col(Session.state),
-        col(Session.title),
-        col(Session.theme),
-        col(Session.starts_at),
-        col(Session.duration_minutes),
-        col(Session.spark_id),
-        col(Community.id),
-        col(Community.platform),
-        col(Community.external_id),
-        col(Community.name),
-        col(Community.timezone),
+Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])
+
+
+def _by_link(query: Query, token: str) -> Query:
+    """`query` (of Session's and Community's columns) for the session a link is for."""
+    return (
+        query.join(SessionLink, col(SessionLink.session_id) == col(Session.id))
+        .join(Community, col(Community.id) == col(Session.community_id))
+        .where(col(SessionLink.token) == token)
     )
-    .join(SessionLink, col(SessionLink.session_id) == col(Session.id))
-    .join(Community, col(Community.id) == col(Session.community_id))
+
+
+# SQLAlchemy's own select: SQLModel's is typed for at most four columns.
+_PAGE_COLUMNS = sa_select(
+    col(Session.id),
+    col(Session.state),
+    col(Session.title),
+    col(Session.theme),
+    col(Session.starts_at),
+    col(Session.duration_minutes),
+    col(Session.spark_id),
+    col(Community.id),
+    col(Community.platform),
+    col(Community.external_id),
+    col(Community.name),
+    col(Community.timezone),
 )
 
 
@@ -178,8 +187,7 @@ class SessionLinks:
         if len(token) != TOKEN_LENGTH:
             return None
         connection = await tx.connection()
-        query = _PAGE_COLUMNS.where(col(SessionLink.token) == token)
-        row = (await connection.execute(query)).first()
+        row = (await connection.execute(_by_link(_PAGE_COLUMNS, token))).first()
         if row is None:
             return None
         shown = tuple(row)
@@ -235,14 +243,7 @@ class SessionLinks:
         """The session a link is for, and its community, in one read."""
         if len(token) != TOKEN_LENGTH:
             return None
-        row = (
-            await tx.exec(
-                select(Session, Community)
-                .join(SessionLink, col(SessionLink.session_id) == col(Session.id))
-                .join(Community, col(Community.id) == col(Session.community_id))
-                .where(SessionLink.token == token)
-            )
-        ).first()
+        row = (await tx.exec(_by_link(select(Session, Community), token))).first()
         return (row[0], row[1]) if row is not None else None
 
     def _status(self, state: SessionState) -> str | None:

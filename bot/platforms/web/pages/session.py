@@ -74,20 +74,40 @@ async def easy_read(request: web.Request) -> web.Response:
     return _page(request, await _shown(request), easy=True)
 
 
+@dataclass(frozen=True)
+class _Sent:
+    """A form sent from the page: the page it came from, its fields, which version of the
+    page, and its token's nonce (None: not one this process gave this form on this page)."""
+
+    shown: SessionPage
+    fields: Mapping[str, object]
+    easy: bool
+    nonce: str | None
+
+
+async def _sent(request: web.Request, purpose: str) -> _Sent:
+    token = _token(request)
+    shown = request.app[BREWBOT].links.recent(token) or await _shown(request)
+    fields = await sent_form(request)
+    nonce = request.app[FORM_TOKENS].check(text_of(fields, FIELD), purpose, token)
+    return _Sent(shown, fields, text_of(fields, VERSION) == EASY, nonce)
+
+
+def _expired(request: web.Request) -> OutgoingMessage:
+    return OutgoingMessage(request.app[BREWBOT].deps.texts.t("web.form_expired"), refused=True)
+
+
 async def reflect(request: web.Request) -> web.Response:
-    shown = request.app[BREWBOT].links.recent(_token(request)) or await _shown(request)
-    sent = await sent_form(request)
-    easy = text_of(sent, VERSION) == EASY
+    sent = await _sent(request, REFLECT)
+    shown, easy = sent.shown, sent.easy
     form = _reflection_form(request, shown, easy=easy)
     names = [f.id for f in form.fields] if form is not None else []
-    values = {name: text_of(sent, name) for name in names}
-    nonce = request.app[FORM_TOKENS].check(text_of(sent, FIELD), REFLECT, _token(request))
-    brew = request.app[BREWBOT]
-    if nonce is None:
-        said = OutgoingMessage(brew.deps.texts.t("web.form_expired"), refused=True)
+    values = {name: text_of(sent.fields, name) for name in names}
+    if sent.nonce is None:
+        said = _expired(request)
     else:
         custom = custom_id("reflection", "submit", str(shown.session_id))
-        said = await send_form(brew, shown, custom, values, nonce, easy=easy)
+        said = await send_form(request.app[BREWBOT], shown, custom, values, sent.nonce, easy=easy)
     if said.refused:
         visit = Visit(values=values, problem=said)
         return _page(request, shown, easy=easy, visit=visit, status=422)
@@ -95,22 +115,22 @@ async def reflect(request: web.Request) -> web.Response:
 
 
 async def withdraw(request: web.Request) -> web.Response:
-    shown = request.app[BREWBOT].links.recent(_token(request)) or await _shown(request)
-    sent = await sent_form(request)
-    easy = text_of(sent, VERSION) == EASY
-    code = text_of(sent, "code")
-    nonce = request.app[FORM_TOKENS].check(text_of(sent, FIELD), WITHDRAW, _token(request))
-    brew = request.app[BREWBOT]
-    if nonce is None:
-        said = OutgoingMessage(brew.deps.texts.t("web.form_expired"), refused=True)
+    sent = await _sent(request, WITHDRAW)
+    code = text_of(sent.fields, "code")
+    if sent.nonce is None:
+        said = _expired(request)
     else:
         # Taking back, a visitor is their address (keyed, in memory only), not this opening
         # of the page: the five-wrong-codes limit then holds however often the page is
         # opened again. The code alone finds the reflection (bot/reflections/anonymity.py).
         visitor = request.app[FORM_TOKENS].keyed(request[ADDRESS])
-        said = await run_command(brew, shown, "withdraw", {"code": code}, visitor, easy=easy)
+        brew = request.app[BREWBOT]
+        said = await run_command(
+            brew, sent.shown, "withdraw", {"code": code}, visitor, easy=sent.easy
+        )
     visit = Visit(code=code if said.refused else "", taken_back=said)
-    return _page(request, shown, easy=easy, visit=visit, status=422 if said.refused else 200)
+    status = 422 if said.refused else 200
+    return _page(request, sent.shown, easy=sent.easy, visit=visit, status=status)
 
 
 def _reflection_form(request: web.Request, shown: SessionPage, *, easy: bool) -> Form | None:
