@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.app import App
 from bot.core.messages import Form, OutgoingMessage
+from bot.core.ports import DeliveryError
 from bot.core.refs import ConversationRef, UserRef, visitor_id
 from bot.sessions.links import SessionPage
 
@@ -27,7 +28,6 @@ class PageAnswer:
     """A Responder (bot/core/ports.py) that keeps the answer for the page to show."""
 
     message: OutgoingMessage | None = None
-    form: Form | None = None
 
     async def defer(self) -> None:
         return None
@@ -36,11 +36,15 @@ class PageAnswer:
         self.message = message
 
     async def open_form(self, form: Form) -> None:
-        self.form = form
+        # The page sends forms; none of the steps it offers answers with another one, and a
+        # page could not open it like a chat's pop-up: say so, as a platform would.
+        raise DeliveryError("form_not_shown", form.title)
 
 
-def _visitor(shown: SessionPage, nonce: str, *, easy: bool) -> tuple[UserRef, ConversationRef]:
-    user = UserRef(shown.community, visitor_id(nonce), easy_read=easy)
+def _visitor(shown: SessionPage, word: str, *, easy: bool) -> tuple[UserRef, ConversationRef]:
+    """The visitor as the dispatcher sees them: `word` (an opening's nonce, or a keyed
+    address) in a person id no platform has, in the session's own community."""
+    user = UserRef(shown.community, visitor_id(word), easy_read=easy)
     return user, ConversationRef(shown.community, PAGE_CONVERSATION)
 
 
@@ -55,17 +59,18 @@ async def send_form(
 
 
 async def run_command(
-    brew: App, shown: SessionPage, name: str, args: dict[str, Any], nonce: str, *, easy: bool
+    brew: App, shown: SessionPage, name: str, args: dict[str, Any], visitor: str, *, easy: bool
 ) -> OutgoingMessage:
     """A command the page offers (taking a reflection back), as if typed in the chat."""
     answer = PageAnswer()
-    user, where = _visitor(shown, nonce, easy=easy)
+    user, where = _visitor(shown, visitor, easy=easy)
     await brew.dispatcher.run(brew.dispatcher.table.commands[name], args, user, where, answer)
     return _said(brew, answer)
 
 
 def _said(brew: App, answer: PageAnswer) -> OutgoingMessage:
-    # Every path through the dispatcher answers; one that did not is a failure to say so.
+    # Every path through the dispatcher answers; one that could not (a form) is a failure
+    # to say so.
     if answer.message is None:
         return OutgoingMessage(brew.deps.texts.t("errors.internal"), refused=True)
     return answer.message
