@@ -64,8 +64,17 @@ def _features() -> list[str]:
 def test_the_layout_is_the_documented_one():
     # docs/architecture.md names these packages; a new one needs a line there first.
     packages = {p.parent.name for p in (ROOT / "bot").glob("*/__init__.py")}
-    assert packages == {*FEATURES, "core", "engine", "platforms", "bench"}
+    assert packages == {*FEATURES, "core", "engine", "platforms", "bench", "loopback"}
     assert "bot/services" not in {str(p.relative_to(ROOT)) for p in (ROOT / "bot").iterdir()}
+
+
+def test_only_the_bench_uses_the_loopback_servers():
+    # They stand in for Discord and Slack; a running bot must never reach them.
+    for path in _files("bot", "cogs", "storage"):
+        if _under(_module(path), "bot.loopback", "bot.bench"):
+            continue
+        for name in _imports(path):
+            assert not _under(name, "bot.loopback"), f"{path} imports {name}"
 
 
 def test_the_core_imports_only_the_core():

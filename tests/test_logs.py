@@ -15,10 +15,10 @@ from sqlalchemy import create_engine, text
 
 from bot.core.messages import Choice, FieldKind, Form, FormField
 from bot.logs import QUIET, PayloadFilter, configure_logging
+from bot.loopback.discord_server import FakeDiscord
+from bot.loopback.slack_server import FakeSlack
 from bot.platforms.slack.blocks import render_view
-from tests.fakes.discord_fake import FakeDiscord
 from tests.fakes.discord_harness import running_discord
-from tests.fakes.slack_fake import FakeSlack
 from tests.fakes.slack_harness import ROOM, slack_world
 
 # Checked word by word: a logged body may be URL- or JSON-encoded, which keeps each word.

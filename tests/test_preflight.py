@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from bot.loopback.discord_server import API, FakeDiscord
 from tests.conftest import POSTGRES_ENV, postgres_base
-from tests.fakes.discord_fake import API, FakeDiscord
 
 ROOT = Path(__file__).resolve().parents[1]
 # Starting Python and importing the bot, on a slow machine.

@@ -20,6 +20,7 @@ from sqlmodel import col, func, select
 
 from bot.core.domain import SessionState
 from bot.engine.clock import Clock
+from bot.loopback.slack_server import TEAM_ID, FakeSlack
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import (
@@ -33,7 +34,6 @@ from storage.models import (
     Participant,
     Session,
 )
-from tests.fakes.slack_fake import TEAM_ID, FakeSlack
 from tests.fakes.slack_harness import ROOM, WORKING_GROUP
 from tests.fakes.slack_process import SlackProcess, until, until_seen
 

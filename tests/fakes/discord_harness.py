@@ -9,9 +9,9 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.engine.clock import ManualClock
+from bot.loopback.discord_server import FakeDiscord
 from bot.platforms.discord.main import DiscordRun, start_discord
 from tests.conftest import loaded_texts, migrated_sqlite
-from tests.fakes.discord_fake import FakeDiscord
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

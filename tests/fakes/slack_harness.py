@@ -11,10 +11,10 @@ from typing import Any
 
 from bot.app import App
 from bot.engine.clock import ManualClock
+from bot.loopback.slack_sender import Sent, SlackSender
+from bot.loopback.slack_server import Call, FakeSlack
 from bot.platforms.slack.main import SlackBot, create_slack_bot
 from tests.conftest import START, loaded_texts, make_settings
-from tests.fakes.slack_fake import Call, FakeSlack
-from tests.fakes.slack_requests import Sent, SlackSender
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-000-brew-test"

@@ -19,10 +19,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from bot.loopback.slack_sender import Sent, SlackSender
+from bot.loopback.slack_server import Call, FakeSlack
 from storage.engine import Database
-from tests.fakes.slack_fake import Call, FakeSlack
 from tests.fakes.slack_harness import BOT_TOKEN, SIGNING_SECRET
-from tests.fakes.slack_requests import Sent, SlackSender
 
 ROOT = Path(__file__).resolve().parents[2]
 # Starting Python, importing the bot and its SDKs and migrating, on a slow machine.

@@ -15,6 +15,7 @@ from bot.core.commands import Audience, CommandName, bind_words
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
 from bot.core.spelling import TYPED
 from bot.engine.texts import Texts, command_names
+from bot.loopback.discord_server import command_problems
 from bot.platforms.discord import permissions as perms
 from bot.platforms.discord.client import cog_modules, make_bot
 from bot.platforms.discord.commands import SPELLING, BrewGroup, walk_commands
@@ -22,7 +23,6 @@ from bot.platforms.memory import MemoryResponder
 from cogs.sessions import session_suggestions
 from cogs.sparks import spark_suggestions
 from tests.conftest import app_for, make_settings, migrated_sqlite
-from tests.fakes.discord_fake import command_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 GUILD = CommunityRef(Platform.DISCORD, "4242", "Test server")

@@ -12,9 +12,7 @@ from sqlmodel import select
 from bot.core.domain import SessionState
 from bot.core.messages import custom_id
 from bot.engine.clock import ManualClock
-from bot.scheduling.planner import JobKind, PlannedJob
-from storage.models import Breakout, BreakoutMember, Community, Participant, Reflection, Session
-from tests.fakes.discord_fake import (
+from bot.loopback.discord_server import (
     DEFERRED_CHANNEL_MESSAGE,
     DEFERRED_UPDATE,
     EPHEMERAL,
@@ -23,6 +21,8 @@ from tests.fakes.discord_fake import (
     buttons,
     message_text,
 )
+from bot.scheduling.planner import JobKind, PlannedJob
+from storage.models import Breakout, BreakoutMember, Community, Participant, Reflection, Session
 from tests.fakes.discord_harness import START, running_discord
 from tests.platforms.readers import discord_reads, unquoted
 

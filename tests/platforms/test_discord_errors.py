@@ -9,8 +9,8 @@ import pytest
 from psycopg.pq import TransactionStatus
 
 from bot.core.messages import custom_id
+from bot.loopback.discord_server import DEFERRED_UPDATE, MODAL, FakeDiscord, Person, message_text
 from bot.platforms.discord.permissions import REQUIRED_PERMISSIONS
-from tests.fakes.discord_fake import DEFERRED_UPDATE, MODAL, FakeDiscord, Person, message_text
 from tests.fakes.discord_harness import running_discord
 
 MISSING = {"message": "Missing Permissions", "code": 50013}

@@ -10,10 +10,10 @@ import pytest
 from sqlmodel import select
 
 from bot.core.domain import SessionState
+from bot.loopback.discord_server import FakeDiscord
 from bot.platforms.discord.client import BrewBot, ShardedBrewBot, make_bot
 from storage.models import Session
 from tests.conftest import make_settings
-from tests.fakes.discord_fake import FakeDiscord
 from tests.fakes.discord_harness import running_discord
 
 CANCELLED, ACTIVE = 4, 2

@@ -3,7 +3,7 @@ masked links, spoilers, headings, small print, timestamps or mentions."""
 
 from __future__ import annotations
 
-from tests.fakes.discord_fake import FakeDiscord
+from bot.loopback.discord_server import FakeDiscord
 from tests.fakes.discord_harness import running_discord
 from tests.platforms.readers import discord_reads, unquoted
 

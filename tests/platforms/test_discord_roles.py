@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.engine.clock import ManualClock
-from tests.fakes.discord_fake import FakeDiscord
+from bot.loopback.discord_server import FakeDiscord
 from tests.fakes.discord_harness import START, running_discord
 
 

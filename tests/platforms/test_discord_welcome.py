@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import discord
 
 from bot.engine.texts import Texts
-from tests.fakes.discord_fake import FakeDiscord, message_text
+from bot.loopback.discord_server import FakeDiscord, message_text
 from tests.fakes.discord_harness import running_discord
 from tests.platforms.test_discord_events import Heard
 

@@ -11,8 +11,8 @@ from sqlmodel import select
 
 from bot.core.messages import OutgoingMessage
 from bot.engine.clock import ManualClock
+from bot.loopback.discord_server import FakeDiscord
 from storage.models import OutboxItem, OutboxStatus
-from tests.fakes.discord_fake import FakeDiscord
 from tests.fakes.discord_harness import START, running_discord
 from tests.fakes.slack_harness import ROOM, slack_world
 from tests.platforms.test_shown_once import deliver

@@ -12,12 +12,12 @@ from bot.core.messages import OutgoingMessage, Section
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
 from bot.delivery.outbox import Delivery
 from bot.engine.clock import ManualClock
+from bot.loopback.discord_server import FakeDiscord
+from bot.loopback.slack_server import TEAM_ID
 from bot.platforms.discord.render import render as render_discord
 from bot.platforms.slack.blocks import render as render_slack
 from storage.models import Community, OutboxItem, OutboxStatus
-from tests.fakes.discord_fake import FakeDiscord
 from tests.fakes.discord_harness import START, running_discord
-from tests.fakes.slack_fake import TEAM_ID
 from tests.fakes.slack_harness import ROOM, slack_world
 from tests.platforms.test_slack_session import FACILITATOR, workspace
 

@@ -11,10 +11,10 @@ from bot.core.messages import Attachment, OutgoingMessage
 from bot.core.ports import ChatAdapter, DeliveryError
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
 from bot.engine.texts import Texts
+from bot.loopback.slack_server import BOT_USER, TEAM_ID, FakeSlack
 from bot.platforms.slack.adapter import SlackAdapter, channel_name
 from bot.platforms.slack.clients import SlackClients
 from bot.platforms.slack.directory import SlackDirectory
-from tests.fakes.slack_fake import BOT_USER, TEAM_ID, FakeSlack
 
 TEAM = CommunityRef(Platform.SLACK, TEAM_ID, "brew")
 ROOM = ConversationRef(TEAM, "C0ROOM")

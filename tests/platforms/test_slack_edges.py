@@ -17,11 +17,11 @@ import pytest
 from sqlmodel import select
 
 from bot.core.domain import SessionState
+from bot.loopback.slack_server import BOT_USER, TEAM_ID, Call, FakeSlack
 from bot.platforms.slack.directory import SlackDirectory
 from bot.platforms.slack.http import ReplayGuard
 from storage.models import Community, OutboxItem, Reflection, Session
 from tests.conftest import snapshot
-from tests.fakes.slack_fake import BOT_USER, TEAM_ID, Call, FakeSlack
 from tests.fakes.slack_harness import ROOM, SlackWorld, reply_text, slack_world
 
 ADMIN, FACILITATOR, PERSON = "UADA", "UFRAN", "UPAT"

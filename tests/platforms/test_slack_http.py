@@ -38,7 +38,7 @@ async def test_unverified_requests_are_refused_and_store_nothing(sqlite_url, how
             sent = await world.sender.post(body, kind, timestamp=int(time.time()) - 301)
         else:
             stamp = int(time.time())
-            from tests.fakes.slack_requests import signature
+            from bot.loopback.slack_sender import signature
 
             sent = await world.sender.post(
                 body.replace("Sneaky", "Changed"),

@@ -11,9 +11,9 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 from sqlmodel import select
 
 from bot.core.domain import SessionState
+from bot.loopback.slack_server import BOT_ID, BOT_USER, TEAM_ID
 from bot.scheduling.planner import JobKind, PlannedJob
 from storage.models import Session
-from tests.fakes.slack_fake import BOT_ID, BOT_USER, TEAM_ID
 from tests.fakes.slack_harness import ROOM, reply_text, slack_world
 
 INSTALLED_TOKEN = "xoxb-installed-by-oauth"

@@ -13,9 +13,9 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from tests.fakes.slack_fake import FakeSlack
+from bot.loopback.slack_sender import SlackSender
+from bot.loopback.slack_server import FakeSlack
 from tests.fakes.slack_harness import APP_TOKEN, BOT_TOKEN, ROOM, reply_text
-from tests.fakes.slack_requests import SlackSender
 
 ROOT = Path(__file__).resolve().parents[2]
 

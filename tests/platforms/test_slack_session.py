@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from bot.loopback.slack_server import BOT_USER, Call
 from bot.scheduling.planner import JobKind, PlannedJob
 from storage.models import Reflection, Session
-from tests.fakes.slack_fake import BOT_USER, Call
 from tests.fakes.slack_harness import ROOM, WORKING_GROUP, SlackWorld, reply_text, slack_world
 from tests.platforms.readers import slack_reads, unquoted
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.loopback.discord_server import API, FakeDiscord
+from bot.loopback.slack_server import FakeSlack
 from bot.runtime import GRACE_SECONDS
-from tests.fakes.discord_fake import API, FakeDiscord
-from tests.fakes.slack_fake import FakeSlack
 from tests.fakes.slack_harness import APP_TOKEN, BOT_TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]

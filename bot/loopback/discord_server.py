@@ -659,9 +659,7 @@ class FakeDiscord:
             "members": [p.member() for p in self.people.values()],
             "channels": list(self.channels.values()),
             # Active threads the bot can see, as Discord lists them when the bot connects.
-            "threads": [
-                t for t in self.threads.values() if not t["thread_metadata"]["archived"]
-            ],
+            "threads": [t for t in self.threads.values() if not t["thread_metadata"]["archived"]],
             "presences": [],
             "stage_instances": [],
             "guild_scheduled_events": [],

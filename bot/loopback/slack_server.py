@@ -159,7 +159,12 @@ class FakeSlack:
     # -- the workspace --------------------------------------------------------------------
 
     def add_user(
-        self, user_id: str, name: str, *, admin: bool = False, owner: bool = False,
+        self,
+        user_id: str,
+        name: str,
+        *,
+        admin: bool = False,
+        owner: bool = False,
         bot: bool = False,
     ) -> None:
         self.users[user_id] = {
@@ -200,9 +205,7 @@ class FakeSlack:
     def fail(self, method: str, error: str, *, times: int = 1, status: int = 200) -> None:
         """Answer the next `times` calls of `method` with {"ok": false, "error": error}
         (with HTTP `status`: 200 as Slack answers a refusal, 500 or 503 when it fails)."""
-        self._failures.setdefault(method, []).extend(
-            Failure(error, status) for _ in range(times)
-        )
+        self._failures.setdefault(method, []).extend(Failure(error, status) for _ in range(times))
 
     def rate_limit(self, method: str, *, retry_after: int = 1, times: int = 1) -> None:
         """Answer the next `times` calls of `method` with HTTP 429 and Retry-After."""
@@ -258,9 +261,7 @@ class FakeSlack:
     def last_seq(self) -> int:
         return self.calls[-1].seq if self.calls else 0
 
-    async def wait_for(
-        self, predicate: Callable[[Call], bool], *, after: int = 0
-    ) -> Call:
+    async def wait_for(self, predicate: Callable[[Call], bool], *, after: int = 0) -> Call:
         """The first call after `after` that matches, waiting for it if need be. A call that
         never comes fails the test after WAIT_LIMIT seconds instead of hanging it."""
 
@@ -268,9 +269,7 @@ class FakeSlack:
             return next((c for c in self.calls if c.seq > after and predicate(c)), None)
 
         async with self._changed:
-            await asyncio.wait_for(
-                self._changed.wait_for(lambda: found() is not None), WAIT_LIMIT
-            )
+            await asyncio.wait_for(self._changed.wait_for(lambda: found() is not None), WAIT_LIMIT)
         call = found()
         assert call is not None
         return call
@@ -365,8 +364,12 @@ class FakeSlack:
         await ws.prepare(request)
         self.socket = ws
         await ws.send_json(
-            {"type": "hello", "num_connections": 1,
-             "connection_info": {"app_id": "A0BREW"}, "debug_info": {"host": "fake"}}
+            {
+                "type": "hello",
+                "num_connections": 1,
+                "connection_info": {"app_id": "A0BREW"},
+                "debug_info": {"host": "fake"},
+            }
         )
         await self._record(Call(next(self._seq), "socket_connected", {}))
         async for message in ws:
@@ -423,9 +426,7 @@ class FakeSlack:
 
     def _m_usergroups_list(self, args: dict[str, Any]) -> dict[str, Any]:
         include = str(args.get("include_users", "")).lower() in ("1", "true")
-        groups = [
-            {k: v for k, v in g.items() if include or k != "users"} for g in self.usergroups
-        ]
+        groups = [{k: v for k, v in g.items() if include or k != "users"} for g in self.usergroups]
         return {"usergroups": groups}
 
     def _postable(self, channel_id: str | None) -> Channel:
@@ -644,8 +645,9 @@ def _token(request: web.Request, args: dict[str, Any]) -> str | None:
     return args.get("token")
 
 
-def _json(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
-          ) -> web.Response:
+def _json(
+    body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
     return web.Response(
         status=status, text=json.dumps(body), content_type="application/json", headers=headers
     )

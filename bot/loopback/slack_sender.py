@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from tests.fakes.slack_fake import TEAM_DOMAIN, TEAM_ID, FakeSlack
+from bot.loopback.slack_server import TEAM_DOMAIN, TEAM_ID, FakeSlack
 
 API_APP_ID = "A0BREW"
 
@@ -52,9 +52,10 @@ class SlackSender:
         if signed:
             sent_headers["X-Slack-Request-Timestamp"] = str(stamp)
             sent_headers["X-Slack-Signature"] = signature(secret or self.secret, stamp, body)
-        async with aiohttp.ClientSession() as session, session.post(
-            self.endpoint, data=body.encode(), headers=sent_headers
-        ) as response:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(self.endpoint, data=body.encode(), headers=sent_headers) as response,
+        ):
             return Sent(response.status, await response.text())
 
     def _trigger(self) -> str:
@@ -70,7 +71,8 @@ class SlackSender:
             "team_id": TEAM_ID,
             "team_domain": TEAM_DOMAIN,
             "channel_id": channel,
-            "channel_name": self.fake.channels[channel].name if channel in self.fake.channels
+            "channel_name": self.fake.channels[channel].name
+            if channel in self.fake.channels
             else "unknown",
             "user_id": user_id,
             "user_name": user.get("name", "someone"),
@@ -90,7 +92,12 @@ class SlackSender:
         return sent
 
     async def click(
-        self, user_id: str, action_id: str, channel: str = "C0ROOM", *, message_ts: str = "",
+        self,
+        user_id: str,
+        action_id: str,
+        channel: str = "C0ROOM",
+        *,
+        message_ts: str = "",
         thread_ts: str | None = None,
     ) -> Sent:
         response_url = self.fake.new_response_url()
@@ -105,8 +112,12 @@ class SlackSender:
             container["thread_ts"] = thread_ts
         payload = {
             "type": "block_actions",
-            "user": {"id": user_id, "username": user.get("name", ""), "name": user.get("name", ""),
-                     "team_id": TEAM_ID},
+            "user": {
+                "id": user_id,
+                "username": user.get("name", ""),
+                "name": user.get("name", ""),
+                "team_id": TEAM_ID,
+            },
             "api_app_id": API_APP_ID,
             "token": "legacy-verification-token",
             "container": container,
@@ -161,8 +172,12 @@ class SlackSender:
         payload = {
             "type": "view_submission",
             "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
-            "user": {"id": user_id, "username": user.get("name", ""), "name": user.get("name", ""),
-                     "team_id": TEAM_ID},
+            "user": {
+                "id": user_id,
+                "username": user.get("name", ""),
+                "name": user.get("name", ""),
+                "team_id": TEAM_ID,
+            },
             "api_app_id": API_APP_ID,
             "token": "legacy-verification-token",
             "trigger_id": self._trigger(),
@@ -186,8 +201,12 @@ class SlackSender:
                 "event_id": event_id,
                 "event_time": int(time.time()),
                 "authorizations": [
-                    {"team_id": TEAM_ID, "user_id": "UBREWBOT", "is_bot": True,
-                     "is_enterprise_install": False}
+                    {
+                        "team_id": TEAM_ID,
+                        "user_id": "UBREWBOT",
+                        "is_bot": True,
+                        "is_enterprise_install": False,
+                    }
                 ],
                 "is_ext_shared_channel": False,
             }
@@ -198,8 +217,10 @@ class SlackSender:
     ) -> Sent:
         headers = {}
         if retry:
-            headers = {"X-Slack-Retry-Num": str(retry),
-                       "X-Slack-Retry-Reason": reason or "http_timeout"}
+            headers = {
+                "X-Slack-Retry-Num": str(retry),
+                "X-Slack-Retry-Reason": reason or "http_timeout",
+            }
         return await self.post(
             self.event_body(event, event_id), "application/json", headers=headers
         )
