@@ -129,40 +129,58 @@ async def make_rooms(
     tx: AsyncSession, count: int, people: int, now: datetime, *, prefix: str = "bench"
 ) -> list[Room]:
     """`count` communities sharing out `people` people who all said yes to the notice."""
-    rooms: list[Room] = []
-    for n in range(count):
-        community = Community(platform="shell", external_id=f"{prefix}-{n}", name=f"Room {n}")
-        rooms.append(Room(await stored_id(tx, community), community.external_id))
-    people_rows = []
+    users: list[list[str]] = [[] for _ in range(count)]
     for n in range(people):
-        room = rooms[n % count]
-        user = f"{prefix}-user-{n}"
-        room.users.append(user)
-        people_rows.append(
-            row(
-                Participant(
-                    community_id=room.community_id,
-                    user_id=user,
-                    display_name=f"Person {n}",
-                    role=ROLES[n % len(ROLES)],
-                    consent="yes",
-                    consent_at=now,
-                )
+        users[n % count].append(f"{prefix}-user-{n}")
+    return [
+        await make_room(tx, "shell", f"{prefix}-{n}", users[n], now, first=n) for n in range(count)
+    ]
+
+
+async def make_room(
+    tx: AsyncSession,
+    platform: str,
+    external_id: str,
+    users: Sequence[str],
+    now: datetime,
+    *,
+    first: int = 0,
+) -> Room:
+    """One community of `platform` (found, or made) with `users` in it, who all said yes to
+    the privacy notice. `first` numbers their roles and names."""
+    community = (
+        await tx.exec(
+            select(Community).where(
+                Community.platform == platform, Community.external_id == external_id
             )
         )
-    await insert_rows(tx, Participant, people_rows)
-    for room in rooms:
-        found = (
-            await tx.exec(
-                select(Participant.user_id, Participant.id).where(
-                    Participant.community_id == room.community_id
-                )
+    ).first() or Community(platform=platform, external_id=external_id, name=f"Room {first}")
+    room = Room(await stored_id(tx, community), external_id, list(users))
+    people_rows = [
+        row(
+            Participant(
+                community_id=room.community_id,
+                user_id=user,
+                display_name=f"Person {first + n}",
+                role=ROLES[(first + n) % len(ROLES)],
+                consent="yes",
+                consent_at=now,
             )
-        ).all()
-        # A stored row always has its id; the model's type allows None for one not yet stored.
-        by_user = {user: pid for user, pid in found if pid is not None}
-        room.ids = [by_user[u] for u in room.users]
-    return rooms
+        )
+        for n, user in enumerate(users)
+    ]
+    await insert_rows(tx, Participant, people_rows)
+    found = (
+        await tx.exec(
+            select(Participant.user_id, Participant.id).where(
+                Participant.community_id == room.community_id
+            )
+        )
+    ).all()
+    # A stored row always has its id; the model's type allows None for one not yet stored.
+    by_user = {user: pid for user, pid in found if pid is not None}
+    room.ids = [by_user[u] for u in room.users]
+    return room
 
 
 async def reflecting_sessions(tx: AsyncSession, rooms: Sequence[Room], now: datetime) -> list[int]:

@@ -21,6 +21,7 @@ import asyncio
 import itertools
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -50,6 +51,15 @@ ANSWER_SECONDS = 10.0
 FINAL_CALLBACKS = {CHANNEL_MESSAGE, UPDATE_MESSAGE, AUTOCOMPLETE_RESULT, MODAL}
 NAME_PATTERN = re.compile(r"^[-_\w]{1,32}$")
 APPLICATION_COMMAND_OPTION = {"SUB_COMMAND": 1, "SUB_COMMAND_GROUP": 2, "STRING": 3, "INTEGER": 4}
+
+
+def aim_discord_at(port: int) -> tuple[str, yarl.URL]:
+    """Point discord.py in this process at a loopback Discord on `port` (REST and gateway);
+    returns what it pointed at before."""
+    saved = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+    Route.BASE = f"http://127.0.0.1:{port}{API}"
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(f"ws://127.0.0.1:{port}/gateway")
+    return saved
 
 
 def _now() -> str:
@@ -126,6 +136,15 @@ class FakeInteraction:
     messages: list[dict[str, Any]] = field(default_factory=list)
     final: asyncio.Event = field(default_factory=asyncio.Event)
     original_deleted: bool = False
+    # When it was sent, first answered and finally answered (time.perf_counter), for the
+    # bench's first-response and answer times.
+    sent_at: float = field(default_factory=time.perf_counter)
+    first_at: float | None = None
+    final_at: float | None = None
+
+    def finish(self) -> None:
+        self.final_at = self.final_at or time.perf_counter()
+        self.final.set()
 
     @property
     def callback_types(self) -> list[int]:
@@ -357,9 +376,7 @@ class FakeDiscord:
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self._saved = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
-        Route.BASE = f"http://127.0.0.1:{self.port}{API}"
-        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(f"ws://127.0.0.1:{self.port}/gateway")
+        self._saved = aim_discord_at(self.port)
 
     async def stop(self) -> None:
         for socket in list(self._sockets):
@@ -427,9 +444,19 @@ class FakeDiscord:
                 break
         else:
             raise AssertionError(f"no message has a button {custom_id!r}")
+        return await self.press(person, message, custom_id)
+
+    async def press(
+        self, person: Person, message: dict[str, Any], custom_id: str
+    ) -> FakeInteraction:
+        """Press the button `custom_id` on `message` (a message the bot posted)."""
         data = {"custom_id": custom_id, "component_type": 2}
         channel_id = int(message["channel_id"])
         return await self._interact(person, 3, data, channel_id=channel_id, message=message)
+
+    def bot_message(self, channel_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        """A message from the bot in `channel_id`, as if it had posted `body` itself."""
+        return self._store_message(channel_id, body)
 
     async def submit(
         self, person: Person, opened: FakeInteraction, answers: dict[str, Any]
@@ -779,6 +806,7 @@ class FakeDiscord:
         if problem:
             return self._refuse(problem)
         interaction.callbacks.append(body)
+        interaction.first_at = time.perf_counter()
         resource: dict[str, Any] = {"type": kind}
         flags = int(data.get("flags") or 0)
         response_message = None
@@ -787,7 +815,7 @@ class FakeDiscord:
             resource["message"] = response_message
             interaction.messages.append(data)
         if kind in FINAL_CALLBACKS:
-            interaction.final.set()
+            interaction.finish()
         return _json(
             {
                 "interaction": {
@@ -817,7 +845,7 @@ class FakeDiscord:
             return self._refuse(problem)
         message = self._store_message(int(interaction.payload["channel_id"]), body)
         interaction.messages.append(body)
-        interaction.final.set()
+        interaction.finish()
         if query.get("wait") in ("true", "1", "True"):
             return _json(message)
         return web.Response(status=204)
@@ -831,7 +859,7 @@ class FakeDiscord:
             return self._refuse(problem)
         message = self._store_message(int(interaction.payload["channel_id"]), body)
         interaction.messages.append(body)
-        interaction.final.set()
+        interaction.finish()
         return _json(message)
 
     async def _delete_original(self, token: str, **_: Any) -> web.Response:

@@ -1,0 +1,309 @@
+"""Bursts through the real front-ends, timed as people meet them (issue 17).
+
+For each platform the real front-end runs in this process (the discord.py client; the Bolt
+app in HTTP mode and in Socket Mode) on a real database, with logging as `brewbot run` has it
+(INFO, here into a file), against a loopback platform in another process (driver.py) where
+the people are. At each rate, everyone in turn:
+
+- `open`: presses "Share a reflection" (the form must be the first answer);
+- `submit`: sends the form they opened;
+- `join`: presses "Join" on a session that is on;
+- `button`: presses "Easy Read" under the spark (an answer only they see).
+
+Each press lands at its own random moment within the burst (open loop). What is reported is
+what the platform sees: the first answer's time (a form's, for `open`), the share later than
+the platform's 3 seconds or never, the answers that were refusals ("busy, try again"), and
+the bot process's CPU per press. Beside each burst is the same burst answered by a no-op
+dispatcher (noop.py) on the same front-end, connection and process: the floor that the
+platform libraries, the loopback network and the logging cost on their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import math
+import random
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from bot.app import App
+from bot.bench import seed
+from bot.bench.frontends.noop import NoopDispatcher
+from bot.config import Settings
+from bot.core.domain import SessionState
+from bot.core.messages import custom_id
+from bot.logs import configure_logging
+from storage.models import Session
+
+KINDS = ("open", "submit", "join", "button")
+# Discord's and Slack's: an interaction with no answer by then has failed for the person.
+DEADLINE_MS = 3000.0
+# An answer that never came counts as this late in the percentiles.
+NEVER_MS = 20_000.0
+
+
+class BotSide(Protocol):
+    """Starting one real front-end against the loopback platform the driver started."""
+
+    platform: str  # the community's platform, as stored
+
+    async def start(self, settings: Settings, reached: dict[str, Any]) -> App: ...
+
+    def community(self, reached: dict[str, Any]) -> str:
+        """The community's external id on that platform."""
+        ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One press, as the platform saw it."""
+
+    first_ms: float | None
+    final_ms: float | None
+    form: bool
+    text: str
+
+
+class Driver:
+    """The loopback platform's process (driver.py), one JSON line each way."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def running(cls, request: dict[str, Any]) -> AsyncIterator[tuple[Driver, dict]]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.bench.frontends.driver",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            limit=1 << 26,  # a burst's answer is one long line
+        )
+        driver = cls(process)
+        try:
+            yield driver, await driver.ask({"op": "start", **request})
+        finally:
+            with contextlib.suppress(Exception):
+                await driver.ask({"op": "stop"}, answer=False)
+            with contextlib.suppress(ProcessLookupError):
+                await asyncio.wait_for(process.wait(), 10)
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+
+    async def ask(self, request: dict[str, Any], *, answer: bool = True) -> dict[str, Any]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps(request).encode() + b"\n")
+        await self.process.stdin.drain()
+        if not answer:
+            return {}
+        line = await self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("the bench's loopback platform stopped")
+        result: dict[str, Any] = json.loads(line)
+        return result
+
+    async def burst(self, presses: list[dict[str, Any]], seconds: float) -> list[Heard]:
+        answer = await self.ask({"op": "burst", "seconds": seconds, "presses": presses})
+        return [Heard(**heard) for heard in answer["heard"]]
+
+
+@dataclass(frozen=True)
+class Plan:
+    rates: tuple[int, ...]
+    seconds: float
+    platforms: tuple[str, ...]
+
+
+async def measure(settings: Settings, database_url: str, plan: Plan) -> dict[str, Any]:
+    """Every platform's bursts; {platform: {kind: {rate: figures}}}."""
+    people = max(math.ceil(rate * plan.seconds) for rate in plan.rates)
+    results: dict[str, Any] = {}
+    with _logging_as_run():
+        for platform in plan.platforms:
+            side = _side(platform)
+            async with Driver.running({"platform": platform, "people": people}) as (
+                driver,
+                reached,
+            ):
+                app = await side.start(
+                    settings.model_copy(update={"database_url": database_url}), reached
+                )
+                try:
+                    results[platform] = await _bursts(app, side, driver, reached, plan)
+                finally:
+                    await side.stop()
+    return results
+
+
+def _side(platform: str) -> BotSide:
+    from bot.bench.frontends import discord, slack
+
+    sides: dict[str, type[BotSide]] = {"discord": discord.DiscordSide, **slack.SIDES}
+    return sides[platform]()
+
+
+@contextlib.contextmanager
+def _logging_as_run() -> Any:
+    """INFO lines, as `brewbot run` writes them, into a file instead of a terminal (which would
+    measure the terminal); put back as they were afterwards."""
+    names = ("", "alembic", "brewbot")
+    levels = {name: logging.getLogger(name).level for name in names}
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    with tempfile.TemporaryDirectory(prefix="brewbot-bench-log-") as folder:
+        configure_logging("INFO", file=Path(folder) / "brewbot.log")
+        for name in names[1:]:
+            logging.getLogger(name).setLevel(logging.NOTSET)
+        try:
+            yield
+        finally:
+            for handler in [h for h in root.handlers if h not in handlers]:
+                root.removeHandler(handler)
+                handler.close()
+            for name, level in levels.items():
+                logging.getLogger(name).setLevel(level)
+
+
+async def _bursts(
+    app: App, side: BotSide, driver: Driver, reached: dict[str, Any], plan: Plan
+) -> dict[str, Any]:
+    room = await _room(app, side.platform, side.community(reached), reached["people"])
+    real = app.dispatcher
+    figures: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
+    for rate in plan.rates:
+        count = math.ceil(rate * plan.seconds)
+        runs: dict[str, dict[str, list[Heard] | float]] = {}
+        for which in ("noop", "brewbot"):
+            reflecting, live = await _sessions(app, room, count)
+            app.dispatcher = NoopDispatcher(real, app.reflections.form) if which == "noop" else real
+            try:
+                for kind in KINDS:
+                    presses = _presses(kind, count, reflecting, live)
+                    used = time.process_time()
+                    heard = await driver.burst(presses, plan.seconds)
+                    cpu_ms = (time.process_time() - used) * 1000 / count
+                    runs[f"{which}_{kind}"] = {"heard": heard, "cpu": cpu_ms}
+            finally:
+                app.dispatcher = real
+        refusals = _refusal_words(app)
+        for kind in KINDS:
+            figures[kind][str(rate)] = _figures(
+                kind, runs[f"brewbot_{kind}"], runs[f"noop_{kind}"], refusals
+            )
+    return figures
+
+
+def _presses(kind: str, count: int, reflecting: int, live: int) -> list[dict[str, Any]]:
+    ids = {
+        "open": custom_id("reflection", "open", str(reflecting)),
+        "submit": custom_id("reflection", "submit", str(reflecting)),
+        "join": custom_id("session", "join", str(live)),
+        "button": custom_id("spark", "easy", str(reflecting)),
+    }
+    return [
+        {
+            "who": n,
+            "kind": kind,
+            "id": ids[kind],
+            "values": {"category": "idea", "text": seed.reflection_text(random.Random(n), n)},
+        }
+        for n in range(count)
+    ]
+
+
+def _refusal_words(app: App) -> list[str]:
+    """The start of every sentence that turns a press away instead of answering it."""
+    texts = app.deps.texts
+    return [texts.t(key)[:40] for key in ("errors.try_again", "errors.internal")]
+
+
+def _figures(
+    kind: str,
+    real: dict[str, list[Heard] | float],
+    noop: dict[str, list[Heard] | float],
+    refusals: Sequence[str],
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, run in (("", real), ("noop_", noop)):
+        heard = run["heard"]
+        assert isinstance(heard, list)
+        firsts = sorted(h.first_ms if h.first_ms is not None else NEVER_MS for h in heard)
+        late = sum(1 for h in heard if not _in_time(kind, h))
+        refused = sum(1 for h in heard if _refused(kind, h, refusals))
+        out[f"{name}first_p50_ms"] = round(_percentile(firsts, 50), 1)
+        out[f"{name}first_p99_ms"] = round(_percentile(firsts, 99), 1)
+        out[f"{name}late_share"] = round(late / len(heard), 4)
+        out[f"{name}refused"] = refused
+        cpu = run["cpu"]
+        assert isinstance(cpu, float)
+        out[f"{name}cpu_ms"] = round(cpu, 2)
+    out["ratio_p99"] = round(out["first_p99_ms"] / max(out["noop_first_p99_ms"], 0.1), 1)
+    return out
+
+
+def _in_time(kind: str, heard: Heard) -> bool:
+    if heard.first_ms is None or heard.first_ms > DEADLINE_MS:
+        return False
+    return heard.form if kind == "open" else True
+
+
+def _refused(kind: str, heard: Heard, refusals: Sequence[str]) -> bool:
+    if kind == "open":
+        return not heard.form
+    return heard.final_ms is None or any(words in heard.text for words in refusals)
+
+
+def _percentile(ordered: list[float], pct: float) -> float:
+    rank = max(1, -(-len(ordered) * pct // 100))
+    return ordered[int(rank) - 1]
+
+
+# -- the rows the bursts need ------------------------------------------------------------------
+
+
+async def _room(app: App, platform: str, external_id: str, users: list[str]) -> seed.Room:
+    """The community as the platform names it, with everyone in it having said yes to the
+    privacy notice."""
+    now = app.deps.clock.now()
+    async with app.db.transaction() as tx:
+        return await seed.make_room(tx, platform, external_id, users, now)
+
+
+async def _sessions(app: App, room: seed.Room, count: int) -> tuple[int, int]:
+    """A session in its reflection step with a spark, everyone in its groups, and a session
+    that is on, which nobody has joined yet."""
+    now = app.deps.clock.now()
+    crowd = seed.Room(room.community_id, room.external_id, room.users[:count], room.ids[:count])
+    async with app.db.transaction() as tx:
+        (reflecting,) = await seed.reflecting_sessions(tx, [crowd], now)
+        session = await tx.get(Session, reflecting)
+        assert session is not None  # stored just above
+        session.spark_id = app.deps.sparks.all()[0].id
+        live = await seed.stored_id(
+            tx,
+            Session(
+                community_id=room.community_id,
+                title="Over a Brew",
+                theme="Being heard",
+                starts_at=now - timedelta(minutes=5),
+                state=SessionState.OPEN.value,
+                channel_id="brew-room",
+                created_by=room.users[0],
+                opened_at=now - timedelta(minutes=5),
+            ),
+        )
+    return reflecting, live

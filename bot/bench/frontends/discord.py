@@ -1,0 +1,107 @@
+"""Discord in the front-end bursts: the people's side (`DiscordLoad`, in the driver's process,
+on the loopback Discord) and the bot's (`DiscordSide`: the real discord.py client and cogs,
+started as `brewbot run` starts them, pointed at that loopback Discord)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bot.app import App
+from bot.config import Settings
+from bot.loopback.discord_server import MODAL, FakeDiscord, FakeInteraction, Person, aim_discord_at
+from bot.platforms.discord.main import DiscordRun, start_discord
+
+# How long after its press an answer may still come and be counted (beyond it: none came).
+WAIT_SECONDS = 20.0
+
+
+class DiscordLoad:
+    """People in one Discord server pressing the bot's buttons and sending its forms, over
+    the gateway (INTERACTION_CREATE) with the answers coming back as interaction callbacks."""
+
+    def __init__(self) -> None:
+        self.fake = FakeDiscord()
+        self.people: list[Person] = []
+        self.opened: dict[int, FakeInteraction] = {}  # person -> the form they last opened
+        self.buttons: dict[str, dict[str, Any]] = {}  # custom id -> a message with it
+
+    async def start(self, request: dict[str, Any]) -> dict[str, Any]:
+        await self.fake.start()
+        self.people = [self.fake.add_person(f"Person {n}") for n in range(request["people"])]
+        return {
+            "port": self.fake.port,
+            "guild": self.fake.guild_id,
+            "channel": self.fake.session_channel,
+            "people": [str(person.id) for person in self.people],
+        }
+
+    async def press(self, press: dict[str, Any]) -> dict[str, Any]:
+        person = self.people[press["who"]]
+        if press["kind"] == "submit":
+            interaction = await self.fake.submit(person, self.opened[press["who"]], press["values"])
+        else:
+            interaction = await self.fake.press(person, self._message(press["id"]), press["id"])
+        try:
+            await asyncio.wait_for(interaction.final.wait(), WAIT_SECONDS)
+        except TimeoutError:
+            pass
+        form = MODAL in interaction.callback_types
+        if form:
+            self.opened[press["who"]] = interaction
+        return {
+            "first_ms": _ms(interaction.sent_at, interaction.first_at),
+            "final_ms": _ms(interaction.sent_at, interaction.final_at),
+            "form": form,
+            "text": interaction.text(),
+        }
+
+    def _message(self, custom_id: str) -> dict[str, Any]:
+        """A message of the bot's with the button on it, as the session's own posts have."""
+        if custom_id not in self.buttons:
+            body = {
+                "content": "Over a Brew",
+                "components": [
+                    {
+                        "type": 1,
+                        "components": [
+                            {"type": 2, "style": 1, "label": "Press", "custom_id": custom_id}
+                        ],
+                    }
+                ],
+            }
+            self.buttons[custom_id] = self.fake.bot_message(self.fake.session_channel, body)
+        return self.buttons[custom_id]
+
+    async def stop(self) -> None:
+        await self.fake.stop()
+
+
+class DiscordSide:
+    platform = "discord"
+
+    def __init__(self) -> None:
+        self.run: DiscordRun | None = None
+
+    async def start(self, settings: Settings, reached: dict[str, Any]) -> App:
+        aim_discord_at(reached["port"])
+        self.run = await start_discord(
+            settings.model_copy(
+                update={"discord_token": "bench-token", "discord_guild_ids": [reached["guild"]]}
+            ),
+            run_scheduler=False,
+            # Ready as soon as the one server is known, not 2 seconds later.
+            bot_options={"guild_ready_timeout": 0.01},
+        )
+        return self.run.app
+
+    def community(self, reached: dict[str, Any]) -> str:
+        return str(reached["guild"])
+
+    async def stop(self) -> None:
+        if self.run is not None:
+            await self.run.stop()
+
+
+def _ms(sent: float, at: float | None) -> float | None:
+    return None if at is None else (at - sent) * 1000

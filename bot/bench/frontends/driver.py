@@ -1,0 +1,83 @@
+"""The platform's side of a front-end burst: a loopback Discord or Slack (bot/loopback/) in a
+process of its own, where the people are, pressing buttons and sending forms at the moments
+a burst asks and timing each answer as the platform sees it.
+
+In its own process so that, as with the real platforms, making the load costs the bot
+nothing: the bot's CPU and its event loop are its own. The bench starts it with
+`python -m bot.bench.frontends.driver` and speaks one JSON object a line:
+
+- `{"op": "start", "platform": P, "people": N, ...}`: start the loopback platform P with N
+  people; the answer says how the bot reaches it (ports, ids).
+- `{"op": "burst", "seconds": S, "presses": [...]}`: each press (`who`, `id`: the custom id,
+  `kind`, `values` for a form) made at its own moment, spread at random over S seconds
+  (open loop: a slow answer does not delay the next press); the answer has, per press, the
+  milliseconds to the first answer and to the final one (null: none came), whether a form
+  opened, and the answer's words.
+- `{"op": "stop"}`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import sys
+import time
+from typing import Any, Protocol
+
+
+class Load(Protocol):
+    async def start(self, request: dict[str, Any]) -> dict[str, Any]: ...
+
+    async def press(self, press: dict[str, Any]) -> dict[str, Any]: ...
+
+    async def stop(self) -> None: ...
+
+
+def _loads() -> dict[str, type[Load]]:
+    # Each platform's module, imported here (not at the top) as a plugin the driver names.
+    from bot.bench.frontends import discord, slack
+
+    return {"discord": discord.DiscordLoad, **slack.LOADS}
+
+
+async def burst(load: Load, request: dict[str, Any]) -> dict[str, Any]:
+    presses = request["presses"]
+    rng = random.Random(request.get("seed", 1))
+    arrivals = sorted(rng.uniform(0, request["seconds"]) for _ in presses)
+    start = time.perf_counter() + 0.05
+
+    async def one(press: dict[str, Any], at: float) -> dict[str, Any]:
+        # Load generation, not synchronisation: wait for this person's moment to press.
+        await asyncio.sleep(max(0.0, start + at - time.perf_counter()))
+        return await load.press(press)
+
+    heard = await asyncio.gather(
+        *(one(press, at) for press, at in zip(presses, arrivals, strict=True))
+    )
+    return {"heard": heard}
+
+
+async def main() -> None:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    load: Load | None = None
+    while line := await reader.readline():
+        request = json.loads(line)
+        if request["op"] == "start":
+            load = _loads()[request["platform"]]()
+            answer = await load.start(request)
+        elif request["op"] == "burst":
+            assert load is not None, "start before a burst"
+            answer = await burst(load, request)
+        else:
+            break
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
+    if load is not None:
+        await load.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
