@@ -53,7 +53,7 @@ class DiscordLoad:
             "first_ms": _ms(interaction.sent_at, interaction.first_at),
             "final_ms": _ms(interaction.sent_at, interaction.final_at),
             "form": form,
-            "text": interaction.text(),
+            "text": interaction.text()[:300],
         }
 
     def _message(self, custom_id: str) -> dict[str, Any]:

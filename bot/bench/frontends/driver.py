@@ -60,7 +60,7 @@ async def burst(load: Load, request: dict[str, Any]) -> dict[str, Any]:
 
 async def main() -> None:
     loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader()
+    reader = asyncio.StreamReader(limit=1 << 26)  # a burst is one long line
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     load: Load | None = None
     while line := await reader.readline():
