@@ -17,6 +17,12 @@ import aiohttp
 from bot.loopback.slack_server import TEAM_DOMAIN, TEAM_ID, FakeSlack
 
 API_APP_ID = "A0BREW"
+FORM = "application/x-www-form-urlencoded"
+
+
+def form_body(payload: dict[str, Any]) -> str:
+    """An interaction payload as Slack posts it: form-encoded, its JSON under "payload"."""
+    return urlencode({"payload": json.dumps(payload)})
 
 
 def signature(secret: str, timestamp: int, body: str) -> str:
@@ -32,10 +38,19 @@ class Sent:
 
 
 class SlackSender:
-    def __init__(self, endpoint: str, secret: str, fake: FakeSlack) -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        secret: str,
+        fake: FakeSlack,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
         self.endpoint = endpoint
         self.secret = secret
         self.fake = fake
+        # One session kept for every request (the bench's thousands a second, on kept
+        # connections); without it, a session of its own per request.
+        self.session = session
 
     async def post(
         self,
@@ -52,10 +67,15 @@ class SlackSender:
         if signed:
             sent_headers["X-Slack-Request-Timestamp"] = str(stamp)
             sent_headers["X-Slack-Signature"] = signature(secret or self.secret, stamp, body)
-        async with (
-            aiohttp.ClientSession() as session,
-            session.post(self.endpoint, data=body.encode(), headers=sent_headers) as response,
-        ):
+        if self.session is not None:
+            return await self._send(self.session, body, sent_headers)
+        async with aiohttp.ClientSession() as session:
+            return await self._send(session, body, sent_headers)
+
+    async def _send(
+        self, session: aiohttp.ClientSession, body: str, headers: dict[str, str]
+    ) -> Sent:
+        async with session.post(self.endpoint, data=body.encode(), headers=headers) as response:
             return Sent(response.status, await response.text())
 
     def _trigger(self) -> str:
@@ -87,7 +107,7 @@ class SlackSender:
 
     async def command(self, user_id: str, text: str, channel: str = "C0ROOM", **kw: Any) -> Sent:
         body, response_url = self.command_body(user_id, text, channel)
-        sent = await self.post(body, "application/x-www-form-urlencoded", **kw)
+        sent = await self.post(body, FORM, **kw)
         sent.response_url = response_url
         return sent
 
@@ -100,6 +120,23 @@ class SlackSender:
         message_ts: str = "",
         thread_ts: str | None = None,
     ) -> Sent:
+        payload = self.click_payload(
+            user_id, action_id, channel, message_ts=message_ts, thread_ts=thread_ts
+        )
+        sent = await self.post(form_body(payload), FORM)
+        sent.response_url = payload["response_url"]
+        return sent
+
+    def click_payload(
+        self,
+        user_id: str,
+        action_id: str,
+        channel: str = "C0ROOM",
+        *,
+        message_ts: str = "",
+        thread_ts: str | None = None,
+    ) -> dict[str, Any]:
+        """A button click (block_actions), with a fresh trigger_id and response_url."""
         response_url = self.fake.new_response_url()
         user = self.fake.users.get(user_id, {})
         container: dict[str, Any] = {
@@ -110,7 +147,7 @@ class SlackSender:
         }
         if thread_ts:
             container["thread_ts"] = thread_ts
-        payload = {
+        return {
             "type": "block_actions",
             "user": {
                 "id": user_id,
@@ -140,17 +177,18 @@ class SlackSender:
                 }
             ],
         }
-        sent = await self.post(
-            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
-        )
-        sent.response_url = response_url
-        return sent
 
     async def submit(
         self, user_id: str, view: dict[str, Any], answers: dict[str, Any], **kw: Any
     ) -> Sent:
         """Submit an opened modal, answering its inputs: text, a choice value, or a list of
         ticked checkbox values. `kw` go to `post` (e.g. a wrong `secret`)."""
+        return await self.post(form_body(self.submit_payload(user_id, view, answers)), FORM, **kw)
+
+    def submit_payload(
+        self, user_id: str, view: dict[str, Any], answers: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A view_submission of an opened modal (see `submit`)."""
         values: dict[str, Any] = {}
         for block in view.get("blocks", []):
             if block.get("type") != "input":
@@ -169,7 +207,7 @@ class SlackSender:
                 state["value"] = answer
             values[block["block_id"]] = {element["action_id"]: state}
         user = self.fake.users.get(user_id, {})
-        payload = {
+        return {
             "type": "view_submission",
             "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
             "user": {
@@ -186,9 +224,6 @@ class SlackSender:
             "is_enterprise_install": False,
             "enterprise": None,
         }
-        return await self.post(
-            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", **kw
-        )
 
     def event_body(self, event: dict[str, Any], event_id: str) -> str:
         return json.dumps(

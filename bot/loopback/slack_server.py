@@ -50,6 +50,8 @@ class Call:
     answered: str = "ok"  # "ok", an error code, or "429"
     # The bot's end of the TCP connection the call came over (its port), or 0.
     connection: int = 0
+    # When it reached the fake (time.perf_counter), for the bench's answer times.
+    at: float = field(default_factory=time.perf_counter)
 
 
 @dataclass
@@ -114,6 +116,7 @@ class FakeSlack:
         self._gates: dict[str, asyncio.Event] = {}
         self._lost: dict[str, int] = {}
         self._hooks: dict[str, list[Hook]] = {}
+        self._watchers: list[Callable[[Call], None]] = []
         self._seq = itertools.count(1)
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -232,6 +235,12 @@ class FakeSlack:
         and the caller never heard. Runs once."""
         self._hooks.setdefault(method, []).append(Hook(nth, callback, where))
 
+    def watch(self, callback: Callable[[Call], None]) -> None:
+        """Run `callback` with every call as it is recorded: the bench hands each answer to
+        the press it answers at once, where searching `calls` for each of thousands of
+        presses would cost the fake more than the answers do."""
+        self._watchers.append(callback)
+
     def hold(self, method: str) -> asyncio.Event:
         """Keep calls of `method` waiting until the returned event is set."""
         gate = self._gates[method] = asyncio.Event()
@@ -276,6 +285,8 @@ class FakeSlack:
 
     async def _record(self, call: Call) -> None:
         self.calls.append(call)
+        for watcher in self._watchers:
+            watcher(call)
         async with self._changed:
             self._changed.notify_all()
 
@@ -377,10 +388,13 @@ class FakeSlack:
                 await self._record(Call(next(self._seq), "socket_ack", json.loads(message.data)))
         return ws
 
-    async def push(self, kind: str, payload: dict[str, Any], *, retry: int = 0) -> str:
-        """Send an envelope over Socket Mode; returns its envelope id."""
+    async def push(
+        self, kind: str, payload: dict[str, Any], *, retry: int = 0, envelope_id: str = ""
+    ) -> str:
+        """Send an envelope over Socket Mode; returns its envelope id (`envelope_id` if
+        given: a caller that must know it before the app can answer chooses it)."""
         assert self.socket is not None, "the app has not connected"
-        envelope_id = f"env-{next(self.envelopes)}"
+        envelope_id = envelope_id or f"env-{next(self.envelopes)}"
         envelope: dict[str, Any] = {
             "envelope_id": envelope_id,
             "payload": payload,
@@ -653,7 +667,7 @@ def _json(
     )
 
 
-def _text_of(obj: dict[str, Any]) -> str:
+def _text_of(obj: dict[str, Any] | None) -> str:
     return str((obj or {}).get("text") or "")
 
 
