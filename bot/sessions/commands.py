@@ -15,7 +15,7 @@ from bot.engine.deps import Deps
 from bot.people.privacy import PrivacyService
 from bot.sessions.links import SessionLinks
 from bot.sessions.running import RunningService
-from bot.sessions.service import SessionService
+from bot.sessions.service import Joined, SessionService
 
 F = Audience.FACILITATOR
 
@@ -44,28 +44,28 @@ def feature(app: Needs) -> Feature[CommandContext]:
     links = app.links
     t = deps.texts.t
 
-    async def joined(ctx: CommandContext, session_id: int | None) -> Response:
-        reply = await sessions.join(ctx, session_id)
-        session = await sessions.resolve(ctx, session_id)
-        if session.state == SessionState.BREAKOUTS:
-            await running.late_joiner(ctx, session)
+    async def welcome(ctx: CommandContext, joined: Joined) -> Response:
+        """After joining: a place in a breakout group if they are running, and the privacy
+        notice for someone new."""
+        if joined.session.state == SessionState.BREAKOUTS:
+            await running.late_joiner(ctx, joined.session)
         if ctx.actor.consent is None:
             # First contact: the privacy notice, with its answer buttons, before anything else.
             notice = privacy.notice(ctx.community, easy=ctx.actor.easy_read)
             return Reply(
                 OutgoingMessage(
-                    text=reply.message.text,
+                    text=joined.reply.message.text,
                     sections=(Section(notice.text, notice.title),),
                     actions=notice.actions,
                 )
             )
-        return reply
+        return joined.reply
 
     async def join(ctx: CommandContext) -> Response:
-        return await joined(ctx, ctx.arg("session"))
+        return await welcome(ctx, await sessions.join(ctx, ctx.arg("session")))
 
     async def join_button(ctx: CommandContext) -> Response:
-        return await joined(ctx, ctx.session_id())
+        return await welcome(ctx, await sessions.join(ctx, ctx.session_id()))
 
     async def post(ctx: CommandContext) -> Response:
         message = ctx.arg("message")

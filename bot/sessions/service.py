@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import NamedTuple
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.core.commands import CommandError
 from bot.core.domain import FINISHED_STATES, LIVE_STATES, UPCOMING_STATES, SessionState
@@ -27,7 +31,7 @@ from bot.sessions.calendar import session_ics
 from bot.sessions.lifecycle import NEXT_STEP_HINT, can_move
 from bot.sessions.timeparse import format_local, parse_recurrence, parse_when
 from bot.sparks.service import library_for
-from storage.models import Community, Session, id_of
+from storage.models import Attendance, Community, Session, id_of
 from storage.repositories import attendance_for, get_session, sessions_in_states
 
 log = logging.getLogger("brewbot.sessions")
@@ -306,14 +310,46 @@ class SessionService:
 
     # -- participants -----------------------------------------------------------------------
 
-    async def join(self, ctx: CommandContext, session_id: int | None = None) -> Reply:
-        session = await self.resolve(
+    async def presses(self, contexts: Sequence[CommandContext]) -> Presses:
+        """What a burst of join and "I can't come" presses reads once, in two queries: the
+        sessions their buttons name, and the attendance rows of the people pressing."""
+        named: set[tuple[int, int]] = set()
+        for ctx in contexts:
+            with contextlib.suppress(CommandError):  # a broken button: refused on its own
+                if (session_id := ctx.session_id()) is not None:
+                    named.add((session_id, id_of(ctx.actor)))
+        presses = Presses(self)
+        if not named:
+            return presses
+        tx = contexts[0].tx
+        rows = await tx.exec(
+            select(Session).where(col(Session.id).in_({session for session, _ in named}))
+        )
+        presses.sessions = {id_of(session): session for session in rows}
+        presses.read = {
+            (session, person) for session, person in named if session in presses.sessions
+        }
+        found = await tx.exec(
+            select(Attendance).where(
+                col(Attendance.session_id).in_({session for session, _ in presses.read}),
+                col(Attendance.participant_id).in_({person for _, person in presses.read}),
+            )
+        )
+        presses.attendance = {(row.session_id, row.participant_id): row for row in found}
+        return presses
+
+    async def join(
+        self, ctx: CommandContext, session_id: int | None = None, presses: Presses | None = None
+    ) -> Joined:
+        """Say yes to a session still to come, or join one that is running."""
+        presses = presses or Presses(self)
+        session = await presses.session(
             ctx, session_id if session_id is not None else ctx.arg("session")
         )
         state = SessionState(session.state)
         if state in FINISHED_STATES:
             raise CommandError("sessions.join_too_late", title=session.title)
-        attendance = await attendance_for(ctx.tx, id_of(session), id_of(ctx.actor))
+        attendance = await presses.attendance_of(ctx, session)
         attendance.rsvp = "yes"
         now = self.deps.clock.now()
         if state in LIVE_STATES:
@@ -321,16 +357,21 @@ class SessionService:
                 attendance.joined_at = attendance.joined_at or now
                 attendance.left_at = None
             ctx.tx.add(attendance)
-            return Reply(OutgoingMessage(self.t("sessions.joined", title=session.title)))
+            reply = Reply(OutgoingMessage(self.t("sessions.joined", title=session.title)))
+            return Joined(session, reply)
         ctx.tx.add(attendance)
         when = format_local(session.starts_at, zone_of(ctx.community))
-        return Reply(OutgoingMessage(self.t("sessions.rsvp_yes", title=session.title, when=when)))
+        reply = Reply(OutgoingMessage(self.t("sessions.rsvp_yes", title=session.title, when=when)))
+        return Joined(session, reply)
 
-    async def leave(self, ctx: CommandContext, session_id: int | None = None) -> Reply:
-        session = await self.resolve(
+    async def leave(
+        self, ctx: CommandContext, session_id: int | None = None, presses: Presses | None = None
+    ) -> Reply:
+        presses = presses or Presses(self)
+        session = await presses.session(
             ctx, session_id if session_id is not None else ctx.arg("session")
         )
-        attendance = await attendance_for(ctx.tx, id_of(session), id_of(ctx.actor))
+        attendance = await presses.attendance_of(ctx, session)
         if SessionState(session.state) in LIVE_STATES and attendance.joined_at is not None:
             attendance.left_at = attendance.left_at or self.deps.clock.now()
             ctx.tx.add(attendance)
@@ -360,3 +401,58 @@ class SessionService:
 
     async def rsvp_no(self, ctx: CommandContext) -> Reply:
         return await self.leave(ctx, ctx.session_id())
+
+    async def rsvp_no_many(self, contexts: Sequence[CommandContext]) -> list[Reply | CommandError]:
+        """Many pressing "I can't come" at once (the dispatcher gathers a burst): each as
+        `rsvp_no`, in order, with the sessions and attendance read once (`presses`)."""
+        presses = await self.presses(contexts)
+        answers: list[Reply | CommandError] = []
+        for ctx in contexts:
+            try:
+                answers.append(await self.leave(ctx, ctx.session_id(), presses))
+            except CommandError as exc:
+                answers.append(exc)
+        return answers
+
+
+class Joined(NamedTuple):
+    """A join that went through: the session, and the answer so far."""
+
+    session: Session
+    reply: Reply
+
+
+@dataclass
+class Presses:
+    """The sessions and attendance rows a batch of presses read at once (see
+    `SessionService.presses`); empty for a single press, which reads its own. Looked up here
+    first; anything not read with the batch is read as a single press would read it.
+
+    Holding the rows keeps them in the transaction's identity map (which holds them only
+    weakly) while the batch runs."""
+
+    service: SessionService
+    sessions: dict[int, Session] = field(default_factory=dict)
+    attendance: dict[tuple[int, int], Attendance] = field(default_factory=dict)
+    # The (session, person) pairs the batch looked for: one not found has no row yet.
+    read: set[tuple[int, int]] = field(default_factory=set)
+
+    async def session(self, ctx: CommandContext, session_id: int | None) -> Session:
+        found = self.sessions.get(session_id) if session_id is not None else None
+        if found is not None and found.community_id == id_of(ctx.community):
+            return found
+        # Not one of the batch's (or another community's): found, or refused, as alone.
+        return await self.service.resolve(ctx, session_id)
+
+    async def attendance_of(self, ctx: CommandContext, session: Session) -> Attendance:
+        key = (id_of(session), id_of(ctx.actor))
+        found = self.attendance.get(key)
+        if found is None:
+            if key in self.read:
+                found = Attendance(session_id=key[0], participant_id=key[1])
+                ctx.tx.add(found)
+            else:
+                found = await attendance_for(ctx.tx, *key)
+            # The same person pressing again in this batch finds it here.
+            self.attendance[key] = found
+        return found
