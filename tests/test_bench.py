@@ -17,6 +17,7 @@ TINY = BenchSizes(
     rehydrate_sessions=30,
     web_loads=5,
     web_submitters=6,
+    rates=(60,),
 )
 
 
@@ -39,6 +40,15 @@ def test_a_small_run_reports_every_figure_and_no_errors(capsys):
     assert (figures["web_submitters"], figures["web_submit_refused"]) == (6, 0)
     assert figures["web_submit_unstored"] == 0 and figures["web_page_bytes"] > 1000
     assert figures["database"] == "sqlite" and figures["machine"]["cpus"] >= 1
+    # Through each real front-end: every press answered, in time, and none turned away; the
+    # no-op app's figures beside each.
+    for platform in ("discord", "slack_http", "slack_socket"):
+        for kind in ("open", "submit", "join", "button"):
+            stem = f"{platform}_{kind}_60"
+            assert figures[f"{stem}_refused"] == 0 == figures[f"{stem}_noop_refused"], stem
+            assert figures[f"{stem}_late_share"] == 0.0, stem
+            assert 0 < figures[f"{stem}_first_p50_ms"] <= figures[f"{stem}_first_p99_ms"]
+            assert figures[f"{stem}_cpu_ms"] > 0 and figures[f"{stem}_noop_first_p99_ms"] > 0
 
 
 def test_a_small_run_on_postgresql(capsys):

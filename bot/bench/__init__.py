@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -45,12 +45,13 @@ from sqlalchemy.pool import NullPool
 
 from bot.app import App, build_app
 from bot.bench import burst as bursts
-from bot.bench import seed
+from bot.bench import frontends, seed
 from bot.bench import web as web_pages
 from bot.bench.themes import theme_quality
 from bot.config import Settings
 from bot.core.domain import Role
 from bot.digest.render import to_csv, to_html, to_json, to_markdown
+from bot.logs import configure_logging
 from bot.platforms.memory import MemoryAdapter
 from bot.runtime import settle_after_start_up
 from bot.sessions.allocation import Person, allocate
@@ -70,10 +71,13 @@ class BenchSizes:
     rehydrate_sessions: int = 10_000
     web_loads: int = 500
     web_submitters: int = 200
+    # Front-end bursts (bench/frontends/): presses a second, each rate for burst_seconds.
+    rates: tuple[int, ...] = (200, 1000, 2000)
+    frontends: tuple[str, ...] = ("discord", "slack_http", "slack_socket")
 
 
 FULL = BenchSizes()
-QUICK = BenchSizes(participants=200, web_loads=200)
+QUICK = BenchSizes(participants=200, web_loads=200, rates=(200,))
 
 # (key, target, True if the figure must be at most the target, False if at least).
 TARGETS: tuple[tuple[str, float, bool], ...] = (
@@ -87,6 +91,14 @@ TARGETS: tuple[tuple[str, float, bool], ...] = (
     ("rehydrate_ms_10000", 2000.0, True),
     ("peak_rss_mb", 300.0, True),
     ("theme_f1", 0.6, False),
+    # Through the real front-ends at 1,000 presses in a second (bench/frontends/).
+    *(
+        (f"{platform}_open_1000_{figure}", limit, True)
+        for platform in ("discord", "slack_http", "slack_socket")
+        for figure, limit in (("first_p99_ms", 1000.0), ("late_share", 0.0), ("refused", 0.0))
+    ),
+    ("discord_submit_1000_first_p99_ms", 200.0, True),
+    ("slack_http_submit_1000_first_p99_ms", 500.0, True),
 )
 KEYS = (
     "dispatch_p50_ms",
@@ -130,18 +142,12 @@ def run_bench_cli(
 ) -> int:
     """Run the benchmark and print a table (or one JSON object). Returns the exit code."""
     sizes = sizes or (QUICK if quick else FULL)
-    # Per-command INFO lines would measure the terminal, not the bot.
-    quiet = {name: logging.getLogger(name).level for name in ("", "alembic", "brewbot")}
-    for name in quiet:
-        logging.getLogger(name).setLevel(logging.WARNING)
     try:
-        figures = asyncio.run(run_bench(settings, sizes, db_url=db_url))
+        with logging_as_run():
+            figures = asyncio.run(run_bench(settings, sizes, db_url=db_url))
     except BenchError as exc:
         print(exc, file=sys.stderr)
         return 2
-    finally:
-        for name, level in quiet.items():
-            logging.getLogger(name).setLevel(level)
     print(json.dumps(figures, indent=2) if as_json else table(figures))
     return 0
 
@@ -154,6 +160,7 @@ async def run_bench(settings: Settings, sizes: BenchSizes, *, db_url: str | None
             figures = await _measure(app, sizes)
         finally:
             await app.close()
+        figures.update(_flat(await frontends.measure(settings, url, _plan(sizes))))
     figures["peak_rss_mb"] = round(_peak_rss_mb(), 1)
     figures.update(
         database=make_url(url).get_backend_name(),
@@ -161,6 +168,22 @@ async def run_bench(settings: Settings, sizes: BenchSizes, *, db_url: str | None
         machine=machine(),
     )
     return figures
+
+
+def _plan(sizes: BenchSizes) -> frontends.Plan:
+    return frontends.Plan(sizes.rates, sizes.burst_seconds, sizes.frontends)
+
+
+def _flat(measured: dict) -> dict:
+    """{platform: {kind: {rate: figures}}} as `platform_kind_rate_figure` keys, so that the
+    JSON stays one flat object a script can read."""
+    return {
+        f"{platform}_{kind}_{rate}_{name}": value
+        for platform, kinds in measured.items()
+        for kind, rates in kinds.items()
+        for rate, named in rates.items()
+        for name, value in named.items()
+    }
 
 
 def machine() -> dict[str, object]:
@@ -174,18 +197,53 @@ def machine() -> dict[str, object]:
 
 def table(figures: dict) -> str:
     lines = [f"Brewbot bench on {figures['database']} ({_describe(figures['machine'])})"]
-    targets = {key: (limit, at_most) for key, limit, at_most in TARGETS}
     for key in KEYS:
-        value = figures[key]
-        line = f"  {key:<26} {value:>10}"
-        if key in targets:
-            limit, at_most = targets[key]
-            met = value <= limit if at_most else value >= limit
-            line += f"   target {'<' if at_most else '>='} {limit:g}  {'ok' if met else 'MISSED'}"
-        lines.append(line)
+        lines.append(f"  {key:<26} {figures[key]:>10}{_against_target(key, figures[key])}")
     for key in ("dispatch_errors", "web_submit_refused", "web_submit_unstored"):
         lines.append(f"  {key:<26} {figures[key]:>10}")
+    lines.append(
+        "  front-ends: first answer p50/p99 ms (no-op app's p99), share past 3 s, refused, "
+        "CPU ms a press"
+    )
+    for key in sorted(k for k in figures if k.endswith("_first_p99_ms") and "noop" not in k):
+        stem = key.removesuffix("_first_p99_ms")
+        lines.append(
+            f"  {stem:<26} {figures[f'{stem}_first_p50_ms']:>8}/{figures[key]:<8}"
+            f" ({figures[f'{stem}_noop_first_p99_ms']})"
+            f"  late {figures[f'{stem}_late_share']:.1%}  refused {figures[f'{stem}_refused']}"
+            f"  cpu {figures[f'{stem}_cpu_ms']}{_against_target(key, figures[key])}"
+        )
     return "\n".join(lines)
+
+
+def _against_target(key: str, value: float) -> str:
+    for name, limit, at_most in TARGETS:
+        if name == key:
+            met = value <= limit if at_most else value >= limit
+            return f"   target {'<' if at_most else '>='} {limit:g}  {'ok' if met else 'MISSED'}"
+    return ""
+
+
+@contextlib.contextmanager
+def logging_as_run() -> Iterator[None]:
+    """INFO lines, as `brewbot run` writes them, into a file rather than the terminal (which
+    would measure the terminal); everything put back as it was afterwards."""
+    names = ("", "alembic", "brewbot")
+    levels = {name: logging.getLogger(name).level for name in names}
+    root = logging.getLogger()
+    before = list(root.handlers)
+    with tempfile.TemporaryDirectory(prefix="brewbot-bench-log-") as folder:
+        configure_logging("INFO", file=Path(folder) / "brewbot.log")
+        for name in names[1:]:
+            logging.getLogger(name).setLevel(logging.NOTSET)
+        try:
+            yield
+        finally:
+            for handler in [h for h in root.handlers if h not in before]:
+                root.removeHandler(handler)
+                handler.close()
+            for name, level in levels.items():
+                logging.getLogger(name).setLevel(level)
 
 
 # -- the measurements ------------------------------------------------------------------------

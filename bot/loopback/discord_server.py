@@ -29,7 +29,7 @@ from typing import Any
 
 import discord
 import yarl
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
@@ -1131,6 +1131,8 @@ async def _read_body(request: web.Request) -> tuple[Any, list[str]]:
         files: list[str] = []
         reader = await request.multipart()
         async for part in reader:
+            # discord.py sends flat parts, never nested multipart.
+            assert isinstance(part, BodyPartReader)
             if part.name == "payload_json":
                 body = json.loads(await part.text())
             else:

@@ -2,7 +2,7 @@
 
 For each platform the real front-end runs in this process (the discord.py client; the Bolt
 app in HTTP mode and in Socket Mode) on a real database, with logging as `brewbot run` has it
-(INFO, here into a file), against a loopback platform in another process (driver.py) where
+(bench/__init__.py), against a loopback platform in another process (driver.py) where
 the people are. At each rate, everyone in turn:
 
 - `open`: presses "Share a reflection" (the form must be the first answer);
@@ -23,16 +23,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 import math
 import random
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, Protocol
 
 from bot.app import App
@@ -41,7 +38,6 @@ from bot.bench.frontends.noop import NoopDispatcher
 from bot.config import Settings
 from bot.core.domain import SessionState
 from bot.core.messages import custom_id
-from bot.logs import configure_logging
 from storage.models import Session
 
 KINDS = ("open", "submit", "join", "button")
@@ -132,20 +128,16 @@ async def measure(settings: Settings, database_url: str, plan: Plan) -> dict[str
     """Every platform's bursts; {platform: {kind: {rate: figures}}}."""
     people = max(math.ceil(rate * plan.seconds) for rate in plan.rates)
     results: dict[str, Any] = {}
-    with _logging_as_run():
-        for platform in plan.platforms:
-            side = _side(platform)
-            async with Driver.running({"platform": platform, "people": people}) as (
-                driver,
-                reached,
-            ):
-                app = await side.start(
-                    settings.model_copy(update={"database_url": database_url}), reached
-                )
-                try:
-                    results[platform] = await _bursts(app, side, driver, reached, plan)
-                finally:
-                    await side.stop()
+    for platform in plan.platforms:
+        side = _side(platform)
+        async with Driver.running({"platform": platform, "people": people}) as (driver, reached):
+            app = await side.start(
+                settings.model_copy(update={"database_url": database_url}), reached
+            )
+            try:
+                results[platform] = await _bursts(app, side, driver, reached, plan)
+            finally:
+                await side.stop()
     return results
 
 
@@ -154,28 +146,6 @@ def _side(platform: str) -> BotSide:
 
     sides: dict[str, type[BotSide]] = {"discord": discord.DiscordSide, **slack.SIDES}
     return sides[platform]()
-
-
-@contextlib.contextmanager
-def _logging_as_run() -> Any:
-    """INFO lines, as `brewbot run` writes them, into a file instead of a terminal (which would
-    measure the terminal); put back as they were afterwards."""
-    names = ("", "alembic", "brewbot")
-    levels = {name: logging.getLogger(name).level for name in names}
-    root = logging.getLogger()
-    handlers = list(root.handlers)
-    with tempfile.TemporaryDirectory(prefix="brewbot-bench-log-") as folder:
-        configure_logging("INFO", file=Path(folder) / "brewbot.log")
-        for name in names[1:]:
-            logging.getLogger(name).setLevel(logging.NOTSET)
-        try:
-            yield
-        finally:
-            for handler in [h for h in root.handlers if h not in handlers]:
-                root.removeHandler(handler)
-                handler.close()
-            for name, level in levels.items():
-                logging.getLogger(name).setLevel(level)
 
 
 async def _bursts(
