@@ -52,10 +52,12 @@ async def burst(load: Load, request: dict[str, Any]) -> dict[str, Any]:
         await asyncio.sleep(max(0.0, start + at - time.perf_counter()))
         return await load.press(press)
 
+    used = time.process_time()
     heard = await asyncio.gather(
         *(one(press, at) for press, at in zip(presses, arrivals, strict=True))
     )
-    return {"heard": heard}
+    # The loopback platform's own CPU: near a whole second a second, it is what limits.
+    return {"heard": heard, "cpu_s": time.process_time() - used}
 
 
 async def main() -> None:
