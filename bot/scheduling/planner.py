@@ -7,15 +7,22 @@ same transaction as its effect, so a job that runs twice does nothing the second
 
 "We said, we did" actions are planned the same way (`plan_action_jobs`): an open action with a
 due day and a person gets reminders for that person, keyed by the action instead of a session.
+
+Only jobs due within a horizon (a day) are handed to APScheduler; the rest wait in a heap and
+are handed over as the horizon moves on, every half day. APScheduler's add_job costs tens of
+microseconds and its memory store keeps one sorted list, so handing it every job of 50,000
+sessions took seconds, while the jobs of the next day are few. `job_ids` lists both.
 """
 
 from __future__ import annotations
 
 import functools
+import heapq
 import inspect
+import itertools
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Protocol
@@ -24,6 +31,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select as select_columns
 from sqlmodel import col, select
 
@@ -55,6 +63,10 @@ ACTION_KINDS = frozenset({JobKind.ACTION_DUE})
 
 
 DAILY_JOB_ID = "daily:retention"
+HORIZON_JOB_ID = "horizon"
+# In real time, as APScheduler waits: jobs due within this are handed to it, and the horizon
+# moves on every half of it.
+HORIZON = timedelta(days=1)
 WARNING_BEFORE_END = timedelta(minutes=5)
 DIGEST_REMINDER_AFTER = timedelta(days=2)
 FORGET_AFTER = timedelta(days=7)  # BREWBOT_FORGET_AFTER_DAYS
@@ -70,10 +82,17 @@ class PlannedJob:
     kind: JobKind
     session_id: int  # for ACTION_KINDS, the action's id
     due: datetime
+    id: str = field(init=False, repr=False, compare=False)
 
-    @functools.cached_property
-    def id(self) -> str:
-        return f"{self.kind.value}:{self.session_id}:{self.due.strftime('%Y%m%dT%H%M%SZ')}"
+    def __post_init__(self) -> None:
+        # As f"{kind.value}:{session_id}:{due:%Y%m%dT%H%M%SZ}" in a cached property, in a
+        # third of the time: a rebuild names every job of every session.
+        d = self.due
+        job_id = (
+            f"{self.kind}:{self.session_id}:"
+            f"{d.year:04d}{d.month:02d}{d.day:02d}T{d.hour:02d}{d.minute:02d}{d.second:02d}Z"
+        )
+        object.__setattr__(self, "id", job_id)  # how a frozen dataclass sets its own field
 
 
 class SessionTimes(Protocol):
@@ -95,10 +114,12 @@ class CommunityTimes(Protocol):
 
 
 def reminder_minutes(community: CommunityTimes) -> list[int]:
-    return sorted(
-        {int(m) for m in community.reminder_minutes.split(",") if is_number(m.strip())},
-        reverse=True,
-    )
+    return list(_minutes(community.reminder_minutes))
+
+
+@functools.lru_cache(maxsize=256)  # a rebuild asks once per session, of a few settings
+def _minutes(setting: str) -> tuple[int, ...]:
+    return tuple(sorted({int(m) for m in setting.split(",") if is_number(m.strip())}, reverse=True))
 
 
 def plan_jobs(
@@ -189,6 +210,7 @@ class BrewScheduler:
         forget_after: timedelta = FORGET_AFTER,
         daily: Callable[[], Awaitable[object]] | None = None,
         resume: Callable[[], Awaitable[None]] | None = None,
+        horizon: timedelta = HORIZON,
     ) -> None:
         self.db = db
         self.forget_after = forget_after
@@ -202,6 +224,15 @@ class BrewScheduler:
         self._aps = AsyncIOScheduler(timezone="UTC")
         self._by_session: dict[int, set[str]] = {}
         self._by_action: dict[int, set[str]] = {}
+        # Jobs beyond the horizon: when each is to run (real time) by id, and a queue in
+        # that order whose entries are skipped when their job was dropped or planned again.
+        # An id names its due time, so a job beyond the horizon was never handed over and
+        # need not be looked for in APScheduler.
+        self._waiting: dict[str, datetime] = {}
+        self._queue: list[tuple[datetime, int, PlannedJob]] = []
+        self._order = itertools.count()  # breaks ties in the queue
+        self.horizon = horizon
+        self._horizon_end = self._horizon_from_now()
         self._retries: dict[str, int] = {}  # job id: runs the database turned away
 
         async def run(job: PlannedJob) -> None:
@@ -219,9 +250,10 @@ class BrewScheduler:
         return self._aps.running
 
     def job_ids(self) -> set[str]:
-        """Session and action jobs currently planned (the daily housekeeping job is not
-        listed)."""
-        return {job.id for job in self._aps.get_jobs() if job.id != DAILY_JOB_ID}
+        """Session and action jobs currently planned, handed over or waiting (the daily
+        housekeeping and the horizon's own job are not listed)."""
+        handed = {job.id for job in self._aps.get_jobs()} - {DAILY_JOB_ID, HORIZON_JOB_ID}
+        return handed | self._waiting.keys()
 
     async def start(self) -> int:
         """Rebuild every job from the database, then start firing them."""
@@ -261,9 +293,7 @@ class BrewScheduler:
         query = (
             select_columns(*times, col(Community.reminder_minutes))
             .join(Community, col(Community.id) == col(Session.community_id))
-            .where(
-                col(Session.state).in_(sorted(TIMED_STATES))
-            )
+            .where(col(Session.state).in_(sorted(TIMED_STATES)))
         )
         async with self.db.read() as tx:
             connection = await tx.connection()
@@ -274,6 +304,17 @@ class BrewScheduler:
                 job.remove()
         self._by_session.clear()
         self._by_action.clear()
+        self._waiting.clear()
+        self._queue.clear()
+        self._horizon_end = self._horizon_from_now()
+        self._aps.add_job(
+            self._advance,
+            IntervalTrigger(seconds=(self.horizon / 2).total_seconds()),
+            id=HORIZON_JOB_ID,
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+        )
         planned = [
             job
             for session, community in rows
@@ -321,8 +362,7 @@ class BrewScheduler:
                 )
             ).first()
         for job_id in self._by_session.pop(session_id, set()):
-            if self._aps.get_job(job_id) is not None:
-                self._aps.remove_job(job_id)
+            self._drop(job_id)
         if row is not None:
             self._install(plan_jobs(*row, forget_after=self.forget_after))
 
@@ -330,8 +370,7 @@ class BrewScheduler:
         """Re-plan one action's reminders after a change (called after it has committed)."""
         rows = await self._action_rows(action_id)
         for job_id in self._by_action.pop(action_id, set()):
-            if self._aps.get_job(job_id) is not None:
-                self._aps.remove_job(job_id)
+            self._drop(job_id)
         now = self.clock.now()
         self._install(job for action in rows for job in plan_action_jobs(action, now))
 
@@ -365,14 +404,40 @@ class BrewScheduler:
             self._add(job, run_at)
 
     def _add(self, job: PlannedJob, run_at: datetime) -> None:
+        real = self.clock.to_real(run_at)
+        if real <= self._horizon_end:
+            self._waiting.pop(job.id, None)
+            self._hand_over(job, real)
+        else:
+            self._waiting[job.id] = real
+            heapq.heappush(self._queue, (real, next(self._order), job))
+        planned = self._by_action if job.kind in ACTION_KINDS else self._by_session
+        planned.setdefault(job.session_id, set()).add(job.id)
+
+    def _hand_over(self, job: PlannedJob, real: datetime) -> None:
         self._aps.add_job(
             self._run,
-            DateTrigger(run_date=self.clock.to_real(run_at)),
+            DateTrigger(run_date=real),
             args=(job,),
             id=job.id,
             replace_existing=True,
             misfire_grace_time=None,
             coalesce=True,
         )
-        planned = self._by_action if job.kind in ACTION_KINDS else self._by_session
-        planned.setdefault(job.session_id, set()).add(job.id)
+
+    def _drop(self, job_id: str) -> None:
+        if self._waiting.pop(job_id, None) is None and self._aps.get_job(job_id) is not None:
+            self._aps.remove_job(job_id)
+
+    def _horizon_from_now(self) -> datetime:
+        return self.clock.to_real(self.clock.now()) + self.horizon
+
+    async def _advance(self) -> None:
+        """Move the horizon's end ahead of now, and hand over the jobs it passes. (A
+        coroutine, so APScheduler runs it on the event loop rather than in a thread.)"""
+        self._horizon_end = self._horizon_from_now()
+        while self._queue and self._queue[0][0] <= self._horizon_end:
+            real, _, job = heapq.heappop(self._queue)
+            if self._waiting.get(job.id) == real:
+                del self._waiting[job.id]
+                self._hand_over(job, real)
