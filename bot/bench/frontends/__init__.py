@@ -38,6 +38,7 @@ from bot.bench.frontends.noop import NoopDispatcher
 from bot.config import Settings
 from bot.core.domain import SessionState
 from bot.core.messages import custom_id
+from bot.runtime import settle_after_start_up
 from storage.models import Session
 
 KINDS = ("open", "submit", "join", "button")
@@ -149,6 +150,7 @@ async def measure(settings: Settings, database_url: str, plan: Plan) -> dict[str
             app = await side.start(
                 settings.model_copy(update={"database_url": database_url}), reached
             )
+            settle_after_start_up()  # as `brewbot run` does before serving
             try:
                 results[platform] = await _bursts(app, side, driver, reached, plan)
             finally:
