@@ -4,15 +4,25 @@ and posting to everyone in it."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Protocol
 
-from bot.core.commands import Audience, Command, ComponentRoute, Feature, Option, OptionKind
+from bot.core.commands import (
+    Audience,
+    Command,
+    CommandError,
+    ComponentRoute,
+    Feature,
+    Option,
+    OptionKind,
+)
 from bot.core.domain import SessionState
 from bot.core.easy_read import easy_read_layout
 from bot.core.messages import OutgoingMessage, Reply, Response, Section
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps
 from bot.people.privacy import PrivacyService
+from bot.sessions.batched import renamed, undo_refused
 from bot.sessions.links import SessionLinks
 from bot.sessions.running import RunningService
 from bot.sessions.service import Joined, SessionService
@@ -66,6 +76,31 @@ def feature(app: Needs) -> Feature[CommandContext]:
 
     async def join_button(ctx: CommandContext) -> Response:
         return await welcome(ctx, await sessions.join(ctx, ctx.session_id()))
+
+    async def join_buttons(contexts: Sequence[CommandContext]) -> list[Response | CommandError]:
+        # Join and "I'm coming" pressed by many at once (the dispatcher gathers a burst): each
+        # as `join_button`, in order, with the sessions and attendance read once.
+        # The people as a press on its own leaves them: see bot/sessions/batched.py.
+        renamed(contexts)
+        presses = await sessions.presses(contexts)
+        answers: list[Response | CommandError] = []
+        for ctx in contexts:
+            try:
+                answers.append(
+                    await welcome(ctx, await sessions.join(ctx, ctx.session_id(), presses))
+                )
+            except CommandError as exc:
+                answers.append(exc)
+        await undo_refused(deps.db, contexts, answers)
+        return answers
+
+    async def rsvp_no_buttons(
+        contexts: Sequence[CommandContext],
+    ) -> Sequence[Response | CommandError]:
+        renamed(contexts)
+        answers = await sessions.rsvp_no_many(contexts)
+        await undo_refused(deps.db, contexts, answers)
+        return answers
 
     async def post(ctx: CommandContext) -> Response:
         message = ctx.arg("message")
@@ -201,9 +236,11 @@ def feature(app: Needs) -> Feature[CommandContext]:
             ),
         ),
         routes=(
-            ComponentRoute("rsvp", "yes", join_button),
-            ComponentRoute("rsvp", "no", sessions.rsvp_no),
-            ComponentRoute("session", "join", join_button),
+            # Pressed in bursts (everyone answering the announcement, everyone joining at the
+            # start), so gathered into one transaction like reflections.
+            ComponentRoute("rsvp", "yes", join_button, batch=join_buttons),
+            ComponentRoute("rsvp", "no", sessions.rsvp_no, batch=rsvp_no_buttons),
+            ComponentRoute("session", "join", join_button, batch=join_buttons),
             ComponentRoute("session", "easy", sessions.easy_welcome),
             ComponentRoute("spark", "easy", running.spark_easy),
         ),
