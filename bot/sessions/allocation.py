@@ -61,8 +61,10 @@ one if there is one. Ties go to the lowest index.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import random
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
@@ -72,8 +74,8 @@ from bot.core.domain import Role
 __all__ = ["Person", "allocate", "group_sizes", "place_late_joiner"]
 
 MIN_GROUP = 3
-# Swaps the recent-pairs search may try in one allocation. Each try is O(1), so this bounds
-# the search at a few milliseconds however large or tangled the roster is.
+# Swaps the recent-pairs search may try in one allocation. Each try looks at two groups, so
+# this bounds the search at a few tens of milliseconds however large or tangled the roster.
 SEARCH_BUDGET = 20_000
 # Arrangements of "lived experience only" groups tried before settling for fewer (rule 4).
 PURE_TRIES = 16
@@ -303,19 +305,20 @@ def _shape_of(sizes: Sequence[int]) -> _Shape:
     return _Shape(sum(1 for s in sizes if s > small), sum(1 for s in sizes if s == small), small)
 
 
-def _pure_options(shape: _Shape, requesters: int, lived: int) -> list[tuple[int, int]]:
+def _pure_options(shape: _Shape, requesters: int, lived: int) -> Iterator[tuple[int, int]]:
     """(big, small) counts of lived-only groups to try, best first: everyone who asked with
-    as few lived people used as possible, then as many of those who asked as possible."""
+    as few lived people used as possible, then as many of those who asked as possible.
+    Made as they are tried: only the first PURE_TRIES are, of up to (lived / size)^2."""
     q = shape.small
-    totals = list(range(requesters, min(lived, requesters + shape.largest - 1) + 1))
-    totals += list(range(min(requesters - 1, lived), q - 1, -1))
-    options: list[tuple[int, int]] = []
+    totals = itertools.chain(
+        range(requesters, min(lived, requesters + shape.largest - 1) + 1),
+        range(min(requesters - 1, lived), q - 1, -1),
+    )
     for total in totals:
         for groups in range(-(-total // (q + 1)), total // q + 1):
             big = total - groups * q
             if 0 <= big <= min(groups, shape.big) and groups - big <= shape.few:
-                options.append((big, groups - big))
-    return options
+                yield big, groups - big
 
 
 def _plan(sizes: list[int], staff: int, lived: int, neutral: int, requesters: int) -> _Plan:
@@ -324,9 +327,7 @@ def _plan(sizes: list[int], staff: int, lived: int, neutral: int, requesters: in
     totals = _Totals(staff, lived, dip)
     excess = _least_excess(shape, totals)
     if requesters:
-        for tries, (big, small) in enumerate(_pure_options(shape, requesters, lived)):
-            if tries == PURE_TRIES:
-                break
+        for big, small in itertools.islice(_pure_options(shape, requesters, lived), PURE_TRIES):
             used = big * (shape.small + 1) + small * shape.small
             rest_shape = _Shape(shape.big - big, shape.few - small, shape.small)
             rest = _Totals(staff, lived - used, dip)
@@ -382,54 +383,82 @@ def _deal(plan: _Plan, people: list[Person], rng: random.Random) -> list[list[Pe
     return groups
 
 
-def _partners(ids: set[int], recent_pairs: Collection[frozenset[int]]) -> dict[int, set[int]]:
-    partners: dict[int, set[int]] = {}
-    for pair in recent_pairs:
-        if len(pair) != 2:
-            continue
-        a, b = pair
-        if a in ids and b in ids:
-            partners.setdefault(a, set()).add(b)
-            partners.setdefault(b, set()).add(a)
-    return partners
+class _Meetings:
+    """Groups of ids, and who in them shares a group with a recent partner. It asks `recent`
+    about the pairs in the groups it looks at, rather than first indexing every recent pair
+    by person: that index touched three sessions' worth of pairs (six a person), while the
+    search looks at a few groups."""
+
+    def __init__(self, groups: list[list[int]], recent: Set[frozenset[int]]) -> None:
+        self.groups = groups
+        self.recent = recent
+        self.where = {pid: index for index, group in enumerate(groups) for pid in group}
+        # own[u]: how many of u's recent partners share u's group, kept up to date on swaps.
+        self.own = dict.fromkeys(self.where, 0)
+        for group in groups:
+            for i, u in enumerate(group):
+                for w in group[i + 1 :]:
+                    if frozenset((u, w)) in recent:
+                        self.own[u] += 1
+                        self.own[w] += 1
+
+    def met(self, u: int, index: int, besides: int) -> int:
+        """How many of u's recent partners are in group `index`, not counting `besides`
+        (u itself, when that is u's group; else the one u would change places with)."""
+        recent = self.recent
+        return sum(1 for w in self.groups[index] if w != besides and frozenset((u, w)) in recent)
+
+    def swap(self, u: int, v: int) -> list[int]:
+        """Swap u and v; return those who now share a group with a recent partner and did
+        not before."""
+        a, b = self.where[u], self.where[v]
+        first, second = self.groups[a], self.groups[b]
+        first[first.index(u)] = v
+        second[second.index(v)] = u
+        self.where[u], self.where[v] = b, a
+        newly = []
+        for index in (a, b):
+            for w in self.groups[index]:
+                before = self.own[w]
+                self.own[w] = self.met(w, index, w)
+                if self.own[w] and not before:
+                    newly.append(w)
+        return newly
 
 
 def _keep_recent_apart(
-    groups: list[list[Person]], partners: dict[int, set[int]], rng: random.Random
+    groups: list[list[int]],
+    kinds: Mapping[int, Kind],
+    asked: Mapping[int, bool],
+    recent: Set[frozenset[int]],
+    rng: random.Random,
 ) -> None:
     """Strictly-improving same-kind swaps until none is found or the budget runs out."""
-    where: dict[int, int] = {}
-    pool: dict[Kind, list[int]] = {k: [] for k in Kind}
-    person_of: dict[int, Person] = {}
-    for index, group in enumerate(groups):
-        for person in group:
-            where[person.id] = index
-            person_of[person.id] = person
-            pool[kind_of(person)].append(person.id)
-    # here[u][g]: how many of u's recent partners are in group g, kept up to date on swaps.
-    here: dict[int, dict[int, int]] = {}
-    for u, mates in partners.items():
-        counts: dict[int, int] = {}
-        for w in mates:
-            counts[where[w]] = counts.get(where[w], 0) + 1
-        here[u] = counts
-    if not any(here[u].get(where[u], 0) for u in here):
+    meetings = _Meetings(groups, recent)
+    own, where = meetings.own, meetings.where
+    if not any(own.values()):
         return
-    pure = [bool(g) and all(kind_of(p) is Kind.LIVED for p in g) for g in groups]
-    asked = {
-        pid: kind_of(p) is Kind.LIVED and p.lived_experience_only for pid, p in person_of.items()
-    }
-    empty: dict[int, int] = {}
+    pool: dict[Kind, list[int]] = {k: [] for k in Kind}
+    for group in groups:
+        for pid in group:
+            pool[kinds[pid]].append(pid)
+    pure = [bool(g) and all(kinds[pid] is Kind.LIVED for pid in g) for g in groups]
     budget = SEARCH_BUDGET
     improved = True
     while improved and budget > 0:
         improved = False
-        for u in sorted(here):
-            a = where[u]
-            clash_u = here[u].get(a, 0)
-            if not clash_u:
+        # In id order, everyone who shares a group with a recent partner: those who come to
+        # share one during the round join it if their turn is still to come.
+        due = sorted(u for u, count in own.items() if count)  # a sorted list is a heap
+        last = None
+        while due:
+            u = heapq.heappop(due)
+            if u == last or not own[u]:
                 continue
-            candidates = pool[kind_of(person_of[u])]
+            last = u
+            a = where[u]
+            clash_u = own[u]
+            candidates = pool[kinds[u]]
             first = rng.randrange(len(candidates))
             for step in range(len(candidates)):
                 v = candidates[(first + step) % len(candidates)]
@@ -437,36 +466,16 @@ def _keep_recent_apart(
                 if b == a:
                     continue
                 budget -= 1
-                here_v = here.get(v, empty)
-                mates_u, mates_v = partners[u], partners.get(v, ())
-                after = here[u].get(b, 0) - (v in mates_u) + here_v.get(a, 0) - (u in mates_v)
-                better = after < clash_u + here_v.get(b, 0)
                 keeps_wish = (asked[u] - asked[v]) * (pure[b] - pure[a]) >= 0
-                if better and keeps_wish:
-                    _swap(groups, where, here, partners, person_of, u, v)
+                after = meetings.met(u, b, v) + meetings.met(v, a, u)
+                if keeps_wish and after < clash_u + own[v]:
+                    for w in meetings.swap(u, v):
+                        if w > u:
+                            heapq.heappush(due, w)
                     improved = True
                     break
                 if budget <= 0:
                     return
-
-
-def _swap(
-    groups: list[list[Person]],
-    where: dict[int, int],
-    here: dict[int, dict[int, int]],
-    partners: dict[int, set[int]],
-    person_of: dict[int, Person],
-    u: int,
-    v: int,
-) -> None:
-    a, b = where[u], where[v]
-    groups[a][groups[a].index(person_of[u])] = person_of[v]
-    groups[b][groups[b].index(person_of[v])] = person_of[u]
-    where[u], where[v] = b, a
-    for moved, old, new in ((u, a, b), (v, b, a)):
-        for w in partners.get(moved, ()):
-            here[w][old] -= 1
-            here[w][new] = here[w].get(new, 0) + 1
 
 
 # -- public API ------------------------------------------------------------------------------
@@ -500,11 +509,16 @@ def allocate(
         requesters,
     )
     rng = random.Random(seed)
-    groups = _deal(plan, ordered, rng)
-    partners = _partners({p.id for p in ordered}, recent_pairs)
-    if partners:
-        _keep_recent_apart(groups, partners, rng)
-    return [sorted(p.id for p in group) for group in groups]
+    groups = [[p.id for p in group] for group in _deal(plan, ordered, rng)]
+    if recent_pairs:
+        recent = recent_pairs if isinstance(recent_pairs, Set) else set(recent_pairs)
+        kind_by_id = {p.id: k for p, k in zip(ordered, kinds, strict=True)}
+        asked = {
+            p.id: k is Kind.LIVED and p.lived_experience_only
+            for p, k in zip(ordered, kinds, strict=True)
+        }
+        _keep_recent_apart(groups, kind_by_id, asked, recent, rng)
+    return [sorted(group) for group in groups]
 
 
 def place_late_joiner(
