@@ -13,6 +13,8 @@ from sqlalchemy import event
 from sqlmodel import col, select
 
 from bot.app import App
+from bot.bench import burst as bursts
+from bot.bench import joins, seed
 from bot.core.domain import SessionState
 from bot.core.messages import OutgoingMessage
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
@@ -304,3 +306,29 @@ async def test_presses_together_answer_and_write_as_one_at_a_time(app):
         assert len(commits) - before == 1  # written together, in one transaction
     assert await rows(together) == await rows(alone)
     assert added_to_threads(app, together) == added_to_threads(app, alone) != []
+
+
+async def test_the_benchs_join_presses_are_all_answered_and_stored(app):
+    # bot/bench/joins.py, as brewbot bench bursts them: known people and newcomers.
+    now = app.deps.clock.now()
+    async with app.db.transaction() as tx:
+        rooms = await seed.make_rooms(tx, 2, 10, now)  # five people in each
+        opened = await joins.sessions_to_join(tx, rooms, now, state=SessionState.OPEN)
+        planned = await joins.sessions_to_join(tx, rooms, now, state=SessionState.SCHEDULED)
+    presses = [
+        *joins.join_presses(rooms, opened),
+        *joins.join_presses(joins.newcomers(rooms, 5), opened),
+        *joins.join_presses(rooms, planned, button=joins.COMING),
+    ]
+    _, answers = await bursts.flood(app.dispatcher, presses)
+    joined = app.deps.texts.t("sessions.joined", title="Being heard")
+    assert [a.startswith(joined) for a in answers].count(True) == 20
+    coming = app.deps.texts.t("sessions.rsvp_yes", title="Being heard", when="")[:40]
+    assert [a.startswith(coming) for a in answers].count(True) == 10
+    async with app.db.read() as tx:
+        stored = (
+            await tx.exec(
+                select(Attendance).where(col(Attendance.session_id).in_([*opened, *planned]))
+            )
+        ).all()
+    assert len(stored) == 30 and all(row.rsvp == "yes" for row in stored)
