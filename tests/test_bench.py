@@ -5,16 +5,17 @@ import json
 
 import pytest
 
-from bot.bench import KEYS, BenchSizes, run_bench_cli
+from bot.bench import BenchSizes, keys, run_bench_cli
 from tests.conftest import make_settings, postgres_base
 
 TINY = BenchSizes(
     participants=24,
     sessions=3,
     burst_seconds=0.1,
-    breakout_people=40,
+    breakout_people=(40, 80),
     digest_reflections=60,
-    rehydrate_sessions=30,
+    rehydrate_sessions=(30, 60),
+    join_people=12,
     web_loads=5,
     web_submitters=6,
     rates=(60,),
@@ -31,11 +32,11 @@ def test_a_small_run_reports_every_figure_and_no_errors(capsys):
     code, out, _ = run(capsys)
     assert code == 0
     figures = json.loads(out)
-    assert set(KEYS) <= figures.keys()
+    assert set(keys(TINY)) <= figures.keys()
     assert figures["dispatch_errors"] == 0
     # A page that does nothing may take less than the 0.1 ms the figures are rounded to.
-    assert all(figures[key] > 0 for key in KEYS if "noop" not in key)
-    assert all(isinstance(figures[key], float) for key in KEYS if key.startswith("web_"))
+    assert all(figures[key] > 0 for key in keys(TINY) if "noop" not in key)
+    assert all(isinstance(figures[key], float) for key in keys(TINY) if key.startswith("web_"))
     # The web pages: every reflection sent from the page was thanked and stored.
     assert (figures["web_submitters"], figures["web_submit_refused"]) == (6, 0)
     assert figures["web_submit_unstored"] == 0 and figures["web_page_bytes"] > 1000

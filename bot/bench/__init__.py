@@ -1,21 +1,26 @@
 """`brewbot bench`: speed and memory measured through the real command table and services.
 
-Everything runs in one process against a real database (a fresh SQLite file by default, or
-a throw-away schema in the PostgreSQL database given with `--db`), with the recording
-in-memory adapter standing in for Discord or Slack. Figures, in the order they are taken:
+Everything runs against a real database (a fresh SQLite file by default, or a throw-away
+schema in the PostgreSQL database given with `--db`), with logging as `brewbot run` has it
+(into a file). Figures, in the order they are taken:
 
 - the reflection burst: `participants` people in `sessions` sessions all send a reflection
   within one second; first through a Dispatcher whose handler does nothing (the floor),
   then through the real one; p50/p99 latency from arrival to answer;
 - ingest: the same number of reflections sent all at once through the services, against
   the same rows inserted through SQLAlchemy Core in batches as large as the services';
-- balanced breakout groups for 1,000 people (median of five seeds);
+- joins: `join_people` newcomers pressing Join on a session that is on within the second;
+- balanced breakout groups for 1,000 and 10,000 people, and the scheduler rebuilt and
+  started from 10,000 and 50,000 sessions, each with its growth against n log n
+  (bench/scaling.py);
 - a digest of 10,000 reflections compiled from the database and written in every format;
-- the scheduler rebuilt and started from 10,000 scheduled sessions;
 - a session's web page through the real web server: `web_loads` loads one after another,
   then `web_submitters` people opening it within the burst's second and, once all have it
   open, sending its reflection form within another; beside pages on the same server that
   do nothing (bench/web.py);
+- bursts through the real Discord and Slack front-ends against loopback platforms in
+  another process: form opens, form submissions, joins and button presses at each of
+  `rates` a second, beside a no-op app on the same front-end (bench/frontends/);
 - the process's peak resident memory.
 """
 
@@ -29,7 +34,6 @@ import os
 import platform
 import random
 import resource
-import statistics
 import sys
 import tempfile
 import time
@@ -45,20 +49,19 @@ from sqlalchemy.pool import NullPool
 
 from bot.app import App, build_app
 from bot.bench import burst as bursts
-from bot.bench import frontends, seed
+from bot.bench import frontends, joins, scaling, seed
 from bot.bench import web as web_pages
 from bot.bench.themes import theme_quality
 from bot.config import Settings
-from bot.core.domain import Role
+from bot.core.domain import SessionState
 from bot.digest.render import to_csv, to_html, to_json, to_markdown
 from bot.logs import configure_logging
 from bot.platforms.memory import MemoryAdapter
 from bot.runtime import settle_after_start_up
-from bot.sessions.allocation import Person, allocate
 from storage.engine import async_url
 from storage.models import Community, Reflection, Session, random_id
 
-__all__ = ["FULL", "QUICK", "TARGETS", "BenchSizes", "run_bench", "run_bench_cli"]
+__all__ = ["FULL", "QUICK", "TARGETS", "BenchSizes", "keys", "run_bench", "run_bench_cli"]
 
 
 @dataclass(frozen=True)
@@ -66,9 +69,11 @@ class BenchSizes:
     participants: int = 1000
     sessions: int = 20
     burst_seconds: float = 1.0
-    breakout_people: int = 1000
+    # Two sizes each, to see how the time grows with them (bench/scaling.py).
+    breakout_people: tuple[int, int] = (1000, 10_000)
     digest_reflections: int = 10_000
-    rehydrate_sessions: int = 10_000
+    rehydrate_sessions: tuple[int, int] = (10_000, 50_000)
+    join_people: int = 1000
     web_loads: int = 500
     web_submitters: int = 200
     # Front-end bursts (bench/frontends/): presses a second, each rate for burst_seconds.
@@ -85,10 +90,15 @@ TARGETS: tuple[tuple[str, float, bool], ...] = (
     ("web_page_p99_ms", 100.0, True),
     ("web_submit_open_p99_ms", 100.0, True),
     ("web_submit_p99_ms", 100.0, True),
+    ("join_p99_ms", 100.0, True),
     ("ingest_ratio", 0.5, False),
     ("breakout_ms_1000", 50.0, True),
+    ("breakout_ms_10000", 500.0, True),
+    ("breakout_growth", 1.0, True),
     ("digest_ms_10000", 2000.0, True),
     ("rehydrate_ms_10000", 2000.0, True),
+    ("rehydrate_ms_50000", 3000.0, True),
+    ("rehydrate_growth", 1.0, True),
     ("peak_rss_mb", 300.0, True),
     ("theme_f1", 0.6, False),
     # Through the real front-ends at 1,000 presses in a second (bench/frontends/).
@@ -100,32 +110,40 @@ TARGETS: tuple[tuple[str, float, bool], ...] = (
     ("discord_submit_1000_first_p99_ms", 200.0, True),
     ("slack_http_submit_1000_first_p99_ms", 500.0, True),
 )
-KEYS = (
-    "dispatch_p50_ms",
-    "dispatch_p99_ms",
-    "floor_p99_ms",
-    "ingest_ratio",
-    "web_page_p50_ms",
-    "web_page_p99_ms",
-    "web_noop_page_p99_ms",
-    "web_page_rtt_p99_ms",
-    "web_submit_open_p99_ms",
-    "web_noop_submit_open_p99_ms",
-    "web_submit_open_rtt_p99_ms",
-    "web_submit_p50_ms",
-    "web_submit_p99_ms",
-    "web_noop_submit_p99_ms",
-    "web_submit_rtt_p99_ms",
-    "breakout_ms_1000",
-    "digest_ms_10000",
-    "rehydrate_ms_10000",
-    "peak_rss_mb",
-    "theme_precision",
-    "theme_recall",
-    "theme_f1",
-    "theme_f1_dev",
-    "theme_f1_held_out",
-)
+
+
+def keys(sizes: BenchSizes = FULL) -> tuple[str, ...]:
+    """The figures every run reports (beside the front-ends'), named for the sizes run."""
+    return (
+        "dispatch_p50_ms",
+        "dispatch_p99_ms",
+        "floor_p99_ms",
+        "join_p50_ms",
+        "join_p99_ms",
+        "ingest_ratio",
+        "web_page_p50_ms",
+        "web_page_p99_ms",
+        "web_noop_page_p99_ms",
+        "web_page_rtt_p99_ms",
+        "web_submit_open_p99_ms",
+        "web_noop_submit_open_p99_ms",
+        "web_submit_open_rtt_p99_ms",
+        "web_submit_p50_ms",
+        "web_submit_p99_ms",
+        "web_noop_submit_p99_ms",
+        "web_submit_rtt_p99_ms",
+        *(f"breakout_ms_{people}" for people in sizes.breakout_people),
+        "breakout_growth",
+        f"digest_ms_{sizes.digest_reflections}",
+        *(f"rehydrate_ms_{count}" for count in sizes.rehydrate_sessions),
+        "rehydrate_growth",
+        "peak_rss_mb",
+        "theme_precision",
+        "theme_recall",
+        "theme_f1",
+        "theme_f1_dev",
+        "theme_f1_held_out",
+    )
 
 
 class BenchError(Exception):
@@ -197,7 +215,7 @@ def machine() -> dict[str, object]:
 
 def table(figures: dict) -> str:
     lines = [f"Brewbot bench on {figures['database']} ({_describe(figures['machine'])})"]
-    for key in KEYS:
+    for key in keys(_sizes(figures["sizes"])):
         lines.append(f"  {key:<26} {figures[key]:>10}{_against_target(key, figures[key])}")
     for key in ("dispatch_errors", "web_submit_refused", "web_submit_unstored"):
         lines.append(f"  {key:<26} {figures[key]:>10}")
@@ -214,6 +232,15 @@ def table(figures: dict) -> str:
             f"  cpu {figures[f'{stem}_cpu_ms']}{_against_target(key, figures[key])}"
         )
     return "\n".join(lines)
+
+
+def _sizes(given: dict) -> BenchSizes:
+    """The sizes a run reported that name its figures (JSON has lists for tuples)."""
+    return BenchSizes(
+        breakout_people=tuple(given["breakout_people"]),
+        digest_reflections=given["digest_reflections"],
+        rehydrate_sessions=tuple(given["rehydrate_sessions"]),
+    )
 
 
 def _against_target(key: str, value: float) -> str:
@@ -299,9 +326,12 @@ async def _measure(app: App, sizes: BenchSizes) -> dict:
         **_web_figures(web_run),
         "web_submitters": sizes.web_submitters,
         "web_submit_unstored": sizes.web_submitters - web_stored,
-        "breakout_ms_1000": _round(_breakouts(sizes.breakout_people)),
-        "digest_ms_10000": _round(await _digest(app, sizes.digest_reflections, rng)),
-        "rehydrate_ms_10000": _round(await _rehydrate(app, sizes.rehydrate_sessions)),
+        **await _joins(app, rooms, sizes),
+        **scaling.breakout_figures(sizes.breakout_people),
+        f"digest_ms_{sizes.digest_reflections}": _round(
+            await _digest(app, sizes.digest_reflections, rng)
+        ),
+        **await scaling.rehydrate_figures(app, sizes.rehydrate_sessions),
     }
     # The digest's grouping against a facilitator's, on the labelled set (bench/themes.py):
     # the whole set, the part the grouping was tuned on, and the part held out from tuning.
@@ -340,28 +370,20 @@ def _web_figures(run: web_pages.WebRun) -> dict[str, float | int]:
     return figures
 
 
-def _breakouts(people: int) -> float:
-    """Median of five allocations of `people` (a realistic mix, with last sessions' pairs)."""
-    rng = random.Random(7)
-    roles = [Role.DRAWS_ON_CARE, Role.CARER, Role.COMMISSIONER, Role.PROVIDER, Role.OTHER, None]
-    weights = [30, 20, 15, 15, 10, 10]
-    crowd = [
-        Person(n, rng.choices(roles, weights)[0], lived_experience_only=rng.random() < 0.05)
-        for n in range(people)
-    ]
-    recent: set[frozenset[int]] = set()
-    for _ in range(3):
-        order = list(range(people))
-        rng.shuffle(order)
-        for start in range(0, people, 5):
-            group = order[start : start + 5]
-            recent |= {frozenset((a, b)) for a in group for b in group if a < b}
-    timings = []
-    for seed_value in range(5):
-        started = time.perf_counter()
-        allocate(crowd, target_size=5, seed=seed_value, recent_pairs=recent)
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
+async def _joins(app: App, rooms: list[seed.Room], sizes: BenchSizes) -> dict[str, float]:
+    """`join_people` people the community has never seen press Join on a session that is
+    on, within the burst's second, through the dispatcher (bench/joins.py); from arrival to
+    answer."""
+    now = app.deps.clock.now()
+    crowd = joins.newcomers(rooms, max(1, sizes.join_people // len(rooms)))
+    async with app.db.transaction() as tx:
+        session_ids = await joins.sessions_to_join(tx, rooms, now, state=SessionState.OPEN)
+    presses = joins.join_presses(crowd, session_ids)
+    run = await bursts.burst(app.dispatcher, presses, sizes.burst_seconds, random.Random(2))
+    return {
+        "join_p50_ms": _round(_percentile(run.latencies_ms, 50)),
+        "join_p99_ms": _round(_percentile(run.latencies_ms, 99)),
+    }
 
 
 async def _digest(app: App, count: int, rng: random.Random) -> float:
@@ -396,22 +418,6 @@ async def _digest(app: App, count: int, rng: random.Random) -> float:
     elapsed = (time.perf_counter() - started) * 1000
     if digest.reflection_count != count:
         raise RuntimeError(f"digest counted {digest.reflection_count} of {count} reflections")
-    return elapsed
-
-
-async def _rehydrate(app: App, count: int) -> float:
-    """Start the scheduler from `count` scheduled sessions (rebuild, then every job queued)."""
-    now = app.deps.clock.now()
-    async with app.db.transaction() as tx:
-        (room,) = await seed.make_rooms(tx, 1, 0, now, prefix="rehydrate")
-        await seed.scheduled_sessions(tx, room.community_id, count, now)
-    started = time.perf_counter()
-    await app.scheduler.start()
-    elapsed = (time.perf_counter() - started) * 1000
-    jobs = len(app.scheduler.job_ids())
-    app.scheduler.shutdown()
-    if jobs < count * 3:
-        raise RuntimeError(f"the scheduler planned {jobs} jobs for {count} sessions")
     return elapsed
 
 
