@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session as SyncSession
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import sqlite_loop
@@ -213,11 +215,22 @@ class Database:
             event.listen(self.engine.sync_engine, "begin", sqlite_loop.begin)
         # SQLite: how long a write waits for another process's lock (see sqlite_loop.begin).
         self._write_options = {sqlite_loop.WRITE_OPTION: write_wait_seconds}
+        # Each session's synchronous side, where SQLAlchemy's session events are heard
+        # (`listen`); made here so that only this database's sessions are heard.
+        self._sync_sessions = sessionmaker(class_=SyncSession)
         self._sessions = async_sessionmaker(
-            self.engine, class_=AsyncSession, expire_on_commit=False
+            self.engine,
+            class_=AsyncSession,
+            expire_on_commit=False,
+            sync_session_class=self._sync_sessions,
         )
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._gate = ReaderGate()
+
+    def listen(self, name: str, listener: Callable[..., Any]) -> None:
+        """Hear SQLAlchemy's session event `name` (after_flush, after_commit, ...) from this
+        database's sessions: how the in-process cache (bot/engine/known.py) learns of writes."""
+        event.listen(self._sync_sessions, name, listener)
 
     @contextlib.asynccontextmanager
     async def transaction(self, *, isolated: bool = False) -> AsyncIterator[AsyncSession]:
