@@ -13,6 +13,7 @@ from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
 from bot.delivery.mail import Mailer
 from bot.engine.clock import Clock
 from bot.engine.context import Effect
+from bot.engine.known import Known
 from bot.engine.texts import Texts
 from bot.reflections.anonymity import WriterLedger
 from bot.sparks.library import SparkLibrary
@@ -39,10 +40,15 @@ class Deps:
     # The web pages' address for links, ending in "/" (BREWBOT_WEB_BASE_URL, or the running
     # server's own); set while the web server runs (bot/platforms/web/server.py), else empty.
     web_base_url: str = ""
+    # What steps that only read are answered from, kept true by this database's writes.
+    known: Known = field(init=False)
     # Set by the scheduler once it exists: re-plans a session's jobs after a change.
     on_session_changed: list[Callable[[int], Awaitable[None]]] = field(default_factory=list)
     # Likewise for a "we said, we did" action's reminders.
     on_action_changed: list[Callable[[int], Awaitable[None]]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.known = Known(self.db)
 
     async def session_changed(self, session_id: int) -> None:
         """Tell every listener (the scheduler, a platform's calendar sync); see `call_each`."""
