@@ -199,7 +199,9 @@ async def build_app(
     table = services.table
     for feature in FEATURES:
         table.add_feature(feature(services))
-    dispatcher = Dispatcher(db, table, texts, deps.clock, community_defaults(settings))
+    dispatcher = Dispatcher(
+        db, table, texts, deps.clock, community_defaults(settings), known=deps.known
+    )
     jobs = JobService(deps, sessions, running, digests, privacy, rsvps)
     scheduler = BrewScheduler(
         db,

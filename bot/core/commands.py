@@ -111,6 +111,11 @@ class ComponentRoute(Generic[Ctx]):
     # A batch handler refuses an interaction by returning its CommandError, having written
     # nothing for it; anything it raises sends the whole batch back to run one by one.
     batch: BatchHandler[Ctx] | None = None
+    # A step that only reads (opening the reflection form): the dispatcher runs it with no
+    # transaction, from what is known in memory (engine/known.py), so a burst of them never
+    # queues behind the writers. It writes nothing about the person, who stays a stand-in
+    # if not stored; only a community's very first interaction stores the community.
+    reads_only: bool = False
 
     def __post_init__(self) -> None:
         open_to_all = self.audience is Audience.EVERYONE and not self.may_open_form
@@ -118,6 +123,8 @@ class ComponentRoute(Generic[Ctx]):
             # The dispatcher refuses no one while gathering a batch, and a form must be the
             # first answer, so neither fits a batch.
             raise ValueError(f"{self.feature}:{self.verb}: only open, form-less routes batch")
+        if self.batch is not None and self.reads_only:
+            raise ValueError(f"{self.feature}:{self.verb}: a batch writes, so it cannot only read")
 
 
 @dataclass(frozen=True)

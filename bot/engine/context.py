@@ -55,3 +55,10 @@ class CommandContext(Work):
         if found is None:
             raise CommandError("errors.unknown_button")
         return found
+
+
+def no_transaction() -> AsyncSession:
+    """The `tx` of a step that only reads (`ComponentRoute.reads_only`): bound to no database,
+    so reading through it fails at once rather than waiting, and nothing added to it is ever
+    written (the dispatcher refuses a step that tried)."""
+    return AsyncSession()

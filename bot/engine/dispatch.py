@@ -7,7 +7,8 @@ traceback reaches a chat; anonymous commands are never logged with who ran them.
 
 Interactions that come in bursts (reflections) may share one transaction with the others
 waiting at the same moment (group commit, see `_batched`); each is still checked, answered
-and given its effects on its own.
+and given its effects on its own. A route that only reads (opening the reflection form, see
+`_read_only`) takes no transaction at all: what it needs is known in memory.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -35,7 +37,8 @@ from bot.core.messages import OpenForm, OutgoingMessage, Reply, Response, parse_
 from bot.core.ports import DeliveryError, Responder
 from bot.core.refs import CommunityRef, ConversationRef, UserRef
 from bot.engine.clock import Clock
-from bot.engine.context import CommandContext, someone_waiting
+from bot.engine.context import CommandContext, no_transaction, someone_waiting
+from bot.engine.known import Known
 from bot.engine.texts import Texts
 from storage.engine import Database, DatabaseUnavailable
 from storage.models import Community, Participant, id_of
@@ -58,8 +61,11 @@ class Dispatcher:
         texts: Texts,
         clock: Clock,
         community_defaults: CommunityDefaults | None = None,
+        known: Known | None = None,
     ) -> None:
         self.db = db
+        # What routes that only read are answered from (the app shares its own, Deps.known).
+        self.known = known or Known(db)
         self.clock = clock
         self.table = table
         self.texts = texts
@@ -154,6 +160,8 @@ class Dispatcher:
             item = _Item(spec, args, user, where)
             if isinstance(spec, ComponentRoute) and spec.batch is not None:
                 outcome = await self._batched(spec, item, name)
+            elif isinstance(spec, ComponentRoute) and spec.reads_only:
+                outcome = await self._read_only(item, name)
             else:
                 outcome = await self._execute(item, name)
             await self._finish(outcome, responder, name, started, spec)
@@ -164,11 +172,34 @@ class Dispatcher:
 
     async def _execute(self, item: _Item, name: str) -> _Outcome:
         """One interaction in its own transaction."""
-        try:
+
+        async def run() -> _Outcome:
             async with self.db.transaction(isolated=item.spec.anonymous) as tx:
-                found = _Found()
-                ctx = await self._context(tx, item, found)
+                ctx = await self._context(tx, item, _Found())
                 response = await item.spec.handler(ctx)
+            return _Outcome("ok", response, ctx)
+
+        return await self._answered(run(), name)
+
+    async def _read_only(self, item: _Item, name: str) -> _Outcome:
+        """A route that only reads (`ComponentRoute.reads_only`): no transaction, not even
+        the write lock's queue. The community and the person come from what is known in
+        memory (bot/engine/known.py), as does everything the handler reads, so a burst of
+        them is answered while a writer holds the database."""
+
+        async def run() -> _Outcome:
+            ctx = await self._known_context(item)
+            response = await item.spec.handler(ctx)
+            if ctx.tx.new or ctx.tx.dirty or ctx.tx.deleted or ctx.effects:
+                raise RuntimeError(f"{name} is declared to only read, yet changed something")
+            return _Outcome("ok", response, ctx)
+
+        return await self._answered(run(), name)
+
+    async def _answered(self, running: Awaitable[_Outcome], name: str) -> _Outcome:
+        """The interaction's outcome, or the one sentence a refusal or a failure gets."""
+        try:
+            return await running
         except CommandError as exc:
             return _Outcome("refused", Reply(self._sentence(exc)))
         except DatabaseUnavailable:
@@ -177,7 +208,50 @@ class Dispatcher:
             # Never the arguments: they may hold a reflection's words.
             log.exception("command failed command=%s", name)
             return self._failed()
-        return _Outcome("ok", response, ctx)
+
+    async def _known_context(self, item: _Item) -> CommandContext:
+        """`_context` from what is known, for a step that only reads: nothing about the
+        person is written, not even the day they were last seen, and someone not stored is
+        a stand-in."""
+        user = item.user
+        ref = user.community
+        key = (ref.platform.value, ref.id)
+        community = await self.known.communities.get(key)
+        if community is None:
+            # The community's very first interaction: stored as any step would store it.
+            async with self.db.transaction(isolated=item.spec.anonymous) as tx:
+                community = await get_or_create_community(
+                    tx, *key, name=ref.name, defaults=self.community_defaults
+                )
+        community_id = id_of(community)
+        actor = Participant(community_id=community_id, user_id=user.id, easy_read=user.easy_read)
+        person = await self.known.people.get((community_id, user.id))
+        if person is not None:
+            actor.id, actor.consent = person.id, person.consent
+            actor.easy_read, actor.plain_style = person.easy_read, person.plain_style
+        is_facilitator = self._admit(item.spec, user, community)
+        return CommandContext(
+            tx=no_transaction(),
+            community=community,
+            actor=actor,
+            user=user,
+            conversation=item.where,
+            args=item.args,
+            is_facilitator=is_facilitator,
+        )
+
+    def _admit(self, spec: Command | ComponentRoute, user: UserRef, community: Community) -> bool:
+        """Whether `user` is one of the community's facilitators; refuses them a step for
+        facilitators only when they are not."""
+        is_facilitator = user.is_admin or community.facilitator_role.casefold() in {
+            r.casefold() for r in user.roles
+        }
+        if spec.audience is Audience.FACILITATOR and not is_facilitator:
+            if not user.roles_known:
+                # The platform could not tell us yet: say so, rather than "not a facilitator".
+                raise CommandError("errors.roles_unknown")
+            raise CommandError("errors.facilitators_only", role=community.facilitator_role)
+        return is_facilitator
 
     async def _context(self, tx: AsyncSession, item: _Item, found: _Found) -> CommandContext:
         """Find the community and the person, check they may do it, and note they were here."""
@@ -202,9 +276,6 @@ class Dispatcher:
             actor = found.people[(community_id, user.id)] = await get_or_create_participant(
                 tx, community, user.id, clean(user.display_name)
             )
-        is_facilitator = user.is_admin or community.facilitator_role.casefold() in {
-            r.casefold() for r in user.roles
-        }
         ctx = CommandContext(
             tx=tx,
             community=community,
@@ -212,13 +283,8 @@ class Dispatcher:
             user=user,
             conversation=item.where,
             args=item.args,
-            is_facilitator=is_facilitator,
+            is_facilitator=self._admit(spec, user, community),
         )
-        if spec.audience is Audience.FACILITATOR and not is_facilitator:
-            if not user.roles_known:
-                # The platform could not tell us yet: say so, rather than "not a facilitator".
-                raise CommandError("errors.roles_unknown")
-            raise CommandError("errors.facilitators_only", role=community.facilitator_role)
         today = utc_day(self.clock.now())
         if not spec.anonymous and actor.last_seen_at != today:
             # Retention counts from here. Only the day, written once a day, and never on

@@ -9,6 +9,7 @@ from bot.core.commands import (
     Command,
     CommandError,
     CommandTable,
+    ComponentRoute,
     Option,
     OptionKind,
     as_id,
@@ -137,6 +138,14 @@ def test_bad_input_names_a_sentence(table, text, key):
 def test_duplicate_command_names_are_refused(table):
     with pytest.raises(ValueError, match="two commands"):
         table.add(Command("schedule", "again", _noop))
+
+
+def test_a_route_that_writes_in_batches_cannot_only_read():
+    async def many(contexts):
+        return []
+
+    with pytest.raises(ValueError, match="cannot only read"):
+        ComponentRoute("test", "both", _noop, batch=many, reads_only=True)
 
 
 def test_custom_ids_round_trip_and_stay_short():
