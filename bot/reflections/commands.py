@@ -128,6 +128,9 @@ def feature(app: Needs) -> Feature[CommandContext]:
                 reflections.open_from_button,
                 may_open_form=True,
                 anonymous=True,
+                # Answered from memory, with no transaction: a form must be the first answer
+                # within 3 s, even while a burst of reflections is being stored.
+                reads_only=True,
             ),
             ComponentRoute(
                 "reflection",

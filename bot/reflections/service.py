@@ -40,6 +40,7 @@ from bot.delivery.mail import Letter, addresses
 from bot.delivery.outbox import Delivery, Outcome, decode
 from bot.engine.context import CommandContext, Effect
 from bot.engine.deps import Deps
+from bot.engine.known import Watch
 from bot.people.privacy import PrivacyService
 from bot.reflections.anonymity import (
     WrongCodeLimiter,
@@ -53,11 +54,12 @@ from bot.reflections.redaction import KnownNames, redact
 from bot.reflections.safeguarding import SAFEGUARDING, risk_matches
 from bot.reflections.sealing import groups_big_enough, purge_effect, small_number
 from bot.sessions.service import SessionService
-from bot.sparks.service import library_for
+from bot.sparks.service import spark_for
 from storage.models import (
     Breakout,
     BreakoutMember,
     Community,
+    CommunitySpark,
     Participant,
     Reflection,
     Session,
@@ -80,6 +82,13 @@ class ReflectionService:
         self.wrong_codes = WrongCodeLimiter()
         self.t = deps.texts.t
         deps.outbox.listen(SAFEGUARDING, self._alert_outcome, isolated=True)
+        # A spark's reflection prompt by (community id, spark id), for the form's button,
+        # which only reads (bot/engine/known.py): a community may add its own sparks.
+        self.prompts = deps.known.fact(
+            "reflection prompts",
+            self._read_prompts,
+            Watch(CommunitySpark, ("community_id", "spark_id")),
+        )
 
     def form(
         self,
@@ -143,36 +152,71 @@ class ReflectionService:
         )
 
     async def open_form(self, ctx: CommandContext, session: Session) -> Response:
-        if session.state != SessionState.REFLECTING:
-            raise CommandError("reflections.not_open", session_id=session.id)
-        if ctx.actor.consent == "no":
-            # Saying no still lets people listen; reflecting needs a yes.
-            notice = self.privacy.notice(ctx.community, easy=ctx.actor.easy_read)
-            return Reply(
-                OutgoingMessage(
-                    title=notice.title,
-                    actions=notice.actions,
-                    text=f"{self.t('privacy.consent_needed')}\n\n{notice.text}",
-                )
-            )
+        """The form for `session`, read in the step's own transaction (`/brew reflect`)."""
+        if (refusal := self._before_form(ctx, id_of(session), session.state)) is not None:
+            return refusal
         # The spark's own reflection prompt, when the session had one.
-        library = await library_for(self.deps, ctx.tx, id_of(ctx.community))
-        spark = library.get(session.spark_id) if session.spark_id else None
-        prompt = spark.reflection_prompt if spark else None
+        spark_id = session.spark_id
+        spark = (
+            await spark_for(self.deps, ctx.tx, id_of(ctx.community), spark_id) if spark_id else None
+        )
+        return self._form_for(ctx, id_of(session), spark.reflection_prompt if spark else None)
+
+    async def open_from_button(self, ctx: CommandContext) -> Response:
+        """The "Share a reflection" button. It only reads (`reads_only`), all of it from what
+        is known in memory, so a crowd pressing it at once waits for no writer. What it
+        relies on is checked again, in the sending's own transaction, before anything is
+        stored (`_draft`)."""
+        session_id = ctx.session_id()
+        if session_id is None:
+            raise CommandError("errors.unknown_button")
+        session = await self.deps.known.sessions.get(session_id)
+        if session is None or session.community_id != id_of(ctx.community):
+            raise CommandError("sessions.unknown", session_id=session_id)
+        if (refusal := self._before_form(ctx, session.id, session.state)) is not None:
+            return refusal
+        spark_id = session.spark_id
+        prompt = await self.prompts.get((session.community_id, spark_id)) if spark_id else None
+        return self._form_for(ctx, session.id, prompt)
+
+    def _before_form(self, ctx: CommandContext, session_id: int, state: str) -> Reply | None:
+        """Refuses outside the reflection step; the privacy notice for someone who said no."""
+        if state != SessionState.REFLECTING:
+            raise CommandError("reflections.not_open", session_id=session_id)
+        if ctx.actor.consent != "no":
+            return None
+        # Saying no still lets people listen; reflecting needs a yes.
+        notice = self.privacy.notice(ctx.community, easy=ctx.actor.easy_read)
+        return Reply(
+            OutgoingMessage(
+                title=notice.title,
+                actions=notice.actions,
+                text=f"{self.t('privacy.consent_needed')}\n\n{notice.text}",
+            )
+        )
+
+    def _form_for(self, ctx: CommandContext, session_id: int, prompt: str | None) -> OpenForm:
         # Someone who has not answered the privacy notice agrees in the form itself, so
         # nothing about them is written on the way to sharing (docs/anonymity.md).
         return OpenForm(
             self.form(
-                id_of(session),
+                session_id,
                 prompt=prompt,
                 easy=ctx.actor.easy_read,
                 ask_agreement=ctx.actor.consent != "yes",
             )
         )
 
-    async def open_from_button(self, ctx: CommandContext) -> Response:
-        session = await self.sessions.resolve(ctx, ctx.session_id())
-        return await self.open_form(ctx, session)
+    async def _read_prompts(
+        self, tx: AsyncSession, keys: Sequence[tuple[int, str]]
+    ) -> dict[tuple[int, str], str]:
+        """`prompts`' read: each spark as the session's community finds it."""
+        found: dict[tuple[int, str], str] = {}
+        for community_id, spark_id in keys:
+            spark = await spark_for(self.deps, tx, community_id, spark_id)
+            if spark is not None:
+                found[(community_id, spark_id)] = spark.reflection_prompt
+        return found
 
     async def submit(self, ctx: CommandContext) -> Reply:
         """One reflection sent from the private form."""

@@ -1,5 +1,7 @@
 """When the database is locked or out of reach during a burst, people are asked to try again
-in a moment and nothing is half-written; once it is back, the same reflections go in."""
+in a moment and nothing is half-written; once it is back, the same reflections go in. Opening
+the form needs no write, so it goes on while the database is locked, and, for those already
+known in memory, while it is out of reach."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from tests.helpers import make_session
 from tests.reflections.test_reflection_bursts import agree, counts, form
 
 SUBMIT = "brew:reflection:submit:{id}"
+OPEN = "brew:reflection:open:{id}"
 PEOPLE = 8
 
 
@@ -61,6 +64,52 @@ async def test_a_locked_sqlite_database_asks_everyone_to_try_again(sqlite_url, c
         assert await counts(app, session_id) == (PEOPLE, PEOPLE)
     finally:
         await app.close()
+
+
+async def open_forms(app: App, session_id: int, people: list) -> list[str | None]:
+    """What each person got first on pressing "Share a reflection": form, reply or defer."""
+    chat = Chat(app)
+    answers = await asyncio.gather(*(chat.press(p, OPEN.format(id=session_id)) for p in people))
+    return [a.first for a in answers]
+
+
+async def test_a_locked_sqlite_database_still_opens_the_form(sqlite_url, clock):
+    app = await build_app(
+        make_settings(sqlite_url, BREWBOT_DB_WAIT_SECONDS=0.2), MemoryAdapter(), clock=clock
+    )
+    try:
+        session_id, people = await reflecting(app)
+        everyone = [*people, Chat.person("Nia")]  # Nia is new: never stored
+        # Another process holds the write lock throughout.
+        holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            answers = await open_forms(app, session_id, everyone)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert answers == ["form"] * len(everyone)
+    finally:
+        await app.close()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_an_unreachable_postgresql_still_opens_the_form_for_those_known(database_url, clock):
+    line, through_line = await relayed(database_url)
+    app = await build_app(make_settings(through_line), MemoryAdapter(), clock=clock)
+    try:
+        app.deps.known.lifetime = 3600  # known throughout the test, however slow the machine
+        session_id, people = await reflecting(app)
+        assert await open_forms(app, session_id, people) == ["form"] * PEOPLE
+        await line.cut()
+        assert await open_forms(app, session_id, people) == ["form"] * PEOPLE
+        stranger = await Chat(app).press(Chat.person("Nia"), OPEN.format(id=session_id))
+        assert stranger.text == app.deps.texts.t("errors.try_again")
+    finally:
+        with contextlib.suppress(Exception):
+            await app.close()
+        if line.is_open:
+            await line.cut()
 
 
 class CuttableLine:
