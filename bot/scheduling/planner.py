@@ -8,10 +8,11 @@ same transaction as its effect, so a job that runs twice does nothing the second
 "We said, we did" actions are planned the same way (`plan_action_jobs`): an open action with a
 due day and a person gets reminders for that person, keyed by the action instead of a session.
 
-Only jobs due within a horizon (a day) are handed to APScheduler; the rest wait in a heap and
-are handed over as the horizon moves on, every half day. APScheduler's add_job costs tens of
-microseconds and its memory store keeps one sorted list, so handing it every job of 50,000
-sessions took seconds, while the jobs of the next day are few. `job_ids` lists both.
+A scheduled session whose first job (its earliest reminder) is more than a day off is kept as
+its row and planned when a horizon, moving on every half day, reaches it. Starting from
+50,000 scheduled sessions then plans and hands APScheduler the few jobs of the next day
+rather than 150,000, which took seconds (APScheduler's add_job alone costs tens of
+microseconds). `job_ids` lists the jobs of the sessions kept for later too.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import inspect
 import itertools
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Protocol
@@ -64,8 +65,8 @@ ACTION_KINDS = frozenset({JobKind.ACTION_DUE})
 
 DAILY_JOB_ID = "daily:retention"
 HORIZON_JOB_ID = "horizon"
-# In real time, as APScheduler waits: jobs due within this are handed to it, and the horizon
-# moves on every half of it.
+# In real time, as APScheduler waits: a scheduled session whose first job is further off is
+# planned when the horizon, moving on every half of this, reaches it.
 HORIZON = timedelta(days=1)
 WARNING_BEFORE_END = timedelta(minutes=5)
 DIGEST_REMINDER_AFTER = timedelta(days=2)
@@ -82,17 +83,10 @@ class PlannedJob:
     kind: JobKind
     session_id: int  # for ACTION_KINDS, the action's id
     due: datetime
-    id: str = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        # As f"{kind.value}:{session_id}:{due:%Y%m%dT%H%M%SZ}" in a cached property, in a
-        # third of the time: a rebuild names every job of every session.
-        d = self.due
-        job_id = (
-            f"{self.kind}:{self.session_id}:"
-            f"{d.year:04d}{d.month:02d}{d.day:02d}T{d.hour:02d}{d.minute:02d}{d.second:02d}Z"
-        )
-        object.__setattr__(self, "id", job_id)  # how a frozen dataclass sets its own field
+    @functools.cached_property
+    def id(self) -> str:
+        return f"{self.kind.value}:{self.session_id}:{self.due.strftime('%Y%m%dT%H%M%SZ')}"
 
 
 class SessionTimes(Protocol):
@@ -154,6 +148,12 @@ def plan_jobs(
         if session.sealed_at is None:
             jobs.append(PlannedJob(JobKind.FORGET, sid, session.closed_at + forget_after))
     return jobs
+
+
+def first_due(session: SessionTimes, community: CommunityTimes) -> datetime:
+    """When a scheduled session's first job is due: its earliest reminder, else its start."""
+    leads = _minutes(community.reminder_minutes)
+    return session.starts_at - timedelta(minutes=leads[0] if leads else 0)
 
 
 class ActionTimes(Protocol):
@@ -224,13 +224,12 @@ class BrewScheduler:
         self._aps = AsyncIOScheduler(timezone="UTC")
         self._by_session: dict[int, set[str]] = {}
         self._by_action: dict[int, set[str]] = {}
-        # Jobs beyond the horizon: when each is to run (real time) by id, and a queue in
-        # that order whose entries are skipped when their job was dropped or planned again.
-        # An id names its due time, so a job beyond the horizon was never handed over and
-        # need not be looked for in APScheduler.
-        self._waiting: dict[str, datetime] = {}
-        self._queue: list[tuple[datetime, int, PlannedJob]] = []
-        self._order = itertools.count()  # breaks ties in the queue
+        # Scheduled sessions kept for later: each one's row by id, with the number of its
+        # entry in the queue, which orders them by when the horizon reaches them. A session
+        # planned again or dropped leaves its old entry behind, skipped when it comes up.
+        self._later: dict[int, tuple[int, SessionTimes, CommunityTimes]] = {}
+        self._queue: list[tuple[datetime, int, int]] = []
+        self._entries = itertools.count()
         self.horizon = horizon
         self._horizon_end = self._horizon_from_now()
         self._retries: dict[str, int] = {}  # job id: runs the database turned away
@@ -250,10 +249,15 @@ class BrewScheduler:
         return self._aps.running
 
     def job_ids(self) -> set[str]:
-        """Session and action jobs currently planned, handed over or waiting (the daily
-        housekeeping and the horizon's own job are not listed)."""
+        """Session and action jobs currently planned, those of sessions kept for later
+        included (the daily housekeeping and the horizon's own job are not listed)."""
         handed = {job.id for job in self._aps.get_jobs()} - {DAILY_JOB_ID, HORIZON_JOB_ID}
-        return handed | self._waiting.keys()
+        later = {
+            job.id
+            for _, session, community in self._later.values()
+            for job in plan_jobs(session, community, forget_after=self.forget_after)
+        }
+        return handed | later
 
     async def start(self) -> int:
         """Rebuild every job from the database, then start firing them."""
@@ -286,6 +290,8 @@ class BrewScheduler:
             self._aps.shutdown(wait=False)
 
     async def rebuild(self) -> int:
+        """Plan every job afresh from the database; return how many were planned now (the
+        jobs of sessions kept for later are planned when the horizon reaches them)."""
         # Only the columns planning reads, as plain rows: building 10,000 ORM objects was a
         # fifth of a rebuild. Each row serves as both the session and its community.
         # SQLAlchemy's own select, as SQLModel's is typed for at most four columns.
@@ -304,7 +310,7 @@ class BrewScheduler:
                 job.remove()
         self._by_session.clear()
         self._by_action.clear()
-        self._waiting.clear()
+        self._later.clear()
         self._queue.clear()
         self._horizon_end = self._horizon_from_now()
         self._aps.add_job(
@@ -318,14 +324,15 @@ class BrewScheduler:
         planned = [
             job
             for session, community in rows
+            if not self._kept_for_later(session, community)
             for job in plan_jobs(session, community, forget_after=self.forget_after)
         ]
         now = self.clock.now()
         planned += [job for action in actions for job in plan_action_jobs(action, now)]
         self._install(planned)
         log.info(
-            "scheduler rebuilt jobs=%d sessions=%d actions=%d",
-            len(planned), len(rows), len(actions),
+            "scheduler rebuilt jobs=%d sessions=%d later=%d actions=%d",
+            len(planned), len(rows), len(self._later), len(actions),
         )  # fmt: skip
         return len(planned)
 
@@ -362,15 +369,18 @@ class BrewScheduler:
                 )
             ).first()
         for job_id in self._by_session.pop(session_id, set()):
-            self._drop(job_id)
-        if row is not None:
+            if self._aps.get_job(job_id) is not None:
+                self._aps.remove_job(job_id)
+        self._later.pop(session_id, None)
+        if row is not None and not self._kept_for_later(*row):
             self._install(plan_jobs(*row, forget_after=self.forget_after))
 
     async def refresh_action(self, action_id: int) -> None:
         """Re-plan one action's reminders after a change (called after it has committed)."""
         rows = await self._action_rows(action_id)
         for job_id in self._by_action.pop(action_id, set()):
-            self._drop(job_id)
+            if self._aps.get_job(job_id) is not None:
+                self._aps.remove_job(job_id)
         now = self.clock.now()
         self._install(job for action in rows for job in plan_action_jobs(action, now))
 
@@ -404,40 +414,42 @@ class BrewScheduler:
             self._add(job, run_at)
 
     def _add(self, job: PlannedJob, run_at: datetime) -> None:
-        real = self.clock.to_real(run_at)
-        if real <= self._horizon_end:
-            self._waiting.pop(job.id, None)
-            self._hand_over(job, real)
-        else:
-            self._waiting[job.id] = real
-            heapq.heappush(self._queue, (real, next(self._order), job))
-        planned = self._by_action if job.kind in ACTION_KINDS else self._by_session
-        planned.setdefault(job.session_id, set()).add(job.id)
-
-    def _hand_over(self, job: PlannedJob, real: datetime) -> None:
         self._aps.add_job(
             self._run,
-            DateTrigger(run_date=real),
+            DateTrigger(run_date=self.clock.to_real(run_at)),
             args=(job,),
             id=job.id,
             replace_existing=True,
             misfire_grace_time=None,
             coalesce=True,
         )
+        planned = self._by_action if job.kind in ACTION_KINDS else self._by_session
+        planned.setdefault(job.session_id, set()).add(job.id)
 
-    def _drop(self, job_id: str) -> None:
-        if self._waiting.pop(job_id, None) is None and self._aps.get_job(job_id) is not None:
-            self._aps.remove_job(job_id)
+    def _kept_for_later(self, session: SessionTimes, community: CommunityTimes) -> bool:
+        """Keep a scheduled session whose first job is beyond the horizon until the horizon
+        reaches it; True if kept."""
+        if session.state != SessionState.SCHEDULED:
+            return False
+        when = self.clock.to_real(first_due(session, community))
+        if when <= self._horizon_end:
+            return False
+        assert session.id is not None, "a stored session"
+        entry = next(self._entries)
+        self._later[session.id] = (entry, session, community)
+        heapq.heappush(self._queue, (when, entry, session.id))
+        return True
 
     def _horizon_from_now(self) -> datetime:
         return self.clock.to_real(self.clock.now()) + self.horizon
 
     async def _advance(self) -> None:
-        """Move the horizon's end ahead of now, and hand over the jobs it passes. (A
+        """Move the horizon on to a day from now, and plan the sessions it reaches. (A
         coroutine, so APScheduler runs it on the event loop rather than in a thread.)"""
         self._horizon_end = self._horizon_from_now()
         while self._queue and self._queue[0][0] <= self._horizon_end:
-            real, _, job = heapq.heappop(self._queue)
-            if self._waiting.get(job.id) == real:
-                del self._waiting[job.id]
-                self._hand_over(job, real)
+            _, entry, session_id = heapq.heappop(self._queue)
+            kept = self._later.get(session_id)
+            if kept is not None and kept[0] == entry:
+                del self._later[session_id]
+                self._install(plan_jobs(kept[1], kept[2], forget_after=self.forget_after))

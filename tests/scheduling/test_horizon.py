@@ -1,11 +1,17 @@
-"""Only jobs due within the scheduler's horizon are handed to APScheduler. Jobs beyond it are
-listed with the others, can be dropped like the others, and still run on time once the
-horizon, moving on by itself, reaches them."""
+"""A scheduled session whose first job is beyond the scheduler's horizon is kept as its row
+and planned when the horizon, moving on by itself, reaches it: its jobs are listed with the
+others meanwhile, go with the session, and still run on time."""
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlmodel import select
 
 from bot.core.domain import SessionState
-from bot.scheduling.planner import BrewScheduler, JobKind
+from bot.scheduling.planner import BrewScheduler, JobKind, first_due, plan_jobs
+from storage.models import Community
 from tests.helpers import make_session, state_of
 from tests.scheduling.test_scheduler import Finished
 
@@ -23,9 +29,39 @@ def short_sighted(app) -> BrewScheduler:
     )
 
 
-async def test_a_job_beyond_the_horizon_is_listed_and_runs_on_time(app):
-    # Its reminders are long past; it opens a second from now, beyond the horizon.
+@dataclass
+class Row:
+    starts_at: datetime
+    reminder_minutes: str
+    id: int | None = 1
+    state: str = SessionState.SCHEDULED.value
+    breakouts_at: datetime | None = None
+    breakout_minutes: int = 20
+    reflecting_at: datetime | None = None
+    reflect_minutes: int = 10
+    closed_at: datetime | None = None
+    sealed_at: datetime | None = None
+
+
+settings_texts = st.lists(
+    st.one_of(st.integers(0, 20_000).map(str), st.sampled_from(["", " 15", "x", "-5", "²"]))
+).map(",".join)
+
+
+@given(
+    st.datetimes(datetime(2000, 1, 1), datetime(2100, 1, 1), timezones=st.just(UTC)), settings_texts
+)
+def test_a_scheduled_sessions_first_due_is_its_earliest_job(starts_at, setting):
+    row = Row(starts_at, setting)
+    assert first_due(row, row) == min(job.due for job in plan_jobs(row, row))
+
+
+async def test_a_session_beyond_the_horizon_is_listed_and_runs_on_time(app):
+    # No reminders: its first job opens it a second from now, beyond the horizon.
     session_id = await make_session(app, SessionState.SCHEDULED, starts_in=timedelta(seconds=1))
+    async with app.db.transaction() as tx:
+        community = (await tx.exec(select(Community))).one()
+        community.reminder_minutes = ""
     scheduler = short_sighted(app)
     opened = Finished(JobKind.OPEN)
     app.jobs.listeners.append(opened)
@@ -40,7 +76,7 @@ async def test_a_job_beyond_the_horizon_is_listed_and_runs_on_time(app):
     assert scheduler.job_ids() == set(), "a job that ran is planned no more"
 
 
-async def test_jobs_beyond_the_horizon_are_dropped_with_their_session(app, chat, fac):
+async def test_a_session_kept_for_later_is_planned_again_and_dropped(app, chat, fac):
     session_id = await make_session(app, SessionState.SCHEDULED, starts_in=timedelta(days=8))
     scheduler = short_sighted(app)
     await scheduler.rebuild()
