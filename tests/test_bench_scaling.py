@@ -3,6 +3,7 @@ breakout and scheduler timings run at small sizes and leave nothing behind. Spee
 not asserted (that is what `brewbot bench` reports)."""
 
 import math
+from datetime import timedelta
 
 import pytest
 from sqlmodel import func, select
@@ -32,7 +33,10 @@ async def sessions_stored(app) -> int:
         return (await tx.exec(select(func.count()).select_from(Session))).one()
 
 
-async def test_rehydrate_timings_leave_no_sessions_behind(app):
+@pytest.mark.parametrize("horizon", [timedelta(days=1), timedelta(days=400)], ids=["later", "now"])
+async def test_rehydrate_timings_leave_no_sessions_behind(app, horizon):
+    # With a day's horizon every session is kept for later; with a long one, planned now.
+    app.scheduler.horizon = horizon
     assert await rehydrate_ms(app, 20, starts=2) > 0
     assert await sessions_stored(app) == 0
     figures = await rehydrate_figures(app, (10, 40))
