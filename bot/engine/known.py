@@ -36,7 +36,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Table, inspect
 from sqlalchemy import select as select_columns
-from sqlalchemy.orm import LoaderCallableStatus, ORMExecuteState, SessionTransaction
+from sqlalchemy.orm import ORMExecuteState, SessionTransaction
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.sql.elements import TextClause
 from sqlmodel import SQLModel, col, select
@@ -70,15 +70,17 @@ class Watch:
         """The key a flushed row makes old, ALL when it cannot tell which, None for none."""
         state = inspect(row)
         if not new_or_deleted:
-            names = self.columns or {a.key for a in state.mapper.column_attrs}
-            changed = {n for n in {*names, *self.key} if state.attrs[n].history.has_changes()}
+            # What was set since the row was read (a value set again unchanged counts too).
+            names = {*self.columns, *self.key} if self.columns else set(state.manager)
+            changed = names - state.unmodified_intersection(names)
             if not changed:
                 return None
             if changed & set(self.key):
                 return ALL  # the row moved: its old key is not at hand
-        values = [state.attrs[name].loaded_value for name in self.key]
-        if any(value is LoaderCallableStatus.NO_VALUE for value in values):
+        loaded = state.dict
+        if any(name not in loaded for name in self.key):
             return ALL
+        values = [loaded[name] for name in self.key]
         return values[0] if len(values) == 1 else tuple(values)
 
 
