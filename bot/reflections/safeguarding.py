@@ -15,10 +15,10 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -29,14 +29,15 @@ SAFEGUARDING = "safeguarding"  # the outbox purpose of alerts and requests to be
 TERMS_FILE = "safeguarding/terms.yaml"
 # Slips are only allowed in words this long: shorter words are too close to everyday ones.
 FUZZY_MIN_LENGTH = 5
-# Words whose fuzzy matches are remembered; a few megabytes at most.
+# Words whose matches (and words typed whose normal form) are remembered; a few megabytes.
 MEMO_LIMIT = 50_000
 # Endings tried when a word does not match as typed, so "abuesd" is still seen as "abuse".
 _ENDINGS = ("ing", "ed", "d", "s", "ly")
 _APOSTROPHES = re.compile(r"['’‘ʼ`]")
-_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_ALNUM_RUN = re.compile(r"[a-z0-9]+")
 _REPEATS = re.compile(r"(.)\1+")
 _GROUP_REF = re.compile(r"\{(\w+)\}")
+T = TypeVar("T")
 
 
 class SafeguardingTermsError(ValueError):
@@ -47,6 +48,15 @@ class SafeguardingTermsError(ValueError):
 class Phrase:
     words: tuple[str, ...]
     category: str
+
+
+@dataclass(frozen=True, slots=True)
+class _TokenFacts:
+    """What one normalised word means for matching."""
+
+    categories: frozenset[str]  # found by the word alone, as a word or a one-word phrase
+    similar: frozenset[str]  # the phrase words it matches (itself, or a slip of one)
+    phrase_starts: tuple[str, ...]  # those of `similar` that begin a longer phrase
 
 
 @dataclass(frozen=True)
@@ -146,18 +156,22 @@ class SafeguardingTerms:
 
     def matches(self, text: str) -> list[str]:
         """The categories found in `text`, in the order the terms file lists them."""
-        tokens = self._without_ignored(_tokens(text, self.rewrites))
+        tokens = self._without_ignored(self._normalised(text))
+        memo = self._facts_memo
         found: set[str] = set()
         for i, token in enumerate(tokens):
             if token is None:
                 continue
-            found |= self._word_categories(token)
+            facts = memo.get(token) or self._learn(token)
+            found |= facts.categories
+            if not facts.phrase_starts:
+                continue
+            # Only phrases whose first two words are here are worth checking in full.
             following = tokens[i + 1] if i + 1 < len(tokens) else None
-            seconds = self._similar_in_phrases(following) if following is not None else ()
-            for first in self._similar_in_phrases(token):
-                for phrase in self._one_word_phrases.get(first, ()):
-                    found.add(phrase.category)
-                # Only phrases whose first two words are here are worth checking in full.
+            if following is None:
+                continue
+            seconds = (memo.get(following) or self._learn(following)).similar
+            for first in facts.phrase_starts:
                 for second in seconds:
                     for phrase in self._phrases_by_pair.get((first, second), ()):
                         if phrase.category not in found and self._phrase_at(tokens, i, phrase):
@@ -191,27 +205,47 @@ class SafeguardingTerms:
     def _word_vocabulary(self) -> Vocabulary:
         return _bucketed(self.words)
 
-    # The fuzzy look-ups below depend only on the word, and people reuse the same words, so
-    # each word's answer is kept (up to MEMO_LIMIT words): most of a reflection's check.
+    # What a token means for matching depends only on the token, and people reuse the same
+    # words, so each token's facts are kept (up to MEMO_LIMIT tokens, a few megabytes at
+    # most): the slip search behind them is most of a reflection's check. Likewise how each
+    # word typed is normalised.
     @functools.cached_property
-    def _memo(self) -> dict[tuple[str, str], frozenset[str]]:
+    def _facts_memo(self) -> dict[str, _TokenFacts]:
         return {}
 
-    def _remembered(
-        self, kind: str, token: str, work: Callable[[str], Iterable[str]]
-    ) -> frozenset[str]:
-        memo = self._memo
-        answer = memo.get((kind, token))
-        if answer is None:
-            if len(memo) >= MEMO_LIMIT:
-                memo.clear()
-            answer = memo[kind, token] = frozenset(work(token))
-        return answer
+    @functools.cached_property
+    def _words_memo(self) -> dict[str, tuple[str, ...]]:
+        return {}
 
-    def _similar_in_phrases(self, token: str) -> frozenset[str]:
-        return self._remembered(
-            "phrase", token, lambda t: self._similar(t, self._phrase_vocabulary)
+    def _learn(self, token: str) -> _TokenFacts:
+        """Work out `token`'s facts and remember them."""
+        similar = self._similar(token, self._phrase_vocabulary)
+        categories = set(self._word_categories_of(token))
+        for word in similar:
+            categories.update(phrase.category for phrase in self._one_word_phrases.get(word, ()))
+        facts = _TokenFacts(
+            frozenset(categories),
+            similar,
+            tuple(sorted(w for w in similar if w in self._phrase_firsts)),
         )
+        _remember(self._facts_memo, token, facts)
+        return facts
+
+    @functools.cached_property
+    def _phrase_firsts(self) -> frozenset[str]:
+        """The first words of phrases of more than one word."""
+        return frozenset(first for first, _ in self._phrases_by_pair)
+
+    def _normalised(self, text: str) -> list[str]:
+        """`normalise(text, self.rewrites)`, remembering how each word typed comes out."""
+        memo = self._words_memo
+        out: list[str] = []
+        for word in _plain_tokens(text):
+            tokens = memo.get(word)
+            if tokens is None:
+                tokens = _remember(memo, word, _word_tokens(word, self.rewrites))
+            out.extend(tokens)
+        return out
 
     def _similar(self, token: str, vocabulary: Vocabulary) -> frozenset[str]:
         """The vocabulary words `token` matches: itself, or a one-slip misspelling."""
@@ -222,9 +256,6 @@ class SafeguardingTerms:
             for term in _within_reach(vocabulary, token)
             if term == token or (len(term) >= FUZZY_MIN_LENGTH and within_one_slip(token, term))
         )
-
-    def _word_categories(self, token: str) -> frozenset[str]:
-        return self._remembered("word", token, self._word_categories_of)
 
     def _word_categories_of(self, token: str) -> set[str]:
         found: set[str] = set()
@@ -251,9 +282,10 @@ class SafeguardingTerms:
     def _phrase_at(self, tokens: Sequence[str | None], i: int, phrase: Phrase) -> bool:
         if i + len(phrase.words) > len(tokens):
             return False
+        memo = self._facts_memo
         for offset, word in enumerate(phrase.words[1:], start=1):
             token = tokens[i + offset]
-            if token is None or word not in self._similar_in_phrases(token):
+            if token is None or word not in (memo.get(token) or self._learn(token)).similar:
                 return False
         return True
 
@@ -342,23 +374,33 @@ def normalise(text: str, rewrites: Mapping[str, Sequence[str]] | None = None) ->
 
 def _fold(text: str) -> str:
     """Lower case without accents or apostrophes: "Don’t" -> "dont"."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    plain = text.lower()
+    if not plain.isascii():  # plain ASCII has nothing to decompose
+        decomposed = unicodedata.normalize("NFKD", plain)
+        plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _APOSTROPHES.sub("", plain)
 
 
 def _plain_tokens(text: str) -> list[str]:
-    return _NOT_ALNUM.sub(" ", _fold(text)).split()
+    return _ALNUM_RUN.findall(_fold(text))
 
 
 def _tokens(text: str, rewrites: Mapping[str, Sequence[str]]) -> list[str]:
-    out: list[str] = []
-    for word in _plain_tokens(text):
-        # Rewrites look at the word as typed, before repeated letters are merged, so that
-        # "noone" -> "no one" does not also turn "none" into "no one".
-        for part in rewrites.get(word, (word,)):
-            out.append(_REPEATS.sub(r"\1", part))
-    return out
+    return [token for word in _plain_tokens(text) for token in _word_tokens(word, rewrites)]
+
+
+def _word_tokens(word: str, rewrites: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
+    # Rewrites look at the word as typed, before repeated letters are merged, so that
+    # "noone" -> "no one" does not also turn "none" into "no one".
+    return tuple(_REPEATS.sub(r"\1", part) for part in rewrites.get(word, (word,)))
+
+
+def _remember(memo: dict[str, T], key: str, answer: T) -> T:
+    """`answer` kept in `memo` under `key`; a full memo is emptied first, to bound it."""
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    memo[key] = answer
+    return answer
 
 
 def _mapping(data: dict[str, Any], key: str) -> dict[Any, Any]:
