@@ -35,6 +35,12 @@ e-mail address is not also reported as a link). The result is built in one pass.
 Every pattern is anchored with a look-behind so it can only start at a token boundary, and
 no pattern nests quantifiers over overlapping character classes: run time stays linear in
 the length of the text, even for hostile input such as 2,000 "@" signs.
+
+Every reflection goes through this, so it is kept quick: a costly pattern is only run on a
+text holding a part every match of it has (its `_HINT`: no "@", no e-mail address), lists of
+words are written as trees of shared beginnings (`_alternatives`), and names after a cue are
+looked for only a few words before a word that every cue holds (`_cues`). None of these
+changes what is found; tests/reflections/test_redaction_shortcuts.py shows each.
 """
 
 from __future__ import annotations
@@ -63,6 +69,32 @@ PLACEHOLDERS: dict[str, str] = {
 
 Span = tuple[int, int, str]  # start, end, kind
 
+
+def _alternatives(words: Iterable[str]) -> str:
+    """A pattern matching any of `words` (a space in a word matches spaces and tabs), written
+    as a tree of shared beginnings: "s(?:on(?:-in-law|s)?|ister)" rather than each word in
+    turn, which the regex engine would try one by one at every place (most of the cost of a
+    list of 200 roles). Where one word begins another the longer is tried first, as in a
+    list sorted longest first, so the matches are the same. Words that differ only in case
+    must not both be given (a case-blind pattern is given them in lower case)."""
+    tree: dict[str, dict] = {}
+    for word in sorted(words):
+        node = tree
+        for ch in word:
+            node = node.setdefault(r"[ \t]+" if ch == " " else re.escape(ch), {})
+        node[""] = {}  # a word ends here
+
+    def pattern(node: dict[str, dict]) -> str:
+        branches = [piece + pattern(child) for piece, child in node.items() if piece]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        # Greedy, so what continues a word is tried before the word ending here.
+        return f"(?:{body})?" if "" in node else body
+
+    return f"(?:{pattern(tree)})"
+
+
 # Slack and Discord markup: <@123>, <@!123>, <@&123>, <#123>, <#C123|general>, <@U123ABC>,
 # <!channel>, <!here>, <!subteam^S123|@team>, and Discord command mentions </name sub:123>.
 _ANGLE_MENTION = re.compile(r"<(?:@[!&]?|#|!)[\w^.-]*(?:\|[^<>\n]*)?>|</[\w -]{1,100}:\d+>")
@@ -76,17 +108,24 @@ _DOMAIN = re.compile(
     rf"(?<![\w.@/-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:{_TLDS})(?![\w-])(?:[/?#][^\s<>\"]*)?",
     re.IGNORECASE,
 )
+# Parts every match of a costly pattern has (`_HINT`s): a text without one is not scanned.
+_URL_HINT = re.compile(r"[hw](?:ttps?://|ww\.)", re.IGNORECASE)
+_DOMAIN_HINT = re.compile(rf"\.(?:{_TLDS})(?![\w-])", re.IGNORECASE)
 _AT_MENTION = re.compile(r"(?<![\w.@])@\w[\w.-]*")
 # A run of digits, brackets and separators that might hold a phone or NHS number. The
 # character class has no overlap with what follows it, so the match cannot backtrack.
 _NUMBER_RUN = re.compile(r"(?<![\w+])(?:\+|\()?\d[\d()\-. \t]*")
 _GROUP = re.compile(r"\+?\(?\d+\)?")
+_DIGIT = re.compile(r"\d")
+# The fewest digits a phone or NHS number has (see `_phone_like` and `_nhs_at`).
+_FEWEST_NUMBER_DIGITS = 8
 # Outward code (A9, A99, A9A, AA9, AA99, AA9A), optional space, inward code (9AA). The inward
 # letters never include C, I, K, M, O or V, which also keeps times such as "2pm" out.
 _POSTCODE = re.compile(
     r"(?<![A-Za-z0-9])[A-Za-z]{1,2}\d[A-Za-z\d]? ?\d[ABD-HJLNP-UW-Z]{2}(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
+_POSTCODE_HINT = re.compile(r"\d[A-Za-z\d]? ?\d[ABD-HJLNP-UW-Z]{2}", re.IGNORECASE)
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")
 _TRAILING_PUNCT = ".,;:!?)]}'\"’”*_-"
 
@@ -216,6 +255,8 @@ def _trim(match: re.Match[str], chars: str = _TRAILING_PUNCT) -> tuple[int, int]
 
 
 def _angle_markup(text: str) -> Iterator[Span]:
+    if "<" not in text:
+        return
     for match in _ANGLE_MENTION.finditer(text):
         yield match.start(), match.end(), "mention"
     for match in _ANGLE_LINK.finditer(text):
@@ -223,13 +264,17 @@ def _angle_markup(text: str) -> Iterator[Span]:
 
 
 def _emails(text: str) -> Iterator[Span]:
+    if "@" not in text:
+        return
     for match in _EMAIL.finditer(text):
         start, end = _trim(match, ".-")
         yield start, end, "email"
 
 
 def _urls(text: str) -> Iterator[Span]:
-    for pattern in (_URL, _DOMAIN):
+    for pattern, hint in ((_URL, _URL_HINT), (_DOMAIN, _DOMAIN_HINT)):
+        if not hint.search(text):
+            continue
         for match in pattern.finditer(text):
             start, end = _trim(match)
             if end - start > 4:
@@ -237,12 +282,16 @@ def _urls(text: str) -> Iterator[Span]:
 
 
 def _at_mentions(text: str) -> Iterator[Span]:
+    if "@" not in text:
+        return
     for match in _AT_MENTION.finditer(text):
         start, end = _trim(match, ".-")
         yield start, end, "mention"
 
 
 def _postcodes(text: str) -> Iterator[Span]:
+    if not _POSTCODE_HINT.search(text):
+        return
     for match in _POSTCODE.finditer(text):
         yield match.start(), match.end(), "postcode"
 
@@ -265,6 +314,11 @@ _SPELLED_EMAIL = re.compile(
     rf"{_SPELLED_DOT}(?:{_SPELLED_TLDS})(?![\w-])",
     re.IGNORECASE,
 )
+# How every such address ends, loosely: "." or "dot" (and a bracket or spaces), then a domain.
+# Starting with a character, not a choice of patterns, it is quick to look for.
+_SPELLED_HINT = re.compile(
+    rf"[.d](?:|ot[ \t]{{0,2}}[)\]}}>]?[ \t]{{0,3}})(?:{_SPELLED_TLDS})(?![\w-])", re.IGNORECASE
+)
 # "I looked at nhs dot uk", "we were at leeds dot ac dot uk": a word before a plain " at "
 # that says where someone was or looked, not whose address it is.
 _NOT_MAILBOXES = frozenset(
@@ -277,6 +331,8 @@ _NOT_MAILBOXES = frozenset(
 
 
 def _spelled_emails(text: str) -> Iterator[Span]:
+    if not _SPELLED_HINT.search(text):
+        return
     for match in _SPELLED_EMAIL.finditer(text):
         local = match.group("local")
         if _key(local) in _NOT_MAILBOXES and not re.search(r"[(\[{<@]", match.group()):
@@ -299,6 +355,8 @@ _DATE = (
     rf"|{_MONTHS}[ \t]+(?:the[ \t]+)?{_ORDINAL}(?:,?[ \t]+{_YEAR})?"
     rf"|{_MONTHS},?[ \t]+{_YEAR})(?!\w)"
 )
+# A loose form of the words `_DOB` starts with ("DOB", "born", "birth"), quick to look for.
+_DOB_HINT = re.compile(r"[bd](?:irth|orn|[ \t]?\.?[ \t]?o[ \t]?\.?[ \t]?b\b)", re.IGNORECASE)
 _DOB = re.compile(
     r"(?<![\w.])(?:d[ \t]?\.?[ \t]?o[ \t]?\.?[ \t]?b\b\.?|date[ \t]+of[ \t]+birth|birth[ \t]?date"
     r"|born(?:[ \t]+(?:on|in))?|birthday)"
@@ -309,6 +367,8 @@ _DOB = re.compile(
 
 
 def _dates_of_birth(text: str) -> Iterator[Span]:
+    if not _DOB_HINT.search(text):
+        return
     for match in _DOB.finditer(text):
         yield match.start("date"), match.end("date"), "date_of_birth"
 
@@ -336,9 +396,10 @@ _ADDRESS = re.compile(
     rf"(?<![\w.,/:£$€-])(?:{_FLAT},?[ \t]+)?"
     r"(?P<number>\d{1,3}[A-Za-z]?(?:[ \t]?[-–/][ \t]?\d{1,3}[A-Za-z]?)?),?[ \t]+"
     rf"(?P<name>{_ADDRESS_WORD}(?:[ \t]+{_ADDRESS_WORD}){{0,2}})[ \t]+"
-    rf"(?P<street>{'|'.join(sorted(_STREET_WORDS, key=len, reverse=True))})(?![\w'’-])\.?",
+    rf"(?P<street>{_alternatives(_STREET_WORDS)})(?![\w'’-])\.?",
     re.IGNORECASE,
 )
+_ADDRESS_HINT = re.compile(r"\d[A-Za-z]?,?[ \t]+[^\W\d_]", re.IGNORECASE)  # a number, a word
 # A flat on its own: "Flat 3" anywhere; "flat 3" in lower case only after "in", "at", "my" ...,
 # so "the tyre went flat 3 times" stays.
 _FLAT_ALONE = re.compile(
@@ -347,15 +408,18 @@ _FLAT_ALONE = re.compile(
     r"|(?<=\bher )|(?<=\bhis )|(?<=\btheir ))(?:flat|apartment|apt\.?)[ \t]+)"
     r"\d{1,4}[A-Za-z]?(?![\w/.:,]\d)(?!\w)"
 )
+_FLAT_HINT = re.compile(r"Flat|FLAT|Apartment|APARTMENT|Apt|flat|apartment|apt")
 
 
 def _addresses(text: str) -> Iterator[Span]:
-    for match in _ADDRESS.finditer(text):
-        if _is_address(match):
-            yield match.start(), match.end() - match.group().endswith("."), "address"
+    if _ADDRESS_HINT.search(text):
+        for match in _ADDRESS.finditer(text):
+            if _is_address(match):
+                yield match.start(), match.end() - match.group().endswith("."), "address"
     # A flat inside an address found above overlaps it, so is dropped by the caller.
-    for match in _FLAT_ALONE.finditer(text):
-        yield match.start(), match.end(), "address"
+    if _FLAT_HINT.search(text) and _DIGIT.search(text):
+        for match in _FLAT_ALONE.finditer(text):
+            yield match.start(), match.end(), "address"
 
 
 def _is_address(match: re.Match[str]) -> bool:
@@ -406,22 +470,29 @@ _RELATIONS = sorted(
 )
 # A capitalised title is a cue on its own ("Sister Agnes"); in lower case only a few are
 # (`_LOWER_TITLES`), and only for a look: "ms" and "sister" are everyday words too.
-_TITLES = (
-    r"(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof|Professor|Doctor|Nurse|Sister|Matron|Cllr|Councillor|Rev|Revd"
-    r"|Fr|Pastor|Imam|Rabbi|Sir|Dame)"
-)
+_TITLES = _alternatives(
+    "dr mr mrs ms miss mx prof professor doctor nurse sister matron cllr councillor rev revd "
+    "fr pastor imam rabbi sir dame".split()
+)  # used case-blind
 # Words for someone that say nothing about who they are, so they cue a name only when it is
 # given: "a lady called Pat", "someone named Bob".
-_PERSONS = "lady|man|woman|gentleman|bloke|chap|fella|fellow|girl|boy|lad|lass|person|someone"
-_DETERMINERS = r"my|our|his|her|their|your|the|a|an|this|that|one|another|some|[A-Za-z]+['’]s"
+_PERSONS = _alternatives(
+    "lady man woman gentleman bloke chap fella fellow girl boy lad lass person someone".split()
+)
+# Whichever of these matches must be followed by a space (`_DESCRIBED`), so at most one can.
+_DETERMINERS = (
+    _alternatives("my our his her their your the a an this that one another some".split())
+    + r"|[A-Za-z]+['’]s"
+)
 # Up to two describing words between the determiner and the role, in lower case or short
 # capitals: "my lovely son", "the volunteer driver", "my GP practice manager". Greedy, so the
 # role is the last word that can be one ("the volunteer driver Alan").
 _DESCRIBED = r"(?:[ \t]+(?-i:[a-z][a-z'’-]*|[A-Z]{2,4})){0,2}[ \t]+"
 _CALLED = r"[ \t]+(?:called|named|known[ \t]+as)"
+_ROLES = _alternatives({r.lower() for r in _RELATIONS})  # used case-blind
 _CUE = re.compile(
     rf"(?<![\w'’-])(?:(?:{_DETERMINERS}){_DESCRIBED}(?:"
-    + "|".join(re.escape(r).replace(r"\ ", r"[ \t]+") for r in _RELATIONS)
+    + _ROLES
     + rf")(?:{_CALLED})?(?:[ \t]*[,:(\-–][ \t]*|[ \t]+)"
     + rf"|(?:(?:{_DETERMINERS}){_DESCRIBED})?(?:{_PERSONS}){_CALLED}[ \t]+"
     + r"|(?:named|(?:is|was|are|['’]s)[ \t]+called|name[ \t]+(?:is|was)|name['’]s)[ \t]+)"
@@ -429,6 +500,14 @@ _CUE = re.compile(
     + rf"|(?<![\w'’-]){_TITLES}(?:\.[ \t]*|[ \t]+)",
     re.IGNORECASE,
 )
+# Every cue holds one of these: a role after a space, "called", "name", "known" or a title;
+# and at most four words come before it in the cue (a determiner, two describing words and a
+# word for a person: "my lovely old lady called"). So a text without one has no cue, and the
+# search for one can start four words before the first.
+_CUE_ANCHOR = re.compile(
+    rf"[ \t]{_ROLES}[ \t,:(\-–]|called|name|known|(?<![\w'’-]){_TITLES}[. \t]", re.IGNORECASE
+)
+_WORDS_BEFORE_ANCHOR = 4
 _TITLE_ONLY = re.compile(rf"{_TITLES}(?:\.[ \t]*|[ \t]+)", re.IGNORECASE)
 _LOWER_TITLES = re.compile(r"(?:dr|mr|mrs|cllr|prof)(?:\.[ \t]*|[ \t]+)")
 # Capitalised words that are not names, so they end a name after a cue ("my GP Surgery",
@@ -467,8 +546,25 @@ _MAX_CUED_NAME_WORDS = 3
 _LIST_JOIN = re.compile(r",?[ \t]+(?:and|&)[ \t]+|,[ \t]*")
 
 
+def _cues(text: str) -> Iterator[re.Match[str]]:
+    """What `_CUE.finditer(text)` finds, without scanning the stretches no cue can start in."""
+    pos = 0
+    while anchor := _CUE_ANCHOR.search(text, pos):
+        start = anchor.start()
+        for _ in range(_WORDS_BEFORE_ANCHOR):  # back over spaces, then a word, to `pos` at most
+            while start > pos and text[start - 1] in " \t":
+                start -= 1
+            while start > pos and text[start - 1] not in " \t":
+                start -= 1
+        cue = _CUE.search(text, start)
+        if cue is None:
+            return
+        yield cue
+        pos = cue.end()  # a cue is never empty
+
+
 def _cued_names(text: str) -> Iterator[Span]:
-    for cue in _CUE.finditer(text):
+    for cue in _cues(text):
         title_only = _TITLE_ONLY.fullmatch(cue.group()) is not None
         if title_only and not cue.group()[0].isupper():
             continue  # "mr" or "dr" in lower case, alone, is not a title
@@ -532,6 +628,8 @@ class _Group:
 
 def _numbers(text: str) -> Iterator[Span]:
     """Phone and NHS numbers, found among runs of digit groups ("020 7946 0958")."""
+    if len(_DIGIT.findall(text)) < _FEWEST_NUMBER_DIGITS:
+        return
     for run in _NUMBER_RUN.finditer(text):
         groups = _groups(run)
         # A number may start at any group, and one read from an earlier group can end part
@@ -849,7 +947,7 @@ def _maybe_dates_of_birth(text: str) -> Iterator[Span]:
 _STREET_NAMED = re.compile(
     r"(?<![\w'’-])(?:on|in|at|off|near|along|down|up|to|from|opposite)[ \t]+"
     r"(?P<street>(?:[A-Z][\w'’.-]{0,40}[ \t]+){1,3}"
-    rf"(?:{'|'.join(sorted((w.capitalize() for w in _STREET_WORDS), key=len, reverse=True))}))"
+    rf"{_alternatives(w.capitalize() for w in _STREET_WORDS)})"
     r"(?![\w'’-])"
 )
 
@@ -900,7 +998,7 @@ def _maybe_names(text: str) -> Iterator[Span]:
     does ("my son tom.", "my social worker jane said", "my son tom came round"), or any
     lower-case word after "dr", "mr", "mrs" in lower case ("saw dr patel today"). A name or an
     ordinary word; a person can tell, a program cannot."""
-    for cue in _CUE.finditer(text):
+    for cue in _cues(text):
         lower_title = False
         if not cue.group()[0].isupper() and _TITLE_ONLY.fullmatch(cue.group()):
             if not _LOWER_TITLES.fullmatch(cue.group()):
