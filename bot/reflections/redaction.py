@@ -777,22 +777,27 @@ class KnownNames:
         if not self.full and not self.parts:
             return
         words = list(_WORD.finditer(text))
+        first_words, parts = self._first_words, self.parts
         i = 0
         while i < len(words):
-            taken = self._full_at(text, words, i)
-            if taken:
-                end = _without_possessive(words[i + taken - 1])
-                yield words[i].start(), end, "name"
-                i += taken
-                continue
             word = words[i]
-            if word.group()[0].isupper():
-                end = _without_possessive(word)
-                candidate = _key(text[word.start() : end])
-                if candidate in self.parts:
-                    if _reads_as_name(text, word, candidate, end < word.end()):
+            token = word.group()
+            key = _key(token)
+            possessive = _possessive_length(token)
+            end = word.end() - possessive  # as _without_possessive(word)
+            bare = _key(token[:-possessive]) if possessive else key
+            # Most words start no name: say so before trying every length.
+            if key in first_words or bare in first_words:
+                taken = self._full_at(text, words, i)
+                if taken:
+                    yield word.start(), _without_possessive(words[i + taken - 1]), "name"
+                    i += taken
+                    continue
+            if token[0].isupper():
+                if bare in parts:
+                    if _reads_as_name(text, word, bare, possessive > 0):
                         yield word.start(), end, "name"
-                else:
+                elif not token.isalnum():  # one piece: the whole word, just looked up
                     # "Smith-Jones" when only "Smith" is known: redact the known piece.
                     yield from self._hyphen_parts(word)
             i += 1
@@ -803,12 +808,6 @@ class KnownNames:
 
     def _full_at(self, text: str, words: list[re.Match[str]], i: int) -> int:
         """How many words starting at `i` make up a known full name (0 if none)."""
-        first = words[i]
-        if (
-            _key(first.group()) not in self._first_words
-            and _key(text[first.start() : _without_possessive(first)]) not in self._first_words
-        ):
-            return 0  # most words start no name: say so before trying every length
         for count in range(min(self.longest, len(words) - i), 0, -1):
             chosen = words[i : i + count]
             if any(not text[a.end() : b.start()].isspace() for a, b in itertools.pairwise(chosen)):
@@ -833,10 +832,12 @@ class KnownNames:
 
 def _without_possessive(word: re.Match[str]) -> int:
     """End of the word without a possessive "'s", so "Priya's" becomes "[name]'s"."""
-    token = word.group()
-    if len(token) > 2 and token[-2] in "'’" and token[-1] in "sS":
-        return word.end() - 2
-    return word.end()
+    return word.end() - _possessive_length(word.group())
+
+
+def _possessive_length(token: str) -> int:
+    """2 if `token` ends in a possessive "'s", else 0."""
+    return 2 if len(token) > 2 and token[-2] in "'’" and token[-1] in "sS" else 0
 
 
 def _key(word: str) -> str:
