@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TypedDict, TypeVar
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from storage.models import Attendance, Community, Participant, Session
+from storage.models import Attendance, Community, Participant, Session, table_of
 
 Row = TypeVar("Row", bound=SQLModel)
 
@@ -85,6 +86,37 @@ async def get_or_create_participant(
         community_id=community.id, user_id=user_id, display_name=display_name[:100]
     )
     return await add_or_find(tx, participant, query)
+
+
+async def get_or_create_participants(
+    tx: AsyncSession, names: Mapping[tuple[int, str], str]
+) -> list[Participant]:
+    """`get_or_create_participant` for many people at once, by (community id, user id), each
+    stored with the display name given if new: one INSERT for those not stored yet, and one
+    SELECT for them all. A person another process stores at the same moment is no conflict
+    (ON CONFLICT DO NOTHING): theirs is the one read back. A name of someone already stored
+    is not changed."""
+    if not names:
+        return []
+    dialect = tx.bind.dialect.name if tx.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    first = Participant(community_id=0, user_id="").model_dump(exclude={"id"})
+    rows = [
+        {**first, "community_id": community, "user_id": user, "display_name": name[:100]}
+        for (community, user), name in names.items()
+    ]
+    await tx.exec(
+        insert(table_of(Participant))
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["community_id", "user_id"])
+    )
+    query = select(Participant).where(
+        col(Participant.community_id).in_({community for community, _ in names}),
+        col(Participant.user_id).in_({user for _, user in names}),
+    )
+    return [
+        person for person in await tx.exec(query) if (person.community_id, person.user_id) in names
+    ]
 
 
 async def get_session(tx: AsyncSession, community_id: int, session_id: int) -> Session | None:

@@ -47,6 +47,7 @@ from storage.repositories import (
     find_participant,
     get_or_create_community,
     get_or_create_participant,
+    get_or_create_participants,
 )
 from storage.types import utc_day
 
@@ -395,6 +396,17 @@ class Dispatcher:
         )
         for person in people:
             found.people[(person.community_id, person.user_id)] = person
+        if not batch[0].spec.anonymous:
+            # A route that writes about a person stores everyone new, as `_context` does
+            # one at a time: here all in one statement.
+            new: dict[tuple[int, str], str] = {}
+            for item in batch:
+                ref = item.user.community
+                who = (id_of(found.communities[(ref.platform.value, ref.id)]), item.user.id)
+                if who not in found.people:
+                    new.setdefault(who, clean(item.user.display_name))
+            for stored in await get_or_create_participants(tx, new):
+                found.people[(stored.community_id, stored.user_id)] = stored
         found.all_people = True
         return found
 
