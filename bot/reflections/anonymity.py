@@ -37,6 +37,7 @@ from bot.core.refs import VISITOR_PREFIX, is_visitor
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I/L to misread
 CODE_GROUPS, GROUP_LENGTH = 3, 5  # 31 ** 15 is about 2 ** 74
+CODE_SPACE = len(CODE_ALPHABET) ** (CODE_GROUPS * GROUP_LENGTH)
 # Wrong withdrawal codes one person may try before being asked to wait.
 WRONG_CODES = RateLimitItemPerMinute(5, 15)
 
@@ -44,7 +45,14 @@ WRONG_CODES = RateLimitItemPerMinute(5, 15)
 def new_code(session_id: int) -> tuple[str, str]:
     """A withdrawal code as shown, e.g. `12-ABCDE-FGHJK-MNPQR` (the session, then the secret
     part in groups), and its secret part as `read_code` gives it back."""
-    secret = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_GROUPS * GROUP_LENGTH))
+    # One draw from every possible code, written in the alphabet's digits: as uniform as a
+    # draw per character, with one call to the system's random source instead of fifteen.
+    number = secrets.randbelow(CODE_SPACE)
+    letters = []
+    for _ in range(CODE_GROUPS * GROUP_LENGTH):
+        number, digit = divmod(number, len(CODE_ALPHABET))
+        letters.append(CODE_ALPHABET[digit])
+    secret = "".join(letters)
     groups = (secret[i : i + GROUP_LENGTH] for i in range(0, len(secret), GROUP_LENGTH))
     return "-".join((str(session_id), *groups)), secret
 
