@@ -1,5 +1,10 @@
 """The Bolt AsyncApp factory. The Web API client is injectable (tests point it at a loopback
-fake through SLACK_API_URL); it always carries the SDK's rate-limit retry handler."""
+fake through SLACK_API_URL); it always carries the SDK's rate-limit retry handler.
+
+Bolt answers Slack once a request's listener returns (`process_before_response`): every
+listener acknowledges and leaves its work running (listeners/interaction.py), so the answer
+goes at once, where Bolt's other way runs the listener on its own and looks every 10 ms
+whether it has acknowledged yet."""
 
 from __future__ import annotations
 
@@ -48,7 +53,7 @@ def build_bolt_app(
         oauth_settings=oauth,
         installation_store=oauth.installation_store if oauth is not None else None,
         request_verification_enabled=True,
-        process_before_response=False,
+        process_before_response=True,
         logger=logging.getLogger("brewbot.slack.bolt"),
     )
     app.use(event_dedupe_middleware(services.events))

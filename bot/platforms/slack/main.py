@@ -56,7 +56,7 @@ log = logging.getLogger("brewbot.slack")
 
 # Where HTTP mode listened before the web server was shared: every address, port 3000.
 HTTP_HOST = "0.0.0.0"
-# Lazy work still running at shutdown gets this long to finish.
+# Work listeners left running after their ack gets this long to finish at shutdown.
 SHUTDOWN_GRACE_SECONDS = 10
 # What reaching Slack can fail with, besides an answer: no connection, no answer in time.
 UNREACHABLE = (OSError, aiohttp.ClientError, TimeoutError)
@@ -141,7 +141,7 @@ class SlackBot:
 
     async def connection(self) -> None:
         """The front-end while it runs, for `serve`: until cancelled, then the Socket Mode
-        connection closes and the lazy work still running gets its time to finish."""
+        connection closes and the work still running after an ack gets its time to finish."""
         try:
             await asyncio.Event().wait()
         finally:

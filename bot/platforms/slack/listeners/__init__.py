@@ -1,8 +1,10 @@
 """Bolt listeners, one module per kind of request; each exposes `register(app, services)`.
 
-Every listener acknowledges at once in `ack` (Slack wants an answer within 3 seconds) and does
-the real work in a lazy listener: parse what Slack sent, call the Dispatcher, render. What the
-interactive ones share (who, where, the Responder; the `ack`) is in interaction.py.
+Every listener acknowledges at once (Slack wants an answer within 3 seconds) and leaves the
+real work running after it: parse what Slack sent, call the Dispatcher, render. A form's
+submission waits up to 2 seconds for its answer first, so a refusal can be shown in the form
+(views.py). What they share (the listener that acknowledges, then who, where and the
+Responder) is in interaction.py.
 """
 
 from __future__ import annotations

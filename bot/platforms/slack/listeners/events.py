@@ -16,7 +16,7 @@ from bot.core.refs import CommunityRef, Platform
 from bot.platforms.slack.blocks import render, to_mrkdwn
 from bot.platforms.slack.errors import TRANSPORT_ERRORS
 from bot.platforms.slack.home import home_view, welcome
-from bot.platforms.slack.listeners.interaction import acknowledge
+from bot.platforms.slack.listeners.interaction import after_ack
 from bot.platforms.slack.shared import SlackServices
 from bot.sessions.home import home_facts
 from storage.engine import DatabaseUnavailable
@@ -25,23 +25,28 @@ log = logging.getLogger("brewbot.slack")
 
 
 def register(app: AsyncApp, services: SlackServices) -> None:
-    async def on_mention(event: dict[str, Any], client: AsyncWebClient) -> None:
-        async with services.work.track():
-            text = to_mrkdwn(services.texts.t("slack.mention_help"))
-            args: dict[str, Any] = {
-                "channel": event.get("channel"),
-                "user": event.get("user"),
-                "text": text,
-                "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
-            }
-            if event.get("thread_ts"):
-                args["thread_ts"] = event["thread_ts"]
-            try:
-                await client.chat_postEphemeral(**args)
-            except TRANSPORT_ERRORS:
-                log.info("could not answer a mention")
+    async def on_mention(
+        body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        event = _event(body)
+        text = to_mrkdwn(services.texts.t("slack.mention_help"))
+        args: dict[str, Any] = {
+            "channel": event.get("channel"),
+            "user": event.get("user"),
+            "text": text,
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+        }
+        if event.get("thread_ts"):
+            args["thread_ts"] = event["thread_ts"]
+        try:
+            await client.chat_postEphemeral(**args)
+        except TRANSPORT_ERRORS:
+            log.info("could not answer a mention")
 
-    async def on_members_changed(event: dict[str, Any], context: AsyncBoltContext) -> None:
+    async def on_members_changed(
+        body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        event = _event(body)
         services.directory.members_changed(
             str(event.get("team_id") or context.team_id or ""),
             str(event.get("subteam_id") or ""),
@@ -49,56 +54,61 @@ def register(app: AsyncApp, services: SlackServices) -> None:
             event.get("removed_users") or [],
         )
 
-    async def on_group_updated(event: dict[str, Any], context: AsyncBoltContext) -> None:
-        group = event.get("subteam") or {}
+    async def on_group_updated(
+        body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        group = _event(body).get("subteam") or {}
         if isinstance(group, dict):
             team_id = str(group.get("team_id") or context.team_id or "")
             services.directory.group_updated(team_id, group)
 
     async def on_member_joined(
-        event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+        body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
     ) -> None:
+        event = _event(body)
         if not event.get("user") or event.get("user") != context.bot_user_id:
             return  # someone else joined: nothing to say
-        async with services.work.track():
-            channel = str(event.get("channel") or "")
-            try:
-                for part in render(welcome(services.texts)):
-                    await services.adapter.post(client, channel, part)
-            except DeliveryError as exc:
-                log.info("could not post the welcome reason=%s", exc.reason)
+        channel = str(event.get("channel") or "")
+        try:
+            for part in render(welcome(services.texts)):
+                await services.adapter.post(client, channel, part)
+        except DeliveryError as exc:
+            log.info("could not post the welcome reason=%s", exc.reason)
 
     async def on_home_opened(
-        event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+        body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
     ) -> None:
+        event = _event(body)
         user_id = str(event.get("user") or "")
         if event.get("tab") != "home" or not user_id or not context.team_id:
             return
-        async with services.work.track():
-            team = CommunityRef(Platform.SLACK, str(context.team_id))
-            try:
-                facts = await home_facts(services.brew.deps, team, user_id)
-            except DatabaseUnavailable:
-                return  # the tab keeps what it showed last time
-            try:
-                await client.views_publish(user_id=user_id, view=home_view(services.texts, facts))
-            except TRANSPORT_ERRORS as exc:
-                log.info("could not publish the home tab error=%s", type(exc).__name__)
+        team = CommunityRef(Platform.SLACK, str(context.team_id))
+        try:
+            facts = await home_facts(services.brew.deps, team, user_id)
+        except DatabaseUnavailable:
+            return  # the tab keeps what it showed last time
+        try:
+            await client.views_publish(user_id=user_id, view=home_view(services.texts, facts))
+        except TRANSPORT_ERRORS as exc:
+            log.info("could not publish the home tab error=%s", type(exc).__name__)
 
-    async def on_uninstalled(context: AsyncBoltContext) -> None:
-        async with services.work.track():
-            team_id = str(context.team_id or "")
-            if services.installation_store is not None:
-                await services.installation_store.async_delete_all(
-                    enterprise_id=context.enterprise_id, team_id=team_id
-                )
-            services.clients.forget(team_id)
-            await services.brew.sessions.cancel_community(Platform.SLACK.value, team_id)
+    async def on_uninstalled(
+        body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        team_id = str(context.team_id or "")
+        if services.installation_store is not None:
+            await services.installation_store.async_delete_all(
+                enterprise_id=context.enterprise_id, team_id=team_id
+            )
+        services.clients.forget(team_id)
+        await services.brew.sessions.cancel_community(Platform.SLACK.value, team_id)
 
-    async def on_tokens_revoked(event: dict[str, Any], context: AsyncBoltContext) -> None:
+    async def on_tokens_revoked(
+        body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
         if services.installation_store is None:
             return
-        tokens = event.get("tokens") or {}
+        tokens = _event(body).get("tokens") or {}
         for user_id in tokens.get("oauth") or []:
             await services.installation_store.async_delete_installation(
                 enterprise_id=context.enterprise_id, team_id=context.team_id, user_id=user_id
@@ -109,10 +119,16 @@ def register(app: AsyncApp, services: SlackServices) -> None:
             )
             services.clients.forget(str(context.team_id or ""))
 
-    app.event("app_mention")(ack=acknowledge, lazy=[on_mention])
-    app.event("subteam_members_changed")(ack=acknowledge, lazy=[on_members_changed])
-    app.event("subteam_updated")(ack=acknowledge, lazy=[on_group_updated])
-    app.event("member_joined_channel")(ack=acknowledge, lazy=[on_member_joined])
-    app.event("app_home_opened")(ack=acknowledge, lazy=[on_home_opened])
-    app.event("app_uninstalled")(ack=acknowledge, lazy=[on_uninstalled])
-    app.event("tokens_revoked")(ack=acknowledge, lazy=[on_tokens_revoked])
+    app.event("app_mention")(after_ack(services, on_mention))
+    app.event("subteam_members_changed")(after_ack(services, on_members_changed))
+    app.event("subteam_updated")(after_ack(services, on_group_updated))
+    app.event("member_joined_channel")(after_ack(services, on_member_joined))
+    app.event("app_home_opened")(after_ack(services, on_home_opened))
+    app.event("app_uninstalled")(after_ack(services, on_uninstalled))
+    app.event("tokens_revoked")(after_ack(services, on_tokens_revoked))
+
+
+def _event(body: dict[str, Any]) -> dict[str, Any]:
+    """The event an Events API request carries."""
+    event = body.get("event")
+    return event if isinstance(event, dict) else {}

@@ -25,7 +25,7 @@ from bot.core.messages import OutgoingMessage
 from bot.platforms.slack.blocks import view_values
 from bot.platforms.slack.listeners.interaction import read_interaction
 from bot.platforms.slack.payloads import form_place
-from bot.platforms.slack.responder import HeldResponder
+from bot.platforms.slack.responder import Answer, HeldResponder
 from bot.platforms.slack.shared import SlackServices
 
 BREW_VIEW = re.compile(r"^brew:")
@@ -59,15 +59,24 @@ def register(app: AsyncApp, services: SlackServices) -> None:
             errors = form_errors(view, answer.message) if answer is not None else None
             if errors:
                 await ack(response_action="errors", errors=errors)
-                await run
-                return
-            responder.late = answer is None
-            await ack()
-            if answer is not None:
-                await responder.send(answer)
-            await run
+                answer = None  # shown in the form
+            else:
+                responder.late = answer is None
+                await ack()
+            # Bolt answers Slack when this returns: the rest runs after that.
+            services.work.start(_after_ack(run, responder, answer))
 
     app.view(BREW_VIEW)(on_form)
+
+
+async def _after_ack(
+    run: asyncio.Future[None], responder: HeldResponder, answer: Answer | None
+) -> None:
+    """Send the answer held for the form, unless it was shown in it, then let the
+    submission's own work end (an answer that comes later the responder sends itself)."""
+    if answer is not None:
+        await responder.send(answer)
+    await run
 
 
 def form_errors(view: dict[str, Any], message: OutgoingMessage) -> dict[str, str] | None:
