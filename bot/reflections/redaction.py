@@ -127,6 +127,8 @@ _POSTCODE = re.compile(
 )
 _POSTCODE_HINT = re.compile(r"\d[A-Za-z\d]? ?\d[ABD-HJLNP-UW-Z]{2}", re.IGNORECASE)
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")
+_PIECE = re.compile(r"[^\W_]+")  # of a word: "Smith" and "Jones" of "Smith-Jones"
+_SPACE_FOR_NON_ALNUM = {c: " " for c in range(128) if not chr(c).isalnum()}  # for ASCII text
 _TRAILING_PUNCT = ".,;:!?)]}'\"’”*_-"
 
 # Words that appear in display names but must never be redacted on their own: pronoun tags
@@ -774,6 +776,13 @@ class KnownNames:
         return cls(frozenset(full), frozenset(parts), longest)
 
     def spans(self, text: str) -> Iterator[Span]:
+        pieces = self._pieces
+        if pieces is not None and text.isascii():
+            if pieces.isdisjoint(text.lower().translate(_SPACE_FOR_NON_ALNUM).split()):
+                return iter(())  # the usual case, told without going word by word
+        return self._word_by_word(text)
+
+    def _word_by_word(self, text: str) -> Iterator[Span]:
         if not self.full and not self.parts:
             return
         words = list(_WORD.finditer(text))
@@ -803,6 +812,23 @@ class KnownNames:
             i += 1
 
     @functools.cached_property
+    def _pieces(self) -> frozenset[str] | None:
+        """The pieces of the first words of full names and of name parts ("o", "neill" of
+        "o'neill"), or None if one has none (a name of underscores).
+
+        Any word `spans` takes is made of pieces of the text, one of them such a piece: the
+        name's first word or a part with or without "'s", or a piece that is a part. So an
+        ASCII text without one holds no name; in ASCII, lowering the whole text lowers each
+        word as `_key` does, and its pieces are what is left between other characters."""
+        pieces: set[str] = set()
+        for key in self._first_words | self.parts:
+            found = _PIECE.findall(key)
+            if not found:
+                return None
+            pieces.update(found)
+        return frozenset(pieces)
+
+    @functools.cached_property
     def _first_words(self) -> frozenset[str]:
         return frozenset(name[0] for name in self.full)
 
@@ -825,7 +851,7 @@ class KnownNames:
 
     def _hyphen_parts(self, word: re.Match[str]) -> Iterator[Span]:
         offset = word.start()
-        for piece in re.finditer(r"[^\W_]+", word.group()):
+        for piece in _PIECE.finditer(word.group()):
             if piece.group()[0].isupper() and _key(piece.group()) in self.parts:
                 yield offset + piece.start(), offset + piece.end(), "name"
 

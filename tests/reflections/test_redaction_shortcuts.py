@@ -2,7 +2,8 @@
 list of words written as a tree of shared beginnings matches as the list sorted longest
 first; a text without a pattern's hint has no match of it; no fewer than eight digits make a
 phone or NHS number; and the search for cues that starts a few words before an anchor finds
-every cue the plain search finds. (test_screens_as_recorded.py checks the whole screens.)"""
+every cue the plain search finds; and a text whose words hold no piece of a known name has no
+known name in it. (test_screens_as_recorded.py checks the whole screens.)"""
 
 from __future__ import annotations
 
@@ -98,6 +99,31 @@ def test_fewer_than_eight_digits_are_never_a_number(text):
         for run in redaction._NUMBER_RUN.finditer(text):
             groups = redaction._groups(run)
             assert all(redaction._number_at(groups, i) is None for i in range(len(groups)))
+
+
+# --- known names ---------------------------------------------------------------------------
+
+_COMMUNITY = [
+    "Priya Shah", "Will", "Will Hope", "sam_99", "__", "Tom O'Neill (he/him)", "Kerry-Ann Smith",
+    "Jo", "Ánna Brown", "Person 12", "the admin", "x_y_z", "Bo",
+]  # fmt: skip
+_NAMED = [
+    "Priya", "priya's", "PRIYA’S", "Shah", "Will", "will", "Hope", "sam_99", "Sam_x", "__", "_",
+    "O'Neill", "Smith-Jones", "Kerry-Ann", "Jo", "jo's", "Ánna", "Person 12", "May", "Admin",
+    "x_y", "x_y_z", "Bo's", "Bob", "12",
+]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@example(names=["__"], text="hi __ there")  # a name with no piece: the check cannot see it
+@example(names=["x_y_z"], text="x_y_z.")  # a full name whose first word is no name part
+@given(
+    names=st.lists(st.sampled_from(_COMMUNITY), max_size=4),
+    text=_texts(_NAMED, " .,'’-_\n1é"),
+)
+def test_known_names_are_found_as_word_by_word(names, text):
+    known = redaction.KnownNames.build(names)
+    assert list(known.spans(text)) == list(known._word_by_word(text))
 
 
 # --- cues --------------------------------------------------------------------------------------
