@@ -1,26 +1,120 @@
 """What a press costs on Slack (issue 17), through the real Bolt app in HTTP mode against the
-loopback fake Slack: a click and a form are acknowledged before their work and its answers;
-shutting down still lets that work finish."""
+loopback fake Slack: its answers go over a few kept connections, not a new one each (one
+workspace's token and an installed workspace's alike); a click and a form are acknowledged
+before their work and its answers; shutting down still lets that work finish."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
 
+import pytest
+from aiohttp import web
+from slack_sdk.oauth.installation_store.models.installation import Installation
 from sqlmodel import select
 
+from bot.core.messages import OutgoingMessage
+from bot.loopback.slack_server import BOT_ID, BOT_USER, TEAM_ID, FakeSlack
+from bot.platforms.slack.adapter import SlackAdapter
+from bot.platforms.slack.clients import SlackClients
+from bot.platforms.slack.responder import SlackResponder
 from storage.models import Session
-from tests.fakes.slack_harness import reply_text, slack_world
+from tests.conftest import loaded_texts
+from tests.fakes.slack_harness import BOT_TOKEN, SlackWorld, reply_text, slack_world
 from tests.platforms.test_slack_edges import (
     ADMIN,
+    CLICKERS,
     PERSON,
     open_form,
     reflecting,
     workspace,
 )
 
+INSTALLED_TOKEN = "xoxb-installed-by-oauth"
+# One workspace with SLACK_BOT_TOKEN, or workspaces installed through OAuth.
+MODES = {
+    "one workspace": {},
+    "installed": {"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "oauth-secret"},
+}
+TOKENS = {"one workspace": BOT_TOKEN, "installed": INSTALLED_TOKEN}
 # A test that would otherwise hang (an ack that waits for held work) fails after this.
 HANG_LIMIT = 10.0
 REFLECTION = {"category": "idea", "text": "More buses after six", "agree": ["yes"]}
+
+
+@contextlib.asynccontextmanager
+async def world_in(sqlite_url: str, mode: str) -> AsyncIterator[SlackWorld]:
+    async with slack_world(sqlite_url, **MODES[mode]) as world:
+        if world.bot.oauth is not None:
+            await world.bot.oauth.installations.async_save(
+                Installation(
+                    app_id="A0BREW",
+                    enterprise_id=None,
+                    team_id=TEAM_ID,
+                    bot_token=INSTALLED_TOKEN,
+                    bot_id=BOT_ID,
+                    bot_user_id=BOT_USER,
+                    bot_scopes="chat:write,commands",
+                    user_id=ADMIN,
+                    installed_at=time.time(),
+                )
+            )
+        workspace(world)
+        yield world
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_presses_are_answered_over_kept_connections_not_one_each(sqlite_url, mode):
+    async with world_in(sqlite_url, mode) as world:
+        fake = world.fake
+        session = await reflecting(world)
+        start = fake.last_seq
+        people = CLICKERS[:8]
+        for user_id in people:
+            view = await open_form(world, user_id, session)
+            before = fake.last_seq
+            sent = await world.sender.submit(user_id, view, REFLECTION)
+            assert sent.status == 200 and sent.text == ""
+            await fake.wait_for(lambda c: c.method == "chat.postEphemeral", after=before)
+        await world.settle()
+
+        # Each person: who they are (users.info), the form (views.open), the private copy of
+        # the thank-you (conversations.open, chat.postMessage) and the thank-you itself.
+        answers = fake.after(start)
+        methods = {c.method for c in answers}
+        assert methods >= {"users.info", "views.open", "conversations.open", "chat.postMessage"}
+        assert "chat.postEphemeral" in methods
+        assert len(answers) >= 5 * len(people)
+        assert all(c.connection for c in answers)
+        assert {c.token for c in answers} == {TOKENS[mode]}
+        # A few connections, kept and used again, not one made (and in production a TLS
+        # handshake) for each answer.
+        assert len({c.connection for c in answers}) <= len(answers) // 5
+
+
+async def test_answers_through_a_response_url_share_the_kept_connections():
+    async with response_urls() as (base, peers):
+        fake = FakeSlack()
+        await fake.start()
+        clients = SlackClients(fake.api_url, token=BOT_TOKEN)
+        clients.share_session()
+        adapter = SlackAdapter(clients, loaded_texts())
+        try:
+            for n in range(6):
+                responder = SlackResponder(
+                    adapter, clients.default, user_id=PERSON, channel_id="C0ROOM",
+                    response_url=f"{base}R{n}",
+                )  # fmt: skip
+                await responder.reply(OutgoingMessage("Thank you"))
+        finally:
+            await clients.close()
+            await fake.close()
+        assert len(peers) == 6
+        assert len(set(peers)) == 1
+        # Nothing went through the Web API instead.
+        assert fake.calls == []
 
 
 async def test_a_click_is_acknowledged_before_its_work_runs(sqlite_url):
@@ -82,3 +176,25 @@ async def test_shutting_down_lets_the_work_after_an_ack_finish(sqlite_url):
         (answer,) = fake.response_urls[key]
         assert "noted you are coming" in answer["text"]
         assert world.bot.services.work.running == 0
+
+
+@contextlib.asynccontextmanager
+async def response_urls() -> AsyncIterator[tuple[str, list[int]]]:
+    """A stand-in for Slack's response_url endpoint: the base of its URLs, and the bot's end
+    (port) of the connection each answer came over."""
+    peers: list[int] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        assert request.transport is not None
+        peers.append(request.transport.get_extra_info("peername")[1])
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/response/{id}", answer)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}/response/", peers
+    finally:
+        await runner.cleanup()

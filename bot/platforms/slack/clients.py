@@ -1,4 +1,5 @@
-"""Slack Web API clients: one per workspace, each with the SDK's rate-limit retry handler.
+"""Slack Web API clients: one per workspace, each with the SDK's rate-limit retry handler,
+all on one HTTP session that keeps its connections.
 
 Single workspace: the one bot token from SLACK_BOT_TOKEN. Multi-workspace (OAuth): each
 workspace's bot token comes from the installation store, looked up when the bot speaks first
@@ -24,6 +25,8 @@ log = logging.getLogger("brewbot.slack")
 # Slack asks for at most about one message a second per channel; after a 429 the SDK waits
 # for Retry-After and tries again, this many times.
 RATE_LIMIT_RETRIES = 3
+# The longest one call may take, as the SDK's clients allow when they make their own session.
+CALL_SECONDS = 30
 
 
 def install_retry_handlers(client: AsyncWebClient) -> AsyncWebClient:
@@ -47,10 +50,9 @@ def new_client(
 
 class SlackClients:
     """Finds the client to use for a workspace (team id), for what the bot says of its own
-    accord (posts, reminders, threads, private messages). With `share_session` they keep
-    their connections open between calls. Bolt gets a client of its own (`for_bolt`): its
-    lazy listeners deep-copy the request with its client, and an open HTTP session cannot
-    be copied."""
+    accord (posts, reminders, threads, private messages). With `share_session` they, Bolt's
+    client (`for_bolt`, and so the client of every request it answers) and the answers
+    through a response_url keep their connections open between calls."""
 
     def __init__(
         self,
@@ -67,14 +69,21 @@ class SlackClients:
         self._session: aiohttp.ClientSession | None = None
 
     def for_bolt(self) -> AsyncWebClient:
-        """A client like the default one, with no shared session (see the class)."""
-        return new_client(self.base_url, self._token)
+        """Bolt's client, like the default one, on the shared session. Bolt copies it for
+        every request, with the session; nothing may deep-copy a request (no lazy
+        listeners), as an open session cannot be copied."""
+        return new_client(self.base_url, self._token, self._session)
+
+    @property
+    def session(self) -> aiohttp.ClientSession | None:
+        """The shared session while it is open (for answers through a response_url)."""
+        return self._session
 
     def share_session(self) -> None:
         """One HTTP session for these clients' calls, instead of the SDK's new session,
         connection (and in production TLS handshake) for each. Call inside the running
         event loop."""
-        self._session = aiohttp.ClientSession()
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=CALL_SECONDS))
         self.default.session = self._session
         for client in self._by_team.values():
             client.session = self._session

@@ -114,7 +114,8 @@ class SlackResponder:
         """Answer through the response_url; False if there is none or it no longer works."""
         if not self.response_url:
             return False
-        hook = AsyncWebhookClient(self.response_url)
+        # On the shared session: its connections are kept, not one made for each answer.
+        hook = AsyncWebhookClient(self.response_url, session=self.adapter.clients.session)
         for part in parts:
             try:
                 response = await hook.send(
