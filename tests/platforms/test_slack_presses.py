@@ -1,7 +1,8 @@
 """What a press costs on Slack (issue 17), through the real Bolt app in HTTP mode against the
 loopback fake Slack: its answers go over a few kept connections, not a new one each (one
-workspace's token and an installed workspace's alike); a click and a form are acknowledged
-before their work and its answers; shutting down still lets that work finish."""
+workspace's token and an installed workspace's alike); a crowd pressing just after a start
+asks Slack who the bot is once; a click and a form are acknowledged before their work and
+its answers; shutting down still lets that work finish."""
 
 from __future__ import annotations
 
@@ -115,6 +116,18 @@ async def test_answers_through_a_response_url_share_the_kept_connections():
         assert len(set(peers)) == 1
         # Nothing went through the Web API instead.
         assert fake.calls == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_crowd_pressing_just_after_a_start_asks_who_the_bot_is_once(sqlite_url, mode):
+    async with world_in(sqlite_url, mode) as world:
+        fake = world.fake
+        replies = await asyncio.gather(*(world.command(u, "help") for u in CLICKERS))
+        assert all("/brew join" in reply_text(reply) for reply in replies)
+        await world.command(PERSON, "help")
+        # Everyone waited for the one answer; it is kept for whoever comes later.
+        (asked,) = fake.of("auth.test")
+        assert asked.token == TOKENS[mode]
 
 
 async def test_a_click_is_acknowledged_before_its_work_runs(sqlite_url):

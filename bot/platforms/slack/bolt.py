@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.engine.texts import Texts
+from bot.platforms.slack.authorize import shared_authorize
 from bot.platforms.slack.clients import install_retry_handlers
 from bot.platforms.slack.dedupe import event_dedupe_middleware
 from bot.platforms.slack.listeners import register_all
@@ -45,16 +46,19 @@ def build_bolt_app(
     which has no signatures); requests older than 5 minutes are refused with 401.
     """
     install_retry_handlers(client)
+    logger = logging.getLogger("brewbot.slack.bolt")
     app = AsyncApp(
         name="brewbot",
-        # In OAuth mode the client has no token: Bolt sets each workspace's per request.
+        # The client has no token: the authorize step sets each request's workspace's.
         client=client,
         signing_secret=settings.slack_signing_secret,
         oauth_settings=oauth,
         installation_store=oauth.installation_store if oauth is not None else None,
+        # Bolt's annotation names a function; an AsyncAuthorize it uses as it is.
+        authorize=shared_authorize(services.clients.default.token, oauth, logger),  # type: ignore[arg-type]
         request_verification_enabled=True,
         process_before_response=True,
-        logger=logging.getLogger("brewbot.slack.bolt"),
+        logger=logger,
     )
     app.use(event_dedupe_middleware(services.events))
     app.use(identity_middleware(services.texts))

@@ -3,7 +3,7 @@ all on one HTTP session that keeps its connections.
 
 Single workspace: the one bot token from SLACK_BOT_TOKEN. Multi-workspace (OAuth): each
 workspace's bot token comes from the installation store, looked up when the bot speaks first
-(reminders, scheduled steps); inside a request Bolt has already found it.
+(reminders, scheduled steps); inside a request Bolt has already found it (authorize.py).
 """
 
 from __future__ import annotations
@@ -64,15 +64,15 @@ class SlackClients:
         self.base_url = base_url
         self.default = new_client(base_url, token)
         self.installation_store = installation_store
-        self._token = token
         self._by_team: dict[str, AsyncWebClient] = {}
         self._session: aiohttp.ClientSession | None = None
 
     def for_bolt(self) -> AsyncWebClient:
-        """Bolt's client, like the default one, on the shared session. Bolt copies it for
-        every request, with the session; nothing may deep-copy a request (no lazy
-        listeners), as an open session cannot be copied."""
-        return new_client(self.base_url, self._token, self._session)
+        """Bolt's client, on the shared session. It has no token: the authorize step gives
+        each request its workspace's (authorize.py). Bolt copies it for every request, with
+        the session; nothing may deep-copy a request (no lazy listeners), as an open
+        session cannot be copied."""
+        return new_client(self.base_url, None, self._session)
 
     @property
     def session(self) -> aiohttp.ClientSession | None:
