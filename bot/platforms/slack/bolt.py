@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -22,7 +23,7 @@ from bot.config import Settings
 from bot.engine.texts import Texts
 from bot.platforms.slack.authorize import shared_authorize
 from bot.platforms.slack.clients import install_retry_handlers
-from bot.platforms.slack.dedupe import event_dedupe_middleware
+from bot.platforms.slack.dedupe import EventDedupe
 from bot.platforms.slack.listeners import register_all
 from bot.platforms.slack.payloads import identified
 from bot.platforms.slack.shared import SlackServices
@@ -60,31 +61,36 @@ def build_bolt_app(
         process_before_response=True,
         logger=logger,
     )
-    app.use(event_dedupe_middleware(services.events))
-    app.use(identity_middleware(services.texts))
+    app.use(EventDedupe(services.events))
+    app.use(RequireIdentity(services.texts))
     register_all(app, services)
     return app
 
 
-def identity_middleware(
-    texts: Texts,
-) -> Callable[..., Awaitable[BoltResponse | None]]:
+class RequireIdentity(AsyncMiddleware):
     """A command, click or form that does not say which workspace and person it is from is
-    answered with one sentence and goes no further, so nothing is written for nobody."""
+    answered with one sentence and goes no further, so nothing is written for nobody. A
+    class, as EventDedupe (dedupe.py) is: Bolt builds no arguments for it."""
 
-    async def require_identity(
-        body: dict[str, Any], next_: Callable[[], Awaitable[None]]
+    def __init__(self, texts: Texts) -> None:
+        self.texts = texts
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse | None:
+        body = req.body
         interactive = "command" in body or body.get("type") in INTERACTIONS
         if not interactive or identified(body):
-            await next_()
+            await next()
             return None
         log.warning("request without a workspace or user refused")
         if "command" in body:
-            answer = {"response_type": "ephemeral", "text": texts.t("slack.no_identity")}
+            answer = {"response_type": "ephemeral", "text": self.texts.t("slack.no_identity")}
             return BoltResponse(
                 status=200, body=json.dumps(answer), headers={"content-type": "application/json"}
             )
         return BoltResponse(status=200, body="")
-
-    return require_identity

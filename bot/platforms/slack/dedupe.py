@@ -15,8 +15,9 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from sqlalchemy import delete
@@ -96,24 +97,32 @@ def retry_number(req: AsyncBoltRequest) -> int:
     return int(raw) if is_number(str(raw)) else 0
 
 
-def event_dedupe_middleware(
-    events: EventLog,
-) -> Callable[..., Awaitable[BoltResponse | None]]:
-    """A global Bolt middleware: an event seen before is acknowledged and not handled again."""
+class EventDedupe(AsyncMiddleware):
+    """A global Bolt middleware: an event seen before is acknowledged and not handled again.
+    A class (Bolt's `AsyncMiddleware`) rather than a function: Bolt hands it the request as
+    it is, where it builds every argument it offers a function for each request."""
 
-    async def dedupe_events(
-        req: AsyncBoltRequest, body: dict[str, Any], next_: Callable[[], Awaitable[None]]
+    def __init__(self, events: EventLog) -> None:
+        self.events = events
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse | None:
+        body = req.body
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not await events.first_time(str(event_id)):
+        if event_id and not await self.events.first_time(str(event_id)):
             reason = (req.headers.get("x-slack-retry-reason") or [""])[0]
             log.info(
                 "event already handled event_id=%s retry=%d reason=%s",
-                event_id, retry_number(req), reason,
+                event_id,
+                retry_number(req),
+                reason,
             )
             # A 200 tells Slack to stop retrying.
             return BoltResponse(status=200, body="")
-        await next_()
+        await next()
         return None
-
-    return dedupe_events

@@ -14,7 +14,9 @@ from slack_bolt.async_app import AsyncApp
 from bot.platforms.slack.listeners import actions, commands, events, views
 from bot.platforms.slack.shared import SlackServices
 
-MODULES = (commands, actions, views, events)
+# Bolt tries each listener in turn until one matches, building its arguments for each try:
+# clicks and forms, the most frequent, are tried first.
+MODULES = (actions, views, commands, events)
 
 
 def register_all(app: AsyncApp, services: SlackServices) -> None:
