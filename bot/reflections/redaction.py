@@ -128,7 +128,10 @@ _POSTCODE = re.compile(
 _POSTCODE_HINT = re.compile(r"\d[A-Za-z\d]? ?\d[ABD-HJLNP-UW-Z]{2}", re.IGNORECASE)
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")
 _PIECE = re.compile(r"[^\W_]+")  # of a word: "Smith" and "Jones" of "Smith-Jones"
-_SPACE_FOR_NON_ALNUM = {c: " " for c in range(128) if not chr(c).isalnum()}  # for ASCII text
+_SPACE_FOR_NON_ALNUM = bytes(c if chr(c).isalnum() else 32 for c in range(256))  # for ASCII
+# Marks that phones and word processors type, which have no case and are neither letters nor
+# digits: to `_plain_pieces` they are spaces.
+_TYPOGRAPHY_AS_SPACE = str.maketrans(dict.fromkeys("‘’‚“”„–—…•\u00a0", " "))
 _TRAILING_PUNCT = ".,;:!?)]}'\"’”*_-"
 
 # Words that appear in display names but must never be redacted on their own: pronoun tags
@@ -472,10 +475,11 @@ _RELATIONS = sorted(
 )
 # A capitalised title is a cue on its own ("Sister Agnes"); in lower case only a few are
 # (`_LOWER_TITLES`), and only for a look: "ms" and "sister" are everyday words too.
-_TITLES = _alternatives(
+_TITLE_WORDS = (
     "dr mr mrs ms miss mx prof professor doctor nurse sister matron cllr councillor rev revd "
     "fr pastor imam rabbi sir dame".split()
-)  # used case-blind
+)
+_TITLES = _alternatives(_TITLE_WORDS)  # used case-blind
 # Words for someone that say nothing about who they are, so they cue a name only when it is
 # given: "a lady called Pat", "someone named Bob".
 _PERSONS = _alternatives(
@@ -510,6 +514,12 @@ _CUE_ANCHOR = re.compile(
     rf"[ \t]{_ROLES}[ \t,:(\-–]|called|name|known|(?<![\w'’-]){_TITLES}[. \t]", re.IGNORECASE
 )
 _WORDS_BEFORE_ANCHOR = 4
+# The words anchors begin with, as pieces of a lowered text (`_plain_pieces`): the first
+# piece of each role ("son" of "son-in-law"), the titles, "called", "named", "name", "known".
+_ANCHOR_WORDS = frozenset(
+    {_PIECE.findall(role.lower())[0] for role in _RELATIONS}
+    | {*_TITLE_WORDS, "called", "named", "name", "known"}
+)
 _TITLE_ONLY = re.compile(rf"{_TITLES}(?:\.[ \t]*|[ \t]+)", re.IGNORECASE)
 _LOWER_TITLES = re.compile(r"(?:dr|mr|mrs|cllr|prof)(?:\.[ \t]*|[ \t]+)")
 # Capitalised words that are not names, so they end a name after a cue ("my GP Surgery",
@@ -551,8 +561,10 @@ _LIST_JOIN = re.compile(r",?[ \t]+(?:and|&)[ \t]+|,[ \t]*")
 def _cues(text: str) -> Iterator[re.Match[str]]:
     """What `_CUE.finditer(text)` finds, without scanning the stretches no cue can start in."""
     pos = 0
-    while anchor := _CUE_ANCHOR.search(text, pos):
-        start = anchor.start()
+    for anchor in _anchors(text):
+        if anchor < pos:
+            continue  # inside the cue found last
+        start = anchor
         for _ in range(_WORDS_BEFORE_ANCHOR):  # back over spaces, then a word, to `pos` at most
             while start > pos and text[start - 1] in " \t":
                 start -= 1
@@ -563,6 +575,28 @@ def _cues(text: str) -> Iterator[re.Match[str]]:
             return
         yield cue
         pos = cue.end()  # a cue is never empty
+
+
+def _anchors(text: str) -> Iterator[int]:
+    """Places where `_CUE_ANCHOR` matches, in order, among them every place where the anchor
+    a cue holds starts. In plain text that anchor starts at one of `_ANCHOR_WORDS` (or at the
+    space before it), so only those places are tried; other text is searched."""
+    pieces = _plain_pieces(text)
+    if pieces is None:
+        at = 0
+        while anchor := _CUE_ANCHOR.search(text, at):
+            yield anchor.start()
+            at = anchor.start() + 1
+        return
+    words = _ANCHOR_WORDS.intersection(pieces)
+    lowered = text.lower()
+    at = 0
+    while found := [where for word in words if (where := lowered.find(word, at)) >= 0]:
+        at = min(found)
+        for start in (at - 1, at):  # the space before a role, or the word
+            if start >= 0 and _CUE_ANCHOR.match(text, start):
+                yield start
+        at += 1
 
 
 def _cued_names(text: str) -> Iterator[Span]:
@@ -776,10 +810,9 @@ class KnownNames:
         return cls(frozenset(full), frozenset(parts), longest)
 
     def spans(self, text: str) -> Iterator[Span]:
-        pieces = self._pieces
-        if pieces is not None and text.isascii():
-            if pieces.isdisjoint(text.lower().translate(_SPACE_FOR_NON_ALNUM).split()):
-                return iter(())  # the usual case, told without going word by word
+        pieces, in_text = self._pieces, _plain_pieces(text)
+        if pieces is not None and in_text is not None and pieces.isdisjoint(in_text):
+            return iter(())  # the usual case, told without going word by word
         return self._word_by_word(text)
 
     def _word_by_word(self, text: str) -> Iterator[Span]:
@@ -817,9 +850,8 @@ class KnownNames:
         "o'neill"), or None if one has none (a name of underscores).
 
         Any word `spans` takes is made of pieces of the text, one of them such a piece: the
-        name's first word or a part with or without "'s", or a piece that is a part. So an
-        ASCII text without one holds no name; in ASCII, lowering the whole text lowers each
-        word as `_key` does, and its pieces are what is left between other characters."""
+        name's first word or a part with or without "'s", or a piece that is a part. So a
+        plain text without one (`_plain_pieces`) holds no name."""
         pieces: set[str] = set()
         for key in self._first_words | self.parts:
             found = _PIECE.findall(key)
@@ -864,6 +896,19 @@ def _without_possessive(word: re.Match[str]) -> int:
 def _possessive_length(token: str) -> int:
     """2 if `token` ends in a possessive "'s", else 0."""
     return 2 if len(token) > 2 and token[-2] in "'’" and token[-1] in "sS" else 0
+
+
+@functools.lru_cache(maxsize=8)  # asked in turn by `_anchors` and `KnownNames.spans`
+def _plain_pieces(text: str) -> tuple[str, ...] | None:
+    """The pieces of the words of a plain text, in lower case (what is left between
+    characters other than letters and digits). Plain: ASCII but for typographic marks such as
+    "’", so that lowering the whole text lowers each word as `_key` does, and keeps every
+    character where it was. None for other text."""
+    if not text.isascii():
+        text = text.translate(_TYPOGRAPHY_AS_SPACE)
+        if not text.isascii():
+            return None
+    return tuple(text.lower().encode().translate(_SPACE_FOR_NON_ALNUM).decode().split())
 
 
 def _key(word: str) -> str:

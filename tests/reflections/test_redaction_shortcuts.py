@@ -119,7 +119,7 @@ _NAMED = [
 @example(names=["x_y_z"], text="x_y_z.")  # a full name whose first word is no name part
 @given(
     names=st.lists(st.sampled_from(_COMMUNITY), max_size=4),
-    text=_texts(_NAMED, " .,'’-_\n1é"),
+    text=_texts(_NAMED, " .,'’-_\n1é“…\u00a0"),
 )
 def test_known_names_are_found_as_word_by_word(names, text):
     known = redaction.KnownNames.build(names)
@@ -160,7 +160,11 @@ def _cue_like() -> st.SearchStrategy[str]:
 @example("so our NHS GP fella known as Bob")
 @example("my son- Tom and my ex–wife")  # a role, then a dash
 @example("(Dr Patel; Prof.Ng) name is Jo")
-@given(st.lists(st.one_of(_cue_like(), st.text(" .,ab\n", max_size=3)), max_size=4).map("".join))
+@given(
+    st.lists(st.one_of(_cue_like(), st.text(" .,ab\n’“…\u00a0", max_size=3)), max_size=4).map(
+        "".join
+    )
+)
 def test_cues_are_found_as_by_the_plain_search(text):
     assert [m.span() for m in redaction._cues(text)] == [
         m.span() for m in redaction._CUE.finditer(text)
