@@ -105,7 +105,7 @@ async def test_answers_through_a_response_url_share_the_kept_connections():
         try:
             for n in range(6):
                 responder = SlackResponder(
-                    adapter, clients.default, user_id=PERSON, channel_id="C0ROOM",
+                    adapter, clients.default, team_id=TEAM_ID, user_id=PERSON, channel_id="C0ROOM",
                     response_url=f"{base}R{n}",
                 )  # fmt: skip
                 await responder.reply(OutgoingMessage("Thank you"))
@@ -169,6 +169,26 @@ async def test_a_form_is_acknowledged_before_its_answer_is_sent(sqlite_url):
         held.set()
         thanks = await fake.wait_for(lambda c: c.method == "chat.postEphemeral", after=start)
         assert "your messages with Brewbot" in reply_text(thanks)
+
+
+async def test_the_thank_you_copies_open_the_writers_messages_once(sqlite_url):
+    async with slack_world(sqlite_url) as world:
+        workspace(world)
+        fake = world.fake
+        session = await reflecting(world)
+        start = fake.last_seq
+        for words in ("More buses after six", "A quieter room"):
+            view = await open_form(world, PERSON, session)
+            before = fake.last_seq
+            await world.sender.submit(PERSON, view, {**REFLECTION, "text": words})
+            thanks = await fake.wait_for(lambda c: c.method == "chat.postEphemeral", after=before)
+            assert "your messages with Brewbot" in reply_text(thanks)
+        await world.settle()
+        # Both copies went to the writer's messages with Brewbot, opened the first time only.
+        (opened,) = [c for c in fake.after(start) if c.method == "conversations.open"]
+        assert opened.args["users"] == PERSON
+        copies = [c for c in fake.after(start) if c.method == "chat.postMessage"]
+        assert [c.args["channel"] for c in copies] == ["DPAT", "DPAT"]
 
 
 async def test_shutting_down_lets_the_work_after_an_ack_finish(sqlite_url):

@@ -71,7 +71,8 @@ class SlackAdapter:
         self.clients = clients
         self.texts = texts
         self.breakouts = breakouts
-        # DM channel ids never change, so reminders to many people open each DM only once.
+        # DM channel ids never change: reminders to many people, and the copies of the
+        # thank-yous to reflections, open each DM only once (`dm`).
         self._dms: dict[tuple[str, str], str] = {}
 
     async def start(self) -> None:
@@ -223,13 +224,19 @@ class SlackAdapter:
 
     async def send_private(self, user: UserRef, message: OutgoingMessage) -> MessageRef:
         client = await self.clients.for_team(user.community.id)
-        key = (user.community.id, user.id)
-        channel = self._dms.get(key) or await self.open_dm(client, user.id)
-        self._dms[key] = channel
+        channel = await self.dm(client, user.community.id, user.id)
         first = await self._post_parts(client, channel, message, private=True)
         return MessageRef(ConversationRef(user.community, channel), first)
 
-    async def open_dm(self, client: AsyncWebClient, user_id: str) -> str:
+    async def dm(self, client: AsyncWebClient, team_id: str, user_id: str) -> str:
+        """The id of the person's direct messages with Brewbot, opened the first time."""
+        key = (team_id, user_id)
+        channel = self._dms.get(key)
+        if channel is None:
+            channel = self._dms[key] = await self._open_dm(client, user_id)
+        return channel
+
+    async def _open_dm(self, client: AsyncWebClient, user_id: str) -> str:
         try:
             response = await client.conversations_open(users=user_id)
         except TRANSPORT_ERRORS as exc:

@@ -31,6 +31,7 @@ class SlackResponder:
         adapter: SlackAdapter,
         client: AsyncWebClient,
         *,
+        team_id: str,
         user_id: str,
         channel_id: str,
         thread_ts: str | None = None,
@@ -40,6 +41,7 @@ class SlackResponder:
         self.adapter = adapter
         self.client = client
         self.texts = adapter.texts
+        self.team_id = team_id
         self.user_id = user_id
         self.channel_id = channel_id
         self.thread_ts = thread_ts
@@ -71,7 +73,7 @@ class SlackResponder:
                     )
         if message.attachments:
             if private:
-                channel = await self.adapter.open_dm(self.client, self.user_id)
+                channel = await self.adapter.dm(self.client, self.team_id, self.user_id)
                 await self.adapter.upload(self.client, channel, message.attachments)
             else:
                 await self.adapter.upload(
@@ -83,7 +85,7 @@ class SlackResponder:
         the outbox, never stored, nothing logged (it may hold a withdrawal code, and its
         time is close to a reflection's). True once it arrived."""
         try:
-            channel = await self.adapter.open_dm(self.client, self.user_id)
+            channel = await self.adapter.dm(self.client, self.team_id, self.user_id)
             for part in render(message):
                 await self.adapter.post(self.client, channel, part, private=True)
         except DeliveryError:
@@ -149,7 +151,7 @@ class SlackResponder:
             log.info("ephemeral answer failed, trying a direct message")
             fallback = to_delivery_error(exc, self.texts, channel=self.channel_id)
         try:
-            channel = await self.adapter.open_dm(self.client, self.user_id)
+            channel = await self.adapter.dm(self.client, self.team_id, self.user_id)
             for part in parts:
                 await self.adapter.post(self.client, channel, part, private=True)
         except DeliveryError:

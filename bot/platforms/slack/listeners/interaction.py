@@ -67,6 +67,7 @@ async def read_interaction(
     responder = SlackResponder(
         services.adapter,
         client,
+        team_id=community.id,
         user_id=user_id,
         channel_id=where.id,
         thread_ts=where.thread_id,
