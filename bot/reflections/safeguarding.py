@@ -29,12 +29,14 @@ SAFEGUARDING = "safeguarding"  # the outbox purpose of alerts and requests to be
 TERMS_FILE = "safeguarding/terms.yaml"
 # Slips are only allowed in words this long: shorter words are too close to everyday ones.
 FUZZY_MIN_LENGTH = 5
-# Words whose matches (and words typed whose normal form) are remembered; a few megabytes.
+# How many words (and stretches typed between spaces) the check remembers what it learnt
+# about, and the longest it remembers: a few megabytes at most.
 MEMO_LIMIT = 50_000
+_LONGEST_REMEMBERED = 64
 # Endings tried when a word does not match as typed, so "abuesd" is still seen as "abuse".
 _ENDINGS = ("ing", "ed", "d", "s", "ly")
 _APOSTROPHES = re.compile(r"['’‘ʼ`]")
-_ALNUM_RUN = re.compile(r"[a-z0-9]+")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _REPEATS = re.compile(r"(.)\1+")
 _GROUP_REF = re.compile(r"\{(\w+)\}")
 T = TypeVar("T")
@@ -206,15 +208,15 @@ class SafeguardingTerms:
         return _bucketed(self.words)
 
     # What a token means for matching depends only on the token, and people reuse the same
-    # words, so each token's facts are kept (up to MEMO_LIMIT tokens, a few megabytes at
-    # most): the slip search behind them is most of a reflection's check. Likewise how each
-    # word typed is normalised.
+    # words, so each token's facts are kept (see MEMO_LIMIT): the slip search behind them is
+    # most of a reflection's check. Likewise what each stretch of text between spaces
+    # normalises to.
     @functools.cached_property
     def _facts_memo(self) -> dict[str, _TokenFacts]:
         return {}
 
     @functools.cached_property
-    def _words_memo(self) -> dict[str, tuple[str, ...]]:
+    def _typed_memo(self) -> dict[str, tuple[str, ...]]:
         return {}
 
     def _learn(self, token: str) -> _TokenFacts:
@@ -237,13 +239,16 @@ class SafeguardingTerms:
         return frozenset(first for first, _ in self._phrases_by_pair)
 
     def _normalised(self, text: str) -> list[str]:
-        """`normalise(text, self.rewrites)`, remembering how each word typed comes out."""
-        memo = self._words_memo
+        """`normalise(text, self.rewrites)`, remembering what each stretch of text between
+        spaces comes out as. Normalising never joins or changes anything across a space (no
+        space becomes a letter, and lower case reads a word's letters only), so the stretches
+        can be normalised apart."""
+        memo = self._typed_memo
         out: list[str] = []
-        for word in _plain_tokens(text):
-            tokens = memo.get(word)
+        for typed in text.split():
+            tokens = memo.get(typed)
             if tokens is None:
-                tokens = _remember(memo, word, _word_tokens(word, self.rewrites))
+                tokens = _remember(memo, typed, tuple(_tokens(typed, self.rewrites)))
             out.extend(tokens)
         return out
 
@@ -293,6 +298,8 @@ class SafeguardingTerms:
         """Everyday phrases ("it really hit me") replaced by gaps no phrase can span."""
         out: list[str | None] = list(tokens)
         by_first = self._ignore_by_first
+        if by_first.keys().isdisjoint(tokens):
+            return out  # most texts: no word starts one
         for i, token in enumerate(tokens):
             for phrase in by_first.get(token, ()):
                 if tuple(tokens[i : i + len(phrase)]) == phrase:
@@ -382,24 +389,26 @@ def _fold(text: str) -> str:
 
 
 def _plain_tokens(text: str) -> list[str]:
-    return _ALNUM_RUN.findall(_fold(text))
+    return _NOT_ALNUM.sub(" ", _fold(text)).split()
 
 
 def _tokens(text: str, rewrites: Mapping[str, Sequence[str]]) -> list[str]:
-    return [token for word in _plain_tokens(text) for token in _word_tokens(word, rewrites)]
-
-
-def _word_tokens(word: str, rewrites: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
-    # Rewrites look at the word as typed, before repeated letters are merged, so that
-    # "noone" -> "no one" does not also turn "none" into "no one".
-    return tuple(_REPEATS.sub(r"\1", part) for part in rewrites.get(word, (word,)))
+    out: list[str] = []
+    for word in _plain_tokens(text):
+        # Rewrites look at the word as typed, before repeated letters are merged, so that
+        # "noone" -> "no one" does not also turn "none" into "no one".
+        for part in rewrites.get(word, (word,)):
+            out.append(_REPEATS.sub(r"\1", part))
+    return out
 
 
 def _remember(memo: dict[str, T], key: str, answer: T) -> T:
-    """`answer` kept in `memo` under `key`; a full memo is emptied first, to bound it."""
-    if len(memo) >= MEMO_LIMIT:
-        memo.clear()
-    memo[key] = answer
+    """`answer` kept in `memo` under `key` unless the key is long; a full memo is emptied
+    first, to bound it."""
+    if len(key) <= _LONGEST_REMEMBERED:
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        memo[key] = answer
     return answer
 
 
