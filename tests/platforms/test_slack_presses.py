@@ -130,6 +130,19 @@ async def test_a_crowd_pressing_just_after_a_start_asks_who_the_bot_is_once(sqli
         assert asked.token == TOKENS[mode]
 
 
+async def test_a_refused_auth_test_is_not_kept(sqlite_url):
+    async with slack_world(sqlite_url) as world:
+        workspace(world)
+        world.fake.fail("auth.test", "internal_error")
+        sent = await world.sender.command(PERSON, "help")
+        # Bolt's own sentence for a workspace it cannot act for, and nothing else.
+        assert sent.status == 200 and "reinstall" in sent.text
+        assert world.fake.response_urls[sent.response_url.rsplit("/", 1)[1]] == []
+        # The next request asks again, and is answered.
+        assert "/brew join" in reply_text(await world.command(PERSON, "help"))
+        assert [c.answered for c in world.fake.of("auth.test")] == ["internal_error", "ok"]
+
+
 async def test_a_click_is_acknowledged_before_its_work_runs(sqlite_url):
     async with slack_world(sqlite_url) as world:
         workspace(world)
