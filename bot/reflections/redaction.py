@@ -319,8 +319,10 @@ _SPELLED_EMAIL = re.compile(
     rf"{_SPELLED_DOT}(?:{_SPELLED_TLDS})(?![\w-])",
     re.IGNORECASE,
 )
-# How every such address ends, loosely: "." or "dot" (and a bracket or spaces), then a domain.
-# Starting with a character, not a choice of patterns, it is quick to look for.
+# Every such address has "@" or an "at" between spaces or brackets, and ends, loosely, with
+# "." or "dot" (and a bracket or spaces) and a domain. Each starts with a character, not a
+# choice of patterns, so is quick to look for.
+_SPELLED_AT_HINT = re.compile(r"[ \t(\[{<]at[ \t)\]}>]", re.IGNORECASE)
 _SPELLED_HINT = re.compile(
     rf"[.d](?:|ot[ \t]{{0,2}}[)\]}}>]?[ \t]{{0,3}})(?:{_SPELLED_TLDS})(?![\w-])", re.IGNORECASE
 )
@@ -336,7 +338,8 @@ _NOT_MAILBOXES = frozenset(
 
 
 def _spelled_emails(text: str) -> Iterator[Span]:
-    if not _SPELLED_HINT.search(text):
+    at = "@" in text or _SPELLED_AT_HINT.search(text)
+    if not (at and _SPELLED_HINT.search(text)):
         return
     for match in _SPELLED_EMAIL.finditer(text):
         local = match.group("local")

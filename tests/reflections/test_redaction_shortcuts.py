@@ -69,6 +69,7 @@ _HINTED = [
     (redaction._URL_HINT, redaction._URL),
     (redaction._DOMAIN_HINT, redaction._DOMAIN),
     (redaction._SPELLED_HINT, redaction._SPELLED_EMAIL),
+    (re.compile(f"{redaction._SPELLED_AT_HINT.pattern}|@", re.I), redaction._SPELLED_EMAIL),
     (redaction._DOB_HINT, redaction._DOB),
     (redaction._ADDRESS_HINT, redaction._ADDRESS),
     (redaction._FLAT_HINT, redaction._FLAT_ALONE),
