@@ -29,11 +29,10 @@ import sys
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, Protocol
 
 from bot.app import App
-from bot.bench import seed
+from bot.bench import joins, seed
 from bot.bench.frontends.noop import NoopDispatcher
 from bot.config import Settings
 from bot.core.domain import SessionState
@@ -270,17 +269,5 @@ async def _sessions(app: App, room: seed.Room, count: int) -> tuple[int, int]:
         session = await tx.get(Session, reflecting)
         assert session is not None  # stored just above
         session.spark_id = app.deps.sparks.all()[0].id
-        live = await seed.stored_id(
-            tx,
-            Session(
-                community_id=room.community_id,
-                title="Over a Brew",
-                theme="Being heard",
-                starts_at=now - timedelta(minutes=5),
-                state=SessionState.OPEN.value,
-                channel_id="brew-room",
-                created_by=room.users[0],
-                opened_at=now - timedelta(minutes=5),
-            ),
-        )
+        (live,) = await joins.sessions_to_join(tx, [crowd], now, state=SessionState.OPEN)
     return reflecting, live
