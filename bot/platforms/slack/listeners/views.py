@@ -29,8 +29,10 @@ from bot.platforms.slack.responder import Answer, HeldResponder
 from bot.platforms.slack.shared import SlackServices
 
 BREW_VIEW = re.compile(r"^brew:")
-# Slack gives up on an answer after 3 seconds; what is not known by then comes as a message.
-SUBMIT_WAIT = 2.0
+# Slack gives up on an answer after 3 seconds. Waiting longer than this for ours would leave
+# a crowd sending forms at once (everyone reflecting together) acknowledged late, so what is
+# not known by then comes as a message; alone, a form's answer takes a few milliseconds.
+SUBMIT_WAIT = 0.4
 # A sentence short enough to read under a field.
 ERROR_LIMIT = 300
 _MARKUP = re.compile(r"\*\*|__|`")
