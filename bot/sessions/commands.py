@@ -242,6 +242,7 @@ def feature(app: Needs) -> Feature[CommandContext]:
             ComponentRoute("rsvp", "no", sessions.rsvp_no, batch=rsvp_no_buttons),
             ComponentRoute("session", "join", join_button, batch=join_buttons),
             ComponentRoute("session", "easy", sessions.easy_welcome),
-            ComponentRoute("spark", "easy", running.spark_easy),
+            # Only reads, so a room pressing it at once waits for no writer (engine/known.py).
+            ComponentRoute("spark", "easy", running.spark_easy, reads_only=True),
         ),
     )

@@ -17,15 +17,17 @@ from bot.core.ports import DeliveryError
 from bot.core.refs import ConversationRef, UserRef
 from bot.engine.context import CommandContext, Effect, Work
 from bot.engine.deps import Deps, community_ref, session_channel, user_ref
+from bot.engine.known import Watch
 from bot.sessions.allocation import Person, allocate, place_late_joiner
 from bot.sessions.service import SessionService
 from bot.sparks.library import Spark
-from bot.sparks.service import library_for
+from bot.sparks.service import library_for, spark_for
 from storage.models import (
     Attendance,
     Breakout,
     BreakoutMember,
     Community,
+    CommunitySpark,
     Participant,
     Session,
     id_of,
@@ -43,6 +45,21 @@ class RunningService:
         self.deps = deps
         self.sessions = sessions
         self.t = deps.texts.t
+        # A session's spark as its community finds it, by (community id, spark id), for the
+        # Easy Read button under the spark, which only reads (bot/engine/known.py).
+        self.sparks = deps.known.fact(
+            "sparks", self._read_sparks, Watch(CommunitySpark, ("community_id", "spark_id"))
+        )
+
+    async def _read_sparks(
+        self, tx: AsyncSession, keys: Sequence[tuple[int, str]]
+    ) -> dict[tuple[int, str], Spark]:
+        found: dict[tuple[int, str], Spark] = {}
+        for community_id, spark_id in keys:
+            spark = await spark_for(self.deps, tx, community_id, spark_id)
+            if spark is not None:
+                found[(community_id, spark_id)] = spark
+        return found
 
     async def spark_for(self, tx: AsyncSession, session: Session) -> Spark | None:
         library = await library_for(self.deps, tx, session.community_id)
@@ -101,11 +118,20 @@ class RunningService:
         )
 
     async def spark_easy(self, ctx: CommandContext) -> Reply:
-        session = await self.sessions.resolve(ctx, ctx.session_id())
-        spark = await self.spark_for(ctx.tx, session)
+        """The Easy Read button under a spark. It only reads (`reads_only`), from what is known
+        in memory, so a room pressing it at once waits for no writer and takes no database
+        connection (on PostgreSQL a crowd used to run the pool out)."""
+        session_id = ctx.session_id()
+        if session_id is None:
+            raise CommandError("errors.unknown_button")
+        session = await self.deps.known.sessions.get(session_id)
+        if session is None or session.community_id != id_of(ctx.community):
+            raise CommandError("sessions.unknown", session_id=session_id)
+        key = (session.community_id, session.spark_id) if session.spark_id else None
+        spark = await self.sparks.get(key) if key else None
         if spark is None:
             raise CommandError("running.no_spark", session_id=session.id)
-        return Reply(self.spark_message(spark, id_of(session), easy=True), private=True)
+        return Reply(self.spark_message(spark, session.id, easy=True), private=True)
 
     # -- breakouts ----------------------------------------------------------------------
 
