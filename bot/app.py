@@ -41,7 +41,7 @@ from bot.sessions.running import RunningService
 from bot.sessions.service import SessionService
 from bot.sparks import commands as sparks_commands
 from bot.sparks.library import SparkLibrary
-from bot.sparks.service import SparkService
+from bot.sparks.service import SparkService, known_sparks
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.repositories import CommunityDefaults
@@ -171,9 +171,11 @@ async def build_app(
     )
     deps.outbox = Outbox(deps)
     sessions = SessionService(deps)
-    running = RunningService(deps, sessions)
+    # One in-memory copy of the sparks for the buttons that only read, shared by both.
+    own_sparks = known_sparks(deps)
+    running = RunningService(deps, sessions, own_sparks)
     privacy = PrivacyService(deps)
-    reflections = ReflectionService(deps, sessions, privacy)
+    reflections = ReflectionService(deps, sessions, privacy, own_sparks)
     digests = DigestService(deps, sessions, running)
     rsvps = Rsvps(deps)
     # Once a session is over, what people said on its page goes.

@@ -40,7 +40,7 @@ from bot.delivery.mail import Letter, addresses
 from bot.delivery.outbox import Delivery, Outcome, decode
 from bot.engine.context import CommandContext, Effect
 from bot.engine.deps import Deps
-from bot.engine.known import Watch
+from bot.engine.known import Fact
 from bot.people.privacy import PrivacyService
 from bot.reflections.anonymity import (
     WrongCodeLimiter,
@@ -54,12 +54,12 @@ from bot.reflections.redaction import KnownNames, redact
 from bot.reflections.safeguarding import SAFEGUARDING, risk_matches
 from bot.reflections.sealing import groups_big_enough, purge_effect, small_number
 from bot.sessions.service import SessionService
+from bot.sparks.library import Spark
 from bot.sparks.service import spark_for
 from storage.models import (
     Breakout,
     BreakoutMember,
     Community,
-    CommunitySpark,
     Participant,
     Reflection,
     Session,
@@ -74,7 +74,13 @@ MAX_TEXT = 2000
 
 
 class ReflectionService:
-    def __init__(self, deps: Deps, sessions: SessionService, privacy: PrivacyService) -> None:
+    def __init__(
+        self,
+        deps: Deps,
+        sessions: SessionService,
+        privacy: PrivacyService,
+        sparks: Fact[tuple[int, str], Spark],
+    ) -> None:
         self.deps = deps
         self.sessions = sessions
         self.privacy = privacy
@@ -82,13 +88,9 @@ class ReflectionService:
         self.wrong_codes = WrongCodeLimiter()
         self.t = deps.texts.t
         deps.outbox.listen(SAFEGUARDING, self._alert_outcome, isolated=True)
-        # A spark's reflection prompt by (community id, spark id), for the form's button,
-        # which only reads (bot/engine/known.py): a community may add its own sparks.
-        self.prompts = deps.known.fact(
-            "reflection prompts",
-            self._read_prompts,
-            Watch(CommunitySpark, ("community_id", "spark_id")),
-        )
+        # Sparks kept in memory, for the prompt of the form's button, which only reads
+        # (known_sparks): a community may add its own sparks.
+        self.sparks = sparks
 
     def form(
         self,
@@ -176,8 +178,8 @@ class ReflectionService:
         if (refusal := self._before_form(ctx, session.id, session.state)) is not None:
             return refusal
         spark_id = session.spark_id
-        prompt = await self.prompts.get((session.community_id, spark_id)) if spark_id else None
-        return self._form_for(ctx, session.id, prompt)
+        spark = await self.sparks.get((session.community_id, spark_id)) if spark_id else None
+        return self._form_for(ctx, session.id, spark.reflection_prompt if spark else None)
 
     def _before_form(self, ctx: CommandContext, session_id: int, state: str) -> Reply | None:
         """Refuses outside the reflection step; the privacy notice for someone who said no."""
@@ -206,17 +208,6 @@ class ReflectionService:
                 ask_agreement=ctx.actor.consent != "yes",
             )
         )
-
-    async def _read_prompts(
-        self, tx: AsyncSession, keys: Sequence[tuple[int, str]]
-    ) -> dict[tuple[int, str], str]:
-        """`prompts`' read: each spark as the session's community finds it."""
-        found: dict[tuple[int, str], str] = {}
-        for community_id, spark_id in keys:
-            spark = await spark_for(self.deps, tx, community_id, spark_id)
-            if spark is not None:
-                found[(community_id, spark_id)] = spark.reflection_prompt
-        return found
 
     async def submit(self, ctx: CommandContext) -> Reply:
         """One reflection sent from the private form."""

@@ -17,17 +17,16 @@ from bot.core.ports import DeliveryError
 from bot.core.refs import ConversationRef, UserRef
 from bot.engine.context import CommandContext, Effect, Work
 from bot.engine.deps import Deps, community_ref, session_channel, user_ref
-from bot.engine.known import Watch
+from bot.engine.known import Fact
 from bot.sessions.allocation import Person, allocate, place_late_joiner
 from bot.sessions.service import SessionService
 from bot.sparks.library import Spark
-from bot.sparks.service import library_for, spark_for
+from bot.sparks.service import library_for
 from storage.models import (
     Attendance,
     Breakout,
     BreakoutMember,
     Community,
-    CommunitySpark,
     Participant,
     Session,
     id_of,
@@ -41,25 +40,14 @@ WARNING_MINUTES = 5
 
 
 class RunningService:
-    def __init__(self, deps: Deps, sessions: SessionService) -> None:
+    def __init__(
+        self, deps: Deps, sessions: SessionService, sparks: Fact[tuple[int, str], Spark]
+    ) -> None:
         self.deps = deps
         self.sessions = sessions
+        # Sparks kept in memory, for the Easy Read button, which only reads (known_sparks).
+        self.sparks = sparks
         self.t = deps.texts.t
-        # A session's spark as its community finds it, by (community id, spark id), for the
-        # Easy Read button under the spark, which only reads (bot/engine/known.py).
-        self.sparks = deps.known.fact(
-            "sparks", self._read_sparks, Watch(CommunitySpark, ("community_id", "spark_id"))
-        )
-
-    async def _read_sparks(
-        self, tx: AsyncSession, keys: Sequence[tuple[int, str]]
-    ) -> dict[tuple[int, str], Spark]:
-        found: dict[tuple[int, str], Spark] = {}
-        for community_id, spark_id in keys:
-            spark = await spark_for(self.deps, tx, community_id, spark_id)
-            if spark is not None:
-                found[(community_id, spark_id)] = spark
-        return found
 
     async def spark_for(self, tx: AsyncSession, session: Session) -> Spark | None:
         library = await library_for(self.deps, tx, session.community_id)

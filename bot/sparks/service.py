@@ -25,6 +25,7 @@ from bot.core.messages import (
 )
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps
+from bot.engine.known import Fact, Watch
 from bot.sparks.library import Spark, SparkError, SparkLibrary, spark_from_form
 from storage.models import CommunitySpark, id_of
 from storage.repositories import add_in_savepoint
@@ -55,6 +56,24 @@ async def spark_for(deps: Deps, tx: AsyncSession, community_id: int, spark_id: s
     ).all()
     own = _readable(rows)
     return own[0] if own else deps.sparks.get(spark_id)
+
+
+def known_sparks(deps: Deps) -> Fact[tuple[int, str], Spark]:
+    """Each spark as `spark_for` finds it, by (community id, spark id), kept in memory for the
+    buttons that only read (the form's prompt, the Easy Read spark: bot/engine/known.py), and
+    made old by any write to the community's own sparks. Made once per app (bot/app.py)."""
+
+    async def read(
+        tx: AsyncSession, keys: Sequence[tuple[int, str]]
+    ) -> dict[tuple[int, str], Spark]:
+        found: dict[tuple[int, str], Spark] = {}
+        for community_id, spark_id in keys:
+            spark = await spark_for(deps, tx, community_id, spark_id)
+            if spark is not None:
+                found[(community_id, spark_id)] = spark
+        return found
+
+    return deps.known.fact("sparks", read, Watch(CommunitySpark, ("community_id", "spark_id")))
 
 
 def _readable(rows: Sequence[CommunitySpark]) -> list[Spark]:
