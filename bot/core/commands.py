@@ -25,6 +25,9 @@ Handler = Callable[[Ctx], Awaitable[Response]]
 # Many interactions of one kind in one transaction: one answer (or refusal) per context, in
 # order. See ComponentRoute.batch.
 BatchHandler = Callable[[Sequence[Ctx]], Awaitable[Sequence["Response | CommandError"]]]
+# A check that needs only what is known in memory: returns if the interaction may go on,
+# raises CommandError to turn it down.
+Check = Callable[[Ctx], Awaitable[None]]
 
 MAX_OPTION_LENGTH = 300
 # The largest number any option may hold: PostgreSQL's `integer`, the type of every id and
@@ -111,6 +114,12 @@ class ComponentRoute(Generic[Ctx]):
     # A batch handler refuses an interaction by returning its CommandError, having written
     # nothing for it; anything it raises sends the whole batch back to run one by one.
     batch: BatchHandler[Ctx] | None = None
+    # For a batched route: the checks that need only what is known in memory (engine/
+    # known.py), run before the interaction waits for its batch. A refusal is then the
+    # first answer, at once, which a form can show in place (Slack keeps the form open
+    # only if its acknowledgement says so), and the acknowledgement of the rest waits for
+    # nothing else. The batch checks again, in its own transaction, before storing.
+    check: Check[Ctx] | None = None
     # A step that only reads (opening the reflection form): the dispatcher runs it with no
     # transaction, from what is known in memory (engine/known.py), so a burst of them never
     # queues behind the writers. It writes nothing about the person, who stays a stand-in
@@ -123,6 +132,8 @@ class ComponentRoute(Generic[Ctx]):
             # The dispatcher refuses no one while gathering a batch, and a form must be the
             # first answer, so neither fits a batch.
             raise ValueError(f"{self.feature}:{self.verb}: only open, form-less routes batch")
+        if self.check is not None and self.batch is None:
+            raise ValueError(f"{self.feature}:{self.verb}: only a batch is checked beforehand")
         if self.batch is not None and self.reads_only:
             raise ValueError(f"{self.feature}:{self.verb}: a batch writes, so it cannot only read")
 

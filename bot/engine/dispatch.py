@@ -7,8 +7,10 @@ traceback reaches a chat; anonymous commands are never logged with who ran them.
 
 Interactions that come in bursts (reflections) may share one transaction with the others
 waiting at the same moment (group commit, see `_batched`); each is still checked, answered
-and given its effects on its own. A route that only reads (opening the reflection form, see
-`_read_only`) takes no transaction at all: what it needs is known in memory.
+and given its effects on its own. Their checks that need only what is known in memory run
+first (`ComponentRoute.check`), so a refusal never waits for a batch. A route that only
+reads (opening the reflection form, see `_read_only`) takes no transaction at all: what it
+needs is known in memory.
 """
 
 from __future__ import annotations
@@ -155,12 +157,13 @@ class Dispatcher:
         self._idle.clear()
         started = time.perf_counter()
         try:
-            if not spec.may_open_form:
+            checked_first = isinstance(spec, ComponentRoute) and spec.check is not None
+            if not spec.may_open_form and not checked_first:
                 # Discord wants an answer within 3 s: acknowledge before any database work.
                 await responder.defer()
             item = _Item(spec, args, user, where)
             if isinstance(spec, ComponentRoute) and spec.batch is not None:
-                outcome = await self._batched(spec, item, name)
+                outcome = await self._batched(spec, item, name, responder)
             elif isinstance(spec, ComponentRoute) and spec.reads_only:
                 outcome = await self._read_only(item, name)
             else:
@@ -302,7 +305,15 @@ class Dispatcher:
     # burst then costs little more per interaction than its own checks. Each interaction
     # still gets its own answer, refusal and effects.
 
-    async def _batched(self, route: ComponentRoute, item: _Item, name: str) -> _Outcome:
+    async def _batched(
+        self, route: ComponentRoute, item: _Item, name: str, responder: Responder
+    ) -> _Outcome:
+        if route.check is not None:
+            refused = await self._checked(route, item, name)
+            if refused is not None:
+                return refused
+            # Acknowledged once the checks known in memory have passed (ComponentRoute.check).
+            await responder.defer()
         waiting = self._waiting.setdefault(route, [])
         waiting.append(item)
         if route not in self._writers:
@@ -328,6 +339,19 @@ class Dispatcher:
             # Stopped part-way (the process is closing): nobody is left without an answer.
             for item in [*batch, *self._waiting.pop(route, [])]:
                 item.settle(self._failed())
+
+    async def _checked(self, route: ComponentRoute, item: _Item, name: str) -> _Outcome | None:
+        """The route's checks, from what is known in memory: its refusal, or None to go on."""
+        check = route.check
+        assert check is not None
+
+        async def run() -> _Outcome:
+            ctx = await self._known_context(item)
+            await check(ctx)
+            return _Outcome("ok", Reply(OutgoingMessage("")), ctx)
+
+        outcome = await self._answered(run(), name)
+        return None if outcome.result == "ok" else outcome
 
     def _failed(self) -> _Outcome:
         message = OutgoingMessage(self.texts.t("errors.internal"), refused=True)

@@ -138,6 +138,7 @@ def feature(app: Needs) -> Feature[CommandContext]:
                 reflections.submit,
                 anonymous=True,
                 batch=reflections.submit_many,
+                check=reflections.check,
             ),
             ComponentRoute("contact", "ask", contact.ask),
             ComponentRoute("contact", "yes", contact.confirm),

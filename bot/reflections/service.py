@@ -335,27 +335,19 @@ class ReflectionService:
         )
         return Screened(reflection_id, text, risks, alert)
 
+    async def check(self, ctx: CommandContext) -> None:
+        """A sent form's checks from what is known in memory (`ComponentRoute.check`), so a
+        refusal is shown at once, in the form where the platform can. A session this process
+        does not know yet is left to `_draft`, which checks everything again."""
+        session_id = ctx.session_id()
+        session = await self.deps.known.sessions.get(session_id) if session_id else None
+        if session is not None and session.community_id == id_of(ctx.community):
+            _checked(ctx, session.id, session.state)
+
     async def _draft(self, index: int, ctx: CommandContext) -> _Draft:
         """One reflection's own checks, before anything is written."""
         session = await self.sessions.resolve(ctx, ctx.session_id())
-        if session.state != SessionState.REFLECTING:
-            raise CommandError("reflections.closed", session_id=session.id)
-        values: dict[str, str] = ctx.args.get("values") or {}
-        # Agreeing in the form counts for this reflection only and is not stored.
-        if ctx.actor.consent != "yes" and not _ticked(values, "agree"):
-            raise CommandError("privacy.consent_needed", field="agree")
-        category = (values.get("category") or "").strip()
-        if category not in CATEGORIES:
-            raise CommandError("reflections.choose_category", field="category")
-        # Nothing that shows nothing is kept: only zero-width or control characters are empty.
-        text = readable(values.get("text") or "")
-        if not text:
-            raise CommandError("reflections.empty", field="text")
-        if len(text) > MAX_TEXT:
-            raise CommandError(
-                "reflections.too_long", field="text", limit=MAX_TEXT, length=len(text)
-            )
-        quote_ok = _ticked(values, "quote")
+        category, text, quote_ok = _checked(ctx, id_of(session), session.state)
         return _Draft(index, ctx, session, category, text, quote_ok)
 
     def _alert(
@@ -581,6 +573,27 @@ class _Draft:
     category: str
     text: str
     quote_ok: bool
+
+
+def _checked(ctx: CommandContext, session_id: int, state: str) -> tuple[str, str, bool]:
+    """A sent form's own checks: its category, its readable words and whether it may be
+    quoted, or the CommandError that turns it down (under the field it is about)."""
+    if state != SessionState.REFLECTING:
+        raise CommandError("reflections.closed", session_id=session_id)
+    values: dict[str, str] = ctx.args.get("values") or {}
+    # Agreeing in the form counts for this reflection only and is not stored.
+    if ctx.actor.consent != "yes" and not _ticked(values, "agree"):
+        raise CommandError("privacy.consent_needed", field="agree")
+    category = (values.get("category") or "").strip()
+    if category not in CATEGORIES:
+        raise CommandError("reflections.choose_category", field="category")
+    # Nothing that shows nothing is kept: only zero-width or control characters are empty.
+    text = readable(values.get("text") or "")
+    if not text:
+        raise CommandError("reflections.empty", field="text")
+    if len(text) > MAX_TEXT:
+        raise CommandError("reflections.too_long", field="text", limit=MAX_TEXT, length=len(text))
+    return category, text, _ticked(values, "quote")
 
 
 def _ticked(values: dict[str, str], name: str) -> bool:

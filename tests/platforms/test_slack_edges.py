@@ -20,6 +20,7 @@ from bot.core.domain import SessionState
 from bot.loopback.slack_server import BOT_USER, TEAM_ID, Call, FakeSlack
 from bot.platforms.slack.directory import SlackDirectory
 from bot.platforms.slack.http import ReplayGuard
+from bot.platforms.slack.listeners import views
 from storage.models import Community, OutboxItem, Reflection, Session
 from tests.conftest import snapshot
 from tests.fakes.slack_harness import ROOM, SlackWorld, reply_text, slack_world
@@ -302,6 +303,62 @@ async def test_an_answer_too_slow_for_the_form_comes_as_a_message_with_the_words
         await world.settle()
         async with world.brew.db.read() as tx:
             assert (await tx.exec(select(Reflection))).all() == []
+
+
+async def test_a_refusal_known_in_memory_keeps_the_form_open_while_the_database_is_busy(
+    sqlite_url,
+):
+    # Another process holds the database: an empty reflection is still turned down in the
+    # form at once, from what is known in memory, not after waiting for the database.
+    async with slack_world(sqlite_url, BREWBOT_DB_WAIT_SECONDS=3) as world:
+        workspace(world)
+        fake = world.fake
+        session = await reflecting(world)
+        view = await open_form(world, PERSON, session)
+        start = fake.last_seq
+        holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            sent = await world.sender.submit(
+                PERSON, view, {"category": "idea", "text": "  ", "agree": ["yes"]}
+            )
+        finally:
+            holder.rollback()
+            holder.close()
+        answer = json.loads(sent.text)
+        assert answer["response_action"] == "errors" and list(answer["errors"]) == ["text"]
+        await world.settle()
+        assert [c.method for c in fake.after(start)] == []
+
+
+async def test_a_reflection_that_passes_its_checks_closes_the_form_before_it_is_stored(
+    sqlite_url, monkeypatch
+):
+    # However long the form could wait, a reflection with nothing wrong in it is acknowledged
+    # once its checks pass: storing it (here held up by another process) comes after.
+    monkeypatch.setattr(views, "SUBMIT_WAIT", 60)
+    async with slack_world(sqlite_url) as world:
+        workspace(world)
+        fake = world.fake
+        session = await reflecting(world)
+        view = await open_form(world, PERSON, session)
+        start = fake.last_seq
+        holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            sent = await world.sender.submit(
+                PERSON, view, {"category": "idea", "text": "Buses after six", "agree": ["yes"]}
+            )
+            assert sent.status == 200 and sent.text == ""  # the form closed
+            assert not [c for c in fake.after(start) if c.method == "chat.postEphemeral"]
+        finally:
+            holder.rollback()
+            holder.close()
+        thanks = await fake.wait_for(lambda c: c.method == "chat.postEphemeral", after=start)
+        assert CODE.search(reply_text(thanks))
+        await world.settle()
+        async with world.brew.db.read() as tx:
+            assert len((await tx.exec(select(Reflection))).all()) == 1
 
 
 async def test_an_accepted_reflection_closes_the_form_and_the_code_reaches_the_writer(

@@ -9,6 +9,7 @@ direct message. Files cannot ride on an ephemeral message, so a private file goe
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -178,9 +179,12 @@ class HeldResponder:
         self.words = words
         self.answer: Answer | None = None
         self.late = False
+        # Set when the dispatcher acknowledges: the submission passed the checks that could
+        # turn it down in the form (ComponentRoute.check), so the form may close.
+        self.acknowledged = asyncio.Event()
 
     async def defer(self) -> None:
-        return None
+        self.acknowledged.set()
 
     async def reply(self, message: OutgoingMessage, *, private: bool = True) -> None:
         if not self.late:

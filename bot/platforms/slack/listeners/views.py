@@ -1,13 +1,15 @@
 """Form (modal) submissions: reflections, new sparks.
 
 Slack wants the answer to a submission within 3 seconds, and only that answer can keep the
-form open. So the submission is handled at once, and for up to SUBMIT_WAIT seconds the
-answer is awaited: one that turns the submission down (an empty or too long reflection,
-reflections already closed, "please try again in a moment") is shown in the form with
-`response_action: errors`, under the field it is about (else under the main text box), and
-the person's words stay where they typed them. Anything else closes the form and is
-answered as before, as a message only the person can see. An answer slower than that comes
-as such a message too, with the person's own words when it turned them down.
+form open. So the submission is handled at once, and the acknowledgement waits until the
+submission has passed the checks that could turn it down (a reflection's are made from
+memory, ComponentRoute.check), or its answer is known, for up to SUBMIT_WAIT seconds. An
+answer that turns it down (an empty or too long reflection, reflections already closed) is
+shown in the form with `response_action: errors`, under the field it is about (else under
+the main text box), and the person's words stay where they typed them. Anything else
+closes the form and is answered as a message only the person can see; a refusal that comes
+later ("please try again in a moment") comes as such a message too, with the person's own
+words.
 
 Reflections are anonymous: nothing here logs the submitted values or who sent them.
 """
@@ -29,9 +31,10 @@ from bot.platforms.slack.responder import Answer, HeldResponder
 from bot.platforms.slack.shared import SlackServices
 
 BREW_VIEW = re.compile(r"^brew:")
-# Slack gives up on an answer after 3 seconds. Waiting longer than this for ours would leave
-# a crowd sending forms at once (everyone reflecting together) acknowledged late, so what is
-# not known by then comes as a message; alone, a form's answer takes a few milliseconds.
+# Slack gives up on an answer after 3 seconds. A reflection's checks come from memory
+# (ComponentRoute.check) within milliseconds, even in a crowd, and storing it is not waited
+# for; this bounds the wait for a form without such checks, or the checks of a session this
+# process has not seen yet. What is not known by then comes as a message.
 SUBMIT_WAIT = 0.4
 # A sentence short enough to read under a field.
 ERROR_LIMIT = 300
@@ -56,7 +59,13 @@ def register(app: AsyncApp, services: SlackServices) -> None:
                     responder,
                 )
             )
-            await asyncio.wait({run}, timeout=SUBMIT_WAIT)
+            # Until the answer is known or the submission has passed its checks: a refusal
+            # must come with the acknowledgement to be shown in the form.
+            checked = asyncio.ensure_future(responder.acknowledged.wait())
+            await asyncio.wait(
+                {run, checked}, timeout=SUBMIT_WAIT, return_when=asyncio.FIRST_COMPLETED
+            )
+            checked.cancel()
             answer = responder.answer
             errors = form_errors(view, answer.message) if answer is not None else None
             if errors:
