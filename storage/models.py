@@ -355,6 +355,42 @@ class ClaimExport(SQLModel, table=True):
     exported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class CommunicationNeeds(SQLModel, table=True):
+    """What a person told us they need so they can take part (the Accessible Information
+    Standard: record, flag, share, meet and review), with their own words and when they last
+    looked at it (bot/people/needs.py). Each need is a `CommunicationNeed` row; Easy Read and
+    plain style are the person's own `Participant` switches, not repeated here. Facilitators
+    see only counts, never who (bot/people/needs.py)."""
+
+    __tablename__ = "communication_needs"
+
+    participant_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    # In the person's own words; shown to facilitators only without a name, and only when
+    # enough people are coming that the words cannot point to one of them.
+    other: str | None = Field(default=None, max_length=300)
+    # Days, not times (as Participant.last_seen_at): when they last set or saw their needs,
+    # and when they were last asked to look at them again (once a year).
+    reviewed_at: datetime = Field(default_factory=utc_day, sa_type=UTCDateTime)
+    review_asked_at: datetime | None = _when()
+
+
+class CommunicationNeed(SQLModel, table=True):
+    """One need from the short fixed list (bot/people/needs.py NEEDS) a person asked for."""
+
+    __tablename__ = "communication_need"
+
+    participant_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    need: str = Field(primary_key=True, max_length=32)
+
+
 class ProcessedEvent(SQLModel, table=True):
     """A platform event already handled (Slack retries the same event up to 3 times)."""
 
