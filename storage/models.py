@@ -355,6 +355,55 @@ class ClaimExport(SQLModel, table=True):
     exported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+# -- payment choices and expenses (bot/people/payments.py, issue 18) -------------------------
+# Each row is the person's own, goes with them and with the session (ON DELETE CASCADE), and
+# holds no time: a per-person time could be matched with when a reflection was written.
+
+
+def _key(target: str, *, index: bool = False) -> Column:
+    return Column(Integer, ForeignKey(target, ondelete="CASCADE"), primary_key=True, index=index)
+
+
+class PaymentChoice(SQLModel, table=True):
+    """How a person wants to be paid for their time at every session: "full", "lower" (at
+    most `amount_pence` a session), "charity" (paid to the charity they name), "expenses"
+    (expenses only) or "none"; and which earnings limit they want to be warned about ("all",
+    "none" or a limit's name). A choice for one session (SessionPayment) wins over this."""
+
+    __tablename__ = "payment_choice"
+
+    participant_id: int = Field(sa_column=_key("participant.id"))
+    choice: str = Field(default="full", max_length=16)
+    amount_pence: int | None = None
+    charity: str | None = Field(default=None, max_length=200)
+    watch: str = Field(default="all", max_length=32)
+
+
+class SessionPayment(SQLModel, table=True):
+    """A person's payment choice for one session (the same choices as PaymentChoice)."""
+
+    __tablename__ = "session_payment"
+
+    participant_id: int = Field(sa_column=_key("participant.id"))
+    session_id: int = Field(sa_column=_key("session.id", index=True))
+    choice: str = Field(max_length=16)
+    amount_pence: int | None = None
+    charity: str | None = Field(default=None, max_length=200)
+
+
+class Expense(SQLModel, table=True):
+    """Out-of-pocket costs a person claims for one session, one row per kind ("travel",
+    "care" for care or support worker cover, "other"), and whether they have a receipt."""
+
+    __tablename__ = "expense"
+
+    participant_id: int = Field(sa_column=_key("participant.id"))
+    session_id: int = Field(sa_column=_key("session.id", index=True))
+    kind: str = Field(primary_key=True, max_length=16)
+    amount_pence: int
+    receipt: bool = False
+
+
 class CommunicationNeeds(SQLModel, table=True):
     """What a person told us they need so they can take part (the Accessible Information
     Standard: record, flag, share, meet and review), with their own words and when they last
