@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import textstat
 
+from bot.core.easy_read import MARK
 from bot.sparks.library import SparkLibrary
 
 PLAIN_MIN, EASY_MIN = 60, 70
@@ -27,6 +28,7 @@ SPARKS = SparkLibrary.load().all()
 
 
 def _clean(text: str) -> str:
+    text = MARK.sub("", text)  # an Easy Read idea's picture, named at its start
     text = re.sub(r"\{[^{}]*\}", " ", text)  # placeholders
     text = text.replace("/brew", " ")  # the command prefix is typed, not read as a word
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links keep their words
@@ -217,7 +219,8 @@ def _spark_texts() -> list[Any]:
         }
         easy = {
             "easy_read.intro": spark.easy_intro,
-            "easy_read.questions": " ".join(spark.easy_questions),
+            # One to a line, so each question's picture mark is at a line's start.
+            "easy_read.questions": "\n".join(spark.easy_questions),
         }
         for field, text in plain.items():
             if text:

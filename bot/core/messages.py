@@ -44,13 +44,27 @@ class Action:
 
 
 @dataclass(frozen=True)
+class Picture:
+    """An Easy Read picture: `name` is a file in prompts/pictures (`name`.png), `alt` the
+    words a screen reader says instead (prompts/pictures/pictures.yaml)."""
+
+    name: str
+    alt: str
+
+
+@dataclass(frozen=True)
 class Section:
     """A block of the message. `untrusted` marks words a participant typed: every renderer
-    escapes them so they cannot ping anyone or inject formatting when reposted."""
+    escapes them so they cannot ping anyone or inject formatting when reposted.
+
+    `picture`: the section is one Easy Read idea, shown beside its picture where the platform
+    can show one (Discord, Slack with a public address, the web pages); elsewhere, and in
+    plain style, its words alone."""
 
     body: str
     heading: str = ""
     untrusted: bool = False
+    picture: Picture | None = None
 
 
 @dataclass(frozen=True)

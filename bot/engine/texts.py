@@ -2,7 +2,8 @@
 
 Short sentences live in `prompts/strings/*.yaml` (one file per feature, keys must not clash);
 longer messages are Markdown templates in `prompts/templates/NAME.md`, with an Easy Read variant
-in `NAME.easy.md`.
+in `NAME.easy.md`, whose ideas may each name a picture with a `[name]` mark (bot/core/easy_read.py):
+`template` gives the words alone, `ideas` the ideas with their pictures.
 
 A text names a command as `{/NAME}` (`{/forget me}`, `{/claim off}`), never as typed words:
 it is written the way people type it on the platform in use (bot/core/spelling.py), and a
@@ -20,8 +21,11 @@ from typing import Any
 import yaml
 
 from bot.core.commands import CommandName
+from bot.core.easy_read import ideas, marks, words_only
+from bot.core.messages import Picture, Section
 from bot.core.spelling import TYPED, Spelling
 from bot.core.yaml_data import load_yaml
+from bot.engine.pictures import shared_pictures
 
 
 class TextsError(Exception):
@@ -81,6 +85,11 @@ class Texts:
             for entry in root.joinpath("templates").iterdir()
             if entry.name.endswith(".md")
         }
+        known = shared_pictures().alts
+        for name, text in templates.items():
+            unknown = [mark for mark in marks(text) if mark not in known]
+            if unknown:
+                raise TextsError(f"prompts/templates/{name}.md: no picture {unknown[0]!r}")
         return cls(strings=strings, templates=templates, spelling=spelling)
 
     def spoken_as(self, spelling: Spelling) -> Texts:
@@ -104,7 +113,48 @@ class Texts:
             text = self.templates[key]
         except KeyError:
             raise TextsError(f"prompts/templates/{name}.md is missing") from None
-        return text.format_map(_Values(values, self.spelling))
+        return _words(text).format_map(_Values(values, self.spelling))
+
+    def ideas(self, name: str, /, **values: Any) -> tuple[Section, ...]:
+        """The Easy Read template `name` as its ideas, filled in, each with its picture."""
+        try:
+            text = self.templates[f"{name}.easy"]
+        except KeyError:
+            raise TextsError(f"prompts/templates/{name}.easy.md is missing") from None
+        filled = _Values(values, self.spelling)
+        return tuple(
+            Section(idea.words.format_map(filled), picture=_picture(idea.picture))
+            for idea in ideas(text, shared_pictures().alts)
+        )
+
+    def idea(self, key: str, /, **values: Any) -> Section:
+        """One short sentence as an Easy Read idea of its own, with the picture
+        prompts/pictures/strings.yaml chooses for it."""
+        return Section(self.t(key, **values), picture=shared_pictures().for_string(key))
+
+
+def marked_ideas(text: str) -> tuple[Section, ...]:
+    """Words written with marks, not filled in (a spark's Easy Read intro, one of its
+    questions), as ideas with their pictures. A community's own spark may have none."""
+    return tuple(
+        Section(idea.words, picture=_picture(idea.picture))
+        for idea in ideas(text, shared_pictures().alts)
+    )
+
+
+def without_marks(text: str) -> str:
+    """Words written with marks, without them."""
+    return words_only(text, shared_pictures().alts)
+
+
+def _picture(name: str | None) -> Picture | None:
+    return shared_pictures().picture(name) if name else None
+
+
+@cache
+def _words(template: str) -> str:
+    # Cached: a template's marks are taken out once per process, not on every message.
+    return without_marks(template)
 
 
 def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
