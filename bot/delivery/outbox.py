@@ -33,7 +33,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import and_, col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core.messages import Action, ActionStyle, Attachment, OutgoingMessage, Section
+from bot.core.messages import (
+    Action,
+    ActionStyle,
+    Attachment,
+    OutgoingMessage,
+    Picture,
+    Section,
+)
 from bot.core.ports import DeliveryError
 from bot.core.refs import ConversationRef, UserRef
 from bot.delivery.mail import Letter
@@ -487,7 +494,8 @@ def encode(body: OutgoingMessage | Letter, to_name: str = "", thread: str = "") 
             "title": body.title,
             "ping": body.ping,
             "plain": body.plain,
-            "sections": [[s.body, s.heading, s.untrusted] for s in body.sections],
+            # An Easy Read idea's picture as [name, alt]: its file is found again by name.
+            "sections": [[s.body, s.heading, s.untrusted, _picture(s)] for s in body.sections],
             "actions": [[a.label, a.custom_id, a.style.value] for a in body.actions],
             "attachments": [[a.filename, a.content.hex(), a.mime_type] for a in body.attachments],
             "to_name": to_name,
@@ -514,7 +522,16 @@ def _from_data(kind: str, data: dict[str, Any]) -> OutgoingMessage | Letter:
         title=data["title"],
         ping=data["ping"],
         plain=data["plain"],
-        sections=tuple(Section(b, h, u) for b, h, u in data["sections"]),
+        sections=tuple(_section(*section) for section in data["sections"]),
         actions=tuple(Action(label, cid, ActionStyle(s)) for label, cid, s in data["actions"]),
         attachments=tuple(Attachment(n, bytes.fromhex(c), m) for n, c, m in data["attachments"]),
     )
+
+
+def _picture(section: Section) -> list[str] | None:
+    return [section.picture.name, section.picture.alt] if section.picture else None
+
+
+def _section(body: str, heading: str, untrusted: bool, picture: list[str] | None = None) -> Section:
+    # Rows written before pictures came have three parts.
+    return Section(body, heading, untrusted, Picture(*picture) if picture else None)

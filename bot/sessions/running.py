@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,6 +19,7 @@ from bot.core.refs import ConversationRef, UserRef
 from bot.engine.context import CommandContext, Effect, Work
 from bot.engine.deps import Deps, community_ref, session_channel, user_ref
 from bot.engine.known import Fact
+from bot.engine.texts import marked_ideas
 from bot.sessions.allocation import Person, allocate, place_late_joiner
 from bot.sessions.service import SessionService
 from bot.sparks.library import Spark
@@ -88,21 +90,28 @@ class RunningService:
         self, spark: Spark, session_id: int, *, easy: bool = False
     ) -> OutgoingMessage:
         if easy:
-            body = spark.easy_intro
-            questions = spark.easy_questions
-        else:
-            body = spark.intro + (f"\n\n{spark.story}" if spark.story else "")
-            questions = spark.questions
-        listed = "\n".join(f"{n}. {q}" for n, q in enumerate(questions, start=1))
-        actions = (
-            ()
-            if easy
-            else (Action(self.t("buttons.easy_read"), custom_id("spark", "easy", str(session_id))),)
-        )
+            return self._easy_spark(spark)
+        body = spark.intro + (f"\n\n{spark.story}" if spark.story else "")
+        listed = "\n".join(f"{n}. {q}" for n, q in enumerate(spark.questions, start=1))
         return OutgoingMessage(
             title=spark.title,
             text=f"{body}\n\n**{self.t('running.questions_heading')}**\n{listed}",
-            actions=actions,
+            actions=(
+                Action(self.t("buttons.easy_read"), custom_id("spark", "easy", str(session_id))),
+            ),
+        )
+
+    def _easy_spark(self, spark: Spark) -> OutgoingMessage:
+        """Easy Read: each idea of the intro, then each question, beside its picture."""
+        questions = [
+            replace(idea, body=f"{n}. {idea.body}")
+            for n, question in enumerate(spark.easy_questions, start=1)
+            for idea in marked_ideas(question)
+        ]
+        if questions:
+            questions[0] = replace(questions[0], heading=self.t("running.questions_heading"))
+        return OutgoingMessage(
+            title=spark.title, sections=(*marked_ideas(spark.easy_intro), *questions)
         )
 
     async def spark_easy(self, ctx: CommandContext) -> Reply:

@@ -382,21 +382,10 @@ class SessionService:
 
     async def easy_welcome(self, ctx: CommandContext) -> Reply:
         session = await self.resolve(ctx, ctx.session_id())
+        texts = self.deps.texts
+        welcome = texts.ideas("welcome", title=session.title, theme=session.theme or session.title)
         return Reply(
-            OutgoingMessage(
-                title=session.title,
-                text="\n\n".join(
-                    [
-                        self.deps.texts.template(
-                            "welcome",
-                            easy=True,
-                            title=session.title,
-                            theme=session.theme or session.title,
-                        ),
-                        self.deps.texts.template("ground_rules", easy=True),
-                    ]
-                ),
-            )
+            OutgoingMessage(title=session.title, sections=welcome + texts.ideas("ground_rules"))
         )
 
     async def rsvp_no(self, ctx: CommandContext) -> Reply:

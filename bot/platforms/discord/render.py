@@ -11,6 +11,9 @@
 - `message.plain`: the reader asked for plain style, so no embeds and no decoration
   (bot.core.plain), just content.
 - Every message allows no mentions unless `message.ping` says one is meant.
+- Easy Read ideas (`Section.picture`) are one embed each, the picture its thumbnail: a PNG
+  sent with the message whose description is the picture's words for people who cannot see
+  it (Discord's alt text). Discord shows a thumbnail on the right of its words.
 - Buttons go on the last message, files on the first.
 """
 
@@ -22,9 +25,10 @@ from typing import Any
 
 import discord
 
-from bot.core.messages import OutgoingMessage, Section
+from bot.core.messages import OutgoingMessage, Picture, Section
 from bot.core.plain import plain_text_style
 from bot.core.splitting import pack_chunks, split_text
+from bot.engine.pictures import picture_png
 from bot.platforms.discord.components import build_view, shorten
 from bot.platforms.discord.escape import WHOLE, escape_participant_text
 
@@ -75,6 +79,8 @@ def render(message: OutgoingMessage, *, dm_guild_id: str | None = None) -> list[
             RenderedMessage(content=c)
             for c in split_text(_plain_body(message), CONTENT_MAX, whole=WHOLE)
         ]
+    elif any(section.picture for section in message.sections):
+        parts = _idea_messages(message)
     elif message.title or message.sections:
         parts = _embed_messages(message)
     else:
@@ -91,7 +97,7 @@ def render(message: OutgoingMessage, *, dm_guild_id: str | None = None) -> list[
     mentions = allowed_mentions(message)
     for part in parts:
         part.mentions = mentions
-    parts[0].files = [
+    parts[0].files[:0] = [
         discord.File(io.BytesIO(a.content), filename=a.filename) for a in message.attachments
     ]
     parts[-1].view = build_view(message.actions, dm_guild_id)
@@ -142,3 +148,53 @@ def _embed_messages(message: OutgoingMessage) -> list[RenderedMessage]:
             embeds[0].title = title
         parts.append(RenderedMessage(embeds=embeds))
     return parts
+
+
+def _idea_messages(message: OutgoingMessage) -> list[RenderedMessage]:
+    """Easy Read: the message's own text, then an embed per idea with its picture, as few
+    messages as Discord's limits allow, each sending the pictures its embeds show."""
+    embeds: list[tuple[discord.Embed, Picture | None]] = [
+        (discord.Embed(description=chunk), None)
+        for chunk in split_text(message.text, DESCRIPTION_MAX, whole=WHOLE)
+    ]
+    for section in message.sections:
+        chunks = split_text(section_text(section), DESCRIPTION_MAX, whole=WHOLE)
+        for number, chunk in enumerate(chunks):
+            picture = section.picture if number == 0 else None
+            embed = discord.Embed(description=chunk)
+            if picture is not None:
+                embed.set_thumbnail(url=f"attachment://{_filename(picture)}")
+            embeds.append((embed, picture))
+    if message.title:
+        if not embeds:
+            embeds.append((discord.Embed(), None))
+        embeds[0][0].title = shorten(message.title, EMBED_TITLE_MAX)
+    groups: list[list[tuple[discord.Embed, Picture | None]]] = []
+    size = 0
+    for embed, picture in embeds:
+        if (
+            not groups
+            or len(groups[-1]) == EMBEDS_PER_MESSAGE
+            or size + len(embed) > EMBEDS_TOTAL_MAX
+        ):
+            groups.append([])
+            size = 0
+        groups[-1].append((embed, picture))
+        size += len(embed)
+    return [
+        RenderedMessage(
+            embeds=[embed for embed, _ in group],
+            files=[_picture_file(p) for p in {p.name: p for _, p in group if p}.values()],
+        )
+        for group in groups
+    ]
+
+
+def _filename(picture: Picture) -> str:
+    return f"{picture.name}.png"
+
+
+def _picture_file(picture: Picture) -> discord.File:
+    return discord.File(
+        io.BytesIO(picture_png(picture.name)), filename=_filename(picture), description=picture.alt
+    )

@@ -67,10 +67,19 @@ def channel_name(name: str, suffix: str) -> str:
 class SlackAdapter:
     platform = Platform.SLACK
 
-    def __init__(self, clients: SlackClients, texts: Texts, *, breakouts: Breakouts = "threads"):
+    def __init__(
+        self,
+        clients: SlackClients,
+        texts: Texts,
+        *,
+        breakouts: Breakouts = "threads",
+        pictures: str = "",
+    ):
         self.clients = clients
         self.texts = texts
         self.breakouts = breakouts
+        # Where Slack fetches the Easy Read pictures, or "" for the words alone (blocks.render).
+        self.pictures = pictures
         # DM channel ids never change: reminders to many people, and the copies of the
         # thank-yous to reflections, open each DM only once (`dm`).
         self._dms: dict[tuple[str, str], str] = {}
@@ -102,7 +111,7 @@ class SlackAdapter:
         again skips the parts that arrived the first time."""
         tag = _tag(message.once) if message.once else ""
         arrived = await self._arrived(client, channel, thread_ts, tag) if message.again else {}
-        parts = render(message)
+        parts = render(message, pictures=self.pictures)
         first = ""
         for number, part in enumerate(parts):
             ts = arrived.get(number) or await self.post(
@@ -212,7 +221,7 @@ class SlackAdapter:
     async def edit(self, ref: MessageRef, message: OutgoingMessage) -> None:
         client = await self.clients.for_team(ref.conversation.community.id)
         channel, _ = where(ref.conversation)
-        parts = render(message)
+        parts = render(message, pictures=self.pictures)
         if not parts:
             return
         try:

@@ -13,6 +13,12 @@ message are written one after another and cut into section blocks at natural pla
 through an escape (`escape.WHOLE`); every section block is `verbatim`, so Slack does not turn
 typed addresses or #channel names into links (the bot's own links are written out as <url>).
 A long message becomes several Slack messages, each within the limits, in order.
+
+An Easy Read idea (`Section.picture`) is its own section block with the picture as its
+accessory image (Slack shows it on the right of the words) and the picture's words as
+`alt_text`. Slack fetches the image from its address, so pictures are shown only when
+`pictures` (the address of the web server's /pictures/, bot/platforms/web/pages/pictures.py)
+is given: with no public address, and in plain style, the words are shown alone.
 """
 
 from __future__ import annotations
@@ -169,7 +175,7 @@ def action_blocks(actions: tuple[Action, ...]) -> list[Block]:
     return blocks
 
 
-def message_blocks(message: OutgoingMessage) -> list[Block]:
+def message_blocks(message: OutgoingMessage, pictures: str = "") -> list[Block]:
     """Every block of the message, in order, before it is cut into Slack messages."""
     plain = message.plain
     blocks: list[Block] = []
@@ -179,9 +185,26 @@ def message_blocks(message: OutgoingMessage) -> list[Block]:
     # The text and the sections are one flow, cut at natural places: many short sections
     # (a digest's quotes) share blocks instead of using up the 50 a message may have.
     pieces = [to_mrkdwn(_style(message.text, plain))] if message.text else []
-    pieces.extend(section_mrkdwn(section, plain) for section in message.sections)
-    blocks.extend(_sections("\n\n".join(p for p in pieces if p.strip())))
+    if pictures and not plain and any(section.picture for section in message.sections):
+        blocks.extend(_sections("\n\n".join(p for p in pieces if p.strip())))
+        for section in message.sections:
+            blocks.extend(_idea(section, pictures))
+    else:
+        pieces.extend(section_mrkdwn(section, plain) for section in message.sections)
+        blocks.extend(_sections("\n\n".join(p for p in pieces if p.strip())))
     blocks.extend(action_blocks(message.actions))
+    return blocks
+
+
+def _idea(section: Section, pictures: str) -> list[Block]:
+    """An Easy Read idea: its words, with its picture beside them."""
+    blocks = _sections(section_mrkdwn(section))
+    if blocks and section.picture is not None:
+        blocks[0]["accessory"] = {
+            "type": "image",
+            "image_url": f"{pictures}{section.picture.name}.png",
+            "alt_text": _clip(section.picture.alt, LABEL_LIMIT),
+        }
     return blocks
 
 
@@ -203,9 +226,10 @@ def fallback_text(blocks: list[Block]) -> str:
     return split_text(text, FALLBACK_LIMIT - 1, whole=WHOLE)[0] + "…"
 
 
-def render(message: OutgoingMessage) -> list[SlackMessage]:
-    """The message as one or more Slack messages of at most 50 blocks each."""
-    blocks = message_blocks(message)
+def render(message: OutgoingMessage, *, pictures: str = "") -> list[SlackMessage]:
+    """The message as one or more Slack messages of at most 50 blocks each; `pictures`: where
+    Slack can fetch the Easy Read pictures, or "" for the words alone."""
+    blocks = message_blocks(message, pictures)
     if not blocks:
         return []
     return [

@@ -39,6 +39,7 @@ from bot.platforms.slack.directory import SlackDirectory
 from bot.platforms.slack.http import SlackRoutes
 from bot.platforms.slack.oauth import OAuthParts, build_oauth, oauth_enabled
 from bot.platforms.slack.shared import SlackServices
+from bot.platforms.web.pages import pictures
 from bot.platforms.web.server import WebServer, WebStartFailed
 from bot.runtime import (
     OutOfReach,
@@ -185,7 +186,9 @@ async def create_slack_bot(
         settings.slack_api_url, token=None if oauth_on else settings.slack_bot_token or None
     )
     clients.share_session()
-    adapter = SlackAdapter(clients, texts, breakouts=settings.slack_breakouts)
+    adapter = SlackAdapter(
+        clients, texts, breakouts=settings.slack_breakouts, pictures=pictures.address(settings)
+    )
     brew = await build_app(settings, adapter, clock=clock, texts=texts)
     oauth = build_oauth(settings, brew.db.engine) if oauth_on else None
     if oauth is not None:

@@ -63,7 +63,7 @@ class SlackResponder:
             note = self.texts.t("slack.copy_in_dm") if copied else ""
             text = "\n\n".join(part for part in (message.text, note) if part)
             message = replace(message, text=text, keep_copy=False)
-        parts = render(message)
+        parts = render(message, pictures=self.adapter.pictures)
         if parts and not await self._respond(parts, private):
             if private:
                 await self._ephemeral(parts)
@@ -87,7 +87,7 @@ class SlackResponder:
         time is close to a reflection's). True once it arrived."""
         try:
             channel = await self.adapter.dm(self.client, self.team_id, self.user_id)
-            for part in render(message):
+            for part in render(message, pictures=self.adapter.pictures):
                 await self.adapter.post(self.client, channel, part, private=True)
         except DeliveryError:
             return False

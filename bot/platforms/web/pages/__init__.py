@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.platforms.web.pages import about, group, health, rsvp, session
+from bot.platforms.web.pages import about, group, health, pictures, rsvp, session
 
 
 def routes(app: web.Application) -> list[web.RouteDef]:
@@ -14,4 +14,5 @@ def routes(app: web.Application) -> list[web.RouteDef]:
         *session.routes(app),
         *group.routes(app),
         *rsvp.routes(app),
+        *pictures.routes(app),
     ]

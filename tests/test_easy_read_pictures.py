@@ -1,0 +1,123 @@
+"""Easy Read with pictures (issue 18): every idea of the Easy Read words that carry pictures
+has one, every picture has words for people who cannot see it and a file, and no mark is
+ever shown as words."""
+
+from __future__ import annotations
+
+import struct
+from importlib import resources
+
+import pytest
+
+from bot.core.easy_read import MARK, ideas, marks, words_only
+from bot.core.messages import OutgoingMessage
+from bot.engine.pictures import Pictures, picture_png, shared_pictures
+from bot.engine.texts import Texts, marked_ideas
+from bot.sparks.library import SparkLibrary
+
+# The Easy Read words that are shown with pictures (issue 18): each idea names one.
+WITH_PICTURES = ("welcome", "ground_rules", "consent", "reflection_form", "reminder")
+VALUES = {
+    "title": "Being heard",
+    "theme": "being heard",
+    "retention": "12 months",
+    "when": "Tuesday 1 December at 2pm",
+    "minutes_text": "That is in 2 hours.",
+    "prompt": "What would help?",
+    "help": "In an emergency, call 999.",
+}
+FOLDER = resources.files("prompts").joinpath("pictures")
+
+
+@pytest.fixture(scope="module")
+def texts() -> Texts:
+    return Texts.load()
+
+
+def test_every_picture_has_alt_words_a_file_and_its_attribution() -> None:
+    pictures = Pictures.load()
+    attribution = FOLDER.joinpath("ATTRIBUTION.md").read_text(encoding="utf-8")
+    assert "CC BY-SA 4.0" in attribution and "OpenMoji" in attribution
+    assert "Attribution-ShareAlike 4.0" in FOLDER.joinpath("LICENSE.txt").read_text("utf-8")
+    assert len(pictures.alts) >= 40
+    for name, alt in pictures.alts.items():
+        assert alt.endswith(".") and len(alt.split()) <= 12, name
+        png = picture_png(name)
+        assert png.startswith(b"\x89PNG\r\n\x1a\n"), name
+        width, height = struct.unpack(">II", png[16:24])
+        assert (width, height) == (72, 72), name
+        assert f"| {name}.png |" in attribution, name
+    # Only the pictures named are shipped: no stray files.
+    shipped = {e.name for e in FOLDER.iterdir() if e.name.endswith(".png")}
+    assert shipped == {f"{name}.png" for name in pictures.alts}
+
+
+@pytest.mark.parametrize("name", WITH_PICTURES)
+def test_every_easy_read_idea_has_a_picture(texts: Texts, name: str) -> None:
+    sections = texts.ideas(name, **VALUES)
+    assert len(sections) >= 2
+    for section in sections:
+        assert section.picture is not None, f"{name}.easy.md: {section.body!r} has no picture"
+        assert section.picture.alt == shared_pictures().alts[section.picture.name]
+        assert not MARK.search(section.body) and "[" not in section.body
+
+
+@pytest.mark.parametrize("spark", SparkLibrary.load().all(), ids=lambda spark: spark.id)
+def test_every_idea_of_a_sparks_easy_read_has_a_picture(spark) -> None:
+    for text in (spark.easy_intro, *spark.easy_questions):
+        found = marked_ideas(text)
+        assert found and all(s.picture is not None for s in found), f"{spark.id}: {text!r}"
+
+
+def test_the_short_strings_shown_as_ideas_name_strings_that_exist(texts: Texts) -> None:
+    for key in shared_pictures().for_strings:
+        assert key in texts.strings, key
+        assert (
+            texts.idea(
+                key,
+                date="1 December",
+                theme="x",
+                label="x",
+                times="2 times",
+                count=2,
+                min_count=5,
+                said="x",
+                did="x",
+                reason="x",
+                due="1 May",
+            ).picture
+            is not None
+        )
+
+
+@pytest.mark.parametrize("name", WITH_PICTURES)
+def test_the_words_alone_show_no_mark(texts: Texts, name: str) -> None:
+    words = texts.template(name, easy=True, **VALUES)
+    assert not MARK.search(words)
+    for picture in marks(texts.templates[f"{name}.easy"]):
+        assert f"[{picture}]" not in words
+    # The same words as the ideas, one after another.
+    assert words == "\n\n".join(s.body for s in texts.ideas(name, **VALUES))
+
+
+def test_a_value_filled_in_never_becomes_a_picture(texts: Texts) -> None:
+    sections = texts.ideas("welcome", title="x", theme="tea\n\n[bin] gone")
+    assert "[bin] gone" in "".join(s.body for s in sections)
+    assert [s.picture.name for s in sections if s.picture].count("bin") == 0
+
+
+def test_marks_are_parsed_only_for_known_pictures() -> None:
+    known = {"tea"}
+    assert ideas("[tea] Hello.\n\n[Note] Mine.\n\n[cake] Not ours.", known) == (
+        ideas("[tea] Hello.", known)[0],
+        *ideas("[Note] Mine.\n\n[cake] Not ours.", set()),
+    )
+    assert words_only("[tea] Hello [tea] there.", known) == "Hello [tea] there."
+    assert [i.picture for i in ideas("[tea] A.\n\nB.", known)] == ["tea", None]
+
+
+def test_plain_text_of_a_message_with_pictures_is_the_words_only(texts: Texts) -> None:
+    message = OutgoingMessage(title="Being heard", sections=texts.ideas("ground_rules"))
+    text = message.plain_text()
+    assert "Listen to each other." in text and not MARK.search(text)
+    assert "[ear]" not in text and ".png" not in text
