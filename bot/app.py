@@ -25,6 +25,7 @@ from bot.engine.dispatch import Dispatcher
 from bot.engine.texts import Texts
 from bot.people import commands as people_commands
 from bot.people.claims import ClaimService
+from bot.people.needs import NeedsService
 from bot.people.privacy import PrivacyService
 from bot.people.service import PeopleService
 from bot.people.settings import SettingsService
@@ -64,6 +65,7 @@ class Services:
     group_links: GroupLinks
     settings: SettingsService
     people: PeopleService
+    needs: NeedsService
     actions: ActionService
     sparks: SparkService
     privacy: PrivacyService
@@ -178,6 +180,7 @@ async def build_app(
     reflections = ReflectionService(deps, sessions, privacy, own_sparks)
     digests = DigestService(deps, sessions, running)
     rsvps = Rsvps(deps)
+    needs = NeedsService(deps)
     # Once a session is over, what people said on its page goes.
     deps.on_session_changed.append(rsvps.session_changed)
     services = Services(
@@ -190,7 +193,8 @@ async def build_app(
         digests=digests,
         group_links=GroupLinks(digests),
         settings=SettingsService(deps),
-        people=PeopleService(deps),
+        people=PeopleService(deps, needs),
+        needs=needs,
         actions=ActionService(deps, digests),
         sparks=SparkService(deps),
         privacy=privacy,
@@ -204,7 +208,7 @@ async def build_app(
     dispatcher = Dispatcher(
         db, table, texts, deps.clock, community_defaults(settings), known=deps.known
     )
-    jobs = JobService(deps, sessions, running, digests, privacy, rsvps)
+    jobs = JobService(deps, sessions, running, digests, privacy, rsvps, needs)
     scheduler = BrewScheduler(
         db,
         deps.clock,

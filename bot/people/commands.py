@@ -8,6 +8,7 @@ from typing import Protocol
 from bot.core.commands import Audience, Command, ComponentRoute, Feature, Option
 from bot.engine.context import CommandContext
 from bot.people.claims import ClaimService
+from bot.people.needs import CLEAR_CHOICES, NEEDS, NeedsService
 from bot.people.privacy import PrivacyService
 from bot.people.service import ON_OFF, REMINDER_CHOICES, PeopleService
 from bot.people.settings import SettingsService
@@ -18,6 +19,7 @@ F = Audience.FACILITATOR
 
 class Needs(Protocol):
     people: PeopleService
+    needs: NeedsService
     privacy: PrivacyService
     claims: ClaimService
     settings: SettingsService
@@ -68,6 +70,22 @@ def feature(app: Needs) -> Feature[CommandContext]:
                     Option("reminders", "private or none", choices=REMINDER_CHOICES),
                 ),
                 example="easy_read=on",
+            ),
+            Command(
+                "needs",
+                "What you need to take part, such as large print or a BSL interpreter",
+                app.needs.command,
+                (
+                    Option("add", "A need to add", choices=NEEDS),
+                    Option("remove", "A need to take away", choices=NEEDS),
+                    Option(
+                        "clear",
+                        "all to clear every need, other for your own words",
+                        choices=CLEAR_CHOICES,
+                    ),
+                    Option("other", "Anything else, in your own words", rest=True, max_length=300),
+                ),
+                example="add=bsl",
             ),
             Command(
                 "claim",

@@ -24,6 +24,7 @@ from bot.core.messages import (
 )
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps, zone_of
+from bot.people.needs import forget_needs, person_needs
 from bot.reflections.safeguarding import SAFEGUARDING
 from bot.sessions.timeparse import format_local
 from storage.models import (
@@ -196,6 +197,7 @@ async def forget(tx: AsyncSession, community: Community, user_id: str) -> list[s
     await tx.exec(delete(Attendance).where(col(Attendance.participant_id) == person.id))
     await tx.exec(delete(BreakoutMember).where(col(BreakoutMember.participant_id) == person.id))
     await tx.exec(delete(ClaimExport).where(col(ClaimExport.participant_id) == person.id))
+    await forget_needs(tx, id_of(person))
     await tx.exec(
         update(ActionItem)
         .where(col(ActionItem.owner_participant_id) == person.id)
@@ -278,6 +280,7 @@ async def person_data(
             for a, s in rows
         ],
         "claims_sent_to_finance": await exported_claims(tx, id_of(person)),
+        "communication_needs": await person_needs(tx, person),
         "actions_you_are_reminded_about": [
             f"{a.said} (action {a.id})"
             for a in (

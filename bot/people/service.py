@@ -12,6 +12,7 @@ from bot.core.domain import Role
 from bot.core.messages import OutgoingMessage, Reply
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps
+from bot.people.needs import NeedsService
 
 # Words people may type for each description, so nobody has to learn an internal code.
 ROLE_WORDS: dict[str, Role] = {
@@ -37,8 +38,9 @@ def parse_role(word: str) -> Role:
 
 
 class PeopleService:
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, needs: NeedsService) -> None:
         self.deps = deps
+        self.needs = needs
         self.t = deps.texts.t
 
     async def describe(self, ctx: CommandContext) -> Reply:
@@ -88,5 +90,7 @@ class PeopleService:
                     plain=self.t(f"people.switch.{'on' if person.plain_style else 'off'}"),
                     reminders=self.t(f"people.reminders.{person.reminders}"),
                 )
+                + "\n\n"
+                + await self.needs.line_for(ctx.tx, person)
             )
         )

@@ -18,6 +18,7 @@ from bot.digest.reminders import remind_owner
 from bot.digest.service import DigestService
 from bot.engine.context import Effect, Work
 from bot.engine.deps import Deps, session_channel, zone_of
+from bot.people.needs import EXTRA_TIME, NeedsService, coming_with
 from bot.people.privacy import PrivacyService
 from bot.reflections.sealing import seal
 from bot.scheduling.planner import ACTION_KINDS, JobKind, PlannedJob
@@ -26,7 +27,7 @@ from bot.sessions.running import RunningService
 from bot.sessions.service import SessionService
 from bot.sessions.timeparse import format_local
 from storage.engine import DatabaseUnavailable
-from storage.models import Community, JobRun, Session, id_of
+from storage.models import Community, JobRun, Participant, Session, id_of
 from storage.repositories import rsvp_yes
 
 log = logging.getLogger("brewbot.jobs")
@@ -38,6 +39,7 @@ JobListener = Callable[[PlannedJob, str], None]
 # The state a session must still be in for each job to make sense.
 EXPECTED_STATE = {
     JobKind.REMIND: SessionState.SCHEDULED,
+    JobKind.PREPARE: SessionState.SCHEDULED,
     JobKind.OPEN: SessionState.SCHEDULED,
     JobKind.BREAKOUT_WARNING: SessionState.BREAKOUTS,
     JobKind.BREAKOUT_END: SessionState.BREAKOUTS,
@@ -56,8 +58,10 @@ class JobService:
         digests: DigestService,
         privacy: PrivacyService,
         rsvps: Rsvps,
+        needs: NeedsService,
     ) -> None:
         self.deps = deps
+        self.needs = needs
         self.privacy = privacy
         self.rsvps = rsvps
         self.sessions = sessions
@@ -125,6 +129,8 @@ class JobService:
                 counts = await self.privacy.apply_retention(tx, now)
                 counts["deliveries"] = await self.deps.outbox.prune(tx)
                 counts["web_answers"] = await self.rsvps.sweep(tx)
+                # After retention, so nobody it forgot is asked.
+                counts["needs_reviews"] = await self.needs.ask_reviews(tx, now)
                 return counts
         except IntegrityError:
             return None
@@ -132,8 +138,11 @@ class JobService:
     async def _do(self, kind: JobKind, due: datetime, work: Work, session: Session) -> None:
         if kind == JobKind.REMIND:
             await self._remind(work, session, due)
+        elif kind == JobKind.PREPARE:
+            await self._prepare(work, session, due)
         elif kind == JobKind.OPEN:
             await self.sessions.open_session(work, session)
+            await self._tell_needs(work, session, f"needs-open:{session.id}")
         elif kind == JobKind.BREAKOUT_WARNING:
             await self.running.warn_breakouts(work, session)
         elif kind == JobKind.BREAKOUT_END:
@@ -189,18 +198,7 @@ class JobService:
         minutes = int((session.starts_at - self.deps.clock.now()).total_seconds() // 60)
         people = [p for p in await rsvp_yes(tx, id_of(session)) if p.reminders != "none"]
         base = f"remind:{session.id}:{due.strftime('%Y%m%dT%H%M%SZ')}"
-        deliveries = [
-            Delivery(
-                f"{base}:{person.user_id}",
-                REMINDER,
-                "private",
-                person.user_id,
-                self._reminder(community, session, minutes, person.easy_read, person.plain_style),
-                session.id,
-                person.called_by or person.display_name,
-            )
-            for person in people
-        ]
+        deliveries = self._private_reminders(community, session, base, minutes, people)
         if not deliveries:
             deliveries.append(self._reminder_post(community, session, base, minutes))
         # Those who said on the web page they are coming, by e-mail, in the same words.
@@ -214,6 +212,57 @@ class JobService:
         for delivery in deliveries:
             await self.deps.outbox.add(tx, community, delivery)
         work.after_commit(self.deps.outbox.deliver_effect(d.key for d in deliveries))
+
+    async def _prepare(self, work: Work, session: Session, due: datetime) -> None:
+        """A day before the first reminder: the people coming who asked for extra time get
+        their first reminder now, and the facilitator hears what the people coming need."""
+        tx, community = work.tx, work.community
+        minutes = int((session.starts_at - self.deps.clock.now()).total_seconds() // 60)
+        people = [
+            p for p in await coming_with(tx, id_of(session), EXTRA_TIME) if p.reminders != "none"
+        ]
+        base = f"remind:{session.id}:{due.strftime('%Y%m%dT%H%M%SZ')}"
+        deliveries = self._private_reminders(community, session, base, minutes, people)
+        for delivery in deliveries:
+            await self.deps.outbox.add(tx, community, delivery)
+        if deliveries:
+            work.after_commit(self.deps.outbox.deliver_effect(d.key for d in deliveries))
+        await self._tell_needs(work, session, f"needs-ahead:{session.id}")
+
+    async def _tell_needs(self, work: Work, session: Session, key: str) -> None:
+        """Tell the facilitator who scheduled the session, privately, what the people coming
+        need (counts, never who); nothing when they asked for nothing."""
+        if not session.created_by:
+            return
+        notice = await self.needs.notice_for(work.tx, session)
+        if notice is not None:
+            work.after_commit(
+                await self.deps.outbox.tell_facilitator(
+                    work.tx, work.community, session, notice, key=key
+                )
+            )
+
+    def _private_reminders(
+        self,
+        community: Community,
+        session: Session,
+        base: str,
+        minutes: int,
+        people: list[Participant],
+    ) -> list[Delivery]:
+        """One private reminder each, in the style each person chose."""
+        return [
+            Delivery(
+                f"{base}:{person.user_id}",
+                REMINDER,
+                "private",
+                person.user_id,
+                self._reminder(community, session, minutes, person.easy_read, person.plain_style),
+                session.id,
+                person.called_by or person.display_name,
+            )
+            for person in people
+        ]
 
     def _reminder(
         self, community: Community, session: Session, minutes: int, easy: bool, plain: bool

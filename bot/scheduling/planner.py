@@ -48,6 +48,10 @@ log = logging.getLogger("brewbot.scheduler")
 
 class JobKind(StrEnum):
     REMIND = "remind"
+    # A day before the first reminder: the people coming who asked for extra time get their
+    # first reminder, and the facilitator hears what the people coming need
+    # (bot/people/needs.py), so both have time to prepare.
+    PREPARE = "prepare"
     OPEN = "open"
     BREAKOUT_WARNING = "breakout_warning"
     BREAKOUT_END = "breakout_end"
@@ -61,6 +65,8 @@ class JobKind(StrEnum):
 
 
 ACTION_KINDS = frozenset({JobKind.ACTION_DUE})
+# Jobs that remind people: useless once missed by more than the reminder grace.
+REMINDER_KINDS = frozenset({JobKind.REMIND, JobKind.PREPARE})
 
 
 DAILY_JOB_ID = "daily:retention"
@@ -70,6 +76,8 @@ HORIZON_JOB_ID = "horizon"
 HORIZON = timedelta(days=1)
 WARNING_BEFORE_END = timedelta(minutes=5)
 DIGEST_REMINDER_AFTER = timedelta(days=2)
+# How much earlier than the first reminder the PREPARE job runs.
+EXTRA_TIME_AHEAD = timedelta(days=1)
 FORGET_AFTER = timedelta(days=7)  # BREWBOT_FORGET_AFTER_DAYS
 RETRY_FOR = timedelta(days=1)
 # An action's owner is reminded this many days before its due day, and on the day, at this
@@ -125,7 +133,11 @@ def plan_jobs(
     state = SessionState(session.state)
     jobs: list[PlannedJob] = []
     if state == SessionState.SCHEDULED:
-        for minutes in reminder_minutes(community):
+        leads = reminder_minutes(community)
+        if leads:  # a community that sends no reminders sends no earlier one either
+            prepare = session.starts_at - timedelta(minutes=leads[0]) - EXTRA_TIME_AHEAD
+            jobs.append(PlannedJob(JobKind.PREPARE, sid, prepare))
+        for minutes in leads:
             jobs.append(
                 PlannedJob(JobKind.REMIND, sid, session.starts_at - timedelta(minutes=minutes))
             )
@@ -151,9 +163,12 @@ def plan_jobs(
 
 
 def first_due(session: SessionTimes, community: CommunityTimes) -> datetime:
-    """When a scheduled session's first job is due: its earliest reminder, else its start."""
+    """When a scheduled session's first job is due: the one before its earliest reminder,
+    else its start."""
     leads = _minutes(community.reminder_minutes)
-    return session.starts_at - timedelta(minutes=leads[0] if leads else 0)
+    if not leads:
+        return session.starts_at
+    return session.starts_at - timedelta(minutes=leads[0]) - EXTRA_TIME_AHEAD
 
 
 class ActionTimes(Protocol):
@@ -394,7 +409,7 @@ class BrewScheduler:
             return
         attempts = self._retries[job.id] = self._retries.get(job.id, 0) + 1
         run_at = self.clock.now() + retry_delay(attempts)
-        grace = self.reminder_grace if job.kind == JobKind.REMIND else RETRY_FOR
+        grace = self.reminder_grace if job.kind in REMINDER_KINDS else RETRY_FOR
         if run_at > job.due + grace:
             log.warning("job given up, the database was unavailable too long job=%s", job.id)
             self._retries.pop(job.id, None)
@@ -406,7 +421,7 @@ class BrewScheduler:
         for job in planned:
             run_at = job.due
             if job.due <= now:
-                if job.kind == JobKind.REMIND and now - job.due > self.reminder_grace:
+                if job.kind in REMINDER_KINDS and now - job.due > self.reminder_grace:
                     # Too late to be useful: a reminder after the fact only adds noise.
                     log.info("reminder skipped, missed by more than grace job=%s", job.id)
                     continue

@@ -21,6 +21,7 @@ from bot.core.easy_read import easy_read_layout
 from bot.core.messages import OutgoingMessage, Reply, Response, Section
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps
+from bot.people.needs import NeedsService
 from bot.people.privacy import PrivacyService
 from bot.sessions.batched import renamed, undo_refused
 from bot.sessions.links import SessionLinks
@@ -36,6 +37,7 @@ class Needs(Protocol):
     running: RunningService
     links: SessionLinks
     privacy: PrivacyService
+    needs: NeedsService
 
 
 def session_option(required: bool = False) -> Option:
@@ -51,7 +53,7 @@ def session_option(required: bool = False) -> Option:
 
 def feature(app: Needs) -> Feature[CommandContext]:
     deps, sessions, running, privacy = app.deps, app.sessions, app.running, app.privacy
-    links = app.links
+    links, needs = app.links, app.needs
     t = deps.texts.t
 
     async def welcome(ctx: CommandContext, joined: Joined) -> Response:
@@ -102,6 +104,16 @@ def feature(app: Needs) -> Feature[CommandContext]:
         await undo_refused(deps.db, contexts, answers)
         return answers
 
+    async def list_sessions(ctx: CommandContext) -> Response:
+        # With what the people coming need, as counts, so facilitators can prepare.
+        return await needs.with_listed(ctx, await sessions.list_sessions(ctx))
+
+    async def open_session(ctx: CommandContext) -> Response:
+        # The facilitator opening it hears, privately, what the people coming need.
+        session = await sessions.resolve(ctx, ctx.arg("session"))
+        opened = await sessions.open(ctx)
+        return needs.with_notice(opened, await needs.notice_for(ctx.tx, session))
+
     async def post(ctx: CommandContext) -> Response:
         message = ctx.arg("message")
         easy = ctx.arg("easy_read") == "yes"
@@ -137,16 +149,14 @@ def feature(app: Needs) -> Feature[CommandContext]:
                 F,
                 example='next Tuesday 2pm theme="Being heard"',
             ),
-            Command(
-                "sessions", "List upcoming and running sessions", sessions.list_sessions, (), F
-            ),
+            Command("sessions", "List upcoming and running sessions", list_sessions, (), F),
             Command(
                 "cancel", "Cancel a session", sessions.cancel, (session_option(),), F, example="12"
             ),
             Command(
                 "open",
                 "Open a session and welcome people",
-                sessions.open,
+                open_session,
                 (session_option(),),
                 F,
                 example="12",

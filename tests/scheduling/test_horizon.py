@@ -81,9 +81,9 @@ async def test_a_session_kept_for_later_is_planned_again_and_dropped(app, chat, 
     scheduler = short_sighted(app)
     await scheduler.rebuild()
     first = scheduler.job_ids()
-    assert len(first) == 3
+    assert len(first) == 4
     await scheduler.refresh(session_id)
-    await scheduler.refresh(session_id)  # planned again, still the same three jobs
+    await scheduler.refresh(session_id)  # planned again, still the same four jobs
     assert scheduler.job_ids() == first
     await chat.say(fac, f"/brew cancel {session_id}")
     await scheduler.refresh(session_id)

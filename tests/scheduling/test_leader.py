@@ -82,7 +82,7 @@ async def test_one_leader_and_changes_anywhere_reach_it(pair):
     # A facilitator's command lands on the process that does not run the scheduler.
     await Chat(second).say(Chat.person("Fran", facilitator=True), SCHEDULE)
     await first_events.wait_for("refreshed")
-    assert len(first.scheduler.job_ids()) == 3
+    assert len(first.scheduler.job_ids()) == 4
     assert second.scheduler.job_ids() == set()
 
 
@@ -107,7 +107,7 @@ async def test_when_the_leader_stops_another_takes_over_with_the_same_jobs(pair)
     first, _, second, second_events = pair
     await Chat(first).say(Chat.person("Fran", facilitator=True), SCHEDULE)
     jobs = first.scheduler.job_ids()
-    assert len(jobs) == 3
+    assert len(jobs) == 4
     await first.close()
     await second_events.wait_for("elected")
     assert second.leader.is_leader

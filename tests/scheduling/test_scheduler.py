@@ -38,19 +38,21 @@ async def test_plan_for_a_scheduled_session(app):
     community = await community_row(app)
     jobs = plan_jobs(session, community)
     assert [(j.kind, session.starts_at - j.due) for j in jobs] == [
+        # A day before the first reminder: extra time, and the facilitator's needs notice.
+        (JobKind.PREPARE, timedelta(hours=48)),
         (JobKind.REMIND, timedelta(hours=24)),
         (JobKind.REMIND, timedelta(minutes=15)),
         (JobKind.OPEN, timedelta(0)),
     ]
     assert jobs == plan_jobs(session, community), "same row, same jobs"
-    assert len({j.id for j in jobs}) == 3
+    assert len({j.id for j in jobs}) == 4
 
 
 async def test_restart_rebuilds_the_same_jobs(app, chat, fac, database_url, clock):
     await chat.say(fac, '/brew schedule 2026-12-01 14:00 theme="Being heard"')
     await app.scheduler.rebuild()
     first = app.scheduler.job_ids()
-    assert len(first) == 3
+    assert len(first) == 4
     # A second process start on the same database: same ids, nothing doubled.
     again = await build_app(make_settings(database_url), MemoryAdapter(), clock=clock)
     try:
@@ -135,7 +137,7 @@ async def test_breakout_timers_after_restart(app, clock, chat, fac, database_url
 async def test_cancel_removes_jobs(app, chat, fac):
     await app.start()
     await chat.say(fac, '/brew schedule 2026-12-01 14:00 theme="Being heard"')
-    assert len(app.scheduler.job_ids()) == 3
+    assert len(app.scheduler.job_ids()) == 4
     await chat.say(fac, "/brew cancel")
     assert app.scheduler.job_ids() == set()
 
@@ -149,4 +151,4 @@ async def test_a_failing_listener_does_not_stop_the_scheduler(app, chat, fac):
     app.deps.on_session_changed.insert(0, broken)
     reply = await chat.say(fac, "/brew schedule 2026-12-01 14:00")
     assert "planned" in reply.text
-    assert len(app.scheduler.job_ids()) == 3, "the scheduler still heard about the session"
+    assert len(app.scheduler.job_ids()) == 4, "the scheduler still heard about the session"

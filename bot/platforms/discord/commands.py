@@ -57,6 +57,7 @@ PLACES: dict[str, tuple[Place, ...]] = {
     "preferences": (Place(("my", "preferences")),),
     "calendar": (Place(("my", "calendar")),),
     "forget me": (Place(("my", "forget")),),
+    "needs": (Place(("my", "needs")),),
     # "/brew claim on", "/brew claim off" and "/brew claim export".
     "claim": (
         Place(("claim", "on"), (("choice", "on"),), "discord.command.claim_on"),
