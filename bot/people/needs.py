@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import ColumnElement, delete
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -120,7 +120,7 @@ class NeedsService:
             lines.append(self.t("needs.extra_time_note"))
         lines.append(self.t("needs.how", choices=", ".join(NEEDS)))
         lines.append(self.t("needs.who_sees"))
-        sections = ()
+        sections: tuple[Section, ...] = ()
         if record is not None and record.other:
             sections = (Section(record.other, self.t("needs.your_words"), untrusted=True),)
         return Reply(OutgoingMessage("\n\n".join(lines), sections=sections))
@@ -268,12 +268,17 @@ class NeedsService:
             )
         ).all()
         today = utc_day(now)
+        asked = 0
         for record, person, community in rows:
-            chosen = await listed_needs(tx, id_of(person))
+            needs = all_needs(person, await listed_needs(tx, id_of(person)))
+            if not needs and not record.other:
+                # Nothing left to look at (Easy Read turned off in /brew preferences, say).
+                await tx.delete(record)
+                continue
             message = OutgoingMessage(
                 self.t(
                     "needs.review.easy" if person.easy_read else "needs.review.plain",
-                    needs=self.names(all_needs(person, chosen)) or self.t("needs.nothing"),
+                    needs=self.names(needs) or self.t("needs.own_words_only"),
                 ),
                 plain=person.plain_style,
             )
@@ -290,7 +295,8 @@ class NeedsService:
             await enqueue(tx, id_of(community), delivery, max(now, daytime))
             record.review_asked_at = today
             tx.add(record)
-        return len(rows)
+            asked += 1
+        return asked
 
 
 def all_needs(person: Participant, chosen: Iterable[str]) -> set[str]:
@@ -314,7 +320,7 @@ async def listed_needs(tx: AsyncSession, participant_id: int) -> set[str]:
     return set(rows.all())
 
 
-def _coming(session_ids: Iterable[int]) -> object:
+def _coming(session_ids: Iterable[int]) -> ColumnElement[bool]:
     """Who counts as coming to these sessions: said yes, or joined."""
     return (col(Attendance.session_id).in_(list(session_ids))) & or_(
         col(Attendance.rsvp) == "yes", col(Attendance.joined_at).is_not(None)

@@ -252,3 +252,17 @@ async def test_my_data_shows_needs_and_forget_me_removes_them(app, chat):
     async with app.db.read() as tx:
         assert (await tx.exec(select(CommunicationNeeds))).all() == []
         assert (await tx.exec(select(CommunicationNeed))).all() == []
+
+
+async def test_nobody_is_asked_about_needs_they_no_longer_have(app, chat, clock):
+    sam = Chat.person("Sam")
+    await chat.say(sam, "/brew needs add=easy_read")
+    await chat.say(sam, "/brew preferences easy_read=off")  # the need goes with the switch
+    clock.advance(timedelta(days=366))
+    async with app.db.transaction() as tx:
+        row = (await tx.exec(select(Participant))).one()
+        row.last_seen_at = clock.now().replace(hour=0, minute=0)
+        tx.add(row)
+    assert (await app.jobs.run_daily())["needs_reviews"] == 0
+    async with app.db.read() as tx:
+        assert (await tx.exec(select(CommunicationNeeds))).all() == [], "nothing left to keep"
