@@ -25,7 +25,9 @@ from bot.engine.dispatch import Dispatcher
 from bot.engine.texts import Texts
 from bot.people import commands as people_commands
 from bot.people.claims import ClaimService
+from bot.people.limits import EarningsLimits
 from bot.people.needs import NeedsService
+from bot.people.payments import PaymentService
 from bot.people.privacy import PrivacyService
 from bot.people.service import PeopleService
 from bot.people.settings import SettingsService
@@ -70,6 +72,7 @@ class Services:
     sparks: SparkService
     privacy: PrivacyService
     claims: ClaimService
+    payments: PaymentService
     notices: NoticeService
     contact: ContactService
     table: CommandTable[CommandContext] = field(default_factory=CommandTable)
@@ -183,6 +186,9 @@ async def build_app(
     needs = NeedsService(deps)
     # Once a session is over, what people said on its page goes.
     deps.on_session_changed.append(rsvps.session_changed)
+    # Once a session has closed, people near an earnings limit are told, privately.
+    payments = PaymentService(deps, sessions, EarningsLimits.load())
+    deps.on_session_changed.append(payments.session_changed)
     services = Services(
         deps=deps,
         sessions=sessions,
@@ -199,6 +205,7 @@ async def build_app(
         sparks=SparkService(deps),
         privacy=privacy,
         claims=ClaimService(deps, sessions),
+        payments=payments,
         notices=NoticeService(deps),
         contact=ContactService(deps, sessions),
     )

@@ -7,10 +7,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from sqlalchemy import and_, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -21,19 +23,25 @@ from bot.core.escape import safe_cell
 from bot.core.messages import Attachment, OutgoingMessage, Reply
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps, zone_of
+from bot.people.choices import CHARITY, CHOICES, EARNINGS, KINDS, NONE, Choice, pounds
 from bot.sessions.service import SessionService
 from storage.models import (
     OFFLINE,
     Attendance,
     ClaimExport,
     Community,
+    Expense,
     Participant,
+    PaymentChoice,
     Session,
+    SessionPayment,
     id_of,
 )
 from storage.repositories import attendance_for, get_or_create_participant
 
 QUARTER_HOUR = Decimal("0.25")
+# The sheet's columns after the first seven, in order (docs/claims.md): new ones go last.
+SHEET_COLUMNS_ADDED = ("choice", "paid_to", "travel", "care", "other", "receipts")
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,23 @@ class ClaimLine:
     day: date
     minutes: int
     hours: Decimal
+    # What is paid for the time, by the person's choice (to them, or to their charity).
     amount_pence: int
+    choice: Choice = field(default_factory=Choice)
+    # Expenses by kind (bot.people.choices.KINDS): (pence, receipt or not).
+    expenses: tuple[tuple[str, int, bool], ...] = ()
+
+    @property
+    def expenses_pence(self) -> int:
+        return sum(pence for _, pence, _ in self.expenses)
+
+    def expense(self, kind: str) -> int:
+        return sum(pence for k, pence, _ in self.expenses if k == kind)
+
+    @property
+    def earnings_pence(self) -> int:
+        """What benefit rules count as the person's earnings (bot/people/limits.py)."""
+        return self.amount_pence if self.choice.choice in EARNINGS else 0
 
 
 def whole_minutes(joined: datetime, left: datetime) -> int:
@@ -59,35 +83,61 @@ def rounded_hours(minutes: int) -> Decimal:
 
 
 async def claim_lines(
-    tx: AsyncSession, community: Community, start: date, end: date
+    tx: AsyncSession,
+    community: Community,
+    start: date,
+    end: date,
+    *,
+    participant_id: int | None = None,
+    declined: bool = False,
 ) -> list[ClaimLine]:
-    """Opted-in attendance at closed sessions between two local dates (inclusive)."""
+    """Attendance at closed sessions between two local dates (inclusive) of the people
+    claiming: those who said `claim on` (or chose a payment for every session) and those
+    who chose a payment for that one session. A session they chose no payment for is left
+    out, unless `declined` (a person's own letter shows it)."""
     zone = zone_of(community)
     lower = datetime.combine(start, time.min, zone)
     upper = datetime.combine(end + timedelta(days=1), time.min, zone)
-    rows = (
-        await tx.exec(
-            select(Attendance, Participant, Session)
-            .join(Participant, col(Participant.id) == col(Attendance.participant_id))
-            .join(Session, col(Session.id) == col(Attendance.session_id))
-            .where(
-                Session.community_id == community.id,
-                col(Session.starts_at) >= lower,
-                col(Session.starts_at) < upper,
-                col(Participant.claim_opt_in).is_(True),
-                col(Attendance.joined_at).is_not(None),
-            )
-            .order_by(col(Session.starts_at), col(Participant.id))
+    query = (
+        select(Attendance, Participant, Session, SessionPayment)
+        .join(Participant, col(Participant.id) == col(Attendance.participant_id))
+        .join(Session, col(Session.id) == col(Attendance.session_id))
+        .outerjoin(
+            SessionPayment,
+            and_(
+                col(SessionPayment.participant_id) == col(Attendance.participant_id),
+                col(SessionPayment.session_id) == col(Attendance.session_id),
+            ),
         )
-    ).all()
+        .where(
+            Session.community_id == community.id,
+            col(Session.starts_at) >= lower,
+            col(Session.starts_at) < upper,
+            or_(
+                col(Participant.claim_opt_in).is_(True),
+                col(SessionPayment.choice).is_not(None),
+            ),
+            col(Attendance.joined_at).is_not(None),
+        )
+        .order_by(col(Session.starts_at), col(Participant.id))
+    )
+    if participant_id is not None:
+        query = query.where(col(Attendance.participant_id) == participant_id)
+    rows = (await tx.exec(query)).all()
+    standing = await standing_choices(tx, {id_of(person) for _, person, _, _ in rows})
+    costs = await expenses_of(tx, {(id_of(p), id_of(s)) for _, p, s, _ in rows})
     lines = []
-    for attendance, person, session in rows:
+    for attendance, person, session, chosen in rows:
         left = attendance.left_at or session.closed_at
         if left is None:
             continue  # still running: it goes on the next sheet
+        choice = as_choice(chosen) if chosen else standing.get(id_of(person), Choice())
+        if choice.choice == NONE and not declined:
+            continue
         assert attendance.joined_at is not None  # the query asks for it
         minutes = whole_minutes(attendance.joined_at, left)
         hours = rounded_hours(minutes)
+        full = int((hours * community.hourly_rate_pence).to_integral_value(ROUND_HALF_UP))
         lines.append(
             ClaimLine(
                 id_of(person),
@@ -97,13 +147,61 @@ async def claim_lines(
                 session.starts_at.astimezone(zone).date(),
                 minutes,
                 hours,
-                int((hours * community.hourly_rate_pence).to_integral_value(ROUND_HALF_UP)),
+                choice.payable(full),
+                choice,
+                costs.get((id_of(person), id_of(session)), ()),
             )
         )
     return lines
 
 
-def claims_csv(lines: list[ClaimLine], headers: list[str]) -> str:
+def as_choice(row: PaymentChoice | SessionPayment) -> Choice:
+    return Choice(row.choice, row.amount_pence, row.charity)
+
+
+async def standing_choices(tx: AsyncSession, people: set[int]) -> dict[int, Choice]:
+    """Each person's choice for every session, where they made one."""
+    if not people:
+        return {}
+    rows = (
+        await tx.exec(select(PaymentChoice).where(col(PaymentChoice.participant_id).in_(people)))
+    ).all()
+    return {row.participant_id: as_choice(row) for row in rows}
+
+
+async def expenses_of(
+    tx: AsyncSession, pairs: set[tuple[int, int]]
+) -> dict[tuple[int, int], tuple[tuple[str, int, bool], ...]]:
+    """The expenses claimed, by (person, session), in the order of KINDS."""
+    if not pairs:
+        return {}
+    rows = (
+        await tx.exec(
+            select(Expense).where(
+                col(Expense.participant_id).in_({p for p, _ in pairs}),
+                col(Expense.session_id).in_({s for _, s in pairs}),
+            )
+        )
+    ).all()
+    found: dict[tuple[int, int], list[Expense]] = {}
+    for row in rows:
+        if (row.participant_id, row.session_id) in pairs:
+            found.setdefault((row.participant_id, row.session_id), []).append(row)
+    return {
+        key: tuple(
+            (row.kind, row.amount_pence, row.receipt)
+            for row in sorted(items, key=lambda row: KINDS.index(row.kind))
+        )
+        for key, items in found.items()
+    }
+
+
+def claims_csv(
+    lines: list[ClaimLine],
+    headers: list[str],
+    choice_words: dict[str, str],
+    receipts_words: Callable[[ClaimLine], str],
+) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(headers)
@@ -115,8 +213,13 @@ def claims_csv(lines: list[ClaimLine], headers: list[str]) -> str:
                 line.day.isoformat(),
                 line.minutes,
                 f"{line.hours:.2f}",
-                f"{line.amount_pence / 100:.2f}",
-                "",
+                pounds(line.amount_pence),
+                pounds(line.expenses_pence) if line.expenses else "",
+                # Added in issue 18, after the columns finance already reads (docs/claims.md).
+                choice_words[line.choice.choice],
+                safe_cell(line.choice.charity or "") if line.choice.choice == CHARITY else "",
+                *(pounds(line.expense(kind)) if line.expense(kind) else "" for kind in KINDS),
+                receipts_words(line) if line.expenses else "",
             ]
         )
     return out.getvalue()
@@ -129,6 +232,8 @@ async def export_claims(
     end: date,
     headers: list[str],
     now: datetime,
+    choice_words: dict[str, str],
+    receipts_words: Callable[[ClaimLine], str],
 ) -> tuple[str, int]:
     """The sheet, and a record of what was exported so `forget me` can name it later."""
     lines = await claim_lines(tx, community, start, end)
@@ -143,7 +248,7 @@ async def export_claims(
         else:
             existing.exported_at = now
             tx.add(existing)
-    return claims_csv(lines, headers), len(lines)
+    return claims_csv(lines, headers, choice_words, receipts_words), len(lines)
 
 
 def parse_day(text: str | None) -> date:
@@ -163,7 +268,15 @@ class ClaimService:
         return [
             self.t(f"claims.column.{c}")
             for c in ("name", "session", "date", "minutes", "hours", "amount", "expenses")
-        ]
+        ] + [self.t(f"payments.column.{c}") for c in SHEET_COLUMNS_ADDED]
+
+    def choice_words(self) -> dict[str, str]:
+        return {choice: self.t(f"payments.choice.{choice}") for choice in CHOICES}
+
+    def receipts_words(self, line: ClaimLine) -> str:
+        receipts = {receipt for _, _, receipt in line.expenses}
+        which = "all" if receipts == {True} else "none" if receipts == {False} else "some"
+        return self.t(f"payments.receipts.{which}")
 
     async def opt(self, ctx: CommandContext) -> Reply:
         on = ctx.arg("choice") == "on"
@@ -216,7 +329,14 @@ class ClaimService:
             raise CommandError("claims.dates_backwards")
         try:
             sheet, count = await export_claims(
-                ctx.tx, ctx.community, start, end, self.headers(), self.deps.clock.now()
+                ctx.tx,
+                ctx.community,
+                start,
+                end,
+                self.headers(),
+                self.deps.clock.now(),
+                self.choice_words(),
+                self.receipts_words,
             )
         except IntegrityError:
             raise CommandError("errors.try_again") from None

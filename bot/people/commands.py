@@ -7,8 +7,10 @@ from typing import Protocol
 
 from bot.core.commands import Audience, Command, ComponentRoute, Feature, Option
 from bot.engine.context import CommandContext
+from bot.people.choices import CHOICES, KINDS
 from bot.people.claims import ClaimService
 from bot.people.needs import CLEAR_CHOICES, NEEDS, NeedsService
+from bot.people.payments import PaymentService
 from bot.people.privacy import PrivacyService
 from bot.people.service import ON_OFF, REMINDER_CHOICES, PeopleService
 from bot.people.settings import SettingsService
@@ -22,11 +24,13 @@ class Needs(Protocol):
     needs: NeedsService
     privacy: PrivacyService
     claims: ClaimService
+    payments: PaymentService
     settings: SettingsService
 
 
 def feature(app: Needs) -> Feature[CommandContext]:
     people, privacy, claims, settings = app.people, app.privacy, app.claims, app.settings
+    payments = app.payments
     return Feature(
         "people",
         commands=(
@@ -124,6 +128,53 @@ def feature(app: Needs) -> Feature[CommandContext]:
                 ),
                 F,
                 example="2026-12-01 2026-12-31",
+            ),
+            # Payment choices that respect benefit rules (bot/people/payments.py). The session
+            # comes first so a typed amount ("lower 10") is never read as a session number.
+            Command(
+                "claim pay",
+                "How you would like to be paid: full, lower, charity, expenses or none",
+                payments.choose,
+                (
+                    session_option(),
+                    Option("choice", "full, lower, charity, expenses or none", choices=CHOICES),
+                    Option(
+                        "detail",
+                        "For lower: the most a session, e.g. 10. For charity: its name",
+                        rest=True,
+                        max_length=200,
+                    ),
+                ),
+                example="charity Mind",
+            ),
+            Command(
+                "claim expense",
+                "Claim costs for a session: travel, care (support worker cover) or other",
+                payments.expense,
+                (
+                    Option("kind", "travel, care or other", required=True, choices=KINDS),
+                    Option("amount", "Pounds, e.g. 12.50 (0 takes it off)", required=True),
+                    Option("receipt", "yes if you have a receipt", choices=("yes", "no")),
+                    session_option(),
+                ),
+                example="travel 12.50 yes",
+            ),
+            Command(
+                "claim limits",
+                "Your pay this week and month, and the earnings limits for benefits",
+                payments.limits_command,
+                (Option("watch", "all, none or one limit", choices=payments.watch_choices()),),
+                example="watch=carers_allowance",
+            ),
+            Command(
+                "claim letter",
+                "A letter for Jobcentre Plus about your payments (dates like 2026-04-06)",
+                payments.letter,
+                (
+                    Option("from", "First day (the tax year's start if empty)", max_length=10),
+                    Option("to", "Last day (today if empty)", max_length=10),
+                ),
+                example="2026-04-06 2027-04-05",
             ),
             Command(
                 "settings",

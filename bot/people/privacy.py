@@ -25,6 +25,7 @@ from bot.core.messages import (
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps, zone_of
 from bot.people.needs import forget_needs, person_needs
+from bot.people.payments import expire_payments, forget_payments, payment_data
 from bot.reflections.safeguarding import SAFEGUARDING
 from bot.sessions.timeparse import format_local
 from storage.models import (
@@ -137,6 +138,7 @@ class PrivacyService:
                 await tx.exec(delete(Attendance).where(col(Attendance.session_id).in_(old)))
             ).rowcount or 0
             await tx.exec(delete(ClaimExport).where(col(ClaimExport.session_id).in_(old)))
+            await expire_payments(tx, old)
             counts["participants"] += (
                 await tx.exec(
                     delete(Participant).where(
@@ -198,6 +200,7 @@ async def forget(tx: AsyncSession, community: Community, user_id: str) -> list[s
     await tx.exec(delete(BreakoutMember).where(col(BreakoutMember.participant_id) == person.id))
     await tx.exec(delete(ClaimExport).where(col(ClaimExport.participant_id) == person.id))
     await forget_needs(tx, id_of(person))
+    await forget_payments(tx, id_of(person))
     await tx.exec(
         update(ActionItem)
         .where(col(ActionItem.owner_participant_id) == person.id)
@@ -281,6 +284,7 @@ async def person_data(
         ],
         "claims_sent_to_finance": await exported_claims(tx, id_of(person)),
         "communication_needs": await person_needs(tx, person),
+        "payments": await payment_data(tx, person),
         "actions_you_are_reminded_about": [
             f"{a.said} (action {a.id})"
             for a in (

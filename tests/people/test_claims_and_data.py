@@ -65,8 +65,16 @@ async def test_claims_sheet_has_the_right_minutes(app, chat, fac, clock):
         "Hours (rounded)",
         "Amount (GBP)",
         "Expenses (GBP)",
+        # Added by issue 18 after the columns finance already read (docs/claims.md).
+        "Payment choice",
+        "Paid to charity",
+        "Travel (GBP)",
+        "Care or support cover (GBP)",
+        "Other expenses (GBP)",
+        "Receipts",
     ]
     assert all(r["Expenses (GBP)"] == "" for r in rows)
+    assert {r["Payment choice"] for r in rows} == {"Full payment"}
 
 
 async def test_opting_in_explains_benefits(app, chat):

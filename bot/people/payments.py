@@ -1,0 +1,397 @@
+"""Payment choices that respect benefit rules (issue 18): how each person wants to be paid
+for their time, for every session or for one (bot/people/choices.py); their expenses; the
+earnings limits they want to be warned about (bot/people/limits.py), told to them alone;
+and their letter for Jobcentre Plus (bot/people/letter.py). The claims sheet reads the same
+choices (bot/people/claims.py). Nothing here reads the reflection tables."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from sqlmodel import col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.commands import CommandError
+from bot.core.messages import Attachment, OutgoingMessage, Reply
+from bot.delivery.outbox import Delivery
+from bot.engine.context import CommandContext
+from bot.engine.deps import Deps, zone_of
+from bot.people.choices import (
+    CHARITY,
+    LOWER,
+    NONE,
+    Choice,
+    parse_choice,
+    parse_money,
+    pounds,
+)
+from bot.people.claims import as_choice, claim_lines, parse_day
+from bot.people.letter import Letter, as_html, as_text, day_words
+from bot.people.limits import PERIODS, WATCH_ALL, WATCH_NONE, EarningsLimits, Near, period_of
+from bot.sessions.service import SessionService
+from storage.models import (
+    OFFLINE,
+    Community,
+    Expense,
+    Participant,
+    PaymentChoice,
+    Session,
+    SessionPayment,
+    id_of,
+)
+
+log = logging.getLogger("brewbot.payments")
+PURPOSE = "payments"
+# How long a letter covers when no first day is given: the UK tax year starts on 6 April.
+TAX_YEAR_START = (4, 6)
+
+
+class PaymentService:
+    def __init__(self, deps: Deps, sessions: SessionService, limits: EarningsLimits) -> None:
+        self.deps = deps
+        self.sessions = sessions
+        self.limits = limits
+        self.t = deps.texts.t
+
+    def watch_choices(self) -> tuple[str, ...]:
+        return (WATCH_ALL, WATCH_NONE, *self.limits.names())
+
+    # -- choices ---------------------------------------------------------------------------
+
+    def describe(self, choice: Choice) -> str:
+        words = self.t(f"payments.choice.{choice.choice}")
+        if choice.choice == LOWER:
+            return self.t(
+                "payments.lower_detail", choice=words, amount=pounds(choice.amount_pence or 0)
+            )
+        if choice.choice == CHARITY:
+            return self.t("payments.charity_detail", choice=words, charity=choice.charity)
+        return words
+
+    async def choose(self, ctx: CommandContext) -> Reply:
+        """`/brew claim pay [CHOICE [amount or charity]] [session=N]`."""
+        person = ctx.actor
+        if ctx.arg("choice") is None:
+            if ctx.arg("detail") is not None:
+                raise CommandError("payments.pick_choice")
+            return Reply(OutgoingMessage(await self._current(ctx.tx, person)))
+        choice = parse_choice(ctx.arg("choice"), ctx.arg("detail"))
+        if ctx.arg("session") is not None:
+            session = await self.sessions.resolve(ctx, ctx.arg("session"))
+            row = await ctx.tx.get(SessionPayment, (id_of(person), id_of(session)))
+            row = row or SessionPayment(participant_id=id_of(person), session_id=id_of(session))
+            _fill(row, choice)
+            ctx.tx.add(row)
+            lines = [
+                self.t("payments.now_session", session_id=session.id, choice=self.describe(choice))
+            ]
+        else:
+            standing = await ctx.tx.get(PaymentChoice, id_of(person))
+            standing = standing or PaymentChoice(participant_id=id_of(person))
+            _fill(standing, choice)
+            ctx.tx.add(standing)
+            starting = not person.claim_opt_in and choice.choice != NONE
+            person.claim_opt_in = choice.choice != NONE
+            ctx.tx.add(person)
+            lines = [self.t("payments.now_every", choice=self.describe(choice))]
+            if starting:
+                lines.append(self.benefits_note(ctx))
+        if choice.choice == NONE:
+            lines.append(self.t("payments.chose_none"))
+        return Reply(OutgoingMessage("\n\n".join(lines)))
+
+    def benefits_note(self, ctx: CommandContext) -> str:
+        return ctx.community.benefits_note or self.deps.texts.template(
+            "benefits_note", easy=ctx.actor.easy_read
+        )
+
+    async def _current(self, tx: AsyncSession, person: Participant) -> str:
+        if not person.claim_opt_in:
+            return self.t("payments.not_claiming")
+        standing = await tx.get(PaymentChoice, id_of(person))
+        choice = as_choice(standing) if standing else Choice()
+        return self.t("payments.yours", choice=self.describe(choice))
+
+    async def expense(self, ctx: CommandContext) -> Reply:
+        """`/brew claim expense KIND AMOUNT [receipt] [session=N]`; 0 takes it off."""
+        person, kind = ctx.actor, ctx.arg("kind")
+        pence = parse_money(ctx.arg("amount"))
+        session = await self.sessions.resolve(ctx, ctx.arg("session"))
+        kind_words = self.t(f"payments.kind.{kind}").lower()
+        row = await ctx.tx.get(Expense, (id_of(person), id_of(session), kind))
+        if pence == 0:
+            if row is None:
+                return Reply(
+                    OutgoingMessage(
+                        self.t("payments.expense_none", kind=kind_words, session_id=session.id)
+                    )
+                )
+            await ctx.tx.delete(row)
+            return Reply(
+                OutgoingMessage(
+                    self.t("payments.expense_removed", kind=kind_words, session_id=session.id)
+                )
+            )
+        row = row or Expense(
+            participant_id=id_of(person), session_id=id_of(session), kind=kind, amount_pence=pence
+        )
+        row.amount_pence, row.receipt = pence, ctx.arg("receipt") == "yes"
+        ctx.tx.add(row)
+        receipt = self.t("payments.receipt_yes" if row.receipt else "payments.receipt_no")
+        lines = [
+            self.t(
+                "payments.expense_saved",
+                kind=self.t(f"payments.kind.{kind}"),
+                amount=pounds(pence),
+                session_id=session.id,
+                receipt=receipt,
+            )
+        ]
+        chosen = await ctx.tx.get(SessionPayment, (id_of(person), id_of(session)))
+        standing = await ctx.tx.get(PaymentChoice, id_of(person))
+        choice = chosen or (standing if person.claim_opt_in else None)
+        if choice is not None and choice.choice == NONE:
+            lines.append(self.t("payments.expense_not_paid", session_id=session.id))
+        elif choice is None and not person.claim_opt_in:
+            lines.append(self.t("payments.expense_not_claiming"))
+        return Reply(OutgoingMessage("\n\n".join(lines)))
+
+    # -- earnings limits -------------------------------------------------------------------
+
+    async def limits_command(self, ctx: CommandContext) -> Reply:
+        """`/brew claim limits [watch=all|none|NAME]`: this week's and month's pay for the
+        person's time, the limits in force, and a warning if close to one they watch."""
+        person, watch = ctx.actor, ctx.arg("watch")
+        standing = await ctx.tx.get(PaymentChoice, id_of(person))
+        lines = []
+        if watch is not None:
+            standing = standing or PaymentChoice(participant_id=id_of(person))
+            standing.watch = watch
+            ctx.tx.add(standing)
+            lines.append(self.t("payments.watch_changed"))
+        watching = standing.watch if standing else WATCH_ALL
+        today = self.deps.clock.now().astimezone(zone_of(ctx.community)).date()
+        earnings = await self._earnings(ctx.tx, ctx.community, id_of(person), today)
+        lines.append(f"**{self.t('payments.limits_heading')}**")
+        for per in PERIODS:
+            start, end = period_of(per, today)
+            earned = sum(pence for day, pence in earnings if start <= day <= end)
+            lines.append(
+                self.t(
+                    f"payments.limits_{per}",
+                    start=day_words(start),
+                    end=day_words(end),
+                    amount=pounds(earned),
+                )
+            )
+        lines.append(self.t("payments.limits_counted"))
+        for limit in self.limits.on(today):
+            line = self.t(
+                "payments.limit_line",
+                name=self.t(f"payments.limit.{limit.name}"),
+                amount=pounds(limit.pence),
+                per=self.t(f"payments.per.{limit.per}"),
+            )
+            lines.append(line + (" " + self.t("payments.example") if limit.example else ""))
+        lines.append(self._watching(watching))
+        near = self.limits.near(watching, today, earnings)
+        if near:
+            lines.append(self.warning(near))
+        return Reply(OutgoingMessage("\n\n".join(lines)))
+
+    def _watching(self, watch: str) -> str:
+        if watch == WATCH_NONE:
+            return self.t("payments.watch_none")
+        if watch == WATCH_ALL:
+            names = ", ".join(self.t(f"payments.limit.{name}") for name in self.limits.names())
+            return self.t("payments.watch_all", names=names)
+        return self.t("payments.watch_one", name=self.t(f"payments.limit.{watch}"))
+
+    def warning(self, near: list[Near]) -> str:
+        """The plain words of a warning: each limit come close to, and what can be done."""
+        lines = []
+        for found in near:
+            line = self.t(
+                "payments.over" if found.over else "payments.near",
+                start=day_words(found.start),
+                end=day_words(found.end),
+                earned=pounds(found.earned_pence),
+                name=self.t(f"payments.limit.{found.limit.name}"),
+                amount=pounds(found.limit.pence),
+                per=self.t(f"payments.per.{found.limit.per}"),
+            )
+            lines.append(line + (" " + self.t("payments.example") if found.limit.example else ""))
+        lines.append(self.t("payments.near_advice"))
+        return "\n\n".join(lines)
+
+    async def _earnings(
+        self, tx: AsyncSession, community: Community, participant_id: int, day: date
+    ) -> list[tuple[date, int]]:
+        """What counts as the person's earnings, by day, in the week and month of `day`."""
+        start, end = _window(day)
+        lines = await claim_lines(tx, community, start, end, participant_id=participant_id)
+        return [(line.day, line.earnings_pence) for line in lines]
+
+    async def session_changed(self, session_id: int) -> None:
+        """Once a session has closed (Deps.on_session_changed), tell each person claiming
+        whose pay for their time now comes close to a limit they watch, privately and once.
+        Nobody else is told."""
+        keys: list[str] = []
+        async with self.deps.db.transaction() as tx:
+            session = await tx.get(Session, session_id)
+            if session is None or session.closed_at is None:
+                return
+            community = await tx.get(Community, session.community_id)
+            assert community is not None  # a session's community is never deleted first
+            day = session.starts_at.astimezone(zone_of(community)).date()
+            start, end = _window(day)
+            lines = await claim_lines(tx, community, start, end)
+            here = {line.participant_id for line in lines if line.session_id == session_id}
+            watches = {
+                row.participant_id: row.watch
+                for row in (
+                    await tx.exec(
+                        select(PaymentChoice).where(col(PaymentChoice.participant_id).in_(here))
+                    )
+                ).all()
+            }
+            for participant_id in sorted(here):
+                person = await tx.get(Participant, participant_id)
+                if person is None or person.user_id.startswith(OFFLINE):
+                    continue  # joined by phone: no chat to tell them in
+                earnings = [
+                    (line.day, line.earnings_pence)
+                    for line in lines
+                    if line.participant_id == participant_id
+                ]
+                near = self.limits.near(watches.get(participant_id, WATCH_ALL), day, earnings)
+                if not near:
+                    continue
+                key = f"payments:limit:{session_id}:{participant_id}"
+                message = OutgoingMessage(
+                    self.warning(near), title=self.t("payments.warning_title")
+                )
+                await self.deps.outbox.add(
+                    tx,
+                    community,
+                    Delivery(key, PURPOSE, "private", person.user_id, message, session_id),
+                )
+                keys.append(key)
+        if keys:
+            log.info("earnings warnings queued session=%s count=%d", session_id, len(keys))
+            await self.deps.outbox.deliver_effect(keys)()
+
+    # -- the letter ------------------------------------------------------------------------
+
+    async def letter(self, ctx: CommandContext) -> Reply:
+        """`/brew claim letter [from] [to]`: the person's own letter for Jobcentre Plus."""
+        today = self.deps.clock.now().astimezone(zone_of(ctx.community)).date()
+        end = parse_day(ctx.arg("to")) if ctx.arg("to") else today
+        start = parse_day(ctx.arg("from")) if ctx.arg("from") else tax_year_start(end)
+        if end < start:
+            raise CommandError("claims.dates_backwards")
+        person = ctx.actor
+        lines = await claim_lines(
+            ctx.tx, ctx.community, start, end, participant_id=id_of(person), declined=True
+        )
+        if not lines:
+            raise CommandError(
+                "payments.letter_nothing", start=day_words(start), end=day_words(end)
+            )
+        letter = Letter(
+            person.called_by or person.display_name or ctx.user.display_name,
+            ctx.community.name or ctx.community.external_id,
+            start,
+            end,
+            tuple(lines),
+        )
+        name = f"jobcentre-letter-{start.isoformat()}-to-{end.isoformat()}"
+        return Reply(
+            OutgoingMessage(
+                self.t("payments.letter_ready"),
+                attachments=(
+                    Attachment(f"{name}.html", as_html(letter, self.t).encode(), "text/html"),
+                    Attachment(f"{name}.txt", as_text(letter, self.t).encode(), "text/plain"),
+                ),
+            )
+        )
+
+
+def tax_year_start(day: date) -> date:
+    """6 April on or before `day`."""
+    start = date(day.year, *TAX_YEAR_START)
+    return start if start <= day else date(day.year - 1, *TAX_YEAR_START)
+
+
+def _window(day: date) -> tuple[date, date]:
+    """From the first to the last day of the week and the month holding `day`."""
+    week, month = period_of("week", day), period_of("month", day)
+    return min(week[0], month[0]), max(week[1], month[1])
+
+
+def _fill(row: PaymentChoice | SessionPayment, choice: Choice) -> None:
+    row.choice, row.amount_pence, row.charity = choice.choice, choice.amount_pence, choice.charity
+
+
+# -- data rights (bot/people/privacy.py) ---------------------------------------------------
+
+
+async def forget_payments(tx: AsyncSession, participant_id: int) -> None:
+    """Delete a person's payment choices and expenses (they also go with the person, by
+    cascade; explicit, as privacy.forget does for the other tables)."""
+    for model in (PaymentChoice, SessionPayment, Expense):
+        await tx.exec(delete(model).where(col(model.participant_id) == participant_id))
+
+
+async def expire_payments(tx: AsyncSession, old_sessions: object) -> None:
+    """Delete choices and expenses for sessions past the retention period (`old_sessions`:
+    a select of their ids), with their attendance."""
+    for model in (SessionPayment, Expense):
+        await tx.exec(delete(model).where(col(model.session_id).in_(old_sessions)))
+
+
+async def payment_data(tx: AsyncSession, person: Participant) -> dict[str, object]:
+    """Everything stored about the person's payments, for `my data`."""
+    pid = id_of(person)
+    standing = await tx.get(PaymentChoice, pid)
+    chosen = (
+        await tx.exec(
+            select(SessionPayment, Session)
+            .join(Session, col(Session.id) == col(SessionPayment.session_id))
+            .where(SessionPayment.participant_id == pid)
+            .order_by(col(Session.starts_at))
+        )
+    ).all()
+    costs = (
+        await tx.exec(
+            select(Expense, Session)
+            .join(Session, col(Session.id) == col(Expense.session_id))
+            .where(Expense.participant_id == pid)
+            .order_by(col(Session.starts_at), col(Expense.kind))
+        )
+    ).all()
+    return {
+        "payment_choice_for_every_session": _choice_data(standing) if standing else None,
+        "earnings_limits_you_watch": standing.watch if standing else WATCH_ALL,
+        "payment_choices_for_one_session": [
+            {"session": f"{s.title} (session {s.id})", **_choice_data(row)} for row, s in chosen
+        ],
+        "expenses": [
+            {
+                "session": f"{s.title} (session {s.id})",
+                "kind": row.kind,
+                "amount_gbp": pounds(row.amount_pence),
+                "receipt": row.receipt,
+            }
+            for row, s in costs
+        ],
+    }
+
+
+def _choice_data(row: PaymentChoice | SessionPayment) -> dict[str, object]:
+    return {
+        "choice": row.choice,
+        "lower_amount_gbp": pounds(row.amount_pence) if row.amount_pence is not None else None,
+        "charity": row.charity,
+    }

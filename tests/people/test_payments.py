@@ -1,0 +1,327 @@
+"""Payment choices that respect benefit rules (issue 18, item 1): choosing how to be paid, for
+every session or one, expenses, the claims sheet's columns, earnings-limit warnings told to
+the person alone, the Jobcentre Plus letter, and forget me / my data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, timedelta
+from html.parser import HTMLParser
+
+import pytest
+from sqlmodel import select
+
+from bot.core.domain import SessionState
+from bot.people.limits import EarningsLimits, period_of
+from storage.models import Expense, OutboxItem, PaymentChoice, SessionPayment
+from tests.conftest import Chat, snapshot
+from tests.helpers import make_session
+from tests.people.test_claims_and_data import all_values, scripted_session
+
+# A small table of limits with an April change, for the rules (not the shipped figures).
+LIMITS = """
+warn_at_percent: 80
+periods:
+  - from: 2026-04-06
+    limits:
+      carers_allowance: {amount: "50.00", per: week}
+      uc_work_allowance: {amount: "400.00", per: month, example: true}
+  - from: 2027-04-05
+    limits:
+      carers_allowance: {amount: "100.00", per: week}
+      uc_work_allowance: {amount: "400.00", per: month}
+"""
+
+
+async def sheet(chat, fac) -> list[dict[str, str]]:
+    reply = await chat.say(fac, "/brew claims export from=2026-11-01 to=2026-12-31")
+    [file] = reply.replies[0][0].attachments
+    return list(csv.DictReader(io.StringIO(file.content.decode())))
+
+
+# --- the rules, pure -------------------------------------------------------------------------
+
+
+def test_the_shipped_limits_load_and_are_dated():
+    limits = EarningsLimits.load()
+    assert "permitted_work" in limits.names() and "carers_allowance" in limits.names()
+    before, after = limits.on(date(2025, 4, 6)), limits.on(date(2025, 4, 7))
+    assert before != after, "April's change is a new entry, in force from its day"
+
+
+def test_a_week_near_a_limit_warns_and_april_changes_the_limit():
+    limits = EarningsLimits.load(LIMITS)
+    # 40 of a 50 limit is 80%: a warning; 39.99 is not.
+    sunday = date(2027, 3, 28)
+    assert [n.limit.name for n in limits.near("all", sunday, [(sunday, 4000)])] == [
+        "carers_allowance"
+    ]
+    assert limits.near("all", sunday, [(sunday, 3999)]) == []
+    # The same pay a week after April's change is measured against the new limit of 100.
+    monday = date(2027, 4, 5)
+    assert limits.near("all", monday, [(monday, 4000)]) == []
+    [over] = limits.near("all", monday, [(monday, 10001)])
+    assert over.over and (over.start, over.end) == (monday, monday + timedelta(days=6))
+    # A month is measured against the limits on its last day; only watched limits warn.
+    assert [n.limit.name for n in limits.near("uc_work_allowance", monday, [(monday, 32000)])] == [
+        "uc_work_allowance"
+    ]
+    assert limits.near("none", monday, [(monday, 99999)]) == []
+    assert period_of("month", date(2027, 2, 10)) == (date(2027, 2, 1), date(2027, 2, 28))
+
+
+ONE = (
+    "warn_at_percent: {warn}\nperiods:\n- from: 2026-04-06\n"
+    "  limits: {{a: {{amount: '{amount}', per: {per}}}}}"
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "warn_at_percent: 80\nperiods: []",
+        ONE.format(warn=0, amount="1", per="week"),
+        ONE.format(warn=80, amount="x", per="week"),
+        ONE.format(warn=80, amount="1", per="year"),
+        LIMITS.replace("2027-04-05", "2025-04-05"),  # out of order
+    ],
+)
+def test_a_broken_limits_file_stops_start_up(text):
+    with pytest.raises(ValueError, match=r"earnings_limits\.yaml"):
+        EarningsLimits.load(text)
+
+
+# --- choosing, in chat ------------------------------------------------------------------------
+
+
+async def test_choices_for_every_session_and_for_one_reach_the_sheet(app, chat, fac, clock):
+    session_id = await make_session(
+        app, SessionState.SCHEDULED, people=0, starts_in=timedelta(minutes=1)
+    )
+    ann, bo, cy, di = (Chat.person(n) for n in ("Ann", "Bo", "Cy", "Di"))
+    said = await chat.say(ann, "/brew claim pay lower 10")
+    assert "Lower amount, up to £10.00 a session" in said.text and "advice" in said.text
+    said = await chat.say(bo, '/brew claim pay charity "Mind Norfolk"')
+    assert "Mind Norfolk" in said.text
+    await chat.say(cy, "/brew claim on")
+    said = await chat.say(cy, f"/brew claim pay none session={session_id}")
+    assert f"session {session_id}" in said.text and "welcome" in said.text
+    # Di does not claim for every session, only this one: expenses only.
+    await chat.say(di, f"/brew claim pay expenses session={session_id}")
+    said = await chat.say(di, f"/brew claim expense travel 12.40 yes {session_id}")
+    assert "£12.40" in said.text and "receipt" in said.text
+    await chat.say(di, f"/brew claim expense care 30 session={session_id}")
+    await chat.say(fac, f"/brew open {session_id}")
+    for user in (ann, bo, cy, di):
+        await chat.say(user, f"/brew join {session_id}")
+    clock.advance(timedelta(minutes=90))
+    await chat.say(fac, f"/brew close {session_id}")
+    rows = {r["Name"]: r for r in await sheet(chat, fac)}
+    assert set(rows) == {"Ann", "Bo", "Di"}, "no payment leaves Cy off the sheet"
+    assert rows["Ann"]["Amount (GBP)"] == "10.00" and rows["Ann"]["Payment choice"] == (
+        "Lower amount"
+    )
+    assert rows["Bo"]["Amount (GBP)"] == "30.00" and rows["Bo"]["Paid to charity"] == "Mind Norfolk"
+    assert rows["Di"]["Amount (GBP)"] == "0.00" and rows["Di"]["Payment choice"] == "Expenses only"
+    assert rows["Di"]["Expenses (GBP)"] == "42.40"
+    assert (rows["Di"]["Travel (GBP)"], rows["Di"]["Care or support cover (GBP)"]) == (
+        "12.40",
+        "30.00",
+    )
+    assert rows["Di"]["Other expenses (GBP)"] == "" and rows["Di"]["Receipts"] == "Some"
+    assert rows["Ann"]["Receipts"] == "" and rows["Ann"]["Paid to charity"] == ""
+
+
+async def test_a_charity_name_cannot_inject_a_formula_into_the_sheet(app, chat, fac, clock):
+    session_id = await make_session(app, SessionState.OPEN, people=0)
+    ann = Chat.person("Ann")
+    await chat.say(ann, '/brew claim pay charity "=HYPERLINK(1)"')
+    await chat.say(ann, f"/brew join {session_id}")
+    await chat.say(fac, f"/brew close {session_id}")
+    [row] = await sheet(chat, fac)
+    assert not row["Paid to charity"].startswith("=")
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("/brew claim pay lower", "Please say the amount"),
+        ("/brew claim pay lower ten", "Please give an amount in pounds"),
+        ("/brew claim pay lower 99999999", "too big"),
+        ("/brew claim pay charity", "name of the charity"),
+        ("/brew claim pay full 10", "needs nothing more"),
+        ("/brew claim pay maybe", "Please choose full, lower, charity, expenses or none"),
+        ("/brew claim expense travel -3", "Please give an amount in pounds"),
+        ("/brew claim expense taxi 3", "travel, care, other"),
+        ("/brew claim limits watch=everything", "should be one of: all, none"),
+        ("/brew claim letter from=yesterday", "dates like 2026-12-01"),
+        ("/brew claim letter from=2026-12-01 to=2026-11-01", "swap them"),
+    ],
+)
+async def test_bad_input_is_one_kind_sentence_and_changes_nothing(app, chat, typed, said):
+    await make_session(app, SessionState.OPEN, people=0)
+    ann = Chat.person("Ann")
+    await chat.say(ann, "/brew claim on")
+    before = await snapshot(app)
+    reply = await chat.say(ann, typed)
+    assert said in reply.text and "Traceback" not in reply.text
+    assert reply.text.count(".") <= 2
+    assert await snapshot(app) == before
+
+
+async def test_no_choice_shows_the_current_one(app, chat):
+    ann = Chat.person("Ann")
+    assert "not claiming" in (await chat.say(ann, "/brew claim pay")).text
+    await chat.say(ann, "/brew claim pay expenses")
+    assert "Expenses only" in (await chat.say(ann, "/brew claim pay")).text
+    await chat.say(ann, "/brew claim pay none")
+    assert "not claiming" in (await chat.say(ann, "/brew claim pay")).text
+
+
+async def test_an_expense_is_changed_and_taken_off(app, chat):
+    session_id = await make_session(app, SessionState.OPEN, people=0)
+    ann = Chat.person("Ann")
+    await chat.say(ann, "/brew claim on")
+    await chat.say(ann, f"/brew claim expense travel 5 session={session_id}")
+    await chat.say(ann, f"/brew claim expense travel 7.5 yes session={session_id}")
+    async with app.db.read() as tx:
+        [row] = (await tx.exec(select(Expense))).all()
+    assert (row.amount_pence, row.receipt) == (750, True)
+    said = await chat.say(ann, f"/brew claim expense travel 0 session={session_id}")
+    assert "taken off" in said.text
+    async with app.db.read() as tx:
+        assert (await tx.exec(select(Expense))).all() == []
+
+
+async def test_costs_for_a_session_with_no_payment_are_said_not_to_be_paid(app, chat):
+    session_id = await make_session(app, SessionState.OPEN, people=0)
+    ann = Chat.person("Ann")
+    await chat.say(ann, f"/brew claim pay none session={session_id}")
+    said = await chat.say(ann, f"/brew claim expense travel 5 session={session_id}")
+    assert "will not be paid" in said.text
+
+
+# --- earnings limits: told to the person alone --------------------------------------------------
+
+
+async def test_a_person_near_a_limit_is_told_privately_when_the_session_closes(
+    app, chat, fac, clock
+):
+    # The service behind the table's own command, given a small table of limits to test.
+    payments = app.table.commands["claim limits"].handler.__self__
+    payments.limits = EarningsLimits.load(LIMITS)
+    await chat.say(fac, "/brew settings hourly_rate_pence 3000")
+    session_id = await make_session(
+        app, SessionState.SCHEDULED, people=0, starts_in=timedelta(minutes=1)
+    )
+    ann, bo = Chat.person("Ann"), Chat.person("Bo")
+    await chat.say(ann, "/brew claim on")
+    await chat.say(bo, "/brew claim pay charity Mind")
+    await chat.say(fac, f"/brew open {session_id}")
+    for user in (ann, bo):
+        await chat.say(user, f"/brew join {session_id}")
+    clock.advance(timedelta(minutes=90))
+    adapter = chat.adapter
+    adapter.sent.clear()
+    closed = await chat.say(fac, f"/brew close {session_id}")
+    # Ann was paid £45 for 1.5 hours: 90% of the 50 a week limit. Bo's pay went to a charity.
+    to_ann = adapter.private_to(ann.id)
+    assert len(to_ann) == 1 and "£45.00" in to_ann[0].text and "close to" in to_ann[0].text
+    assert not adapter.private_to(bo.id)
+    assert not [m for m in adapter.private_to(fac.id) if "£45.00" in m.text]
+    assert "£45.00" not in closed.text
+    posted = " ".join(repr(s.message) for s in adapter.sent if s.op != "private")
+    assert "£45.00" not in posted, "never posted where others see it"
+    # Told once: another change to the session adds nothing.
+    await app.deps.session_changed(session_id)
+    async with app.db.read() as tx:
+        rows = (await tx.exec(select(OutboxItem).where(OutboxItem.purpose == "payments"))).all()
+    assert len(rows) == 1
+    # Ann can look any time, and choose not to be told.
+    said = await chat.say(ann, "/brew claim limits")
+    assert "£45.00" in said.text and "close to" in said.text
+    said = await chat.say(ann, "/brew claim limits watch=none")
+    assert "not to be told" in said.text and "close to" not in said.text
+
+
+# --- the letter -------------------------------------------------------------------------------
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+async def test_the_letter_is_private_accessible_and_says_what_was_paid(app, chat, fac, clock):
+    session_id, ann, _bo = await scripted_session(app, chat, fac, clock)
+    await chat.say(ann, "/brew call me Ann <b>Smith</b>")
+    await chat.say(ann, f"/brew claim expense travel 6.20 yes session={session_id}")
+    reply = await chat.say(ann, "/brew claim letter")
+    [(message, private)] = reply.replies
+    assert private, "only the person sees their letter"
+    html_file, text_file = message.attachments
+    assert html_file.filename.endswith(".html") and html_file.mime_type == "text/html"
+    page = _Page()
+    page.feed(html_file.content.decode())
+    tags = [tag for tag, _ in page.tags]
+    assert ("html", {"lang": "en-GB"}) in page.tags
+    assert tags.count("h1") == 1 and tags.index("h1") < tags.index("h2")
+    assert "caption" in tags and "title" in tags and "main" in tags
+    scopes = [attrs.get("scope") for tag, attrs in page.tags if tag == "th"]
+    assert scopes.count("col") == 7 and "row" in scopes
+    assert "<b>Smith" not in html_file.content.decode(), "a typed name is escaped"
+    words = " ".join(page.text)
+    for expected in ("Jobcentre Plus", "Ann <b>Smith</b>", "30.00", "6.20", "1.50", "time"):
+        assert expected in words
+    text = text_file.content.decode()
+    assert "Ann <b>Smith</b>" in text and "30.00" in text and "Expenses" in text
+    assert "Bo" not in words and "Bo" not in text, "nothing about anyone else"
+
+
+async def test_the_letter_with_nothing_to_say_says_so(app, chat):
+    said = await chat.say(Chat.person("Ann"), "/brew claim letter")
+    assert "nothing to put in a letter" in said.text and not said.replies[0][0].attachments
+
+
+# --- data rights ------------------------------------------------------------------------------
+
+
+async def test_my_data_and_forget_me_cover_payments(app, chat, fac, clock):
+    session_id, ann, bo = await scripted_session(app, chat, fac, clock)
+    await chat.say(bo, '/brew claim pay charity "Bo\'s Charity"')
+    await chat.say(bo, f"/brew claim pay lower 4.50 session={session_id}")
+    await chat.say(bo, f"/brew claim expense care 11 session={session_id}")
+    await chat.say(bo, "/brew claim limits watch=carers_allowance")
+    await chat.say(ann, f"/brew claim expense travel 3 session={session_id}")
+    reply = await chat.say(bo, "/brew my data")
+    text = reply.replies[0][0].attachments[0].content.decode()
+    data = json.loads(text[text.index("{") :])["payments"]
+    assert data["payment_choice_for_every_session"]["charity"] == "Bo's Charity"
+    assert data["earnings_limits_you_watch"] == "carers_allowance"
+    assert data["payment_choices_for_one_session"][0]["lower_amount_gbp"] == "4.50"
+    assert data["expenses"] == [
+        {
+            "session": data["expenses"][0]["session"],
+            "kind": "care",
+            "amount_gbp": "11.00",
+            "receipt": False,
+        }
+    ]
+    assert "travel" not in text, "Ann's expense is not Bo's data"
+    await chat.say(bo, "/brew forget me")
+    await chat.press(bo, "brew:privacy:forget:yes")
+    async with app.db.read() as tx:
+        assert (await tx.exec(select(PaymentChoice))).all() == []
+        assert (await tx.exec(select(SessionPayment))).all() == []
+        assert len((await tx.exec(select(Expense))).all()) == 1, "Ann's stays"
+    assert "Bo's Charity" not in await all_values(app)
