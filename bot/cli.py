@@ -384,8 +384,6 @@ async def find_community(tx: AsyncSession, given: str) -> Community | None:
 
 
 def _claims_export(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.people.claims import export_claims
-
     texts = _texts()
     days = _day_range(texts, args.start, args.end)
     if days is None:
@@ -393,9 +391,7 @@ def _claims_export(settings: Settings, args: argparse.Namespace) -> int:
     start, end = days
 
     async def work(app: App, tx: AsyncSession, community: Community) -> int:
-        headers = app.claims.headers()
-        now = app.deps.clock.now()
-        sheet, count = await export_claims(tx, community, start, end, headers, now)
+        sheet, count = await app.claims.sheet(tx, community, start, end)
         # Written before the export is recorded: a sheet that could not be written was
         # not sent to finance.
         write_private(args.out, sheet)

@@ -270,6 +270,22 @@ class ClaimService:
             for c in ("name", "session", "date", "minutes", "hours", "amount", "expenses")
         ] + [self.t(f"payments.column.{c}") for c in SHEET_COLUMNS_ADDED]
 
+    async def sheet(
+        self, tx: AsyncSession, community: Community, start: date, end: date
+    ) -> tuple[str, int]:
+        """The claims sheet in this community's words, recorded as exported (the chat's
+        `/brew claims export` and the command line's `brewbot claims export`)."""
+        return await export_claims(
+            tx,
+            community,
+            start,
+            end,
+            self.headers(),
+            self.deps.clock.now(),
+            self.choice_words(),
+            self.receipts_words,
+        )
+
     def choice_words(self) -> dict[str, str]:
         return {choice: self.t(f"payments.choice.{choice}") for choice in CHOICES}
 
@@ -328,16 +344,7 @@ class ClaimService:
         if end < start:
             raise CommandError("claims.dates_backwards")
         try:
-            sheet, count = await export_claims(
-                ctx.tx,
-                ctx.community,
-                start,
-                end,
-                self.headers(),
-                self.deps.clock.now(),
-                self.choice_words(),
-                self.receipts_words,
-            )
+            sheet, count = await self.sheet(ctx.tx, ctx.community, start, end)
         except IntegrityError:
             raise CommandError("errors.try_again") from None
         name = f"claims-{start.isoformat()}-to-{end.isoformat()}.csv"

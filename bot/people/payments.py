@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.core.commands import CommandError
 from bot.core.messages import Attachment, OutgoingMessage, Reply
@@ -80,7 +81,9 @@ class PaymentService:
         if ctx.arg("session") is not None:
             session = await self.sessions.resolve(ctx, ctx.arg("session"))
             row = await ctx.tx.get(SessionPayment, (id_of(person), id_of(session)))
-            row = row or SessionPayment(participant_id=id_of(person), session_id=id_of(session))
+            row = row or SessionPayment(
+                participant_id=id_of(person), session_id=id_of(session), choice=choice.choice
+            )
             _fill(row, choice)
             ctx.tx.add(row)
             lines = [
@@ -344,7 +347,9 @@ async def forget_payments(tx: AsyncSession, participant_id: int) -> None:
         await tx.exec(delete(model).where(col(model.participant_id) == participant_id))
 
 
-async def expire_payments(tx: AsyncSession, old_sessions: object) -> None:
+async def expire_payments(
+    tx: AsyncSession, old_sessions: SelectOfScalar[int] | SelectOfScalar[None]
+) -> None:
     """Delete choices and expenses for sessions past the retention period (`old_sessions`:
     a select of their ids), with their attendance."""
     for model in (SessionPayment, Expense):
