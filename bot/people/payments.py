@@ -31,6 +31,7 @@ from bot.people.claims import as_choice, claim_lines, parse_day
 from bot.people.letter import Letter, as_html, as_text, day_words
 from bot.people.limits import PERIODS, WATCH_ALL, WATCH_NONE, EarningsLimits, Near, period_of
 from bot.sessions.service import SessionService
+from storage.engine import DatabaseUnavailable
 from storage.models import (
     OFFLINE,
     Community,
@@ -239,12 +240,23 @@ class PaymentService:
     async def session_changed(self, session_id: int) -> None:
         """Once a session has closed (Deps.on_session_changed), tell each person claiming
         whose pay for their time now comes close to a limit they watch, privately and once.
-        Nobody else is told."""
+        Nobody else is told. If the database is busy the warning is skipped (logged): the
+        person still sees it with `/brew claim limits`."""
+        try:
+            keys = await self._queue_warnings(session_id)
+        except DatabaseUnavailable:
+            log.warning("earnings warnings not queued, database busy session=%s", session_id)
+            return
+        if keys:
+            log.info("earnings warnings queued session=%s count=%d", session_id, len(keys))
+            await self.deps.outbox.deliver_effect(keys)()
+
+    async def _queue_warnings(self, session_id: int) -> list[str]:
         keys: list[str] = []
         async with self.deps.db.transaction() as tx:
             session = await tx.get(Session, session_id)
             if session is None or session.closed_at is None:
-                return
+                return keys
             community = await tx.get(Community, session.community_id)
             assert community is not None  # a session's community is never deleted first
             day = session.starts_at.astimezone(zone_of(community)).date()
@@ -281,9 +293,7 @@ class PaymentService:
                     Delivery(key, PURPOSE, "private", person.user_id, message, session_id),
                 )
                 keys.append(key)
-        if keys:
-            log.info("earnings warnings queued session=%s count=%d", session_id, len(keys))
-            await self.deps.outbox.deliver_effect(keys)()
+        return keys
 
     # -- the letter ------------------------------------------------------------------------
 
