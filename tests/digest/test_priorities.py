@@ -80,7 +80,7 @@ async def test_only_a_facilitator_and_only_while_reflecting(app, chat, fac, refl
     early = await make_session(app, SessionState.SCHEDULED, people=0)
     answer = await chat.say(fac, f"/brew digest {early} priorities")
     assert answer.text == (
-        f"People can choose what matters most only while session {early} is collecting reflections."
+        f"People can only choose what matters most while session {early} is taking reflections."
     )
     assert not posted(app)
 

@@ -67,7 +67,7 @@ def test_priorities_are_summed_and_small_ones_hidden():
     ]
     report = build_report(digests, [], start=NOV, end=date(2026, 11, 30))
     assert report.priorities == (("Being listened to", "11"), ("Transport", "fewer than 5"))
-    assert "No actions to report" in report_markdown(report)
+    assert "There are no actions to report" in report_markdown(report)
 
 
 def test_the_html_is_accessible():
