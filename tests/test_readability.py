@@ -1,6 +1,8 @@
-"""Every participant-facing text reads easily: Flesch reading ease of at least 60 for plain
-English, and at least 70 for Easy Read. Markdown symbols, `/brew` commands and `{placeholders}`
-are stripped first, because they are not words a person reads."""
+"""Every participant-facing text reads easily: the templates, the sparks and the short strings
+of prompts/strings. Flesch reading ease of at least 60 for plain English, and at least 70 for
+Easy Read with at most 15 words a sentence. Markdown symbols, links, `/brew` commands and
+`{placeholders}` are stripped first, because they are not words a person reads; a short
+string's placeholders are filled with sample values first, so it is scored as people read it."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ import pytest
 import textstat
 
 from bot.core.easy_read import MARK
+from bot.engine.pictures import shared_pictures
+from bot.engine.texts import Texts
 from bot.sparks.library import SparkLibrary
 
 PLAIN_MIN, EASY_MIN = 60, 70
@@ -30,8 +34,9 @@ SPARKS = SparkLibrary.load().all()
 def _clean(text: str) -> str:
     text = MARK.sub("", text)  # an Easy Read idea's picture, named at its start
     text = re.sub(r"\{[^{}]*\}", " ", text)  # placeholders
-    text = text.replace("/brew", " ")  # the command prefix is typed, not read as a word
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links keep their words
+    text = re.sub(r"https?://\S+", " ", text)  # a bare link is followed, not read
+    text = text.replace("/brew", " ")  # the command prefix is typed, not read as a word
     text = re.sub(r"^\s*(?:[-*+]|\d+\.)\s+", "", text, flags=re.MULTILINE)  # list markers
     text = re.sub(r"[#*_>`|~]", " ", text)
     return " ".join(text.split())
@@ -247,3 +252,256 @@ def test_easy_read_spark_sentences_are_short(spark: Any) -> None:
             assert len(sentence.split()) <= EASY_SENTENCE_WORDS, (
                 f"prompts/sparks/{spark.id}.yaml: easy_read {sentence!r}"
             )
+
+
+# --- short strings (prompts/strings) ---------------------------------------------------------
+
+# Every *.yaml file in prompts/strings, as the bot loads them, so a new file is checked at once.
+STRINGS = Texts.load().strings
+
+# Operator-only text, never shown in a chat or on a page; keep this list short.
+NOT_PARTICIPANT_FACING = {
+    "cli.": "printed by the `brewbot` command line for whoever runs it",
+    "startup.": "printed on the console while `brewbot run` starts, for whoever runs it",
+    "web_startup.": "printed on the console while `brewbot run` starts, for whoever runs it",
+}
+
+# A string is Easy Read when its key says so (a part named `easy` or ending in `_easy`), when it
+# is shown as an Easy Read idea with a picture (prompts/pictures/strings.yaml), or when its
+# section is an Easy Read message as a whole:
+EASY_SECTIONS = {
+    "feedback.": "what we heard and what is happening, sent in Easy Read (bot/digest/feedback.py)",
+}
+
+
+def _is_easy(key: str) -> bool:
+    return (
+        key.startswith(tuple(EASY_SECTIONS))
+        or key in shared_pictures().for_strings
+        or any(part == "easy" or part.endswith("_easy") for part in key.split("."))
+    )
+
+
+PARTICIPANT_STRINGS = sorted(
+    key for key in STRINGS if not key.startswith(tuple(NOT_PARTICIPANT_FACING))
+)
+PLAIN_STRINGS = [key for key in PARTICIPANT_STRINGS if not _is_easy(key)]
+EASY_STRINGS = [key for key in PARTICIPANT_STRINGS if _is_easy(key)]
+
+# Flesch is an average over words: in a text of n words, one word of three syllables in place of
+# one of one syllable moves the score by 2 x 84.6 / n points, 17 at 10 words and 34 at 5. Below
+# 10 words a single word that cannot be avoided ("facilitator", "Universal Credit") decides the
+# score, not the writing, so shorter strings (labels, headings, buttons) have only their
+# sentence length checked.
+MIN_SCORED_WORDS = 10
+# GOV.UK's style guide: break up any sentence longer than 25 words.
+PLAIN_SENTENCE_WORDS = 25
+
+# Realistic values for the strings' placeholders, so they are scored as people read them.
+# A sentence filled into another ({advice}, {hint}) is one the bot really sends there.
+STRING_SAMPLE: dict[str, Any] = {
+    "action": "open",
+    "advice": "Please invite Brewbot to that channel, then press Retry.",
+    "amount": "12.50",
+    "cant_do": 1,
+    "category": "What's working",
+    "channel": "over-a-brew",
+    "charity": "Mind",
+    "choice": "Full payment",
+    "choices": "large_print, audio, bsl, extra_time",
+    "claims": "session 12 on 1 December",
+    "clock": "1:30am",
+    "column": "text",
+    "coming": 4,
+    "command": "/brew schedule",
+    "communities": "Riverside carers",
+    "community": "Riverside carers group",
+    "count": 8,
+    "current": "0011",
+    "date": "1 December 2026",
+    "day": "Sunday 28 March",
+    "days": 7,
+    "description": "when the session starts",
+    "detail": "the channel #over-a-brew",
+    "did": "we asked the council to add more seats",
+    "done": 3,
+    "due": "15 March",
+    "earned": "60",
+    "easy_read": "on",
+    "end": "7 December",
+    "error": "invalid_auth",
+    "example": "/brew schedule next Tuesday 2pm",
+    "expected": "a number of minutes",
+    "first": "buses, parking",
+    "folder": "/data",
+    "groups": 3,
+    "high": 100,
+    "hint": "Open it first with /brew open 12.",
+    "host": "0.0.0.0",
+    "id": "tea-and-talk",
+    "into": "Getting there",
+    "item": "a1b2c3d4",
+    "items": "a1b2c3d4, e5f6a7b8",
+    "kind": "a phone number",
+    "kinds": "harm to themselves",
+    "label": "Getting there",
+    "length": 2400,
+    "limit": 2000,
+    "low": 1,
+    "marks": " (check: may hold a name)",
+    "member": "Sam",
+    "members": "Sam, Priya and Joe",
+    "min_count": 3,
+    "minutes": 20,
+    "months": 12,
+    "most": 8,
+    "name": "Sam",
+    "names": "Sam, Priya and Joe",
+    "need": "a BSL interpreter",
+    "needs": "large print and extra time",
+    "new": "Parking",
+    "newest": "0012",
+    "not_coming": 1,
+    "number": 3,
+    "old": "Buses",
+    "open": 4,
+    "option": "title",
+    "options": "title, theme, minutes",
+    "owner": "Sam",
+    "path": "digest.md",
+    "people": "people",
+    "per": "week",
+    "plain": "off",
+    "platform": "Discord",
+    "port": 8080,
+    "problem": "the title is missing",
+    "reason": "the bus company will not change its times",
+    "receipt": "You have a receipt. Please keep it and send it with your claim.",
+    "reminders": "by private message",
+    "role": "Facilitator",
+    "row": 4,
+    "said": "the bus does not come on time",
+    "seconds": 30,
+    "session": 12,
+    "session_id": 12,
+    "sessions": "12, 14",
+    "setting": "BREWBOT_DATA",
+    "sources": "paper and phone",
+    "spark_id": "tea-and-talk",
+    "start": "1 December",
+    "state": "planned",
+    "state_words": "scheduled and not open yet",
+    "status": "being done",
+    "suggestion": "theme",
+    "summary": "2 people asked for Easy Read",
+    "tags": "Living the life I want",
+    "text": "The bus does not come on time.",
+    "theme": "getting there",
+    "themes": "getting there, being heard",
+    "times": "8 times",
+    "title": "Being heard",
+    "unit": "hours",
+    "url": "https://brew.example.org/s/Kq3x7",
+    "user": "brewbot",
+    "value": "Europe/London",
+    "variable": "BREWBOT_WEB_PORT",
+    "weekday": "Tuesday",
+    "what": "DISCORD_TOKEN",
+    "when": "Tuesday 1 December at 2pm",
+    "where": "db.example.org",
+    "written": "Wednesday",
+    "years": 2,
+}
+
+
+# Where a placeholder's value is of another kind in one string than in the rest.
+STRING_SAMPLE_FOR: dict[str, dict[str, Any]] = {
+    "report.scope": {"sessions": 4},  # a count here, a list of sessions elsewhere
+}
+
+
+def _filled(key: str) -> str:
+    return STRINGS[key].format_map(_Filled(STRING_SAMPLE | STRING_SAMPLE_FOR.get(key, {})))
+
+
+def _as_read(text: str) -> str:
+    # A line of a list is read as a sentence of its own (no string is wrapped in its YAML).
+    lines = (line.strip() for line in text.splitlines())
+    return "\n".join(line if line[-1:] in ".?!:" else f"{line}." for line in lines if line)
+
+
+def _string_text(key: str) -> str:
+    return _as_read(_filled(key))
+
+
+def _words(text: str) -> int:
+    return len(_clean(text).split())
+
+
+def test_there_are_strings_to_check() -> None:
+    assert len(PLAIN_STRINGS) > 500 and len(EASY_STRINGS) > 30
+
+
+@pytest.mark.parametrize("prefix", [*NOT_PARTICIPANT_FACING, *EASY_SECTIONS])
+def test_each_listed_section_exists(prefix: str) -> None:
+    assert any(key.startswith(prefix) for key in STRINGS), f"no string starts with {prefix!r}"
+
+
+@pytest.mark.parametrize(
+    ("key", "easy"),
+    [
+        ("rsvp.easy.intro", True),
+        ("links.page.privacy_easy", True),
+        ("feedback.you_said", True),
+        ("buttons.easy_read", False),  # the label of a button, not Easy Read words
+        ("rsvp.form.intro", False),
+    ],
+)
+def test_easy_read_strings_are_recognised(key: str, easy: bool) -> None:
+    assert key in STRINGS and _is_easy(key) is easy
+
+
+def test_a_line_of_a_list_is_a_sentence() -> None:
+    text = _as_read(
+        "- Reminders: on\n- Plain style, with no emoji or decoration: off\nTo change one, ask."
+    )
+    assert _sentences(text) == [
+        "Reminders:",
+        "on.",
+        "Plain style, with no emoji or decoration:",
+        "off.",
+        "To change one, ask.",
+    ]
+
+
+def test_a_sample_fills_every_placeholder_and_command() -> None:
+    filled = _filled("errors.unknown_command")
+    assert filled == 'I do not know the command "Sam". Type /brew help to see what you can do.'
+
+
+@pytest.mark.parametrize("key", PARTICIPANT_STRINGS)
+def test_string_placeholders_have_sample_values(key: str) -> None:
+    missing = sorted(_placeholders(STRINGS[key]) - set(STRING_SAMPLE))
+    assert not missing, f"{key}: add a realistic sample value for {missing} to STRING_SAMPLE"
+
+
+@pytest.mark.parametrize("key", PLAIN_STRINGS)
+def test_string_reads_easily(key: str) -> None:
+    text = _string_text(key)
+    if _words(text) >= MIN_SCORED_WORDS:
+        score = _score(text)
+        assert score >= PLAIN_MIN, f"{key} scores {score:.1f}, needs {PLAIN_MIN}: {text!r}"
+    for sentence in _sentences(text):
+        words = len(sentence.split())
+        assert words <= PLAIN_SENTENCE_WORDS, f"{key}: {words} words in {sentence!r}"
+
+
+@pytest.mark.parametrize("key", EASY_STRINGS)
+def test_easy_read_string_reads_very_easily(key: str) -> None:
+    text = _string_text(key)
+    if _words(text) >= MIN_SCORED_WORDS:
+        score = _score(text)
+        assert score >= EASY_MIN, f"{key} scores {score:.1f}, needs {EASY_MIN}: {text!r}"
+    for sentence in _sentences(text):
+        words = len(sentence.split())
+        assert words <= EASY_SENTENCE_WORDS, f"{key}: {words} words in {sentence!r}"
