@@ -177,6 +177,7 @@ async def test_extra_time_brings_an_earlier_reminder(app, chat, clock):
     assert reminded == {"user-p1"}, "only the person who asked for extra time, and earlier"
     [ahead] = app.deps.adapter.private_to("user-fran")
     assert "1 person asked for extra time." in ahead.plain_text()
+    _names_nobody(ahead.plain_text())  # one person with one need: still never who
     [early] = app.deps.adapter.private_to("user-p1")
     assert "Being heard" in early.plain_text()
 
