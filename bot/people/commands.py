@@ -193,5 +193,7 @@ def feature(app: Needs) -> Feature[CommandContext]:
             ComponentRoute("consent", "no", privacy.decline),
             ComponentRoute("consent", "easy", privacy.easy),
             ComponentRoute("privacy", "forget", privacy.forget_confirmed),
+            ComponentRoute("needs", "add", app.needs.add_button),
+            ComponentRoute("needs", "remove", app.needs.remove_button),
         ),
     )

@@ -27,7 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
 from bot.core.domain import UPCOMING_STATES
-from bot.core.messages import OutgoingMessage, Reply, Section
+from bot.core.messages import Action, OutgoingMessage, Reply, Section, custom_id
 from bot.delivery.outbox import NOTICE, Delivery, enqueue
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps, zone_of
@@ -86,9 +86,28 @@ class NeedsService:
 
     async def command(self, ctx: CommandContext) -> Reply:
         """`/brew needs`: show a person's needs, and change them when asked."""
+        return await self._change(
+            ctx, ctx.arg("add"), ctx.arg("remove"), ctx.arg("clear"), ctx.arg("other") or ""
+        )
+
+    async def add_button(self, ctx: CommandContext) -> Reply:
+        """A need's "Add" button under `/brew needs`: the same as `add=` typed."""
+        return await self._change(ctx, _pressed(ctx), None, None, "")
+
+    async def remove_button(self, ctx: CommandContext) -> Reply:
+        """A need's "Take away" button under `/brew needs`: the same as `remove=` typed."""
+        return await self._change(ctx, None, _pressed(ctx), None, "")
+
+    async def _change(
+        self,
+        ctx: CommandContext,
+        add: str | None,
+        remove: str | None,
+        clear: str | None,
+        typed: str,
+    ) -> Reply:
         person, tx = ctx.actor, ctx.tx
-        add, remove, clear = ctx.arg("add"), ctx.arg("remove"), ctx.arg("clear")
-        other = " ".join((ctx.arg("other") or "").split())
+        other = " ".join(typed.split())
         if add is not None and add == remove:
             raise CommandError("needs.add_and_remove")
         record = await tx.get(CommunicationNeeds, id_of(person))
@@ -123,7 +142,26 @@ class NeedsService:
         sections: tuple[Section, ...] = ()
         if record is not None and record.other:
             sections = (Section(record.other, self.t("needs.your_words"), untrusted=True),)
-        return Reply(OutgoingMessage("\n\n".join(lines), sections=sections))
+        return Reply(
+            OutgoingMessage(
+                "\n\n".join(lines), sections=sections, actions=self._buttons(person, chosen)
+            )
+        )
+
+    def _buttons(self, person: Participant, chosen: Iterable[str]) -> tuple[Action, ...]:
+        """One button a need, so nobody has to type a need's name: "Add large print", or
+        "Take away large print" for one they asked for."""
+        have = all_needs(person, chosen)
+        return tuple(
+            Action(
+                self.t(
+                    "needs.button.remove" if need in have else "needs.button.add",
+                    need=self.t(f"needs.name.{need}"),
+                ),
+                custom_id("needs", "remove" if need in have else "add", need),
+            )
+            for need in NEEDS
+        )
 
     async def _store(
         self,
@@ -297,6 +335,14 @@ class NeedsService:
             tx.add(record)
             asked += 1
         return asked
+
+
+def _pressed(ctx: CommandContext) -> str:
+    """The need a button names; an unknown one is an old or altered button."""
+    need = str(ctx.arg("arg") or "")
+    if need not in NEEDS:
+        raise CommandError("errors.unknown_button")
+    return need
 
 
 def all_needs(person: Participant, chosen: Iterable[str]) -> set[str]:

@@ -267,3 +267,24 @@ async def test_nobody_is_asked_about_needs_they_no_longer_have(app, chat, clock)
     assert (await app.jobs.run_daily())["needs_reviews"] == 0
     async with app.db.read() as tx:
         assert (await tx.exec(select(CommunicationNeeds))).all() == [], "nothing left to keep"
+
+
+async def test_needs_are_changed_with_buttons_without_typing_their_names(app, chat):
+    sam = Chat.person("Sam")
+    shown = await chat.say(sam, "/brew needs")
+    [(message, _)] = shown.replies
+    labels = {a.label: a.custom_id for a in message.actions}
+    assert len(labels) == 8 and "Add a BSL interpreter" in labels
+    pressed = await chat.press(sam, labels["Add a BSL interpreter"])
+    assert "You asked for: a BSL interpreter." in pressed.text
+    [(after, _)] = pressed.replies
+    labels = {a.label: a.custom_id for a in after.actions}
+    assert "Take away a BSL interpreter" in labels and "Add a BSL interpreter" not in labels
+    await chat.press(sam, labels["Add Easy Read"])
+    assert (await person(app, sam.id)).easy_read
+    taken = await chat.press(sam, labels["Take away a BSL interpreter"])
+    assert "You asked for: Easy Read." in taken.text
+    before = await snapshot(app)
+    altered = await chat.press(sam, "brew:needs:add:wings")
+    assert "older message" in altered.text
+    assert await snapshot(app) == before
