@@ -101,7 +101,11 @@ def _parser() -> argparse.ArgumentParser:
     health.set_defaults(handler=_health)
 
     bench = sub.add_parser("bench", help="Measure speed and memory through the real services")
-    bench.add_argument("--quick", action="store_true", help="a smaller run (200 participants)")
+    bench.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smaller run, to check the measuring works (a fifth of the sizes)",
+    )
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.add_argument("--db", help="database URL (default: a fresh SQLite file)")
     bench.set_defaults(handler=_bench)
