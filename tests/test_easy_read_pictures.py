@@ -9,11 +9,14 @@ from importlib import resources
 
 import pytest
 
+from bot.core.domain import SessionState
 from bot.core.easy_read import MARK, ideas, marks, words_only
-from bot.core.messages import OutgoingMessage
+from bot.core.messages import OutgoingMessage, Section, custom_id
 from bot.engine.pictures import Pictures, picture_png, shared_pictures
 from bot.engine.texts import Texts, marked_ideas
 from bot.sparks.library import SparkLibrary
+from tests.conftest import Chat
+from tests.helpers import make_session
 
 # The Easy Read words that are shown with pictures (issue 18): each idea names one.
 WITH_PICTURES = ("welcome", "ground_rules", "consent", "reflection_form", "reminder")
@@ -121,3 +124,43 @@ def test_plain_text_of_a_message_with_pictures_is_the_words_only(texts: Texts) -
     text = message.plain_text()
     assert "Listen to each other." in text and not MARK.search(text)
     assert "[ear]" not in text and ".png" not in text
+
+
+# -------------------------------------------------------------- the messages sent in Easy Read
+
+
+def pictured(sections: tuple[Section, ...]) -> None:
+    """Every idea has a picture, with its words for people who cannot see it, and no mark is
+    left in the words."""
+    assert sections
+    for section in sections:
+        assert section.picture is not None, f"{section.body!r} has no picture"
+        assert section.picture.alt == shared_pictures().alts[section.picture.name]
+        assert not MARK.search(section.body), section.body
+
+
+async def test_the_easy_read_privacy_notice_is_its_ideas_with_pictures(app, chat):
+    session_id = await make_session(app, SessionState.OPEN, people=0)
+    sam = Chat.person("Sam")
+    [(notice, _)] = (await chat.say(sam, f"/brew join {session_id}")).replies
+    assert notice.sections[0].picture is None, "the standard notice is words only"
+    [(easy, _)] = (await chat.press(sam, notice.actions[2].custom_id)).replies
+    pictured(easy.sections)
+    title = app.deps.texts.t("privacy.title")
+    assert easy.title == title and not easy.text
+    assert "We keep your name." in easy.plain_text()
+    assert [a.label for a in easy.actions] == ["I agree", "No thanks, I will just listen"]
+
+    # Someone who reads Easy Read meets it so when they first join...
+    ann = Chat.person("Ann")
+    await chat.say(ann, "/brew preferences easy_read=on")
+    [(joined, _)] = (await chat.say(ann, f"/brew join {session_id}")).replies
+    pictured(joined.sections)
+    assert joined.sections[0].heading == title and joined.actions == easy.actions
+    # ... and again, after saying no, when they open the reflection form.
+    await chat.press(ann, "brew:consent:no:")
+    reflecting = await make_session(app, SessionState.REFLECTING, people=0)
+    opened = await chat.press(ann, custom_id("reflection", "open", str(reflecting)))
+    [(again, _)] = opened.replies
+    assert opened.forms == [] and again.text == app.deps.texts.t("privacy.consent_needed")
+    assert again.sections == easy.sections

@@ -60,11 +60,12 @@ class PrivacyService:
         )
         if not easy:
             actions += (Action(self.t("buttons.easy_read"), custom_id("consent", "easy")),)
+        texts, retention = self.deps.texts, self.t("privacy.months", months=months)
         return OutgoingMessage(
             title=self.t("privacy.title"),
-            text=self.deps.texts.template(
-                "consent", easy=easy, retention=self.t("privacy.months", months=months)
-            ),
+            text="" if easy else texts.template("consent", retention=retention),
+            # Easy Read: one idea at a time, each beside its picture (docs/easy-read.md).
+            sections=texts.ideas("consent", retention=retention) if easy else (),
             actions=actions,
         )
 

@@ -189,13 +189,9 @@ class ReflectionService:
             return None
         # Saying no still lets people listen; reflecting needs a yes.
         notice = self.privacy.notice(ctx.community, easy=ctx.actor.easy_read)
-        return Reply(
-            OutgoingMessage(
-                title=notice.title,
-                actions=notice.actions,
-                text=f"{self.t('privacy.consent_needed')}\n\n{notice.text}",
-            )
-        )
+        # The notice as it is, words or Easy Read ideas with their pictures, after why.
+        said = (self.t("privacy.consent_needed"), notice.text)
+        return Reply(replace(notice, text="\n\n".join(part for part in said if part)))
 
     def _form_for(self, ctx: CommandContext, session_id: int, prompt: str | None) -> OpenForm:
         # Someone who has not answered the privacy notice agrees in the form itself, so

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from bot.core.commands import (
@@ -64,10 +65,12 @@ def feature(app: Needs) -> Feature[CommandContext]:
         if ctx.actor.consent is None:
             # First contact: the privacy notice, with its answer buttons, before anything else.
             notice = privacy.notice(ctx.community, easy=ctx.actor.easy_read)
+            # Its words, or its Easy Read ideas with their pictures, under its title.
+            said = notice.sections or (Section(notice.text),)
             return Reply(
                 OutgoingMessage(
                     text=joined.reply.message.text,
-                    sections=(Section(notice.text, notice.title),),
+                    sections=(replace(said[0], heading=notice.title), *said[1:]),
                     actions=notice.actions,
                 )
             )
