@@ -5,6 +5,7 @@ ever shown as words."""
 from __future__ import annotations
 
 import struct
+from datetime import timedelta
 from importlib import resources
 
 import pytest
@@ -14,8 +15,9 @@ from bot.core.easy_read import MARK, ideas, marks, words_only
 from bot.core.messages import OutgoingMessage, Section, custom_id
 from bot.engine.pictures import Pictures, picture_png, shared_pictures
 from bot.engine.texts import Texts, marked_ideas
+from bot.scheduling.planner import JobKind, PlannedJob
 from bot.sparks.library import SparkLibrary
-from tests.conftest import Chat
+from tests.conftest import START, Chat
 from tests.helpers import make_session
 
 # The Easy Read words that are shown with pictures (issue 18): each idea names one.
@@ -164,3 +166,17 @@ async def test_the_easy_read_privacy_notice_is_its_ideas_with_pictures(app, chat
     [(again, _)] = opened.replies
     assert opened.forms == [] and again.text == app.deps.texts.t("privacy.consent_needed")
     assert again.sections == easy.sections
+
+
+async def test_an_easy_read_reminder_is_its_ideas_with_pictures(app, chat):
+    session_id = await make_session(app, SessionState.SCHEDULED, people=0)
+    easy, standard = Chat.person("Easy"), Chat.person("Standard")
+    for user in (easy, standard):
+        await chat.say(user, f"/brew join {session_id}")
+    await chat.say(easy, "/brew preferences easy_read=on")
+    await app.jobs.run(PlannedJob(JobKind.REMIND, session_id, START + timedelta(days=1)))
+    [reminder] = app.deps.adapter.private_to(easy.id)
+    pictured(reminder.sections)
+    assert not reminder.text and "Over a Brew is soon." in reminder.plain_text()
+    [words] = app.deps.adapter.private_to(standard.id)
+    assert not words.sections and "A gentle reminder" in words.text

@@ -201,13 +201,14 @@ class JobService:
         deliveries = self._private_reminders(community, session, base, minutes, people)
         if not deliveries:
             deliveries.append(self._reminder_post(community, session, base, minutes))
-        # Those who said on the web page they are coming, by e-mail, in the same words.
+        # Those who said on the web page they are coming, by e-mail, in the same words (the
+        # words alone: an e-mail shows no Easy Read pictures).
         deliveries += await self.rsvps.reminders(
             tx,
             community,
             session,
             base,
-            lambda easy: self._reminder(community, session, minutes, easy, False).text,
+            lambda easy: self._reminder(community, session, minutes, easy, False).plain_text(),
         )
         for delivery in deliveries:
             await self.deps.outbox.add(tx, community, delivery)
@@ -268,16 +269,15 @@ class JobService:
         self, community: Community, session: Session, minutes: int, easy: bool, plain: bool
     ) -> OutgoingMessage:
         texts = self.deps.texts
-        return OutgoingMessage(
-            plain=plain,
-            text=texts.template(
-                "reminder",
-                easy=easy,
-                title=session.title,
-                when=format_local(session.starts_at, zone_of(community)),
-                minutes_text=texts.t("reminders.in_time", **_in_time(minutes)),
-            ),
-        )
+        values = {
+            "title": session.title,
+            "when": format_local(session.starts_at, zone_of(community)),
+            "minutes_text": texts.t("reminders.in_time", **_in_time(minutes)),
+        }
+        if easy:
+            # One idea at a time, each beside its picture (docs/easy-read.md).
+            return OutgoingMessage(plain=plain, sections=texts.ideas("reminder", **values))
+        return OutgoingMessage(plain=plain, text=texts.template("reminder", **values))
 
     def _reminder_post(
         self, community: Community, session: Session, base: str, minutes: int
