@@ -137,8 +137,10 @@ class NeedsService:
         lines.append(self.describe(person, chosen))
         if EXTRA_TIME in chosen:
             lines.append(self.t("needs.extra_time_note"))
-        lines.append(self.t("needs.how", choices=", ".join(NEEDS)))
-        lines.append(self.t("needs.who_sees"))
+        if person.easy_read:
+            lines += [self.t("needs.easy.how"), self.t("needs.easy.who_sees")]
+        else:
+            lines += [self.t("needs.how", choices=", ".join(NEEDS)), self.t("needs.who_sees")]
         sections: tuple[Section, ...] = ()
         if record is not None and record.other:
             sections = (Section(record.other, self.t("needs.your_words"), untrusted=True),)

@@ -39,9 +39,10 @@ async def test_a_person_records_sees_and_changes_their_needs(app, chat):
 
     added = await chat.say(sam, "/brew needs add=bsl")
     assert "a BSL interpreter" in added.text and "saved" in added.text
-    await chat.say(sam, "/brew needs add=easy_read")
+    easy = await chat.say(sam, "/brew needs add=easy_read")
     row = await person(app, sam.id)
     assert row.easy_read, "the Easy Read need is the Easy Read switch every renderer follows"
+    assert app.deps.texts.t("needs.easy.how") in easy.text, "and this answer is in Easy Read"
     await chat.say(sam, "/brew needs add=plain")
     assert (await person(app, sam.id)).plain_style
 
