@@ -145,64 +145,64 @@ def feedback_message(
     news: bool,
     most: int | None = MAX_ACTIONS,
 ) -> OutgoingMessage:
-    """The message itself, in Easy Read: short sentences, one idea to a line. In chat it
-    names `most` actions and points to `/brew action list` for the rest; a web page, where
-    that command cannot be typed, passes None and shows them all."""
-    t = texts.t
-    opening = [t("feedback.news")] if news else []
-    opening.append(t("feedback.took_part", date=format_date(day)))
+    """The message itself, in Easy Read: short sentences, one idea at a time, each beside
+    its picture (prompts/pictures/strings.yaml). In chat it names `most` actions and points
+    to `/brew action list` for the rest; a web page, where that command cannot be typed,
+    passes None and shows them all."""
+    t, idea = texts.t, texts.idea
+    opening = [idea("feedback.news")] if news else []
+    opening.append(idea("feedback.took_part", date=format_date(day)))
     if digest.theme:
-        opening.append(t("feedback.talked_about", theme=digest.theme))
-    opening.append(t("feedback.thanks"))
+        opening.append(idea("feedback.talked_about", theme=digest.theme))
+    opening.append(idea("feedback.thanks"))
+    # Theme names and actions are shown as written, escaped by every renderer.
     heard = [
-        t(
-            "feedback.theme",
-            label=theme.label,
-            times=(
-                t("feedback.times", count=theme.count)
-                if theme.count >= digest.min_count
-                else t("feedback.times_few", min_count=digest.min_count)
+        replace(
+            idea(
+                "feedback.theme",
+                label=theme.label,
+                times=(
+                    t("feedback.times", count=theme.count)
+                    if theme.count >= digest.min_count
+                    else t("feedback.times_few", min_count=digest.min_count)
+                ),
             ),
+            untrusted=True,
         )
         for theme in digest.themes_at_a_glance
     ]
     shown = actions if most is None else actions[:most]
     happening = [_action(texts, action) for action in shown]
     if len(actions) > len(shown):
-        happening.append(t("feedback.more", count=len(actions) - len(shown)))
+        happening.append(idea("feedback.more", count=len(actions) - len(shown)))
     return OutgoingMessage(
         title=t("feedback.title"),
-        text="\n\n".join(opening),
         sections=(
-            # Theme names and actions are shown as written, escaped by every renderer.
-            Section(
-                "\n\n".join(heard) or t("feedback.heard_nothing"),
-                t("feedback.heard"),
-                untrusted=True,
-            ),
-            Section(
-                "\n\n".join(happening) or t("feedback.nothing_yet"),
-                t("feedback.happening"),
-                untrusted=True,
-            ),
-            Section(t("feedback.no_names")),
+            *opening,
+            *_headed(t("feedback.heard"), heard or [idea("feedback.heard_nothing")]),
+            *_headed(t("feedback.happening"), happening or [idea("feedback.nothing_yet")]),
+            idea("feedback.no_names"),
         ),
     )
 
 
-def _action(texts: Texts, action: ActionItem) -> str:
+def _headed(heading: str, ideas: list[Section]) -> list[Section]:
+    """The ideas under a heading, which goes with the first."""
+    return [replace(ideas[0], heading=heading), *ideas[1:]]
+
+
+def _action(texts: Texts, action: ActionItem) -> Section:
+    """One action as one idea, beside the picture of its status."""
     t = texts.t
-    lines = [
-        t("feedback.you_said", said=clause(action.said)),
-        t(f"feedback.status.{action.status}"),
-    ]
+    status = texts.idea(f"feedback.status.{action.status}")
+    lines = [t("feedback.you_said", said=clause(action.said)), status.body]
     if action.did:
         lines.append(t("feedback.what_we_did", did=clause(action.did)))
     if action.status == ActionStatus.CANT_DO and action.reason:
         lines.append(t("feedback.why_not", reason=clause(action.reason)))
     if action.status in OPEN_ACTIONS and action.due_on is not None:
         lines.append(t("feedback.due", due=format_date(action.due_on)))
-    return "\n".join(lines)
+    return replace(status, body="\n".join(lines), untrusted=True)
 
 
 def clause(text: str) -> str:

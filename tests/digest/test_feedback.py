@@ -14,6 +14,7 @@ from bot.digest.feedback import feedback_message
 from bot.digest.model import ThemeCount
 from storage.models import ActionItem, Community, Participant, Reflection, Session
 from tests.helpers import make_session, state_of
+from tests.test_easy_read_pictures import pictured
 from tests.test_readability import EASY_MIN, EASY_SENTENCE_WORDS, _score, _sentences
 
 TITLE = "What we heard and what is happening"
@@ -35,6 +36,17 @@ async def closed_session_with_words(app) -> int:
             tx.add(Reflection(session_id=session_id, category="not_working", text=text,
                               quote_ok=True))
     return session_id
+
+
+def under(message, heading: str) -> list:
+    """The ideas from `heading` to the next heading, or the closing line that says no names."""
+    start = next(n for n, s in enumerate(message.sections) if s.heading == heading)
+    found = [message.sections[start]]
+    for idea in message.sections[start + 1 :]:
+        if idea.heading or idea.body == "This message does not say who said what.":
+            break
+        found.append(idea)
+    return found
 
 
 def feedback_to(app, user_id: str) -> list:
@@ -76,11 +88,14 @@ async def test_everyone_who_took_part_hears_once_the_digest_is_sent(app, chat, f
         assert words not in text
     assert "Person 0" not in text and "user-p0" not in text
     # Each theme with how often it came up, under the digest's small-number rule.
-    [heard] = [s for s in post.sections if s.heading == "What we heard"]
-    assert heard.untrusted
-    for line in heard.body.split("\n\n"):
-        assert line.endswith(("times.", "fewer than 5 times.")), line
-        assert "came up 1 times" not in line
+    heard = under(post, "What we heard")
+    assert heard and all(idea.untrusted for idea in heard)
+    for idea in heard:
+        assert idea.body.endswith(("times.", "fewer than 5 times.")), idea.body
+        assert "came up 1 times" not in idea.body
+    # One idea at a time, each beside its picture (Easy Read); the words alone in plain text.
+    pictured(post.sections)
+    assert len(under(post, "What is happening")) == 2
 
 
 async def test_choices_are_respected(app, chat, fac):
@@ -110,7 +125,8 @@ async def test_a_change_of_status_is_told_again_and_only_then(app, chat, fac):
     assert f"I will tell the 6 people who took part in session {session_id}" in answer.text
     assert len(posted(app)) == 2
     latest = feedback_to(app, "user-p3")[-1]
-    assert latest.text.startswith("We have news about what you told us.")
+    assert latest.sections[0].body == "We have news about what you told us."
+    assert latest.plain_text().startswith(f"{TITLE}\n\nWe have news about what you told us.")
     assert "We have done this.\nWhat we did: New timetable." in latest.plain_text()
     # Words only, or the person or the day: no news for everyone.
     quiet = await chat.say(fac, '/brew action update 1 did="A new timetable from January"')
@@ -158,12 +174,13 @@ async def test_small_counts_follow_the_digests_rule(app):
         themes_at_a_glance=(ThemeCount("Getting about", 7), ThemeCount("Being listened to", 2)),
     )
     message = feedback_message(app.deps.texts, digest, [], day=date(2026, 11, 25), news=False)
-    [heard, happening, _] = message.sections
-    assert heard.body == (
-        "Getting about. This came up 7 times.\n\n"
-        "Being listened to. This came up fewer than 5 times."
-    )
+    assert [idea.body for idea in under(message, "What we heard")] == [
+        "Getting about. This came up 7 times.",
+        "Being listened to. This came up fewer than 5 times.",
+    ]
+    [happening] = under(message, "What is happening")
     assert happening.body == "We are still deciding what to do. We will tell you when we know."
+    pictured(message.sections)
 
 
 async def test_the_message_reads_very_easily(app):
