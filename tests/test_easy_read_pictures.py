@@ -180,3 +180,25 @@ async def test_an_easy_read_reminder_is_its_ideas_with_pictures(app, chat):
     assert not reminder.text and "Over a Brew is soon." in reminder.plain_text()
     [words] = app.deps.adapter.private_to(standard.id)
     assert not words.sections and "A gentle reminder" in words.text
+
+
+@pytest.mark.parametrize("on_web", [False, True])
+async def test_the_easy_read_reflection_form_has_its_ideas_with_pictures(app, on_web):
+    form = app.reflections.form(1, easy=True, ask_agreement=True, on_web=on_web)
+    pictured(form.ideas)
+    # The same words as the intro, which the front-ends that show no picture use.
+    assert "\n\n".join(idea.body for idea in form.ideas) == form.intro
+    assert "Your name is not kept." in form.intro and "Call Samaritans" in form.intro
+    assert app.reflections.form(1, ask_agreement=True, on_web=on_web).ideas == ()
+
+
+async def test_the_form_has_no_pictures_for_someone_who_asked_for_plain_style(app, chat):
+    session_id = await make_session(app, SessionState.REFLECTING, people=0)
+    sam, pat = Chat.person("Sam"), Chat.person("Pat")
+    await chat.say(sam, "/brew preferences easy_read=on")
+    await chat.say(pat, "/brew preferences easy_read=on plain=on")
+    opened = custom_id("reflection", "open", str(session_id))
+    [easy] = (await chat.press(sam, opened)).forms
+    [plain] = (await chat.press(pat, opened)).forms
+    pictured(easy.ideas)
+    assert plain.ideas == () and plain.intro == easy.intro

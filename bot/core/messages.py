@@ -148,6 +148,10 @@ class Form:
     fields: tuple[FormField, ...]
     intro: str = ""
     submit_label: str = "Send"
+    # Easy Read: `intro` as its ideas, each with its picture, for a front-end that can show
+    # pictures in a form (a Slack modal, the web page); `intro` keeps the words for the
+    # others (a Discord modal cannot show a picture; the terminal shows words).
+    ideas: tuple[Section, ...] = ()
 
 
 @dataclass(frozen=True)

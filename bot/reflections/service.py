@@ -103,16 +103,20 @@ class ReflectionService:
     ) -> Form:
         """The reflection form. `on_web`: on a session's web page, whose privacy notice and
         withdrawal form are on the page itself rather than commands."""
-        intro = self.deps.texts.template(
-            "reflection_form",
-            easy=easy,
-            prompt=prompt or self.t("reflections.default_prompt"),
-            help=self.deps.texts.template("help_now"),
-        )
+        texts = self.deps.texts
+        values = {
+            "prompt": prompt or self.t("reflections.default_prompt"),
+            "help": texts.template("help_now", easy=easy),
+        }
+        intro = texts.template("reflection_form", easy=easy, **values)
+        # Easy Read: the same words as ideas, each beside its picture, where they can show.
+        ideas = texts.ideas("reflection_form", **values) if easy else ()
         agreement: tuple[FormField, ...] = ()
         if ask_agreement:
-            agree = "reflections.agree_intro_web" if on_web else "reflections.agree_intro"
+            agree = "agree_intro_web" if on_web else "agree_intro"
+            agree = f"reflections_easy.{agree}" if easy else f"reflections.{agree}"
             intro = f"{intro}\n\n{self.t(agree)}"
+            ideas += (texts.idea(agree),) if easy else ()
             agreement = (
                 FormField(
                     "agree",
@@ -151,6 +155,7 @@ class ReflectionService:
                 *agreement,
             ),
             submit_label=self.t("reflections.submit"),
+            ideas=ideas,
         )
 
     async def open_form(self, ctx: CommandContext, session: Session) -> Response:
@@ -196,14 +201,14 @@ class ReflectionService:
     def _form_for(self, ctx: CommandContext, session_id: int, prompt: str | None) -> OpenForm:
         # Someone who has not answered the privacy notice agrees in the form itself, so
         # nothing about them is written on the way to sharing (docs/anonymity.md).
-        return OpenForm(
-            self.form(
-                session_id,
-                prompt=prompt,
-                easy=ctx.actor.easy_read,
-                ask_agreement=ctx.actor.consent != "yes",
-            )
+        form = self.form(
+            session_id,
+            prompt=prompt,
+            easy=ctx.actor.easy_read,
+            ask_agreement=ctx.actor.consent != "yes",
         )
+        # Plain style: the words alone, without pictures.
+        return OpenForm(replace(form, ideas=()) if ctx.actor.plain_style else form)
 
     async def submit(self, ctx: CommandContext) -> Reply:
         """One reflection sent from the private form."""

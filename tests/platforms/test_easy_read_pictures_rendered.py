@@ -11,13 +11,15 @@ import aiohttp
 from bot.app import App
 from bot.config import Settings
 from bot.core.easy_read import MARK
-from bot.core.messages import OutgoingMessage, Section
+from bot.core.messages import FieldKind, Form, FormField, OutgoingMessage, Section
 from bot.delivery.outbox import decode, encode
 from bot.engine.pictures import picture_png
 from bot.engine.texts import Texts
+from bot.platforms.discord.components import build_modal
 from bot.platforms.discord.render import EMBEDS_PER_MESSAGE
 from bot.platforms.discord.render import render as discord_render
 from bot.platforms.slack.blocks import render as slack_render
+from bot.platforms.slack.blocks import render_view
 from bot.platforms.web.pages.pictures import address
 from bot.platforms.web.server import WebServer
 
@@ -124,3 +126,42 @@ async def test_the_web_server_serves_the_pictures_and_nothing_else(app: App):
                     assert answer.status == 404, missing
     finally:
         await pages.close()
+
+
+def test_a_slack_modal_shows_the_easy_read_forms_ideas_with_their_pictures():
+    form = _easy_form()
+    view = render_view(form, {"channel": "C1"}, close="Cancel", placeholder="Choose",
+                       pictures=PICTURES)  # fmt: skip
+    images = [b["accessory"] for b in view["blocks"] if "accessory" in b]
+    assert len(images) == len(form.ideas) >= 6
+    for image, idea in zip(images, form.ideas, strict=True):
+        assert image == {
+            "type": "image",
+            "image_url": f"{PICTURES}{idea.picture.name}.png",
+            "alt_text": idea.picture.alt,
+        }
+    assert [b["block_id"] for b in view["blocks"] if b["type"] == "input"] == [
+        f.id for f in form.fields
+    ]
+    # With no public address: the words alone, as before.
+    words = render_view(form, {"channel": "C1"}, close="Cancel", placeholder="Choose")
+    assert "accessory" not in json.dumps(words) and "Your name is not kept." in json.dumps(words)
+
+
+def test_a_discord_modal_shows_the_words_alone():
+    """A Discord modal can hold text but no picture: the Easy Read form is its words."""
+    form = _easy_form()
+    shown = json.dumps(build_modal(form).to_dict())
+    assert "Your name is not kept." in shown
+    assert ".png" not in shown and "[anonymous]" not in shown
+
+
+def _easy_form() -> Form:
+    ideas = Texts.load().ideas("reflection_form", prompt="What would help?", help="Call 999.")
+    return Form(
+        "Share a reflection",
+        "brew:reflection:submit:1",
+        (FormField("text", "Your words", FieldKind.PARAGRAPH),),
+        intro="\n\n".join(idea.body for idea in ideas),
+        ideas=ideas,
+    )

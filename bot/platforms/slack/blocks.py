@@ -272,10 +272,17 @@ def _element(form_field: FormField, placeholder: str) -> Block:
     return element
 
 
-def render_view(form: Form, metadata: dict[str, str], *, close: str, placeholder: str) -> Block:
-    """A modal view for `form`. `metadata` (where it was opened) comes back on submission."""
+def render_view(
+    form: Form, metadata: dict[str, str], *, close: str, placeholder: str, pictures: str = ""
+) -> Block:
+    """A modal view for `form`. `metadata` (where it was opened) comes back on submission.
+    `pictures`: where Slack can fetch the Easy Read pictures (as for `render`), or "" for
+    the words alone."""
     blocks: list[Block] = []
-    if form.intro:
+    if pictures and form.ideas:
+        for section in form.ideas:
+            blocks.extend(_idea(section, pictures))
+    elif form.intro:
         blocks.extend(_sections(to_mrkdwn(form.intro)))
     for form_field in form.fields:
         block: Block = {

@@ -107,6 +107,7 @@ class SlackResponder:
             metadata,
             close=self.texts.t("slack.form_close"),
             placeholder=self.texts.t("slack.form_choose"),
+            pictures=self.adapter.pictures,
         )
         try:
             await self.client.views_open(trigger_id=self.trigger_id, view=view)
