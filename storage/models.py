@@ -66,13 +66,24 @@ class Community(SQLModel, table=True):
     # Where digests are e-mailed, comma-separated (for people who never open the chat).
     digest_email: str | None = Field(default=None, max_length=500)
     group_size: int = 5
-    # Payment for people's time, in pence per hour, for the claims sheet.
-    hourly_rate_pence: int = 2000
     # Optional local wording for the note about payments and benefits (else the template).
     benefits_note: str | None = Field(default=None, max_length=1000)
     retention_days: int = 365
     digest_retention_days: int = 730
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CommunityRate(SQLModel, table=True):
+    """The community's pay for people's time, in pence an hour, from `from_day` until the
+    next row's day (bot/people/rates.py): a change never reprices sessions already held."""
+
+    __tablename__ = "community_rate"
+
+    community_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("community.id", ondelete="CASCADE"), primary_key=True)
+    )
+    from_day: date = Field(primary_key=True)
+    pence: int
 
 
 class CommunitySpark(SQLModel, table=True):

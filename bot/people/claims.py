@@ -24,6 +24,7 @@ from bot.core.messages import Attachment, OutgoingMessage, Reply
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps, zone_of
 from bot.people.choices import CHARITY, CHOICES, EARNINGS, KINDS, NONE, Choice, pounds
+from bot.people.rates import rates_of
 from bot.sessions.service import SessionService
 from storage.models import (
     OFFLINE,
@@ -126,6 +127,7 @@ async def claim_lines(
     rows = (await tx.exec(query)).all()
     standing = await standing_choices(tx, {id_of(person) for _, person, _, _ in rows})
     costs = await expenses_of(tx, {(id_of(p), id_of(s)) for _, p, s, _ in rows})
+    rates = await rates_of(tx, community)
     lines = []
     for attendance, person, session, chosen in rows:
         left = attendance.left_at or session.closed_at
@@ -137,14 +139,16 @@ async def claim_lines(
         assert attendance.joined_at is not None  # the query asks for it
         minutes = whole_minutes(attendance.joined_at, left)
         hours = rounded_hours(minutes)
-        full = int((hours * community.hourly_rate_pence).to_integral_value(ROUND_HALF_UP))
+        day = session.starts_at.astimezone(zone).date()
+        # The rate in force on the session's day: a later change leaves it as it was.
+        full = int((hours * rates.on(day)).to_integral_value(ROUND_HALF_UP))
         lines.append(
             ClaimLine(
                 id_of(person),
                 id_of(session),
                 person.called_by or person.display_name or person.user_id,
                 session.title,
-                session.starts_at.astimezone(zone).date(),
+                day,
                 minutes,
                 hours,
                 choice.payable(full),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 
-from bot.people.choices import CHARITY, pounds
+from bot.people.choices import CHARITY, day_words, pounds
 from bot.people.claims import ClaimLine
 
 Words = Callable[..., str]
@@ -24,10 +24,6 @@ class Letter:
     start: date
     end: date
     lines: tuple[ClaimLine, ...]
-
-
-def day_words(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def _rows(letter: Letter, t: Words) -> tuple[list[str], list[list[str]], list[str]]:

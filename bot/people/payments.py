@@ -23,12 +23,13 @@ from bot.people.choices import (
     LOWER,
     NONE,
     Choice,
+    day_words,
     parse_choice,
     parse_money,
     pounds,
 )
 from bot.people.claims import as_choice, claim_lines, parse_day
-from bot.people.letter import Letter, as_html, as_text, day_words
+from bot.people.letter import Letter, as_html, as_text
 from bot.people.limits import PERIODS, WATCH_ALL, WATCH_NONE, EarningsLimits, Near, period_of
 from bot.sessions.service import SessionService
 from storage.engine import DatabaseUnavailable

@@ -12,7 +12,9 @@ from bot.core.messages import OutgoingMessage, Reply
 from bot.core.refs import Platform
 from bot.delivery.mail import is_address
 from bot.engine.context import CommandContext
-from bot.engine.deps import Deps
+from bot.engine.deps import Deps, zone_of
+from bot.people.choices import day_words, pounds
+from bot.people.rates import BEGINNING, DEFAULT_PENCE, parse_rate, rates_of, set_rate
 from storage.models import Community
 from storage.repositories import find_participant
 
@@ -130,9 +132,13 @@ SETTINGS: dict[str, tuple[str, Parse]] = {
     "group_size": ("group_size", _value(_number(3, 12))),
     "retention_days": ("retention_days", _value(_number(30, 3650))),
     "digest_retention_days": ("digest_retention_days", _value(_number(30, 3650))),
-    "hourly_rate_pence": ("hourly_rate_pence", _value(_number(0, 100000))),
     "benefits_note": ("benefits_note", _value(_text(1000))),
 }
+
+
+# Pay for people's time, dated (bot/people/rates.py): "PENCE [from DAY]", from today unless
+# a day is given. Not a Community column: each rate is a row in force from its day.
+RATE = "hourly_rate_pence"
 
 
 class SettingsService:
@@ -141,15 +147,24 @@ class SettingsService:
 
     @staticmethod
     def names() -> tuple[str, ...]:
-        return tuple(SETTINGS)
+        return (*SETTINGS, RATE)
 
     async def update(self, ctx: CommandContext) -> Reply:
         t = self.deps.texts.t
         name, value = ctx.arg("name"), ctx.arg("value")
         if name is None:
-            return Reply(OutgoingMessage(self.summary(ctx.community)))
+            return Reply(OutgoingMessage(await self.summary(ctx.tx, ctx.community)))
         if value is None:
             raise CommandError("settings.value_needed", name=name)
+        if name == RATE:
+            today = self.deps.clock.now().astimezone(zone_of(ctx.community)).date()
+            pence, start = parse_rate(value, today)
+            await set_rate(ctx.tx, ctx.community, pence, start)
+            return Reply(
+                OutgoingMessage(
+                    t("payments.rate_changed", amount=pounds(pence), day=day_words(start))
+                )
+            )
         column, parse = SETTINGS[name]
         setattr(ctx.community, column, await parse(ctx, value))
         ctx.tx.add(ctx.community)
@@ -157,10 +172,20 @@ class SettingsService:
             OutgoingMessage(t("settings.changed", name=name, value=getattr(ctx.community, column)))
         )
 
-    def summary(self, community: Community) -> str:
+    async def summary(self, tx: AsyncSession, community: Community) -> str:
         t = self.deps.texts.t
         lines = [
             t("settings.line", name=name, value=getattr(community, column) or "-")
             for name, (column, _) in SETTINGS.items()
         ]
+        rates = (await rates_of(tx, community)).dated
+        if not rates or rates[0][0] > BEGINNING:
+            rates = ((BEGINNING, DEFAULT_PENCE), *rates)  # what is paid before any set rate
+        dated = ", ".join(
+            t("payments.rate_from", amount=pounds(pence), day=day_words(start))
+            if start > BEGINNING
+            else t("payments.rate_start", amount=pounds(pence))
+            for start, pence in rates
+        )
+        lines.append(t("settings.line", name=RATE, value=dated))
         return t("settings.heading") + "\n" + "\n".join(lines)
