@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -269,7 +270,7 @@ class JobService:
         self, community: Community, session: Session, minutes: int, easy: bool, plain: bool
     ) -> OutgoingMessage:
         texts = self.deps.texts
-        values = {
+        values: dict[str, Any] = {
             "title": session.title,
             "when": format_local(session.starts_at, zone_of(community)),
             "minutes_text": texts.t("reminders.in_time", **_in_time(minutes)),
