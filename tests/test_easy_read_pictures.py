@@ -4,8 +4,10 @@ ever shown as words."""
 
 from __future__ import annotations
 
+import re
 import struct
 from datetime import timedelta
+from html.parser import HTMLParser
 from importlib import resources
 
 import pytest
@@ -21,7 +23,14 @@ from tests.conftest import START, Chat
 from tests.helpers import make_session
 
 # The Easy Read words that are shown with pictures (issue 18): each idea names one.
-WITH_PICTURES = ("welcome", "ground_rules", "consent", "reflection_form", "reminder")
+WITH_PICTURES = (
+    "welcome",
+    "ground_rules",
+    "consent",
+    "reflection_form",
+    "reminder",
+    "privacy_web",
+)
 VALUES = {
     "title": "Being heard",
     "theme": "being heard",
@@ -30,6 +39,7 @@ VALUES = {
     "minutes_text": "That is in 2 hours.",
     "prompt": "What would help?",
     "help": "In an emergency, call 999.",
+    "days": 14,
 }
 FOLDER = resources.files("prompts").joinpath("pictures")
 
@@ -202,3 +212,40 @@ async def test_the_form_has_no_pictures_for_someone_who_asked_for_plain_style(ap
     [plain] = (await chat.press(pat, opened)).forms
     pictured(easy.ideas)
     assert plain.ideas == () and plain.intro == easy.intro
+
+
+class _Ideas(HTMLParser):
+    """A page's Easy Read ideas (prompts/templates/web/ideas.html): for each, its pictures'
+    addresses and words."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[list[tuple[str, str]]] = []
+        self.depth = 0  # how deep in an idea's <div>s
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "div" and found.get("class") == "idea":
+            self.found.append([])
+            self.depth = 1
+        elif tag == "div" and self.depth:
+            self.depth += 1
+        elif tag == "img" and self.depth:
+            self.found[-1].append((found.get("src") or "", found.get("alt") or ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "div" and self.depth:
+            self.depth -= 1
+
+
+def pictured_page(html: str) -> int:
+    """Every Easy Read idea of a web page has one picture that is served, with its words for
+    people who cannot see it, and no mark is shown as words; how many ideas there are."""
+    parser = _Ideas()
+    parser.feed(html)
+    for pictures in parser.found:
+        [(src, alt)] = pictures
+        name = src.removeprefix("/pictures/").removesuffix(".png")
+        assert src == f"/pictures/{name}.png" and alt == shared_pictures().alts[name], src
+    assert not re.search(r"\[[a-z][a-z0-9-]*\] ", html), "a mark is shown as words"
+    return len(parser.found)

@@ -295,6 +295,44 @@ async def page_urls(server: WebServer, app, chat, fac, clock) -> dict[str, str]:
     }
 
 
+# Each Easy Read idea as the browser shows it: its picture's words, whether the picture
+# loaded, and whether it stands wholly on the left of the words.
+SHOWN_IDEAS = """
+return [...document.querySelectorAll('.idea')].map(idea => {
+  const picture = idea.querySelector('img'), words = idea.querySelector('.idea-words');
+  return {
+    words: words.innerText,
+    alt: picture ? picture.alt : '',
+    loaded: !!picture && picture.complete && picture.naturalWidth === 72,
+    left: !!picture && picture.getBoundingClientRect().right
+      <= words.getBoundingClientRect().left,
+  };
+});
+"""
+
+
+async def test_every_easy_read_idea_shows_its_picture_on_its_left(
+    chromium, server, app, chat, fac, clock
+):
+    """On every Easy Read page (the session's, to come and reflecting, and what we heard),
+    each idea's picture loads, has its words for people who cannot see it, and stands on
+    the left of the idea's words; axe-core finds nothing and the page fits a phone."""
+    urls = await page_urls(server, app, chat, fac, clock)
+    easy = {name: url for name, url in urls.items() if name.endswith("Easy Read")}
+    assert len(easy) == 3
+
+    def journey() -> None:
+        for name, url in easy.items():
+            opened(chromium, url)
+            look(chromium, name)
+            ideas = chromium.execute_script(SHOWN_IDEAS)
+            assert len(ideas) >= 6, f"the {name} shows {len(ideas)} ideas"
+            for idea in ideas:
+                assert idea["alt"].strip() and idea["loaded"] and idea["left"], (name, idea)
+
+    await in_browser(journey)
+
+
 STYLES_OFF = "for (const sheet of document.styleSheets) sheet.disabled = true;"
 
 

@@ -18,6 +18,7 @@ from tests.digest.test_group_links import another_communitys_sent_session
 from tests.helpers import make_session
 from tests.platforms.web.test_guards import CSP, NOT_FOUND
 from tests.platforms.web.test_pages import assert_accessible_shape
+from tests.test_easy_read_pictures import pictured_page
 
 
 async def group_path(chat, fac, what: str = "") -> str:
@@ -128,6 +129,9 @@ async def test_what_people_heard_plain_and_easy_read(app, chat, fac, browser):
     assert_accessible_shape(easy)
     assert "<p>You said: Buses on time.</p>" in easy and "<p>We are doing this now.</p>" in easy
     assert f'href="{path}/heard/{session_id}"' in easy
+    # Each idea beside its picture in Easy Read (tests/test_easy_read_pictures.py); the
+    # standard page has the words alone.
+    assert pictured_page(easy) >= 6 and pictured_page(plain) == 0
 
 
 async def test_every_action_is_named_on_the_page_where_no_command_can_be_typed(

@@ -8,9 +8,12 @@ import re
 
 from icalendar import Calendar
 
+from bot.core.domain import SessionState
+from bot.engine.texts import marked_ideas, without_marks
 from storage.models import Session
 from tests.helpers import make_session
 from tests.platforms.web.test_pages import assert_accessible_shape
+from tests.test_easy_read_pictures import pictured_page
 
 
 async def link_path(chat, fac, session_id: int, what: str = "") -> str:
@@ -37,8 +40,27 @@ async def test_the_link_opens_the_sessions_page(app, chat, fac, browser):
         easy = await response.text()
     assert response.status == 200
     assert_accessible_shape(easy)
-    assert spark.easy_questions[0] in easy
+    assert without_marks(spark.easy_questions[0]) in easy
     assert f'href="{path}"' in easy
+    assert pictured_page(html) == 0, "the standard page has no Easy Read pictures"
+
+
+async def test_the_easy_read_page_shows_each_idea_beside_its_picture(app, chat, fac, browser):
+    """The spark, the privacy notice and, while reflections are open, the reflection form:
+    each idea with its picture and the picture's words (tests/test_easy_read_pictures.py)."""
+    spark = app.deps.sparks.all()[0]
+    privacy = app.deps.texts.ideas("privacy_web", days=app.deps.settings.forget_after_days)
+    form = app.reflections.form(1, easy=True, ask_agreement=True, on_web=True)
+    spark_ideas = len(marked_ideas(spark.easy_intro)) + len(spark.easy_questions)
+    for state, ideas in (
+        (SessionState.SCHEDULED, spark_ideas + len(privacy)),
+        (SessionState.REFLECTING, spark_ideas + len(privacy) + len(form.ideas)),
+    ):
+        path = await link_path(chat, fac, await make_session(app, state, people=0))
+        async with browser.get(f"{path}/easy-read") as response:
+            easy = await response.text()
+        assert pictured_page(easy) == ideas, state
+        assert without_marks(spark.easy_intro).strip() in easy
 
 
 async def test_the_invite_downloads_as_a_calendar_file(app, chat, fac, browser):

@@ -8,11 +8,14 @@ page."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aiohttp import web
 from markupsafe import Markup
 
 from bot.core.commands import as_id
 from bot.core.easy_read import easy_read_layout
+from bot.core.messages import Section
 from bot.digest import report as report_text
 from bot.digest.pages import PeriodProblem, report_period
 from bot.digest.render import html_meta, html_sections
@@ -102,10 +105,15 @@ async def _heard(request: web.Request, *, easy: bool) -> web.Response:
     async with brew.db.read() as tx:
         community = known(await brew.group_links.community(tx, _token(request)))
         message = known(await brew.group_links.heard(tx, community, session_id))
-    # Easy Read: one sentence to a paragraph; plain: the message's own lines and paragraphs.
+    # Easy Read: each idea beside its picture, one sentence to a paragraph; plain: the
+    # message's own lines and paragraphs, without pictures.
     layout = easy_read_layout if easy else str
     blocks = [("", layout(message.text))]
-    blocks += [(section.heading, layout(section.body)) for section in message.sections]
+    pictured: tuple[Section, ...] = ()
+    if easy:
+        pictured = tuple(replace(s, body=easy_read_layout(s.body)) for s in message.sections)
+    else:
+        blocks += [(section.heading, section.body) for section in message.sections]
     paragraphs = [
         (heading, [part.splitlines() for part in text.split("\n\n") if part.strip()])
         for heading, text in blocks
@@ -115,6 +123,7 @@ async def _heard(request: web.Request, *, easy: bool) -> web.Response:
         "group_heard.html",
         title=message.title,
         blocks=paragraphs,
+        pictured=pictured,
         easy=easy,
         path=f"/g/{_token(request)}/heard/{session_id}",
         token=_token(request),

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from bot.core.domain import SessionState
-from bot.core.messages import Form, OutgoingMessage, custom_id
+from bot.core.messages import Form, OutgoingMessage, Section, custom_id
+from bot.engine.texts import marked_ideas
 from bot.platforms.web.errors import known
 from bot.platforms.web.forms import FIELD, sent_form, text_of
 from bot.platforms.web.guards import ADDRESS
@@ -26,6 +27,7 @@ from bot.platforms.web.keys import BREWBOT, FORM_TOKENS
 from bot.platforms.web.render import page
 from bot.platforms.web.visits import run_command, send_form
 from bot.sessions.links import SessionPage
+from bot.sparks.library import Spark
 
 REFLECT, WITHDRAW = "reflect", "withdraw"
 # A reflection can be taken back until the session is sealed (the service says when it is).
@@ -156,9 +158,8 @@ def _page(
     brew = request.app[BREWBOT]
     # Thanked: the form is not shown again, so its words are not sent twice by mistake.
     thanked = visit is not None and visit.thanks is not None
-    privacy = brew.deps.texts.template(
-        "privacy_web", easy=easy, days=brew.deps.settings.forget_after_days
-    )
+    texts, days = brew.deps.texts, brew.deps.settings.forget_after_days
+    privacy = texts.template("privacy_web", easy=easy, days=days)
     return page(
         request,
         "session.html",
@@ -171,8 +172,24 @@ def _page(
         can_withdraw=shown.state in WITHDRAW_STATES,
         visit=visit or Visit(),
         privacy=privacy,
+        # Easy Read: the privacy notice and the spark as ideas, each beside its picture.
+        privacy_ideas=texts.ideas("privacy_web", days=days) if easy else (),
+        spark_ideas=_spark_ideas(shown.spark) if easy and shown.spark else None,
         status=status,
     )
+
+
+@dataclass(frozen=True)
+class _SparkIdeas:
+    intro: tuple[Section, ...]
+    questions: tuple[Section, ...]
+
+
+def _spark_ideas(spark: Spark) -> _SparkIdeas:
+    """A spark's Easy Read intro and questions as ideas with their pictures (the chat's
+    Easy Read button shows the same, bot/sessions/running.py)."""
+    questions = tuple(idea for question in spark.easy_questions for idea in marked_ideas(question))
+    return _SparkIdeas(marked_ideas(spark.easy_intro), questions)
 
 
 async def invite(request: web.Request) -> web.Response:
