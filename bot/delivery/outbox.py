@@ -261,6 +261,37 @@ class Outbox:
             .values(status=OutboxStatus.PENDING, attempts=0, due_at=self.deps.clock.now())
         )
 
+    async def refused_to(
+        self, tx: AsyncSession, community_id: int, purpose: str, target: str
+    ) -> list[OutboxItem]:
+        """Private deliveries of `purpose` to the person `target` that were refused for good
+        (kept thirty days, see `prune`), oldest first, so the feature can tell the person
+        another way (in their next answer) and then mark them `told_another_way`."""
+        return list(
+            (
+                await tx.exec(
+                    select(OutboxItem)
+                    .where(
+                        OutboxItem.community_id == community_id,
+                        OutboxItem.purpose == purpose,
+                        OutboxItem.kind == "private",
+                        OutboxItem.target == target,
+                        col(OutboxItem.status) == OutboxStatus.FAILED,
+                    )
+                    .order_by(col(OutboxItem.id))
+                )
+            ).all()
+        )
+
+    def told_another_way(self, tx: AsyncSession, items: Iterable[OutboxItem]) -> None:
+        """These refused deliveries reached their person another way: done, words cleared,
+        as a delivered item's are."""
+        today = utc_day(self.deps.clock.now())
+        for item in items:
+            item.status, item.done_at, item.payload = OutboxStatus.DONE, today, ""
+            item.due_at = today
+            tx.add(item)
+
     async def recover(self) -> None:
         """Deliveries that were being sent when the process stopped are due again now,
         not once their lease runs out. Only for a database one process uses (SQLite).

@@ -23,6 +23,7 @@ from bot.core.escape import safe_cell
 from bot.core.messages import Attachment, OutgoingMessage, Reply
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps, zone_of
+from bot.engine.texts import Texts
 from bot.people.choices import CHARITY, CHOICES, EARNINGS, KINDS, NONE, Choice, pounds
 from bot.people.rates import rates_of
 from bot.sessions.service import SessionService
@@ -255,6 +256,12 @@ async def export_claims(
     return claims_csv(lines, headers, choice_words, receipts_words), len(lines)
 
 
+def benefits_note(texts: Texts, own_words: str | None, *, easy: bool) -> str:
+    """The note about payments and benefits: the community's own words if it set them
+    (`/brew settings benefits_note`), else the template, in Easy Read when asked."""
+    return own_words or texts.template("benefits_note", easy=easy)
+
+
 def parse_day(text: str | None) -> date:
     try:
         return date.fromisoformat((text or "").strip())
@@ -304,9 +311,7 @@ class ClaimService:
         ctx.tx.add(ctx.actor)
         if not on:
             return Reply(OutgoingMessage(self.t("claims.off")))
-        note = ctx.community.benefits_note or self.deps.texts.template(
-            "benefits_note", easy=ctx.actor.easy_read
-        )
+        note = benefits_note(self.deps.texts, ctx.community.benefits_note, easy=ctx.actor.easy_read)
         return Reply(OutgoingMessage(self.t("claims.on") + "\n\n" + note))
 
     async def present(self, ctx: CommandContext) -> Reply:

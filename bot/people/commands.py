@@ -94,7 +94,7 @@ def feature(app: Needs) -> Feature[CommandContext]:
             Command(
                 "claim",
                 "Claim payment for your time at sessions (on or off)",
-                claims.opt,
+                payments.telling_missed(claims.opt),
                 (Option("choice", "on or off", required=True, choices=ON_OFF),),
                 example="off",
             ),

@@ -7,15 +7,16 @@ choices (bot/people/claims.py). Nothing here reads the reflection tables."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date
 
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from bot.core.commands import CommandError
-from bot.core.messages import Attachment, OutgoingMessage, Reply
-from bot.delivery.outbox import Delivery
+from bot.core.commands import CommandError, Handler
+from bot.core.messages import Attachment, OutgoingMessage, Reply, Response
+from bot.delivery.outbox import Delivery, decode
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps, zone_of
 from bot.people.choices import (
@@ -28,7 +29,7 @@ from bot.people.choices import (
     parse_money,
     pounds,
 )
-from bot.people.claims import as_choice, claim_lines, parse_day
+from bot.people.claims import as_choice, benefits_note, claim_lines, parse_day
 from bot.people.letter import Letter, as_html, as_text
 from bot.people.limits import PERIODS, WATCH_ALL, WATCH_NONE, EarningsLimits, Near, period_of
 from bot.sessions.service import SessionService
@@ -72,7 +73,7 @@ class PaymentService:
             return self.t("payments.charity_detail", choice=words, charity=choice.charity)
         return words
 
-    async def choose(self, ctx: CommandContext) -> Reply:
+    async def _choose(self, ctx: CommandContext) -> Reply:
         """`/brew claim pay [CHOICE [amount or charity]] [session=N]`."""
         person = ctx.actor
         if ctx.arg("choice") is None:
@@ -107,9 +108,7 @@ class PaymentService:
         return Reply(OutgoingMessage("\n\n".join(lines)))
 
     def benefits_note(self, ctx: CommandContext) -> str:
-        return ctx.community.benefits_note or self.deps.texts.template(
-            "benefits_note", easy=ctx.actor.easy_read
-        )
+        return benefits_note(self.deps.texts, ctx.community.benefits_note, easy=ctx.actor.easy_read)
 
     async def _current(self, tx: AsyncSession, person: Participant) -> str:
         if not person.claim_opt_in:
@@ -118,7 +117,7 @@ class PaymentService:
         choice = as_choice(standing) if standing else Choice()
         return self.t("payments.yours", choice=self.describe(choice))
 
-    async def expense(self, ctx: CommandContext) -> Reply:
+    async def _expense(self, ctx: CommandContext) -> Reply:
         """`/brew claim expense KIND AMOUNT [receipt] [session=N]`; 0 takes it off."""
         person, kind = ctx.actor, ctx.arg("kind")
         pence = parse_money(ctx.arg("amount"))
@@ -164,7 +163,7 @@ class PaymentService:
 
     # -- earnings limits -------------------------------------------------------------------
 
-    async def limits_command(self, ctx: CommandContext) -> Reply:
+    async def _limits_command(self, ctx: CommandContext) -> Reply:
         """`/brew claim limits [watch=all|none|NAME]`: this week's and month's pay for the
         person's time, the limits in force, and a warning if close to one they watch."""
         person, watch = ctx.actor, ctx.arg("watch")
@@ -296,9 +295,53 @@ class PaymentService:
                 keys.append(key)
         return keys
 
+    # -- a warning that could not be delivered ---------------------------------------------
+
+    # Each /brew claim command of this service, with any warning the person missed.
+    async def choose(self, ctx: CommandContext) -> Response:
+        return await self.with_missed(ctx, await self._choose(ctx))
+
+    async def expense(self, ctx: CommandContext) -> Response:
+        return await self.with_missed(ctx, await self._expense(ctx))
+
+    async def limits_command(self, ctx: CommandContext) -> Response:
+        return await self.with_missed(ctx, await self._limits_command(ctx))
+
+    async def letter(self, ctx: CommandContext) -> Response:
+        return await self.with_missed(ctx, await self._letter(ctx))
+
+    def telling_missed(self, handler: Handler[CommandContext]) -> Handler[CommandContext]:
+        """`handler` (another /brew claim command), and then any earnings warning it missed."""
+
+        async def run(ctx: CommandContext) -> Response:
+            return await self.with_missed(ctx, await handler(ctx))
+
+        return run
+
+    async def with_missed(self, ctx: CommandContext, response: Response) -> Response:
+        """An earnings warning refused for good (private messages closed, say) is told to
+        the person in the answer to the next /brew claim command they use, to them alone,
+        with the day it was meant for; then it counts as delivered. Never anyone else."""
+        if not isinstance(response, Reply) or not response.private:
+            return response
+        refused = await self.deps.outbox.refused_to(
+            ctx.tx, id_of(ctx.community), PURPOSE, ctx.actor.user_id
+        )
+        if not refused:
+            return response
+        zone = zone_of(ctx.community)
+        parts = [response.message.text]
+        for item in refused:
+            body = decode(item.kind, item.payload)
+            assert isinstance(body, OutgoingMessage)  # warnings are private messages
+            day = day_words(item.created_at.astimezone(zone).date())
+            parts += [self.t("payments.missed_warning", day=day), body.text]
+        self.deps.outbox.told_another_way(ctx.tx, refused)
+        return replace(response, message=replace(response.message, text="\n\n".join(parts)))
+
     # -- the letter ------------------------------------------------------------------------
 
-    async def letter(self, ctx: CommandContext) -> Reply:
+    async def _letter(self, ctx: CommandContext) -> Reply:
         """`/brew claim letter [from] [to]`: the person's own letter for Jobcentre Plus."""
         today = self.deps.clock.now().astimezone(zone_of(ctx.community)).date()
         end = parse_day(ctx.arg("to")) if ctx.arg("to") else today

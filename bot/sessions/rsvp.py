@@ -62,6 +62,10 @@ class Answered:
     when: str
     # The session is still coming up: the answer can be changed.
     open: bool
+    # Answered on the Easy Read page.
+    easy: bool = False
+    # The community's own words about payments and benefits, if it set them.
+    benefits_note: str | None = None
 
 
 class Rsvps:
@@ -134,6 +138,8 @@ class Rsvps:
             title=session.title,
             when=format_local(session.starts_at, zone_of(community)),
             open=session.state == SessionState.SCHEDULED,
+            easy=row.easy_read,
+            benefits_note=community.benefits_note,
         )
 
     async def change(self, tx: AsyncSession, token: str, *, coming: bool) -> bool:

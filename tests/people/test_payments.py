@@ -14,6 +14,7 @@ import pytest
 from sqlmodel import select
 
 from bot.core.domain import SessionState
+from bot.core.ports import DeliveryError
 from bot.people.limits import EarningsLimits, period_of
 from storage.models import Expense, OutboxItem, PaymentChoice, SessionPayment
 from tests.conftest import Chat, snapshot
@@ -244,6 +245,49 @@ async def test_a_person_near_a_limit_is_told_privately_when_the_session_closes(
     assert "£45.00" in said.text and "close to" in said.text
     said = await chat.say(ann, "/brew claim limits watch=none")
     assert "not to be told" in said.text and "close to" not in said.text
+
+
+async def test_a_warning_that_cannot_reach_the_person_is_told_to_them_next_time(
+    app, chat, fac, clock
+):
+    payments = app.table.commands["claim limits"].handler.__self__
+    payments.limits = EarningsLimits.load(LIMITS)
+    await chat.say(fac, "/brew settings hourly_rate_pence 3000")
+    session_id = await make_session(
+        app, SessionState.SCHEDULED, people=0, starts_in=timedelta(minutes=1)
+    )
+    ann, bo = Chat.person("Ann"), Chat.person("Bo")
+    for user in (ann, bo):
+        await chat.say(user, "/brew claim on")
+    await chat.say(fac, f"/brew open {session_id}")
+    for user in (ann, bo):
+        await chat.say(user, f"/brew join {session_id}")
+    clock.advance(timedelta(minutes=90))
+    adapter = chat.adapter
+    # Ann's private messages are closed: the warning is refused for good.
+    adapter.failures[f"private:{ann.id}"] = DeliveryError("dm_closed")
+    adapter.sent.clear()
+    await chat.say(fac, f"/brew close {session_id}")
+    assert not adapter.private_to(ann.id)
+    async with app.db.read() as tx:
+        items = (await tx.exec(select(OutboxItem).where(OutboxItem.purpose == "payments"))).all()
+    [item] = [i for i in items if i.target == ann.id]
+    assert item.status == "failed"
+    # Bo's warning arrived; Bo is not told of Ann's. The facilitator is told nothing.
+    said = await chat.say(bo, "/brew claim pay")
+    assert "could not reach you" not in said.text
+    assert not [m for m in adapter.private_to(fac.id) if "£45.00" in m.text]
+    # The next time Ann uses /brew claim, her answer (to her alone) carries the warning.
+    said = await chat.say(ann, "/brew claim pay expenses")
+    [(message, private)] = said.replies
+    assert private and "Expenses only" in message.text
+    assert "could not reach you" in message.text and "£45.00" in message.text
+    assert "close to" in message.text
+    # Told once: it is now delivered, and not said again.
+    async with app.db.read() as tx:
+        assert (await tx.get(OutboxItem, item.id)).status == "done"
+    assert "could not reach you" not in (await chat.say(ann, "/brew claim on")).text
+    assert not [m for m in adapter.sent if "£45.00" in repr(m) and m.op != "private"]
 
 
 # --- the letter -------------------------------------------------------------------------------

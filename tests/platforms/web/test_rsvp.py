@@ -270,3 +270,33 @@ async def test_the_own_page_says_when_the_answer_can_no_longer_change(app, chat,
     assert status == 422 and "answers are closed" in page
     assert "can no longer be changed" in page
     assert [r.coming for r in await rows(app)] == [True]
+
+
+async def test_someone_coming_reads_about_payment_and_where_to_choose_it(app, chat, fac, browser):
+    """A web answer is not a person who can claim (no chat account, no attendance): the page
+    says the benefits note's plain words and where the choice can be made, and takes none."""
+    path = await session_page(app, chat, fac)
+    _, token = await opened(browser, path)
+    words = {"form": token, "first_name": "Ann", "consent": "yes", "answer": "yes"}
+    _, _, mine = await send(browser, f"{path}/rsvp", **words)
+    page, _ = await opened(browser, mine)
+    assert_accessible_shape(page)
+    text = html.unescape(page)
+    assert "<h2>Being paid for your time</h2>" in text
+    assert "Please get free, independent advice before you say yes." in text
+    assert "This page cannot record how you would like to be paid" in text
+    assert "/brew claim pay" in text and "tell the facilitator" in text
+    assert 'name="choice"' not in page, "no choice is offered where it cannot be kept"
+    # Not coming: nothing about payment.
+    _, token = await opened(browser, mine)
+    _, page, _ = await send(browser, mine, form=token, do="no")
+    assert "Being paid for your time" not in page
+    # Answered on the Easy Read page: the Easy Read note; the community's own words win.
+    _, token = await opened(browser, f"{path}/easy-read")
+    words = {"form": token, "first_name": "Bo", "consent": "yes", "answer": "yes", "easy": "yes"}
+    _, _, easy_mine = await send(browser, f"{path}/rsvp", **words)
+    page, _ = await opened(browser, easy_mine)
+    assert "Ask for free advice first." in page and "This page cannot keep your choice." in page
+    await chat.say(fac, "/brew settings benefits_note Ask Sam at the hub about payment.")
+    page, _ = await opened(browser, easy_mine)
+    assert "Ask Sam at the hub about payment." in page

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from aiohttp import web
 
 from bot.core.commands import CommandError
+from bot.people.claims import benefits_note
 from bot.platforms.web.errors import known
 from bot.platforms.web.forms import FIELD, sent_form, text_of
 from bot.platforms.web.keys import BREWBOT, FORM_TOKENS
@@ -198,4 +199,9 @@ def _mine(
         path=f"/{PERSONAL_PATH}{answered.token}",
         note=t(note) if note else "",
         problem=t(problem) if problem else "",
+        # Someone coming reads how payment works and where to choose: a web answer is not a
+        # person who can claim (no chat account, no attendance), so no choice is taken here.
+        paying=benefits_note(brew.deps.texts, answered.benefits_note, easy=answered.easy)
+        if answered.coming
+        else "",
     )
