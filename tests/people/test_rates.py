@@ -37,7 +37,7 @@ async def held(app, chat, fac, clock, *days: int) -> list[int]:
 
 async def test_a_rate_from_a_day_leaves_earlier_sessions_as_they_were(app, chat, fac, clock):
     await held(app, chat, fac, clock, 0, 7)
-    said = await chat.say(fac, "/brew settings hourly_rate_pence 3000 from=2026-11-30")
+    said = await chat.say(fac, "/brew settings hourly_rate_pence 3000 from 2026-11-30")
     assert "£30.00 an hour from 30 November 2026" in said.text
     amounts = [row["Amount (GBP)"] for row in await sheet(chat, fac)]
     assert amounts == ["20.00", "30.00"], "the 23rd keeps the rate it was held at"
