@@ -76,13 +76,18 @@ class PaymentService:
     async def _choose(self, ctx: CommandContext) -> Reply:
         """`/brew claim pay [CHOICE [amount or charity]] [session=N]`."""
         person = ctx.actor
+        # A session named is checked first, whatever else is asked: an unknown one is refused.
+        session = (
+            await self.sessions.resolve(ctx, ctx.arg("session"))
+            if ctx.arg("session") is not None
+            else None
+        )
         if ctx.arg("choice") is None:
             if ctx.arg("detail") is not None:
                 raise CommandError("payments.pick_choice")
-            return Reply(OutgoingMessage(await self._current(ctx.tx, person)))
+            return Reply(OutgoingMessage(await self._current(ctx.tx, person, session)))
         choice = parse_choice(ctx.arg("choice"), ctx.arg("detail"))
-        if ctx.arg("session") is not None:
-            session = await self.sessions.resolve(ctx, ctx.arg("session"))
+        if session is not None:
             row = await ctx.tx.get(SessionPayment, (id_of(person), id_of(session)))
             row = row or SessionPayment(
                 participant_id=id_of(person), session_id=id_of(session), choice=choice.choice
@@ -110,9 +115,19 @@ class PaymentService:
     def benefits_note(self, ctx: CommandContext) -> str:
         return benefits_note(self.deps.texts, ctx.community.benefits_note, easy=ctx.actor.easy_read)
 
-    async def _current(self, tx: AsyncSession, person: Participant) -> str:
+    async def _current(
+        self, tx: AsyncSession, person: Participant, session: Session | None = None
+    ) -> str:
+        """The person's choice for every session, or for `session` when one is named."""
         if not person.claim_opt_in:
             return self.t("payments.not_claiming")
+        if session is not None and person.id is not None:
+            chosen = await tx.get(SessionPayment, (person.id, id_of(session)))
+            if chosen is not None:
+                choice = as_choice(chosen)
+                return self.t(
+                    "payments.now_session", session_id=session.id, choice=self.describe(choice)
+                )
         standing = await tx.get(PaymentChoice, id_of(person))
         choice = as_choice(standing) if standing else Choice()
         return self.t("payments.yours", choice=self.describe(choice))
@@ -120,8 +135,8 @@ class PaymentService:
     async def _expense(self, ctx: CommandContext) -> Reply:
         """`/brew claim expense KIND AMOUNT [receipt] [session=N]`; 0 takes it off."""
         person, kind = ctx.actor, ctx.arg("kind")
-        pence = parse_money(ctx.arg("amount"))
         session = await self.sessions.resolve(ctx, ctx.arg("session"))
+        pence = parse_money(ctx.arg("amount"))
         kind_words = self.t(f"payments.kind.{kind}").lower()
         row = await ctx.tx.get(Expense, (id_of(person), id_of(session), kind))
         if pence == 0:

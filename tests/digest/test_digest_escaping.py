@@ -21,7 +21,8 @@ from bot.core.escape import safe_cell
 from bot.core.messages import OutgoingMessage
 from bot.digest.model import ActionLine, Digest, DigestItem, build_digest
 from bot.digest.render import to_csv, to_html, to_markdown, to_sections
-from bot.people.claims import ClaimLine, claims_csv
+from bot.people.choices import CHARITY, CHOICES, Choice
+from bot.people.claims import SHEET_COLUMNS_ADDED, ClaimLine, claims_csv
 from bot.platforms.discord.render import render as render_discord
 from bot.platforms.slack.blocks import render as render_slack
 from tests.digest.test_digest_render import make_input
@@ -191,20 +192,30 @@ def test_csv_never_starts_a_cell_with_a_formula(words):
 
 
 def claim(name: str) -> ClaimLine:
-    return ClaimLine(1, 2, name, name, date(2026, 11, 23), 90, Decimal("1.5"), 2250)
+    """A line whose person, session and charity (everything typed) are all `name`."""
+    paid_to = Choice(CHARITY, charity=name)
+    return ClaimLine(1, 2, name, name, date(2026, 11, 23), 90, Decimal("1.5"), 2250, paid_to)
+
+
+def sheet(line: ClaimLine) -> list[str]:
+    headers = [f"column {n}" for n in range(7 + len(SHEET_COLUMNS_ADDED))]
+    words = {choice: choice for choice in CHOICES}
+    [row] = cells(claims_csv([line], headers, words, lambda _: "receipts"))[1:]
+    return row
 
 
 def test_the_claims_sheet_neutralises_a_leading_tab_and_carriage_return():
     for name in ('\t=HYPERLINK("http://x")', "\r=1+1", "=1+1"):
-        [row] = cells(claims_csv([claim(name)], ["name", "session", "d", "m", "h", "a", "e"]))[1:]
-        assert row[0] == row[1] == "'" + name
+        row = sheet(claim(name))
+        assert row[0] == row[1] == row[8] == "'" + name
 
 
 @settings(max_examples=200, deadline=None)
 @given(markdown_words)
 def test_the_claims_sheet_never_starts_a_cell_with_a_formula(name):
-    [row] = cells(claims_csv([claim(name)], ["n", "s", "d", "m", "h", "a", "e"]))[1:]
-    assert row[0] == safe_cell(name) and not row[0].startswith(FORMULA_STARTS)
+    row = sheet(claim(name))
+    assert row[0] == row[1] == row[8] == safe_cell(name)
+    assert not any(cell.startswith(FORMULA_STARTS) for cell in row)
 
 
 # Chat ---------------------------------------------------------------------------------------

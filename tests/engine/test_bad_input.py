@@ -32,8 +32,11 @@ async def test_every_command_with_a_session_refuses_an_unknown_one(app, chat, fa
     with_session = [c for c in app.table if any(o.name == "session" for o in c.options)]
     assert len(with_session) >= 10
     for command in with_session:
+        # Any value for the others, but one of its choices where an option has them.
         others = " ".join(
-            f"{o.name}=x" for o in command.options if o.required and o.name != "session"
+            f"{o.name}={o.choices[0] if o.choices else 'x'}"
+            for o in command.options
+            if o.required and o.name != "session"
         )
         sentence = await _refused(app, chat, fac, f"/brew {command.name} session=9999 {others}")
         assert "cannot find session 9999" in sentence, command.name
@@ -110,6 +113,8 @@ NEEDED = {
     "to": "2026-12-31",
     "message": "Hello",
     "choice": "on",
+    "kind": "travel",
+    "amount": "4.50",
 }
 
 

@@ -369,3 +369,17 @@ async def test_my_data_and_forget_me_cover_payments(app, chat, fac, clock):
         assert (await tx.exec(select(SessionPayment))).all() == []
         assert len((await tx.exec(select(Expense))).all()) == 1, "Ann's stays"
     assert "Bo's Charity" not in await all_values(app)
+
+
+async def test_the_choice_for_one_session_is_shown_and_an_unknown_session_is_refused(app, chat):
+    session_id = await make_session(
+        app, SessionState.SCHEDULED, people=0, starts_in=timedelta(minutes=1)
+    )
+    ann = Chat.person("Ann")
+    await chat.say(ann, "/brew claim pay full")
+    await chat.say(ann, f"/brew claim pay lower 4.50 session={session_id}")
+    asked = await chat.say(ann, f"/brew claim pay session={session_id}")
+    assert f"session {session_id}" in asked.text and "4.50" in asked.text
+    before = await snapshot(app)
+    unknown = await chat.say(ann, "/brew claim pay session=9999")
+    assert "9999" in unknown.text and await snapshot(app) == before
