@@ -115,10 +115,11 @@ class ComponentRoute(Generic[Ctx]):
     # nothing for it; anything it raises sends the whole batch back to run one by one.
     batch: BatchHandler[Ctx] | None = None
     # For a batched route: the checks that need only what is known in memory (engine/
-    # known.py), run before the interaction waits for its batch. A refusal is then the
-    # first answer, at once, which a form can show in place (Slack keeps the form open
-    # only if its acknowledgement says so), and the acknowledgement of the rest waits for
-    # nothing else. The batch checks again, in its own transaction, before storing.
+    # known.py), run before the interaction waits for its batch, so a refusal waits for no
+    # batch. Where a form can show a refusal in place (Slack keeps the form open only if its
+    # acknowledgement says so), the acknowledgement waits for these checks and nothing else;
+    # elsewhere it comes first, as for any step. The batch checks again, in its own
+    # transaction, before storing.
     check: Check[Ctx] | None = None
     # A step that only reads (opening the reflection form): the dispatcher runs it with no
     # transaction, from what is known in memory (engine/known.py), so a burst of them never

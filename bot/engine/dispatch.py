@@ -157,13 +157,21 @@ class Dispatcher:
         self._idle.clear()
         started = time.perf_counter()
         try:
-            checked_first = isinstance(spec, ComponentRoute) and spec.check is not None
+            # A form that can show a refusal in place (Slack's) is acknowledged once the
+            # route's checks from memory have passed (ComponentRoute.check), not before.
+            checked_first = (
+                isinstance(spec, ComponentRoute)
+                and spec.check is not None
+                and getattr(responder, "shows_refusals_in_form", False)
+            )
             if not spec.may_open_form and not checked_first:
                 # Discord wants an answer within 3 s: acknowledge before any database work.
                 await responder.defer()
             item = _Item(spec, args, user, where)
             if isinstance(spec, ComponentRoute) and spec.batch is not None:
-                outcome = await self._batched(spec, item, name, responder)
+                outcome = await self._batched(
+                    spec, item, name, responder if checked_first else None
+                )
             elif isinstance(spec, ComponentRoute) and spec.reads_only:
                 outcome = await self._read_only(item, name)
             else:
@@ -306,14 +314,16 @@ class Dispatcher:
     # still gets its own answer, refusal and effects.
 
     async def _batched(
-        self, route: ComponentRoute, item: _Item, name: str, responder: Responder
+        self, route: ComponentRoute, item: _Item, name: str, acknowledge: Responder | None
     ) -> _Outcome:
+        """`item` in the route's next batch, after its checks from memory: a refusal there
+        waits for no batch. `acknowledge`: the responder to acknowledge once they pass."""
         if route.check is not None:
             refused = await self._checked(route, item, name)
             if refused is not None:
                 return refused
-            # Acknowledged once the checks known in memory have passed (ComponentRoute.check).
-            await responder.defer()
+            if acknowledge is not None:
+                await acknowledge.defer()
         waiting = self._waiting.setdefault(route, [])
         waiting.append(item)
         if route not in self._writers:

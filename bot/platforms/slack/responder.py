@@ -175,6 +175,10 @@ class HeldResponder:
     if it turns the submission down, it carries the person's own words (`words`) back to
     them, privately, so nothing they wrote is lost."""
 
+    # Read by the dispatcher: acknowledge this submission only once the checks that could
+    # turn it down have passed, so that a refusal comes with the acknowledgement.
+    shows_refusals_in_form = True
+
     def __init__(self, inner: SlackResponder, words: str = "") -> None:
         self.inner = inner
         self.words = words
