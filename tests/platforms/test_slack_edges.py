@@ -7,11 +7,13 @@ where the writer can find it; the welcome and the Home tab."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
 import sqlite3
 import time
+from collections.abc import Iterator
 
 import pytest
 from sqlmodel import select
@@ -64,6 +66,18 @@ async def open_form(world: SlackWorld, user_id: str, session: Session) -> dict:
 
 def views_opened(fake: FakeSlack, after: int) -> list[Call]:
     return [c for c in fake.after(after) if c.method == "views.open"]
+
+
+@contextlib.contextmanager
+def held_by_another_process(sqlite_url: str) -> Iterator[None]:
+    """The SQLite database written to by another process (its write lock held) meanwhile."""
+    holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        holder.rollback()
+        holder.close()
 
 
 async def uses_facilitator_group(world: SlackWorld) -> None:
@@ -284,9 +298,7 @@ async def test_an_answer_too_slow_for_the_form_comes_as_a_message_with_the_words
         session = await reflecting(world)
         view = await open_form(world, PERSON, session)
         start = fake.last_seq
-        holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")
-        try:
+        with held_by_another_process(sqlite_url):
             sent = await world.sender.submit(
                 PERSON, view, {"category": "idea", "text": "Buses after six", "agree": ["yes"]}
             )
@@ -294,9 +306,6 @@ async def test_an_answer_too_slow_for_the_form_comes_as_a_message_with_the_words
             assert sent.status == 200 and sent.text == ""
             # ...and the answer follows, turned down for now, with the words to send again.
             answer = await fake.wait_for(lambda c: c.method == "chat.postEphemeral", after=start)
-        finally:
-            holder.rollback()
-            holder.close()
         text = reply_text(answer)
         assert "try again" in text.lower()
         assert "Here is what you wrote" in text and "Buses after six" in text
@@ -316,15 +325,10 @@ async def test_a_refusal_known_in_memory_keeps_the_form_open_while_the_database_
         session = await reflecting(world)
         view = await open_form(world, PERSON, session)
         start = fake.last_seq
-        holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")
-        try:
+        with held_by_another_process(sqlite_url):
             sent = await world.sender.submit(
                 PERSON, view, {"category": "idea", "text": "  ", "agree": ["yes"]}
             )
-        finally:
-            holder.rollback()
-            holder.close()
         answer = json.loads(sent.text)
         assert answer["response_action"] == "errors" and list(answer["errors"]) == ["text"]
         await world.settle()
@@ -343,17 +347,12 @@ async def test_a_reflection_that_passes_its_checks_closes_the_form_before_it_is_
         session = await reflecting(world)
         view = await open_form(world, PERSON, session)
         start = fake.last_seq
-        holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")
-        try:
+        with held_by_another_process(sqlite_url):
             sent = await world.sender.submit(
                 PERSON, view, {"category": "idea", "text": "Buses after six", "agree": ["yes"]}
             )
             assert sent.status == 200 and sent.text == ""  # the form closed
             assert not [c for c in fake.after(start) if c.method == "chat.postEphemeral"]
-        finally:
-            holder.rollback()
-            holder.close()
         thanks = await fake.wait_for(lambda c: c.method == "chat.postEphemeral", after=start)
         assert CODE.search(reply_text(thanks))
         await world.settle()
