@@ -314,8 +314,9 @@ class ClaimService:
         note = benefits_note(self.deps.texts, ctx.community.benefits_note, easy=ctx.actor.easy_read)
         return Reply(OutgoingMessage(self.t("claims.on") + "\n\n" + note))
 
-    async def present(self, ctx: CommandContext) -> Reply:
-        session = await self.sessions.resolve(ctx, ctx.arg("session"))
+    async def mark_present(self, ctx: CommandContext, session: Session) -> Participant:
+        """Mark the person `/brew present` names as at `session` (bot/people/payments.py
+        records any payment choice and costs given with it, and answers)."""
         if session.state in NOT_HELD_STATES:
             raise CommandError("claims.not_started", session_id=session.id)
         who = ctx.arg("who").strip()
@@ -338,15 +339,7 @@ class ClaimService:
         attendance.joined_at = attendance.joined_at or session.opened_at or self.deps.clock.now()
         attendance.marked_by_facilitator = True
         ctx.tx.add(attendance)
-        return Reply(
-            OutgoingMessage(
-                self.t(
-                    "claims.marked_present",
-                    name=person.called_by or person.display_name or who,
-                    session_id=session.id,
-                )
-            )
-        )
+        return person
 
     async def export(self, ctx: CommandContext) -> Reply:
         start, end = parse_day(ctx.arg("from")), parse_day(ctx.arg("to"))

@@ -98,10 +98,14 @@ def feature(app: Needs) -> Feature[CommandContext]:
                 (Option("choice", "on or off", required=True, choices=ON_OFF),),
                 example="off",
             ),
+            # Someone who joined by phone has no chat of their own: the facilitator records
+            # their payment choice for the session and their costs (bot/people/payments.py).
+            # `pay` comes before `claim` and `amount` right after `expense`, so `travel=4.50`
+            # sets a cost and its amount together, as `timezone=...` does for a setting.
             Command(
                 "present",
-                "Mark someone present who joined by phone or another way",
-                claims.present,
+                "Mark someone present who joined by phone, with how they are paid and their costs",
+                payments.presenting(claims.mark_present),
                 (
                     Option(
                         "who",
@@ -112,11 +116,19 @@ def feature(app: Needs) -> Feature[CommandContext]:
                     ),
                     session_option(),
                     Option(
+                        "pay",
+                        "For this session: full, lower 10, charity NAME, expenses or none",
+                        max_length=210,
+                    ),
+                    Option(
                         "claim", "yes if they are claiming for their time", choices=("yes", "no")
                     ),
+                    Option("expense", "A cost of theirs: travel, care or other", choices=KINDS),
+                    Option("amount", "The cost in pounds, e.g. 12.50 (0 takes it off)"),
+                    Option("receipt", "yes if they have a receipt for it", choices=("yes", "no")),
                 ),
                 F,
-                example="Sam session=12 claim=yes",
+                example='"Pat Jones" session=12 pay="lower 10" travel=4.50',
             ),
             Command(
                 "claims export",

@@ -1,14 +1,17 @@
 """Payment choices that respect benefit rules (issue 18): how each person wants to be paid
 for their time, for every session or for one (bot/people/choices.py); their expenses; the
 earnings limits they want to be warned about (bot/people/limits.py), told to them alone;
-and their letter for Jobcentre Plus (bot/people/letter.py). The claims sheet reads the same
-choices (bot/people/claims.py). Nothing here reads the reflection tables."""
+and their letter for Jobcentre Plus (bot/people/letter.py). A facilitator records the choice
+and costs of someone who joined by phone with `/brew present` (`presenting`). The claims sheet
+reads the same choices (bot/people/claims.py). Nothing here reads the reflection tables."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import date
+from typing import Literal
 
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -21,6 +24,7 @@ from bot.engine.context import CommandContext
 from bot.engine.deps import Deps, zone_of
 from bot.people.choices import (
     CHARITY,
+    CHOICES,
     LOWER,
     NONE,
     Choice,
@@ -49,6 +53,9 @@ log = logging.getLogger("brewbot.payments")
 PURPOSE = "payments"
 # How long a letter covers when no first day is given: the UK tax year starts on 6 April.
 TAX_YEAR_START = (4, 6)
+# Why a person's costs for a session would not be paid (`_why_unpaid`).
+NOT_CLAIMING = "not_claiming"
+Marker = Callable[[CommandContext, Session], Awaitable[Participant]]
 
 
 class PaymentService:
@@ -88,12 +95,7 @@ class PaymentService:
             return Reply(OutgoingMessage(await self._current(ctx.tx, person, session)))
         choice = parse_choice(ctx.arg("choice"), ctx.arg("detail"))
         if session is not None:
-            row = await ctx.tx.get(SessionPayment, (id_of(person), id_of(session)))
-            row = row or SessionPayment(
-                participant_id=id_of(person), session_id=id_of(session), choice=choice.choice
-            )
-            _fill(row, choice)
-            ctx.tx.add(row)
+            await _choose_for_session(ctx.tx, person, session, choice)
             lines = [
                 self.t("payments.now_session", session_id=session.id, choice=self.describe(choice))
             ]
@@ -118,9 +120,9 @@ class PaymentService:
     async def _current(
         self, tx: AsyncSession, person: Participant, session: Session | None = None
     ) -> str:
-        """The person's choice for every session, or for `session` when one is named."""
-        if not person.claim_opt_in:
-            return self.t("payments.not_claiming")
+        """The person's choice for every session, or for `session` when one is named (a
+        choice for one session counts whether or not they claim for every session, as on
+        the claims sheet)."""
         if session is not None and person.id is not None:
             chosen = await tx.get(SessionPayment, (person.id, id_of(session)))
             if chosen is not None:
@@ -128,6 +130,8 @@ class PaymentService:
                 return self.t(
                     "payments.now_session", session_id=session.id, choice=self.describe(choice)
                 )
+        if not person.claim_opt_in:
+            return self.t("payments.not_claiming")
         standing = await tx.get(PaymentChoice, id_of(person))
         choice = as_choice(standing) if standing else Choice()
         return self.t("payments.yours", choice=self.describe(choice))
@@ -138,43 +142,96 @@ class PaymentService:
         session = await self.sessions.resolve(ctx, ctx.arg("session"))
         pence = parse_money(ctx.arg("amount"))
         kind_words = self.t(f"payments.kind.{kind}").lower()
-        row = await ctx.tx.get(Expense, (id_of(person), id_of(session), kind))
-        if pence == 0:
-            if row is None:
-                return Reply(
-                    OutgoingMessage(
-                        self.t("payments.expense_none", kind=kind_words, session_id=session.id)
-                    )
-                )
-            await ctx.tx.delete(row)
-            return Reply(
-                OutgoingMessage(
-                    self.t("payments.expense_removed", kind=kind_words, session_id=session.id)
-                )
-            )
-        row = row or Expense(
-            participant_id=id_of(person), session_id=id_of(session), kind=kind, amount_pence=pence
-        )
-        row.amount_pence, row.receipt = pence, ctx.arg("receipt") == "yes"
-        ctx.tx.add(row)
-        receipt = self.t("payments.receipt_yes" if row.receipt else "payments.receipt_no")
+        receipt = ctx.arg("receipt") == "yes"
+        done = await _record_expense(ctx.tx, person, session, kind, pence, receipt)
+        if done == "nothing":
+            said = self.t("payments.expense_none", kind=kind_words, session_id=session.id)
+            return Reply(OutgoingMessage(said))
+        if done == "removed":
+            said = self.t("payments.expense_removed", kind=kind_words, session_id=session.id)
+            return Reply(OutgoingMessage(said))
         lines = [
             self.t(
                 "payments.expense_saved",
                 kind=self.t(f"payments.kind.{kind}"),
                 amount=pounds(pence),
                 session_id=session.id,
-                receipt=receipt,
+                receipt=self.t("payments.receipt_yes" if receipt else "payments.receipt_no"),
             )
         ]
-        chosen = await ctx.tx.get(SessionPayment, (id_of(person), id_of(session)))
-        standing = await ctx.tx.get(PaymentChoice, id_of(person))
-        choice = chosen or (standing if person.claim_opt_in else None)
-        if choice is not None and choice.choice == NONE:
+        unpaid = await _why_unpaid(ctx.tx, person, session)
+        if unpaid == NONE:
             lines.append(self.t("payments.expense_not_paid", session_id=session.id))
-        elif choice is None and not person.claim_opt_in:
+        elif unpaid == NOT_CLAIMING:
             lines.append(self.t("payments.expense_not_claiming"))
         return Reply(OutgoingMessage("\n\n".join(lines)))
+
+    # -- for someone else: `/brew present` ----------------------------------------------------
+
+    def presenting(self, mark: Marker) -> Handler[CommandContext]:
+        """`/brew present WHO [session=N] [claim=yes] [pay=CHOICE] [expense=KIND amount=N
+        receipt=yes]`: `mark` (ClaimService.mark_present) marks the person at the session,
+        and a facilitator records what the person told them, as the person would in chat:
+        their payment choice for that session and one cost. Someone who joined by phone has
+        no other way to make these choices. Everything is read before anything is written."""
+
+        async def run(ctx: CommandContext) -> Reply:
+            session = await self.sessions.resolve(ctx, ctx.arg("session"))
+            choice = parse_pay(ctx.arg("pay"))
+            cost = _cost_given(ctx)
+            person = await mark(ctx, session)
+            name = person.called_by or person.display_name or ctx.arg("who").strip()
+            lines = [self.t("claims.marked_present", name=name, session_id=session.id)]
+            if choice is not None:
+                await _choose_for_session(ctx.tx, person, session, choice)
+                lines.append(
+                    self.t(
+                        "payments.now_session", session_id=session.id, choice=self.describe(choice)
+                    )
+                )
+            if cost is not None:
+                lines += await self._record_cost_for(ctx.tx, person, session, name, *cost)
+            return Reply(OutgoingMessage("\n\n".join(lines)))
+
+        return run
+
+    async def _record_cost_for(
+        self,
+        tx: AsyncSession,
+        person: Participant,
+        session: Session,
+        name: str,
+        kind: str,
+        pence: int,
+        receipt: bool,
+    ) -> list[str]:
+        """A cost a facilitator records for someone, and what they are told about it."""
+        kind_words = self.t(f"payments.kind.{kind}")
+        done = await _record_expense(tx, person, session, kind, pence, receipt)
+        if done == "nothing":
+            return [self.t("payments.expense_none", kind=kind_words.lower(), session_id=session.id)]
+        if done == "removed":
+            return [
+                self.t(
+                    "payments.present_expense_removed",
+                    kind=kind_words.lower(),
+                    session_id=session.id,
+                )
+            ]
+        lines = [
+            self.t(
+                "payments.present_expense",
+                kind=kind_words,
+                amount=pounds(pence),
+                session_id=session.id,
+                receipt=self.t(
+                    "payments.present_receipt_yes" if receipt else "payments.present_receipt_no"
+                ),
+            )
+        ]
+        if await _why_unpaid(tx, person, session) is not None:
+            lines.append(self.t("payments.present_not_paid", name=name, session_id=session.id))
+        return lines
 
     # -- earnings limits -------------------------------------------------------------------
 
@@ -404,6 +461,67 @@ def _window(day: date) -> tuple[date, date]:
 
 def _fill(row: PaymentChoice | SessionPayment, choice: Choice) -> None:
     row.choice, row.amount_pence, row.charity = choice.choice, choice.amount_pence, choice.charity
+
+
+def parse_pay(text: str | None) -> Choice | None:
+    """`pay="lower 10"` (/brew present): a choice and its detail in one option."""
+    if text is None:
+        return None
+    choice, *detail = text.split(None, 1)
+    if choice.lower() not in CHOICES:
+        raise CommandError("payments.pick_choice")
+    return parse_choice(choice.lower(), detail[0] if detail else None)
+
+
+def _cost_given(ctx: CommandContext) -> tuple[str, int, bool] | None:
+    """The cost given to /brew present (`expense=travel amount=12.50 receipt=yes`), if any."""
+    kind, amount, receipt = ctx.arg("expense"), ctx.arg("amount"), ctx.arg("receipt")
+    if kind is None and amount is None and receipt is None:
+        return None
+    if kind is None or amount is None:
+        raise CommandError("payments.cost_needs_both")
+    return kind, parse_money(amount), receipt == "yes"
+
+
+async def _choose_for_session(
+    tx: AsyncSession, person: Participant, session: Session, choice: Choice
+) -> None:
+    row = await tx.get(SessionPayment, (id_of(person), id_of(session)))
+    row = row or SessionPayment(
+        participant_id=id_of(person), session_id=id_of(session), choice=choice.choice
+    )
+    _fill(row, choice)
+    tx.add(row)
+
+
+async def _record_expense(
+    tx: AsyncSession, person: Participant, session: Session, kind: str, pence: int, receipt: bool
+) -> Literal["saved", "removed", "nothing"]:
+    """Save a cost for a session (the same kind again replaces it); 0 takes it off."""
+    row = await tx.get(Expense, (id_of(person), id_of(session), kind))
+    if pence == 0:
+        if row is None:
+            return "nothing"
+        await tx.delete(row)
+        return "removed"
+    row = row or Expense(
+        participant_id=id_of(person), session_id=id_of(session), kind=kind, amount_pence=pence
+    )
+    row.amount_pence, row.receipt = pence, receipt
+    tx.add(row)
+    return "saved"
+
+
+async def _why_unpaid(tx: AsyncSession, person: Participant, session: Session) -> str | None:
+    """Why the person's costs for `session` would not be paid, as the claims sheet decides
+    (bot/people/claims.py, claim_lines): NONE if no payment was chosen for it, NOT_CLAIMING
+    if they do not claim; None if they would be paid."""
+    chosen = await tx.get(SessionPayment, (id_of(person), id_of(session)))
+    if chosen is None and not person.claim_opt_in:
+        return NOT_CLAIMING
+    standing = await tx.get(PaymentChoice, id_of(person)) if chosen is None else None
+    choice = chosen or standing
+    return NONE if choice is not None and choice.choice == NONE else None
 
 
 # -- data rights (bot/people/privacy.py) ---------------------------------------------------

@@ -15,9 +15,10 @@ from sqlmodel import select
 
 from bot.core.domain import SessionState
 from bot.core.ports import DeliveryError
+from bot.core.refs import UserRef
 from bot.people.limits import EarningsLimits, period_of
 from storage.models import Expense, OutboxItem, PaymentChoice, SessionPayment
-from tests.conftest import Chat, snapshot
+from tests.conftest import COMMUNITY, Chat, snapshot
 from tests.helpers import make_session
 from tests.people.test_claims_and_data import all_values, scripted_session
 
@@ -383,3 +384,121 @@ async def test_the_choice_for_one_session_is_shown_and_an_unknown_session_is_ref
     before = await snapshot(app)
     unknown = await chat.say(ann, "/brew claim pay session=9999")
     assert "9999" in unknown.text and await snapshot(app) == before
+
+
+# --- for someone who joined by phone: the facilitator records their choice and costs ----------
+
+
+async def test_a_facilitator_records_the_choices_and_costs_of_people_who_joined_by_phone(
+    app, chat, fac, clock
+):
+    session_id = await make_session(
+        app, SessionState.SCHEDULED, people=0, starts_in=timedelta(minutes=1)
+    )
+    await chat.say(fac, f"/brew open {session_id}")
+    said = await chat.say(fac, f'/brew present "Pat Jones" session={session_id} pay="lower 10"')
+    assert "Pat Jones is marked present" in said.text
+    assert f"For session {session_id}: Lower amount, up to £10.00 a session." in said.text
+    said = await chat.say(
+        fac,
+        f'/brew present "Pat Jones" session={session_id} expense=travel amount=12.40 receipt=yes',
+    )
+    assert "£12.40" in said.text and "receipt" in said.text
+    assert "Lower amount" not in said.text, "the answer names only what was recorded"
+    # The short form, as with a setting: the kind of cost and its amount in one.
+    said = await chat.say(fac, f'/brew present "Pat Jones" session={session_id} care=30')
+    assert "£30.00" in said.text and "will not be paid" not in said.text
+    await chat.say(fac, f'/brew present "Kim Ng" session={session_id} pay="charity Mind"')
+    said = await chat.say(fac, f'/brew present "Sam Lee" session={session_id} pay=none')
+    assert f"For session {session_id}: No payment." in said.text
+    said = await chat.say(
+        fac, f'/brew present "Lou Fox" session={session_id} pay=expenses expense=other amount=5'
+    )
+    assert "Expenses only" in said.text and "£5.00" in said.text
+    clock.advance(timedelta(minutes=90))
+    await chat.say(fac, f"/brew close {session_id}")
+    rows = {r["Name"]: r for r in await sheet(chat, fac)}
+    assert set(rows) == {"Pat Jones", "Kim Ng", "Lou Fox"}, "no payment leaves Sam off"
+    pat, kim, lou = rows["Pat Jones"], rows["Kim Ng"], rows["Lou Fox"]
+    assert (pat["Amount (GBP)"], pat["Payment choice"]) == ("10.00", "Lower amount")
+    assert (pat["Travel (GBP)"], pat["Care or support cover (GBP)"]) == ("12.40", "30.00")
+    assert (pat["Expenses (GBP)"], pat["Receipts"]) == ("42.40", "Some")
+    assert (kim["Amount (GBP)"], kim["Paid to charity"]) == ("30.00", "Mind")
+    assert (lou["Amount (GBP)"], lou["Payment choice"]) == ("0.00", "Expenses only")
+    assert (lou["Other expenses (GBP)"], lou["Receipts"]) == ("5.00", "None")
+
+
+async def test_what_a_facilitator_records_for_a_member_is_theirs_in_chat_and_the_letter(
+    app, chat, fac, clock
+):
+    session_id = await make_session(
+        app, SessionState.SCHEDULED, people=0, starts_in=timedelta(minutes=1)
+    )
+    # A chat member who joined by phone this time, named by their mention.
+    ann = UserRef(COMMUNITY, "U0ANN123", "Ann", frozenset())
+    await chat.say(fac, f"/brew open {session_id}")
+    said = await chat.say(
+        fac, f'/brew present @U0ANN123 session={session_id} pay="charity Mind" travel=6.20'
+    )
+    assert "Paid to a charity: Mind" in said.text and "£6.20" in said.text
+    clock.advance(timedelta(minutes=90))
+    await chat.say(fac, f"/brew close {session_id}")
+    asked = await chat.say(ann, f"/brew claim pay session={session_id}")
+    assert f"For session {session_id}: Paid to a charity: Mind." in asked.text
+    [row] = await sheet(chat, fac)
+    assert (row["Amount (GBP)"], row["Paid to charity"], row["Travel (GBP)"]) == (
+        "30.00",
+        "Mind",
+        "6.20",
+    )
+    reply = await chat.say(ann, "/brew claim letter")
+    text = reply.replies[0][0].attachments[1].content.decode()
+    assert "Paid to a charity" in text and "30.00" in text and "6.20" in text
+
+
+async def test_costs_for_someone_not_claiming_are_said_not_to_be_paid(app, chat, fac):
+    session_id = await make_session(app, SessionState.OPEN, people=0)
+    said = await chat.say(fac, f'/brew present "Pat Jones" session={session_id} travel=4')
+    assert "£4.00" in said.text and "will not be paid" in said.text and "pay=expenses" in said.text
+    said = await chat.say(fac, f'/brew present "Pat Jones" session={session_id} pay=expenses')
+    assert "will not be paid" not in said.text
+    said = await chat.say(fac, f'/brew present "Pat Jones" session={session_id} travel=0')
+    assert "taken off" in said.text
+    async with app.db.read() as tx:
+        assert (await tx.exec(select(Expense))).all() == []
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        ("pay=maybe", "Please choose full, lower, charity, expenses or none"),
+        ('pay="lower"', "Please say the amount"),
+        ('pay="lower ten"', "Please give an amount in pounds"),
+        ('pay="full 10"', "needs nothing more"),
+        ("pay=charity", "name of the charity"),
+        ("expense=travel", "the kind of cost and its amount"),
+        ("amount=5", "the kind of cost and its amount"),
+        ("receipt=yes", "the kind of cost and its amount"),
+        ("expense=travel amount=-3", "Please give an amount in pounds"),
+        ("expense=taxi amount=3", "travel, care, other"),
+        ("travel=99999999", "too big"),
+    ],
+)
+async def test_a_facilitators_bad_payment_input_is_one_kind_sentence_and_writes_nothing(
+    app, chat, fac, options, said
+):
+    session_id = await make_session(app, SessionState.OPEN, people=0)
+    before = await snapshot(app)
+    reply = await chat.say(fac, f'/brew present "Pat Jones" session={session_id} {options}')
+    assert said in reply.text and "Traceback" not in reply.text
+    assert reply.text.count(".") <= 2
+    assert await snapshot(app) == before, "not even marked present"
+
+
+async def test_only_facilitators_record_payments_for_someone_else(app, chat):
+    session_id = await make_session(app, SessionState.OPEN, people=0)
+    before = await snapshot(app)
+    said = await chat.say(
+        Chat.person("Sam"), f'/brew present "Pat Jones" session={session_id} pay=none travel=5'
+    )
+    assert said.text.startswith("Only facilitators") and await snapshot(app) == before
