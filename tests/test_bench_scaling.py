@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import func, select
 
+from bot.bench import scaling
 from bot.bench.scaling import breakout_figures, growth, rehydrate_figures, rehydrate_ms
 from storage.models import Session
 
@@ -34,9 +35,11 @@ async def sessions_stored(app) -> int:
 
 
 @pytest.mark.parametrize("horizon", [timedelta(days=1), timedelta(days=400)], ids=["later", "now"])
-async def test_rehydrate_timings_leave_no_sessions_behind(app, horizon):
+async def test_rehydrate_timings_leave_no_sessions_behind(app, horizon, monkeypatch):
     # With a day's horizon every session is kept for later; with a long one, planned now.
     app.scheduler.horizon = horizon
+    # Removed a few at a time (50,000 in one statement ran past PostgreSQL's time limit).
+    monkeypatch.setattr(scaling, "REMOVE_AT_ONCE", 7)
     assert await rehydrate_ms(app, 20, starts=2) > 0
     assert await sessions_stored(app) == 0
     figures = await rehydrate_figures(app, (10, 40))

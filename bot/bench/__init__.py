@@ -58,7 +58,7 @@ from bot.digest.render import to_csv, to_html, to_json, to_markdown
 from bot.logs import configure_logging
 from bot.platforms.memory import MemoryAdapter
 from bot.runtime import settle_after_start_up
-from storage.engine import async_url
+from storage.engine import DatabaseUnavailable, async_url
 from storage.models import Community, Reflection, Session, random_id
 
 __all__ = ["FULL", "QUICK", "TARGETS", "BenchSizes", "keys", "run_bench", "run_bench_cli"]
@@ -176,6 +176,14 @@ def run_bench_cli(
             figures = asyncio.run(run_bench(settings, sizes, db_url=db_url))
     except BenchError as exc:
         print(exc, file=sys.stderr)
+        return 2
+    except DatabaseUnavailable:
+        print(
+            "The database did not answer in time during the benchmark, so it stopped. Please "
+            "run it again when the machine is quieter, or give it longer with "
+            "BREWBOT_DB_WAIT_SECONDS.",
+            file=sys.stderr,
+        )
         return 2
     print(json.dumps(figures, indent=2) if as_json else table(figures))
     return 0
