@@ -25,13 +25,14 @@ from typing import Any
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.conftest import loaded_texts
@@ -207,6 +208,22 @@ return stops;
 """
 
 
+def _replaced(old: WebElement) -> bool:
+    """Whether the page that held `old` has been replaced. While Chromium swaps one
+    document for the next, chromedriver can answer "Node with given id does not belong to
+    the document" instead of a stale element; that means "not yet decided", so the wait asks
+    again rather than failing the journey (CI saw it once in a few thousand page loads)."""
+    try:
+        old.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error.msg):
+            return False
+        raise
+    return False
+
+
 class RefusedAsFromElsewhere(AssertionError):
     """The server took a form sent from its own page for one from another site."""
 
@@ -274,7 +291,7 @@ class Keyboard:
         """Press keys that load another page (follow a link, send a form), and wait for it."""
         old = self.driver.find_element(By.TAG_NAME, "html")
         self.press(*keys)
-        WebDriverWait(self.driver, LOAD_SECONDS).until(staleness_of(old))
+        WebDriverWait(self.driver, LOAD_SECONDS).until(lambda _: _replaced(old))
         WebDriverWait(self.driver, LOAD_SECONDS).until(
             lambda d: d.execute_script("return document.readyState") == "complete"
         )
