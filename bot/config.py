@@ -112,6 +112,12 @@ class Settings(BaseSettings):
     slack_client_secret: str = Field("", alias="SLACK_CLIENT_SECRET")
     slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
 
+    # Microsoft Teams (bot/platforms/teams, docs/teams.md): the bot's Microsoft App ID and
+    # client secret from its Azure registration, and the tenant for a single-tenant app.
+    teams_app_id: str = Field("", alias="TEAMS_APP_ID")
+    teams_app_password: str = Field("", alias="TEAMS_APP_PASSWORD")
+    teams_tenant_id: str = Field("", alias="TEAMS_TENANT_ID")
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
