@@ -36,6 +36,7 @@ from bot.core.escape import escape_markdown, safe_cell
 from bot.digest.model import Digest
 from bot.digest.render import page_head
 from bot.engine.texts import shared_texts
+from bot.sessions.timeparse import format_day
 from storage.models import ActionItem, Community, Session
 from storage.models import Digest as DigestRow
 
@@ -287,13 +288,9 @@ def _month(month: date) -> str:
     return f"{month:%B %Y}"
 
 
-def _day(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def title(r: Report) -> str:
     """The report's title: what it is and the days it covers."""
-    return _t("report.title", start=_day(r.start), end=_day(r.end))
+    return _t("report.title", start=format_day(r.start), end=format_day(r.end))
 
 
 def _scope(r: Report) -> str:

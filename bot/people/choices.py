@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 
 from bot.core.commands import CommandError
 
@@ -73,8 +72,3 @@ def parse_choice(choice: str, detail: str | None) -> Choice:
 
 def pounds(pence: int) -> str:
     return f"{pence / 100:.2f}"
-
-
-def day_words(day: date) -> str:
-    """A day as people write it: 6 April 2027."""
-    return f"{day.day} {day:%B %Y}"

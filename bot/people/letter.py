@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 
-from bot.people.choices import CHARITY, day_words, pounds
+from bot.people.choices import CHARITY, pounds
 from bot.people.claims import ClaimLine
+from bot.sessions.timeparse import format_day
 
 Words = Callable[..., str]
 
@@ -42,7 +43,7 @@ def _rows(letter: Letter, t: Words) -> tuple[list[str], list[list[str]], list[st
             choice = t("payments.charity_detail", choice=choice, charity=line.choice.charity)
         rows.append(
             [
-                day_words(line.day),
+                format_day(line.day),
                 line.session,
                 f"{line.hours:.2f}",
                 choice,
@@ -62,7 +63,7 @@ def _paragraphs(letter: Letter, t: Words) -> tuple[list[str], list[str]]:
     before = [
         t("payments.letter.about", **values),
         t("payments.letter.from", **values),
-        t("payments.letter.dates", start=day_words(letter.start), end=day_words(letter.end)),
+        t("payments.letter.dates", start=format_day(letter.start), end=format_day(letter.end)),
         t("payments.letter.intro", **values),
     ]
     notes = [

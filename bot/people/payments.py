@@ -28,7 +28,6 @@ from bot.people.choices import (
     LOWER,
     NONE,
     Choice,
-    day_words,
     parse_choice,
     parse_money,
     pounds,
@@ -37,6 +36,7 @@ from bot.people.claims import as_choice, benefits_note, claim_lines, parse_day
 from bot.people.letter import Letter, as_html, as_text
 from bot.people.limits import PERIODS, WATCH_ALL, WATCH_NONE, EarningsLimits, Near, period_of
 from bot.sessions.service import SessionService
+from bot.sessions.timeparse import format_day
 from storage.engine import DatabaseUnavailable
 from storage.models import (
     OFFLINE,
@@ -256,8 +256,8 @@ class PaymentService:
             lines.append(
                 self.t(
                     f"payments.limits_{per}",
-                    start=day_words(start),
-                    end=day_words(end),
+                    start=format_day(start),
+                    end=format_day(end),
                     amount=pounds(earned),
                 )
             )
@@ -290,8 +290,8 @@ class PaymentService:
         for found in near:
             line = self.t(
                 "payments.over" if found.over else "payments.near",
-                start=day_words(found.start),
-                end=day_words(found.end),
+                start=format_day(found.start),
+                end=format_day(found.end),
                 earned=pounds(found.earned_pence),
                 name=self.t(f"payments.limit.{found.limit.name}"),
                 amount=pounds(found.limit.pence),
@@ -406,7 +406,7 @@ class PaymentService:
         for item in refused:
             body = decode(item.kind, item.payload)
             assert isinstance(body, OutgoingMessage)  # warnings are private messages
-            day = day_words(item.created_at.astimezone(zone).date())
+            day = format_day(item.created_at.astimezone(zone).date())
             parts += [self.t("payments.missed_warning", day=day), body.text]
         self.deps.outbox.told_another_way(ctx.tx, refused)
         return replace(response, message=replace(response.message, text="\n\n".join(parts)))
@@ -426,7 +426,7 @@ class PaymentService:
         )
         if not lines:
             raise CommandError(
-                "payments.letter_nothing", start=day_words(start), end=day_words(end)
+                "payments.letter_nothing", start=format_day(start), end=format_day(end)
             )
         letter = Letter(
             person.called_by or person.display_name or ctx.user.display_name,

@@ -13,8 +13,9 @@ from bot.core.refs import Platform
 from bot.delivery.mail import is_address
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps, zone_of
-from bot.people.choices import day_words, pounds
+from bot.people.choices import pounds
 from bot.people.rates import BEGINNING, DEFAULT_PENCE, parse_rate, rates_of, set_rate
+from bot.sessions.timeparse import format_day
 from storage.models import Community
 from storage.repositories import find_participant
 
@@ -162,7 +163,7 @@ class SettingsService:
             await set_rate(ctx.tx, ctx.community, pence, start)
             return Reply(
                 OutgoingMessage(
-                    t("payments.rate_changed", amount=pounds(pence), day=day_words(start))
+                    t("payments.rate_changed", amount=pounds(pence), day=format_day(start))
                 )
             )
         column, parse = SETTINGS[name]
@@ -182,7 +183,7 @@ class SettingsService:
         if not rates or rates[0][0] > BEGINNING:
             rates = ((BEGINNING, DEFAULT_PENCE), *rates)  # what is paid before any set rate
         dated = ", ".join(
-            t("payments.rate_from", amount=pounds(pence), day=day_words(start))
+            t("payments.rate_from", amount=pounds(pence), day=format_day(start))
             if start > BEGINNING
             else t("payments.rate_start", amount=pounds(pence))
             for start, pence in rates

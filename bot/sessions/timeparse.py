@@ -165,7 +165,12 @@ def parse_date(text: str, zone: ZoneInfo, now: datetime) -> date:
 
 def format_date(day: date) -> str:
     """A day as people read it: "Monday 15 March 2027"."""
-    return f"{day:%A} {day.day} {day:%B %Y}"
+    return f"{day:%A} {format_day(day)}"
+
+
+def format_day(day: date) -> str:
+    """A day without its weekday, as people write a date: "15 March 2027"."""
+    return f"{day.day} {day:%B %Y}"
 
 
 def format_local(when: datetime, zone: ZoneInfo) -> str:
@@ -173,7 +178,7 @@ def format_local(when: datetime, zone: ZoneInfo) -> str:
     if when.tzinfo is None:
         raise ValueError("format_local needs a timezone-aware datetime")
     local = when.astimezone(zone)
-    return f"{local:%A} {local.day} {local:%B %Y}, {_clock(local.time())}"
+    return f"{format_date(local)}, {_clock(local.time())}"
 
 
 def parse_recurrence(text: str, first: datetime, zone: ZoneInfo, count: int = 6) -> list[datetime]:
@@ -380,7 +385,7 @@ def _check_named_weekday(text: str, local: datetime) -> None:
     if named and local.weekday() not in {_WEEKDAYS[name] for name in named}:
         raise CommandError(
             "time.weekday_mismatch",
-            date=f"{local.day} {local:%B %Y}",
+            date=format_day(local),
             weekday=f"{local:%A}",
             written=named[0].capitalize(),
         )
@@ -405,7 +410,7 @@ def _in_gap(local: datetime, zone: ZoneInfo) -> bool:
 
 
 def _day_and_clock(local: datetime) -> dict[str, str]:
-    return {"day": f"{local:%A} {local.day} {local:%B %Y}", "clock": _clock(local.time())}
+    return {"day": format_date(local), "clock": _clock(local.time())}
 
 
 def _clock(moment: time) -> str:
