@@ -355,21 +355,26 @@ class TeamsLoopback:
         """The id of someone's 1:1 chat with the bot: the same every time for one person."""
         return "a:1" + hashlib.sha256(f"{self.app_id}/{user_id}".encode()).hexdigest()[:48]
 
-    def install_for(self, user_id: str, *, name: str | None = None) -> TeamsConversation:
-        """The person installs the app for themselves: their 1:1 chat with the bot exists
-        from now on (and `create_conversation` finds it)."""
-        user = self.users.get(user_id)
-        if user is None:
-            user = self.add_user(name or "Someone", user_id=user_id, in_team=False)
-        if user.role == "anonymous":
-            raise ValueError("anonymous meeting guests cannot install an app")
-        self.installed.add(user_id)
+    def personal_chat(self, user_id: str) -> TeamsConversation:
+        """Someone's 1:1 chat with the bot (known to Teams whether or not the app is
+        installed for them; the connector refuses it with 403 until it is)."""
         cid = self.personal_id(user_id)
         conversation = self.conversations.get(cid)
         if conversation is None:
             conversation = TeamsConversation(id=cid, type="personal", members=[user_id])
             self.conversations[cid] = conversation
         return conversation
+
+    def install_for(self, user_id: str, *, name: str | None = None) -> TeamsConversation:
+        """The person installs the app for themselves: their 1:1 chat with the bot can be
+        created and posted to from now on. Returns that chat."""
+        user = self.users.get(user_id)
+        if user is None:
+            user = self.add_user(name or "Someone", user_id=user_id, in_team=False)
+        if user.role == "anonymous":
+            raise ValueError("anonymous meeting guests cannot install an app")
+        self.installed.add(user_id)
+        return self.personal_chat(user_id)
 
     def uninstall_for(self, user_id: str) -> None:
         """The person removes the app: posts to their 1:1 chat are refused (403)."""
