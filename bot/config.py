@@ -117,6 +117,22 @@ class Settings(BaseSettings):
     teams_app_id: str = Field("", alias="TEAMS_APP_ID")
     teams_app_password: str = Field("", alias="TEAMS_APP_PASSWORD")
     teams_tenant_id: str = Field("", alias="TEAMS_TENANT_ID")
+    # Who facilitates on Teams, which has no roles a bot can read: the people listed here (by
+    # their Microsoft Entra object ids) carry the role named TEAMS_FACILITATOR_ROLE, which is
+    # what a community's facilitator_role names by default ("Facilitator"); a team's owners
+    # count as admins, as Slack's workspace admins do (docs/teams.md).
+    teams_facilitator_role: str = Field("Facilitator", alias="TEAMS_FACILITATOR_ROLE")
+    teams_facilitators: Annotated[list[str], NoDecode] = Field([], alias="TEAMS_FACILITATORS")
+    # Where Microsoft's signing keys for the bot's requests are described, and where posts go
+    # when no request has said (a reminder after a restart). Microsoft's own unless set: change
+    # them only for a sovereign cloud or a test server.
+    teams_openid_url: str = Field(
+        "https://login.botframework.com/v1/.well-known/openidconfiguration",
+        alias="TEAMS_OPENID_URL",
+    )
+    teams_service_url: str = Field(
+        "https://smba.trafficmanager.net/teams/", alias="TEAMS_SERVICE_URL"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -239,6 +255,13 @@ class Settings(BaseSettings):
             if not all(is_number(p) for p in parts):
                 raise ValueError("whole numbers separated by commas, e.g. 123456789012345678")
             return [int(p) for p in parts]
+        return value
+
+    @field_validator("teams_facilitators", mode="before")
+    @classmethod
+    def _split_people(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [p.strip() for p in value.split(",") if p.strip()]
         return value
 
     @field_validator("reminder_minutes")

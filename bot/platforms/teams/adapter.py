@@ -1,0 +1,210 @@
+"""The ChatAdapter for Microsoft Teams: posts and edits in channels and chats, private
+messages in each person's 1:1 chat with Brewbot, and breakout groups.
+
+A conversation is the Bot Framework's conversation id; a channel thread is that id with the
+id of the post that started it (`thread_id`), which Teams addresses as "ID;messageid=POST".
+Threads exist only in channels and have no members, so a breakout group in a channel is a new
+post that @mentions its members (the one place the bot notifies people), and the group talks
+in its replies; in a group or meeting chat, where there are no threads, the group is a post
+of its own (`thread_id` "chat:POST"), and what is said to the group goes to the chat.
+
+A private message needs the app installed for that person (Teams refuses a bot a 1:1 chat
+otherwise): the refusal is `dm_closed`, so the outbox tells the facilitator. Anonymous
+meeting guests can never be written to privately; they use the cards and dialogs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import httpx
+from microsoft_teams.api import Account
+from microsoft_teams.api.activities.message.message import MessageActivityInput
+from microsoft_teams.api.clients.conversation.params import CreateConversationParams
+
+from bot.core.messages import OutgoingMessage
+from bot.core.refs import ConversationRef, MessageRef, Platform, UserRef
+from bot.engine.texts import Texts
+from bot.platforms.teams import interim_cards
+from bot.platforms.teams.connector import Connector
+from bot.platforms.teams.transport import TRANSPORT_ERRORS, to_delivery_error
+
+log = logging.getLogger("brewbot.teams")
+
+CHAT_POST = "chat:"
+CARD = interim_cards.CARD
+# What a call to Teams fails with: a refusal (its status), or no answer.
+_ERRORS = (httpx.HTTPStatusError, *TRANSPORT_ERRORS)
+
+
+def address(conversation: ConversationRef) -> str:
+    """The conversation id Teams posts to for `conversation`."""
+    thread = conversation.thread_id
+    if thread and not thread.startswith(CHAT_POST):
+        return f"{conversation.id};messageid={thread}"
+    return conversation.id
+
+
+def mention(user: UserRef) -> tuple[str, dict[str, Any]]:
+    """The text of an @mention of `user` and its entity. The name shown is escaped like any
+    participant's words (it is theirs to choose)."""
+    name = interim_cards.escaped(user.display_name or "someone")
+    text = f"<at>{name}</at>"
+    return text, {"type": "mention", "text": text, "mentioned": {"id": user.id, "name": name}}
+
+
+class TeamsAdapter:
+    platform = Platform.TEAMS
+
+    def __init__(
+        self,
+        connector: Connector,
+        texts: Texts,
+        *,
+        opens_form: Callable[[str], bool] = lambda custom_id: False,
+    ) -> None:
+        self.connector = connector
+        self.texts = texts
+        # Whether a button's route may answer with a form (set once the table is known).
+        self.opens_form = opens_form
+        # Each person's 1:1 chat id never changes: opened once.
+        self._personal: dict[tuple[str, str], str] = {}
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    def activities(self, message: OutgoingMessage) -> list[MessageActivityInput]:
+        """The message as Teams activities: one Adaptive Card each (at most 6 buttons)."""
+        cards = interim_cards.message_cards(message, self.opens_form)
+        return [
+            MessageActivityInput.model_validate(
+                {
+                    "type": "message",
+                    "summary": message.title or message.text[:100],
+                    "attachments": [{"contentType": CARD, "content": card}],
+                }
+            )
+            for card in cards
+        ]
+
+    async def post(
+        self,
+        tenant: str,
+        conversation: str,
+        activity: MessageActivityInput,
+        *,
+        private: bool = False,
+    ) -> str:
+        """Post one activity; its id. Raises DeliveryError for what Teams refused."""
+        api = self.connector.api(tenant)
+        try:
+            sent = await api.conversations.create_activity(conversation, activity)
+        except _ERRORS as exc:
+            raise to_delivery_error(exc, self.texts, where=conversation, private=private) from exc
+        return str(sent.id or "")
+
+    async def _post_all(
+        self, tenant: str, conversation: str, message: OutgoingMessage, *, private: bool = False
+    ) -> str:
+        first = ""
+        for activity in self.activities(message):
+            posted = await self.post(tenant, conversation, activity, private=private)
+            first = first or posted
+        if message.attachments:
+            # Teams takes files from a bot only in 1:1 chats, through a consent card; the
+            # words say what the file was, so nothing is silently missing.
+            names = ", ".join(a.filename for a in message.attachments)
+            note = OutgoingMessage(self.texts.t("teams.file_not_sent", names=names))
+            for activity in self.activities(note):
+                await self.post(tenant, conversation, activity, private=private)
+        return first
+
+    # -- messages -------------------------------------------------------------------------
+
+    async def send(self, to: ConversationRef, message: OutgoingMessage) -> MessageRef:
+        first = await self._post_all(to.community.id, address(to), message)
+        return MessageRef(to, first)
+
+    async def edit(self, ref: MessageRef, message: OutgoingMessage) -> None:
+        parts = self.activities(message)
+        if not parts:
+            return
+        conversation = address(ref.conversation)
+        api = self.connector.api(ref.conversation.community.id)
+        try:
+            await api.conversations.update_activity(conversation, ref.id, parts[0])
+        except _ERRORS as exc:
+            raise to_delivery_error(exc, self.texts, where=conversation) from exc
+
+    async def send_private(self, user: UserRef, message: OutgoingMessage) -> MessageRef:
+        chat = await self.personal_chat(user)
+        first = await self._post_all(user.community.id, chat, message, private=True)
+        return MessageRef(ConversationRef(user.community, chat), first)
+
+    async def personal_chat(self, user: UserRef) -> str:
+        """The id of the person's 1:1 chat with Brewbot (there only if they installed it)."""
+        key = (user.community.id, user.id)
+        found = self._personal.get(key)
+        if found is not None:
+            return found
+        api = self.connector.api(user.community.id)
+        params = CreateConversationParams(
+            members=[Account(id=user.id)], tenant_id=user.community.id
+        )
+        try:
+            created = await api.conversations.create(params)
+        except _ERRORS as exc:
+            raise to_delivery_error(exc, self.texts, private=True) from exc
+        self._personal[key] = str(created.id)
+        return self._personal[key]
+
+    # -- breakout groups ------------------------------------------------------------------
+
+    async def create_thread(
+        self,
+        parent: ConversationRef,
+        name: str,
+        members: Sequence[UserRef],
+        *,
+        once: str = "",
+        again: bool = False,
+    ) -> ConversationRef:
+        mentions = [mention(m) for m in members]
+        text = self.texts.t(
+            "teams.thread_opener",
+            name=interim_cards.escaped(name),
+            members=", ".join(t for t, _ in mentions) or "-",
+        )
+        activity = MessageActivityInput.model_validate(
+            {"type": "message", "text": text, "entities": [e for _, e in mentions]}
+        )
+        posted = await self.post(parent.community.id, parent.id, activity)
+        if _is_channel(parent.id):
+            return ConversationRef(parent.community, parent.id, posted)
+        return ConversationRef(parent.community, parent.id, f"{CHAT_POST}{posted}")
+
+    async def add_member(self, thread: ConversationRef, user: UserRef) -> None:
+        text, entity = mention(user)
+        activity = MessageActivityInput.model_validate(
+            {
+                "type": "message",
+                "text": self.texts.t("teams.late_joiner", member=text),
+                "entities": [entity],
+            }
+        )
+        await self.post(thread.community.id, address(thread), activity)
+
+    async def archive_thread(self, thread: ConversationRef) -> None:
+        # A Teams thread or chat post cannot be closed; the gather message says it ended.
+        return None
+
+
+def _is_channel(conversation_id: str) -> bool:
+    """Channels' conversation ids end "@thread.tacv2" (or the older "@thread.skype");
+    group and meeting chats' end "@thread.v2"."""
+    return conversation_id.endswith(("@thread.tacv2", "@thread.skype"))

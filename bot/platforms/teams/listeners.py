@@ -1,0 +1,275 @@
+"""What Teams sends, turned into the Dispatcher's commands, button presses and forms.
+
+Every activity is answered at once and its work left running, counted (`WorkTracker`) so a
+shutdown lets it finish: Teams sends an activity again when its answer is slow, and an
+activity seen before (by its id, `EventLog`) is answered and not handled twice. Only a
+dialog's invokes wait, briefly, because their HTTP answer is what the dialog shows:
+- task/fetch (a card button that opens a form): the form, as a dialog;
+- task/submit (the dialog sent): the answer shown in the dialog, a refusal with the person's
+  words still there; the dialog is acknowledged once the submission has passed the checks
+  that could turn it down (as Slack's forms are), and an answer not known by then comes as a
+  message. Reflections are anonymous: nothing here logs what was sent or who sent it.
+
+Messages: `brew ...` typed to Brewbot (in a channel or group chat Teams delivers only
+messages that @mention the bot; the mention is taken out), and Action.Submit presses, whose
+data names the button's route ({"brew": CUSTOM_ID}, see interim_cards.py). Installing the
+app in a conversation (conversationUpdate or installationUpdate) posts the welcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from bot.core.messages import OutgoingMessage, Section
+from bot.core.ports import DeliveryError
+from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
+from bot.platforms.slack.dedupe import EventLog
+from bot.platforms.slack.shared import WorkTracker
+from bot.platforms.teams import interim_cards
+from bot.platforms.teams.adapter import TeamsAdapter
+from bot.platforms.teams.connector import Connector
+from bot.platforms.teams.responder import (
+    FORM_BUTTON,
+    DialogResponder,
+    First,
+    FormShelf,
+    TeamsResponder,
+)
+
+log = logging.getLogger("brewbot.teams")
+
+# How long a dialog's invoke waits for its answer (Teams gives up after about 15 s; a form
+# opens from what is known in memory within milliseconds).
+FETCH_WAIT = 5.0
+# How long a dialog's submission waits for its checks or its answer.
+SUBMIT_WAIT = 2.0
+_MENTION = re.compile(r"<at>.*?</at>", re.DOTALL)
+# What Teams adds to a button's or a dialog's data: not the person's answers.
+_TEAMS_KEYS = frozenset({"msteams", "brew"})
+
+
+@dataclass
+class Who:
+    """Who sent an activity and where, as the services see them."""
+
+    user: UserRef
+    where: ConversationRef
+    personal: bool
+    tenant: str
+
+
+class Listeners:
+    def __init__(
+        self,
+        brew: Any,
+        adapter: TeamsAdapter,
+        connector: Connector,
+        events: EventLog,
+        *,
+        facilitators: frozenset[str],
+        facilitator_role: str,
+    ) -> None:
+        self.brew = brew
+        self.adapter = adapter
+        self.connector = connector
+        self.events = events
+        self.facilitators = facilitators
+        self.facilitator_role = facilitator_role
+        self.shelf = FormShelf()
+        self.work = WorkTracker()
+        self.texts = adapter.texts
+
+    # -- the SDK's one handler ----------------------------------------------------------
+
+    async def on_activity(self, ctx: Any) -> Any:
+        """The handler the SDK's App runs for every activity (registered with on_activity):
+        its return value is the HTTP answer's body (None: 200 with no body)."""
+        activity = ctx.activity.model_dump(by_alias=True, exclude_none=True)
+        kind = activity.get("type")
+        if kind not in ("message", "invoke", "conversationUpdate", "installationUpdate"):
+            return None
+        who = self.who(activity)
+        if who is None:
+            return None
+        activity_id = str(activity.get("id") or "")
+        if activity_id and not await self.events.first_time(f"teams:{activity_id}"):
+            log.info("activity already handled type=%s", kind)
+            return None
+        if kind == "message":
+            self.work.start(self.on_message(activity, who))
+            return None
+        if kind == "invoke":
+            name = activity.get("name")
+            value = activity.get("value")
+            found = value.get("data") if isinstance(value, dict) else None
+            data: dict[str, Any] = found if isinstance(found, dict) else {}
+            if name == "task/fetch":
+                return await self.on_task_fetch(data, who)
+            if name == "task/submit":
+                return await self.on_task_submit(data, who)
+            return None
+        if self._bot_added(activity):
+            self.work.start(self.welcome(who))
+        return None
+
+    def who(self, activity: dict[str, Any]) -> Who | None:
+        sender = activity.get("from") or {}
+        conversation = activity.get("conversation") or {}
+        channel_data = activity.get("channelData") or {}
+        tenant = str(
+            (channel_data.get("tenant") or {}).get("id") or conversation.get("tenantId") or ""
+        )
+        user_id = str(sender.get("id") or "")
+        if not tenant or not user_id or not conversation.get("id"):
+            return None
+        self.connector.heard(tenant, str(activity.get("serviceUrl") or ""))
+        community = CommunityRef(Platform.TEAMS, tenant)
+        aad = str(sender.get("aadObjectId") or "")
+        facilitator = bool({user_id, aad} & self.facilitators - {""})
+        user = UserRef(
+            community,
+            user_id,
+            str(sender.get("name") or ""),
+            roles=frozenset({self.facilitator_role}) if facilitator else frozenset(),
+            is_admin=facilitator,
+        )
+        base, _, thread = str(conversation["id"]).partition(";messageid=")
+        where = ConversationRef(community, base, thread or None)
+        personal = conversation.get("conversationType") == "personal"
+        return Who(user, where, personal, tenant)
+
+    def _tracked(self, work: Coroutine[Any, Any, None]) -> asyncio.Future[None]:
+        """Run `work` as a task the listener can wait on, counted like the rest."""
+        run = asyncio.ensure_future(work)
+        self.work.start(_until_done(run))
+        return run
+
+    def responder(self, who: Who) -> TeamsResponder:
+        return TeamsResponder(
+            self.adapter, self.shelf, user=who.user, where=who.where, personal=who.personal
+        )
+
+    # -- messages ------------------------------------------------------------------------
+
+    async def on_message(self, activity: dict[str, Any], who: Who) -> None:
+        responder = self.responder(who)
+        dispatcher = self.brew.dispatcher
+        value = activity.get("value")
+        if isinstance(value, dict) and isinstance(value.get("brew"), str):
+            custom = value["brew"]
+            if custom.startswith(FORM_BUTTON):
+                # An "Open the form" button pressed where Teams did not ask for the dialog.
+                await responder.reply(OutgoingMessage(self.texts.t("teams.form_gone")))
+                return
+            await dispatcher.run_component(custom, {}, who.user, who.where, responder)
+            return
+        text = _MENTION.sub(" ", str(activity.get("text") or "")).strip()
+        await dispatcher.run_text(text or "help", who.user, who.where, responder)
+
+    # -- dialogs -------------------------------------------------------------------------
+
+    async def on_task_fetch(self, data: dict[str, Any], who: Who) -> dict[str, Any]:
+        custom = str(data.get("brew") or "")
+        if custom.startswith(FORM_BUTTON):
+            form = self.shelf.get(custom.removeprefix(FORM_BUTTON))
+            if form is None:
+                return self._dialog_message(OutgoingMessage(self.texts.t("teams.form_gone")))
+            return interim_cards.dialog(form)
+        responder = DialogResponder(self.responder(who))
+        run = self._tracked(
+            self.brew.dispatcher.run_component(custom, {}, who.user, who.where, responder)
+        )
+        first = await _first(responder, run, FETCH_WAIT)
+        responder.late = True
+        if first is None:
+            return self._dialog_message(OutgoingMessage(self.texts.t("teams.answer_coming")))
+        if first.form is not None:
+            return interim_cards.dialog(first.form)
+        assert first.message is not None
+        return self._dialog_message(first.message)
+
+    async def on_task_submit(self, data: dict[str, Any], who: Who) -> dict[str, Any] | None:
+        custom = str(data.get("brew") or "")
+        values = {k: "" if v is None else str(v) for k, v in data.items() if k not in _TEAMS_KEYS}
+        words = "\n\n".join(v for v in values.values() if len(v) > 3)
+        responder = DialogResponder(self.responder(who), words=words)
+        run = self._tracked(
+            self.brew.dispatcher.run_component(custom, values, who.user, who.where, responder)
+        )
+        checked: asyncio.Future[Any] = asyncio.ensure_future(responder.acknowledged.wait())
+        answered: asyncio.Future[Any] = asyncio.ensure_future(asyncio.shield(responder.first))
+        ran: asyncio.Future[Any] = run
+        await asyncio.wait(
+            {ran, checked, answered}, timeout=SUBMIT_WAIT, return_when=asyncio.FIRST_COMPLETED
+        )
+        if not responder.first.done() and responder.acknowledged.is_set():
+            # Past its checks: its answer follows soon after, shown in the dialog if in time.
+            await asyncio.wait({ran, answered}, timeout=SUBMIT_WAIT)
+        checked.cancel()
+        answered.cancel()
+        responder.late = True
+        if not responder.first.done():
+            return None  # the dialog closes; the answer comes as a message
+        message = responder.first.result().message
+        if message is None:
+            return None
+        if message.refused and words:
+            heading = self.texts.t("teams.form_your_words")
+            message = OutgoingMessage(
+                message.text, sections=(*message.sections, Section(words, heading, untrusted=True))
+            )
+        if message.keep_copy:
+            # What the reader must keep also goes to their 1:1 chat, if the app is there.
+            self.work.start(_copy(responder.inner, message))
+        return self._dialog_message(message)
+
+    def _dialog_message(self, message: OutgoingMessage) -> dict[str, Any]:
+        """A dialog that shows `message` (a private answer only the person sees)."""
+        cards = interim_cards.message_cards(message, self.adapter.opens_form)
+        title = message.title or self.texts.t("teams.dialog_title")
+        value = {"title": title, "card": {"contentType": interim_cards.CARD, "content": cards[0]}}
+        return {"task": {"type": "continue", "value": value}}
+
+    # -- installs ------------------------------------------------------------------------
+
+    def _bot_added(self, activity: dict[str, Any]) -> bool:
+        if activity.get("type") == "installationUpdate":
+            # The conversationUpdate that follows says the same: welcome once, on that.
+            return False
+        recipient = str((activity.get("recipient") or {}).get("id") or "")
+        added = activity.get("membersAdded") or []
+        return any(isinstance(m, dict) and m.get("id") == recipient for m in added)
+
+    async def welcome(self, who: Who) -> None:
+        message = OutgoingMessage(
+            title=self.texts.t("teams.welcome_title"), text=self.texts.t("teams.welcome")
+        )
+        try:
+            await self.adapter.send(who.where, message)
+        except DeliveryError as exc:
+            log.info("could not post the welcome reason=%s", exc.reason)
+
+
+async def _first(
+    responder: DialogResponder, run: asyncio.Future[None], limit: float
+) -> First | None:
+    """The invoke's first answer, waiting at most `limit` seconds (or until the work ended
+    without one)."""
+    answered: asyncio.Future[Any] = asyncio.ensure_future(asyncio.shield(responder.first))
+    ran: asyncio.Future[Any] = run
+    await asyncio.wait({answered, ran}, timeout=limit, return_when=asyncio.FIRST_COMPLETED)
+    answered.cancel()
+    return responder.first.result() if responder.first.done() else None
+
+
+async def _copy(responder: TeamsResponder, message: OutgoingMessage) -> None:
+    await responder.private_copy(message)
+
+
+async def _until_done(run: asyncio.Future[None]) -> None:
+    await run

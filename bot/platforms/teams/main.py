@@ -1,0 +1,217 @@
+"""Starts Brewbot on Microsoft Teams: the SDK's App (its token check, routing and Bot
+Framework client) with its messaging endpoint, POST /api/messages, on the bot's one web
+server (bot/platforms/web), which `bot.runtime.serve` starts and stops as on every platform.
+
+The App is given every option it would otherwise read from the environment (its generic
+CLIENT_ID, TENANT_ID, SERVICE_URL, CLOUD...), and those names are hidden from it while it is
+built, so nothing but Brewbot's TEAMS_* settings configures it. TEAMS_OPENID_URL points its
+token check at Microsoft's sign-in metadata (or a test server); a `token` provider stands in
+for Microsoft's sign-in in the tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from microsoft_teams.api import ApiClientSettings
+from microsoft_teams.api.auth.cloud_environment import PUBLIC, with_overrides
+
+from bot.app import App, build_app
+from bot.config import Settings
+from bot.core.messages import parse_custom_id
+from bot.engine.clock import Clock
+from bot.engine.texts import Texts
+from bot.platforms.slack.dedupe import DatabaseEventLog, EventLog
+from bot.platforms.teams.adapter import TeamsAdapter
+from bot.platforms.teams.connector import Connector
+from bot.platforms.teams.http import AiohttpRoutes, OffLoopKeys
+from bot.platforms.teams.listeners import Listeners
+from bot.platforms.teams.sdk import GENERIC_NAMES
+from bot.platforms.teams.sdk import App as TeamsApp
+from bot.platforms.teams.transport import new_client
+from bot.platforms.web.server import WebServer, WebStartFailed
+from bot.runtime import Stopped, StopSignals, serve, start_web_pages
+from bot.scheduling.leader import AlreadyRunning
+
+log = logging.getLogger("brewbot.teams")
+
+# Work left running after an activity was answered gets this long to finish at shutdown.
+SHUTDOWN_GRACE_SECONDS = 10
+
+# A stand-in for Microsoft's sign-in (tests): (scope, tenant) -> an access token.
+TokenSource = Callable[[Any, str | None], Any]
+
+
+@contextlib.contextmanager
+def _generic_names_hidden() -> Iterator[None]:
+    """The SDK's generic environment names, out of its sight while the App is built."""
+    hidden = {name: os.environ.pop(name) for name in GENERIC_NAMES if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(hidden)
+
+
+@dataclass
+class TeamsBot:
+    settings: Settings
+    brew: App
+    sdk: TeamsApp
+    listeners: Listeners
+    connector: Connector
+    routes: AiohttpRoutes
+    web: WebServer | None = None
+    port: int = 0
+    _closed: bool = field(default=False, repr=False)
+
+    async def start(
+        self,
+        *,
+        run_scheduler: bool = True,
+        host: str | None = None,
+        port: int | None = None,
+        say: Callable[[str], None] | None = None,
+    ) -> None:
+        """Start the services, then the web server with /api/messages (on `host`:`port` if
+        given). Raises WebStartFailed for a port that cannot be had."""
+        await self.brew.start(run_scheduler=run_scheduler)
+        await self.sdk.initialize()
+        # The SDK's inbound validator fetches keys on the event loop: ours does not.
+        validator = OffLoopKeys(self.settings.teams_app_id, self.sdk.cloud)
+        self.sdk.server._token_validator = validator  # type: ignore[assignment]
+        self.web = await start_web_pages(
+            self.brew, say or _log_line, mounted=self.routes.mounted, host=host, port=port
+        )
+        if self.web is not None:
+            self.port = self.web.port
+            log.info("teams listening port=%d", self.port)
+
+    async def connection(self) -> None:
+        """The front-end while it runs, for `serve`: until cancelled, then the work still
+        running after an answer gets its time to finish."""
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await self._stop_front_end()
+
+    async def _stop_front_end(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.listeners.work.wait_idle(), SHUTDOWN_GRACE_SECONDS)
+        # The SDK never closes its HTTP clients: the one it sends with, and its own spare.
+        await self.connector.close()
+        await self.sdk.api._http.http.aclose()
+
+    async def close(self) -> None:
+        """Everything at once (when start-up failed, and in tests); `serve` closes it in its
+        own order otherwise."""
+        if self._closed:
+            return
+        self._closed = True
+        await self._stop_front_end()
+        if self.web is not None:
+            await self.web.close()
+        await self.brew.close()
+
+
+def _log_line(line: str) -> None:
+    log.info("%s", line)
+
+
+def build_sdk_app(
+    settings: Settings, routes: AiohttpRoutes, *, token: TokenSource | None = None
+) -> TeamsApp:
+    """The SDK's App, configured only by Brewbot's settings."""
+    cloud = with_overrides(PUBLIC, openid_metadata_url=settings.teams_openid_url)
+    with _generic_names_hidden():
+        return TeamsApp(
+            client_id=settings.teams_app_id,
+            client_secret=None if token else settings.teams_app_password or None,
+            tenant_id=settings.teams_tenant_id or None,
+            token=token,
+            service_url=settings.teams_service_url,
+            cloud=cloud,
+            client=new_client(),
+            http_server_adapter=routes,
+            api_client_settings=ApiClientSettings(oauth_url=cloud.token_service_url),
+            dangerously_allow_unauthenticated_requests=False,
+            fetch_user_token=False,
+        )
+
+
+async def create_teams_bot(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    texts: Texts | None = None,
+    events: EventLog | None = None,
+    token: TokenSource | None = None,
+) -> TeamsBot:
+    """Compose the Teams front-end around the services (nothing is listening yet)."""
+    texts = texts or Texts.load()
+    routes = AiohttpRoutes()
+    sdk = build_sdk_app(settings, routes, token=token)
+    connector = Connector(
+        sdk.http_client,
+        default_service_url=settings.teams_service_url,
+        cloud=sdk.cloud,
+        token=sdk.token_provider,
+    )
+    adapter = TeamsAdapter(connector, texts)
+    brew = await build_app(settings, adapter, clock=clock, texts=texts)
+    adapter.opens_form = _opens_form(brew)
+    listeners = Listeners(
+        brew,
+        adapter,
+        connector,
+        events or DatabaseEventLog(brew.db),
+        facilitators=frozenset(settings.teams_facilitators),
+        facilitator_role=settings.teams_facilitator_role,
+    )
+    sdk.on_activity(listeners.on_activity)
+    return TeamsBot(
+        settings=settings,
+        brew=brew,
+        sdk=sdk,
+        listeners=listeners,
+        connector=connector,
+        routes=routes,
+    )
+
+
+def _opens_form(brew: App) -> Callable[[str], bool]:
+    """Whether a button's route may answer with a form (then Teams is asked for a dialog)."""
+
+    def opens(custom_id: str) -> bool:
+        parsed = parse_custom_id(custom_id)
+        route = brew.table.components.get(parsed[:2]) if parsed else None
+        return route is not None and route.may_open_form
+
+    return opens
+
+
+async def run_teams(settings: Settings) -> None:
+    """Start, and `serve` until SIGTERM/SIGINT, then stop cleanly. Teams calls the bot, so
+    nothing is checked with Microsoft first: a wrong App ID or password shows as refused
+    posts (logged) and requests refused with 401."""
+    texts = Texts.load()
+    with StopSignals() as signals:
+        bot = await create_teams_bot(settings, texts=texts)
+        started = False
+        try:
+            await signals.first(bot.start())
+            started = True
+        except Stopped:
+            pass
+        except (AlreadyRunning, WebStartFailed) as exc:
+            raise SystemExit(str(exc)) from None
+        finally:
+            if not started:
+                await bot.close()
+        if started:
+            await serve(bot.brew, bot.connection(), signals=signals, pages=bot.web)

@@ -1,0 +1,98 @@
+"""The whole Teams front-end, as `brewbot run` builds it, wired to the loopback Teams
+(bot/loopback/teams_server.py: the Bot Framework connector and Microsoft's key endpoint) and a
+real database, with signed activities to drive it and waits that end on what the bot did."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+from bot.app import App
+from bot.engine.clock import ManualClock
+from bot.loopback.teams_sender import TeamsSender
+from bot.loopback.teams_server import Call, TeamsLoopback
+from bot.platforms.teams.main import TeamsBot, create_teams_bot
+from tests.conftest import START, loaded_texts, make_settings
+
+APP_ID = "0b5c7d1e-2f3a-4b5c-8d9e-0f1a2b3c4d5e"
+
+
+def access_token(scope: Any, tenant: str | None) -> str:
+    """What Microsoft's sign-in would give the bot: a JWT the loopback only reads."""
+    now = int(time.time())
+    claims = {"aud": "https://api.botframework.com", "iat": now, "exp": now + 3600}
+    return jwt.encode(claims, "loopback-only-never-a-real-signing-secret", algorithm="HS256")
+
+
+@dataclass
+class TeamsWorld:
+    lb: TeamsLoopback
+    bot: TeamsBot
+    sender: TeamsSender
+    clock: ManualClock
+
+    @property
+    def brew(self) -> App:
+        return self.bot.brew
+
+    async def settle(self) -> None:
+        """Wait until no work left running after an answer is in flight."""
+        await self.bot.listeners.work.wait_idle()
+
+    def sends(self, conversation_id: str, *, after: int = 0) -> list[Call]:
+        base = conversation_id.split(";messageid=")[0]
+        return [
+            c
+            for c in self.lb.after(after)
+            if c.kind in ("send", "reply")
+            and (c.conversation_id or "").split(";messageid=")[0] == base
+            and c.status == 200
+        ]
+
+
+def words(call: Call) -> str:
+    """Every word of a posted activity: its text and its cards' TextBlocks."""
+    body = call.body or {}
+    found = [str(body.get("text") or "")]
+    for attachment in body.get("attachments") or []:
+        content = attachment.get("content") or {}
+        for block in content.get("body") or []:
+            if block.get("type") == "TextBlock":
+                found.append(str(block.get("text") or ""))
+    return "\n".join(found)
+
+
+def buttons(call: Call) -> list[dict[str, Any]]:
+    body = call.body or {}
+    return [
+        action["data"]
+        for attachment in body.get("attachments") or []
+        for action in (attachment.get("content") or {}).get("actions") or []
+    ]
+
+
+@contextlib.asynccontextmanager
+async def teams_world(database_url: str, **settings: Any) -> AsyncIterator[TeamsWorld]:
+    lb = TeamsLoopback(APP_ID)
+    await lb.start()
+    values: dict[str, Any] = {
+        "TEAMS_APP_ID": APP_ID,
+        "TEAMS_OPENID_URL": lb.openid_url,
+        "TEAMS_SERVICE_URL": lb.url,
+        **settings,
+    }
+    config = make_settings(database_url, **values)
+    clock = ManualClock(START)
+    bot = await create_teams_bot(config, clock=clock, texts=loaded_texts(), token=access_token)
+    try:
+        await bot.start(run_scheduler=False, host="127.0.0.1", port=0)
+        sender = TeamsSender(lb, f"http://127.0.0.1:{bot.port}/api/messages")
+        yield TeamsWorld(lb, bot, sender, clock)
+    finally:
+        await bot.close()
+        await lb.close()
