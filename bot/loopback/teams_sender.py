@@ -17,11 +17,21 @@ from typing import Any
 
 import aiohttp
 
-from bot.loopback.teams_server import TeamsConversation, TeamsLoopback, TeamsUser
+from bot.loopback.teams_server import (
+    Posted,
+    TeamsConversation,
+    TeamsLoopback,
+    TeamsUser,
+    actions,
+    cards,
+    inputs,
+)
 
-__all__ = ["Response", "TeamsConversation", "TeamsSender", "TeamsUser"]
+__all__ = ["Response", "TeamsConversation", "TeamsSender", "TeamsUser", "dialog_card"]
 
 LOCALE = "en-GB"
+# The Bot Framework reuses a token for up to an hour; the sender renews it well before.
+TOKEN_SECONDS = 1800.0
 TIMEZONE = "Europe/London"
 
 
@@ -64,6 +74,9 @@ class TeamsSender:
         # One session kept for every request (the bench's bursts, on kept connections);
         # without it, a session of its own per request.
         self.session = session
+        # serviceUrl -> (token, when it was signed): signing costs a millisecond of CPU, and
+        # the Bot Framework too reuses its token across calls.
+        self._tokens: dict[str, tuple[str, float]] = {}
 
     # -- sending ----------------------------------------------------------------------------
 
@@ -74,14 +87,19 @@ class TeamsSender:
         and a token from the loopback's key (or `token`, to send a spoiled one)."""
         headers = {"Content-Type": "application/json"}
         if signed:
-            headers["Authorization"] = "Bearer " + (
-                token or self.lb.sign(service_url=activity.get("serviceUrl"))
-            )
+            headers["Authorization"] = "Bearer " + (token or self._token(activity["serviceUrl"]))
         data = json.dumps(activity).encode()
         if self.session is not None:
             return await self._send(self.session, data, headers, activity["id"])
         async with aiohttp.ClientSession() as session:
             return await self._send(session, data, headers, activity["id"])
+
+    def _token(self, service_url: str) -> str:
+        token, signed_at = self._tokens.get(service_url, ("", 0.0))
+        if not token or time.monotonic() - signed_at > TOKEN_SECONDS:
+            token = self.lb.sign(service_url=service_url)
+            self._tokens[service_url] = (token, time.monotonic())
+        return token
 
     async def _send(
         self,
@@ -146,13 +164,27 @@ class TeamsSender:
         """An invoke ("task/fetch", "task/submit", "adaptiveCard/action", ...) with its
         `value` as given (see `task_value` and `action_value`); the bot's status and its
         answer's JSON body (None if empty): Teams shows what that body says."""
+        response = await self._invoke(
+            name, value, user, conversation, reply_to_id, activity_id, thread
+        )
+        return response.status, response.body
+
+    async def _invoke(
+        self,
+        name: str,
+        value: dict[str, Any],
+        user: TeamsUser,
+        conversation: TeamsConversation,
+        reply_to_id: str | None,
+        activity_id: str | None,
+        thread: str | None,
+    ) -> Response:
         activity = self._base("invoke", user, conversation, activity_id or invoke_id(), thread)
         activity.update(name=name, value=value)
         if reply_to_id:
             activity["replyToId"] = reply_to_id
         activity["channelData"]["source"] = {"name": "message"}
-        response = await self.post(activity)
-        return response.status, response.body
+        return await self.post(activity)
 
     async def installed(
         self,
@@ -181,6 +213,92 @@ class TeamsSender:
             event = "teamMemberAdded" if action == "add" else "teamMemberRemoved"
             update["channelData"]["eventType"] = event
         return [await self.post(install), await self.post(update)]
+
+    async def press(
+        self,
+        posted: Posted,
+        title: str,
+        user: TeamsUser,
+        conversation: TeamsConversation,
+        *,
+        answers: dict[str, str] | None = None,
+        activity_id: str | None = None,
+    ) -> Response:
+        """Someone presses the button called `title` on a card the bot posted, having
+        filled in the card's inputs with `answers` (input id -> value, as Teams sends
+        them: text; "true"/"false"; choices comma-separated). What Teams sends depends on
+        the button: an Action.Submit whose data asks for a dialog (msteams type
+        "task/fetch") sends a task/fetch invoke, another Action.Submit a message with the
+        data and answers as `value`, an Action.Execute an adaptiveCard/action invoke."""
+        card = next(iter(cards(posted.activity)), None)
+        if card is None:
+            raise ValueError(f"activity {posted.id} carries no Adaptive Card")
+        button = next((a for a in actions(card) if a.get("title") == title), None)
+        if button is None:
+            shown = [a.get("title") for a in actions(card)]
+            raise ValueError(f"no button {title!r} on the card; it has {shown}")
+        data = self.merge(card, button, answers)
+        thread = posted.thread or (posted.id if conversation.type == "channel" else None)
+        if button["type"] == "Action.Execute":
+            value = self.action_value(str(button.get("verb") or ""), data)
+            return await self._invoke(
+                "adaptiveCard/action", value, user, conversation, posted.id, activity_id, thread
+            )
+        if button["type"] != "Action.Submit":
+            raise ValueError(f"{button['type']} does not reach the bot")
+        if (data.get("msteams") or {}).get("type") == "task/fetch":
+            return await self._invoke(
+                "task/fetch",
+                self.task_value(data),
+                user,
+                conversation,
+                posted.id,
+                activity_id,
+                thread,
+            )
+        return await self.submit_card(
+            data, user, conversation, reply_to_id=posted.id, activity_id=activity_id, thread=thread
+        )
+
+    async def submit_dialog(
+        self,
+        card: dict[str, Any],
+        user: TeamsUser,
+        conversation: TeamsConversation,
+        *,
+        answers: dict[str, str] | None = None,
+        title: str | None = None,
+        activity_id: str | None = None,
+    ) -> tuple[int, Any]:
+        """Someone fills in the dialog `card` (see `dialog_card`) and presses its submit
+        button (`title`, or its only Action.Submit): Teams sends task/submit with the
+        button's data and the answers."""
+        submits = [a for a in actions(card) if a.get("type") == "Action.Submit"]
+        chosen = [a for a in submits if title is None or a.get("title") == title]
+        if len(chosen) != 1:
+            shown = [a.get("title") for a in submits]
+            raise ValueError(f"say which submit button to press: {shown}")
+        value = self.task_value(self.merge(card, chosen[0], answers))
+        return await self.invoke("task/submit", value, user, conversation, activity_id=activity_id)
+
+    @staticmethod
+    def merge(
+        card: dict[str, Any], button: dict[str, Any], answers: dict[str, str] | None
+    ) -> dict[str, Any]:
+        """What Teams sends for a press: the button's data with each input's value under
+        its id (an input left alone sends its default). An answer for an input the card
+        does not have is a test's mistake, so it is refused."""
+        fields = {str(i.get("id")): i for i in inputs(card)}
+        unknown = set(answers or {}) - set(fields)
+        if unknown:
+            raise ValueError(f"the card has no input {sorted(unknown)}; it has {sorted(fields)}")
+        data = button.get("data")
+        merged: dict[str, Any] = dict(data) if isinstance(data, dict) else {}
+        for input_id, field_ in fields.items():
+            value = (answers or {}).get(input_id, field_.get("value"))
+            if value is not None:
+                merged[input_id] = str(value)
+        return merged
 
     # -- building activities --------------------------------------------------------------
 
@@ -269,6 +387,17 @@ class TeamsSender:
             if member in self.lb.users:
                 return self.lb.users[member]
         raise ValueError("say who installs the app: the conversation has no members")
+
+
+def dialog_card(body: Any) -> dict[str, Any] | None:
+    """The Adaptive Card of the dialog a task/fetch answer opens, or None when the answer
+    opens no dialog (a message, or nothing)."""
+    task = (body or {}).get("task") if isinstance(body, dict) else None
+    if not isinstance(task, dict) or task.get("type") != "continue":
+        return None
+    card = (task.get("value") or {}).get("card") or {}
+    content = card.get("content") if isinstance(card, dict) else None
+    return content if isinstance(content, dict) else None
 
 
 def _html(text: str) -> str:

@@ -171,7 +171,8 @@ class Call:
 
     @property
     def token(self) -> str | None:
-        header = self.headers.get("Authorization", "")
+        """The bearer token the call carried (header names are case-insensitive)."""
+        header = next((v for k, v in self.headers.items() if k.lower() == "authorization"), "")
         return header.removeprefix("Bearer ") if header.startswith("Bearer ") else None
 
 
@@ -238,6 +239,8 @@ class TeamsLoopback:
         self.rate_limits: tuple[tuple[float, int], ...] = RATE_LIMITS
         self.key_delay = 0.0
         self.url = ""
+        self._seq = itertools.count(1)
+        self._ids = itertools.count(1)
         self.team_id = "19:brewcouncil-general@thread.tacv2"
         # The team's General channel shares the team's id, as in Teams.
         self.general = self.add_channel("General", channel_id=self.team_id)
@@ -245,8 +248,6 @@ class TeamsLoopback:
         self._faults: list[Fault] = []
         self._watchers: list[Callable[[Call], None]] = []
         self._sends: dict[str, deque[float]] = {}
-        self._seq = itertools.count(1)
-        self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
         self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -879,6 +880,13 @@ def actions(card: dict[str, Any]) -> list[dict[str, Any]]:
         e
         for e in _elements([*(card.get("body") or []), *(card.get("actions") or [])])
         if str(e.get("type", "")).startswith("Action.")
+    ]
+
+
+def inputs(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every input of a card (Input.Text, Input.ChoiceSet, Input.Toggle, ...)."""
+    return [
+        e for e in _elements(card.get("body") or []) if str(e.get("type", "")).startswith("Input.")
     ]
 
 

@@ -232,3 +232,17 @@ async def test_an_unknown_path_is_recorded_and_refused(lb: TeamsLoopback, api: A
         await api.http.get(f"{lb.url}v3/botsignin/GetSignInUrl")
     assert refusal(unknown)[0] == 404
     assert lb.calls[-1].kind == "unknown"
+
+
+async def test_a_watcher_hears_each_call_as_it_is_answered(
+    lb: TeamsLoopback, api: ApiClient
+) -> None:
+    heard: list[tuple[str, int]] = []
+    lb.watch(lambda call: heard.append((call.kind, call.status)))
+    sent = await api.conversations.create_activity(lb.general.id, MessageActivityInput(text="a"))
+    with pytest.raises(httpx.HTTPStatusError):
+        await api.conversations.update_activity(
+            lb.general.id, "404", MessageActivityInput(text="b")
+        )
+    await api.conversations.delete_activity(lb.general.id, sent.id)
+    assert heard == [("send", 200), ("update", 404), ("delete", 200)]

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from microsoft_teams.api import ActivityTypeAdapter
+from microsoft_teams.api import ActivityTypeAdapter, ApiClient, MessageActivityInput
 from microsoft_teams.api.activities import (
     AdaptiveCardInvokeActivity,
     ConversationUpdateActivity,
@@ -25,9 +25,43 @@ from microsoft_teams.api.activities.install_update import (
 )
 from microsoft_teams.apps.auth.token_validator import InboundActivityTokenValidator
 
-from bot.loopback.teams_sender import TeamsSender
-from bot.loopback.teams_server import TeamsLoopback
+from bot.loopback.teams_sender import TeamsSender, dialog_card
+from bot.loopback.teams_server import CARD, TeamsLoopback
 from tests.loopback_teams.conftest import APP_ID
+
+DIALOG = {
+    "title": "Reflect",
+    "card": {
+        "contentType": CARD,
+        "content": {
+            "type": "AdaptiveCard",
+            "version": "1.5",
+            "body": [
+                {"type": "Input.Text", "id": "words", "label": "Your words"},
+                {"type": "Input.Toggle", "id": "share", "title": "Share", "value": "false"},
+            ],
+            "actions": [{"type": "Action.Submit", "title": "Send", "data": {"form": "reflect"}}],
+        },
+    },
+}
+RSVP_CARD = {
+    "type": "AdaptiveCard",
+    "version": "1.5",
+    "body": [
+        {"type": "TextBlock", "text": "Brew on Tuesday"},
+        {"type": "Input.ChoiceSet", "id": "diet", "choices": [], "value": "none"},
+    ],
+    "actions": [
+        {"type": "Action.Submit", "title": "Coming", "data": {"rsvp": "yes"}},
+        {"type": "Action.Execute", "title": "Not coming", "verb": "rsvp", "data": {"n": 1}},
+        {
+            "type": "Action.Submit",
+            "title": "Reflect",
+            "data": {"msteams": {"type": "task/fetch"}, "form": "reflect"},
+        },
+        {"type": "Action.OpenUrl", "title": "Privacy", "url": "https://example.org"},
+    ],
+}
 
 
 @dataclass
@@ -52,6 +86,8 @@ class Endpoint:
             return web.json_response({"error": "Unauthorized"}, status=401)
         self.raw.append(body)
         self.received.append(ActivityTypeAdapter.validate_python(body))
+        if body.get("name") == "task/fetch" and body["value"]["data"].get("form") == "reflect":
+            return web.json_response({"task": {"type": "continue", "value": DIALOG}})
         if body["type"] == "invoke":
             return web.json_response({"task": {"type": "message", "value": "Thanks"}})
         return web.Response(status=200)
@@ -159,7 +195,7 @@ async def test_invokes(lb: TeamsLoopback, endpoint: Endpoint, sender: TeamsSende
     status, body = await sender.invoke(
         "task/fetch", sender.task_value({"form": "reflect"}), guest, chat
     )
-    assert (status, body) == (200, {"task": {"type": "message", "value": "Thanks"}})
+    assert (status, body) == (200, {"task": {"type": "continue", "value": DIALOG}})
     await sender.invoke("task/submit", sender.task_value({"words": "good"}), guest, chat)
     await sender.invoke("adaptiveCard/action", sender.action_value("rsvp", {"y": 1}), guest, chat)
     fetch, submit, action = endpoint.received
@@ -206,3 +242,67 @@ async def test_a_spoiled_token_is_turned_away(
     answer = await sender.post(activity, token=lb.sign(audience="another-app"))
     assert answer.status == 401
     assert endpoint.received == []
+
+
+async def test_pressing_the_buttons_of_a_posted_card(
+    lb: TeamsLoopback, api: ApiClient, endpoint: Endpoint, sender: TeamsSender
+) -> None:
+    jo = lb.add_user("Jo Bloggs")
+    room = lb.add_channel("Brew room")
+    sent = await api.conversations.create_activity(
+        room.id, MessageActivityInput(text="").add_card(RSVP_CARD)
+    )
+    [posted] = lb.posts(room.id)
+    assert posted.id == sent.id
+
+    coming = await sender.press(posted, "Coming", jo, room, answers={"diet": "vegan"})
+    assert coming.status == 200
+    await sender.press(posted, "Not coming", jo, room)
+    opened = await sender.press(posted, "Reflect", jo, room)
+    submit, execute, fetch = endpoint.received
+    assert isinstance(submit, MessageActivity)
+    assert submit.value == {"rsvp": "yes", "diet": "vegan"}
+    assert submit.reply_to_id == posted.id
+    # A press in a channel comes from the post's thread.
+    assert submit.conversation.id == f"{room.id};messageid={posted.id}"
+    assert isinstance(execute, AdaptiveCardInvokeActivity)
+    assert (execute.value.action.verb, execute.value.action.data) == (
+        "rsvp",
+        {"n": 1, "diet": "none"},
+    )
+    assert isinstance(fetch, TaskFetchInvokeActivity)
+
+    dialog = dialog_card(opened.body)
+    assert dialog is not None
+    status, _ = await sender.submit_dialog(dialog, jo, room, answers={"words": "lovely"})
+    assert status == 200
+    submitted = endpoint.received[-1]
+    assert isinstance(submitted, TaskSubmitInvokeActivity)
+    assert submitted.value.data == {"form": "reflect", "words": "lovely", "share": "false"}
+
+
+async def test_a_press_the_card_cannot_make_is_a_mistake(
+    lb: TeamsLoopback, api: ApiClient, sender: TeamsSender
+) -> None:
+    jo = lb.add_user("Jo Bloggs")
+    await api.conversations.create_activity(
+        lb.general.id, MessageActivityInput(text="").add_card(RSVP_CARD)
+    )
+    [posted] = lb.posts(lb.general.id)
+    with pytest.raises(ValueError, match="no button"):
+        await sender.press(posted, "Maybe", jo, lb.general)
+    with pytest.raises(ValueError, match="no input"):
+        await sender.press(posted, "Coming", jo, lb.general, answers={"dite": "vegan"})
+    with pytest.raises(ValueError, match="does not reach the bot"):
+        await sender.press(posted, "Privacy", jo, lb.general)
+    assert dialog_card({"task": {"type": "message", "value": "Thanks"}}) is None
+
+
+async def test_one_token_serves_many_activities(
+    lb: TeamsLoopback, endpoint: Endpoint, sender: TeamsSender
+) -> None:
+    jo = lb.add_user("Jo Bloggs")
+    chat = lb.install_for(jo.id)
+    for text in ("one", "two", "three"):
+        assert (await sender.message(text, jo, chat)).status == 200
+    assert len(endpoint.received) == 3
