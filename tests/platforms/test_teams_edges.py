@@ -1,0 +1,123 @@
+"""The Teams front-end's edges, against the loopback connector: re-sent activities, 429s,
+refused 1:1 chats, a slow key endpoint, bad input, unsigned requests."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from bot.core.messages import OutgoingMessage
+from bot.core.ports import DeliveryError
+from bot.core.refs import CommunityRef, Platform, UserRef
+from bot.loopback.teams_server import TENANT_ID
+from tests.fakes.teams_harness import teams_world, words
+
+
+async def test_an_activity_sent_again_is_handled_once(sqlite_url):
+    async with teams_world(sqlite_url) as world:
+        amir = world.lb.add_user("Amir Khan")
+        chat = world.lb.install_for(amir.id)
+        for _ in range(2):
+            sent = await world.sender.message("brew help", amir, chat, activity_id="1700000000001")
+            assert sent.status == 200
+        await world.settle()
+        assert len(world.sends(chat.id)) == 1
+
+
+async def test_a_429_is_tried_again_after_its_retry_after_then_delivered(sqlite_url):
+    async with teams_world(sqlite_url) as world:
+        amir = world.lb.add_user("Amir Khan")
+        chat = world.lb.install_for(amir.id)
+        world.lb.fail("POST", r"/activities$", 429, retry_after=0.3)
+        await world.sender.message("brew help", amir, chat)
+        await world.settle()
+        tries = [c for c in world.lb.of("send") if c.conversation_id == chat.id]
+        assert [c.status for c in tries] == [429, 200]
+        assert tries[1].at - tries[0].at >= 0.3
+
+
+async def test_nothing_but_a_429_is_tried_again(sqlite_url):
+    async with teams_world(sqlite_url) as world:
+        world.lb.add_user("Amir Khan")
+        channel = world.lb.add_channel("Over a Brew")
+        world.lb.fail("POST", r"/activities$", 500)
+        where = CommunityRef(Platform.TEAMS, TENANT_ID)
+        from bot.core.refs import ConversationRef
+
+        with pytest.raises(DeliveryError) as refused:
+            await world.bot.listeners.adapter.send(
+                ConversationRef(where, channel.id), OutgoingMessage("Hello")
+            )
+        assert refused.value.reason == "failed"
+        assert len(world.lb.of("send")) == 1
+
+
+async def test_a_private_message_to_someone_without_the_app_is_dm_closed(sqlite_url):
+    async with teams_world(sqlite_url) as world:
+        beth = world.lb.add_user("Beth Jones")  # never installed the app for herself
+        user = UserRef(CommunityRef(Platform.TEAMS, TENANT_ID), beth.id, "Beth")
+        with pytest.raises(DeliveryError) as refused:
+            await world.bot.listeners.adapter.send_private(user, OutgoingMessage("Reminder"))
+        assert refused.value.reason == "dm_closed"
+        assert [c.status for c in world.lb.of("create_conversation")] == [403]
+
+
+async def test_a_private_answer_in_a_channel_says_how_to_get_it_and_nothing_of_it(sqlite_url):
+    async with teams_world(sqlite_url) as world:
+        beth = world.lb.add_user("Beth Jones")
+        channel = world.lb.add_channel("Over a Brew")
+        await world.sender.message("brew help", beth, channel)
+        await world.settle()
+        (note,) = world.sends(channel.id)
+        assert "add Brewbot to your chats" in words(note)
+        assert "schedule" not in words(note)
+
+
+async def test_a_slow_key_endpoint_does_not_stall_the_event_loop(sqlite_url):
+    async with teams_world(sqlite_url) as world:
+        amir = world.lb.add_user("Amir Khan")
+        chat = world.lb.install_for(amir.id)
+        world.lb.key_delay = 1.5
+        gaps: list[float] = []
+        done = asyncio.Event()
+
+        async def tick() -> None:
+            last = time.perf_counter()
+            while not done.is_set():
+                await asyncio.sleep(0.01)
+                now = time.perf_counter()
+                gaps.append(now - last)
+                last = now
+
+        ticker = asyncio.ensure_future(tick())
+        sent = await world.sender.message("brew help", amir, chat)
+        done.set()
+        await ticker
+        assert sent.status == 200
+        assert world.lb.of("keys")  # the keys were fetched while the ticker ran
+        assert max(gaps) < 0.5, max(gaps)
+
+
+async def test_an_unsigned_or_wrongly_signed_activity_is_refused(sqlite_url):
+    async with teams_world(sqlite_url) as world:
+        amir = world.lb.add_user("Amir Khan")
+        chat = world.lb.install_for(amir.id)
+        activity = world.sender.message_activity("brew help", amir, chat)
+        unsigned = await world.sender.post(activity, signed=False)
+        spoiled = await world.sender.post(activity, token=world.lb.sign(audience="someone-else"))
+        assert (unsigned.status, spoiled.status) == (401, 401)
+        await world.settle()
+        assert world.sends(chat.id) == []
+
+
+async def test_bad_input_gets_one_clear_sentence(sqlite_url):
+    async with teams_world(sqlite_url) as world:
+        amir = world.lb.add_user("Amir Khan")
+        chat = world.lb.install_for(amir.id)
+        await world.sender.message('brew schedule "next', amir, chat)
+        await world.settle()
+        (answer,) = world.sends(chat.id)
+        said = words(answer).strip()
+        assert said.count(".") <= 2 and "Traceback" not in said and said
