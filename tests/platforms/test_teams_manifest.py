@@ -66,11 +66,11 @@ def _problems(manifest: dict[str, Any]) -> list[str]:
 
 
 @pytest.fixture
-async def table(tmp_path: Path) -> AsyncIterator[CommandTable[Any]]:
-    """The real command table, as `brewbot run` builds it (no database is touched)."""
-    app = await build_app(
-        Settings(_env_file=None, BREWBOT_DATA_DIR=tmp_path), MemoryAdapter(), migrate=False
-    )
+async def table() -> AsyncIterator[CommandTable[Any]]:
+    """The real command table, as `brewbot run` builds it, on a database never opened (as
+    `brewbot teams-app` builds it)."""
+    settings = Settings(_env_file=None, DATABASE_URL="sqlite:///:memory:")
+    app = await build_app(settings, MemoryAdapter(), migrate=False)
     yield app.table
     await app.close()
 
