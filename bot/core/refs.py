@@ -11,6 +11,7 @@ class Platform(StrEnum):
     SHELL = "shell"
     DISCORD = "discord"
     SLACK = "slack"
+    TEAMS = "teams"
 
     def is_person_id(self, text: str) -> bool:
         """Whether `text` has the shape this platform gives people's ids. A bare id of any
@@ -26,13 +27,15 @@ _PERSON_ID = {
     Platform.DISCORD: re.compile(r"[0-9]{15,21}"),
     Platform.SLACK: re.compile(r"[UW][A-Z0-9]{8,20}"),
     Platform.SHELL: re.compile(r"[a-z]+-\w[\w-]*"),
+    # Teams' Bot Framework user ids: "29:" and a long opaque word.
+    Platform.TEAMS: re.compile(r"29:[\w-]{8,200}"),
 }
 
 
 # A visitor on a web page (someone with no chat account, bot/platforms/web) is a person id of
-# this prefix and a random word for one opening of the page. No platform's person id has a
-# colon, so a visitor can never be taken for a member of the chat; a visitor is never
-# stored and nobody can be sent a message as one.
+# this prefix and a random word for one opening of the page. No platform's person id starts
+# with it (Teams' ids have a colon, but start "29:"), so a visitor can never be taken for a
+# member of the chat; a visitor is never stored and nobody can be sent a message as one.
 VISITOR_PREFIX = "web:"
 
 
