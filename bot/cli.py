@@ -197,6 +197,8 @@ def _run(settings: Settings, _args: argparse.Namespace) -> int:
         from bot.platforms.discord.main import run_discord as runner
     elif settings.platform == "slack":
         from bot.platforms.slack.main import run_slack as runner
+    elif settings.platform == "teams":
+        from bot.platforms.teams.main import run_teams as runner
     else:
         from bot.platforms.shell.main import run_shell as runner
     asyncio.run(runner(settings))

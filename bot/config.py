@@ -286,11 +286,13 @@ class Settings(BaseSettings):
         return self
 
     @property
-    def platform(self) -> Literal["discord", "slack", "shell"]:
+    def platform(self) -> Literal["discord", "slack", "teams", "shell"]:
         if self.discord_token:
             return "discord"
         if self.slack_bot_token:
             return "slack"
+        if self.teams_app_id:
+            return "teams"
         return "shell"
 
     @property

@@ -14,7 +14,7 @@ from bot.core.domain import Role, SessionState
 from bot.engine.texts import Texts
 
 ROOT = Path(__file__).resolve().parents[1]
-SDKS = ("discord", "slack_bolt", "slack_sdk", "aiohttp")
+SDKS = ("discord", "slack_bolt", "slack_sdk", "microsoft_teams", "aiohttp")
 FEATURES = ("sessions", "sparks", "reflections", "digest", "people", "scheduling", "delivery")
 # Algorithms that only compute: they touch no database and no network.
 PURE = (
