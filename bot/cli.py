@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
     from bot.app import App
     from bot.config import Settings
+    from bot.core.commands import CommandTable
+    from bot.engine.context import CommandContext
     from bot.engine.texts import Texts
     from storage.models import Community, Session
 
@@ -184,6 +186,17 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--session", type=int, required=True, help="the session number")
     add.add_argument("--in", dest="source", type=Path, required=True, help="the CSV file (UTF-8)")
     add.set_defaults(handler=_statements_add, database=True)
+
+    teams = sub.add_parser(
+        "teams-app", help="Write the app package to upload to Microsoft Teams (docs/teams.md)"
+    )
+    teams.add_argument(
+        "--out", type=Path, required=True, help="the zip file, e.g. brewbot-teams.zip"
+    )
+    teams.add_argument("--app-version", help="the app's version, e.g. 1.0.1 (else Brewbot's own)")
+    teams.add_argument("--privacy-url", help="your privacy notice for Brewbot (https://...)")
+    teams.add_argument("--terms-url", help="your terms of use for Brewbot (https://...)")
+    teams.set_defaults(handler=_teams_app)
 
     sparks = sub.add_parser("sparks", help="The spark library")
     sparks.add_argument("action", choices=("list", "check"))
@@ -565,4 +578,36 @@ def _sparks(_settings: Settings, args: argparse.Namespace) -> int:
         return 0
     for spark in library.all():
         print(f"{spark.id:40} {spark.title} ({spark.minutes} min) - {spark.theme}")
+    return 0
+
+
+def _teams_app(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import build_app
+    from bot.platforms.memory import MemoryAdapter
+    from bot.platforms.teams.manifest import TeamsAppError, write_app_package
+
+    async def command_table() -> CommandTable[CommandContext]:
+        # Only the command table, for the menus' words: no database is opened or made.
+        in_memory = settings.model_copy(update={"database_url": "sqlite:///:memory:"})
+        app = await build_app(in_memory, MemoryAdapter(), migrate=False)
+        await app.close()
+        return app.table
+
+    texts = _texts()
+    try:
+        write_app_package(
+            settings,
+            asyncio.run(command_table()),
+            args.out,
+            version=args.app_version,
+            privacy_url=args.privacy_url,
+            terms_url=args.terms_url,
+        )
+    except TeamsAppError as exc:
+        print(texts.t(exc.key, **exc.values), file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(texts.t("cli.cannot_write", path=args.out, reason=exc.strerror), file=sys.stderr)
+        return 1
+    print(texts.t("cli.teams_app.written", path=args.out))
     return 0

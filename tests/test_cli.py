@@ -92,7 +92,7 @@ def clean_env(**settings: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DISCORD_", "SLACK_", "BREWBOT_", "DATABASE_URL", "SMTP_"))
+        if not k.startswith(("DISCORD_", "SLACK_", "TEAMS_", "BREWBOT_", "DATABASE_URL", "SMTP_"))
     }
     # Web pages on any free port: processes side by side never meet on 8080.
     env.update(BREWBOT_WEB_PORT="0")
@@ -139,7 +139,7 @@ def readme_commands() -> set[str]:
     """The first word after `brewbot` in each row of the README's table of commands."""
     readme = (ROOT / "README.md").read_text()
     section = readme.split("## The `brewbot` command", 1)[1].split("\n## ", 1)[0]
-    return set(re.findall(r"^\| `brewbot ([a-z]+)", section, re.M))
+    return set(re.findall(r"^\| `brewbot ([a-z-]+)", section, re.M))
 
 
 def test_help_and_the_readme_list_the_same_commands():
@@ -150,7 +150,7 @@ def test_help_and_the_readme_list_the_same_commands():
     assert done.returncode == 0, done.stderr
     top = {name for name in commands() if " " not in name}
     # A name longer than argparse's column stands on its own line, its help below it.
-    listed = set(re.findall(r"^    ([a-z]+)(?: |$)", done.stdout, re.M))
+    listed = set(re.findall(r"^    ([a-z-]+)(?: |$)", done.stdout, re.M))
     assert listed == top
     assert readme_commands() == top
 
@@ -534,3 +534,42 @@ def test_report_of_a_sent_digest(tmp_path):
     people = "| People who shared their views (counted in each session they came to) |"
     assert f"{people} 5 | 0 | 5 |" in done.stdout
     assert "| Transport and getting about | 5 | 0 | 5 |" in done.stdout
+
+
+def test_teams_app_writes_the_package_teams_takes_and_opens_no_database(tmp_path):
+    import zipfile
+
+    app_id = "0b6e4c1a-5d2f-4e8b-9c3a-7f1d2e3c4b5a"
+    out = tmp_path / "brewbot-teams.zip"
+    done = brewbot(
+        tmp_path, "teams-app", "--out", str(out), "--app-version", "1.2.3",
+        TEAMS_APP_ID=app_id, BREWBOT_WEB_BASE_URL="https://brew.example.org/",
+        BREWBOT_DATA_DIR=str(tmp_path / "data"),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert str(out) in done.stdout and "Upload an app" in done.stdout
+    with zipfile.ZipFile(out) as package:
+        assert sorted(package.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        manifest = json.loads(package.read("manifest.json"))
+    assert manifest["id"] == app_id and manifest["bots"][0]["botId"] == app_id
+    assert manifest["version"] == "1.2.3"
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize(
+    ("settings", "said"),
+    [
+        ({}, "TEAMS_APP_ID is empty"),
+        ({"TEAMS_APP_ID": "my-bot"}, "TEAMS_APP_ID is not a Microsoft App ID"),
+        (
+            {"TEAMS_APP_ID": "0b6e4c1a-5d2f-4e8b-9c3a-7f1d2e3c4b5a"},
+            "BREWBOT_WEB_BASE_URL must be",
+        ),
+    ],
+)
+def test_teams_app_refuses_what_teams_would_not_take_in_one_line(tmp_path, settings, said):
+    out = tmp_path / "brewbot-teams.zip"
+    done = brewbot(tmp_path, "teams-app", "--out", str(out), **settings)
+    assert done.returncode == 1
+    assert one_line(done).startswith(said)
+    assert not out.exists()
