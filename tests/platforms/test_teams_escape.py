@@ -3,13 +3,14 @@ reader of what a TextRun does (written from Microsoft's documentation, not from 
 and cut anywhere without breaking an escape."""
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.splitting import split_text
-from bot.platforms.teams.escape import WHOLE, ZWSP, escape_teams, neutralise
+from bot.platforms.teams.escape import WHOLE, ZWSP, escape_teams, escape_teams_text, neutralise
 
 # Text made mostly of what Teams reads as markup, so hypothesis finds clashes quickly.
 HOSTILE_PARTS = [
@@ -134,3 +135,45 @@ def test_cutting_escaped_words_never_breaks_an_escape(text, limit):
     assert all(0 < len(piece) <= limit for piece in pieces)
     # Every piece, read on its own (a run of a card of its own), shows only what was typed.
     assert squeezed("".join(run_reads(piece) for piece in pieces)) == squeezed(typed(text))
+
+
+class _TextReader(HTMLParser):
+    """What Teams shows of a message text sent as HTML (`textFormat: "xml"`): its characters
+    with entities decoded and <br> as a line end; any other tag fails the test."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.shown: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        assert tag == "br" and not attrs, f"a tag: <{tag}>"
+        self.shown.append("\n")
+
+    def handle_endtag(self, tag):
+        raise AssertionError(f"a tag: </{tag}>")
+
+    def handle_data(self, data):
+        self.shown.append(data)
+
+
+def text_reads(text: str) -> str:
+    reader = _TextReader()
+    reader.feed(text)
+    reader.close()
+    shown = "".join(reader.shown)
+    # Tags were checked above; what shows may look like one, but it is text.
+    for what in ("a link", "a www address", "an e-mail address"):
+        assert not _RUN_MARKUP[what].search(shown), f"{what}: {text!r}"
+    return shown.replace(ZWSP, "")
+
+
+def test_a_message_text_shows_tags_entities_and_line_ends_as_typed():
+    words = "<at>Sam</at> <b>x</b> &amp; 1 < 2\r\nhttps://x.y"
+    assert escape_teams_text(words).startswith("&lt;at&gt;Sam&lt;/at&gt; &lt;b&gt;")
+    assert text_reads(escape_teams_text(words)) == typed(words)
+
+
+@settings(max_examples=300, deadline=None)
+@given(hostile)
+def test_any_words_in_a_message_text_read_back_as_typed(text):
+    assert text_reads(escape_teams_text(text)) == typed(text)

@@ -18,6 +18,12 @@ show as typed):
 - "://", "www." and "@": what Teams turns into a link or an e-mail address by itself.
 
 Line ends are made "\\n" and a NUL becomes U+FFFD, as a Markdown reader would show it.
+
+A message's own `text` (outside a card: a breakout group's opener that mentions its members)
+is another reader: `escape_teams_text` makes words for a text sent with `textFormat: "xml"`,
+which Teams reads as its HTML subset, with no Markdown at all; "&", "<" and ">" become
+entities, line ends <br>, and links are broken up as above. Only the <at> tags the bot writes
+around a name it sends a mention entity for are real tags.
 `neutralise` is the smaller rule for the bot's own words (Markdown on purpose): no date
 function and no mention tag, links kept. `WHOLE` is what a long text may never be cut
 through (an escape and the character it protects): pass it to `split_text`.
@@ -26,6 +32,7 @@ Apply each function once.
 
 from __future__ import annotations
 
+import html
 import re
 
 ZWSP = "\u200b"
@@ -50,3 +57,11 @@ def neutralise(text: str) -> str:
     words are filled into it)."""
     text = _FUNCTION.sub("{" + ZWSP, text)
     return _MENTION.sub("<" + ZWSP, text)
+
+
+def escape_teams_text(text: str) -> str:
+    """Someone's words for a message `text` sent as `textFormat: "xml"` (HTML): shown as
+    typed, with no tag, no mention and no link of their own."""
+    text = _LINK.sub(lambda m: m.group() + ZWSP, html.escape(text, quote=False))
+    text = text.replace("\x00", "\ufffd").replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\n", "<br>")
