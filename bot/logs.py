@@ -25,6 +25,10 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 class Quiet(NamedTuple):
     library: str  # named in a rewritten line
     floor: int  # records below this level are dropped
+    # Every record kept is a fixed sentence, with its frames but no text: for a library whose
+    # warnings and errors build their lines with an exception's or a request's text inside,
+    # where no beginning could be listed in REWRITTEN.
+    withheld: bool = False
 
 
 # Loggers (with the loggers below them) that can print what a person wrote, and why. Checked
@@ -70,6 +74,19 @@ QUIET: dict[str, Quiet] = {
     # Not installed today. If a dependency brings it, it logs each request's URL with its
     # query string (users.info?user=U...) at DEBUG.
     "urllib3": Quiet("urllib3", logging.WARNING),
+    # The Teams SDK (microsoft-teams-apps 2.1): every activity received, whole, at DEBUG (a
+    # dialog's reflection and its sender); its warnings and errors put an exception's text
+    # into the line (a body that fails to parse is quoted in it).
+    "microsoft_teams": Quiet("microsoft_teams", logging.WARNING, withheld=True),
+    # The HTTP client under the Teams SDK: each request's URL at INFO, and a private chat's
+    # URL names the person's conversation; its transport, each request at DEBUG.
+    "httpx": Quiet("httpx", logging.WARNING),
+    "httpcore": Quiet("httpcore", logging.WARNING),
+    # Microsoft's sign-in library (for the bot's own token): requests and answers at DEBUG.
+    "msal": Quiet("msal", logging.WARNING, withheld=True),
+    # The work the Teams front-end runs after answering (bot/platforms/work.py): a failure is
+    # "Failed to run listener function", with the exception's text (see REWRITTEN).
+    "brewbot.teams.work": Quiet("teams", logging.WARNING),
 }
 # Checked and left as they are: discord.client, discord.state and discord.ui (event names,
 # ids and custom ids only; discord.client's INFO lines say it is logging in and connected),
@@ -123,7 +140,14 @@ class PayloadFilter(logging.Filter):
         if kind is not None:
             _rewrite(record, quiet.library, kind)
             return True
-        return record.levelno >= quiet.floor
+        if record.levelno < quiet.floor:
+            return False
+        if quiet.withheld:
+            # The function's name is the library's code, never what it was given.
+            _rewrite(
+                record, quiet.library, f"{record.levelname.lower()} logged in {record.funcName}"
+            )
+        return True
 
 
 def quiet_for(name: str) -> Quiet | None:
@@ -161,9 +185,7 @@ def configure_logging(level: str | int, *, file: Path | None = None) -> logging.
     """Log at `level` and above to stderr, or to `file` instead, through one guarded handler
     on the root logger. A second call (the terminal chat moving its logs into a file)
     replaces the handler the first installed; handlers installed by others stay."""
-    handler = (
-        logging.FileHandler(file, encoding="utf-8") if file is not None else _StderrHandler()
-    )
+    handler = logging.FileHandler(file, encoding="utf-8") if file is not None else _StderrHandler()
     handler.setFormatter(logging.Formatter(FORMAT))
     guard(handler)
     root = logging.getLogger()

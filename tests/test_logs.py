@@ -29,11 +29,17 @@ REFLECTION_FORM = Form(
     title="Share a reflection",
     custom_id="brew:reflection:submit:1",
     fields=(
-        FormField("category", "What is it about?", FieldKind.CHOICE,
-                  choices=(Choice("An idea", "idea"),)),
+        FormField(
+            "category", "What is it about?", FieldKind.CHOICE, choices=(Choice("An idea", "idea"),)
+        ),
         FormField("text", "Your reflection", FieldKind.PARAGRAPH, max_length=2000),
-        FormField("quote", "Quote me?", FieldKind.CHECKBOX, required=False,
-                  choices=(Choice("Yes, my words may be quoted", "yes"),)),
+        FormField(
+            "quote",
+            "Quote me?",
+            FieldKind.CHECKBOX,
+            required=False,
+            choices=(Choice("Yes, my words may be quoted", "yes"),),
+        ),
     ),
     submit_label="Send",
 )
@@ -41,7 +47,10 @@ REFLECTION_FORM = Form(
 
 # Kept's handler sits on these loggers: a logger's own handlers see a record before the
 # root's (and so before the filter there rewrites anything).
-LIBRARIES = ("slack_bolt", "brewbot.slack", "slack_sdk", "discord", "sqlalchemy", "aiohttp")
+LIBRARIES = (
+    "slack_bolt", "brewbot.slack", "slack_sdk", "discord", "sqlalchemy", "aiohttp",
+    "microsoft_teams", "brewbot.teams",
+)  # fmt: skip
 
 
 class Kept(logging.Handler):
@@ -115,8 +124,9 @@ async def test_a_reflection_with_a_wrong_signature_is_refused_and_not_logged(
     async with slack_world(sqlite_url) as world:
         world.fake.add_user(WRITER, "Writer")
         world.fake.add_channel(ROOM, "over-a-brew", members=(WRITER,))
-        view = render_view(REFLECTION_FORM, {"channel": ROOM}, close="Cancel",
-                           placeholder="Choose one")
+        view = render_view(
+            REFLECTION_FORM, {"channel": ROOM}, close="Cancel", placeholder="Choose one"
+        )
         answers = {"category": "idea", "text": WORDS, "quote": ["yes"]}
         sent = await world.sender.submit(WRITER, view, answers, secret="not-the-secret")
         assert sent.status == 401
@@ -225,19 +235,29 @@ def test_a_failed_bolt_listener_is_logged_without_the_exception_text(logged):
 @pytest.mark.parametrize(
     ("name", "message", "sentence"),
     [
-        ("brewbot.slack.bolt", "Unhandled request ({'submission': %r})",
-         "slack_bolt: a request no listener handled"),
-        ("brewbot.slack.bolt", "A global middleware (dedupe) skipped calling next() ({%r})",
-         "slack_bolt: a middleware neither answered a request nor passed it on"),
-        ("slack_sdk.socket_mode.aiohttp", "Failed to run a message listener: %r",
-         "slack_sdk: a Socket Mode message listener failed"),
-        ("asyncio", "Executing %s took %.3f seconds",
-         "asyncio: a callback was slow"),
+        (
+            "brewbot.slack.bolt",
+            "Unhandled request ({'submission': %r})",
+            "slack_bolt: a request no listener handled",
+        ),
+        (
+            "brewbot.slack.bolt",
+            "A global middleware (dedupe) skipped calling next() ({%r})",
+            "slack_bolt: a middleware neither answered a request nor passed it on",
+        ),
+        (
+            "slack_sdk.socket_mode.aiohttp",
+            "Failed to run a message listener: %r",
+            "slack_sdk: a Socket Mode message listener failed",
+        ),
+        ("asyncio", "Executing %s took %.3f seconds", "asyncio: a callback was slow"),
     ],
 )
 def test_warnings_that_quote_a_body_are_rewritten(name, message, sentence, logged):
-    args = (f"<Handle Queue.put_nowait('{WORDS} {WRITER}')>", 0.2) if "%.3f" in message else (
-        f"{WORDS} {WRITER}",
+    args = (
+        (f"<Handle Queue.put_nowait('{WORDS} {WRITER}')>", 0.2)
+        if "%.3f" in message
+        else (f"{WORDS} {WRITER}",)
     )
     logging.getLogger(name).warning(message, *args)
     log = logged()
@@ -247,8 +267,13 @@ def test_warnings_that_quote_a_body_are_rewritten(name, message, sentence, logge
 
 def test_a_record_seen_by_two_guarded_handlers_is_rewritten_once_and_kept_by_both():
     record = logging.LogRecord(
-        "slack_bolt.AsyncRequestVerification", logging.INFO, __file__, 1,
-        f"Invalid request signature detected (body: {WORDS})", (), None,
+        "slack_bolt.AsyncRequestVerification",
+        logging.INFO,
+        __file__,
+        1,
+        f"Invalid request signature detected (body: {WORDS})",
+        (),
+        None,
     )
     first, second = PayloadFilter(), PayloadFilter()
     assert first.filter(record) and second.filter(record)
@@ -271,3 +296,52 @@ def test_configuring_again_replaces_only_its_own_handler(tmp_path):
         second.close()
         root.removeHandler(other)
         root.setLevel(level)
+
+
+class _NoServer:
+    """Where the Teams SDK's HttpServer registers its route: nowhere, it is called directly."""
+
+    def register_route(self, method: str, path: str, handler: object) -> None:
+        pass
+
+
+async def test_the_teams_sdk_logs_no_activity_and_no_exception_text(logged, kept):
+    """The real SDK's endpoint logs a failure while handling an activity with the exception's
+    text, which here quotes the words (as a parsing error would)."""
+    from microsoft_teams.apps.http import HttpServer
+
+    import bot.platforms.teams.sdk  # noqa: F401 (first: the SDK reads no .env)
+
+    server = HttpServer(_NoServer())  # type: ignore[arg-type]
+    server.initialize(dangerously_allow_unauthenticated_requests=True)
+
+    async def handler(event):
+        _listener_that_fails()
+
+    server.on_request = handler
+    activity = {
+        "type": "message", "id": "1", "channelId": "msteams", "serviceUrl": "http://127.0.0.1/",
+        "text": WORDS, "from": {"id": WRITER}, "recipient": {"id": "28:bot"},
+        "conversation": {"id": "a:1"},
+    }  # fmt: skip
+    with at_debug("microsoft_teams"):
+        answer = await server.handle_request({"body": activity, "headers": {}})
+    assert answer["status"] == 500
+    assert kept.from_library("microsoft_teams", WORDS.split()[0]), "the SDK logged the words"
+    log = logged()
+    assert "microsoft_teams: error logged in handle_request (details withheld" in log
+    assert "builtins.ValueError (text withheld)" in log
+    assert_nothing_private(log)
+
+
+def test_a_failed_teams_listener_is_logged_without_the_exception_text(logged):
+    from bot.platforms.teams.listeners import work_log
+
+    try:
+        _listener_that_fails()
+    except ValueError:
+        work_log.exception("Failed to run listener function")
+    log = logged()
+    assert "teams: a listener failed (details withheld" in log
+    assert "_listener_that_fails" in log
+    assert_nothing_private(log)

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.platforms.slack.dedupe import DatabaseEventLog, MemoryEventLog
+from bot.platforms.event_log import DatabaseEventLog, MemoryEventLog
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import ProcessedEvent

@@ -31,10 +31,10 @@ from bot.app import App, build_app
 from bot.config import Settings
 from bot.engine.clock import Clock
 from bot.engine.texts import Texts
+from bot.platforms.event_log import DatabaseEventLog, EventLog
 from bot.platforms.slack.adapter import SlackAdapter
 from bot.platforms.slack.bolt import build_bolt_app
 from bot.platforms.slack.clients import SlackClients, new_client
-from bot.platforms.slack.dedupe import DatabaseEventLog, EventLog
 from bot.platforms.slack.directory import SlackDirectory
 from bot.platforms.slack.http import SlackRoutes
 from bot.platforms.slack.oauth import OAuthParts, build_oauth, oauth_enabled

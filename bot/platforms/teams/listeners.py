@@ -28,8 +28,7 @@ from typing import Any
 from bot.core.messages import OutgoingMessage, Section
 from bot.core.ports import DeliveryError
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
-from bot.platforms.slack.dedupe import EventLog
-from bot.platforms.slack.shared import WorkTracker
+from bot.platforms.event_log import EventLog
 from bot.platforms.teams import interim_cards
 from bot.platforms.teams.adapter import TeamsAdapter
 from bot.platforms.teams.connector import Connector
@@ -40,8 +39,12 @@ from bot.platforms.teams.responder import (
     FormShelf,
     TeamsResponder,
 )
+from bot.platforms.work import WorkTracker
 
 log = logging.getLogger("brewbot.teams")
+# A failure of the work left running is logged here, a logger whose lines keep no exception
+# text (bot/logs.py): it can quote what a person wrote.
+work_log = logging.getLogger("brewbot.teams.work")
 
 # How long a dialog's invoke waits for its answer (Teams gives up after about 15 s; a form
 # opens from what is known in memory within milliseconds).
@@ -81,7 +84,7 @@ class Listeners:
         self.facilitators = facilitators
         self.facilitator_role = facilitator_role
         self.shelf = FormShelf()
-        self.work = WorkTracker()
+        self.work = WorkTracker(work_log)
         self.texts = adapter.texts
 
     # -- the SDK's one handler ----------------------------------------------------------

@@ -27,7 +27,7 @@ from bot.config import Settings
 from bot.core.messages import parse_custom_id
 from bot.engine.clock import Clock
 from bot.engine.texts import Texts
-from bot.platforms.slack.dedupe import DatabaseEventLog, EventLog
+from bot.platforms.event_log import DatabaseEventLog, EventLog
 from bot.platforms.teams.adapter import TeamsAdapter
 from bot.platforms.teams.connector import Connector
 from bot.platforms.teams.http import AiohttpRoutes, OffLoopKeys

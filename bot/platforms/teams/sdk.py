@@ -7,11 +7,15 @@ Teams module imports the SDK's App parts from here, after python-dotenv has been
 load anything; `App` itself is only ever built with every option given (main.py).
 """
 
+# ruff: noqa: E402 (the SDK is imported after the two settings it must find in place)
 from __future__ import annotations
 
 import os
+import warnings
 
 os.environ["PYTHON_DOTENV_DISABLED"] = "1"
+# Imported, the SDK warns on the console about a preview feature Brewbot does not use.
+warnings.filterwarnings("ignore", message="HtmlWidgetSecurityPolicy is in preview")
 
 from microsoft_teams.apps import App, AppOptions
 from microsoft_teams.apps.auth import TokenValidator
