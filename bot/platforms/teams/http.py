@@ -11,8 +11,10 @@ its bodies are bounded here at aiohttp's usual 1 MB.
 
 The SDK validates a token with PyJWT's key client, which fetches Microsoft's signing keys
 with a blocking call from inside its async validation: with the key endpoint slow, every
-platform and the scheduler would stall. `OffLoopKeys` fetches the key in a worker thread
-first (with a timeout) and hands it to the SDK's own validator, which then only checks.
+platform and the scheduler would stall. `OffLoopKeys` fetches the key in a thread of its
+own first (with a timeout) and hands it to the SDK's own validator, which then only checks.
+PyJWT's key client keeps the key set for KEY_SET_LIFESPAN and fetches it again for an unknown
+key id at most every 30 seconds, so forged tokens cannot make Brewbot call Microsoft at will.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import contextvars
 import json
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import jwt
@@ -65,14 +68,25 @@ class OffLoopKeys:
         )
         # The SDK validator's own client would fetch on the event loop: it never runs.
         self.validator._jwks_client = _PrefetchedKey()  # type: ignore[assignment]
+        # A thread of its own: while the key endpoint is slow, requests waiting for it hold
+        # no thread of the event loop's shared executor, which resolves host names for every
+        # outgoing call and runs SQLite's checkpoint.
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="teams-keys")
 
     async def validate_token(self, raw_token: str, service_url: str | None = None) -> Any:
-        key = await asyncio.to_thread(self.keys.get_signing_key_from_jwt, raw_token)
+        loop = asyncio.get_running_loop()
+        key = await loop.run_in_executor(
+            self._thread, self.keys.get_signing_key_from_jwt, raw_token
+        )
         token = _PREFETCHED.set(key)
         try:
             return await self.validator.validate_token(raw_token, service_url)
         finally:
             _PREFETCHED.reset(token)
+
+    def close(self) -> None:
+        """Let its thread go (a fetch under way ends by its own timeout)."""
+        self._thread.shutdown(wait=False, cancel_futures=True)
 
 
 class AiohttpRoutes:

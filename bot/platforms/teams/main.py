@@ -67,6 +67,7 @@ class TeamsBot:
     connector: Connector
     routes: AiohttpRoutes
     web: WebServer | None = None
+    keys: OffLoopKeys | None = None
     port: int = 0
     _closed: bool = field(default=False, repr=False)
 
@@ -83,8 +84,8 @@ class TeamsBot:
         await self.brew.start(run_scheduler=run_scheduler)
         await self.sdk.initialize()
         # The SDK's inbound validator fetches keys on the event loop: ours does not.
-        validator = OffLoopKeys(self.settings.teams_app_id, self.sdk.cloud)
-        self.sdk.server._token_validator = validator  # type: ignore[assignment]
+        self.keys = OffLoopKeys(self.settings.teams_app_id, self.sdk.cloud)
+        self.sdk.server._token_validator = self.keys  # type: ignore[assignment]
         self.web = await start_web_pages(
             self.brew, say or _log_line, mounted=self.routes.mounted, host=host, port=port
         )
@@ -103,6 +104,8 @@ class TeamsBot:
     async def _stop_front_end(self) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.listeners.work.wait_idle(), SHUTDOWN_GRACE_SECONDS)
+        if self.keys is not None:
+            self.keys.close()
         # The SDK never closes its HTTP clients: the one it sends with, and its own spare.
         await self.connector.close()
         await self.sdk.api._http.http.aclose()
