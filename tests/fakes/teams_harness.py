@@ -15,7 +15,7 @@ import jwt
 from bot.app import App
 from bot.engine.clock import ManualClock
 from bot.loopback.teams_sender import TeamsSender
-from bot.loopback.teams_server import Call, TeamsLoopback
+from bot.loopback.teams_server import Call, TeamsLoopback, cards
 from bot.platforms.teams.main import TeamsBot, create_teams_bot
 from tests.conftest import START, loaded_texts, make_settings
 
@@ -56,15 +56,28 @@ class TeamsWorld:
 
 
 def words(call: Call) -> str:
-    """Every word of a posted activity: its text and its cards' TextBlocks."""
-    body = call.body or {}
-    found = [str(body.get("text") or "")]
-    for attachment in body.get("attachments") or []:
-        content = attachment.get("content") or {}
-        for block in content.get("body") or []:
-            if block.get("type") == "TextBlock":
-                found.append(str(block.get("text") or ""))
-    return "\n".join(found)
+    """Every word of a posted activity, a line each: its own text, then its cards' TextBlocks
+    and TextRuns (in columns and containers too), as they stand in the JSON."""
+    return "\n".join(texts(call.body or {}))
+
+
+def texts(activity: dict[str, Any]) -> list[str]:
+    found = [str(activity.get("text") or "")]
+    for card in cards(activity):
+        for element in _within(card.get("body") or []):
+            if element.get("type") in ("TextBlock", "TextRun"):
+                found.append(str(element.get("text") or ""))
+    return found
+
+
+def _within(items: list[Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for item in items:
+        if isinstance(item, dict):
+            found.append(item)
+            for key in ("items", "columns", "inlines"):
+                found += _within(item.get(key) or [])
+    return found
 
 
 def buttons(call: Call) -> list[dict[str, Any]]:

@@ -27,14 +27,14 @@ from microsoft_teams.api.clients.conversation.params import CreateConversationPa
 from bot.core.messages import OutgoingMessage
 from bot.core.refs import ConversationRef, MessageRef, Platform, UserRef
 from bot.engine.texts import Texts
-from bot.platforms.teams import interim_cards
+from bot.platforms.teams.cards import CardWords, message_activities
 from bot.platforms.teams.connector import Connector
+from bot.platforms.teams.escape import escape_teams_text
 from bot.platforms.teams.transport import TRANSPORT_ERRORS, to_delivery_error
 
 log = logging.getLogger("brewbot.teams")
 
 CHAT_POST = "chat:"
-CARD = interim_cards.CARD
 # What a call to Teams fails with: a refusal (its status), or no answer.
 _ERRORS = (httpx.HTTPStatusError, *TRANSPORT_ERRORS)
 
@@ -48,11 +48,20 @@ def address(conversation: ConversationRef) -> str:
 
 
 def mention(user: UserRef) -> tuple[str, dict[str, Any]]:
-    """The text of an @mention of `user` and its entity. The name shown is escaped like any
-    participant's words (it is theirs to choose)."""
-    name = interim_cards.escaped(user.display_name or "someone")
-    text = f"<at>{name}</at>"
+    """The text of an @mention of `user` (for a message sent as XML, `text_message`) and its
+    entity, whose text must be the very same string for Teams to match them. The name is
+    escaped like any participant's words: it is theirs to choose."""
+    name = user.display_name or "someone"
+    text = f"<at>{escape_teams_text(name)}</at>"
     return text, {"type": "mention", "text": text, "mentioned": {"id": user.id, "name": name}}
+
+
+def text_message(text: str, mentions: Sequence[dict[str, Any]] = ()) -> MessageActivityInput:
+    """A message of text alone (no card): Teams notifies people only of a mention in a
+    message's own text. Sent as XML, Teams' HTML subset, so Markdown means nothing in it."""
+    return MessageActivityInput.model_validate(
+        {"type": "message", "text": text, "textFormat": "xml", "entities": list(mentions)}
+    )
 
 
 class TeamsAdapter:
@@ -63,10 +72,14 @@ class TeamsAdapter:
         connector: Connector,
         texts: Texts,
         *,
+        pictures: str = "",
         opens_form: Callable[[str], bool] = lambda custom_id: False,
     ) -> None:
         self.connector = connector
         self.texts = texts
+        self.words = CardWords.from_texts(texts)
+        # Where Teams fetches the Easy Read pictures, or "" for the words alone (cards.py).
+        self.pictures = pictures
         # Whether a button's route may answer with a form (set once the table is known).
         self.opens_form = opens_form
         # Each person's 1:1 chat id never changes: opened once.
@@ -78,19 +91,14 @@ class TeamsAdapter:
     async def close(self) -> None:
         return None
 
+    def cards(self, message: OutgoingMessage) -> list[dict[str, Any]]:
+        """The message as Adaptive Card activities, to post in order (cards.py)."""
+        return message_activities(
+            message, words=self.words, pictures=self.pictures, opens_form=self.opens_form
+        )
+
     def activities(self, message: OutgoingMessage) -> list[MessageActivityInput]:
-        """The message as Teams activities: one Adaptive Card each (at most 6 buttons)."""
-        cards = interim_cards.message_cards(message, self.opens_form)
-        return [
-            MessageActivityInput.model_validate(
-                {
-                    "type": "message",
-                    "summary": message.title or message.text[:100],
-                    "attachments": [{"contentType": CARD, "content": card}],
-                }
-            )
-            for card in cards
-        ]
+        return [MessageActivityInput.model_validate(card) for card in self.cards(message)]
 
     async def post(
         self,
@@ -146,6 +154,15 @@ class TeamsAdapter:
         first = await self._post_all(user.community.id, chat, message, private=True)
         return MessageRef(ConversationRef(user.community, chat), first)
 
+    async def post_to(self, to: ConversationRef, activity: MessageActivityInput) -> str:
+        """Post one activity made elsewhere (a card of the responder's) in `to`."""
+        return await self.post(to.community.id, address(to), activity)
+
+    async def post_private(self, user: UserRef, activity: MessageActivityInput) -> str:
+        """Post one activity in the person's 1:1 chat with Brewbot."""
+        chat = await self.personal_chat(user)
+        return await self.post(user.community.id, chat, activity, private=True)
+
     async def personal_chat(self, user: UserRef) -> str:
         """The id of the person's 1:1 chat with Brewbot (there only if they installed it)."""
         key = (user.community.id, user.id)
@@ -175,28 +192,21 @@ class TeamsAdapter:
         again: bool = False,
     ) -> ConversationRef:
         mentions = [mention(m) for m in members]
+        channel = _is_channel(parent.id)
         text = self.texts.t(
-            "teams.thread_opener",
-            name=interim_cards.escaped(name),
+            "teams.thread_opener" if channel else "teams.chat_opener",
+            name=escape_teams_text(name),
             members=", ".join(t for t, _ in mentions) or "-",
         )
-        activity = MessageActivityInput.model_validate(
-            {"type": "message", "text": text, "entities": [e for _, e in mentions]}
-        )
+        activity = text_message(text, [e for _, e in mentions])
         posted = await self.post(parent.community.id, parent.id, activity)
-        if _is_channel(parent.id):
+        if channel:
             return ConversationRef(parent.community, parent.id, posted)
         return ConversationRef(parent.community, parent.id, f"{CHAT_POST}{posted}")
 
     async def add_member(self, thread: ConversationRef, user: UserRef) -> None:
         text, entity = mention(user)
-        activity = MessageActivityInput.model_validate(
-            {
-                "type": "message",
-                "text": self.texts.t("teams.late_joiner", member=text),
-                "entities": [entity],
-            }
-        )
+        activity = text_message(self.texts.t("teams.late_joiner", member=text), [entity])
         await self.post(thread.community.id, address(thread), activity)
 
     async def archive_thread(self, thread: ConversationRef) -> None:

@@ -12,7 +12,7 @@ dialog's invokes wait, briefly, because their HTTP answer is what the dialog sho
 
 Messages: `brew ...` typed to Brewbot (in a channel or group chat Teams delivers only
 messages that @mention the bot; the mention is taken out), and Action.Submit presses, whose
-data names the button's route ({"brew": CUSTOM_ID}, see interim_cards.py). Installing the
+data names the button's route ({"brew": CUSTOM_ID}, cards.py). Installing the
 app in a conversation (conversationUpdate or installationUpdate) posts the welcome.
 """
 
@@ -22,15 +22,15 @@ import asyncio
 import logging
 import re
 from collections.abc import Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.core.messages import OutgoingMessage, Section
+from bot.core.messages import FieldKind, Form, OutgoingMessage, Section
 from bot.core.ports import DeliveryError
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
 from bot.platforms.event_log import EventLog
-from bot.platforms.teams import interim_cards
 from bot.platforms.teams.adapter import TeamsAdapter
+from bot.platforms.teams.cards import ROUTE, dialog, form_values, route_id
 from bot.platforms.teams.connector import Connector
 from bot.platforms.teams.responder import (
     FORM_BUTTON,
@@ -52,8 +52,10 @@ FETCH_WAIT = 5.0
 # How long a dialog's submission waits for its checks or its answer.
 SUBMIT_WAIT = 2.0
 _MENTION = re.compile(r"<at>.*?</at>", re.DOTALL)
-# What Teams adds to a button's or a dialog's data: not the person's answers.
-_TEAMS_KEYS = frozenset({"msteams", "brew"})
+# The key of a dialog's data that names its form on the shelf.
+FORM_KEY = "form"
+# What Teams and Brewbot add to a dialog's data: not the person's answers.
+_TEAMS_KEYS = frozenset({"msteams", ROUTE, FORM_KEY})
 
 
 @dataclass
@@ -163,8 +165,10 @@ class Listeners:
         responder = self.responder(who)
         dispatcher = self.brew.dispatcher
         value = activity.get("value")
-        if isinstance(value, dict) and isinstance(value.get("brew"), str):
-            custom = value["brew"]
+        if isinstance(value, dict):
+            # A card's button: its data names the route (a route no longer known gets the
+            # dispatcher's one sentence).
+            custom = route_id(value) or str(value.get(ROUTE) or "")
             if custom.startswith(FORM_BUTTON):
                 # An "Open the form" button pressed where Teams did not ask for the dialog.
                 await responder.reply(OutgoingMessage(self.texts.t("teams.form_gone")))
@@ -176,13 +180,13 @@ class Listeners:
 
     # -- dialogs -------------------------------------------------------------------------
 
-    async def on_task_fetch(self, data: dict[str, Any], who: Who) -> dict[str, Any]:
-        custom = str(data.get("brew") or "")
+    async def on_task_fetch(self, data: dict[str, Any], who: Who) -> dict[str, Any] | None:
+        custom = route_id(data) or ""
         if custom.startswith(FORM_BUTTON):
             form = self.shelf.get(custom.removeprefix(FORM_BUTTON))
             if form is None:
                 return self._dialog_message(OutgoingMessage(self.texts.t("teams.form_gone")))
-            return interim_cards.dialog(form)
+            return self._dialog(form)
         responder = DialogResponder(self.responder(who))
         run = self._tracked(
             self.brew.dispatcher.run_component(custom, {}, who.user, who.where, responder)
@@ -192,14 +196,16 @@ class Listeners:
         if first is None:
             return self._dialog_message(OutgoingMessage(self.texts.t("teams.answer_coming")))
         if first.form is not None:
-            return interim_cards.dialog(first.form)
+            return self._dialog(first.form)
         assert first.message is not None
-        return self._dialog_message(first.message)
+        return self._answer_in_dialog(first.message, first.message, responder)
 
     async def on_task_submit(self, data: dict[str, Any], who: Who) -> dict[str, Any] | None:
-        custom = str(data.get("brew") or "")
-        values = {k: "" if v is None else str(v) for k, v in data.items() if k not in _TEAMS_KEYS}
-        words = "\n\n".join(v for v in values.values() if len(v) > 3)
+        custom = route_id(data) or ""
+        token = str(data.get(FORM_KEY) or "")
+        form = self.shelf.get(token) if token else None
+        values = form_values(form, data) if form is not None else _as_sent(data)
+        words = _typed(form, values)
         responder = DialogResponder(self.responder(who), words=words)
         run = self._tracked(
             self.brew.dispatcher.run_component(custom, values, who.user, who.where, responder)
@@ -218,25 +224,60 @@ class Listeners:
         responder.late = True
         if not responder.first.done():
             return None  # the dialog closes; the answer comes as a message
-        message = responder.first.result().message
-        if message is None:
-            return None
+        first = responder.first.result()
+        if first.form is not None:
+            return self._dialog(first.form)
+        message = first.message
+        assert message is not None
+        if message.refused and form is not None:
+            # The same dialog again, with what they wrote and why it was not taken.
+            return dialog(
+                form,
+                words=self.adapter.words,
+                data={FORM_KEY: token},
+                pictures=self.adapter.pictures,
+                values=values,
+                refusal=message,
+            )
+        shown = message
         if message.refused and words:
             heading = self.texts.t("teams.form_your_words")
-            message = OutgoingMessage(
-                message.text, sections=(*message.sections, Section(words, heading, untrusted=True))
-            )
+            words_again = Section(words, heading, untrusted=True)
+            shown = replace(message, sections=(*message.sections, words_again))
         if message.keep_copy:
             # What the reader must keep also goes to their 1:1 chat, if the app is there.
             self.work.start(_copy(responder.inner, message))
-        return self._dialog_message(message)
+        return self._answer_in_dialog(shown, message, responder)
 
-    def _dialog_message(self, message: OutgoingMessage) -> dict[str, Any]:
-        """A dialog that shows `message` (a private answer only the person sees)."""
-        cards = interim_cards.message_cards(message, self.adapter.opens_form)
+    def _dialog(self, form: Form) -> dict[str, Any]:
+        """`form` as a dialog, kept on the shelf while it is open (its token comes back with
+        what is sent)."""
+        return dialog(
+            form,
+            words=self.adapter.words,
+            data={FORM_KEY: self.shelf.keep(form)},
+            pictures=self.adapter.pictures,
+        )
+
+    def _answer_in_dialog(
+        self, shown: OutgoingMessage, message: OutgoingMessage, responder: DialogResponder
+    ) -> dict[str, Any] | None:
+        """The dialog shows `shown` when it fits on one card; a longer answer, `message`,
+        comes as a message the usual way (the dialog closes)."""
+        answer = self._dialog_message(shown)
+        if answer is None:
+            self.work.start(responder.reply(replace(message, keep_copy=False)))
+        return answer
+
+    def _dialog_message(self, message: OutgoingMessage) -> dict[str, Any] | None:
+        """A dialog that shows `message` (a private answer only the person sees), or None
+        when it is more than one card."""
+        activities = self.adapter.cards(message)
+        if len(activities) != 1:
+            return None
         title = message.title or self.texts.t("teams.dialog_title")
-        value = {"title": title, "card": {"contentType": interim_cards.CARD, "content": cards[0]}}
-        return {"task": {"type": "continue", "value": value}}
+        card = activities[0]["attachments"][0]
+        return {"task": {"type": "continue", "value": {"title": title, "card": card}}}
 
     # -- installs ------------------------------------------------------------------------
 
@@ -272,6 +313,20 @@ async def _first(
 
 async def _copy(responder: TeamsResponder, message: OutgoingMessage) -> None:
     await responder.private_copy(message)
+
+
+def _as_sent(data: dict[str, Any]) -> dict[str, str]:
+    """A dialog's answers as Teams sent them, for a form no longer on the shelf (the bot
+    restarted while it was open): every input by its id."""
+    return {k: "" if v is None else str(v) for k, v in data.items() if k not in _TEAMS_KEYS}
+
+
+def _typed(form: Form | None, values: dict[str, str]) -> str:
+    """What the person typed into the form's text boxes (all answers, when the form is not
+    known), to give back if the submission is turned down."""
+    typed = {FieldKind.SHORT, FieldKind.PARAGRAPH}
+    kept = [f.id for f in form.fields if f.kind in typed] if form is not None else list(values)
+    return "\n\n".join(values[k] for k in kept if values.get(k, "").strip())
 
 
 async def _until_done(run: asyncio.Future[None]) -> None:

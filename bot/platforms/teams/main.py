@@ -35,6 +35,7 @@ from bot.platforms.teams.listeners import Listeners
 from bot.platforms.teams.sdk import GENERIC_NAMES
 from bot.platforms.teams.sdk import App as TeamsApp
 from bot.platforms.teams.transport import new_client
+from bot.platforms.web.pages import pictures
 from bot.platforms.web.server import WebServer, WebStartFailed
 from bot.runtime import Stopped, StopSignals, serve, start_web_pages
 from bot.scheduling.leader import AlreadyRunning
@@ -165,7 +166,7 @@ async def create_teams_bot(
         cloud=sdk.cloud,
         token=sdk.token_provider,
     )
-    adapter = TeamsAdapter(connector, texts)
+    adapter = TeamsAdapter(connector, texts, pictures=pictures.address(settings))
     brew = await build_app(settings, adapter, clock=clock, texts=texts)
     adapter.opens_form = _opens_form(brew)
     listeners = Listeners(

@@ -18,10 +18,13 @@ import secrets
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 
-from bot.core.messages import Action, Form, OutgoingMessage, Section
+from microsoft_teams.api.activities.message.message import MessageActivityInput
+
+from bot.core.messages import Form, OutgoingMessage, Section
 from bot.core.ports import DeliveryError
 from bot.core.refs import ConversationRef, UserRef
 from bot.platforms.teams.adapter import TeamsAdapter, address
+from bot.platforms.teams.cards import open_form_card
 
 # The "Open the form" buttons' custom id: brew:teamsform:open:TOKEN (never a route).
 FORM_BUTTON = "brew:teamsform:open:"
@@ -30,8 +33,11 @@ KEPT_FORMS = 10_000
 
 
 class FormShelf:
-    """The forms a typed command or a message button answered with, until their "Open the
-    form" button is pressed. In memory: after a restart the button asks to type it again."""
+    """Forms waiting in Teams: one a typed command or a message button answered with, until
+    its "Open the form" button is pressed, and every dialog while it is open, so what is sent
+    is read back field by field (`cards.form_values`) and a refusal shows the dialog again.
+    In memory, the oldest forgotten first: after a restart an "Open the form" button asks to
+    ask again, and a dialog's answers are read as they came."""
 
     def __init__(self, size: int = KEPT_FORMS) -> None:
         self.size = size
@@ -80,15 +86,31 @@ class TeamsResponder:
         except DeliveryError as exc:
             if exc.reason != "dm_closed":
                 raise
-            # Nothing of the answer is said here: only how to get it privately.
-            note = OutgoingMessage(self.texts.t("teams.add_app_for_private"))
-            await self.adapter.send(self.where, note)
+            await self.adapter.send(self.where, self._add_the_app())
+
+    def _add_the_app(self) -> OutgoingMessage:
+        # Nothing of the answer is said here: only how to get it privately.
+        return OutgoingMessage(self.texts.t("teams.add_app_for_private"))
 
     async def open_form(self, form: Form) -> None:
+        """An "Open the form" card, in the person's 1:1 chat: the form may hold what is
+        theirs (their name, their choices)."""
         token = self.shelf.keep(form)
-        button = Action(self.texts.t("teams.open_form"), f"{FORM_BUTTON}{token}")
-        card = OutgoingMessage(self.texts.t("teams.form_here", title=form.title), actions=(button,))
-        await self.reply(card, private=True)
+        card = open_form_card(
+            self.texts.t("teams.form_here", title=form.title),
+            f"{FORM_BUTTON}{token}",
+            words=self.adapter.words,
+        )
+        activity = MessageActivityInput.model_validate(card)
+        if self.personal:
+            await self.adapter.post_to(self.where, activity)
+            return
+        try:
+            await self.adapter.post_private(self.user, activity)
+        except DeliveryError as exc:
+            if exc.reason != "dm_closed":
+                raise
+            await self.adapter.send(self.where, self._add_the_app())
 
     async def private_copy(self, message: OutgoingMessage) -> bool:
         """Best effort, to the person's 1:1 chat: never through the outbox, never stored,
