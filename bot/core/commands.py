@@ -15,7 +15,7 @@ from enum import StrEnum
 from itertools import pairwise
 from typing import Any, Generic, TypeVar
 
-from bot.core.messages import Response
+from bot.core.messages import Response, parse_custom_id
 
 # What a handler is given: the engine's context (bot/engine/context.py). The core only
 # carries it from the table to the handler, so it names no type of its own.
@@ -178,6 +178,18 @@ class CommandTable(Generic[Ctx]):
 
     def __iter__(self) -> Iterator[Command[Ctx]]:
         return iter(self.commands.values())
+
+    def route(self, custom_id: str) -> ComponentRoute[Ctx] | None:
+        """The route a button's or form's `brew:<feature>:<verb>:<arg>` id names, if any."""
+        parsed = parse_custom_id(custom_id)
+        return self.components.get(parsed[:2]) if parsed else None
+
+    def may_open_form(self, custom_id: str) -> bool:
+        """Whether pressing the button (or sending the form) `custom_id` may be answered with
+        a form: then a front-end asks for the form at once (Slack's trigger_id expires, Teams
+        opens a dialog only for a button that asked for one)."""
+        route = self.route(custom_id)
+        return route is not None and route.may_open_form
 
     def feature_of(self, command: Command[Ctx]) -> str:
         """The name of the feature that added `command`."""

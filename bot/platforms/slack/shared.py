@@ -10,7 +10,6 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 
 from bot.app import App
 from bot.core.commands import CommandError, parse_text
-from bot.core.messages import parse_custom_id
 from bot.engine.texts import Texts
 from bot.platforms.event_log import EventLog
 from bot.platforms.slack.adapter import SlackAdapter
@@ -43,9 +42,7 @@ class SlackServices:
         opens the form expires after 3 seconds)."""
         table = self.brew.table
         if component:
-            parsed = parse_custom_id(component)
-            route = table.components.get(parsed[:2]) if parsed else None
-            return route is None or route.may_open_form
+            return table.may_open_form(component)
         try:
             command, _ = parse_text(text, table)
         except CommandError:

@@ -24,7 +24,6 @@ from microsoft_teams.api.auth.cloud_environment import PUBLIC, with_overrides
 
 from bot.app import App, build_app
 from bot.config import Settings
-from bot.core.messages import parse_custom_id
 from bot.engine.clock import Clock
 from bot.engine.texts import Texts
 from bot.platforms.event_log import DatabaseEventLog, EventLog
@@ -168,7 +167,7 @@ async def create_teams_bot(
     )
     adapter = TeamsAdapter(connector, texts, pictures=pictures.address(settings))
     brew = await build_app(settings, adapter, clock=clock, texts=texts)
-    adapter.opens_form = _opens_form(brew)
+    adapter.opens_form = brew.table.may_open_form
     listeners = Listeners(
         brew,
         adapter,
@@ -186,17 +185,6 @@ async def create_teams_bot(
         connector=connector,
         routes=routes,
     )
-
-
-def _opens_form(brew: App) -> Callable[[str], bool]:
-    """Whether a button's route may answer with a form (then Teams is asked for a dialog)."""
-
-    def opens(custom_id: str) -> bool:
-        parsed = parse_custom_id(custom_id)
-        route = brew.table.components.get(parsed[:2]) if parsed else None
-        return route is not None and route.may_open_form
-
-    return opens
 
 
 async def run_teams(settings: Settings) -> None:
