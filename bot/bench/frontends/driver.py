@@ -1,6 +1,6 @@
-"""The platform's side of a front-end burst: a loopback Discord or Slack (bot/loopback/) in a
-process of its own, where the people are, pressing buttons and sending forms at the moments
-a burst asks and timing each answer as the platform sees it.
+"""The platform's side of a front-end burst: a loopback Discord, Slack or Teams (bot/loopback/)
+in a process of its own, where the people are, pressing buttons and sending forms at the
+moments a burst asks and timing each answer as the platform sees it.
 
 In its own process so that, as with the real platforms, making the load costs the bot
 nothing: the bot's CPU and its event loop are its own. The bench starts it with
@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import socket
 import sys
 import time
 from typing import Any, Protocol
@@ -36,9 +37,18 @@ class Load(Protocol):
 
 def _loads() -> dict[str, type[Load]]:
     # Each platform's module, imported here (not at the top) as a plugin the driver names.
-    from bot.bench.frontends import discord, slack
+    from bot.bench.frontends import discord, slack, teams
 
-    return {"discord": discord.DiscordLoad, **slack.LOADS}
+    return {"discord": discord.DiscordLoad, **slack.LOADS, "teams": teams.TeamsLoad}
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 free now, for a bot that starts after the driver has answered
+    and is called over HTTP (Slack's HTTP mode, Teams)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
 
 
 async def burst(load: Load, request: dict[str, Any]) -> dict[str, Any]:
