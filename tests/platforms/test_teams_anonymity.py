@@ -245,7 +245,7 @@ def time_links(
     - when each dialog was sent: `processed_event` keeps every activity's id with the time
       it came, and each person opens a dialog (task/fetch) then sends it (task/submit), so
       every second invoke in time order is a sending; on PostgreSQL, the sending is the
-      event written just before each reflection (xmin);
+      invoke written just before each reflection (xmin);
     - which reflection each sending stored: the order they were stored in;
     - the log: a line written right after a sending was caused by it.
     A reflection whose sending was followed by a line, when only one person could not be
@@ -255,17 +255,15 @@ def time_links(
     writers = {w.person.id for w in written}
     events = sorted(rows["processed_event"], key=lambda r: when(r["seen_at"]))
     order = reflections_in_writing_order(copied, database_url, rows)
+    # Teams gives an invoke (a dialog opened or sent) an id starting "f:".
+    invokes = [e for e in events if e["event_id"].startswith("teams:f:")]
     if database_url.startswith("sqlite"):
-        invokes = [e for e in events if e["event_id"].startswith("teams:f:")]
         sendings = [when(e["seen_at"]) for e in invokes[1::2]]
     else:
         sendings = [
-            when(
-                max((e for e in events if e["xmin"] < r["xmin"]), key=lambda e: e["xmin"])[
-                    "seen_at"
-                ]
-            )
+            when(max(before, key=lambda e: e["xmin"])["seen_at"])
             for r in sorted(rows["reflection"], key=lambda r: r["xmin"])
+            if (before := [e for e in invokes if e["xmin"] < r["xmin"]])
         ]
     times = [when(e["seen_at"]) for e in events]
     caused = set()
@@ -365,16 +363,6 @@ async def test_the_order_of_writes_pairs_no_one_with_their_reflection(
         assert right >= WRITERS // 2, "those who agreed just before are found"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bot/platforms/teams/transport.py: backoff.on_exception logs 'Giving up call(...)' at "
-        "ERROR through the 'backoff' logger (not quieted in bot/logs.py) when the private copy "
-        "of a writer's thank-you is refused, right after their dialog's task/submit; with "
-        "processed_event's times and the reflections' order that ties the reflection to the "
-        "one person whose 1:1 chat the outbox shows refused"
-    ),
-)
 async def test_no_log_line_or_timed_row_ties_a_reflection_to_who_has_no_private_chat(
     database_url, logged_folder, elsewhere
 ):
@@ -392,15 +380,6 @@ def _everything(rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[str]]:
             for t, found in rows.items()}  # fmt: skip
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bot/platforms/teams/listeners.py on_activity: every activity, the dialog's task/fetch "
-        "and task/submit too, is de-duplicated through the DatabaseEventLog, which writes a "
-        "processed_event row with the wall-clock time it came (docs/anonymity.md: opening the "
-        "form writes nothing; a reflection has no time)"
-    ),
-)
 async def test_opening_the_form_writes_nothing_and_sending_it_only_the_reflection(
     database_url, logged_folder, elsewhere
 ):
@@ -439,15 +418,6 @@ async def test_opening_the_form_writes_nothing_and_sending_it_only_the_reflectio
         assert changed == ["reflection"], "sending the form wrote to these tables"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bot/platforms/teams/transport.py: backoff.on_exception's default giveup handler logs "
-        "'Giving up call(...)' at ERROR with the httpx error, whose URL names the person's 1:1 "
-        "chat (/v3/conversations/a:1.../activities), and writes that line while a reflection "
-        "is sent (the private copy of the thank-you is refused)"
-    ),
-)
 async def test_the_log_holds_no_id_words_or_code_and_no_line_while_a_reflection_is_sent(
     sqlite_url, logged_folder
 ):

@@ -28,7 +28,7 @@ from typing import Any
 from bot.core.messages import FieldKind, Form, OutgoingMessage, Section
 from bot.core.ports import DeliveryError
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
-from bot.platforms.event_log import EventLog
+from bot.platforms.event_log import EventLog, MemoryEventLog
 from bot.platforms.teams.adapter import TeamsAdapter
 from bot.platforms.teams.cards import ROUTE, dialog, form_values, route_id
 from bot.platforms.teams.connector import Connector
@@ -83,6 +83,11 @@ class Listeners:
         self.adapter = adapter
         self.connector = connector
         self.events = events
+        # A dialog's invokes (opening a form, sending it) are remembered in this process's
+        # memory only: a timed row for each sent reflection would date it, and a reflection
+        # has no time (docs/anonymity.md). So a dialog sent again after a restart, or to
+        # another process, could be taken twice.
+        self.invokes = MemoryEventLog()
         self.facilitators = facilitators
         self.facilitator_role = facilitator_role
         self.shelf = FormShelf()
@@ -102,7 +107,8 @@ class Listeners:
         if who is None:
             return None
         activity_id = str(activity.get("id") or "")
-        if activity_id and not await self.events.first_time(f"teams:{activity_id}"):
+        seen = self.invokes if kind == "invoke" else self.events
+        if activity_id and not await seen.first_time(f"teams:{activity_id}"):
             log.info("activity already handled type=%s", kind)
             return None
         if kind == "message":

@@ -124,6 +124,9 @@ class Paced:
             max_tries=TRIES,
             jitter=None,
             on_backoff=_log_retry,
+            # Not backoff's own logger: its line on giving up names the conversation (a
+            # person's private chat) at the moment a reflection's copy was sent.
+            logger=None,
         )
         async def call() -> httpx.Response:
             if sending and conversation:
