@@ -14,8 +14,17 @@ import jwt
 
 from bot.app import App
 from bot.engine.clock import ManualClock
-from bot.loopback.teams_sender import TeamsSender
-from bot.loopback.teams_server import Call, TeamsLoopback, cards
+from bot.loopback.teams_sender import Response, TeamsSender
+from bot.loopback.teams_server import (
+    Call,
+    Posted,
+    TeamsConversation,
+    TeamsLoopback,
+    TeamsUser,
+    actions,
+    cards,
+)
+from bot.platforms.teams.cards import ROUTE
 from bot.platforms.teams.main import TeamsBot, create_teams_bot
 from tests.conftest import START, loaded_texts, make_settings
 
@@ -43,6 +52,38 @@ class TeamsWorld:
     async def settle(self) -> None:
         """Wait until no work left running after an answer is in flight."""
         await self.bot.listeners.work.wait_idle()
+
+    async def say(self, text: str, user: TeamsUser, where: TeamsConversation) -> int:
+        """`user` types `text` to Brewbot in `where`; once every answer is out, the sequence
+        number of the last call before it (for `sends(..., after=)`)."""
+        start = self.lb.last_seq
+        sent = await self.sender.message(text, user, where)
+        assert sent.status == 200, sent.text
+        await self.settle()
+        return start
+
+    async def press(
+        self, posted: Posted, route: str, user: TeamsUser, where: TeamsConversation
+    ) -> Response:
+        """`user` presses the button of `posted` whose data names `route`, as Teams sends it
+        (a message, or a task/fetch for a button that asks for a dialog); work settled."""
+        card = next(iter(cards(posted.activity)))
+        (title,) = [a["title"] for a in actions(card) if (a.get("data") or {}).get(ROUTE) == route]
+        answer = await self.sender.press(posted, title, user, where)
+        assert answer.status == 200, answer.text
+        await self.settle()
+        return answer
+
+    def with_button(self, conversation_id: str, route: str, *, thread: str | None = None) -> Posted:
+        """The latest post there with a button for `route`."""
+        found = [
+            p
+            for p in self.lb.posts(conversation_id, thread=thread)
+            for card in cards(p.activity)
+            if any((a.get("data") or {}).get(ROUTE) == route for a in actions(card))
+        ]
+        assert found, f"no post with a button for {route}"
+        return found[-1]
 
     def sends(self, conversation_id: str, *, after: int = 0) -> list[Call]:
         base = conversation_id.split(";messageid=")[0]

@@ -24,7 +24,7 @@ from microsoft_teams.api import Account
 from microsoft_teams.api.activities.message.message import MessageActivityInput
 from microsoft_teams.api.clients.conversation.params import CreateConversationParams
 
-from bot.core.messages import OutgoingMessage
+from bot.core.messages import Attachment, OutgoingMessage, Section
 from bot.core.refs import ConversationRef, MessageRef, Platform, UserRef
 from bot.engine.texts import Texts
 from bot.platforms.teams.cards import CardWords, message_activities
@@ -123,14 +123,33 @@ class TeamsAdapter:
         for activity in self.activities(message):
             posted = await self.post(tenant, conversation, activity, private=private)
             first = first or posted
-        if message.attachments:
-            # Teams takes files from a bot only in 1:1 chats, through a consent card; the
-            # words say what the file was, so nothing is silently missing.
-            names = ", ".join(a.filename for a in message.attachments)
-            note = OutgoingMessage(self.texts.t("teams.file_not_sent", names=names))
-            for activity in self.activities(note):
+        for extra in self._instead_of_files(message.attachments):
+            for activity in self.activities(extra):
                 await self.post(tenant, conversation, activity, private=private)
         return first
+
+    def _instead_of_files(self, files: Sequence[Attachment]) -> list[OutgoingMessage]:
+        """Teams takes files from a bot only in 1:1 chats, one consent card each, so Brewbot
+        sends none: a plain-text file (someone's own data) is shown as its words, and any
+        other is named, so nothing is silently missing."""
+        shown: list[OutgoingMessage] = []
+        named: list[str] = []
+        for file in files:
+            try:
+                words = file.content.decode() if file.mime_type == "text/plain" else None
+            except UnicodeDecodeError:
+                words = None
+            if words is None:
+                named.append(file.filename)
+            else:
+                shown.append(
+                    OutgoingMessage(title=file.filename, sections=(Section(words, untrusted=True),))
+                )
+        if named:
+            shown.append(
+                OutgoingMessage(self.texts.t("teams.file_not_sent", names=", ".join(named)))
+            )
+        return shown
 
     # -- messages -------------------------------------------------------------------------
 
