@@ -118,14 +118,14 @@ class Settings(BaseSettings):
     teams_app_password: str = Field("", alias="TEAMS_APP_PASSWORD")
     teams_tenant_id: str = Field("", alias="TEAMS_TENANT_ID")
     # Who facilitates on Teams, which has no roles a bot can read: the people listed here (by
-    # their Microsoft Entra object ids) carry the role named TEAMS_FACILITATOR_ROLE, which is
-    # what a community's facilitator_role names by default ("Facilitator"); a team's owners
-    # count as admins, as Slack's workspace admins do (docs/teams.md).
+    # their Microsoft Entra object ids, or their Teams ids) carry the role named
+    # TEAMS_FACILITATOR_ROLE, which is what a community's facilitator_role names by default
+    # ("Facilitator"), and may change the community's settings (docs/teams.md).
     teams_facilitator_role: str = Field("Facilitator", alias="TEAMS_FACILITATOR_ROLE")
     teams_facilitators: Annotated[list[str], NoDecode] = Field([], alias="TEAMS_FACILITATORS")
     # Where Microsoft's signing keys for the bot's requests are described, and where posts go
-    # when no request has said (a reminder after a restart). Microsoft's own unless set: change
-    # them only for a sovereign cloud or a test server.
+    # when no request has said (a reminder after a restart). Microsoft's public cloud unless
+    # set: change them only for a test server.
     teams_openid_url: str = Field(
         "https://login.botframework.com/v1/.well-known/openidconfiguration",
         alias="TEAMS_OPENID_URL",
@@ -133,6 +133,9 @@ class Settings(BaseSettings):
     teams_service_url: str = Field(
         "https://smba.trafficmanager.net/teams/", alias="TEAMS_SERVICE_URL"
     )
+    # Where the bot signs in with TEAMS_APP_ID and TEAMS_APP_PASSWORD for its own token
+    # (Microsoft Entra's token endpoint, bot/platforms/teams/signin.py).
+    teams_login_url: str = Field("https://login.microsoftonline.com", alias="TEAMS_LOGIN_URL")
 
     @field_validator("timezone")
     @classmethod

@@ -11,7 +11,10 @@ It plays both parts of Microsoft the Teams SDK talks to:
   size limit (413) and throttles a conversation past Teams' per-conversation rates (429);
 - Microsoft's sign-in side: an OpenID metadata document and its key set (JWKS) holding a
   locally generated RSA key, so an activity signed with `sign()` passes the SDK's real token
-  check when the SDK is given `cloud` (the public cloud with the metadata URL pointed here).
+  check when the SDK is given `cloud` (the public cloud with the metadata URL pointed here);
+  and Entra's token endpoint (`/{tenant}/oauth2/v2.0/token`, TEAMS_LOGIN_URL=`url`), which
+  gives the bot a token for its app ID and `app_password` (kept in `issued`) and refuses
+  any other password as Entra does (401, invalid_client).
 
 Trouble on demand: `fail` answers matching calls with an error status (429 with
 Retry-After) or holds them (a timeout), `hold` keeps them until a test releases them,
@@ -28,6 +31,7 @@ import itertools
 import json
 import re
 import time
+import urllib.parse
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
@@ -238,6 +242,10 @@ class TeamsLoopback:
         # Teams' per-conversation send limits, (seconds, sends) each; empty: none.
         self.rate_limits: tuple[tuple[float, int], ...] = RATE_LIMITS
         self.key_delay = 0.0
+        # The bot's client secret, as its Entra registration knows it (`_token`), and the
+        # access tokens given out for it.
+        self.app_password = "loopback-app-password"
+        self.issued: set[str] = set()
         self.url = ""
         self._seq = itertools.count(1)
         self._ids = itertools.count(1)
@@ -497,6 +505,7 @@ class TeamsLoopback:
         table: list[tuple[str, str, str, Handler]] = [
             ("GET", r"/v1/\.well-known/openidconfiguration", "openid", self._openid),
             ("GET", r"/v1/\.well-known/keys", "keys", self._keys),
+            ("POST", r"/(?P<tenant>[^/]+)/oauth2/v2\.0/token", "token", self._token),
             ("POST", r"/v3/conversations", "create_conversation", self._create_conversation),
             ("POST", conv + r"/activities", "send", self._send),
             ("POST", act, "reply", self._send),
@@ -580,7 +589,7 @@ class TeamsLoopback:
             return _error(TeamsRefusal(503))
         if handler is None:
             return _error(TeamsRefusal(404, "NotFound", f"No such resource: {call.path}"))
-        if call.kind not in ("openid", "keys") and self.require_auth and not call.token:
+        if call.kind not in ("openid", "keys", "token") and self.require_auth and not call.token:
             return _error(TeamsRefusal(401))
         if len(raw) > MAX_ACTIVITY_BYTES and call.kind in ("send", "reply", "update"):
             return _error(TeamsRefusal(413))
@@ -631,6 +640,24 @@ class TeamsLoopback:
     async def _keys(self, request: _Request) -> dict[str, Any]:
         await self._slow()
         return self.jwks()
+
+    async def _token(self, request: _Request) -> web.Response:
+        """Entra's token endpoint, for the client-credentials grant the bot signs in with:
+        a token for the right app ID and password, else Entra's refusal."""
+        form = dict(urllib.parse.parse_qsl(str(request.call.body or "")))
+        if form.get("grant_type") != "client_credentials":
+            return _json({"error": "unsupported_grant_type"}, 400)
+        if form.get("client_id") != self.app_id or form.get("client_secret") != self.app_password:
+            refusal = {
+                "error": "invalid_client",
+                "error_description": "AADSTS7000215: Invalid client secret provided.",
+            }
+            return _json(refusal, 401)
+        now = int(time.time())
+        claims = {"aud": "https://api.botframework.com", "appid": self.app_id, "iat": now}
+        token = jwt.encode({**claims, "exp": now + 3600}, self._key, algorithm="RS256")
+        self.issued.add(token)
+        return _json({"token_type": "Bearer", "expires_in": 3599, "access_token": token})
 
     # -- the connector --------------------------------------------------------------------
 

@@ -5,8 +5,8 @@ server (bot/platforms/web), which `bot.runtime.serve` starts and stops as on eve
 The App is given every option it would otherwise read from the environment (its generic
 CLIENT_ID, TENANT_ID, SERVICE_URL, CLOUD...), and those names are hidden from it while it is
 built, so nothing but Brewbot's TEAMS_* settings configures it. TEAMS_OPENID_URL points its
-token check at Microsoft's sign-in metadata (or a test server); a `token` provider stands in
-for Microsoft's sign-in in the tests.
+token check at Microsoft's sign-in metadata, TEAMS_LOGIN_URL the bot's own sign-in (signin.py)
+at Entra's token endpoint (or, for both, a test server).
 """
 
 from __future__ import annotations
@@ -33,10 +33,18 @@ from bot.platforms.teams.http import AiohttpRoutes, OffLoopKeys
 from bot.platforms.teams.listeners import Listeners
 from bot.platforms.teams.sdk import GENERIC_NAMES
 from bot.platforms.teams.sdk import App as TeamsApp
+from bot.platforms.teams.signin import SignIn
 from bot.platforms.teams.transport import new_client
 from bot.platforms.web.pages import pictures
 from bot.platforms.web.server import WebServer, WebStartFailed
-from bot.runtime import Stopped, StopSignals, serve, start_web_pages
+from bot.runtime import (
+    StartRefused,
+    Stopped,
+    StopSignals,
+    keep_trying,
+    serve,
+    start_web_pages,
+)
 from bot.scheduling.leader import AlreadyRunning
 
 log = logging.getLogger("brewbot.teams")
@@ -66,6 +74,7 @@ class TeamsBot:
     listeners: Listeners
     connector: Connector
     routes: AiohttpRoutes
+    signin: SignIn | None = None
     web: WebServer | None = None
     keys: OffLoopKeys | None = None
     port: int = 0
@@ -109,6 +118,8 @@ class TeamsBot:
         # The SDK never closes its HTTP clients: the one it sends with, and its own spare.
         await self.connector.close()
         await self.sdk.api._http.http.aclose()
+        if self.signin is not None:
+            await self.signin.close()
 
     async def close(self) -> None:
         """Everything at once (when start-up failed, and in tests); `serve` closes it in its
@@ -126,15 +137,13 @@ def _log_line(line: str) -> None:
     log.info("%s", line)
 
 
-def build_sdk_app(
-    settings: Settings, routes: AiohttpRoutes, *, token: TokenSource | None = None
-) -> TeamsApp:
-    """The SDK's App, configured only by Brewbot's settings."""
+def build_sdk_app(settings: Settings, routes: AiohttpRoutes, token: TokenSource) -> TeamsApp:
+    """The SDK's App, configured only by Brewbot's settings; its own token comes from `token`
+    (SignIn, or a stand-in in tests), never from msal (signin.py says why)."""
     cloud = with_overrides(PUBLIC, openid_metadata_url=settings.teams_openid_url)
     with _generic_names_hidden():
         return TeamsApp(
             client_id=settings.teams_app_id,
-            client_secret=None if token else settings.teams_app_password or None,
             tenant_id=settings.teams_tenant_id or None,
             token=token,
             service_url=settings.teams_service_url,
@@ -155,10 +164,14 @@ async def create_teams_bot(
     events: EventLog | None = None,
     token: TokenSource | None = None,
 ) -> TeamsBot:
-    """Compose the Teams front-end around the services (nothing is listening yet)."""
+    """Compose the Teams front-end around the services (nothing is listening yet). `token`:
+    the bot's own tokens, from Microsoft's sign-in (SignIn) unless given."""
     texts = texts or Texts.load()
     routes = AiohttpRoutes()
-    sdk = build_sdk_app(settings, routes, token=token)
+    signin = None
+    if token is None:
+        token = signin = SignIn(settings)
+    sdk = build_sdk_app(settings, routes, token)
     connector = Connector(
         sdk.http_client,
         default_service_url=settings.teams_service_url,
@@ -184,16 +197,26 @@ async def create_teams_bot(
         listeners=listeners,
         connector=connector,
         routes=routes,
+        signin=signin,
     )
 
 
 async def run_teams(settings: Settings) -> None:
-    """Start, and `serve` until SIGTERM/SIGINT, then stop cleanly. Teams calls the bot, so
-    nothing is checked with Microsoft first: a wrong App ID or password shows as refused
-    posts (logged) and requests refused with 401."""
+    """Check the app's password with Microsoft, start, and `serve` until SIGTERM/SIGINT,
+    then stop cleanly."""
     texts = Texts.load()
     with StopSignals() as signals:
-        bot = await create_teams_bot(settings, texts=texts)
+        signin = SignIn(settings)
+        try:
+            await keep_trying(lambda: signin.check(texts), signals, texts)
+        except Stopped:
+            await signin.close()
+            return
+        except StartRefused as exc:
+            await signin.close()
+            raise SystemExit(str(exc)) from None
+        bot = await create_teams_bot(settings, texts=texts, token=signin)
+        bot.signin = signin
         started = False
         try:
             await signals.first(bot.start())
