@@ -131,9 +131,26 @@ def buttons(call: Call) -> list[dict[str, Any]]:
 
 
 @contextlib.asynccontextmanager
-async def teams_world(database_url: str, **settings: Any) -> AsyncIterator[TeamsWorld]:
+async def loopback() -> AsyncIterator[TeamsLoopback]:
+    """The loopback Teams for the bot APP_ID, started, and closed after."""
     lb = TeamsLoopback(APP_ID)
     await lb.start()
+    try:
+        yield lb
+    finally:
+        await lb.close()
+
+
+@contextlib.asynccontextmanager
+async def teams_world(database_url: str, **settings: Any) -> AsyncIterator[TeamsWorld]:
+    async with loopback() as lb, _world(lb, database_url, settings) as world:
+        yield world
+
+
+@contextlib.asynccontextmanager
+async def _world(
+    lb: TeamsLoopback, database_url: str, settings: dict[str, Any]
+) -> AsyncIterator[TeamsWorld]:
     values: dict[str, Any] = {
         "TEAMS_APP_ID": APP_ID,
         "TEAMS_OPENID_URL": lb.openid_url,
@@ -149,4 +166,3 @@ async def teams_world(database_url: str, **settings: Any) -> AsyncIterator[Teams
         yield TeamsWorld(lb, bot, sender, clock)
     finally:
         await bot.close()
-        await lb.close()

@@ -15,25 +15,15 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-
 from bot.loopback.teams_sender import TeamsSender
 from bot.loopback.teams_server import TeamsLoopback
 from bot.platforms.teams.sdk import GENERIC_NAMES
 from tests.fakes.slack_process import READY_SECONDS, WAIT_SECONDS, free_port
-from tests.fakes.teams_harness import APP_ID, words
+from tests.fakes.teams_harness import APP_ID, loopback, words
 
 ROOT = Path(__file__).resolve().parents[2]
 STRIPPED = ("DISCORD_", "SLACK_", "TEAMS_", "BREWBOT_", "DATABASE_URL", "SMTP_", *GENERIC_NAMES)
 LISTENING = "teams listening port="
-
-
-@pytest.fixture
-async def lb() -> AsyncIterator[TeamsLoopback]:
-    loopback = TeamsLoopback(APP_ID)
-    await loopback.start()
-    yield loopback
-    await loopback.close()
 
 
 class Run:
@@ -112,8 +102,8 @@ async def brewbot_run(lb: TeamsLoopback, folder: Path, **settings: str) -> Async
             await proc.wait()
 
 
-async def test_brewbot_run_answers_teams_and_stops_cleanly_on_sigterm(lb, tmp_path):
-    async with brewbot_run(lb, tmp_path) as run:
+async def test_brewbot_run_answers_teams_and_stops_cleanly_on_sigterm(tmp_path):
+    async with loopback() as lb, brewbot_run(lb, tmp_path) as run:
         line = await run.expect(LISTENING, within=READY_SECONDS)
         port = int(line.split(LISTENING)[1].split()[0])
         sender = TeamsSender(lb, f"http://127.0.0.1:{port}/api/messages")
@@ -143,18 +133,21 @@ async def test_brewbot_run_answers_teams_and_stops_cleanly_on_sigterm(lb, tmp_pa
         assert "Traceback" not in run.output
 
 
-async def test_a_password_microsoft_refuses_is_one_line_and_exit_1(lb, tmp_path):
-    async with brewbot_run(lb, tmp_path, TEAMS_APP_PASSWORD="not-the-password") as run:
+async def test_a_password_microsoft_refuses_is_one_line_and_exit_1(tmp_path):
+    async with (
+        loopback() as lb,
+        brewbot_run(lb, tmp_path, TEAMS_APP_PASSWORD="not-the-password") as run,
+    ):
         assert await run.ended(within=READY_SECONDS) == 1, run.output
+        assert not lb.of("send", "create_conversation")
     said = [line for line in run.lines if "TEAMS_APP_PASSWORD" in line]
     assert len(said) == 1 and "invalid_client" in said[0], run.output
     assert "Traceback" not in run.output
-    assert not lb.of("send", "create_conversation")
 
 
-async def test_microsoft_out_of_reach_is_tried_again_until_stopped(lb, tmp_path):
+async def test_microsoft_out_of_reach_is_tried_again_until_stopped(tmp_path):
     closed = f"http://127.0.0.1:{free_port()}"
-    async with brewbot_run(lb, tmp_path, TEAMS_LOGIN_URL=closed) as run:
+    async with loopback() as lb, brewbot_run(lb, tmp_path, TEAMS_LOGIN_URL=closed) as run:
         line = await run.expect("I will try again", within=READY_SECONDS)
         assert "Microsoft sign-in" in line and closed in line
         run.proc.send_signal(signal.SIGTERM)

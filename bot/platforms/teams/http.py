@@ -23,7 +23,6 @@ import asyncio
 import contextvars
 import json
 import logging
-import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -36,7 +35,6 @@ from bot.platforms.web.server import Mounted
 
 log = logging.getLogger("brewbot.teams")
 
-MESSAGES_PATH = "/api/messages"
 # The largest body /api/messages reads: aiohttp's own default (an activity is a few KB).
 MAX_ACTIVITY_BYTES = 1024**2
 # How long fetching Microsoft's signing keys may take, in its worker thread.
@@ -114,9 +112,6 @@ class AiohttpRoutes:
     @property
     def mounted(self) -> Mounted:
         return Mounted(routes=list(self._routes), self_guarded=frozenset(self._paths))
-
-
-_JSON = re.compile(r"^application/(.+\+)?json$")
 
 
 def _aiohttp_handler(handler: HttpRouteHandler) -> Any:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from microsoft_teams.api.activities.message.message import MessageActivityInput
@@ -78,19 +79,13 @@ class TeamsResponder:
 
     async def reply(self, message: OutgoingMessage, *, private: bool = True) -> None:
         message = replace(message, keep_copy=False)
-        if not private or self.personal:
+        if not private:
             await self.adapter.send(self.where, message)
             return
-        try:
-            await self.adapter.send_private(self.user, message)
-        except DeliveryError as exc:
-            if exc.reason != "dm_closed":
-                raise
-            await self.adapter.send(self.where, self._add_the_app())
-
-    def _add_the_app(self) -> OutgoingMessage:
-        # Nothing of the answer is said here: only how to get it privately.
-        return OutgoingMessage(self.texts.t("teams.add_app_for_private"))
+        await self._privately(
+            lambda: self.adapter.send(self.where, message),
+            lambda: self.adapter.send_private(self.user, message),
+        )
 
     async def open_form(self, form: Form) -> None:
         """An "Open the form" card, in the person's 1:1 chat: the form may hold what is
@@ -102,15 +97,27 @@ class TeamsResponder:
             words=self.adapter.words,
         )
         activity = MessageActivityInput.model_validate(card)
+        await self._privately(
+            lambda: self.adapter.post_to(self.where, activity),
+            lambda: self.adapter.post_private(self.user, activity),
+        )
+
+    async def _privately(
+        self, here: Callable[[], Awaitable[object]], there: Callable[[], Awaitable[object]]
+    ) -> None:
+        """Say something private: `here` when asked in the person's 1:1 chat, else `there`
+        (their 1:1 chat); where Teams refuses that chat, the conversation hears how to get
+        it, and nothing of it."""
         if self.personal:
-            await self.adapter.post_to(self.where, activity)
+            await here()
             return
         try:
-            await self.adapter.post_private(self.user, activity)
+            await there()
         except DeliveryError as exc:
             if exc.reason != "dm_closed":
                 raise
-            await self.adapter.send(self.where, self._add_the_app())
+            note = OutgoingMessage(self.texts.t("teams.add_app_for_private"))
+            await self.adapter.send(self.where, note)
 
     async def private_copy(self, message: OutgoingMessage) -> bool:
         """Best effort, to the person's 1:1 chat: never through the outbox, never stored,
