@@ -1,8 +1,8 @@
 """Microsoft Teams in the front-end bursts: the people's side (`TeamsLoad`, in the driver's
 process, on the loopback Teams: a Bot Framework connector and Microsoft's key endpoint) and
 the bot's (`TeamsSide`: the SDK's App with its /api/messages on the bot's one web server,
-built and started as `brewbot run` starts it, its token check and replies pointed at that
-loopback).
+built and started as `brewbot run` starts it, its token check, its sign-in and its replies
+pointed at that loopback).
 
 Every press is an activity POSTed to /api/messages as Teams sends it, with a Bot Framework
 token signed by the loopback's key (one token reused, as the Bot Framework reuses it), on
@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-import jwt
 
 from bot.app import App
 from bot.bench.frontends.driver import free_port
@@ -139,6 +138,9 @@ class TeamsLoad:
             "bot_port": port,
             "openid_url": self.lb.openid_url,
             "service_url": self.lb.url,
+            # Entra's token endpoint is the loopback's too: the bot signs in as it runs.
+            "login_url": self.lb.url,
+            "app_password": self.lb.app_password,
             "tenant": TENANT_ID,
             "people": [person.id for person in self.people],
         }
@@ -218,9 +220,10 @@ class TeamsSide:
                     "teams_app_id": APP_ID,
                     "teams_openid_url": reached["openid_url"],
                     "teams_service_url": reached["service_url"],
+                    "teams_login_url": reached["login_url"],
+                    "teams_app_password": reached["app_password"],
                 }
-            ),
-            token=_access_token,
+            )
         )
         await self.bot.start(run_scheduler=False, host="127.0.0.1", port=reached["bot_port"])
         return self.bot.brew
@@ -231,13 +234,6 @@ class TeamsSide:
     async def stop(self) -> None:
         if self.bot is not None:
             await self.bot.close()
-
-
-def _access_token(scope: Any, tenant: str | None) -> str:
-    """Stands in for Microsoft's sign-in: a token the loopback connector only reads."""
-    now = int(time.time())
-    claims = {"aud": "https://api.botframework.com", "iat": now, "exp": now + 3600}
-    return jwt.encode(claims, "bench-loopback-only-never-a-real-signing-secret", algorithm="HS256")
 
 
 def _words(node: Any) -> Iterator[str]:
