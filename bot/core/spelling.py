@@ -45,17 +45,20 @@ class Spelling:
     typed: bool = True
     # The sentence that says how options are given (prompts/strings/general.yaml).
     options_hint: str = "help.options_typed"
+    # What a command starts with: Teams takes a message starting "/" as its own command, so
+    # there people type `brew help`.
+    prefix: str = PREFIX
 
     def places_of(self, name: str) -> tuple[Place, ...]:
         return self.places.get(name, (Place(tuple(name.split())),))
 
     def command(self, phrase: str) -> str:
         """`/brew ...` for a phrase in a text (`call me`, `claim off`), as people type it."""
-        return " ".join([PREFIX, *self.place(phrase).path])
+        return " ".join([self.prefix, *self.place(phrase).path])
 
     def commands(self, name: str) -> tuple[str, ...]:
         """Every way to type the table command `name` (Discord's `claim` is two commands)."""
-        return tuple(" ".join([PREFIX, *place.path]) for place in self.places_of(name))
+        return tuple(" ".join([self.prefix, *place.path]) for place in self.places_of(name))
 
     def place(self, phrase: str) -> Place:
         words = phrase.lower().split()
@@ -84,7 +87,7 @@ class Spelling:
         """The command's example (given as typed text) in this platform's spelling, at
         `place` if given."""
         if self.typed:
-            words = [PREFIX, *self.places_of(command.name)[0].path, command.example]
+            words = [self.prefix, *self.places_of(command.name)[0].path, command.example]
             return " ".join(words).rstrip()
         raw = bind_words(command, split_words(command.example)) if command.example else {}
         place = place or self._place_for(command, raw)
@@ -94,7 +97,7 @@ class Spelling:
             for option in command.options
             if option.name in raw and option.name not in fixed
         ]
-        return " ".join([PREFIX, *place.path, *given])
+        return " ".join([self.prefix, *place.path, *given])
 
     def _place_for(self, command: Command, raw: dict[str, str]) -> Place:
         places = self.places_of(command.name)

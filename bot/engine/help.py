@@ -72,7 +72,7 @@ def _help_lines(texts: Texts, command: Command, places: tuple[Place, ...] = ()) 
     return [
         t(
             "help.line",
-            command=" ".join(["/brew", *place.path]),
+            command=" ".join([spelling.prefix, *place.path]),
             description=t(place.description_key) if place.description_key else command.description,
         )
         for place in places or spelling.places_of(command.name)

@@ -39,8 +39,9 @@ def _placeholders(text: str) -> frozenset[str]:
 
 
 def command_names(text: str) -> set[str]:
-    """The commands a text names as `{/NAME}`."""
-    return {name[1:] for name in _placeholders(text) if name.startswith("/")}
+    """The commands a text names as `{/NAME}` (`{/}` alone is how commands start: `/brew`,
+    or `brew` on Teams)."""
+    return {name[1:] for name in _placeholders(text) if name.startswith("/") and name != "/"}
 
 
 class _Values(dict[str, Any]):

@@ -121,3 +121,19 @@ async def test_bad_input_gets_one_clear_sentence(sqlite_url):
         (answer,) = world.sends(chat.id)
         said = words(answer).strip()
         assert said.count(".") <= 2 and "Traceback" not in said and said
+
+
+async def test_commands_are_named_as_people_type_them_in_teams(sqlite_url):
+    """Teams takes a message starting "/" as its own command, so Brewbot's words say
+    `brew ...`, and what they say works when typed."""
+    async with teams_world(sqlite_url) as world:
+        amir = world.lb.add_user("Amir Khan")
+        chat = world.lb.install_for(amir.id)
+        await world.sender.message("brew help", amir, chat)
+        await world.settle()
+        (answer,) = world.sends(chat.id)
+        said = words(answer)
+        assert "brew join" in said and "/brew" not in said
+        await world.sender.message("brew help join", amir, chat)
+        await world.settle()
+        assert "brew join" in words(world.sends(chat.id)[-1])

@@ -24,6 +24,7 @@ from microsoft_teams.api.auth.cloud_environment import PUBLIC, with_overrides
 
 from bot.app import App, build_app
 from bot.config import Settings
+from bot.core.spelling import Spelling
 from bot.engine.clock import Clock
 from bot.engine.texts import Texts
 from bot.platforms.event_log import DatabaseEventLog, EventLog
@@ -48,6 +49,8 @@ from bot.runtime import (
 from bot.scheduling.leader import AlreadyRunning
 
 log = logging.getLogger("brewbot.teams")
+
+SPELLING = Spelling(prefix="brew")
 
 # Work left running after an activity was answered gets this long to finish at shutdown.
 SHUTDOWN_GRACE_SECONDS = 10
@@ -166,7 +169,8 @@ async def create_teams_bot(
 ) -> TeamsBot:
     """Compose the Teams front-end around the services (nothing is listening yet). `token`:
     the bot's own tokens, from Microsoft's sign-in (SignIn) unless given."""
-    texts = texts or Texts.load()
+    # Teams takes a message starting "/" as its own command: people type `brew help`.
+    texts = (texts or Texts.load()).spoken_as(SPELLING)
     routes = AiohttpRoutes()
     signin = None
     if token is None:
