@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -120,13 +121,21 @@ class TeamsSender:
         activity_id: str | None = None,
         mention: bool | None = None,
         thread: str | None = None,
+        people: Sequence[TeamsUser | TeamsConversation] = (),
     ) -> Response:
         """Someone types `text`. In a channel or group chat Teams delivers only messages
         that @mention the bot, so there the text starts with the mention (unless
-        `mention` is False); `thread` is the id of the channel post it replies under."""
+        `mention` is False); `thread` is the id of the channel post it replies under.
+        `people` are the others (or channels) the text @mentions, each `<at>Name</at>` in it."""
         return await self.post(
             self.message_activity(
-                text, user, conversation, activity_id=activity_id, mention=mention, thread=thread
+                text,
+                user,
+                conversation,
+                activity_id=activity_id,
+                mention=mention,
+                thread=thread,
+                people=people,
             )
         )
 
@@ -323,9 +332,18 @@ class TeamsSender:
         activity_id: str | None = None,
         mention: bool | None = None,
         thread: str | None = None,
+        people: Sequence[TeamsUser | TeamsConversation] = (),
     ) -> dict[str, Any]:
         """A message as Teams delivers it (see `message`)."""
         activity = self._base("message", user, conversation, activity_id or message_id(), thread)
+        activity["entities"].extend(
+            {
+                "type": "mention",
+                "text": f"<at>{person.name}</at>",
+                "mentioned": {"id": person.id, "name": person.name},
+            }
+            for person in people
+        )
         if mention is None:
             mention = conversation.type != "personal"
         if mention:

@@ -48,9 +48,19 @@ def _minutes_list(value: str) -> str:
 def _channel(value: str) -> str:
     # Accept a pasted mention (<#123>, <#C123|name>) as well as a bare id.
     cleaned = value.strip().removeprefix("<#").removesuffix(">").split("|")[0].lstrip("#")
-    if not cleaned or len(cleaned) > 64 or not cleaned.replace("-", "").replace("_", "").isalnum():
+    if not _is_id(cleaned):
         raise CommandError("settings.bad_channel")
     return cleaned
+
+
+# What else a platform's id may hold besides letters and digits: Teams' look like
+# 29:1Ab-c_D... (a person) and 19:AbC...@thread.tacv2 (a channel).
+_ID_MARKS = str.maketrans("", "", "-_:@.")
+LONGEST_ID = 128
+
+
+def _is_id(text: str) -> bool:
+    return 0 < len(text) <= LONGEST_ID and text.translate(_ID_MARKS).isalnum()
 
 
 def _role(value: str) -> str:
@@ -69,7 +79,7 @@ def parse_user(value: str) -> str:
     """A person's id from a mention as the platforms pass it (<@123>, <@!123>, <@U123>) or
     the bare id. Whether anyone has that id is `person_id`'s question."""
     cleaned = value.strip().removeprefix("<@").removeprefix("!").removesuffix(">").split("|")[0]
-    if not cleaned or len(cleaned) > 64 or not cleaned.replace("-", "").replace("_", "").isalnum():
+    if not _is_id(cleaned):
         raise CommandError("settings.bad_user")
     return cleaned
 

@@ -7,11 +7,13 @@ import asyncio
 import time
 
 import pytest
+from sqlmodel import select
 
 from bot.core.messages import OutgoingMessage
 from bot.core.ports import DeliveryError
 from bot.core.refs import CommunityRef, Platform, UserRef
 from bot.loopback.teams_server import TENANT_ID
+from storage.models import Community
 from tests.fakes.teams_harness import teams_world, words
 
 
@@ -137,3 +139,25 @@ async def test_commands_are_named_as_people_type_them_in_teams(sqlite_url):
         await world.sender.message("brew help join", amir, chat)
         await world.settle()
         assert "brew join" in words(world.sends(chat.id)[-1])
+
+
+async def test_a_person_or_channel_mentioned_in_a_command_is_the_one_it_names(sqlite_url):
+    """In Teams a typed @mention is a tag in the text and an entity saying who: a command
+    takes it as that person's or channel's id, as a picked one on Slack or Discord."""
+    fran_aad = "5f0c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f"
+    async with teams_world(sqlite_url, TEAMS_FACILITATORS=fran_aad) as world:
+        fran = world.lb.add_user("Fran Ali", aad_object_id=fran_aad)
+        beth = world.lb.add_user("Beth Jones")
+        chat = world.lb.install_for(fran.id)
+        group = world.lb.add_channel("Working group")
+        await world.sender.message(
+            "brew settings safeguarding_contact <at>Beth Jones</at>", fran, chat, people=[beth]
+        )
+        await world.sender.message(
+            "brew settings working_group_channel <at>Working group</at>", fran, chat, people=[group]
+        )
+        await world.settle()
+        async with world.brew.db.read() as tx:
+            community = (await tx.exec(select(Community))).one()
+        assert community.safeguarding_contact_id == beth.id
+        assert community.working_group_channel_id == group.id

@@ -181,8 +181,7 @@ class Listeners:
                 return
             await dispatcher.run_component(custom, {}, who.user, who.where, responder)
             return
-        text = _MENTION.sub(" ", str(activity.get("text") or "")).strip()
-        await dispatcher.run_text(text or "help", who.user, who.where, responder)
+        await dispatcher.run_text(command_text(activity) or "help", who.user, who.where, responder)
 
     # -- dialogs -------------------------------------------------------------------------
 
@@ -337,3 +336,25 @@ def _typed(form: Form | None, values: dict[str, str]) -> str:
 
 async def _until_done(run: asyncio.Future[None]) -> None:
     await run
+
+
+def command_text(activity: dict[str, Any]) -> str:
+    """The words of a typed command: the bot's own @mention taken out, anyone else's made the
+    id the commands take (<@29:...> for a person, <#19:...> for a channel), as a picked person
+    or channel is on Slack and Discord. Teams puts each mention's tag in the text and says who
+    it is in an entity, in the text's order."""
+    text = str(activity.get("text") or "")
+    bot = (activity.get("recipient") or {}).get("id")
+    for entity in activity.get("entities") or ():
+        tag = str(entity.get("text") or "") if entity.get("type") == "mention" else ""
+        if tag:
+            text = text.replace(tag, f" {_as_id(entity, bot)} ", 1)
+    return _MENTION.sub(" ", text).strip()
+
+
+def _as_id(mention: dict[str, Any], bot: str | None) -> str:
+    named = str((mention.get("mentioned") or {}).get("id") or "")
+    if not named or named == bot:
+        return ""
+    # Teams' channel and chat ids start "19:", people's "29:".
+    return f"<#{named}>" if named.startswith("19:") else f"<@{named}>"
