@@ -14,7 +14,7 @@ import discord
 
 from bot.app import App
 from bot.core.commands import Command, CommandError, convert_options
-from bot.core.messages import OutgoingMessage, parse_custom_id
+from bot.core.messages import OutgoingMessage
 from bot.core.ports import DeliveryError
 from bot.core.refs import ConversationRef, UserRef
 from bot.platforms.discord.components import split_community, submitted_values
@@ -58,7 +58,7 @@ class FrontEnd:
         self, interaction: discord.Interaction, custom: str, values: dict[str, str]
     ) -> None:
         brew_id, marked_guild = split_community(custom)
-        responder = self._responder(interaction, self._may_open_form(brew_id))
+        responder = self._responder(interaction, self.app.table.may_open_form(brew_id))
         guild_id = interaction.guild_id or (int(marked_guild) if marked_guild else None)
         if guild_id is None:
             await self._say(responder, self.texts.t("discord.unknown_community"))
@@ -68,7 +68,7 @@ class FrontEnd:
         else:
             # A button in a private message: who the person is in that server needs a call to
             # Discord, so acknowledge first unless the answer may be a form.
-            if not self._may_open_form(brew_id):
+            if not self.app.table.may_open_form(brew_id):
                 await responder.defer()
             user, where = await self._private_refs(interaction, guild_id)
         await self.app.dispatcher.run_component(brew_id, values, user, where, responder)
@@ -81,11 +81,6 @@ class FrontEnd:
             # Not deferred by the dispatcher (a form must come first): keep the 3 seconds.
             responder.guard()
         return responder
-
-    def _may_open_form(self, custom: str) -> bool:
-        parsed = parse_custom_id(custom)
-        route = self.app.table.components.get(parsed[:2]) if parsed else None
-        return route is not None and route.may_open_form
 
     def _refs(
         self, interaction: discord.Interaction, guild_id: int
