@@ -751,7 +751,8 @@ class TeamsLoopback:
             posted.reactions.discard(request.match["reaction"])
 
     async def _create_conversation(self, request: _Request) -> dict[str, Any]:
-        """A 1:1 chat with someone (found if they installed the app, else 403), or with
+        """A 1:1 chat with someone (found if they installed the app, else 403; never with an
+        anonymous meeting guest, 400), or with
         `channelData.channel.id` and an activity, a new post in that channel."""
         body = request.call.body if isinstance(request.call.body, dict) else {}
         channel_data = body.get("channelData") or {}
@@ -774,6 +775,10 @@ class TeamsLoopback:
         if tenant != TENANT_ID:
             raise TeamsRefusal(400, message="A valid tenant id is required.")
         user = self._user(str(members[0].get("id") or ""))
+        if user is not None and user.role == "anonymous":
+            raise TeamsRefusal(
+                400, message="Bot cannot create a conversation with an anonymous user"
+            )
         if user is None or user.id not in self.installed:
             raise TeamsRefusal(403)
         cid = self.personal_id(user.id)

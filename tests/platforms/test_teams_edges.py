@@ -12,9 +12,11 @@ from sqlmodel import select
 from bot.core.messages import OutgoingMessage
 from bot.core.ports import DeliveryError
 from bot.core.refs import CommunityRef, Platform, UserRef
-from bot.loopback.teams_server import TENANT_ID
+from bot.loopback.teams_sender import Response, dialog_card
+from bot.loopback.teams_server import CARD, TENANT_ID
 from storage.models import Community
-from tests.fakes.teams_harness import teams_world, words
+from tests.conftest import loaded_texts
+from tests.fakes.teams_harness import teams_world, texts, words
 
 
 async def test_an_activity_sent_again_is_handled_once(sqlite_url):
@@ -66,15 +68,47 @@ async def test_a_private_message_to_someone_without_the_app_is_dm_closed(sqlite_
         assert [c.status for c in world.lb.of("create_conversation")] == [403]
 
 
-async def test_a_private_answer_in_a_channel_says_how_to_get_it_and_nothing_of_it(sqlite_url):
+def dialog_words(answer: Response) -> str:
+    card = dialog_card(answer.body)
+    assert card is not None, answer.text
+    return "\n".join(texts({"attachments": [{"contentType": CARD, "content": card}]}))
+
+
+async def test_a_private_answer_teams_will_not_deliver_privately_opens_only_for_its_asker(
+    sqlite_url,
+):
+    """Beth has not added Brewbot to her chats: her answer is a card in the channel whose
+    button shows it to her in a dialog, and to nobody else; the card itself says nothing."""
     async with teams_world(sqlite_url) as world:
-        beth = world.lb.add_user("Beth Jones")
+        beth, carl = world.lb.add_user("Beth Jones"), world.lb.add_user("Carl Obi")
         channel = world.lb.add_channel("Over a Brew")
         await world.sender.message("brew help", beth, channel)
         await world.settle()
         (note,) = world.sends(channel.id)
-        assert "add Brewbot to your chats" in words(note)
-        assert "schedule" not in words(note)
+        assert words(note).strip() == loaded_texts().t("teams.answer_here")
+        posted = world.lb.posts(channel.id)[-1]
+        show = loaded_texts().t("teams.show_answer")
+        refused = await world.sender.press(posted, show, carl, channel)
+        assert dialog_words(refused).strip() == loaded_texts().t("teams.not_yours")
+        shown = await world.sender.press(posted, show, beth, channel)
+        assert "schedule" in dialog_words(shown)
+
+
+async def test_an_anonymous_meeting_guest_gets_answers_and_forms_in_the_meeting_chat(sqlite_url):
+    """No bot may message an anonymous guest privately: Brewbot does not try, and what is
+    theirs waits behind a button only they can open."""
+    async with teams_world(sqlite_url) as world:
+        guest = world.lb.add_user("Guest", role="anonymous")
+        meeting = world.lb.add_group_chat([guest], meeting=True)
+        start = world.lb.last_seq
+        await world.sender.message("brew help", guest, meeting)
+        await world.settle()
+        assert not [c for c in world.lb.after(start) if c.kind == "create_conversation"]
+        posted = world.lb.posts(meeting.id)[-1]
+        shown = await world.sender.press(
+            posted, loaded_texts().t("teams.show_answer"), guest, meeting
+        )
+        assert "schedule" in dialog_words(shown)
 
 
 async def test_a_slow_key_endpoint_does_not_stall_the_event_loop(sqlite_url):

@@ -128,14 +128,21 @@ async def test_a_whole_session_from_schedule_to_digest(database_url):
         assert "planned this session" in words(world.sends(team.fran_chat.id, after=start)[0])
 
         # Everyone presses Yes; their answer (with the privacy notice) is private. Evan has
-        # no 1:1 chat with Brewbot: the channel hears how to get it, and nothing of it.
+        # no 1:1 chat with Brewbot: the channel gets a card, with nothing of the answer, whose
+        # button shows it to him alone.
         card = world.with_button(room.id, yes)
         for name, person in team.people.items():
             start = await pressed(world, card, yes, person, room)
             if name == NO_APP:
                 (note,) = world.sends(room.id, after=start)
-                assert "add Brewbot to your chats" in words(note)
-                assert "Being heard" not in words(note)
+                assert words(note).strip() == loaded_texts().t("teams.answer_here")
+                shown = await sender.press(
+                    lb.posted[note.created_id], loaded_texts().t("teams.show_answer"), person, room
+                )
+                answer = dialog_card(shown.body)
+                assert answer is not None and "brew:consent:yes:" in [
+                    route_of(a) for a in answer.get("actions") or []
+                ]
                 await sender.submit_card({"brew": "brew:consent:yes:"}, person, room)
             else:
                 (answer,) = world.sends(team.chats[name].id, after=start)

@@ -440,14 +440,21 @@ def message_activities(
 
 
 def open_form_card(
-    title: str, route: str, *, words: CardWords, data: Mapping[str, str] | None = None
+    title: str,
+    route: str,
+    *,
+    words: CardWords,
+    data: Mapping[str, str] | None = None,
+    button: str = "",
 ) -> Element:
-    """A message with one "Open the form" button that asks Teams for the dialog of `route`
-    (with `data`): the answer to a typed command that needs a form, since Teams opens a
-    dialog only from a card's button."""
+    """A message with one "Open the form" button (or `button`'s words) that asks Teams for
+    the dialog of `route` (with `data`): the answer to a typed command that needs a form,
+    since Teams opens a dialog only from a card's button, and an answer only its asker may
+    open where Brewbot cannot message them privately."""
     body = _trusted(title) if title.strip() else []
     sent: dict[str, Any] = {**(data or {}), ROUTE: route, "msteams": dict(TASK_FETCH)}
-    action = _dump(SubmitAction(title=words.open_form, style="positive", data=sent))
+    label = button or words.open_form
+    action = _dump(SubmitAction(title=label, style="positive", data=sent))
     return activity(card(body, [action]), _plain_line(title))
 
 

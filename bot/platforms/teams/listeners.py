@@ -36,7 +36,7 @@ from bot.platforms.teams.responder import (
     FORM_BUTTON,
     DialogResponder,
     First,
-    FormShelf,
+    Shelf,
     TeamsResponder,
 )
 from bot.platforms.work import WorkTracker
@@ -66,6 +66,8 @@ class Who:
     where: ConversationRef
     personal: bool
     tenant: str
+    # An anonymous meeting guest (Teams gives them no Entra id): no 1:1 chat is possible.
+    anonymous: bool = False
 
 
 class Listeners:
@@ -90,7 +92,7 @@ class Listeners:
         self.invokes = MemoryEventLog()
         self.facilitators = facilitators
         self.facilitator_role = facilitator_role
-        self.shelf = FormShelf()
+        self.shelf = Shelf()
         self.work = WorkTracker(work_log)
         self.texts = adapter.texts
 
@@ -152,7 +154,7 @@ class Listeners:
         base, _, thread = str(conversation["id"]).partition(";messageid=")
         where = ConversationRef(community, base, thread or None)
         personal = conversation.get("conversationType") == "personal"
-        return Who(user, where, personal, tenant)
+        return Who(user, where, personal, tenant, anonymous=not aad)
 
     def _tracked(self, work: Coroutine[Any, Any, None]) -> asyncio.Future[None]:
         """Run `work` as a task the listener can wait on, counted like the rest."""
@@ -162,7 +164,12 @@ class Listeners:
 
     def responder(self, who: Who) -> TeamsResponder:
         return TeamsResponder(
-            self.adapter, self.shelf, user=who.user, where=who.where, personal=who.personal
+            self.adapter,
+            self.shelf,
+            user=who.user,
+            where=who.where,
+            personal=who.personal,
+            anonymous=who.anonymous,
         )
 
     # -- messages ------------------------------------------------------------------------
@@ -188,10 +195,7 @@ class Listeners:
     async def on_task_fetch(self, data: dict[str, Any], who: Who) -> dict[str, Any] | None:
         custom = route_id(data) or ""
         if custom.startswith(FORM_BUTTON):
-            form = self.shelf.get(custom.removeprefix(FORM_BUTTON))
-            if form is None:
-                return self._dialog_message(OutgoingMessage(self.texts.t("teams.form_gone")))
-            return self._dialog(form)
+            return self._kept(custom.removeprefix(FORM_BUTTON), who)
         responder = DialogResponder(self.responder(who))
         run = self._tracked(
             self.brew.dispatcher.run_component(custom, {}, who.user, who.where, responder)
@@ -201,14 +205,15 @@ class Listeners:
         if first is None:
             return self._dialog_message(OutgoingMessage(self.texts.t("teams.answer_coming")))
         if first.form is not None:
-            return self._dialog(first.form)
+            return self._dialog(first.form, who)
         assert first.message is not None
         return self._answer_in_dialog(first.message, first.message, responder)
 
     async def on_task_submit(self, data: dict[str, Any], who: Who) -> dict[str, Any] | None:
         custom = route_id(data) or ""
         token = str(data.get(FORM_KEY) or "")
-        form = self.shelf.get(token) if token else None
+        kept = self.shelf.get(token, who.user.id) if token else None
+        form = kept if isinstance(kept, Form) else None
         values = form_values(form, data) if form is not None else _as_sent(data)
         words = _typed(form, values)
         responder = DialogResponder(self.responder(who), words=words)
@@ -231,7 +236,7 @@ class Listeners:
             return None  # the dialog closes; the answer comes as a message
         first = responder.first.result()
         if first.form is not None:
-            return self._dialog(first.form)
+            return self._dialog(first.form, who)
         message = first.message
         assert message is not None
         if message.refused and form is not None:
@@ -254,13 +259,27 @@ class Listeners:
             self.work.start(_copy(responder.inner, message))
         return self._answer_in_dialog(shown, message, responder)
 
-    def _dialog(self, form: Form) -> dict[str, Any]:
-        """`form` as a dialog, kept on the shelf while it is open (its token comes back with
-        what is sent)."""
+    def _kept(self, token: str, who: Who) -> dict[str, Any] | None:
+        """What a button kept for one person opens: their form, or an answer that could not
+        reach them privately, shown in a dialog; for anyone else, nothing of it."""
+        kept = self.shelf.get(token, who.user.id)
+        if isinstance(kept, Form):
+            return self._dialog(kept, who)
+        if kept is None:
+            gone = "teams.not_yours" if self.shelf.kept_for_another(token, who.user.id) else None
+            kept = OutgoingMessage(self.texts.t(gone or "teams.form_gone"))
+        shown = self._dialog_message(kept)
+        if shown is None:
+            return self._dialog_message(OutgoingMessage(self.texts.t("teams.answer_too_long")))
+        return shown
+
+    def _dialog(self, form: Form, who: Who) -> dict[str, Any]:
+        """`form` as a dialog, kept on the shelf for `who` while it is open (its token comes
+        back with what is sent)."""
         return dialog(
             form,
             words=self.adapter.words,
-            data={FORM_KEY: self.shelf.keep(form)},
+            data={FORM_KEY: self.shelf.keep(form, who.user.id)},
             pictures=self.adapter.pictures,
         )
 

@@ -1,14 +1,15 @@
 """The Responder for one Teams interaction (a typed `brew ...`, a button press, a dialog).
 
 Teams has no message only one person can see in a channel or chat. A private answer goes in
-the person's 1:1 chat with Brewbot (where it was asked, or opened for it); where the app is
-not installed for them, the conversation is told, with nothing of the answer, how to add it.
-Dialog answers are private by nature: what a dialog's submission is answered with is shown
-in the dialog itself (see listeners.py).
+the person's 1:1 chat with Brewbot (where it was asked, or opened for it). Where Teams will
+not open that chat (the app is not added to their chats, or they are an anonymous meeting
+guest, whom no bot may message), the conversation gets a card whose one button shows the
+answer in a dialog to the person who asked, and to nobody else. Dialogs are private by
+nature: what a dialog's submission is answered with is shown in the dialog (listeners.py).
 
 A form opens only from a card button (Teams' rule): a typed command or a message-button
-press that answers with a form posts an "Open the form" card; its button asks for the form
-kept here (`FormShelf`), which then opens as a dialog.
+press that answers with a form posts an "Open the form" card, kept for its person in the same
+way (`Shelf`); its button opens the form as a dialog.
 """
 
 from __future__ import annotations
@@ -27,43 +28,53 @@ from bot.core.refs import ConversationRef, UserRef
 from bot.platforms.teams.adapter import TeamsAdapter, address
 from bot.platforms.teams.cards import open_form_card
 
-# The "Open the form" buttons' custom id: brew:teamsform:open:TOKEN (never a route).
+# The buttons that open what is kept for one person (a form, an answer): brew:teamsform:open:
+# TOKEN (never a route).
 FORM_BUTTON = "brew:teamsform:open:"
-# Forms waiting for their button; the oldest forgotten first.
+# Forms and answers waiting for their button; the oldest forgotten first.
 KEPT_FORMS = 10_000
 
+Kept = Form | OutgoingMessage
 
-class FormShelf:
-    """Forms waiting in Teams: one a typed command or a message button answered with, until
-    its "Open the form" button is pressed, and every dialog while it is open, so what is sent
-    is read back field by field (`cards.form_values`) and a refusal shows the dialog again.
-    In memory, the oldest forgotten first: after a restart an "Open the form" button asks to
-    ask again, and a dialog's answers are read as they came."""
+
+class Shelf:
+    """What waits in Teams for one person: a form a typed command or a message button answered
+    with, or an answer that could not reach them privately, until its button is pressed; and
+    every dialog while it is open, so what is sent is read back field by field
+    (`cards.form_values`) and a refusal shows the dialog again. Each is given only to the
+    person it was kept for. In memory, the oldest forgotten first: after a restart a button
+    asks to ask again, and a dialog's answers are read as they came."""
 
     def __init__(self, size: int = KEPT_FORMS) -> None:
         self.size = size
-        self._forms: OrderedDict[str, Form] = OrderedDict()
+        self._kept: OrderedDict[str, tuple[Kept, str]] = OrderedDict()
 
-    def keep(self, form: Form) -> str:
+    def keep(self, item: Kept, owner: str) -> str:
         token = secrets.token_urlsafe(12)
-        self._forms[token] = form
-        while len(self._forms) > self.size:
-            self._forms.popitem(last=False)
+        self._kept[token] = (item, owner)
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
         return token
 
-    def get(self, token: str) -> Form | None:
-        return self._forms.get(token)
+    def get(self, token: str, owner: str) -> Kept | None:
+        found = self._kept.get(token)
+        return found[0] if found is not None and found[1] == owner else None
+
+    def kept_for_another(self, token: str, owner: str) -> bool:
+        found = self._kept.get(token)
+        return found is not None and found[1] != owner
 
 
 class TeamsResponder:
     def __init__(
         self,
         adapter: TeamsAdapter,
-        shelf: FormShelf,
+        shelf: Shelf,
         *,
         user: UserRef,
         where: ConversationRef,
         personal: bool,
+        anonymous: bool = False,
     ) -> None:
         self.adapter = adapter
         self.shelf = shelf
@@ -72,6 +83,8 @@ class TeamsResponder:
         self.where = where
         # Asked in the person's own 1:1 chat with Brewbot: private answers go right there.
         self.personal = personal
+        # An anonymous meeting guest: no bot may open a 1:1 chat with them.
+        self.anonymous = anonymous
 
     async def defer(self) -> None:
         # The request was answered before the work began (listeners.py).
@@ -85,39 +98,54 @@ class TeamsResponder:
         await self._privately(
             lambda: self.adapter.send(self.where, message),
             lambda: self.adapter.send_private(self.user, message),
+            lambda: self._kept_here(
+                message, self.texts.t("teams.answer_here"), self.texts.t("teams.show_answer")
+            ),
         )
 
     async def open_form(self, form: Form) -> None:
         """An "Open the form" card, in the person's 1:1 chat: the form may hold what is
         theirs (their name, their choices)."""
-        token = self.shelf.keep(form)
-        card = open_form_card(
-            self.texts.t("teams.form_here", title=form.title),
-            f"{FORM_BUTTON}{token}",
-            words=self.adapter.words,
-        )
-        activity = MessageActivityInput.model_validate(card)
+        title = self.texts.t("teams.form_here", title=form.title)
+        card = self._opener(form, title, "")
         await self._privately(
-            lambda: self.adapter.post_to(self.where, activity),
-            lambda: self.adapter.post_private(self.user, activity),
+            lambda: self.adapter.post_to(self.where, card),
+            lambda: self.adapter.post_private(self.user, card),
+            lambda: self.adapter.post_to(self.where, card),
         )
 
+    def _opener(self, item: Kept, title: str, button: str) -> MessageActivityInput:
+        """A card whose one button opens `item`, kept for this person only."""
+        token = self.shelf.keep(item, self.user.id)
+        card = open_form_card(
+            title, f"{FORM_BUTTON}{token}", words=self.adapter.words, button=button
+        )
+        return MessageActivityInput.model_validate(card)
+
+    async def _kept_here(self, message: OutgoingMessage, title: str, button: str) -> None:
+        await self.adapter.post_to(self.where, self._opener(message, title, button))
+
     async def _privately(
-        self, here: Callable[[], Awaitable[object]], there: Callable[[], Awaitable[object]]
+        self,
+        here: Callable[[], Awaitable[object]],
+        there: Callable[[], Awaitable[object]],
+        instead: Callable[[], Awaitable[object]],
     ) -> None:
         """Say something private: `here` when asked in the person's 1:1 chat, else `there`
-        (their 1:1 chat); where Teams refuses that chat, the conversation hears how to get
-        it, and nothing of it."""
+        (their 1:1 chat); where Teams will not open that chat, `instead` (a card in the
+        conversation whose button only this person can open)."""
         if self.personal:
             await here()
+            return
+        if self.anonymous:
+            await instead()
             return
         try:
             await there()
         except DeliveryError as exc:
             if exc.reason != "dm_closed":
                 raise
-            note = OutgoingMessage(self.texts.t("teams.add_app_for_private"))
-            await self.adapter.send(self.where, note)
+            await instead()
 
     async def private_copy(self, message: OutgoingMessage) -> bool:
         """Best effort, to the person's 1:1 chat: never through the outbox, never stored,

@@ -154,9 +154,10 @@ def to_delivery_error(
         return DeliveryError("failed", type(exc).__name__)
     status = exc.response.status_code
     detail = texts.t("teams.detail.conversation", where=where) if where else ""
-    if private and status in (403, 404):
-        # The app is not installed for that person (or they left the organisation): Teams
-        # lets a bot start a 1:1 chat only then.
+    if private and status in (400, 403, 404):
+        # The app is not installed for that person (403), they left the organisation (404),
+        # or they are an anonymous meeting guest (400): Teams lets a bot start a 1:1 chat
+        # only with someone who has the app.
         return DeliveryError("dm_closed", texts.t("teams.detail.not_installed"))
     if status == 429:
         return DeliveryError("rate_limited")
