@@ -117,10 +117,10 @@ class Settings(BaseSettings):
     teams_app_id: str = Field("", alias="TEAMS_APP_ID")
     teams_app_password: str = Field("", alias="TEAMS_APP_PASSWORD")
     teams_tenant_id: str = Field("", alias="TEAMS_TENANT_ID")
-    # Who facilitates on Teams, which has no roles a bot can read: the people listed here (by
-    # their Microsoft Entra object ids, or their Teams ids) carry the role named
-    # TEAMS_FACILITATOR_ROLE, which is what a community's facilitator_role names by default
-    # ("Facilitator"), and may change the community's settings (docs/teams.md).
+    # Who facilitates on Teams besides a team's owners and the members of its tag named by the
+    # community's facilitator_role (read from Microsoft Graph): the people listed here (by
+    # their Microsoft Entra object ids, or their Teams ids), everywhere, group chats too;
+    # they carry the role named TEAMS_FACILITATOR_ROLE (docs/teams.md).
     teams_facilitator_role: str = Field("Facilitator", alias="TEAMS_FACILITATOR_ROLE")
     teams_facilitators: Annotated[list[str], NoDecode] = Field([], alias="TEAMS_FACILITATORS")
     # Where Microsoft's signing keys for the bot's requests are described, and where posts go
@@ -136,6 +136,9 @@ class Settings(BaseSettings):
     # Where the bot signs in with TEAMS_APP_ID and TEAMS_APP_PASSWORD for its own token
     # (Microsoft Entra's token endpoint, bot/platforms/teams/signin.py).
     teams_login_url: str = Field("https://login.microsoftonline.com", alias="TEAMS_LOGIN_URL")
+    # Microsoft Graph, where a team's tags and owners are read to know its facilitators
+    # (bot/platforms/teams/facilitators.py).
+    teams_graph_url: str = Field("https://graph.microsoft.com", alias="TEAMS_GRAPH_URL")
 
     @field_validator("timezone")
     @classmethod

@@ -14,7 +14,12 @@ It plays both parts of Microsoft the Teams SDK talks to:
   check when the SDK is given `cloud` (the public cloud with the metadata URL pointed here);
   and Entra's token endpoint (`/{tenant}/oauth2/v2.0/token`, TEAMS_LOGIN_URL=`url`), which
   gives the bot a token for its app ID and `app_password` (kept in `issued`) and refuses
-  any other password as Entra does (401, invalid_client).
+  any other password as Entra does (401, invalid_client);
+- Microsoft Graph's few calls Brewbot makes (`/v1.0/teams/{group}/tags`, a tag's `members`,
+  the team's `members` with their roles): a team's tags (`add_tag`) and owners (`owners`),
+  answered only with a token the token endpoint gave for Graph's scope (401 otherwise), and
+  403 as Graph answers when the team's owner has not consented to the app's permissions
+  (`graph_consented = False`).
 
 Trouble on demand: `fail` answers matching calls with an error status (429 with
 Retry-After) or holds them (a timeout), `hold` keeps them until a test releases them,
@@ -47,6 +52,10 @@ from microsoft_teams.api.auth.cloud_environment import PUBLIC, CloudEnvironment,
 TENANT_ID = "6b1e2f3c-4d5a-4e6f-8a7b-9c0d1e2f3a4b"
 TEAM_NAME = "Brew council"
 BOT_NAME = "Brewbot"
+# The scope of an app-only token for Microsoft Graph.
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+# Graph's page size for a team's members (it follows @odata.nextLink for more).
+GRAPH_PAGE = 100
 # The issuer of the tokens the Bot Framework signs its calls to a bot with.
 ISSUER = PUBLIC.token_issuer
 KEY_ID = "brewbot-loopback-key"
@@ -156,7 +165,8 @@ class Call:
     """One request that reached the loopback. `kind` names the operation ("send", "reply",
     "update", "delete", "create_conversation", "members", "member", "paged_members",
     "activity_members", "reaction", "team", "team_channels", "meeting", "participant",
-    "openid", "keys", or "unknown"); `status` is what it was answered (0 while held)."""
+    "openid", "keys", "token", "graph_tags", "graph_tag_members", "graph_members", or
+    "unknown"); `status` is what it was answered (0 while held)."""
 
     seq: int
     method: str
@@ -246,6 +256,13 @@ class TeamsLoopback:
         # access tokens given out for it.
         self.app_password = "loopback-app-password"
         self.issued: set[str] = set()
+        # The tokens given for Microsoft Graph's scope, the only ones Graph takes.
+        self.graph_issued: set[str] = set()
+        # The team's tags (id -> its name and its members' user ids) and its owners' user
+        # ids, as Graph tells them; whether the owner consented to the app's permissions.
+        self.tags: dict[str, tuple[str, list[str]]] = {}
+        self.owners: set[str] = set()
+        self.graph_consented = True
         self.url = ""
         self._seq = itertools.count(1)
         self._ids = itertools.count(1)
@@ -389,6 +406,17 @@ class TeamsLoopback:
         """The person removes the app: posts to their 1:1 chat are refused (403)."""
         self.installed.discard(user_id)
 
+    @property
+    def team_group_id(self) -> str:
+        """The team's Microsoft 365 group id (channelData.team.aadGroupId), Graph's name for it."""
+        return _guid(self.team_id)
+
+    def add_tag(self, name: str, members: list[TeamsUser]) -> str:
+        """A tag in the team, with these people in it. Returns its id."""
+        tag_id = _guid(f"tag/{name}/{next(self._ids)}")
+        self.tags[tag_id] = (name, [m.id for m in members])
+        return tag_id
+
     # -- signing (Microsoft's side of an inbound activity) ---------------------------------
 
     def sign(
@@ -502,6 +530,7 @@ class TeamsLoopback:
     def _route_table(self) -> list[tuple[str, re.Pattern[str], str, Handler]]:
         conv = r"/v3/conversations/(?P<cid>[^/]+)"
         act = conv + r"/activities/(?P<aid>[^/]+)"
+        graph = r"/v1\.0/teams/(?P<gid>[^/]+)"
         table: list[tuple[str, str, str, Handler]] = [
             ("GET", r"/v1/\.well-known/openidconfiguration", "openid", self._openid),
             ("GET", r"/v1/\.well-known/keys", "keys", self._keys),
@@ -519,6 +548,9 @@ class TeamsLoopback:
             ("GET", conv + r"/members/(?P<mid>[^/]+)", "member", self._member),
             ("GET", r"/v3/teams/(?P<tid>[^/]+)", "team", self._team),
             ("GET", r"/v3/teams/(?P<tid>[^/]+)/conversations", "team_channels", self._channels),
+            ("GET", graph + r"/tags", "graph_tags", self._graph_tags),
+            ("GET", graph + r"/tags/(?P<tag>[^/]+)/members", "graph_tag_members", self._tagged),
+            ("GET", graph + r"/members", "graph_members", self._graph_members),
             ("GET", r"/v1/meetings/(?P<mtg>[^/]+)", "meeting", self._meeting),
             (
                 "GET",
@@ -654,9 +686,13 @@ class TeamsLoopback:
             }
             return _json(refusal, 401)
         now = int(time.time())
-        claims = {"aud": "https://api.botframework.com", "appid": self.app_id, "iat": now}
+        scope = str(form.get("scope") or "")
+        audience = scope.removesuffix("/.default") or "https://api.botframework.com"
+        claims = {"aud": audience, "appid": self.app_id, "iat": now, "jti": str(uuid.uuid4())}
         token = jwt.encode({**claims, "exp": now + 3600}, self._key, algorithm="RS256")
         self.issued.add(token)
+        if scope == GRAPH_SCOPE:
+            self.graph_issued.add(token)
         return _json({"token_type": "Bearer", "expires_in": 3599, "access_token": token})
 
     # -- the connector --------------------------------------------------------------------
@@ -877,6 +913,83 @@ class TeamsLoopback:
             "meeting": {"role": roles[user.id], "inMeeting": True},
             "conversation": chat.account(),
         }
+
+    # -- Microsoft Graph ------------------------------------------------------------------
+
+    def _graph_team(self, request: _Request) -> None:
+        """Graph's checks before it says anything of a team: a token for Graph's scope from
+        the token endpoint, the team, and the permissions its owner consented to."""
+        if request.call.token not in self.graph_issued:
+            raise TeamsRefusal(
+                401, "InvalidAuthenticationToken", "Access token validation failure."
+            )
+        if request.match["gid"] != self.team_group_id:
+            raise TeamsRefusal(404, "NotFound", "No team found with Group Id.")
+        if not self.graph_consented:
+            raise TeamsRefusal(403, "Forbidden", "Missing role permissions on the request.")
+
+    def _graph_user(self, user_id: str) -> dict[str, Any]:
+        user = self.users[user_id]
+        return {
+            "displayName": user.name,
+            "userId": user.aad_object_id,
+            "tenantId": TENANT_ID,
+        }
+
+    async def _graph_tags(self, request: _Request) -> dict[str, Any]:
+        self._graph_team(request)
+        return {
+            "value": [
+                {
+                    "id": tag_id,
+                    "teamId": self.team_group_id,
+                    "displayName": name,
+                    "description": "",
+                    "memberCount": len(members),
+                    "tagType": "standard",
+                }
+                for tag_id, (name, members) in self.tags.items()
+            ]
+        }
+
+    async def _tagged(self, request: _Request) -> dict[str, Any]:
+        self._graph_team(request)
+        tag = self.tags.get(request.match["tag"])
+        if tag is None:
+            raise TeamsRefusal(404, "NotFound", "Tag not found.")
+        return {
+            "value": [
+                {"id": _guid(f"{request.match['tag']}/{m}"), **self._graph_user(m)}
+                for m in tag[1]
+                if m in self.users
+            ]
+        }
+
+    async def _graph_members(self, request: _Request) -> dict[str, Any]:
+        """The team's members a page at a time, each with `roles` ["owner"] or [] (guests
+        ["guest"]), as Graph's aadUserConversationMember."""
+        self._graph_team(request)
+        members = [self.users[m] for m in self.general.members if m in self.users]
+        start = int(request.call.query.get("$skiptoken") or 0)
+        page = members[start : start + GRAPH_PAGE]
+        found: dict[str, Any] = {
+            "value": [
+                {
+                    "@odata.type": "#microsoft.graph.aadUserConversationMember",
+                    "id": _guid(f"member/{u.id}"),
+                    "roles": (
+                        ["owner"] if u.id in self.owners else ["guest"] if u.role == "guest" else []
+                    ),
+                    **self._graph_user(u.id),
+                }
+                for u in page
+            ]
+        }
+        if start + GRAPH_PAGE < len(members):
+            found["@odata.nextLink"] = (
+                f"{self.url}v1.0/teams/{self.team_group_id}/members?$skiptoken={start + GRAPH_PAGE}"
+            )
+        return found
 
 
 # -- reading what the bot sent --------------------------------------------------------------

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -32,6 +32,7 @@ from bot.platforms.event_log import EventLog, MemoryEventLog
 from bot.platforms.teams.adapter import TeamsAdapter
 from bot.platforms.teams.cards import ROUTE, dialog, form_values, route_id
 from bot.platforms.teams.connector import Connector
+from bot.platforms.teams.facilitators import Facilitators
 from bot.platforms.teams.responder import (
     FORM_BUTTON,
     DialogResponder,
@@ -68,6 +69,10 @@ class Who:
     tenant: str
     # An anonymous meeting guest (Teams gives them no Entra id): no 1:1 chat is possible.
     anonymous: bool = False
+    # The Microsoft 365 group id of the team it happened in ("" outside a team), and the
+    # person's Entra object id: what Microsoft Graph knows them by (facilitators.py).
+    team: str = ""
+    aad: str = ""
 
 
 class Listeners:
@@ -78,8 +83,8 @@ class Listeners:
         connector: Connector,
         events: EventLog,
         *,
-        facilitators: frozenset[str],
-        facilitator_role: str,
+        facilitators: Facilitators,
+        role_of: Callable[[str], Awaitable[str]],
     ) -> None:
         self.brew = brew
         self.adapter = adapter
@@ -91,7 +96,8 @@ class Listeners:
         # another process, could be taken twice.
         self.invokes = MemoryEventLog()
         self.facilitators = facilitators
-        self.facilitator_role = facilitator_role
+        # The community's facilitator_role, by tenant (the tag that makes facilitators).
+        self.role_of = role_of
         self.shelf = Shelf()
         self.work = WorkTracker(work_log)
         self.texts = adapter.texts
@@ -117,6 +123,7 @@ class Listeners:
             self.work.start(self.on_message(activity, who))
             return None
         if kind == "invoke":
+            who = await self.standing(who)
             name = activity.get("name")
             value = activity.get("value")
             found = value.get("data") if isinstance(value, dict) else None
@@ -143,18 +150,37 @@ class Listeners:
         self.connector.heard(tenant, str(activity.get("serviceUrl") or ""))
         community = CommunityRef(Platform.TEAMS, tenant)
         aad = str(sender.get("aadObjectId") or "")
-        facilitator = bool({user_id, aad} & self.facilitators - {""})
+        team = str((channel_data.get("team") or {}).get("aadGroupId") or "")
+        if team:
+            self.facilitators.heard(tenant, team)
+        listed = self.facilitators.listed_standing(user_id, aad)
         user = UserRef(
             community,
             user_id,
             str(sender.get("name") or ""),
-            roles=frozenset({self.facilitator_role}) if facilitator else frozenset(),
-            is_admin=facilitator,
+            roles=listed.roles,
+            is_admin=listed.is_admin,
         )
         base, _, thread = str(conversation["id"]).partition(";messageid=")
         where = ConversationRef(community, base, thread or None)
         personal = conversation.get("conversationType") == "personal"
-        return Who(user, where, personal, tenant, anonymous=not aad)
+        return Who(user, where, personal, tenant, anonymous=not aad, team=team, aad=aad)
+
+    async def standing(self, who: Who) -> Who:
+        """`who` with their facilitator standing in the team, as Microsoft Graph says (a
+        bounded wait, facilitators.py); TEAMS_FACILITATORS alone when it cannot say."""
+        found = await self.facilitators.standing(
+            tenant=who.tenant,
+            team=who.team,
+            personal=who.personal,
+            user_id=who.user.id,
+            aad=who.aad,
+            role=await self.role_of(who.tenant),
+        )
+        user = replace(
+            who.user, roles=found.roles, is_admin=found.is_admin, roles_known=found.known
+        )
+        return replace(who, user=user)
 
     def _tracked(self, work: Coroutine[Any, Any, None]) -> asyncio.Future[None]:
         """Run `work` as a task the listener can wait on, counted like the rest."""
@@ -175,6 +201,7 @@ class Listeners:
     # -- messages ------------------------------------------------------------------------
 
     async def on_message(self, activity: dict[str, Any], who: Who) -> None:
+        who = await self.standing(who)
         responder = self.responder(who)
         dispatcher = self.brew.dispatcher
         value = activity.get("value")

@@ -6,7 +6,8 @@ The App is given every option it would otherwise read from the environment (its 
 CLIENT_ID, TENANT_ID, SERVICE_URL, CLOUD...), and those names are hidden from it while it is
 built, so nothing but Brewbot's TEAMS_* settings configures it. TEAMS_OPENID_URL points its
 token check at Microsoft's sign-in metadata, TEAMS_LOGIN_URL the bot's own sign-in (signin.py)
-at Entra's token endpoint (or, for both, a test server).
+at Entra's token endpoint, TEAMS_GRAPH_URL Microsoft Graph, where a team's tags and owners
+are read (facilitators.py); or, for each, a test server.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bot.engine.texts import Texts
 from bot.platforms.event_log import DatabaseEventLog, EventLog
 from bot.platforms.teams.adapter import TeamsAdapter
 from bot.platforms.teams.connector import Connector
+from bot.platforms.teams.facilitators import Facilitators, community_role
 from bot.platforms.teams.http import AiohttpRoutes, OffLoopKeys
 from bot.platforms.teams.listeners import Listeners
 from bot.platforms.teams.sdk import GENERIC_NAMES
@@ -120,6 +122,7 @@ class TeamsBot:
             self.keys.close()
         # The SDK never closes its HTTP clients: the one it sends with, and its own spare.
         await self.connector.close()
+        await self.listeners.facilitators.close()
         await self.sdk.api._http.http.aclose()
         if self.signin is not None:
             await self.signin.close()
@@ -185,13 +188,20 @@ async def create_teams_bot(
     adapter = TeamsAdapter(connector, texts, pictures=pictures.address(settings))
     brew = await build_app(settings, adapter, clock=clock, texts=texts)
     adapter.opens_form = brew.table.may_open_form
+    # Teams' tags and a team's owners come from Microsoft Graph, with the bot's own tokens.
+    facilitators = Facilitators(
+        settings.teams_graph_url,
+        token,
+        listed=settings.teams_facilitators,
+        listed_role=settings.teams_facilitator_role,
+    )
     listeners = Listeners(
         brew,
         adapter,
         connector,
         events or DatabaseEventLog(brew.db),
-        facilitators=frozenset(settings.teams_facilitators),
-        facilitator_role=settings.teams_facilitator_role,
+        facilitators=facilitators,
+        role_of=community_role(brew.dispatcher.known, settings.facilitator_role),
     )
     sdk.on_activity(listeners.on_activity)
     return TeamsBot(
