@@ -147,10 +147,27 @@ def test_the_bot_works_in_chats_channels_and_meetings_with_anonymous_guests(tabl
         "groupchat": "bot",
         "meetings": "bot",
     }
-    # No sign-in to Microsoft Graph and no extra permissions are asked for.
-    assert "webApplicationInfo" not in manifest
-    assert "authorization" not in manifest
+    # No sign-in for people, and no organisation-wide permissions.
     assert "permissions" not in manifest
+
+
+def test_the_app_asks_each_team_only_to_read_its_tags_and_owners(table):
+    manifest = build_manifest(_settings(), table)
+    # Resource-specific consent: a team's owner grants these for that team alone, when adding
+    # the app; they let Brewbot read who the facilitator tag names and who owns the team.
+    granted = manifest["authorization"]["permissions"]["resourceSpecific"]
+    assert sorted((p["name"], p["type"]) for p in granted) == [
+        ("TeamMember.Read.Group", "Application"),
+        ("TeamworkTag.Read.Group", "Application"),
+    ]
+    # For the bot's own Entra app, which signs in for Graph as it does for the Bot Framework.
+    assert manifest["webApplicationInfo"]["id"] == APP_ID
+    assert manifest["webApplicationInfo"]["resource"]
+    assert _problems(manifest) == []
+    # The schema holds the permission's type to the two Microsoft knows.
+    wrong = {"name": "TeamworkTag.Read.Group", "type": "Tenant"}
+    spoiled = {**manifest, "authorization": {"permissions": {"resourceSpecific": [wrong]}}}
+    assert any(p.startswith("authorization/") for p in _problems(spoiled))
 
 
 def test_the_command_menus_are_real_commands_within_teams_limits(table):

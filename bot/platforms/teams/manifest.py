@@ -4,7 +4,8 @@ Teams knows a bot only through an app package: manifest.json and two icons in on
 parts that never change (names, descriptions, scopes, meeting support) are kept in
 app/manifest.template.json, where they can be read and reviewed like Slack's manifest.yml;
 this module adds what depends on the deployment: the bot's Microsoft App ID, the public
-address, the app's version, and the command menus, whose words come from the command table
+address, the app's version, the Entra app its Microsoft Graph permissions are for, and the
+command menus, whose words come from the command table
 so that Teams' menus say what `brew help` says. tests/platforms/test_teams_manifest.py
 checks the result against Microsoft's published schema.
 """
@@ -110,6 +111,11 @@ def build_manifest(
         {"scopes": [scope], "commands": [_menu_entry(table, name) for name in names]}
         for scope, names in MENUS.items()
     ]
+    # The template's resource-specific permissions (a team's tags and owners, read from
+    # Microsoft Graph to know its facilitators) are granted to this Entra app; Teams wants
+    # webApplicationInfo beside them, and its `resource`, used only for tabs' sign-in, which
+    # Brewbot has none of, must merely be there.
+    manifest["webApplicationInfo"] = {"id": app_id, "resource": website}
     # The one web address the app asks Teams to trust: Brewbot's own pages. Teams reads the
     # list for web content shown inside it; Brewbot's forms are cards, which need no other.
     manifest["validDomains"] = [urlsplit(website).hostname]
