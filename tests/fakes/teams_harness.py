@@ -155,6 +155,7 @@ async def _world(
         "TEAMS_APP_ID": APP_ID,
         "TEAMS_OPENID_URL": lb.openid_url,
         "TEAMS_SERVICE_URL": lb.url,
+        "TEAMS_GRAPH_URL": lb.url,
         **settings,
     }
     config = make_settings(database_url, **values)
