@@ -1,8 +1,8 @@
 """Microsoft Teams in the front-end bursts: the people's side (`TeamsLoad`, in the driver's
 process, on the loopback Teams: a Bot Framework connector and Microsoft's key endpoint) and
 the bot's (`TeamsSide`: the SDK's App with its /api/messages on the bot's one web server,
-built and started as `brewbot run` starts it, its token check, its sign-in and its replies
-pointed at that loopback).
+built and started as `brewbot run` starts it, its token check, its sign-in, its Graph
+lookups and its replies pointed at that loopback).
 
 Every press is an activity POSTed to /api/messages as Teams sends it, with a Bot Framework
 token signed by the loopback's key (one token reused, as the Bot Framework reuses it), on
@@ -138,8 +138,10 @@ class TeamsLoad:
             "bot_port": port,
             "openid_url": self.lb.openid_url,
             "service_url": self.lb.url,
-            # Entra's token endpoint is the loopback's too: the bot signs in as it runs.
+            # Entra's token endpoint and Microsoft Graph (who facilitates) are the loopback's
+            # too: the bot signs in and asks as it runs.
             "login_url": self.lb.url,
+            "graph_url": self.lb.url,
             "app_password": self.lb.app_password,
             "tenant": TENANT_ID,
             "people": [person.id for person in self.people],
@@ -221,6 +223,7 @@ class TeamsSide:
                     "teams_openid_url": reached["openid_url"],
                     "teams_service_url": reached["service_url"],
                     "teams_login_url": reached["login_url"],
+                    "teams_graph_url": reached["graph_url"],
                     "teams_app_password": reached["app_password"],
                 }
             )
