@@ -387,10 +387,12 @@ def _web_figures(run: web_pages.WebRun) -> dict[str, float | int]:
                 _percentile(run.round_trip_ms[phase], pct)
             )
     figures["web_page_ratio"] = round(
-        figures["web_page_p99_ms"] / figures["web_noop_page_p99_ms"], 1
+        # A no-op page can round to 0.0 ms: the ratio is then against a tenth of one.
+        figures["web_page_p99_ms"] / max(figures["web_noop_page_p99_ms"], 0.1),
+        1,
     )
     figures["web_submit_ratio"] = round(
-        figures["web_submit_p99_ms"] / figures["web_noop_submit_p99_ms"], 1
+        figures["web_submit_p99_ms"] / max(figures["web_noop_submit_p99_ms"], 0.1), 1
     )
     figures["web_submit_refused"] = run.refused
     figures["web_page_bytes"] = run.page_bytes

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 import pytest
 from sqlmodel import select
 
 from bot.core.messages import OutgoingMessage
 from bot.core.ports import DeliveryError
-from bot.core.refs import CommunityRef, Platform, UserRef
+from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
 from bot.loopback.teams_sender import Response, dialog_card
-from bot.loopback.teams_server import CARD, TENANT_ID
+from bot.loopback.teams_server import CARD, TENANT_ID, Call
+from bot.platforms.teams.transport import IN_FLIGHT
 from storage.models import Community
 from tests.conftest import loaded_texts
-from tests.fakes.teams_harness import teams_world, texts, words
+from tests.fakes.teams_harness import TeamsWorld, teams_world, texts, words
 
 
 async def test_an_activity_sent_again_is_handled_once(sqlite_url):
@@ -195,3 +197,38 @@ async def test_a_person_or_channel_mentioned_in_a_command_is_the_one_it_names(sq
             community = (await tx.exec(select(Community))).one()
         assert community.safeguarding_contact_id == beth.id
         assert community.working_group_channel_id == group.id
+
+
+async def test_no_more_calls_to_teams_are_under_way_at_once_than_connections_kept(sqlite_url):
+    """With more calls waiting inside httpx's pool than it keeps connections, its bookkeeping
+    took the CPU (the bench): the rest wait their turn before it."""
+    async with teams_world(sqlite_url) as world:
+        where = CommunityRef(Platform.TEAMS, TENANT_ID)
+        channels = [world.lb.add_channel(f"Room {n}") for n in range(IN_FLIGHT + 10)]
+        gate = world.lb.hold("POST", r"/activities$")
+        start = world.lb.last_seq
+        sending = [
+            asyncio.ensure_future(
+                world.bot.listeners.adapter.send(
+                    ConversationRef(where, channel.id), OutgoingMessage("Hello")
+                )
+            )
+            for channel in channels
+        ]
+
+        def nth_send(n: int) -> Callable[[Call], bool]:
+            return lambda call: call.kind == "send" and len(sends_after(world, start)) >= n
+
+        await world.lb.wait_for(nth_send(IN_FLIGHT), after=start)
+        # Without the cap, the other ten are on their way at once: half a second is ample
+        # for one to arrive. With it, none can until a held call is answered.
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(world.lb.wait_for(nth_send(IN_FLIGHT + 1), after=start), 0.5)
+        assert len(sends_after(world, start)) == IN_FLIGHT
+        gate.set()
+        await asyncio.gather(*sending)
+        assert len(sends_after(world, start)) == IN_FLIGHT + 10
+
+
+def sends_after(world: TeamsWorld, start: int) -> list[Call]:
+    return [c for c in world.lb.after(start) if c.kind == "send"]
