@@ -24,6 +24,7 @@ import random
 import socket
 import sys
 import time
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 
@@ -40,6 +41,48 @@ def _loads() -> dict[str, type[Load]]:
     from bot.bench.frontends import discord, slack, teams
 
     return {"discord": discord.DiscordLoad, **slack.LOADS, "teams": teams.TeamsLoad}
+
+
+# The bench reads only the start of an answer's words.
+TEXT_LIMIT = 300
+
+
+@dataclass
+class Pending:
+    """One press on its way: when it was sent, and when its first and final answers came.
+    Each platform's load adds what it sees of the answers."""
+
+    kind: str
+    sent_at: float = field(default_factory=time.perf_counter)
+    first_at: float | None = None
+    final_at: float | None = None
+    text: str = ""
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def _final(self, at: float, text: str) -> None:
+        if self.final_at is None:
+            self.final_at = at
+            self.text = text[:TEXT_LIMIT]
+        self._check()
+
+    def _check(self) -> None:
+        if self.first_at is not None and self.final_at is not None:
+            self.done.set()
+
+    def form_shown(self) -> bool:
+        return False
+
+    def heard(self) -> dict[str, Any]:
+        return {
+            "first_ms": _ms(self.sent_at, self.first_at),
+            "final_ms": _ms(self.sent_at, self.final_at),
+            "form": self.form_shown(),
+            "text": self.text,
+        }
+
+
+def _ms(sent: float, at: float | None) -> float | None:
+    return None if at is None else (at - sent) * 1000
 
 
 def free_port() -> int:

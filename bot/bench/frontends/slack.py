@@ -19,14 +19,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import socket
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
 from bot.app import App
+from bot.bench.frontends import driver
 from bot.config import Settings
 from bot.loopback.slack_sender import FORM, SlackSender, form_body
 from bot.loopback.slack_server import TEAM_ID, Call, FakeSlack
@@ -38,21 +38,13 @@ ROOM = "C0ROOM"
 SIGNING_SECRET = "bench-signing-secret"
 BOT_TOKEN = "xoxb-bench"
 APP_TOKEN = "xapp-1-A0BREW-bench"
-# The bench reads only the start of an answer's words.
-TEXT_LIMIT = 300
 
 
 @dataclass
-class Pending:
+class Pending(driver.Pending):
     """One press on its way: when it was sent, and what Slack has seen of its answers."""
 
-    kind: str
-    sent_at: float = field(default_factory=time.perf_counter)
-    first_at: float | None = None
-    final_at: float | None = None
     view: dict[str, Any] | None = None  # the form it opened
-    text: str = ""
-    done: asyncio.Event = field(default_factory=asyncio.Event)
 
     def acknowledged(self, at: float, answer: dict[str, Any] | None) -> None:
         """The acknowledgement: the first answer, except to a press meant to open a form
@@ -74,23 +66,8 @@ class Pending:
             self.first_at = self.first_at or at
         self._final(at, text)
 
-    def _final(self, at: float, text: str) -> None:
-        if self.final_at is None:
-            self.final_at = at
-            self.text = text[:TEXT_LIMIT]
-        self._check()
-
-    def _check(self) -> None:
-        if self.first_at is not None and self.final_at is not None:
-            self.done.set()
-
-    def heard(self) -> dict[str, Any]:
-        return {
-            "first_ms": _ms(self.sent_at, self.first_at),
-            "final_ms": _ms(self.sent_at, self.final_at),
-            "form": self.view is not None,
-            "text": self.text,
-        }
+    def form_shown(self) -> bool:
+        return self.view is not None
 
 
 class SlackLoad:
@@ -189,9 +166,7 @@ class SlackHttpLoad(SlackLoad):
     async def start(self, request: dict[str, Any]) -> dict[str, Any]:
         reached = await super().start(request)
         # The bot starts after this answer, so its port is chosen here, free for it now.
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        port = driver.free_port()
         self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
         self.sender = SlackSender(
             f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, self.fake, self.session
@@ -282,10 +257,6 @@ class SlackHttpSide(SlackSide):
 
 class SlackSocketSide(SlackSide):
     mode = "socket"
-
-
-def _ms(sent: float, at: float | None) -> float | None:
-    return None if at is None else (at - sent) * 1000
 
 
 LOADS: dict[str, type[SlackLoad]] = {"slack_http": SlackHttpLoad, "slack_socket": SlackSocketLoad}

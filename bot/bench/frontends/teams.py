@@ -23,12 +23,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
 from bot.app import App
+from bot.bench.frontends import driver
 from bot.bench.frontends.driver import free_port
 from bot.config import Settings
 from bot.core.messages import Action, OutgoingMessage
@@ -50,23 +51,15 @@ from bot.platforms.teams.main import TeamsBot, create_teams_bot
 # Past Teams' own 15 seconds, so a late answer is seen as late, not as none.
 WAIT_SECONDS = 20.0
 APP_ID = "5e1f0c2a-7b3d-4e8f-9a6b-2c4d6e8f0a1b"
-# The bench reads only the start of an answer's words.
-TEXT_LIMIT = 300
 PRESS = "Press"
 
 
 @dataclass
-class Pending:
+class Pending(driver.Pending):
     """One press on its way: when it was sent, and what Teams has seen of its answers."""
 
-    kind: str
-    sent_at: float = field(default_factory=time.perf_counter)
-    first_at: float | None = None
-    final_at: float | None = None
     form: bool = False
     dialog: dict[str, Any] | None = None  # the form's dialog, when it opened
-    text: str = ""
-    done: asyncio.Event = field(default_factory=asyncio.Event)
 
     def responded(self, at: float, status: int, body: Any) -> None:
         """The HTTP response to the activity: the first answer. For an invoke it is also
@@ -88,23 +81,8 @@ class Pending:
         said = activity.get("text") if isinstance(activity, dict) else None
         self._final(at, " ".join([str(said or ""), *_words(activity)]))
 
-    def _final(self, at: float, text: str) -> None:
-        if self.final_at is None:
-            self.final_at = at
-            self.text = text[:TEXT_LIMIT]
-        self._check()
-
-    def _check(self) -> None:
-        if self.first_at is not None and self.final_at is not None:
-            self.done.set()
-
-    def heard(self) -> dict[str, Any]:
-        return {
-            "first_ms": _ms(self.sent_at, self.first_at),
-            "final_ms": _ms(self.sent_at, self.final_at),
-            "form": self.form,
-            "text": self.text,
-        }
+    def form_shown(self) -> bool:
+        return self.form
 
 
 class TeamsLoad:
@@ -254,7 +232,3 @@ def _words(node: Any) -> Iterator[str]:
     elif isinstance(node, list):
         for item in node:
             yield from _words(item)
-
-
-def _ms(sent: float, at: float | None) -> float | None:
-    return None if at is None else (at - sent) * 1000
