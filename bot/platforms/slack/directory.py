@@ -26,11 +26,10 @@ a workspace's or a person's first answer.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Hashable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +37,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.commands import is_number
 from bot.core.refs import CommunityRef, Platform, UserRef
+from bot.platforms.single_flight import SingleFlight
 from bot.platforms.slack.errors import TRANSPORT_ERRORS, api_error
 
 log = logging.getLogger("brewbot.slack")
@@ -89,35 +89,6 @@ class _Groups:
         self.roles = {user: frozenset(names) for user, names in roles.items()}
 
 
-class _SingleFlight:
-    """At most one running lookup per key; everyone who asks meanwhile shares it."""
-
-    def __init__(self) -> None:
-        self._running: dict[Hashable, asyncio.Task[None]] = {}
-
-    def start(self, key: Hashable, lookup: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
-        task = self._running.get(key)
-        if task is None:
-            task = asyncio.ensure_future(lookup())
-            self._running[key] = task
-            task.add_done_callback(lambda done: self._finished(key, done))
-        return task
-
-    def _finished(self, key: Hashable, task: asyncio.Task[None]) -> None:
-        self._running.pop(key, None)
-        if not task.cancelled() and task.exception() is not None:
-            error = task.exception()
-            log.warning("slack lookup failed error=%s", type(error).__name__)
-
-    async def close(self) -> None:
-        tasks = list(self._running.values())
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(BaseException):
-                await task
-
-
 class SlackDirectory:
     def __init__(
         self,
@@ -133,7 +104,7 @@ class SlackDirectory:
         self.wait = wait
         self._people: dict[tuple[str, str], tuple[float, Person]] = {}
         self._teams: dict[str, _Groups] = {}
-        self._lookups = _SingleFlight()
+        self._lookups = SingleFlight(log, "slack")
 
     async def user(
         self,

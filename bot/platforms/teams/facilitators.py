@@ -27,12 +27,11 @@ are nobody's: only TEAMS_FACILITATORS count there.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Hashable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +39,7 @@ import httpx
 
 from bot.core.refs import Platform
 from bot.engine.known import Known
+from bot.platforms.single_flight import SingleFlight
 
 log = logging.getLogger("brewbot.teams")
 
@@ -120,7 +120,7 @@ class Facilitators:
         self.now = now
         self.http = httpx.AsyncClient(timeout=GRAPH_TIMEOUT)
         self._kept: dict[tuple[str, str], _Kept] = {}
-        self._running: dict[Hashable, asyncio.Task[None]] = {}
+        self._lookups = SingleFlight(log, "microsoft graph")
         self._teams: dict[str, dict[str, None]] = {}  # tenant -> its teams, latest last
 
     def heard(self, tenant: str, team: str) -> None:
@@ -166,12 +166,7 @@ class Facilitators:
 
     async def close(self) -> None:
         """Stop the lookups still running, and the HTTP client (at shutdown)."""
-        tasks = list(self._running.values())
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(BaseException):
-                await task
+        await self._lookups.close()
         await self.http.aclose()
 
     # -- one team -------------------------------------------------------------------------
@@ -181,17 +176,10 @@ class Facilitators:
         kept = self._kept.setdefault(key, _Kept())
         now = self.now()
         if now - kept.checked >= self.ttl and now - kept.failed >= self.retry_after:
-            task = self._start(key, lambda: self._look_up(tenant, team, role.strip(), kept))
+            task = self._lookups.start(key, lambda: self._look_up(tenant, team, role.strip(), kept))
             if kept.answer is None:
                 await asyncio.wait({task}, timeout=self.wait)
         return kept.answer
-
-    def _start(self, key: Hashable, lookup: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
-        task = self._running.get(key)
-        if task is None:
-            task = self._running[key] = asyncio.ensure_future(lookup())
-            task.add_done_callback(lambda _done: self._running.pop(key, None))
-        return task
 
     async def _look_up(self, tenant: str, team: str, role: str, kept: _Kept) -> None:
         try:
