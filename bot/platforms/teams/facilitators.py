@@ -40,6 +40,7 @@ import httpx
 from bot.core.refs import Platform
 from bot.engine.known import Known
 from bot.platforms.single_flight import SingleFlight
+from bot.platforms.teams.signin import TokenSource
 
 log = logging.getLogger("brewbot.teams")
 
@@ -56,9 +57,6 @@ MAX_PAGES = 20
 MAX_TEAMS = 10
 # Graph's answers that mean it will not tell this app about the team: not a failure.
 REFUSED = frozenset({401, 403, 404})
-
-# (scope, tenant) -> an access token, or an awaitable of one (SignIn, or a test's stand-in).
-TokenSource = Callable[[Any, str | None], Any]
 
 
 @dataclass(frozen=True)

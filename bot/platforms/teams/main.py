@@ -18,7 +18,6 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from microsoft_teams.api import ApiClientSettings
 from microsoft_teams.api.auth.cloud_environment import PUBLIC, with_overrides
@@ -36,7 +35,7 @@ from bot.platforms.teams.http import AiohttpRoutes, OffLoopKeys
 from bot.platforms.teams.listeners import Listeners
 from bot.platforms.teams.sdk import GENERIC_NAMES
 from bot.platforms.teams.sdk import App as TeamsApp
-from bot.platforms.teams.signin import SignIn
+from bot.platforms.teams.signin import SignIn, TokenSource
 from bot.platforms.teams.transport import new_client
 from bot.platforms.web.pages import pictures
 from bot.platforms.web.server import WebServer, WebStartFailed
@@ -56,9 +55,6 @@ SPELLING = Spelling(prefix="brew")
 
 # Work left running after an activity was answered gets this long to finish at shutdown.
 SHUTDOWN_GRACE_SECONDS = 10
-
-# A stand-in for Microsoft's sign-in (tests): (scope, tenant) -> an access token.
-TokenSource = Callable[[Any, str | None], Any]
 
 
 @contextlib.contextmanager

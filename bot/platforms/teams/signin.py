@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 
@@ -34,6 +36,10 @@ EARLY_SECONDS = 300.0
 # What Entra answers for an app ID or password it does not accept, or a tenant it does not
 # know: trying again would not help.
 REFUSALS = frozenset({"invalid_client", "unauthorized_client", "invalid_request"})
+
+# Where the bot's tokens come from: (scope, tenant) -> an access token, or an awaitable of one
+# (SignIn, or a test's stand-in for Microsoft's sign-in).
+TokenSource = Callable[[Any, str | None], Any]
 
 
 class SignIn:
