@@ -142,25 +142,31 @@ async def loopback() -> AsyncIterator[TeamsLoopback]:
 
 
 @contextlib.asynccontextmanager
-async def teams_world(database_url: str, **settings: Any) -> AsyncIterator[TeamsWorld]:
-    async with loopback() as lb, _world(lb, database_url, settings) as world:
+async def teams_world(
+    database_url: str, *, sign_in: bool = False, **settings: Any
+) -> AsyncIterator[TeamsWorld]:
+    """The bot against a loopback Teams. Its tokens are a stand-in's, or with `sign_in` what
+    the loopback's token endpoint gives for its app password (as `brewbot run` signs in)."""
+    async with loopback() as lb, _world(lb, database_url, settings, sign_in) as world:
         yield world
 
 
 @contextlib.asynccontextmanager
 async def _world(
-    lb: TeamsLoopback, database_url: str, settings: dict[str, Any]
+    lb: TeamsLoopback, database_url: str, settings: dict[str, Any], sign_in: bool
 ) -> AsyncIterator[TeamsWorld]:
     values: dict[str, Any] = {
         "TEAMS_APP_ID": APP_ID,
         "TEAMS_OPENID_URL": lb.openid_url,
         "TEAMS_SERVICE_URL": lb.url,
         "TEAMS_GRAPH_URL": lb.url,
+        **({"TEAMS_APP_PASSWORD": lb.app_password, "TEAMS_LOGIN_URL": lb.url} if sign_in else {}),
         **settings,
     }
     config = make_settings(database_url, **values)
     clock = ManualClock(START)
-    bot = await create_teams_bot(config, clock=clock, texts=loaded_texts(), token=access_token)
+    token = None if sign_in else access_token
+    bot = await create_teams_bot(config, clock=clock, texts=loaded_texts(), token=token)
     try:
         await bot.start(run_scheduler=False, host="127.0.0.1", port=0)
         sender = TeamsSender(lb, f"http://127.0.0.1:{bot.port}/api/messages")

@@ -8,44 +8,20 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
-from bot.engine.clock import ManualClock
-from bot.loopback.teams_sender import TeamsSender
 from bot.loopback.teams_server import TENANT_ID, TeamsConversation, TeamsLoopback, TeamsUser
 from bot.platforms.teams.facilitators import LOOKUP_WAIT
-from bot.platforms.teams.main import create_teams_bot
-from tests.conftest import START, loaded_texts, make_settings
-from tests.fakes.teams_harness import TeamsWorld, loopback, words
+from tests.fakes.teams_harness import TeamsWorld, teams_world, words
 
 FRAN_AAD = "3f0c1b9e-5a47-4c1d-9f1e-7b2a8c4d6e01"
 ONLY_FACILITATORS = "Only facilitators can do that"
 NOT_CHECKED = "I could not check just now whether you are a facilitator"
 
 
-@contextlib.asynccontextmanager
-async def world(database_url: str, **settings: Any) -> AsyncIterator[TeamsWorld]:
-    async with loopback() as lb:
-        config = make_settings(
-            database_url,
-            TEAMS_APP_ID=lb.app_id,
-            TEAMS_APP_PASSWORD=lb.app_password,
-            TEAMS_OPENID_URL=lb.openid_url,
-            TEAMS_SERVICE_URL=lb.url,
-            TEAMS_LOGIN_URL=lb.url,
-            TEAMS_GRAPH_URL=lb.url,
-            TEAMS_FACILITATORS=FRAN_AAD,
-            **settings,
-        )
-        clock = ManualClock(START)
-        bot = await create_teams_bot(config, clock=clock, texts=loaded_texts())
-        try:
-            await bot.start(run_scheduler=False, host="127.0.0.1", port=0)
-            sender = TeamsSender(lb, f"http://127.0.0.1:{bot.port}/api/messages")
-            yield TeamsWorld(lb, bot, sender, clock)
-        finally:
-            await bot.close()
+def world(database_url: str, **settings: Any) -> contextlib.AbstractAsyncContextManager[TeamsWorld]:
+    """Signed in as `brewbot run` is, with Fran listed in TEAMS_FACILITATORS."""
+    return teams_world(database_url, sign_in=True, TEAMS_FACILITATORS=FRAN_AAD, **settings)
 
 
 def person(lb: TeamsLoopback, name: str, **given: Any) -> TeamsUser:
