@@ -210,6 +210,10 @@ class TeamsAdapter:
         once: str = "",
         again: bool = False,
     ) -> ConversationRef:
+        """A post that mentions the group's members: in a channel, the replies under it are
+        the group's thread; in a group or meeting chat, which has no replies, it is the
+        group's post. Teams gives a bot no way to find a post it made earlier, so `once` and
+        `again` cannot find one: a try whose answer was lost may leave a second post."""
         mentions = [mention(m) for m in members]
         channel = _is_channel(parent.id)
         text = self.texts.t(
