@@ -100,7 +100,7 @@ class Driver:
 
     @classmethod
     @contextlib.asynccontextmanager
-    async def running(cls, request: dict[str, Any]) -> AsyncIterator[tuple[Driver, dict]]:
+    async def running(cls) -> AsyncIterator[Driver]:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -111,7 +111,7 @@ class Driver:
         )
         driver = cls(process)
         try:
-            yield driver, await driver.ask({"op": "start", **request})
+            yield driver
         finally:
             with contextlib.suppress(Exception):
                 await driver.ask({"op": "stop"}, answer=False)
@@ -120,6 +120,16 @@ class Driver:
             if process.returncode is None:
                 process.kill()
                 await process.wait()
+
+    @contextlib.asynccontextmanager
+    async def platform(self, request: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        """One loopback platform started in the driver, and ended when done; yields how the
+        bot reaches it."""
+        reached = await self.ask({"op": "start", **request})
+        try:
+            yield reached
+        finally:
+            await self.ask({"op": "end"})
 
     async def ask(self, request: dict[str, Any], *, answer: bool = True) -> dict[str, Any]:
         assert self.process.stdin is not None and self.process.stdout is not None
@@ -149,17 +159,18 @@ async def measure(settings: Settings, database_url: str, plan: Plan) -> dict[str
     """Every platform's bursts; {platform: {kind: {rate: figures}}}."""
     people = max(math.ceil(rate * plan.seconds) for rate in plan.rates)
     results: dict[str, Any] = {}
-    for platform in plan.platforms:
-        side = _side(platform)
-        async with Driver.running({"platform": platform, "people": people}) as (driver, reached):
-            app = await side.start(
-                settings.model_copy(update={"database_url": database_url}), reached
-            )
-            settle_after_start_up()  # as `brewbot run` does before serving
-            try:
-                results[platform] = await _bursts(app, side, driver, reached, plan)
-            finally:
-                await side.stop()
+    async with Driver.running() as driver:
+        for platform in plan.platforms:
+            side = _side(platform)
+            async with driver.platform({"platform": platform, "people": people}) as reached:
+                app = await side.start(
+                    settings.model_copy(update={"database_url": database_url}), reached
+                )
+                settle_after_start_up()  # as `brewbot run` does before serving
+                try:
+                    results[platform] = await _bursts(app, side, driver, reached, plan)
+                finally:
+                    await side.stop()
     return results
 
 

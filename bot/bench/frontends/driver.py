@@ -13,7 +13,10 @@ nothing: the bot's CPU and its event loop are its own. The bench starts it with
   (open loop: a slow answer does not delay the next press); the answer has, per press, the
   milliseconds to the first answer and to the final one (null: none came), whether a form
   opened, and the answer's words.
-- `{"op": "stop"}`.
+- `{"op": "end"}`: stop the loopback platform, so that another may start (one process
+  serves every platform in turn: starting a Python process with the platform libraries costs
+  seconds, and the bot's figures do not depend on it);
+- `{"op": "stop"}`: stop and exit.
 """
 
 from __future__ import annotations
@@ -36,11 +39,20 @@ class Load(Protocol):
     async def stop(self) -> None: ...
 
 
-def _loads() -> dict[str, type[Load]]:
-    # Each platform's module, imported here (not at the top) as a plugin the driver names.
-    from bot.bench.frontends import discord, slack, teams
+def _load(platform: str) -> Load:
+    """The named platform's load. Only its module is imported (each as a plugin the driver
+    names): the others' libraries are not needed here."""
+    if platform == "discord":
+        from bot.bench.frontends import discord
 
-    return {"discord": discord.DiscordLoad, **slack.LOADS, "teams": teams.TeamsLoad}
+        return discord.DiscordLoad()
+    if platform == "teams":
+        from bot.bench.frontends import teams
+
+        return teams.TeamsLoad()
+    from bot.bench.frontends import slack
+
+    return slack.LOADS[platform]()
 
 
 # The bench reads only the start of an answer's words.
@@ -121,11 +133,16 @@ async def main() -> None:
     while line := await reader.readline():
         request = json.loads(line)
         if request["op"] == "start":
-            load = _loads()[request["platform"]]()
+            assert load is None, "end one platform before starting another"
+            load = _load(request["platform"])
             answer = await load.start(request)
         elif request["op"] == "burst":
             assert load is not None, "start before a burst"
             answer = await burst(load, request)
+        elif request["op"] == "end":
+            if load is not None:
+                await load.stop()
+            load, answer = None, {}
         else:
             break
         sys.stdout.write(json.dumps(answer) + "\n")
