@@ -43,7 +43,7 @@ from bot.engine.context import CommandContext, no_transaction, someone_waiting
 from bot.engine.known import Known
 from bot.engine.texts import Texts
 from storage.engine import Database, DatabaseUnavailable
-from storage.models import Community, Participant, id_of
+from storage.models import Community, Participant, id_of, unsaved
 from storage.repositories import (
     CommunityDefaults,
     find_participant,
@@ -236,7 +236,9 @@ class Dispatcher:
                     tx, *key, name=ref.name, defaults=self.community_defaults
                 )
         community_id = id_of(community)
-        actor = Participant(community_id=community_id, user_id=user.id, easy_read=user.easy_read)
+        actor = unsaved(
+            Participant, community_id=community_id, user_id=user.id, easy_read=user.easy_read
+        )
         person = await self.known.people.get((community_id, user.id))
         if person is not None:
             actor.id, actor.consent = person.id, person.consent
@@ -281,8 +283,8 @@ class Dispatcher:
             # nothing about the person, not even that they exist: someone new is a
             # stand-in that is never stored.
             stored = None if found.all_people else await find_participant(tx, community_id, user.id)
-            actor = stored or Participant(
-                community_id=community_id, user_id=user.id, easy_read=user.easy_read
+            actor = stored or unsaved(
+                Participant, community_id=community_id, user_id=user.id, easy_read=user.easy_read
             )
         elif actor is None:
             actor = found.people[(community_id, user.id)] = await get_or_create_participant(

@@ -15,7 +15,7 @@ from bot.core.domain import LIVE_STATES, SessionState
 from bot.core.refs import CommunityRef
 from bot.engine.deps import Deps, zone_of
 from bot.sessions.timeparse import format_local
-from storage.models import Attendance, Community, Participant
+from storage.models import Attendance, Community, Participant, unsaved
 from storage.repositories import find_participant, sessions_in_states
 
 
@@ -49,8 +49,8 @@ async def home_facts(deps: Deps, where: CommunityRef, user_id: str) -> HomeFacts
         ).first()
         if community is None or community.id is None:
             return HomeFacts()
-        person = await find_participant(tx, community.id, user_id) or Participant(
-            community_id=community.id, user_id=user_id
+        person = await find_participant(tx, community.id, user_id) or unsaved(
+            Participant, community_id=community.id, user_id=user_id
         )
         # The one running now, else the next one planned.
         live = await sessions_in_states(tx, community.id, sorted(LIVE_STATES))
