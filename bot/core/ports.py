@@ -13,13 +13,16 @@ class DeliveryError(Exception):
     """A platform refused or could not deliver something (missing permission, gone channel).
 
     `reason` is a short key (e.g. "missing_permission", "not_found", "dm_closed") and `detail`
-    names what was missing, so services can tell the facilitator in one sentence.
+    names what was missing, so services can tell the facilitator in one sentence ("I could not
+    find {detail}"). `cause` is what the platform answered ("Discord answered 503"), for the
+    error's own text only: it is never put in a sentence anyone reads in the chat.
     """
 
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
+    def __init__(self, reason: str, detail: str = "", *, cause: str = "") -> None:
+        super().__init__(": ".join(part for part in (reason, detail, cause) if part))
         self.reason = reason
         self.detail = detail
+        self.cause = cause
 
 
 @runtime_checkable

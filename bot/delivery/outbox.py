@@ -390,9 +390,9 @@ class Outbox:
             await self._send(item, again)
         except DeliveryError as exc:
             outcome = Outcome(item, False, exc.reason, exc.detail, told)
-        except Exception as exc:  # a bug or an unexpected library error: try again later
+        except Exception:  # a bug or an unexpected library error: try again later
             log.exception("delivery failed id=%s purpose=%s", item.id, item.purpose)
-            outcome = Outcome(item, False, "failed", type(exc).__name__, told)
+            outcome = Outcome(item, False, "failed", "", told)
         else:
             outcome = Outcome(item, True, told=told)
         try:

@@ -14,7 +14,7 @@ from bot.core.domain import SessionState
 from bot.core.messages import Action, Attachment, OutgoingMessage, Section
 from bot.core.ports import DeliveryError
 from bot.delivery.mail import Letter
-from bot.delivery.outbox import Delivery, decode, encode, retry_delay
+from bot.delivery.outbox import MAX_ATTEMPTS, Delivery, decode, encode, retry_delay
 from bot.platforms.memory import MemoryAdapter
 from bot.scheduling.planner import JobKind, PlannedJob
 from storage.models import Community, Digest, OutboxItem, OutboxStatus
@@ -91,7 +91,8 @@ async def test_a_delivery_survives_a_restart(sqlite_url, clock):
     try:
         session_id = await make_session(first, SessionState.CLOSED)
         await chat.say(fac, f"/brew settings working_group_channel {WG}")
-        first.deps.adapter.failures[f"send:{WG}"] = DeliveryError("failed", "Discord answered 503")
+        refused = DeliveryError("failed", cause="Discord answered 503")
+        first.deps.adapter.failures[f"send:{WG}"] = refused
         await chat.say(fac, f"/brew digest {session_id} send")
     finally:
         await first.close()
@@ -103,6 +104,23 @@ async def test_a_delivery_survives_a_restart(sqlite_url, clock):
         assert await state_of(second, session_id) == SessionState.SUMMARISED
     finally:
         await second.close()
+
+
+async def test_a_digest_the_platform_keeps_failing_names_the_channel_not_what_it_answered(
+    app, chat, fac, clock
+):
+    session_id = await make_session(app, SessionState.CLOSED)
+    await chat.say(fac, f"/brew settings working_group_channel {WG}")
+    refused = DeliveryError("failed", cause="Discord answered 503")
+    app.deps.adapter.failures[f"send:{WG}"] = refused
+    await chat.say(fac, f"/brew digest {session_id} send")
+    for _ in range(MAX_ATTEMPTS):
+        clock.advance(timedelta(hours=1))
+        await app.deps.outbox.deliver()
+    told = [m.text for m in app.deps.adapter.private_to("user-fran")]
+    [notice] = [text for text in told if "could not post the digest" in text]
+    assert f"in {WG}." in notice and "press Retry" in notice
+    assert "503" not in notice and "answered" not in notice
 
 
 async def test_a_safeguarding_alert_that_cannot_reach_the_contact_reaches_the_facilitator(
@@ -204,7 +222,7 @@ async def test_reminders_interrupted_part_way_reach_everyone_once_after_a_restar
         async def flaky(user, message):
             nonlocal sent
             if sent >= 7:
-                raise DeliveryError("failed", "Discord answered 502")
+                raise DeliveryError("failed", cause="Discord answered 502")
             sent += 1
             return await real_send(user, message)
 

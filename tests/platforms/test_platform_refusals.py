@@ -1,6 +1,7 @@
 """Discord's and Slack's real refusals, through the real front-ends and the loopback servers:
 a permanent refusal stops at once with its reason (for the facilitator's sentence), a
-passing failure is tried again and then arrives once."""
+passing failure is tried again and then arrives once. What the platform answered is never
+kept as the detail a facilitator's sentence names ("I could not post it in {detail}")."""
 
 from __future__ import annotations
 
@@ -73,6 +74,7 @@ async def test_slack_refusals(sqlite_url, refusal, reason):
             assert len(room.messages) == before
         else:
             assert first.status == OutboxStatus.PENDING, "tried again later"
+            assert first.last_detail is None, "Slack's answer is not a place to name"
             assert (await settle(app, world.clock, key)).status == OutboxStatus.DONE
             assert [m["text"] for m in room.messages[before:]] == [WORDS], "arrives once"
 
@@ -104,6 +106,7 @@ async def test_discord_refusals(tmp_path, status, code, times, reason):
             assert fake.posts_to(channel) == []
         else:
             assert first.status == OutboxStatus.PENDING
+            assert first.last_detail is None, "Discord's answer is not a place to name"
             assert (await settle(app, clock, key)).status == OutboxStatus.DONE
             assert [p["content"] for p in fake.posts_to(channel)] == [WORDS]
 

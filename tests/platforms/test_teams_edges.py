@@ -60,6 +60,20 @@ async def test_nothing_but_a_429_is_tried_again(sqlite_url):
         assert len(world.lb.of("send")) == 1
 
 
+@pytest.mark.parametrize("status", [412, 413, 500, 503])
+async def test_what_teams_answered_is_never_the_detail_a_sentence_names(sqlite_url, status):
+    """The detail goes into sentences such as "I could not post the digest in {detail}":
+    a status is the error's cause, for its own text only."""
+    async with teams_world(sqlite_url) as world:
+        channel = world.lb.add_channel("Over a Brew")
+        world.lb.fail("POST", r"/activities$", status)
+        where = ConversationRef(CommunityRef(Platform.TEAMS, TENANT_ID), channel.id)
+        with pytest.raises(DeliveryError) as refused:
+            await world.bot.listeners.adapter.send(where, OutgoingMessage("Hello"))
+        assert (refused.value.reason, refused.value.detail) == ("failed", "")
+        assert refused.value.cause
+
+
 async def test_a_private_message_to_someone_without_the_app_is_dm_closed(sqlite_url):
     async with teams_world(sqlite_url) as world:
         beth = world.lb.add_user("Beth Jones")  # never installed the app for herself

@@ -153,7 +153,7 @@ class DiscordAdapter:
                 ) from None
             first = first or sent
         if first is None:
-            raise DeliveryError("failed", "nothing to send")
+            raise DeliveryError("failed", cause="nothing to send")
         return first
 
     # -- threads -----------------------------------------------------------------------------

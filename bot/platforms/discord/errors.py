@@ -42,7 +42,7 @@ def delivery_error(
         return DeliveryError("not_found", texts.t(f"discord.where.{where}"))
     if exc.code == THREAD_ARCHIVED:
         return DeliveryError("archived", texts.t("discord.where.archived_thread"))
-    return DeliveryError("failed", f"Discord answered {exc.status}")
+    return DeliveryError("failed", cause=f"Discord answered {exc.status}")
 
 
 def rate_limited() -> DeliveryError:

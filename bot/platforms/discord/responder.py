@@ -79,7 +79,7 @@ class InteractionResponder:
                 await response.defer(ephemeral=True, thinking=True)
                 self._thinking = True
         except discord.HTTPException as exc:
-            raise DeliveryError("failed", f"Discord answered {exc.status}") from None
+            raise DeliveryError("failed", cause=f"Discord answered {exc.status}") from None
 
     async def reply(self, message: OutgoingMessage, *, private: bool = True) -> None:
         self._stop_guard()
@@ -87,7 +87,7 @@ class InteractionResponder:
             for part in render(message):
                 await self._one(part, private)
         except discord.HTTPException as exc:
-            raise DeliveryError("failed", f"Discord answered {exc.status}") from None
+            raise DeliveryError("failed", cause=f"Discord answered {exc.status}") from None
 
     async def _one(self, part: RenderedMessage, private: bool) -> None:
         interaction = self.interaction
@@ -116,10 +116,10 @@ class InteractionResponder:
                 try:
                     await self.interaction.response.send_modal(build_modal(form))
                 except discord.HTTPException as exc:
-                    raise DeliveryError("failed", f"Discord answered {exc.status}") from None
+                    raise DeliveryError("failed", cause=f"Discord answered {exc.status}") from None
                 return
         # Too late for a form: the guard deferred while the database was slow.
         log.warning("form not shown: the interaction was already answered form=%s", form.custom_id)
         if self.too_slow:
             await self.reply(OutgoingMessage(self.too_slow))
-        raise DeliveryError("failed", "a form must be the first answer")
+        raise DeliveryError("failed", cause="a form must be the first answer")

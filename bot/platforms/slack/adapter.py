@@ -306,7 +306,7 @@ class SlackAdapter:
                         return earlier
             except TRANSPORT_ERRORS as exc:
                 raise to_delivery_error(exc, self.texts, channel=wanted) from exc
-        raise DeliveryError("failed", "name_taken")
+        raise DeliveryError("failed", cause="name_taken")
 
     async def _find_channel(self, client: AsyncWebClient, name: str) -> str:
         """The id of the bot's own unarchived private channel called `name`, or ""."""

@@ -60,4 +60,4 @@ def to_delivery_error(
             needed = str(exc.response.get("needed") or "")
         # The sentence reads "I am missing the {detail} permission": name the scope.
         return DeliveryError("missing_permission", needed or code)
-    return DeliveryError("failed", code or type(exc).__name__)
+    return DeliveryError("failed", cause=code or type(exc).__name__)

@@ -158,7 +158,7 @@ def to_delivery_error(
     if isinstance(exc, TimeoutError | httpx.TimeoutException):
         return DeliveryError("timeout")
     if not isinstance(exc, httpx.HTTPStatusError):
-        return DeliveryError("failed", type(exc).__name__)
+        return DeliveryError("failed", cause=type(exc).__name__)
     status = exc.response.status_code
     detail = texts.t("teams.detail.conversation", where=where) if where else ""
     if private and status in (400, 403, 404):
@@ -173,6 +173,6 @@ def to_delivery_error(
     if status == 404:
         return DeliveryError("not_found", detail)
     if status == 413:
-        return DeliveryError("failed", texts.t("teams.detail.too_large"))
+        return DeliveryError("failed", cause="the message was too large for Teams")
     # 412 (the conversation changed under us), 5xx: Teams failing for now.
-    return DeliveryError("failed", f"Teams answered {status}")
+    return DeliveryError("failed", cause=f"Teams answered {status}")
