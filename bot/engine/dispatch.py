@@ -264,7 +264,10 @@ class Dispatcher:
             if not user.roles_known:
                 # The platform could not tell us yet: say so, rather than "not a facilitator".
                 raise CommandError("errors.roles_unknown")
-            raise CommandError("errors.facilitators_only", role=community.facilitator_role)
+            # A platform whose facilitators are not a role (Teams: a tag) words it its own way.
+            own = f"{community.platform}.facilitators_only"
+            key = own if own in self.texts.strings else "errors.facilitators_only"
+            raise CommandError(key, role=community.facilitator_role)
         return is_facilitator
 
     async def _context(self, tx: AsyncSession, item: _Item, found: _Found) -> CommandContext:
