@@ -41,6 +41,12 @@ def test_a_small_run_reports_every_figure_and_no_errors(capsys):
     assert (figures["web_submitters"], figures["web_submit_refused"]) == (6, 0)
     assert figures["web_submit_unstored"] == 0 and figures["web_page_bytes"] > 1000
     assert figures["database"] == "sqlite" and figures["machine"]["cpus"] >= 1
+    # Each front-end ran in a bot process of its own: its peak memory is its own, and the
+    # headline figure is the largest of them and this process's.
+    platforms = ("discord", "slack_http", "slack_socket", "teams")
+    peaks = [figures[f"{platform}_peak_rss_mb"] for platform in platforms]
+    assert all(peak > 50 for peak in peaks) and figures["core_peak_rss_mb"] > 50
+    assert figures["peak_rss_mb"] == max(*peaks, figures["core_peak_rss_mb"])
     # Through each real front-end: every press answered, in time, and none turned away; the
     # no-op app's figures beside each.
     for platform in ("discord", "slack_http", "slack_socket", "teams"):

@@ -18,10 +18,12 @@ schema in the PostgreSQL database given with `--db`), with logging as `brewbot r
   then `web_submitters` people opening it within the burst's second and, once all have it
   open, sending its reflection form within another; beside pages on the same server that
   do nothing (bench/web.py);
-- bursts through the real Discord, Slack and Teams front-ends against loopback platforms in
-  another process: form opens, form submissions, joins and button presses at each of
-  `rates` a second, beside a no-op app on the same front-end (bench/frontends/);
-- the process's peak resident memory.
+- bursts through the real Discord, Slack and Teams front-ends, each in a bot process of its
+  own, against loopback platforms in another process: form opens, form submissions, joins
+  and button presses at each of `rates` a second, beside a no-op app on the same front-end
+  (bench/frontends/);
+- peak resident memory: this process's (`core_peak_rss_mb`), each front-end's process's, and
+  the largest of them (`peak_rss_mb`).
 """
 
 from __future__ import annotations
@@ -61,7 +63,17 @@ from bot.runtime import settle_after_start_up
 from storage.engine import DatabaseUnavailable, async_url
 from storage.models import Community, Reflection, Session, random_id
 
-__all__ = ["FULL", "QUICK", "TARGETS", "BenchSizes", "keys", "run_bench", "run_bench_cli"]
+__all__ = [
+    "FULL",
+    "QUICK",
+    "TARGETS",
+    "BenchSizes",
+    "keys",
+    "logging_as_run",
+    "peak_rss_mb",
+    "run_bench",
+    "run_bench_cli",
+]
 
 
 @dataclass(frozen=True)
@@ -151,6 +163,7 @@ def keys(sizes: BenchSizes = FULL) -> tuple[str, ...]:
         *(f"rehydrate_ms_{count}" for count in sizes.rehydrate_sessions),
         "rehydrate_growth",
         "peak_rss_mb",
+        "core_peak_rss_mb",
         "theme_precision",
         "theme_recall",
         "theme_f1",
@@ -199,8 +212,16 @@ async def run_bench(settings: Settings, sizes: BenchSizes, *, db_url: str | None
             figures = await _measure(app, sizes)
         finally:
             await app.close()
-        figures.update(_flat(await frontends.measure(settings, url, _plan(sizes))))
-    figures["peak_rss_mb"] = round(_peak_rss_mb(), 1)
+        measured = await frontends.measure(settings, url, _plan(sizes))
+    figures.update(_flat(measured))
+    # The most memory any one of the bench's bot processes held: this one (the dispatcher,
+    # the web pages, the digest, the scheduler) or a front-end's own.
+    figures["core_peak_rss_mb"] = round(peak_rss_mb(), 1)
+    for name, run in measured.items():
+        figures[f"{name}_peak_rss_mb"] = run["peak_rss_mb"]
+    figures["peak_rss_mb"] = max(
+        figures["core_peak_rss_mb"], *(run["peak_rss_mb"] for run in measured.values())
+    )
     figures.update(
         database=make_url(url).get_backend_name(),
         sizes=asdict(sizes),
@@ -214,12 +235,12 @@ def _plan(sizes: BenchSizes) -> frontends.Plan:
 
 
 def _flat(measured: dict) -> dict:
-    """{platform: {kind: {rate: figures}}} as `platform_kind_rate_figure` keys, so that the
-    JSON stays one flat object a script can read."""
+    """{platform: {"kinds": {kind: {rate: figures}}}} as `platform_kind_rate_figure` keys, so
+    that the JSON stays one flat object a script can read."""
     return {
         f"{platform}_{kind}_{rate}_{name}": value
-        for platform, kinds in measured.items()
-        for kind, rates in kinds.items()
+        for platform, run in measured.items()
+        for kind, rates in run["kinds"].items()
         for rate, named in rates.items()
         for name, value in named.items()
     }
@@ -239,6 +260,9 @@ def table(figures: dict) -> str:
     for key in keys(_sizes(figures["sizes"])):
         lines.append(f"  {key:<26} {figures[key]:>10}{_against_target(key, figures[key])}")
     for key in ("dispatch_errors", "web_submit_refused", "web_submit_unstored"):
+        lines.append(f"  {key:<26} {figures[key]:>10}")
+    # Each front-end's own bot process (bench/frontends/).
+    for key in sorted(k for k in figures if k.endswith("_peak_rss_mb") and k not in keys()):
         lines.append(f"  {key:<26} {figures[key]:>10}")
     lines.append(
         "  front-ends: first answer p50/p99 ms (no-op app's p99), share past 3 s, refused, "
@@ -525,7 +549,14 @@ def _round(value: float) -> float:
     return round(value, 1)
 
 
-def _peak_rss_mb() -> float:
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in megabytes."""
+    # Linux: the high-water mark of this program's own memory. getrusage's ru_maxrss is no
+    # good in a process another one started: Linux carries the parent's peak over into it.
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # Linux reports kilobytes, macOS bytes.
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024

@@ -1,8 +1,11 @@
 """Bursts through the real front-ends, timed as people meet them (issue 17).
 
-For each platform the real front-end runs in this process (the discord.py client; the Bolt
-app in HTTP mode and in Socket Mode; the Teams SDK's App with its endpoint on the one web
-server) on a real database, with logging as `brewbot run` has it (bench/__init__.py), against
+For each platform the real front-end runs in a bot process of its own, as `brewbot run` runs
+one platform (the discord.py client; the Bolt app in HTTP mode and in Socket Mode; the Teams
+SDK's App with its endpoint on the one web server), so that nothing one front-end left (its
+library, its loggers, the memory its bursts grew to) weighs on the next, and each process's
+peak memory is its own. It runs on a real database, with logging as `brewbot run` has it
+(bench/__init__.py), against
 a loopback platform in another process (driver.py) where the people are. At each rate,
 everyone in turn:
 
@@ -27,11 +30,14 @@ import asyncio
 import contextlib
 import json
 import math
+import pickle
 import random
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from bot.app import App
@@ -156,33 +162,71 @@ class Plan:
 
 
 async def measure(settings: Settings, database_url: str, plan: Plan) -> dict[str, Any]:
-    """Every platform's bursts; {platform: {kind: {rate: figures}}}."""
-    people = max(math.ceil(rate * plan.seconds) for rate in plan.rates)
+    """Every platform's bursts, each in a new bot process, one after another;
+    {platform: {"kinds": {kind: {rate: figures}}, "peak_rss_mb": that process's peak}}."""
     results: dict[str, Any] = {}
-    async with Driver.running() as driver:
-        for platform in plan.platforms:
-            side = _side(platform)
-            async with driver.platform({"platform": platform, "people": people}) as reached:
-                app = await side.start(
-                    settings.model_copy(update={"database_url": database_url}), reached
-                )
-                settle_after_start_up()  # as `brewbot run` does before serving
-                try:
-                    results[platform] = await _bursts(app, side, driver, reached, plan)
-                finally:
-                    await side.stop()
+    for platform in plan.platforms:
+        with tempfile.TemporaryDirectory(prefix="brewbot-bench-") as folder:
+            answer = Path(folder) / "figures.json"
+            # A new interpreter, not a fork: it starts as `brewbot run` does, with nothing of
+            # this process's memory.
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot.bench.frontends.bot_process",
+                str(answer),
+                stdin=asyncio.subprocess.PIPE,
+            )
+            await process.communicate(pickle.dumps((settings, database_url, plan, platform)))
+            if process.returncode != 0 or not answer.exists():
+                raise RuntimeError(f"the bench's {platform} bot process stopped")
+            results[platform] = json.loads(answer.read_text())
     return results
 
 
-def _side(platform: str) -> BotSide:
-    from bot.bench.frontends import discord, slack, teams
+def in_own_process(
+    settings: Settings, database_url: str, plan: Plan, platform: str
+) -> dict[str, Any]:
+    """One platform's bursts, in the bot process this runs in (bot_process.py)."""
+    # The bench's package imports this module, so its helpers are imported when called.
+    from bot.bench import logging_as_run, peak_rss_mb
 
-    sides: dict[str, type[BotSide]] = {
-        "discord": discord.DiscordSide,
-        **slack.SIDES,
-        "teams": teams.TeamsSide,
-    }
-    return sides[platform]()
+    with logging_as_run():
+        kinds = asyncio.run(_platform_bursts(settings, database_url, plan, platform))
+    return {"kinds": kinds, "peak_rss_mb": round(peak_rss_mb(), 1)}
+
+
+async def _platform_bursts(
+    settings: Settings, database_url: str, plan: Plan, platform: str
+) -> dict[str, Any]:
+    people = max(math.ceil(rate * plan.seconds) for rate in plan.rates)
+    side = _side(platform)
+    async with (
+        Driver.running() as driver,
+        driver.platform({"platform": platform, "people": people}) as reached,
+    ):
+        app = await side.start(settings.model_copy(update={"database_url": database_url}), reached)
+        settle_after_start_up()  # as `brewbot run` does before serving
+        try:
+            return await _bursts(app, side, driver, reached, plan)
+        finally:
+            await side.stop()
+
+
+def _side(platform: str) -> BotSide:
+    """The named platform's bot side; only its module (and library) is imported."""
+    if platform == "discord":
+        from bot.bench.frontends import discord
+
+        return discord.DiscordSide()
+    if platform == "teams":
+        from bot.bench.frontends import teams
+
+        return teams.TeamsSide()
+    from bot.bench.frontends import slack
+
+    side: BotSide = slack.SIDES[platform]()
+    return side
 
 
 async def _bursts(
