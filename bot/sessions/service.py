@@ -31,7 +31,7 @@ from bot.sessions.calendar import session_ics
 from bot.sessions.lifecycle import NEXT_STEP_HINT, can_move
 from bot.sessions.timeparse import format_local, parse_recurrence, parse_when
 from bot.sparks.service import library_for
-from storage.models import Attendance, Community, Session, id_of
+from storage.models import Attendance, Community, Session, id_of, unsaved
 from storage.repositories import attendance_for, get_session, sessions_in_states
 
 log = logging.getLogger("brewbot.sessions")
@@ -438,7 +438,8 @@ class Presses:
         found = self.attendance.get(key)
         if found is None:
             if key in self.read:
-                found = Attendance(session_id=key[0], participant_id=key[1])
+                # Made on every Join in a burst: without the constructor's cost (unsaved).
+                found = unsaved(Attendance, session_id=key[0], participant_id=key[1])
                 ctx.tx.add(found)
             else:
                 found = await attendance_for(ctx.tx, *key)
