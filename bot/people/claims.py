@@ -21,11 +21,13 @@ from bot.core.commands import CommandError
 from bot.core.domain import NOT_HELD_STATES
 from bot.core.escape import safe_cell
 from bot.core.messages import Attachment, OutgoingMessage, Reply
+from bot.core.refs import Platform
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps, zone_of
 from bot.engine.texts import Texts
 from bot.people.choices import CHARITY, CHOICES, EARNINGS, KINDS, NONE, Choice, pounds
 from bot.people.rates import rates_of
+from bot.people.settings import person_id
 from bot.sessions.service import SessionService
 from storage.models import (
     OFFLINE,
@@ -320,11 +322,11 @@ class ClaimService:
         if session.state in NOT_HELD_STATES:
             raise CommandError("claims.not_started", session_id=session.id)
         who = ctx.arg("who").strip()
-        mention = re.fullmatch(r"<@!?([A-Za-z0-9]+)>|@?([A-Z0-9]{6,})", who)
-        if mention:
-            person = await get_or_create_participant(
-                ctx.tx, ctx.community, mention.group(1) or mention.group(2)
-            )
+        if _names_a_member(ctx.community, who):
+            # A member of the chat, as a setting names one: every platform's mention, or
+            # the bare id of the shape the platform gives.
+            user_id = await person_id(ctx.tx, ctx.community, who.removeprefix("@"))
+            person = await get_or_create_participant(ctx.tx, ctx.community, user_id)
         else:
             # Someone with no chat account (joined by phone): known by the name given.
             key = OFFLINE + re.sub(r"[^a-z0-9]+", "-", who.lower()).strip("-")[:50]
@@ -356,3 +358,9 @@ class ClaimService:
                 attachments=(Attachment(name, sheet.encode(), "text/csv"),),
             )
         )
+
+
+def _names_a_member(community: Community, who: str) -> bool:
+    """Whether `/brew present WHO` names a member of the chat (a mention, or a bare id of the
+    platform's shape, with or without "@") rather than someone known only by name."""
+    return who.startswith("<@") or Platform(community.platform).is_person_id(who.removeprefix("@"))

@@ -389,6 +389,27 @@ async def test_the_choice_for_one_session_is_shown_and_an_unknown_session_is_ref
 # --- for someone who joined by phone: the facilitator records their choice and costs ----------
 
 
+@pytest.mark.parametrize("named", ["<@user-ann>", "user-ann", "@user-ann"])
+async def test_a_chat_member_named_in_present_is_that_member_not_someone_by_phone(
+    app, chat, fac, named
+):
+    """A mention (or the bare id) names the member with that id on the platform in use, as a
+    setting's person does (people/settings.py): their own attendance and choice, never a
+    new person by phone called "<@user-ann>"."""
+    ann = Chat.person("Ann")
+    await chat.say(ann, "/brew help")  # Ann is in the chat, with her own id
+    session_id = await make_session(
+        app, SessionState.SCHEDULED, people=0, starts_in=timedelta(minutes=1)
+    )
+    await chat.say(fac, f"/brew open {session_id}")
+    said = await chat.say(fac, f"/brew present {named} session={session_id} pay=none")
+    assert f"For session {session_id}: No payment." in said.text
+    stored = await snapshot(app)
+    people = sorted(row[2] for row in stored["participant"])  # their user ids, as stored
+    assert people == ["'user-ann'", "'user-fran'"], "Ann and the facilitator; nobody by phone"
+    assert len(stored["attendance"]) == 1
+
+
 async def test_a_facilitator_records_the_choices_and_costs_of_people_who_joined_by_phone(
     app, chat, fac, clock
 ):
@@ -434,11 +455,12 @@ async def test_what_a_facilitator_records_for_a_member_is_theirs_in_chat_and_the
     session_id = await make_session(
         app, SessionState.SCHEDULED, people=0, starts_in=timedelta(minutes=1)
     )
-    # A chat member who joined by phone this time, named by their mention.
-    ann = UserRef(COMMUNITY, "U0ANN123", "Ann", frozenset())
+    # A chat member who joined by phone this time, named by their mention (an id of the
+    # terminal chat's shape: this community is the terminal chat's).
+    ann = UserRef(COMMUNITY, "user-ann", "Ann", frozenset())
     await chat.say(fac, f"/brew open {session_id}")
     said = await chat.say(
-        fac, f'/brew present @U0ANN123 session={session_id} pay="charity Mind" travel=6.20'
+        fac, f'/brew present @user-ann session={session_id} pay="charity Mind" travel=6.20'
     )
     assert "Paid to a charity: Mind" in said.text and "£6.20" in said.text
     clock.advance(timedelta(minutes=90))
