@@ -37,9 +37,12 @@ demo: $(VENV)/.installed
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check bot cogs prompts storage
 
 test: $(VENV)/.installed-dev $(AXE_DIR)/.installed-$(AXE_VERSION)
 	$(BIN)/ruff check .
+	# The project's own code keeps ruff's format (the tests keep some tables laid out by hand).
+	$(BIN)/ruff format --check bot cogs prompts storage
 	$(BIN)/mypy
 	# One worker per core: many tests wait on real processes, sockets and databases.
 	# Bytecode is cached even where the environment turns it off (PYTHONDONTWRITEBYTECODE):

@@ -52,8 +52,9 @@ class Compiles(Protocol):
 
     deps: Deps
 
-    async def compile(self, tx: AsyncSession, community: Community, session: Session) -> Digest:
-        ...  # pragma: no cover
+    async def compile(
+        self, tx: AsyncSession, community: Community, session: Session
+    ) -> Digest: ...  # pragma: no cover
 
 
 @dataclass(frozen=True)

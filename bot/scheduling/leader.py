@@ -187,8 +187,7 @@ class Leadership:
                 )
         except Exception as exc:
             # The leader still re-plans everything when it next takes over; say so loudly.
-            log.warning("could not announce a change subject=%s error=%s",
-                        subject, _name(exc))
+            log.warning("could not announce a change subject=%s error=%s", subject, _name(exc))
 
     # -- the election (PostgreSQL) -------------------------------------------------------------
 
@@ -329,4 +328,3 @@ async def _one_row(
 def _name(exc: BaseException) -> str:
     # Driver messages can quote SQL parameters; the class name is enough to act on.
     return type(exc).__name__
-

@@ -181,8 +181,10 @@ class SlackAdapter:
             try:
                 response = await client.chat_postMessage(**args)
             except SlackApiError as exc:
-                if private or api_error(exc) != "not_in_channel" or not await self._join(
-                    client, channel
+                if (
+                    private
+                    or api_error(exc) != "not_in_channel"
+                    or not await self._join(client, channel)
                 ):
                     raise
                 response = await client.chat_postMessage(**args)
