@@ -106,7 +106,7 @@ class Driver:
 
     @classmethod
     @contextlib.asynccontextmanager
-    async def running(cls) -> AsyncIterator[Driver]:
+    async def running(cls, request: dict[str, Any]) -> AsyncIterator[tuple[Driver, dict]]:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -117,7 +117,7 @@ class Driver:
         )
         driver = cls(process)
         try:
-            yield driver
+            yield driver, await driver.ask({"op": "start", **request})
         finally:
             with contextlib.suppress(Exception):
                 await driver.ask({"op": "stop"}, answer=False)
@@ -126,16 +126,6 @@ class Driver:
             if process.returncode is None:
                 process.kill()
                 await process.wait()
-
-    @contextlib.asynccontextmanager
-    async def platform(self, request: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
-        """One loopback platform started in the driver, and ended when done; yields how the
-        bot reaches it."""
-        reached = await self.ask({"op": "start", **request})
-        try:
-            yield reached
-        finally:
-            await self.ask({"op": "end"})
 
     async def ask(self, request: dict[str, Any], *, answer: bool = True) -> dict[str, Any]:
         assert self.process.stdin is not None and self.process.stdout is not None
@@ -201,10 +191,7 @@ async def _platform_bursts(
 ) -> dict[str, Any]:
     people = max(math.ceil(rate * plan.seconds) for rate in plan.rates)
     side = _side(platform)
-    async with (
-        Driver.running() as driver,
-        driver.platform({"platform": platform, "people": people}) as reached,
-    ):
+    async with Driver.running({"platform": platform, "people": people}) as (driver, reached):
         app = await side.start(settings.model_copy(update={"database_url": database_url}), reached)
         settle_after_start_up()  # as `brewbot run` does before serving
         try:

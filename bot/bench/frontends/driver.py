@@ -13,10 +13,7 @@ nothing: the bot's CPU and its event loop are its own. The bench starts it with
   (open loop: a slow answer does not delay the next press); the answer has, per press, the
   milliseconds to the first answer and to the final one (null: none came), whether a form
   opened, and the answer's words.
-- `{"op": "end"}`: stop the loopback platform, so that another may start (one process
-  serves every platform in turn: starting a Python process with the platform libraries costs
-  seconds, and the bot's figures do not depend on it);
-- `{"op": "stop"}`: stop and exit.
+- `{"op": "stop"}`.
 """
 
 from __future__ import annotations
@@ -133,16 +130,11 @@ async def main() -> None:
     while line := await reader.readline():
         request = json.loads(line)
         if request["op"] == "start":
-            assert load is None, "end one platform before starting another"
             load = _load(request["platform"])
             answer = await load.start(request)
         elif request["op"] == "burst":
             assert load is not None, "start before a burst"
             answer = await burst(load, request)
-        elif request["op"] == "end":
-            if load is not None:
-                await load.stop()
-            load, answer = None, {}
         else:
             break
         sys.stdout.write(json.dumps(answer) + "\n")
