@@ -42,6 +42,7 @@ from typing import Any, Protocol
 
 from bot.app import App
 from bot.bench import joins, seed
+from bot.bench.frontends.driver import platform_module
 from bot.bench.frontends.noop import NoopDispatcher
 from bot.config import Settings
 from bot.core.domain import SessionState
@@ -201,18 +202,7 @@ async def _platform_bursts(
 
 
 def _side(platform: str) -> BotSide:
-    """The named platform's bot side; only its module (and library) is imported."""
-    if platform == "discord":
-        from bot.bench.frontends import discord
-
-        return discord.DiscordSide()
-    if platform == "teams":
-        from bot.bench.frontends import teams
-
-        return teams.TeamsSide()
-    from bot.bench.frontends import slack
-
-    side: BotSide = slack.SIDES[platform]()
+    side: BotSide = platform_module(platform).SIDES[platform]()
     return side
 
 

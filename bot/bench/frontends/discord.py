@@ -8,6 +8,7 @@ import asyncio
 from typing import Any
 
 from bot.app import App
+from bot.bench.frontends.driver import heard
 from bot.config import Settings
 from bot.loopback.discord_server import MODAL, FakeDiscord, FakeInteraction, Person, aim_discord_at
 from bot.platforms.discord.main import DiscordRun, start_discord
@@ -49,12 +50,13 @@ class DiscordLoad:
         form = MODAL in interaction.callback_types
         if form:
             self.opened[press["who"]] = interaction
-        return {
-            "first_ms": _ms(interaction.sent_at, interaction.first_at),
-            "final_ms": _ms(interaction.sent_at, interaction.final_at),
-            "form": form,
-            "text": interaction.text()[:300],
-        }
+        return heard(
+            interaction.sent_at,
+            interaction.first_at,
+            interaction.final_at,
+            form=form,
+            text=interaction.text(),
+        )
 
     def _message(self, custom_id: str) -> dict[str, Any]:
         """A message of the bot's with the button on it, as the session's own posts have."""
@@ -103,5 +105,5 @@ class DiscordSide:
             await self.run.stop()
 
 
-def _ms(sent: float, at: float | None) -> float | None:
-    return None if at is None else (at - sent) * 1000
+LOADS = {"discord": DiscordLoad}
+SIDES = {"discord": DiscordSide}

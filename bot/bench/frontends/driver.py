@@ -19,12 +19,14 @@ nothing: the bot's CPU and its event loop are its own. The bench starts it with
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import random
 import socket
 import sys
 import time
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any, Protocol
 
 
@@ -36,20 +38,20 @@ class Load(Protocol):
     async def stop(self) -> None: ...
 
 
+# Each platform's bench module in bot/bench/frontends/; each names its LOADS (the driver's
+# side) and SIDES (the bot's).
+_MODULES = {"discord": "discord", "slack_http": "slack", "slack_socket": "slack", "teams": "teams"}
+
+
+def platform_module(platform: str) -> ModuleType:
+    """The bench module of `platform`, imported now, as a plugin the driver and the bot's
+    process name: only that platform's library is loaded, not the others'."""
+    return importlib.import_module(f"bot.bench.frontends.{_MODULES[platform]}")
+
+
 def _load(platform: str) -> Load:
-    """The named platform's load. Only its module is imported (each as a plugin the driver
-    names): the others' libraries are not needed here."""
-    if platform == "discord":
-        from bot.bench.frontends import discord
-
-        return discord.DiscordLoad()
-    if platform == "teams":
-        from bot.bench.frontends import teams
-
-        return teams.TeamsLoad()
-    from bot.bench.frontends import slack
-
-    return slack.LOADS[platform]()
+    load: Load = platform_module(platform).LOADS[platform]()
+    return load
 
 
 # The bench reads only the start of an answer's words.
@@ -82,12 +84,22 @@ class Pending:
         return False
 
     def heard(self) -> dict[str, Any]:
-        return {
-            "first_ms": _ms(self.sent_at, self.first_at),
-            "final_ms": _ms(self.sent_at, self.final_at),
-            "form": self.form_shown(),
-            "text": self.text,
-        }
+        return heard(
+            self.sent_at, self.first_at, self.final_at, form=self.form_shown(), text=self.text
+        )
+
+
+def heard(
+    sent_at: float, first_at: float | None, final_at: float | None, *, form: bool, text: str
+) -> dict[str, Any]:
+    """One press as the driver reports it: milliseconds to the first and the final answer
+    (None: none came), whether a form opened, and the start of the answer's words."""
+    return {
+        "first_ms": _ms(sent_at, first_at),
+        "final_ms": _ms(sent_at, final_at),
+        "form": form,
+        "text": text[:TEXT_LIMIT],
+    }
 
 
 def _ms(sent: float, at: float | None) -> float | None:

@@ -217,6 +217,10 @@ class TeamsSide:
             await self.bot.close()
 
 
+LOADS = {"teams": TeamsLoad}
+SIDES = {"teams": TeamsSide}
+
+
 def _words(node: Any) -> Iterator[str]:
     """The words of an activity or a card, a paragraph each: every TextBlock's, and every
     RichTextBlock's runs run together (a sentence with a bold word is several runs)."""
