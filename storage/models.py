@@ -50,10 +50,10 @@ M = TypeVar("M", bound=SQLModel)
 def unsaved(model: type[M], **values: Any) -> M:
     """What `model(**values)` makes (a new row, not in any transaction, every other column at
     its default) without SQLModel's constructor, which sets each field in turn through
-    pydantic and SQLAlchemy: about 300 microseconds for a `Participant`, a third of what a
-    form opened in a burst costs, where this takes a few (issue 17). For rows made on every
-    press, such as the stand-in for someone not stored; nothing is validated, so `values`
-    must be of the columns' types."""
+    pydantic and SQLAlchemy: about 300 microseconds for a `Participant`, a quarter of what a
+    form opened in a burst costs, where this takes about 16 (issue 17). For rows made on
+    every press, such as the stand-in for someone not stored, or a Join's attendance; nothing
+    is validated, so `values` must be of the columns' types."""
     fixed, made = _defaults(model)
     row = class_mapper(model).class_manager.new_instance()
     fields = row.__dict__
