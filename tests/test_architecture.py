@@ -77,6 +77,14 @@ def test_only_the_bench_uses_the_loopback_servers():
             assert not _under(name, "bot.loopback"), f"{path} imports {name}"
 
 
+def test_the_loopback_platforms_start_without_the_app():
+    # The bench's driver runs them in a process of its own, started for each front-end: the
+    # bench and the app (every feature, the database) are not theirs to load.
+    for path in _files("bot/loopback"):
+        for name in _imports(path):
+            assert not _under(name, "bot.bench", "bot.app", "storage"), f"{path} imports {name}"
+
+
 def test_the_core_imports_only_the_core():
     for path in _files("bot/core"):
         for name in _imports(path):

@@ -334,6 +334,8 @@ def test_demo_and_bench_run_to_the_end(tmp_path):
     for name in ("digest-session-1.md", "digest-session-1.html", "demo.db"):
         assert mode(tmp_path / "out" / name) == 0o600, name
     assert bench.returncode == 0, bench_err
+    # Nothing on the console but the figures: no warning from how its processes start.
+    assert bench_err == ""
     figures = json.loads(bench_out)
     assert figures["dispatch_errors"] == 0
     # The web pages were measured too, and every reflection sent from them was stored.

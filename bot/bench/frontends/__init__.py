@@ -5,9 +5,8 @@ one platform (the discord.py client; the Bolt app in HTTP mode and in Socket Mod
 SDK's App with its endpoint on the one web server), so that nothing one front-end left (its
 library, its loggers, the memory its bursts grew to) weighs on the next, and each process's
 peak memory is its own. It runs on a real database, with logging as `brewbot run` has it
-(bench/__init__.py), against
-a loopback platform in another process (driver.py) where the people are. At each rate,
-everyone in turn:
+(bench/__init__.py), against a loopback platform in another process
+(bot/loopback/load/driver.py) where the people are. At each rate, everyone in turn:
 
 - `open`: presses "Share a reflection" (the form must be the first answer);
 - `submit`: sends the form they opened;
@@ -28,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import json
 import math
 import pickle
@@ -42,11 +42,11 @@ from typing import Any, Protocol
 
 from bot.app import App
 from bot.bench import joins, seed
-from bot.bench.frontends.driver import platform_module
 from bot.bench.frontends.noop import NoopDispatcher
 from bot.config import Settings
 from bot.core.domain import SessionState
 from bot.core.messages import custom_id
+from bot.loopback.load.driver import MODULES
 from bot.runtime import settle_after_start_up
 from storage.models import Session
 
@@ -100,7 +100,8 @@ class Run:
 
 
 class Driver:
-    """The loopback platform's process (driver.py), one JSON line each way."""
+    """The loopback platform's process (bot/loopback/load/driver.py), one JSON line each
+    way."""
 
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
@@ -111,7 +112,7 @@ class Driver:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "bot.bench.frontends.driver",
+            "bot.loopback.load.driver",
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             limit=1 << 26,  # a burst's answer is one long line
@@ -202,7 +203,9 @@ async def _platform_bursts(
 
 
 def _side(platform: str) -> BotSide:
-    side: BotSide = platform_module(platform).SIDES[platform]()
+    """The bot's side of `platform`, imported now: only that platform's library is loaded."""
+    module = importlib.import_module(f"bot.bench.frontends.{MODULES[platform]}")
+    side: BotSide = module.SIDES[platform]()
     return side
 
 

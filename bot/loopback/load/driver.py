@@ -3,8 +3,10 @@ in a process of its own, where the people are, pressing buttons and sending form
 moments a burst asks and timing each answer as the platform sees it.
 
 In its own process so that, as with the real platforms, making the load costs the bot
-nothing: the bot's CPU and its event loop are its own. The bench starts it with
-`python -m bot.bench.frontends.driver` and speaks one JSON object a line:
+nothing: the bot's CPU and its event loop are its own. It is outside the bench's package,
+which imports the whole app, so that the process starts with only the loopback platform and
+what its people need. The bench (bot/bench/frontends/) starts it with
+`python -m bot.loopback.load.driver` and speaks one JSON object a line:
 
 - `{"op": "start", "platform": P, "people": N, ...}`: start the loopback platform P with N
   people; the answer says how the bot reaches it (ports, ids).
@@ -26,7 +28,6 @@ import socket
 import sys
 import time
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any, Protocol
 
 
@@ -38,19 +39,16 @@ class Load(Protocol):
     async def stop(self) -> None: ...
 
 
-# Each platform's bench module in bot/bench/frontends/; each names its LOADS (the driver's
-# side) and SIDES (the bot's).
-_MODULES = {"discord": "discord", "slack_http": "slack", "slack_socket": "slack", "teams": "teams"}
-
-
-def platform_module(platform: str) -> ModuleType:
-    """The bench module of `platform`, imported now, as a plugin the driver and the bot's
-    process name: only that platform's library is loaded, not the others'."""
-    return importlib.import_module(f"bot.bench.frontends.{_MODULES[platform]}")
+# Each platform's module, by the same name, here (its LOADS: the people's side) and in
+# bot/bench/frontends/ (its SIDES: the bot's).
+MODULES = {"discord": "discord", "slack_http": "slack", "slack_socket": "slack", "teams": "teams"}
 
 
 def _load(platform: str) -> Load:
-    load: Load = platform_module(platform).LOADS[platform]()
+    """The people's side of `platform`, imported now: only that platform's library is
+    loaded, not the others'."""
+    module = importlib.import_module(f"bot.loopback.load.{MODULES[platform]}")
+    load: Load = module.LOADS[platform]()
     return load
 
 
