@@ -2,6 +2,7 @@
 here (that is what the bench is for); a small run checks the measuring still works."""
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -22,8 +23,8 @@ TINY = BenchSizes(
 )
 
 
-def run(capsys, **options) -> tuple[int, str, str]:
-    code = run_bench_cli(make_settings("sqlite://"), as_json=True, sizes=TINY, **options)
+def run(capsys, sizes: BenchSizes = TINY, **options) -> tuple[int, str, str]:
+    code = run_bench_cli(make_settings("sqlite://"), as_json=True, sizes=sizes, **options)
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -73,6 +74,14 @@ def test_a_small_run_on_postgresql(capsys):
     assert code == 0
     figures = json.loads(out)
     assert figures["database"] == "postgresql" and figures["dispatch_errors"] == 0
+
+
+def test_a_front_end_that_stops_is_one_sentence_not_a_traceback(capsys):
+    # A platform no bot process knows: the process really fails, with a KeyError.
+    code, out, err = run(capsys, sizes=replace(TINY, frontends=("nowhere",)))
+    assert code == 1 and out == ""
+    assert err.startswith("The bench stopped: its nowhere bot process ended before")
+    assert "(KeyError: 'nowhere')" in err and len(err.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize(

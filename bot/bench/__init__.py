@@ -192,6 +192,9 @@ def run_bench_cli(
     except BenchError as exc:
         print(exc, file=sys.stderr)
         return 2
+    except frontends.FrontEndStopped as exc:
+        print(exc, file=sys.stderr)
+        return 1
     except DatabaseUnavailable:
         print(
             "The database did not answer in time during the benchmark, so it stopped. Please "

@@ -168,12 +168,31 @@ async def measure(settings: Settings, database_url: str, plan: Plan) -> dict[str
                 "bot.bench.frontends.bot_process",
                 str(answer),
                 stdin=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
             )
-            await process.communicate(pickle.dumps((settings, database_url, plan, platform)))
+            _, said = await process.communicate(
+                pickle.dumps((settings, database_url, plan, platform))
+            )
             if process.returncode != 0 or not answer.exists():
-                raise RuntimeError(f"the bench's {platform} bot process stopped")
+                raise FrontEndStopped(platform, said.decode(errors="replace"))
+            # Whatever it printed on its way (a library's warning) is passed on, as it was.
+            sys.stderr.write(said.decode(errors="replace"))
             results[platform] = json.loads(answer.read_text())
     return results
+
+
+class FrontEndStopped(Exception):
+    """A front-end's bot process ended without its figures. The message is one sentence:
+    the platform and the last line the process printed (its error, for a traceback)."""
+
+    def __init__(self, platform: str, printed: str) -> None:
+        lines = printed.strip().splitlines()
+        why = f" ({lines[-1].strip()})" if lines else ""
+        super().__init__(
+            f"The bench stopped: its {platform} bot process ended before it gave its "
+            f"figures{why}. Please run `brewbot bench` again, or `brewbot run` with that "
+            "platform's settings to see why."
+        )
 
 
 def in_own_process(
