@@ -94,7 +94,7 @@ class BenchSizes:
 
 
 FULL = BenchSizes()
-# A check that the measuring works, in about half a minute: every figure, at a fifth of the
+# A check that the measuring works, in under a minute: every figure, at a fifth of the
 # sizes (so its figures are named for those sizes and are not the targets'), each front-end
 # burst at 200 presses a second for half a second.
 QUICK = BenchSizes(
