@@ -57,6 +57,14 @@ def test_a_small_run_reports_every_figure_and_no_errors(capsys):
             assert figures[f"{stem}_late_share"] == 0.0, stem
             assert 0 < figures[f"{stem}_first_p50_ms"] <= figures[f"{stem}_first_p99_ms"]
             assert figures[f"{stem}_cpu_ms"] > 0 and figures[f"{stem}_noop_first_p99_ms"] > 0
+    # The web pages at the same rate: every page opened with its form, every reflection
+    # thanked and every "I'm coming" kept, in time; the do-nothing pages beside them.
+    for kind in ("open", "submit", "rsvp"):
+        stem = f"web_{kind}_60"
+        assert figures[f"{stem}_refused"] == 0 == figures[f"{stem}_noop_refused"], stem
+        assert figures[f"{stem}_late_share"] == 0.0, stem
+        assert 0 < figures[f"{stem}_first_p50_ms"] <= figures[f"{stem}_first_p99_ms"] < 20_000
+        assert figures[f"{stem}_cpu_ms"] > 0 and figures[f"{stem}_noop_first_p99_ms"] > 0
     # Teams waits about 15 s for a dialog: the share past that is reported beside the 3 s one,
     # for Teams alone, and printed in the table.
     stems = [f"teams_{kind}_60" for kind in ("open", "submit", "join", "button")]

@@ -132,6 +132,11 @@ TARGETS: tuple[tuple[str, float, bool], ...] = (
         for platform in ("discord", "slack_http", "slack_socket", "teams")
         for figure, limit in (("first_p99_ms", 1000.0), ("late_share", 0.0), ("refused", 0.0))
     ),
+    # The web pages, at the same rate: a page with its form opened, as a form in a chat.
+    *(
+        (f"web_open_1000_{figure}", limit, True)
+        for figure, limit in (("first_p99_ms", 1000.0), ("late_share", 0.0), ("refused", 0.0))
+    ),
     ("discord_submit_1000_first_p99_ms", 200.0, True),
     ("slack_http_submit_1000_first_p99_ms", 500.0, True),
 )
@@ -366,7 +371,7 @@ async def _measure(app: App, sizes: BenchSizes) -> dict:
     raw_rate = raw_rows / raw_seconds
 
     web_run = await web_pages.measure(
-        app, sizes.web_loads, sizes.web_submitters, sizes.burst_seconds
+        app, sizes.web_loads, sizes.web_submitters, sizes.burst_seconds, sizes.rates
     )
     web_stored = await _count_reflections(app, [web_run.session_id])
 
@@ -380,6 +385,7 @@ async def _measure(app: App, sizes: BenchSizes) -> dict:
         "ingest_raw_per_s": round(raw_rate),
         "dispatch_errors": errors + (len(subs) - stored),
         **_web_figures(web_run),
+        **_web_bursts(web_run, sizes.rates),
         "web_submitters": sizes.web_submitters,
         "web_submit_unstored": sizes.web_submitters - web_stored,
         **await _joins(app, rooms, sizes),
@@ -399,6 +405,33 @@ async def _measure(app: App, sizes: BenchSizes) -> dict:
         theme_f1_dev=quality.dev.f1,
         theme_f1_held_out=quality.held_out.f1,
     )
+    return figures
+
+
+def _web_bursts(run: web_pages.WebRun, rates: tuple[int, ...]) -> dict[str, float | int]:
+    """The web pages' bursts, named as the front-ends' are (`web_<kind>_<rate>_...`): the
+    browser's wait from each person's moment (what people wait for), the share past 3 s or
+    never answered, those refused, and the server's CPU a person; `noop` beside each."""
+    figures: dict[str, float | int] = {}
+    for rate in rates:
+        for kind, phase in (
+            ("open", f"submit_{rate}_open"),
+            ("submit", f"submit_{rate}"),
+            ("rsvp", f"rsvp_{rate}"),
+        ):
+            stem = f"web_{kind}_{rate}"
+            for name, measured in (("", phase), ("noop_", f"noop_{phase}")):
+                waits = sorted(run.round_trip_ms[measured])
+                figures[f"{stem}_{name}first_p50_ms"] = _round(_percentile(waits, 50))
+                figures[f"{stem}_{name}first_p99_ms"] = _round(_percentile(waits, 99))
+                late = sum(wait > frontends.DEADLINE_MS for wait in waits)
+                figures[f"{stem}_{name}late_share"] = round(late / len(waits), 4)
+                figures[f"{stem}_{name}refused"] = run.burst_refused[measured]
+                cpu_ms = run.cpu_s.get(measured, 0.0) * 1000 / run.people[measured]
+                figures[f"{stem}_{name}cpu_ms"] = round(cpu_ms, 2)
+            figures[f"{stem}_ratio_p99"] = round(
+                figures[f"{stem}_first_p99_ms"] / max(figures[f"{stem}_noop_first_p99_ms"], 0.1), 1
+            )
     return figures
 
 

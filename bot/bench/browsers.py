@@ -9,6 +9,11 @@ the bench's own server middleware reads, to time the same requests from inside.
 
 A person opening the page is a browser of their own: a new connection, kept for the form
 they send from it. The sequential loads are one person reloading, on one kept connection.
+
+The bursts (`plan["bursts"]`, after the rest) are crowds at a rate: each person opens their
+session's page and then sends its form, a reflection or "I'm coming", each at their own
+moment. A request that fails or takes longer than WAIT_SECONDS counts as never answered
+(NEVER_MS) and as refused.
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ import aiohttp
 
 PHASE = "X-Bench-Phase"
 FORM_TOKEN = re.compile(r'name="form" value="([^"]+)"')
+# How long a person in a burst waits for an answer; past it, none came.
+WAIT_SECONDS = 20.0
+NEVER_MS = WAIT_SECONDS * 1000
 
 
 class Browsers:
@@ -33,6 +41,7 @@ class Browsers:
         self.plan = plan
         self.round_trips: dict[str, list[float]] = defaultdict(list)
         self.refused = 0
+        self.burst_refused: dict[str, int] = defaultdict(int)
 
     def browser(self) -> aiohttp.ClientSession:
         return aiohttp.ClientSession(
@@ -125,6 +134,87 @@ class Browsers:
             "agree": "yes",
         }
 
+    async def burst(self, burst: dict[str, Any]) -> None:
+        """One crowd of a burst: person n opens `pages[n]` at their moment within the
+        burst's seconds (phase `<phase>_open`); once all have, each sends the form on it at
+        their moment (phase `<phase>`): a reflection (`kind` "reflect", with `texts[n]`) or
+        "I'm coming" ("rsvp"). Answered means a 200 that `success` is in."""
+        seconds, phase, kind = self.plan["seconds"], burst["phase"], burst["kind"]
+        pages, posts = burst["pages"], burst["posts"]
+        browsers = [self.browser() for _ in pages]
+        try:
+            start = perf_counter() + 0.05
+            opened = await asyncio.gather(
+                *(
+                    self.at(start + at, self.tried, b, "GET", page, None, f"{phase}_open")
+                    for b, page, at in zip(
+                        browsers, pages, self.moments(len(pages), seconds), strict=True
+                    )
+                )
+            )
+            forms = [
+                None if page is None else self.filled(page, kind, n, burst)
+                for n, page in enumerate(opened)
+            ]
+            start = perf_counter() + 0.05
+            answers = await asyncio.gather(
+                *(
+                    self.at(start + at, self.tried, b, "POST", post, form, phase)
+                    for b, post, form, at in zip(
+                        browsers, posts, forms, self.moments(len(pages), seconds), strict=True
+                    )
+                )
+            )
+        finally:
+            for b in browsers:
+                await b.close()
+        self.burst_refused[f"{phase}_open"] = sum(page is None for page in opened)
+        self.burst_refused[phase] = sum(
+            answer is None or burst["success"] not in answer for answer in answers
+        )
+
+    async def tried(
+        self,
+        browser: aiohttp.ClientSession,
+        method: str,
+        path: str,
+        form: dict[str, str] | None,
+        phase: str,
+        since: float,
+    ) -> str | None:
+        """The page a request ends on (redirects followed, as a browser does), or None when
+        it failed, was not a 200 or did not come within WAIT_SECONDS (then it took NEVER_MS).
+        A form that could not be filled (None, for POST) is not sent."""
+        page: str | None = None
+        if method == "GET" or form is not None:
+            try:
+                async with asyncio.timeout(WAIT_SECONDS):
+                    sent = browser.request(method, path, data=form, headers={PHASE: phase})
+                    async with sent as response:
+                        text = await response.text()
+                page = text if response.status == 200 else None
+            except (TimeoutError, aiohttp.ClientError, OSError):
+                page = None
+        took = (perf_counter() - since) * 1000
+        self.round_trips[phase].append(took if page is not None else NEVER_MS)
+        return page
+
+    @staticmethod
+    def filled(page: str, kind: str, n: int, burst: dict[str, Any]) -> dict[str, str] | None:
+        """Person n's form on `page`, or None when the page has no such form."""
+        token = FORM_TOKEN.search(page)
+        if token is None:
+            return None
+        if kind == "reflect":
+            return Browsers.form(page, burst["texts"][n])
+        # As a person does: a first name, the box that lets it be kept ticked, "I'm coming".
+        return {
+            "form": token.group(1),
+            "first_name": f"Person {n}",
+            "consent": "yes",
+            "answer": "yes",
+        }
+
     async def run(self) -> None:
         plan = self.plan
         page, noop_page = plan["page"], plan["noop_page"]
@@ -143,12 +233,21 @@ class Browsers:
         # The baseline first, as in the reflection burst.
         await self.crowd(noop_page, plan["noop_form"], plan["texts"], "noop_submit")
         await self.crowd(page, f"{page}/reflect", plan["texts"], "submit")
+        for burst in plan.get("bursts", []):
+            await self.burst(burst)
 
 
 def main() -> None:
     browsers = Browsers(json.load(sys.stdin))
     asyncio.run(browsers.run())
-    json.dump({"round_trip_ms": browsers.round_trips, "refused": browsers.refused}, sys.stdout)
+    json.dump(
+        {
+            "round_trip_ms": browsers.round_trips,
+            "refused": browsers.refused,
+            "burst_refused": browsers.burst_refused,
+        },
+        sys.stdout,
+    )
 
 
 if __name__ == "__main__":
