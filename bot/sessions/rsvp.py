@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func
@@ -68,6 +68,18 @@ class Answered:
     benefits_note: str | None = None
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What one person sent from a session's page: "I'm coming" (or not), as typed."""
+
+    session_id: int
+    first_name: str
+    email: str
+    consent: bool
+    coming: bool
+    easy_read: bool
+
+
 class Rsvps:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
@@ -104,25 +116,61 @@ class Rsvps:
     ) -> str:
         """Keep one person's answer; their own link's token. Refused (nothing stored) with
         CommandError when the session is no longer coming up or what they wrote will not do."""
-        session = await tx.get(Session, session_id)
+        wrote = Answer(session_id, first_name, email, consent, coming, easy_read)
+        [kept] = await self.answer_many(tx, [wrote])
+        if isinstance(kept, CommandError):
+            raise kept
+        return kept
+
+    async def answer_many(
+        self, tx: AsyncSession, answers: Sequence[Answer]
+    ) -> list[str | CommandError]:
+        """Answers sent together (a crowd on the web page, gathered by the page's group
+        commit), kept in one transaction: each one's token, or the CommandError that
+        refuses it (it stores nothing). The sessions and how many answers each holds are
+        read once for them all."""
+        wanted = {answer.session_id for answer in answers}
+        sessions = {
+            session.id: session
+            for session in await tx.exec(select(Session).where(col(Session.id).in_(wanted)))
+        }
+        held: dict[int, int] = dict(
+            (
+                await tx.exec(
+                    select(WebRsvp.session_id, func.count())
+                    .where(col(WebRsvp.session_id).in_(wanted))
+                    .group_by(col(WebRsvp.session_id))
+                )
+            ).all()
+        )
+        out: list[str | CommandError] = []
+        rows: list[WebRsvp] = []
+        for answer in answers:
+            try:
+                row = self._row_for(answer, sessions.get(answer.session_id), held)
+            except CommandError as refused:
+                out.append(refused)
+                continue
+            held[answer.session_id] = held.get(answer.session_id, 0) + 1
+            rows.append(row)
+            out.append(row.token)
+        tx.add_all(rows)
+        return out
+
+    def _row_for(self, answer: Answer, session: Session | None, held: dict[int, int]) -> WebRsvp:
         if session is None or session.state != SessionState.SCHEDULED:
             raise CommandError("rsvp.refused.closed")
-        name, address = self.checked(first_name, email, consent)
-        held = (
-            await tx.exec(select(func.count()).where(col(WebRsvp.session_id) == session_id))
-        ).one()
-        if held >= MOST_PER_SESSION:
+        name, address = self.checked(answer.first_name, answer.email, answer.consent)
+        if held.get(answer.session_id, 0) >= MOST_PER_SESSION:
             raise CommandError("rsvp.refused.full")
-        row = WebRsvp(
-            session_id=session_id,
+        return WebRsvp(
+            session_id=answer.session_id,
             token=new_token(),
             first_name=name,
             email=address,
-            coming=coming,
-            easy_read=easy_read,
+            coming=answer.coming,
+            easy_read=answer.easy_read,
         )
-        tx.add(row)
-        return row.token
 
     async def answered(self, tx: AsyncSession, token: str) -> Answered | None:
         """What a person's own link opens, or None for a link not (or no longer) in use."""
@@ -181,12 +229,16 @@ class Rsvps:
     async def _row(self, tx: AsyncSession, token: str) -> tuple[WebRsvp, Session, Community] | None:
         if len(token) != TOKEN_LENGTH:
             return None
-        row = (await tx.exec(select(WebRsvp).where(WebRsvp.token == token))).first()
-        session = await tx.get(Session, row.session_id) if row else None
-        community = await tx.get(Community, session.community_id) if session else None
-        if row is None or session is None or community is None:
-            return None
-        return row, session, community
+        # One statement: a crowd that has just answered opens these pages all at once.
+        found = (
+            await tx.exec(
+                select(WebRsvp, Session, Community)
+                .join(Session, col(Session.id) == col(WebRsvp.session_id))
+                .join(Community, col(Community.id) == col(Session.community_id))
+                .where(WebRsvp.token == token)
+            )
+        ).first()
+        return None if found is None else (found[0], found[1], found[2])
 
     async def _drop_reminders(self, tx: AsyncSession, row: WebRsvp) -> None:
         await tx.exec(

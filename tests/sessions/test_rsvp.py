@@ -20,7 +20,7 @@ from bot.app import App
 from bot.core.commands import CommandError
 from bot.core.domain import SessionState
 from bot.scheduling.planner import JobKind, PlannedJob
-from bot.sessions.rsvp import MOST_PER_SESSION, RSVP_REMINDER
+from bot.sessions.rsvp import MOST_PER_SESSION, RSVP_REMINDER, Answer
 from storage.models import OutboxItem, Session, WebRsvp
 from tests.conftest import (
     START,
@@ -161,6 +161,36 @@ async def test_one_page_can_take_only_so_many_answers(app):
             tx.add(WebRsvp(session_id=session_id, token=f"t{n}", first_name="A", coming=True))
     with pytest.raises(CommandError, match="full"):
         await answer(app, session_id)
+
+
+async def test_answers_kept_together_follow_each_rule_and_refuse_only_their_own(app):
+    # A crowd from the web page is one transaction (answer_many): the page's bound counts
+    # the answers in it too, and one refused answer leaves the others kept.
+    nearly_full = await make_session(app)
+    closed = await make_session(app, SessionState.CLOSED, people=0)
+    async with app.db.transaction() as tx:
+        for n in range(MOST_PER_SESSION - 2):
+            tx.add(WebRsvp(session_id=nearly_full, token=f"t{n}", first_name="A", coming=True))
+    crowd = [
+        Answer(nearly_full, "Ann", "", True, True, False),
+        Answer(nearly_full, "", "", True, True, False),  # no name: refused, takes no place
+        Answer(closed, "Bea", "", True, True, False),
+        Answer(nearly_full, "Cal", "", True, False, True),
+        Answer(nearly_full, "Dee", "", True, True, False),  # the page is full by now
+    ]
+    async with app.db.transaction() as tx:
+        kept = await app.rsvps.answer_many(tx, crowd)
+    refused = {n: k.key for n, k in enumerate(kept) if isinstance(k, CommandError)}
+    assert refused == {
+        1: "rsvp.refused.name_needed",
+        2: "rsvp.refused.closed",
+        4: "rsvp.refused.full",
+    }
+    stored = {row.token: row for row in await rows(app) if row.session_id == nearly_full}
+    assert len(stored) == MOST_PER_SESSION
+    ann, cal = stored[str(kept[0])], stored[str(kept[3])]
+    assert (ann.first_name, ann.coming, ann.easy_read) == ("Ann", True, False)
+    assert (cal.first_name, cal.coming, cal.easy_read) == ("Cal", False, True)
 
 
 async def test_reminders_go_by_e_mail_with_the_chat_reminders(mailing, inbox):

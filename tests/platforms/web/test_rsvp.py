@@ -93,6 +93,37 @@ async def test_an_answer_opens_the_persons_own_page(app, chat, fac, browser, ser
     assert "1 coming, 0 cannot come" in answer.text and "Ann" in answer.text
 
 
+async def test_a_crowd_answering_at_once_each_reach_their_own_page(app, chat, fac, server):
+    # Kept together (one transaction for those that arrive while one is written): each
+    # person still gets their own answer, their own page and their own words, and the
+    # refused one only their own sentence.
+    path = await session_page(app, chat, fac)
+    names = [f"Person {n}" for n in range(30)]
+    names[17] = ""  # no name: refused, with the form again
+
+    async def one(name: str) -> tuple[int, str, str]:
+        async with aiohttp.ClientSession(
+            base_url=server.base_url, cookie_jar=aiohttp.DummyCookieJar()
+        ) as own:
+            _, token = await opened(own, path)
+            status, page, where = await send(
+                own, f"{path}/rsvp", form=token, first_name=name, consent="yes", answer="yes"
+            )
+            if status == 303:
+                page, _ = await opened(own, where)
+            return status, page, where
+
+    answers = await asyncio.gather(*(one(name) for name in names))
+    stored = {f"/r/{row.token}": row.first_name for row in await rows(app)}
+    for name, (status, page, where) in zip(names, answers, strict=True):
+        if not name:
+            assert status == 422 and "Please write your first name" in page
+            continue
+        assert status == 303 and stored[where] == name
+        assert f"{server.base_url}{where[1:]}" in page
+    assert sorted(stored.values()) == sorted(name for name in names if name)
+
+
 @pytest.mark.parametrize(
     ("fields", "sentence", "field"),
     [

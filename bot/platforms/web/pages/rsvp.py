@@ -13,18 +13,21 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from aiohttp import web
 
 from bot.core.commands import CommandError
+from bot.engine.dispatch import MAX_BATCH
+from bot.engine.group_commit import GroupCommit
 from bot.people.claims import benefits_note
 from bot.platforms.web.errors import known
 from bot.platforms.web.forms import FIELD, sent_form, text_of
 from bot.platforms.web.keys import BREWBOT, FORM_TOKENS
 from bot.platforms.web.render import page
 from bot.sessions.links import SessionPage
-from bot.sessions.rsvp import PERSONAL_PATH, Answered, personal_url
+from bot.sessions.rsvp import PERSONAL_PATH, Answer, Answered, personal_url
 
 ANSWER = "rsvp"  # the session page's form, as its token names it
 MINE = "rsvp-mine"  # the forms on a person's own page
@@ -59,10 +62,19 @@ class SentOnce:
 
 
 SENT = web.AppKey("brewbot.rsvp_sent", SentOnce)
+# A crowd answering at once is kept in one transaction (bot/engine/group_commit.py).
+WRITES = web.AppKey("brewbot.rsvp_writes", GroupCommit[Answer, "str | CommandError"])
 
 
 def routes(app: web.Application) -> list[web.RouteDef]:
     app[SENT] = SentOnce()
+
+    async def write(answers: Sequence[Answer]) -> list[str | CommandError]:
+        brew = app[BREWBOT]
+        async with brew.db.transaction() as tx:
+            return await brew.rsvps.answer_many(tx, answers)
+
+    app[WRITES] = GroupCommit(write, most=MAX_BATCH)
     return [
         web.post("/s/{token}/rsvp", answer),
         web.get(f"/{PERSONAL_PATH}{{token}}", mine),
@@ -104,18 +116,13 @@ async def answer(request: web.Request) -> web.StreamResponse:
         sent.first(nonce)
     personal = None
     try:
-        async with brew.db.transaction() as tx:
-            personal = await brew.rsvps.answer(
-                tx,
-                shown.session_id,
-                first_name=words.first_name,
-                email=words.email,
-                consent=words.consent,
-                coming=coming == "yes",
-                easy_read=easy,
-            )
-    except CommandError as refused:
-        return _again(request, shown, token, easy, refused.key, words, refused.field)
+        wrote = Answer(
+            shown.session_id, words.first_name, words.email, words.consent, coming == "yes", easy
+        )
+        kept = await request.app[WRITES].add(wrote)
+        if isinstance(kept, CommandError):
+            return _again(request, shown, token, easy, kept.key, words, kept.field)
+        personal = kept
     finally:
         sent.done(nonce, personal)
     raise web.HTTPSeeOther(f"/{PERSONAL_PATH}{personal}")
