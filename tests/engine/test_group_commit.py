@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-import pytest
-
 from bot.engine.group_commit import GroupCommit
 from storage.engine import DatabaseUnavailable
 
@@ -34,61 +32,53 @@ class Writer:
         return [f"kept {item}" for item in items]
 
 
-async def test_those_arriving_during_a_write_are_the_next_batch_each_with_its_own_result():
-    writer = Writer()
-    group: GroupCommit[int, str] = GroupCommit(writer.write, most=200)
+async def crowd_behind_the_first(
+    group: GroupCommit[int, str], writer: Writer, crowd: range
+) -> list[object]:
+    """Item 0 alone, then `crowd` arriving while it is written; every outcome, in order."""
     first = asyncio.create_task(group.add(0))
     await writer.first_started.wait()
-    crowd = [asyncio.create_task(group.add(n)) for n in range(1, 51)]
+    waiting = [asyncio.create_task(group.add(n)) for n in crowd]
     await asyncio.sleep(0)  # every one of the crowd has queued (each ran to its wait)
     writer.release.set()
-    assert await first == "kept 0"
-    assert await asyncio.gather(*crowd) == [f"kept {n}" for n in range(1, 51)]
+    return await asyncio.gather(first, *waiting, return_exceptions=True)
+
+
+async def test_those_arriving_during_a_write_are_the_next_batch_each_with_its_own_result():
+    writer = Writer()
+    outcomes = await crowd_behind_the_first(
+        GroupCommit(writer.write, most=200), writer, range(1, 51)
+    )
+    assert outcomes == [f"kept {n}" for n in range(51)]
     assert writer.batches == [[0], list(range(1, 51))]
 
 
 async def test_a_batch_is_never_larger_than_most():
     writer = Writer()
-    group: GroupCommit[int, str] = GroupCommit(writer.write, most=20)
-    first = asyncio.create_task(group.add(0))
-    await writer.first_started.wait()
-    crowd = [asyncio.create_task(group.add(n)) for n in range(1, 46)]
-    await asyncio.sleep(0)
-    writer.release.set()
-    await asyncio.gather(first, *crowd)
+    await crowd_behind_the_first(GroupCommit(writer.write, most=20), writer, range(1, 46))
     assert [len(batch) for batch in writer.batches] == [1, 20, 20, 5]
 
 
 async def test_an_item_that_spoils_its_batch_fails_alone():
     writer = Writer(refuse={7})
-    group: GroupCommit[int, str] = GroupCommit(writer.write, most=200)
-    first = asyncio.create_task(group.add(0))
-    await writer.first_started.wait()
-    crowd = [asyncio.create_task(group.add(n)) for n in range(1, 11)]
-    await asyncio.sleep(0)
-    writer.release.set()
-    outcomes = await asyncio.gather(first, *crowd, return_exceptions=True)
+    outcomes = await crowd_behind_the_first(
+        GroupCommit(writer.write, most=200), writer, range(1, 11)
+    )
     assert isinstance(outcomes[7], ValueError)
     assert [o for n, o in enumerate(outcomes) if n != 7] == [
         f"kept {n}" for n in range(11) if n != 7
     ]
     # The batch of ten, then each of them again on its own.
-    assert writer.batches[1] == list(range(1, 11)) and writer.batches[2:] == [
-        [n] for n in range(1, 11)
-    ]
+    assert writer.batches[1] == list(range(1, 11))
+    assert writer.batches[2:] == [[n] for n in range(1, 11)]
 
 
 async def test_a_database_out_of_reach_fails_the_batch_at_once_not_one_by_one():
     writer = Writer(down=True)
-    group: GroupCommit[int, str] = GroupCommit(writer.write, most=200)
-    first = asyncio.create_task(group.add(0))
-    await writer.first_started.wait()
-    crowd = [asyncio.create_task(group.add(n)) for n in range(1, 6)]
-    await asyncio.sleep(0)
-    writer.release.set()
-    for waiting in (first, *crowd):
-        with pytest.raises(DatabaseUnavailable):
-            await waiting
+    outcomes = await crowd_behind_the_first(
+        GroupCommit(writer.write, most=200), writer, range(1, 6)
+    )
+    assert all(isinstance(outcome, DatabaseUnavailable) for outcome in outcomes)
     assert writer.batches == [[0], [1, 2, 3, 4, 5]]
 
 
