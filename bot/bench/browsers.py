@@ -48,11 +48,9 @@ class Browsers:
             base_url=self.plan["base"], cookie_jar=aiohttp.DummyCookieJar()
         )
 
-    async def get(
-        self, browser: aiohttp.ClientSession, path: str, phase: str, since: float | None = None
-    ) -> str:
-        """GET `path`; its round trip runs from `since` (a person's moment) if given."""
-        started = perf_counter() if since is None else since
+    async def get(self, browser: aiohttp.ClientSession, path: str, phase: str) -> str:
+        """GET `path`, one request after another on a kept connection."""
+        started = perf_counter()
         async with browser.get(path, headers={PHASE: phase}) as response:
             page = await response.text()
         self.round_trips[phase].append((perf_counter() - started) * 1000)
@@ -60,53 +58,26 @@ class Browsers:
             raise RuntimeError(f"GET {phase} answered {response.status}")
         return page
 
-    async def send(
-        self,
-        browser: aiohttp.ClientSession,
-        path: str,
-        form: dict[str, str],
-        phase: str,
-        since: float,
-    ) -> tuple[int, str]:
-        async with browser.post(path, data=form, headers={PHASE: phase}) as response:
-            page = await response.text()
-        self.round_trips[phase].append((perf_counter() - since) * 1000)
-        return response.status, page
-
     async def crowd(self, page: str, post: str, texts: list[str], phase: str) -> None:
         """One person per text, each in their own browser: everyone opens the page within
         the burst's seconds; once all have it open, everyone sends its reflection form
-        within the same seconds. Round trips run from each person's moment (open loop),
-        so waiting behind the others counts."""
-        seconds = self.plan["seconds"]
-        browsers = [self.browser() for _ in texts]
-        try:
-            start = perf_counter() + 0.05
-            opened = await asyncio.gather(
-                *(
-                    self.at(start + at, self.get, b, page, f"{phase}_open")
-                    for b, at in zip(browsers, self.moments(len(texts), seconds), strict=True)
-                )
-            )
-            forms = [self.form(p, text) for p, text in zip(opened, texts, strict=True)]
-            start = perf_counter() + 0.05
-            answers = await asyncio.gather(
-                *(
-                    self.at(start + at, self.send, b, post, form, phase)
-                    for b, form, at in zip(
-                        browsers, forms, self.moments(len(texts), seconds), strict=True
-                    )
-                )
-            )
-        finally:
-            for b in browsers:
-                await b.close()
-        if phase == "submit":
-            self.refused += sum(
-                1
-                for status, answer in answers
-                if status != 200 or self.plan["thanks"] not in answer
-            )
+        within the same seconds (a burst, `burst`, on one page). Round trips run from each
+        person's moment (open loop), so waiting behind the others counts. A page that did
+        not open stops the run; refusals are counted for the measured crowd."""
+        submit = phase == "submit"
+        crowd = {
+            "phase": phase,
+            "kind": "reflect",
+            "pages": [page] * len(texts),
+            "posts": [post] * len(texts),
+            "texts": texts,
+            "success": self.plan["thanks"] if submit else "",
+        }
+        await self.burst(crowd)
+        if self.burst_refused[f"{phase}_open"]:
+            raise RuntimeError(f"GET {phase}_open: {self.burst_refused[f'{phase}_open']} failed")
+        if submit:
+            self.refused += self.burst_refused[phase]
 
     @staticmethod
     def moments(count: int, seconds: float) -> list[float]:
@@ -200,13 +171,13 @@ class Browsers:
         return page
 
     @staticmethod
-    def filled(page: str, kind: str, n: int, burst: dict[str, Any]) -> dict[str, str] | None:
-        """Person n's form on `page`, or None when the page has no such form."""
-        token = FORM_TOKEN.search(page)
-        if token is None:
-            return None
+    def filled(page: str, kind: str, n: int, burst: dict[str, Any]) -> dict[str, str]:
+        """Person n's form on `page`; a page without it stops the run (the bench is wrong)."""
         if kind == "reflect":
             return Browsers.form(page, burst["texts"][n])
+        token = FORM_TOKEN.search(page)
+        if token is None:
+            raise RuntimeError('the page had no "I\'m coming" form')
         # As a person does: a first name, the box that lets it be kept ticked, "I'm coming".
         return {
             "form": token.group(1),

@@ -165,7 +165,7 @@ async def measure(
                             "kind": "reflect" if kind == "submit" else "rsvp",
                             "pages": [opened for opened, _ in where],
                             "posts": [sent for _, sent in where],
-                            "texts": texts,
+                            "texts": texts if kind == "submit" else [],
                             "success": says,
                         }
                     )

@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
+from bot.engine.known import retrieved
 from storage.engine import DatabaseUnavailable
 
 log = logging.getLogger("brewbot.group_commit")
@@ -35,7 +36,7 @@ class GroupCommit(Generic[Item, Result]):
     async def add(self, item: Item) -> Result:
         """`item`'s result, once its batch is written."""
         done: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
-        done.add_done_callback(_retrieved)
+        done.add_done_callback(retrieved)
         self._waiting.append((item, done))
         if self._writer is None:
             self._writer = asyncio.create_task(self._write_all())
@@ -73,9 +74,3 @@ class GroupCommit(Generic[Item, Result]):
         for (_, done), result in zip(batch, results, strict=True):
             if not done.done():
                 done.set_result(result)
-
-
-def _retrieved(done: asyncio.Future[Any]) -> None:
-    """Reads a failure nobody waits for any more (they went), so it is not logged as lost."""
-    if not done.cancelled():
-        done.exception()

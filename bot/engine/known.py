@@ -117,7 +117,7 @@ class Fact(Generic[K, V]):
         if future is None:
             future = self._waiting[key] = asyncio.get_running_loop().create_future()
             # Its error is still read when everyone waiting for it has gone.
-            future.add_done_callback(_retrieved)
+            future.add_done_callback(retrieved)
             if self._reader is None:
                 self._reader = asyncio.create_task(self._read_waiting())
         # Shielded: one caller that stops waiting must not cancel the others' answer.
@@ -180,7 +180,8 @@ class Fact(Generic[K, V]):
             self._kept[key] = (until, found.get(key))
 
 
-def _retrieved(future: asyncio.Future[Any]) -> None:
+def retrieved(future: asyncio.Future[Any]) -> None:
+    """Reads a failure nobody waits for any more (they went), so it is not logged as lost."""
     if not future.cancelled():
         future.exception()
 
