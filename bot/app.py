@@ -193,7 +193,7 @@ async def build_app(
         deps=deps,
         sessions=sessions,
         running=running,
-        links=SessionLinks(deps, sessions, rsvps),
+        links=SessionLinks(deps, sessions, rsvps, own_sparks),
         rsvps=rsvps,
         reflections=reflections,
         digests=digests,

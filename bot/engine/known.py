@@ -60,7 +60,8 @@ Loader = Callable[[AsyncSession, Sequence[K]], Awaitable[Mapping[K, V]]]
 class Watch:
     """Which writes to `model` change a fact: a row's `key` columns give the fact's key (one
     column: its value; several: a tuple of them, in order); a change to any of `columns`
-    (none named: to any column) makes its value old."""
+    (none named: to any column) makes its value old. No `key`: the fact is not keyed by this
+    model's rows, so such a change makes every value old."""
 
     model: type[SQLModel]
     key: tuple[str, ...]
@@ -77,6 +78,8 @@ class Watch:
                 return None
             if changed & set(self.key):
                 return ALL  # the row moved: its old key is not at hand
+        if not self.key:
+            return ALL
         loaded = state.dict
         if any(name not in loaded for name in self.key):
             return ALL

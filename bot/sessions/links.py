@@ -2,7 +2,8 @@
 facilitator its link, to share however they like (the announcement, an e-mail, a letter).
 
 The link is the only way to the page: a random token of 24 bytes (192 bits), one per
-session. `/brew link N new` replaces it (the old link stops working at once) and
+session. `/brew link N new` replaces it (the old link stops working at once: in another
+process sharing a PostgreSQL database, within bot/engine/known.py's LIFETIME) and
 `/brew link N off` removes it. The page (bot/platforms/web/pages/session.py) shows what the
 session's announcement already says: its title, theme, time in the community's time zone,
 a calendar invite, the spark, and the privacy notice.
@@ -11,8 +12,7 @@ a calendar invite, the spark, and the privacy notice.
 from __future__ import annotations
 
 import secrets
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol, TypeVar
@@ -29,18 +29,15 @@ from bot.core.messages import Attachment, OutgoingMessage, Reply, Section
 from bot.core.refs import CommunityRef, Platform
 from bot.engine.context import CommandContext, Effect
 from bot.engine.deps import Deps
+from bot.engine.known import Fact, Watch
 from bot.sessions.service import SessionService
 from bot.sessions.timeparse import format_local
 from bot.sparks.library import Spark
-from bot.sparks.service import spark_for
 from storage.models import Community, Session, SessionLink, id_of
 
 TOKEN_BYTES = 24
-# How long a page made from unchanged columns is used again (a community's own spark edited
-# meanwhile shows this late), and how many pages are kept.
-PAGE_SECONDS = 60.0
+# How many pages are kept made (a page is made again when what it shows has changed).
 PAGES_KEPT = 1000
-RECENT_SECONDS = 1.0
 # A token as the page's address holds it: URL-safe base64 of TOKEN_BYTES bytes.
 TOKEN_LENGTH = 32
 PAGE_PATH = "s/"
@@ -68,15 +65,18 @@ Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])
 
 def _by_link(query: Query, token: str) -> Query:
     """`query` (of Session's and Community's columns) for the session a link is for."""
-    return (
-        query.join(SessionLink, col(SessionLink.session_id) == col(Session.id))
-        .join(Community, col(Community.id) == col(Session.community_id))
-        .where(col(SessionLink.token) == token)
+    return _linked(query).where(col(SessionLink.token) == token)
+
+
+def _linked(query: Query) -> Query:
+    return query.join(SessionLink, col(SessionLink.session_id) == col(Session.id)).join(
+        Community, col(Community.id) == col(Session.community_id)
     )
 
 
 # SQLAlchemy's own select: SQLModel's is typed for at most four columns.
 _PAGE_COLUMNS = sa_select(
+    col(SessionLink.token),
     col(Session.id),
     col(Session.state),
     col(Session.title),
@@ -90,16 +90,20 @@ _PAGE_COLUMNS = sa_select(
     col(Community.name),
     col(Community.timezone),
 )
+# Any change to one of these makes every page's columns old (they are kept by link, not by
+# session or community: a rare write, so forgetting them all is cheaper than tracking which).
+_SESSION_SHOWN = frozenset(
+    {"state", "title", "theme", "starts_at", "duration_minutes", "spark_id", "community_id"}
+)
+_COMMUNITY_SHOWN = frozenset({"platform", "external_id", "name", "timezone"})
 
 
-@dataclass
-class _Kept:
-    """A page made for a link: from which columns, when it was made and last read again."""
-
-    columns: tuple[object, ...]
-    made: float
-    checked: float
-    page: SessionPage
+async def _read_pages(tx: AsyncSession, tokens: Sequence[str]) -> dict[str, _Columns]:
+    """The columns of the pages these links open, in one read; a link not in use is left out."""
+    connection = await tx.connection()
+    linked = _linked(_PAGE_COLUMNS).where(col(SessionLink.token).in_(tokens))
+    rows = await connection.execute(linked)
+    return {token: _Columns(*columns) for token, *columns in rows}
 
 
 @dataclass(frozen=True)
@@ -133,21 +137,36 @@ class PageAnswers(Protocol):
 
 
 class SessionLinks:
-    def __init__(self, deps: Deps, sessions: SessionService, answers: PageAnswers) -> None:
+    def __init__(
+        self,
+        deps: Deps,
+        sessions: SessionService,
+        answers: PageAnswers,
+        sparks: Fact[tuple[int, str], Spark],
+    ) -> None:
         self.deps = deps
         self.sessions = sessions
         self.answers = answers
         self.t = deps.texts.t
-        # By token: the columns a page was made from, when, and the page (see `page`).
-        self._pages: dict[str, _Kept] = {}
+        self._sparks = sparks
+        # A page's columns by its link, kept true by the writes that change them
+        # (bot/engine/known.py): once warm, a crowd opening a page waits for no database.
+        self._columns = deps.known.fact(
+            "session pages",
+            _read_pages,
+            Watch(SessionLink, ("token",)),
+            Watch(Session, (), _SESSION_SHOWN),
+            Watch(Community, (), _COMMUNITY_SHOWN),
+        )
+        # By link: the page last made and what it was made from, so that a page showing the
+        # same is the same object (the web page keeps its rendering by it).
+        self._made: dict[str, tuple[_Columns, Spark | None, SessionPage]] = {}
 
     async def command(self, ctx: CommandContext) -> Reply:
         """`/brew link [N] [new|off]`: the link to the session's page, a new one, or none."""
         session = await self.sessions.resolve(ctx, ctx.arg("session"))
         what = ctx.arg("what") or "show"
         found = await ctx.tx.get(SessionLink, id_of(session))
-        if found is not None and what in ("new", "off"):
-            self._pages.pop(found.token, None)
         if what == "off":
             if found is None:
                 raise CommandError("links.already_off", title=session.title)
@@ -177,46 +196,28 @@ class SessionLinks:
             if_undelivered=OutgoingMessage(text, sections=said),
         )
 
-    async def page(self, tx: AsyncSession, token: str) -> SessionPage | None:
+    async def page(self, token: str) -> SessionPage | None:
         """The page a link opens, or None for a link that is not (or no longer) in use.
 
-        A crowd may open it in the same minute, so it is one light read of the columns the
-        page shows: the page made from those same values (and the spark, read once) is kept
-        for a minute and used again while they are unchanged. Only a community's own spark,
-        edited in that minute, can show late."""
+        A crowd may open it in the same second, so what it shows is known in memory, kept
+        true by the writes that change it (another process's, within LIFETIME), and a page
+        showing the same as the last one made is that one."""
         if len(token) != TOKEN_LENGTH:
             return None
-        connection = await tx.connection()
-        row = (await connection.execute(_by_link(_PAGE_COLUMNS, token))).first()
+        row = await self._columns.get(token)
         if row is None:
             return None
-        shown = tuple(row)
-        now = time.monotonic()
-        kept = self._pages.get(token)
-        if kept is not None and kept.columns == shown and now - kept.made < PAGE_SECONDS:
-            kept.checked = now
-            return kept.page
-        made = await self._made(tx, _Columns(*shown))
-        if len(self._pages) >= PAGES_KEPT:
-            self._pages.clear()  # a rare, cheap reset instead of bookkeeping
-        self._pages[token] = _Kept(shown, now, now, made)
-        return made
+        spark = await self._sparks.get((row.community_id, row.spark_id)) if row.spark_id else None
+        made = self._made.get(token)
+        if made is not None and made[0] == row and made[1] == spark:
+            return made[2]
+        page = self._page_of(row, spark)
+        if len(self._made) >= PAGES_KEPT:
+            self._made.clear()  # a rare, cheap reset instead of bookkeeping
+        self._made[token] = (row, spark, page)
+        return page
 
-    def recent(self, token: str) -> SessionPage | None:
-        """The page a link opened less than RECENT_SECONDS ago, without reading again: for
-        the forms on it, which a crowd sends in the same second. Whatever the form does is
-        checked again where it is done (the session's state, by the dispatcher), so a page
-        a moment old changes only what the answer page shows around it. A link replaced or
-        switched off here is forgotten at once."""
-        kept = self._pages.get(token)
-        if kept is None or time.monotonic() - kept.checked >= RECENT_SECONDS:
-            return None
-        return kept.page
-
-    async def _made(self, tx: AsyncSession, row: _Columns) -> SessionPage:
-        spark = (
-            await spark_for(self.deps, tx, row.community_id, row.spark_id) if row.spark_id else None
-        )
+    def _page_of(self, row: _Columns, spark: Spark | None) -> SessionPage:
         state = SessionState(row.state)
         return SessionPage(
             session_id=row.session_id,

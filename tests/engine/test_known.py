@@ -195,3 +195,28 @@ async def test_a_community_is_known_by_its_platform_and_id(app, chat, fac):
     await chat.say(helper, "/brew settings facilitator_role=Facilitator")
     assert (await app.deps.known.communities.get(key)).facilitator_role == "Facilitator"
     assert await app.deps.known.communities.get(("shell", "nowhere")) is None
+
+
+async def test_a_watch_without_a_key_makes_every_value_old(app, chat):
+    """A fact keyed by something other than a model's rows (here, how many people said yes,
+    by answer) watches that model without a key: a change to a watched column of any row
+    drops every value, and a change to another column drops none."""
+    key = await stored_person(app, chat)
+    reads: list[int] = []
+
+    async def read(tx, answers):
+        reads.append(len(answers))
+        rows = (await tx.exec(select(Participant.consent))).all()
+        return {answer: sum(1 for consent in rows if consent == answer) for answer in answers}
+
+    said = app.deps.known.fact("test answers", read, Watch(Participant, (), frozenset({"consent"})))
+    assert (await said.get("yes"), await said.get("no")) == (1, 0)
+    await set_consent(app.db, key, "no")
+    assert (await said.get("yes"), await said.get("no")) == (0, 1)
+    assert len(reads) == 4, "both answers were read again"
+    async with app.db.transaction() as tx:
+        row = (await tx.exec(select(Participant).where(Participant.user_id == key[1]))).one()
+        row.easy_read = not row.easy_read
+        tx.add(row)
+    assert (await said.get("yes"), await said.get("no")) == (0, 1)
+    assert len(reads) == 4, "a column the fact does not read changed: nothing read again"

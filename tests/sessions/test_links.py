@@ -4,10 +4,12 @@ session's page. SQLite and PostgreSQL (the `app` fixture)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
 from icalendar import Calendar
+from sqlalchemy import event
 
 from bot.core.domain import SessionState
 from bot.sessions.links import TOKEN_LENGTH
@@ -25,8 +27,7 @@ def token_in(answer) -> str:
 
 
 async def page(app, token):
-    async with app.db.read() as tx:
-        return await app.links.page(tx, token)
+    return await app.links.page(token)
 
 
 async def test_a_facilitator_gets_the_same_link_until_asking_for_a_new_one(web, chat, fac):
@@ -115,3 +116,35 @@ async def test_a_live_session_says_so(web, chat, fac):
     session_id = await make_session(web, SessionState.OPEN)
     token = token_in(await chat.say(fac, f"/brew link {session_id}"))
     assert (await page(web, token)).status == "This session is happening now."
+
+
+async def test_a_crowd_opening_a_page_waits_for_no_database_yet_sees_each_change_at_once(
+    web, chat, fac
+):
+    """What a page shows is known in memory (bot/engine/known.py): once opened, a crowd
+    opening it again sends no statement to the database; a change to what it shows, by a
+    command or any write in this process, is on the page the moment it is committed."""
+    session_id = await make_session(web)
+    token = token_in(await chat.say(fac, f"/brew link {session_id}"))
+    first = await page(web, token)
+    sent: list[str] = []
+    engine = web.db.engine.sync_engine
+    listener = lambda *args: sent.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        crowd = await asyncio.gather(*(page(web, token) for _ in range(200)))
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert sent == [] and all(shown is first for shown in crowd)
+
+    await chat.say(fac, "/brew settings timezone=America/New_York")
+    assert (await page(web, token)).when == "Wednesday 25 November 2026, 4:00am"
+    async with web.db.transaction() as tx:
+        session = await tx.get(Session, session_id)
+        session.title = "Being heard, again"
+        tx.add(session)
+    assert (await page(web, token)).title == "Being heard, again"
+    await chat.say(fac, f"/brew open {session_id}")
+    assert (await page(web, token)).status == "This session is happening now."
+    await chat.say(fac, f"/brew link {session_id} off")
+    assert await page(web, token) is None

@@ -9,7 +9,10 @@ page opened before it is not accepted, and the page shows the person's words aga
 them to press the button once more.
 
 The nonce stands for "this one opening of the page": a reflection sent twice from one opening
-is a repeat, and it is never stored (bot/reflections/anonymity.py).
+is a repeat, and it is never stored (bot/reflections/anonymity.py). So a page is rendered with
+a slot where each token goes (`FormSlots`), and every page sent has fresh tokens put in its
+slots: a page rendered once may be sent to many (bot/platforms/web/render.py), never one
+token to two people.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from collections.abc import Callable, Mapping
@@ -28,6 +32,8 @@ from aiohttp.http_exceptions import HttpProcessingError
 LIFETIME_SECONDS = 24 * 60 * 60
 NONCE_BYTES = 16
 FIELD = "form"
+# What a form's purpose and its page's link are made of (a slot is read back by them).
+_SLOT_PART = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class FormTokens:
@@ -63,6 +69,27 @@ class FormTokens:
     def _signature(self, *parts: str) -> str:
         digest = hmac.new(self._key, "\x1f".join(parts).encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+class FormSlots:
+    """Where each form's token goes in a rendered page: the templates' `form_token(purpose,
+    link)` writes a slot naming the form, and `fill` puts a fresh token in each slot of a
+    page about to be sent. A slot begins with a mark made at random for this process, so no
+    words a person typed onto a page can make one."""
+
+    def __init__(self, tokens: FormTokens) -> None:
+        self._tokens = tokens
+        self._mark = f"brewbot-form-{secrets.token_hex(16)}"
+        self._slots = re.compile(rf"{self._mark}\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.")
+
+    def slot(self, purpose: str, link: str) -> str:
+        if not (_SLOT_PART.fullmatch(purpose) and _SLOT_PART.fullmatch(link)):
+            raise ValueError(f"a form's purpose and link are letters, digits, - and _: {purpose}")
+        return f"{self._mark}.{purpose}.{link}."
+
+    def fill(self, html: str) -> str:
+        """`html` with a token of its own in each slot."""
+        return self._slots.sub(lambda slot: self._tokens.issue(slot[1], slot[2]), html)
 
 
 async def sent_form(request: web.Request) -> Mapping[str, object]:

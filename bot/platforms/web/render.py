@@ -3,13 +3,16 @@
 Every value is escaped unless a template says otherwise (autoescape on for every template),
 and a value a template names but is not given is an error, not an empty space. Templates
 reach the short words of prompts/strings through `t("web....")`, and give each form its
-hidden token with `form_token(purpose, link)` (bot/platforms/web/forms.py). Pages work
-without JavaScript: there is none.
+hidden token with `form_token(purpose, link)`: a slot, filled with a fresh token each time
+the page is sent (bot/platforms/web/forms.py). So a page many people open at once, showing
+the same to each, is rendered once while what it shows is unchanged (`kept_page`). Pages
+work without JavaScript: there is none.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from aiohttp import web
@@ -17,14 +20,35 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from bot.engine.texts import Texts
-from bot.platforms.web.forms import FormTokens
+from bot.platforms.web.forms import FormSlots
 
 TEMPLATES = web.AppKey("brewbot.templates", Environment)
+FORM_SLOTS = web.AppKey("brewbot.form_slots", FormSlots)
+# Pages kept rendered (a rare, cheap reset when there are more).
+PAGES_KEPT = 1000
 
 
-def templates(texts: Texts, tokens: FormTokens) -> Environment:
+class KeptPages:
+    """Rendered pages by key, each with what it was made from."""
+
+    def __init__(self) -> None:
+        self._kept: dict[Hashable, tuple[object, str]] = {}
+
+    def html(self, key: Hashable, made_from: object, render: Callable[[], str]) -> str:
+        kept = self._kept.get(key)
+        if kept is None or kept[0] is not made_from:
+            if len(self._kept) >= PAGES_KEPT:
+                self._kept.clear()
+            kept = self._kept[key] = (made_from, render())
+        return kept[1]
+
+
+KEPT_PAGES = web.AppKey("brewbot.kept_pages", KeptPages)
+
+
+def templates(texts: Texts, slots: FormSlots) -> Environment:
     """The templates, with `t` giving the words of prompts/strings and `form_token` each
-    form's token."""
+    form's slot for its token."""
     env = Environment(
         loader=PackageLoader("prompts", "templates/web"),
         autoescape=True,
@@ -35,7 +59,7 @@ def templates(texts: Texts, tokens: FormTokens) -> Environment:
         keep_trailing_newline=True,
     )
     env.globals["t"] = texts.t
-    env.globals["form_token"] = tokens.issue
+    env.globals["form_token"] = slots.slot
     env.filters["paragraphs"] = paragraphs
     return env
 
@@ -51,9 +75,39 @@ def page(
 ) -> web.Response:
     """An HTML page: `template` (a file in prompts/templates/web, extending base.html, which
     shows `title` as the page's one <h1>) filled in with `context`, escaped."""
-    html = request.app[TEMPLATES].get_template(template).render(title=title, **context)
+    return _answer(request, _render(request, template, title, context), status, headers)
+
+
+def kept_page(
+    request: web.Request,
+    key: Hashable,
+    made_from: object,
+    template: str,
+    *,
+    title: str,
+    context: Callable[[], dict[str, Any]],
+) -> web.Response:
+    """`page`, rendered once for `key` while `made_from` (what the page shows, from which
+    `context` makes the rest) is the same object, and sent with fresh form tokens each time."""
+    html = request.app[KEPT_PAGES].html(
+        key, made_from, lambda: _render(request, template, title, context())
+    )
+    return _answer(request, html, 200, None)
+
+
+def _render(request: web.Request, template: str, title: str, context: dict[str, Any]) -> str:
+    return request.app[TEMPLATES].get_template(template).render(title=title, **context)
+
+
+def _answer(
+    request: web.Request, html: str, status: int, headers: dict[str, str] | None
+) -> web.Response:
     return web.Response(
-        text=html, status=status, content_type="text/html", charset="utf-8", headers=headers
+        text=request.app[FORM_SLOTS].fill(html),
+        status=status,
+        content_type="text/html",
+        charset="utf-8",
+        headers=headers,
     )
 
 

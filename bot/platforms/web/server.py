@@ -25,7 +25,7 @@ from yarl import URL
 from bot.app import App
 from bot.platforms.web import pages
 from bot.platforms.web.errors import kind_errors
-from bot.platforms.web.forms import FormTokens
+from bot.platforms.web.forms import FormSlots, FormTokens
 from bot.platforms.web.guards import (
     MAX_BODY_BYTES,
     AddressLimiter,
@@ -37,7 +37,7 @@ from bot.platforms.web.guards import (
 )
 from bot.platforms.web.keys import BREWBOT, FORM_TOKENS
 from bot.platforms.web.pages import health
-from bot.platforms.web.render import TEMPLATES, templates
+from bot.platforms.web.render import FORM_SLOTS, KEPT_PAGES, TEMPLATES, KeptPages, templates
 from bot.runtime import connection_problem
 
 STATIC = Path(str(resources.files("bot.platforms.web").joinpath("static")))
@@ -85,7 +85,9 @@ def build_application(
     )
     application[BREWBOT] = brew
     application[FORM_TOKENS] = tokens = FormTokens()
-    application[TEMPLATES] = templates(brew.deps.texts, tokens)
+    application[FORM_SLOTS] = slots = FormSlots(tokens)
+    application[TEMPLATES] = templates(brew.deps.texts, slots)
+    application[KEPT_PAGES] = KeptPages()
     application.on_response_prepare.append(add_security_headers)
     if brew.settings.web:
         application.add_routes(pages.routes(application))

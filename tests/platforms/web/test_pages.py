@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
-from bot.platforms.web.forms import FormTokens
+import pytest
+
+from bot.platforms.web.forms import FormSlots, FormTokens
 from bot.platforms.web.pages.health import HEALTH_PATH
-from bot.platforms.web.render import templates
+from bot.platforms.web.render import KeptPages, templates
 from tests.conftest import loaded_texts
 
 
@@ -64,7 +66,7 @@ def test_every_value_and_word_is_escaped():
     texts = loaded_texts()
     texts.strings["web.site_name"] = "Brew <b>bot</b>"
     html = (
-        templates(texts, FormTokens())
+        templates(texts, FormSlots(FormTokens()))
         .get_template("error.html")
         .render(title='<script>alert("t")</script>', message="Tom & <img src=x onerror=alert(1)>")
     )
@@ -72,3 +74,33 @@ def test_every_value_and_word_is_escaped():
     assert "&lt;script&gt;alert(&#34;t&#34;)&lt;/script&gt;" in html
     assert "<p>Tom &amp; &lt;img src=x onerror=alert(1)&gt;</p>" in html
     assert "Brew &lt;b&gt;bot&lt;/b&gt;" in html
+
+
+def test_a_kept_page_is_rendered_again_only_when_what_it_shows_changes():
+    kept, rendered = KeptPages(), []
+
+    def render(text: str):
+        return lambda: rendered.append(text) or text
+
+    first, second = object(), object()
+    assert kept.html("page", first, render("one")) == "one"
+    assert kept.html("page", first, render("ignored")) == "one"
+    assert kept.html("page", second, render("two")) == "two"
+    assert kept.html("other", second, render("three")) == "three"
+    assert rendered == ["one", "two", "three"]
+
+
+def test_each_slot_gets_a_token_of_its_own_for_its_form_and_page():
+    tokens = FormTokens()
+    slots = FormSlots(tokens)
+    html = f"<a>{slots.slot('reflect', 'abc-_1')}</a><b>{slots.slot('reflect', 'abc-_1')}</b>"
+    filled = [slots.fill(html) for _ in range(2)]
+    found = [re.findall(r">([^<]+)<", page) for page in filled]
+    values = [value for page in found for value in page]
+    assert len(set(values)) == 4
+    assert all(tokens.check(value, "reflect", "abc-_1") for value in values)
+    assert not any(tokens.check(value, "withdraw", "abc-_1") for value in values)
+    # A person's words cannot make a slot: the mark is this process's own, at random.
+    assert FormSlots(tokens).slot("reflect", "abc") != slots.slot("reflect", "abc")
+    with pytest.raises(ValueError):
+        slots.slot("reflect", "a.b")

@@ -97,8 +97,7 @@ async def answer(request: web.Request) -> web.StreamResponse:
     brew = request.app[BREWBOT]
     token = request.match_info["token"]
     form = await sent_form(request)
-    async with brew.db.read() as tx:
-        shown = known(await brew.links.page(tx, token))
+    shown = known(await brew.links.page(token))
     easy = form.get("easy") == "yes"
     words = Kept(text_of(form, "first_name"), text_of(form, "email"), form.get("consent") == "yes")
     coming = form.get("answer")

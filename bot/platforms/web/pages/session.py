@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 
@@ -24,7 +25,7 @@ from bot.platforms.web.errors import known
 from bot.platforms.web.forms import FIELD, sent_form, text_of
 from bot.platforms.web.guards import ADDRESS
 from bot.platforms.web.keys import BREWBOT, FORM_TOKENS
-from bot.platforms.web.render import page
+from bot.platforms.web.render import kept_page, page
 from bot.platforms.web.visits import run_command, send_form
 from bot.sessions.links import SessionPage
 from bot.sparks.library import Spark
@@ -59,9 +60,7 @@ class Visit:
 
 
 async def _shown(request: web.Request) -> SessionPage:
-    brew = request.app[BREWBOT]
-    async with brew.db.read() as tx:
-        return known(await brew.links.page(tx, _token(request)))
+    return known(await request.app[BREWBOT].links.page(_token(request)))
 
 
 def _token(request: web.Request) -> str:
@@ -88,10 +87,9 @@ class _Sent:
 
 
 async def _sent(request: web.Request, purpose: str) -> _Sent:
-    token = _token(request)
-    shown = request.app[BREWBOT].links.recent(token) or await _shown(request)
+    shown = await _shown(request)
     fields = await sent_form(request)
-    nonce = request.app[FORM_TOKENS].check(text_of(fields, FIELD), purpose, token)
+    nonce = request.app[FORM_TOKENS].check(text_of(fields, FIELD), purpose, _token(request))
     return _Sent(shown, fields, text_of(fields, VERSION) == EASY, nonce)
 
 
@@ -156,27 +154,32 @@ def _page(
     status: int = 200,
 ) -> web.Response:
     brew = request.app[BREWBOT]
+    token = _token(request)
     # Thanked: the form is not shown again, so its words are not sent twice by mistake.
     thanked = visit is not None and visit.thanks is not None
     texts, days = brew.deps.texts, brew.deps.settings.forget_after_days
-    privacy = texts.template("privacy_web", easy=easy, days=days)
-    return page(
-        request,
-        "session.html",
-        title=shown.title,
-        session=shown,
-        easy=easy,
-        token=_token(request),
-        # Thanked: the form is not shown again, so its words are not sent twice by mistake.
-        reflection_form=None if thanked else _reflection_form(request, shown, easy=easy),
-        can_withdraw=shown.state in WITHDRAW_STATES,
-        visit=visit or Visit(),
-        privacy=privacy,
-        # Easy Read: the privacy notice and the spark as ideas, each beside its picture.
-        privacy_ideas=texts.ideas("privacy_web", days=days) if easy else (),
-        spark_ideas=_spark_ideas(shown.spark) if easy and shown.spark else None,
-        status=status,
-    )
+
+    def context() -> dict[str, Any]:
+        return {
+            "session": shown,
+            "easy": easy,
+            "token": token,
+            "reflection_form": None if thanked else _reflection_form(request, shown, easy=easy),
+            "can_withdraw": shown.state in WITHDRAW_STATES,
+            "visit": visit or Visit(),
+            "privacy": texts.template("privacy_web", easy=easy, days=days),
+            # Easy Read: the privacy notice and the spark as ideas, each beside its picture.
+            "privacy_ideas": texts.ideas("privacy_web", days=days) if easy else (),
+            "spark_ideas": _spark_ideas(shown.spark) if easy and shown.spark else None,
+        }
+
+    if visit is None:
+        # Only opened: the same page for everyone while the session shows the same, so a
+        # crowd opening it is rendered once (each still gets forms of their own).
+        return kept_page(
+            request, (token, easy), shown, "session.html", title=shown.title, context=context
+        )
+    return page(request, "session.html", title=shown.title, status=status, **context())
 
 
 @dataclass(frozen=True)
