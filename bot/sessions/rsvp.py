@@ -21,8 +21,10 @@ import html
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -33,7 +35,8 @@ from bot.core.typed import readable
 from bot.delivery.mail import Letter, is_address
 from bot.delivery.outbox import Delivery
 from bot.engine.context import Effect
-from bot.engine.deps import Deps, zone_of
+from bot.engine.deps import Deps
+from bot.engine.known import Watch
 from bot.sessions.links import TOKEN_LENGTH, new_token
 from bot.sessions.timeparse import format_local
 from storage.engine import DatabaseUnavailable
@@ -84,6 +87,16 @@ class Rsvps:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self.t = deps.texts.t
+        # What each person's own page shows, by their link, kept true by the writes that
+        # change it (bot/engine/known.py): a crowd that has just answered opens these pages
+        # at once, and their reads are made together.
+        self._pages = deps.known.fact(
+            "rsvp pages",
+            _read_answered,
+            Watch(WebRsvp, ("token",)),
+            Watch(Session, (), frozenset({"title", "starts_at", "state", "community_id"})),
+            Watch(Community, (), frozenset({"timezone", "benefits_note"})),
+        )
 
     # -- answering ---------------------------------------------------------------------------
 
@@ -172,23 +185,11 @@ class Rsvps:
             easy_read=answer.easy_read,
         )
 
-    async def answered(self, tx: AsyncSession, token: str) -> Answered | None:
+    async def answered(self, token: str) -> Answered | None:
         """What a person's own link opens, or None for a link not (or no longer) in use."""
-        found = await self._row(tx, token)
-        if found is None:
+        if len(token) != TOKEN_LENGTH:
             return None
-        row, session, community = found
-        return Answered(
-            token=row.token,
-            first_name=row.first_name,
-            coming=row.coming,
-            email=row.email is not None,
-            title=session.title,
-            when=format_local(session.starts_at, zone_of(community)),
-            open=session.state == SessionState.SCHEDULED,
-            easy=row.easy_read,
-            benefits_note=community.benefits_note,
-        )
+        return await self._pages.get(token)
 
     async def change(self, tx: AsyncSession, token: str, *, coming: bool) -> bool:
         """A new answer from the person's own page; False for a link not in use. Refused
@@ -229,7 +230,6 @@ class Rsvps:
     async def _row(self, tx: AsyncSession, token: str) -> tuple[WebRsvp, Session, Community] | None:
         if len(token) != TOKEN_LENGTH:
             return None
-        # One statement: a crowd that has just answered opens these pages all at once.
         found = (
             await tx.exec(
                 select(WebRsvp, Session, Community)
@@ -370,3 +370,39 @@ def personal_url(base_url: str, token: str) -> str:
 def _key_end(row: WebRsvp) -> str:
     """How a reminder's outbox key ends for this person's row."""
     return f":web:{row.id}"
+
+
+async def _read_answered(tx: AsyncSession, tokens: Sequence[str]) -> dict[str, Answered]:
+    """The own pages of these links, in one read; a link not in use is left out."""
+    connection = await tx.connection()
+    rows = await connection.execute(
+        sa_select(
+            col(WebRsvp.token),
+            col(WebRsvp.first_name),
+            col(WebRsvp.coming),
+            col(WebRsvp.email).is_not(None),
+            col(WebRsvp.easy_read),
+            col(Session.title),
+            col(Session.starts_at),
+            col(Session.state),
+            col(Community.timezone),
+            col(Community.benefits_note),
+        )
+        .join(Session, col(Session.id) == col(WebRsvp.session_id))
+        .join(Community, col(Community.id) == col(Session.community_id))
+        .where(col(WebRsvp.token).in_(tokens))
+    )
+    return {
+        token: Answered(
+            token=token,
+            first_name=name,
+            coming=coming,
+            email=bool(email),
+            title=title,
+            when=format_local(starts_at, ZoneInfo(timezone)),
+            open=state == SessionState.SCHEDULED,
+            easy=easy,
+            benefits_note=note,
+        )
+        for token, name, coming, email, easy, title, starts_at, state, timezone, note in rows
+    }

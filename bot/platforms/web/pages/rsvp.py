@@ -184,9 +184,7 @@ async def change(request: web.Request) -> web.Response:
 
 
 async def _answered(request: web.Request, token: str) -> Answered:
-    brew = request.app[BREWBOT]
-    async with brew.db.read() as tx:
-        return known(await brew.rsvps.answered(tx, token))
+    return known(await request.app[BREWBOT].rsvps.answered(token))
 
 
 def _mine(
