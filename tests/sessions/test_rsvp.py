@@ -300,10 +300,12 @@ async def test_a_crowd_opening_their_own_pages_is_read_together(app):
 async def test_cancelling_the_session_deletes_its_answers(app, chat, fac):
     session_id = await make_session(app)
     other = await make_session(app, people=0)
-    await answer(app, session_id, "Ann")
+    ann = await answer(app, session_id, "Ann")
     await answer(app, other, "Bob")
+    assert (await app.rsvps.answered(ann)).first_name == "Ann"  # now known in memory
     await chat.say(fac, f"/brew cancel {session_id}")
     assert [r.first_name for r in await rows(app)] == ["Bob"]
+    assert await app.rsvps.answered(ann) is None, "gone from memory as from the database"
 
 
 async def test_closing_the_session_deletes_its_answers_and_reminders(mailing):
