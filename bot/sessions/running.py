@@ -19,7 +19,6 @@ from bot.core.refs import ConversationRef, UserRef
 from bot.engine.context import CommandContext, Effect, Work
 from bot.engine.deps import Deps, community_ref, session_channel, user_ref
 from bot.engine.known import Fact
-from bot.engine.texts import marked_ideas
 from bot.sessions.allocation import Person, allocate, place_late_joiner
 from bot.sessions.service import SessionService
 from bot.sparks.library import Spark
@@ -103,16 +102,15 @@ class RunningService:
 
     def _easy_spark(self, spark: Spark) -> OutgoingMessage:
         """Easy Read: each idea of the intro, then each question, beside its picture."""
+        ideas = spark.easy_ideas()
         questions = [
             replace(idea, body=f"{n}. {idea.body}")
-            for n, question in enumerate(spark.easy_questions, start=1)
-            for idea in marked_ideas(question)
+            for n, question in enumerate(ideas.questions, start=1)
+            for idea in question
         ]
         if questions:
             questions[0] = replace(questions[0], heading=self.t("running.questions_heading"))
-        return OutgoingMessage(
-            title=spark.title, sections=(*marked_ideas(spark.easy_intro), *questions)
-        )
+        return OutgoingMessage(title=spark.title, sections=(*ideas.intro, *questions))
 
     async def spark_easy(self, ctx: CommandContext) -> Reply:
         """The Easy Read button under a spark. It only reads (`reads_only`), from what is known

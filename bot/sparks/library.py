@@ -16,7 +16,9 @@ from typing import Any
 import yaml
 
 from bot.core.commands import CommandError
+from bot.core.messages import Section
 from bot.core.yaml_data import load_yaml
+from bot.engine.texts import marked_ideas
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ID_MAX = 64
@@ -69,6 +71,19 @@ class SparkError(Exception):
 
 
 @dataclass(frozen=True)
+class EasyIdeas:
+    """A spark in Easy Read: its intro, and each of its questions, as ideas."""
+
+    intro: tuple[Section, ...]
+    questions: tuple[tuple[Section, ...], ...]  # each question's ideas
+
+    @property
+    def question_ideas(self) -> tuple[Section, ...]:
+        """Every question's ideas, one after another."""
+        return tuple(idea for question in self.questions for idea in question)
+
+
+@dataclass(frozen=True)
 class Spark:
     id: str
     title: str
@@ -83,6 +98,14 @@ class Spark:
     easy_intro: str
     easy_questions: tuple[str, ...]
     source: str = LIBRARY
+
+    def easy_ideas(self) -> EasyIdeas:
+        """The Easy Read intro and each question as ideas beside their pictures, as every
+        front-end shows them (the chat's Easy Read button, the session's web page)."""
+        return EasyIdeas(
+            marked_ideas(self.easy_intro),
+            tuple(marked_ideas(question) for question in self.easy_questions),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready values, one key per field (the shape stored for community sparks)."""

@@ -33,7 +33,7 @@ LIFETIME_SECONDS = 24 * 60 * 60
 NONCE_BYTES = 16
 FIELD = "form"
 # What a form's purpose and its page's link are made of (a slot is read back by them).
-_SLOT_PART = re.compile(r"[A-Za-z0-9_-]+")
+_PART = r"[A-Za-z0-9_-]+"
 
 
 class FormTokens:
@@ -80,10 +80,10 @@ class FormSlots:
     def __init__(self, tokens: FormTokens) -> None:
         self._tokens = tokens
         self._mark = f"brewbot-form-{secrets.token_hex(16)}"
-        self._slots = re.compile(rf"{self._mark}\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.")
+        self._slots = re.compile(rf"{self._mark}\.({_PART})\.({_PART})\.")
 
     def slot(self, purpose: str, link: str) -> str:
-        if not (_SLOT_PART.fullmatch(purpose) and _SLOT_PART.fullmatch(link)):
+        if not (re.fullmatch(_PART, purpose) and re.fullmatch(_PART, link)):
             raise ValueError(f"a form's purpose and link are letters, digits, - and _: {purpose}")
         return f"{self._mark}.{purpose}.{link}."
 

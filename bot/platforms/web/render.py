@@ -24,8 +24,9 @@ from bot.platforms.web.forms import FormSlots
 
 TEMPLATES = web.AppKey("brewbot.templates", Environment)
 FORM_SLOTS = web.AppKey("brewbot.form_slots", FormSlots)
-# Pages kept rendered (a rare, cheap reset when there are more).
-PAGES_KEPT = 1000
+# Pages kept rendered, about 10 KB each (a rare, cheap reset when there are more: far more
+# than the sessions a region has on at once).
+PAGES_KEPT = 256
 
 
 class KeptPages:

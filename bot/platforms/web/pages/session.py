@@ -19,8 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.core.domain import SessionState
-from bot.core.messages import Form, OutgoingMessage, Section, custom_id
-from bot.engine.texts import marked_ideas
+from bot.core.messages import Form, OutgoingMessage, custom_id
 from bot.platforms.web.errors import known
 from bot.platforms.web.forms import FIELD, sent_form, text_of
 from bot.platforms.web.guards import ADDRESS
@@ -28,7 +27,6 @@ from bot.platforms.web.keys import BREWBOT, FORM_TOKENS
 from bot.platforms.web.render import kept_page, page
 from bot.platforms.web.visits import run_command, send_form
 from bot.sessions.links import SessionPage
-from bot.sparks.library import Spark
 
 REFLECT, WITHDRAW = "reflect", "withdraw"
 # A reflection can be taken back until the session is sealed (the service says when it is).
@@ -170,7 +168,7 @@ def _page(
             "privacy": texts.template("privacy_web", easy=easy, days=days),
             # Easy Read: the privacy notice and the spark as ideas, each beside its picture.
             "privacy_ideas": texts.ideas("privacy_web", days=days) if easy else (),
-            "spark_ideas": _spark_ideas(shown.spark) if easy and shown.spark else None,
+            "spark_ideas": shown.spark.easy_ideas() if easy and shown.spark else None,
         }
 
     if visit is None:
@@ -180,19 +178,6 @@ def _page(
             request, (token, easy), shown, "session.html", title=shown.title, context=context
         )
     return page(request, "session.html", title=shown.title, status=status, **context())
-
-
-@dataclass(frozen=True)
-class _SparkIdeas:
-    intro: tuple[Section, ...]
-    questions: tuple[Section, ...]
-
-
-def _spark_ideas(spark: Spark) -> _SparkIdeas:
-    """A spark's Easy Read intro and questions as ideas with their pictures (the chat's
-    Easy Read button shows the same, bot/sessions/running.py)."""
-    questions = tuple(idea for question in spark.easy_questions for idea in marked_ideas(question))
-    return _SparkIdeas(marked_ideas(spark.easy_intro), questions)
 
 
 async def invite(request: web.Request) -> web.Response:
