@@ -34,7 +34,7 @@ from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Table, inspect
+from sqlalchemy import Select, Table, inspect
 from sqlalchemy import select as select_columns
 from sqlalchemy.orm import ORMExecuteState, SessionTransaction
 from sqlalchemy.orm import Session as OrmSession
@@ -66,6 +66,16 @@ class Watch:
     model: type[SQLModel]
     key: tuple[str, ...]
     columns: frozenset[str] = frozenset()
+
+    @classmethod
+    def read_by(cls, model: type[SQLModel], statement: Select[*tuple[Any, ...]]) -> Watch:
+        """A watch without a key on the columns of `model` that `statement` reads: for a
+        fact made from them but kept by something else (a link), which a change to any of
+        them makes old. Taken from the statement, so a column it comes to read is watched."""
+        table = table_of(model)
+        columns = statement.selected_columns
+        names = {column.name for column in columns if getattr(column, "table", None) is table}
+        return cls(model, (), frozenset(names))
 
     def changed(self, row: SQLModel, *, new_or_deleted: bool) -> Hashable | _All | None:
         """The key a flushed row makes old, ALL when it cannot tell which, None for none."""

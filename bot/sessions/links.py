@@ -90,12 +90,6 @@ _PAGE_COLUMNS = sa_select(
     col(Community.name),
     col(Community.timezone),
 )
-# Any change to one of these makes every page's columns old (they are kept by link, not by
-# session or community: a rare write, so forgetting them all is cheaper than tracking which).
-_SESSION_SHOWN = frozenset(
-    {"state", "title", "theme", "starts_at", "duration_minutes", "spark_id", "community_id"}
-)
-_COMMUNITY_SHOWN = frozenset({"platform", "external_id", "name", "timezone"})
 
 
 async def _read_pages(tx: AsyncSession, tokens: Sequence[str]) -> dict[str, _Columns]:
@@ -155,8 +149,10 @@ class SessionLinks:
             "session pages",
             _read_pages,
             Watch(SessionLink, ("token",)),
-            Watch(Session, (), _SESSION_SHOWN),
-            Watch(Community, (), _COMMUNITY_SHOWN),
+            # Kept by link, not by session or community: a change to a column a page shows
+            # (a rare write) forgets every page, cheaper than tracking which.
+            Watch.read_by(Session, _PAGE_COLUMNS),
+            Watch.read_by(Community, _PAGE_COLUMNS),
         )
         # By link: the page last made and what it was made from, so that a page showing the
         # same is the same object (the web page keeps its rendering by it).

@@ -94,8 +94,8 @@ class Rsvps:
             "rsvp pages",
             _read_answered,
             Watch(WebRsvp, ("token",)),
-            Watch(Session, (), frozenset({"title", "starts_at", "state", "community_id"})),
-            Watch(Community, (), frozenset({"timezone", "benefits_note"})),
+            Watch.read_by(Session, _ANSWERED),
+            Watch.read_by(Community, _ANSWERED),
         )
 
     # -- answering ---------------------------------------------------------------------------
@@ -372,26 +372,29 @@ def _key_end(row: WebRsvp) -> str:
     return f":web:{row.id}"
 
 
+# What a person's own page is made from (`_read_answered`).
+_ANSWERED = (
+    sa_select(
+        col(WebRsvp.token),
+        col(WebRsvp.first_name),
+        col(WebRsvp.coming),
+        col(WebRsvp.email).is_not(None),
+        col(WebRsvp.easy_read),
+        col(Session.title),
+        col(Session.starts_at),
+        col(Session.state),
+        col(Community.timezone),
+        col(Community.benefits_note),
+    )
+    .join(Session, col(Session.id) == col(WebRsvp.session_id))
+    .join(Community, col(Community.id) == col(Session.community_id))
+)
+
+
 async def _read_answered(tx: AsyncSession, tokens: Sequence[str]) -> dict[str, Answered]:
     """The own pages of these links, in one read; a link not in use is left out."""
     connection = await tx.connection()
-    rows = await connection.execute(
-        sa_select(
-            col(WebRsvp.token),
-            col(WebRsvp.first_name),
-            col(WebRsvp.coming),
-            col(WebRsvp.email).is_not(None),
-            col(WebRsvp.easy_read),
-            col(Session.title),
-            col(Session.starts_at),
-            col(Session.state),
-            col(Community.timezone),
-            col(Community.benefits_note),
-        )
-        .join(Session, col(Session.id) == col(WebRsvp.session_id))
-        .join(Community, col(Community.id) == col(Session.community_id))
-        .where(col(WebRsvp.token).in_(tokens))
-    )
+    rows = await connection.execute(_ANSWERED.where(col(WebRsvp.token).in_(tokens)))
     return {
         token: Answered(
             token=token,

@@ -5,12 +5,13 @@ a savepoint is not a commit, and another process's change is seen once LIFETIME 
 import asyncio
 from dataclasses import replace
 
+from sqlalchemy import select as sa_select
 from sqlalchemy import text, update
 from sqlmodel import col, select
 
 from bot.engine.known import LIFETIME, Known, Person, Watch
 from storage.engine import Database
-from storage.models import Participant
+from storage.models import Community, Participant
 from tests.conftest import COMMUNITY, Chat
 from tests.helpers import community_row
 
@@ -220,3 +221,10 @@ async def test_a_watch_without_a_key_makes_every_value_old(app, chat):
         tx.add(row)
     assert (await said.get("yes"), await said.get("no")) == (0, 1)
     assert len(reads) == 4, "a column the fact does not read changed: nothing read again"
+
+
+def test_a_watch_on_what_a_statement_reads_names_that_models_columns_only():
+    statement = sa_select(col(Participant.consent), col(Community.name), col(Participant.id))
+    watch = Watch.read_by(Participant, statement)
+    assert (watch.key, watch.columns) == ((), frozenset({"consent", "id"}))
+    assert Watch.read_by(Community, statement).columns == frozenset({"name"})
