@@ -12,7 +12,8 @@ work without JavaScript: there is none.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable
+import secrets
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -34,6 +35,12 @@ class KeptPages:
 
     def __init__(self) -> None:
         self._kept: dict[Hashable, tuple[object, str]] = {}
+        # Begins each hole: made at random for this process, so no words on a page make one.
+        self._mark = f"brewbot-hole-{secrets.token_hex(16)}"
+
+    def hole(self, name: str) -> Markup:
+        """Where a part of a kept page that is each answer's own goes."""
+        return Markup(f"{self._mark}.{name}.")
 
     def html(self, key: Hashable, made_from: object, render: Callable[[], str]) -> str:
         kept = self._kept.get(key)
@@ -87,12 +94,17 @@ def kept_page(
     *,
     title: str,
     context: Callable[[], dict[str, Any]],
+    own: Mapping[str, Markup] | None = None,
 ) -> web.Response:
     """`page`, rendered once for `key` while `made_from` (what the page shows, from which
-    `context` makes the rest) is the same object, and sent with fresh form tokens each time."""
-    html = request.app[KEPT_PAGES].html(
-        key, made_from, lambda: _render(request, template, title, context())
-    )
+    `context` makes the rest) is the same object, and sent with fresh form tokens each time.
+    `own` is what is this answer's alone (the thanks with a person's code), by the name the
+    template shows it under: the kept page holds a hole there, filled for each answer."""
+    kept = request.app[KEPT_PAGES]
+    holes = {name: kept.hole(name) for name in own or {}}
+    html = kept.html(key, made_from, lambda: _render(request, template, title, context() | holes))
+    for name, markup in (own or {}).items():
+        html = html.replace(holes[name], markup)
     return _answer(request, html, 200, None)
 
 

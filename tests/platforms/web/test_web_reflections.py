@@ -299,3 +299,24 @@ async def test_nothing_about_the_visitor_is_stored_or_logged(
             # The log may name the page's route, never the page's own link.
             assert link.encode() not in data, f"the link is in {file.name}"
     assert not logging.getLogger("aiohttp.access").handlers
+
+
+async def test_each_thanks_shows_only_its_own_code_though_the_page_is_made_once(
+    web, chat, fac, browser
+):
+    """The thanked page is kept rendered too, with a hole for the thanks: each person who
+    sends a reflection reads their own code, and it takes back their own reflection only."""
+    _, path = await reflecting_page(web, chat, fac)
+    codes = []
+    for n in range(3):
+        status, page = await share(browser, path, **{**GOOD, "text": f"{WORDS} Week {n}."})
+        assert status == 200
+        [code] = CODE.findall(page)
+        assert "brewbot-hole" not in page
+        codes.append(code)
+    assert len(set(codes)) == 3
+    _, tokens = await opened(browser, path)
+    sent = {"form": tokens[1], "code": codes[1], "version": "standard"}
+    async with browser.post(f"{path}/withdraw", data=sent) as response:
+        assert response.status == 200
+    assert sorted(row.text for row in await stored(web)) == [f"{WORDS} Week {n}." for n in (0, 2)]

@@ -24,7 +24,7 @@ from bot.platforms.web.errors import known
 from bot.platforms.web.forms import FIELD, sent_form, text_of
 from bot.platforms.web.guards import ADDRESS
 from bot.platforms.web.keys import BREWBOT, FORM_TOKENS
-from bot.platforms.web.render import kept_page, page
+from bot.platforms.web.render import kept_page, page, paragraphs
 from bot.platforms.web.visits import run_command, send_form
 from bot.sessions.links import SessionPage
 
@@ -165,17 +165,26 @@ def _page(
             "reflection_form": None if thanked else _reflection_form(request, shown, easy=easy),
             "can_withdraw": shown.state in WITHDRAW_STATES,
             "visit": visit or Visit(),
+            # The thanks, with the person's code, is theirs alone: a hole in the kept page.
+            "thanks": None,
             "privacy": texts.template("privacy_web", easy=easy, days=days),
             # Easy Read: the privacy notice and the spark as ideas, each beside its picture.
             "privacy_ideas": texts.ideas("privacy_web", days=days) if easy else (),
             "spark_ideas": shown.spark.easy_ideas() if easy and shown.spark else None,
         }
 
-    if visit is None:
-        # Only opened: the same page for everyone while the session shows the same, so a
-        # crowd opening it is rendered once (each still gets forms of their own).
+    if visit is None or visit == Visit(thanks=visit.thanks):
+        # Only opened, or thanked: the same page for everyone while the session shows the
+        # same, so a crowd is rendered once (each still gets forms and thanks of their own).
+        own = {"thanks": paragraphs(visit.thanks.text)} if visit and visit.thanks else {}
         return kept_page(
-            request, (token, easy), shown, "session.html", title=shown.title, context=context
+            request,
+            (token, easy, bool(own)),
+            shown,
+            "session.html",
+            title=shown.title,
+            context=context,
+            own=own,
         )
     return page(request, "session.html", title=shown.title, status=status, **context())
 
