@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select
 from sqlalchemy import select as sa_select
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
@@ -29,7 +29,7 @@ from bot.core.messages import Attachment, OutgoingMessage, Reply, Section
 from bot.core.refs import CommunityRef, Platform
 from bot.engine.context import CommandContext, Effect
 from bot.engine.deps import Deps
-from bot.engine.known import Fact, Watch
+from bot.engine.known import Fact, Loader, Watch
 from bot.sessions.service import SessionService
 from bot.sessions.timeparse import format_local
 from bot.sparks.library import Spark
@@ -61,6 +61,7 @@ class _Columns(NamedTuple):
 
 
 Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])
+V = TypeVar("V")
 
 
 def _by_link(query: Query, token: str) -> Query:
@@ -143,17 +144,9 @@ class SessionLinks:
         self.answers = answers
         self.t = deps.texts.t
         self._sparks = sparks
-        # A page's columns by its link, kept true by the writes that change them
-        # (bot/engine/known.py): once warm, a crowd opening a page waits for no database.
-        self._columns = deps.known.fact(
-            "session pages",
-            _read_pages,
-            Watch(SessionLink, ("token",)),
-            # Kept by link, not by session or community: a change to a column a page shows
-            # (a rare write) forgets every page, cheaper than tracking which.
-            Watch.read_by(Session, _PAGE_COLUMNS),
-            Watch.read_by(Community, _PAGE_COLUMNS),
-        )
+        # A page's columns by its link: once warm, a crowd opening a page waits for no
+        # database.
+        self._columns = linked_pages(deps, "session pages", _read_pages, SessionLink, _PAGE_COLUMNS)
         # By link: the page last made and what it was made from, so that a page showing the
         # same is the same object (the web page keeps its rendering by it).
         self._made: dict[str, tuple[_Columns, Spark | None, SessionPage]] = {}
@@ -251,6 +244,26 @@ class SessionLinks:
         if state in LIVE_STATES:
             return self.t("links.page.live")
         return None
+
+
+def linked_pages(
+    deps: Deps,
+    name: str,
+    read: Loader[str, V],
+    link: type[SQLModel],
+    reads: Select[*tuple[Any, ...]],
+) -> Fact[str, V]:
+    """What the pages reached by links show, by each link's token, kept true by the writes
+    that change it (bot/engine/known.py): a change to a `link` row forgets its own page, and
+    a change to a column of a session or community that `reads` selects forgets every page
+    (a rare write: cheaper than tracking which pages it was)."""
+    return deps.known.fact(
+        name,
+        read,
+        Watch(link, ("token",)),
+        Watch.read_by(Session, reads),
+        Watch.read_by(Community, reads),
+    )
 
 
 def new_token() -> str:

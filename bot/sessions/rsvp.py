@@ -36,8 +36,7 @@ from bot.delivery.mail import Letter, is_address
 from bot.delivery.outbox import Delivery
 from bot.engine.context import Effect
 from bot.engine.deps import Deps
-from bot.engine.known import Watch
-from bot.sessions.links import TOKEN_LENGTH, new_token
+from bot.sessions.links import TOKEN_LENGTH, linked_pages, new_token
 from bot.sessions.timeparse import format_local
 from storage.engine import DatabaseUnavailable
 from storage.models import Community, OutboxItem, Session, WebRsvp, id_of
@@ -87,16 +86,9 @@ class Rsvps:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self.t = deps.texts.t
-        # What each person's own page shows, by their link, kept true by the writes that
-        # change it (bot/engine/known.py): a crowd that has just answered opens these pages
-        # at once, and their reads are made together.
-        self._pages = deps.known.fact(
-            "rsvp pages",
-            _read_answered,
-            Watch(WebRsvp, ("token",)),
-            Watch.read_by(Session, _ANSWERED),
-            Watch.read_by(Community, _ANSWERED),
-        )
+        # What each person's own page shows, by their link: a crowd that has just answered
+        # opens these pages at once, and their reads are made together.
+        self._pages = linked_pages(deps, "rsvp pages", _read_answered, WebRsvp, _ANSWERED)
 
     # -- answering ---------------------------------------------------------------------------
 
