@@ -44,7 +44,7 @@ PAGE_PATH = "s/"
 
 
 class _Columns(NamedTuple):
-    """What a session's page is made from, in `_PAGE_COLUMNS`' order."""
+    """What a session's page is made from, in `_PAGE_COLUMNS`' order after the link's token."""
 
     session_id: int
     state: str
@@ -66,10 +66,11 @@ V = TypeVar("V")
 
 def _by_link(query: Query, token: str) -> Query:
     """`query` (of Session's and Community's columns) for the session a link is for."""
-    return _linked(query).where(col(SessionLink.token) == token)
+    return _joined(query).where(col(SessionLink.token) == token)
 
 
-def _linked(query: Query) -> Query:
+def _joined(query: Query) -> Query:
+    """`query` (of Session's and Community's columns) joined to the sessions' links."""
     return query.join(SessionLink, col(SessionLink.session_id) == col(Session.id)).join(
         Community, col(Community.id) == col(Session.community_id)
     )
@@ -96,7 +97,7 @@ _PAGE_COLUMNS = sa_select(
 async def _read_pages(tx: AsyncSession, tokens: Sequence[str]) -> dict[str, _Columns]:
     """The columns of the pages these links open, in one read; a link not in use is left out."""
     connection = await tx.connection()
-    linked = _linked(_PAGE_COLUMNS).where(col(SessionLink.token).in_(tokens))
+    linked = _joined(_PAGE_COLUMNS).where(col(SessionLink.token).in_(tokens))
     rows = await connection.execute(linked)
     return {token: _Columns(*columns) for token, *columns in rows}
 

@@ -21,9 +21,10 @@ import html
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func
+from sqlalchemy import Select, delete, func
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -222,14 +223,8 @@ class Rsvps:
     async def _row(self, tx: AsyncSession, token: str) -> tuple[WebRsvp, Session, Community] | None:
         if len(token) != TOKEN_LENGTH:
             return None
-        found = (
-            await tx.exec(
-                select(WebRsvp, Session, Community)
-                .join(Session, col(Session.id) == col(WebRsvp.session_id))
-                .join(Community, col(Community.id) == col(Session.community_id))
-                .where(WebRsvp.token == token)
-            )
-        ).first()
+        mine = _joined(select(WebRsvp, Session, Community)).where(WebRsvp.token == token)
+        found = (await tx.exec(mine)).first()
         return None if found is None else (found[0], found[1], found[2])
 
     async def _drop_reminders(self, tx: AsyncSession, row: WebRsvp) -> None:
@@ -364,8 +359,18 @@ def _key_end(row: WebRsvp) -> str:
     return f":web:{row.id}"
 
 
+Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])
+
+
+def _joined(query: Query) -> Query:
+    """`query` (of a person's row and their session's and community's columns) joined."""
+    return query.join(Session, col(Session.id) == col(WebRsvp.session_id)).join(
+        Community, col(Community.id) == col(Session.community_id)
+    )
+
+
 # What a person's own page is made from (`_read_answered`).
-_ANSWERED = (
+_ANSWERED = _joined(
     sa_select(
         col(WebRsvp.token),
         col(WebRsvp.first_name),
@@ -378,8 +383,6 @@ _ANSWERED = (
         col(Community.timezone),
         col(Community.benefits_note),
     )
-    .join(Session, col(Session.id) == col(WebRsvp.session_id))
-    .join(Community, col(Community.id) == col(Session.community_id))
 )
 
 
