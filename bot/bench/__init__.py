@@ -53,6 +53,7 @@ from bot.app import App, build_app
 from bot.bench import burst as bursts
 from bot.bench import frontends, joins, scaling, seed
 from bot.bench import web as web_pages
+from bot.bench.figures import milliseconds, percentile
 from bot.bench.themes import theme_quality
 from bot.config import Settings
 from bot.core.domain import SessionState
@@ -376,10 +377,10 @@ async def _measure(app: App, sizes: BenchSizes) -> dict:
     web_stored = await _count_reflections(app, [web_run.session_id])
 
     figures = {
-        "dispatch_p50_ms": _round(_percentile(real_run.latencies_ms, 50)),
-        "dispatch_p99_ms": _round(_percentile(real_run.latencies_ms, 99)),
-        "floor_p50_ms": _round(_percentile(floor_run.latencies_ms, 50)),
-        "floor_p99_ms": _round(_percentile(floor_run.latencies_ms, 99)),
+        "dispatch_p50_ms": milliseconds(percentile(real_run.latencies_ms, 50)),
+        "dispatch_p99_ms": milliseconds(percentile(real_run.latencies_ms, 99)),
+        "floor_p50_ms": milliseconds(percentile(floor_run.latencies_ms, 50)),
+        "floor_p99_ms": milliseconds(percentile(floor_run.latencies_ms, 99)),
         "ingest_ratio": round(service_rate / raw_rate, 3),
         "ingest_services_per_s": round(service_rate),
         "ingest_raw_per_s": round(raw_rate),
@@ -390,7 +391,7 @@ async def _measure(app: App, sizes: BenchSizes) -> dict:
         "web_submit_unstored": sizes.web_submitters - web_stored,
         **await _joins(app, rooms, sizes),
         **scaling.breakout_figures(sizes.breakout_people),
-        f"digest_ms_{sizes.digest_reflections}": _round(
+        f"digest_ms_{sizes.digest_reflections}": milliseconds(
             await _digest(app, sizes.digest_reflections, rng)
         ),
         **await scaling.rehydrate_figures(app, sizes.rehydrate_sessions),
@@ -422,8 +423,8 @@ def _web_bursts(run: web_pages.WebRun, rates: tuple[int, ...]) -> dict[str, floa
             stem = f"web_{kind}_{rate}"
             for name, measured in (("", phase), ("noop_", f"noop_{phase}")):
                 waits = sorted(run.round_trip_ms[measured])
-                figures[f"{stem}_{name}first_p50_ms"] = _round(_percentile(waits, 50))
-                figures[f"{stem}_{name}first_p99_ms"] = _round(_percentile(waits, 99))
+                figures[f"{stem}_{name}first_p50_ms"] = milliseconds(percentile(waits, 50))
+                figures[f"{stem}_{name}first_p99_ms"] = milliseconds(percentile(waits, 99))
                 late = sum(wait > frontends.DEADLINE_MS for wait in waits)
                 figures[f"{stem}_{name}late_share"] = round(late / len(waits), 4)
                 figures[f"{stem}_{name}refused"] = run.burst_refused[measured]
@@ -444,18 +445,13 @@ def _web_figures(run: web_pages.WebRun) -> dict[str, float | int]:
     ]
     for phase in phases:
         for pct in (50, 99):
-            figures[f"web_{phase}_p{pct}_ms"] = _round(_percentile(run.server_ms[phase], pct))
-            figures[f"web_{phase}_rtt_p{pct}_ms"] = _round(
-                _percentile(run.round_trip_ms[phase], pct)
+            figures[f"web_{phase}_p{pct}_ms"] = milliseconds(percentile(run.server_ms[phase], pct))
+            figures[f"web_{phase}_rtt_p{pct}_ms"] = milliseconds(
+                percentile(run.round_trip_ms[phase], pct)
             )
-    figures["web_page_ratio"] = round(
-        # A no-op page can round to 0.0 ms: the ratio is then against a tenth of one.
-        figures["web_page_p99_ms"] / max(figures["web_noop_page_p99_ms"], 0.1),
-        1,
-    )
-    figures["web_submit_ratio"] = round(
-        figures["web_submit_p99_ms"] / max(figures["web_noop_submit_p99_ms"], 0.1), 1
-    )
+    for phase in ("page", "submit"):
+        ratio = figures[f"web_{phase}_p99_ms"] / figures[f"web_noop_{phase}_p99_ms"]
+        figures[f"web_{phase}_ratio"] = round(ratio, 1)
     figures["web_submit_refused"] = run.refused
     figures["web_page_bytes"] = run.page_bytes
     return figures
@@ -472,8 +468,8 @@ async def _joins(app: App, rooms: list[seed.Room], sizes: BenchSizes) -> dict[st
     presses = joins.join_presses(crowd, session_ids)
     run = await bursts.burst(app.dispatcher, presses, sizes.burst_seconds, random.Random(2))
     return {
-        "join_p50_ms": _round(_percentile(run.latencies_ms, 50)),
-        "join_p99_ms": _round(_percentile(run.latencies_ms, 99)),
+        "join_p50_ms": milliseconds(percentile(run.latencies_ms, 50)),
+        "join_p99_ms": milliseconds(percentile(run.latencies_ms, 99)),
     }
 
 
@@ -572,17 +568,6 @@ def _in_schema(url: str, schema: str) -> str:
 
 
 # -- small helpers -----------------------------------------------------------------------------
-
-
-def _percentile(values: list[float], pct: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * pct // 100))
-    return ordered[int(rank) - 1]
-
-
-def _round(value: float) -> float:
-    return round(value, 1)
 
 
 def peak_rss_mb() -> float:

@@ -24,6 +24,7 @@ from sqlmodel import col
 
 from bot.app import App
 from bot.bench import seed
+from bot.bench.figures import milliseconds
 from bot.core.domain import Role
 from bot.sessions.allocation import Person, allocate
 from storage.models import Community, Session
@@ -66,7 +67,7 @@ def breakout_figures(sizes: Sequence[int] = BREAKOUT_PEOPLE) -> dict[str, float]
     """`breakout_ms_<people>` for each size, and `breakout_growth` between them."""
     timings = [breakout_ms(people) for people in sizes]
     figures = {
-        f"breakout_ms_{people}": round(ms, 1) for people, ms in zip(sizes, timings, strict=True)
+        f"breakout_ms_{people}": milliseconds(ms) for people, ms in zip(sizes, timings, strict=True)
     }
     figures["breakout_growth"] = round(growth(sizes, timings), 2)
     return figures
@@ -131,7 +132,7 @@ async def rehydrate_figures(
     """`rehydrate_ms_<sessions>` for each size, and `rehydrate_growth` between them."""
     timings = [await rehydrate_ms(app, sessions) for sessions in sizes]
     figures = {
-        f"rehydrate_ms_{sessions}": round(ms, 1)
+        f"rehydrate_ms_{sessions}": milliseconds(ms)
         for sessions, ms in zip(sizes, timings, strict=True)
     }
     figures["rehydrate_growth"] = round(growth(sizes, timings), 2)

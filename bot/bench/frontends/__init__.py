@@ -42,6 +42,7 @@ from typing import Any, Protocol
 
 from bot.app import App
 from bot.bench import joins, seed
+from bot.bench.figures import milliseconds, percentile
 from bot.bench.frontends.noop import NoopDispatcher
 from bot.config import Settings
 from bot.core.domain import SessionState
@@ -290,8 +291,8 @@ def _figures(
     for name, run in (("", real), ("noop_", noop)):
         heard = run.ran.heard
         firsts = sorted(h.first_ms if h.first_ms is not None else NEVER_MS for h in heard)
-        out[f"{name}first_p50_ms"] = round(_percentile(firsts, 50), 1)
-        out[f"{name}first_p99_ms"] = round(_percentile(firsts, 99), 1)
+        out[f"{name}first_p50_ms"] = milliseconds(percentile(firsts, 50))
+        out[f"{name}first_p99_ms"] = milliseconds(percentile(firsts, 99))
         out[f"{name}late_share"] = _late_share(kind, heard, DEADLINE_MS)
         if own_deadline_ms is not None:
             late = _late_share(kind, heard, own_deadline_ms)
@@ -317,11 +318,6 @@ def _refused(kind: str, heard: Heard, refusals: Sequence[str]) -> bool:
     if kind == "open":
         return not heard.form
     return heard.final_ms is None or any(words in heard.text for words in refusals)
-
-
-def _percentile(ordered: list[float], pct: float) -> float:
-    rank = max(1, -(-len(ordered) * pct // 100))
-    return ordered[int(rank) - 1]
 
 
 # -- the rows the bursts need ------------------------------------------------------------------
