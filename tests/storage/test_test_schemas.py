@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlmodel import Session as Orm
 
 from storage.models import Attendance, Community, Participant, Session
+from tests import forensics
 from tests.conftest import START, PostgresTemplate, _shape, postgres_base
 
 
@@ -96,6 +97,19 @@ def test_a_schema_handed_on_is_as_a_new_one(template):
     finally:
         engine.dispose()
     assert shape_of(third) == template._shape and len(version) == 1
+
+
+def test_a_schema_handed_on_holds_no_bytes_of_the_rows_before(template):
+    first = template.new_schema()
+    write_rows(first)
+    use(first, "UPDATE community SET name = 'Marked words'", "DELETE FROM attendance")
+    # As an intruder reads it, the earlier test's words are on disk, live or dead.
+    assert b"Marked words" in forensics.pg_relation_bytes(first, "community")
+    template.new_schema()
+    third = template.new_schema()
+    assert schema_of(third) == schema_of(first)
+    for table in ("community", "session", "participant", "attendance"):
+        assert forensics.pg_relation_bytes(third, table) == b""
 
 
 @pytest.mark.parametrize(
