@@ -12,9 +12,10 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from microsoft_teams.api import ApiClient
+from microsoft_teams.api.auth.cloud_environment import PUBLIC
 from microsoft_teams.apps.auth.token_validator import InboundActivityTokenValidator
 
-from bot.loopback.teams_server import TeamsLoopback
+from bot.loopback.teams_server import ISSUER, TeamsLoopback
 from tests.loopback_teams.conftest import APP_ID
 
 
@@ -24,6 +25,11 @@ async def validate(lb: TeamsLoopback, token: str, service_url: str | None = None
     validator = InboundActivityTokenValidator(APP_ID, cloud=lb.cloud)
     check = validator.validate_token(token, service_url or lb.url)
     return await asyncio.to_thread(asyncio.run, check)
+
+
+def test_its_issuer_is_the_sdks_public_clouds() -> None:
+    # Written out in the loopback, so that its process need not import the SDK for it.
+    assert ISSUER == PUBLIC.token_issuer
 
 
 async def test_a_token_it_signs_passes_the_sdk_check(lb: TeamsLoopback) -> None:
