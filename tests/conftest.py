@@ -238,7 +238,7 @@ class PostgresTemplate:
     def _check(self, engine: Engine, template: str) -> None:
         """The statements sent again make what the migration made. Learn from the copy what
         a made schema looks like, and how to empty one."""
-        copy = make_url(self._make(engine)).query["options"].rsplit("=", 1)[1]
+        copy = schema_of(self._make(engine))
         with engine.connect() as conn:
             made, migrated = (_catalog(conn, schema) for schema in (copy, template))
             self._shape = _shape(conn, copy)
@@ -249,16 +249,14 @@ class PostgresTemplate:
         """Ready the next schema in database `turn`: the one the test before had there (it
         has finished), emptied, when it can be; else drop it and make a new one."""
         engine, handed = self.engines[turn], self._handed[turn]
-        if handed and _nobody_else_in(engine):
-            schema = handed.pop()
-            if self._emptied(engine, schema):
-                self._drop(engine, handed)
-                handed.append(schema)
-                return self.url(engine, schema)
-            handed.append(schema)
+        if handed and _nobody_else_in(engine) and self._emptied(engine, handed[-1]):
+            reused = handed.pop()
+            self._drop(engine, handed)
+            handed.append(reused)
+            return self.url(engine, reused)
         self._drop(engine, handed)
         url = self._make(engine)
-        handed.append(make_url(url).query["options"].rsplit("=", 1)[1])
+        handed.append(schema_of(url))
         return url
 
     def _emptied(self, engine: Engine, schema: str) -> bool:
@@ -349,6 +347,11 @@ def _catalog(conn: Connection, schema: str) -> list[tuple[Any, ...]]:
     ).all()
     rows += conn.execute(text(f'SELECT * FROM "{schema}".alembic_version')).all()
     return [tuple(str(v).replace(schema, "<schema>") for v in row) for row in rows]
+
+
+def schema_of(url: str) -> str:
+    """The schema a URL made here puts first on the search path."""
+    return make_url(url).query["options"].rsplit("=", 1)[1]
 
 
 def _shape(conn: Connection, schema: str) -> list[tuple[Any, ...]]:

@@ -422,7 +422,7 @@ def _web_bursts(run: web_pages.WebRun, rates: tuple[int, ...]) -> dict[str, floa
         ):
             stem = f"web_{kind}_{rate}"
             for name, measured in (("", phase), ("noop_", f"noop_{phase}")):
-                waits = sorted(run.round_trip_ms[measured])
+                waits = run.round_trip_ms[measured]
                 figures[f"{stem}_{name}first_p50_ms"] = milliseconds(percentile(waits, 50))
                 figures[f"{stem}_{name}first_p99_ms"] = milliseconds(percentile(waits, 99))
                 late = sum(wait > frontends.DEADLINE_MS for wait in waits)

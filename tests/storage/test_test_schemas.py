@@ -11,7 +11,7 @@ from sqlmodel import Session as Orm
 
 from storage.models import Attendance, Community, Participant, Session
 from tests import forensics
-from tests.conftest import START, PostgresTemplate, _shape, postgres_base
+from tests.conftest import START, PostgresTemplate, _shape, postgres_base, schema_of
 
 
 @pytest.fixture(scope="module")
@@ -22,10 +22,6 @@ def template() -> Iterator[PostgresTemplate]:
         pytest.skip("this PostgreSQL does not let us make databases, so schemas are not reused")
     yield made
     made.close()
-
-
-def schema_of(url: str) -> str:
-    return make_url(url).query["options"].rsplit("=", 1)[1]
 
 
 def shape_of(url: str) -> list:
