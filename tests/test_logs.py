@@ -18,6 +18,7 @@ from bot.logs import QUIET, PayloadFilter, configure_logging
 from bot.loopback.discord_server import FakeDiscord
 from bot.loopback.slack_server import FakeSlack
 from bot.platforms.slack.blocks import render_view
+from bot.platforms.slack.clients import new_client
 from tests.fakes.discord_harness import running_discord
 from tests.fakes.slack_harness import ROOM, slack_world
 
@@ -154,6 +155,24 @@ async def test_the_slack_web_api_client_at_debug_logs_no_message_text(logged, ke
         await fake.close()
     assert kept.from_library("slack_sdk", WORDS.split()[0])
     assert_nothing_private(logged())
+
+
+async def test_brewbots_web_api_clients_build_no_debug_line_even_at_debug(logged, kept):
+    """slack_sdk formats a call's DEBUG lines whenever its client's logger has no level of
+    its own, whatever the level in effect: Brewbot's clients, and Bolt's per-request copies
+    of them, have one."""
+    fake = FakeSlack()
+    await fake.start()
+    fake.add_channel(ROOM, "over-a-brew")
+    try:
+        with at_debug("slack_sdk"):
+            client = new_client(fake.api_url, "xoxb-test")
+            await client.chat_postMessage(channel=ROOM, text=WORDS)
+            # The call itself went out, and was answered.
+            assert [call.args["text"] for call in fake.of("chat.postMessage")] == [WORDS]
+    finally:
+        await fake.close()
+    assert not [line for name, line in kept.lines if name.startswith("slack_sdk.web")]
 
 
 async def test_discord_gateway_and_http_at_debug_log_no_payloads(tmp_path, logged, kept):
