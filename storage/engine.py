@@ -226,11 +226,14 @@ class Database:
         )
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._gate = ReaderGate()
+        self._listening: list[tuple[str, Callable[..., Any]]] = []
 
     def listen(self, name: str, listener: Callable[..., Any]) -> None:
         """Hear SQLAlchemy's session event `name` (after_flush, after_commit, ...) from this
-        database's sessions: how the in-process cache (bot/engine/known.py) learns of writes."""
+        database's sessions: how the in-process cache (bot/engine/known.py) learns of writes.
+        Heard until `dispose`."""
         event.listen(self._sync_sessions, name, listener)
+        self._listening.append((name, listener))
 
     @contextlib.asynccontextmanager
     async def transaction(self, *, isolated: bool = False) -> AsyncIterator[AsyncSession]:
@@ -365,6 +368,13 @@ class Database:
             pause = min(pause * 2, sqlite_loop.LONGEST_PAUSE)
 
     async def dispose(self) -> None:
+        """Close every connection, and stop hearing this database's session events.
+        SQLAlchemy keeps those listeners on the class the sessionmaker made, in a registry
+        that lasts as long as the program, so a listener that refers back to the database
+        (the in-process cache does) would keep it, its engine and their caches alive."""
+        while self._listening:
+            name, listener = self._listening.pop()
+            event.remove(self._sync_sessions, name, listener)
         await self.engine.dispose()
 
 

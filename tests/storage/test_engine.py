@@ -1,7 +1,9 @@
 """The engine keeps the design's storage invariants, on SQLite and on PostgreSQL."""
 
 import asyncio
+import gc
 import sqlite3
+import weakref
 from datetime import datetime
 
 import pytest
@@ -142,3 +144,30 @@ async def test_a_writer_that_waits_too_long_is_told_the_database_is_busy(sqlite_
     finally:
         holder.close()
         await database.dispose()
+
+
+async def test_a_disposed_database_is_freed_with_everything_that_listened_to_it(database_url):
+    """SQLAlchemy keeps a session listener on the class the database's sessionmaker made,
+    in a registry that lasts as long as the program; a listener that refers to the database
+    (as bot/engine/known.py's do) kept it, its engine and that engine's statement cache alive
+    long after it was disposed, one more for every app a process ever built."""
+    database = Database(database_url)
+    heard: list[str] = []
+
+    class Listener:
+        def __init__(self, db: Database) -> None:
+            self.db = db  # refers back, as the app's in-process cache does
+            db.listen("after_commit", self.committed)
+
+        def committed(self, _session: object) -> None:
+            heard.append("commit")
+
+    listener = Listener(database)
+    async with database.transaction() as tx:
+        tx.add(Community(platform="shell", external_id="c1", name="One"))
+    assert heard == ["commit"]
+    await database.dispose()
+    freed = [weakref.ref(thing) for thing in (database, database.engine.sync_engine, listener)]
+    del database, listener, tx
+    gc.collect()
+    assert [ref() for ref in freed] == [None, None, None]
