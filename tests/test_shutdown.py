@@ -4,15 +4,17 @@ closes its connections and exits within 10 seconds."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
+import weakref
 
 from bot.app import build_app
 from bot.core.commands import ComponentRoute
 from bot.core.messages import OutgoingMessage, Reply
 from bot.platforms.memory import MemoryAdapter, MemoryResponder
 from bot.runtime import GRACE_SECONDS, serve
-from tests.conftest import CHANNEL, Chat, make_settings
+from tests.conftest import CHANNEL, Chat, app_for, make_settings
 from tests.scheduling.test_leader import BotProcess
 
 
@@ -66,3 +68,17 @@ async def test_a_real_process_stops_on_sigterm_and_frees_the_database(sqlite_url
     finally:
         second.proc.send_signal(signal.SIGTERM)
         await asyncio.wait_for(second.finish(), GRACE_SECONDS)
+
+
+async def test_a_closed_app_is_freed_with_its_database(database_url, clock):
+    """Nothing the app set up (its in-process cache's session listeners, its scheduler, its
+    outbox) keeps it alive once it is closed, so a process that builds apps one after another
+    (the suite, the bench) does not keep every one with its database, engine and caches."""
+    app = await app_for(make_settings(database_url), clock)
+    await app.start()
+    await Chat(app).say(Chat.person("Fran", facilitator=True), "/brew sessions")
+    await app.close()
+    freed = [weakref.ref(thing) for thing in (app, app.db, app.db.engine.sync_engine)]
+    del app
+    gc.collect()
+    assert [ref() for ref in freed] == [None, None, None]
