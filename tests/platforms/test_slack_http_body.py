@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -37,18 +39,20 @@ JSON_VALUES = st.recursive(
 )
 
 
-def _bolt(raw: str, content_type: str | None) -> object:
+def _outcome(parse: Callable[[str, str | None], Any], raw: str, content_type: str | None) -> object:
+    """What a parser makes of a body: its dictionary, or the kind of error it raised."""
     try:
-        return parse_body(raw, content_type)
+        return parse(raw, content_type)
     except ValueError as exc:
         return type(exc)
+
+
+def _bolt(raw: str, content_type: str | None) -> object:
+    return _outcome(parse_body, raw, content_type)
 
 
 def _ours(raw: str, content_type: str | None) -> object:
-    try:
-        return parsed_body(raw, content_type)
-    except ValueError as exc:
-        return type(exc)
+    return _outcome(parsed_body, raw, content_type)
 
 
 @settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow])
