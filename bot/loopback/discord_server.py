@@ -11,6 +11,8 @@
   for every heartbeat, THREAD_CREATE/THREAD_UPDATE as Discord would send them, and
   INTERACTION_CREATE for the slash commands, button clicks and form submissions a test makes.
 - Failures can be injected per route (`fail`): a 429 with `retry_after`, a 403, a 404.
+- A message nonce with `enforce_nonce` is honoured for NONCE_WINDOW on the clock the fake is
+  given (the test's own, so a test can let the window pass), then forgotten.
 
 Payloads follow the Discord API documentation (docs/resources/*, docs/interactions/*).
 """
@@ -24,7 +26,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import discord
@@ -51,6 +53,11 @@ ANSWER_SECONDS = 10.0
 FINAL_CALLBACKS = {CHANNEL_MESSAGE, UPDATE_MESSAGE, AUTOCOMPLETE_RESULT, MODAL}
 NAME_PATTERN = re.compile(r"^[-_\w]{1,32}$")
 APPLICATION_COMMAND_OPTION = {"SUB_COMMAND": 1, "SUB_COMMAND_GROUP": 2, "STRING": 3, "INTEGER": 4}
+# Discord answers a message sent again with the same nonce (`enforce_nonce`) with the one it
+# made "in the past few minutes" (docs/resources/message#create-message), and names no figure:
+# the fake keeps a nonce for the shortest reading of that, so a retry later than this makes a
+# second message here, as it may on Discord.
+NONCE_WINDOW = timedelta(minutes=2)
 
 
 def aim_discord_at(port: int) -> tuple[str, yarl.URL]:
@@ -84,6 +91,7 @@ class Failure:
     body: dict[str, Any]
     headers: dict[str, str]
     times: int | None  # None: every time
+    after: int = 0  # matching requests let through first
 
 
 @dataclass
@@ -191,7 +199,15 @@ def buttons(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 class FakeDiscord:
-    def __init__(self, *, bot_permissions: discord.Permissions | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        bot_permissions: discord.Permissions | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        # What the fake's time-bound answers go by (the nonce window): the real time, or a
+        # test's clock.
+        self.now = clock or (lambda: datetime.now(UTC))
         self._ids = itertools.count(1_100_000_000_000_000_000)
         self.application_id = self._id()
         self.bot = Person(self.application_id, "Brewbot", bot=True)
@@ -228,6 +244,8 @@ class FakeDiscord:
         self.dms: dict[int, int] = {}  # user id -> DM channel id
         self.closed_dms: set[int] = set()
         self.messages: dict[int, dict[str, Any]] = {}
+        # (channel id, nonce) -> the message made with it and when, while Discord keeps it.
+        self._nonces: dict[tuple[int, str], tuple[dict[str, Any], datetime]] = {}
         self.events: dict[int, dict[str, Any]] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" or guild id
         self.interactions: dict[str, FakeInteraction] = {}
@@ -339,11 +357,15 @@ class FakeDiscord:
         *,
         headers: dict[str, str] | None = None,
         times: int | None = 1,
+        after: int = 0,
     ) -> None:
         """Answer requests matching `method` and the `path` regex (without /api/v10) with
-        `status` and `body`, `times` times (None: always)."""
+        `status` and `body`, `times` times (None: always), once `after` of them have been
+        let through (the later parts of a message, say)."""
         self._failures.append(
-            Failure(method, re.compile(f"^{path}$"), status, body or {}, headers or {}, times)
+            Failure(
+                method, re.compile(f"^{path}$"), status, body or {}, headers or {}, times, after
+            )
         )
 
     def lose_answer(self, method: str, path: str, *, times: int = 1) -> None:
@@ -891,12 +913,15 @@ class FakeDiscord:
         if channel_id in self.threads and self.threads[channel_id]["thread_metadata"]["locked"]:
             return _json({"message": "Thread is locked", "code": 50083}, 400)
         nonce = str(body.get("nonce") or "")
-        if nonce and body.get("enforce_nonce"):
-            # Discord answers with the message this author already made with this nonce.
-            for earlier in self.messages.values():
-                if earlier["channel_id"] == str(channel_id) and earlier.get("nonce") == nonce:
-                    return _json(earlier)
-        return _json(self._store_message(channel_id, body))
+        if not (nonce and body.get("enforce_nonce")):
+            return _json(self._store_message(channel_id, body))
+        # Discord answers with the message this author made with this nonce, while it keeps it.
+        earlier = self._nonces.get((channel_id, nonce))
+        if earlier is not None and self.now() - earlier[1] < NONCE_WINDOW:
+            return _json(earlier[0])
+        message = self._store_message(channel_id, body)
+        self._nonces[(channel_id, nonce)] = (message, self.now())
+        return _json(message)
 
     async def _edit_message(self, body: Any, channel: str, message: str, **_: Any) -> web.Response:
         found = self.messages.get(int(message))
@@ -1313,6 +1338,9 @@ def _match(failures: list[Failure], method: str, path: str) -> Failure | None:
     """The first injected answer for this request still to be used, counted down."""
     for failure in failures:
         if failure.method == method and failure.pattern.match(path) and failure.times != 0:
+            if failure.after > 0:
+                failure.after -= 1
+                continue
             if failure.times is not None:
                 failure.times -= 1
             return failure

@@ -12,7 +12,7 @@ from bot.core.messages import OutgoingMessage, Section
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
 from bot.delivery.outbox import Delivery
 from bot.engine.clock import ManualClock
-from bot.loopback.discord_server import FakeDiscord
+from bot.loopback.discord_server import NONCE_WINDOW, FakeDiscord
 from bot.loopback.slack_server import TEAM_ID
 from bot.platforms.discord.render import render as render_discord
 from bot.platforms.slack.blocks import render as render_slack
@@ -70,6 +70,24 @@ async def test_discord_shows_a_post_once_when_its_answer_was_lost(tmp_path):
         assert await status_of(app, key) == OutboxStatus.DONE
         texts = made_in(fake, channel)
         assert len(texts) == parts and len(set(texts)) == parts, "each part once"
+
+
+async def test_discord_keeps_a_nonce_for_a_few_minutes_only(tmp_path):
+    """Discord answers a message sent again with its nonce with the one it made "in the past
+    few minutes" (the loopback keeps it for NONCE_WINDOW); later, it makes another."""
+    clock = ManualClock(START)
+    fake = FakeDiscord(clock=clock.now)
+    fran = fake.add_person("Fran", facilitator=True)
+    async with running_discord(tmp_path, fake, clock) as (fake, run):
+        await (await fake.slash(fran, "help")).answered()
+        community = CommunityRef(Platform.DISCORD, str(fake.guild_id))
+        to = ConversationRef(community, str(fake.session_channel))
+        message = OutgoingMessage("The working group meets on Tuesday.", once="test:nonce")
+        first = await run.adapter.send(to, message)
+        clock.advance(NONCE_WINDOW - timedelta(seconds=1))
+        assert await run.adapter.send(to, message) == first, "the same message, within it"
+        clock.advance(timedelta(seconds=1))
+        assert await run.adapter.send(to, message) != first, "a second message, after it"
 
 
 async def test_slack_shows_each_part_once_when_an_answer_was_lost(sqlite_url):
