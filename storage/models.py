@@ -502,6 +502,19 @@ class ProcessedEvent(SQLModel, table=True):
     seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class PostedPart(SQLModel, table=True):
+    """A part of a long delivery that a platform has shown (bot/platforms/parts.py), so a try
+    after a failure or a crash does not show it again. The delivery is named by a digest of its
+    outbox key; no message id is kept (a Teams or Discord message id is the time it was
+    posted), and the day only, to forget it by."""
+
+    __tablename__ = "posted_part"
+
+    delivery: str = Field(primary_key=True, max_length=32)
+    part: int = Field(primary_key=True)
+    day: datetime = Field(sa_type=UTCDateTime)
+
+
 class JobRun(SQLModel, table=True):
     """One run of a scheduled job. The unique key makes a second run of the same job a no-op."""
 

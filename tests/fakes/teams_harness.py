@@ -143,11 +143,21 @@ async def loopback() -> AsyncIterator[TeamsLoopback]:
 
 @contextlib.asynccontextmanager
 async def teams_world(
-    database_url: str, *, sign_in: bool = False, **settings: Any
+    database_url: str,
+    *,
+    sign_in: bool = False,
+    lb: TeamsLoopback | None = None,
+    **settings: Any,
 ) -> AsyncIterator[TeamsWorld]:
     """The bot against a loopback Teams. Its tokens are a stand-in's, or with `sign_in` what
-    the loopback's token endpoint gives for its app password (as `brewbot run` signs in)."""
-    async with loopback() as lb, _world(lb, database_url, settings, sign_in) as world:
+    the loopback's token endpoint gives for its app password (as `brewbot run` signs in).
+    With `lb`, against that loopback (started), left running after: a bot started again on
+    the same database meets the same Teams."""
+    if lb is not None:
+        async with _world(lb, database_url, settings, sign_in) as world:
+            yield world
+        return
+    async with loopback() as started, _world(started, database_url, settings, sign_in) as world:
         yield world
 
 

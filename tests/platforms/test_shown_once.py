@@ -1,24 +1,31 @@
 """A delivery whose answer was lost (the platform made the message, then the answer failed to
 reach Brewbot) is tried again by the outbox and still shown once: Discord by the message
-nonce, Slack by Brewbot's message metadata, looked for before posting again."""
+nonce, Slack by Brewbot's message metadata, looked for before posting again. A long delivery
+whose later part failed, or whose process was killed part-way, shows each part once when it is
+tried again: Teams by the cards written down as they arrived (bot/platforms/parts.py)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import select
 
 from bot.core.messages import OutgoingMessage, Section
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
-from bot.delivery.outbox import Delivery
+from bot.delivery.outbox import LEASE, Delivery, Outcome
 from bot.engine.clock import ManualClock
 from bot.loopback.discord_server import NONCE_WINDOW, FakeDiscord
 from bot.loopback.slack_server import TEAM_ID
+from bot.loopback.teams_server import TENANT_ID, WAIT_LIMIT, Call, TeamsLoopback
 from bot.platforms.discord.render import render as render_discord
 from bot.platforms.slack.blocks import render as render_slack
 from storage.models import Community, OutboxItem, OutboxStatus
 from tests.fakes.discord_harness import START, running_discord
 from tests.fakes.slack_harness import ROOM, slack_world
+from tests.fakes.teams_harness import TeamsWorld, loopback, teams_world, texts
 from tests.platforms.test_slack_session import FACILITATOR, workspace
 
 # Over Discord's 2,000 characters in one message.
@@ -169,3 +176,104 @@ async def test_slack_finds_the_breakout_channel_made_before_a_restart(sqlite_url
         assert again == first
         made = [c for c in world.fake.calls if c.method == "conversations.create"]
         assert [c.answered for c in made] == ["ok", "name_taken"]
+
+
+# The Teams deliveries of these tests: a feature of their own, whose outcome they hear.
+TEAMS_PURPOSE = "shown-once"
+
+
+def findings() -> OutgoingMessage:
+    """A digest's findings, long enough for several Teams cards."""
+    return OutgoingMessage(
+        title="Key findings: Being heard",
+        sections=tuple(Section(f"Finding {n}. " + "People said this. " * 60) for n in range(40)),
+    )
+
+
+async def deliver_in_teams(world: TeamsWorld, channel: str, message: OutgoingMessage) -> str:
+    """Record a post in `channel` as a feature would (nothing tries it yet); its key."""
+    key = f"test:teams:{channel}"
+    async with world.brew.db.transaction() as tx:
+        community = Community(platform=Platform.TEAMS.value, external_id=TENANT_ID, name="T")
+        tx.add(community)
+        await tx.flush()
+        delivery = Delivery(key, TEAMS_PURPOSE, "post", channel, message)
+        await world.brew.deps.outbox.add(tx, community, delivery)
+    return key
+
+
+def after_the_first_card(lb: TeamsLoopback, channel: str, then: Callable[[], Any]) -> list[Call]:
+    """Once Teams has shown the first card in `channel`, `then()` (trouble for the next).
+    The cards shown, as they are."""
+    seen: list[Call] = []
+
+    def watch(call: Call) -> None:
+        if call.kind == "send" and call.status == 200 and call.conversation_id == channel:
+            seen.append(call)
+            if len(seen) == 1:
+                then()
+
+    lb.watch(watch)
+    return seen
+
+
+def shown(lb: TeamsLoopback, channel: str) -> list[str]:
+    """The words of each card in the channel, in order."""
+    return ["\n".join(texts(p.activity)) for p in lb.posts(channel)]
+
+
+async def test_teams_shows_each_card_once_when_a_later_card_is_refused(database_url):
+    async with teams_world(database_url) as world:
+        channel = world.lb.add_channel("Working group").id
+        message = findings()
+        cards = ["\n".join(texts(card)) for card in world.bot.listeners.adapter.cards(message)]
+        assert len(cards) >= 3, "a message long enough for several cards"
+        after_the_first_card(world.lb, channel, lambda: world.lb.fail("POST", "/activities$", 503))
+        key = await deliver_in_teams(world, channel, message)
+        await world.brew.deps.outbox.deliver(keys=(key,))
+        assert await status_of(world.brew, key) == OutboxStatus.PENDING, "tried again later"
+        assert shown(world.lb, channel) == cards[:1]
+        world.clock.advance(timedelta(minutes=1))
+        await world.brew.deps.outbox.deliver()
+        assert await status_of(world.brew, key) == OutboxStatus.DONE
+        assert shown(world.lb, channel) == cards, "each card once, in order"
+
+
+async def test_teams_shows_each_card_once_after_the_process_was_killed_mid_send(database_url):
+    """The process dies while a later card is on its way, before Teams has it. Started again,
+    the outbox claims the delivery again (SQLite: at once; PostgreSQL: once its lease is over)
+    and the card that had arrived is not posted again."""
+    message = findings()
+    async with loopback() as lb:
+        channel = lb.add_channel("Working group").id
+        async with teams_world(database_url, lb=lb) as world:
+            cards = ["\n".join(texts(card)) for card in world.bot.listeners.adapter.cards(message)]
+            first = after_the_first_card(
+                lb, channel, lambda: lb.hold("POST", "/activities$", times=1)
+            )
+            key = await deliver_in_teams(world, channel, message)
+            sending = asyncio.create_task(world.brew.deps.outbox.deliver(keys=(key,)))
+            # The second card, held on its way.
+            await lb.wait_for(lambda c: c.kind == "send" and bool(first) and c.seq > first[0].seq)
+            sending.cancel()  # killed: nothing the process would have done next is done
+            await asyncio.gather(sending, return_exceptions=True)
+        assert shown(lb, channel) == cards[:1]
+        # Posts wait while the bot starts again, so the outcome is heard however it is sent.
+        starting = lb.hold("POST", "/activities$")
+        async with teams_world(database_url, lb=lb) as world:
+            outbox, heard = world.brew.deps.outbox, asyncio.Event()
+
+            async def listener(_tx: Any, _outcome: Outcome) -> list[Callable[[], Any]]:
+                async def told() -> None:
+                    heard.set()
+
+                return [told]
+
+            outbox.listen(TEAMS_PURPOSE, listener)
+            starting.set()
+            if not world.brew.db.is_sqlite:  # SQLite's was claimed again at start
+                world.clock.advance(LEASE + timedelta(minutes=1))
+                await outbox.deliver()
+            await asyncio.wait_for(heard.wait(), WAIT_LIMIT)
+            assert await status_of(world.brew, key) == OutboxStatus.DONE
+        assert shown(lb, channel) == cards, "each card once, in order"

@@ -9,7 +9,6 @@ ConversationRef whose `thread_id` is a message ts (thread) or a channel id (priv
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import secrets
@@ -23,6 +22,7 @@ from bot.core.messages import Attachment, OutgoingMessage
 from bot.core.ports import DeliveryError
 from bot.core.refs import ConversationRef, MessageRef, Platform, UserRef
 from bot.engine.texts import Texts
+from bot.platforms.parts import delivery_tag
 from bot.platforms.slack.blocks import SlackMessage, render
 from bot.platforms.slack.clients import SlackClients
 from bot.platforms.slack.errors import TRANSPORT_ERRORS, api_error, to_delivery_error
@@ -35,7 +35,8 @@ _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
 CHANNEL_NAME_LIMIT = 80
 INVITE_BATCH = 1000
 # Message metadata on each part of an outbox delivery: after a try whose outcome is unknown,
-# the parts already in the conversation are not posted again.
+# the parts already in the conversation are not posted again. The delivery is named by its
+# tag (parts.delivery_tag), so no key's parts are shown to the people in the conversation.
 DELIVERY_EVENT = "brewbot_delivery"
 HISTORY_LOOKBACK = 200
 
@@ -109,7 +110,7 @@ class SlackAdapter:
     ) -> str:
         """Post each part, then the attachments; the first part's ts. A delivery tried
         again skips the parts that arrived the first time."""
-        tag = _tag(message.once) if message.once else ""
+        tag = delivery_tag(message.once) if message.once else ""
         arrived = await self._arrived(client, channel, thread_ts, tag) if message.again else {}
         parts = render(message, pictures=self.pictures)
         first = ""
@@ -266,7 +267,7 @@ class SlackAdapter:
         again: bool = False,
     ) -> ConversationRef:
         client = await self.clients.for_team(parent.community.id)
-        tag = _tag(once) if once else ""
+        tag = delivery_tag(once) if once else ""
         if self.breakouts == "channels":
             channel = await self._create_channel(client, name, tag, again)
             await self._invite(client, channel, [m.id for m in members])
@@ -357,12 +358,6 @@ class SlackAdapter:
                 raise to_delivery_error(exc, self.texts, channel=channel) from exc
         except TRANSPORT_ERRORS as exc:
             raise to_delivery_error(exc, self.texts, channel=channel) from exc
-
-
-def _tag(once: str) -> str:
-    """What a delivery key shows in message metadata: a digest, so no key's parts (a
-    session or user id) are shown to the people in the conversation."""
-    return hashlib.sha256(once.encode()).hexdigest()[:32]
 
 
 def _metadata(tag: str, part: int) -> dict[str, Any]:

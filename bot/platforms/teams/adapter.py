@@ -11,6 +11,11 @@ of its own (`thread_id` "chat:POST"), and what is said to the group goes to the 
 A private message needs the app installed for that person (Teams refuses a bot a 1:1 chat
 otherwise): the refusal is `dm_closed`, so the outbox tells the facilitator. Anonymous
 meeting guests can never be written to privately; they use the cards and dialogs.
+
+A long message is several cards, one post each. Teams gives a bot no way to read what is in a
+conversation, so the cards of an outbox delivery are written down as they arrive
+(bot/platforms/parts.py), and a try after a failure or a crash posts only the rest; a card
+whose post reached Teams but whose answer was lost is posted again.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from microsoft_teams.api.clients.conversation.params import CreateConversationPa
 from bot.core.messages import Attachment, OutgoingMessage, Section
 from bot.core.refs import ConversationRef, MessageRef, Platform, UserRef
 from bot.engine.texts import Texts
+from bot.platforms.parts import PostedParts, post_each
 from bot.platforms.teams.cards import CardWords, message_activities
 from bot.platforms.teams.connector import Connector
 from bot.platforms.teams.escape import escape_teams_text
@@ -84,6 +90,9 @@ class TeamsAdapter:
         self.opens_form = opens_form
         # Each person's 1:1 chat id never changes: opened once.
         self._personal: dict[tuple[str, str], str] = {}
+        # Where the cards of a delivery that arrived are written down (set once the
+        # database is known); None: nowhere, so a delivery tried again posts every card.
+        self.parts: PostedParts | None = None
 
     async def start(self) -> None:
         return None
@@ -119,14 +128,18 @@ class TeamsAdapter:
     async def _post_all(
         self, tenant: str, conversation: str, message: OutgoingMessage, *, private: bool = False
     ) -> str:
-        first = ""
-        for activity in self.activities(message):
-            posted = await self.post(tenant, conversation, activity, private=private)
-            first = first or posted
+        """Post the message's cards, then those that stand for its files; the first card's
+        id, or "" when an earlier try of the delivery posted it (no id is kept: parts.py)."""
+        activities = self.activities(message)
         for extra in self._instead_of_files(message.attachments):
-            for activity in self.activities(extra):
-                await self.post(tenant, conversation, activity, private=private)
-        return first
+            activities += self.activities(extra)
+        posted = await post_each(
+            activities,
+            message,
+            lambda _number, activity: self.post(tenant, conversation, activity, private=private),
+            self.parts,
+        )
+        return (posted[0] or "") if posted else ""
 
     def _instead_of_files(self, files: Sequence[Attachment]) -> list[OutgoingMessage]:
         """Teams takes files from a bot only in 1:1 chats, one consent card each, so Brewbot

@@ -28,6 +28,7 @@ from bot.core.spelling import Spelling
 from bot.engine.clock import Clock
 from bot.engine.texts import Texts
 from bot.platforms.event_log import DatabaseEventLog, EventLog
+from bot.platforms.parts import PostedParts
 from bot.platforms.teams.adapter import TeamsAdapter
 from bot.platforms.teams.connector import Connector
 from bot.platforms.teams.facilitators import Facilitators, community_role
@@ -184,6 +185,7 @@ async def create_teams_bot(
     adapter = TeamsAdapter(connector, texts, pictures=pictures.address(settings))
     brew = await build_app(settings, adapter, clock=clock, texts=texts)
     adapter.opens_form = brew.table.may_open_form
+    adapter.parts = PostedParts(brew.db, brew.deps.clock)
     # Teams' tags and a team's owners come from Microsoft Graph, with the bot's own tokens.
     facilitators = Facilitators(
         settings.teams_graph_url,

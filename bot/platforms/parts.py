@@ -1,0 +1,115 @@
+"""The parts of a long delivery that a platform has already shown, for Teams.
+
+A long message goes out in several parts (Teams cards), one post each. When a later part
+fails, or the process stops in the middle, the outbox tries the whole delivery again and says
+an earlier try may have arrived (`OutgoingMessage.again`); the parts shown the first time must
+not be shown again. Slack finds them in the conversation, by the message metadata each part
+carries. Teams gives a bot no way to read a conversation, so each part is written down as it
+arrives (`posted_part`), and a try that comes again skips what is written.
+
+Only a part whose answer came back is written down: one whose post reached the platform but
+whose answer did not (the connection dropped, the process was killed in between) is shown
+again by the next try. Teams offers nothing that could tell.
+
+A row holds a digest of the delivery's key, the part's number and the day. No message id is
+kept: a Teams message id is the time it was posted, and a part may be a safeguarding alert's,
+whose rows keep days, not times (docs/anonymity.md). For the same reason rows are written in a
+transaction isolated in the WAL, like the alert's own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from typing import TypeVar
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from bot.core.messages import OutgoingMessage
+from bot.core.ports import DeliveryError
+from bot.engine.clock import Clock
+from storage.engine import Database, DatabaseUnavailable
+from storage.models import PostedPart
+from storage.types import utc_day
+
+log = logging.getLogger("brewbot.parts")
+
+# How long a part is remembered: longer than the outbox tries one delivery (about six hours),
+# shorter than it remembers a delivered key (two days), so a key enqueued again once the
+# outbox has forgotten it never finds the parts of its first time.
+KEEP = timedelta(days=1)
+
+Part = TypeVar("Part")
+Posted = TypeVar("Posted")
+
+
+def delivery_tag(once: str) -> str:
+    """What names a delivery outside the outbox: a digest of its key, so none of the key's
+    parts (a session's, a person's or a reflection's id) is repeated."""
+    return hashlib.sha256(once.encode()).hexdigest()[:32]
+
+
+class PostedParts:
+    """The `posted_part` table: which parts of a delivery arrived."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def shown(self, once: str) -> frozenset[int]:
+        """The numbers of the parts of delivery `once` that an earlier try showed."""
+        since = utc_day(self.clock.now()) - KEEP
+        query = select(PostedPart.part).where(
+            PostedPart.delivery == delivery_tag(once), col(PostedPart.day) >= since
+        )
+        try:
+            async with self.db.read() as tx:
+                return frozenset((await tx.exec(query)).all())
+        except DatabaseUnavailable:
+            # Posting without knowing would show again what arrived: the outbox tries later.
+            raise DeliveryError(
+                "failed", cause="the parts already shown could not be read"
+            ) from None
+
+    async def note(self, once: str, part: int) -> None:
+        """Part `part` of delivery `once` arrived; parts older than KEEP are forgotten. Not
+        written when the database cannot be reached: the part is then shown again if the
+        delivery is tried again."""
+        today = utc_day(self.clock.now())
+        try:
+            async with self.db.transaction(isolated=True) as tx:
+                await tx.exec(delete(PostedPart).where(col(PostedPart.day) < today - KEEP))
+                await tx.merge(PostedPart(delivery=delivery_tag(once), part=part, day=today))
+        except IntegrityError:
+            # Another process's try of the same delivery wrote it down at the same moment
+            # (it claimed the delivery when this one's lease ran out): it is written.
+            pass
+        except DatabaseUnavailable:
+            log.warning("a part that arrived was not written down; a retry may show it again")
+
+
+async def post_each(
+    parts: Sequence[Part],
+    message: OutgoingMessage,
+    post: Callable[[int, Part], Awaitable[Posted]],
+    posted: PostedParts | None,
+) -> list[Posted | None]:
+    """Post `parts` (the rendering of `message`) in order with `post(number, part)`, and
+    what each post answered, None for a part an earlier try of the same delivery showed
+    (skipped). Parts are written down only for a delivery (`once`) of several parts: a
+    single part that failed has nothing to skip."""
+    kept = posted if posted is not None and message.once and len(parts) > 1 else None
+    shown = await kept.shown(message.once) if kept is not None and message.again else frozenset()
+    answers: list[Posted | None] = []
+    for number, part in enumerate(parts):
+        if number in shown:
+            answers.append(None)
+            continue
+        answers.append(await post(number, part))
+        if kept is not None:
+            await kept.note(message.once, number)
+    return answers
