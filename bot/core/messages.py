@@ -90,8 +90,9 @@ class OutgoingMessage:
     plain: bool = False
     # A delivery key (the outbox's): sent again with the same key, the message is shown once
     # where the platform can tell (Discord's nonce; Slack's message metadata, looked for when
-    # `again` says an earlier try may have arrived without our knowing; on Teams, the parts
-    # written down as they arrived, bot/platforms/parts.py).
+    # `again` says an earlier try may have arrived without our knowing; on Teams, and on
+    # Discord past the nonce's minutes, the parts written down as they arrived,
+    # bot/platforms/parts.py).
     once: str = ""
     again: bool = False
     # An answer that turns down what was sent (bad input, not allowed, or not stored just now):

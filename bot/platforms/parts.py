@@ -1,20 +1,25 @@
-"""The parts of a long delivery that a platform has already shown, for Teams.
+"""The parts of a long delivery that a platform has already shown, for Teams and Discord.
 
-A long message goes out in several parts (Teams cards), one post each. When a later part
-fails, or the process stops in the middle, the outbox tries the whole delivery again and says
-an earlier try may have arrived (`OutgoingMessage.again`); the parts shown the first time must
-not be shown again. Slack finds them in the conversation, by the message metadata each part
-carries. Teams gives a bot no way to read a conversation, so each part is written down as it
-arrives (`posted_part`), and a try that comes again skips what is written.
+A long message goes out in several parts (Teams cards, Discord messages), one post each. When
+a later part fails, or the process stops in the middle, the outbox tries the whole delivery
+again and says an earlier try may have arrived (`OutgoingMessage.again`); the parts shown the
+first time must not be shown again. Slack finds them in the conversation, by the message
+metadata each part carries. Teams gives a bot no way to read a conversation. Discord keeps a
+message's nonce for a few minutes only and never shows it afterwards (a message read back has
+none), and a Discord message has no hidden field to carry a mark in: finding a part by its
+words could take an earlier message that says the same for this one, and leave a part unsent
+but counted as sent. So these two write down each part as it arrives (`posted_part`), and a
+try that comes again skips what is written.
 
 Only a part whose answer came back is written down: one whose post reached the platform but
 whose answer did not (the connection dropped, the process was killed in between) is shown
-again by the next try. Teams offers nothing that could tell.
+again by the next try, unless that try comes within Discord's few minutes of nonce. Teams
+offers nothing that could tell.
 
 A row holds a digest of the delivery's key, the part's number and the day. No message id is
-kept: a Teams message id is the time it was posted, and a part may be a safeguarding alert's,
-whose rows keep days, not times (docs/anonymity.md). For the same reason rows are written in a
-transaction isolated in the WAL, like the alert's own.
+kept: Teams' and Discord's ids are the times messages were posted, and a part may be a
+safeguarding alert's, whose rows keep days, not times (docs/anonymity.md). For the same reason
+rows are written in a transaction isolated in the WAL, like the alert's own.
 """
 
 from __future__ import annotations

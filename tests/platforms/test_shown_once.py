@@ -2,7 +2,8 @@
 reach Brewbot) is tried again by the outbox and still shown once: Discord by the message
 nonce, Slack by Brewbot's message metadata, looked for before posting again. A long delivery
 whose later part failed, or whose process was killed part-way, shows each part once when it is
-tried again: Teams by the cards written down as they arrived (bot/platforms/parts.py)."""
+tried again: Teams and Discord by the parts written down as they arrived
+(bot/platforms/parts.py), which last beyond Discord's few minutes of nonce."""
 
 from __future__ import annotations
 
@@ -73,6 +74,33 @@ async def test_discord_shows_a_post_once_when_its_answer_was_lost(tmp_path):
         assert await status_of(app, key) == OutboxStatus.PENDING, "tried again later"
         assert len(made_in(fake, channel)) == 1, "Discord made the first part"
         clock.advance(timedelta(minutes=1))
+        await app.deps.outbox.deliver()
+        assert await status_of(app, key) == OutboxStatus.DONE
+        texts = made_in(fake, channel)
+        assert len(texts) == parts and len(set(texts)) == parts, "each part once"
+
+
+async def test_discord_shows_each_part_once_when_tried_again_after_it_forgot_the_nonce(
+    tmp_path, database_url
+):
+    """A later part refused; the outbox's next try comes after Discord has forgotten the
+    nonce (its waits grow to 30 minutes): the parts that had arrived are not posted again."""
+    clock = ManualClock(START)
+    fake = FakeDiscord(clock=clock.now)
+    fran = fake.add_person("Fran", facilitator=True)
+    async with running_discord(tmp_path, fake, clock, database_url) as (fake, run):
+        app = run.app
+        await (await fake.slash(fran, "help")).answered()
+        message = OutgoingMessage(LONG)
+        parts = len(render_discord(message))
+        assert parts > 2, "a message long enough to go in several parts"
+        channel = fake.session_channel
+        refused = {"message": "Service Unavailable", "code": 0}
+        fake.fail("POST", rf"/channels/{channel}/messages", 503, refused, after=1)
+        key = await deliver(app, str(channel), message)
+        assert await status_of(app, key) == OutboxStatus.PENDING, "tried again later"
+        assert len(made_in(fake, channel)) == 1, "Discord made the first part"
+        clock.advance(NONCE_WINDOW + timedelta(minutes=30))
         await app.deps.outbox.deliver()
         assert await status_of(app, key) == OutboxStatus.DONE
         texts = made_in(fake, channel)

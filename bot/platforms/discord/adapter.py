@@ -5,6 +5,12 @@ inside it; `UserRef.id` is a user id and `CommunityRef.id` the server (guild) id
 Every refusal becomes a DeliveryError (see errors.py), so a deleted channel, an archived
 thread or a missing permission never stops a session: the step is saved and the
 facilitator gets one sentence.
+
+A long message is several Discord messages. Each part of an outbox delivery carries a nonce,
+so a try soon after one whose answer was lost gets back the message Discord made; Discord
+keeps a nonce for a few minutes only, and the outbox's tries come up to 30 minutes apart, so
+the parts are also written down as they arrive (bot/platforms/parts.py) and a try after a
+failure or a crash posts only the rest.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from bot.engine.texts import Texts
 from bot.platforms.discord import permissions as perms
 from bot.platforms.discord.errors import delivery_error, rate_limited
 from bot.platforms.discord.render import RenderedMessage, render
+from bot.platforms.parts import PostedParts, post_each
 
 log = logging.getLogger("brewbot.discord")
 
@@ -44,6 +51,9 @@ class DiscordAdapter:
         self.texts = texts
         self._token = token
         self._connection: asyncio.Task[None] | None = None
+        # Where the parts of a delivery that arrived are written down (set once the database
+        # is known); None: nowhere, so past the nonce's minutes every part is posted again.
+        self.parts: PostedParts | None = None
 
     # -- life cycle --------------------------------------------------------------------------
 
@@ -80,15 +90,15 @@ class DiscordAdapter:
         if channel_id is None:
             raise DeliveryError("not_found", self.texts.t(f"discord.where.{where}"))
         target = self.bot.get_partial_messageable(channel_id, guild_id=_snowflake(to.community.id))
-        sent = await self._send_parts(
+        first = await self._send_parts(
             target,
             render(message),
+            message,
             need,
             self._permissions_in(to.community.id, channel_id),
             where,
-            message.once,
         )
-        return MessageRef(to, str(sent.id))
+        return MessageRef(to, first)
 
     async def edit(self, ref: MessageRef, message: OutgoingMessage) -> None:
         conversation = ref.conversation
@@ -124,25 +134,29 @@ class DiscordAdapter:
         except discord.HTTPException as exc:
             raise delivery_error(exc, self.texts, need=perms.SEND) from None
         parts = render(message, dm_guild_id=user.community.id)
-        sent = await self._send_parts(channel, parts, perms.SEND, None, "channel", message.once)
-        return MessageRef(ConversationRef(user.community, str(channel.id)), str(sent.id))
+        first = await self._send_parts(channel, parts, message, perms.SEND, None, "channel")
+        return MessageRef(ConversationRef(user.community, str(channel.id)), first)
 
     async def _send_parts(
         self,
         target: discord.abc.Messageable,
         parts: list[RenderedMessage],
+        message: OutgoingMessage,
         need: perms.Need,
         permissions: discord.Permissions | None,
         where: str,
-        once: str = "",
-    ) -> discord.Message:
-        first: discord.Message | None = None
-        for number, part in enumerate(parts):
+    ) -> str:
+        """Post `parts` (the rendering of `message`) in order; the first part's id, or ""
+        when an earlier try of the delivery posted it (no id is kept: parts.py)."""
+        if not parts:
+            raise DeliveryError("failed", cause="nothing to send")
+
+        async def post(number: int, part: RenderedMessage) -> str:
             options = part.kwargs()
-            if once:
+            if message.once:
                 # Discord returns the message already made with this nonce (for a few
-                # minutes) instead of making another: a retry is shown once.
-                options["nonce"] = nonce(once, number)
+                # minutes) instead of making another: a retry soon after is shown once.
+                options["nonce"] = nonce(message.once, number)
             try:
                 sent = await target.send(**options)
             except discord.RateLimited:
@@ -151,10 +165,10 @@ class DiscordAdapter:
                 raise delivery_error(
                     exc, self.texts, need=need, permissions=permissions, where=where
                 ) from None
-            first = first or sent
-        if first is None:
-            raise DeliveryError("failed", cause="nothing to send")
-        return first
+            return str(sent.id)
+
+        posted = await post_each(parts, message, post, self.parts)
+        return posted[0] or ""
 
     # -- threads -----------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from bot.engine.texts import Texts
 from bot.platforms.discord.adapter import DiscordAdapter
 from bot.platforms.discord.client import BrewBot, ShardedBrewBot, make_bot
 from bot.platforms.discord.commands import SPELLING
+from bot.platforms.parts import PostedParts
 from bot.runtime import (
     OutOfReach,
     StartRefused,
@@ -65,6 +66,7 @@ async def start_discord(
     bot = make_bot(settings, **(bot_options or {}))
     adapter = DiscordAdapter(bot, texts, settings.discord_token)
     app = await build_app(settings, adapter, clock=clock, texts=texts)
+    adapter.parts = PostedParts(app.db, app.deps.clock)
     bot.attach(app)
     try:
         await app.start(run_scheduler=run_scheduler)
