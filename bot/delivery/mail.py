@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
@@ -11,6 +13,8 @@ import aiosmtplib
 
 from bot.config import Settings
 from bot.core.ports import DeliveryError
+
+log = logging.getLogger("brewbot.mail")
 
 
 @dataclass(frozen=True)
@@ -72,8 +76,11 @@ class Mailer:
         return bool(self.settings.smtp_host and self.settings.smtp_from)
 
     async def send(self, letter: Letter) -> None:
+        """Send `letter`, or raise DeliveryError: `email_failed` when trying again later may
+        help, otherwise a reason saying who must act (see `_reason`). Its detail names the
+        letter's addresses."""
         if not self.configured:
-            raise DeliveryError("email_not_configured")
+            raise DeliveryError("email_not_configured", ", ".join(letter.to))
         s = self.settings
         implicit = s.smtp_tls or s.smtp_port == 465
         try:
@@ -91,7 +98,44 @@ class Mailer:
                 timeout=30,
             )
         except (aiosmtplib.SMTPException, OSError) as exc:
-            raise DeliveryError("email_failed", _kind(exc)) from exc
+            raise _refused(exc, letter.to) from exc
+
+
+def _refused(error: BaseException, to: Sequence[str]) -> DeliveryError:
+    reason, kind = _reason(error), _kind(error)
+    # For the admin: what the server said, by kind and code. Never the addresses, which may
+    # be a person's own (a reminder by e-mail).
+    log.warning("e-mail not sent reason=%s kind=%s code=%s", reason, kind, _code(error))
+    return DeliveryError(reason, ", ".join(to), cause=kind)
+
+
+def _reason(error: BaseException) -> str:
+    """Why a letter was not sent, as a reason the outbox and the advice in prompts/ know.
+    Only "email_failed" is worth trying again (bot/delivery/outbox.py, TRANSIENT): the mail
+    server could not be reached, or answered 4xx, "try later". Any other answer is the
+    server's last word (5xx), or a setting it does not work with: a person must act, so the
+    outbox stops at once and says what to do."""
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        codes = [refused.code for refused in error.recipients]
+        return "email_refused" if any(code >= 500 for code in codes) else "email_failed"
+    if isinstance(error, aiosmtplib.SMTPResponseException):
+        if error.code < 500:
+            return "email_failed"
+        if isinstance(error, aiosmtplib.SMTPAuthenticationError):
+            return "email_login"
+        if isinstance(error, aiosmtplib.SMTPSenderRefused):
+            return "email_sender"
+        return "email_rejected"  # the letter itself, or Brewbot's greeting
+    if isinstance(error, OSError):  # a lost connection, a timeout, a TLS handshake
+        return "email_failed"
+    # The server does not offer what the settings ask of it (STARTTLS, a login).
+    return "email_rejected"
+
+
+def _code(error: BaseException) -> str:
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        return ",".join(str(refused.code) for refused in error.recipients)
+    return str(getattr(error, "code", ""))
 
 
 def _kind(error: BaseException) -> str:

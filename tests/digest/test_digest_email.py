@@ -1,21 +1,27 @@
 """Digests are e-mailed over SMTP, tested against a real local aiosmtpd server."""
 
 import asyncio
+import contextlib
 import email
 import email.utils
 import os
 import re
 import sys
+from collections.abc import AsyncIterator
+from datetime import timedelta
 from email.message import Message
 
 import pytest
 from aiosmtpd.smtp import SMTP
+from sqlmodel import select
 
-from bot.app import build_app
+from bot.app import App, build_app
 from bot.core.domain import SessionState
 from bot.engine.texts import Texts
 from bot.platforms.memory import MemoryAdapter
+from storage.models import OutboxItem
 from tests.conftest import Chat, make_settings
+from tests.delivery.test_mail import BUSY, GONE, Answers, answering
 from tests.helpers import make_session, state_of
 from tests.reflections.test_reflections import reflect
 
@@ -159,3 +165,71 @@ async def test_the_email_opens_with_key_messages_and_has_a_chart_mail_clients_sh
     assert "<svg" not in html
     assert 'class="chart"' in html and 'bgcolor="#1f4e79"' in html
     assert re.search(r'<td class="count"[^>]*>5</td>', html)
+
+
+# --- what the mail server says -----------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def emailing(database_url: str, clock, answers: Answers) -> AsyncIterator[App]:
+    """The app, e-mailing through a local server that answers as `answers` says."""
+    async with answering(answers) as port:
+        smtp = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port, "SMTP_FROM": "bot@example.org",
+                "SMTP_STARTTLS": False}  # fmt: skip
+        app = await build_app(make_settings(database_url, **smtp), MemoryAdapter(), clock=clock)
+        try:
+            yield app
+        finally:
+            await app.close()
+
+
+def told(app: App, fac) -> list[str]:
+    return [m.text for m in app.deps.adapter.private_to(fac.id)]
+
+
+async def email_items(app: App) -> list[OutboxItem]:
+    async with app.db.read() as tx:
+        query = select(OutboxItem).where(OutboxItem.purpose == "digest", OutboxItem.kind == "email")
+        return list((await tx.exec(query)).all())
+
+
+async def test_an_address_the_mail_server_refuses_is_told_to_the_facilitator_at_once(
+    database_url, clock
+):
+    answers = Answers(addresses={"gone@example.org": GONE})
+    async with emailing(database_url, clock, answers) as app:
+        chat, fac = Chat(app), Chat.person("Fran", facilitator=True)
+        session_id = await make_session(app, SessionState.CLOSED)
+        await chat.say(fac, "/brew settings digest_email gone@example.org")
+        await chat.say(fac, f"/brew digest {session_id} send")
+        # Not after six hours of trying: the mail server's answer was its last word.
+        [notice] = [t for t in told(app, fac) if "could not e-mail" in t]
+        assert f"could not e-mail the digest for session {session_id} to gone@example.org" in (
+            notice
+        )
+        assert "The mail server would not take that address" in notice
+        assert not any("has arrived" in t for t in told(app, fac))
+        assert await state_of(app, session_id) == SessionState.CLOSED
+        [item] = await email_items(app)
+        assert (item.status, item.attempts, item.last_error) == ("failed", 1, "email_refused")
+        assert answers.arrived == []
+
+
+async def test_a_mail_server_asking_to_wait_is_tried_again_and_nobody_is_troubled(
+    database_url, clock
+):
+    answers = Answers(addresses={"group@example.org": BUSY})
+    async with emailing(database_url, clock, answers) as app:
+        chat, fac = Chat(app), Chat.person("Fran", facilitator=True)
+        session_id = await make_session(app, SessionState.CLOSED)
+        await chat.say(fac, "/brew settings digest_email group@example.org")
+        await chat.say(fac, f"/brew digest {session_id} send")
+        assert not any("could not e-mail" in t or "has arrived" in t for t in told(app, fac))
+        [item] = await email_items(app)
+        assert (item.status, item.last_error) == ("pending", "email_failed")
+        answers.addresses.clear()  # the mailbox has room again
+        clock.advance(timedelta(minutes=1))
+        await app.deps.outbox.deliver()
+        assert answers.arrived == [("group@example.org",)]
+        assert any("has arrived with the working group" in t for t in told(app, fac))
+        assert await state_of(app, session_id) == SessionState.SUMMARISED
