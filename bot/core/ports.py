@@ -15,14 +15,17 @@ class DeliveryError(Exception):
     `reason` is a short key (e.g. "missing_permission", "not_found", "dm_closed") and `detail`
     names what was missing, so services can tell the facilitator in one sentence ("I could not
     find {detail}"). `cause` is what the platform answered ("Discord answered 503"), for the
-    error's own text only: it is never put in a sentence anyone reads in the chat.
+    error's own text only: it is never put in a sentence anyone reads in the chat. `left` is
+    the part of the target not reached, for a delivery to several at once (a letter's
+    addresses, some of which the mail server took): only that part is tried again.
     """
 
-    def __init__(self, reason: str, detail: str = "", *, cause: str = "") -> None:
+    def __init__(self, reason: str, detail: str = "", *, cause: str = "", left: str = "") -> None:
         super().__init__(": ".join(part for part in (reason, detail, cause) if part))
         self.reason = reason
         self.detail = detail
         self.cause = cause
+        self.left = left
 
 
 @runtime_checkable

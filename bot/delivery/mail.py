@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import ssl
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
@@ -49,6 +49,14 @@ def addresses(text: str | None) -> tuple[str, ...]:
     return tuple(a.strip() for a in (text or "").split(",") if a.strip())
 
 
+def readdressed(letter: Letter, left: str, to: tuple[str, ...]) -> tuple[Letter, str]:
+    """`letter`, which the addresses in `left` have not had yet, addressed to `to` instead (a
+    setting corrected since): the letter with `to` in its To line, and those of `to` it is
+    still to go to, so that nobody who has it gets it twice."""
+    had = {a.lower() for a in letter.to} - {a.lower() for a in addresses(left)}
+    return replace(letter, to=to), ", ".join(a for a in to if a.lower() not in had)
+
+
 def build_email(letter: Letter, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
@@ -75,17 +83,23 @@ class Mailer:
     def configured(self) -> bool:
         return bool(self.settings.smtp_host and self.settings.smtp_from)
 
-    async def send(self, letter: Letter) -> None:
-        """Send `letter`, or raise DeliveryError: `email_failed` when trying again later may
-        help, otherwise a reason saying who must act (see `_reason`). Its detail names the
-        letter's addresses."""
+    async def send(self, letter: Letter, to: Sequence[str] | None = None) -> None:
+        """Send `letter` to `to` (its own addresses unless given: a letter tried again goes
+        only to those it has not reached), or raise DeliveryError: `email_failed` when trying
+        again later may help, otherwise a reason saying who must act (see `_reason`). Its
+        detail and `left` name the addresses not reached; the others have the letter."""
+        recipients = tuple(letter.to if to is None else to)
+        if not recipients:
+            return  # everyone it was for has it
         if not self.configured:
-            raise DeliveryError("email_not_configured", ", ".join(letter.to))
+            everyone = ", ".join(recipients)
+            raise DeliveryError("email_not_configured", everyone, left=everyone)
         s = self.settings
         implicit = s.smtp_tls or s.smtp_port == 465
         try:
-            await aiosmtplib.send(
+            refused, _ = await aiosmtplib.send(
                 build_email(letter, s.smtp_from),
+                recipients=recipients,
                 hostname=s.smtp_host,
                 port=s.smtp_port,
                 username=s.smtp_username or None,
@@ -98,23 +112,34 @@ class Mailer:
                 timeout=30,
             )
         except (aiosmtplib.SMTPException, OSError) as exc:
-            raise _refused(exc, letter.to) from exc
+            raise _refused(exc, recipients) from exc
+        if refused:
+            # The server took the letter for some addresses and answered for the others as
+            # it would have had it refused them all (which aiosmtplib raises): those have
+            # not got it.
+            answers = [
+                aiosmtplib.SMTPRecipientRefused(answer.code, answer.message, address)
+                for address, answer in refused.items()
+            ]
+            left = [address for address in recipients if address in refused]
+            raise _refused(aiosmtplib.SMTPRecipientsRefused(answers), left)
 
 
-def _refused(error: BaseException, to: Sequence[str]) -> DeliveryError:
+def _refused(error: BaseException, left: Sequence[str]) -> DeliveryError:
+    """The DeliveryError for `error`, which left the letter with `left` not reached."""
     reason, kind = _reason(error), _kind(error)
     # For the admin: what the server said, by kind and code. Never the addresses, which may
     # be a person's own (a reminder by e-mail).
     log.warning("e-mail not sent reason=%s kind=%s code=%s", reason, kind, _code(error))
-    return DeliveryError(reason, ", ".join(to), cause=kind)
+    return DeliveryError(reason, ", ".join(left), cause=kind, left=", ".join(left))
 
 
 def _reason(error: BaseException) -> str:
-    """Why a letter was not sent, as a reason the outbox and the advice in prompts/ know.
-    Only "email_failed" is worth trying again (bot/delivery/outbox.py, TRANSIENT): the mail
-    server could not be reached, or answered 4xx, "try later". Any other answer is the
-    server's last word (5xx), or a setting it does not work with: a person must act, so the
-    outbox stops at once and says what to do."""
+    """Why a letter was not sent (to some of its addresses), as a reason the outbox and the
+    advice in prompts/ know. Only "email_failed" is worth trying again (bot/delivery/outbox.py,
+    TRANSIENT): the mail server could not be reached, or answered 4xx, "try later". Any other
+    answer is the server's last word (5xx), or a setting it does not work with: a person must
+    act, so the outbox stops at once and says what to do."""
     if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
         codes = [refused.code for refused in error.recipients]
         return "email_refused" if any(code >= 500 for code in codes) else "email_failed"

@@ -43,7 +43,7 @@ from bot.core.messages import (
 )
 from bot.core.ports import DeliveryError
 from bot.core.refs import ConversationRef, UserRef
-from bot.delivery.mail import Letter
+from bot.delivery.mail import Letter, addresses
 from bot.engine.context import Effect, someone_waiting
 from bot.engine.deps import Deps, community_ref, session_channel
 from bot.engine.texts import Texts
@@ -90,6 +90,9 @@ class Outcome:
     detail: str = ""
     # Someone is waiting for this delivery and hears how it went in their answer.
     told: bool = False
+    # The part of the target not reached (DeliveryError.left): the rest has it, so the item
+    # goes on to this part alone.
+    left: str = ""
 
 
 # Told how a delivery ended, in the transaction that records it; returns what to do once
@@ -389,7 +392,7 @@ class Outbox:
         try:
             await self._send(item, again)
         except DeliveryError as exc:
-            outcome = Outcome(item, False, exc.reason, exc.detail, told)
+            outcome = Outcome(item, False, exc.reason, exc.detail, told, exc.left)
         except Exception:  # a bug or an unexpected library error: try again later
             log.exception("delivery failed id=%s purpose=%s", item.id, item.purpose)
             outcome = Outcome(item, False, "failed", "", told)
@@ -412,7 +415,7 @@ class Outbox:
             body = replace(body, once=item.key, again=again)
         adapter = self.deps.adapter
         if isinstance(body, Letter):
-            await self.deps.mailer.send(body)
+            await self.deps.mailer.send(body, addresses(item.target))
         elif item.kind == "private":
             await adapter.send_private(
                 UserRef(community_ref(community), item.target, data.get("to_name", "")), body
@@ -441,6 +444,7 @@ class Outbox:
                 return
             row.attempts += 1
             row.last_error, row.last_detail = outcome.reason or None, outcome.detail[:200] or None
+            row.target = outcome.left or row.target
             if outcome.delivered:
                 row.status, row.done_at, row.payload = OutboxStatus.DONE, utc_day(now), ""
                 row.due_at = utc_day(now)

@@ -19,8 +19,8 @@ from sqlmodel.sql.expression import Select
 from bot.core.commands import CommandError, as_id
 from bot.core.domain import ENDED_STATES, SessionState
 from bot.core.messages import Action, ActionStyle, OutgoingMessage, Reply, Section, custom_id
-from bot.delivery.mail import Letter, addresses
-from bot.delivery.outbox import NOTICE, Delivery, Outcome, refusal
+from bot.delivery.mail import Letter, addresses, readdressed
+from bot.delivery.outbox import NOTICE, Delivery, Outcome, decode, encode, refusal
 from bot.digest.feedback import after_digest_sent
 from bot.digest.marks import review_marks
 from bot.digest.model import (
@@ -372,23 +372,38 @@ class DigestService:
         return Reply(OutgoingMessage(self.t("digests.sending", session_id=session.id)))
 
     async def _retry(self, ctx: CommandContext, session: Session) -> Reply:
-        failed = (
+        items = (
             await ctx.tx.exec(
-                select(OutboxItem.key).where(
+                select(OutboxItem).where(
                     OutboxItem.purpose == DIGEST,
                     OutboxItem.session_id == session.id,
                     OutboxItem.status == OutboxStatus.FAILED,
                 )
             )
         ).all()
-        if not failed:
+        if not items:
             return Reply(OutgoingMessage(self.t("digests.on_its_way", session_id=session.id)))
+        for item in items:
+            if item.kind == "email":
+                self._readdress(ctx, item)
+        failed = [item.key for item in items]
         await self.deps.outbox.retry(ctx.tx, failed)
         row = await self.row(ctx.tx, session)
         row.status = "sending"
         ctx.tx.add(row)
         ctx.after_commit(self.deps.outbox.deliver_effect(failed))
         return Reply(OutgoingMessage(self.t("digests.sending", session_id=session.id)))
+
+    def _readdress(self, ctx: CommandContext, item: OutboxItem) -> None:
+        """The facilitator was asked to correct a refused address, then press Retry: the
+        letter goes to the working group's addresses as they are now, except those that
+        have it already."""
+        letter = decode(item.kind, item.payload)
+        assert isinstance(letter, Letter)
+        now_to = addresses(ctx.community.digest_email)
+        letter, item.target = readdressed(letter, item.target, now_to)
+        item.payload = encode(letter)
+        ctx.tx.add(item)
 
     async def _delivered(self, tx: AsyncSession, outcome: Outcome) -> list[Effect]:
         """A digest delivery ended: once every part has arrived the digest is sent; a part

@@ -12,7 +12,7 @@ import email.utils
 import socket
 import ssl
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import Message
 from pathlib import Path
 
@@ -141,12 +141,14 @@ def test_a_missing_ca_file_stops_start_up_naming_the_setting(tmp_path):
 @dataclass
 class Answers:
     """A plain SMTP server's handler that gives the answers a test sets: to the sender, to
-    each address (others are taken), to the letter; and what arrived, for whom."""
+    each address (others are taken), to the letter; and what arrived, for whom, with the
+    To line of each letter."""
 
     sender: str = "250 OK"
     addresses: dict[str, str] = field(default_factory=dict)
     letter: str = "250 OK"
     arrived: list[tuple[str, ...]] = field(default_factory=list)
+    to_lines: list[str] = field(default_factory=list)
 
     async def handle_MAIL(self, server, session, envelope, address, options):
         if self.sender.startswith("250"):
@@ -162,6 +164,7 @@ class Answers:
     async def handle_DATA(self, server, session, envelope):
         if self.letter.startswith("250"):
             self.arrived.append(tuple(envelope.rcpt_tos))
+            self.to_lines.append(email.message_from_bytes(envelope.content)["To"])
         return self.letter
 
 
@@ -242,3 +245,19 @@ async def test_a_mail_server_out_of_reach_is_tried_again(sqlite_url):
     with pytest.raises(DeliveryError) as refused:
         await plain_mailer(sqlite_url, port).send(LETTER)
     assert refused.value.reason == "email_failed" and refused.value.reason in TRANSIENT
+
+
+async def test_a_letter_some_of_whose_addresses_are_refused_names_only_those(sqlite_url):
+    answers = Answers(addresses={"gone@example.org": GONE})
+    letter = replace(LETTER, to=("group@example.org", "gone@example.org", "chair@example.org"))
+    async with answering(answers) as port:
+        mailer = plain_mailer(sqlite_url, port)
+        with pytest.raises(DeliveryError) as refused:
+            await mailer.send(letter)
+        # Tried again, it goes only to the address that has not had it.
+        with pytest.raises(DeliveryError):
+            await mailer.send(letter, ["gone@example.org"])
+        await mailer.send(letter, [])  # nobody left to send it to: nothing is sent
+    assert refused.value.reason == "email_refused"
+    assert refused.value.detail == refused.value.left == "gone@example.org"
+    assert answers.arrived == [("group@example.org", "chair@example.org")]

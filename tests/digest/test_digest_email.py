@@ -233,3 +233,59 @@ async def test_a_mail_server_asking_to_wait_is_tried_again_and_nobody_is_trouble
         assert answers.arrived == [("group@example.org",)]
         assert any("has arrived with the working group" in t for t in told(app, fac))
         assert await state_of(app, session_id) == SessionState.SUMMARISED
+
+
+async def items_of(app: App) -> list[tuple[str, str]]:
+    return [(item.status, item.target) for item in await email_items(app)]
+
+
+@pytest.mark.parametrize(
+    ("corrected", "then"),
+    [
+        ("chair@example.org, new@example.org", [("new@example.org",)]),
+        ("chair@example.org", []),
+    ],
+    ids=["address corrected", "address removed"],
+)
+async def test_an_address_refused_while_others_took_the_digest_is_named_and_only_it_retried(
+    database_url, clock, corrected, then
+):
+    answers = Answers(addresses={"gone@example.org": GONE})
+    async with emailing(database_url, clock, answers) as app:
+        chat, fac = Chat(app), Chat.person("Fran", facilitator=True)
+        session_id = await make_session(app, SessionState.CLOSED)
+        await chat.say(fac, "/brew settings digest_email chair@example.org, gone@example.org")
+        await chat.say(fac, f"/brew digest {session_id} send")
+        assert answers.arrived == [("chair@example.org",)]
+        # The facilitator hears which address did not get it, and what to do; not that it
+        # has arrived, for it has not arrived with gone@.
+        [notice] = app.deps.adapter.private_to(fac.id)[-1:]
+        assert f"e-mail the digest for session {session_id} to gone@example.org." in notice.text
+        assert "correct it with" in notice.text and notice.actions[0].label == "Retry"
+        assert not any("has arrived" in t for t in told(app, fac))
+        assert await state_of(app, session_id) == SessionState.CLOSED
+        assert await items_of(app) == [("failed", "gone@example.org")]
+        # Corrected (or left out), then Retry: chair@ does not get it a second time.
+        await chat.say(fac, f"/brew settings digest_email {corrected}")
+        await chat.press(fac, notice.actions[0].custom_id)
+        assert answers.arrived == [("chair@example.org",), *then]
+        assert any("has arrived with the working group" in t for t in told(app, fac))
+        assert await state_of(app, session_id) == SessionState.SUMMARISED
+    # The letter says who it is for as the setting is now.
+    assert answers.to_lines[1:] == [corrected] * len(then)
+
+
+async def test_an_address_asked_to_wait_is_tried_again_alone(database_url, clock):
+    answers = Answers(addresses={"busy@example.org": BUSY})
+    async with emailing(database_url, clock, answers) as app:
+        chat, fac = Chat(app), Chat.person("Fran", facilitator=True)
+        session_id = await make_session(app, SessionState.CLOSED)
+        await chat.say(fac, "/brew settings digest_email chair@example.org, busy@example.org")
+        await chat.say(fac, f"/brew digest {session_id} send")
+        assert await items_of(app) == [("pending", "busy@example.org")]
+        answers.addresses.clear()
+        clock.advance(timedelta(minutes=1))
+        await app.deps.outbox.deliver()
+        assert answers.arrived == [("chair@example.org",), ("busy@example.org",)]
+        assert await items_of(app) == [("done", "busy@example.org")]
+        assert any("has arrived with the working group" in t for t in told(app, fac))
