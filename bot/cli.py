@@ -123,7 +123,13 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument(
         "--resend-email",
         action="store_true",
-        help="e-mail a sent digest to the working group again",
+        help="e-mail a sent digest to the working group again, now",
+    )
+    digest.add_argument(
+        "--to",
+        metavar="ADDRESSES",
+        help="with --resend-email: only to these of the working group's addresses (commas "
+        "between), such as those a resend missed",
     )
     digest.set_defaults(handler=_digest, database=True)
 
@@ -301,7 +307,10 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
 
     render = {"md": to_markdown, "html": to_html, "csv": to_csv, "json": to_json}[args.format]
     if args.resend_email:
-        return _resend_email(settings, args.session_id)
+        return _resend_email(settings, args.session_id, args.to)
+    if args.to is not None:
+        print(_texts().t("cli.resend.to_alone"), file=sys.stderr)
+        return 1
 
     async def work(app: App, tx: AsyncSession, community: Community, session: Session) -> str:
         return render(await app.digests.compile(tx, community, session))
@@ -323,20 +332,29 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _resend_email(settings: Settings, session_id: int) -> int:
+def _resend_email(settings: Settings, session_id: int, to: str | None) -> int:
+    from bot.delivery.mail import addresses, is_address
     from bot.platforms.memory import MemoryAdapter
 
-    async def go() -> tuple[str, str]:
+    texts = _texts()
+    only = addresses(to)
+    if to is not None and not (only and all(is_address(a) for a in only)):
+        print(texts.t("cli.resend.bad_to"), file=sys.stderr)
+        return 1
+
+    async def go() -> tuple[str, dict[str, str]]:
         from bot.app import build_app
 
         app = await build_app(settings, MemoryAdapter())
         try:
-            return await app.digests.resend_email(session_id)
+            return await app.digests.resend_email(session_id, only)
         finally:
             await app.close()
 
-    outcome, detail = asyncio.run(go())
-    said = _texts().t(f"cli.resend.{outcome}", session=session_id, detail=detail)
+    outcome, values = asyncio.run(go())
+    if "reason" in values:
+        values["advice"] = texts.t(f"cli.resend.advice.{values['reason']}")
+    said = texts.t(f"cli.resend.{outcome}", session=session_id, **values)
     print(said, file=sys.stdout if outcome == "sent" else sys.stderr)
     return 0 if outcome == "sent" else 1
 

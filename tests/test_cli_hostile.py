@@ -102,3 +102,14 @@ def test_as_a_person_types_it(tmp_path):
     )
     done = brewbot(tmp_path, "digest", HUGE, DATABASE_URL=url)
     assert done.returncode == 1 and one_line(done).startswith(f"There is no session {HUGE}.")
+
+
+def test_resend_to_takes_addresses_and_goes_with_resend_email(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", migrated_sqlite(tmp_path / "brewbot.db"))
+    for to in ("", "not an address", "a@b.org, nobody", ",,"):
+        assert main(["digest", "1", "--resend-email", "--to", to]) == 1
+        out, err = _said(capsys)
+        assert not out and err.startswith("Please give e-mail addresses after --to"), to
+    assert main(["digest", "1", "--to", "a@b.org"]) == 1
+    out, err = _said(capsys)
+    assert not out and err.startswith("--to says who to e-mail") and err.count("\n") == 1

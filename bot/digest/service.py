@@ -8,6 +8,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, NamedTuple, cast
 
@@ -19,6 +20,7 @@ from sqlmodel.sql.expression import Select
 from bot.core.commands import CommandError, as_id
 from bot.core.domain import ENDED_STATES, SessionState
 from bot.core.messages import Action, ActionStyle, OutgoingMessage, Reply, Section, custom_id
+from bot.core.ports import DeliveryError
 from bot.delivery.mail import Letter, addresses, readdressed
 from bot.delivery.outbox import NOTICE, Delivery, Outcome, decode, encode, refusal
 from bot.digest.feedback import after_digest_sent
@@ -59,8 +61,8 @@ from storage.models import (
 log = logging.getLogger("brewbot.digests")
 
 DIGEST_ACTIONS = ("preview", "send", "hold", "redact", "release", *THEME_ACTIONS, "priorities")
-# Outbox purposes: the digest's own deliveries, and notices about them to the facilitator.
-DIGEST, RESEND = "digest", "digest_resend"
+# The outbox purpose of the digest's own deliveries.
+DIGEST = "digest"
 
 
 class DigestService:
@@ -453,32 +455,66 @@ class DigestService:
         )
         return [self.deps.changed(id_of(session))] if outcome.delivered else []
 
-    async def resend_email(self, session_id: int) -> tuple[str, str]:
-        """E-mail a digest that was sent (or is being sent) once more, now: (outcome, detail),
-        the outcome being "sent", "failed", "no_email", "not_sent" or "unknown"."""
+    async def resend_email(
+        self, session_id: int, only: Sequence[str] = ()
+    ) -> tuple[str, dict[str, str]]:
+        """E-mail a digest that has arrived with the working group once more, now, to its
+        addresses (or those of them in `only`): how it went, as a key under cli.resend and
+        its values. Someone is waiting at the command line, so nothing is left to be sent
+        later: what did not arrive now never arrives unasked, and trying again sends it
+        once."""
+        found = await self._to_resend(session_id, only)
+        if not isinstance(found, Letter):
+            return found
+        try:
+            await self.deps.mailer.send(found)
+        except DeliveryError as exc:
+            left = addresses(exc.left)
+            reached = ", ".join(a for a in found.to if a not in left)
+            values = {"detail": exc.left, "reached": reached, "reason": exc.reason}
+            return ("partly" if reached else "refused"), values
+        return "sent", {"detail": ", ".join(found.to)}
+
+    async def _to_resend(
+        self, session_id: int, only: Sequence[str]
+    ) -> Letter | tuple[str, dict[str, str]]:
+        """The letter to e-mail again, addressed to those it is for; or why there is none."""
         if as_id(str(session_id)) is None:  # beyond what a row id can be: no such session
-            return "unknown", ""
+            return "unknown", {}
         async with self.deps.db.transaction() as tx:
             session = await tx.get(Session, session_id)
             community = await tx.get(Community, session.community_id) if session else None
             if session is None or community is None:
-                return "unknown", ""
-            if not community.digest_email:
-                return "no_email", ""
+                return "unknown", {}
+            group = addresses(community.digest_email)
+            if not group:
+                return "no_email", {}
             if (await self.row(tx, session)).status == "draft":
-                return "not_sent", ""
-            digest = await self.compile(tx, community, session)
-            stamp = self.deps.clock.now().strftime("%Y%m%dT%H%M%S%f")
-            key = f"digest:{session_id}:email:again:{stamp}"
-            letter = self._letter(community, session, digest)
-            delivery = Delivery(key, RESEND, "email", community.digest_email, letter, session_id)
-            await self.deps.outbox.add(tx, community, delivery)
-        await self.deps.outbox.deliver(keys=(key,))
-        async with self.deps.db.read() as tx:
-            item = (await tx.exec(select(OutboxItem).where(OutboxItem.key == key))).one()
-        if item.status == OutboxStatus.DONE:
-            return "sent", community.digest_email
-        return "failed", item.last_error or ""
+                return "not_sent", {}
+            if await self._email_on_its_way(tx, session):
+                return "not_arrived", {}
+            known = {a.lower() for a in group}
+            strangers = [a for a in only if a.lower() not in known]
+            if strangers:
+                return "not_in_group", {"detail": ", ".join(strangers), "group": ", ".join(group)}
+            letter = self._letter(community, session, await self.compile(tx, community, session))
+        wanted = {a.lower() for a in only} or known
+        return replace(letter, to=tuple(a for a in group if a.lower() in wanted))
+
+    async def _email_on_its_way(self, tx: AsyncSession, session: Session) -> bool:
+        """Whether the digest's own e-mail has yet to reach some of its addresses: the outbox
+        is still trying it, or the facilitator has been asked to press Retry. A copy sent
+        now would reach twice those it then reaches."""
+        status = (
+            await tx.exec(
+                select(OutboxItem.status).where(
+                    OutboxItem.purpose == DIGEST,
+                    OutboxItem.session_id == session.id,
+                    OutboxItem.kind == "email",
+                )
+            )
+        ).first()
+        return status is not None and status != OutboxStatus.DONE
 
     def _letter(self, community: Community, session: Session, digest: Digest) -> Letter:
         return Letter(

@@ -289,3 +289,96 @@ async def test_an_address_asked_to_wait_is_tried_again_alone(database_url, clock
         assert answers.arrived == [("chair@example.org",), ("busy@example.org",)]
         assert await items_of(app) == [("done", "busy@example.org")]
         assert any("has arrived with the working group" in t for t in told(app, fac))
+
+
+# --- brewbot digest N --resend-email -----------------------------------------------------------
+
+
+async def sent_digest(app: App, digest_email: str) -> int:
+    """A session whose digest has arrived (posted), with the working group's addresses set
+    only afterwards, so that the digest's own e-mail sends nothing."""
+    chat, fac = Chat(app), Chat.person("Fran", facilitator=True)
+    session_id = await make_session(app, SessionState.CLOSED)
+    await chat.say(fac, f"/brew digest {session_id} send")
+    assert await state_of(app, session_id) == SessionState.SUMMARISED
+    await chat.say(fac, f"/brew settings digest_email {digest_email}")
+    return session_id
+
+
+async def outbox_letters(app: App) -> list[OutboxItem]:
+    async with app.db.read() as tx:
+        return list((await tx.exec(select(OutboxItem).where(OutboxItem.kind == "email"))).all())
+
+
+def printed(session_id: int, outcome: str, values: dict[str, str]) -> str:
+    """What the command line prints (bot/cli.py)."""
+    if "reason" in values:
+        values = {**values, "advice": T(f"cli.resend.advice.{values['reason']}")}
+    return T(f"cli.resend.{outcome}", session=session_id, **values)
+
+
+async def test_a_resend_the_mail_server_could_not_take_leaves_nothing_to_send_later(
+    database_url, clock
+):
+    answers = Answers(sender="421 4.3.2 Service not available, try later")
+    async with emailing(database_url, clock, answers) as app:
+        session_id = await sent_digest(app, "group@example.org")
+        outcome, values = await app.digests.resend_email(session_id)
+        assert (outcome, values["reason"]) == ("refused", "email_failed")
+        said = printed(session_id, outcome, values)
+        assert "was not e-mailed to group@example.org" in said
+        assert "nothing is waiting to be sent later" in said and "try again" in said
+        assert await outbox_letters(app) == [], "nothing for the worker to send later"
+        # The server is back: the worker finds nothing, and trying again sends one copy.
+        answers.sender = "250 OK"
+        clock.advance(timedelta(minutes=1))
+        await app.deps.outbox.deliver()
+        assert answers.arrived == []
+        assert await app.digests.resend_email(session_id) == (
+            "sent",
+            {"detail": "group@example.org"},
+        )
+        assert answers.arrived == [("group@example.org",)]
+
+
+async def test_a_resend_that_missed_an_address_is_finished_for_that_address_alone(
+    database_url, clock
+):
+    answers = Answers(addresses={"gone@example.org": GONE})
+    async with emailing(database_url, clock, answers) as app:
+        session_id = await sent_digest(app, "chair@example.org, gone@example.org")
+        outcome, values = await app.digests.resend_email(session_id)
+        assert (outcome, values["reached"], values["detail"]) == (
+            "partly",
+            "chair@example.org",
+            "gone@example.org",
+        )
+        said = printed(session_id, outcome, values)
+        assert "e-mailed again to chair@example.org, but not to gone@example.org" in said
+        assert "would not take that address" in said and "--to" in said
+        # The address is corrected in the chat; --to sends to it alone.
+        chat, fac = Chat(app), Chat.person("Fran", facilitator=True)
+        await chat.say(fac, "/brew settings digest_email chair@example.org, new@example.org")
+        assert await app.digests.resend_email(session_id, ["stranger@example.org"]) == (
+            "not_in_group",
+            {"detail": "stranger@example.org", "group": "chair@example.org, new@example.org"},
+        )
+        assert await app.digests.resend_email(session_id, ["NEW@example.org"]) == (
+            "sent",
+            {"detail": "new@example.org"},
+        )
+        assert answers.arrived == [("chair@example.org",), ("new@example.org",)]
+        assert await outbox_letters(app) == []
+
+
+async def test_no_resend_while_the_digests_own_email_has_not_reached_everyone(database_url, clock):
+    answers = Answers(addresses={"busy@example.org": BUSY})
+    async with emailing(database_url, clock, answers) as app:
+        chat, fac = Chat(app), Chat.person("Fran", facilitator=True)
+        session_id = await make_session(app, SessionState.CLOSED)
+        await chat.say(fac, "/brew settings digest_email chair@example.org, busy@example.org")
+        await chat.say(fac, f"/brew digest {session_id} send")
+        assert answers.arrived == [("chair@example.org",)]
+        # The outbox is still trying busy@: a copy now would reach chair@ twice.
+        assert await app.digests.resend_email(session_id) == ("not_arrived", {})
+        assert answers.arrived == [("chair@example.org",)]
