@@ -126,6 +126,7 @@ class App:
         await self.leader.start(run_scheduler=run_scheduler)
         self.deps.on_session_changed.append(self.leader.session_changed)
         self.deps.on_action_changed.append(self.leader.action_changed)
+        self.deps.on_community_changed.append(self.leader.community_changed)
 
     async def close(self) -> None:
         await self.deps.outbox.stop()

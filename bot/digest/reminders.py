@@ -20,7 +20,7 @@ from bot.delivery.notices import retry_refused
 from bot.delivery.outbox import NOTICE, Delivery, Outcome, refusal
 from bot.engine.context import CommandContext, Effect
 from bot.engine.deps import Deps, zone_of
-from bot.scheduling.planner import action_reminder_times
+from bot.scheduling.planner import ACTION_REMIND_DAYS, action_reminder_times
 from bot.sessions.timeparse import format_date
 from storage.models import ActionItem, Community, Participant, Session
 from storage.repositories import find_participant
@@ -48,13 +48,17 @@ async def remind_owner(
     if community is None or owner is None or owner.reminders == "none":
         return False
     zone = zone_of(community)
-    if due not in action_reminder_times(action.due_on, zone):
-        return False  # planned for a due day the action no longer has
+    times = action_reminder_times(action.due_on, zone)
+    if due not in times:
+        return False  # planned for a due day (or a zone) the action no longer has
     today = deps.clock.now().astimezone(zone).date()
     days = (action.due_on - today).days
     if days < 0:
         return False
-    key = f"action-remind:{action_id}:{due.strftime('%Y%m%dT%H%M%SZ')}"
+    # Which of the action's reminders this is, not its time: an owner reminded at 9am in
+    # the community's old zone is not reminded again at 9am in its new one.
+    before = ACTION_REMIND_DAYS[times.index(due)]
+    key = f"action-remind:{action_id}:{action.due_on.isoformat()}:{before}"
     message = reminder_message(deps, action, owner, days)
     delivery = Delivery(
         key,

@@ -46,6 +46,8 @@ class Deps:
     on_session_changed: list[Callable[[int], Awaitable[None]]] = field(default_factory=list)
     # Likewise for a "we said, we did" action's reminders.
     on_action_changed: list[Callable[[int], Awaitable[None]]] = field(default_factory=list)
+    # Likewise for everything planned in a community, after a setting its times follow.
+    on_community_changed: list[Callable[[int], Awaitable[None]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.known = Known(self.db)
@@ -67,6 +69,15 @@ class Deps:
 
         async def effect() -> None:
             await call_each(self.on_action_changed, action_id)
+
+        return effect
+
+    def community_changed(self, community_id: int) -> Effect:
+        """An effect that re-plans every session and action of the community (its zone or
+        its reminders changed) from the database."""
+
+        async def effect() -> None:
+            await call_each(self.on_community_changed, community_id)
 
         return effect
 

@@ -15,8 +15,9 @@ from bot.engine.context import CommandContext
 from bot.engine.deps import Deps, zone_of
 from bot.people.choices import pounds
 from bot.people.rates import BEGINNING, DEFAULT_PENCE, parse_rate, rates_of, set_rate
+from bot.scheduling.planner import PLANNED_FROM
 from bot.sessions.timeparse import format_day
-from storage.models import Community
+from storage.models import Community, id_of
 from storage.repositories import find_participant
 
 
@@ -179,6 +180,8 @@ class SettingsService:
         column, parse = SETTINGS[name]
         setattr(ctx.community, column, await parse(ctx, value))
         ctx.tx.add(ctx.community)
+        if column in PLANNED_FROM:  # what is planned moves with it, once it is stored
+            ctx.after_commit(self.deps.community_changed(id_of(ctx.community)))
         return Reply(
             OutgoingMessage(t("settings.changed", name=name, value=getattr(ctx.community, column)))
         )

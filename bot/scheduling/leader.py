@@ -11,7 +11,8 @@ the old leader already ran does nothing the second time.
 Every process, leader or not, announces a change to a session's timing with NOTIFY, so the
 leader re-plans that session however the change arrived (a Slack request behind a load
 balancer, a Discord shard in another process, a scheduled job). A change to a "we said, we
-did" action (its due day, its person, its status) is announced the same way.
+did" action (its due day, its person, its status) is announced the same way, and so is a
+change to a community's setting that planned times follow (its zone, its reminders).
 
 SQLite serves one process: the first takes an exclusive lock on a file beside the database
 for its lifetime, and a second is refused with one clear line.
@@ -65,11 +66,11 @@ SERVER_KEEPALIVE = (
     "SET tcp_keepalives_count = 3",
 )
 
-# Events for listeners: "elected", "stepped_down", "refreshed" with the session id, or
-# "action_refreshed" with the action id.
+# Events for listeners: "elected", "stepped_down", "refreshed" with the session id,
+# "action_refreshed" with the action id, or "community_refreshed" with the community id.
 Listener = Callable[[str, int | None], None]
-# How a notification names an action (a session is named by its number alone).
-ACTION = "action"
+# How a notification names an action or a community (a session is named by its number alone).
+ACTION, COMMUNITY = "action", "community"
 
 
 class AlreadyRunning(RuntimeError):
@@ -174,6 +175,13 @@ class Leadership:
             await self.scheduler.refresh_action(action_id)
         await self._announce(f"{ACTION}:{action_id}")
 
+    async def community_changed(self, community_id: int) -> None:
+        """A setting planned times follow changed: as `session_changed`, for every session
+        and action of the community."""
+        if self.is_leader:
+            await self.scheduler.refresh_community(community_id)
+        await self._announce(f"{COMMUNITY}:{community_id}")
+
     async def _announce(self, subject: str) -> None:
         if self.db.is_sqlite:
             return
@@ -226,6 +234,9 @@ class Leadership:
             if kind == ACTION:
                 await self.scheduler.refresh_action(int(number))
                 self._tell("action_refreshed", int(number))
+            elif kind == COMMUNITY:
+                await self.scheduler.refresh_community(int(number))
+                self._tell("community_refreshed", int(number))
             elif not kind:
                 await self.scheduler.refresh(int(number))
                 self._tell("refreshed", int(number))

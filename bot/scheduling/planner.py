@@ -8,6 +8,11 @@ same transaction as its effect, so a job that runs twice does nothing the second
 "We said, we did" actions are planned the same way (`plan_action_jobs`): an open action with a
 due day and a person gets reminders for that person, keyed by the action instead of a session.
 
+Planned times also follow two of the community's settings (PLANNED_FROM): its reminders'
+minutes and its zone. Changing one re-plans every session and action of the community
+(`refresh_community`), so no job planned from the old setting is left to come at the wrong
+time or find itself stale.
+
 A scheduled session whose first job (its earliest reminder) is more than a day off is kept as
 its row and planned when a horizon, moving on every half day, reaches it. Starting from
 50,000 scheduled sessions then plans and hands APScheduler the few jobs of the next day
@@ -26,7 +31,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -34,7 +39,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select as select_columns
-from sqlmodel import col, select
+from sqlmodel import col
 
 from bot.core.commands import is_number
 from bot.core.domain import OPEN_ACTIONS, TIMED_STATES, SessionState
@@ -213,6 +218,17 @@ def plan_action_jobs(action: ActionTimes, now: datetime) -> list[PlannedJob]:
 
 JobRunner = Callable[[PlannedJob], Awaitable[None]]
 
+# The community's settings planned times follow: its reminders' minutes (a session's
+# reminders) and its zone (9am for an action's). A change to one re-plans the community.
+PLANNED_FROM = frozenset({"reminder_minutes", "timezone"})
+# Sessions with jobs, and actions with reminders: open, with a due day and a person.
+_TIMED = col(Session.state).in_(sorted(TIMED_STATES))
+_REMINDABLE = (
+    col(ActionItem.status).in_(sorted(OPEN_ACTIONS)),
+    col(ActionItem.due_on).is_not(None),
+    col(ActionItem.owner_participant_id).is_not(None),
+)
+
 
 class BrewScheduler:
     def __init__(
@@ -307,19 +323,8 @@ class BrewScheduler:
     async def rebuild(self) -> int:
         """Plan every job afresh from the database; return how many were planned now (the
         jobs of sessions kept for later are planned when the horizon reaches them)."""
-        # Only the columns planning reads, as plain rows: building 10,000 ORM objects was a
-        # fifth of a rebuild. Each row serves as both the session and its community.
-        # SQLAlchemy's own select, as SQLModel's is typed for at most four columns.
-        times = [getattr(Session, name) for name in SessionTimes.__annotations__]
-        query = (
-            select_columns(*times, col(Community.reminder_minutes))
-            .join(Community, col(Community.id) == col(Session.community_id))
-            .where(col(Session.state).in_(sorted(TIMED_STATES)))
-        )
-        async with self.db.read() as tx:
-            connection = await tx.connection()
-            rows = [(row, row) for row in (await connection.execute(query)).all()]
-        actions = await self._action_rows()
+        rows = [(row, row) for row in await self._session_rows(_TIMED)]
+        actions = await self._action_rows(*_REMINDABLE)
         for job in list(self._aps.get_jobs()):
             if job.id != DAILY_JOB_ID:
                 job.remove()
@@ -351,53 +356,78 @@ class BrewScheduler:
         )  # fmt: skip
         return len(planned)
 
-    async def _action_rows(self, action_id: int | None = None) -> list[ActionTimes]:
-        """Open actions with a due day and a person (or just `action_id`, whatever its
-        state), as plain rows of what planning reads."""
-        query = select_columns(
-            col(ActionItem.id),
-            col(ActionItem.status),
-            col(ActionItem.due_on),
-            col(ActionItem.owner_participant_id),
-            col(Community.timezone),
-        ).join(Community, col(Community.id) == col(ActionItem.community_id))
-        if action_id is None:
-            query = query.where(
-                col(ActionItem.status).in_(sorted(OPEN_ACTIONS)),
-                col(ActionItem.due_on).is_not(None),
-                col(ActionItem.owner_participant_id).is_not(None),
+    async def _session_rows(self, *where: Any) -> list[Any]:
+        """The sessions `where` says, as plain rows of only the columns planning reads:
+        building 10,000 ORM objects was a fifth of a rebuild. Each row serves as both the
+        session and its community (SessionTimes, CommunityTimes)."""
+        times = [getattr(Session, name) for name in SessionTimes.__annotations__]
+        # SQLAlchemy's own select, as SQLModel's is typed for at most four columns.
+        query = (
+            select_columns(*times, col(Community.reminder_minutes))
+            .join(Community, col(Community.id) == col(Session.community_id))
+            .where(*where)
+        )
+        async with self.db.read() as tx:
+            connection = await tx.connection()
+            return list((await connection.execute(query)).all())
+
+    async def _action_rows(self, *where: Any) -> list[ActionTimes]:
+        """The actions `where` says, as plain rows of what planning reads."""
+        query = (
+            select_columns(
+                col(ActionItem.id),
+                col(ActionItem.status),
+                col(ActionItem.due_on),
+                col(ActionItem.owner_participant_id),
+                col(Community.timezone),
             )
-        else:
-            query = query.where(col(ActionItem.id) == action_id)
+            .join(Community, col(Community.id) == col(ActionItem.community_id))
+            .where(*where)
+        )
         async with self.db.read() as tx:
             connection = await tx.connection()
             return list((await connection.execute(query)).all())
 
     async def refresh(self, session_id: int) -> None:
         """Re-plan one session after a change (called after the change has committed)."""
-        async with self.db.read() as tx:
-            row = (
-                await tx.exec(
-                    select(Session, Community)
-                    .join(Community, col(Community.id) == col(Session.community_id))
-                    .where(Session.id == session_id)
-                )
-            ).first()
+        rows = await self._session_rows(col(Session.id) == session_id)
+        self._replan_session(session_id, rows[0] if rows else None)
+
+    async def refresh_action(self, action_id: int) -> None:
+        """Re-plan one action's reminders after a change (called after it has committed)."""
+        rows = await self._action_rows(col(ActionItem.id) == action_id)
+        self._replan_action(action_id, rows[0] if rows else None)
+
+    async def refresh_community(self, community_id: int) -> None:
+        """Re-plan every session and action of a community after a change to a setting
+        their times follow (PLANNED_FROM), called after it has committed: the jobs planned
+        from the old setting would come at the wrong time, or find themselves stale."""
+        sessions = await self._session_rows(_TIMED, col(Session.community_id) == community_id)
+        actions = await self._action_rows(
+            *_REMINDABLE, col(ActionItem.community_id) == community_id
+        )
+        for session in sessions:
+            self._replan_session(session.id, session)
+        for action in actions:
+            assert action.id is not None, "a stored action"
+            self._replan_action(action.id, action)
+
+    def _replan_session(self, session_id: int, row: Any | None) -> None:
+        """Drop the session's jobs, and plan them again from `row` (None: it is gone)."""
         for job_id in self._by_session.pop(session_id, set()):
             if self._aps.get_job(job_id) is not None:
                 self._aps.remove_job(job_id)
         self._later.pop(session_id, None)
-        if row is not None and not self._kept_for_later(*row):
-            self._install(plan_jobs(*row, forget_after=self.forget_after))
+        if row is not None and not self._kept_for_later(row, row):
+            self._install(plan_jobs(row, row, forget_after=self.forget_after))
 
-    async def refresh_action(self, action_id: int) -> None:
-        """Re-plan one action's reminders after a change (called after it has committed)."""
-        rows = await self._action_rows(action_id)
+    def _replan_action(self, action_id: int, row: ActionTimes | None) -> None:
+        """Drop the action's jobs, and plan them again from `row` (None: it is gone)."""
         for job_id in self._by_action.pop(action_id, set()):
             if self._aps.get_job(job_id) is not None:
                 self._aps.remove_job(job_id)
-        now = self.clock.now()
-        self._install(job for action in rows for job in plan_action_jobs(action, now))
+        if row is not None:
+            self._install(plan_action_jobs(row, self.clock.now()))
 
     def retry_later(self, job: PlannedJob, outcome: str) -> None:
         """A job listener: a run the database turned away (locked, unreachable) stored

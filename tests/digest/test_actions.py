@@ -303,6 +303,40 @@ async def test_a_moved_due_day_moves_the_reminders(app, chat, fac, clock):
     assert seen.outcomes == ["stale"]
 
 
+async def test_a_new_time_zone_moves_the_reminders_in_the_running_process(app, chat, fac, clock):
+    await app.start()
+    await chat.say(fac, ADD)
+    await chat.say(fac, "/brew settings timezone Europe/Paris")
+    # 9am in Paris is 8am UTC in November: what a restart would plan, planned at once.
+    paris = [TWO_DAYS_BEFORE - timedelta(hours=1), ON_THE_DAY - timedelta(hours=1)]
+    planned = sorted(i for i in app.scheduler.job_ids() if i.startswith("action_due:"))
+    assert planned == [PlannedJob(JobKind.ACTION_DUE, 1, due).id for due in paris]
+    await app.scheduler.rebuild()
+    assert planned == sorted(i for i in app.scheduler.job_ids() if i.startswith("action_due:"))
+    clock.set(paris[0])
+    sent = Finished(JobKind.ACTION_DUE)
+    app.jobs.listeners.append(sent)
+    await app.jobs.run(PlannedJob(JobKind.ACTION_DUE, 1, paris[0]))
+    assert sent.outcomes == ["done"]
+    assert [m.title for m in reminders_to(app)] == ["Reminder: action 1 is due in 2 days"]
+
+
+async def test_a_reminder_had_before_the_zone_changed_is_not_had_again(app, chat, fac, clock):
+    await app.start()
+    await chat.say(fac, ADD)
+    clock.set(TWO_DAYS_BEFORE)  # 9am in London
+    await app.jobs.run(PlannedJob(JobKind.ACTION_DUE, 1, TWO_DAYS_BEFORE))
+    assert len(reminders_to(app)) == 1
+    clock.set(TWO_DAYS_BEFORE + timedelta(hours=1))
+    await chat.say(fac, "/brew settings timezone America/New_York")
+    # 9am in New York is still to come that day, and finds Sam reminded already.
+    new_york = TWO_DAYS_BEFORE + timedelta(hours=5)
+    assert PlannedJob(JobKind.ACTION_DUE, 1, new_york).id in app.scheduler.job_ids()
+    clock.set(new_york)
+    await app.jobs.run(PlannedJob(JobKind.ACTION_DUE, 1, new_york))
+    assert len(reminders_to(app)) == 1
+
+
 async def test_the_reminder_survives_a_restart(app, chat, fac, clock, database_url):
     await chat.say(fac, ADD)
     await app.close()

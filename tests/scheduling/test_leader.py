@@ -103,6 +103,21 @@ async def test_an_action_changed_on_another_process_reaches_the_leader(pair):
 
 
 @ON_POSTGRES
+async def test_a_new_time_zone_set_on_another_process_reaches_the_leader(pair):
+    first, first_events, second, _ = pair
+    fac = Chat.person("Fran", facilitator=True)
+    await Chat(second).say(fac, "/brew action add Ramps due=2026-11-27 person=user-sam")
+    await first_events.wait_for("action_refreshed")
+    await Chat(second).say(fac, "/brew settings timezone Europe/Paris")
+    await first_events.wait_for("community_refreshed")
+    assert first.scheduler.job_ids() == {
+        "action_due:1:20261125T080000Z",
+        "action_due:1:20261127T080000Z",
+    }
+    assert second.scheduler.job_ids() == set(), "only the leader plans"
+
+
+@ON_POSTGRES
 async def test_when_the_leader_stops_another_takes_over_with_the_same_jobs(pair):
     first, _, second, second_events = pair
     await Chat(first).say(Chat.person("Fran", facilitator=True), SCHEDULE)

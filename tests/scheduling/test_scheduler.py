@@ -134,6 +134,25 @@ async def test_breakout_timers_after_restart(app, clock, chat, fac, database_url
         await again.close()
 
 
+async def test_new_reminder_times_re_plan_every_session_in_the_running_process(app, chat, fac):
+    await app.start()
+    await chat.say(fac, "/brew schedule 2026-11-24 14:00")  # soon: handed to APScheduler
+    await chat.say(fac, "/brew schedule 2026-12-01 14:00")  # beyond the horizon: kept for later
+    assert "remind:1:20261124T134500Z" in app.scheduler.job_ids()
+    await chat.say(fac, "/brew settings reminders 60")
+    planned = app.scheduler.job_ids()
+    assert planned == {
+        "prepare:1:20261123T130000Z",
+        "remind:1:20261124T130000Z",
+        "open:1:20261124T140000Z",
+        "prepare:2:20261130T130000Z",
+        "remind:2:20261201T130000Z",
+        "open:2:20261201T140000Z",
+    }
+    await app.scheduler.rebuild()
+    assert app.scheduler.job_ids() == planned, "what a restart would plan"
+
+
 async def test_cancel_removes_jobs(app, chat, fac):
     await app.start()
     await chat.say(fac, '/brew schedule 2026-12-01 14:00 theme="Being heard"')
