@@ -556,7 +556,10 @@ class OutboxItem(SQLModel, table=True):
     target: str = Field(max_length=500)
     payload: str
     status: str = Field(default=OutboxStatus.PENDING, max_length=16, index=True)
-    attempts: int = 0
+    attempts: int = 0  # tries since it was recorded or last armed again (Retry)
+    # Times it was refused for good, never started again: each refusal is told once, under
+    # its own key (bot/delivery/outbox.py, Outcome.notice_key).
+    refusals: int = 0
     due_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=64)
     last_detail: str | None = Field(default=None, max_length=200)

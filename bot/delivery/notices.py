@@ -39,7 +39,7 @@ class NoticeService:
             custom_id("delivery", "retry", str(item.id)),
             title=session.title,
         )
-        key = f"notice:{item.id}:refused:{item.attempts}"
+        key = outcome.notice_key("notice:refused")
         delivery = Delivery(key, NOTICE, "private", session.created_by, notice, session.id)
         await self.deps.outbox.add(tx, community, delivery)
         return []

@@ -94,6 +94,12 @@ class Outcome:
     # goes on to this part alone.
     left: str = ""
 
+    def notice_key(self, about: str) -> str:
+        """The key of a notice a listener records about this outcome (`about` says what it
+        is): the same however often this outcome is heard, since it is recorded in the same
+        transaction as the outcome, and new for each refusal, Retry's included."""
+        return f"{about}:{self.item.id}:{self.item.refusals}"
+
 
 # Told how a delivery ended, in the transaction that records it; returns what to do once
 # that has committed (tell the scheduler, say).
@@ -135,6 +141,7 @@ async def enqueue(tx: AsyncSession, community_id: int, delivery: Delivery, now: 
         "payload": encode(delivery.body, delivery.target_name, delivery.thread),
         "status": OutboxStatus.PENDING.value,
         "attempts": 0,
+        "refusals": 0,
         "due_at": now,
         # Days, not times: an alert's row would otherwise date the reflection behind it.
         "created_at": utc_day(now),
@@ -452,6 +459,7 @@ class Outbox:
                 row.status, row.due_at = OutboxStatus.PENDING, now + retry_delay(row.attempts)
             else:
                 row.status, row.due_at = OutboxStatus.FAILED, utc_day(now)
+                row.refusals += 1
             tx.add(row)
             transient = not outcome.delivered and row.status == OutboxStatus.PENDING
             listener = self._listeners.get(row.purpose)

@@ -102,7 +102,7 @@ async def reminder_outcome(deps: Deps, tx: AsyncSession, outcome: Outcome) -> li
     """A reminder refused for good: the facilitator who added the action (or, failing that,
     who scheduled its session) hears why, what to do, and gets a Retry button."""
     item = outcome.item
-    if outcome.delivered:
+    if outcome.delivered or outcome.told:  # a facilitator who pressed Retry hears it there
         return []
     action_id = as_id(item.key.split(":")[1])
     action = await tx.get(ActionItem, action_id) if action_id is not None else None
@@ -127,7 +127,7 @@ async def reminder_outcome(deps: Deps, tx: AsyncSession, outcome: Outcome) -> li
         number=action.id,
         name=name,
     )
-    key = f"action-remind:failed:{item.id}:{item.attempts}"
+    key = outcome.notice_key("action-remind:failed")
     delivery = Delivery(key, NOTICE, "private", facilitator, notice, action.session_id)
     await deps.outbox.add(tx, community, delivery)
     return []

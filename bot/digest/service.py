@@ -428,7 +428,7 @@ class DigestService:
                 session_id=session.id,
                 detail=outcome.detail or item.target,
             )
-            key = f"digest:{session.id}:failed:{item.id}:{item.attempts}"
+            key = outcome.notice_key(f"digest:{session.id}:failed")
         else:
             pending = (
                 await tx.exec(

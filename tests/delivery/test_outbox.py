@@ -65,6 +65,29 @@ async def test_a_refused_digest_is_not_sent_until_it_arrives(app, chat, fac):
     assert len([s for s in app.deps.adapter.ops("send") if s.to.id == WG]) == 1
 
 
+def digest_refusals(app, fac) -> list:
+    return [m for m in app.deps.adapter.private_to(fac.id) if "could not post the digest" in m.text]
+
+
+async def test_a_digest_refused_again_after_retry_is_told_again_each_time(app, chat, fac):
+    session_id = await make_session(app, SessionState.CLOSED)
+    await chat.say(fac, f"/brew settings working_group_channel {WG}")
+    app.deps.adapter.failures[f"send:{WG}"] = DeliveryError("not_in_channel", "#working-group")
+    await chat.say(fac, f"/brew digest {session_id} send")
+    [first] = digest_refusals(app, fac)
+    # Fran invited Brewbot to the wrong channel and presses Retry: refused again.
+    answer = await chat.press(fac, first.actions[0].custom_id)
+    assert "I will tell you when it has arrived, or if something stops it" in answer.text
+    assert len(digest_refusals(app, fac)) == 2, "the second refusal is told too"
+    # And again by the command itself, and once more when the worker passes: no repeats.
+    await chat.say(fac, f"/brew digest {session_id} send")
+    await app.deps.outbox.deliver()
+    told = digest_refusals(app, fac)
+    assert len(told) == 3 and all(m.actions[0].label == "Retry" for m in told)
+    assert await digest_status(app, session_id) == "failed"
+    assert await state_of(app, session_id) == SessionState.CLOSED
+
+
 async def test_a_moment_of_failure_is_retried_until_it_arrives(app, chat, fac, clock):
     session_id = await make_session(app, SessionState.CLOSED)
     await chat.say(fac, f"/brew settings working_group_channel {WG}")

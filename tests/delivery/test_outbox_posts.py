@@ -55,6 +55,35 @@ async def test_an_opening_refused_with_nobody_waiting_reaches_the_facilitator_wi
     assert len(channel_posts(app)) == 1
 
 
+def post_refusals(app, fac) -> list:
+    return [m for m in app.deps.adapter.private_to(fac.id) if "could not post" in m.text]
+
+
+async def refused_after_a_moment(app, clock) -> None:
+    """The platform fails for a moment, then refuses for good: the outbox tries again."""
+    app.deps.adapter.failures[f"send:{ROOM}"] = DeliveryError("not_in_channel", "#brew-room")
+    clock.advance(timedelta(minutes=5))
+    await app.deps.outbox.deliver()
+
+
+async def test_a_post_refused_again_after_retry_is_told_again(app, chat, fac, clock):
+    session_id = await make_session(app)
+    app.deps.adapter.failures[f"send:{ROOM}"] = DeliveryError("failed", "503")
+    await app.jobs.run(PlannedJob(JobKind.OPEN, session_id, clock.now()))
+    await refused_after_a_moment(app, clock)
+    [first] = post_refusals(app, fac)
+    # Retry: the same again, a moment's failure and then a refusal.
+    app.deps.adapter.failures[f"send:{ROOM}"] = DeliveryError("failed", "503")
+    answer = await chat.press(fac, first.actions[0].custom_id)
+    assert "keep trying" in answer.text
+    await refused_after_a_moment(app, clock)
+    told = post_refusals(app, fac)
+    assert len(told) == 2, "the second refusal is told too"
+    assert told[1].actions == first.actions
+    await app.deps.outbox.deliver()
+    assert len(post_refusals(app, fac)) == 2
+
+
 async def test_a_post_refused_while_the_facilitator_waits_is_told_in_the_answer_only(
     app, chat, fac
 ):

@@ -408,6 +408,39 @@ async def test_a_refused_reminder_is_told_to_the_facilitator_with_retry(app, cha
     assert refused.text.startswith("Only facilitators")
 
 
+async def test_a_reminder_refused_again_after_retry_is_told_again(app, chat, fac, clock):
+    await chat.say(SAM, "/brew call me Sam")
+    await chat.say(fac, ADD)
+    clock.set(TWO_DAYS_BEFORE)
+    app.deps.adapter.failures["private:user-sam"] = DeliveryError("rate_limited")
+    await app.jobs.run(PlannedJob(JobKind.ACTION_DUE, 1, TWO_DAYS_BEFORE))
+    app.deps.adapter.failures["private:user-sam"] = DeliveryError("dm_closed")
+    clock.advance(timedelta(minutes=1))
+    await app.deps.outbox.deliver()
+    [first] = app.deps.adapter.private_to(fac.id)
+    # Retry: slowed down for a moment, then refused again.
+    app.deps.adapter.failures["private:user-sam"] = DeliveryError("rate_limited")
+    answer = await chat.press(fac, first.actions[0].custom_id)
+    assert "keep trying" in answer.text
+    app.deps.adapter.failures["private:user-sam"] = DeliveryError("dm_closed")
+    clock.advance(timedelta(minutes=1))
+    await app.deps.outbox.deliver()
+    told = app.deps.adapter.private_to(fac.id)
+    assert [m.text for m in told] == [first.text, first.text], "the second refusal is told too"
+    assert told[1].actions == first.actions and not reminders_to(app)
+
+
+async def test_a_reminder_refused_when_retried_is_told_in_the_answer_only(app, chat, fac, clock):
+    await chat.say(fac, ADD)
+    clock.set(TWO_DAYS_BEFORE)
+    app.deps.adapter.failures["private:user-sam"] = DeliveryError("dm_closed")
+    await app.jobs.run(PlannedJob(JobKind.ACTION_DUE, 1, TWO_DAYS_BEFORE))
+    [told] = app.deps.adapter.private_to(fac.id)
+    answer = await chat.press(fac, told.actions[0].custom_id)
+    assert "does not accept private messages" in answer.text
+    assert app.deps.adapter.private_to(fac.id) == [told], "not told twice"
+
+
 async def test_someone_who_asked_for_no_reminders_gets_none(app, chat, fac, clock):
     await chat.say(SAM, "/brew preferences reminders=none")
     await chat.say(fac, ADD)
