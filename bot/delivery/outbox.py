@@ -11,7 +11,10 @@ truth (a digest is sent only once the working group has it) and tell a person wh
 
 Each item is claimed before it is tried (status "sending" until a lease runs out), so two
 processes never try the same item at once and an item whose process died is tried again:
-each delivery arrives at least once. A delivered item's words are cleared from the table.
+each delivery arrives at least once. A live process keeps what it claimed for as long as it
+takes (a platform may keep a send waiting out a rate limit): it never claims those items
+again itself, and it renews their lease while it holds them, so no other process takes them
+for abandoned either. A delivered item's words are cleared from the table.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
 
@@ -59,6 +62,8 @@ NOTICE = "notice"  # the purpose of ordinary posts and private notices
 TRANSIENT = frozenset({"rate_limited", "failed", "email_failed", "timeout"})
 MAX_ATTEMPTS = 12  # with the waits below, about six hours of trying
 LEASE = timedelta(minutes=2)
+RENEW_EVERY = LEASE / 4  # how often a process renews the lease of what it holds
+RENEW_PART = 1000  # leases renewed in one statement
 POLL_SECONDS = 30.0
 KEEP_DONE, KEEP_FAILED = timedelta(days=2), timedelta(days=30)
 
@@ -158,6 +163,11 @@ class Outbox:
         # step's own (docs/anonymity.md).
         self._isolated: set[str] = set()
         self._task: asyncio.Task[None] | None = None
+        # Items this process has claimed and not yet finished with, by key (each with whether
+        # it is of an isolated purpose), and the task renewing their lease while there are
+        # any. By key, not id: SQLite may give a deleted row's id to the next one.
+        self._held: dict[str, bool] = {}
+        self._renewing: asyncio.Task[None] | None = None
 
     def listen(self, purpose: str, listener: Listener, *, isolated: bool = False) -> None:
         self._listeners[purpose] = listener
@@ -340,8 +350,12 @@ class Outbox:
             claimed = await self._claim(keys)
             if not claimed:
                 break
-            for item, again in claimed:
-                delivered += await self._attempt(item, again, told)
+            self._hold(item for item, _ in claimed)
+            try:
+                for item, again in claimed:
+                    delivered += await self._attempt(item, again, told)
+            finally:
+                self._release(item.key for item, _ in claimed)
             keys, told = None, False
         return delivered
 
@@ -383,9 +397,11 @@ class Outbox:
         )
         try:
             async with self.deps.db.transaction(isolated=isolated) as tx:
-                items = list((await tx.exec(query.order_by(col(OutboxItem.id)))).all())
+                items = (await tx.exec(query.order_by(col(OutboxItem.id)))).all()
                 claimed = []
-                for item in items:
+                # One this process still holds is being sent here, however long that takes:
+                # not abandoned, whatever its lease says.
+                for item in (item for item in items if item.key not in self._held):
                     again = item.attempts > 0 or item.status == OutboxStatus.SENDING
                     claimed.append((item, again))
                     item.status = OutboxStatus.SENDING
@@ -394,6 +410,61 @@ class Outbox:
         except DatabaseUnavailable:
             return []
         return claimed
+
+    # -- holding what was claimed -----------------------------------------------------------
+
+    def _hold(self, items: Iterable[OutboxItem]) -> None:
+        self._held.update({item.key: item.purpose in self._isolated for item in items})
+        if self._held and self._renewing is None:
+            self._renewing = asyncio.create_task(self._keep_leases(), name="brewbot-leases")
+
+    def _release(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            self._held.pop(key, None)
+        if not self._held:
+            self._stop_renewing()
+
+    def _stop_renewing(self) -> None:
+        if self._renewing is not None:
+            self._renewing.cancel()
+            self._renewing = None
+
+    async def _keep_leases(self) -> None:
+        while True:
+            await asyncio.sleep(self._real_seconds(RENEW_EVERY))
+            try:
+                await self.renew()
+            except Exception:
+                log.exception("delivery leases not renewed")
+
+    def _real_seconds(self, span: timedelta) -> float:
+        """`span` of the clock's time in real seconds (the demo's clock runs fast)."""
+        clock = self.deps.clock
+        return max(0.0, (clock.to_real(clock.now() + span) - datetime.now(UTC)).total_seconds())
+
+    async def renew(self) -> None:
+        """Push on the lease of everything this process holds, so another process (another
+        bot on PostgreSQL, or the command line) does not take it for abandoned while it is
+        still being sent. A process that died renews nothing: its items fall due again once
+        their lease runs out. Isolated purposes in a transaction of their own, as claimed."""
+        for isolated in (False, True):
+            held = sorted(key for key, own in self._held.items() if own == isolated)
+            if not held:
+                continue
+            try:
+                async with self.deps.db.transaction(isolated=isolated) as tx:
+                    # In parts: a statement takes only so many values (SQLite 32,766).
+                    for start in range(0, len(held), RENEW_PART):
+                        await tx.exec(
+                            update(OutboxItem)
+                            .where(
+                                col(OutboxItem.key).in_(held[start : start + RENEW_PART]),
+                                col(OutboxItem.status) == OutboxStatus.SENDING,
+                            )
+                            .values(due_at=self.deps.clock.now() + LEASE)
+                        )
+            except DatabaseUnavailable:
+                log.warning("delivery leases not renewed yet held=%d", len(held))
 
     async def _attempt(self, item: OutboxItem, again: bool, told: bool) -> int:
         try:
@@ -483,6 +554,7 @@ class Outbox:
             self._task = asyncio.create_task(self.run(), name="brewbot-outbox")
 
     async def stop(self) -> None:
+        self._stop_renewing()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -4,6 +4,8 @@ is told what to do, with a Retry button. A digest counts as sent only once it ha
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
 from datetime import timedelta
 
@@ -18,7 +20,7 @@ from bot.delivery.outbox import MAX_ATTEMPTS, Delivery, decode, encode, retry_de
 from bot.platforms.memory import MemoryAdapter
 from bot.scheduling.planner import JobKind, PlannedJob
 from storage.models import Community, Digest, OutboxItem, OutboxStatus
-from tests.conftest import Chat, make_settings
+from tests.conftest import Chat, app_for, make_settings
 from tests.fakes.slack_harness import WORKING_GROUP, reply_text, slack_world
 from tests.helpers import make_session, state_of
 from tests.platforms.test_slack_session import ADMIN, FACILITATOR, posts, workspace
@@ -144,6 +146,84 @@ async def test_a_digest_the_platform_keeps_failing_names_the_channel_not_what_it
     [notice] = [text for text in told if "could not post the digest" in text]
     assert f"in {WG}." in notice and "press Retry" in notice
     assert "503" not in notice and "answered" not in notice
+
+
+class HeldSend:
+    """The platform keeps the first post to `channel` waiting (a rate limit's Retry-After,
+    a slow connection) until the test lets it go."""
+
+    def __init__(self, adapter: MemoryAdapter, channel: str) -> None:
+        self.started, self.go = asyncio.Event(), asyncio.Event()
+        self._send, self._channel = adapter.send, channel
+        adapter.send = self.send
+
+    async def send(self, to, message):
+        if to.id == self._channel and not self.started.is_set():
+            self.started.set()
+            await self.go.wait()
+        return await self._send(to, message)
+
+
+def digest_posts(app) -> list:
+    return [s for s in app.deps.adapter.ops("send") if s.to.id == WG]
+
+
+async def test_a_send_outlasting_its_lease_is_not_sent_again_by_its_own_process(
+    app, chat, fac, clock
+):
+    session_id = await make_session(app, SessionState.CLOSED)
+    await chat.say(fac, f"/brew settings working_group_channel {WG}")
+    held = HeldSend(app.deps.adapter, WG)
+    command = asyncio.create_task(chat.say(fac, f"/brew digest {session_id} send"))
+    await held.started.wait()
+    clock.advance(timedelta(minutes=3))  # past the lease it was claimed with
+    await app.deps.outbox.deliver()  # the worker's next pass
+    held.go.set()
+    await command
+    assert len(digest_posts(app)) == 1
+    assert await state_of(app, session_id) == SessionState.SUMMARISED
+
+
+async def test_another_process_leaves_a_long_send_alone_but_takes_a_dead_ones(
+    database_url, clock
+):
+    first = await app_for(make_settings(database_url), clock)
+    second = await app_for(make_settings(database_url), clock)
+    chat, fac = Chat(first), Chat.person("Fran", facilitator=True)
+    try:
+        session_id = await make_session(first, SessionState.CLOSED)
+        await chat.say(fac, f"/brew settings working_group_channel {WG}")
+        held = HeldSend(first.deps.adapter, WG)
+        command = asyncio.create_task(chat.say(fac, f"/brew digest {session_id} send"))
+        await held.started.wait()
+        for _ in range(3):  # three minutes of waiting, the lease renewed as it goes
+            clock.advance(timedelta(minutes=1))
+            await first.deps.outbox.renew()
+        await second.deps.outbox.deliver()
+        assert digest_posts(second) == [], "not taken for abandoned"
+        held.go.set()
+        await command
+        assert len(digest_posts(first)) == 1
+        # The next digest's process dies while sending it: once its lease has run out the
+        # other process sends it.
+        again = await make_session(first, SessionState.CLOSED, people=0)
+
+        async def dies(to, message):
+            raise Killed
+
+        first.deps.adapter.send = dies
+        with contextlib.suppress(Killed):
+            await chat.say(fac, f"/brew digest {again} send")
+        await first.close()
+        await second.deps.outbox.deliver()
+        assert digest_posts(second) == [], "its lease has not run out yet"
+        clock.advance(timedelta(minutes=3))
+        await second.deps.outbox.deliver()
+        assert len(digest_posts(second)) == 1
+        assert await state_of(second, again) == SessionState.SUMMARISED
+    finally:
+        await first.close()
+        await second.close()
 
 
 async def test_a_safeguarding_alert_that_cannot_reach_the_contact_reaches_the_facilitator(
