@@ -22,6 +22,8 @@ class NoticeService:
         self.deps = deps
         self.t = deps.texts.t
         deps.outbox.listen(NOTICE, self._refused)
+        # A session's posts, and notices about it, are for it going ahead.
+        deps.outbox.lapses_with_session(NOTICE)
 
     async def _refused(self, tx: AsyncSession, outcome: Outcome) -> list[Effect]:
         item = outcome.item

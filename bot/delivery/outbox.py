@@ -111,6 +111,10 @@ class Outcome:
 Listener = Callable[[AsyncSession, Outcome], Awaitable[list[Effect]]]
 
 
+class _Withdrawn(Exception):
+    """The delivery was forgotten after it was claimed (`Outbox.withdraw`, forget me)."""
+
+
 def refusal(
     texts: Texts, key: str, outcome: Outcome, retry: str, **values: object
 ) -> OutgoingMessage:
@@ -162,6 +166,8 @@ class Outbox:
         # alert from a reflection): their transactions are isolated in the WAL like that
         # step's own (docs/anonymity.md).
         self._isolated: set[str] = set()
+        # Purposes whose deliveries are about their session going ahead (`withdraw`).
+        self._lapsing: set[str] = set()
         self._task: asyncio.Task[None] | None = None
         # Items this process has claimed and not yet finished with, by key (each with whether
         # it is of an isolated purpose), and the task renewing their lease while there are
@@ -173,6 +179,26 @@ class Outbox:
         self._listeners[purpose] = listener
         if isolated:
             self._isolated.add(purpose)
+
+    def lapses_with_session(self, purpose: str) -> None:
+        """Deliveries of `purpose` are about their session going ahead (reminders, its posts,
+        notices about them): `withdraw` forgets them when it is cancelled."""
+        self._lapsing.add(purpose)
+
+    async def withdraw(self, tx: AsyncSession, session_id: int) -> None:
+        """The session is cancelled, in this transaction: forget its deliveries not made yet
+        of the purposes that lapse with it. Sent later they would remind people of, or invite
+        them into, a session that will not happen, and a Retry would post them again. One
+        being sent right now is not sent once this commits (`_send` looks first). A breakout
+        thread is still archived: that holds whatever became of the session."""
+        await tx.exec(
+            delete(OutboxItem).where(
+                col(OutboxItem.session_id) == session_id,
+                col(OutboxItem.purpose).in_(sorted(self._lapsing)),
+                col(OutboxItem.kind) != "close_thread",
+                col(OutboxItem.status) != OutboxStatus.DONE,
+            )
+        )
 
     async def add(self, tx: AsyncSession, community: Community, delivery: Delivery) -> None:
         """Record `delivery` in this transaction. The caller tries it once committed
@@ -469,6 +495,8 @@ class Outbox:
     async def _attempt(self, item: OutboxItem, again: bool, told: bool) -> int:
         try:
             await self._send(item, again)
+        except _Withdrawn:
+            return 0  # nothing was sent, and there is no row left to record it in
         except DeliveryError as exc:
             outcome = Outcome(item, False, exc.reason, exc.detail, told, exc.left)
         except Exception:  # a bug or an unexpected library error: try again later
@@ -485,6 +513,8 @@ class Outbox:
     async def _send(self, item: OutboxItem, again: bool) -> None:
         async with self.deps.db.read() as tx:
             community = await tx.get(Community, item.community_id)
+            if await _gone(tx, item):
+                raise _Withdrawn
         if community is None:
             raise DeliveryError("not_found")
         data = json.loads(item.payload)
@@ -518,7 +548,7 @@ class Outbox:
         after: list[Effect] = []
         async with self.deps.db.transaction(isolated=item.purpose in self._isolated) as tx:
             row = await tx.get(OutboxItem, item.id)
-            if row is None:
+            if row is None or row.key != item.key:  # withdrawn, its id perhaps given again
                 return
             row.attempts += 1
             row.last_error, row.last_detail = outcome.reason or None, outcome.detail[:200] or None
@@ -587,6 +617,12 @@ class Outbox:
         # min() keeps the column's type, so this is an aware UTC time on both databases.
         wait = next_due - self.deps.clock.now()
         return min(POLL_SECONDS, max(0.5, wait.total_seconds()))
+
+
+async def _gone(tx: AsyncSession, item: OutboxItem) -> bool:
+    """Whether `item` was deleted since it was read (its id may be another row's now)."""
+    same = select(OutboxItem.id).where(OutboxItem.id == item.id, OutboxItem.key == item.key)
+    return (await tx.exec(same)).first() is None
 
 
 # -- payloads ---------------------------------------------------------------------------------

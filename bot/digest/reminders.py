@@ -128,7 +128,8 @@ async def reminder_outcome(deps: Deps, tx: AsyncSession, outcome: Outcome) -> li
         name=name,
     )
     key = outcome.notice_key("action-remind:failed")
-    delivery = Delivery(key, NOTICE, "private", facilitator, notice, action.session_id)
+    # About the action, not its session: tied to none, so cancelling one does not take it.
+    delivery = Delivery(key, NOTICE, "private", facilitator, notice)
     await deps.outbox.add(tx, community, delivery)
     return []
 

@@ -70,6 +70,7 @@ class JobService:
         self.digests = digests
         self.listeners: list[JobListener] = []
         deps.outbox.listen(REMINDER, self._reminder_outcome)
+        deps.outbox.lapses_with_session(REMINDER)
 
     async def run(self, job: PlannedJob) -> None:
         """Run one job at most once; then tell listeners how it ended."""

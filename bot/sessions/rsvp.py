@@ -87,6 +87,7 @@ class Rsvps:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self.t = deps.texts.t
+        deps.outbox.lapses_with_session(RSVP_REMINDER)
         # What each person's own page shows, by their link: a crowd that has just answered
         # opens these pages at once, and their reads are made together.
         self._pages = linked_pages(deps, "rsvp pages", _read_answered, WebRsvp, _ANSWERED)

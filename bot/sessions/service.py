@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
 from bot.core.domain import FINISHED_STATES, LIVE_STATES, UPCOMING_STATES, SessionState
@@ -24,7 +25,7 @@ from bot.core.messages import (
     custom_id,
 )
 from bot.digest.actions import action_lines, community_actions
-from bot.engine.context import CommandContext, Work
+from bot.engine.context import CommandContext, Effect, Work
 from bot.engine.deps import Deps, zone_of
 from bot.reflections.sealing import seal
 from bot.sessions.calendar import session_ics
@@ -184,10 +185,7 @@ class SessionService:
 
     async def cancel(self, ctx: CommandContext) -> Reply:
         session = await self.resolve(ctx, ctx.arg("session"))
-        self.move(session, SessionState.CANCELLED, "cancelled")
-        ctx.tx.add(session)
-        # No digest will be sent: what could tie its reflections to anyone goes now.
-        ctx.after_commit(await seal(self.deps, ctx.tx, session))
+        ctx.after_commit(await self._cancel(ctx.tx, session))
         ctx.after_commit(self.deps.changed(id_of(session)))
         notice = OutgoingMessage(self.t("sessions.cancelled_notice", title=session.title))
         ctx.after_commit(
@@ -220,9 +218,7 @@ class SessionService:
                 return []
             states = [SessionState.SCHEDULED, *sorted(LIVE_STATES)]
             for session in await sessions_in_states(tx, id_of(community), states):
-                self.move(session, SessionState.CANCELLED, "cancelled")
-                tx.add(session)
-                purge = await seal(self.deps, tx, session)
+                purge = await self._cancel(tx, session)
                 cancelled.append(id_of(session))
         if purge is not None:
             await purge()
@@ -237,6 +233,16 @@ class SessionService:
                 )
         log.info("removed from community sessions_cancelled=%d", len(cancelled))
         return cancelled
+
+    async def _cancel(self, tx: AsyncSession, session: Session) -> Effect:
+        """Cancel `session` in `tx`; returns the purge to run once that has committed."""
+        self.move(session, SessionState.CANCELLED, "cancelled")
+        tx.add(session)
+        # Reminders, its posts and notices still queued no longer hold: they go with the
+        # change, before anything saying it is cancelled is queued.
+        await self.deps.outbox.withdraw(tx, id_of(session))
+        # No digest will be sent: what could tie its reflections to anyone goes now.
+        return await seal(self.deps, tx, session)
 
     async def open(self, ctx: CommandContext) -> Reply:
         session = await self.resolve(ctx, ctx.arg("session"))
