@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError, as_id
 from bot.core.messages import OutgoingMessage, Reply, custom_id
-from bot.delivery.outbox import NOTICE, Delivery, Outcome, refusal
+from bot.delivery.outbox import NOTICE, REMINDER, Delivery, Outcome, refusal
 from bot.engine.context import CommandContext, Effect
 from bot.engine.deps import Deps
 from storage.models import Community, OutboxItem, OutboxStatus, Session
@@ -47,16 +47,18 @@ class NoticeService:
         return []
 
     async def retry(self, ctx: CommandContext) -> Reply:
-        """The Retry button under a refused post: arm it again and try it now."""
-        return await retry_refused(self.deps, ctx, NOTICE)
+        """The Retry button under a refused post (a reminder's too): arm it again and try it
+        now."""
+        return await retry_refused(self.deps, ctx, NOTICE, REMINDER)
 
 
-async def retry_refused(deps: Deps, ctx: CommandContext, purpose: str) -> Reply:
-    """A Retry button under a delivery of `purpose` that was refused for good (the button's
-    argument is the outbox item): arm it again and try it now, reporting how it went."""
+async def retry_refused(deps: Deps, ctx: CommandContext, *purposes: str) -> Reply:
+    """A Retry button under a delivery of one of `purposes` that was refused for good (the
+    button's argument is the outbox item): arm it again and try it now, reporting how it
+    went."""
     item_id = as_id(str(ctx.arg("arg") or ""))
     item = await ctx.tx.get(OutboxItem, item_id) if item_id is not None else None
-    if item is None or item.community_id != ctx.community.id or item.purpose != purpose:
+    if item is None or item.community_id != ctx.community.id or item.purpose not in purposes:
         raise CommandError("errors.unknown_button")
     if item.status != OutboxStatus.FAILED:
         return Reply(OutgoingMessage(deps.texts.t("outbox.already_going")))

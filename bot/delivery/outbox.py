@@ -57,6 +57,9 @@ from storage.types import utc_day
 log = logging.getLogger("brewbot.outbox")
 
 NOTICE = "notice"  # the purpose of ordinary posts and private notices
+# The purpose of a session's reminders (bot/scheduling/jobs.py): a reminder post refused for
+# good is tried again with the same Retry button as an ordinary post (bot/delivery/notices.py).
+REMINDER = "reminder"
 
 # Worth trying again: the platform or mail server failed or asked us to slow down.
 TRANSIENT = frozenset({"rate_limited", "failed", "email_failed", "timeout"})

@@ -12,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.domain import SessionState
-from bot.core.messages import OutgoingMessage
+from bot.core.messages import OutgoingMessage, custom_id
 from bot.core.ports import DeliveryError
-from bot.delivery.outbox import Delivery, Outcome
+from bot.delivery.outbox import NOTICE, REMINDER, Delivery, Outcome, refusal
 from bot.digest.reminders import remind_owner
 from bot.digest.service import DigestService
 from bot.engine.context import Effect, Work
@@ -32,8 +32,6 @@ from storage.models import Community, JobRun, Participant, Session, id_of
 from storage.repositories import rsvp_yes
 
 log = logging.getLogger("brewbot.jobs")
-
-REMINDER = "reminder"  # the outbox purpose of reminders
 
 JobListener = Callable[[PlannedJob, str], None]
 
@@ -291,20 +289,45 @@ class JobService:
 
     async def _reminder_outcome(self, tx: AsyncSession, outcome: Outcome) -> list[Effect]:
         """A private reminder refused for good (private messages closed): the channel gets
-        one quiet reminder instead, however many could not be reached."""
+        one quiet reminder instead, however many could not be reached. The channel's
+        reminder refused for good too: the facilitator who scheduled the session hears it.
+        Nothing once the session has begun or was cancelled: a reminder is no use then."""
         item = outcome.item
-        if outcome.delivered or item.kind != "private":
+        if outcome.delivered or outcome.told:
             return []
         session = await tx.get(Session, item.session_id)
         community = await tx.get(Community, item.community_id)
         if session is None or community is None or session.state != SessionState.SCHEDULED:
             return []
-        base = item.key.rsplit(":", 1)[0]
-        minutes = int((session.starts_at - self.deps.clock.now()).total_seconds() // 60)
-        await self.deps.outbox.add(
-            tx, community, self._reminder_post(community, session, base, minutes)
-        )
+        if item.kind == "private":
+            base = item.key.rsplit(":", 1)[0]
+            minutes = int((session.starts_at - self.deps.clock.now()).total_seconds() // 60)
+            await self.deps.outbox.add(
+                tx, community, self._reminder_post(community, session, base, minutes)
+            )
+        else:
+            await self._tell_not_reminded(tx, community, session, outcome)
         return []
+
+    async def _tell_not_reminded(
+        self, tx: AsyncSession, community: Community, session: Session, outcome: Outcome
+    ) -> None:
+        """The last way to remind people was refused: the facilitator who scheduled the
+        session hears it privately, once per refusal, with what to do and a Retry button."""
+        if not session.created_by:
+            log.warning("reminder refused and nobody to tell session=%s", session.id)
+            return
+        notice = refusal(
+            self.deps.texts,
+            "reminders.not_posted",
+            outcome,
+            custom_id("delivery", "retry", str(outcome.item.id)),
+            title=session.title,
+            when=format_local(session.starts_at, zone_of(community)),
+        )
+        key = outcome.notice_key("remind:refused")
+        delivery = Delivery(key, NOTICE, "private", session.created_by, notice, session.id)
+        await self.deps.outbox.add(tx, community, delivery)
 
 
 def _in_time(minutes: int) -> dict[str, object]:

@@ -9,6 +9,7 @@ import contextlib
 import sqlite3
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from bot.app import build_app
@@ -356,6 +357,28 @@ async def test_people_with_closed_private_messages_get_one_quiet_channel_reminde
     assert len(app.deps.adapter.ops("private")) == 2
     [post] = [s for s in app.deps.adapter.ops("send") if s.to.id == "brew-room"]
     assert not post.message.ping
+
+
+@pytest.mark.parametrize("people", [3, 0])
+async def test_reminders_that_reach_nobody_are_told_to_the_facilitator(app, chat, fac, people):
+    """Every private reminder refused and then the channel's one too (or the channel's is the
+    only one, when nobody said they are coming): the facilitator hears it, once."""
+    session_id = await make_session(app, SessionState.SCHEDULED, people=people)
+    for n in range(people):
+        app.deps.adapter.failures[f"private:user-p{n}"] = DeliveryError("dm_closed")
+    app.deps.adapter.failures["send:brew-room"] = DeliveryError("not_in_channel", "#brew-room")
+    await app.jobs.run(PlannedJob(JobKind.REMIND, session_id, app.deps.clock.now()))
+    await app.deps.outbox.deliver()
+    [told] = app.deps.adapter.private_to(fac.id)
+    assert told.text.startswith('Some people may not have had their reminder for "Being heard"')
+    assert "invite Brewbot" in told.text and [a.label for a in told.actions] == ["Retry"]
+    # Brewbot is invited to the channel; Retry posts the reminder there.
+    del app.deps.adapter.failures["send:brew-room"]
+    answer = await chat.press(fac, told.actions[0].custom_id)
+    assert "trying that message again" in answer.text
+    [post] = [s for s in app.deps.adapter.ops("send") if s.to.id == "brew-room"]
+    assert "A gentle reminder" in post.message.text
+    assert app.deps.adapter.private_to(fac.id) == [told]
 
 
 async def test_a_job_the_locked_database_turned_away_is_tried_again(sqlite_url, clock):
