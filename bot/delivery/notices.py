@@ -1,20 +1,26 @@
-"""Ordinary posts refused for good: the session's facilitator hears what to do, with Retry.
+"""Ordinary posts refused for good: the person who asked hears what to do, with Retry.
 
 A post made while a facilitator waits (a command) is reported in their answer. One refused
 later (a job's post, or a command's post that failed for a while first) has nobody waiting,
-so the facilitator who scheduled the session is told privately, once per refusal.
+so the person who asked for it (`/brew post`, which belongs to no session) or else the
+facilitator who scheduled its session is told privately, once per refusal.
 """
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError, as_id
-from bot.core.messages import OutgoingMessage, Reply, custom_id
-from bot.delivery.outbox import NOTICE, REMINDER, Delivery, Outcome, refusal
+from bot.core.messages import OutgoingMessage, Reply, Section, custom_id
+from bot.delivery.outbox import NOTICE, REMINDER, Delivery, Outcome, decode, refusal
 from bot.engine.context import CommandContext, Effect
 from bot.engine.deps import Deps
 from storage.models import Community, OutboxItem, OutboxStatus, Session
+
+log = logging.getLogger("brewbot.notices")
 
 
 class NoticeService:
@@ -32,19 +38,28 @@ class NoticeService:
             return []
         session = await tx.get(Session, item.session_id) if item.session_id else None
         community = await tx.get(Community, item.community_id)
-        if session is None or community is None or not session.created_by:
+        to = item.asked_by or (session.created_by if session else "")
+        if community is None or not to:
+            log.warning("post refused and nobody to tell id=%s", item.id)
             return []
-        notice = refusal(
-            self.deps.texts,
-            "outbox.not_posted",
-            outcome,
-            custom_id("delivery", "retry", str(item.id)),
-            title=session.title,
-        )
+        notice = self._notice(outcome, session)
         key = outcome.notice_key("notice:refused")
-        delivery = Delivery(key, NOTICE, "private", session.created_by, notice, session.id)
+        delivery = Delivery(key, NOTICE, "private", to, notice, item.session_id)
         await self.deps.outbox.add(tx, community, delivery)
         return []
+
+    def _notice(self, outcome: Outcome, session: Session | None) -> OutgoingMessage:
+        """What was refused and what to do: the session's title, or else the words the
+        person asked to post (escaped, as anything a person typed)."""
+        retry = custom_id("delivery", "retry", str(outcome.item.id))
+        if session is not None:
+            return refusal(
+                self.deps.texts, "outbox.not_posted", outcome, retry, title=session.title
+            )
+        notice = refusal(self.deps.texts, "outbox.not_posted_yours", outcome, retry)
+        words = decode(outcome.item.kind, outcome.item.payload)
+        assert isinstance(words, OutgoingMessage)  # a post, never a letter
+        return replace(notice, sections=(Section(words.text, untrusted=True),))
 
     async def retry(self, ctx: CommandContext) -> Reply:
         """The Retry button under a refused post (a reminder's too): arm it again and try it

@@ -86,6 +86,8 @@ class Delivery:
     # How the person is called, for a front-end that shows it (the terminal chat).
     target_name: str = ""
     thread: str = ""  # a thread inside the `target` channel
+    # The person to tell if it is refused for good, when it is not the session's facilitator.
+    asked_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,7 @@ async def enqueue(tx: AsyncSession, community_id: int, delivery: Delivery, now: 
         "community_id": community_id,
         "session_id": delivery.session_id,
         "target": delivery.target,
+        "asked_by": delivery.asked_by,
         "payload": encode(delivery.body, delivery.target_name, delivery.thread),
         "status": OutboxStatus.PENDING.value,
         "attempts": 0,
@@ -234,9 +237,11 @@ class Outbox:
         key: str,
         session_id: int | None = None,
         close_thread: bool = False,
+        asked_by: str = "",
     ) -> Effect:
         """Record a post in a channel or thread (`close_thread`: then archive the thread) and
-        return the effect that tries it once committed."""
+        return the effect that tries it once committed. `asked_by`: who to tell if it is
+        refused for good, when not the session's facilitator (bot/delivery/notices.py)."""
         delivery = Delivery(
             key,
             NOTICE,
@@ -245,6 +250,7 @@ class Outbox:
             message,
             session_id,
             thread=to.thread_id or "",
+            asked_by=asked_by,
         )
         await self.add(tx, community, delivery)
         return self.deliver_effect([key], report=True)

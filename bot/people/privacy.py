@@ -219,6 +219,12 @@ async def forget(tx: AsyncSession, community: Community, user_id: str) -> list[s
         .where(col(ActionItem.community_id) == community.id, col(ActionItem.created_by) == user_id)
         .values(created_by="")
     )
+    # And on a post they asked for, to be told if it is refused.
+    await tx.exec(
+        update(OutboxItem)
+        .where(col(OutboxItem.community_id) == community.id, col(OutboxItem.asked_by) == user_id)
+        .values(asked_by="")
+    )
     # Messages still to reach them, or delivered but not yet pruned, name them as the target.
     await tx.exec(
         delete(OutboxItem).where(

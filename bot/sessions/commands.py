@@ -127,7 +127,12 @@ def feature(app: Needs) -> Feature[CommandContext]:
         )
         ctx.after_commit(
             await deps.outbox.post(
-                ctx.tx, ctx.community, ctx.conversation, posted, key=f"post:{uuid.uuid4().hex}"
+                ctx.tx,
+                ctx.community,
+                ctx.conversation,
+                posted,
+                key=f"post:{uuid.uuid4().hex}",
+                asked_by=ctx.user.id,  # no session: they are the one to tell of a refusal
             )
         )
         # Refused: the answer is only why, and what to do.

@@ -112,6 +112,41 @@ async def test_a_moment_of_failure_is_told_truthfully_and_delivered_later_once(
     assert spark.message.title or spark.message.text
 
 
+PAT = Chat.person("Pat", facilitator=True)  # a facilitator who scheduled no session
+
+
+async def test_a_post_refused_after_i_will_keep_trying_is_told_to_whoever_asked(
+    app, chat, clock
+):
+    app.deps.adapter.failures[f"send:{ROOM}"] = DeliveryError("failed", "503")
+    answer = await chat.say(PAT, "/brew post The room has moved to Room 4 today")
+    assert "I will keep trying" in answer.text
+    await refused_after_a_moment(app, clock)
+    [told] = app.deps.adapter.private_to(PAT.id)
+    assert told.text.startswith("I could not post the message you asked me to post")
+    assert "invite Brewbot" in told.text
+    assert [(s.body, s.untrusted) for s in told.sections] == [
+        ("The room has moved to Room 4 today", True)
+    ]
+    # Brewbot is invited; Retry posts it.
+    app.deps.adapter.failures.clear()
+    await chat.press(PAT, told.actions[0].custom_id)
+    [post] = channel_posts(app)
+    assert post.message.text == "The room has moved to Room 4 today"
+
+
+async def test_forget_me_leaves_no_id_on_a_post_they_asked_for(app, chat, clock):
+    app.deps.adapter.failures[f"send:{ROOM}"] = DeliveryError("failed", "503")
+    await chat.say(PAT, "/brew post The room has moved to Room 4 today")
+    await chat.say(PAT, "/brew forget me")
+    await chat.press(PAT, "brew:privacy:forget:yes")
+    async with app.db.read() as tx:
+        [item] = (await tx.exec(select(OutboxItem))).all()
+    assert item.asked_by == "" and PAT.id not in item.payload
+    await refused_after_a_moment(app, clock)
+    assert app.deps.adapter.ops("private") == []
+
+
 async def breakout_threads(app, chat, fac) -> tuple[int, list[str]]:
     session_id = await make_session(app, SessionState.SPARK, people=9)
     await chat.say(fac, f"/brew breakouts {session_id} size=3")
