@@ -4,8 +4,8 @@ Done when the digest is sent, when the session is cancelled, and at the latest
 BREWBOT_FORGET_AFTER_DAYS after it closed (docs/anonymity.md). After it:
 - no withdrawal tag is left, and the in-memory record of writers is gone;
 - a breakout number stays only on reflections whose group still has at least the
-  small-number threshold of people who agreed to the privacy notice (those who could have
-  written it);
+  small-number threshold of people who agreed to the privacy notice and were still there
+  at the close (those who could have written it);
 - the session's reflections are rewritten in random-id order, so the order they sit in the
   file (SQLite pages, PostgreSQL ctid and xmin) says nothing about who wrote first; its
   people's priority counts are rewritten too, so on PostgreSQL no count keeps the
@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import delete, func, insert
+from sqlalchemy import and_, delete, func, insert, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.core.domain import ENDED_STATES
 from bot.engine.context import Effect
 from bot.engine.deps import Deps
 from bot.reflections.anonymity import on_commit
 from storage.models import (
+    Attendance,
     Breakout,
     BreakoutMember,
     Participant,
@@ -44,13 +46,34 @@ def small_number(deps: Deps) -> int:
 
 
 async def groups_big_enough(tx: AsyncSession, session_id: int, threshold: int) -> set[int]:
-    """The session's breakout numbers whose members who agreed to the privacy notice (so
-    could have written a reflection) number at least `threshold`."""
+    """The session's breakout numbers with at least `threshold` members who could have
+    written a reflection: they agreed to the privacy notice and were still there.
+
+    A member who left (a care call, a lift home) is not counted: anyone holding the data can
+    see who left, and would count them out too, so a group of five that four have left
+    names the one who stayed. While reflections are open, "still there" means not left; once
+    the session has closed (when it is sealed), it means still there at the close, which
+    marks everyone then present as leaving at that moment."""
+    stayed = or_(
+        col(Attendance.left_at).is_(None),
+        and_(
+            col(Session.state).in_(ENDED_STATES),
+            col(Attendance.left_at) >= col(Session.closed_at),
+        ),
+    )
     rows = await tx.exec(
         select(Breakout.number, func.count())
         .join(BreakoutMember, col(BreakoutMember.breakout_id) == col(Breakout.id))
         .join(Participant, col(Participant.id) == col(BreakoutMember.participant_id))
-        .where(Breakout.session_id == session_id, Participant.consent == "yes")
+        .join(Session, col(Session.id) == col(Breakout.session_id))
+        .join(
+            Attendance,
+            and_(
+                col(Attendance.session_id) == col(Breakout.session_id),
+                col(Attendance.participant_id) == col(BreakoutMember.participant_id),
+            ),
+        )
+        .where(Breakout.session_id == session_id, Participant.consent == "yes", stayed)
         .group_by(col(Breakout.number))
     )
     return {number for number, members in rows if members >= threshold}

@@ -536,7 +536,8 @@ async def _group_numbers(
     tx: AsyncSession, writers: set[tuple[int, int]], threshold: int
 ) -> dict[tuple[int, int], int]:
     """Each (session, person)'s breakout number, only where enough people in that group could
-    have written the reflection (they agreed to the privacy notice) not to identify them."""
+    have written the reflection (they agreed to the privacy notice and are still there) not
+    to identify them."""
     rows = await tx.exec(
         select(Breakout.session_id, BreakoutMember.participant_id, Breakout.number)
         .join(BreakoutMember, col(BreakoutMember.breakout_id) == col(Breakout.id))

@@ -387,6 +387,59 @@ async def test_a_big_enough_group_keeps_its_number_until_it_is_too_small(app, ch
     assert row.breakout_number is None
 
 
+async def test_members_who_left_do_not_make_a_group_big_enough(app, chat, clock):
+    session_id = await make_session(app, SessionState.REFLECTING, people=5)
+    await everyone_in_one_group(app, session_id, number=2)
+    for n in range(5):
+        await chat.press(person(n), "brew:consent:yes:")
+    clock.advance(timedelta(minutes=5))
+    for n in (1, 2, 3, 4):  # four of the group have to go (care calls, transport)
+        await chat.say(person(n), f"/brew leave {session_id}")
+    await chat.press(
+        person(0),
+        f"brew:reflection:submit:{session_id}",
+        {"category": "not_working", "text": "Nobody listens at the day centre.", "quote": "yes"},
+    )
+    async with app.db.read() as tx:
+        [row] = (await tx.exec(select(Reflection))).all()
+    assert row.breakout_number is None, "the one member still there would be named"
+
+
+async def sealed_number(app, chat, clock, session_id: int, leaving: tuple[int, ...]) -> int | None:
+    """Person 0 reflects in a group of everyone, then `leaving` leave before the session
+    closes and its digest is sent: the reflection's breakout number once sealed."""
+    await chat.press(
+        person(0),
+        f"brew:reflection:submit:{session_id}",
+        {"category": "idea", "text": "A named worker would help.", "quote": "yes"},
+    )
+    async with app.db.read() as tx:
+        [row] = (await tx.exec(select(Reflection))).all()
+    assert row.breakout_number == 2, "written while the whole group was there"
+    clock.advance(timedelta(minutes=5))
+    for n in leaving:
+        await chat.say(person(n), f"/brew leave {session_id}")
+    clock.advance(timedelta(minutes=5))
+    fac = Chat.person("Fran", facilitator=True)
+    await chat.say(fac, f"/brew close {session_id}")
+    await chat.say(fac, f"/brew digest {session_id} send")
+    async with app.db.read() as tx:
+        [row] = (await tx.exec(select(Reflection))).all()
+        assert (await tx.get(Session, session_id)).sealed_at is not None
+    return row.breakout_number
+
+
+@pytest.mark.parametrize(("leaving", "kept"), [((), True), ((5,), True), ((4, 5), False)])
+async def test_sealing_counts_the_members_still_there_at_the_close(app, chat, clock, leaving, kept):
+    # Six in one group, all agreed; the close marks everyone still there as leaving then.
+    session_id = await make_session(app, SessionState.REFLECTING, people=6)
+    await everyone_in_one_group(app, session_id, number=2)
+    for n in range(6):
+        await chat.press(person(n), "brew:consent:yes:")
+    number = await sealed_number(app, chat, clock, session_id, leaving)
+    assert number == (2 if kept else None)
+
+
 async def test_the_log_holds_no_trace_of_a_reflection(app, chat, data_folder, elsewhere):
     session_id = await make_session(app, SessionState.REFLECTING, people=WRITERS)
     await everyone_agrees(chat)
