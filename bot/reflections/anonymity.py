@@ -81,6 +81,13 @@ def withdraw_tag(session_id: int, secret: str, user_id: str) -> str:
     return hashlib.sha256(message.encode()).hexdigest()
 
 
+def unclaimable_tag() -> str:
+    """A withdrawal tag no code matches, shaped like one that does (`withdraw_tag`): for a
+    statement gathered outside the chat, whose person has no code, so that its row looks
+    like every other until the seal clears them all."""
+    return secrets.token_hex(hashlib.sha256().digest_size)
+
+
 def on_commit(tx: AsyncSession, callback: Callable[[], None]) -> None:
     """Run `callback` once this transaction commits, and never if it rolls back: the ledger
     must not remember a reflection that was not stored."""

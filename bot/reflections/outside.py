@@ -5,11 +5,14 @@ add`).
 They take the reflection form's own path (`ReflectionService.screen`): risk words checked,
 personal details redacted, a statement that may show someone at risk held back with an alert
 to the safeguarding contact (words only). The row is a reflection row like any other: no
-user id, no name, no time, no breakout number, a random id, and no withdrawal tag (the person
-was never in the chat; a facilitator holds a statement back with `digest N hold CODE`).
-Nothing stored says it came from outside the chat, nor who typed it, nor its source: a stored
-"by phone" could point at the one person who joined by phone. It is written in an isolated
-transaction that writes nothing about the facilitator, as a reflection's is.
+user id, no name, no time, no breakout number, a random id, and a withdrawal tag that no code
+matches (the person was never in the chat and has no code; a facilitator holds a statement
+back with `digest N hold CODE`). Nothing stored says it came from outside the chat, nor who
+typed it, nor its source: a stored "by phone", or a missing tag where every reflection from
+the chat has one, could point at the one person who joined by phone. (Its missing breakout
+number is one a reflection shares whenever its writer was in no group big enough:
+bot/reflections/sealing.py.) It is written in an isolated transaction that writes nothing
+about the facilitator, as a reflection's is.
 
 Counting (the small-number rule): each statement is one more person, unless statements share
 a `person` word (P1, P2...): those count as one person. The word is kept only in the running
@@ -40,7 +43,7 @@ from bot.core.domain import SessionState
 from bot.core.typed import readable, shown
 from bot.delivery.outbox import Delivery
 from bot.engine.texts import Texts
-from bot.reflections.anonymity import on_commit
+from bot.reflections.anonymity import on_commit, unclaimable_tag
 from bot.reflections.service import CATEGORIES, MAX_TEXT, ReflectionService
 from storage.models import Community, Reflection, Session, id_of
 from storage.models import Digest as DigestRow
@@ -260,7 +263,7 @@ async def add_statements(
             "quote_ok": s.quote_ok,
             "breakout_number": None,
             "held": bool(done.risks),
-            "withdraw_tag": None,
+            "withdraw_tag": unclaimable_tag(),
             # After the close the count is frozen: these are added to it (below).
             "in_count": counted and not done.risks,
         }

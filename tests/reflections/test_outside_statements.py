@@ -2,6 +2,8 @@
 none, through the reflection form's own redaction and safeguarding, tied to nobody, and
 counted as contributions for the small-number rule."""
 
+import re
+
 import pytest
 from sqlmodel import select
 
@@ -118,7 +120,7 @@ async def test_statements_are_redacted_and_stored_like_reflections(app):
     assert "Jane Smith" not in row.text and "07700" not in row.text
     assert "[phone]" in row.text
     assert row.quote_ok and not row.held
-    assert row.withdraw_tag is None and row.breakout_number is None
+    assert row.breakout_number is None
 
 
 async def test_a_statement_that_signals_risk_is_held_and_alerts_the_contact(app, chat):
@@ -172,6 +174,48 @@ async def test_after_the_close_the_draft_counts_the_new_people(app, chat, fac):
     async with app.db.read() as tx:
         row = (await tx.exec(select(DigestRow))).one()
     assert (row.contributors, row.counted_reflections) == (5, 6)
+
+
+def shape(value: object) -> str:
+    """What a stored value shows whatever its words: its kind, and for random-looking hex (an
+    id, a withdrawal tag) its length."""
+    if isinstance(value, str) and re.fullmatch(r"[0-9a-f]+", value):
+        return f"hex of {len(value)}"
+    return type(value).__name__
+
+
+async def told_apart(app) -> dict[str, set[str]]:
+    """Each column in which a statement's row shows something no chat reflection's row
+    shows (the chat's words begin "Reflection"), with what only statements show."""
+    stored = [row.model_dump() for row in await rows(app)]
+    chat = [row for row in stored if row["text"].startswith("Reflection")]
+    outside = [row for row in stored if not row["text"].startswith("Reflection")]
+    assert chat and outside
+    apart = {
+        column: {shape(row[column]) for row in outside} - {shape(row[column]) for row in chat}
+        for column in stored[0]
+    }
+    return {column: only for column, only in apart.items() if only}
+
+
+async def test_a_statement_looks_like_a_reflection_in_every_column_until_the_seal(app, chat, fac):
+    session_id = await make_session(app, SessionState.REFLECTING)
+    for n in range(3):
+        await reflect(chat, Chat.person(f"P{n}"), session_id, f"Reflection {n} on assessments.")
+    # Typed in for someone who joined by phone, and from a file of paper forms.
+    await chat.say(
+        fac, f"/brew statement add {session_id} not_working My care worker never stays the hour"
+    )
+    await add(app, session_id, statements("The day centre is a lifeline,working,yes,paper,\n"))
+    assert await told_apart(app) == {}
+    # Added to the draft after the close, when the chat's reflections have been counted.
+    await chat.say(fac, f"/brew close {session_id}")
+    await chat.say(fac, f"/brew statement add {session_id} idea Evening sessions would help")
+    assert await told_apart(app) == {}
+    # A statement's tag is no code's: nothing typed takes it back.
+    refused = await chat.say(fac, f"/brew withdraw {session_id}-ABCDE-FGHJK-MNPQR")
+    assert "could not find" in refused.text
+    assert len(await rows(app)) == 6
 
 
 async def test_the_same_file_twice_adds_nothing_the_second_time(app):
