@@ -28,6 +28,10 @@ BatchHandler = Callable[[Sequence[Ctx]], Awaitable[Sequence["Response | CommandE
 # A check that needs only what is known in memory: returns if the interaction may go on,
 # raises CommandError to turn it down.
 Check = Callable[[Ctx], Awaitable[None]]
+# Sentences a feature adds to the end of a person's private answer, whatever they asked
+# (a safeguarding message waiting for someone to receive it), read in the answer's own
+# transaction; none for most answers.
+Notes = Callable[[Ctx], Awaitable[Sequence[str]]]
 
 MAX_OPTION_LENGTH = 300
 # The largest number any option may hold: PostgreSQL's `integer`, the type of every id and
@@ -147,6 +151,7 @@ class Feature(Generic[Ctx]):
     name: str
     commands: tuple[Command[Ctx], ...] = ()
     routes: tuple[ComponentRoute[Ctx], ...] = ()
+    notes: tuple[Notes[Ctx], ...] = ()
 
 
 @dataclass
@@ -155,11 +160,14 @@ class CommandTable(Generic[Ctx]):
     components: dict[tuple[str, str], ComponentRoute[Ctx]] = field(default_factory=dict)
     # Which feature added each command, by the feature's name (Discord's cogs read it).
     features: dict[str, Feature[Ctx]] = field(default_factory=dict)
+    # Every feature's notes for private answers (Feature.notes), in the features' order.
+    notes: list[Notes[Ctx]] = field(default_factory=list)
 
     def add_feature(self, feature: Feature[Ctx]) -> None:
         if feature.name in self.features:
             raise ValueError(f"two features are called {feature.name!r}")
         self.features[feature.name] = feature
+        self.notes.extend(feature.notes)
         for command in feature.commands:
             self.add(command)
         for route in feature.routes:

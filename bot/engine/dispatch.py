@@ -189,9 +189,20 @@ class Dispatcher:
             async with self.db.transaction(isolated=item.spec.anonymous) as tx:
                 ctx = await self._context(tx, item, _Found())
                 response = await item.spec.handler(ctx)
+                await self._add_notes(ctx, item.spec, response)
             return _Outcome("ok", response, ctx)
 
         return await self._answered(run(), name)
+
+    async def _add_notes(
+        self, ctx: CommandContext, spec: Command | ComponentRoute, response: Response
+    ) -> None:
+        """The features' notes (Feature.notes) at the end of a private answer. Never after an
+        anonymous step, whose transaction touches nothing but what the step itself needs."""
+        if spec.anonymous or not isinstance(response, Reply) or not response.private:
+            return
+        for notes in self.table.notes:
+            ctx.notes.extend(await notes(ctx))
 
     async def _read_only(self, item: _Item, name: str) -> _Outcome:
         """A route that only reads (`ComponentRoute.reads_only`): no transaction, not even

@@ -143,4 +143,6 @@ def feature(app: Needs) -> Feature[CommandContext]:
             ComponentRoute("contact", "ask", contact.ask),
             ComponentRoute("contact", "yes", contact.confirm),
         ),
+        # Until a safeguarding message reaches someone, facilitators read that it waits.
+        notes=(reflections.alerts.waiting_note,),
     )

@@ -4,9 +4,10 @@ from any reflection.
 It is offered under every reflection's thank-you, not only under one that was held, so
 asking says nothing about what anyone wrote. The request carries the person's chat name and
 the session, never a reflection, and it goes through the same safeguarding delivery as an
-alert: to the safeguarding contact, or, if they cannot be reached, to the facilitator and
-the safeguarding e-mail address. Its key is random, so nothing stored is derived from the
-person; their name is cleared from the outbox once delivered (docs/anonymity.md).
+alert (bot/reflections/alerts.py): to the safeguarding contact, or, if they cannot be
+reached, to the facilitator and the safeguarding e-mail address, tried every hour until it
+arrives. Its key is random, so nothing stored is derived from the person; their name is
+cleared from the outbox once delivered (docs/anonymity.md).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from bot.core.messages import Action, ActionStyle, OutgoingMessage, Reply, Secti
 from bot.delivery.outbox import Delivery
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps
+from bot.reflections.alerts import contact_of
 from bot.reflections.safeguarding import SAFEGUARDING
 from bot.sessions.service import SessionService
 
@@ -51,7 +53,7 @@ class ContactService:
     async def confirm(self, ctx: CommandContext) -> Reply:
         session = await self.sessions.resolve(ctx, ctx.session_id())
         assert session.id is not None
-        contact = ctx.community.safeguarding_contact_id or session.created_by
+        contact = contact_of(ctx.community, session)
         name = ctx.actor.called_by or ctx.actor.display_name or ctx.user.display_name
         request = OutgoingMessage(
             title=self.t("contact.request_title"),

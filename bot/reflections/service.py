@@ -11,8 +11,6 @@ here logs anything about a reflection.
 
 from __future__ import annotations
 
-import html
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -31,17 +29,16 @@ from bot.core.messages import (
     OutgoingMessage,
     Reply,
     Response,
-    Section,
     custom_id,
 )
 from bot.core.refs import is_visitor
 from bot.core.typed import readable
-from bot.delivery.mail import Letter, addresses
-from bot.delivery.outbox import Delivery, Outcome, decode
-from bot.engine.context import CommandContext, Effect
+from bot.delivery.outbox import Delivery
+from bot.engine.context import CommandContext
 from bot.engine.deps import Deps
 from bot.engine.known import Fact
 from bot.people.privacy import PrivacyService
+from bot.reflections.alerts import Alerts
 from bot.reflections.anonymity import (
     WrongCodeLimiter,
     new_code,
@@ -51,7 +48,7 @@ from bot.reflections.anonymity import (
 )
 from bot.reflections.contact import offer
 from bot.reflections.redaction import KnownNames, redact
-from bot.reflections.safeguarding import SAFEGUARDING, risk_matches
+from bot.reflections.safeguarding import risk_matches
 from bot.reflections.sealing import groups_big_enough, purge_effect, small_number
 from bot.sessions.service import SessionService
 from bot.sparks.library import Spark
@@ -66,8 +63,6 @@ from storage.models import (
     id_of,
     random_id,
 )
-
-log = logging.getLogger("brewbot.reflections")
 
 CATEGORIES = ("working", "not_working", "future", "idea")
 MAX_TEXT = 2000
@@ -87,7 +82,8 @@ class ReflectionService:
         self.names = NameCache()
         self.wrong_codes = WrongCodeLimiter()
         self.t = deps.texts.t
-        deps.outbox.listen(SAFEGUARDING, self._alert_outcome, isolated=True)
+        # Safeguarding alerts: delivered to someone who looks after safety, or waiting and said.
+        self.alerts = Alerts(deps)
         # Sparks kept in memory, for the prompt of the form's button, which only reads
         # (known_sparks): a community may add its own sparks.
         self.sparks = sparks
@@ -330,7 +326,7 @@ class ReflectionService:
         reflection_id = random_id()
         text = redact(words, names)
         alert = (
-            self._alert(community, session, (reflection_id, text), risks, key=alert_key)
+            self.alerts.alert(community, session, (reflection_id, text), risks, key=alert_key)
             if risks
             else None
         )
@@ -350,87 +346,6 @@ class ReflectionService:
         session = await self.sessions.resolve(ctx, ctx.session_id())
         category, text, quote_ok = _checked(ctx, id_of(session), session.state)
         return _Draft(index, ctx, session, category, text, quote_ok)
-
-    def _alert(
-        self,
-        community: Community,
-        session: Session,
-        reflection: tuple[str, str],
-        risks: list[str],
-        *,
-        key: str = "safeguarding.alert",
-    ) -> Delivery:
-        """A private alert with the words but never the writer, to the safeguarding contact
-        (the facilitator who scheduled the session when none is set). `key` is the sentence
-        that says where the words came from."""
-        reflection_id, words = reflection
-        contact = community.safeguarding_contact_id or session.created_by
-        message = OutgoingMessage(
-            title=self.t("safeguarding.alert_title"),
-            text=self.t(
-                key,
-                session_id=session.id,
-                title=session.title,
-                kinds=", ".join(self.t(f"safeguarding.kind.{r}") for r in risks),
-                item=reflection_id[:8],
-            ),
-            sections=(Section(words, untrusted=True),),
-        )
-        return Delivery(
-            f"safeguarding:{reflection_id}:contact",
-            SAFEGUARDING,
-            "private",
-            contact,
-            message,
-            session.id,
-        )
-
-    async def _alert_outcome(self, tx: AsyncSession, outcome: Outcome) -> list[Effect]:
-        """An alert that could not reach the safeguarding contact goes to the facilitator who
-        scheduled the session and to the safeguarding e-mail address, saying why."""
-        item = outcome.item
-        if outcome.delivered or not item.key.endswith(":contact"):
-            if not outcome.delivered:
-                log.error("safeguarding alert fallback not delivered id=%s", item.id)
-            return []
-        session = await tx.get(Session, item.session_id)
-        community = await tx.get(Community, item.community_id)
-        if session is None or community is None:
-            return []
-        alert = decode(item.kind, item.payload)
-        assert isinstance(alert, OutgoingMessage)
-        base = item.key.removesuffix(":contact")
-        advice = self.t(f"outbox.advice.{outcome.reason}", detail=outcome.detail)
-        note = self.t("safeguarding.fallback_note", advice=advice)
-        fallbacks = []
-        if session.created_by and session.created_by != item.target:
-            forwarded = replace(alert, text=f"{note}\n\n{alert.text}")
-            fallbacks.append(
-                Delivery(f"{base}:facilitator", SAFEGUARDING, "private",
-                         session.created_by, forwarded, session.id)
-            )  # fmt: skip
-        if self.deps.settings.safeguarding_email:
-            words = "\n\n".join(s.body for s in alert.sections)
-            text = f"{note}\n\n{alert.text}\n\n{words}"
-            letter = Letter(
-                to=addresses(self.deps.settings.safeguarding_email),
-                subject=alert.title,
-                text=text,
-                html="".join(f"<p>{html.escape(part)}</p>" for part in text.split("\n\n")),
-            )
-            fallbacks.append(
-                Delivery(f"{base}:email", SAFEGUARDING, "email",
-                         self.deps.settings.safeguarding_email, letter, session.id)
-            )  # fmt: skip
-        if not fallbacks:
-            log.error("safeguarding alert not delivered and nobody else to send it to id=%s",
-                      item.id)  # fmt: skip
-        for delivery in fallbacks:
-            await self.deps.outbox.add(tx, community, delivery)
-        # The words now travel in the fallbacks only.
-        item.payload = ""
-        tx.add(item)
-        return []
 
     async def withdraw(self, ctx: CommandContext) -> Reply:
         """Take back a reflection with its code. Only the writer's own code works; wrong

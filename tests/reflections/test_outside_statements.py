@@ -279,7 +279,7 @@ async def test_a_facilitator_adds_one_statement_in_chat_and_nothing_names_them(a
 async def test_a_risky_statement_in_chat_tells_the_facilitator(app, chat, fac):
     session_id = await make_session(app, SessionState.REFLECTING)
     answer = await chat.say(fac, f"/brew statement add {session_id} not_working I am not safe")
-    assert "held them back from the digest and alerted the safeguarding contact" in answer.text
+    assert "I sent the words only to the person who looks after safety here" in answer.text
     [alert] = app.deps.adapter.private_to("user-fran")
     assert "I am not safe" in alert.plain_text()
 

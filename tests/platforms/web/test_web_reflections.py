@@ -192,7 +192,7 @@ async def test_words_that_show_someone_at_risk_reach_the_safeguarding_contact_on
     risky = "Some nights I think about ending my life."
     status, page = await share(browser, path, **{**GOOD, "text": risky})
     assert status == 200
-    assert "gone privately to the person who looks after safety" in page
+    assert "passing it on privately to the person who looks after safety" in page
     [row] = await stored(web)
     assert row.held
     [alert] = web.deps.adapter.private_to("user-fran")
