@@ -183,6 +183,8 @@ async def build_app(
     privacy = PrivacyService(deps)
     reflections = ReflectionService(deps, sessions, privacy, own_sparks)
     digests = DigestService(deps, sessions, running)
+    # A reflection taken back leaves the draft still on its way to the facilitator.
+    reflections.on_withdrawn.append(digests.redraft)
     rsvps = Rsvps(deps)
     needs = NeedsService(deps)
     # Once a session is over, what people said on its page goes.

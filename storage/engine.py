@@ -295,8 +295,8 @@ class Database:
         (the loop free in between) until the write wait runs out.
 
         PostgreSQL: a deleted row stays in the table's file until it is rewritten, so the
-        reflection and priority-count tables are rewritten (VACUUM FULL, new files; the old
-        ones are removed), then a checkpoint lets the server recycle its WAL
+        reflection, priority-count and outbox tables are rewritten (VACUUM FULL, new files;
+        the old ones are removed), then a checkpoint lets the server recycle its WAL
         (docs/anonymity.md says what the server's WAL keeps until then). True when done."""
         if self.is_sqlite:
             return await self._checkpoint_truncate()
@@ -308,7 +308,9 @@ class Database:
             settled = await self._older_transactions_gone(autocommit)
             # The table may be large: no statement limit for this one.
             await autocommit.exec_driver_sql("SET statement_timeout = 0")
-            await autocommit.exec_driver_sql("VACUUM FULL reflection, priority_count")
+            # The outbox too: a copy of a reflection's words waiting there (its alert, the
+            # digest's draft) is made again without them when it is taken back.
+            await autocommit.exec_driver_sql("VACUUM FULL reflection, priority_count, outbox")
             try:
                 await autocommit.exec_driver_sql("CHECKPOINT")
             except DBAPIError:

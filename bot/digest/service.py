@@ -219,6 +219,27 @@ class DigestService:
             )
         )
 
+    async def redraft(
+        self, tx: AsyncSession, community: Community, session: Session
+    ) -> list[OutboxItem]:
+        """A reflection was taken back (ReflectionService.on_withdrawn): a draft still to reach
+        the facilitator, or refused, is made again without it, so its words are in no copy
+        Brewbot keeps. Returns the draft's outbox row when it changed it."""
+        waiting = (
+            await tx.exec(
+                select(OutboxItem).where(
+                    OutboxItem.key == f"draft:{session.id}",
+                    col(OutboxItem.status) != OutboxStatus.DONE,
+                )
+            )
+        ).first()
+        if waiting is None:
+            return []
+        # Addressed as `draft` addressed it (tell_facilitator: a user id, no name).
+        waiting.payload = encode(await self.preview_message(tx, community, session))
+        tx.add(waiting)
+        return [waiting]
+
     async def preview_message(
         self, tx: AsyncSession, community: Community, session: Session
     ) -> OutgoingMessage:

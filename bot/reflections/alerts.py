@@ -15,9 +15,12 @@ sessions) are told privately, once, and every facilitator, and the contact, read
 end of each private answer they get until it arrives. These say which session and what to
 do, never the words or the writer.
 
+A reflection taken back by its writer takes its words out of every copy of its alert not yet
+delivered (`taken_back`): the copies still go, saying only that it was taken back.
+
 What this writes is written in the transactions the outbox isolates for this purpose (see
 docs/anonymity.md), and an hourly retry is due at a whole hour, as every other waiting
-message is, so it dates nothing to within the hour.
+message's is, so its time says nothing finer than that hour about when the words were written.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.messages import OutgoingMessage, Section
 from bot.delivery.mail import Letter, addresses
-from bot.delivery.outbox import MAX_ATTEMPTS, NOTICE, Delivery, Outcome, decode
+from bot.delivery.outbox import MAX_ATTEMPTS, NOTICE, Delivery, Outcome, decode, encode
 from bot.engine.context import CommandContext, Effect
 from bot.engine.deps import Deps
 from bot.reflections.safeguarding import SAFEGUARDING
@@ -99,7 +102,7 @@ class Alerts:
         tried again within the hour (the contact's copy first sends the others)."""
         item = outcome.item
         if outcome.delivered:
-            _finished(self.deps, tx, await _copies(tx, item))
+            _finished(self.deps, tx, await _copies(tx, message_of(item.key)))
             return []
         community = await tx.get(Community, item.community_id)
         if community is None:
@@ -115,7 +118,7 @@ class Alerts:
         item.status, item.attempts = OutboxStatus.PENDING, MAX_ATTEMPTS
         item.due_at = now if item.target != refused_by else _next_hour(now)
         tx.add(item)
-        copies = await _copies(tx, item)
+        copies = await _copies(tx, message_of(item.key))
         if all(_refused(copy.status, copy.attempts) for copy in copies):
             await self._say_waiting(tx, community, copies)
         return []
@@ -186,6 +189,25 @@ class Alerts:
             delivery = Delivery(key, NOTICE, "private", facilitator, notice, session_id)
             await self.deps.outbox.add(tx, community, delivery)
 
+    async def taken_back(
+        self, tx: AsyncSession, session: Session, reflection_id: str
+    ) -> list[OutboxItem]:
+        """Its writer took the reflection back: each copy of its alert not yet delivered says
+        only that a reflection that may have shown someone at risk was taken back, and keeps
+        going, so whoever looks after safety still hears of it. Returns the copies changed."""
+        copies = await _copies(tx, f"{SAFEGUARDING}:{reflection_id}")
+        waiting = [copy for copy in copies if copy.status != OutboxStatus.DONE]
+        title = self.t("safeguarding.alert_title")
+        text = self.t("safeguarding.taken_back", session_id=session.id, title=session.title)
+        for copy in waiting:
+            body: OutgoingMessage | Letter = OutgoingMessage(text, title=title)
+            if copy.kind == "email":
+                html_text = f"<p>{html.escape(text)}</p>"
+                body = Letter(to=addresses(copy.target), subject=title, text=text, html=html_text)
+            copy.payload = encode(body)
+            tx.add(copy)
+        return waiting
+
     async def waiting_note(self, ctx: CommandContext) -> list[str]:
         """A note for the end of a facilitator's (or the contact's) private answer while a
         safeguarding message waits for anyone to receive it: which sessions, what to do."""
@@ -226,9 +248,8 @@ def _finished(deps: Deps, tx: AsyncSession, copies: Sequence[OutboxItem]) -> Non
     deps.outbox.told_another_way(tx, [c for c in copies if c.status != OutboxStatus.DONE])
 
 
-async def _copies(tx: AsyncSession, item: OutboxItem) -> list[OutboxItem]:
-    """Every copy of the message `item` is a copy of, itself included."""
-    base = message_of(item.key)
+async def _copies(tx: AsyncSession, base: str) -> list[OutboxItem]:
+    """Every copy of the message whose keys begin with `base`."""
     rows = await tx.exec(
         select(OutboxItem).where(
             OutboxItem.purpose == SAFEGUARDING,

@@ -11,7 +11,7 @@ here logs anything about a reflection.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy import Integer, func, insert, type_coerce
@@ -57,6 +57,8 @@ from storage.models import (
     Breakout,
     BreakoutMember,
     Community,
+    OutboxItem,
+    OutboxStatus,
     Participant,
     Reflection,
     Session,
@@ -66,6 +68,11 @@ from storage.models import (
 
 CATEGORIES = ("working", "not_working", "future", "idea")
 MAX_TEXT = 2000
+
+# Told in a withdrawal's transaction, once the reflection is deleted: a feature that copies
+# reflections' words into deliveries makes again those not yet delivered, without it, and
+# returns the outbox rows it changed.
+Redraft = Callable[[AsyncSession, Community, Session], Awaitable[list[OutboxItem]]]
 
 
 class ReflectionService:
@@ -87,6 +94,8 @@ class ReflectionService:
         # Sparks kept in memory, for the prompt of the form's button, which only reads
         # (known_sparks): a community may add its own sparks.
         self.sparks = sparks
+        # Features that copy reflections' words into deliveries (the digest's draft).
+        self.on_withdrawn: list[Redraft] = []
 
     def form(
         self,
@@ -374,10 +383,21 @@ class ReflectionService:
             raise CommandError("reflections.code_not_found")
         await ctx.tx.delete(found)
         reflection_id = found.id
+        # No copy still to be delivered keeps the words: its alert, the digest's draft.
+        copies = await self.alerts.taken_back(ctx.tx, session, reflection_id)
+        for redraft in self.on_withdrawn:
+            copies += await redraft(ctx.tx, ctx.community, session)
         on_commit(ctx.tx, lambda: self.deps.writers.withdrawn(session_id, reflection_id))
         # The words are purged from the files before the person hears they are gone.
         ctx.after_commit(purge_effect(self.deps))
-        return Reply(OutgoingMessage(self.t("reflections.withdrawn")))
+        # A copy being sent this very moment cannot be called back: the writer is told.
+        now = self.deps.clock.now()
+        sending = any(c.status == OutboxStatus.SENDING and c.due_at > now for c in copies)
+        return Reply(
+            OutgoingMessage(
+                self.t("reflections.withdrawn_sending" if sending else "reflections.withdrawn")
+            )
+        )
 
 
 class NameCache:
