@@ -437,7 +437,10 @@ class Outbox:
                 # One this process still holds is being sent here, however long that takes:
                 # not abandoned, whatever its lease says.
                 for item in (item for item in items if item.key not in self._held):
-                    again = item.attempts > 0 or item.status == OutboxStatus.SENDING
+                    # Retry starts the tries again, not the refusals: a refused delivery
+                    # may have shown some of its parts.
+                    tried = item.attempts > 0 or item.refusals > 0
+                    again = tried or item.status == OutboxStatus.SENDING
                     claimed.append((item, again))
                     item.status = OutboxStatus.SENDING
                     item.due_at = now + LEASE

@@ -267,6 +267,25 @@ async def test_teams_shows_each_card_once_when_a_later_card_is_refused(database_
         assert shown(world.lb, channel) == cards, "each card once, in order"
 
 
+async def test_teams_shows_each_card_once_when_retried_after_a_refusal(database_url):
+    """A later card refused for good (Brewbot's permission taken away, say); a person fixes it
+    and presses Retry: the cards that arrived the first time are not posted again."""
+    async with teams_world(database_url) as world:
+        channel = world.lb.add_channel("Working group").id
+        message = findings()
+        cards = ["\n".join(texts(card)) for card in world.bot.listeners.adapter.cards(message)]
+        after_the_first_card(world.lb, channel, lambda: world.lb.fail("POST", "/activities$", 403))
+        key = await deliver_in_teams(world, channel, message)
+        outbox = world.brew.deps.outbox
+        await outbox.deliver(keys=(key,))
+        assert await status_of(world.brew, key) == OutboxStatus.FAILED, "refused for good"
+        async with world.brew.db.transaction() as tx:
+            await outbox.retry(tx, [key])
+        await outbox.deliver(keys=(key,))
+        assert await status_of(world.brew, key) == OutboxStatus.DONE
+        assert shown(world.lb, channel) == cards, "each card once, in order"
+
+
 async def test_teams_shows_each_card_once_after_the_process_was_killed_mid_send(database_url):
     """The process dies while a later card is on its way, before Teams has it. Started again,
     the outbox claims the delivery again (SQLite: at once; PostgreSQL: once its lease is over)
