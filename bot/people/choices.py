@@ -18,7 +18,13 @@ EARNINGS = (FULL, LOWER)
 KINDS = ("travel", "care", "other")
 # The most one amount may be (pence): anything above is a typing slip.
 MAX_PENCE = 1_000_000
-_MONEY = re.compile(r"£?\s*(\d{1,9})(?:\.(\d{1,2}))?")
+# Whole pounds, with a comma between each three figures (1,250) or none, then any pence after
+# a full stop. A comma is a thousands separator only before exactly three figures.
+_POUNDS = r"£?\s*(\d{1,3}(?:,\d{3})+|\d{1,9})"
+_MONEY = re.compile(_POUNDS + r"(?:\.(\d{1,2}))?")
+# A comma before the last one or two figures ("4,50", "12,5"): many people write pence so,
+# and read as thousands it would be a hundred (or ten) times too much. Asked, never guessed.
+_DECIMAL_COMMA = re.compile(_POUNDS + r",(\d{1,2})")
 
 
 @dataclass(frozen=True)
@@ -42,11 +48,27 @@ class Choice:
 
 
 def parse_money(text: str | None) -> int:
-    """Pounds as people type them ("12", "12.5", "£12.50") in pence; one sentence if not."""
-    match = _MONEY.fullmatch((text or "").strip().replace(",", ""))
-    if match is None:
+    """Pounds as people type them ("12", "12.5", "£12.50", "1,250.50") in pence; one sentence
+    if not. A decimal comma ("4,50") is refused with the amount it seems to mean, to be
+    written again with a full stop: nothing is stored from a guess."""
+    typed = (text or "").strip()
+    match = _MONEY.fullmatch(typed)
+    if match is not None:
+        return _at_most_the_limit(_pence(match[1], match[2]))
+    comma = _DECIMAL_COMMA.fullmatch(typed)
+    if comma is None:
         raise CommandError("payments.bad_amount")
-    pence = int(match[1]) * 100 + int((match[2] or "0").ljust(2, "0"))
+    meant = _at_most_the_limit(_pence(comma[1], comma[2]))
+    raise CommandError("payments.decimal_comma", amount=pounds(meant))
+
+
+def _pence(whole: str, part: str | None) -> int:
+    """Pence from whole pounds (with or without thousands commas) and one or two figures of
+    pence ("5" is 50p)."""
+    return int(whole.replace(",", "")) * 100 + int((part or "0").ljust(2, "0"))
+
+
+def _at_most_the_limit(pence: int) -> int:
     if pence > MAX_PENCE:
         raise CommandError("payments.too_much")
     return pence
