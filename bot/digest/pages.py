@@ -15,12 +15,13 @@ say in the open, and a digest not (yet) sent is not shown at all.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import MAXYEAR, MINYEAR, date
+from datetime import date
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
+from bot.core.days import DaysProblem, Problem, period, read_day
 from bot.core.domain import OPEN_ACTIONS, ActionStatus
 from bot.core.messages import OutgoingMessage, Reply
 from bot.digest.actions import community_actions
@@ -51,29 +52,30 @@ class PeriodProblem(ValueError):
         self.values = values
 
 
+# Each problem with the days a reader chose (bot/core/days.py), in the page's words.
+DAYS_ON_THE_PAGE: dict[Problem, str] = {
+    "unreadable": "group_links.page.report_unreadable",
+    "far_off": "group_links.page.report_unreadable",
+    "backwards": "group_links.page.report_backwards",
+}
+
+
 def report_period(first: str | None, last: str | None, today: date) -> tuple[date, date]:
     """The first and last day of a report, from the two dates a reader gave (YYYY-MM-DD, as
     a date field sends them); a date left empty takes its default: the twelve whole months
-    up to and including `today`'s, ending today. Raises PeriodProblem for a date that cannot
-    be read, a last day before the first, or more than MAX_MONTHS months."""
-    start = _day(first) if first and first.strip() else _months_back(today, DEFAULT_MONTHS - 1)
-    end = _day(last) if last and last.strip() else today
-    if start > end:
-        raise PeriodProblem("group_links.page.report_backwards")
+    up to and including `today`'s, ending today. Raises PeriodProblem for days no period can
+    be made of (bot/core/days.py) or more than MAX_MONTHS months."""
+    try:
+        start = (
+            read_day(first) if first and first.strip() else _months_back(today, DEFAULT_MONTHS - 1)
+        )
+        end = read_day(last) if last and last.strip() else today
+        start, end = period(start, end)
+    except DaysProblem as problem:
+        raise PeriodProblem(DAYS_ON_THE_PAGE[problem.problem]) from None
     if _months(start, end) > MAX_MONTHS:
         raise PeriodProblem("group_links.page.report_too_long", years=MAX_MONTHS // 12)
     return start, end
-
-
-def _day(text: str) -> date:
-    try:
-        day = date.fromisoformat(text.strip())
-    except ValueError:
-        raise PeriodProblem("group_links.page.report_unreadable") from None
-    # report.gather reads a day either side, which the first and last years a date holds lack.
-    if not MINYEAR < day.year < MAXYEAR:
-        raise PeriodProblem("group_links.page.report_unreadable")
-    return day
 
 
 def _months_back(day: date, months: int) -> date:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -18,6 +19,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
+from bot.core.days import DaysProblem, Problem, period, read_day
 from bot.core.domain import NOT_HELD_STATES
 from bot.core.escape import safe_cell
 from bot.core.messages import Attachment, OutgoingMessage, Reply
@@ -264,11 +266,21 @@ def benefits_note(texts: Texts, own_words: str | None, *, easy: bool) -> str:
     return own_words or texts.template("benefits_note", easy=easy)
 
 
-def parse_day(text: str | None) -> date:
+# Each problem with the days someone asked for (bot/core/days.py), in the chat's words.
+DAYS_IN_CHAT: dict[Problem, str] = {
+    "unreadable": "claims.bad_date",
+    "far_off": "claims.date_far_off",
+    "backwards": "claims.dates_backwards",
+}
+
+
+@contextmanager
+def days_in_chat() -> Iterator[None]:
+    """Turn a problem with the days asked for into the chat's one sentence for it."""
     try:
-        return date.fromisoformat((text or "").strip())
-    except ValueError:
-        raise CommandError("claims.bad_date") from None
+        yield
+    except DaysProblem as problem:
+        raise CommandError(DAYS_IN_CHAT[problem.problem]) from None
 
 
 class ClaimService:
@@ -344,9 +356,8 @@ class ClaimService:
         return person
 
     async def export(self, ctx: CommandContext) -> Reply:
-        start, end = parse_day(ctx.arg("from")), parse_day(ctx.arg("to"))
-        if end < start:
-            raise CommandError("claims.dates_backwards")
+        with days_in_chat():
+            start, end = period(read_day(ctx.arg("from")), read_day(ctx.arg("to")))
         try:
             sheet, count = await self.sheet(ctx.tx, ctx.community, start, end)
         except IntegrityError:

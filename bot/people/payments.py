@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.core.commands import CommandError, Handler
+from bot.core.days import period, read_day
 from bot.core.messages import Attachment, OutgoingMessage, Reply, Response
 from bot.delivery.outbox import Delivery, decode
 from bot.engine.context import CommandContext
@@ -32,7 +33,7 @@ from bot.people.choices import (
     parse_money,
     pounds,
 )
-from bot.people.claims import as_choice, benefits_note, claim_lines, parse_day
+from bot.people.claims import as_choice, benefits_note, claim_lines, days_in_chat
 from bot.people.letter import Letter, as_html, as_text
 from bot.people.limits import PERIODS, WATCH_ALL, WATCH_NONE, EarningsLimits, Near, period_of
 from bot.sessions.service import SessionService
@@ -416,10 +417,10 @@ class PaymentService:
     async def _letter(self, ctx: CommandContext) -> Reply:
         """`/brew claim letter [from] [to]`: the person's own letter for Jobcentre Plus."""
         today = self.deps.clock.now().astimezone(zone_of(ctx.community)).date()
-        end = parse_day(ctx.arg("to")) if ctx.arg("to") else today
-        start = parse_day(ctx.arg("from")) if ctx.arg("from") else tax_year_start(end)
-        if end < start:
-            raise CommandError("claims.dates_backwards")
+        with days_in_chat():
+            end = read_day(ctx.arg("to")) if ctx.arg("to") else today
+            start = read_day(ctx.arg("from")) if ctx.arg("from") else tax_year_start(end)
+            start, end = period(start, end)
         person = ctx.actor
         lines = await claim_lines(
             ctx.tx, ctx.community, start, end, participant_id=id_of(person), declined=True
