@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.app import App
     from bot.config import Settings
     from bot.core.commands import CommandTable
+    from bot.core.days import Problem
     from bot.engine.context import CommandContext
     from bot.engine.texts import Texts
     from storage.models import Community, Session
@@ -446,17 +447,24 @@ def _claims_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+# Each problem with the days an admin gave (bot/core/days.py), in the command line's words.
+DAYS_ON_THE_COMMAND_LINE: dict[Problem, str] = {
+    "unreadable": "cli.dates",
+    "far_off": "cli.dates_far_off",
+    "backwards": "cli.dates",
+}
+
+
 def _day_range(texts: Texts, first: str, last: str) -> tuple[date, date] | None:
-    """Two YYYY-MM-DD days, the first not after the last; None, having said how to write
-    them, otherwise."""
+    """Two YYYY-MM-DD days making a period (the rule of the chat and the web pages); None,
+    having said how to write them, otherwise."""
+    from bot.core.days import DaysProblem, period, read_day
+
     try:
-        start, end = date.fromisoformat(first.strip()), date.fromisoformat(last.strip())
-    except ValueError:
-        start, end = date.max, date.min
-    if start > end:
-        print(texts.t("cli.dates"), file=sys.stderr)
+        return period(read_day(first), read_day(last))
+    except DaysProblem as problem:
+        print(texts.t(DAYS_ON_THE_COMMAND_LINE[problem.problem]), file=sys.stderr)
         return None
-    return start, end
 
 
 def _privacy_forget(settings: Settings, args: argparse.Namespace) -> int:

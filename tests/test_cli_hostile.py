@@ -113,3 +113,23 @@ def test_resend_to_takes_addresses_and_goes_with_resend_email(tmp_path, capsys, 
     assert main(["digest", "1", "--to", "a@b.org"]) == 1
     out, err = _said(capsys)
     assert not out and err.startswith("--to says who to e-mail") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("report", "--from", "0001-01-01", "--to", "2026-01-01"),
+        ("report", "--from", "2026-01-01", "--to", "9999-12-31"),
+        ("claims", "export", "--community", "1", "--from", "2026-01-01", "--to", "9999-12-31",
+         "--out", "c.csv"),
+    ],
+)  # fmt: skip
+def test_a_day_too_far_off_is_one_line_as_a_person_types_it(tmp_path, args):
+    url = migrated_sqlite(tmp_path / "brewbot.db")
+    done = brewbot(tmp_path, *args, DATABASE_URL=url)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert one_line(done) == (
+        "Please give dates like 2026-12-01, from the year 2 to the year 9998: other years are "
+        "too far off to count from."
+    )
+    assert not (tmp_path / "c.csv").exists()
