@@ -10,6 +10,7 @@ import pytest
 from discord.ext import commands
 
 from bot.app import build_app
+from bot.loopback.discord_server import AUTOCOMPLETE_RESULT
 from bot.platforms.discord.client import cog_modules, make_bot
 from bot.platforms.discord.cog import BrewCog
 from bot.platforms.discord.commands import SPELLING, walk_commands
@@ -164,9 +165,33 @@ async def test_a_command_discord_has_an_older_version_of_gets_one_sentence(tmp_p
             schedule = next(o for o in brew["options"] if o["name"] == "schedule")
             next(o for o in schedule["options"] if o["name"] == "when")["required"] = False
             answer = await (await fake.slash(fran, "schedule", theme="Being heard")).answered()
-            assert answer.text() == run.app.deps.texts.t("errors.internal")
+            assert answer.text() == run.app.deps.texts.t("discord.command_changed")
+            assert "/brew help" in answer.text()
             assert answer.messages[0]["flags"] & 64, "privately"
             assert heard.seen.is_set()
     finally:
         logger.removeHandler(heard)
+    fake.assert_clean()
+
+
+async def test_a_command_the_bot_no_longer_has_gets_one_sentence_and_no_traceback(tmp_path, caplog):
+    caplog.set_level(logging.WARNING)
+    async with running_discord(tmp_path) as (fake, run):
+        sam = fake.add_person("Sam")
+        # Sam's Discord still has /brew rsvp (a subcommand this bot does not have, as after a
+        # rename), as a person's Discord keeps the list it was last sent.
+        [brew] = fake.commands[str(fake.guild_id)]
+        session = {"name": "session", "description": "Session", "type": 3, "autocomplete": True}
+        rsvp = {"name": "rsvp", "description": "Say you are coming", "type": 1}
+        brew["options"].append({**rsvp, "options": [session]})
+        answer = await (await fake.slash(sam, "rsvp", session="12")).answered()
+        assert answer.text() == run.app.deps.texts.t("discord.command_changed")
+        assert answer.messages[0]["flags"] & 64, "privately"
+        # Suggestions while typing it: none, at once, rather than no answer.
+        typing = await (await fake.autocomplete(sam, "rsvp", "session", "1")).answered()
+        assert typing.callback_types == [AUTOCOMPLETE_RESULT] and typing.choices == []
+    assert [r.getMessage() for r in caplog.records if r.name == "brewbot.discord"] == [
+        "slash command not found command=brew rsvp error=CommandNotFound"
+    ] * 2
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
     fake.assert_clean()

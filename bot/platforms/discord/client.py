@@ -26,6 +26,7 @@ import cogs
 from bot.app import App
 from bot.config import Settings
 from bot.engine.deps import call_each
+from bot.platforms.discord import not_run
 from bot.platforms.discord.commands import BrewGroup
 from bot.platforms.discord.components import BrewButton
 from bot.platforms.discord.frontend import FrontEnd
@@ -51,9 +52,12 @@ class BrewBotMixin:
 
     def attach(self, app: App) -> None:
         """Give the bot the App it serves; call before `login`."""
+        bot: commands.Bot = self  # type: ignore[assignment]
         self.app = app
         self.front = FrontEnd(app)
         self.brew = BrewGroup(app.table, app.deps.texts, self.front.command)
+        # A subcommand a person's Discord still offers but this bot no longer has.
+        bot.tree.error(not_run.tree_errors(app.deps.texts))
 
     async def setup_hook(self) -> None:
         bot: commands.Bot = self  # type: ignore[assignment]

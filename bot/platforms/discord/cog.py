@@ -29,9 +29,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.messages import OutgoingMessage
-from bot.core.ports import DeliveryError
-from bot.platforms.discord.responder import InteractionResponder
+from bot.platforms.discord import not_run
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -100,16 +98,11 @@ class BrewCog(commands.Cog):
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         """discord.py could not run one of this cog's commands (most often: Discord still had
-        an older version of it) or it failed: the person hears one sentence and the log says
-        which command, never with what was typed. The same for every cog."""
+        an older version of it) or it failed: the person hears one sentence (not_run.py) and
+        the log says which command, never with what was typed. The same for every cog."""
         name = interaction.command.qualified_name if interaction.command else "?"
         if isinstance(error, app_commands.CommandInvokeError):
             log.error("slash command failed command=%s", name, exc_info=error.original)
         else:
             log.warning("slash command not run command=%s error=%s", name, type(error).__name__)
-        try:
-            await InteractionResponder(interaction).reply(
-                OutgoingMessage(self.app.deps.texts.t("errors.internal"))
-            )
-        except DeliveryError as exc:
-            log.warning("could not answer reason=%s", exc.reason)
+        await not_run.answer(interaction, error, self.app.deps.texts)
