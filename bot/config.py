@@ -158,7 +158,7 @@ class Settings(BaseSettings):
             return value
         try:
             url = make_url(value)
-        except ArgumentError:
+        except (ArgumentError, ValueError):  # ValueError: a port that is not a number
             url = None
         if url is not None and is_postgres(url.drivername):
             if url.drivername == POSTGRES_DRIVER:

@@ -4,10 +4,17 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.config import ConfigError, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
+DATABASE_REFUSED = (
+    "Setting DATABASE_URL is not right: it should be empty (SQLite in BREWBOT_DATA_DIR) or a "
+    "PostgreSQL address such as postgresql://user:password@host:5432/brewbot. Change it in .env "
+    "(or the environment), then start Brewbot again."
+)
 
 
 def test_every_setting_is_documented_with_its_default():
@@ -78,6 +85,8 @@ def test_the_engine_reads_postgres_addresses_too():
     ("env", "variable", "words"),
     [
         ({"DATABASE_URL": "mysql://brew@db/brew"}, "DATABASE_URL", "postgresql://"),
+        ({"DATABASE_URL": "postgresql://[::1"}, "DATABASE_URL", "postgresql://user:password@"),
+        ({"DATABASE_URL": "postgresql://db:port/brew"}, "DATABASE_URL", "postgresql://user:"),
         ({"SLACK_BOT_TOKEN": "xapp-1-swapped"}, "SLACK_BOT_TOKEN", "xoxb-"),
         ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-1"}, "SLACK_APP_TOKEN", "xapp-"),
         ({"DISCORD_TOKEN": "Bot abc"}, "DISCORD_TOKEN", "no 'Bot' in front"),
@@ -93,3 +102,17 @@ def test_each_line_says_what_the_setting_should_be(monkeypatch, env, variable, w
     message = str(caught.value)
     assert variable in message and words in message and "\n" not in message
     assert "Input should be" not in message
+
+
+URL_PARTS = st.sampled_from(["postgresql://", "postgres://", "sqlite:///", "mysql://", "", "["])
+
+
+@settings(max_examples=500, deadline=None)
+@given(URL_PARTS, st.text(alphabet="[]:@/?=&%.#\\ abc019", max_size=24))
+def test_any_database_address_refused_gets_the_one_sentence_on_what_it_looks_like(start, rest):
+    """Whatever is wrong with DATABASE_URL, the line is the same: what an address looks like,
+    never the words of the library that could not read it."""
+    try:
+        load_settings(_env_file=None, DATABASE_URL=start + rest)
+    except ConfigError as refused:
+        assert str(refused) == DATABASE_REFUSED
