@@ -26,6 +26,15 @@ PROXIES = (
     "empty, or your reverse proxies' addresses or networks separated by commas, "
     "e.g. 10.0.0.2,192.168.1.0/24"
 )
+DATABASE = (
+    "empty (SQLite in BREWBOT_DATA_DIR) or a PostgreSQL address such as "
+    "postgresql://user:password@host:5432/brewbot"
+)
+DATABASE_IN_MEMORY = (
+    "a database that keeps what Brewbot stores: empty (SQLite in BREWBOT_DATA_DIR), a SQLite "
+    "file such as sqlite:///data/brewbot.db, or a PostgreSQL address (a database in memory "
+    "forgets everything when Brewbot stops)"
+)
 
 
 class ConfigError(Exception):
@@ -166,10 +175,7 @@ class Settings(BaseSettings):
             return url.set(drivername=POSTGRES_DRIVER).render_as_string(hide_password=False)
         if url is not None and url.get_backend_name() == "sqlite":
             return value
-        raise ValueError(
-            "empty (SQLite in BREWBOT_DATA_DIR) or a PostgreSQL address such as "
-            "postgresql://user:password@host:5432/brewbot"
-        )
+        raise ValueError(DATABASE)
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -307,11 +313,14 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Read settings; raise ConfigError with one line naming the bad variable and the fix."""
+    """Read the settings Brewbot runs with; raise ConfigError with one line naming the bad
+    variable and the fix. A database in memory is refused here, not by Settings itself: it
+    is right for a command table made without a database (`brewbot teams-app`), and wrong
+    for running, where it would take everything stored away with it."""
     from bot.engine.texts import Texts
 
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except SettingsError as exc:
         raise ConfigError(Texts.load().t("startup.setting_unreadable", error=exc)) from None
     except ValidationError as exc:
@@ -326,6 +335,24 @@ def load_settings(**overrides: Any) -> Settings:
         expected = _expected(first, field)
         line = Texts.load().t("startup.setting_wrong", variable=variable, expected=expected)
         raise ConfigError(line) from None
+    if _in_memory(settings.database_url):
+        line = Texts.load().t(
+            "startup.setting_wrong", variable="DATABASE_URL", expected=DATABASE_IN_MEMORY
+        )
+        raise ConfigError(line)
+    return settings
+
+
+def _in_memory(database_url: str) -> bool:
+    """Whether a (valid) DATABASE_URL is a SQLite database in memory: `sqlite://`,
+    `sqlite:///`, `sqlite:///:memory:`, or SQLite's own `file::memory:` and `mode=memory`."""
+    if not database_url:
+        return False  # SQLite in BREWBOT_DATA_DIR
+    url = make_url(database_url)
+    database = url.database or ""
+    return url.get_backend_name() == "sqlite" and (
+        not database or ":memory:" in database or url.query.get("mode") == "memory"
+    )
 
 
 def _expected(error: ErrorDetails, field: FieldInfo | None) -> str:

@@ -286,6 +286,16 @@ def test_health_without_a_database_says_so_and_creates_nothing(tmp_path):
     assert not (tmp_path / "data").exists()
 
 
+def test_a_database_in_memory_is_refused_before_anything_answers(tmp_path):
+    for command in (("health",), ("db", "upgrade"), ("run",)):
+        done = brewbot(tmp_path, *command, DATABASE_URL="sqlite:///")
+        assert done.returncode == 1 and not done.stdout, command
+        said = one_line(done)
+        assert said.startswith("Setting DATABASE_URL is not right: it should be a database"), said
+        assert "a database in memory forgets everything" in said
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_health_when_postgresql_is_out_of_reach(tmp_path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -15,6 +15,12 @@ DATABASE_REFUSED = (
     "PostgreSQL address such as postgresql://user:password@host:5432/brewbot. Change it in .env "
     "(or the environment), then start Brewbot again."
 )
+IN_MEMORY_REFUSED = (
+    "Setting DATABASE_URL is not right: it should be a database that keeps what Brewbot "
+    "stores: empty (SQLite in BREWBOT_DATA_DIR), a SQLite file such as sqlite:///data/brewbot.db, "
+    "or a PostgreSQL address (a database in memory forgets everything when Brewbot stops). "
+    "Change it in .env (or the environment), then start Brewbot again."
+)
 
 
 def test_every_setting_is_documented_with_its_default():
@@ -115,4 +121,23 @@ def test_any_database_address_refused_gets_the_one_sentence_on_what_it_looks_lik
     try:
         load_settings(_env_file=None, DATABASE_URL=start + rest)
     except ConfigError as refused:
-        assert str(refused) == DATABASE_REFUSED
+        assert str(refused) in (DATABASE_REFUSED, IN_MEMORY_REFUSED)
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "sqlite://",
+        "sqlite:///",
+        "sqlite:///:memory:",
+        "sqlite+aiosqlite:///:memory:",
+        "sqlite:///file::memory:?uri=true",
+        "sqlite:///file:brew?mode=memory&uri=true",
+    ],
+)
+def test_a_database_in_memory_is_refused_for_running(given):
+    with pytest.raises(ConfigError) as refused:
+        load_settings(_env_file=None, DATABASE_URL=given)
+    assert str(refused.value) == IN_MEMORY_REFUSED
+    # A command table made without a database (brewbot teams-app) still may use one.
+    assert Settings(_env_file=None, DATABASE_URL=given).database_url == given
