@@ -68,13 +68,20 @@ def _main(args: argparse.Namespace) -> int:
     try:
         if getattr(args, "database", False):
             shell = args.handler is _run and settings.platform == "shell"
-            check(settings, _texts(), data_folder=shell)
+            check(settings, _texts(), data_folder=shell, make=_makes_database(args))
         return args.handler(settings, args)
     except CannotStart as exc:
         print(exc, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _makes_database(args: argparse.Namespace) -> bool:
+    """Whether the command makes the database when it is not there yet: `run` and `db
+    upgrade` do; every other command works on one that is, and a mistyped path is said to
+    have no database rather than left as an empty file."""
+    return args.handler is _run or (args.handler is _db and args.action == "upgrade")
 
 
 def _texts() -> Texts:

@@ -6,7 +6,9 @@ half started.
   and written to, or one line saying who cannot write where.
 - The database: SQLite is opened and asked for a write (rolled back), so a read-only file
   or folder is found now, not on the first command; PostgreSQL is connected to, and one
-  line says whether it could not be reached or turned Brewbot away.
+  line says whether it could not be reached or turned Brewbot away. Only the commands that
+  make a database (`run`, `db upgrade`) make a SQLite file that is not there: for the others
+  a mistyped path is one line saying there is no database there, and no empty file is left.
 
 `brewbot health` uses the same database check, without creating anything.
 """
@@ -37,14 +39,18 @@ class CannotStart(Exception):
     """Brewbot cannot start as it is set up. The message is one line: the setting, the fix."""
 
 
-def check(settings: Settings, texts: Texts, *, data_folder: bool = False) -> None:
+def check(
+    settings: Settings, texts: Texts, *, data_folder: bool = False, make: bool = True
+) -> None:
     """Everything `brewbot run` (and the admin commands) need before they start: the data
-    folder when `data_folder` (the terminal chat writes its log there), and the database.
-    Raises CannotStart."""
+    folder when `data_folder` (the terminal chat writes its log there), and the database,
+    made if it is not there when `make`. Raises CannotStart."""
     path = sqlite_path(settings.resolved_database_url)
     if data_folder:
         _writable_folder(settings.data_dir, "BREWBOT_DATA_DIR", texts)
     if path is not None:
+        if not make and not path.is_file():
+            raise CannotStart(_missing(path, settings, texts))
         _writable_folder(path.parent, _sqlite_setting(settings), texts)
         problem = _sqlite_problem(path, settings, texts, create=True)
     else:
@@ -60,8 +66,12 @@ def database_problem(settings: Settings, texts: Texts) -> str | None:
     if path is None:
         return asyncio.run(_postgres_problem(settings, texts))
     if not path.is_file():
-        return texts.t("startup.database_missing", path=path, setting=_sqlite_setting(settings))
+        return _missing(path, settings, texts)
     return _sqlite_problem(path, settings, texts, create=False)
+
+
+def _missing(path: Path, settings: Settings, texts: Texts) -> str:
+    return texts.t("startup.database_missing", path=path, setting=_sqlite_setting(settings))
 
 
 def _sqlite_setting(settings: Settings) -> str:

@@ -55,9 +55,51 @@ def test_a_bad_setting_stops_with_one_line(monkeypatch, capsys):
 
 
 def test_digest_for_an_unknown_session(monkeypatch, tmp_path, capsys):
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    from tests.conftest import migrated_sqlite
+
+    monkeypatch.setenv("DATABASE_URL", migrated_sqlite(tmp_path / "cli.db"))
     assert main(["digest", "42", "--format", "json"]) == 1
     assert "There is no session 42" in capsys.readouterr().err
+
+
+DAYS = ("--from", "2026-11-01", "--to", "2026-11-30")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("db", "current"),
+        ("digest", "1"),
+        ("digest", "1", "--resend-email"),
+        ("report", *DAYS),
+        ("claims", "export", "--community", "1", *DAYS, "--out", "claims.csv"),
+        ("privacy", "forget", "--community", "1", "--user", "user-ann"),
+        ("statements", "add", "--session", "1", "--in", "statements.csv"),
+    ],
+)
+def test_a_command_on_a_database_that_is_not_there_makes_none(
+    monkeypatch, tmp_path, capsys, command
+):
+    """Only `run` and `db upgrade` make a database: any other command on a mistyped path says
+    there is none there, and leaves no empty file behind for the next command to find."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "statements.csv").write_text("text,category\nMore buses,idea\n")
+    typo = tmp_path / "brewbto.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{typo}")
+    assert main(list(command)) == 1
+    out, err = capsys.readouterr()
+    assert not out and err == (
+        f"There is no database at {typo} yet. Start Brewbot once with brewbot run, or check "
+        "DATABASE_URL.\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["statements.csv"]
+
+
+def test_db_current_on_a_mistyped_path_as_a_person_types_it(tmp_path):
+    done = brewbot(tmp_path, "db", "current", DATABASE_URL=f"sqlite:///{tmp_path / 'typo.db'}")
+    assert done.returncode == 1 and not done.stdout
+    assert one_line(done).startswith(f"There is no database at {tmp_path / 'typo.db'} yet.")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_digest_of_the_demo_in_every_format(monkeypatch, tmp_path, capsys):
