@@ -61,9 +61,10 @@ def _main(args: argparse.Namespace) -> int:
         return 1
     configure_logging(settings.log_level)
     # Alembic lists its plug-ins at INFO when first imported: noise on every start. Outside
-    # `run` and `db`, its lines on checking the schema would bury the one line that matters.
+    # `run` (whose log says what it migrated), its lines on checking and applying the schema
+    # would bury the one line a command says (`db` says the revision it reached).
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    if args.handler not in (_run, _db):
+    if args.handler is not _run:
         logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         if getattr(args, "database", False):
@@ -233,6 +234,7 @@ def _run(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.logs import configure_logging
     from bot.platforms.shell.demo import run_demo, until_enter
     from bot.runtime import Stopped
 
@@ -240,8 +242,16 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
     if not 3 <= args.participants <= 500:
         print(texts.t("cli.demo_participants"), file=sys.stderr)
         return 2
-    for name in ("", "alembic"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+    # The console is for what the demo says; its log goes beside its database, started again
+    # with it (on its fast clock the scheduler warns of runs it skips, a day in two seconds).
+    log = args.out / "demo.log"
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        log.unlink(missing_ok=True)
+        configure_logging(settings.log_level, file=log)
+    except OSError as exc:
+        print(texts.t("cli.cannot_write", path=log, reason=exc.strerror), file=sys.stderr)
+        return 1
     # A person at a terminal can open the pages before they close; a test or a pipe cannot.
     keep_open = until_enter if sys.stdin.isatty() else None
     try:

@@ -353,6 +353,8 @@ def test_db_upgrade_then_current_and_the_sparks(tmp_path):
     assert upgraded.returncode == 0, upgraded.stderr
     current = brewbot(tmp_path, "db", "current", DATABASE_URL=url)
     assert "(the newest is" in current.stdout
+    # Each says its one line, not Alembic's lines on what it checked and applied.
+    assert upgraded.stdout == current.stdout and (upgraded.stderr, current.stderr) == ("", "")
     revision = re.search(r"revision (\S+) \(the newest is (\S+)\)", current.stdout)
     assert revision and revision[1] == revision[2].rstrip(").")
     checked = brewbot(tmp_path, "sparks", "check")
@@ -383,7 +385,10 @@ def test_demo_and_bench_run_to_the_end(tmp_path):
     assert demo.returncode == 0, demo_err
     assert "Digest (Markdown): out/digest-session-1.md" in demo_out
     assert_demo_links(demo_out)
-    for name in ("digest-session-1.md", "digest-session-1.html", "demo.db"):
+    # Nothing on the console but what the demo says: its log is beside its database.
+    assert demo_err == ""
+    assert "INFO brewbot." in (tmp_path / "out" / "demo.log").read_text()
+    for name in ("digest-session-1.md", "digest-session-1.html", "demo.db", "demo.log"):
         assert mode(tmp_path / "out" / name) == 0o600, name
     assert bench.returncode == 0, bench_err
     # Nothing on the console but the figures: no warning from how its processes start.
