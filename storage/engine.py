@@ -66,6 +66,12 @@ class DatabaseUnavailable(Exception):
     """The database is locked or unreachable; the person should try again in a moment."""
 
 
+class LogBusy(DatabaseUnavailable):
+    """SQLite: a write could not have the database's log (WAL) to itself, as an anonymous
+    step needs (see Database.transaction), because another program kept the log open for
+    the whole wait. Nothing was written; the person should try again in a minute."""
+
+
 # PostgreSQL is reached through psycopg 3, the driver Brewbot installs. Other spellings of a
 # PostgreSQL URL (`postgres://` as Heroku and others give it, `postgresql://`, a driver that is
 # not installed) are read as psycopg ones.
@@ -226,6 +232,9 @@ class Database:
         )
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._gate = ReaderGate()
+        # SQLite: an anonymous step is committed and still in the WAL (emptying it after
+        # the step failed), so no other write may follow it there until it is emptied.
+        self._anonymous_in_log = False
         self._listening: list[tuple[str, Callable[..., Any]]] = []
 
     def listen(self, name: str, listener: Callable[..., Any]) -> None:
@@ -240,19 +249,36 @@ class Database:
         """One transaction: committed if the block succeeds, rolled back whole if it raises.
 
         `isolated` (anonymous steps): on SQLite the WAL is emptied just before and just after
-        it, with no other write in between, so a copy of the WAL taken at any moment never
-        shows this transaction next to anyone's other writes (docs/anonymity.md)."""
+        it, so a copy of the WAL taken at any moment never shows this transaction next to
+        anyone's other writes (docs/anonymity.md). Neither may fail silently: if the WAL
+        cannot be emptied before (another program keeps it open), a transaction that writes
+        is rolled back and LogBusy raised; if it cannot be emptied after, every later write
+        first empties it, and is refused the same way until it can."""
         lock = self._write_lock or contextlib.nullcontext()
         isolate = isolated and self.is_sqlite
         try:
             async with lock, self._bounded():
-                if isolate:
-                    await self._empty_wal()
+                alone = not (isolate or self._anonymous_in_log) or await self._empty_wal()
+                # Whether it wrote anything matters only for these (a plain write goes on).
+                counted = isolate or not alone
                 async with self._sessions() as session, session.begin():
                     if self.is_sqlite:
                         await session.connection(execution_options=self._write_options)
+                    changes = await _changes(session) if counted else 0
                     yield session
-                if isolate:
+                    wrote = counted and await _changes(session) != changes
+                    if wrote and not alone:
+                        log.warning(
+                            "a write was refused and the person asked to try again: another"
+                            " program (a backup, a database viewer) kept the database log open,"
+                            " and %s",
+                            "an anonymous step must be alone in it"
+                            if isolate
+                            else "an anonymous step in it may not be followed there",
+                        )
+                        raise LogBusy("the database log could not be emptied")
+                if isolate and wrote:
+                    self._anonymous_in_log = True
                     await self._empty_wal()
         except (OperationalError, DBAPIError) as exc:
             if _is_unavailable(exc):
@@ -349,7 +375,15 @@ class Database:
         until the write wait runs out. False if it could not be done in time."""
         wait = self._write_options[sqlite_loop.WRITE_OPTION]
         async with self._gate.closed(wait):
-            return await self._checkpoint_until(asyncio.get_running_loop().time() + wait)
+            emptied = await self._checkpoint_until(asyncio.get_running_loop().time() + wait)
+        if emptied:
+            self._anonymous_in_log = False
+        elif self._anonymous_in_log:
+            log.warning(
+                "an anonymous step is still in the database log: writes are refused until"
+                " the program reading the database (a backup, a database viewer) lets go"
+            )
+        return emptied
 
     async def _checkpoint_until(self, deadline: float) -> bool:
         """Ask for the checkpoint until it is done or `deadline` passes: readers in other
@@ -378,6 +412,15 @@ class Database:
             name, listener = self._listening.pop()
             event.remove(self._sync_sessions, name, listener)
         await self.engine.dispose()
+
+
+async def _changes(session: AsyncSession) -> int:
+    """SQLite: rows written so far on the session's connection (its pending ORM changes
+    flushed first), to tell whether a transaction wrote anything."""
+    await session.flush()
+    raw = (await (await session.connection()).get_raw_connection()).driver_connection
+    assert isinstance(raw, sqlite_loop.LoopConnection), "a live SQLite connection"
+    return raw.total_changes
 
 
 def _is_unavailable(exc: DBAPIError) -> bool:

@@ -42,7 +42,7 @@ from bot.engine.clock import Clock
 from bot.engine.context import CommandContext, no_transaction, someone_waiting
 from bot.engine.known import Known
 from bot.engine.texts import Texts
-from storage.engine import Database, DatabaseUnavailable
+from storage.engine import Database, DatabaseUnavailable, LogBusy
 from storage.models import Community, Participant, id_of, unsaved
 from storage.repositories import (
     CommunityDefaults,
@@ -225,8 +225,8 @@ class Dispatcher:
             return await running
         except CommandError as exc:
             return _Outcome("refused", Reply(self._sentence(exc)))
-        except DatabaseUnavailable:
-            return self._busy()
+        except DatabaseUnavailable as exc:
+            return self._busy(exc)
         except Exception:
             # Never the arguments: they may hold a reflection's words.
             log.exception("command failed command=%s", name)
@@ -383,8 +383,10 @@ class Dispatcher:
         message = OutgoingMessage(self.texts.t("errors.internal"), refused=True)
         return _Outcome("error", Reply(message))
 
-    def _busy(self) -> _Outcome:
-        message = OutgoingMessage(self.texts.t("errors.try_again"), refused=True)
+    def _busy(self, exc: DatabaseUnavailable) -> _Outcome:
+        # LogBusy: the database stayed busy for the whole wait, so nothing was saved.
+        key = "errors.not_saved" if isinstance(exc, LogBusy) else "errors.try_again"
+        message = OutgoingMessage(self.texts.t(key), refused=True)
         return _Outcome("unavailable", Reply(message))
 
     async def _write_batch(
@@ -402,8 +404,8 @@ class Dispatcher:
                 answers = await route.batch(contexts)
                 if len(answers) != len(batch):
                     raise RuntimeError(f"{name}: {len(answers)} answers for {len(batch)}")
-        except DatabaseUnavailable:
-            return [self._busy() for _ in batch]
+        except DatabaseUnavailable as exc:
+            return [self._busy(exc) for _ in batch]
         except Exception:
             # Whatever spoilt the batch (a race lost to another process, a bug) must not
             # spoil everyone's answer: each one is tried again on its own.
