@@ -20,7 +20,7 @@ from sqlalchemy.orm import class_mapper
 from sqlmodel import Field, SQLModel
 
 from bot.core.domain import ActionStatus, SessionState
-from storage.types import UTCDateTime, utc_day, utcnow
+from storage.types import UTCDateTime, UTCDay, utc_day, utcnow
 
 
 def table_of(model: type[SQLModel]) -> Table:
@@ -87,9 +87,36 @@ def _fk(target: str, *, nullable: bool = False, ondelete: str = "CASCADE") -> Co
     return Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=True)
 
 
-def _when(*, nullable: bool = True) -> Any:
+def _when(*, nullable: bool = True, moment: str | None = None) -> Any:
     # Any, as sqlmodel's Field is typed: it stands as the default of a `datetime | None` column.
-    return Field(default=None, sa_type=UTCDateTime, nullable=nullable)
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, **_whose(moment))
+
+
+def _now(*, moment: str) -> Any:
+    """A time that is now when the row is made, and says whose moment it is."""
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, **_whose(moment))
+
+
+def _whose(moment: str | None) -> dict[str, Any]:
+    """Field arguments saying whose moment a time is, where a person's row holds one (see
+    MOMENTS)."""
+    return {"sa_column_kwargs": {"info": {"moment": moment}}} if moment else {}
+
+
+def _day(*, nullable: bool = False) -> Any:
+    """A day (midnight UTC) that can hold nothing finer, whatever is written to it."""
+    if nullable:
+        return Field(default=None, sa_type=UTCDay, nullable=True)
+    return Field(default_factory=utc_day, sa_type=UTCDay)
+
+
+# A time in a table that refers to a person (docs/anonymity.md) is a day (UTCDay) or one of
+# these moments, never the moment the person did something: a stored order of people's
+# actions could be paired with the order reflections were written in.
+MOMENTS = {
+    "session": "a moment the whole session shares: when it opened, moved on or closed",
+    "facilitators": "when facilitators recorded something, never set by a person taking part",
+}
 
 
 class Community(SQLModel, table=True):
@@ -162,16 +189,16 @@ class Participant(SQLModel, table=True):
     consent: str | None = Field(default=None, max_length=8)
     # The day only (midnight UTC): a precise time could be matched with when a reflection
     # was written.
-    consent_at: datetime | None = _when()
+    consent_at: datetime | None = _day(nullable=True)
     easy_read: bool = False
     plain_style: bool = False
     reminders: str = Field(default="private", max_length=8)
     claim_opt_in: bool = False
     # Days, not times (see last_seen_at).
-    created_at: datetime = Field(default_factory=utc_day, sa_type=UTCDateTime)
+    created_at: datetime = _day()
     # The day someone last did something (midnight UTC), written at most once a day: retention
     # counts from here, and a day says nothing about which reflection anyone wrote.
-    last_seen_at: datetime = Field(default_factory=utc_day, sa_type=UTCDateTime)
+    last_seen_at: datetime = _day()
 
 
 class Session(SQLModel, table=True):
@@ -203,9 +230,29 @@ class Session(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
+    def moments(self) -> list[datetime]:
+        """When the session opened, moved on (spark, breakouts, reflections) and closed, in
+        order: the times a person's attendance is kept at."""
+        steps = (self.opened_at, self.spark_at, self.breakouts_at, self.reflecting_at)
+        return sorted(t for t in (*steps, self.closed_at) if t is not None)
+
+    def step_began(self) -> datetime:
+        """When the session began the step it is in (its start time before it opened)."""
+        return max(self.moments(), default=self.starts_at)
+
+    def end_of_step(self, began: datetime) -> datetime | None:
+        """When the step that began at `began` ended (the close, for the close itself); None
+        while it goes on."""
+        if began == self.closed_at:
+            return began
+        return min((t for t in self.moments() if t > began), default=None)
+
 
 class Attendance(SQLModel, table=True):
-    """An RSVP and/or presence at one session."""
+    """An RSVP and/or presence at one session. When someone joined or left is kept as the
+    step of the session they did it in (Session.step_began), the same for everyone who did it
+    then, never the moment itself: the order people came and went in could otherwise be
+    paired with the order reflections were written in (docs/anonymity.md)."""
 
     __table_args__ = (UniqueConstraint("session_id", "participant_id"),)
 
@@ -213,8 +260,8 @@ class Attendance(SQLModel, table=True):
     session_id: int = Field(sa_column=_fk("session.id"))
     participant_id: int = Field(sa_column=_fk("participant.id"))
     rsvp: str | None = Field(default=None, max_length=8)
-    joined_at: datetime | None = _when()
-    left_at: datetime | None = _when()
+    joined_at: datetime | None = _when(moment="session")
+    left_at: datetime | None = _when(moment="session")
     # Joined by phone or another way, and marked present by a facilitator.
     marked_by_facilitator: bool = False
 
@@ -249,7 +296,8 @@ class Reflection(SQLModel, table=True):
     """An anonymous reflection. No user id, name, message id or time: see the module docstring."""
 
     # WITHOUT ROWID on SQLite: rows are kept in random-id order, and sealing a session
-    # rewrites its rows in that order, so storage order cannot reveal who wrote first.
+    # rewrites its rows in that order. Before the seal, where each row sits in its page
+    # still follows the order they were written in (docs/anonymity.md).
     __table_args__ = ({"sqlite_with_rowid": False},)
 
     # A random id, so row ids do not reveal the order people wrote in.
@@ -291,8 +339,9 @@ class ActionItem(SQLModel, table=True):
     )
     # The facilitator who added it (a user id): told if a reminder cannot reach the owner.
     created_by: str = Field(default="", max_length=64)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Only facilitators add and change actions.
+    created_at: datetime = _now(moment="facilitators")
+    updated_at: datetime = _now(moment="facilitators")
 
 
 class ActionEvent(SQLModel, table=True):
@@ -405,7 +454,8 @@ class ClaimExport(SQLModel, table=True):
     session_id: int = Field(
         sa_column=Column(Integer, ForeignKey("session.id", ondelete="CASCADE"), primary_key=True)
     )
-    exported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The day only, as every time in a person's row (see MOMENTS).
+    exported_at: datetime = _day()
 
 
 # -- payment choices and expenses (bot/people/payments.py, issue 18) -------------------------
@@ -476,8 +526,8 @@ class CommunicationNeeds(SQLModel, table=True):
     other: str | None = Field(default=None, max_length=300)
     # Days, not times (as Participant.last_seen_at): when they last set or saw their needs,
     # and when they were last asked to look at them again (once a year).
-    reviewed_at: datetime = Field(default_factory=utc_day, sa_type=UTCDateTime)
-    review_asked_at: datetime | None = _when()
+    reviewed_at: datetime = _day()
+    review_asked_at: datetime | None = _day(nullable=True)
 
 
 class CommunicationNeed(SQLModel, table=True):
@@ -494,12 +544,13 @@ class CommunicationNeed(SQLModel, table=True):
 
 
 class ProcessedEvent(SQLModel, table=True):
-    """A platform event already handled (Slack retries the same event up to 3 times)."""
+    """A platform event already handled (Slack retries the same event up to 3 times). Each is
+    something a person did (a message, an install): its day is kept, not its time."""
 
     __tablename__ = "processed_event"
 
     event_id: str = Field(primary_key=True, max_length=100)
-    seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    seen_at: datetime = _day()
 
 
 class PostedPart(SQLModel, table=True):

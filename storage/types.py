@@ -29,6 +29,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class UTCDay(UTCDateTime):
+    """A day, stored as midnight UTC: whatever moment is given, only its day is kept. For
+    per-person times, which must not be precise enough to be matched with when a reflection
+    was written (docs/anonymity.md), whichever code writes them."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        stored = super().process_bind_param(value, dialect)
+        return stored.replace(hour=0, minute=0, second=0, microsecond=0) if stored else None
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -135,7 +135,8 @@ async def claim_lines(
     rates = await rates_of(tx, community)
     lines = []
     for attendance, person, session, chosen in rows:
-        left = attendance.left_at or session.closed_at
+        # Paid to the end of the step they left in: when they left is kept as its start.
+        left = session.end_of_step(attendance.left_at) if attendance.left_at else session.closed_at
         if left is None:
             continue  # still running: it goes on the next sheet
         choice = as_choice(chosen) if chosen else standing.get(id_of(person), Choice())
@@ -350,7 +351,7 @@ class ClaimService:
         await ctx.tx.flush()
         attendance = await attendance_for(ctx.tx, id_of(session), id_of(person))
         attendance.rsvp = "yes"
-        attendance.joined_at = attendance.joined_at or session.opened_at or self.deps.clock.now()
+        attendance.joined_at = attendance.joined_at or session.opened_at or session.step_began()
         attendance.marked_by_facilitator = True
         ctx.tx.add(attendance)
         return person

@@ -22,7 +22,7 @@ from sqlmodel import col
 
 from storage.engine import Database, DatabaseUnavailable
 from storage.models import ProcessedEvent
-from storage.types import utcnow
+from storage.types import utc_day
 
 log = logging.getLogger("brewbot.events")
 
@@ -81,6 +81,7 @@ class DatabaseEventLog:
         """Forget events older than a day (neither platform sends one again that late)."""
         async with self.db.transaction() as tx:
             result = await tx.exec(
-                delete(ProcessedEvent).where(col(ProcessedEvent.seen_at) < utcnow() - KEEP_EVENTS)
+                # Only days are kept: rows from before yesterday are at least a day old.
+                delete(ProcessedEvent).where(col(ProcessedEvent.seen_at) < utc_day() - KEEP_EVENTS)
             )
         return int(result.rowcount or 0)

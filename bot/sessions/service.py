@@ -357,10 +357,10 @@ class SessionService:
             raise CommandError("sessions.join_too_late", title=session.title)
         attendance = await presses.attendance_of(ctx, session)
         attendance.rsvp = "yes"
-        now = self.deps.clock.now()
         if state in LIVE_STATES:
             if attendance.joined_at is None or attendance.left_at is not None:
-                attendance.joined_at = attendance.joined_at or now
+                # The step of the session, not the moment (see Attendance).
+                attendance.joined_at = attendance.joined_at or session.step_began()
                 attendance.left_at = None
             ctx.tx.add(attendance)
             reply = Reply(OutgoingMessage(self.t("sessions.joined", title=session.title)))
@@ -379,7 +379,7 @@ class SessionService:
         )
         attendance = await presses.attendance_of(ctx, session)
         if SessionState(session.state) in LIVE_STATES and attendance.joined_at is not None:
-            attendance.left_at = attendance.left_at or self.deps.clock.now()
+            attendance.left_at = attendance.left_at or session.step_began()
             ctx.tx.add(attendance)
             return Reply(OutgoingMessage(self.t("sessions.left", title=session.title)))
         attendance.rsvp = "no"

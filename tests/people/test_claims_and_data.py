@@ -22,8 +22,10 @@ async def all_values(app) -> str:
 
 
 async def scripted_session(app, chat, fac, clock):
-    """Open at 0, Ann joins at 0 and stays, Bo joins at 10 and leaves at 55,
-    Pat joins by phone (marked by the facilitator); the session closes at 90 minutes."""
+    """Open at 0, Ann joins at 0 and stays; the breakouts begin at 10; Bo joins at 10:30
+    and leaves at 55:30, still in the breakouts; Pat joins by phone (marked by the
+    facilitator); reflections begin at 60 and the session closes at 90:29. Who came and went
+    is kept as the step they did it in, so Bo is paid for the breakouts, 10 to 60."""
     session_id = await make_session(
         app, SessionState.SCHEDULED, people=0, starts_in=timedelta(minutes=1)
     )
@@ -32,12 +34,16 @@ async def scripted_session(app, chat, fac, clock):
         await chat.say(user, "/brew claim on")
     await chat.say(fac, f"/brew open {session_id}")
     await chat.say(ann, f"/brew join {session_id}")
-    clock.advance(timedelta(minutes=10, seconds=30))
+    clock.advance(timedelta(minutes=10))
+    await chat.say(fac, f"/brew breakouts {session_id}")
+    clock.advance(timedelta(seconds=30))
     await chat.say(bo, f"/brew join {session_id}")
     await chat.say(fac, f'/brew present "Pat Jones" session={session_id} claim=yes')
     clock.advance(timedelta(minutes=45))
     await chat.say(bo, f"/brew leave {session_id}")
-    clock.advance(timedelta(minutes=34, seconds=59))
+    clock.advance(timedelta(minutes=4, seconds=30))
+    await chat.say(fac, f"/brew reflect {session_id}")
+    clock.advance(timedelta(minutes=30, seconds=29))
     await chat.say(fac, f"/brew close {session_id}")
     return session_id, ann, bo
 
@@ -51,8 +57,8 @@ async def test_claims_sheet_has_the_right_minutes(app, chat, fac, clock):
     [sheet] = message.attachments
     rows = list(csv.DictReader(io.StringIO(sheet.content.decode())))
     by_name = {r["Name"]: r for r in rows}
-    assert by_name["Ann"]["Minutes"] == "90"  # 10.5 + 45 + 34:59 = 90:29 -> 90 whole minutes
-    assert by_name["Bo"]["Minutes"] == "45"
+    assert by_name["Ann"]["Minutes"] == "90"  # 0 to 90:29 -> 90 whole minutes
+    assert by_name["Bo"]["Minutes"] == "50", "the breakouts: 10 to 60"
     assert by_name["Pat Jones"]["Minutes"] == "90", "marked present from the opening"
     assert by_name["Ann"]["Hours (rounded)"] == "1.50"
     assert by_name["Ann"]["Amount (GBP)"] == "30.00"  # default 2000p an hour

@@ -10,19 +10,29 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import Column, DateTime, Table, event
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import select
+from sqlmodel import SQLModel, select
 
 from bot.core.domain import SessionState
 from bot.core.refs import UserRef
 from bot.reflections.sealing import seal
 from bot.scheduling.planner import JobKind, PlannedJob
-from storage.models import Breakout, BreakoutMember, OutboxItem, Participant, Reflection, Session
+from storage.models import (
+    MOMENTS,
+    Attendance,
+    Breakout,
+    BreakoutMember,
+    OutboxItem,
+    Participant,
+    Reflection,
+    Session,
+)
+from storage.types import UTCDateTime, UTCDay, utc_day
 from tests import forensics
 from tests.conftest import Chat
 from tests.helpers import make_session
@@ -160,24 +170,116 @@ async def test_the_order_of_writes_pairs_no_one_with_their_reflection(
     assert right == 0
 
 
-async def test_no_per_person_time_or_position_follows_the_order_people_wrote_in(
-    app, chat, data_folder, elsewhere
-):
+def about_people() -> list[Table]:
+    """The participant table and every table whose rows refer to a participant."""
+    return [
+        table
+        for table in SQLModel.metadata.sorted_tables
+        if table.name == "participant"
+        or any(key.column.table.name == "participant" for key in table.foreign_keys)
+    ]
+
+
+def times(table: Table) -> list[Column]:
+    return [column for column in table.columns if isinstance(column.type, DateTime | UTCDateTime)]
+
+
+def test_every_time_in_a_persons_row_is_a_day_or_a_moment_that_is_not_theirs():
+    """A new table about people, or a new time in one, must be a day (UTCDay) or say whose
+    moment it holds: nobody's own (storage/models.py MOMENTS)."""
+    checked = 0
+    for table in about_people():
+        for column in times(table):
+            checked += 1
+            whose = column.info.get("moment")
+            assert isinstance(column.type, UTCDay) or whose in MOMENTS, (
+                f"{table.name}.{column.name} may hold the moment a person did something"
+            )
+    assert checked >= 8
+
+
+async def spread_steps(app, session_id: int) -> list[datetime]:
+    """The session opened 40 minutes ago, with everyone there, and moved on since, at
+    moments of its own."""
+    now = app.deps.clock.now()
+    async with app.db.transaction() as tx:
+        session = await tx.get(Session, session_id)
+        session.opened_at = now - timedelta(minutes=40)
+        session.spark_at = now - timedelta(minutes=38)
+        session.breakouts_at = now - timedelta(minutes=30)
+        session.reflecting_at, session.closed_at = now - timedelta(minutes=2), None
+        tx.add(session)
+        for row in (await tx.exec(select(Attendance))).all():
+            row.joined_at = session.opened_at
+            tx.add(row)
+    return [*session.moments(), session.starts_at]
+
+
+async def test_nothing_people_do_while_others_reflect_is_kept_at_its_moment(app, chat, clock):
+    """Each person in turn reflects and does everything else they can do during a session,
+    each at a moment of its own. Every time kept in any row about any of them, in any table,
+    must be a day or a moment the whole session shares: anything finer would order people by
+    when they acted, and a copy of the database can give the order reflections were written in."""
     session_id = await make_session(app, SessionState.REFLECTING, people=WRITERS)
+    shared = await spread_steps(app, session_id)
     await everyone_agrees(chat)
-    written = await everyone_reflects(chat, session_id)
+    await chat.say(
+        Chat.person("Fran", facilitator=True), "/brew settings safeguarding_contact user-sam"
+    )
+    newcomer = Chat.person("Noor")
+    order = list(range(WRITERS))
+    random.Random(7).shuffle(order)
+    for turn, who in enumerate([*(person(n) for n in order), newcomer]):
+        for step in (
+            f"/brew join {session_id}",
+            f"/brew call me {who.display_name}",
+            f"/brew claim pay lower 10 session={session_id}",
+            f"/brew claim expense travel 3.50 yes session={session_id}",
+            "/brew needs add=bsl",
+            "/brew preferences easy_read=on",
+            "reflect",
+            f"brew:contact:yes:{session_id}",
+            f"/brew leave {session_id}",
+        ):
+            clock.advance(timedelta(seconds=17 + turn))
+            if step == "reflect":
+                words = f"Reflection {turn}: the waiting list for respite was far too long."
+                reply = await chat.press(
+                    who,
+                    f"brew:reflection:submit:{session_id}",
+                    {"category": "idea", "text": words, "quote": "yes", "agree": "yes"},
+                )
+            elif step.startswith("brew:"):
+                reply = await chat.press(who, step)
+            else:
+                reply = await chat.say(who, step)
+            assert not any(message.refused for message, _ in reply.replies), (step, reply.text)
+    ids = {person(n).id for n in range(WRITERS)} | {newcomer.id}
+    kept = await rows_about(app, ids)
+    assert {"participant", "attendance", "session_payment", "expense"} <= set(kept)
+    for table, rows in kept.items():
+        for row in rows:
+            for column in times(SQLModel.metadata.tables[table]):
+                value = row[column.name]
+                assert value is None or value == utc_day(value) or value in shared, (
+                    f"{table}.{column.name} keeps {value}"
+                )
+
+
+async def rows_about(app, user_ids: set[str]) -> dict[str, list[dict]]:
+    """Every row, in every table, about any of these people: a row of a table about people
+    (see about_people), or any row holding one of their user ids."""
+    people_tables = {table.name for table in about_people()}
+    found: dict[str, list[dict]] = {}
     async with app.db.read() as tx:
-        people = {p.user_id: p for p in (await tx.exec(select(Participant))).all()}
-    order = [people[w.person.id] for w in written]
-    for column in Participant.__table__.columns:  # type: ignore[attr-defined]
-        values = [getattr(p, column.name) for p in order]
-        if column.name in ("id", "community_id", "user_id", "display_name") or None in values:
-            continue
-        # Pairs the column puts strictly in the order they wrote in: all of them would
-        # mean the column replays the writing order.
-        pairs = [(a, b) for i, a in enumerate(values) for b in values[i + 1 :]]
-        in_order = sum(1 for a, b in pairs if a < b)
-        assert in_order < len(pairs) * 0.75, column.name
+        for table in SQLModel.metadata.sorted_tables:
+            for row in (await tx.exec(table.select())).mappings():  # type: ignore[call-overload]
+                holds_id = any(
+                    isinstance(v, str) and any(u in v for u in user_ids) for v in row.values()
+                )
+                if table.name in people_tables or holds_id:
+                    found.setdefault(table.name, []).append(dict(row))
+    return found
 
 
 async def test_sealing_leaves_rows_in_an_order_that_says_nothing(
