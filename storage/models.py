@@ -293,16 +293,21 @@ def random_id() -> str:
 
 
 class Reflection(SQLModel, table=True):
-    """An anonymous reflection. No user id, name, message id or time: see the module docstring."""
+    """An anonymous reflection. No user id, name, message id or time: see the module docstring.
 
-    # WITHOUT ROWID on SQLite: rows are kept in random-id order, and sealing a session
-    # rewrites its rows in that order. Before the seal, where each row sits in its page
-    # still follows the order they were written in (docs/anonymity.md).
+    Kept in key order, a session's rows together (its id, then a random id): every write
+    rewrites the session's rows in that order (storage.repositories.rewrite_in_key_order),
+    so where a row sits in the file, and on PostgreSQL which transaction wrote it, says
+    nothing about who wrote first (docs/anonymity.md). Hence WITHOUT ROWID on SQLite, and no
+    other index: an index's pages would keep the order its entries were written in."""
+
     __table_args__ = ({"sqlite_with_rowid": False},)
 
+    session_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("session.id", ondelete="CASCADE"), primary_key=True)
+    )
     # A random id, so row ids do not reveal the order people wrote in.
     id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
-    session_id: int = Field(sa_column=_fk("session.id"))
     category: str = Field(max_length=32)
     text: str = Field(max_length=4000)
     quote_ok: bool = False
@@ -310,7 +315,8 @@ class Reflection(SQLModel, table=True):
     held: bool = False
     # SHA-256 of the session, the withdrawal code and the writer's user id. The code is
     # random (about 70 bits) and is never stored, so this cannot be recomputed from a user id.
-    withdraw_tag: str | None = Field(default=None, max_length=64, index=True)
+    # Found by its session first (the key), so it needs no index of its own.
+    withdraw_tag: str | None = Field(default=None, max_length=64)
     # Counted when reflections closed (see Digest.counted_reflections).
     in_count: bool = False
 

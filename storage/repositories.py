@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TypedDict, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypedDict, TypeVar
 
+from sqlalchemy import ColumnElement, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from storage.models import Attendance, Community, Participant, Session, table_of, unsaved
+from storage.models import (
+    Attendance,
+    Community,
+    Participant,
+    Reflection,
+    Session,
+    table_of,
+    unsaved,
+)
 
 Row = TypeVar("Row", bound=SQLModel)
 
@@ -172,3 +182,34 @@ async def rsvp_yes(tx: AsyncSession, session_id: int) -> list[Participant]:
         .order_by(col(Participant.id))
     )
     return list((await tx.exec(query)).all())
+
+
+async def rewrite_in_key_order(
+    connection: AsyncConnection,
+    table: Table,
+    where: ColumnElement[bool],
+    *,
+    adding: Sequence[Mapping[str, Any]] = (),
+    change: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> None:
+    """Delete the rows `where` selects and write them again, with `adding`, in primary-key
+    order, in this transaction (`change` alters each kept row on the way). Where they then
+    sit (SQLite's pages, PostgreSQL's ctid) and which transaction wrote them (PostgreSQL's
+    xmin) follow their keys, not the order they were first written in (docs/anonymity.md)."""
+    kept = [dict(row) for row in (await connection.execute(table.select().where(where))).mappings()]
+    key = [column.name for column in table.primary_key.columns]
+    rows = sorted(
+        [*(change(row) if change else row for row in kept), *map(dict, adding)],
+        key=lambda row: tuple(row[name] for name in key),
+    )
+    await connection.execute(table.delete().where(where))
+    if rows:
+        await connection.execute(table.insert(), rows)
+
+
+async def add_reflections(connection: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Store new reflections (plain rows), each session's with the ones it has, all in key
+    order (see rewrite_in_key_order): every path that adds reflections comes here."""
+    table = table_of(Reflection)
+    sessions = {row["session_id"] for row in rows}
+    await rewrite_in_key_order(connection, table, table.c.session_id.in_(sessions), adding=rows)

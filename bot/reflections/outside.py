@@ -34,7 +34,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -47,6 +46,7 @@ from bot.reflections.anonymity import on_commit, unclaimable_tag
 from bot.reflections.service import CATEGORIES, MAX_TEXT, ReflectionService
 from storage.models import Community, Reflection, Session, id_of
 from storage.models import Digest as DigestRow
+from storage.repositories import add_reflections
 
 SOURCES = ("paper", "phone", "email")
 MAX_ROWS = 500
@@ -269,8 +269,7 @@ async def add_statements(
         }
         for s, done in zip(statements, screened, strict=True)
     ]
-    connection = await tx.connection()
-    await connection.execute(insert(Reflection), rows)
+    await add_reflections(await tx.connection(), rows)
     alerts: list[Delivery] = [done.alert for done in screened if done.alert is not None]
     for alert in alerts:
         await reflections.deps.outbox.add(tx, community, alert)

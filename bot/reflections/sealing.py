@@ -6,18 +6,19 @@ BREWBOT_FORGET_AFTER_DAYS after it closed (docs/anonymity.md). After it:
 - a breakout number stays only on reflections whose group still has at least the
   small-number threshold of people who agreed to the privacy notice and were still there
   at the close (those who could have written it);
-- the session's reflections are rewritten in random-id order, so the order they sit in the
-  file (SQLite pages, PostgreSQL ctid and xmin) says nothing about who wrote first; its
-  people's priority counts are rewritten too, so on PostgreSQL no count keeps the
-  transaction id of the last person who marked it;
+- the session's reflections are rewritten once more in key order (as every write does), so
+  the order they sit in the file (SQLite pages, PostgreSQL ctid and xmin) says nothing about
+  who wrote first; its people's priority counts are rewritten too, so on PostgreSQL no count
+  keeps the transaction id of the last person who marked it;
 - the old bytes are purged from the files (`Database.purge`) before anyone is told.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -36,6 +37,7 @@ from storage.models import (
     id_of,
     table_of,
 )
+from storage.repositories import rewrite_in_key_order
 
 log = logging.getLogger("brewbot.sealing")
 
@@ -84,33 +86,19 @@ async def seal(deps: Deps, tx: AsyncSession, session: Session) -> Effect:
     purges the old bytes from the files once it has committed (run it before answering)."""
     session_id = id_of(session)
     big_enough = await groups_big_enough(tx, session_id, small_number(deps))
-    table = table_of(Reflection)
-    connection = await tx.connection()
-    rows = (
-        await connection.execute(
-            table.select().where(table.c.session_id == session_id).order_by(table.c.id)
-        )
-    ).all()
-    kept = []
-    for row in rows:
-        values = dict(row._mapping)
+
+    def sealed(values: dict[str, Any]) -> dict[str, Any]:
         values["withdraw_tag"] = None
         if values["breakout_number"] not in big_enough:
             values["breakout_number"] = None
-        kept.append(values)
-    await connection.execute(delete(Reflection).where(col(Reflection.session_id) == session_id))
-    if kept:
-        await connection.execute(insert(Reflection), kept)
+        return values
+
+    connection = await tx.connection()
+    table = table_of(Reflection)
+    await rewrite_in_key_order(connection, table, table.c.session_id == session_id, change=sealed)
     # The priority counts too: each row was last updated by the last person to mark it.
     counts = table_of(PriorityCount)
-    marks = (
-        await connection.execute(
-            counts.select().where(counts.c.session_id == session_id).order_by(counts.c.label)
-        )
-    ).all()
-    await connection.execute(counts.delete().where(counts.c.session_id == session_id))
-    if marks:
-        await connection.execute(counts.insert(), [dict(row._mapping) for row in marks])
+    await rewrite_in_key_order(connection, counts, counts.c.session_id == session_id)
     session.sealed_at = deps.clock.now()
     tx.add(session)
     on_commit(tx, lambda: deps.writers.forget(session_id))

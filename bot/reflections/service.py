@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Integer, func, insert, type_coerce
+from sqlalchemy import Integer, func, type_coerce
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -65,6 +65,7 @@ from storage.models import (
     id_of,
     random_id,
 )
+from storage.repositories import add_reflections
 
 CATEGORIES = ("working", "not_working", "future", "idea")
 MAX_TEXT = 2000
@@ -307,10 +308,10 @@ class ReflectionService:
             # also send the writer a private copy (never stored, never through the outbox).
             answers[draft.index] = Reply(OutgoingMessage(thanks, actions=actions, keep_copy=True))
         # Written as plain rows, one statement for all: building ORM objects for a burst cost
-        # more than the checks.
+        # more than the checks. With each session's others, in key order: where they sit must
+        # not give the order they were written in.
         if rows:
-            connection = await tx.connection()
-            await connection.execute(insert(Reflection), rows)
+            await add_reflections(await tx.connection(), rows)
 
         def stored() -> None:
             for session_id, reflection_id, user_id, repeat in remember:

@@ -282,6 +282,59 @@ async def rows_about(app, user_ids: set[str]) -> dict[str, list[dict]]:
     return found
 
 
+async def test_where_reflections_sit_never_gives_the_order_they_were_written_in(
+    app, chat, data_folder, elsewhere, database_url
+):
+    """SQLite fills a page from its end backwards, and PostgreSQL gives each row the id of
+    the transaction that wrote it: left alone, either gives the writing order, which any
+    order of people's actions could then be paired with. Every write puts a session's
+    reflections back in key order, so at every moment they sit in that order and on
+    PostgreSQL share one transaction id."""
+    session_id = await make_session(app, SessionState.REFLECTING, people=WRITERS)
+    await everyone_agrees(chat)
+    copies: list[Path] = []
+    versions: list[list[tuple[str, ...]]] = []
+
+    def copy_now(_session: object) -> None:
+        if database_url.startswith("sqlite"):
+            copies.append(copy(data_folder, elsewhere / f"copy-{len(copies):03d}"))
+
+    event.listen(OrmSession, "after_commit", copy_now)
+    try:
+        written = []
+        for n in range(WRITERS):
+            written += await everyone_reflects_one(chat, session_id, n)
+            if not database_url.startswith("sqlite"):
+                versions.append(forensics.pg_row_versions(database_url, "reflection"))
+    finally:
+        event.remove(OrmSession, "after_commit", copy_now)
+    async with app.db.read() as tx:
+        rows = (await tx.exec(select(Reflection).order_by(Reflection.id))).all()
+    by_key = {r.text: r.id for r in rows}
+    for copied in copies:
+        physical = forensics.physical_order(copied / "brewbot.db", written)
+        assert physical == sorted(physical, key=lambda words: by_key[words], reverse=True)
+    for rows_then in versions:
+        assert len({xmin for xmin, *_ in rows_then}) == 1, "one transaction wrote them all"
+        assert [key for *_, key in rows_then] == sorted(key for *_, key in rows_then)
+    assert len(copies) >= WRITERS or len(versions) == WRITERS
+
+
+async def everyone_reflects_one(chat: Chat, session_id: int, n: int) -> list[str]:
+    """Person n sends a reflection, then leaves the session: its words."""
+    chat.app.deps.clock.advance(timedelta(seconds=40))
+    words = f"Reflection {WORDS[(n * 5) % WRITERS]}: the bus to the day centre never comes."
+    reply = await chat.press(
+        person(n),
+        f"brew:reflection:submit:{session_id}",
+        {"category": "idea", "text": words, "quote": "yes", "agree": "yes"},
+    )
+    assert "code" in reply.text, reply.text
+    chat.app.deps.clock.advance(timedelta(seconds=20))
+    await chat.say(person(n), f"/brew leave {session_id}")
+    return [words]
+
+
 async def test_sealing_leaves_rows_in_an_order_that_says_nothing(
     app, chat, data_folder, elsewhere, database_url
 ):

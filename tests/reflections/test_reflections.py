@@ -146,7 +146,7 @@ async def test_risk_is_held_back_and_alerts_without_the_writer(app, chat, fac):
     released = await chat.say(fac, f"/brew digest {session_id} release {row.id[:8]}")
     assert "will be included" in released.text
     async with app.db.read() as tx:
-        assert not (await tx.get(Reflection, row.id)).held
+        assert not (await tx.get(Reflection, (row.session_id, row.id))).held
 
 
 async def test_the_form_opens_first_and_shows_where_to_get_help(app, chat):

@@ -8,8 +8,8 @@ or left in, as the moment that step began; every other time in a person's row ke
 (docs/anonymity.md). The times already stored are cut the same way, in Python so both
 databases do the same.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-02 09:00:00
 """
 
@@ -20,8 +20,8 @@ from alembic import op
 
 import storage.types
 
-revision = "0014"
-down_revision = "0013"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
@@ -97,4 +97,4 @@ def _day(value: datetime | None) -> datetime | None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("0014 forgets times that could link people; it cannot be undone")
+    raise NotImplementedError("0017 forgets times that could link people; it cannot be undone")

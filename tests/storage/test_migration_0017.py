@@ -1,4 +1,4 @@
-"""Upgrading to 0014 forgets the times that ordered people within a session: when someone
+"""Upgrading to 0017 forgets the times that ordered people within a session: when someone
 joined or left becomes the step of the session they did it in, and every other time in a
 person's row keeps only its day, in the tables and (SQLite) in the files."""
 
@@ -23,7 +23,7 @@ def at(clock: str) -> datetime:
 async def test_stored_times_become_steps_and_days(empty_database_url: str, tmp_path: Path):
     db = Database(empty_database_url)
     try:
-        await upgrade(db, "0013")
+        await upgrade(db, "0016")
         async with db.transaction() as tx:
             for statement in (
                 "INSERT INTO community (id, platform, external_id, name, timezone,"
@@ -111,6 +111,6 @@ async def test_stored_times_become_steps_and_days(empty_database_url: str, tmp_p
             assert await started.purge()  # as every start does (bot/app.py)
         finally:
             await started.dispose()
-        copied = forensics.copy_data_folder(tmp_path, tmp_path.parent / "copied-0014")
+        copied = forensics.copy_data_folder(tmp_path, tmp_path.parent / "copied-0017")
         for gone in ("14:47:31", "14:21:09", "13:58:40", "16:30:12", "09:12:44", "14:45:59"):
             assert not forensics.contains(copied, gone), gone
