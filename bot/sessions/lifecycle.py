@@ -7,6 +7,7 @@ reachable from any state before closed. A facilitator may skip the spark or the 
 
 from __future__ import annotations
 
+from bot.core.domain import LIVE_STATES
 from bot.core.domain import SessionState as S
 
 TRANSITIONS: dict[S, frozenset[S]] = {
@@ -33,5 +34,22 @@ NEXT_STEP_HINT: dict[S, str] = {
 }
 
 
+# The steps people take about a session themselves, and the states each fits. Saying you are
+# coming or joining, saying you cannot come or leaving: before the session or while it runs.
+# An answer on the session's web page: only before it. Once a session is over or cancelled
+# there is nothing left for them to change, so a step that does not fit is refused with one
+# sentence and changes nothing.
+PEOPLE_STEPS: dict[str, frozenset[S]] = {
+    "join": frozenset({S.SCHEDULED}) | LIVE_STATES,
+    "leave": frozenset({S.SCHEDULED}) | LIVE_STATES,
+    "answer": frozenset({S.SCHEDULED}),
+}
+
+
 def can_move(current: S | str, target: S) -> bool:
     return target in TRANSITIONS[S(current)]
+
+
+def person_may(step: str, state: S | str) -> bool:
+    """Whether a person may take `step` (a key of PEOPLE_STEPS) about a session in `state`."""
+    return S(state) in PEOPLE_STEPS[step]

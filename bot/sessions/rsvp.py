@@ -30,13 +30,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
-from bot.core.domain import FINISHED_STATES, SessionState
+from bot.core.domain import FINISHED_STATES
 from bot.core.messages import OutgoingMessage, Section
 from bot.core.typed import readable
 from bot.delivery.mail import Letter, is_address
 from bot.delivery.outbox import Delivery
 from bot.engine.context import Effect
 from bot.engine.deps import Deps
+from bot.sessions.lifecycle import person_may
 from bot.sessions.links import TOKEN_LENGTH, linked_pages, new_token
 from bot.sessions.timeparse import format_local
 from storage.engine import DatabaseUnavailable
@@ -165,7 +166,7 @@ class Rsvps:
         return out
 
     def _row_for(self, answer: Answer, session: Session | None, held: dict[int, int]) -> WebRsvp:
-        if session is None or session.state != SessionState.SCHEDULED:
+        if session is None or not person_may("answer", session.state):
             raise CommandError("rsvp.refused.closed")
         name, address = self.checked(answer.first_name, answer.email, answer.consent)
         if held.get(answer.session_id, 0) >= MOST_PER_SESSION:
@@ -192,7 +193,7 @@ class Rsvps:
         if found is None:
             return False
         row, session, _ = found
-        if session.state != SessionState.SCHEDULED:
+        if not person_may("answer", session.state):
             raise CommandError("rsvp.refused.closed")
         row.coming = coming
         tx.add(row)
@@ -399,7 +400,7 @@ async def _read_answered(tx: AsyncSession, tokens: Sequence[str]) -> dict[str, A
             email=bool(email),
             title=title,
             when=format_local(starts_at, ZoneInfo(timezone)),
-            open=state == SessionState.SCHEDULED,
+            open=person_may("answer", state),
             easy=easy,
             benefits_note=note,
         )

@@ -29,7 +29,7 @@ from bot.engine.context import CommandContext, Effect, Work
 from bot.engine.deps import Deps, zone_of
 from bot.reflections.sealing import seal
 from bot.sessions.calendar import session_ics
-from bot.sessions.lifecycle import NEXT_STEP_HINT, can_move
+from bot.sessions.lifecycle import NEXT_STEP_HINT, can_move, person_may
 from bot.sessions.timeparse import format_local, parse_recurrence, parse_when
 from bot.sparks.service import library_for
 from storage.models import Attendance, Community, Session, id_of, unsaved
@@ -353,7 +353,7 @@ class SessionService:
             ctx, session_id if session_id is not None else ctx.arg("session")
         )
         state = SessionState(session.state)
-        if state in FINISHED_STATES:
+        if not person_may("join", state):
             raise CommandError("sessions.join_too_late", title=session.title)
         attendance = await presses.attendance_of(ctx, session)
         attendance.rsvp = "yes"
@@ -377,6 +377,8 @@ class SessionService:
         session = await presses.session(
             ctx, session_id if session_id is not None else ctx.arg("session")
         )
+        if not person_may("leave", session.state):
+            raise CommandError("sessions.leave_too_late", title=session.title)
         attendance = await presses.attendance_of(ctx, session)
         if SessionState(session.state) in LIVE_STATES and attendance.joined_at is not None:
             attendance.left_at = attendance.left_at or session.step_began()

@@ -4,7 +4,7 @@ import pytest
 
 from bot.core.domain import SessionState as S
 from bot.sessions.lifecycle import TRANSITIONS, can_move
-from tests.conftest import snapshot
+from tests.conftest import Chat, snapshot
 from tests.helpers import make_session, state_of
 
 # The command a facilitator types for each step, and the state it should lead to.
@@ -60,3 +60,31 @@ async def test_gather_only_during_breakouts(app, chat, fac):
     responder = await chat.say(fac, f"/brew gather {session_id}")
     assert "nothing to gather" in responder.text
     assert await snapshot(app) == before
+
+
+# What a person does about a session themselves, typed or pressed. Each fits a session still
+# to come or running; once it is closed, summarised or cancelled there is nothing to change.
+PEOPLE_STEPS = (
+    "/brew join {id}",
+    "/brew leave {id}",
+    "brew:session:join:{id}",
+    "brew:rsvp:yes:{id}",
+    "brew:rsvp:no:{id}",
+)
+OVER = {S.CLOSED, S.SUMMARISED, S.CANCELLED}
+
+
+@pytest.mark.parametrize("state", list(S))
+@pytest.mark.parametrize("step", PEOPLE_STEPS)
+async def test_a_persons_step_from_state(app, chat, state, step):
+    session_id = await make_session(app, state, people=0)
+    sam = Chat.person("Sam")
+    before = await snapshot(app)
+    said = step.format(id=session_id)
+    responder = await (chat.say(sam, said) if said.startswith("/") else chat.press(sam, said))
+    if state not in OVER:
+        assert await snapshot(app) != before, responder.text
+        return
+    assert await snapshot(app) == before, f"a step on a session that is {state} changed rows"
+    assert len(responder.replies) == 1
+    assert '"Being heard"' in responder.text, "the sentence names the session"
