@@ -17,12 +17,12 @@ def _keys_used_in_code() -> set[str]:
                 continue
             name = getattr(node.func, "attr", getattr(node.func, "id", ""))
             first = node.args[0]
-            if (
-                name in ("t", "CommandError")
-                and isinstance(first, ast.Constant)
-                and (isinstance(first.value, str) and "." in first.value)
-            ):
+            if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+                continue
+            if name in ("t", "CommandError") and "." in first.value:
                 keys.add(first.value)
+            elif name == "counted":  # Texts.counted: a sentence for one, and for many
+                keys |= {f"{first.value}_one", f"{first.value}_many"}
     return keys
 
 

@@ -107,6 +107,11 @@ class Texts:
             return text
         return text.format_map(_Values(values, self.spelling))
 
+    def counted(self, key: str, count: int, /, **values: Any) -> str:
+        """The sentence for `count` things: `KEY_one` for one, else `KEY_many`, with the
+        number as {count}."""
+        return self.t(f"{key}_{'one' if count == 1 else 'many'}", count=count, **values)
+
     def template(self, name: str, /, *, easy: bool = False, **values: Any) -> str:
         """A Markdown template, in Easy Read if asked and available."""
         key = f"{name}.easy" if easy and f"{name}.easy" in self.templates else name

@@ -16,6 +16,7 @@ from bot.engine.deps import Deps, zone_of
 from bot.people.choices import pounds
 from bot.people.rates import BEGINNING, DEFAULT_PENCE, parse_rate, rates_of, set_rate
 from bot.scheduling.planner import PLANNED_FROM
+from bot.sessions.allocation import MAX_GROUP, MIN_GROUP
 from bot.sessions.timeparse import format_day
 from storage.models import Community, id_of
 from storage.repositories import find_participant
@@ -141,7 +142,7 @@ SETTINGS: dict[str, tuple[str, Parse]] = {
     "working_group_channel": ("working_group_channel_id", _value(_channel)),
     "safeguarding_contact": ("safeguarding_contact_id", _person),
     "digest_email": ("digest_email", _value(_emails)),
-    "group_size": ("group_size", _value(_number(3, 12))),
+    "group_size": ("group_size", _value(_number(MIN_GROUP, MAX_GROUP))),
     "retention_days": ("retention_days", _value(_number(30, 3650))),
     "digest_retention_days": ("digest_retention_days", _value(_number(30, 3650))),
     "benefits_note": ("benefits_note", _value(_text(1000))),

@@ -71,9 +71,12 @@ from functools import lru_cache
 
 from bot.core.domain import Role
 
-__all__ = ["Person", "allocate", "group_sizes", "place_late_joiner"]
+__all__ = ["MAX_GROUP", "MIN_GROUP", "Person", "allocate", "group_sizes", "place_late_joiner"]
 
 MIN_GROUP = 3
+# The sizes a facilitator may ask for, in the group_size setting or as the breakouts
+# command's size: a smaller one would be made larger anyway (rule 1).
+MAX_GROUP = 12
 # Swaps the recent-pairs search may try in one allocation. Each try looks at two groups, so
 # this bounds the search at a few tens of milliseconds however large or tangled the roster.
 SEARCH_BUDGET = 20_000

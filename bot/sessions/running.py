@@ -19,7 +19,7 @@ from bot.core.refs import ConversationRef, UserRef
 from bot.engine.context import CommandContext, Effect, Work
 from bot.engine.deps import Deps, community_ref, session_channel, user_ref
 from bot.engine.known import Fact
-from bot.sessions.allocation import Person, allocate, place_late_joiner
+from bot.sessions.allocation import MAX_GROUP, MIN_GROUP, Person, allocate, place_late_joiner
 from bot.sessions.service import SessionService
 from bot.sparks.library import Spark
 from bot.sparks.service import library_for
@@ -38,6 +38,10 @@ log = logging.getLogger("brewbot.sessions")
 
 RECENT_SESSIONS = 3
 WARNING_MINUTES = 5
+# Breakouts split the people present into groups: one person alone is no group.
+FEWEST_FOR_BREAKOUTS = 2
+# How long breakouts may last, as the breakouts command's minutes.
+BREAKOUT_MINUTES = (5, 120)
 
 
 class RunningService:
@@ -133,15 +137,21 @@ class RunningService:
     async def breakouts(self, ctx: CommandContext) -> Reply:
         session = await self.sessions.resolve(ctx, ctx.arg("session"))
         self.sessions.move(session, SessionState.BREAKOUTS, "breakouts")
+        size = _within(ctx.arg("size"), MIN_GROUP, MAX_GROUP, "running.bad_size")
+        minutes = _within(ctx.arg("minutes"), *BREAKOUT_MINUTES, "running.bad_minutes")
         people = await present_participants(ctx.tx, id_of(session))
         if not people:
             raise CommandError("running.nobody_joined", session_id=session.id)
-        if ctx.arg("minutes"):
-            session.breakout_minutes = max(5, min(120, int(ctx.arg("minutes"))))
-        size = ctx.arg("size") or ctx.community.group_size
+        if len(people) < FEWEST_FOR_BREAKOUTS:
+            raise CommandError("running.too_few", session_id=session.id)
+        if minutes is not None:
+            session.breakout_minutes = minutes
         recent = await recent_pairs(ctx.tx, id_of(ctx.community), id_of(session))
         groups = allocate(
-            [_person(p) for p in people], target_size=size, seed=session.seed, recent_pairs=recent
+            [_person(p) for p in people],
+            target_size=size or ctx.community.group_size,
+            seed=session.seed,
+            recent_pairs=recent,
         )
         by_id = {id_of(p): p for p in people}
         breakouts: list[tuple[Breakout, list[Participant]]] = []
@@ -159,16 +169,13 @@ class RunningService:
             )
         )
         ctx.after_commit(self.deps.changed(id_of(session)))
-        return Reply(
-            OutgoingMessage(
-                self.t(
-                    "running.breakouts_started",
-                    groups=len(groups),
-                    people=len(people),
-                    minutes=session.breakout_minutes,
-                )
-            )
+        started = self.deps.texts.counted(
+            "running.breakouts_started",
+            len(groups),
+            people=len(people),
+            minutes=session.breakout_minutes,
         )
+        return Reply(OutgoingMessage(started))
 
     def _open_threads(
         self,
@@ -440,9 +447,8 @@ class RunningService:
     async def gather_command(self, ctx: CommandContext) -> Reply:
         session = await self.sessions.resolve(ctx, ctx.arg("session"))
         closed = await self.gather(ctx, session)
-        return Reply(
-            OutgoingMessage(self.t("running.gathered", groups=closed, session_id=session.id))
-        )
+        gathered = self.deps.texts.counted("running.gathered", closed, session_id=session.id)
+        return Reply(OutgoingMessage(gathered))
 
     # -- reflecting and closing -----------------------------------------------------------
 
@@ -543,3 +549,11 @@ def _person(p: Participant) -> Person:
         role=Role(p.role) if p.role else None,
         lived_experience_only=p.lived_experience_only,
     )
+
+
+def _within(value: int | None, low: int, high: int, key: str) -> int | None:
+    """A number option as given, or None when it was left out: one outside `low` to `high` is
+    refused with the sentence `key`, never changed or dropped without a word."""
+    if value is not None and not low <= value <= high:
+        raise CommandError(key, low=low, high=high)
+    return value
