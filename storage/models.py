@@ -127,7 +127,11 @@ class Community(SQLModel, table=True):
     external_id: str = Field(max_length=64)
     name: str = Field(default="", max_length=200)
     timezone: str = Field(default="Europe/London", max_length=64)
+    # A role's name as typed, or the id of one picked in settings (<@&id>), which the platform
+    # gives with each person's roles; then `facilitator_role_name` is the name the platform
+    # gave with the mention, which is how people know it (empty otherwise).
     facilitator_role: str = Field(default="Facilitator", max_length=100)
+    facilitator_role_name: str = Field(default="", max_length=100)
     reminder_minutes: str = Field(default="1440,15", max_length=100)
     session_channel_id: str | None = Field(default=None, max_length=64)
     working_group_channel_id: str | None = Field(default=None, max_length=64)

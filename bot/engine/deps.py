@@ -104,6 +104,12 @@ def zone_of(community: Community) -> ZoneInfo:
     return ZoneInfo(community.timezone)
 
 
+def role_name(community: Community) -> str:
+    """The facilitators' role as people know it: the name the platform gave with a picked
+    role or group, else the words typed. Never an id, which means nothing to a person."""
+    return community.facilitator_role_name or community.facilitator_role
+
+
 def session_channel(community: Community, session: Session) -> ConversationRef:
     channel = session.channel_id or community.session_channel_id or "general"
     return ConversationRef(community_ref(community), channel)

@@ -40,6 +40,7 @@ from bot.core.ports import DeliveryError, Responder
 from bot.core.refs import CommunityRef, ConversationRef, UserRef
 from bot.engine.clock import Clock
 from bot.engine.context import CommandContext, no_transaction, someone_waiting
+from bot.engine.deps import role_name
 from bot.engine.known import Known
 from bot.engine.texts import Texts
 from storage.engine import Database, DatabaseUnavailable, LogBusy
@@ -278,7 +279,7 @@ class Dispatcher:
             # A platform whose facilitators are not a role (Teams: a tag) words it its own way.
             own = f"{community.platform}.facilitators_only"
             key = own if own in self.texts.strings else "errors.facilitators_only"
-            raise CommandError(key, role=community.facilitator_role)
+            raise CommandError(key, role=role_name(community))
         return is_facilitator
 
     async def _context(self, tx: AsyncSession, item: _Item, found: _Found) -> CommandContext:

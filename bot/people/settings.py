@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -10,9 +11,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.commands import CommandError, is_number
 from bot.core.messages import OutgoingMessage, Reply
 from bot.core.refs import Platform
+from bot.core.typed import readable
 from bot.delivery.mail import is_address
 from bot.engine.context import CommandContext
-from bot.engine.deps import Deps, zone_of
+from bot.engine.deps import Deps, role_name, zone_of
 from bot.people.choices import pounds
 from bot.people.rates import BEGINNING, DEFAULT_PENCE, parse_rate, rates_of, set_rate
 from bot.scheduling.planner import PLANNED_FROM
@@ -65,16 +67,27 @@ def _is_id(text: str) -> bool:
     return 0 < len(text) <= LONGEST_ID and text.translate(_ID_MARKS).isalnum()
 
 
-def _role(value: str) -> str:
-    # A picked group or role arrives as a mention (<@&S123>, see the front-ends): keep its
-    # id, which the platform gives with each person's roles. Typed words are kept as typed.
+@dataclass(frozen=True)
+class FacilitatorRole:
+    """The facilitators' role as set: `id` is what is compared with each person's roles (the
+    id of a role or group picked in the message box, or the words typed), `name` the name the
+    platform gave with a picked one, which is how people know it ("" for typed words)."""
+
+    id: str
+    name: str = ""
+
+
+def _role(value: str) -> FacilitatorRole:
+    # A picked group or role arrives as a mention, with the name the platform gave when it
+    # gave one (<@&S123|@facilitators>, see the front-ends): keep its id, which the platform
+    # gives with each person's roles, and its name to show. Typed words are kept as typed.
     cleaned = value.strip()
     if cleaned.startswith("<@&") and cleaned.endswith(">"):
-        cleaned = cleaned[3:-1].split("|")[0]
-        if not cleaned or len(cleaned) > 64 or not cleaned.isalnum():
+        role_id, _, name = cleaned[3:-1].partition("|")
+        if not role_id or len(role_id) > 64 or not role_id.isalnum():
             raise CommandError("settings.bad_text", limit=100)
-        return cleaned
-    return _text(100)(cleaned)
+        return FacilitatorRole(role_id, " ".join(readable(name).split())[:100])
+    return FacilitatorRole(_text(100)(cleaned))
 
 
 def parse_user(value: str) -> str:
@@ -149,6 +162,11 @@ SETTINGS: dict[str, tuple[str, Parse]] = {
 }
 
 
+def shown(community: Community, column: str) -> object:
+    """A setting's value as people know it: the facilitators' role by its name."""
+    return role_name(community) if column == "facilitator_role" else getattr(community, column)
+
+
 # Pay for people's time, dated (bot/people/rates.py): "PENCE [from DAY]", from today unless
 # a day is given. Not a Community column: each rate is a row in force from its day.
 RATE = "hourly_rate_pence"
@@ -179,18 +197,34 @@ class SettingsService:
                 )
             )
         column, parse = SETTINGS[name]
-        setattr(ctx.community, column, await parse(ctx, value))
+        parsed = await parse(ctx, value)
+        if isinstance(parsed, FacilitatorRole):
+            ctx.community.facilitator_role = parsed.id
+            ctx.community.facilitator_role_name = parsed.name
+        else:
+            setattr(ctx.community, column, parsed)
         ctx.tx.add(ctx.community)
         if column in PLANNED_FROM:  # what is planned moves with it, once it is stored
             ctx.after_commit(self.deps.community_changed(id_of(ctx.community)))
-        return Reply(
-            OutgoingMessage(t("settings.changed", name=name, value=getattr(ctx.community, column)))
-        )
+        changed = t("settings.changed", name=name, value=shown(ctx.community, column))
+        if isinstance(parsed, FacilitatorRole) and (warning := self._not_yours(ctx, parsed)):
+            changed = f"{changed} {warning}"
+        return Reply(OutgoingMessage(changed))
+
+    def _not_yours(self, ctx: CommandContext, role: FacilitatorRole) -> str:
+        """What a person who sets a facilitator role they are not in should know at once (a
+        typo would otherwise lock them out without a word), or "" when they are in it or the
+        platform cannot say yet."""
+        user = ctx.user
+        if not user.roles_known or role.id.casefold() in {r.casefold() for r in user.roles}:
+            return ""
+        key = "settings.role_not_yours_admin" if user.is_admin else "settings.role_not_yours"
+        return self.deps.texts.t(key, role=role_name(ctx.community))
 
     async def summary(self, tx: AsyncSession, community: Community) -> str:
         t = self.deps.texts.t
         lines = [
-            t("settings.line", name=name, value=getattr(community, column) or "-")
+            t("settings.line", name=name, value=shown(community, column) or "-")
             for name, (column, _) in SETTINGS.items()
         ]
         rates = (await rates_of(tx, community)).dated

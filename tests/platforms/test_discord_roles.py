@@ -25,3 +25,20 @@ async def test_a_facilitator_role_picked_in_discord_counts_by_its_id(tmp_path):
         assert "planned" in allowed.text()
         refused = await (await fake.slash(sam, "schedule", when=when, theme="Hi")).answered()
         assert "planned" not in refused.text()
+
+
+async def test_a_role_picked_in_discord_is_named_as_the_server_names_it(tmp_path):
+    """The facilitator who picks the role, and anyone refused a facilitator's step, read the
+    role's name; its id is for the facilitator check only."""
+    fake = FakeDiscord()
+    fran = fake.add_person("Fran", facilitator=True)
+    lead_role = fake.add_role("Carers lead")
+    sam = fake.add_person("Sam")
+    async with running_discord(tmp_path, fake, ManualClock(START)) as (fake, _run):
+        picked = await (
+            await fake.slash(fran, "settings", name="facilitator_role", value=f"<@&{lead_role}>")
+        ).answered()
+        refused = await (await fake.slash(sam, "schedule", when="2026-12-01 14:00")).answered()
+        for answer in (picked, refused):
+            assert "Carers lead" in answer.text(), answer.text()
+            assert str(lead_role) not in answer.text(), answer.text()

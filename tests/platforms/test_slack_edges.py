@@ -233,6 +233,23 @@ async def test_a_group_picked_in_slack_is_stored_by_id_and_names_grant_nothing(s
             assert "only facilitators" in reply_text(refused).lower()
 
 
+async def test_a_group_picked_in_slack_is_named_by_its_handle_never_its_id(sqlite_url):
+    """The admin and the people refused a facilitator's step read the group's handle, as
+    Slack gave it with the mention; its id is for the facilitator check only."""
+    async with slack_world(sqlite_url) as world:
+        workspace(world)
+        facilitators = group_id(world.fake, "facilitators")
+        picked = f"<!subteam^{facilitators}|@facilitators>"
+        said = {
+            "admin": await world.command(ADMIN, f"settings facilitator_role {picked}"),
+            "refused": await world.command(PERSON, "sessions"),
+            "settings": await world.command(ADMIN, "settings"),
+        }
+        for who, call in said.items():
+            words = reply_text(call)
+            assert "@facilitators" in words and facilitators not in words, (who, words)
+
+
 @pytest.mark.parametrize(
     ("typed", "stored"),
     [

@@ -98,6 +98,22 @@ async def test_only_facilitators_schedule(app, chat):
     assert after == before
 
 
+async def test_setting_a_role_you_are_not_in_says_plainly_what_it_does(app, chat, fac):
+    """A facilitator who sets a role they are not in (a typo, or handing over) is told they
+    lose the facilitators' commands; an admin is told who keeps them. Setting one's own role
+    says nothing more."""
+    texts = app.deps.texts
+    mine = await chat.say(fac, "/brew settings facilitator_role facilitator")
+    assert mine.text == texts.t("settings.changed", name="facilitator_role", value="facilitator")
+    typo = await chat.say(fac, "/brew settings facilitator_role Facilitaor")
+    assert texts.t("settings.role_not_yours", role="Facilitaor") in typo.text
+    still = await chat.say(fac, "/brew settings facilitator_role Facilitator")
+    assert "Only facilitators" in still.text, "the warning was true: the commands are gone"
+    admin = fac.__class__(fac.community, "user-ada", "Ada", frozenset(), is_admin=True)
+    told = await chat.say(admin, "/brew settings facilitator_role Hosts")
+    assert texts.t("settings.role_not_yours_admin", role="Hosts") in told.text
+
+
 async def test_facilitator_role_is_configurable(app, chat, fac):
     await chat.say(fac, "/brew settings facilitator_role Hosts")
     host = Chat.person("Hana")

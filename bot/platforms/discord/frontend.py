@@ -18,7 +18,12 @@ from bot.core.messages import OutgoingMessage
 from bot.core.ports import DeliveryError
 from bot.core.refs import ConversationRef, UserRef
 from bot.platforms.discord.components import split_community, submitted_values
-from bot.platforms.discord.refs import community_ref, conversation_ref, member_ref
+from bot.platforms.discord.refs import (
+    community_ref,
+    conversation_ref,
+    member_ref,
+    named_roles,
+)
 from bot.platforms.discord.responder import InteractionResponder
 
 log = logging.getLogger("brewbot.discord")
@@ -43,6 +48,7 @@ class FrontEnd:
             await self._say(responder, self.texts.t("discord.unknown_community"))
             return
         user, where = self._refs(interaction, interaction.guild_id)
+        args = named_roles(args, interaction.guild)
         await self.app.dispatcher.run(spec, args, user, where, responder)
 
     async def button(self, interaction: discord.Interaction, custom: str) -> None:

@@ -7,6 +7,9 @@ with the community's facilitator role (`/brew settings facilitator_role ...`). S
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import discord
 
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
@@ -41,3 +44,18 @@ def conversation_ref(
     if isinstance(channel, discord.Thread):
         return ConversationRef(community, str(channel.parent_id), str(channel.id))
     return ConversationRef(community, str(channel_id or getattr(channel, "id", None) or ""))
+
+
+_ROLE = re.compile(r"<@&(\d+)>")
+
+
+def named_roles(args: dict[str, Any], guild: discord.Guild | None) -> dict[str, Any]:
+    """Command options with each role mention given the role's name as the server shows it
+    (<@&id|name>), as Slack gives a group's handle with its mention: settings keep the id and
+    show the name, never the id."""
+
+    def named(match: re.Match[str]) -> str:
+        role = guild.get_role(int(match.group(1))) if guild is not None else None
+        return f"<@&{match.group(1)}|{role.name}>" if role is not None else match.group()
+
+    return {k: _ROLE.sub(named, v) if isinstance(v, str) else v for k, v in args.items()}

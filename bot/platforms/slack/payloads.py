@@ -10,7 +10,7 @@ from bot.platforms.slack.blocks import view_metadata
 
 _USER_WITH_NAME = re.compile(r"<@([UW][A-Z0-9]+)\|[^>]*>")
 # A user group picked in the message box: <!subteam^S123|@facilitators> or <!subteam^S123>.
-_GROUP = re.compile(r"<!subteam\^([A-Z0-9]+)(?:\|[^>]*)?>")
+_GROUP = re.compile(r"<!subteam\^([A-Z0-9]+)(\|[^>]*)?>")
 # An e-mail address, which Slack turns into a link: <mailto:a@b.org|a@b.org>.
 _MAILTO = re.compile(r"<mailto:([^|>\s]+)(?:\|[^>]*)?>")
 
@@ -18,11 +18,11 @@ _MAILTO = re.compile(r"<mailto:([^|>\s]+)(?:\|[^>]*)?>")
 def command_text(raw: str) -> str:
     """Slash command text as typed. Slack sends mentions as <@U123|name>, a user group as
     <!subteam^S123|@handle>, an e-mail address as <mailto:a@b.org|a@b.org>, and escapes
-    "&", "<" and ">"; the command parser wants <@U123>, a group as <@&S123> (the neutral
-    form of a group or role mention, which settings store by id), the address, and the
-    plain characters."""
+    "&", "<" and ">"; the command parser wants <@U123>, a group as <@&S123|@handle> (the
+    neutral form of a group or role mention: settings store it by id and show its name),
+    the address, and the plain characters."""
     text = _USER_WITH_NAME.sub(r"<@\1>", raw or "")
-    text = _GROUP.sub(r"<@&\1>", text)
+    text = _GROUP.sub(lambda m: f"<@&{m.group(1)}{m.group(2) or ''}>", text)
     text = _MAILTO.sub(lambda m: m.group(1).replace("&amp;", "&"), text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
     return text or "help"
