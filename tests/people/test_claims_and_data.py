@@ -22,10 +22,11 @@ async def all_values(app) -> str:
 
 
 async def scripted_session(app, chat, fac, clock):
-    """Open at 0, Ann joins at 0 and stays; the breakouts begin at 10; Bo joins at 10:30
-    and leaves at 55:30, still in the breakouts; Pat joins by phone (marked by the
-    facilitator); reflections begin at 60 and the session closes at 90:29. Who came and went
-    is kept as the step they did it in, so Bo is paid for the breakouts, 10 to 60."""
+    """Open at 0, Ann (and Cy, who claims nothing) join at 0 and stay; the breakouts begin
+    at 10; Bo joins at 10:30 and leaves at 55:30, still in the breakouts; Pat joins by phone
+    (marked by the facilitator); reflections begin at 60 and the session closes at 90:29.
+    Who came and went is kept as the step they did it in, so Bo is paid for the breakouts,
+    10 to 60."""
     session_id = await make_session(
         app, SessionState.SCHEDULED, people=0, starts_in=timedelta(minutes=1)
     )
@@ -34,6 +35,8 @@ async def scripted_session(app, chat, fac, clock):
         await chat.say(user, "/brew claim on")
     await chat.say(fac, f"/brew open {session_id}")
     await chat.say(ann, f"/brew join {session_id}")
+    # Breakouts need two people; Cy claims nothing.
+    await chat.say(Chat.person("Cy"), f"/brew join {session_id}")
     clock.advance(timedelta(minutes=10))
     await chat.say(fac, f"/brew breakouts {session_id}")
     clock.advance(timedelta(seconds=30))
@@ -139,7 +142,7 @@ async def test_retention_deletes_old_records_and_logs_counts_only(app, chat, fac
     await chat.say(fac, f"/brew digest {session_id} send")
     clock.advance(timedelta(days=400))
     counts = await app.jobs.run_daily()
-    assert counts["attendance"] == 3 and counts["participants"] >= 3
+    assert counts["attendance"] == 4 and counts["participants"] >= 4
     # The session's deliveries (the digest, its notice) are long finished: forgotten too.
     assert counts["deliveries"] >= 1
     assert await app.jobs.run_daily() is None, "once a day, however often it runs"
@@ -148,4 +151,4 @@ async def test_retention_deletes_old_records_and_logs_counts_only(app, chat, fac
         assert (await tx.exec(select(Participant))).all() == []
         assert (await tx.exec(select(OutboxItem))).all() == []
     logged = "\n".join(r.getMessage() for r in caplog.records if "retention" in r.getMessage())
-    assert "attendance=3" in logged and "user-" not in logged
+    assert "attendance=4" in logged and "user-" not in logged
