@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import Table, create_engine
 from sqlmodel import SQLModel
 
 from bot.core.refs import UserRef
@@ -23,9 +23,21 @@ from bot.logs import FORMAT, guard
 from tests import forensics
 from tests.conftest import COMMUNITY
 
-# Tables holding one row per person (or per person and session).
-PER_PERSON = ("participant", "attendance", "breakout_member", "claim_export")
 Link = TypeVar("Link")
+
+
+def tables_about_people() -> list[Table]:
+    """The participant table, then every table whose rows refer to a participant: rows about
+    a person, in whichever table a feature keeps them, a new one included."""
+    tables = SQLModel.metadata.sorted_tables
+    return [table for table in tables if table.name == "participant"] + [
+        table
+        for table in tables
+        if any(key.column.table.name == "participant" for key in table.foreign_keys)
+    ]
+
+
+PER_PERSON = tuple(table.name for table in tables_about_people())
 
 
 def person(n: int) -> UserRef:

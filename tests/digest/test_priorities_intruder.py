@@ -24,7 +24,15 @@ from tests import forensics
 from tests.conftest import Chat
 from tests.digest.test_priorities import STATEMENTS
 from tests.helpers import make_session, share_reflections
-from tests.intruder import copy, dump_postgres, keyed_links, people_beside, person, wal_steps
+from tests.intruder import (
+    PER_PERSON,
+    copy,
+    dump_postgres,
+    keyed_links,
+    people_beside,
+    person,
+    wal_steps,
+)
 
 PEOPLE = 8
 # make_session puts the first few in the session; the others join on the day.
@@ -233,6 +241,6 @@ async def test_no_person_is_written_in_the_transaction_of_a_mark_postgresql(
     await everyone_marks(app, chat, fac, intruder)
     marks = {xmin for xmin, *_ in forensics.pg_row_versions(database_url, "priority_count")}
     assert marks
-    for table in ("participant", "attendance"):
+    for table in PER_PERSON:
         about_people = {xmin for xmin, *_ in forensics.pg_row_versions(database_url, table)}
         assert not marks & about_people, f"{table} written in a transaction with marks"

@@ -36,7 +36,16 @@ from storage.types import UTCDateTime, UTCDay, utc_day
 from tests import forensics
 from tests.conftest import Chat
 from tests.helpers import make_session
-from tests.intruder import copy, dump_postgres, keyed_links, people_beside, person, wal_steps
+from tests.intruder import (
+    PER_PERSON,
+    copy,
+    dump_postgres,
+    keyed_links,
+    people_beside,
+    person,
+    tables_about_people,
+    wal_steps,
+)
 
 WRITERS = 12
 WORDS = [
@@ -170,16 +179,6 @@ async def test_the_order_of_writes_pairs_no_one_with_their_reflection(
     assert right == 0
 
 
-def about_people() -> list[Table]:
-    """The participant table and every table whose rows refer to a participant."""
-    return [
-        table
-        for table in SQLModel.metadata.sorted_tables
-        if table.name == "participant"
-        or any(key.column.table.name == "participant" for key in table.foreign_keys)
-    ]
-
-
 def times(table: Table) -> list[Column]:
     return [column for column in table.columns if isinstance(column.type, DateTime | UTCDateTime)]
 
@@ -188,7 +187,7 @@ def test_every_time_in_a_persons_row_is_a_day_or_a_moment_that_is_not_theirs():
     """A new table about people, or a new time in one, must be a day (UTCDay) or say whose
     moment it holds: nobody's own (storage/models.py MOMENTS)."""
     checked = 0
-    for table in about_people():
+    for table in tables_about_people():
         for column in times(table):
             checked += 1
             whose = column.info.get("moment")
@@ -268,8 +267,8 @@ async def test_nothing_people_do_while_others_reflect_is_kept_at_its_moment(app,
 
 async def rows_about(app, user_ids: set[str]) -> dict[str, list[dict]]:
     """Every row, in every table, about any of these people: a row of a table about people
-    (see about_people), or any row holding one of their user ids."""
-    people_tables = {table.name for table in about_people()}
+    (see tables_about_people), or any row holding one of their user ids."""
+    people_tables = set(PER_PERSON)
     found: dict[str, list[dict]] = {}
     async with app.db.read() as tx:
         for table in SQLModel.metadata.sorted_tables:
@@ -370,7 +369,7 @@ async def test_opening_and_sending_the_form_write_nothing_about_the_person_postg
     await everyone_reflects(chat, session_id)
     reflections = forensics.pg_row_versions(database_url, "reflection")
     first = min(int(xmin) for xmin, *_ in reflections)
-    for table in ("participant", "attendance"):
+    for table in PER_PERSON:
         later = [v for v in forensics.pg_row_versions(database_url, table) if int(v[0]) >= first]
         assert later == [], f"{table} rows written while reflections were: {later}"
 
