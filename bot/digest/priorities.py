@@ -58,6 +58,7 @@ from bot.engine.context import CommandContext
 from bot.engine.deps import Deps
 from bot.sessions.service import SessionService
 from storage.models import PriorityCount, Session, id_of, table_of
+from storage.repositories import rewrite_in_key_order
 
 MAX_MARKS = 3
 FIELDS = ("first", "second", "third")
@@ -124,7 +125,9 @@ async def priority_counts(
 
 
 async def _count_marks(tx: AsyncSession, session_id: int, labels: list[str]) -> None:
-    """Add one to each theme's count, in one statement per theme: only counts are written."""
+    """Add one to each theme's count, in one statement per theme: only counts are written.
+    Then the session's counts are written again, all of them, in label order: no row is left
+    as the last one changed (on PostgreSQL, by the id of the last person's transaction)."""
     connection = await tx.connection()
     insert = sqlite_insert if connection.dialect.name == "sqlite" else postgresql_insert
     table = table_of(PriorityCount)
@@ -134,6 +137,7 @@ async def _count_marks(tx: AsyncSession, session_id: int, labels: list[str]) -> 
             index_elements=["session_id", "label"], set_={"count": table.c.count + 1}
         )
         await connection.execute(statement)
+    await rewrite_in_key_order(connection, table, table.c.session_id == session_id)
 
 
 class Priorities:

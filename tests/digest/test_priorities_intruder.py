@@ -244,3 +244,19 @@ async def test_no_person_is_written_in_the_transaction_of_a_mark_postgresql(
     for table in PER_PERSON:
         about_people = {xmin for xmin, *_ in forensics.pg_row_versions(database_url, table)}
         assert not marks & about_people, f"{table} written in a transaction with marks"
+
+
+async def test_no_count_stands_out_as_the_last_one_marked_postgresql(
+    app, chat, fac, data_folder, elsewhere, database_url
+):
+    """Left alone, the count a mark changed would keep that mark's transaction id, and the
+    person whose row was written next would point to the theme they chose. Every mark
+    rewrites the session's counts, in label order, in its own transaction."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL row versions; the SQLite WAL is replayed above")
+    intruder = Intruder(data_folder, elsewhere, database_url)
+    await everyone_marks(app, chat, fac, intruder)
+    versions = forensics.pg_row_versions(database_url, "priority_count")
+    assert len(versions) > 1
+    assert len({xmin for xmin, *_ in versions}) == 1
+    assert [label for *_, label in versions] == sorted(label for *_, label in versions)
