@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import ssl
 from collections.abc import Sequence
@@ -24,6 +25,12 @@ class Letter:
     text: str
     html: str
     attachments: tuple[tuple[str, bytes, str], ...] = ()  # (filename, content, mime type)
+
+
+def html_paragraphs(text: str) -> str:
+    """Plain text as a letter's HTML: each paragraph (blank-line separated) escaped, in a <p>
+    of its own."""
+    return "".join(f"<p>{html.escape(part)}</p>" for part in text.split("\n\n"))
 
 
 # Longer than any address people really use, and short enough to show back on one line.

@@ -25,7 +25,6 @@ message's is, so its time says nothing finer than that hour about when the words
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
@@ -35,7 +34,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.messages import OutgoingMessage, Section
-from bot.delivery.mail import Letter, addresses
+from bot.delivery.mail import Letter, addresses, html_paragraphs
 from bot.delivery.outbox import MAX_ATTEMPTS, NOTICE, Delivery, Outcome, decode, encode
 from bot.engine.context import CommandContext, Effect
 from bot.engine.deps import Deps
@@ -152,7 +151,7 @@ class Alerts:
                 to=addresses(self.deps.settings.safeguarding_email),
                 subject=alert.title,
                 text=text,
-                html="".join(f"<p>{html.escape(part)}</p>" for part in text.split("\n\n")),
+                html=html_paragraphs(text),
             )
             fallbacks.append(
                 Delivery(f"{base}:email", SAFEGUARDING, "email",
@@ -202,8 +201,9 @@ class Alerts:
         for copy in waiting:
             body: OutgoingMessage | Letter = OutgoingMessage(text, title=title)
             if copy.kind == "email":
-                html_text = f"<p>{html.escape(text)}</p>"
-                body = Letter(to=addresses(copy.target), subject=title, text=text, html=html_text)
+                body = Letter(
+                    to=addresses(copy.target), subject=title, text=text, html=html_paragraphs(text)
+                )
             copy.payload = encode(body)
             tx.add(copy)
         return waiting

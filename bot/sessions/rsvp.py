@@ -33,7 +33,7 @@ from bot.core.commands import CommandError
 from bot.core.domain import FINISHED_STATES
 from bot.core.messages import OutgoingMessage, Section
 from bot.core.typed import readable
-from bot.delivery.mail import Letter, is_address
+from bot.delivery.mail import Letter, html_paragraphs, is_address
 from bot.delivery.outbox import Delivery
 from bot.engine.context import Effect
 from bot.engine.deps import Deps
@@ -310,7 +310,7 @@ class Rsvps:
     def _letter(self, row: WebRsvp, subject: str, words: str, url: str) -> Letter:
         footer = self.t("rsvp.email.footer_easy" if row.easy_read else "rsvp.email.footer")
         text = f"{words}\n\n{footer} {url}"
-        paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in words.split("\n\n"))
+        paragraphs = html_paragraphs(words)
         link = f'<a href="{html.escape(url)}">{html.escape(url)}</a>'
         return Letter(
             to=(row.email or "",),
