@@ -556,6 +556,9 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
     if days is None:
         return 2
     start, end = days
+    if report.too_long(start, end):
+        print(texts.t("cli.report_too_long", years=report.MAX_MONTHS // 12), file=sys.stderr)
+        return 2
     render = {"md": report.to_markdown, "html": report.to_html, "csv": report.to_csv}
 
     async def go() -> tuple[bool, str]:

@@ -133,3 +133,22 @@ def test_a_day_too_far_off_is_one_line_as_a_person_types_it(tmp_path, args):
         "too far off to count from."
     )
     assert not (tmp_path / "c.csv").exists()
+
+
+def test_a_report_longer_than_the_page_allows_is_one_line_as_a_person_types_it(tmp_path):
+    # The regional report has a column per month: years 2 to 9998 made 120,000 of them
+    # (5.7 MB of CSV headings with no digest at all). The command line keeps the web page's
+    # limit, with one line saying it.
+    url = migrated_sqlite(tmp_path / "brewbot.db")
+    for first, last in (("0002-01-01", "9998-12-31"), ("2021-11-01", "2026-11-30")):
+        done = brewbot(
+            tmp_path, "report", "--from", first, "--to", last, "--out", "r.md", DATABASE_URL=url
+        )
+        assert (done.returncode, done.stdout) == (2, ""), done.stderr
+        assert one_line(done) == (
+            "That period is longer than 5 years: please give --from and --to closer together."
+        )
+        assert not (tmp_path / "r.md").exists()
+    five_years = ("--from", "2021-12-01", "--to", "2026-11-30")
+    done = brewbot(tmp_path, "report", *five_years, DATABASE_URL=url)
+    assert done.returncode == 0 and not done.stderr, done.stderr

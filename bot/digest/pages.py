@@ -27,7 +27,7 @@ from bot.core.messages import OutgoingMessage, Reply
 from bot.digest.actions import community_actions
 from bot.digest.feedback import Compiles, feedback_message
 from bot.digest.model import Digest
-from bot.digest.report import ACTION_GROUPS, Report, action_group, gather
+from bot.digest.report import ACTION_GROUPS, MAX_MONTHS, Report, action_group, gather, too_long
 from bot.engine.context import CommandContext
 from bot.engine.deps import zone_of
 from bot.reflections.sealing import small_number
@@ -38,8 +38,6 @@ from storage.models import Digest as DigestRow
 
 PAGE_PATH = "g/"
 SENT = "sent"
-# The longest report a page shows, in months: five years of columns is already a wide table.
-MAX_MONTHS = 60
 DEFAULT_MONTHS = 12
 
 
@@ -73,7 +71,7 @@ def report_period(first: str | None, last: str | None, today: date) -> tuple[dat
         start, end = period(start, end)
     except DaysProblem as problem:
         raise PeriodProblem(DAYS_ON_THE_PAGE[problem.problem]) from None
-    if _months(start, end) > MAX_MONTHS:
+    if too_long(start, end):
         raise PeriodProblem("group_links.page.report_too_long", years=MAX_MONTHS // 12)
     return start, end
 
@@ -82,11 +80,6 @@ def _months_back(day: date, months: int) -> date:
     """The first day of the month `months` before `day`'s."""
     index = day.year * 12 + day.month - 1 - months
     return date(index // 12, index % 12 + 1, 1)
-
-
-def _months(start: date, end: date) -> int:
-    """How many months, counted whole, from `start`'s to `end`'s (both included)."""
-    return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,9 @@ from storage.models import Digest as DigestRow
 
 OPEN, DONE, CANT_DO = "open", "done", "cant_do"
 ACTION_GROUPS = (OPEN, DONE, CANT_DO)
+# The longest report, in months, wherever it is asked for (the command line, the group's
+# page): each month is a column, and five years of columns is already a wide table.
+MAX_MONTHS = 60
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,12 @@ class Report:
 
 def _t(key: str, /, **values: object) -> str:
     return shared_texts().t(key, **values)
+
+
+def too_long(start: date, end: date) -> bool:
+    """Whether a report from `start` to `end` would have more than MAX_MONTHS months."""
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    return months > MAX_MONTHS
 
 
 def months_between(start: date, end: date) -> tuple[date, ...]:
