@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError, is_number
+from bot.sessions.timeparse import format_day
 from storage.models import Community, CommunityRate, id_of
 
 # The rate of a community that never set one, as before rates were dated.
@@ -22,6 +23,11 @@ DEFAULT_PENCE = 2000
 # any session Brewbot could have held.
 BEGINNING = date(2000, 1, 1)
 MOST_PENCE = 100000
+# How far from today a rate may be dated: back far enough to set a change agreed late, ahead
+# far enough to set next April's now. A day outside is a typo (the year 1 re-priced every
+# claim ever made; 9999 set a rate nobody would see in force), so it is refused.
+YEARS_BACK = 1
+YEARS_AHEAD = 2
 # "3000", "3000 2027-04-06", "3000 from 2027-04-06" or "3000 from=2027-04-06".
 _FROM = re.compile(r"^from\s*=?\s*", re.IGNORECASE)
 
@@ -59,9 +65,26 @@ def parse_rate(value: str, today: date) -> tuple[int, date]:
     if not day:
         return int(pence), today
     try:
-        return int(pence), date.fromisoformat(day)
+        start = date.fromisoformat(day)
     except ValueError:
         raise CommandError("claims.bad_date") from None
+    earliest, latest = _years_on(today, -YEARS_BACK), _years_on(today, YEARS_AHEAD)
+    if not earliest <= start <= latest:
+        raise CommandError(
+            "payments.rate_day_far_off",
+            earliest=format_day(earliest),
+            latest=format_day(latest),
+            today=today.isoformat(),
+        )
+    return int(pence), start
+
+
+def _years_on(day: date, years: int) -> date:
+    """The same day `years` later (or earlier): 29 February becomes the 28th in other years."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 async def set_rate(tx: AsyncSession, community: Community, pence: int, start: date) -> None:

@@ -4,13 +4,15 @@ session's day, so changing it never changes sessions already held."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
+from bot.core.commands import CommandError
 from bot.core.domain import SessionState
+from bot.people.rates import parse_rate
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import CommunityRate
@@ -82,6 +84,39 @@ async def test_a_bad_rate_is_one_sentence_and_changes_nothing(app, chat, fac, ty
     reply = await chat.say(fac, typed)
     assert said in reply.text and "Traceback" not in reply.text
     assert await snapshot(app) == before
+
+
+@pytest.mark.parametrize(
+    "day",
+    ["0001-01-01", "1999-12-31", "2025-11-22", "2028-11-24", "9999-12-31", " 9999-12-31 "],
+)
+async def test_a_rate_dated_outside_a_year_back_and_two_ahead_is_refused(app, chat, fac, day):
+    # A rate from the year 1 or 9999 was stored without a word: one typo re-priced every
+    # claim ever made, or set a rate nobody would see come into force. Today is 23 November
+    # 2026: a rate may be dated from a year back (a change agreed late) to two years ahead.
+    await chat.say(fac, "/brew settings retention_days 365")
+    before = await snapshot(app)
+    reply = await chat.say(fac, f"/brew settings hourly_rate_pence 3000 from {day}")
+    assert reply.text == (
+        "Please give a day for the new rate from 23 November 2025 to 23 November 2028,"
+        " like 2026-11-23."
+    )
+    assert await snapshot(app) == before
+
+
+@pytest.mark.parametrize("day", ["2025-11-23", "2028-11-23"])
+async def test_a_rate_may_be_dated_a_year_back_or_two_ahead(app, chat, fac, day):
+    reply = await chat.say(fac, f"/brew settings hourly_rate_pence 3000 from {day}")
+    assert reply.text.startswith("Done. The rate is now £30.00 an hour from")
+
+
+def test_the_window_from_29_february_ends_on_the_28th():
+    leap = date(2028, 2, 29)
+    assert parse_rate("3000 2027-02-28", leap) == (3000, date(2027, 2, 28))
+    assert parse_rate("3000 2030-02-28", leap) == (3000, date(2030, 2, 28))
+    for outside in ("2027-02-27", "2030-03-01"):
+        with pytest.raises(CommandError):
+            parse_rate(f"3000 {outside}", leap)
 
 
 async def test_the_rate_before_the_migration_is_in_force_from_the_beginning(
