@@ -36,7 +36,8 @@ _SERIES_REFUSALS = {
 _DATEPARSER_SETTINGS: dict[str, object] = {
     "PREFER_DATES_FROM": "future",
     "DATE_ORDER": "DMY",  # UK order: 1/12 is the first of December
-    "RETURN_AS_TIMEZONE_AWARE": False,
+    # Left at dateparser's default: aware only when the words name a zone, which is how a
+    # zone name ("2pm EST") is noticed rather than dropped (see _from_words).
     "RETURN_TIME_AS_PERIOD": True,  # tells us whether a clock time was actually given
     # Leave out the Unix-timestamp parsers: "1700000000" is a typo, not a date.
     "PARSERS": ["relative-time", "custom-formats", "absolute-time", "no-spaces-time"],
@@ -77,8 +78,23 @@ _ISO = re.compile(
 _TRAILING_OFFSET = re.compile(
     r"\s+(?:(?:utc|gmt)\s*(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?"
     r"|(?P<sign2>[+-])(?P<h2>\d{2}):?(?P<m2>\d{2})"
-    r"|(?P<utc>utc))$",
+    r"|(?P<utc>utc))$"
+    # "14:00+05:00", the offset written straight after the clock.
+    r"|(?<=\d)(?P<sign3>[+-])(?P<h3>\d{2}):?(?P<m3>\d{2})$",
     re.IGNORECASE,
+)
+# The names people give UK time: read as the community's own time (see above). Any other
+# zone name dateparser knows ("EST", "CET", "IST") is refused: they are ambiguous (IST is
+# India's, Ireland's or Israel's) and dropping them put sessions hours out.
+_UK_TIME = re.compile(r"\b(?:gmt|bst)\b", re.IGNORECASE)
+# A clock written the continental way, "14h" or "14h30", unless it is "in 3h": dateparser
+# reads "tomorrow 14h" as 14 hours after the clock time now.
+_H_CLOCK = re.compile(r"(?<!\bin )\b(?P<h>\d{1,2})h(?P<m>\d{2})?\b", re.IGNORECASE)
+# A number of hours or minutes. Only "in 2 hours" means a time; with a day ("tomorrow 3
+# hours", "tomorrow 2pm + 1 hour") dateparser adds them to the clock time now, or drops them.
+_DURATION = re.compile(r"\d\s*(?:h|hrs?|hours?|m|mins?|minutes?)\b", re.IGNORECASE)
+_ONLY_A_DURATION = re.compile(
+    r"in(?:,?\s*(?:and\s+)?\d+\s*(?:h|hrs?|hours?|m|mins?|minutes?))+", re.IGNORECASE
 )
 _CLOCK = re.compile(
     r"(?:(?P<h12>\d{1,2})(?:[:.](?P<m12>\d{2}))?\s*(?P<ampm>[ap])\.?m\.?"
@@ -260,11 +276,16 @@ def _from_words(text: str, zone: ZoneInfo, now: datetime) -> tuple[datetime, tzi
             wall = UTC
         elif offset["sign"]:
             wall = _fixed(offset["sign"], int(offset["h"]), int(offset["m"] or 0))
-        else:
+        elif offset["sign2"]:
             wall = _fixed(offset["sign2"], int(offset["h2"]), int(offset["m2"]))
+        else:
+            wall = _fixed(offset["sign3"], int(offset["h3"]), int(offset["m3"]))
         text = text[: offset.start()].strip()
         if not text:
             raise CommandError("time.not_understood")
+    text = _H_CLOCK.sub(lambda m: f"{m['h']}:{m['m'] or '00'}", text)
+    if _DURATION.search(text) and not _ONLY_A_DURATION.fullmatch(text):
+        raise CommandError("time.not_understood")
     base = now.astimezone(wall).replace(tzinfo=None)
 
     by_weekday = _weekday_phrase(text, base)
@@ -278,6 +299,8 @@ def _from_words(text: str, zone: ZoneInfo, now: datetime) -> tuple[datetime, tzi
         data = DateDataParser(languages=["en"], settings=settings).get_date_data(text)
     if data.date_obj is None:
         raise CommandError("time.not_understood")
+    if data.date_obj.tzinfo is not None and not _UK_TIME.search(text):
+        raise CommandError("time.zone_named", zone=zone.key)
     if data.period != "time":
         # A day, week or "afternoon" with no clock time: dateparser would quietly fill in
         # midnight or the current time, which is never what a facilitator meant.

@@ -203,6 +203,56 @@ def test_iso_forms_and_offsets(text: str, expected_utc: datetime) -> None:
     assert parse_when(text, LONDON, MONDAY) == expected_utc
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tomorrow 2pm EST",
+        "2026-12-01 14:00 EST",
+        "1 Dec 2pm PST",
+        "1 Dec 2pm CET",
+        "1 Dec 2pm IST",  # Israel to dateparser, India or Ireland to whoever typed it
+        "Friday 11am MSK",
+    ],
+)
+def test_a_time_zone_named_other_than_uk_time_is_refused(text: str) -> None:
+    # Each was read as 2pm in London without a word, so the session was hours out for the
+    # people who typed it; the names are ambiguous (IST, CST), so none is guessed at.
+    error = refusal(text)
+    assert (error.key, error.values) == ("time.zone_named", {"zone": "Europe/London"})
+
+
+def test_an_offset_right_after_the_clock_is_honoured() -> None:
+    # "14:00+05:00" (no space) was read as 14:00 in London, the offset dropped.
+    assert parse_when("tomorrow 14:00+05:00", LONDON, MONDAY) == datetime(
+        2026, 11, 24, 9, 0, tzinfo=UTC
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tomorrow 14h", datetime(2026, 11, 24, 14, 0)),
+        ("1 Dec 14h", datetime(2026, 12, 1, 14, 0)),
+        ("1 Dec 14h30", datetime(2026, 12, 1, 14, 30)),
+        ("in 3h", datetime(2026, 11, 23, 13, 0)),
+        ("in 2h 30m", datetime(2026, 11, 23, 12, 30)),
+        ("in 1 hour and 30 minutes", datetime(2026, 11, 23, 11, 30)),
+    ],
+)
+def test_a_clock_written_with_h_is_a_clock(text: str, expected: datetime) -> None:
+    # "tomorrow 14h" was tomorrow at 10am (now) plus 14 hours: midnight, the day after.
+    assert local(parse_when(text, LONDON, MONDAY)) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["tomorrow 3 hours", "tomorrow 30 min", "tomorrow in 3 hours", "tomorrow 2pm + 1 hour"]
+)
+def test_a_day_with_a_number_of_hours_is_not_guessed(text: str) -> None:
+    # Each added the hours to the clock time now ("tomorrow 3 hours" was tomorrow at 1pm),
+    # or left them out: never what a facilitator meant.
+    assert refusal(text).key == "time.not_understood"
+
+
 def test_explicit_offset_skips_the_dst_checks() -> None:
     # 01:30 on 29 March 2026 does not exist in London, but 01:30+01:00 is a real instant.
     now = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
@@ -392,6 +442,7 @@ REFUSALS: list[tuple[str, str, datetime]] = [
     ("every", "weekly", datetime(2026, 3, 21, 1, 30, tzinfo=UTC)),
     # Tomorrow is Sunday 18 October 2026, 1:30am BST; a week later 1:30am comes twice.
     ("every", "weekly", datetime(2026, 10, 17, 0, 30, tzinfo=UTC)),
+    ("when", "tomorrow 2pm EST", MONDAY),
     ("date", "blah", MONDAY),
     ("date", "next week", MONDAY),
     ("date", "yesterday", MONDAY),
