@@ -16,6 +16,7 @@ from itertools import pairwise
 from typing import Any, Generic, TypeVar
 
 from bot.core.messages import Response, parse_custom_id
+from bot.core.typed import readable
 
 # What a handler is given: the engine's context (bot/engine/context.py). The core only
 # carries it from the table to the handler, so it names no type of its own.
@@ -378,9 +379,9 @@ def convert_options(command: Command, raw: dict[str, Any]) -> dict[str, Any]:
     for option in command.options:
         value = raw.get(option.name)
         if isinstance(value, str):
-            value = clean(value).strip()
-            if value == "":
-                value = None
+            # What shows nothing or turns text around is left out (bot/core/typed.py), so a
+            # value of only zero-width spaces is no value: never a blank name or post.
+            value = readable(clean(value)) or None
         if value is None:
             if option.required:
                 raise CommandError(

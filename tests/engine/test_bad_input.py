@@ -170,3 +170,38 @@ async def test_nul_and_half_an_emoji_are_left_out_of_what_is_stored(app, chat, f
     assert app.deps.texts.t("errors.internal") not in answer.text
     listed = await chat.say(fac, "/brew action list")
     assert "We said more tea" in listed.text
+
+
+# -- what shows nothing is nothing (issue: hostile input, third round) -------------------------
+#
+# A value typed only of zero-width spaces, word joiners or a byte-order mark was stored as
+# given: a blank name ("I will call you ."), an empty post ("Posted."), a person marked
+# present with no name, an action with nothing said. The reflection form already read such
+# text as empty (bot/core/typed.py); every typed option now does too.
+
+INVISIBLE = "\u200b\u2060\ufeff"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f'/brew call me "{INVISIBLE}"',
+        f'/brew action add "{INVISIBLE}"',
+        f'/brew post "{INVISIBLE}"',
+        f'/brew present "{INVISIBLE}"',
+        f'/brew claim pay charity "{INVISIBLE}"',
+        f'/brew settings benefits_note "{INVISIBLE}"',
+        f'/brew statement add 1 idea "{INVISIBLE}"',
+        f'/brew withdraw "{INVISIBLE}"',
+    ],
+)
+async def test_an_option_of_only_invisible_characters_is_not_given(app, chat, fac, text):
+    await make_session(app, SessionState.OPEN)
+    await chat.say(fac, "/brew claim on")
+    sentence = await _refused(app, chat, fac, text)
+    assert INVISIBLE not in sentence and "\u200b" not in sentence
+
+
+async def test_what_turns_text_around_is_left_out_of_what_is_stored(app, chat, fac):
+    answer = await chat.say(fac, '/brew call me "\u202eSam\u200b"')
+    assert answer.text == "Thank you. I will call you Sam."
