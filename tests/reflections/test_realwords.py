@@ -1,0 +1,40 @@
+"""Real participant words through the two screens (tests/reflections/realwords.py).
+
+The dev part is checked case by case: every detail taken out or marked, nothing else marked;
+every risk raised, no false alarm. The held-out part is never tuned on, so it is checked only
+as totals that must not fall below what the screens did when they were last changed; its
+cases are not listed here one by one on purpose.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.reflections.safeguarding import risk_matches
+from tests.reflections.realwords import (
+    detail_cases,
+    risk_cases,
+    screen_details,
+)
+
+_DETAILS = detail_cases("dev")
+_RISKS, _ORDINARY = risk_cases("dev")
+
+
+@pytest.mark.parametrize(("text", "details"), _DETAILS, ids=[t[:50] for t, _ in _DETAILS])
+def test_details_are_taken_out_or_marked(text, details):
+    outcome = screen_details(text, details)
+    assert not outcome.missed, f"missed {outcome.missed}"
+    assert not outcome.extra, (
+        f"found where there is nothing: {[text[f.start : f.end] for f in outcome.extra]}"
+    )
+
+
+@pytest.mark.parametrize("text", _RISKS, ids=[t[:50] for t in _RISKS])
+def test_words_of_risk_reach_safeguarding(text):
+    assert risk_matches(text)
+
+
+@pytest.mark.parametrize("text", _ORDINARY, ids=[t[:50] for t in _ORDINARY])
+def test_everyday_words_raise_no_alarm(text):
+    assert not risk_matches(text)
