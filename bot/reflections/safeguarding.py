@@ -7,7 +7,10 @@ facilitator can release a false alarm, but a missed disclosure cannot be undone.
 The words and phrases are data reviewed by safeguarding leads, in
 `prompts/safeguarding/terms.yaml`; that file's header explains how matching works. In short:
 text is normalised (lower case, punctuation dropped, repeated letters counted once, "dont" ->
-"do not"), then matched word by word, allowing one slip of the keyboard in longer words.
+"do not"), then matched word by word, allowing one slip of the keyboard in longer words. The
+end of a sentence is kept as a word of its own (`SENTENCE_END`), so a phrase can say it ends
+there ("i can not go on", said and left, but not "i can not go on the bus"), and no phrase
+runs on from one sentence into the next.
 """
 
 from __future__ import annotations
@@ -39,6 +42,14 @@ _APOSTROPHES = re.compile(r"['’‘ʼ`]")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _REPEATS = re.compile(r"(.)\1+")
 _GROUP_REF = re.compile(r"\{(\w+)\}")
+# The end of a sentence, as the matcher sees it: a word that normalising never makes (words
+# are letters and digits), after a stretch ending in ".", "!" or "?", at a line break and at
+# the end of the text. A term says it with `_END_IN_TERMS` as its last word.
+SENTENCE_END = "."
+_END_IN_TERMS = "<end>"
+_ENDS_SENTENCE = re.compile(r"[.!?][\"'’”)\]]*$")
+_STRETCH = re.compile(r"\S+")
+_SPACES = re.compile(r"\s*")
 T = TypeVar("T")
 
 
@@ -105,10 +116,16 @@ class SafeguardingTerms:
         }
 
         def tokens(term: str, where: str) -> tuple[str, ...]:
-            words = tuple(_tokens(term, rewrites))
+            written = term.split()
+            at_end = bool(written) and written[-1] == _END_IN_TERMS
+            if _END_IN_TERMS in written[:-1]:
+                raise SafeguardingTermsError(
+                    f"prompts/{TERMS_FILE}: {_END_IN_TERMS} in {where} must come last: {term!r}"
+                )
+            words = tuple(_tokens(" ".join(written[:-1] if at_end else written), rewrites))
             if not words:
                 raise SafeguardingTermsError(f"prompts/{TERMS_FILE}: empty term in {where}")
-            return words
+            return (*words, SENTENCE_END) if at_end else words
 
         words: dict[str, set[str]] = {}
         exact: dict[str, set[str]] = {}
@@ -140,7 +157,11 @@ class SafeguardingTerms:
                         f"prompts/{TERMS_FILE}: {term!r} in {where} is more than one word; "
                         "put it under phrases"
                     )
-        ignore = tuple(tokens(p, "ignore") for p in _strings(data.get("ignore"), "ignore"))
+        ignore = tuple(
+            tokens(expanded, "ignore")
+            for term in _strings(data.get("ignore"), "ignore")
+            for expanded in _expand(term, groups, "ignore")
+        )
         not_misspellings = frozenset(
             " ".join(tokens(w, "not_misspellings"))
             for w in _strings(data.get("not_misspellings"), "not_misspellings")
@@ -239,17 +260,24 @@ class SafeguardingTerms:
         return frozenset(first for first, _ in self._phrases_by_pair)
 
     def _normalised(self, text: str) -> list[str]:
-        """`normalise(text, self.rewrites)`, remembering what each stretch of text between
-        spaces comes out as. Normalising never joins or changes anything across a space (no
-        space becomes a letter, and lower case reads a word's letters only), so the stretches
-        can be normalised apart."""
+        """`normalise(text, self.rewrites)` with the ends of sentences marked, remembering
+        what each stretch of text between spaces comes out as. Normalising never joins or
+        changes anything across a space (no space becomes a letter, and lower case reads a
+        word's letters only), so the stretches can be normalised apart."""
         memo = self._typed_memo
         out: list[str] = []
-        for typed in text.split():
+        for stretch in _STRETCH.finditer(text):
+            typed = stretch.group()
             tokens = memo.get(typed)
             if tokens is None:
-                tokens = _remember(memo, typed, tuple(_tokens(typed, self.rewrites)))
+                words = tuple(_tokens(typed, self.rewrites))
+                ends = _ENDS_SENTENCE.search(typed) is not None
+                tokens = _remember(memo, typed, (*words, SENTENCE_END) if ends else words)
             out.extend(tokens)
+            if out and out[-1] != SENTENCE_END:
+                gap = _SPACES.match(text, stretch.end())
+                if gap is not None and (gap.end() == len(text) or "\n" in gap.group()):
+                    out.append(SENTENCE_END)  # the text ends, or a line
         return out
 
     def _similar(self, token: str, vocabulary: Vocabulary) -> frozenset[str]:

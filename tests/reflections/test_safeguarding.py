@@ -14,7 +14,7 @@ from bot.reflections.safeguarding import (
     within_one_slip,
 )
 
-CATEGORIES = ["self_harm", "harm_to_others", "abuse", "neglect", "not_safe"]
+CATEGORIES = ["self_harm", "harm_to_others", "abuse", "neglect", "not_safe", "distress"]
 
 
 @pytest.mark.parametrize(
@@ -218,11 +218,62 @@ def test_terms_from_yaml():
         "categories: {abuse: {words: ['!!!']}}",
         "rewrites: [a]\ncategories: {}",
         "categories: {abuse: {words: [x]}",
+        "categories: {abuse: {phrases: ['go <end> on']}}",
+        "ignore: ['not {nobody}']\ncategories: {}",
     ],
 )
 def test_bad_terms_files_are_refused_with_a_reason(bad):
     with pytest.raises(SafeguardingTermsError, match=r"terms\.yaml"):
         SafeguardingTerms.from_yaml(bad)
+
+
+ENDS = """
+rewrites: {cant: can not, im: i am, wouldnt: would not}
+groups: {state: [suicidal, abused], not: [not, never been]}
+ignore: ["{not} {state}"]
+categories:
+  self_harm:
+    words: [suicidal]
+  distress:
+    phrases: [i can not go on <end>]
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("i cant go on", ["distress"]),
+        ("I can't go on.", ["distress"]),
+        ("i cant go on!! what do i do", ["distress"]),
+        ("i cant go on\nnobody listens", ["distress"]),
+        ('she said "i cant go on." and left', ["distress"]),
+        ("i cant go on 😢", ["distress"]),
+        ("i cant go on the bus any more", []),
+        ("i cant go on holiday", []),
+    ],
+)
+def test_a_phrase_can_say_it_ends_a_sentence(text, found):
+    assert SafeguardingTerms.from_yaml(ENDS).matches(text) == found
+
+
+def test_no_phrase_runs_on_into_the_next_sentence():
+    terms = SafeguardingTerms.from_yaml("categories: {abuse: {phrases: [hit me]}}")
+    assert terms.matches("he hit me") == ["abuse"]
+    assert terms.matches("they didnt hit. me neither") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("im not suicidal, just fed up", []),
+        ("i have never been abused", []),
+        ("i'm not suicidal but i feel suicidal some nights", ["self_harm"]),
+        ("i am suicidal", ["self_harm"]),
+        ("i wouldnt say im suicidal", ["self_harm"]),
+    ],
+)
+def test_a_plain_not_is_ignored_through_groups(text, found):
+    assert SafeguardingTerms.from_yaml(ENDS).matches(text) == found
 
 
 def test_long_text_is_handled():

@@ -9,7 +9,7 @@ import sys
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.reflections.safeguarding import _plain_tokens, load_terms, normalise
+from bot.reflections.safeguarding import SENTENCE_END, _plain_tokens, load_terms, normalise
 
 _TYPED = st.lists(
     st.one_of(
@@ -28,7 +28,8 @@ _TYPED = st.lists(
 @given(_TYPED)
 def test_a_text_is_normalised_as_a_whole(text):
     terms = load_terms()
-    assert terms._normalised(text) == normalise(text, terms.rewrites)
+    words = [word for word in terms._normalised(text) if word != SENTENCE_END]
+    assert words == normalise(text, terms.rewrites)
 
 
 def test_no_space_is_normalised_into_a_letter_or_a_digit():
