@@ -2,10 +2,16 @@
 
 Reflections are anonymous, so what someone typed must not name or locate them (or anyone
 else): e-mail addresses (also spelled out, "jane dot smith at gmail dot com"), phone numbers,
-UK postcodes, NHS numbers, links, @mentions, street addresses ("12 Acacia Avenue", "Flat 3"),
-dates of birth ("DOB 12/03/1954", "born on 3 March 1954"), the names of people known in the
-community and names written after a cue ("my social worker Jane Smith", "my son Tom",
-"Dr Patel") are replaced by a short placeholder such as "[phone]".
+UK postcodes, NHS and national insurance numbers, links, @mentions and handles
+("jen_bakes_88", bot/reflections/identifiers.py), street addresses ("12 Acacia Avenue",
+"Flat 3", "i live at 14 acacia ave"), dates of birth ("DOB 12/03/1954", "born on 3 March
+1954"), the names of care homes and day centres ("Sunnyside Care Home", "the Beeches day
+centre") and of small places after "called" ("a village called Little Marsham"), the names
+of people known in the community, names written after a cue ("my social worker Jane Smith",
+"my son Tom", "Dr Patel") or before a role ("Dorota the carer", "Okafor from the council"),
+and common given names (bot/reflections/given_names.txt: "Karen from the council", "thanks
+to Mo and Lisa", with a surname after and the names listed with them) are replaced by a
+short placeholder such as "[phone]".
 
 Names of people outside the community are found by their cue: a relation or a role ("my",
 "our", "the", "his", "Mum's" ... perhaps two describing words, "my lovely", "the volunteer",
@@ -24,9 +30,11 @@ For the facilitator's review, `find_details` says what was found (kind and span)
 `redact` takes out ("sure"), and what only may be personal and is left for a person to check
 (a lower-case word after a cue that ends there or is followed by what a person does, "my son
 tom.", "my son tom came round", or after "dr", "mrs" in lower case; a street without a
-number, "on Acacia Avenue"; a whole date in a year an adult could be born in; half of a
-spelled-out address, "jane at gmail"). `placeholders_in` counts what was already taken out
-of a stored text.
+number, "on Acacia Avenue", or in lower case without a word such as "live at" before it,
+"12 acacia close"; a care home's name in lower case, "oak lodge nursing home"; a given name
+of the list in lower case anywhere, "our jamie"; a whole date in a year an adult could be
+born in; half of a spelled-out address, "jane at gmail"). `placeholders_in` counts what
+was already taken out of a stored text.
 
 How it works: each detector finds spans in the *original* text; detectors run in priority
 order and a span that overlaps one already taken is dropped (so the "nhs.net" inside an
@@ -53,6 +61,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from bot.reflections.given_names import given_names
+from bot.reflections.identifiers import handles, ni_numbers
+
 # What each kind of detail is replaced by. Kept here rather than in prompts/ because they are
 # stored in the database as part of the reflection text, not said to anyone.
 PLACEHOLDERS: dict[str, str] = {
@@ -60,10 +71,12 @@ PLACEHOLDERS: dict[str, str] = {
     "email": "[email]",
     "link": "[link]",
     "nhs_number": "[NHS number]",
+    "ni_number": "[NI number]",
     "phone": "[phone]",
     "postcode": "[postcode]",
     "name": "[name]",
     "address": "[address]",
+    "place": "[place]",
     "date_of_birth": "[date of birth]",
 }
 
@@ -114,7 +127,7 @@ _DOMAIN_HINT = re.compile(rf"\.(?:{_TLDS})(?![\w-])", re.IGNORECASE)
 _AT_MENTION = re.compile(r"(?<![\w.@])@\w[\w.-]*")
 # A run of digits, brackets and separators that might hold a phone or NHS number. The
 # character class has no overlap with what follows it, so the match cannot backtrack.
-_NUMBER_RUN = re.compile(r"(?<![\w+])(?:\+|\()?\d[\d()\-. \t]*")
+_NUMBER_RUN = re.compile(r"(?<![\w+])(?:\+|\()?\d[\d()\-./ \t]*")
 _GROUP = re.compile(r"\+?\(?\d+\)?")
 _DIGIT = re.compile(r"\d")
 # The fewest digits a phone or NHS number has (see `_phone_like` and `_nhs_at`).
@@ -122,10 +135,10 @@ _FEWEST_NUMBER_DIGITS = 8
 # Outward code (A9, A99, A9A, AA9, AA99, AA9A), optional space, inward code (9AA). The inward
 # letters never include C, I, K, M, O or V, which also keeps times such as "2pm" out.
 _POSTCODE = re.compile(
-    r"(?<![A-Za-z0-9])[A-Za-z]{1,2}\d[A-Za-z\d]? ?\d[ABD-HJLNP-UW-Z]{2}(?![A-Za-z0-9])",
+    r"(?<![A-Za-z0-9])[A-Za-z]{1,2}\d[A-Za-z\d]?[ \t]{0,2}\d[ABD-HJLNP-UW-Z]{2}(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
-_POSTCODE_HINT = re.compile(r"\d[A-Za-z\d]? ?\d[ABD-HJLNP-UW-Z]{2}", re.IGNORECASE)
+_POSTCODE_HINT = re.compile(r"\d[A-Za-z\d]?[ \t]{0,2}\d[ABD-HJLNP-UW-Z]{2}", re.IGNORECASE)
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")
 _PIECE = re.compile(r"[^\W_]+")  # of a word: "Smith" and "Jones" of "Smith-Jones"
 _SPACE_FOR_NON_ALNUM = bytes(c if chr(c).isalnum() else 32 for c in range(256))  # for ASCII
@@ -190,7 +203,13 @@ def find_details(text: str, known_names: KnownNames | Iterable[str] = ()) -> tup
     """
     taken = _taken(text, known_names)
     findings = [Finding(kind, start, end, True) for start, end, kind in taken]
-    for detect in (_maybe_emails, _maybe_dates_of_birth, _maybe_addresses, _maybe_names):
+    for detect in (
+        _maybe_emails,
+        _maybe_dates_of_birth,
+        _maybe_addresses,
+        _maybe_places,
+        _maybe_names,
+    ):
         for start, end, kind in detect(text):
             if start < end and all(end <= a or start >= b for a, b, _ in taken):
                 taken.insert(bisect.bisect_left(taken, (start, end, kind)), (start, end, kind))
@@ -220,10 +239,15 @@ def _taken(text: str, known_names: KnownNames | Iterable[str]) -> list[Span]:
         _at_mentions,
         _dates_of_birth,
         _addresses,
+        ni_numbers,
         _numbers,
         _postcodes,
+        _care_places,
         _cued_names,
         names.spans,
+        handles,
+        _given_names,
+        _named_before_role,
     ]
     taken: list[Span] = []  # kept sorted; spans never overlap, so starts and ends both rise
     for detect in detectors:
@@ -306,15 +330,19 @@ def _postcodes(text: str) -> Iterator[Span]:
 _SP = r"[ \t]{1,3}"
 _SPELLED_LABEL = r"[A-Za-z0-9][\w%+'-]{0,63}"
 _SPELLED_DOT = (
-    rf"(?:[ \t]{{0,2}}[(\[{{<][ \t]{{0,2}}dot[ \t]{{0,2}}[)\]}}>][ \t]{{0,2}}|{_SP}dot{_SP}|\.)"
+    rf"(?:[ \t]{{0,2}}[(\[{{<][ \t]{{0,2}}dot[ \t]{{0,2}}[)\]}}>][ \t]{{0,2}}|{_SP}dot{_SP}"
+    r"|\.|[ \t]{1,2}\.[ \t]{1,2})"
 )
+# Inside the part before the "at" only: "jackie underscore p", "mary dash jones".
+# ("." with spaces on one side only ends a sentence: "I asked tom. sam at x dot com".)
+_SPELLED_JOIN = rf"(?:{_SPELLED_DOT}|{_SP}(?:underscore|dash|hyphen){_SP})"
 _SPELLED_AT = (
     rf"(?:[ \t]{{0,2}}[(\[{{<][ \t]{{0,2}}at[ \t]{{0,2}}[)\]}}>][ \t]{{0,2}}"
     rf"|{_SP}at{_SP}|[ \t]{{0,2}}@[ \t]{{0,2}})"
 )
 _SPELLED_TLDS = _TLDS + "|co|ac|me|de|fr|es|it|nl|us|ca|au|in"
 _SPELLED_EMAIL = re.compile(
-    rf"(?<![\w.%+'@-])(?P<local>{_SPELLED_LABEL}(?:{_SPELLED_DOT}{_SPELLED_LABEL}){{0,4}})"
+    rf"(?<![\w.%+'@-])(?P<local>{_SPELLED_LABEL}(?:{_SPELLED_JOIN}{_SPELLED_LABEL}){{0,4}})"
     rf"{_SPELLED_AT}{_SPELLED_LABEL}(?:{_SPELLED_DOT}{_SPELLED_LABEL}){{0,3}}"
     rf"{_SPELLED_DOT}(?:{_SPELLED_TLDS})(?![\w-])",
     re.IGNORECASE,
@@ -324,7 +352,8 @@ _SPELLED_EMAIL = re.compile(
 # choice of patterns, so is quick to look for.
 _SPELLED_AT_HINT = re.compile(r"[ \t(\[{<]at[ \t)\]}>]", re.IGNORECASE)
 _SPELLED_HINT = re.compile(
-    rf"[.d](?:|ot[ \t]{{0,2}}[)\]}}>]?[ \t]{{0,3}})(?:{_SPELLED_TLDS})(?![\w-])", re.IGNORECASE
+    rf"[.d](?:[ \t]{{0,2}}|ot[ \t]{{0,2}}[)\]}}>]?[ \t]{{0,3}})(?:{_SPELLED_TLDS})(?![\w-])",
+    re.IGNORECASE,
 )
 # "I looked at nhs dot uk", "we were at leeds dot ac dot uk": a word before a plain " at "
 # that says where someone was or looked, not whose address it is.
@@ -356,20 +385,28 @@ _MONTHS = (
 )
 _ORDINAL = r"\d{1,2}(?:st|nd|rd|th)?"
 _YEAR = r"(?:\d{4}|['’]\d{2})"  # "1956", "'56"
-_DATE = (
-    r"(?:\d{1,2}[ \t]?[/.-][ \t]?\d{1,2}[ \t]?[/.-][ \t]?(?:\d{4}|\d{2})(?![\d/.-]\d)"
-    r"|\d{4}-\d{1,2}-\d{1,2}"
-    rf"|(?:the[ \t]+)?{_ORDINAL}(?:[ \t]+of)?[ \t]+{_MONTHS}(?:,?[ \t]+{_YEAR})?"
-    rf"|{_MONTHS}[ \t]+(?:the[ \t]+)?{_ORDINAL}(?:,?[ \t]+{_YEAR})?"
-    rf"|{_MONTHS},?[ \t]+{_YEAR})(?!\w)"
-)
+# After "born" or "DOB" a bare "58" is a year too: "d.o.b 14th june 58".
+_CUED_YEAR = r"(?:\d{4}|['’]?\d{2})"
+
+
+def _date(year: str) -> str:
+    return (
+        r"(?:\d{1,2}[ \t]?[/.-][ \t]?\d{1,2}[ \t]?[/.-][ \t]?(?:\d{4}|\d{2})(?![\d/.-]\d)"
+        r"|\d{4}-\d{1,2}-\d{1,2}"
+        rf"|(?:the[ \t]+)?{_ORDINAL}(?:[ \t]+of)?[ \t]+{_MONTHS}(?:,?[ \t]+{year})?"
+        rf"|{_MONTHS}[ \t]+(?:the[ \t]+)?{_ORDINAL}(?:,?[ \t]+{year})?"
+        rf"|{_MONTHS},?[ \t]+{year})(?!\w)"
+    )
+
+
+_DATE = _date(_YEAR)
 # A loose form of the words `_DOB` starts with ("DOB", "born", "birth"), quick to look for.
 _DOB_HINT = re.compile(r"[bd](?:irth|orn|[ \t]?\.?[ \t]?o[ \t]?\.?[ \t]?b\b)", re.IGNORECASE)
 _DOB = re.compile(
     r"(?<![\w.])(?:d[ \t]?\.?[ \t]?o[ \t]?\.?[ \t]?b\b\.?|date[ \t]+of[ \t]+birth|birth[ \t]?date"
     r"|born(?:[ \t]+(?:on|in))?|birthday)"
     r"(?:[ \t]*(?:[:=(\-–][ \t]*|(?:is|was|s)[ \t]+(?:on[ \t]+)?)|[ \t]+)"
-    rf"(?P<date>{_DATE})",
+    rf"(?P<date>{_date(_CUED_YEAR)})",
     re.IGNORECASE,
 )
 
@@ -400,9 +437,10 @@ _NOT_STREET_NAMES = frozenset(
 )
 _ADDRESS_WORD = r"[^\W\d_][\w'’.-]{0,40}"
 _FLAT = r"(?:flat|apartment|apt\.?)[ \t]+\d{1,4}[A-Za-z]?"
+# The number may be a flat's alone: "flat 4b, rosewood court".
 _ADDRESS = re.compile(
     rf"(?<![\w.,/:£$€-])(?:{_FLAT},?[ \t]+)?"
-    r"(?P<number>\d{1,3}[A-Za-z]?(?:[ \t]?[-–/][ \t]?\d{1,3}[A-Za-z]?)?),?[ \t]+"
+    rf"(?P<number>{_FLAT}|\d{{1,3}}[A-Za-z]?(?:[ \t]?[-–/][ \t]?\d{{1,3}}[A-Za-z]?)?),?[ \t]+"
     rf"(?P<name>{_ADDRESS_WORD}(?:[ \t]+{_ADDRESS_WORD}){{0,2}})[ \t]+"
     rf"(?P<street>{_alternatives(_STREET_WORDS)})(?![\w'’-])\.?",
     re.IGNORECASE,
@@ -436,13 +474,33 @@ def _is_address(match: re.Match[str]) -> bool:
     if key not in _STREET_WORDS:
         return False
     words = match.group("name").split()
+    if [w.lower() for w in words] == ["the"]:  # "9 The Crescent"
+        return key in _THE_STREETS and words[0][0].isupper() and street[0].isupper()
     if all(w[0].isupper() for w in words):
         return street[0].isupper() or key in _LOWER_STREET_WORDS
     return (
         all(w.islower() for w in words)
-        and key in _LOWER_STREET_WORDS
+        and (key in _LOWER_STREET_WORDS or _ADDRESS_CUE.search(_before(match, 30)) is not None)
         and not any(w in _NOT_STREET_NAMES for w in words)
     )
+
+
+def _before(match: re.Match[str], reach: int) -> str:
+    return match.string[max(0, match.start() - reach) : match.start()]
+
+
+# Streets named "The" and one word: "9 the crescent" is an address, "9 the close" may be.
+_THE_STREETS = frozenset(
+    "crescent green avenue drive grove parade square mews walk terrace broadway boulevard "
+    "promenade rise row chase croft meadows orchard close".split()
+)
+# Words just before a number that say an address follows, so "i live at 14 acacia ave" is
+# one in lower case too (without them, "a 2 lane road" must stay).
+_ADDRESS_CUE = re.compile(
+    r"(?<![\w'’-])(?:(?:live|lives|living|lived|stay|stays|staying|stayed|moved|move|moving)"
+    r"[ \t]+(?:at|to|in)|address[ \t]*(?:is|:)|at|to)[ \t]*$",
+    re.IGNORECASE,
+)
 
 
 # --- names after a cue: "my social worker Jane Smith", "my son Tom", "Dr Patel" ----------------
@@ -462,6 +520,7 @@ _RELATIONS = sorted(
         "|step-son|step-daughter|step-mum|step-mom|step-dad|stepfather|stepmother|step-father"
         "|step-mother|foster carer|foster mum|foster dad|guardian"
         "|daughter-in-law|mother-in-law|father-in-law|brother-in-law|sister-in-law|sibling"
+        "|son in law|daughter in law|mother in law|father in law|brother in law|sister in law"
         "|twin|baby|lodger|flatmate|housemate|befriender|buddy|mentor|tutor|teacher|worker"
         "|councillor|MP|vicar|priest|solicitor|lawyer|assessor|reviewer|officer|colleague"
         "|employer|supervisor|cleaner|driver|granddaughter|grandkid|grandchildren|mate|pal"
@@ -610,6 +669,10 @@ def _cued_names(text: str) -> Iterator[Span]:
         name = _name_at(text, cue.end(), title_only)
         if name is None:
             continue
+        if not title_only and _ENDS_WITH_TITLE.search(cue.group()) is None:
+            place = _WORD.match(text, name[1] + 1)
+            if text[name[1] : name[1] + 1] == " " and place and place.group() in _PLACE_WORDS:
+                continue  # "the Carers Support line": a service, not a person
         yield name
         # More names in a list. Names after a comma only count once "and" closes the list,
         # so a place after a name ("my GP Dr Patel, Leeds") is left.
@@ -655,6 +718,203 @@ def _could_be_name(token: str) -> bool:
         return False
     # "NHS", "GP", "OT": short words in capitals are initials, not names.
     return not (token.isupper() and len(token) <= 4 and len(token) > 1)
+
+
+_ENDS_WITH_TITLE = re.compile(rf"(?<![\w'’-]){_TITLES}(?:\.[ \t]*|[ \t]+)$", re.IGNORECASE)
+
+
+# --- names of care homes, day centres and small places: "Sunnyside Care Home", "the Beeches
+# day centre", "a village called Little Marsham" ------------------------------------------------
+
+# Where people live or spend their days, whose name says where someone is. A big hospital or a
+# town is left: many people are there.
+_CARE_SETTING = (
+    r"(?i:(?:care|nursing|residential|rest|retirement)[ \t]+home|residential[ \t]+care"
+    r"|care[ \t]+cent(?:re|er)|day[ \t]+(?:cent(?:re|er)|service|hospice)|hospice"
+    r"|respite[ \t]+(?:unit|cent(?:re|er)|home|house)|supported[ \t]+(?:living|housing)"
+    r"|extra[ \t]+care|sheltered[ \t]+housing|group[ \t]+home)(?![\w'’-])"
+)
+_CAPITALISED = r"[A-Z][\w'’-]*"
+_CARE_PLACE = re.compile(
+    rf"(?<![\w'’-])(?P<name>{_CAPITALISED}\.?(?:[ \t]+{_CAPITALISED}){{0,3}})[ \t]+{_CARE_SETTING}"
+)
+_CARE_HINT = re.compile(r"(?i:home|cent(?:re|er)|hospice|unit|living|housing|care)(?![\w'’-])")
+_SAINTS = frozenset({"st", "st.", "saint"})
+# A small place named after "called": "a village called Little Marsham", "an estate known as
+# The Heights". ("a lady called Pat" is a name: the names rule's.)
+_CALLED_PLACE = re.compile(
+    r"(?<![\w'’-])(?i:village|hamlet|town|estate|street|road|lane|close|farm|ward|home|house"
+    r"|school|scheme|unit|centre|center|area|place|flats|block)"
+    r"[ \t]+(?i:called|named|known[ \t]+as)[ \t]+"
+    rf"(?P<name>{_CAPITALISED}(?:[ \t]+{_CAPITALISED}){{0,2}})"
+)
+# In lower case a care setting's name is told by a word that names houses: "oak lodge nursing
+# home". It is only marked, for a person to check.
+_HOUSE_WORDS = (
+    "lodge house court manor grange hall view gardens park mount lea field fields bank croft "
+    "mews green villa villas towers place heights meadow meadows cottage cottages gate".split()
+)
+_LOWER_CARE_PLACE = re.compile(
+    rf"(?<![\w'’-])(?P<name>[a-z][\w'’-]*[ \t]+{_alternatives(_HOUSE_WORDS)})[ \t]+"
+    rf"{_CARE_SETTING}"
+)
+
+
+def _care_places(text: str) -> Iterator[Span]:
+    if _CARE_HINT.search(text):
+        for match in _CARE_PLACE.finditer(text):
+            # The name is the capitalised words just before the setting that could be a
+            # name ("The Beeches" -> "Beeches"; "Age UK day centre" has none).
+            words = list(re.finditer(r"\S+", match.group("name")))
+            start = None
+            for word in reversed(words):
+                token = word.group().rstrip(".")
+                bare = token[: len(token) - _possessive_length(token)]
+                if not (_key(token) in _SAINTS or _could_be_name(bare)):
+                    break
+                start = word.start()
+            if start is not None and _key(match.group("name")[start:].rstrip(".")) not in _SAINTS:
+                yield match.start("name") + start, match.end("name"), "place"
+    if "call" in text or "named" in text or "known" in text:
+        for match in _CALLED_PLACE.finditer(text):
+            if _could_be_name(match.group("name").split()[0]):
+                yield match.start("name"), match.end("name"), "place"
+
+
+def _maybe_places(text: str) -> Iterator[Span]:
+    if _CARE_HINT.search(text):
+        for match in _LOWER_CARE_PLACE.finditer(text):
+            first = match.group("name").split()[0]
+            if _key(first) not in _NOT_NAME_WORDS and _key(first) not in _NOT_STREET_NAMES:
+                yield match.start("name"), match.end("name"), "place"
+
+
+# --- names known as names: "Karen from the council", "thanks to Lisa", "Sharon the manager" ----
+
+# Everyday words never taken as the name of a person by the rules below, even capitalised at
+# the start of a sentence ("Staff from the council", "Someone from social services").
+_NOT_PERSONS = frozenset(
+    "someone somebody nobody noone everyone everybody anyone anybody people staff carers "
+    "workers managers commissioners providers services parents families family friends "
+    "sometimes usually often then now recently luckily sadly unfortunately thankfully "
+    "honestly apparently eventually finally however even still once".split()
+)
+# A role after a name: "Sharon the manager", "Bev (my carer)", "Karen from the council".
+_ROLE_AFTER = re.compile(
+    rf"[ \t]*[,(]?[ \t]*(?i:(?:my|our|the|his|her|their|mum['’]s|dad['’]s)[ \t]+"
+    rf"(?:[a-z]+[ \t]+)?{_ROLES}(?![\w'’-])"
+    r"|from[ \t]+(?:the[ \t]+)?(?:council|social[ \t]+services|local[ \t]+authority"
+    r"|care[ \t]+(?:agency|company)|agency|surgery|practice|hospital|trust|brokerage"
+    r"|team|office|ccg|icb|home|day[ \t]+centre|carers[ \t]+(?:centre|service)))"
+)
+_SURNAME_WORDS = 2
+_ROLE_WORDS = frozenset(
+    word for relation in _RELATIONS for word in _PIECE.findall(relation.lower())
+)
+
+
+def _not_a_person(token: str) -> bool:
+    """A capitalised word the weaker rules (a role after it, a list with a name) never take:
+    an everyday or ordinary-name word, a street, place or role word, or capitals ("LOVELY")."""
+    bare = token[: len(token) - _possessive_length(token)]
+    key = _key(bare)
+    return (
+        not _could_be_name(bare)
+        or (bare.isupper() and len(bare) > 1)
+        or key in _NOT_PERSONS
+        or key in _PLACE_WORDS
+        or key in _STREET_WORDS
+        or key in _ORDINARY_WORD_NAMES
+        or key in _ROLE_WORDS
+    )
+
+
+def _given_names(text: str) -> Iterator[Span]:
+    """A capitalised given name from the list (bot/reflections/given_names.txt), with the
+    capitalised words after it (a surname) and the names listed with it ("Mo and Lisa",
+    "Joanne, Kelly and Marek"). Not next to a number ("Jan 1956" is a date) and not before a
+    street or place word ("Victoria Road", "Florence House")."""
+    names = _given_name_list()
+    pieces = _plain_pieces(text)
+    if pieces is not None and names.isdisjoint(pieces):
+        return
+    for word in _WORD.finditer(text):
+        token = text[word.start() : _without_possessive(word)]
+        if (
+            not token[:1].isupper()
+            or _key(token) not in names
+            or (token.isupper() and len(token) < 4)
+        ):
+            continue
+        if _next_to_number(text, word) or _SAINT_BEFORE.search(text, 0, word.start()):
+            continue  # "4th Jan", "St John's Road"
+        end = _without_possessive(word)
+        after = (
+            _WORD.match(text, word.end() + 1) if text[word.end() : word.end() + 1] == " " else None
+        )
+        if after and (_key(after.group()) in _STREET_WORDS or _key(after.group()) in _PLACE_WORDS):
+            continue
+        taken = 0
+        while end == word.end() and after is not None and taken < _SURNAME_WORDS:
+            surname = text[after.start() : _without_possessive(after)]
+            if not _could_be_name(surname) or _key(surname) in _NOT_PERSONS:
+                break
+            following = _WORD.match(text, after.end() + 1)
+            if following and _key(following.group()) in _STREET_WORDS | _PLACE_WORDS:
+                break
+            end = _without_possessive(after)
+            taken += 1
+            if end < after.end() or text[after.end() : after.end() + 1] != " ":
+                break
+            after = _WORD.match(text, after.end() + 1)
+        yield word.start(), end, "name"
+        yield from _listed_with(text, word.start(), end)
+
+
+def _listed_with(text: str, start: int, end: int) -> Iterator[Span]:
+    """Capitalised words joined to a name by "and", "&" or a comma, before and after it."""
+    before = _LISTED_BEFORE.search(text, 0, start)
+    if before is not None and not _not_a_person(before.group("name")):
+        # At a sentence start any word has a capital: only "and" makes it a name there.
+        if before.group("join").strip(", ") or not _at_sentence_start(text, before.start()):
+            yield before.start("name"), before.end("name"), "name"
+    pos = end
+    while (join := _LIST_JOIN.match(text, pos)) and (word := _WORD.match(text, join.end())):
+        if _not_a_person(word.group()):
+            break
+        yield word.start(), _without_possessive(word), "name"
+        pos = _without_possessive(word)
+
+
+_SAINT_BEFORE = re.compile(r"(?<![\w'’-])(?:St|ST|Saint)\.?[ \t]+$")
+_LISTED_BEFORE = re.compile(
+    r"(?<![\w'’-])(?P<name>[A-Z][a-z]+)(?P<join>,?[ \t]+(?:and|&)[ \t]+|,[ \t]*)$"
+)
+
+
+def _next_to_number(text: str, word: re.Match[str]) -> bool:
+    before = text[max(0, word.start() - 6) : word.start()]
+    after = text[word.end() : word.end() + 6]
+    return bool(re.search(r"\d(?:st|nd|rd|th)?[ \t]*(?:of[ \t]+)?$", before)) or bool(
+        re.match(r",?[ \t]*['’]?\d", after)
+    )
+
+
+def _named_before_role(text: str) -> Iterator[Span]:
+    """A capitalised word that is not a name known from the list, inside a sentence,
+    followed by a role: "i asked Dorota the carer", "we saw Okafor from the council"."""
+    if not _CUE_ANCHOR.search(text) and "from" not in text:
+        return
+    for word in _WORD.finditer(text):
+        if _not_a_person(word.group()) or _at_sentence_start(text, word.start()):
+            continue
+        if _ROLE_AFTER.match(text, word.end()):
+            yield word.start(), _without_possessive(word), "name"
+
+
+def _given_name_list() -> frozenset[str]:
+    """The list's names, less those that are also everyday words (read once)."""
+    return given_names(_ORDINARY_WORD_NAMES)
 
 
 @dataclass(frozen=True)
@@ -1028,10 +1288,16 @@ _STREET_NAMED = re.compile(
 
 
 def _maybe_addresses(text: str) -> Iterator[Span]:
-    # A number and a street word in unusual capitals: "12 acacia close", "4 Mill lane".
+    # A number and a street word in unusual capitals: "12 acacia close", "4 Mill lane",
+    # "9 the crescent".
     for match in _ADDRESS.finditer(text):
         words = match.group("name").split()
-        if not _is_address(match) and not any(_key(w) in _NOT_STREET_NAMES for w in words):
+        the_street = [w.lower() for w in words] == ["the"] and (
+            match.group("street").lower() in _THE_STREETS
+        )
+        if not _is_address(match) and (
+            the_street or not any(_key(w) in _NOT_STREET_NAMES for w in words)
+        ):
             yield match.start(), match.end() - match.group().endswith("."), "address"
     for match in _STREET_NAMED.finditer(text):
         words = match.group("street").split()[:-1]
@@ -1053,6 +1319,7 @@ _NOT_LOWER_NAMES = (
         "moves stays stayed cares cared cooks cooked drives drove knows knew does did done is "
         "was gone goes went got gets says tells asks wants wanted needs needed alone himself "
         "herself themselves even ever already almost seldom soon can can't could will won't "
+        "number numbers phone mobile email e-mail address postcode name details birthday age "
         "would should might must may has had only early daily badly sadly truly fully "
         "newly oddly".split()
     )
@@ -1095,6 +1362,17 @@ def _maybe_names(text: str) -> Iterator[Span]:
             or _DOES.match(text, end)
         ):
             yield word.start(), end, "name"
+    # A given name from the list typed in lower case, wherever it is: "our jamie", "hi im
+    # brenda", "dave my neighbour".
+    names = _given_name_list()
+    pieces = _plain_pieces(text)
+    if pieces is None or not names.isdisjoint(pieces):
+        for word in _WORD.finditer(text):
+            end = _without_possessive(word)
+            token = text[word.start() : end]
+            if token.islower() and token in names and token not in _NOT_LOWER_NAMES:
+                if not _next_to_number(text, word):
+                    yield word.start(), end, "name"
 
 
 def _reads_as_verb_or_adverb(token: str) -> bool:

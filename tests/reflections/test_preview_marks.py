@@ -49,7 +49,7 @@ async def test_the_preview_marks_each_item_in_one_list(app, chat, fac):
         chat, Chat.person("Bo"), session_id, "My social worker Jane Smith never rings back."
     )
     await reflect(
-        chat, Chat.person("Cy"), session_id, "I moved to 12 acacia close and nobody visits."
+        chat, Chat.person("Cy"), session_id, "12 acacia close is my home and nobody visits."
     )
     await reflect(chat, Chat.person("Di"), session_id, "It helps when I can ring my son tom.")
     await chat.say(fac, f"/brew close {session_id}")

@@ -388,3 +388,78 @@ def test_ordinary_sentences_come_through_unchanged(text):
 @pytest.mark.parametrize("text", ORDINARY, ids=[t[:60] for t in ORDINARY])
 def test_ordinary_sentences_are_not_marked(text):
     assert find_details(text, WORDY) == ()
+
+
+# --- what real participant words showed was missing (tests/reflections/test_realwords.py) ---
+
+FOUND_WITHOUT_A_CUE = [
+    # National insurance numbers, together, spaced with capitals, or after "NI".
+    _case("my NI number is QQ 12 34 56 C", "my NI number is [NI number]"),
+    _case("ni no jt123456a thanks", "ni no [NI number] thanks"),
+    _case("national insurance ab 12 34 56 c", "national insurance [NI number]"),
+    # Care homes and day centres by name; the kind of place stays.
+    _case("mum is in Sunnyside Care Home now", "mum is in [place] Care Home now"),
+    _case("the Beeches day centre shut", "the [place] day centre shut"),
+    _case("St Anne's nursing home lost her teeth", "[place] nursing home lost her teeth"),
+    _case("a village called Little Marsham", "a village called [place]"),
+    # Given names known as names, and the names listed with them.
+    _case("Karen from the council said no", "[name] from the council said no"),
+    _case("thanks to Mo and Lisa", "thanks to [name] and [name]"),
+    _case("my carers are Joanne, Kelly and Marek", "my carers are [name], [name] and [name]"),
+    _case("when Paul Jennings was manager", "when [name] was manager"),
+    _case("i asked Dorota the carer", "i asked [name] the carer"),
+    # Handles without an "@".
+    _case("my insta is jen_bakes_88", "my insta is [mention]"),
+    _case("twitter: mark_t_1970", "twitter: [mention]"),
+    # An address after "live at", "moved to": lower case too.
+    _case("i live at 14 acacia ave", "i live at [address]"),
+    _case("9 The Crescent", "[address]"),
+    # Forms the patterns did not know.
+    _case("d.o.b 14th june 58", "d.o.b [date of birth]"),
+    _case("0113/496 0011", "[phone]"),
+    _case("mums at NE6  5LP", "mums at [postcode]"),
+    _case("marie . evans @ outlook . com", "[email]"),
+    _case("jackie underscore p at yahoo dot co dot uk", "[email]"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), FOUND_WITHOUT_A_CUE)
+def test_details_real_words_showed_are_taken_out(text, expected):
+    assert redact(text, WORDY) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We met on 4th Jan and again in March.",
+        "St John's Road is closed.",
+        "Victoria Road has no dropped kerbs.",
+        "Florence House is a hostel.",
+        "we meet on 12 12 20 every year",
+        "I rang the Carers Support line and they were kind",
+        "Staff from the council never came.",
+        "Someone from social services rang.",
+        "Sometimes the carer is late.",
+        "The Care Home Manager was helpful.",
+        "Age UK day centre is great.",
+        "my fb is the best way to reach me",
+        "I'm not sure. then we left",
+    ],
+)
+def test_words_like_those_details_are_left(text):
+    assert redact(text, WORDY) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("our jamie is 24", "jamie"),
+        ("hi im brenda", "brenda"),
+        ("dad went into oak lodge nursing home", "oak lodge"),
+        ("flat 4b, rosewood court", "flat 4b, rosewood court"),
+        ("my address is 9 the crescent", "9 the crescent"),
+    ],
+)
+def test_lower_case_names_and_places_are_marked(text, words):
+    found = [(f.kind, text[f.start : f.end], f.sure) for f in find_details(text, WORDY)]
+    assert any(w == words and not sure for _, w, sure in found), found
