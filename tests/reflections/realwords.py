@@ -22,6 +22,8 @@ from bot.reflections.safeguarding import risk_matches
 
 DATA = Path(__file__).parent / "data"
 PARTS = ("dev", "held_out")
+# A second held-out part for safeguarding, written after its first round of changes.
+RISK_PARTS = (*PARTS, "held_out_2")
 
 
 def _load(name: str) -> Any:
@@ -111,12 +113,15 @@ def report() -> str:
     lines = []
     for part in PARTS:
         d = detail_score(part)
+        lines.append(
+            f"details {part}: caught {d.caught}/{d.details} (taken out {d.taken_out}), "
+            f"clean texts marked {d.clean_texts_marked}/{d.clean_texts}, "
+            f"findings on no detail {d.extra_findings}"
+        )
+    for part in RISK_PARTS:
         r = risk_score(part)
         lines.append(
-            f"{part}: details caught {d.caught}/{d.details} (taken out {d.taken_out}), "
-            f"clean texts marked {d.clean_texts_marked}/{d.clean_texts}, "
-            f"findings on no detail {d.extra_findings}; "
-            f"risks raised {r.raised}/{r.risks}, false alarms {r.false_alarms}/{r.ordinary}"
+            f"risks {part}: raised {r.raised}/{r.risks}, false alarms {r.false_alarms}/{r.ordinary}"
         )
     return "\n".join(lines)
 
