@@ -13,7 +13,9 @@ import pytest
 from bot.reflections.safeguarding import risk_matches
 from tests.reflections.realwords import (
     detail_cases,
+    detail_score,
     risk_cases,
+    risk_score,
     screen_details,
 )
 
@@ -38,3 +40,21 @@ def test_words_of_risk_reach_safeguarding(text):
 @pytest.mark.parametrize("text", _ORDINARY, ids=[t[:50] for t in _ORDINARY])
 def test_everyday_words_raise_no_alarm(text):
     assert not risk_matches(text)
+
+
+# What the screens did on the held-out parts when they were last changed: a change may raise
+# these, never lower them (and then raises them here).
+HELD_OUT_DETAILS = {"held_out": (61, 0)}  # details caught (of 64), clean texts marked (of 30)
+HELD_OUT_RISKS = {"held_out": (36, 2), "held_out_2": (31, 1)}  # raised, false alarms
+
+
+@pytest.mark.parametrize(("part", "floor"), HELD_OUT_DETAILS.items())
+def test_held_out_details_do_not_slip(part, floor):
+    score = detail_score(part)
+    assert score.caught >= floor[0] and score.clean_texts_marked <= floor[1], score
+
+
+@pytest.mark.parametrize(("part", "floor"), HELD_OUT_RISKS.items())
+def test_held_out_risks_do_not_slip(part, floor):
+    score = risk_score(part)
+    assert score.raised >= floor[0] and score.false_alarms <= floor[1], score
