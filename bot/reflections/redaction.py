@@ -839,6 +839,8 @@ def _given_names(text: str) -> Iterator[Span]:
     if pieces is not None and names.isdisjoint(pieces):
         return
     for word in _WORD.finditer(text):
+        if not word.group()[0].isupper():
+            continue  # most words, told at once
         token = text[word.start() : _without_possessive(word)]
         if (
             not token[:1].isupper()
@@ -905,11 +907,18 @@ def _named_before_role(text: str) -> Iterator[Span]:
     followed by a role: "i asked Dorota the carer", "we saw Okafor from the council"."""
     if not _CUE_ANCHOR.search(text) and "from" not in text:
         return
-    for word in _WORD.finditer(text):
-        if _not_a_person(word.group()) or _at_sentence_start(text, word.start()):
+    for match in _NAME_THEN_ROLE.finditer(text):
+        word = _WORD.match(text, match.start())
+        if word is None or _not_a_person(word.group()):
             continue
-        if _ROLE_AFTER.match(text, word.end()):
+        if not _at_sentence_start(text, word.start()):
             yield word.start(), _without_possessive(word), "name"
+
+
+# Tried only where a capital starts a word, so most of a text is passed over in one scan.
+_NAME_THEN_ROLE = re.compile(
+    r"(?<![\w'’-])(?=[A-Z])" + _WORD.pattern + r"(?![\w'’-])" + _ROLE_AFTER.pattern
+)
 
 
 def _given_name_list() -> frozenset[str]:
@@ -1368,6 +1377,8 @@ def _maybe_names(text: str) -> Iterator[Span]:
     pieces = _plain_pieces(text)
     if pieces is None or not names.isdisjoint(pieces):
         for word in _WORD.finditer(text):
+            if not word.group().islower():
+                continue
             end = _without_possessive(word)
             token = text[word.start() : end]
             if token.islower() and token in names and token not in _NOT_LOWER_NAMES:

@@ -48,8 +48,6 @@ _GROUP_REF = re.compile(r"\{(\w+)\}")
 SENTENCE_END = "."
 _END_IN_TERMS = "<end>"
 _ENDS_SENTENCE = re.compile(r"[.!?][\"'’”)\]]*$")
-_STRETCH = re.compile(r"\S+")
-_SPACES = re.compile(r"\s*")
 T = TypeVar("T")
 
 
@@ -266,18 +264,16 @@ class SafeguardingTerms:
         word's letters only), so the stretches can be normalised apart."""
         memo = self._typed_memo
         out: list[str] = []
-        for stretch in _STRETCH.finditer(text):
-            typed = stretch.group()
-            tokens = memo.get(typed)
-            if tokens is None:
-                words = tuple(_tokens(typed, self.rewrites))
-                ends = _ENDS_SENTENCE.search(typed) is not None
-                tokens = _remember(memo, typed, (*words, SENTENCE_END) if ends else words)
-            out.extend(tokens)
+        for line in text.splitlines():
+            for typed in line.split():
+                tokens = memo.get(typed)
+                if tokens is None:
+                    words = tuple(_tokens(typed, self.rewrites))
+                    ends = _ENDS_SENTENCE.search(typed) is not None
+                    tokens = _remember(memo, typed, (*words, SENTENCE_END) if ends else words)
+                out.extend(tokens)
             if out and out[-1] != SENTENCE_END:
-                gap = _SPACES.match(text, stretch.end())
-                if gap is not None and (gap.end() == len(text) or "\n" in gap.group()):
-                    out.append(SENTENCE_END)  # the text ends, or a line
+                out.append(SENTENCE_END)  # a line ends, or the text
         return out
 
     def _similar(self, token: str, vocabulary: Vocabulary) -> frozenset[str]:
