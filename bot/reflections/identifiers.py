@@ -52,6 +52,11 @@ _NETWORKS = (
     r"insta(?:gram)?|ig|twitter|tiktok|snap(?:chat)?|fb|facebook|threads|bluesky|bsky"
     r"|youtube|linkedin|twitch|discord|reddit"
 )
+# Parts every network's name has, looked for as plain text before the pattern is run.
+_NETWORK_HINTS = (
+    "insta", "ig", "twitter", "tiktok", "snap", "fb", "facebook", "threads", "bluesky", "bsky",
+    "youtube", "linkedin", "twitch", "discord", "reddit",
+)  # fmt: skip
 _AFTER_NETWORK = re.compile(
     rf"(?<![\w])(?:{_NETWORKS})(?:[ \t]+(?:handle|name|username|account|page|id))?"
     r"(?:[ \t]*(?::|-)[ \t]*|[ \t]+(?:is|=)[ \t]+)"
@@ -66,6 +71,9 @@ def handles(text: str) -> Iterator[tuple[int, int, str]]:
         for match in _UNDERSCORED.finditer(text):
             if any(ch.isalpha() for ch in match.group()):
                 yield match.start(), match.end(), "mention"
+    lowered = text.lower()
+    if not any(word in lowered for word in _NETWORK_HINTS):
+        return
     for match in _AFTER_NETWORK.finditer(text):
         handle = match.group("handle").rstrip(".")
         if not handle.lstrip("@").isalpha():

@@ -352,7 +352,8 @@ _SPELLED_EMAIL = re.compile(
 # choice of patterns, so is quick to look for.
 _SPELLED_AT_HINT = re.compile(r"[ \t(\[{<]at[ \t)\]}>]", re.IGNORECASE)
 _SPELLED_HINT = re.compile(
-    rf"[.d](?:[ \t]{{0,2}}|ot[ \t]{{0,2}}[)\]}}>]?[ \t]{{0,3}})(?:{_SPELLED_TLDS})(?![\w-])",
+    rf"(?:[.d](?:|ot[ \t]{{0,2}}[)\]}}>]?[ \t]{{0,3}})|[ \t]\.[ \t]{{1,2}})"
+    rf"(?:{_SPELLED_TLDS})(?![\w-])",
     re.IGNORECASE,
 )
 # "I looked at nhs dot uk", "we were at leeds dot ac dot uk": a word before a plain " at "
@@ -735,10 +736,15 @@ _CARE_SETTING = (
     r"|extra[ \t]+care|sheltered[ \t]+housing|group[ \t]+home)(?![\w'’-])"
 )
 _CAPITALISED = r"[A-Z][\w'’-]*"
+# Starting with a capital letter, so the scan skips to the next one at C speed.
 _CARE_PLACE = re.compile(
-    rf"(?<![\w'’-])(?P<name>{_CAPITALISED}\.?(?:[ \t]+{_CAPITALISED}){{0,3}})[ \t]+{_CARE_SETTING}"
+    rf"(?P<name>{_CAPITALISED}\.?(?:[ \t]+{_CAPITALISED}){{0,3}})[ \t]+{_CARE_SETTING}"
 )
-_CARE_HINT = re.compile(r"(?i:home|cent(?:re|er)|hospice|unit|living|housing|care)(?![\w'’-])")
+# Parts every care setting has, looked for in the lowered text before the patterns are run.
+_CARE_HINTS = (
+    "home", "cent", "hospice", "living", "housing", "extra care", "residential care",
+    "day service", "respite",
+)  # fmt: skip
 _SAINTS = frozenset({"st", "st.", "saint"})
 # A small place named after "called": "a village called Little Marsham", "an estate known as
 # The Heights". ("a lady called Pat" is a name: the names rule's.)
@@ -761,8 +767,11 @@ _LOWER_CARE_PLACE = re.compile(
 
 
 def _care_places(text: str) -> Iterator[Span]:
-    if _CARE_HINT.search(text):
+    lowered = text.lower()
+    if any(hint in lowered for hint in _CARE_HINTS):
         for match in _CARE_PLACE.finditer(text):
+            if match.start() > 0 and _WORD.match(text, match.start() - 1):
+                continue  # a capital inside a word
             # The name is the capitalised words just before the setting that could be a
             # name ("The Beeches" -> "Beeches"; "Age UK day centre" has none).
             words = list(re.finditer(r"\S+", match.group("name")))
@@ -782,7 +791,8 @@ def _care_places(text: str) -> Iterator[Span]:
 
 
 def _maybe_places(text: str) -> Iterator[Span]:
-    if _CARE_HINT.search(text):
+    lowered = text.lower()
+    if any(hint in lowered for hint in _CARE_HINTS):
         for match in _LOWER_CARE_PLACE.finditer(text):
             first = match.group("name").split()[0]
             if _key(first) not in _NOT_NAME_WORDS and _key(first) not in _NOT_STREET_NAMES:
@@ -848,7 +858,9 @@ def _given_names(text: str) -> Iterator[Span]:
             or (token.isupper() and len(token) < 4)
         ):
             continue
-        if _next_to_number(text, word) or _SAINT_BEFORE.search(text, 0, word.start()):
+        if _next_to_number(text, word) or _SAINT_BEFORE.search(
+            text[max(0, word.start() - 8) : word.start()]
+        ):
             continue  # "4th Jan", "St John's Road"
         end = _without_possessive(word)
         after = (
@@ -875,11 +887,12 @@ def _given_names(text: str) -> Iterator[Span]:
 
 def _listed_with(text: str, start: int, end: int) -> Iterator[Span]:
     """Capitalised words joined to a name by "and", "&" or a comma, before and after it."""
-    before = _LISTED_BEFORE.search(text, 0, start)
+    reach = max(0, start - 40)
+    before = _LISTED_BEFORE.search(text[reach:start])
     if before is not None and not _not_a_person(before.group("name")):
         # At a sentence start any word has a capital: only "and" makes it a name there.
-        if before.group("join").strip(", ") or not _at_sentence_start(text, before.start()):
-            yield before.start("name"), before.end("name"), "name"
+        if before.group("join").strip(", ") or not _at_sentence_start(text, reach + before.start()):
+            yield reach + before.start("name"), reach + before.end("name"), "name"
     pos = end
     while (join := _LIST_JOIN.match(text, pos)) and (word := _WORD.match(text, join.end())):
         if _not_a_person(word.group()):
@@ -905,20 +918,21 @@ def _next_to_number(text: str, word: re.Match[str]) -> bool:
 def _named_before_role(text: str) -> Iterator[Span]:
     """A capitalised word that is not a name known from the list, inside a sentence,
     followed by a role: "i asked Dorota the carer", "we saw Okafor from the council"."""
-    if not _CUE_ANCHOR.search(text) and "from" not in text:
-        return
     for match in _NAME_THEN_ROLE.finditer(text):
         word = _WORD.match(text, match.start())
         if word is None or _not_a_person(word.group()):
             continue
+        if match.start() > 0 and (
+            text[match.start() - 1].isalnum() or text[match.start() - 1] in "_'’-"
+        ):
+            continue  # a capital inside a word
         if not _at_sentence_start(text, word.start()):
             yield word.start(), _without_possessive(word), "name"
 
 
-# Tried only where a capital starts a word, so most of a text is passed over in one scan.
-_NAME_THEN_ROLE = re.compile(
-    r"(?<![\w'’-])(?=[A-Z])" + _WORD.pattern + r"(?![\w'’-])" + _ROLE_AFTER.pattern
-)
+# Starting with a capital letter, so the scan skips to the next one at C speed; a capital
+# inside a word is passed over above.
+_NAME_THEN_ROLE = re.compile(r"[A-Z][\w'’-]*(?<![’'-])(?![\w'’-])" + _ROLE_AFTER.pattern)
 
 
 def _given_name_list() -> frozenset[str]:

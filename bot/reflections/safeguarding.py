@@ -324,18 +324,35 @@ class SafeguardingTerms:
         by_first = self._ignore_by_first
         if by_first.keys().isdisjoint(tokens):
             return out  # most texts: no word starts one
+        by_pair = self._ignore_by_pair
         for i, token in enumerate(tokens):
-            for phrase in by_first.get(token, ()):
+            if token not in by_first:
+                continue
+            # Phrases are looked up by their first two words: "not" begins many.
+            candidates = by_pair.get((token, tokens[i + 1] if i + 1 < len(tokens) else ""), ())
+            for phrase in (*by_first[token], *candidates):
                 if tuple(tokens[i : i + len(phrase)]) == phrase:
                     out[i : i + len(phrase)] = [None] * len(phrase)
         return out
 
     @functools.cached_property
     def _ignore_by_first(self) -> dict[str, tuple[tuple[str, ...], ...]]:
+        """Ignored phrases of one word by that word, and every first word of one (with no
+        phrases of its own if all are longer)."""
         index: dict[str, list[tuple[str, ...]]] = {}
         for phrase in self.ignore:
-            index.setdefault(phrase[0], []).append(phrase)
+            index.setdefault(phrase[0], [])
+            if len(phrase) == 1:
+                index[phrase[0]].append(phrase)
         return {word: tuple(phrases) for word, phrases in index.items()}
+
+    @functools.cached_property
+    def _ignore_by_pair(self) -> dict[tuple[str, str], tuple[tuple[str, ...], ...]]:
+        index: dict[tuple[str, str], list[tuple[str, ...]]] = {}
+        for phrase in self.ignore:
+            if len(phrase) > 1:
+                index.setdefault((phrase[0], phrase[1]), []).append(phrase)
+        return {pair: tuple(phrases) for pair, phrases in index.items()}
 
 
 # Words by (first letter, length): a slip keeps the first letter and changes the length by
@@ -365,7 +382,7 @@ def risk_matches(text: str, terms: SafeguardingTerms | None = None) -> list[str]
     """The risk categories `text` seems to touch on; an empty list means none were found.
 
     Categories (as named in the terms file): self_harm, harm_to_others, abuse, neglect,
-    not_safe.
+    not_safe, distress.
     """
     return (terms or load_terms()).matches(text)
 
