@@ -2,8 +2,9 @@
 list of words written as a tree of shared beginnings matches as the list sorted longest
 first; a text without a pattern's hint has no match of it; no fewer than eight digits make a
 phone or NHS number; and the search for cues that starts a few words before an anchor finds
-every cue the plain search finds; and a text whose words hold no piece of a known name has no
-known name in it. (test_screens_as_recorded.py checks the whole screens.)"""
+every cue the plain search finds; a text whose words hold no piece of a known name has no
+known name in it; and every care setting and social network holds the plain-text hint its
+pattern waits for. (test_screens_as_recorded.py checks the whole screens.)"""
 
 from __future__ import annotations
 
@@ -170,3 +171,38 @@ def test_cues_are_found_as_by_the_plain_search(text):
     assert [m.span() for m in redaction._cues(text)] == [
         m.span() for m in redaction._CUE.finditer(text)
     ]
+
+
+# --- hints of the detectors real participant words added ---------------------------------------
+
+_CARE_SETTINGS = [
+    "care home", "nursing home", "residential home", "rest home", "retirement home",
+    "residential care", "care centre", "care center", "day centre", "day center",
+    "day service", "day hospice", "hospice", "respite unit", "respite centre", "respite home",
+    "respite house", "supported living", "supported housing", "extra care",
+    "sheltered housing", "group home",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("setting", _CARE_SETTINGS)
+def test_every_care_setting_holds_a_hint(setting):
+    for written in (setting, setting.upper(), setting.title()):
+        assert re.fullmatch(redaction._CARE_SETTING, written)
+        assert any(hint in written.lower() for hint in redaction._CARE_HINTS)
+
+
+def test_every_network_name_holds_a_hint():
+    from bot.reflections import identifiers
+
+    for name in re.sub(r"\(\?:[^)]*\)\??", "", identifiers._NETWORKS).split("|"):
+        assert any(hint in name for hint in identifiers._NETWORK_HINTS), name
+    for written in ("instagram", "snapchat", "insta", "snap"):
+        assert any(hint in written for hint in identifiers._NETWORK_HINTS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_texts(["Sunnyside", " Care Home", " day centre", "the Beeches", "oak lodge", " "], "aC "))
+def test_care_places_are_found_with_or_without_the_hint(text):
+    found = [m.span("name") for m in redaction._CARE_PLACE.finditer(text)]
+    if not any(hint in text.lower() for hint in redaction._CARE_HINTS):
+        assert found == []
