@@ -565,15 +565,17 @@ class ProcessedEvent(SQLModel, table=True):
 
 class PostedPart(SQLModel, table=True):
     """A part of a long delivery that a platform has shown (bot/platforms/parts.py), so a try
-    after a failure or a crash does not show it again. The delivery is named by a digest of its
-    outbox key; no message id is kept (a Teams or Discord message id is the time it was
-    posted), and the day only, to forget it by."""
+    after a failure or a crash does not show it again. It belongs to its outbox row and is
+    deleted with it (delivered and pruned, withdrawn, or a person forgotten), so it never
+    outlives its delivery. No message id is kept (a Teams or Discord message id is the time
+    it was posted), and no time."""
 
     __tablename__ = "posted_part"
 
-    delivery: str = Field(primary_key=True, max_length=32)
+    outbox_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("outbox.id", ondelete="CASCADE"), primary_key=True)
+    )
     part: int = Field(primary_key=True)
-    day: datetime = Field(sa_type=UTCDateTime)
 
 
 class JobRun(SQLModel, table=True):

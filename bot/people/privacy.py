@@ -9,8 +9,8 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, update
-from sqlmodel import col, select
+from sqlalchemy import ColumnElement, delete, func, update
+from sqlmodel import and_, col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
@@ -24,6 +24,7 @@ from bot.core.messages import (
 )
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps, zone_of
+from bot.engine.texts import Texts
 from bot.people.needs import forget_needs, person_needs
 from bot.people.payments import expire_payments, forget_payments, payment_data
 from bot.reflections.safeguarding import SAFEGUARDING
@@ -36,7 +37,9 @@ from storage.models import (
     Community,
     Digest,
     OutboxItem,
+    OutboxStatus,
     Participant,
+    PostedPart,
     Session,
     id_of,
 )
@@ -114,7 +117,7 @@ class PrivacyService:
         return Reply(OutgoingMessage(text))
 
     async def my_data(self, ctx: CommandContext) -> Reply:
-        data = await person_data(ctx.tx, ctx.community, ctx.actor)
+        data = await person_data(ctx.tx, self.deps.texts, ctx.community, ctx.actor)
         data["reflections"] = self.t("privacy.reflections_unlinkable")
         body = json.dumps(data, indent=2, ensure_ascii=False, default=str)
         readable = self.t("privacy.my_data_intro") + "\n\n" + body + "\n"
@@ -225,23 +228,9 @@ async def forget(tx: AsyncSession, community: Community, user_id: str) -> list[s
         .where(col(OutboxItem.community_id) == community.id, col(OutboxItem.asked_by) == user_id)
         .values(asked_by="")
     )
-    # Messages still to reach them, or delivered but not yet pruned, name them as the target.
-    await tx.exec(
-        delete(OutboxItem).where(
-            col(OutboxItem.community_id) == community.id,
-            col(OutboxItem.kind) == "private",
-            col(OutboxItem.target) == user_id,
-        )
-    )
-    # A request to be contacted that has not gone yet carries their name and id.
-    await tx.exec(
-        delete(OutboxItem).where(
-            col(OutboxItem.community_id) == community.id,
-            col(OutboxItem.purpose) == SAFEGUARDING,
-            col(OutboxItem.key).contains(":request-"),
-            col(OutboxItem.payload).contains(json.dumps(user_id)[1:-1]),
-        )
-    )
+    # Messages to them, and requests to be contacted that name them, with the parts of each
+    # a platform has shown (posted_part rows go with their delivery).
+    await tx.exec(delete(OutboxItem).where(deliveries_about(community, user_id)))
     if community.safeguarding_contact_id == user_id:
         community.safeguarding_contact_id = None
         tx.add(community)
@@ -249,8 +238,62 @@ async def forget(tx: AsyncSession, community: Community, user_id: str) -> list[s
     return exported
 
 
+_STATUS_WORD = {
+    OutboxStatus.DONE: "done",
+    OutboxStatus.PENDING: "waiting",
+    OutboxStatus.SENDING: "waiting",
+    OutboxStatus.FAILED: "failed",
+}
+
+
+def deliveries_about(community: Community, user_id: str) -> ColumnElement[bool]:
+    """The outbox rows about one person: private messages to them (still to reach them, or
+    delivered but not yet pruned), and a request to be contacted that has not gone yet, which
+    carries their name and id."""
+    return and_(
+        col(OutboxItem.community_id) == community.id,
+        or_(
+            and_(col(OutboxItem.kind) == "private", col(OutboxItem.target) == user_id),
+            and_(
+                col(OutboxItem.purpose) == SAFEGUARDING,
+                col(OutboxItem.key).contains(":request-"),
+                col(OutboxItem.payload).contains(json.dumps(user_id)[1:-1]),
+            ),
+        ),
+    )
+
+
+async def deliveries_data(
+    tx: AsyncSession, texts: Texts, community: Community, user_id: str
+) -> list[dict[str, object]]:
+    """The deliveries about one person (`deliveries_about`): what each is, how it stands, the
+    day it was asked for and how many of its parts a platform has already shown."""
+    zone = zone_of(community)
+    shown = func.count(col(PostedPart.part))
+    rows = (
+        await tx.exec(
+            select(OutboxItem, shown)
+            .outerjoin(PostedPart, col(PostedPart.outbox_id) == col(OutboxItem.id))
+            .where(deliveries_about(community, user_id))
+            .group_by(col(OutboxItem.id))
+            .order_by(col(OutboxItem.id))
+        )
+    ).all()
+    return [
+        {
+            "what": texts.t(
+                "privacy.delivery.message" if item.target == user_id else "privacy.delivery.request"
+            ),
+            "status": texts.t(f"privacy.delivery.{_STATUS_WORD[OutboxStatus(item.status)]}"),
+            "asked_for": _local(item.created_at, zone),
+            "parts_already_shown": parts,
+        }
+        for item, parts in rows
+    ]
+
+
 async def person_data(
-    tx: AsyncSession, community: Community, person: Participant
+    tx: AsyncSession, texts: Texts, community: Community, person: Participant
 ) -> dict[str, object]:
     """Everything stored about one person, and nothing about anyone else."""
     zone = zone_of(community)
@@ -292,6 +335,7 @@ async def person_data(
         "claims_sent_to_finance": await exported_claims(tx, id_of(person)),
         "communication_needs": await person_needs(tx, person),
         "payments": await payment_data(tx, person),
+        "messages_to_you": await deliveries_data(tx, texts, community, person.user_id),
         "actions_you_are_reminded_about": [
             f"{a.said} (action {a.id})"
             for a in (

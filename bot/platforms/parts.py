@@ -16,10 +16,14 @@ whose answer did not (the connection dropped, the process was killed in between)
 again by the next try, unless that try comes within Discord's few minutes of nonce. Teams
 offers nothing that could tell.
 
-A row holds a digest of the delivery's key, the part's number and the day. No message id is
-kept: Teams' and Discord's ids are the times messages were posted, and a part may be a
-safeguarding alert's, whose rows keep days, not times (docs/anonymity.md). For the same reason
-rows are written in a transaction isolated in the WAL, like the alert's own.
+A row holds the outbox row of the delivery and the part's number, and is deleted with that
+row (the database's ON DELETE CASCADE): whichever way a delivery is forgotten (delivered and
+pruned, withdrawn with its session, or `forget me` deleting a person's private messages), its
+parts go with it, and a part that arrives after its delivery was forgotten is not written
+down. No message id is kept, nor a time: Teams' and Discord's ids are the times messages were
+posted, and a part may be a safeguarding alert's, whose rows keep days, not times
+(docs/anonymity.md). For the same reason rows are written in a transaction isolated in the
+WAL, like the alert's own.
 """
 
 from __future__ import annotations
@@ -27,49 +31,41 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
 from typing import TypeVar
 
-from sqlalchemy import delete
+from sqlalchemy import insert, literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from bot.core.messages import OutgoingMessage
 from bot.core.ports import DeliveryError
-from bot.engine.clock import Clock
 from storage.engine import Database, DatabaseUnavailable
-from storage.models import PostedPart
-from storage.types import utc_day
+from storage.models import OutboxItem, PostedPart
 
 log = logging.getLogger("brewbot.parts")
-
-# How long a part is remembered: longer than the outbox tries one delivery (about six hours),
-# shorter than it remembers a delivered key (two days), so a key enqueued again once the
-# outbox has forgotten it never finds the parts of its first time.
-KEEP = timedelta(days=1)
 
 Part = TypeVar("Part")
 Posted = TypeVar("Posted")
 
 
 def delivery_tag(once: str) -> str:
-    """What names a delivery outside the outbox: a digest of its key, so none of the key's
-    parts (a session's, a person's or a reflection's id) is repeated."""
+    """What names a delivery outside Brewbot (Slack's message metadata): a digest of its key,
+    so none of the key's parts (a session's, a person's or a reflection's id) is repeated."""
     return hashlib.sha256(once.encode()).hexdigest()[:32]
 
 
 class PostedParts:
     """The `posted_part` table: which parts of a delivery arrived."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
-        self.clock = clock
 
     async def shown(self, once: str) -> frozenset[int]:
         """The numbers of the parts of delivery `once` that an earlier try showed."""
-        since = utc_day(self.clock.now()) - KEEP
-        query = select(PostedPart.part).where(
-            PostedPart.delivery == delivery_tag(once), col(PostedPart.day) >= since
+        query = (
+            select(PostedPart.part)
+            .join(OutboxItem, col(OutboxItem.id) == col(PostedPart.outbox_id))
+            .where(OutboxItem.key == once)
         )
         try:
             async with self.db.read() as tx:
@@ -81,14 +77,14 @@ class PostedParts:
             ) from None
 
     async def note(self, once: str, part: int) -> None:
-        """Part `part` of delivery `once` arrived; parts older than KEEP are forgotten. Not
-        written when the database cannot be reached: the part is then shown again if the
-        delivery is tried again."""
-        today = utc_day(self.clock.now())
+        """Part `part` of delivery `once` arrived. Written down only while the delivery is in
+        the outbox (one forgotten meanwhile keeps nothing of it), and not when the database
+        cannot be reached: the part is then shown again if the delivery is tried again."""
+        delivery = select(col(OutboxItem.id), literal(part)).where(OutboxItem.key == once)
+        added = insert(PostedPart).from_select(["outbox_id", "part"], delivery)
         try:
             async with self.db.transaction(isolated=True) as tx:
-                await tx.exec(delete(PostedPart).where(col(PostedPart.day) < today - KEEP))
-                await tx.merge(PostedPart(delivery=delivery_tag(once), part=part, day=today))
+                await tx.exec(added)
         except IntegrityError:
             # Another process's try of the same delivery wrote it down at the same moment
             # (it claimed the delivery when this one's lease ran out): it is written.

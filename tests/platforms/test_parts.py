@@ -1,19 +1,18 @@
 """The parts of a long delivery written down as they arrive (bot/platforms/parts.py): what a
-try that comes again skips, for how long, and what a row keeps."""
+try that comes again skips, what a row keeps, and that it never outlives its delivery."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
 
+from sqlalchemy import delete
 from sqlmodel import select
 
 from bot.core.messages import OutgoingMessage
-from bot.engine.clock import ManualClock
-from bot.platforms.parts import KEEP, PostedParts, delivery_tag, post_each
+from bot.delivery.outbox import Delivery, enqueue
+from bot.platforms.parts import PostedParts, post_each
 from storage.engine import Database
-from storage.models import PostedPart
-from storage.types import utc_day
+from storage.models import Community, OutboxItem, PostedPart
 from tests.conftest import START
 
 FIRST = OutgoingMessage("Findings", once="digest:7:post")
@@ -39,11 +38,26 @@ async def rows(db: Database) -> list[PostedPart]:
         return list((await tx.exec(select(PostedPart))).all())
 
 
+async def in_the_outbox(db: Database, *keys: str) -> dict[str, int]:
+    """Deliveries recorded as a feature records them: their outbox ids by key."""
+    async with db.transaction() as tx:
+        community = Community(platform="shell", external_id="parts")
+        tx.add(community)
+        await tx.flush()
+        assert community.id is not None
+        for key in keys:
+            delivery = Delivery(key, "notice", "post", "room", OutgoingMessage("Findings"))
+            await enqueue(tx, community.id, delivery, START)
+    async with db.read() as tx:
+        return {i.key: i.id for i in (await tx.exec(select(OutboxItem))).all() if i.id}
+
+
 async def test_a_try_that_comes_again_posts_only_the_parts_that_had_not_arrived(database_url):
     db = Database(database_url)
-    posted = PostedParts(db, ManualClock(START))
+    posted = PostedParts(db)
     conversation = Conversation(refuse="two")
     try:
+        ids = await in_the_outbox(db, FIRST.once)
         try:
             await post_each(["one", "two", "three"], FIRST, conversation.post, posted)
         except ConnectionError:
@@ -52,9 +66,9 @@ async def test_a_try_that_comes_again_posts_only_the_parts_that_had_not_arrived(
         answers = await post_each(["one", "two", "three"], AGAIN, conversation.post, posted)
         assert conversation.shown == ["one", "two", "three"]
         assert answers == [None, "id-1", "id-2"], "nothing answered for the part shown before"
-        # A row names the delivery by a digest of its key and keeps the day, not the time.
-        assert {(r.delivery, r.part, r.day) for r in await rows(db)} == {
-            (delivery_tag(FIRST.once), n, utc_day(START)) for n in range(3)
+        # A row names the delivery by its outbox row and the part: no message id, no time.
+        assert {(r.outbox_id, r.part) for r in await rows(db)} == {
+            (ids[FIRST.once], n) for n in range(3)
         }
     finally:
         await db.dispose()
@@ -63,8 +77,9 @@ async def test_a_try_that_comes_again_posts_only_the_parts_that_had_not_arrived(
 async def test_only_a_try_that_may_have_arrived_before_looks(database_url):
     """A first try (not `again`) posts every part, even one written down for its key."""
     db = Database(database_url)
-    posted = PostedParts(db, ManualClock(START))
+    posted = PostedParts(db)
     try:
+        await in_the_outbox(db, FIRST.once)
         await posted.note(FIRST.once, 0)
         conversation = Conversation()
         await post_each(["one", "two"], FIRST, conversation.post, posted)
@@ -76,27 +91,30 @@ async def test_only_a_try_that_may_have_arrived_before_looks(database_url):
 async def test_a_message_of_one_part_writes_nothing(database_url):
     db = Database(database_url)
     try:
+        await in_the_outbox(db, FIRST.once)
         conversation = Conversation()
-        await post_each(["one"], FIRST, conversation.post, PostedParts(db, ManualClock(START)))
+        await post_each(["one"], FIRST, conversation.post, PostedParts(db))
         assert conversation.shown == ["one"]
         assert await rows(db) == []
     finally:
         await db.dispose()
 
 
-async def test_parts_are_forgotten_after_a_day(database_url):
-    """Older than KEEP, a part is not skipped (the outbox may have forgotten the key and
-    enqueued it again) and is deleted."""
+async def test_parts_go_with_their_delivery(database_url):
+    """A delivery forgotten (pruned, withdrawn, a person's forgotten) takes its parts with it,
+    so a key enqueued again never finds the parts of its first time; and a part that arrives
+    once its delivery is forgotten is not written down."""
     db = Database(database_url)
-    clock = ManualClock(START)
+    posted = PostedParts(db)
     try:
-        await PostedParts(db, clock).note(FIRST.once, 0)
-        clock.advance(KEEP + timedelta(days=1))
-        later = PostedParts(db, clock)  # another process, or after a restart
-        assert await later.shown(FIRST.once) == frozenset()
-        await later.note("digest:8:post", 0)
-        assert [(r.delivery, r.part) for r in await rows(db)] == [
-            (delivery_tag("digest:8:post"), 0)
-        ]
+        ids = await in_the_outbox(db, FIRST.once, "digest:8:post")
+        for key in (FIRST.once, "digest:8:post"):
+            await posted.note(key, 0)
+        async with db.transaction() as tx:
+            await tx.exec(delete(OutboxItem).where(OutboxItem.key == FIRST.once))
+        assert [(r.outbox_id, r.part) for r in await rows(db)] == [(ids["digest:8:post"], 0)]
+        assert await posted.shown(FIRST.once) == frozenset()
+        await posted.note(FIRST.once, 1)
+        assert len(await rows(db)) == 1, "nothing written for a delivery no longer there"
     finally:
         await db.dispose()

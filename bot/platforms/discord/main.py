@@ -66,7 +66,7 @@ async def start_discord(
     bot = make_bot(settings, **(bot_options or {}))
     adapter = DiscordAdapter(bot, texts, settings.discord_token)
     app = await build_app(settings, adapter, clock=clock, texts=texts)
-    adapter.parts = PostedParts(app.db, app.deps.clock)
+    adapter.parts = PostedParts(app.db)
     bot.attach(app)
     try:
         await app.start(run_scheduler=run_scheduler)

@@ -185,7 +185,7 @@ async def create_teams_bot(
     adapter = TeamsAdapter(connector, texts, pictures=pictures.address(settings))
     brew = await build_app(settings, adapter, clock=clock, texts=texts)
     adapter.opens_form = brew.table.may_open_form
-    adapter.parts = PostedParts(brew.db, brew.deps.clock)
+    adapter.parts = PostedParts(brew.db)
     # Teams' tags and a team's owners come from Microsoft Graph, with the bot's own tokens.
     facilitators = Facilitators(
         settings.teams_graph_url,
