@@ -83,6 +83,9 @@ async def a_life_with_long_messages(app, chat, fac, clock) -> tuple[UserRef, Use
     await chat.say(bo, "/brew call me Bobby")
     await chat.say(bo, "/brew needs add=bsl")
     await chat.say(fac, f"/brew digest {session_id} send")
+    # Whatever the outbox has not delivered yet (its worker would): the digest, then the
+    # feedback it sends to everyone who took part.
+    await app.deps.outbox.deliver()
     async with app.db.read() as tx:
         keys = (
             await tx.exec(
