@@ -28,6 +28,7 @@ from bot.engine.texts import Texts
 from bot.people.needs import forget_needs, person_needs
 from bot.people.payments import expire_payments, forget_payments, payment_data
 from bot.reflections.safeguarding import SAFEGUARDING
+from bot.reflections.together import REQUEST
 from bot.sessions.timeparse import format_local
 from storage.models import (
     ActionItem,
@@ -256,7 +257,7 @@ def deliveries_about(community: Community, user_id: str) -> ColumnElement[bool]:
             and_(col(OutboxItem.kind) == "private", col(OutboxItem.target) == user_id),
             and_(
                 col(OutboxItem.purpose) == SAFEGUARDING,
-                col(OutboxItem.key).contains(":request-"),
+                col(OutboxItem.key).contains(REQUEST),
                 col(OutboxItem.payload).contains(json.dumps(user_id)[1:-1]),
             ),
         ),

@@ -39,6 +39,7 @@ from bot.delivery.outbox import MAX_ATTEMPTS, NOTICE, Delivery, Outcome, decode,
 from bot.engine.context import CommandContext, Effect
 from bot.engine.deps import Deps
 from bot.reflections.safeguarding import SAFEGUARDING
+from bot.reflections.together import is_alert, rewrite_session
 from storage.models import Community, OutboxItem, OutboxStatus, Session
 
 log = logging.getLogger("brewbot.reflections")
@@ -100,6 +101,10 @@ class Alerts:
         """A copy arrived, and the others are finished; or it was refused for good, and it is
         tried again within the hour (the contact's copy first sends the others)."""
         item = outcome.item
+        if item.session_id is not None and is_alert(item.key):
+            # Recorded just after its reflection was stored: its session's reflections and
+            # alerts are written again with it, so none keeps a transaction id of its own.
+            await rewrite_session(tx, item.session_id)
         if outcome.delivered:
             _finished(self.deps, tx, await _copies(tx, message_of(item.key)))
             return []

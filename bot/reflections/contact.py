@@ -20,6 +20,7 @@ from bot.engine.context import CommandContext
 from bot.engine.deps import Deps
 from bot.reflections.alerts import contact_of
 from bot.reflections.safeguarding import SAFEGUARDING
+from bot.reflections.together import REQUEST
 from bot.sessions.service import SessionService
 
 
@@ -60,7 +61,7 @@ class ContactService:
             text=self.t("contact.request", title=session.title, session_id=session.id),
             sections=(Section(f"{name} ({ctx.user.id})", untrusted=True),),
         )
-        key = f"{SAFEGUARDING}:request-{secrets.token_hex(8)}:contact"
+        key = f"{SAFEGUARDING}{REQUEST}{secrets.token_hex(8)}:contact"
         delivery = Delivery(key, SAFEGUARDING, "private", contact, request, session.id)
         await self.deps.outbox.add(ctx.tx, ctx.community, delivery)
         ctx.after_commit(self.deps.outbox.deliver_effect([key]))

@@ -44,6 +44,7 @@ from bot.delivery.outbox import Delivery
 from bot.engine.texts import Texts
 from bot.reflections.anonymity import on_commit, unclaimable_tag
 from bot.reflections.service import CATEGORIES, MAX_TEXT, ReflectionService
+from bot.reflections.together import rewrite_alerts
 from storage.models import Community, Reflection, Session, id_of
 from storage.models import Digest as DigestRow
 from storage.repositories import add_reflections
@@ -273,6 +274,7 @@ async def add_statements(
     alerts: list[Delivery] = [done.alert for done in screened if done.alert is not None]
     for alert in alerts:
         await reflections.deps.outbox.add(tx, community, alert)
+    await rewrite_alerts(tx, [session_id])
     if digest is not None and digest.contributors is not None:
         counted_who = [w for w, done in zip(who, screened, strict=True) if not done.risks]
         digest.contributors += len(set(counted_who) & new_people)

@@ -26,6 +26,7 @@ from bot.core.domain import ENDED_STATES
 from bot.engine.context import Effect
 from bot.engine.deps import Deps
 from bot.reflections.anonymity import on_commit
+from bot.reflections.together import rewrite_alerts
 from storage.models import (
     Attendance,
     Breakout,
@@ -96,6 +97,7 @@ async def seal(deps: Deps, tx: AsyncSession, session: Session) -> Effect:
     connection = await tx.connection()
     table = table_of(Reflection)
     await rewrite_in_key_order(connection, table, table.c.session_id == session_id, change=sealed)
+    await rewrite_alerts(tx, [session_id])
     # The priority counts too: each row was last updated by the last person to mark it.
     counts = table_of(PriorityCount)
     await rewrite_in_key_order(connection, counts, counts.c.session_id == session_id)

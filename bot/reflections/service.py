@@ -50,6 +50,7 @@ from bot.reflections.contact import offer
 from bot.reflections.redaction import KnownNames, redact
 from bot.reflections.safeguarding import risk_matches
 from bot.reflections.sealing import groups_big_enough, purge_effect, small_number
+from bot.reflections.together import rewrite_alerts
 from bot.sessions.service import SessionService
 from bot.sparks.library import Spark
 from bot.sparks.service import spark_for
@@ -312,6 +313,7 @@ class ReflectionService:
         # not give the order they were written in.
         if rows:
             await add_reflections(await tx.connection(), rows)
+            await rewrite_alerts(tx, {session_id for session_id, *_ in remember})
 
         def stored() -> None:
             for session_id, reflection_id, user_id, repeat in remember:
