@@ -207,9 +207,24 @@ async def rewrite_in_key_order(
         await connection.execute(table.insert(), rows)
 
 
-async def add_reflections(connection: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
+async def add_reflections(
+    connection: AsyncConnection,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    retag: Mapping[tuple[int, str], str] | None = None,
+) -> None:
     """Store new reflections (plain rows), each session's with the ones it has, all in key
-    order (see rewrite_in_key_order): every path that adds reflections comes here."""
+    order (see rewrite_in_key_order): every path that adds reflections comes here. `retag`:
+    stored reflections given a new withdrawal tag (by session and id), in the same rewrite,
+    so none of them keeps a transaction id of its own."""
     table = table_of(Reflection)
-    sessions = {row["session_id"] for row in rows}
-    await rewrite_in_key_order(connection, table, table.c.session_id.in_(sessions), adding=rows)
+    tags = dict(retag or {})
+    sessions = {row["session_id"] for row in rows} | {session for session, _ in tags}
+
+    def change(row: dict[str, Any]) -> dict[str, Any]:
+        key = (row["session_id"], row["id"])
+        return {**row, "withdraw_tag": tags[key]} if key in tags else row
+
+    await rewrite_in_key_order(
+        connection, table, table.c.session_id.in_(sessions), adding=rows, change=change
+    )

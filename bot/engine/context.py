@@ -48,13 +48,19 @@ class CommandContext(Work):
         return self.args.get(name)
 
     def session_id(self) -> int | None:
-        """The session a command names, or the session in a button's `brew:...:<id>`."""
+        """The session a command names, or the session in a button's `brew:...:<id>` (or
+        `brew:...:<id>:<rest>`, see `arg_rest`)."""
         if "arg" not in self.args:
             return self.args.get("session")
-        found = as_id(str(self.args["arg"]))
+        found = as_id(str(self.args["arg"]).partition(":")[0])
         if found is None:
             raise CommandError("errors.unknown_button")
         return found
+
+    def arg_rest(self) -> str:
+        """What a button's or form's id carries after its session id (`brew:...:<id>:<rest>`),
+        or "" (a reflection form's one-use nonce: bot/reflections/resend.py)."""
+        return str(self.args.get("arg", "")).partition(":")[2]
 
 
 def no_transaction() -> AsyncSession:

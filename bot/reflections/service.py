@@ -38,6 +38,7 @@ from bot.engine.context import CommandContext
 from bot.engine.deps import Deps
 from bot.engine.known import Fact
 from bot.people.privacy import PrivacyService
+from bot.reflections import resend
 from bot.reflections.alerts import Alerts
 from bot.reflections.anonymity import (
     WrongCodeLimiter,
@@ -107,9 +108,11 @@ class ReflectionService:
         easy: bool = False,
         ask_agreement: bool = False,
         on_web: bool = False,
+        nonce: str = "",
     ) -> Form:
         """The reflection form. `on_web`: on a session's web page, whose privacy notice and
-        withdrawal form are on the page itself rather than commands."""
+        withdrawal form are on the page itself rather than commands. `nonce`: this opening's
+        own (bot/reflections/resend.py), carried in the form's id."""
         texts = self.deps.texts
         values = {
             "prompt": prompt or self.t("reflections.default_prompt"),
@@ -134,7 +137,9 @@ class ReflectionService:
             )
         return Form(
             title=self.t("reflections.form_title"),
-            custom_id=custom_id("reflection", "submit", str(session_id)),
+            custom_id=custom_id(
+                "reflection", "submit", f"{session_id}:{nonce}" if nonce else str(session_id)
+            ),
             intro=intro,
             fields=(
                 FormField(
@@ -213,6 +218,7 @@ class ReflectionService:
             prompt=prompt,
             easy=ctx.actor.easy_read,
             ask_agreement=ctx.actor.consent != "yes",
+            nonce=resend.new_nonce(),
         )
         # Plain style: the words alone, without pictures.
         return OpenForm(replace(form, ideas=()) if ctx.actor.plain_style else form)
@@ -254,17 +260,34 @@ class ReflectionService:
         known = {(id_of(d.session), d.ctx.actor.id) for d in drafts if d.ctx.actor.id is not None}
         groups = await _group_numbers(tx, known, small_number(self.deps))
         rows: list[dict[str, object]] = []
+        # Reflections sent again from the same form: their new withdrawal tags, by key.
+        retag: dict[tuple[int, str], str] = {}
         remember: list[tuple[int, str, str, bytes]] = []
         batch_repeats: set[tuple[int, bytes]] = set()
+        already = await _stored(tx, drafts)
         for draft in drafts:
             ctx, session, session_id = draft.ctx, draft.session, id_of(draft.session)
+            key = (session_id, draft.reflection_id)
             repeat = writers.repeat_tag(session_id, ctx.user.id, draft.text)
+            if key in already:
+                # The same form again (its first answer lost, say): kept once, a new code.
+                code, secret = new_code(session_id)
+                retag[key] = withdraw_tag(session_id, secret, ctx.user.id)
+                remember.append((session_id, draft.reflection_id, ctx.user.id, repeat))
+                answers[draft.index] = self._thanks(ctx, session_id, code, already[key], again=True)
+                continue
             if writers.is_repeat(session_id, repeat) or (session_id, repeat) in batch_repeats:
                 answers[draft.index] = CommandError("reflections.duplicate")
                 continue
             batch_repeats.add((session_id, repeat))
             code, secret = new_code(session_id)
-            screened = self.screen(ctx.community, session, draft.text, names[id_of(ctx.community)])
+            screened = self.screen(
+                ctx.community,
+                session,
+                draft.text,
+                names[id_of(ctx.community)],
+                given_id=draft.reflection_id,
+            )
             reflection_id, text, risks = screened.reflection_id, screened.text, screened.risks
             person = ctx.actor.id
             rows.append(
@@ -283,36 +306,17 @@ class ReflectionService:
                 }
             )
             remember.append((session_id, reflection_id, ctx.user.id, repeat))
+            already[key] = bool(risks)
             if screened.alert is not None:
                 alert = screened.alert
                 await self.deps.outbox.add(tx, ctx.community, alert)
                 ctx.after_commit(self.deps.outbox.deliver_effect([alert.key]))
-            # A visitor on the web page takes a reflection back on the page, and cannot be
-            # contacted: they gave no way to reach them.
-            visitor = is_visitor(ctx.user.id)
-            thanks = self.deps.texts.template(
-                "thank_you_web" if visitor else "thank_you",
-                easy=ctx.actor.easy_read,
-                withdraw_code=code,
-                days=self.deps.settings.forget_after_days,
-            )
-            if risks:
-                # At once and privately: where to get help now (nothing is stored about it).
-                help_now = self.deps.texts.template("help_now", easy=ctx.actor.easy_read)
-                thanks = f"{thanks}\n\n{self.t('reflections.held_help')}\n\n{help_now}"
-            # Offered to every writer in the chat, so asking says nothing about what anyone
-            # wrote.
-            actions = () if visitor else (offer(self.deps, session_id),)
-            if not visitor:
-                thanks = f"{thanks}\n\n{self.t('contact.offer')}"
-            # The code must outlast the answer: a platform whose private answers vanish may
-            # also send the writer a private copy (never stored, never through the outbox).
-            answers[draft.index] = Reply(OutgoingMessage(thanks, actions=actions, keep_copy=True))
+            answers[draft.index] = self._thanks(ctx, session_id, code, bool(risks))
         # Written as plain rows, one statement for all: building ORM objects for a burst cost
         # more than the checks. With each session's others, in key order: where they sit must
         # not give the order they were written in.
-        if rows:
-            await add_reflections(await tx.connection(), rows)
+        if rows or retag:
+            await add_reflections(await tx.connection(), rows, retag=retag)
             await rewrite_alerts(tx, {session_id for session_id, *_ in remember})
 
         def stored() -> None:
@@ -320,6 +324,34 @@ class ReflectionService:
                 writers.record(session_id, reflection_id, user_id, repeat)
 
         on_commit(tx, stored)
+
+    def _thanks(
+        self, ctx: CommandContext, session_id: int, code: str, held: bool, *, again: bool = False
+    ) -> Reply:
+        """The thank-you with the withdrawal code; `again`: the same form was sent before, and
+        this code replaces any given for it then."""
+        # A visitor on the web page takes a reflection back on the page, and cannot be
+        # contacted: they gave no way to reach them.
+        visitor = is_visitor(ctx.user.id)
+        thanks = self.deps.texts.template(
+            "thank_you_web" if visitor else "thank_you",
+            easy=ctx.actor.easy_read,
+            withdraw_code=code,
+            days=self.deps.settings.forget_after_days,
+        )
+        if again:
+            thanks = f"{self.t('reflections.sent_again')}\n\n{thanks}"
+        if held:
+            # At once and privately: where to get help now (nothing is stored about it).
+            help_now = self.deps.texts.template("help_now", easy=ctx.actor.easy_read)
+            thanks = f"{thanks}\n\n{self.t('reflections.held_help')}\n\n{help_now}"
+        # Offered to every writer in the chat, so asking says nothing about what anyone wrote.
+        actions = () if visitor else (offer(self.deps, session_id),)
+        if not visitor:
+            thanks = f"{thanks}\n\n{self.t('contact.offer')}"
+        # The code must outlast the answer: a platform whose private answers vanish may also
+        # send the writer a private copy (never stored, never through the outbox).
+        return Reply(OutgoingMessage(thanks, actions=actions, keep_copy=True))
 
     def screen(
         self,
@@ -329,13 +361,14 @@ class ReflectionService:
         names: KnownNames,
         *,
         alert_key: str = "safeguarding.alert",
+        given_id: str | None = None,
     ) -> Screened:
         """What every reflection goes through before it is stored, whether it came from the
         form or was gathered outside the chat (bot/reflections/outside.py): risk words are
         looked for in what was written, personal details are redacted, and words that may
         show someone at risk get an alert (words only) for the caller to put in the outbox."""
         risks = risk_matches(words)
-        reflection_id = random_id()
+        reflection_id = given_id or random_id()
         text = redact(words, names)
         alert = (
             self.alerts.alert(community, session, (reflection_id, text), risks, key=alert_key)
@@ -357,7 +390,10 @@ class ReflectionService:
         """One reflection's own checks, before anything is written."""
         session = await self.sessions.resolve(ctx, ctx.session_id())
         category, text, quote_ok = _checked(ctx, id_of(session), session.state)
-        return _Draft(index, ctx, session, category, text, quote_ok)
+        nonce = ctx.arg_rest()
+        if nonce and not resend.is_nonce(nonce):
+            raise CommandError("errors.unknown_button")
+        return _Draft(index, ctx, session, category, text, quote_ok, resend.reflection_id(nonce))
 
     async def withdraw(self, ctx: CommandContext) -> Reply:
         """Take back a reflection with its code. Only the writer's own code works; wrong
@@ -454,6 +490,19 @@ async def known_names(tx: AsyncSession, community_id: int) -> list[str]:
     return sorted({n for pair in rows for n in pair if n})
 
 
+async def _stored(tx: AsyncSession, drafts: Sequence[_Draft]) -> dict[tuple[int, str], bool]:
+    """The drafts' reflections already stored (the same form sent before), by key, each with
+    whether it is held for safeguarding. One query for a batch."""
+    keys = {(id_of(d.session), d.reflection_id) for d in drafts}
+    rows = await tx.exec(
+        select(Reflection.session_id, Reflection.id, Reflection.held).where(
+            col(Reflection.session_id).in_({session for session, _ in keys}),
+            col(Reflection.id).in_({reflection for _, reflection in keys}),
+        )
+    )
+    return {(s, r): held for s, r, held in rows if (s, r) in keys}
+
+
 async def _sessions(contexts: Sequence[CommandContext]) -> list[Session]:
     """The sessions a batch names, read with one query."""
     named: set[int] = set()
@@ -513,6 +562,8 @@ class _Draft:
     category: str
     text: str
     quote_ok: bool
+    # The reflection's id, from the form's nonce when it carried one (resend.py).
+    reflection_id: str
 
 
 def _checked(ctx: CommandContext, session_id: int, state: str) -> tuple[str, str, bool]:
