@@ -4,13 +4,19 @@ id can arrive more than once; each is handled the first time only.
 
 `DatabaseEventLog` (the default) keeps the ids in the `processed_event` table, so several
 instances behind a load balancer share what was handled; the primary key makes "first time" a
-single insert that only one instance can win. `MemoryEventLog` (an LRU in this process only)
+single insert that only one instance can win. An id that says when it came (a Teams message's
+is the time it was posted, to the millisecond) is kept as a keyed digest instead, with a key
+every instance has and the data folder does not (Teams: the app's password): kept as it is, it
+would say when each person wrote to Brewbot, and the row written next (their attendance, their
+settings) whose message it was (docs/anonymity.md). `MemoryEventLog` (an LRU in this process only)
 is for tests and for a process that must not write to the database.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 from collections import OrderedDict
 from datetime import timedelta
@@ -57,15 +63,23 @@ class MemoryEventLog:
 
 
 class DatabaseEventLog:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, key: bytes = b"") -> None:
         self.db = db
+        # Given: ids are kept as HMAC-SHA-256 digests with it (see the module's docstring).
+        self.key = key
         self._inserted = 0
+
+    def kept_as(self, event_id: str) -> str:
+        """What is written down for `event_id`."""
+        if not self.key:
+            return event_id[:100]
+        return hmac.new(self.key, event_id.encode(), hashlib.sha256).hexdigest()
 
     async def first_time(self, event_id: str) -> bool:
         try:
             async with asyncio.timeout(EVENT_LOG_WAIT):
                 async with self.db.transaction() as tx:
-                    tx.add(ProcessedEvent(event_id=event_id[:100]))
+                    tx.add(ProcessedEvent(event_id=self.kept_as(event_id)))
         except IntegrityError:
             return False
         except (DatabaseUnavailable, TimeoutError):

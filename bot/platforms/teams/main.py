@@ -197,7 +197,8 @@ async def create_teams_bot(
         brew,
         adapter,
         connector,
-        events or DatabaseEventLog(brew.db),
+        # A message's id is the time it was posted: kept keyed (event_log.py).
+        events or DatabaseEventLog(brew.db, key=settings.teams_app_password.encode()),
         facilitators=facilitators,
         role_of=community_role(brew.dispatcher.known, settings.facilitator_role),
     )
