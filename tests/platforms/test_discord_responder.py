@@ -200,3 +200,17 @@ async def test_a_quick_answer_stops_the_guard():
         await guard
     interaction.response.defer.assert_not_awaited()
     interaction.response.send_modal.assert_awaited_once()
+
+
+async def test_a_form_not_shown_is_logged_without_its_nonce(caplog):
+    """A reflection form's id carries its one-use nonce (bot/reflections/resend.py): the line
+    saying it could not be shown names the route only."""
+    nonce = "0123456789abcdef0123456789abcdef"
+    form = Form("Share a reflection", f"brew:reflection:submit:1:{nonce}", (FormField("t", "W"),))
+    late = _interaction(discord.InteractionType.component)
+    responder = InteractionResponder(late)
+    await responder.defer()
+    with pytest.raises(DeliveryError):
+        await responder.open_form(form)
+    assert "form=brew:reflection:submit" in caplog.text
+    assert nonce not in caplog.text

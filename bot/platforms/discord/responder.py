@@ -119,7 +119,9 @@ class InteractionResponder:
                     raise DeliveryError("failed", cause=f"Discord answered {exc.status}") from None
                 return
         # Too late for a form: the guard deferred while the database was slow.
-        log.warning("form not shown: the interaction was already answered form=%s", form.custom_id)
+        # The route only: a reflection form's id also carries its one-use nonce, kept nowhere.
+        route = ":".join(form.custom_id.split(":", 3)[:3])
+        log.warning("form not shown: the interaction was already answered form=%s", route)
         if self.too_slow:
             await self.reply(OutgoingMessage(self.too_slow))
         raise DeliveryError("failed", cause="a form must be the first answer")
