@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypedDict, TypeVar
 
 from sqlalchemy import ColumnElement, Table
@@ -207,6 +207,29 @@ async def rewrite_in_key_order(
         await connection.execute(table.insert(), rows)
 
 
+async def hold_sessions(
+    connection: AsyncConnection, session_ids: Iterable[int], *, wait: bool = True
+) -> bool:
+    """Hold the sessions' rows until this transaction ends (PostgreSQL: FOR NO KEY UPDATE, which
+    still lets others add rows that refer to them), before changing their reflections. Two
+    transactions rewriting one session's reflections at once would each write back the rows
+    they read before the other committed: a reflection taken back would come back, or one
+    added would clash. Without `wait`, False at once when another transaction holds one (for
+    a step that holds other rows already: waiting could deadlock). SQLite runs one writer at
+    a time already."""
+    if connection.dialect.name == "sqlite":
+        return True
+    table = table_of(Session)
+    wanted = sorted(set(session_ids))
+    held = await connection.execute(
+        select(table.c.id)
+        .where(table.c.id.in_(wanted))
+        .order_by(table.c.id)
+        .with_for_update(key_share=True, skip_locked=not wait)
+    )
+    return wait or len(held.all()) == len(wanted)
+
+
 async def add_reflections(
     connection: AsyncConnection,
     rows: Sequence[Mapping[str, Any]],
@@ -220,6 +243,7 @@ async def add_reflections(
     table = table_of(Reflection)
     tags = dict(retag or {})
     sessions = {row["session_id"] for row in rows} | {session for session, _ in tags}
+    await hold_sessions(connection, sessions)
 
     def change(row: dict[str, Any]) -> dict[str, Any]:
         key = (row["session_id"], row["id"])

@@ -38,7 +38,7 @@ from storage.models import (
     id_of,
     table_of,
 )
-from storage.repositories import rewrite_in_key_order
+from storage.repositories import hold_sessions, rewrite_in_key_order
 
 log = logging.getLogger("brewbot.sealing")
 
@@ -96,6 +96,7 @@ async def seal(deps: Deps, tx: AsyncSession, session: Session) -> Effect:
 
     connection = await tx.connection()
     table = table_of(Reflection)
+    await hold_sessions(connection, [session_id])
     await rewrite_in_key_order(connection, table, table.c.session_id == session_id, change=sealed)
     await rewrite_alerts(tx, [session_id])
     # The priority counts too: each row was last updated by the last person to mark it.

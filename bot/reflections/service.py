@@ -67,7 +67,7 @@ from storage.models import (
     id_of,
     random_id,
 )
-from storage.repositories import add_reflections
+from storage.repositories import add_reflections, hold_sessions
 
 CATEGORIES = ("working", "not_working", "future", "idea")
 MAX_TEXT = 2000
@@ -410,6 +410,9 @@ class ReflectionService:
         if session.sealed_at is not None:
             raise CommandError("reflections.too_late")
         tag = withdraw_tag(session_id, secret, ctx.user.id)
+        # Not while another transaction rewrites the session's reflections (it would write
+        # this one back).
+        await hold_sessions(await ctx.tx.connection(), [session_id])
         found = (
             await ctx.tx.exec(
                 select(Reflection).where(
