@@ -59,6 +59,29 @@ APPLICATION_COMMAND_OPTION = {"SUB_COMMAND": 1, "SUB_COMMAND_GROUP": 2, "STRING"
 # second message here, as it may on Discord.
 NONCE_WINDOW = timedelta(minutes=2)
 
+# Discord's limits on what a message may hold (docs/resources/message: "Embed Limits", the
+# create-message parameters; docs/components/reference). The fake refuses what Discord
+# refuses, so a renderer that goes past one fails a test here as it would in production.
+CONTENT_MAX = 2000
+EMBEDS_MAX = 10
+EMBED_TOTAL_MAX = 6000
+FILES_MAX = 10
+ROWS_MAX = 5
+BUTTONS_PER_ROW = 5
+CUSTOM_ID_MAX = 100
+BUTTON_LABEL_MAX = 80
+SELECT_OPTIONS_MAX = 25
+CHECKBOX_OPTIONS_MAX = 10
+OPTION_TEXT_MAX = 100
+SELECT_PLACEHOLDER_MAX = 150
+TEXT_INPUT_MAX = 4000
+TEXT_PLACEHOLDER_MAX = 100
+MENTION_IDS_MAX = 100
+AUTOCOMPLETE_MAX = 25
+CHOICE_TEXT_MAX = 100
+COMMAND_CHARACTERS_MAX = 8000
+NONCE_MAX = 25
+
 
 def aim_discord_at(port: int) -> tuple[str, yarl.URL]:
     """Point discord.py in this process at a loopback Discord on `port` (REST and gateway);
@@ -794,6 +817,11 @@ class FakeDiscord:
 
     async def _put_commands(self, body: Any, guild: str | None = None, **_: Any) -> web.Response:
         problems = [p for command in body for p in command_problems(command, depth=0)]
+        problems += [
+            f"/{c.get('name')} counts {command_characters(c)} characters"
+            for c in body
+            if command_characters(c) > COMMAND_CHARACTERS_MAX
+        ]
         if problems:
             return self._refuse("; ".join(problems))
         stored = []
@@ -810,7 +838,9 @@ class FakeDiscord:
         self.commands[guild or "global"] = stored
         return _json(stored)
 
-    async def _callback(self, body: Any, id: str, token: str, **_: Any) -> web.Response:
+    async def _callback(
+        self, body: Any, id: str, token: str, files: list[str], **_: Any
+    ) -> web.Response:
         interaction = self.interactions.get(token)
         if interaction is None or str(interaction.id) != id:
             return _json({"message": "Unknown interaction", "code": 10062}, 404)
@@ -824,7 +854,9 @@ class FakeDiscord:
         if kind == MODAL:
             problem = _modal_problem(data)
         elif kind in (CHANNEL_MESSAGE, UPDATE_MESSAGE):
-            problem = _message_problem(data)
+            problem = _message_problem(data, files)
+        elif kind == AUTOCOMPLETE_RESULT:
+            problem = autocomplete_problem(data.get("choices") or [], _focused_type(interaction))
         if problem:
             return self._refuse(problem)
         interaction.callbacks.append(body)
@@ -858,11 +890,13 @@ class FakeDiscord:
             return None
         return interaction
 
-    async def _followup(self, body: Any, token: str, query: Any, **_: Any) -> web.Response:
+    async def _followup(
+        self, body: Any, token: str, query: Any, files: list[str], **_: Any
+    ) -> web.Response:
         interaction = self._answered(token)
         if interaction is None:
             return _json({"message": "Unknown Webhook", "code": 10015}, 404)
-        problem = _message_problem(body)
+        problem = _message_problem(body, files)
         if problem:
             return self._refuse(problem)
         message = self._store_message(int(interaction.payload["channel_id"]), body)
@@ -872,11 +906,13 @@ class FakeDiscord:
             return _json(message)
         return web.Response(status=204)
 
-    async def _edit_original(self, body: Any, token: str, **_: Any) -> web.Response:
+    async def _edit_original(
+        self, body: Any, token: str, files: list[str], **_: Any
+    ) -> web.Response:
         interaction = self._answered(token)
         if interaction is None or interaction.original_deleted:
             return _json({"message": "Unknown Message", "code": 10008}, 404)
-        problem = _message_problem(body)
+        problem = _message_problem(body, files)
         if problem:
             return self._refuse(problem)
         message = self._store_message(int(interaction.payload["channel_id"]), body)
@@ -894,7 +930,9 @@ class FakeDiscord:
     def _where(self, channel_id: int) -> dict[str, Any] | None:
         return self.channels.get(channel_id) or self.threads.get(channel_id)
 
-    async def _create_message(self, body: Any, channel: str, **_: Any) -> web.Response:
+    async def _create_message(
+        self, body: Any, channel: str, files: list[str], **_: Any
+    ) -> web.Response:
         channel_id = int(channel)
         if channel_id in self.dms.values():
             recipient = next(u for u, c in self.dms.items() if c == channel_id)
@@ -907,7 +945,7 @@ class FakeDiscord:
             need = "send_messages_in_threads" if channel_id in self.threads else "send_messages"
             if not getattr(self.permissions_of(self.bot, channel_id), need):
                 return _json({"message": "Missing Permissions", "code": 50013}, 403)
-        problem = _message_problem(body)
+        problem = _message_problem(body, files)
         if problem:
             return self._refuse(problem)
         if channel_id in self.threads and self.threads[channel_id]["thread_metadata"]["locked"]:
@@ -923,11 +961,13 @@ class FakeDiscord:
         self._nonces[(channel_id, nonce)] = (message, self.now())
         return _json(message)
 
-    async def _edit_message(self, body: Any, channel: str, message: str, **_: Any) -> web.Response:
+    async def _edit_message(
+        self, body: Any, channel: str, message: str, files: list[str], **_: Any
+    ) -> web.Response:
         found = self.messages.get(int(message))
         if found is None or found["channel_id"] != channel:
             return _json({"message": "Unknown Message", "code": 10008}, 404)
-        problem = _message_problem(body)
+        problem = _message_problem(body, files)
         if problem:
             return self._refuse(problem)
         found.update({k: v for k, v in body.items() if k in ("content", "embeds", "components")})
@@ -1223,45 +1263,146 @@ def command_problems(command: dict[str, Any], depth: int) -> list[str]:
     return problems
 
 
-def _message_problem(body: dict[str, Any]) -> str | None:
-    content = body.get("content") or ""
-    if len(content) > 2000:
-        return f"content of {len(content)} characters"
-    embeds = body.get("embeds") or []
-    if len(embeds) > 10:
+# Each embed part: (where it is, its limit). Discord trims leading and trailing whitespace
+# before it counts.
+_EMBED_PARTS = (("title", 256), ("description", 4096), ("footer.text", 2048), ("author.name", 256))
+
+
+def _embed_part(embed: dict[str, Any], where: str) -> str:
+    value: Any = embed
+    for key in where.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return str(value or "").strip()
+
+
+def _embeds_problem(embeds: list[dict[str, Any]]) -> str | None:
+    if len(embeds) > EMBEDS_MAX:
         return f"{len(embeds)} embeds"
     total = 0
     for embed in embeds:
-        description = embed.get("description") or ""
-        title = embed.get("title") or ""
-        if len(description) > 4096 or len(title) > 256:
-            return "an embed description over 4096 or title over 256 characters"
-        total += len(description) + len(title)
-    if total > 6000:
+        for where, limit in _EMBED_PARTS:
+            text = _embed_part(embed, where)
+            if len(text) > limit:
+                return f"an embed {where} of {len(text)} characters (at most {limit})"
+            total += len(text)
+        fields = embed.get("fields") or []
+        if len(fields) > 25:
+            return f"an embed with {len(fields)} fields"
+        for item in fields:
+            name, value = str(item.get("name") or "").strip(), str(item.get("value") or "").strip()
+            if not 0 < len(name) <= 256 or not 0 < len(value) <= 1024:
+                return "an embed field's name (1-256) or value (1-1024)"
+            total += len(name) + len(value)
+    if total > EMBED_TOTAL_MAX:
         return f"embeds of {total} characters in one message"
-    if not content and not embeds and not body.get("components") and not body.get("attachments"):
+    return None
+
+
+def _options_problem(options: list[dict[str, Any]], most: int) -> str | None:
+    if not 1 <= len(options) <= most:
+        return f"{len(options)} options (1-{most})"
+    values = [str(o.get("value", "")) for o in options]
+    if len(set(values)) != len(values):
+        return "two options with one value"
+    for option in options:
+        for key in ("label", "value", "description"):
+            text = str(option.get(key) or "")
+            if len(text) > OPTION_TEXT_MAX or (key != "description" and not text):
+                return f"option {key} {text!r} (1-{OPTION_TEXT_MAX} characters)"
+    return None
+
+
+def _component_problem(component: dict[str, Any], ids: list[str]) -> str | None:
+    """One interactive component of a message or a modal; `ids` collects custom ids."""
+    kind = component.get("type")
+    custom = component.get("custom_id")
+    if custom is not None:
+        if not 1 <= len(str(custom)) <= CUSTOM_ID_MAX:
+            return f"custom id {custom!r} is not 1-{CUSTOM_ID_MAX} characters"
+        ids.append(str(custom))
+    if kind == 2:
+        if not component.get("label") and not component.get("emoji"):
+            return "a button with neither label nor emoji"
+        if len(component.get("label") or "") > BUTTON_LABEL_MAX:
+            return f"button label {component.get('label')!r}"
+        if (custom is None) == (component.get("style") != 5):
+            return "a button needs a custom id, a link button a url instead"
+    elif kind == 3:
+        problem = _options_problem(component.get("options") or [], SELECT_OPTIONS_MAX)
+        if problem:
+            return f"a select with {problem}"
+    elif kind == 22:
+        problem = _options_problem(component.get("options") or [], CHECKBOX_OPTIONS_MAX)
+        if problem:
+            return f"a checkbox group with {problem}"
+    elif kind == 4:
+        low, high = component.get("min_length", 0), component.get("max_length", TEXT_INPUT_MAX)
+        if not (0 <= low <= TEXT_INPUT_MAX and 1 <= high <= TEXT_INPUT_MAX and low <= high):
+            return f"text input lengths {low}-{high} (0-{TEXT_INPUT_MAX})"
+        if len(component.get("value") or "") > high:
+            return "a text input's value longer than its max_length"
+        if len(component.get("placeholder") or "") > TEXT_PLACEHOLDER_MAX:
+            return "text input placeholder over 100 characters"
+    if kind in (3, 5, 6, 7, 8) and len(component.get("placeholder") or "") > SELECT_PLACEHOLDER_MAX:
+        return "select placeholder over 150 characters"
+    return None
+
+
+def _rows_problem(rows: list[dict[str, Any]]) -> str | None:
+    """A legacy message's components: at most 5 action rows, each up to 5 buttons or one
+    select; custom ids unique in the message."""
+    if len(rows) > ROWS_MAX:
+        return f"{len(rows)} rows of components"
+    ids: list[str] = []
+    for row in rows:
+        if row.get("type") != 1:
+            return f"top-level component type {row.get('type')} without IS_COMPONENTS_V2"
+        inner = row.get("components") or []
+        kinds = {c.get("type") for c in inner}
+        if not inner or (kinds == {2} and len(inner) > BUTTONS_PER_ROW):
+            return f"an action row of {len(inner)} components"
+        if kinds != {2} and len(inner) != 1:
+            return "a select shares its action row"
+        for component in inner:
+            problem = _component_problem(component, ids)
+            if problem:
+                return problem
+    if len(set(ids)) != len(ids):
+        return f"custom ids repeated in one message: {sorted(i for i in ids if ids.count(i) > 1)}"
+    return None
+
+
+def _message_problem(body: dict[str, Any], files: list[str] | None = None) -> str | None:
+    content = body.get("content") or ""
+    if len(content) > CONTENT_MAX:
+        return f"content of {len(content)} characters"
+    embeds = body.get("embeds") or []
+    problem = _embeds_problem(embeds)
+    if problem:
+        return problem
+    attached = max(len(files or []), len(body.get("attachments") or []))
+    if attached > FILES_MAX:
+        return f"{attached} files in one message"
+    if not content and not embeds and not body.get("components") and not attached:
         if "content" in body or "embeds" in body:
             return "an empty message"
-    rows = body.get("components") or []
-    if len(rows) > 5:
-        return f"{len(rows)} rows of components"
-    for row in rows:
-        for component in row.get("components") or []:
-            if len(component.get("custom_id", "")) > 100:
-                return f"custom id {component['custom_id']!r} is too long"
-            if component.get("type") == 2 and not 1 <= len(component.get("label") or "") <= 80:
-                return f"button label {component.get('label')!r}"
-    return None
+    if len(str(body.get("nonce") or "")) > NONCE_MAX:
+        return f"nonce {body['nonce']!r} over {NONCE_MAX} characters"
+    mentions = body.get("allowed_mentions") or {}
+    if any(len(mentions.get(k) or []) > MENTION_IDS_MAX for k in ("users", "roles")):
+        return "allowed_mentions names more than 100 ids"
+    return _rows_problem(body.get("components") or [])
 
 
 def _modal_problem(data: dict[str, Any]) -> str | None:
     if not 1 <= len(data.get("title", "")) <= 45:
         return f"modal title {data.get('title')!r}"
-    if not 1 <= len(data.get("custom_id", "")) <= 100:
+    if not 1 <= len(data.get("custom_id", "")) <= CUSTOM_ID_MAX:
         return "modal custom id"
     components = data.get("components") or []
     if not 1 <= len(components) <= 5:
         return f"a modal with {len(components)} components"
+    ids: list[str] = []
     for top in components:
         if top["type"] == 18:
             if not 1 <= len(top.get("label", "")) <= 45:
@@ -1269,16 +1410,62 @@ def _modal_problem(data: dict[str, Any]) -> str | None:
             if len(top.get("description") or "") > 100:
                 return "label description over 100 characters"
             inner = top["component"]
-            if inner["type"] == 4 and inner.get("max_length", 4000) > 4000:
-                return "text input over 4000 characters"
             if inner["type"] not in (3, 4, 21, 22, 23):
                 return f"component type {inner['type']} inside a label"
+            problem = _component_problem(inner, ids)
+            if problem:
+                return problem
         elif top["type"] == 10:
             if len(top.get("content", "")) > 4000:
                 return "text display over 4000 characters"
-        elif top["type"] != 1:
+        elif top["type"] == 1:
+            for inner in top.get("components") or []:
+                problem = _component_problem(inner, ids)
+                if problem:
+                    return problem
+        else:
             return f"top-level component type {top['type']} in a modal"
+    if len(set(ids)) != len(ids):
+        return "custom ids repeated in one modal"
     return None
+
+
+def autocomplete_problem(choices: list[dict[str, Any]], option_type: int) -> str | None:
+    """An autocomplete answer (docs/interactions/receiving-and-responding: at most 25
+    choices; docs/interactions/application-commands: a choice's name 1-100 characters, a
+    string value at most 100, of the option's own type)."""
+    if len(choices) > AUTOCOMPLETE_MAX:
+        return f"{len(choices)} autocomplete choices"
+    for choice in choices:
+        name, value = str(choice.get("name") or ""), choice.get("value")
+        if not 1 <= len(name) <= CHOICE_TEXT_MAX:
+            return f"choice name {name!r} is not 1-{CHOICE_TEXT_MAX} characters"
+        wanted = str if option_type == 3 else int
+        if not isinstance(value, wanted) or isinstance(value, bool):
+            return f"choice value {value!r} is not of the option's type {option_type}"
+        if isinstance(value, str) and len(value) > CHOICE_TEXT_MAX:
+            return f"choice value {value!r} is over {CHOICE_TEXT_MAX} characters"
+    return None
+
+
+def command_characters(command: dict[str, Any]) -> int:
+    """What Discord counts towards a command's 8000 characters: the names, descriptions and
+    choice names and values of the command, its subcommands, groups and options."""
+    total = len(command.get("name", "")) + len(command.get("description", ""))
+    for choice in command.get("choices") or []:
+        total += len(str(choice.get("name", ""))) + len(str(choice.get("value", "")))
+    return total + sum(command_characters(o) for o in command.get("options") or [])
+
+
+def _focused_type(interaction: FakeInteraction) -> int:
+    """The type of the option being typed in an autocomplete interaction."""
+    options = list(interaction.payload["data"].get("options") or [])
+    while options:
+        option = options.pop()
+        if option.get("focused"):
+            return int(option["type"])
+        options.extend(option.get("options") or [])
+    raise AssertionError("an autocomplete interaction with no focused option")
 
 
 def _event_problem(body: dict[str, Any]) -> str | None:

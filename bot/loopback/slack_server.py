@@ -517,7 +517,7 @@ class FakeSlack:
         channel = self._postable(args.get("channel"))
         self._user(args.get("user"))
         _check_message(args)
-        if not channel.is_im and not channel.is_private and args["user"] not in channel.members:
+        if not channel.is_im and args["user"] not in channel.members:
             # Slack only shows an ephemeral message to someone who is in the channel.
             raise SlackApiRefusal("user_not_in_channel")
         return {"message_ts": self._ts()}
@@ -606,8 +606,7 @@ class FakeSlack:
         blocks = view.get("blocks") or []
         if view.get("type") != "home" or not 0 < len(blocks) <= 100:
             raise SlackApiRefusal("invalid_arguments")
-        for block in blocks:
-            _check_block(block, in_modal=False)
+        _check_blocks(blocks, in_modal=False)
         self.home_views[str(args["user_id"])] = view
         return {"view": {"id": f"V{next(self._ids):08d}", "team_id": TEAM_ID, **view}}
 
@@ -671,62 +670,145 @@ def _text_of(obj: dict[str, Any] | None) -> str:
     return str((obj or {}).get("text") or "")
 
 
+# Slack's limits (api.slack.com: Block Kit reference, "blocks", "block elements",
+# "composition objects"; chat.postMessage). The fake refuses what Slack refuses.
+MESSAGE_BLOCKS_MAX = 50
+VIEW_BLOCKS_MAX = 100
+TEXT_MAX = 40_000  # chat.postMessage: longer `text` is refused as msg_too_long
+SECTION_TEXT_MAX = 3000
+HEADER_TEXT_MAX = 150
+ID_MAX = 255  # block_id, action_id, callback_id
+BUTTON_TEXT_MAX = 75
+BUTTON_VALUE_MAX = 2000
+URL_MAX = 3000
+ALT_TEXT_MAX = 2000
+ACTIONS_ELEMENTS_MAX = 25
+CONTEXT_ELEMENTS_MAX = 10
+SELECT_OPTIONS_MAX = 100
+CHECKBOX_OPTIONS_MAX = 10
+OPTION_TEXT_MAX = 75
+OPTION_VALUE_MAX = 150
+PLACEHOLDER_MAX = 150
+LABEL_MAX = 2000
+INPUT_MAX = 3000
+VIEW_TEXT_MAX = 24
+METADATA_MAX = 3000
+
+
 def _check_message(args: dict[str, Any]) -> None:
-    """Slack's message limits: 50 blocks, section text 1-3000, header 150, buttons 75."""
+    """Slack's message limits: 50 blocks; `text` (the fallback) up to 40,000 characters."""
     blocks = args.get("blocks") or []
     if not blocks and not args.get("text"):
         raise SlackApiRefusal("no_text")
-    if len(blocks) > 50:
+    if len(str(args.get("text") or "")) > TEXT_MAX:
+        raise SlackApiRefusal("msg_too_long")
+    if len(blocks) > MESSAGE_BLOCKS_MAX:
+        raise SlackApiRefusal("invalid_blocks")
+    _check_blocks(blocks, in_modal=False)
+
+
+def _check_blocks(blocks: list[dict[str, Any]], *, in_modal: bool) -> None:
+    """Every block, and block ids (at most 255 characters) unique among them."""
+    ids = [str(b["block_id"]) for b in blocks if "block_id" in b]
+    if len(set(ids)) != len(ids) or any(not 0 < len(i) <= ID_MAX for i in ids):
         raise SlackApiRefusal("invalid_blocks")
     for block in blocks:
-        _check_block(block, in_modal=False)
+        _check_block(block, in_modal=in_modal)
+
+
+def _within(text: str, most: int, error: str = "invalid_blocks") -> None:
+    if not 0 < len(text) <= most:
+        raise SlackApiRefusal(error)
+
+
+def _check_element(element: dict[str, Any], error: str) -> None:
+    """An interactive element or accessory: its action id, text, value, options."""
+    kind = element.get("type")
+    if "action_id" in element:
+        _within(str(element["action_id"]), ID_MAX, error)
+    if len(_text_of(element.get("placeholder"))) > PLACEHOLDER_MAX:
+        raise SlackApiRefusal(error)
+    if kind == "button":
+        _within(_text_of(element.get("text")), BUTTON_TEXT_MAX, error)
+        if len(str(element.get("value") or "")) > BUTTON_VALUE_MAX:
+            raise SlackApiRefusal(error)
+        if len(str(element.get("url") or "")) > URL_MAX:
+            raise SlackApiRefusal(error)
+    elif kind == "image":
+        _within(str(element.get("image_url") or ""), URL_MAX, error)
+        _within(str(element.get("alt_text") or ""), ALT_TEXT_MAX, error)
+    elif kind in ("static_select", "checkboxes", "radio_buttons", "overflow"):
+        most = SELECT_OPTIONS_MAX if kind == "static_select" else CHECKBOX_OPTIONS_MAX
+        options = element.get("options") or []
+        if not 0 < len(options) <= most:
+            raise SlackApiRefusal(error)
+        for option in options:
+            _within(_text_of(option.get("text")), OPTION_TEXT_MAX, error)
+            _within(str(option.get("value") or ""), OPTION_VALUE_MAX, error)
+            if len(_text_of(option.get("description"))) > OPTION_TEXT_MAX:
+                raise SlackApiRefusal(error)
+    elif kind == "plain_text_input":
+        low, high = element.get("min_length", 0), element.get("max_length", INPUT_MAX)
+        if not (0 <= low <= INPUT_MAX and 0 < high <= INPUT_MAX and low <= high):
+            raise SlackApiRefusal(error)
+    else:
+        raise SlackApiRefusal(error)
 
 
 def _check_block(block: dict[str, Any], *, in_modal: bool) -> None:
     kind = block.get("type")
     if kind == "section":
-        text = _text_of(block.get("text"))
-        if not 0 < len(text) <= 3000:
-            raise SlackApiRefusal("invalid_blocks")
+        _within(_text_of(block.get("text")), SECTION_TEXT_MAX)
+        if block.get("accessory"):
+            _check_element(block["accessory"], "invalid_blocks")
     elif kind == "header":
-        if not 0 < len(_text_of(block.get("text"))) <= 150:
+        text = block.get("text") or {}
+        if text.get("type") != "plain_text":
             raise SlackApiRefusal("invalid_blocks")
+        _within(_text_of(text), HEADER_TEXT_MAX)
+    elif kind == "context":
+        elements = block.get("elements") or []
+        if not 0 < len(elements) <= CONTEXT_ELEMENTS_MAX:
+            raise SlackApiRefusal("invalid_blocks")
+    elif kind == "divider":
+        pass
     elif kind == "actions":
         elements = block.get("elements") or []
-        if not 0 < len(elements) <= 25:
+        if not 0 < len(elements) <= ACTIONS_ELEMENTS_MAX:
             raise SlackApiRefusal("invalid_blocks")
         ids = [e.get("action_id") for e in elements]
         if len(set(ids)) != len(ids):
             raise SlackApiRefusal("invalid_blocks")
         for element in elements:
-            if not 0 < len(_text_of(element.get("text"))) <= 75:
-                raise SlackApiRefusal("invalid_blocks")
-            if len(element.get("action_id") or "") > 255:
-                raise SlackApiRefusal("invalid_blocks")
+            _check_element(element, "invalid_blocks")
     elif kind == "input" and in_modal:
-        if not 0 < len(_text_of(block.get("label"))) <= 2000:
+        _within(_text_of(block.get("label")), LABEL_MAX, "invalid_arguments")
+        if len(_text_of(block.get("hint"))) > LABEL_MAX:
             raise SlackApiRefusal("invalid_arguments")
-        element = block.get("element") or {}
-        if element.get("type") == "plain_text_input" and element.get("max_length", 0) > 3000:
-            raise SlackApiRefusal("invalid_arguments")
-        for option in element.get("options") or []:
-            if not 0 < len(_text_of(option.get("text"))) <= 75:
-                raise SlackApiRefusal("invalid_arguments")
+        _check_element(block.get("element") or {}, "invalid_arguments")
     else:
         raise SlackApiRefusal("invalid_blocks")
 
 
 def _check_view(view: dict[str, Any]) -> None:
-    """Slack's modal limits: title, submit and close 24, 100 blocks, metadata 3000."""
+    """Slack's modal limits: a title, and submit and close labels, of at most 24 characters
+    (a submit label whenever the modal has an input), 100 blocks, metadata 3000."""
     if view.get("type") != "modal":
         raise SlackApiRefusal("invalid_arguments")
-    for key in ("title", "submit", "close"):
-        if key in view and not 0 < len(_text_of(view[key])) <= 24:
-            raise SlackApiRefusal("invalid_arguments")
-    if len(view.get("callback_id") or "") > 255 or len(view.get("private_metadata") or "") > 3000:
-        raise SlackApiRefusal("invalid_arguments")
+    _within(_text_of(view.get("title")), VIEW_TEXT_MAX, "invalid_arguments")
+    for key in ("submit", "close"):
+        if key in view:
+            _within(_text_of(view[key]), VIEW_TEXT_MAX, "invalid_arguments")
     blocks = view.get("blocks") or []
-    if not 0 < len(blocks) <= 100:
+    if any(b.get("type") == "input" for b in blocks) and "submit" not in view:
         raise SlackApiRefusal("invalid_arguments")
-    for block in blocks:
-        _check_block(block, in_modal=True)
+    if len(view.get("callback_id") or "") > ID_MAX:
+        raise SlackApiRefusal("invalid_arguments")
+    if len(view.get("private_metadata") or "") > METADATA_MAX:
+        raise SlackApiRefusal("invalid_arguments")
+    if not 0 < len(blocks) <= VIEW_BLOCKS_MAX:
+        raise SlackApiRefusal("invalid_arguments")
+    try:
+        _check_blocks(blocks, in_modal=True)
+    except SlackApiRefusal:
+        raise SlackApiRefusal("invalid_arguments") from None

@@ -15,7 +15,11 @@ from bot.core.commands import Audience, CommandName, bind_words
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
 from bot.core.spelling import TYPED
 from bot.engine.texts import Texts, command_names
-from bot.loopback.discord_server import command_problems
+from bot.loopback.discord_server import (
+    COMMAND_CHARACTERS_MAX,
+    command_characters,
+    command_problems,
+)
 from bot.platforms.discord import permissions as perms
 from bot.platforms.discord.client import cog_modules, make_bot
 from bot.platforms.discord.commands import SPELLING, BrewGroup, walk_commands
@@ -72,6 +76,9 @@ async def test_every_table_command_is_offered_by_exactly_one_cog(bot, table_app)
 async def test_the_tree_is_one_discord_accepts(bot):
     payload = bot.brew.group.to_dict(bot.tree)
     assert command_problems(payload, depth=0) == []
+    # Discord counts every name, description and choice of /brew together (8000 at most);
+    # /brew holds every command, so this is the limit a new command or option meets first.
+    assert command_characters(payload) <= COMMAND_CHARACTERS_MAX
     assert payload["contexts"] is None or payload["contexts"] == [0]
     assert payload["dm_permission"] is False, "/brew is for servers"
 
