@@ -86,15 +86,26 @@ async def session_suggestions(
             if row is None:
                 return []
             sessions = await sessions_in_states(tx, id_of(row), list(UPCOMING_STATES))
-            found = [(app.sessions.describe(row, s), id_of(s)) for s in sessions]
+            found = [(app.sessions.describe(row, s), _suggestion(app, row, s), s) for s in sessions]
     except DatabaseUnavailable:
         return []
     wanted = typed.strip().lstrip("#").casefold()
     return [
-        (label[:LABEL_MAX], session_id)
-        for label, session_id in found
-        if not wanted or wanted in label.casefold() or str(session_id).startswith(wanted)
+        (shown, id_of(session))
+        for line, shown, session in found
+        if not wanted or wanted in line.casefold() or str(session.id).startswith(wanted)
     ][:MAX_SUGGESTIONS]
+
+
+def _suggestion(app: App, community: Community, session: Session) -> str:
+    """The session's line as Discord can show it (LABEL_MAX): a long title is shortened with
+    an ellipsis, so its number, time and state are never what is cut off."""
+    line = app.sessions.describe(community, session)
+    if len(line) <= LABEL_MAX:
+        return line
+    room = max(1, LABEL_MAX - (len(line) - len(session.title)))
+    shortened = app.sessions.describe(community, session, title=shorten(session.title, room))
+    return shorten(shortened, LABEL_MAX)
 
 
 NAME_MAX = 100

@@ -13,6 +13,7 @@ from bot.core.refs import CommunityRef
 from bot.platforms.discord.autocomplete import LABEL_MAX, MAX_SUGGESTIONS, stored_community
 from bot.platforms.discord.client import BrewBot, ShardedBrewBot
 from bot.platforms.discord.cog import BrewCog, suggests
+from bot.platforms.discord.components import shorten
 from bot.sparks.service import library_for
 from storage.engine import DatabaseUnavailable
 from storage.models import id_of
@@ -41,7 +42,7 @@ async def spark_suggestions(app: App, community: CommunityRef, typed: str) -> li
         return []
     wanted = typed.strip().casefold()
     return [
-        (f"{spark.id}: {spark.title}"[:LABEL_MAX], spark.id)
+        (shorten(f"{spark.id}: {spark.title}", LABEL_MAX), spark.id)
         for spark in library.all()
         if not wanted or wanted in spark.id or wanted in spark.title.casefold()
     ][:MAX_SUGGESTIONS]

@@ -95,11 +95,16 @@ class SessionService:
         setattr(session, stamp, now)
         session.updated_at = now
 
-    def describe(self, community: Community, session: Session) -> str:
+    def describe(self, community: Community, session: Session, *, title: str | None = None) -> str:
+        """One line about the session; `title`: its title as shortened to fit somewhere."""
         when = format_local(session.starts_at, zone_of(community))
         state = self.t(f"lifecycle.state.{session.state}")
         return self.t(
-            "sessions.line", session_id=session.id, title=session.title, when=when, state=state
+            "sessions.line",
+            session_id=session.id,
+            title=session.title if title is None else title,
+            when=when,
+            state=state,
         )
 
     # -- facilitator commands -------------------------------------------------------------

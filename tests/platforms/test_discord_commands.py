@@ -26,7 +26,7 @@ from bot.platforms.discord.commands import SPELLING, BrewGroup, walk_commands
 from bot.platforms.memory import MemoryResponder
 from cogs.sessions import session_suggestions
 from cogs.sparks import spark_suggestions
-from tests.conftest import app_for, make_settings, migrated_sqlite
+from tests.conftest import COMMUNITY, app_for, make_settings, migrated_sqlite
 
 ROOT = Path(__file__).resolve().parents[2]
 GUILD = CommunityRef(Platform.DISCORD, "4242", "Test server")
@@ -237,3 +237,44 @@ async def test_unloading_a_cog_takes_its_commands_away(bot):
     assert "claim" not in bot.brew.owners
     await bot.load_extension("cogs.people")
     assert bot.brew.group.get_command("claim").get_command("export") is not None
+
+
+async def test_a_long_title_is_shortened_in_suggestions_and_its_time_kept(table_app):
+    """Discord shows at most 100 characters of a suggestion: a long title is shortened with
+    an ellipsis, so the session's number, time and state still show (they were cut off)."""
+    fran = UserRef(GUILD, "1", "Fran", frozenset({"Facilitator"}))
+    where = ConversationRef(GUILD, "99")
+    theme = "Building the right relationships with the people who support us at home " * 3
+    for days in (7, 8):
+        day = (datetime.now(UTC) + timedelta(days=days)).date().isoformat()
+        await table_app.dispatcher.run_text(
+            f'/brew schedule {day} 14:00 theme="{theme.strip()}"', fran, where, MemoryResponder()
+        )
+    found = await session_suggestions(table_app, GUILD, "")
+    assert [value for _, value in found] == [1, 2]
+    for label, _ in found:
+        assert len(label) <= 100
+        assert "…" in label and "2:00pm" in label, label
+    # Words past what is shown still find the session.
+    assert len(await session_suggestions(table_app, GUILD, "people who support us at home b")) == 2
+
+
+async def test_a_long_spark_title_is_shortened_in_suggestions(app, chat, fac):
+    title = "Making the most of the day centre on the days when nobody else comes in"
+    opened = await chat.say(fac, "/brew sparks add")
+    [form] = opened.forms
+    added = await chat.press(
+        fac,
+        form.custom_id,
+        {
+            "title": title,
+            "theme": "Day centres",
+            "intro": "Let us talk about the day centre and what makes a good day there.",
+            "questions": "What makes a good day?\nWhat would you change?",
+            "reflection_prompt": "What one thing would make the day centre better?",
+        },
+    )
+    assert "making-the-most" in added.text
+    [(label, value)] = await spark_suggestions(app, COMMUNITY, "nobody else")
+    assert value.startswith("making-the-most") and len(value) <= 100
+    assert len(label) <= 100 and label.endswith("…"), label
