@@ -198,7 +198,8 @@ class RunningService:
             failed: list[tuple[Breakout, list[Participant]]] = []
             failure: DeliveryError | None = None
             for breakout, members in breakouts:
-                name = self.t("running.thread_name", number=breakout.number, theme=theme)[:90]
+                # Whole: each platform shortens it to its own limit (Discord's 100).
+                name = self.t("running.thread_name", number=breakout.number, theme=theme)
                 try:
                     thread = await self.deps.adapter.create_thread(
                         parent,

@@ -29,6 +29,7 @@ from bot.core.ports import DeliveryError
 from bot.core.refs import ConversationRef, MessageRef, Platform, UserRef
 from bot.engine.texts import Texts
 from bot.platforms.discord import permissions as perms
+from bot.platforms.discord.components import shorten
 from bot.platforms.discord.errors import delivery_error, rate_limited
 from bot.platforms.discord.render import RenderedMessage, render
 from bot.platforms.parts import PostedParts, post_each
@@ -183,12 +184,14 @@ class DiscordAdapter:
     ) -> ConversationRef:
         """A private thread, or a public one when the bot may not create private threads;
         the members are added one by one. With `again`, an open thread of the bot's own
-        with this name in this channel (made before a crash) is used instead."""
+        with this name in this channel (made before a crash) is used instead. A name longer
+        than Discord allows (THREAD_NAME_MAX) is shortened with an ellipsis."""
+        name = shorten(name, THREAD_NAME_MAX)
         channel = await self._text_channel(parent)
         if again:
             for earlier in channel.threads:
                 by_bot = self.bot.user is not None and earlier.owner_id == self.bot.user.id
-                if by_bot and earlier.name == name[:THREAD_NAME_MAX] and not earlier.archived:
+                if by_bot and earlier.name == name and not earlier.archived:
                     for member in members:
                         await self._add(earlier, member, _my_permissions(channel))
                     return ConversationRef(parent.community, parent.id, str(earlier.id))
@@ -196,7 +199,7 @@ class DiscordAdapter:
         private = mine is None or mine.create_private_threads
         need = perms.PRIVATE_THREAD if private else perms.PUBLIC_THREAD
         options: dict[str, Any] = {
-            "name": name[:THREAD_NAME_MAX],
+            "name": name,
             "auto_archive_duration": THREAD_ARCHIVE_MINUTES,
             "type": discord.ChannelType.private_thread
             if private
