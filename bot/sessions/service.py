@@ -185,7 +185,8 @@ class SessionService:
         sessions = await sessions_in_states(ctx.tx, id_of(ctx.community), list(UPCOMING_STATES))
         if not sessions:
             return Reply(OutgoingMessage(self.t("sessions.none_listed")))
-        lines = [self.describe(ctx.community, s) for s in sessions[:25]]
+        # All of them: each platform's renderer splits a long list into messages.
+        lines = [self.describe(ctx.community, s) for s in sessions]
         return Reply(OutgoingMessage(self.t("sessions.list_heading") + "\n" + "\n".join(lines)))
 
     async def cancel(self, ctx: CommandContext) -> Reply:

@@ -30,7 +30,6 @@ from bot.sparks.library import Spark, SparkError, SparkLibrary, spark_from_form
 from storage.models import CommunitySpark, id_of
 from storage.repositories import add_in_savepoint
 
-MAX_LISTED = 40
 log = logging.getLogger(__name__)
 
 
@@ -102,7 +101,7 @@ class SparkService:
         library = await library_for(self.deps, ctx.tx, id_of(ctx.community))
         lines = [
             self.t("spark_admin.line", id=s.id, title=s.title, minutes=s.minutes)
-            for s in library.all()[:MAX_LISTED]
+            for s in library.all()
         ]
         return Reply(OutgoingMessage(self.t("spark_admin.heading") + "\n" + "\n".join(lines)))
 

@@ -120,3 +120,14 @@ async def test_facilitator_role_is_configurable(app, chat, fac):
     host = host.__class__(host.community, host.id, host.display_name, frozenset({"hosts"}))
     reply = await chat.say(host, "/brew schedule 2026-12-01 14:00")
     assert "planned" in reply.text
+
+
+async def test_every_upcoming_session_is_listed(app, chat, fac):
+    """The list stopped at 25 without a word, so sessions 26 on could not be seen there;
+    a long list is split into messages by each platform's renderer instead."""
+    for month in ("01", "04", "07", "10", "12"):
+        await chat.say(fac, f'/brew schedule 2027-{month}-05 14:00 every="every week"')
+    assert len(await sessions(app)) > 25
+    listed = await chat.say(fac, "/brew sessions")
+    for session in await sessions(app):
+        assert f"Session {session.id}:" in listed.text

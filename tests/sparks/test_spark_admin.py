@@ -63,3 +63,10 @@ async def test_a_damaged_stored_spark_is_left_out_not_fatal(app, chat, fac, capl
     assert "our-own-spark" in listed.text and "going-through-an-assessment" in listed.text
     assert "broken" not in listed.text
     assert "stored spark broken skipped" in caplog.text
+
+
+async def test_every_spark_is_listed(app, chat, fac):
+    for number in range(45):
+        await chat.press(fac, "brew:spark:add:", {**FORM, "title": f"Our spark number {number}"})
+    listed = await chat.say(fac, "/brew sparks")
+    assert "our-spark-number-0:" in listed.text and "our-spark-number-44:" in listed.text
