@@ -6,7 +6,7 @@ a readable form without buttons, colour or emoji.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 CUSTOM_ID_MAX = 100
@@ -139,6 +139,20 @@ class FormField:
     max_length: int | None = None
     choices: tuple[Choice, ...] = ()
     hint: str = ""
+    # A choice a platform's menu cannot hold all of (Discord's 25 options, Slack's 100) is
+    # asked for as typed words instead, with this hint; the handler must accept them.
+    if_typed: str = ""
+
+    def fitted(self, most: int, value_most: int) -> FormField:
+        """This field as a platform can show it whose menu or tick boxes hold at most `most`
+        choices, each value at most `value_most` characters: as it is, or else a choice as a
+        short box to type one in (`if_typed`), so no choice is ever silently left out or
+        sent cut short. A field that cannot be typed instead is refused."""
+        if len(self.choices) <= most and all(len(c.value) <= value_most for c in self.choices):
+            return self
+        if self.kind is not FieldKind.CHOICE or not self.if_typed:
+            raise ValueError(f"field {self.id!r}: a platform cannot show all its choices")
+        return replace(self, kind=FieldKind.SHORT, choices=(), hint=self.if_typed, max_length=None)
 
 
 @dataclass(frozen=True)

@@ -62,8 +62,6 @@ from storage.repositories import rewrite_in_key_order
 
 MAX_MARKS = 3
 FIELDS = ("first", "second", "third")
-# A Discord select list holds at most 25 options.
-MAX_CHOICES = 25
 
 
 @dataclass
@@ -155,7 +153,7 @@ class Priorities:
         statements = await self.draft.statements(tx, session)
         other = other_label()
         grouping = reviewed(statements, await self.draft.edits(tx, session))
-        return [t.label for t in themes_of(grouping) if t.label != other][:MAX_CHOICES]
+        return [t.label for t in themes_of(grouping) if t.label != other]
 
     async def post(self, ctx: CommandContext, session: Session) -> Reply:
         """`/brew digest N priorities`: the themes and a button, in the session's channel."""
@@ -214,6 +212,7 @@ class Priorities:
                         FieldKind.CHOICE,
                         required=name == FIELDS[0],
                         choices=choices,
+                        if_typed=self.t("priorities.form.typed"),
                     )
                     for name in FIELDS
                 ),

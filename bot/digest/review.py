@@ -511,7 +511,14 @@ class ThemeReview:
         )
 
         def theme(field: str, label: str, required: bool = True) -> FormField:
-            return FormField(field, t(label), FieldKind.CHOICE, required=required, choices=choices)
+            return FormField(
+                field,
+                t(label),
+                FieldKind.CHOICE,
+                required=required,
+                choices=choices,
+                if_typed=t("review.hint.theme_typed"),
+            )
 
         def name(required: bool = True, label: str = "review.field.name") -> FormField:
             return FormField(

@@ -852,7 +852,7 @@ class FakeDiscord:
         data = body.get("data") or {}
         problem = None
         if kind == MODAL:
-            problem = _modal_problem(data)
+            problem = modal_problem(data)
         elif kind in (CHANNEL_MESSAGE, UPDATE_MESSAGE):
             problem = _message_problem(data, files)
         elif kind == AUTOCOMPLETE_RESULT:
@@ -1394,7 +1394,7 @@ def _message_problem(body: dict[str, Any], files: list[str] | None = None) -> st
     return _rows_problem(body.get("components") or [])
 
 
-def _modal_problem(data: dict[str, Any]) -> str | None:
+def modal_problem(data: dict[str, Any]) -> str | None:
     if not 1 <= len(data.get("title", "")) <= 45:
         return f"modal title {data.get('title')!r}"
     if not 1 <= len(data.get("custom_id", "")) <= CUSTOM_ID_MAX:

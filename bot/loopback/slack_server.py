@@ -596,7 +596,7 @@ class FakeSlack:
             if time.monotonic() - issued > TRIGGER_SECONDS:
                 raise SlackApiRefusal("expired_trigger_id")
         view = args.get("view") or {}
-        _check_view(view)
+        check_view(view)
         return {"view": {"id": f"V{next(self._ids):08d}", "team_id": TEAM_ID, **view}}
 
     def _m_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -790,7 +790,7 @@ def _check_block(block: dict[str, Any], *, in_modal: bool) -> None:
         raise SlackApiRefusal("invalid_blocks")
 
 
-def _check_view(view: dict[str, Any]) -> None:
+def check_view(view: dict[str, Any]) -> None:
     """Slack's modal limits: a title, and submit and close labels, of at most 24 characters
     (a submit label whenever the modal has an input), 100 blocks, metadata 3000."""
     if view.get("type") != "modal":

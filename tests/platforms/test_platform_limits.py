@@ -4,9 +4,16 @@ What does not fit is shortened with an ellipsis, split or said, never silently c
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.core.messages import custom_id
+from bot.digest.review import ReviewTheme
 from bot.engine.clock import ManualClock
-from bot.loopback.discord_server import FakeDiscord
+from bot.loopback.discord_server import FakeDiscord, modal_problem
+from bot.loopback.slack_server import check_view
+from bot.platforms.discord.components import build_modal
+from bot.platforms.slack.blocks import render_view
+from storage.models import Session
 from tests.fakes.discord_harness import START, running_discord
 from tests.platforms.test_discord_e2e import STARTS
 
@@ -39,3 +46,42 @@ async def test_a_long_theme_names_breakout_threads_with_an_ellipsis(tmp_path):
         assert thread["name"].startswith("Breakout 1 - Building the right relationships")
         assert thread["name"].endswith("…"), thread["name"]
     fake.assert_clean()
+
+
+def _themes(count: int) -> list[ReviewTheme]:
+    return [ReviewTheme(n, f"Theme number {n}", (f"{n:08x}",)) for n in range(1, count + 1)]
+
+
+def _labelled(modal: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["component"]["custom_id"]: c for c in modal["components"] if c["type"] == 18}
+
+
+async def test_more_themes_than_a_discord_menu_holds_are_typed_not_dropped(app):
+    """A Discord menu holds 25 options: the 26th theme on was left out of the review form
+    without a word. With more, the theme is typed (its number or name), which the review
+    takes as it does in a typed command."""
+    review = app.digests.review
+    many = build_modal(review.form("merge", Session(id=7), _themes(30))).to_dict()
+    assert modal_problem(many) is None
+    fields = _labelled(many)
+    for name in ("theme", "into"):
+        assert fields[name]["component"]["type"] == 4, "a text input"
+        assert fields[name]["description"] == app.deps.texts.t("review.hint.theme_typed")
+    few = build_modal(review.form("merge", Session(id=7), _themes(25))).to_dict()
+    assert modal_problem(few) is None
+    assert len(_labelled(few)["theme"]["component"]["options"]) == 25
+
+
+async def test_more_themes_than_a_slack_menu_holds_are_typed_not_dropped(app):
+    review = app.digests.review
+
+    def view(count: int) -> dict[str, Any]:
+        form = review.form("rename", Session(id=7), _themes(count))
+        shown = render_view(form, {"channel": "C1"}, close="Close", placeholder="Choose")
+        check_view(shown)  # what Slack refuses, the fake refuses
+        return {b["block_id"]: b for b in shown["blocks"] if b["type"] == "input"}
+
+    assert len(view(100)["theme"]["element"]["options"]) == 100
+    typed = view(120)["theme"]
+    assert typed["element"]["type"] == "plain_text_input"
+    assert typed["hint"]["text"] == app.deps.texts.t("review.hint.theme_typed")

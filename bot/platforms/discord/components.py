@@ -35,7 +35,9 @@ LABEL_DESCRIPTION_MAX = 100
 TEXT_INPUT_MAX = 4000
 TEXT_DISPLAY_MAX = 4000
 SELECT_OPTIONS_MAX = 25
+CHECKBOX_OPTIONS_MAX = 10
 OPTION_LABEL_MAX = 100
+OPTION_VALUE_MAX = 100
 
 COMMUNITY_MARK = "~"
 _TEMPLATE = re.compile(r"brew:[^:~]+:[^:~]+:[^~]*(?:~\d+)?")
@@ -122,7 +124,9 @@ def build_modal(form: Form) -> discord.ui.Modal:
     elif intro:
         # No room for a text block: keep the sentences that fit under the first field.
         first_description = _leading_sentences(intro, LABEL_DESCRIPTION_MAX)
-    for index, form_field in enumerate(fields):
+    for index, neutral in enumerate(fields):
+        most = SELECT_OPTIONS_MAX if neutral.kind is FieldKind.CHOICE else CHECKBOX_OPTIONS_MAX
+        form_field = neutral.fitted(most, OPTION_VALUE_MAX)
         description = form_field.hint or (first_description if index == 0 else None)
         modal.add_item(
             discord.ui.Label(
@@ -146,7 +150,7 @@ def _input(form_field: FormField) -> discord.ui.Item[Any]:
             required=form_field.required,
             max_length=min(form_field.max_length or TEXT_INPUT_MAX, TEXT_INPUT_MAX),
         )
-    choices = list(form_field.choices)[:SELECT_OPTIONS_MAX]
+    choices = list(form_field.choices)
     if form_field.kind is FieldKind.CHECKBOX and len(choices) == 1:
         # The value the service expects when ticked rides in the id: "quote=yes".
         return discord.ui.Checkbox(custom_id=f"{form_field.id}={choices[0].value}")

@@ -3,7 +3,8 @@
 Slack's limits (api.slack.com "Block Kit" reference) that shape this module: at most 50 blocks
 in a message and 100 in a modal; a section's text at most 3000 characters; a header at most
 150; a button label at most 75; at most 25 elements in an actions block; a modal title,
-submit and close label at most 24; an option label at most 75.
+submit and close label at most 24; an option label at most 75 and its value 150; at most 100
+options in a menu and 10 tick boxes (a choice with more is typed instead, FormField.fitted).
 
 Trusted text (what the services wrote) is Markdown-lite and is converted to Slack mrkdwn with
 "&", "<" and ">" escaped, so even a facilitator's words cannot form a control sequence such as
@@ -49,6 +50,9 @@ BUTTON_LIMIT = 75
 ACTIONS_PER_BLOCK = 25
 MODAL_TITLE_LIMIT = 24
 OPTION_LIMIT = 75
+SELECT_OPTIONS = 100
+CHECKBOX_OPTIONS = 10
+OPTION_VALUE_LIMIT = 150
 LABEL_LIMIT = 2000
 HINT_LIMIT = 2000
 INPUT_LIMIT = 3000
@@ -252,15 +256,15 @@ def _element(form_field: FormField, placeholder: str) -> Block:
             "action_id": form_field.id,
             "placeholder": _plain(placeholder, 150),
             "options": [
-                {"text": _plain(c.label, OPTION_LIMIT), "value": c.value[:150]}
-                for c in form_field.choices[:100]
+                {"text": _plain(c.label, OPTION_LIMIT), "value": c.value}
+                for c in form_field.choices
             ],
         }
     if form_field.kind is FieldKind.CHECKBOX:
         choices = form_field.choices or ()
-        options = [
-            {"text": _plain(c.label, OPTION_LIMIT), "value": c.value[:150]} for c in choices[:10]
-        ] or [{"text": _plain(form_field.label, OPTION_LIMIT), "value": "yes"}]
+        options = [{"text": _plain(c.label, OPTION_LIMIT), "value": c.value} for c in choices] or [
+            {"text": _plain(form_field.label, OPTION_LIMIT), "value": "yes"}
+        ]
         return {"type": "checkboxes", "action_id": form_field.id, "options": options}
     element: Block = {
         "type": "plain_text_input",
@@ -284,7 +288,9 @@ def render_view(
             blocks.extend(_idea(section, pictures))
     elif form.intro:
         blocks.extend(_sections(to_mrkdwn(form.intro)))
-    for form_field in form.fields:
+    for neutral in form.fields:
+        most = SELECT_OPTIONS if neutral.kind is FieldKind.CHOICE else CHECKBOX_OPTIONS
+        form_field = neutral.fitted(most, OPTION_VALUE_LIMIT)
         block: Block = {
             "type": "input",
             "block_id": form_field.id,
