@@ -17,6 +17,7 @@ from storage.models import Session
 from tests.fakes.discord_harness import START, running_discord
 from tests.platforms.test_discord_e2e import STARTS
 
+KINDS = ("rename", "merge", "split", "move")
 LONG_THEME = (
     "Building the right relationships with the people who support us at home, "
     "in the day centre, at the surgery and at every review of our care and support plans"
@@ -85,3 +86,28 @@ async def test_more_themes_than_a_slack_menu_holds_are_typed_not_dropped(app):
     typed = view(120)["theme"]
     assert typed["element"]["type"] == "plain_text_input"
     assert typed["hint"]["text"] == app.deps.texts.t("review.hint.theme_typed")
+
+
+async def test_no_form_has_words_a_platform_would_cut(app, chat, fac):
+    """Every form's own words (title, labels, hints, send button) fit Discord's modal (title
+    and labels 45, descriptions 100) and Slack's view (title and buttons 24), so the
+    renderers' ellipsis is never what people read; the fakes accept every form."""
+    reflections, review = app.reflections, app.digests.review
+    forms = [
+        reflections.form(1, easy=easy, ask_agreement=agree)
+        for easy in (False, True)
+        for agree in (False, True)
+    ]
+    forms += [review.form(kind, Session(id=7), _themes(3)) for kind in KINDS]
+    forms += (await chat.say(fac, "/brew sparks add")).forms
+    for form in forms:
+        modal = build_modal(form).to_dict()
+        assert modal_problem(modal) is None
+        assert modal["title"] == form.title
+        for field, shown in zip(form.fields, _labelled(modal).values(), strict=True):
+            assert shown["label"] == field.label
+            assert field.hint == "" or shown.get("description") == field.hint
+        view = render_view(form, {}, close="Close", placeholder="Choose")
+        check_view(view)
+        assert view["title"]["text"] == form.title
+        assert view["submit"]["text"] == form.submit_label
