@@ -4,6 +4,7 @@ What does not fit is shortened with an ellipsis, split or said, never silently c
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.core.messages import custom_id
@@ -15,9 +16,18 @@ from bot.platforms.discord.components import build_modal
 from bot.platforms.slack.blocks import render_view
 from storage.models import Session
 from tests.fakes.discord_harness import START, running_discord
+from tests.fakes.slack_harness import ROOM, slack_world
 from tests.platforms.test_discord_e2e import STARTS
+from tests.platforms.test_slack_session import ADMIN, FACILITATOR, posts, workspace
 
 KINDS = ("rename", "merge", "split", "move")
+# Longer than a Discord embed title (256) and a Slack header (150); a theme may be 300.
+LONGEST_THEME = (
+    "What it feels like to go through an assessment or a review of our care and support, "
+    "from the first letter to the last meeting: being listened to, being believed, having "
+    "time to think, bringing someone we trust, understanding the words on the forms and "
+    "knowing what happens next"
+)
 LONG_THEME = (
     "Building the right relationships with the people who support us at home, "
     "in the day centre, at the surgery and at every review of our care and support plans"
@@ -42,11 +52,46 @@ async def test_a_long_theme_names_breakout_threads_with_an_ellipsis(tmp_path):
             await (await fake.click(person, custom_id("session", "join", "1"))).answered()
         await (await fake.slash(fran, "breakouts", size=3)).answered()
         [thread] = fake.threads.values()
+        thread_name = thread["name"]
         # Discord allows 100 characters: the name was cut at 90, in the middle of a word.
-        assert len(thread["name"]) <= 100
-        assert thread["name"].startswith("Breakout 1 - Building the right relationships")
-        assert thread["name"].endswith("…"), thread["name"]
+    assert len(thread_name) <= 100
+    assert thread_name.startswith("Breakout 1 - Building the right relationships")
+    assert thread_name.endswith("…"), thread_name
     fake.assert_clean()
+
+
+async def test_a_title_longer_than_an_embed_title_is_shown_whole_on_discord(tmp_path):
+    """An embed title holds 256 characters: the welcome's title (the session's) was cut to
+    255 and an ellipsis. Now a title that does not fit opens the message in bold instead."""
+    fake = FakeDiscord()
+    fran = fake.add_person("Fran", facilitator=True)
+    clock = ManualClock(START)
+    async with running_discord(tmp_path, fake, clock) as (fake, _):
+        await (
+            await fake.slash(fran, "schedule", when="2026-11-30 14:00", title=LONGEST_THEME)
+        ).answered()
+        clock.set(STARTS)
+        await (await fake.slash(fran, "open")).answered()
+        welcome = fake.posts_to(fake.session_channel)[-1]
+    [first, *_] = welcome["embeds"]
+    shown = f"{first.get('title') or ''}{first.get('description') or ''}"
+    assert shown.startswith(f"**{LONGEST_THEME}**") or first.get("title") == LONGEST_THEME
+    fake.assert_clean()
+
+
+async def test_a_title_longer_than_a_header_is_shown_whole_on_slack(sqlite_url):
+    """A Slack header holds 150 characters: the welcome's title was cut to 149 and an
+    ellipsis. Now a title that does not fit opens the message in bold instead."""
+    async with slack_world(sqlite_url) as world:
+        workspace(world)
+        await world.command(ADMIN, "settings facilitator_role facilitators")
+        await world.command(FACILITATOR, f'schedule 2026-12-01 2pm title="{LONGEST_THEME}"')
+        world.clock.set(datetime(2026, 12, 1, 14, 0, tzinfo=UTC))
+        start = world.fake.last_seq
+        await world.command(FACILITATOR, "open")
+        (welcome,) = posts(world, ROOM, after=start)
+    first = welcome.args["blocks"][0]
+    assert first["text"]["text"].startswith(f"*{LONGEST_THEME}*"), first
 
 
 def _themes(count: int) -> list[ReviewTheme]:

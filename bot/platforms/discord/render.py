@@ -1,7 +1,8 @@
 """Neutral messages as Discord messages.
 
 - A short message with no title and no sections is plain message content.
-- A message with a title or sections is an embed (the spark, the welcome, the digest).
+- A message with a title or sections is an embed (the spark, the welcome, the digest). A
+  title longer than an embed's (256) opens the description in bold instead, never cut.
 - Long text is split at natural places (bot.core.splitting) so that every Discord message
   keeps within its limits: 2,000 characters of content; 4,096 per embed description; 6,000
   across all the embeds of one message, at most 10 embeds.
@@ -29,7 +30,7 @@ from bot.core.messages import OutgoingMessage, Picture, Section
 from bot.core.plain import plain_text_style
 from bot.core.splitting import pack_chunks, split_text
 from bot.engine.pictures import picture_png
-from bot.platforms.discord.components import build_view, shorten
+from bot.platforms.discord.components import build_view
 from bot.platforms.discord.escape import WHOLE, escape_participant_text
 
 CONTENT_MAX = 2000
@@ -130,9 +131,19 @@ def _plain_body(message: OutgoingMessage) -> str:
     return "\n\n".join(b for b in blocks if b.strip())
 
 
+def _title(message: OutgoingMessage) -> tuple[str | None, str]:
+    """(the embed title, words to open the text with): a title longer than an embed title
+    may be opens the text in bold instead, whole."""
+    title = " ".join(message.title.split())
+    if len(title) <= EMBED_TITLE_MAX:
+        return title or None, ""
+    return None, f"**{title}**"
+
+
 def _embed_messages(message: OutgoingMessage) -> list[RenderedMessage]:
-    title = shorten(message.title, EMBED_TITLE_MAX) if message.title else None
-    chunks = split_text(_body(message), DESCRIPTION_MAX, whole=WHOLE)
+    title, opening = _title(message)
+    body = "\n\n".join(part for part in (opening, _body(message)) if part)
+    chunks = split_text(body, DESCRIPTION_MAX, whole=WHOLE)
     if not chunks:
         return [RenderedMessage(embeds=[discord.Embed(title=title)])] if title else []
     # Room for the title in every group keeps the arithmetic simple and always safe.
@@ -153,9 +164,11 @@ def _embed_messages(message: OutgoingMessage) -> list[RenderedMessage]:
 def _idea_messages(message: OutgoingMessage) -> list[RenderedMessage]:
     """Easy Read: the message's own text, then an embed per idea with its picture, as few
     messages as Discord's limits allow, each sending the pictures its embeds show."""
+    title, opening = _title(message)
+    text = "\n\n".join(part for part in (opening, message.text) if part)
     embeds: list[tuple[discord.Embed, Picture | None]] = [
         (discord.Embed(description=chunk), None)
-        for chunk in split_text(message.text, DESCRIPTION_MAX, whole=WHOLE)
+        for chunk in split_text(text, DESCRIPTION_MAX, whole=WHOLE)
     ]
     for section in message.sections:
         chunks = split_text(section_text(section), DESCRIPTION_MAX, whole=WHOLE)
@@ -165,10 +178,10 @@ def _idea_messages(message: OutgoingMessage) -> list[RenderedMessage]:
             if picture is not None:
                 embed.set_thumbnail(url=f"attachment://{_filename(picture)}")
             embeds.append((embed, picture))
-    if message.title:
+    if title:
         if not embeds:
             embeds.append((discord.Embed(), None))
-        embeds[0][0].title = shorten(message.title, EMBED_TITLE_MAX)
+        embeds[0][0].title = title
     groups: list[list[tuple[discord.Embed, Picture | None]]] = []
     size = 0
     for embed, picture in embeds:

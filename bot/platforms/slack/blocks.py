@@ -2,9 +2,10 @@
 
 Slack's limits (api.slack.com "Block Kit" reference) that shape this module: at most 50 blocks
 in a message and 100 in a modal; a section's text at most 3000 characters; a header at most
-150; a button label at most 75; at most 25 elements in an actions block; a modal title,
-submit and close label at most 24; an option label at most 75 and its value 150; at most 100
-options in a menu and 10 tick boxes (a choice with more is typed instead, FormField.fitted).
+150 (a longer title opens the text in bold instead); a button label at most 75; at most 25
+elements in an actions block; a modal title, submit and close label at most 24; an option
+label at most 75 and its value 150; at most 100 options in a menu and 10 tick boxes (a
+choice with more is typed instead, FormField.fitted).
 
 Trusted text (what the services wrote) is Markdown-lite and is converted to Slack mrkdwn with
 "&", "<" and ">" escaped, so even a facilitator's words cannot form a control sequence such as
@@ -183,12 +184,15 @@ def message_blocks(message: OutgoingMessage, pictures: str = "") -> list[Block]:
     """Every block of the message, in order, before it is cut into Slack messages."""
     plain = message.plain
     blocks: list[Block] = []
-    title = _clip(_style(message.title, plain), HEADER_LIMIT)
-    if title:
-        blocks.append({"type": "header", "text": {"type": "plain_text", "text": title}})
+    title = " ".join(_style(message.title, plain).split())
     # The text and the sections are one flow, cut at natural places: many short sections
     # (a digest's quotes) share blocks instead of using up the 50 a message may have.
     pieces = [to_mrkdwn(_style(message.text, plain))] if message.text else []
+    if len(title) > HEADER_LIMIT:
+        # Longer than a header may be: the text opens with it in bold, whole.
+        pieces.insert(0, f"*{to_mrkdwn(title)}*")
+    elif title:
+        blocks.append({"type": "header", "text": {"type": "plain_text", "text": title}})
     if pictures and not plain and any(section.picture for section in message.sections):
         blocks.extend(_sections("\n\n".join(p for p in pieces if p.strip())))
         for section in message.sections:
