@@ -675,6 +675,10 @@ def _text_of(obj: dict[str, Any] | None) -> str:
 MESSAGE_BLOCKS_MAX = 50
 VIEW_BLOCKS_MAX = 100
 TEXT_MAX = 40_000  # chat.postMessage: longer `text` is refused as msg_too_long
+# Not in the reference, but Slack refuses a message whose blocks hold more than about
+# 12,000 characters of text in all (msg_blocks_too_long; Slack's answer in
+# slackapi/bolt-js#2509: "12,000 text characters with a buffer for block containers").
+BLOCKS_TEXT_MAX = 12_000
 SECTION_TEXT_MAX = 3000
 HEADER_TEXT_MAX = 150
 ID_MAX = 255  # block_id, action_id, callback_id
@@ -705,6 +709,21 @@ def _check_message(args: dict[str, Any]) -> None:
     if len(blocks) > MESSAGE_BLOCKS_MAX:
         raise SlackApiRefusal("invalid_blocks")
     _check_blocks(blocks, in_modal=False)
+    if sum(len(text) for block in blocks for text in _texts(block)) > BLOCKS_TEXT_MAX:
+        raise SlackApiRefusal("msg_blocks_too_long")
+
+
+def _texts(value: Any) -> list[str]:
+    """Every text a block holds: its text objects' words, at any depth."""
+    if isinstance(value, dict):
+        return [
+            text
+            for key, inner in value.items()
+            for text in ([inner] if key == "text" and isinstance(inner, str) else _texts(inner))
+        ]
+    if isinstance(value, list):
+        return [text for item in value for text in _texts(item)]
+    return []
 
 
 def _check_blocks(blocks: list[dict[str, Any]], *, in_modal: bool) -> None:

@@ -156,3 +156,26 @@ async def test_no_form_has_words_a_platform_would_cut(app, chat, fac):
         check_view(view)
         assert view["title"]["text"] == form.title
         assert view["submit"]["text"] == form.submit_label
+
+
+async def test_a_long_answer_on_slack_is_split_before_slack_refuses_its_blocks(sqlite_url):
+    """Slack refuses a message whose blocks hold more than about 12,000 characters of text
+    (msg_blocks_too_long), far below 50 sections of 3,000: a list of 40 sessions with long
+    titles went as one message of about 16,000 and was refused."""
+    async with slack_world(sqlite_url) as world:
+        workspace(world)
+        await world.command(ADMIN, "settings facilitator_role facilitators")
+        for day in range(1, 41):
+            when = f"2027-01-{day:02d}" if day <= 31 else f"2027-02-{day - 31:02d}"
+            await world.command(FACILITATOR, f'schedule {when} 2pm title="{LONGEST_THEME}"')
+        start = world.fake.last_seq
+        await world.command(FACILITATOR, "sessions")
+        await world.settle()
+        answers = [
+            c
+            for c in world.fake.after(start)
+            if c.method in ("response_url", "chat.postEphemeral", "chat.postMessage")
+        ]
+    assert answers and all(c.answered == "ok" for c in answers), [c.answered for c in answers]
+    shown = " ".join(b["text"]["text"] for c in answers for b in c.args["blocks"] if "text" in b)
+    assert "Session 40:" in shown

@@ -14,7 +14,8 @@ and are shown as a quote, set apart from the bot's own words. The text and secti
 message are written one after another and cut into section blocks at natural places, never
 through an escape (`escape.WHOLE`); every section block is `verbatim`, so Slack does not turn
 typed addresses or #channel names into links (the bot's own links are written out as <url>).
-A long message becomes several Slack messages, each within the limits, in order.
+A long message becomes several Slack messages, each within the limits (50 blocks, and about
+12,000 characters of block text in all), in order.
 
 An Easy Read idea (`Section.picture`) is its own section block with the picture as its
 accessory image (Slack shows it on the right of the words) and the picture's words as
@@ -60,6 +61,11 @@ INPUT_LIMIT = 3000
 VALUE_LIMIT = 2000
 FALLBACK_LIMIT = 3000
 METADATA_LIMIT = 3000
+# Slack refuses a message whose blocks hold more than about 12,000 characters of text in all
+# (msg_blocks_too_long: not in the reference; Slack's own figure in slackapi/bolt-js#2509,
+# "12,000 text characters with a buffer for block containers"), far less than 50 sections
+# of 3,000. A message keeps well under it.
+BLOCKS_TEXT_BUDGET = 11_000
 
 Block = dict[str, Any]
 
@@ -235,15 +241,39 @@ def fallback_text(blocks: list[Block]) -> str:
 
 
 def render(message: OutgoingMessage, *, pictures: str = "") -> list[SlackMessage]:
-    """The message as one or more Slack messages of at most 50 blocks each; `pictures`: where
-    Slack can fetch the Easy Read pictures, or "" for the words alone."""
-    blocks = message_blocks(message, pictures)
-    if not blocks:
-        return []
+    """The message as one or more Slack messages, each within Slack's limits (`_messages`);
+    `pictures`: where Slack can fetch the Easy Read pictures, or "" for the words alone."""
     return [
         SlackMessage(fallback_text(part), part)
-        for part in (blocks[i : i + MAX_BLOCKS] for i in range(0, len(blocks), MAX_BLOCKS))
+        for part in _messages(message_blocks(message, pictures))
     ]
+
+
+def _messages(blocks: list[Block]) -> list[list[Block]]:
+    """`blocks` in order, as few messages as Slack takes: at most MAX_BLOCKS blocks, and
+    at most BLOCKS_TEXT_BUDGET characters of text in all, in each."""
+    messages: list[list[Block]] = []
+    size = 0
+    for block in blocks:
+        cost = _text_size(block)
+        if not messages or len(messages[-1]) == MAX_BLOCKS or size + cost > BLOCKS_TEXT_BUDGET:
+            messages.append([])
+            size = 0
+        messages[-1].append(block)
+        size += cost
+    return messages
+
+
+def _text_size(value: Any) -> int:
+    """The characters of text a block holds, as Slack counts them toward its total."""
+    if isinstance(value, dict):
+        return sum(
+            len(inner) if key == "text" and isinstance(inner, str) else _text_size(inner)
+            for key, inner in value.items()
+        )
+    if isinstance(value, list):
+        return sum(_text_size(item) for item in value)
+    return 0
 
 
 # -- forms ------------------------------------------------------------------------------------
