@@ -226,7 +226,11 @@ async def test_a_statement_of_nothing_readable_is_refused(app, chat, fac):
     before = await snapshot(app)
     for value in UNSEEN[2:]:
         answer = await chat.say(fac, f'/brew statement add session={session_id} idea "{value}"')
-        assert refusal(answer) == "The statement is empty. Please type the words you were given."
+        # Typed, a value with nothing readable is no value at all (convert_options), so the
+        # command asks for its words as for any missing option.
+        assert refusal(answer) == (
+            "Please add text to the /brew statement add command, or type /brew help to see how."
+        )
     added = await chat.say(
         fac, f'/brew statement add session={session_id} idea "\u202eMore\x1b buses"'
     )
