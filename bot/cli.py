@@ -282,11 +282,16 @@ def _bench(settings: Settings, args: argparse.Namespace) -> int:
 
 def _themes(_settings: Settings, args: argparse.Namespace) -> int:
     from bot.digest import grouping_report as report
+    from bot.reflections.outside import MAX_FILE_BYTES
 
     texts = _texts()
     try:
-        with open(args.source, "rb") as file:
-            statements = report.read_statements(file.read())
+        data = read_at_most(args.source, MAX_FILE_BYTES)
+        if len(data) > MAX_FILE_BYTES:
+            limit = MAX_FILE_BYTES // 1000
+            print(texts.t("cli.themes.too_big", path=args.source, limit=limit), file=sys.stderr)
+            return 2
+        statements = report.read_statements(data)
     except OSError as exc:
         print(
             texts.t("cli.themes.cannot_read", path=args.source, reason=exc.strerror),
@@ -511,11 +516,11 @@ def _statements_add(settings: Settings, args: argparse.Namespace) -> int:
     """Statements gathered outside the chat, through the reflection form's own path
     (bot/reflections/outside.py), all in one transaction that writes nothing else."""
     from bot.core.commands import CommandError
-    from bot.reflections.outside import Added, add_statements, read_csv, summary
+    from bot.reflections.outside import MAX_FILE_BYTES, Added, add_statements, read_csv, summary
 
     texts = _texts()
     try:
-        data = args.source.read_bytes()
+        data = read_at_most(args.source, MAX_FILE_BYTES)  # read_csv refuses one byte more
     except OSError as exc:
         print(
             texts.t("cli.statements.cannot_read", path=args.source, reason=exc.strerror),
@@ -600,6 +605,13 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
     else:
         print(text)
     return 0
+
+
+def read_at_most(path: str | Path, limit: int) -> bytes:
+    """The first `limit` bytes of `path` and one more, so a caller can tell the file is too
+    big: reading all of /dev/zero, a pipe or a huge export would fill the memory first."""
+    with open(path, "rb") as file:
+        return file.read(limit + 1)
 
 
 def write_private(path: Path, text: str) -> None:

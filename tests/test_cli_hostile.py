@@ -152,3 +152,20 @@ def test_a_report_longer_than_the_page_allows_is_one_line_as_a_person_types_it(t
     five_years = ("--from", "2021-12-01", "--to", "2026-11-30")
     done = brewbot(tmp_path, "report", *five_years, DATABASE_URL=url)
     assert done.returncode == 0 and not done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("themes", "--in", "/dev/zero"), "/dev/zero is bigger than 1000 KB."),
+        (("statements", "add", "--session", "1", "--in", "/dev/zero"), "bigger than 1000 KB"),
+    ],
+)
+def test_a_file_that_never_ends_is_one_line_as_a_person_types_it(tmp_path, args, said):
+    # Both read the whole file before looking at its size: /dev/zero (or a pipe, or a
+    # 10 GB export) filled the memory until something killed Brewbot. Now they read no
+    # more than the largest file they take, and say so.
+    url = migrated_sqlite(tmp_path / "brewbot.db")
+    done = brewbot(tmp_path, *args, DATABASE_URL=url)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert said in one_line(done)
