@@ -134,7 +134,7 @@ class NeedsService:
             record.reviewed_at = utc_day(self.deps.clock.now())
             tx.add(record)
         lines = [self.t("needs.changed")] if changing else []
-        lines.append(self.describe(person, chosen))
+        lines.append(self.describe(person, chosen, bool(record and record.other)))
         if EXTRA_TIME in chosen:
             lines.append(self.t("needs.extra_time_note"))
         if person.easy_read:
@@ -186,9 +186,12 @@ class NeedsService:
         tx.add_all(CommunicationNeed(participant_id=pid, need=need) for need in sorted(chosen))
         return record
 
-    def describe(self, person: Participant, chosen: Iterable[str]) -> str:
-        """The person's needs in words, as they read them."""
+    def describe(self, person: Participant, chosen: Iterable[str], own_words: bool) -> str:
+        """The person's needs in words, as they read them; `own_words`: they also wrote some
+        in their own words, which count as asking even with no need chosen."""
         names = self.names(all_needs(person, chosen))
+        if not names and own_words:
+            names = self.t("needs.own_words_only")
         return self.t("needs.yours", needs=names) if names else self.t("needs.none")
 
     def names(self, needs: Iterable[str]) -> str:
@@ -197,8 +200,14 @@ class NeedsService:
 
     async def line_for(self, tx: AsyncSession, person: Participant) -> str:
         """One line for `/brew preferences`: what they asked for, and where to change it."""
-        chosen = await listed_needs(tx, id_of(person)) if person.id is not None else set()
-        return self.describe(person, chosen) + " " + self.t("needs.change_with")
+        if person.id is None:
+            return self.describe(person, (), False) + " " + self.t("needs.change_with")
+        pid = id_of(person)
+        record = await tx.get(CommunicationNeeds, pid)
+        described = self.describe(
+            person, await listed_needs(tx, pid), bool(record and record.other)
+        )
+        return described + " " + self.t("needs.change_with")
 
     # -- facilitators ------------------------------------------------------------------------
 

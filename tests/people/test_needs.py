@@ -74,6 +74,20 @@ async def test_a_person_records_sees_and_changes_their_needs(app, chat):
         assert (await tx.exec(select(CommunicationNeeds))).all() == [], "nothing kept"
 
 
+async def test_own_words_alone_are_not_called_nothing(app, chat):
+    # Someone who only wrote in their own words was told "You have not asked for anything
+    # yet", right above the words just saved, and so was /brew preferences.
+    kim = Chat.person("Kim")
+    saved = await chat.say(kim, '/brew needs other="I need the agenda a day before"')
+    assert "not asked for anything" not in saved.text
+    assert "You asked for: what you wrote in your own words." in saved.text
+    prefs = await chat.say(kim, "/brew preferences")
+    assert "not asked for anything" not in prefs.text
+    assert "You asked for: what you wrote in your own words." in prefs.text
+    cleared = await chat.say(kim, "/brew needs clear=other")
+    assert "not asked for anything" in cleared.text
+
+
 async def test_bad_input_is_one_kind_sentence_and_changes_nothing(app, chat):
     sam = Chat.person("Sam")
     await chat.say(sam, "/brew needs add=captions")
