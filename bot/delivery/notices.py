@@ -8,19 +8,14 @@ facilitator who scheduled its session is told privately, once per refusal.
 
 from __future__ import annotations
 
-import logging
-from dataclasses import replace
-
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError, as_id
 from bot.core.messages import OutgoingMessage, Reply, Section, custom_id
-from bot.delivery.outbox import NOTICE, REMINDER, Delivery, Outcome, decode, refusal
+from bot.delivery.outbox import NOTICE, REMINDER, Outcome, Refused, decode
 from bot.engine.context import CommandContext, Effect
 from bot.engine.deps import Deps
 from storage.models import Community, OutboxItem, OutboxStatus, Session
-
-log = logging.getLogger("brewbot.notices")
 
 
 class NoticeService:
@@ -38,28 +33,26 @@ class NoticeService:
             return []
         session = await tx.get(Session, item.session_id) if item.session_id else None
         community = await tx.get(Community, item.community_id)
-        to = item.asked_by or (session.created_by if session else "")
-        if community is None or not to:
-            log.warning("post refused and nobody to tell id=%s", item.id)
+        if community is None:
             return []
-        notice = self._notice(outcome, session)
-        key = outcome.notice_key("notice:refused")
-        delivery = Delivery(key, NOTICE, "private", to, notice, item.session_id)
-        await self.deps.outbox.add(tx, community, delivery)
+        to = item.asked_by or (session.created_by if session else "")
+        await self.deps.outbox.tell_refused(
+            tx, community, outcome, to, self._refused_post(outcome, session),
+            session_id=item.session_id,
+        )  # fmt: skip
         return []
 
-    def _notice(self, outcome: Outcome, session: Session | None) -> OutgoingMessage:
+    def _refused_post(self, outcome: Outcome, session: Session | None) -> Refused:
         """What was refused and what to do: the session's title, or else the words the
         person asked to post (escaped, as anything a person typed)."""
         retry = custom_id("delivery", "retry", str(outcome.item.id))
+        about = "notice:refused"
         if session is not None:
-            return refusal(
-                self.deps.texts, "outbox.not_posted", outcome, retry, title=session.title
-            )
-        notice = refusal(self.deps.texts, "outbox.not_posted_yours", outcome, retry)
+            return Refused("outbox.not_posted", about, retry, {"title": session.title})
         words = decode(outcome.item.kind, outcome.item.payload)
         assert isinstance(words, OutgoingMessage)  # a post, never a letter
-        return replace(notice, sections=(Section(words.text, untrusted=True),))
+        sections = (Section(words.text, untrusted=True),)
+        return Refused("outbox.not_posted_yours", about, retry, sections=sections)
 
     async def retry(self, ctx: CommandContext) -> Reply:
         """The Retry button under a refused post (a reminder's too): arm it again and try it

@@ -23,8 +23,8 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
@@ -120,16 +120,38 @@ class _Withdrawn(Exception):
     """The delivery was forgotten after it was claimed (`Outbox.withdraw`, forget me)."""
 
 
-def refusal(
-    texts: Texts, key: str, outcome: Outcome, retry: str, **values: object
+def _refusal(
+    texts: Texts,
+    key: str,
+    outcome: Outcome,
+    retry: str | None,
+    *,
+    advice: str = "outbox.advice",
+    **values: object,
 ) -> OutgoingMessage:
     """What a facilitator reads when a delivery was refused for good: the sentence `key`
-    with the advice for its reason, and a Retry button whose custom id is `retry`."""
-    advice = texts.t(f"outbox.advice.{outcome.reason}", detail=outcome.detail)
-    return OutgoingMessage(
-        texts.t(key, advice=advice, **values),
-        actions=(Action(texts.t("buttons.retry"), retry, ActionStyle.PRIMARY),),
-    )
+    with the advice for its reason (from the `advice` family of sentences), and a Retry
+    button whose custom id is `retry` (none where trying again cannot help)."""
+    said = texts.t(f"{advice}.{outcome.reason}", detail=outcome.detail)
+    buttons = [Action(texts.t("buttons.retry"), retry, ActionStyle.PRIMARY)] if retry else []
+    return OutgoingMessage(texts.t(key, advice=said, **values), actions=tuple(buttons))
+
+
+@dataclass(frozen=True)
+class Refused:
+    """What to tell a person about a delivery refused for good (`Outbox.tell_refused`): the
+    sentence `key` with `values` (and the advice for the refusal's reason), a Retry button
+    whose custom id is `retry`, any `sections` below (words a person typed, untrusted), and
+    `about`, the start of the notice's key, which says what it is about. `retry` None: no
+    button, where trying the same again cannot help; `advice`: the family of sentences
+    that say what to do, by the refusal's reason."""
+
+    key: str
+    about: str
+    retry: str | None
+    values: Mapping[str, object] = field(default_factory=dict)
+    sections: tuple[Section, ...] = ()
+    advice: str = "outbox.advice"
 
 
 def retry_delay(attempt: int) -> timedelta:
@@ -295,6 +317,37 @@ class Outbox:
         """`tell` the facilitator who scheduled the session."""
         user = UserRef(community_ref(community), session.created_by)
         return await self.tell(tx, community, user, message, key=key, session_id=session.id)
+
+    async def tell_refused(
+        self,
+        tx: AsyncSession,
+        community: Community,
+        outcome: Outcome,
+        to: str,
+        refused: Refused,
+        *,
+        session_id: int | None = None,
+    ) -> None:
+        """Tell `to` privately that `outcome`'s delivery was refused for good, what to do, and
+        Retry: recorded in the outcome's own transaction under `Outcome.notice_key`, so each
+        refusal is told once however often its outcome is heard. Every feature's refusals
+        are told this one way. With nobody to tell, the log says so."""
+        item = outcome.item
+        if not to:
+            log.warning("refused and nobody to tell id=%s purpose=%s", item.id, item.purpose)
+            return
+        notice = _refusal(
+            self.deps.texts,
+            refused.key,
+            outcome,
+            refused.retry,
+            advice=refused.advice,
+            **refused.values,
+        )
+        if refused.sections:
+            notice = replace(notice, sections=refused.sections)
+        key = outcome.notice_key(refused.about)
+        await self.add(tx, community, Delivery(key, NOTICE, "private", to, notice, session_id))
 
     async def _raise_undelivered(self, keys: tuple[str, ...]) -> None:
         async with self.deps.db.read() as tx:

@@ -17,7 +17,7 @@ from bot.core.commands import as_id
 from bot.core.domain import OPEN_ACTIONS
 from bot.core.messages import OutgoingMessage, Reply, Section, custom_id
 from bot.delivery.notices import retry_refused
-from bot.delivery.outbox import NOTICE, Delivery, Outcome, refusal
+from bot.delivery.outbox import Delivery, Outcome, Refused
 from bot.engine.context import CommandContext, Effect
 from bot.engine.deps import Deps, zone_of
 from bot.scheduling.planner import ACTION_REMIND_DAYS, action_reminder_times
@@ -113,24 +113,18 @@ async def reminder_outcome(deps: Deps, tx: AsyncSession, outcome: Outcome) -> li
     if not facilitator and action.session_id is not None:
         session = await tx.get(Session, action.session_id)
         facilitator = session.created_by if session is not None else ""
-    if not facilitator:
-        return []
     owner = await find_participant(tx, item.community_id, item.target)
     name = (owner and (owner.called_by or owner.display_name)) or deps.texts.t(
         "actions.reminder.the_owner"
     )
-    notice = refusal(
-        deps.texts,
+    refused = Refused(
         "actions.reminder.not_delivered",
-        outcome,
+        "action-remind:failed",
         custom_id("action", "retry", str(item.id)),
-        number=action.id,
-        name=name,
+        {"number": action.id, "name": name},
     )
-    key = outcome.notice_key("action-remind:failed")
     # About the action, not its session: tied to none, so cancelling one does not take it.
-    delivery = Delivery(key, NOTICE, "private", facilitator, notice)
-    await deps.outbox.add(tx, community, delivery)
+    await deps.outbox.tell_refused(tx, community, outcome, facilitator, refused)
     return []
 
 

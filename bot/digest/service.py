@@ -22,7 +22,7 @@ from bot.core.domain import ENDED_STATES, SessionState
 from bot.core.messages import Action, ActionStyle, OutgoingMessage, Reply, Section, custom_id
 from bot.core.ports import DeliveryError
 from bot.delivery.mail import Letter, addresses, readdressed
-from bot.delivery.outbox import NOTICE, Delivery, Outcome, decode, encode, refusal
+from bot.delivery.outbox import NOTICE, Delivery, Outcome, Refused, decode, encode
 from bot.digest.feedback import after_digest_sent
 from bot.digest.marks import review_marks
 from bot.digest.model import (
@@ -441,40 +441,39 @@ class DigestService:
         if not outcome.delivered:
             row.status = "failed"
             tx.add(row)
-            notice = refusal(
-                self.deps.texts,
+            refused = Refused(
                 f"digests.not_delivered.{item.kind}",
-                outcome,
+                f"digest:{session.id}:failed",
                 custom_id("digest", "send", str(session.id)),
-                session_id=session.id,
-                detail=outcome.detail or item.target,
+                {"session_id": session.id, "detail": outcome.detail or item.target},
             )
-            key = outcome.notice_key(f"digest:{session.id}:failed")
-        else:
-            pending = (
-                await tx.exec(
-                    select(func.count())
-                    .select_from(OutboxItem)
-                    .where(
-                        OutboxItem.purpose == DIGEST,
-                        OutboxItem.session_id == session.id,
-                        OutboxItem.status != OutboxStatus.DONE,
-                    )
+            await self.deps.outbox.tell_refused(
+                tx, community, outcome, facilitator, refused, session_id=session.id
+            )
+            return []
+        pending = (
+            await tx.exec(
+                select(func.count())
+                .select_from(OutboxItem)
+                .where(
+                    OutboxItem.purpose == DIGEST,
+                    OutboxItem.session_id == session.id,
+                    OutboxItem.status != OutboxStatus.DONE,
                 )
-            ).one()
-            if pending or session.state != SessionState.CLOSED:
-                return []
-            self.sessions.move(session, SessionState.SUMMARISED, "summarised")
-            row.status, row.sent_at = "sent", self.deps.clock.now()
-            tx.add(row)
-            tx.add(session)
-            await after_digest_sent(self, tx, community, session)  # "what we heard", Easy Read
-            notice = OutgoingMessage(self.t("digests.sent", session_id=session.id))
-            key = f"digest:{session.id}:sent"
-        await self.deps.outbox.add(
-            tx, community, Delivery(key, NOTICE, "private", facilitator, notice, session.id)
-        )
-        return [self.deps.changed(id_of(session))] if outcome.delivered else []
+            )
+        ).one()
+        if pending or session.state != SessionState.CLOSED:
+            return []
+        self.sessions.move(session, SessionState.SUMMARISED, "summarised")
+        row.status, row.sent_at = "sent", self.deps.clock.now()
+        tx.add(row)
+        tx.add(session)
+        await after_digest_sent(self, tx, community, session)  # "what we heard", Easy Read
+        notice = OutgoingMessage(self.t("digests.sent", session_id=session.id))
+        delivery = Delivery(f"digest:{session.id}:sent", NOTICE, "private", facilitator, notice,
+                            session.id)  # fmt: skip
+        await self.deps.outbox.add(tx, community, delivery)
+        return [self.deps.changed(id_of(session))]
 
     async def resend_email(
         self, session_id: int, only: Sequence[str] = ()

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.domain import SessionState
 from bot.core.messages import OutgoingMessage, custom_id
 from bot.core.ports import DeliveryError
-from bot.delivery.outbox import NOTICE, REMINDER, Delivery, Outcome, refusal
+from bot.delivery.outbox import REMINDER, Delivery, Outcome, Refused
 from bot.digest.reminders import remind_owner
 from bot.digest.service import DigestService
 from bot.engine.context import Effect, Work
@@ -314,20 +314,15 @@ class JobService:
     ) -> None:
         """The last way to remind people was refused: the facilitator who scheduled the
         session hears it privately, once per refusal, with what to do and a Retry button."""
-        if not session.created_by:
-            log.warning("reminder refused and nobody to tell session=%s", session.id)
-            return
-        notice = refusal(
-            self.deps.texts,
-            "reminders.not_posted",
-            outcome,
-            custom_id("delivery", "retry", str(outcome.item.id)),
-            title=session.title,
-            when=format_local(session.starts_at, zone_of(community)),
+        values = {
+            "title": session.title,
+            "when": format_local(session.starts_at, zone_of(community)),
+        }
+        retry = custom_id("delivery", "retry", str(outcome.item.id))
+        refused = Refused("reminders.not_posted", "remind:refused", retry, values)
+        await self.deps.outbox.tell_refused(
+            tx, community, outcome, session.created_by, refused, session_id=session.id
         )
-        key = outcome.notice_key("remind:refused")
-        delivery = Delivery(key, NOTICE, "private", session.created_by, notice, session.id)
-        await self.deps.outbox.add(tx, community, delivery)
 
 
 def _in_time(minutes: int) -> dict[str, object]:
