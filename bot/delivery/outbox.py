@@ -24,6 +24,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from itertools import islice
@@ -55,6 +56,10 @@ from storage.models import Community, OutboxItem, OutboxStatus, Session
 from storage.types import utc_day
 
 log = logging.getLogger("brewbot.outbox")
+
+# The keys recorded while a listener hears an outcome (`Outbox._record`): a delivery asked
+# for by key goes on to these, and to nothing else that happens to be due.
+_added: ContextVar[list[str] | None] = ContextVar("outbox_added", default=None)
 
 NOTICE = "notice"  # the purpose of ordinary posts and private notices
 # The purpose of a session's reminders (bot/scheduling/jobs.py): a reminder post refused for
@@ -233,6 +238,9 @@ class Outbox:
         (`deliver_effect`); the worker only picks up what that left."""
         assert community.id is not None
         await enqueue(tx, community.id, delivery, self.deps.clock.now())
+        added = _added.get()
+        if added is not None:
+            added.append(delivery.key)
 
     def deliver_effect(self, keys: Iterable[str], *, report: bool = False) -> Effect:
         """An effect that tries these deliveries at once (after the commit). With `report`
@@ -432,19 +440,25 @@ class Outbox:
     async def deliver(self, *, keys: tuple[str, ...] | None = None, told: bool = False) -> int:
         """Try every due delivery (or just `keys`; `told`: their outcome is reported to the
         person waiting), and then whatever their outcomes asked for (a notice to a
-        facilitator, a fallback). Returns how many were delivered."""
+        facilitator, a fallback). Returns how many were delivered. Asked for by key (a
+        command), the later rounds take only what the outcomes added, and the asked-for
+        items again if one was armed at once (a safeguarding copy readdressed): every other
+        due delivery is the worker's, not the waiting person's."""
         delivered = 0
         for _round in range(5):  # outcomes may add deliveries; a few rounds settle them
             claimed = await self._claim(keys)
             if not claimed:
                 break
             self._hold(item for item, _ in claimed)
+            added: list[str] = []
             try:
                 for item, again in claimed:
-                    delivered += await self._attempt(item, again, told)
+                    delivered += await self._attempt(item, again, told, added)
             finally:
                 self._release(item.key for item, _ in claimed)
-            keys, told = None, False
+            if keys is not None:
+                keys = (*keys, *added)
+            told = False
         return delivered
 
     async def _claim(self, keys: tuple[str, ...] | None) -> list[tuple[OutboxItem, bool]]:
@@ -557,7 +571,9 @@ class Outbox:
             except DatabaseUnavailable:
                 log.warning("delivery leases not renewed yet held=%d", len(held))
 
-    async def _attempt(self, item: OutboxItem, again: bool, told: bool) -> int:
+    async def _attempt(self, item: OutboxItem, again: bool, told: bool, added: list[str]) -> int:
+        """Try `item` and record how it went; the keys its outcome's listener recorded are
+        put in `added`."""
         try:
             await self._send(item, again)
         except _Withdrawn:
@@ -569,10 +585,13 @@ class Outbox:
             outcome = Outcome(item, False, "failed", "", told)
         else:
             outcome = Outcome(item, True, told=told)
+        collecting = _added.set(added)
         try:
             await self._record(outcome)
         except DatabaseUnavailable:
             log.warning("delivery outcome not recorded yet id=%s", item.id)
+        finally:
+            _added.reset(collecting)
         return int(outcome.delivered)
 
     async def _send(self, item: OutboxItem, again: bool) -> None:
