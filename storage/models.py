@@ -617,8 +617,9 @@ class OutboxItem(SQLModel, table=True):
     community_id: int = Field(sa_column=_fk("community.id"))
     session_id: int | None = Field(default=None, index=True)
     target: str = Field(max_length=500)
-    # The person who asked for it (`/brew post`), told if it is refused for good; "" when
-    # the session's facilitator is the one to tell, or nobody is.
+    # The person who asked for it (whoever ran the command that made a post or sent a
+    # digest), told if it is refused for good; "" when the session's facilitator is the one
+    # to tell (a scheduled step's post), or nobody is.
     asked_by: str = Field(default="", max_length=64)
     payload: str
     status: str = Field(default=OutboxStatus.PENDING, max_length=16, index=True)

@@ -48,7 +48,7 @@ from bot.core.messages import (
 from bot.core.ports import DeliveryError
 from bot.core.refs import ConversationRef, UserRef
 from bot.delivery.mail import Letter, addresses
-from bot.engine.context import Effect, someone_waiting
+from bot.engine.context import Effect, Work, someone_waiting
 from bot.engine.deps import Deps, community_ref, session_channel
 from bot.engine.texts import Texts
 from storage.engine import DatabaseUnavailable
@@ -259,19 +259,18 @@ class Outbox:
 
     async def post(
         self,
-        tx: AsyncSession,
-        community: Community,
+        work: Work,
         to: ConversationRef,
         message: OutgoingMessage,
         *,
         key: str,
         session_id: int | None = None,
         close_thread: bool = False,
-        asked_by: str = "",
     ) -> Effect:
-        """Record a post in a channel or thread (`close_thread`: then archive the thread) and
-        return the effect that tries it once committed. `asked_by`: who to tell if it is
-        refused for good, when not the session's facilitator (bot/delivery/notices.py)."""
+        """Record a post in a channel or thread (`close_thread`: then archive the thread) in
+        `work`'s transaction and return the effect that tries it once committed. Refused for
+        good with nobody waiting, the person who asked for it (`work.asker`) is told, or for
+        a job's post the session's facilitator (bot/delivery/notices.py)."""
         delivery = Delivery(
             key,
             NOTICE,
@@ -280,9 +279,9 @@ class Outbox:
             message,
             session_id,
             thread=to.thread_id or "",
-            asked_by=asked_by,
+            asked_by=work.asker,
         )
-        await self.add(tx, community, delivery)
+        await self.add(work.tx, work.community, delivery)
         return self.deliver_effect([key], report=True)
 
     async def tell(
@@ -301,17 +300,11 @@ class Outbox:
         return self.deliver_effect([key], report=True)
 
     async def post_in_session(
-        self,
-        tx: AsyncSession,
-        community: Community,
-        session: Session,
-        message: OutgoingMessage,
-        *,
-        key: str,
+        self, work: Work, session: Session, message: OutgoingMessage, *, key: str
     ) -> Effect:
         """`post` in the session's own channel."""
-        to = session_channel(community, session)
-        return await self.post(tx, community, to, message, key=key, session_id=session.id)
+        to = session_channel(work.community, session)
+        return await self.post(work, to, message, key=key, session_id=session.id)
 
     async def tell_facilitator(
         self,

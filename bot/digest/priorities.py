@@ -178,7 +178,7 @@ class Priorities:
         stamp = self.deps.clock.now().strftime("%Y%m%dT%H%M%S%f")
         ctx.after_commit(
             await self.deps.outbox.post_in_session(
-                ctx.tx, ctx.community, session, message, key=f"priorities:{session.id}:{stamp}"
+                ctx, session, message, key=f"priorities:{session.id}:{stamp}"
             )
         )
         return Reply(

@@ -375,6 +375,7 @@ class DigestService:
                     sections=to_sections(digest),  # the title says it once
                 ),
                 session.id,
+                asked_by=ctx.asker,
             )
         ]
         if ctx.community.digest_email:
@@ -386,6 +387,7 @@ class DigestService:
                     ctx.community.digest_email,
                     self._letter(ctx.community, session, digest),
                     session.id,
+                    asked_by=ctx.asker,
                 )
             )
         for delivery in deliveries:
@@ -430,7 +432,8 @@ class DigestService:
 
     async def _delivered(self, tx: AsyncSession, outcome: Outcome) -> list[Effect]:
         """A digest delivery ended: once every part has arrived the digest is sent; a part
-        refused for good is reported to the facilitator with what to do and a Retry button."""
+        refused for good is reported to whoever sent it (or else the facilitator who
+        scheduled the session) with what to do and a Retry button."""
         item = outcome.item
         session = await tx.get(Session, item.session_id)
         community = await tx.get(Community, item.community_id)
@@ -447,8 +450,10 @@ class DigestService:
                 custom_id("digest", "send", str(session.id)),
                 {"session_id": session.id, "detail": outcome.detail or item.target},
             )
+            # Whoever pressed Send hears it, or the facilitator who scheduled the session.
+            to = item.asked_by or facilitator
             await self.deps.outbox.tell_refused(
-                tx, community, outcome, facilitator, refused, session_id=session.id
+                tx, community, outcome, to, refused, session_id=session.id
             )
             return []
         pending = (

@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError, as_id
-from bot.core.refs import ConversationRef, UserRef
+from bot.core.refs import ConversationRef, UserRef, is_visitor
 from storage.models import Community, Participant
 
 Effect = Callable[[], Awaitable[None]]
@@ -28,6 +28,10 @@ class Work:
     tx: AsyncSession
     community: Community
     effects: list[Effect] = field(default_factory=list, kw_only=True)
+    # The person who asked for this step (a command's), told if a post it makes is refused
+    # for good once nobody is waiting; "" for a job, whose posts' refusals go to the
+    # session's facilitator (bot/delivery/notices.py).
+    asker: str = field(default="", kw_only=True)
 
     def after_commit(self, effect: Effect) -> None:
         """Run `effect` once the change is safely stored; a failed effect never undoes it."""
@@ -43,6 +47,11 @@ class CommandContext(Work):
     is_facilitator: bool
     notes: list[str] = field(default_factory=list)
     undelivered: bool = False  # an effect's delivery did not go through (yet)
+
+    def __post_init__(self) -> None:
+        # A visitor of the web pages is no one who can be told anything later.
+        if not self.asker and not is_visitor(self.user.id):
+            self.asker = self.user.id
 
     def arg(self, name: str) -> Any:
         return self.args.get(name)

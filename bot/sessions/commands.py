@@ -126,14 +126,7 @@ def feature(app: Needs) -> Feature[CommandContext]:
             title=t("post.easy_title") if easy else "", text=message, plain=easy
         )
         ctx.after_commit(
-            await deps.outbox.post(
-                ctx.tx,
-                ctx.community,
-                ctx.conversation,
-                posted,
-                key=f"post:{uuid.uuid4().hex}",
-                asked_by=ctx.user.id,  # no session: they are the one to tell of a refusal
-            )
+            await deps.outbox.post(ctx, ctx.conversation, posted, key=f"post:{uuid.uuid4().hex}")
         )
         # Refused: the answer is only why, and what to do.
         return Reply(OutgoingMessage(t("post.done")), if_undelivered=OutgoingMessage())

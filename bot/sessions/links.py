@@ -27,7 +27,7 @@ from bot.core.commands import CommandError
 from bot.core.domain import FINISHED_STATES, LIVE_STATES, SessionState
 from bot.core.messages import Attachment, OutgoingMessage, Reply, Section
 from bot.core.refs import CommunityRef, Platform
-from bot.engine.context import CommandContext, Effect
+from bot.engine.context import CommandContext, Effect, Work
 from bot.engine.deps import Deps
 from bot.engine.known import Fact, Loader, Watch
 from bot.sessions.service import SessionService
@@ -127,9 +127,7 @@ class PageAnswers(Protocol):
 
     async def summary(self, tx: AsyncSession, session_id: int) -> tuple[Section, ...]: ...
 
-    async def announce(
-        self, tx: AsyncSession, community: Community, session: Session, url: str
-    ) -> Effect: ...
+    async def announce(self, work: Work, session: Session, url: str) -> Effect: ...
 
 
 class SessionLinks:
@@ -180,7 +178,7 @@ class SessionLinks:
         if found is not None or session.state != SessionState.SCHEDULED:
             return Reply(OutgoingMessage(text, sections=said))
         # A page just made for a session still to come: the channel hears of it once.
-        ctx.after_commit(await self.answers.announce(ctx.tx, ctx.community, session, issued.url))
+        ctx.after_commit(await self.answers.announce(ctx, session, issued.url))
         return Reply(
             OutgoingMessage(f"{text} {self.t('rsvp.announced')}", sections=said),
             if_undelivered=OutgoingMessage(text, sections=said),

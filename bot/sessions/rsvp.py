@@ -35,7 +35,7 @@ from bot.core.messages import OutgoingMessage, Section
 from bot.core.typed import readable
 from bot.delivery.mail import Letter, html_paragraphs, is_address
 from bot.delivery.outbox import Delivery
-from bot.engine.context import Effect
+from bot.engine.context import Effect, Work
 from bot.engine.deps import Deps
 from bot.sessions.lifecycle import person_may
 from bot.sessions.links import TOKEN_LENGTH, linked_pages, new_token
@@ -255,15 +255,13 @@ class Rsvps:
         heading = self.t("rsvp.summary", coming=len(coming), not_coming=len(rows) - len(coming))
         return (Section(", ".join(coming) or self.t("rsvp.summary_nobody"), heading, True),)
 
-    async def announce(
-        self, tx: AsyncSession, community: Community, session: Session, url: str
-    ) -> Effect:
+    async def announce(self, work: Work, session: Session, url: str) -> Effect:
         """One line in the session's channel when its web page is first made: people there
         can pass it on to those with no chat account."""
         message = OutgoingMessage(self.t("rsvp.announce", url=url))
         stamp = self.deps.clock.now().strftime("%Y%m%dT%H%M%S%f")
         return await self.deps.outbox.post_in_session(
-            tx, community, session, message, key=f"web-link:{session.id}:{stamp}"
+            work, session, message, key=f"web-link:{session.id}:{stamp}"
         )
 
     # -- reminders ---------------------------------------------------------------------------

@@ -77,8 +77,7 @@ class RunningService:
         ctx.tx.add(session)
         ctx.after_commit(
             await self.deps.outbox.post_in_session(
-                ctx.tx,
-                ctx.community,
+                ctx,
                 session,
                 self.spark_message(spark, id_of(session)),
                 key=f"spark:{session.id}",
@@ -165,7 +164,11 @@ class RunningService:
         ctx.tx.add(session)
         ctx.after_commit(
             self._open_threads(
-                ctx.community, session, await self.spark_for(ctx.tx, session), breakouts
+                ctx.community,
+                session,
+                await self.spark_for(ctx.tx, session),
+                breakouts,
+                asker=ctx.asker,
             )
         )
         ctx.after_commit(self.deps.changed(id_of(session)))
@@ -185,11 +188,13 @@ class RunningService:
         breakouts: Sequence[tuple[Breakout, list[Participant]]],
         *,
         again: bool = False,
+        asker: str = "",
     ) -> Effect:
         """Make each group's thread, recording it as soon as it exists, so a crash part-way
         leaves the groups still to open for `resume_threads` and every thread made known,
         to be warned and archived. `again` (resuming): a thread the platform made before the
-        crash, but that was not recorded, is found rather than made twice."""
+        crash, but that was not recorded, is found rather than made twice. `asker`: who
+        started the breakouts, told if a post about them is refused for good."""
         questions = "\n".join(f"- {q}" for q in (spark.questions if spark else ()))
         parent = session_channel(community, session)
         theme = session.theme or session.title
@@ -232,8 +237,7 @@ class RunningService:
                     row.thread_id = thread.thread_id or thread.id
                     tx.add(row)
                     deliver = await self.deps.outbox.post(
-                        tx,
-                        community,
+                        Work(tx, community, asker=asker),
                         thread,
                         instructions,
                         key=f"instructions:{breakout.id}",
@@ -262,7 +266,10 @@ class RunningService:
                 numbers = ",".join(str(b.number) for b, _ in failed)
                 async with self.deps.db.transaction() as tx:
                     deliver = await self.deps.outbox.post_in_session(
-                        tx, community, session, listing, key=f"groups:{session.id}:{numbers}"
+                        Work(tx, community, asker=asker),
+                        session,
+                        listing,
+                        key=f"groups:{session.id}:{numbers}",
                     )
                 with contextlib.suppress(DeliveryError):  # the thread's refusal is told below
                     await deliver()
@@ -367,8 +374,7 @@ class RunningService:
         for breakout_id, thread in await self._open_breakout_threads(work, session):
             work.after_commit(
                 await self.deps.outbox.post(
-                    work.tx,
-                    work.community,
+                    work,
                     thread,
                     message,
                     key=f"warn:{breakout_id}",
@@ -389,7 +395,7 @@ class RunningService:
     async def _close_groups(self, work: Work, session: Session, *, announce: bool = False) -> int:
         """Close every open breakout group: a gather message, then archive its thread
         (`announce`: the gather message in the main channel too)."""
-        tx, community = work.tx, work.community
+        tx = work.tx
         now = self.deps.clock.now()
         threads = await self._open_breakout_threads(work, session)
         rows = (
@@ -406,8 +412,7 @@ class RunningService:
         for breakout_id, thread in threads:
             work.after_commit(
                 await self.deps.outbox.post(
-                    tx,
-                    community,
+                    work,
                     thread,
                     message,
                     key=f"gather:{session.id}:{breakout_id}",
@@ -418,7 +423,7 @@ class RunningService:
         if announce:
             work.after_commit(
                 await self.deps.outbox.post_in_session(
-                    tx, community, session, message, key=f"gather:{session.id}"
+                    work, session, message, key=f"gather:{session.id}"
                 )
             )
         return len(rows)
@@ -470,7 +475,7 @@ class RunningService:
         )
         ctx.after_commit(
             await self.deps.outbox.post_in_session(
-                ctx.tx, ctx.community, session, invite, key=f"reflect:{session.id}"
+                ctx, session, invite, key=f"reflect:{session.id}"
             )
         )
         ctx.after_commit(self.deps.changed(id_of(session)))
@@ -481,7 +486,7 @@ class RunningService:
         )
 
     async def close_session(self, work: Work, session: Session) -> None:
-        tx, community = work.tx, work.community
+        tx = work.tx
         if session.state == SessionState.BREAKOUTS:
             await self._close_groups(work, session)
         self.sessions.move(session, SessionState.CLOSED, "closed")
@@ -500,8 +505,7 @@ class RunningService:
             tx.add(row)
         work.after_commit(
             await self.deps.outbox.post_in_session(
-                tx,
-                community,
+                work,
                 session,
                 OutgoingMessage(self.deps.texts.template("closing")),
                 key=f"closing:{session.id}",

@@ -174,7 +174,7 @@ class SessionService:
         )
         ctx.after_commit(
             await self.deps.outbox.post_in_session(
-                ctx.tx, ctx.community, first, announcement, key=f"announce:{first.id}"
+                ctx, first, announcement, key=f"announce:{first.id}"
             )
         )
         lines = [self.describe(ctx.community, s) for s in created]
@@ -196,7 +196,7 @@ class SessionService:
         notice = OutgoingMessage(self.t("sessions.cancelled_notice", title=session.title))
         ctx.after_commit(
             await self.deps.outbox.post_in_session(
-                ctx.tx, ctx.community, session, notice, key=f"cancelled:{session.id}"
+                ctx, session, notice, key=f"cancelled:{session.id}"
             )
         )
         return Reply(
@@ -290,9 +290,7 @@ class SessionService:
             sections=replay,
         )
         work.after_commit(
-            await self.deps.outbox.post_in_session(
-                work.tx, work.community, session, message, key=f"open:{session.id}"
-            )
+            await self.deps.outbox.post_in_session(work, session, message, key=f"open:{session.id}")
         )
         work.after_commit(self.deps.changed(id_of(session)))
 

@@ -11,6 +11,7 @@ from bot.core.domain import SessionState
 from bot.core.messages import OutgoingMessage
 from bot.core.ports import DeliveryError
 from bot.delivery.outbox import NOTICE, Delivery
+from bot.engine.context import Work
 from storage.models import Community, Session
 from tests.helpers import make_session
 
@@ -51,7 +52,7 @@ async def test_what_a_refusal_adds_is_delivered_in_the_same_call_and_nothing_els
         session = await tx.get(Session, session_id)
         [community] = (await tx.exec(select(Community))).all()
         message = OutgoingMessage("Welcome.")
-        await app.deps.outbox.post_in_session(tx, community, session, message, key="asked")
+        await app.deps.outbox.post_in_session(Work(tx, community), session, message, key="asked")
     app.deps.adapter.failures[f"send:{ROOM}"] = DeliveryError("not_in_channel", "#brew-room")
     await app.deps.outbox.deliver(keys=("asked",))
     [told] = [m for m in app.deps.adapter.private_to(fac.id) if "could not post" in m.text]
