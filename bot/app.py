@@ -11,6 +11,7 @@ from bot.core.commands import CommandTable
 from bot.core.ports import ChatAdapter
 from bot.delivery import commands as delivery_commands
 from bot.delivery.mail import Mailer
+from bot.delivery.missed import MissedNotices
 from bot.delivery.notices import NoticeService
 from bot.delivery.outbox import Outbox
 from bot.digest import commands as digest_commands
@@ -74,6 +75,7 @@ class Services:
     claims: ClaimService
     payments: PaymentService
     notices: NoticeService
+    missed: MissedNotices
     contact: ContactService
     table: CommandTable[CommandContext] = field(default_factory=CommandTable)
 
@@ -210,6 +212,7 @@ async def build_app(
         claims=ClaimService(deps, sessions),
         payments=payments,
         notices=NoticeService(deps),
+        missed=MissedNotices(deps),
         contact=ContactService(deps, sessions),
     )
     table = services.table
