@@ -29,14 +29,14 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core.commands import CommandError
-from bot.core.domain import FINISHED_STATES
+from bot.core.commands import CommandError, as_id
+from bot.core.domain import FINISHED_STATES, SessionState
 from bot.core.messages import OutgoingMessage, Section
 from bot.core.typed import readable
 from bot.delivery.mail import Letter, html_paragraphs, is_address
-from bot.delivery.outbox import Delivery
+from bot.delivery.outbox import Delivery, Outcome, Refused
 from bot.engine.context import Effect, Work
-from bot.engine.deps import Deps
+from bot.engine.deps import Deps, zone_of
 from bot.sessions.lifecycle import person_may
 from bot.sessions.links import TOKEN_LENGTH, linked_pages, new_token
 from bot.sessions.timeparse import format_local
@@ -52,6 +52,8 @@ MOST_PER_SESSION = 300
 # The outbox purpose of e-mail reminders, so they can be found and deleted with the rows.
 RSVP_REMINDER = "web_reminder"
 PERSONAL_PATH = "r/"
+# How the key of a notice that a reminder was refused begins (`Outbox.tell_refused`).
+NOT_REMINDED = "web-remind:refused"
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class Rsvps:
         self.deps = deps
         self.t = deps.texts.t
         deps.outbox.lapses_with_session(RSVP_REMINDER)
+        deps.outbox.listen(RSVP_REMINDER, self._not_reminded)
         # What each person's own page shows, by their link: a crowd that has just answered
         # opens these pages at once, and their reads are made together.
         self._pages = linked_pages(deps, "rsvp pages", _read_answered, WebRsvp, _ANSWERED)
@@ -317,13 +320,46 @@ class Rsvps:
             html=f"{paragraphs}<p>{html.escape(footer)} {link}</p>",
         )
 
+    async def _not_reminded(self, tx: AsyncSession, outcome: Outcome) -> list[Effect]:
+        """An e-mail reminder refused for good: the facilitator who scheduled the session
+        hears it, once per refusal, with the person's first name (which `/brew link N`
+        shows them already; never the address) and what to do. No Retry: the same letter
+        to the same address fails the same way, and trying again would name the address
+        in its answer. Nothing once the session has begun, or for a person who has since
+        removed their answer."""
+        item = outcome.item
+        if outcome.delivered or item.session_id is None:
+            return []
+        session = await tx.get(Session, item.session_id)
+        community = await tx.get(Community, item.community_id)
+        row = await tx.get(WebRsvp, as_id(item.key.rsplit(":", 1)[1]) or 0)
+        if session is None or community is None or session.state != SessionState.SCHEDULED:
+            return []
+        if row is None or row.session_id != session.id:
+            return []
+        refused = Refused(
+            "rsvp.not_reminded",
+            NOT_REMINDED,
+            None,
+            {"title": session.title, "when": format_local(session.starts_at, zone_of(community))},
+            (Section(row.first_name, untrusted=True),),
+            advice="rsvp.advice",
+        )
+        await self.deps.outbox.tell_refused(
+            tx, community, outcome, session.created_by, refused, session_id=session.id
+        )
+        return []
+
     # -- the end of a session ----------------------------------------------------------------
 
     async def end(self, tx: AsyncSession, session_id: int) -> int:
-        """Delete the session's answers and the reminders sent from them; how many answers."""
+        """Delete the session's answers, the reminders sent from them and the notices that
+        one was refused (they name the person); how many answers."""
         await tx.exec(
             delete(OutboxItem).where(
-                col(OutboxItem.purpose) == RSVP_REMINDER, col(OutboxItem.session_id) == session_id
+                col(OutboxItem.session_id) == session_id,
+                (col(OutboxItem.purpose) == RSVP_REMINDER)
+                | col(OutboxItem.key).startswith(f"{NOT_REMINDED}:", autoescape=True),
             )
         )
         result = await tx.exec(delete(WebRsvp).where(col(WebRsvp.session_id) == session_id))
