@@ -500,8 +500,11 @@ def _privacy_forget(settings: Settings, args: argparse.Namespace) -> int:
 
     try:
         exported = asyncio.run(_with_community(settings, args.community, work))
-    except CommandError:
-        print(texts.t("cli.forget_nothing"), file=sys.stderr)
+    except CommandError as exc:
+        # Nothing held, or a safeguarding message waiting for them with nobody to take it.
+        waiting = exc.key == "privacy.safeguarding_waiting"
+        print(texts.t("cli.forget_safeguarding_waiting" if waiting else "cli.forget_nothing"),
+              file=sys.stderr)  # fmt: skip
         return 1
     if exported is None:
         print(texts.t("cli.no_community", community=args.community), file=sys.stderr)

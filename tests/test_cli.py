@@ -304,6 +304,29 @@ def test_privacy_forget_deletes_the_person_once(tmp_path):
     assert one_line(again) == "Nothing is stored about that person in that community."
 
 
+def test_privacy_forget_waits_while_a_safeguarding_message_has_nobody_else(tmp_path):
+    """Fran scheduled the only session and is the only one a waiting alert can go to."""
+    url, session_id = seed(tmp_path)
+    with sqlite3.connect(tmp_path / "brewbot.db") as db:
+        db.execute(
+            "INSERT INTO outbox (key, purpose, kind, community_id, session_id, target, asked_by,"
+            " payload, status, attempts, refusals, due_at, created_at) VALUES"
+            " ('safeguarding:r1:contact', 'safeguarding', 'private', 1, ?, 'user-fran', '',"
+            " '{}', 'pending', 12, 1, '2026-12-01 00:00:00', '2026-12-01 00:00:00')",
+            (session_id,),
+        )
+    args = ("privacy", "forget", "--community", "1", "--user", "user-fran")
+    waits = brewbot(tmp_path, *args, DATABASE_URL=url)
+    assert waits.returncode == 1
+    assert one_line(waits).startswith("Nothing was deleted: a safeguarding message is waiting")
+    with sqlite3.connect(tmp_path / "brewbot.db") as db:
+        kept = db.execute("SELECT target FROM outbox WHERE purpose = 'safeguarding'").fetchall()
+        assert kept == [("user-fran",)]
+        assert db.execute(
+            "SELECT count(*) FROM participant WHERE user_id = 'user-fran'"
+        ).fetchone() == (1,)
+
+
 def test_digest_health_and_db_on_a_small_database(tmp_path):
     url, session_id = seed(tmp_path)
     done = brewbot(tmp_path, "digest", str(session_id), "--format", "json", DATABASE_URL=url)

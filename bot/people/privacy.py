@@ -27,6 +27,7 @@ from bot.engine.deps import Deps, zone_of
 from bot.engine.texts import Texts
 from bot.people.needs import forget_needs, person_needs
 from bot.people.payments import expire_payments, forget_payments, payment_data
+from bot.reflections.alerts import hand_on
 from bot.reflections.safeguarding import SAFEGUARDING
 from bot.reflections.together import REQUEST
 from bot.sessions.timeparse import format_local
@@ -229,6 +230,9 @@ async def forget(tx: AsyncSession, community: Community, user_id: str) -> list[s
         .where(col(OutboxItem.community_id) == community.id, col(OutboxItem.asked_by) == user_id)
         .values(asked_by="")
     )
+    # Someone else's safeguarding message waiting for them is handed on, never lost with
+    # them (or, with nobody to take it, forgetting them waits).
+    await hand_on(tx, community, user_id)
     # Messages to them, and requests to be contacted that name them, with the parts of each
     # a platform has shown (posted_part rows go with their delivery).
     await tx.exec(delete(OutboxItem).where(deliveries_about(community, user_id)))

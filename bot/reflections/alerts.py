@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.core.commands import CommandError
 from bot.core.messages import OutgoingMessage, Section
 from bot.delivery.mail import Letter, addresses, html_paragraphs
 from bot.delivery.outbox import MAX_ATTEMPTS, NOTICE, Delivery, Outcome, decode, encode
@@ -246,6 +247,53 @@ class Alerts:
                 advice=self.t("safeguarding.waiting_advice"),
             )
         ]
+
+
+async def hand_on(tx: AsyncSession, community: Community, user_id: str) -> None:
+    """`user_id` is being forgotten, in this transaction, and their private messages deleted:
+    each copy of a safeguarding message still waiting for them goes instead to someone else
+    who looks after safety (the community's contact, the session's facilitator, or another
+    facilitator who scheduled its sessions) who has no copy of it yet, so forgetting a
+    person never loses one. A copy nobody else can take is left to be deleted only when
+    another copy (the e-mail's, another person's) still carries the message; when none does,
+    CommandError: forgetting waits until there is someone to hand it to."""
+    waiting = (
+        await tx.exec(
+            select(OutboxItem).where(
+                OutboxItem.community_id == community.id,
+                OutboxItem.purpose == SAFEGUARDING,
+                OutboxItem.kind == "private",
+                OutboxItem.target == user_id,
+                col(OutboxItem.status) != OutboxStatus.DONE,
+            )
+        )
+    ).all()
+    if not waiting:
+        return
+    facilitators = (
+        await tx.exec(
+            select(Session.created_by)
+            .where(Session.community_id == community.id, col(Session.created_by) != "")
+            .distinct()
+        )
+    ).all()
+    for copy in waiting:
+        session = await tx.get(Session, copy.session_id) if copy.session_id is not None else None
+        others = [
+            other
+            for other in await _copies(tx, message_of(copy.key))
+            if other.id != copy.id and other.status != OutboxStatus.DONE
+        ]
+        taken = {user_id, *(other.target for other in others)}
+        # The contact first, then whoever scheduled the session, then the other facilitators.
+        candidates = [contact_of(community, session), *sorted(facilitators)]
+        to = next((c for c in candidates if c and c not in taken), "")
+        if to:
+            # Due at once: the day it was made has begun (a day, so no finer time is kept).
+            copy.target, copy.due_at = to, copy.created_at
+            tx.add(copy)
+        elif not others:
+            raise CommandError("privacy.safeguarding_waiting")
 
 
 def _finished(deps: Deps, tx: AsyncSession, copies: Sequence[OutboxItem]) -> None:
