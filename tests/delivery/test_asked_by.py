@@ -61,7 +61,9 @@ async def test_breakout_instructions_a_co_facilitator_started_are_told_to_them(
     assert told(app, fac) == []
 
 
-async def test_an_invitation_to_reflect_a_co_facilitator_gave_is_told_to_them(app, chat, fac, clock):
+async def test_an_invitation_to_reflect_a_co_facilitator_gave_is_told_to_them(
+    app, chat, fac, clock
+):
     session_id = await make_session(app, SessionState.OPEN)
     await chat.say(fac, f"/brew spark {session_id}")
     app.deps.adapter.failures[f"send:{ROOM}"] = DeliveryError("failed", "503")
