@@ -53,7 +53,7 @@ async def bot(table_app, tmp_path):
 
 def test_cogs_are_found_by_walking_the_package_skipping_underscores():
     modules = set(cog_modules())
-    expected = {"sessions", "sparks", "reflections", "digest", "people", "help"}
+    expected = {"sessions", "sparks", "reflections", "digest", "people", "delivery", "help"}
     assert modules == {f"cogs.{m}" for m in expected}
     on_disk = {p.stem for p in (ROOT / "cogs").glob("*.py") if not p.stem.startswith("_")}
     assert on_disk == expected

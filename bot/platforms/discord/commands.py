@@ -58,6 +58,7 @@ PLACES: dict[str, tuple[Place, ...]] = {
     "calendar": (Place(("my", "calendar")),),
     "forget me": (Place(("my", "forget")),),
     "needs": (Place(("my", "needs")),),
+    "notices": (Place(("my", "notices")),),
     # "/brew claim on", "/brew claim off" and "/brew claim export".
     "claim": (
         Place(("claim", "on"), (("choice", "on"),), "discord.command.claim_on"),
