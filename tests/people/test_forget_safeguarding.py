@@ -57,7 +57,7 @@ async def test_the_only_contact_forgotten_hands_the_alert_to_another_facilitator
 async def test_with_nobody_to_take_it_forgetting_waits_and_says_why(app, chat, fac):
     await alert_waiting_for_fran(app, chat, fac)
     answer = await forget(chat, fac)
-    assert "cannot delete what is stored about you yet" in answer.text
+    assert "cannot delete your details yet" in answer.text
     assert "safeguarding_contact" in answer.text
     [alert] = await alerts(app)
     assert alert.target == fac.id and WORDS in alert.payload, "still waiting, for Fran"
