@@ -30,7 +30,8 @@ class Work:
     effects: list[Effect] = field(default_factory=list, kw_only=True)
     # The person who asked for this step (a command's), told if a post it makes is refused
     # for good once nobody is waiting; "" for a job, whose posts' refusals go to the
-    # session's facilitator (bot/delivery/notices.py).
+    # session's facilitator (bot/delivery/notices.py), and for an anonymous step, whose
+    # writer no row may name (the dispatcher, `asker_of`).
     asker: str = field(default="", kw_only=True)
 
     def after_commit(self, effect: Effect) -> None:
@@ -47,11 +48,6 @@ class CommandContext(Work):
     is_facilitator: bool
     notes: list[str] = field(default_factory=list)
     undelivered: bool = False  # an effect's delivery did not go through (yet)
-
-    def __post_init__(self) -> None:
-        # A visitor of the web pages is no one who can be told anything later.
-        if not self.asker and not is_visitor(self.user.id):
-            self.asker = self.user.id
 
     def arg(self, name: str) -> Any:
         return self.args.get(name)
@@ -77,3 +73,9 @@ def no_transaction() -> AsyncSession:
     so reading through it fails at once rather than waiting, and nothing added to it is ever
     written (the dispatcher refuses a step that tried)."""
     return AsyncSession()
+
+
+def asker_of(user: UserRef, *, anonymous: bool) -> str:
+    """Who to record as asking for what a step makes (`Work.asker`): the person, but never
+    for an anonymous step, and never a visitor of the web pages, who cannot be told later."""
+    return "" if anonymous or is_visitor(user.id) else user.id

@@ -39,7 +39,7 @@ from bot.core.messages import OpenForm, OutgoingMessage, Reply, Response, parse_
 from bot.core.ports import DeliveryError, Responder
 from bot.core.refs import CommunityRef, ConversationRef, UserRef
 from bot.engine.clock import Clock
-from bot.engine.context import CommandContext, no_transaction, someone_waiting
+from bot.engine.context import CommandContext, asker_of, no_transaction, someone_waiting
 from bot.engine.deps import role_name
 from bot.engine.known import Known
 from bot.engine.texts import Texts
@@ -264,6 +264,7 @@ class Dispatcher:
             conversation=item.where,
             args=item.args,
             is_facilitator=is_facilitator,
+            asker=asker_of(user, anonymous=item.spec.anonymous),
         )
 
     def _admit(self, spec: Command | ComponentRoute, user: UserRef, community: Community) -> bool:
@@ -313,6 +314,7 @@ class Dispatcher:
             conversation=item.where,
             args=item.args,
             is_facilitator=self._admit(spec, user, community),
+            asker=asker_of(user, anonymous=spec.anonymous),
         )
         today = utc_day(self.clock.now())
         if not spec.anonymous and actor.last_seen_at != today:

@@ -61,16 +61,30 @@ async def test_breakout_instructions_a_co_facilitator_started_are_told_to_them(
     assert told(app, fac) == []
 
 
-async def test_an_invitation_to_reflect_a_co_facilitator_gave_is_told_to_them(
-    app, chat, fac, clock
-):
+async def test_closing_words_a_co_facilitator_asked_for_are_told_to_them(app, chat, fac, clock):
+    session_id = await make_session(app, SessionState.REFLECTING)
+    app.deps.adapter.failures[f"send:{ROOM}"] = DeliveryError("failed", "503")
+    await chat.say(PAT, f"/brew close {session_id}")
+    await refused_after_a_moment(app, clock)
+    assert len(told(app, PAT)) == 1
+    assert told(app, fac) == []
+
+
+async def test_an_anonymous_step_records_nobody_as_asking(app, chat, fac, clock):
+    """/brew reflect is anonymous (it may open the reflection form): no row may name whoever
+    ran it, so its invitation's refusal goes to the session's facilitator."""
     session_id = await make_session(app, SessionState.OPEN)
     await chat.say(fac, f"/brew spark {session_id}")
     app.deps.adapter.failures[f"send:{ROOM}"] = DeliveryError("failed", "503")
     await chat.say(PAT, f"/brew reflect {session_id}")
+    async with app.db.read() as tx:
+        [invite] = (
+            await tx.exec(select(OutboxItem).where(OutboxItem.key.startswith("reflect:")))
+        ).all()
+    assert invite.asked_by == "" and PAT.id not in invite.payload
     await refused_after_a_moment(app, clock)
-    assert len(told(app, PAT)) == 1
-    assert told(app, fac) == []
+    assert told(app, PAT) == []
+    assert len(told(app, fac)) == 1
 
 
 async def test_a_digest_a_co_facilitator_sent_is_told_to_them(app, chat, fac, clock):
