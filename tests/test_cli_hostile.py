@@ -169,3 +169,17 @@ def test_a_file_that_never_ends_is_one_line_as_a_person_types_it(tmp_path, args,
     done = brewbot(tmp_path, *args, DATABASE_URL=url)
     assert (done.returncode, done.stdout) == (2, "")
     assert said in one_line(done)
+
+
+@pytest.mark.parametrize(
+    "db",
+    [
+        "postgresql+psycopg://postgres@127.0.0.1:1/nowhere",  # nothing listens on port 1
+        "postgresql+psycopg://postgres@no-such-host.invalid/nowhere",
+    ],
+)
+def test_bench_with_a_database_it_cannot_reach_is_one_line(tmp_path, db):
+    # It printed two chained tracebacks (psycopg's and SQLAlchemy's) on the console.
+    done = brewbot(tmp_path, "bench", "--quick", "--db", db)
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    assert one_line(done).startswith("Could not reach the database given with --db"), done.stderr

@@ -46,6 +46,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -550,6 +551,13 @@ async def bench_database(db_url: str | None) -> AsyncIterator[str]:
     try:
         async with admin.begin() as conn:
             await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except (DBAPIError, OSError) as exc:
+        await admin.dispose()
+        raise BenchError(
+            "Could not reach the database given with --db: please check its address, and "
+            "that PostgreSQL is running there and lets this user create a schema."
+        ) from exc
+    try:
         yield _in_schema(db_url, schema)
     finally:
         with contextlib.suppress(Exception):
