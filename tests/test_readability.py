@@ -300,6 +300,10 @@ PLAIN_SENTENCE_WORDS = 25
 # Realistic values for the strings' placeholders, so they are scored as people read them.
 # A sentence filled into another ({advice}, {hint}) is one the bot really sends there.
 STRING_SAMPLE: dict[str, Any] = {
+    "earliest": "1 December 2025",
+    "latest": "1 December 2028",
+    "today": "1 December 2026",
+    "zone": "Europe/London",
     "action": "open",
     "advice": "Please invite Brewbot to that channel, then press Retry.",
     "amount": "12.50",
