@@ -15,7 +15,7 @@ from itertools import islice
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from dateparser.date import DateDataParser
+from dateparser.date import DateData, DateDataParser
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, rrule, weekday
 
@@ -96,6 +96,8 @@ _DURATION = re.compile(r"\d\s*(?:h|hrs?|hours?|m|mins?|minutes?)\b", re.IGNORECA
 _ONLY_A_DURATION = re.compile(
     r"in(?:,?\s*(?:and\s+)?\d+\s*(?:h|hrs?|hours?|m|mins?|minutes?))+", re.IGNORECASE
 )
+# A date in numbers, day first: "15/3", "15/3/2027" (a clock's "1.30" is not one).
+_NUMERIC_DATE = re.compile(r"(?<![\d/])\d{1,2}/(?P<month>\d{1,2})(?:/(?:\d{4}|\d{2}))?(?![\d/])")
 _CLOCK = re.compile(
     r"(?:(?P<h12>\d{1,2})(?:[:.](?P<m12>\d{2}))?\s*(?P<ampm>[ap])\.?m\.?"
     r"|(?P<h24>\d{1,2})[:.](?P<m24>\d{2})"
@@ -292,11 +294,7 @@ def _from_words(text: str, zone: ZoneInfo, now: datetime) -> tuple[datetime, tzi
     if by_weekday is not None:
         return by_weekday, wall
 
-    settings = dict(_DATEPARSER_SETTINGS, RELATIVE_BASE=base)
-    with warnings.catch_warnings():
-        # dateparser warns about its own use of deprecated stdlib calls; not ours to fix.
-        warnings.simplefilter("ignore")
-        data = DateDataParser(languages=["en"], settings=settings).get_date_data(text)
+    data = _dateparser(text, base)
     if data.date_obj is None:
         raise CommandError("time.not_understood")
     if data.date_obj.tzinfo is not None and not _UK_TIME.search(text):
@@ -325,6 +323,21 @@ _DAY_WORDS = re.compile(
 )
 
 
+def _dateparser(text: str, base: datetime) -> DateData:
+    """dateparser's reading of `text` from `base`, once a date written in numbers has been
+    checked to be day first (UK order: `_NUMERIC_DATE`)."""
+    for numbers in _NUMERIC_DATE.finditer(text):
+        if int(numbers["month"]) > 12:
+            # "3/15": dateparser would make 15 a year (3 December 2115), and "3/15/2027" would
+            # be read month first though "3/4/2027" is 3 April.
+            raise CommandError("time.day_first", written=numbers.group())
+    settings = dict(_DATEPARSER_SETTINGS, RELATIVE_BASE=base)
+    with warnings.catch_warnings():
+        # dateparser warns about its own use of deprecated stdlib calls; not ours to fix.
+        warnings.simplefilter("ignore")
+        return DateDataParser(languages=["en"], settings=settings).get_date_data(text)
+
+
 def _date_from_words(text: str, base: datetime) -> date:
     if not text.isprintable() or _DAY_WORDS.search(text) is None:
         raise CommandError("time.date_not_understood")
@@ -335,10 +348,7 @@ def _date_from_words(text: str, base: datetime) -> date:
         found = _weekday_phrase(f"{text} 23:59", base)
         if found is not None:
             return found.date()
-    settings = dict(_DATEPARSER_SETTINGS, RELATIVE_BASE=base)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # dateparser's own deprecation warnings, as above
-        data = DateDataParser(languages=["en"], settings=settings).get_date_data(text)
+    data = _dateparser(text, base)
     if data.date_obj is None:
         raise CommandError("time.date_not_understood")
     # "in 2 weeks" is one day; "next week" or "March" is a span, and picking a day in it

@@ -430,6 +430,7 @@ def test_naive_now_is_a_programming_error() -> None:
 # Every refusal parse_when and parse_recurrence can give, each with the input that gives it.
 REFUSALS: list[tuple[str, str, datetime]] = [
     ("when", "blah", MONDAY),
+    ("when", "3/15 2pm", MONDAY),
     ("when", "next Tuesday", MONDAY),
     ("when", "today 9am", MONDAY),
     ("when", "1 Dec 2029 2pm", MONDAY),
@@ -891,3 +892,20 @@ def test_twelve_of_the_widest_gap_stay_within_two_years() -> None:
     for text in ("every 8 weeks", "monthly", "last Friday of the month"):
         times = parse_recurrence(text, first, LONDON, count=12)
         assert times[-1] < MONDAY + timedelta(days=730)
+
+
+@pytest.mark.parametrize("text", ["3/15", "12/31", "13/13", "3/15/2027", "3/15/27", "4/20 2pm"])
+def test_a_date_written_month_first_is_refused_saying_day_first(text: str) -> None:
+    # "3/15" was read as 3 December 2115 and refused as "more than two years away"; "3/15/2027"
+    # was quietly read month first, though 3/4/2027 is 3 April: UK dates are day first.
+    for parse in (parse_date, parse_when):
+        with pytest.raises(CommandError) as caught:
+            parse(text, LONDON, MONDAY)
+        assert caught.value.key == "time.day_first", (parse.__name__, caught.value.key)
+        assert caught.value.values == {"written": text.split()[0]}
+
+
+def test_dates_written_day_first_still_work() -> None:
+    assert parse_date("15/3", LONDON, MONDAY) == date(2027, 3, 15)
+    assert parse_date("15/3/2027", LONDON, MONDAY) == date(2027, 3, 15)
+    assert parse_when("1/12 1.30pm", LONDON, MONDAY) == datetime(2026, 12, 1, 13, 30, tzinfo=UTC)
