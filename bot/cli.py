@@ -11,7 +11,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 # Each command imports what it uses when it runs: the settings alone bring in pydantic and
 # SQLAlchemy, which `--help` and a mistyped command should not wait for.
@@ -31,6 +31,14 @@ T = TypeVar("T")
 # What Brewbot writes (the database and its -wal and -shm files, the log, exports) is
 # readable by the user running it only; a folder it makes is theirs only.
 PRIVATE_UMASK = 0o077
+
+
+def say(*values: object, file: TextIO | None = None) -> None:
+    """`print`, without the marks around typed words (bot/core/marked.py): a terminal shows
+    the words of a sentence as written."""
+    from bot.core.marked import unmark
+
+    print(*(unmark(str(v)) for v in values), file=file)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,7 +65,7 @@ def _main(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
     except ConfigError as exc:
-        print(exc, file=sys.stderr)
+        say(exc, file=sys.stderr)
         return 1
     configure_logging(settings.log_level)
     # Alembic lists its plug-ins at INFO when first imported: noise on every start. Outside
@@ -72,7 +80,7 @@ def _main(args: argparse.Namespace) -> int:
             check(settings, _texts(), data_folder=shell, make=_makes_database(args))
         return args.handler(settings, args)
     except CannotStart as exc:
-        print(exc, file=sys.stderr)
+        say(exc, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -240,7 +248,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
 
     texts = _texts()
     if not 3 <= args.participants <= 500:
-        print(texts.t("cli.demo_participants"), file=sys.stderr)
+        say(texts.t("cli.demo_participants"), file=sys.stderr)
         return 2
     # The console is for what the demo says; its log goes beside its database, started again
     # with it (on its fast clock the scheduler warns of runs it skips, a day in two seconds).
@@ -250,14 +258,14 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
         log.unlink(missing_ok=True)
         configure_logging(settings.log_level, file=log)
     except OSError as exc:
-        print(texts.t("cli.cannot_write", path=log, reason=exc.strerror), file=sys.stderr)
+        say(texts.t("cli.cannot_write", path=log, reason=exc.strerror), file=sys.stderr)
         return 1
     # A person at a terminal can open the pages before they close; a test or a pipe cannot.
     keep_open = until_enter if sys.stdin.isatty() else None
     try:
         asyncio.run(run_demo(participants=args.participants, out=args.out, keep_open=keep_open))
     except Stopped:
-        print(texts.t("shell.demo_stopped"), file=sys.stderr)
+        say(texts.t("shell.demo_stopped"), file=sys.stderr)
         return 1
     return 0
 
@@ -268,9 +276,9 @@ def _health(settings: Settings, _args: argparse.Namespace) -> int:
     texts = _texts()
     problem = database_problem(settings, texts)
     if problem:
-        print(problem, file=sys.stderr)
+        say(problem, file=sys.stderr)
         return 1
-    print(texts.t("cli.health_ok"))
+    say(texts.t("cli.health_ok"))
     return 0
 
 
@@ -293,17 +301,17 @@ def _themes(_settings: Settings, args: argparse.Namespace) -> int:
             return 2
         statements = report.read_statements(data)
     except OSError as exc:
-        print(
+        say(
             texts.t("cli.themes.cannot_read", path=args.source, reason=exc.strerror),
             file=sys.stderr,
         )
         return 2
     except report.StatementsError as exc:
-        print(texts.t(exc.key, path=args.source), file=sys.stderr)
+        say(texts.t(exc.key, path=args.source), file=sys.stderr)
         return 2
     groups = report.group(statements)
     write = report.as_json if args.format == "json" else report.as_markdown
-    print(write(statements, groups))
+    say(write(statements, groups))
     return 0
 
 
@@ -321,7 +329,7 @@ def _db(settings: Settings, args: argparse.Namespace) -> int:
         finally:
             await db.dispose()
 
-    print(asyncio.run(go()))
+    say(asyncio.run(go()))
     return 0
 
 
@@ -332,7 +340,7 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
     if args.resend_email:
         return _resend_email(settings, args.session_id, args.to)
     if args.to is not None:
-        print(_texts().t("cli.resend.to_alone"), file=sys.stderr)
+        say(_texts().t("cli.resend.to_alone"), file=sys.stderr)
         return 1
 
     async def work(app: App, tx: AsyncSession, community: Community, session: Session) -> str:
@@ -341,17 +349,17 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
     text = asyncio.run(_with_session(settings, args.session_id, work))
     texts = _texts()
     if text is None:
-        print(texts.t("cli.no_session", session=args.session_id), file=sys.stderr)
+        say(texts.t("cli.no_session", session=args.session_id), file=sys.stderr)
         return 1
     if args.out:
         try:
             write_private(args.out, text)
         except OSError as exc:
-            print(texts.t("cli.cannot_write", path=args.out, reason=exc.strerror), file=sys.stderr)
+            say(texts.t("cli.cannot_write", path=args.out, reason=exc.strerror), file=sys.stderr)
             return 1
-        print(texts.t("cli.digest_written", path=args.out))
+        say(texts.t("cli.digest_written", path=args.out))
     else:
-        print(text)
+        say(text)
     return 0
 
 
@@ -362,7 +370,7 @@ def _resend_email(settings: Settings, session_id: int, to: str | None) -> int:
     texts = _texts()
     only = addresses(to)
     if to is not None and not (only and all(is_address(a) for a in only)):
-        print(texts.t("cli.resend.bad_to"), file=sys.stderr)
+        say(texts.t("cli.resend.bad_to"), file=sys.stderr)
         return 1
 
     async def go() -> tuple[str, dict[str, str]]:
@@ -378,7 +386,7 @@ def _resend_email(settings: Settings, session_id: int, to: str | None) -> int:
     if "reason" in values:
         values["advice"] = texts.t(f"cli.resend.advice.{values['reason']}")
     said = texts.t(f"cli.resend.{outcome}", session=session_id, **values)
-    print(said, file=sys.stdout if outcome == "sent" else sys.stderr)
+    say(said, file=sys.stdout if outcome == "sent" else sys.stderr)
     return 0 if outcome == "sent" else 1
 
 
@@ -460,12 +468,12 @@ def _claims_export(settings: Settings, args: argparse.Namespace) -> int:
     try:
         count = asyncio.run(_with_community(settings, args.community, work))
     except OSError as exc:
-        print(texts.t("cli.cannot_write", path=args.out, reason=exc.strerror), file=sys.stderr)
+        say(texts.t("cli.cannot_write", path=args.out, reason=exc.strerror), file=sys.stderr)
         return 1
     if count is None:
-        print(texts.t("cli.no_community", community=args.community), file=sys.stderr)
+        say(texts.t("cli.no_community", community=args.community), file=sys.stderr)
         return 1
-    print(texts.t("cli.claims_written", count=count, path=args.out))
+    say(texts.t("cli.claims_written", count=count, path=args.out))
     return 0
 
 
@@ -485,7 +493,7 @@ def _day_range(texts: Texts, first: str, last: str) -> tuple[date, date] | None:
     try:
         return period(read_day(first), read_day(last))
     except DaysProblem as problem:
-        print(texts.t(DAYS_ON_THE_COMMAND_LINE[problem.problem]), file=sys.stderr)
+        say(texts.t(DAYS_ON_THE_COMMAND_LINE[problem.problem]), file=sys.stderr)
         return None
 
 
@@ -503,15 +511,15 @@ def _privacy_forget(settings: Settings, args: argparse.Namespace) -> int:
     except CommandError as exc:
         # Nothing held, or a safeguarding message waiting for them with nobody to take it.
         waiting = exc.key == "privacy.safeguarding_waiting"
-        print(texts.t("cli.forget_safeguarding_waiting" if waiting else "cli.forget_nothing"),
-              file=sys.stderr)  # fmt: skip
+        say(texts.t("cli.forget_safeguarding_waiting" if waiting else "cli.forget_nothing"),
+            file=sys.stderr)  # fmt: skip
         return 1
     if exported is None:
-        print(texts.t("cli.no_community", community=args.community), file=sys.stderr)
+        say(texts.t("cli.no_community", community=args.community), file=sys.stderr)
         return 1
-    print(texts.t("cli.forget_done"))
+    say(texts.t("cli.forget_done"))
     if exported:
-        print(texts.t("cli.forget_tell_finance", claims=", ".join(exported)))
+        say(texts.t("cli.forget_tell_finance", claims=", ".join(exported)))
     return 0
 
 
@@ -525,7 +533,7 @@ def _statements_add(settings: Settings, args: argparse.Namespace) -> int:
     try:
         data = read_at_most(args.source, MAX_FILE_BYTES)  # read_csv refuses one byte more
     except OSError as exc:
-        print(
+        say(
             texts.t("cli.statements.cannot_read", path=args.source, reason=exc.strerror),
             file=sys.stderr,
         )
@@ -545,12 +553,12 @@ def _statements_add(settings: Settings, args: argparse.Namespace) -> int:
     try:
         added = asyncio.run(go())
     except CommandError as exc:
-        print(texts.t(exc.key, **exc.values), file=sys.stderr)
+        say(texts.t(exc.key, **exc.values), file=sys.stderr)
         return 2
     if added is None:
-        print(texts.t("cli.no_session", session=args.session), file=sys.stderr)
+        say(texts.t("cli.no_session", session=args.session), file=sys.stderr)
         return 1
-    print(summary(texts, added, held="held_queued"))
+    say(summary(texts, added, held="held_queued"))
     return 0
 
 
@@ -596,17 +604,17 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
 
     made, text = asyncio.run(go())
     if not made:
-        print(text, file=sys.stderr)
+        say(text, file=sys.stderr)
         return 1
     if args.out:
         try:
             write_private(args.out, text)
         except OSError as exc:
-            print(texts.t("cli.cannot_write", path=args.out, reason=exc.strerror), file=sys.stderr)
+            say(texts.t("cli.cannot_write", path=args.out, reason=exc.strerror), file=sys.stderr)
             return 1
-        print(texts.t("cli.report_written", path=args.out))
+        say(texts.t("cli.report_written", path=args.out))
     else:
-        print(text)
+        say(text)
     return 0
 
 
@@ -632,13 +640,13 @@ def _sparks(_settings: Settings, args: argparse.Namespace) -> int:
     try:
         library = SparkLibrary.load()
     except SparkError as exc:
-        print(exc, file=sys.stderr)
+        say(exc, file=sys.stderr)
         return 1
     if args.action == "check":
-        print(_texts().t("cli.sparks_valid", count=len(library.all())))
+        say(_texts().t("cli.sparks_valid", count=len(library.all())))
         return 0
     for spark in library.all():
-        print(f"{spark.id:40} {spark.title} ({spark.minutes} min) - {spark.theme}")
+        say(f"{spark.id:40} {spark.title} ({spark.minutes} min) - {spark.theme}")
     return 0
 
 
@@ -665,10 +673,10 @@ def _teams_app(settings: Settings, args: argparse.Namespace) -> int:
             terms_url=args.terms_url,
         )
     except TeamsAppError as exc:
-        print(texts.t(exc.key, **exc.values), file=sys.stderr)
+        say(texts.t(exc.key, **exc.values), file=sys.stderr)
         return 1
     except OSError as exc:
-        print(texts.t("cli.cannot_write", path=args.out, reason=exc.strerror), file=sys.stderr)
+        say(texts.t("cli.cannot_write", path=args.out, reason=exc.strerror), file=sys.stderr)
         return 1
-    print(texts.t("cli.teams_app.written", path=args.out))
+    say(texts.t("cli.teams_app.written", path=args.out))
     return 0

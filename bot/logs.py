@@ -19,6 +19,8 @@ import traceback
 from pathlib import Path
 from typing import NamedTuple, TextIO
 
+from bot.core.marked import has_marks, unmark
+
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
@@ -135,6 +137,7 @@ class PayloadFilter(logging.Filter):
             return True  # already rewritten by the filter on another handler
         quiet = quiet_for(record.name)
         if quiet is None:
+            _unmarked(record)
             return True
         kind = _rewritten_kind(record)
         if kind is not None:
@@ -148,6 +151,14 @@ class PayloadFilter(logging.Filter):
                 record, quiet.library, f"{record.levelname.lower()} logged in {record.funcName}"
             )
         return True
+
+
+def _unmarked(record: logging.LogRecord) -> None:
+    """A line of brewbot's own without the marks around typed words (bot/core/marked.py): a
+    sentence from prompts/ logged, or printed at start-up, shows its words as written."""
+    line = record.getMessage()
+    if has_marks(line):
+        record.msg, record.args = unmark(line), ()
 
 
 def quiet_for(name: str) -> Quiet | None:

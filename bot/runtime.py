@@ -39,6 +39,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
 from bot.app import App
+from bot.core.marked import Own
 from bot.engine.texts import Texts
 
 if TYPE_CHECKING:
@@ -210,7 +211,7 @@ async def start_web_pages(
     pages = WebServer(app, mounted=mounted, host=host, port=port)
     url = await pages.start()
     if app.settings.web:
-        say(app.deps.texts.t("web_startup.address", url=url))
+        say(app.deps.texts.t("web_startup.address", url=Own(url)))
     return pages
 
 

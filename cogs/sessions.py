@@ -42,6 +42,7 @@ from bot.platforms.discord.client import BrewBot, ShardedBrewBot
 from bot.platforms.discord.cog import BrewCog, suggests
 from bot.platforms.discord.components import shorten
 from bot.platforms.discord.errors import delivery_error
+from bot.platforms.discord.escape import own_words
 from storage.engine import DatabaseUnavailable
 from storage.models import Community, Session, id_of
 from storage.repositories import sessions_in_states
@@ -174,7 +175,8 @@ class ScheduledEvents:
         event = await self._find(guild, footer)
         wanted = _EventFields(
             name=shorten(notice.title, NAME_MAX),
-            description=shorten(notice.about, DESCRIPTION_MAX - len(footer) - 2) + f"\n\n{footer}",
+            description=shorten(own_words(notice.about), DESCRIPTION_MAX - len(footer) - 2)
+            + f"\n\n{footer}",
             start_time=notice.starts_at,
             end_time=notice.ends_at,
             location=shorten(self._location(guild, notice.channel_id), LOCATION_MAX),

@@ -6,10 +6,15 @@ a readable form without buttons, colour or emoji.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from bot.core.marked import unmark
+
 CUSTOM_ID_MAX = 100
+# The marks of bot/core/marked.py in UTF-8: EF BF B9, EF BF BA, EF BF BB.
+_MARK_BYTES = re.compile(b"\xef\xbf[\xb9-\xbb]")
 
 
 def custom_id(feature: str, verb: str, arg: str = "") -> str:
@@ -72,6 +77,13 @@ class Attachment:
     filename: str
     content: bytes
     mime_type: str = "text/plain"
+
+    def __post_init__(self) -> None:
+        # A file leaves the process: a text one never holds the marks around typed words
+        # (bot/core/marked.py), whichever sentence put them there.
+        object.__setattr__(self, "filename", unmark(self.filename))
+        if self.mime_type.startswith("text/") and _MARK_BYTES.search(self.content):
+            object.__setattr__(self, "content", unmark(self.content.decode()).encode())
 
 
 @dataclass(frozen=True)
@@ -195,3 +207,37 @@ Response = Reply | OpenForm
 class FormSubmission:
     custom_id: str
     values: dict[str, str] = field(default_factory=dict)
+
+
+def unmarked(message: OutgoingMessage) -> OutgoingMessage:
+    """`message` as a reader sees it where nothing is rendered (the terminal, the recording
+    adapter): without the marks around typed words (bot/core/marked.py)."""
+    return replace(
+        message,
+        text=unmark(message.text),
+        title=unmark(message.title),
+        sections=tuple(
+            replace(s, body=unmark(s.body), heading=unmark(s.heading)) for s in message.sections
+        ),
+        actions=tuple(replace(a, label=unmark(a.label)) for a in message.actions),
+    )
+
+
+def unmarked_form(form: Form) -> Form:
+    """`form` without marks: every part of a form is plain text on every platform."""
+    return replace(
+        form,
+        title=unmark(form.title),
+        intro=unmark(form.intro),
+        submit_label=unmark(form.submit_label),
+        ideas=tuple(replace(s, body=unmark(s.body), heading=unmark(s.heading)) for s in form.ideas),
+        fields=tuple(
+            replace(
+                f,
+                label=unmark(f.label),
+                hint=unmark(f.hint),
+                choices=tuple(replace(c, label=unmark(c.label)) for c in f.choices),
+            )
+            for f in form.fields
+        ),
+    )

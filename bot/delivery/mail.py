@@ -13,6 +13,7 @@ from email.utils import formatdate, make_msgid, parseaddr
 import aiosmtplib
 
 from bot.config import Settings
+from bot.core.marked import unmark
 from bot.core.ports import DeliveryError
 
 log = logging.getLogger("brewbot.mail")
@@ -25,6 +26,12 @@ class Letter:
     text: str
     html: str
     attachments: tuple[tuple[str, bytes, str], ...] = ()  # (filename, content, mime type)
+
+    def __post_init__(self) -> None:
+        # A letter leaves the process: the marks around typed words (bot/core/marked.py)
+        # never go with it, whichever sentence put them there.
+        for name in ("subject", "text", "html"):
+            object.__setattr__(self, name, unmark(getattr(self, name)))
 
 
 def html_paragraphs(text: str) -> str:

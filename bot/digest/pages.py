@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.commands import CommandError
 from bot.core.days import DaysProblem, Problem, period, read_day
 from bot.core.domain import OPEN_ACTIONS, ActionStatus
+from bot.core.marked import Own
 from bot.core.messages import OutgoingMessage, Reply
 from bot.digest.actions import community_actions
 from bot.digest.feedback import Compiles, feedback_message
@@ -130,7 +131,7 @@ class GroupLinks:
             renew=what == "new",
         )
         key = "group_links.renewed" if issued.renewed else "group_links.ready"
-        return Reply(OutgoingMessage(self.t(key, url=issued.url)))
+        return Reply(OutgoingMessage(self.t(key, url=Own(issued.url))))
 
     async def community(self, tx: AsyncSession, token: str) -> Community | None:
         """The community a link opens, or None for a link not (or no longer) in use."""

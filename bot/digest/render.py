@@ -5,7 +5,8 @@ made in `build_digest`; these functions only lay it out, so the formats cannot d
 Reflection words are untrusted, and so is every other value the digest did not write itself
 (theme labels, titles, actions). Markdown escapes them all (`escape_markdown`), so a Markdown
 viewer shows them as typed. A chat message (`to_sections`) carries each quote in an
-untrusted section, which every chat platform's renderer escapes by its own rule. HTML escapes
+untrusted section, and marks every other such value as typed (bot/core/marked.py), and every
+chat platform's renderer escapes both by its own rule. No file holds a mark. HTML escapes
 everything it did not write itself. CSV cells that a spreadsheet would run as a formula are
 neutralised (`safe_cell`).
 """
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.domain import OPEN_ACTIONS
 from bot.core.escape import escape_markdown, safe_cell
+from bot.core.marked import Own, mark, unmark
 from bot.core.messages import Section
 from bot.digest.key_messages import KeyMessage
 from bot.digest.model import ActionLine, CategorySection, Digest
@@ -52,6 +54,12 @@ def _reflections(count: int) -> str:
 
 def _as_is(value: str) -> str:
     return value
+
+
+def _bold(label: str) -> Own:
+    """A label the digest shows in bold: its own Markdown around a value already made safe
+    for where it goes (`words`)."""
+    return Own(f"**{label}**")
 
 
 def _meta(d: Digest, words: Callable[[str], str] = _as_is) -> list[tuple[str, str]]:
@@ -115,7 +123,8 @@ def to_markdown(d: Digest, *, heading: bool = True) -> str:
     """The digest as Markdown, for e-mail bodies and files: every value the digest did not
     write itself is escaped, so any Markdown viewer shows it as typed."""
     blocks = _blocks(d, heading, escape_markdown)
-    return "\n\n".join(b if isinstance(b, str) else _md_quote(b.text) for b in blocks) + "\n"
+    text = "\n\n".join(b if isinstance(b, str) else _md_quote(b.text) for b in blocks) + "\n"
+    return unmark(text)
 
 
 def to_sections(d: Digest, *, heading: bool = False) -> tuple[Section, ...]:
@@ -124,7 +133,7 @@ def to_sections(d: Digest, *, heading: bool = False) -> tuple[Section, ...]:
     quote). `heading=False` leaves out the title, for a message that shows its own."""
     sections: list[Section] = []
     ours: list[str] = []
-    for block in _blocks(d, heading, _as_is):
+    for block in _blocks(d, heading, mark):
         if isinstance(block, str):
             ours.append(block)
             continue
@@ -179,8 +188,7 @@ def _blocks(d: Digest, heading: bool, words: Callable[[str], str]) -> list[str |
             out.append(_t("digest.said.nothing"))
         for theme in section.themes:
             out.append(
-                "- "
-                + _theme_summary(f"**{words(theme.label)}**", theme.count, theme.making_it_real)
+                "- " + _theme_summary(_bold(words(theme.label)), theme.count, theme.making_it_real)
             )
             out.extend(_Quote(quote) for quote in theme.quotes)
 
@@ -286,7 +294,7 @@ def to_html(d: Digest) -> str:
     """A complete, standalone, printable and accessible HTML page (no scripts, nothing
     fetched from elsewhere)."""
     title = escape(_t("digest.title", title=d.title))
-    return (
+    return unmark(
         "\n".join(
             [
                 *page_head(title, _STYLE),
@@ -309,7 +317,7 @@ def to_html(d: Digest) -> str:
 def html_meta(d: Digest) -> str:
     """The digest's date, theme, spark and session number, as a definition list."""
     rows = (f"<dt>{escape(name)}</dt><dd>{escape(value)}</dd>" for name, value in _meta(d))
-    return "\n".join(['<dl class="meta">', *rows, "</dl>"])
+    return unmark("\n".join(['<dl class="meta">', *rows, "</dl>"]))
 
 
 def html_sections(d: Digest, *, chart: bool = True) -> str:
@@ -412,7 +420,7 @@ def html_sections(d: Digest, *, chart: bool = True) -> str:
     else:
         parts.append(f"<p>{escape(_t('digest.actions.none'))}</p>")
     parts.append("</section>")
-    return "\n".join(parts)
+    return unmark("\n".join(parts))
 
 
 def _chart_rows(d: Digest) -> Iterator[tuple[CategorySection, str, int]]:
@@ -497,7 +505,7 @@ def to_csv(d: Digest) -> str:
                         "; ".join(theme.making_it_real),
                     ]
                 )
-    return buffer.getvalue()
+    return unmark(buffer.getvalue())
 
 
 def to_json(d: Digest) -> str:
@@ -506,7 +514,7 @@ def to_json(d: Digest) -> str:
     data = _fields(d)
     if 0 < d.contributors < d.min_count:
         data["contributors"] = None
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2)
+    return unmark(json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2))
 
 
 def _plain(value: object) -> object:

@@ -33,6 +33,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.domain import ActionStatus
 from bot.core.escape import escape_markdown, safe_cell
+from bot.core.marked import unmark
 from bot.digest.model import Digest
 from bot.digest.render import page_head
 from bot.engine.texts import shared_texts
@@ -94,7 +95,8 @@ class Report:
 
 
 def _t(key: str, /, **values: object) -> str:
-    return shared_texts().t(key, **values)
+    # The report is only ever a file or a page, each escaping whole sentences: no marks.
+    return unmark(shared_texts().t(key, **values))
 
 
 def too_long(start: date, end: date) -> bool:

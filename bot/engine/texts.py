@@ -5,6 +5,9 @@ longer messages are Markdown templates in `prompts/templates/NAME.md`, with an E
 in `NAME.easy.md`, whose ideas may each name a picture with a `[name]` mark (bot/core/easy_read.py):
 `template` gives the words alone, `ideas` the ideas with their pictures.
 
+Every value filled in is marked as typed unless it is known to be Brewbot's own (another
+text, which these methods return as `Own`; a number; a date): bot/core/marked.py.
+
 A text names a command as `{/NAME}` (`{/forget me}`, `{/claim off}`), never as typed words:
 it is written the way people type it on the platform in use (bot/core/spelling.py), and a
 test checks that every command a text names exists on every platform.
@@ -14,6 +17,8 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass, field, replace
+from datetime import date, time, timedelta
+from decimal import Decimal
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -22,6 +27,7 @@ import yaml
 
 from bot.core.commands import CommandName
 from bot.core.easy_read import ideas, marks, words_only
+from bot.core.marked import Own, mark
 from bot.core.messages import Picture, Section
 from bot.core.spelling import TYPED, Spelling
 from bot.core.yaml_data import load_yaml
@@ -44,13 +50,25 @@ def command_names(text: str) -> set[str]:
     return {name[1:] for name in _placeholders(text) if name.startswith("/") and name != "/"}
 
 
+# Values Brewbot made itself, put in as they are. Every other value is taken to be typed, and
+# marked (bot/core/marked.py): a name, a title, a reason, a theme, whoever typed it.
+_OWN = (Own, int, float, Decimal, date, time, timedelta)
+
+
+def _value(value: Any, spelling: Spelling) -> Any:
+    if isinstance(value, CommandName):
+        return spelling.command(value)
+    if isinstance(value, _OWN) or value is None:
+        return value
+    return mark(str(value))
+
+
 class _Values(dict[str, Any]):
-    """A sentence's values, with `{/NAME}` and CommandName values in the platform's spelling."""
+    """A sentence's values, with `{/NAME}` and CommandName values in the platform's spelling
+    and every value not known to be Brewbot's own marked as typed."""
 
     def __init__(self, values: dict[str, Any], spelling: Spelling) -> None:
-        super().__init__(
-            (k, spelling.command(v) if isinstance(v, CommandName) else v) for k, v in values.items()
-        )
+        super().__init__((k, _value(v, spelling)) for k, v in values.items())
         self.spelling = spelling
 
     def __missing__(self, key: str) -> str:
@@ -98,14 +116,14 @@ class Texts:
         return replace(self, spelling=spelling)
 
     def t(self, key: str, /, **values: Any) -> str:
-        """One short sentence by key, filled in."""
+        """One short sentence by key, filled in (an `Own`, so it can be put into another)."""
         try:
             text = self.strings[key]
         except KeyError:
             raise TextsError(f"prompts/strings has no entry {key!r}") from None
         if not values and not _placeholders(text):
-            return text
-        return text.format_map(_Values(values, self.spelling))
+            return Own(text)
+        return Own(text.format_map(_Values(values, self.spelling)))
 
     def counted(self, key: str, count: int, /, **values: Any) -> str:
         """The sentence for `count` things: `KEY_one` for one, else `KEY_many`, with the
@@ -119,7 +137,7 @@ class Texts:
             text = self.templates[key]
         except KeyError:
             raise TextsError(f"prompts/templates/{name}.md is missing") from None
-        return _words(text).format_map(_Values(values, self.spelling))
+        return Own(_words(text).format_map(_Values(values, self.spelling)))
 
     def ideas(self, name: str, /, **values: Any) -> tuple[Section, ...]:
         """The Easy Read template `name` as its ideas, filled in, each with its picture."""
@@ -129,7 +147,7 @@ class Texts:
             raise TextsError(f"prompts/templates/{name}.easy.md is missing") from None
         filled = _Values(values, self.spelling)
         return tuple(
-            Section(idea.words.format_map(filled), picture=_picture(idea.picture))
+            Section(Own(idea.words.format_map(filled)), picture=_picture(idea.picture))
             for idea in ideas(text, shared_pictures().alts)
         )
 

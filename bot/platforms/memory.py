@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from bot.core.messages import Form, OutgoingMessage
+from bot.core.marked import unmark
+from bot.core.messages import Form, OutgoingMessage, unmarked, unmarked_form
 from bot.core.ports import DeliveryError
 from bot.core.refs import ConversationRef, MessageRef, Platform, UserRef
 
@@ -90,7 +91,10 @@ class MemoryAdapter:
         return MessageRef(ConversationRef(user.community, f"dm-{user.id}"), f"m{next(self._ids)}")
 
     def record(self, item: Sent) -> None:
-        self.sent.append(item)
+        # Shown as a reader of plain text would see it: typed words without their marks.
+        if item.message is not None:
+            item = replace(item, message=unmarked(item.message))
+        self.sent.append(replace(item, name=unmark(item.name)))
 
     # Helpers for reading what happened.
     def ops(self, op: str) -> list[Sent]:
@@ -122,11 +126,11 @@ class MemoryResponder:
 
     async def reply(self, message: OutgoingMessage, *, private: bool = True) -> None:
         self.first = self.first or "reply"
-        self.replies.append((message, private))
+        self.replies.append((unmarked(message), private))
 
     async def open_form(self, form: Form) -> None:
         self.first = self.first or "form"
-        self.forms.append(form)
+        self.forms.append(unmarked_form(form))
 
     @property
     def text(self) -> str:

@@ -25,6 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
 from bot.core.domain import FINISHED_STATES, LIVE_STATES, SessionState
+from bot.core.marked import Own
 from bot.core.messages import Attachment, OutgoingMessage, Reply, Section
 from bot.core.refs import CommunityRef, Platform
 from bot.engine.context import CommandContext, Effect, Work
@@ -173,7 +174,7 @@ class SessionLinks:
             renew=what == "new",
         )
         key = "links.renewed" if issued.renewed else "links.ready"
-        text = self.t(key, title=session.title, url=issued.url, session_id=session.id)
+        text = self.t(key, title=session.title, url=Own(issued.url), session_id=session.id)
         said = await self.answers.summary(ctx.tx, id_of(session))
         if found is not None or session.state != SessionState.SCHEDULED:
             return Reply(OutgoingMessage(text, sections=said))

@@ -31,6 +31,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError, as_id
 from bot.core.domain import FINISHED_STATES, SessionState
+from bot.core.marked import Own
 from bot.core.messages import OutgoingMessage, Section
 from bot.core.typed import readable
 from bot.delivery.mail import Letter, html_paragraphs, is_address
@@ -261,7 +262,7 @@ class Rsvps:
     async def announce(self, work: Work, session: Session, url: str) -> Effect:
         """One line in the session's channel when its web page is first made: people there
         can pass it on to those with no chat account."""
-        message = OutgoingMessage(self.t("rsvp.announce", url=url))
+        message = OutgoingMessage(self.t("rsvp.announce", url=Own(url)))
         stamp = self.deps.clock.now().strftime("%Y%m%dT%H%M%S%f")
         return await self.deps.outbox.post_in_session(
             work, session, message, key=f"web-link:{session.id}:{stamp}"

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
 from bot.core.domain import Role, SessionState
+from bot.core.marked import Own
 from bot.core.messages import Action, ActionStyle, OutgoingMessage, Reply, Section, custom_id
 from bot.core.ports import DeliveryError
 from bot.core.refs import ConversationRef, UserRef
@@ -93,10 +94,11 @@ class RunningService:
     ) -> OutgoingMessage:
         if easy:
             return self._easy_spark(spark)
-        body = spark.intro + (f"\n\n{spark.story}" if spark.story else "")
-        listed = "\n".join(f"{n}. {q}" for n, q in enumerate(spark.questions, start=1))
+        said = spark.said
+        body = said(spark.intro) + (f"\n\n{said(spark.story)}" if spark.story else "")
+        listed = "\n".join(f"{n}. {said(q)}" for n, q in enumerate(spark.questions, start=1))
         return OutgoingMessage(
-            title=spark.title,
+            title=said(spark.title),
             text=f"{body}\n\n**{self.t('running.questions_heading')}**\n{listed}",
             actions=(
                 Action(self.t("buttons.easy_read"), custom_id("spark", "easy", str(session_id))),
@@ -113,7 +115,7 @@ class RunningService:
         ]
         if questions:
             questions[0] = replace(questions[0], heading=self.t("running.questions_heading"))
-        return OutgoingMessage(title=spark.title, sections=(*ideas.intro, *questions))
+        return OutgoingMessage(title=spark.said(spark.title), sections=(*ideas.intro, *questions))
 
     async def spark_easy(self, ctx: CommandContext) -> Reply:
         """The Easy Read button under a spark. It only reads (`reads_only`), from what is known
@@ -195,7 +197,9 @@ class RunningService:
         to be warned and archived. `again` (resuming): a thread the platform made before the
         crash, but that was not recorded, is found rather than made twice. `asker`: who
         started the breakouts, told if a post about them is refused for good."""
-        questions = "\n".join(f"- {q}" for q in (spark.questions if spark else ()))
+        # Brewbot's own list of the spark's questions, each as the spark says it.
+        asked = [spark.said(q) for q in spark.questions] if spark else []
+        questions = Own("\n".join(f"- {question}" for question in asked))
         parent = session_channel(community, session)
         theme = session.theme or session.title
 

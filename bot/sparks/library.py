@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from bot.core.commands import CommandError
+from bot.core.marked import Own, mark
 from bot.core.messages import Section
 from bot.core.yaml_data import load_yaml
 from bot.engine.texts import marked_ideas
@@ -99,13 +100,22 @@ class Spark:
     easy_questions: tuple[str, ...]
     source: str = LIBRARY
 
+    def said(self, words: str) -> str:
+        """Some of this spark's words, for a message: a community's own spark was typed by a
+        facilitator, so its words are marked as typed (bot/core/marked.py) and shown as
+        written; the library's are Brewbot's own, Markdown and all."""
+        return Own(words) if self.source == LIBRARY else mark(words)
+
     def easy_ideas(self) -> EasyIdeas:
         """The Easy Read intro and each question as ideas beside their pictures, as every
         front-end shows them (the chat's Easy Read button, the session's web page)."""
         return EasyIdeas(
-            marked_ideas(self.easy_intro),
-            tuple(marked_ideas(question) for question in self.easy_questions),
+            self._said_ideas(self.easy_intro),
+            tuple(self._said_ideas(question) for question in self.easy_questions),
         )
+
+    def _said_ideas(self, text: str) -> tuple[Section, ...]:
+        return tuple(replace(idea, body=self.said(idea.body)) for idea in marked_ideas(text))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready values, one key per field (the shape stored for community sparks)."""

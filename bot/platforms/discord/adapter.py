@@ -24,6 +24,7 @@ from typing import Any
 import discord
 from discord.ext import commands
 
+from bot.core.marked import unmark
 from bot.core.messages import OutgoingMessage
 from bot.core.ports import DeliveryError
 from bot.core.refs import ConversationRef, MessageRef, Platform, UserRef
@@ -186,7 +187,7 @@ class DiscordAdapter:
         the members are added one by one. With `again`, an open thread of the bot's own
         with this name in this channel (made before a crash) is used instead. A name longer
         than Discord allows (THREAD_NAME_MAX) is shortened with an ellipsis."""
-        name = shorten(name, THREAD_NAME_MAX)
+        name = shorten(unmark(name), THREAD_NAME_MAX)  # a thread's name is plain text
         channel = await self._text_channel(parent)
         if again:
             for earlier in channel.threads:

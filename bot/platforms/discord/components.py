@@ -23,7 +23,9 @@ from typing import Any
 import discord
 
 from bot.core.commands import is_number
+from bot.core.marked import unmark
 from bot.core.messages import CUSTOM_ID_MAX, Action, ActionStyle, FieldKind, Form, FormField
+from bot.platforms.discord.escape import own_words
 
 # Discord's limits (https://discord.com/developers/docs/components/reference).
 BUTTON_LABEL_MAX = 80
@@ -66,8 +68,9 @@ def split_community(custom: str) -> tuple[str, str | None]:
 
 
 def shorten(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters, with an ellipsis when it was cut."""
-    text = text.strip()
+    """`text` cut to `limit` characters, with an ellipsis when it was cut; without marks
+    (bot/core/marked.py): labels, titles and names are plain text on Discord."""
+    text = unmark(text).strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -120,7 +123,8 @@ def build_modal(form: Form) -> discord.ui.Modal:
     intro = form.intro.strip()
     first_description: str | None = None
     if intro and len(fields) < MODAL_COMPONENTS_MAX:
-        modal.add_item(discord.ui.TextDisplay(shorten(intro, TEXT_DISPLAY_MAX)))
+        # A text display reads Markdown: typed words in it are escaped.
+        modal.add_item(discord.ui.TextDisplay(shorten(own_words(intro), TEXT_DISPLAY_MAX)))
     elif intro:
         # No room for a text block: keep the sentences that fit under the first field.
         first_description = _leading_sentences(intro, LABEL_DESCRIPTION_MAX)

@@ -23,6 +23,9 @@ Discord hides a backslash in front of any punctuation and shows the character it
   mentions (</name:123>), custom emoji, timestamps (<t:0:R>) and <https://...> links.
 - "@everyone" and "@here" get a zero-width space after the "@".
 
+Brewbot's own sentences hold typed words too (a name, a title: bot/core/marked.py):
+`own_words` escapes those with this same rule and leaves the sentence's own Markdown as it is.
+
 `WHOLE` is what a long message may never be cut through (an escape and the character it
 protects, and the bot's own mentions and links): pass it to `split_text`.
 Apply the function once, to participant text only (never to the bot's own formatting).
@@ -31,6 +34,8 @@ Apply the function once, to participant text only (never to the bot's own format
 from __future__ import annotations
 
 import re
+
+from bot.core.marked import Mention, MentionKind, shown_as
 
 ZWSP = "\u200b"
 
@@ -52,3 +57,20 @@ def escape_participant_text(text: str) -> str:
     text = _LINK.sub(r"\\:", text)
     text = text.replace("<", "<" + ZWSP)
     return _PINGS.sub("@" + ZWSP, text)
+
+
+_MENTION_STARTS = {MentionKind.PERSON: "<@", MentionKind.CHANNEL: "<#", MentionKind.GROUP: "<@&"}
+
+
+def mention(found: Mention) -> str:
+    """A mention Brewbot built, as Discord writes it (its ids are digits; anything else, such
+    as the channel name "general" the terminal chat uses, shows as it is)."""
+    if not found.id.isdigit():
+        return escape_participant_text(found.id)
+    return f"{_MENTION_STARTS[found.kind]}{found.id}>"
+
+
+def own_words(text: str) -> str:
+    """Brewbot's own Markdown with the typed words in it escaped (`escape_participant_text`)
+    and the mentions it built written as Discord's."""
+    return shown_as(text, escape_participant_text, mention)

@@ -9,6 +9,8 @@
 - Words a participant typed (`Section(untrusted=True)`) are escaped so they show as typed and
   cannot ping anyone, link anywhere or pick up formatting, and are shown as a quote, set apart
   from the bot's own words. A long message is never cut through an escape (`escape.WHOLE`).
+- Words someone typed inside the bot's own sentences (bot/core/marked.py) are escaped with
+  the same rule, and the sentence keeps its own Markdown (`own_words`).
 - `message.plain`: the reader asked for plain style, so no embeds and no decoration
   (bot.core.plain), just content.
 - Every message allows no mentions unless `message.ping` says one is meant.
@@ -26,12 +28,13 @@ from typing import Any
 
 import discord
 
+from bot.core.marked import unmark
 from bot.core.messages import OutgoingMessage, Picture, Section
 from bot.core.plain import plain_text_style
 from bot.core.splitting import pack_chunks, split_text
 from bot.engine.pictures import picture_png
 from bot.platforms.discord.components import build_view
-from bot.platforms.discord.escape import WHOLE, escape_participant_text
+from bot.platforms.discord.escape import WHOLE, escape_participant_text, own_words
 
 CONTENT_MAX = 2000
 DESCRIPTION_MAX = 4096
@@ -86,7 +89,8 @@ def render(message: OutgoingMessage, *, dm_guild_id: str | None = None) -> list[
         parts = _embed_messages(message)
     else:
         parts = [
-            RenderedMessage(content=c) for c in split_text(message.text, CONTENT_MAX, whole=WHOLE)
+            RenderedMessage(content=c)
+            for c in split_text(own_words(message.text), CONTENT_MAX, whole=WHOLE)
         ]
     if not parts:
         # Discord refuses an empty message; buttons or files alone still need one part.
@@ -110,22 +114,25 @@ def section_text(section: Section, *, plain: bool = False) -> str:
     participant wrote it."""
     body = plain_text_style(section.body) if plain else section.body
     if section.untrusted and body.strip():
-        body = "\n".join(f"> {line}" for line in escape_participant_text(body).split("\n"))
+        escaped = escape_participant_text(unmark(body))
+        body = "\n".join(f"> {line}" for line in escaped.split("\n"))
+    else:
+        body = own_words(body)
     if not section.heading:
         return body
-    heading = plain_text_style(section.heading) if plain else f"**{section.heading}**"
+    heading = own_words(plain_text_style(section.heading) if plain else f"**{section.heading}**")
     return f"{heading}\n{body}" if body else heading
 
 
 def _body(message: OutgoingMessage) -> str:
-    blocks = [message.text, *(section_text(s) for s in message.sections)]
+    blocks = [own_words(message.text), *(section_text(s) for s in message.sections)]
     return "\n\n".join(b for b in blocks if b.strip())
 
 
 def _plain_body(message: OutgoingMessage) -> str:
     blocks = [
-        plain_text_style(message.title) if message.title else "",
-        plain_text_style(message.text) if message.text else "",
+        own_words(plain_text_style(message.title)) if message.title else "",
+        own_words(plain_text_style(message.text)) if message.text else "",
         *(section_text(s, plain=True) for s in message.sections),
     ]
     return "\n\n".join(b for b in blocks if b.strip())
@@ -134,7 +141,7 @@ def _plain_body(message: OutgoingMessage) -> str:
 def _title(message: OutgoingMessage) -> tuple[str | None, str]:
     """(the embed title, words to open the text with): a title longer than an embed title
     may be opens the text in bold instead, whole."""
-    title = " ".join(message.title.split())
+    title = " ".join(own_words(message.title).split())
     if len(title) <= EMBED_TITLE_MAX:
         return title or None, ""
     return None, f"**{title}**"
@@ -165,7 +172,7 @@ def _idea_messages(message: OutgoingMessage) -> list[RenderedMessage]:
     """Easy Read: the message's own text, then an embed per idea with its picture, as few
     messages as Discord's limits allow, each sending the pictures its embeds show."""
     title, opening = _title(message)
-    text = "\n\n".join(part for part in (opening, message.text) if part)
+    text = "\n\n".join(part for part in (opening, own_words(message.text)) if part)
     embeds: list[tuple[discord.Embed, Picture | None]] = [
         (discord.Embed(description=chunk), None)
         for chunk in split_text(text, DESCRIPTION_MAX, whole=WHOLE)

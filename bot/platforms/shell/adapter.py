@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.core.messages import Action, Attachment, OutgoingMessage
+from bot.core.marked import unmark
+from bot.core.messages import Action, Attachment, OutgoingMessage, unmarked
 from bot.core.refs import ConversationRef, MessageRef, UserRef
 from bot.engine.texts import Texts
 from bot.platforms.memory import MemoryAdapter, Sent
@@ -27,7 +28,14 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 def render(message: OutgoingMessage) -> str:
     """Plain text with buttons shown as numbered choices (press one with `/press N`)."""
-    return message.plain_text()
+    return unmarked(message).plain_text()
+
+
+def unmarking(printer: Printer) -> Printer:
+    """`printer`, printing the words of a sentence as written: a terminal shows typed words
+    as they are (bot/core/typed.py took out what could control it), without their marks
+    (bot/core/marked.py)."""
+    return lambda text: printer(unmark(text))
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,7 @@ class ShellAdapter(MemoryAdapter):
         self, printer: Printer = print, files: Path | None = None, texts: Texts | None = None
     ) -> None:
         super().__init__()
-        self.printer = printer
+        self.printer = unmarking(printer)
         self.files = files  # where attached files are written; None: nowhere
         self.texts = texts or Texts.load()
         self.thread_names: dict[str, str] = {}

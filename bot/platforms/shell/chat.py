@@ -19,7 +19,7 @@ from bot.core.commands import is_number
 from bot.core.messages import FieldKind, Form, FormField, OutgoingMessage
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
 from bot.engine.dispatch import Dispatcher
-from bot.platforms.shell.adapter import Printer, ShellAdapter, render
+from bot.platforms.shell.adapter import Printer, ShellAdapter, render, unmarking
 
 log = logging.getLogger("brewbot.shell")
 
@@ -58,6 +58,9 @@ class ShellChat:
     printer: Printer = print
     user: UserRef | None = None
     people: dict[str, UserRef] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.printer = unmarking(self.printer)
 
     def t(self, key: str, **values: object) -> str:
         return self.dispatcher.texts.t(key, **values)

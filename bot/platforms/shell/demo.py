@@ -25,6 +25,7 @@ from sqlmodel import col, select
 
 from bot.app import App, build_app
 from bot.config import Settings
+from bot.core.marked import Own
 from bot.core.messages import custom_id
 from bot.core.refs import UserRef
 from bot.digest.render import to_html, to_markdown
@@ -162,7 +163,7 @@ async def _say_links(app: App, session_id: int, say: Callable[[str], None]) -> N
         responder = MemoryResponder()
         await app.dispatcher.run_text(command, _facilitator(), CHANNEL, responder)
         url = next(w for w in responder.text.split() if w.startswith(app.deps.web_base_url))
-        say(app.deps.texts.t(key, url=url))
+        say(app.deps.texts.t(key, url=Own(url)))
 
 
 async def until_enter() -> None:

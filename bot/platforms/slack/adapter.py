@@ -18,6 +18,7 @@ from typing import Any, Literal
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.marked import Own, unmark
 from bot.core.messages import Attachment, OutgoingMessage
 from bot.core.ports import DeliveryError
 from bot.core.refs import ConversationRef, MessageRef, Platform, UserRef
@@ -279,8 +280,9 @@ class SlackAdapter:
         # Members are mentioned once, here, so each person is told where their group is.
         text = self.texts.t(
             "slack.thread_opener",
-            name=entities(name),
-            members=", ".join(mention(m.id) for m in members) or "-",
+            # Already Slack's text: Brewbot's own, not to be marked (bot/core/marked.py).
+            name=Own(entities(unmark(name))),
+            members=Own(", ".join(mention(m.id) for m in members) or "-"),
         )
         opener = SlackMessage(text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
         metadata = _metadata(tag, 0) if tag else None
@@ -341,7 +343,7 @@ class SlackAdapter:
         if ts is None and channel != thread.id:
             await self._invite(client, channel, [user.id])
             return
-        text = self.texts.t("slack.late_joiner", member=mention(user.id))
+        text = self.texts.t("slack.late_joiner", member=Own(mention(user.id)))
         block = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
         await self.post(client, channel, SlackMessage(text, [block]), thread_ts=ts)
 

@@ -9,8 +9,10 @@ choice with more is typed instead, FormField.fitted).
 
 Trusted text (what the services wrote) is Markdown-lite and is converted to Slack mrkdwn with
 "&", "<" and ">" escaped, so even a facilitator's words cannot form a control sequence such as
-<!channel>. Untrusted sections (what a participant typed) go through `escape_participant_text`
-and are shown as a quote, set apart from the bot's own words. The text and sections of a
+<!channel>; words typed inside it (a name, a title: bot/core/marked.py) are escaped as a
+participant's are, so they cannot format or link either. Untrusted sections (what a
+participant typed) go through `escape_participant_text` and are shown as a quote, set apart
+from the bot's own words. The text and sections of a
 message are written one after another and cut into section blocks at natural places, never
 through an escape (`escape.WHOLE`); every section block is `verbatim`, so Slack does not turn
 typed addresses or #channel names into links (the bot's own links are written out as <url>).
@@ -31,6 +33,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core.marked import hold, unmark
 from bot.core.messages import (
     Action,
     ActionStyle,
@@ -42,7 +45,7 @@ from bot.core.messages import (
 )
 from bot.core.plain import plain_text_style
 from bot.core.splitting import split_text
-from bot.platforms.slack.escape import WHOLE, ZWSP, entities, escape_participant_text
+from bot.platforms.slack.escape import WHOLE, ZWSP, entities, escape_participant_text, mention
 
 MAX_BLOCKS = 50
 MAX_MODAL_BLOCKS = 100
@@ -96,7 +99,14 @@ _BROADCAST = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
 
 def to_mrkdwn(markdown: str) -> str:
     """Trusted Markdown-lite as Slack mrkdwn: headings and **bold** as *bold*, lists with
-    bullets, [label](url) as a link, quotes kept; nothing can mention anyone."""
+    bullets, [label](url) as a link, quotes kept; nothing can mention anyone. Words typed
+    inside it (bot/core/marked.py) are held out while it is converted and put back escaped
+    as a participant's are, and the mentions Brewbot built become Slack's."""
+    held = hold(markdown)
+    return held.restore(_converted(held.text), escape_participant_text, mention)
+
+
+def _converted(markdown: str) -> str:
     lines: list[str] = []
     for raw in entities(markdown).splitlines():
         heading = _HEADING.match(raw)
@@ -145,7 +155,8 @@ def _sections(mrkdwn: str) -> list[Block]:
 
 
 def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
+    """Plain text (a header, a label) on one line within `limit`, without marks."""
+    text = " ".join(unmark(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -153,7 +164,8 @@ def section_mrkdwn(section: Section, plain: bool = False) -> str:
     """A section as mrkdwn: its heading in bold; a participant's words escaped and quoted."""
     body = _style(section.body, plain)
     if section.untrusted and body.strip():
-        body = "\n".join(f"> {line}" for line in escape_participant_text(body).split("\n"))
+        escaped = escape_participant_text(unmark(body))
+        body = "\n".join(f"> {line}" for line in escaped.split("\n"))
     elif section.untrusted:
         body = ""
     else:

@@ -18,6 +18,10 @@ does offer (docs.slack.dev, "Formatting message text"; the same tricks as jsx-sl
 - Bare addresses and #channel names are left as typed; the blocks that carry participant
   words are sent with `verbatim: true`, so Slack does not turn them into links.
 
+Brewbot's own sentences hold typed words too (a name, a title: bot/core/marked.py); the
+renderer escapes those with this same rule (bot/platforms/slack/blocks.py, `to_mrkdwn`), and
+writes the mentions Brewbot built with `mention`.
+
 `WHOLE` is what a long message may never be cut through (an entity, a date, the bot's own
 <links>, a protected ">" or "@"): pass it to `split_text`.
 Apply the function once, to participant text only; Slack shows "&amp;" as "&".
@@ -26,6 +30,8 @@ Apply the function once, to participant text only; Slack shows "&amp;" as "&".
 from __future__ import annotations
 
 import re
+
+from bot.core.marked import Mention, MentionKind
 
 ZWSP = "\u200b"
 SHY = "\u00ad"
@@ -47,3 +53,17 @@ def escape_participant_text(text: str) -> str:
 def entities(text: str) -> str:
     """Slack's three escapes: without them "<" would start a control sequence."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_SLACK_ID = re.compile(r"[A-Z0-9]+")
+
+
+def mention(found: Mention) -> str:
+    """A mention Brewbot built, as Slack writes it (docs.slack.dev, "Formatting message
+    text"): <@U123> for a person, <#C123> for a channel, and <!subteam^S123> for a user group,
+    which Slack shows by its handle. Anything that is not a Slack id shows as it is."""
+    if not _SLACK_ID.fullmatch(found.id):
+        return escape_participant_text(found.id)
+    if found.kind is MentionKind.GROUP:
+        return f"<!subteam^{found.id}>"
+    return f"<{found.kind.value}{found.id}>"

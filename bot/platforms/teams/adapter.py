@@ -29,6 +29,7 @@ from microsoft_teams.api import Account
 from microsoft_teams.api.activities.message.message import MessageActivityInput
 from microsoft_teams.api.clients.conversation.params import CreateConversationParams
 
+from bot.core.marked import Own, unmark
 from bot.core.messages import Attachment, OutgoingMessage, Section
 from bot.core.refs import ConversationRef, MessageRef, Platform, UserRef
 from bot.engine.texts import Texts
@@ -231,8 +232,9 @@ class TeamsAdapter:
         channel = _is_channel(parent.id)
         text = self.texts.t(
             "teams.thread_opener" if channel else "teams.chat_opener",
-            name=escape_teams_text(name),
-            members=", ".join(t for t, _ in mentions) or "-",
+            # Already Teams' text: Brewbot's own, not to be marked (bot/core/marked.py).
+            name=Own(escape_teams_text(unmark(name))),
+            members=Own(", ".join(t for t, _ in mentions) or "-"),
         )
         activity = text_message(text, [e for _, e in mentions])
         posted = await self.post(parent.community.id, parent.id, activity)
@@ -242,7 +244,7 @@ class TeamsAdapter:
 
     async def add_member(self, thread: ConversationRef, user: UserRef) -> None:
         text, entity = mention(user)
-        activity = text_message(self.texts.t("teams.late_joiner", member=text), [entity])
+        activity = text_message(self.texts.t("teams.late_joiner", member=Own(text)), [entity])
         await self.post(thread.community.id, address(thread), activity)
 
     async def archive_thread(self, thread: ConversationRef) -> None:

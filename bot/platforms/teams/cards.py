@@ -6,6 +6,9 @@ Every message is one or more cards, each an activity of its own:
 - The bot's own words (Markdown-lite) are TextBlocks, one a line, in Teams' Markdown subset
   (**bold**, "- " lists, [label](url)); headings become bold lines. A line per TextBlock
   because the clients disagree on what one line break in a TextBlock means.
+- Words someone typed inside the bot's own sentences (a name, a title: bot/core/marked.py)
+  are never Markdown either: a line holding them is a RichTextBlock, the bot's bold and links
+  the TextRuns' own weight and link, and the typed words escaped as a participant's are.
 - A participant's words (`Section(untrusted=True)`) are never Markdown: they go in the
   TextRuns of RichTextBlocks (escape.py says why and what is still broken up), inside an
   "emphasis" container, set apart from the bot's words as the quotes of Discord and Slack
@@ -42,7 +45,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from microsoft_teams.cards import (
@@ -52,6 +55,7 @@ from microsoft_teams.cards import (
     ColumnSet,
     Container,
     Image,
+    OpenUrlAction,
     RichTextBlock,
     SerializableObject,
     SubmitAction,
@@ -63,6 +67,7 @@ from microsoft_teams.cards import (
 )
 from microsoft_teams.cards import Choice as CardChoice
 
+from bot.core.marked import Mention, Typed, has_marks, has_placeholder, hold, plain_mention, unmark
 from bot.core.messages import (
     Action,
     ActionStyle,
@@ -187,13 +192,69 @@ def _spacing(starts: bool) -> Any:
 
 
 def _trusted(markdown: str, plain: bool = False, **look: Any) -> list[Element]:
-    """The bot's words: a TextBlock a line (long lines cut where the Markdown allows)."""
+    """The bot's words: a TextBlock a line (long lines cut where the Markdown allows). A line
+    with words someone typed in it (bot/core/marked.py) is a RichTextBlock instead (`_mixed`),
+    since Teams' Markdown escapes cannot be trusted."""
     elements: list[Element] = []
-    for line, starts in _paragraph_lines(to_teams_markdown(_style(markdown, plain))):
+    held = hold(_style(markdown, plain))
+    for line, starts in _paragraph_lines(to_teams_markdown(held.text)):
+        if held.held and has_placeholder(line):
+            elements.append(_mixed(held.parts(line), starts, look))
+            continue
         for number, chunk in enumerate(split_text(line, TEXT_LIMIT, whole=_MARKUP)):
             spacing = _spacing(starts and number == 0)
             elements.append(_dump(TextBlock(text=chunk, wrap=True, spacing=spacing, **look)))
     return elements
+
+
+# In a line of the bot's Teams Markdown: bold on or off, or a link.
+_INLINE_MARKUP = re.compile(r"\*\*|\[([^\]\n]*)\]\(([^()\s]*)\)")
+# What a TextRun may take from a TextBlock's look.
+_RUN_LOOK = ("size", "weight", "color", "is_subtle")
+
+
+def _mixed(parts: list[str | Typed | Mention], starts: bool, look: Mapping[str, Any]) -> Element:
+    """One line of the bot's Markdown with typed words in it, as TextRuns of a RichTextBlock,
+    which reads no Markdown: the bot's bold and links become the runs' own weight and link,
+    a "- " list item a bullet, and the typed words are escaped as a participant's are."""
+    base = {k: v for k, v in look.items() if k in _RUN_LOOK}
+    runs: list[Element] = []
+    bold = False
+
+    def add(text: str, **more: Any) -> None:
+        for piece in _runs(text):
+            weight = {"weight": "Bolder"} if bold else {}
+            runs.append(_dump(TextRun(text=piece, **(base | weight | more))))
+
+    for number, part in enumerate(parts):
+        if isinstance(part, Typed):
+            add(escape_teams(part))
+        elif isinstance(part, Mention):
+            add(escape_teams(plain_mention(part)))
+        else:
+            text = _BULLET_ITEM.sub("• ", part) if number == 0 else part
+            position = 0
+            for found in _INLINE_MARKUP.finditer(text):
+                add(text[position : found.start()])
+                if found.group() == "**":
+                    bold = not bold
+                else:
+                    add(found.group(1), select_action=OpenUrlAction(url=found.group(2)))
+                position = found.end()
+            add(text[position:])
+    return _rich(runs, starts)
+
+
+_BULLET_ITEM = re.compile(r"^\s*- ")
+
+
+def _text_block(text: str, **look: Any) -> Element:
+    """One short text of the bot's own (a title, a hint) in `look`: a TextBlock, or, with
+    words someone typed in it, a RichTextBlock of the same look (`_mixed`)."""
+    held = hold(text)
+    if held.held:
+        return _mixed(held.parts(" ".join(held.text.split())), False, look)
+    return _dump(TextBlock(text=neutralise(text), **look))
 
 
 def _runs(line: str) -> list[str]:
@@ -219,7 +280,7 @@ def _runs(line: str) -> list[str]:
 def _words(text: str, plain: bool = False) -> list[Element]:
     """A participant's words: a RichTextBlock of TextRuns a line, never read as Markdown."""
     elements: list[Element] = []
-    for line, starts in _paragraph_lines(escape_teams(_style(text, plain))):
+    for line, starts in _paragraph_lines(escape_teams(unmark(_style(text, plain)))):
         group: list[Element] = []
         size = 0
         for run in _runs(line):
@@ -255,12 +316,14 @@ class _Piece:
 
 def _title(message: OutgoingMessage) -> list[_Piece]:
     title = _clip(_DECORATION.sub("", _style(message.title, message.plain)), TITLE_LIMIT)
-    if not title:
+    if not unmark(title):
         return []
-    look: dict[str, Any] = {"wrap": True, "style": "heading"}
+    look: dict[str, Any] = {"wrap": True}
     if not message.plain:
         look |= {"size": "Large", "weight": "Bolder"}
-    return [_Piece(_dump(TextBlock(text=neutralise(title), **look)))]
+    if has_marks(title):
+        return [_Piece(_text_block(title, **look))]
+    return [_Piece(_dump(TextBlock(text=neutralise(title), style="heading", **look)))]
 
 
 def _section(section: Section, box: int, plain: bool, pictures: str) -> list[_Piece]:
@@ -354,7 +417,7 @@ def button(
     style: Any = {ActionStyle.PRIMARY: "positive", ActionStyle.DANGER: "destructive"}.get(
         action.style
     )
-    label = _clip(_style(action.label, plain), BUTTON_LIMIT) or action.custom_id
+    label = _clip(unmark(_style(action.label, plain)), BUTTON_LIMIT) or action.custom_id
     return _dump(SubmitAction(title=label, style=style, data=sent))
 
 
@@ -385,7 +448,7 @@ def summary(message: OutgoingMessage) -> str:
 def _plain_line(text: str) -> str:
     """`text` as one short plain line for a notification (cut after it is escaped: cutting
     off the end of an escape leaves nothing that can mention or link)."""
-    return _clip(escape_teams(plain_text_style(text)), SUMMARY_LIMIT)
+    return _clip(escape_teams(plain_text_style(unmark(text))), SUMMARY_LIMIT)
 
 
 def card(body: list[Element], actions: list[Element] | None = None) -> Element:
@@ -433,7 +496,7 @@ def message_activities(
     if rows:
         cards[-1]["actions"] = rows[0]
     for row in rows[1:]:
-        more = _dump(TextBlock(text=neutralise(words.more_choices), wrap=True))
+        more = _text_block(words.more_choices, wrap=True)
         cards.append(card([more], row))
     said = summary(message)
     return [activity(content, said) for content in cards]
@@ -453,7 +516,7 @@ def open_form_card(
     open where Brewbot cannot message them privately."""
     body = _trusted(title) if title.strip() else []
     sent: dict[str, Any] = {**(data or {}), ROUTE: route, "msteams": dict(TASK_FETCH)}
-    label = button or words.open_form
+    label = unmark(button or words.open_form)
     action = _dump(SubmitAction(title=label, style="positive", data=sent))
     return activity(card(body, [action]), _plain_line(title))
 
@@ -478,6 +541,12 @@ def _single_tick(form_field: FormField) -> tuple[str, str]:
 
 
 def _input(form_field: FormField, words: CardWords, value: str | None) -> Element:
+    # Labels and choices are plain text: no marks (bot/core/marked.py).
+    form_field = replace(
+        form_field,
+        label=unmark(form_field.label),
+        choices=tuple(replace(c, label=unmark(c.label)) for c in form_field.choices),
+    )
     need: dict[str, Any] = {"label": form_field.label, "id": form_field.id}
     if form_field.required:
         need |= {"is_required": True, "error_message": words.required}
@@ -546,27 +615,18 @@ def dialog(
     for form_field in form.fields:
         body.append(_input(form_field, words, (values or {}).get(form_field.id)))
         if form_field.hint:
-            body.append(
-                _dump(
-                    TextBlock(
-                        text=neutralise(form_field.hint),
-                        wrap=True,
-                        is_subtle=True,
-                        size="Small",
-                        spacing="Small",
-                    )
-                )
-            )
+            look = {"wrap": True, "is_subtle": True, "size": "Small", "spacing": "Small"}
+            body.append(_text_block(form_field.hint, **look))
         if refusal is not None and under == form_field.id:
             body.append(_refusal(refusal))
     sent: dict[str, Any] = {**(data or {}), ROUTE: form.custom_id}
-    submit = _dump(SubmitAction(title=form.submit_label, style="positive", data=sent))
+    submit = _dump(SubmitAction(title=unmark(form.submit_label), style="positive", data=sent))
     tall = form.ideas or any(f.kind is FieldKind.PARAGRAPH for f in form.fields)
     return {
         "task": {
             "type": "continue",
             "value": {
-                "title": _clip(form.title, DIALOG_TITLE_LIMIT),
+                "title": _clip(unmark(form.title), DIALOG_TITLE_LIMIT),
                 "card": attachment(card(body, [submit])),
                 "width": "medium",
                 "height": "large" if tall else "medium",
@@ -577,9 +637,7 @@ def dialog(
 
 def _refusal(message: OutgoingMessage) -> Element:
     sentence = _clip(_DECORATION.sub("", message.text), ERROR_LIMIT)
-    return _dump(
-        TextBlock(text=neutralise(sentence), wrap=True, color="Attention", spacing="Small")
-    )
+    return _text_block(sentence, wrap=True, color="Attention", spacing="Small")
 
 
 def form_values(form: Form, data: Any) -> dict[str, str]:

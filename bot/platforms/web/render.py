@@ -20,6 +20,7 @@ from aiohttp import web
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from bot.core.marked import Mention, hold, plain_mention, unmark
 from bot.engine.texts import Texts
 from bot.platforms.web.forms import FormSlots
 
@@ -65,6 +66,9 @@ def templates(texts: Texts, slots: FormSlots) -> Environment:
         # times on every page (four stat calls a page, which a crowd notices).
         auto_reload=False,
         keep_trailing_newline=True,
+        # Every value a page shows, without the marks around typed words
+        # (bot/core/marked.py): autoescape already shows them as typed.
+        finalize=_unmarked,
     )
     env.globals["t"] = texts.t
     env.globals["form_token"] = slots.slot
@@ -127,11 +131,20 @@ def _answer(
 BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
+def _unmarked(value: Any) -> Any:
+    if isinstance(value, Markup):
+        return Markup(unmark(value))
+    return unmark(value) if isinstance(value, str) else value
+
+
 def paragraphs(text: str) -> Markup:
     """A message as the services write it (paragraphs split by a blank line, **bold**, lines
-    starting "- " as a list) as HTML, every word escaped."""
+    starting "- " as a list) as HTML, every word escaped; words typed inside it
+    (bot/core/marked.py) are held out while the services' Markdown is read, so a typed
+    "**" or "- " is shown as typed."""
+    held = hold(text)
     blocks = []
-    for block in text.split("\n\n"):
+    for block in held.text.split("\n\n"):
         lines = [line.strip() for line in block.strip().splitlines() if line.strip()]
         if not lines:
             continue
@@ -140,7 +153,15 @@ def paragraphs(text: str) -> Markup:
             blocks.append(f"<ul>{items}</ul>")
         else:
             blocks.append(f"<p>{'<br>'.join(_inline(line) for line in lines)}</p>")
-    return Markup("\n".join(blocks))
+    return Markup(held.restore("\n".join(blocks), _typed_html, _mention_html))
+
+
+def _typed_html(words: str) -> str:
+    return str(escape(words)).replace("\n", "<br>")
+
+
+def _mention_html(found: Mention) -> str:
+    return str(escape(plain_mention(found)))
 
 
 def _inline(line: str) -> str:
