@@ -5,7 +5,9 @@
   body (multipart bodies: their `payload_json` and file names). Unknown routes answer 404
   and are listed in `unexpected`; a request Discord would refuse (too long, bad component,
   missing permission) answers 400/403 like Discord and is listed in `violations`. Tests
-  assert both lists are empty at the end (`assert_clean`).
+  assert both lists are empty at the end (`assert_clean`). A request holding a mark of
+  typed words (bot/core/marked.py), which must never leave Brewbot, is listed in `marked`,
+  and the test harness fails the test (`assert_unmarked`).
 - Gateway: a websocket at `/gateway` (point `DiscordWebSocket.DEFAULT_GATEWAY` at it) that
   speaks plain JSON text frames: HELLO, then READY and GUILD_CREATE after IDENTIFY, HEARTBEAT_ACK
   for every heartbeat, THREAD_CREATE/THREAD_UPDATE as Discord would send them, and
@@ -35,6 +37,7 @@ from aiohttp import BodyPartReader, WSMsgType, web
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from bot.loopback import holds_marks
 from bot.platforms.discord.permissions import REQUIRED_PERMISSIONS
 
 API = "/api/v10"
@@ -275,6 +278,7 @@ class FakeDiscord:
         self.calls: list[Call] = []
         self.unexpected: list[str] = []
         self.violations: list[str] = []
+        self.marked: list[str] = []
         self.identify: dict[str, Any] | None = None
         self._failures: list[Failure] = []
         self._lost: list[Failure] = []
@@ -432,6 +436,9 @@ class FakeDiscord:
         if self._saved is not None:
             Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = self._saved
             self._saved = None
+
+    def assert_unmarked(self) -> None:
+        assert self.marked == [], f"marks of typed words sent to Discord: {self.marked}"
 
     def assert_clean(self) -> None:
         assert self.unexpected == [], f"routes the fake does not serve: {self.unexpected}"
@@ -749,6 +756,8 @@ class FakeDiscord:
         body, files = await _read_body(request)
         call = Call(request.method, path, dict(request.query), body, files)
         self.calls.append(call)
+        if holds_marks(body):
+            self.marked.append(f"{request.method} {path}")
         response = self._injected(request.method, path)
         if response is None:
             response = await self._route(request.method, path, body, files, request)

@@ -27,6 +27,8 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from bot.loopback import holds_marks
+
 TEAM_ID = "T0BREW"
 TEAM_DOMAIN = "brewcouncil"
 BOT_USER = "UBREWBOT"
@@ -102,6 +104,9 @@ class SlackApiRefusal(Exception):
 class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        # Calls holding a mark of typed words (bot/core/marked.py), which must never leave
+        # Brewbot: the test harness fails the test (`assert_unmarked`).
+        self.marked: list[str] = []
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, Channel] = {}
         self.usergroups: list[dict[str, Any]] = []
@@ -283,8 +288,13 @@ class FakeSlack:
         assert call is not None
         return call
 
+    def assert_unmarked(self) -> None:
+        assert self.marked == [], f"marks of typed words sent to Slack: {self.marked}"
+
     async def _record(self, call: Call) -> None:
         self.calls.append(call)
+        if holds_marks(call.args):
+            self.marked.append(call.method)
         for watcher in self._watchers:
             watcher(call)
         async with self._changed:

@@ -48,6 +48,8 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from bot.loopback import holds_marks
+
 if TYPE_CHECKING:
     from microsoft_teams.api.auth.cloud_environment import CloudEnvironment
 
@@ -245,6 +247,9 @@ class TeamsLoopback:
         self.bot_name = bot_name
         self.bot_id = f"28:{app_id}"
         self.calls: list[Call] = []
+        # Calls holding a mark of typed words (bot/core/marked.py), which must never leave
+        # Brewbot: the test harness fails the test (`assert_unmarked`).
+        self.marked: list[str] = []
         self.users: dict[str, TeamsUser] = {}
         self.conversations: dict[str, TeamsConversation] = {}
         self.posted: dict[str, Posted] = {}
@@ -655,8 +660,13 @@ class TeamsLoopback:
             closing.cancel()
             task.cancel()
 
+    def assert_unmarked(self) -> None:
+        assert self.marked == [], f"marks of typed words sent to Teams: {self.marked}"
+
     async def _record(self, call: Call) -> None:
         self.calls.append(call)
+        if holds_marks(call.body):
+            self.marked.append(call.kind)
         async with self._changed:
             self._changed.notify_all()
 

@@ -55,6 +55,8 @@ async def running_discord(
         )
         try:
             yield fake, run
+            # Marks of typed words never leave Brewbot (bot/core/marked.py).
+            fake.assert_unmarked()
         finally:
             await run.stop()
     finally:

@@ -96,6 +96,8 @@ async def slack_world(database_url: str, **settings: Any) -> AsyncIterator[Slack
         await bot.start(run_scheduler=False, host="127.0.0.1", port=0)
         sender = SlackSender(f"http://127.0.0.1:{bot.port}/slack/events", SIGNING_SECRET, fake)
         yield SlackWorld(fake, bot, sender, clock)
+        # Marks of typed words never leave Brewbot (bot/core/marked.py).
+        fake.assert_unmarked()
     finally:
         await bot.close()
         await fake.close()

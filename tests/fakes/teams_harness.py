@@ -137,6 +137,8 @@ async def loopback() -> AsyncIterator[TeamsLoopback]:
     await lb.start()
     try:
         yield lb
+        # Marks of typed words never leave Brewbot (bot/core/marked.py).
+        lb.assert_unmarked()
     finally:
         await lb.close()
 
@@ -181,5 +183,6 @@ async def _world(
         await bot.start(run_scheduler=False, host="127.0.0.1", port=0)
         sender = TeamsSender(lb, f"http://127.0.0.1:{bot.port}/api/messages")
         yield TeamsWorld(lb, bot, sender, clock)
+        lb.assert_unmarked()
     finally:
         await bot.close()
