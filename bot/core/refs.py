@@ -18,6 +18,12 @@ class Platform(StrEnum):
         other shape (NaN, 0, a date) is nobody on it: nothing sent to it would arrive."""
         return _PERSON_ID[self].fullmatch(text) is not None
 
+    def is_group_id(self, text: str) -> bool:
+        """Whether `text` has the shape of the id this platform gives a group of people that
+        can be mentioned: a Discord role, a Slack user group."""
+        pattern = _GROUP_ID.get(self)
+        return pattern is not None and pattern.fullmatch(text) is not None
+
 
 # A person's id as each platform makes it: Discord's snowflakes (15 to 21 digits); Slack's
 # member ids (U or W, then 8 or more capitals and digits); the terminal chat's own, a
@@ -29,6 +35,13 @@ _PERSON_ID = {
     Platform.SHELL: re.compile(r"[a-z]+-\w[\w-]*"),
     # Teams' Bot Framework user ids: "29:" and a long opaque word.
     Platform.TEAMS: re.compile(r"29:[\w-]{8,200}"),
+}
+
+
+# A group's id: Discord's roles are snowflakes too; Slack's user groups start with S.
+_GROUP_ID = {
+    Platform.DISCORD: re.compile(r"[0-9]{15,21}"),
+    Platform.SLACK: re.compile(r"S[A-Z0-9]{8,20}"),
 }
 
 

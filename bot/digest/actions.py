@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
 from bot.core.domain import OPEN_ACTIONS, ActionStatus, SessionState
+from bot.core.marked import MentionKind, mention
 from bot.core.messages import OutgoingMessage, Reply, Section
 from bot.digest.feedback import Compiles, clause, share
 from bot.digest.reminders import ACTION_REMINDER, reminder_outcome, retry_reminder
@@ -203,7 +204,9 @@ class ActionService:
         else:
             # Not seen by Brewbot yet: named as a mention (an id `person_id` accepted), which
             # each platform shows as their name. Only the facilitator sees this answer.
-            who = Section(t("actions.history.person", name=f"<@{person.user_id}>"))
+            who = Section(
+                t("actions.history.person", name=mention(MentionKind.PERSON, person.user_id))
+            )
         events = (
             await ctx.tx.exec(
                 select(ActionEvent)

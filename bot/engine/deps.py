@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
+from bot.core.marked import MentionKind, mention
 from bot.core.ports import ChatAdapter
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
 from bot.delivery.mail import Mailer
@@ -106,8 +107,15 @@ def zone_of(community: Community) -> ZoneInfo:
 
 def role_name(community: Community) -> str:
     """The facilitators' role as people know it: the name the platform gave with a picked
-    role or group, else the words typed. Never an id, which means nothing to a person."""
-    return community.facilitator_role_name or community.facilitator_role
+    role or group, else the words typed. Never an id shown bare, which means nothing to a
+    person: a group picked with no name given (Slack sends <!subteam^S123> alone) is a
+    mention of it, which the platform shows by its name."""
+    role = community.facilitator_role
+    if community.facilitator_role_name or not role:
+        return community.facilitator_role_name or role
+    if Platform(community.platform).is_group_id(role):
+        return mention(MentionKind.GROUP, role)
+    return role
 
 
 def session_channel(community: Community, session: Session) -> ConversationRef:

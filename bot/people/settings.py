@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError, is_number
+from bot.core.marked import MentionKind, Own, mention
 from bot.core.messages import OutgoingMessage, Reply
 from bot.core.refs import Platform
 from bot.core.typed import readable
@@ -162,9 +163,19 @@ SETTINGS: dict[str, tuple[str, Parse]] = {
 }
 
 
+# Settings that hold a channel's id, shown as a mention of the channel (its name, on a chat).
+CHANNELS = ("session_channel_id", "working_group_channel_id")
+
+
 def shown(community: Community, column: str) -> object:
-    """A setting's value as people know it: the facilitators' role by its name."""
-    return role_name(community) if column == "facilitator_role" else getattr(community, column)
+    """A setting's value as people know it: the facilitators' role by its name, a channel
+    as a mention of it (bot/core/marked.py: each chat shows its name)."""
+    if column == "facilitator_role":
+        return role_name(community)
+    value = getattr(community, column)
+    if column in CHANNELS and value:
+        return mention(MentionKind.CHANNEL, value)
+    return value
 
 
 # Pay for people's time, dated (bot/people/rates.py): "PENCE [from DAY]", from today unless
@@ -223,18 +234,22 @@ class SettingsService:
 
     async def summary(self, tx: AsyncSession, community: Community) -> str:
         t = self.deps.texts.t
+        # The settings' names are Brewbot's own words (bot/core/marked.py), their values
+        # typed by whoever set them.
         lines = [
-            t("settings.line", name=name, value=shown(community, column) or "-")
+            t("settings.line", name=Own(name), value=shown(community, column) or Own("-"))
             for name, (column, _) in SETTINGS.items()
         ]
         rates = (await rates_of(tx, community)).dated
         if not rates or rates[0][0] > BEGINNING:
             rates = ((BEGINNING, DEFAULT_PENCE), *rates)  # what is paid before any set rate
-        dated = ", ".join(
-            t("payments.rate_from", amount=pounds(pence), day=format_day(start))
-            if start > BEGINNING
-            else t("payments.rate_start", amount=pounds(pence))
-            for start, pence in rates
+        dated = Own(
+            ", ".join(
+                t("payments.rate_from", amount=pounds(pence), day=format_day(start))
+                if start > BEGINNING
+                else t("payments.rate_start", amount=pounds(pence))
+                for start, pence in rates
+            )
         )
-        lines.append(t("settings.line", name=RATE, value=dated))
+        lines.append(t("settings.line", name=Own(RATE), value=dated))
         return t("settings.heading") + "\n" + "\n".join(lines)
