@@ -8,12 +8,18 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from bot.core.marked import unmark
 from bot.digest.model import build_digest
 from bot.digest.render import to_html
 from bot.engine.texts import Texts
 from tests.digest.test_digest_render import make_input
 
-T = Texts.load().t
+_TEXTS = Texts.load()
+
+
+def T(key: str, /, **values: object) -> str:
+    """A text as a reader sees it: without the marks around typed words."""
+    return unmark(_TEXTS.t(key, **values))
 
 
 class Chart(HTMLParser):

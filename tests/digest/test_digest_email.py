@@ -17,6 +17,7 @@ from sqlmodel import select
 
 from bot.app import App, build_app
 from bot.core.domain import SessionState
+from bot.core.marked import unmark
 from bot.engine.texts import Texts
 from bot.platforms.memory import MemoryAdapter
 from storage.models import OutboxItem
@@ -25,7 +26,12 @@ from tests.delivery.test_mail import BUSY, GONE, Answers, answering
 from tests.helpers import make_session, state_of
 from tests.reflections.test_reflections import reflect
 
-T = Texts.load().t
+_TEXTS = Texts.load()
+
+
+def T(key: str, /, **values: object) -> str:
+    """A text as a reader sees it: without the marks around typed words."""
+    return unmark(_TEXTS.t(key, **values))
 
 
 class Inbox:

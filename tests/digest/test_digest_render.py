@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from bot.core.marked import unmark
 from bot.digest.model import (
     CATEGORIES,
     ROLES,
@@ -24,7 +25,12 @@ from bot.digest.model import (
 from bot.digest.render import to_csv, to_html, to_json, to_markdown
 from bot.engine.texts import Texts
 
-T = Texts.load().t
+_TEXTS = Texts.load()
+
+
+def T(key: str, /, **values: object) -> str:
+    """A text as a reader sees it: without the marks around typed words."""
+    return unmark(_TEXTS.t(key, **values))
 FORMATS = {"markdown": to_markdown, "html": to_html, "csv": to_csv, "json": to_json}
 
 QUOTABLE = [

@@ -8,6 +8,7 @@ from datetime import date
 from sqlmodel import select
 
 from bot.core.domain import SessionState
+from bot.core.marked import unmark
 from bot.core.ports import DeliveryError
 from bot.digest import feedback
 from bot.digest.feedback import feedback_message
@@ -174,7 +175,7 @@ async def test_small_counts_follow_the_digests_rule(app):
         themes_at_a_glance=(ThemeCount("Getting about", 7), ThemeCount("Being listened to", 2)),
     )
     message = feedback_message(app.deps.texts, digest, [], day=date(2026, 11, 25), news=False)
-    assert [idea.body for idea in under(message, "What we heard")] == [
+    assert [unmark(idea.body) for idea in under(message, "What we heard")] == [
         "Getting about. This came up 7 times.",
         "Being listened to. This came up fewer than 5 times.",
     ]

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import SQLModel, select
 
 from bot.core.domain import SessionState
+from bot.core.marked import unmark
 from bot.core.messages import FieldKind
 from bot.digest.render import to_html, to_json, to_markdown, to_sections
 from bot.digest.review import reviewed, themes_of
@@ -109,7 +110,7 @@ async def test_marks_are_counted_and_shown_from_five_people_in_every_form(
     digest = await compiled(app, reflecting)
     assert [(p.label, p.count) for p in digest.priorities] == [(first, 5)]
     markdown, html = to_markdown(digest), to_html(digest)
-    chat_post = "\n".join(s.body for s in to_sections(digest))
+    chat_post = unmark("\n".join(s.body for s in to_sections(digest)))
     for shown in (markdown, html, chat_post):
         assert HEADING in shown and f"{first}: 5 marks" in shown
     assert f"{second}: 4 marks" not in markdown + html + chat_post
@@ -224,7 +225,7 @@ async def test_marks_follow_the_themes_as_the_review_left_them(app, chat, fac, r
         ("Getting there", 5),
     ]
     markdown, html = to_markdown(digest), to_html(digest)
-    chat_post = "\n".join(s.body for s in to_sections(digest))
+    chat_post = unmark("\n".join(s.body for s in to_sections(digest)))
     for shown in (markdown, html, chat_post):
         assert f"{first}: 12 marks" in shown and "Getting there: 5 marks" in shown
         assert second not in shown.split(HEADING, 1)[1] and third not in shown.split(HEADING)[1]

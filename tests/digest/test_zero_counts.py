@@ -7,13 +7,19 @@ import csv
 import io
 import json
 
+from bot.core.marked import unmark
 from bot.digest.key_messages import count_text
 from bot.digest.model import build_digest
 from bot.digest.render import to_csv, to_html, to_json, to_markdown, to_sections
 from bot.engine.texts import Texts
 from tests.digest.test_digest_render import make_input
 
-T = Texts.load().t
+_TEXTS = Texts.load()
+
+
+def T(key: str, /, **values: object) -> str:
+    """A text as a reader sees it: without the marks around typed words."""
+    return unmark(_TEXTS.t(key, **values))
 FEWER = T("digest.attendance.fewer_than", min_count=5)
 
 
@@ -22,7 +28,7 @@ def test_nobody_reflecting_reads_zero_everywhere():
     label = T("digest.attendance.contributors")
     line = T("digest.attendance.line", label=label, count="0")
     assert line in to_markdown(digest)
-    assert line in "\n".join(section.body for section in to_sections(digest))
+    assert line in unmark("\n".join(section.body for section in to_sections(digest)))
     assert f'<th scope="row">{label}</th><td class="number">0</td>' in to_html(digest)
     data = json.loads(to_json(digest))
     assert data["contributors"] == 0

@@ -8,6 +8,7 @@ from dataclasses import replace
 from sqlmodel import select
 
 from bot.core.commands import Audience, ComponentRoute
+from bot.core.marked import unmark
 from bot.core.messages import OutgoingMessage, Reply
 from bot.core.refs import CommunityRef, ConversationRef, Platform
 from bot.platforms.memory import MemoryResponder
@@ -67,7 +68,7 @@ async def test_who_may_take_a_step_follows_the_settings_at_once(app, chat, fac):
     )
     helper = replace(Chat.person("Hana"), roles=frozenset({"Helper"}))
     refused = await chat.press(helper, "brew:test:staff:")
-    assert refused.text == app.deps.texts.t("errors.facilitators_only", role="Facilitator")
+    assert refused.text == unmark(app.deps.texts.t("errors.facilitators_only", role="Facilitator"))
     await chat.say(fac, "/brew settings facilitator_role=Helper")
     allowed = await chat.press(helper, "brew:test:staff:")
     assert allowed.text == "consent=None facilitator=True"

@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.core.domain import SessionState
+from bot.core.marked import unmark
 from bot.scheduling.planner import JobKind, PlannedJob, plan_jobs
 from storage.models import (
     CommunicationNeed,
@@ -246,7 +247,7 @@ async def test_easy_read_people_are_asked_in_easy_read(app, chat, clock):
     clock.advance(timedelta(hours=1))
     await app.deps.outbox.deliver()
     [asked] = app.deps.adapter.private_to(sam.id)
-    assert asked.text == app.deps.texts.t("needs.review.easy", needs="Easy Read")
+    assert asked.text == unmark(app.deps.texts.t("needs.review.easy", needs="Easy Read"))
 
 
 async def test_my_data_shows_needs_and_forget_me_removes_them(app, chat):

@@ -16,6 +16,7 @@ from bot.app import App
 from bot.bench import burst as bursts
 from bot.bench import joins, seed
 from bot.core.domain import SessionState
+from bot.core.marked import unmark
 from bot.core.messages import OutgoingMessage
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
 from bot.platforms.memory import MemoryResponder
@@ -53,8 +54,8 @@ async def test_a_burst_of_joins_is_written_together_and_everyone_is_answered(app
     answers = await asyncio.gather(
         *(chat.press(person, JOIN.format(id=session_id)) for person in [*known, *newcomers])
     )
-    joined = app.deps.texts.t("sessions.joined", title="Being heard")
-    notice = app.deps.texts.t("privacy.title")
+    joined = unmark(app.deps.texts.t("sessions.joined", title="Being heard"))
+    notice = unmark(app.deps.texts.t("privacy.title"))
     for answer in answers:
         [(message, private)] = answer.replies
         assert private and message.text == joined
@@ -83,10 +84,12 @@ async def test_refused_presses_in_a_burst_write_nothing(app, chat):
         chat.press(Chat.person("Sam"), NOT_COMING.format(id=cancelled + 1000)),
         chat.press(Chat.person("Stranger 9"), NOT_COMING.format(id="not-a-number")),
     )
-    too_late = app.deps.texts.t("sessions.join_too_late", title="Being heard")
+    too_late = unmark(app.deps.texts.t("sessions.join_too_late", title="Being heard"))
     assert [a.text for a in answers[:6]] == [too_late] * 6
-    assert answers[6].text == app.deps.texts.t("sessions.unknown", session_id=cancelled + 1000)
-    assert answers[7].text == app.deps.texts.t("errors.unknown_button")
+    assert answers[6].text == unmark(
+        app.deps.texts.t("sessions.unknown", session_id=cancelled + 1000)
+    )
+    assert answers[7].text == unmark(app.deps.texts.t("errors.unknown_button"))
     assert await snapshot(app) == before
 
 
@@ -321,9 +324,9 @@ async def test_the_benchs_join_presses_are_all_answered_and_stored(app):
         *joins.join_presses(rooms, planned, button=joins.COMING),
     ]
     _, answers = await bursts.flood(app.dispatcher, presses)
-    joined = app.deps.texts.t("sessions.joined", title="Being heard")
+    joined = unmark(app.deps.texts.t("sessions.joined", title="Being heard"))
     assert [a.startswith(joined) for a in answers].count(True) == 20
-    coming = app.deps.texts.t("sessions.rsvp_yes", title="Being heard", when="")[:40]
+    coming = unmark(app.deps.texts.t("sessions.rsvp_yes", title="Being heard", when=""))[:40]
     assert [a.startswith(coming) for a in answers].count(True) == 10
     async with app.db.read() as tx:
         stored = (

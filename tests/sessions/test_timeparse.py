@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.commands import CommandError
+from bot.core.marked import unmark
 from bot.engine.texts import Texts
 from bot.sessions.timeparse import (
     format_date,
@@ -467,7 +468,7 @@ def test_every_refusal_has_a_kind_sentence_that_fills_in(
     texts: Texts, kind: str, text: str, now: datetime
 ) -> None:
     error = _raise(kind, text, now)
-    sentence = texts.t(error.key, **error.values)
+    sentence = unmark(texts.t(error.key, **error.values))
     assert "{" not in sentence and "}" not in sentence
     assert sentence[0].isupper() or sentence[0].isdigit()
     assert sentence.endswith(".")

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from bot.core.commands import CommandError
+from bot.core.marked import unmark
 from bot.engine.texts import Texts
 from bot.sparks.library import Spark, SparkError, SparkLibrary, spark_from_form, validate_spark
 
@@ -427,7 +428,7 @@ def test_a_bad_id_from_the_caller_is_refused() -> None:
 def test_the_form_problem_reads_as_a_sentence() -> None:
     with pytest.raises(CommandError) as caught:
         spark_from_form({**FORM, "questions": "Only one?"}, "our-day-centre")
-    said = Texts.load().t(caught.value.key, **caught.value.values)
+    said = unmark(Texts.load().t(caught.value.key, **caught.value.values))
     assert said == (
         "Your spark could not be added: the questions must have 2 to 4 items (found 1). "
         "Please change it and try again."
