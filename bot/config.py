@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.core.commands import is_number
+from bot.core.marked import SaidLine
 from storage.engine import POSTGRES_DRIVER, is_postgres
 
 MINUTES = "whole minutes greater than 0, separated by commas, e.g. 1440,15"
@@ -37,7 +38,7 @@ DATABASE_IN_MEMORY = (
 )
 
 
-class ConfigError(Exception):
+class ConfigError(SaidLine):
     """A setting is missing or invalid. The message is one line naming the variable."""
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from bot.config import Settings
+from bot.core.marked import SaidLine
 from bot.engine.texts import Texts
 from storage.engine import Database, prepare_sqlite_file, sqlite_path
 
@@ -35,7 +36,7 @@ SQLITE_CANNOT_WRITE = ("readonly database", "unable to open database file", "dis
 POSTGRES_REFUSED = ("FATAL", "authentication", "does not exist", "pg_hba.conf")
 
 
-class CannotStart(Exception):
+class CannotStart(SaidLine):
     """Brewbot cannot start as it is set up. The message is one line: the setting, the fix."""
 
 

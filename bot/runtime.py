@@ -39,7 +39,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
 from bot.app import App
-from bot.core.marked import Own
+from bot.core.marked import Own, SaidLine
 from bot.engine.texts import Texts
 
 if TYPE_CHECKING:
@@ -61,12 +61,12 @@ class Stopped(Exception):
     """A stop signal came while something was still starting; it was cancelled."""
 
 
-class StartRefused(Exception):
+class StartRefused(SaidLine):
     """The platform answered and will not let the bot in (a token it does not accept). The
     message is one line for whoever runs Brewbot; trying again would not help."""
 
 
-class OutOfReach(Exception):
+class OutOfReach(SaidLine):
     """The platform could not be reached, or is not answering for now. The message is one
     line saying where and why; trying again later may work."""
 

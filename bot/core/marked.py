@@ -181,6 +181,14 @@ def hold(text: str) -> Held:
     return Held("".join(out), tuple(held))
 
 
+class SaidLine(Exception):
+    """An exception whose message is one line for whoever runs Brewbot (a setting to fix, a
+    platform out of reach): printed or logged, never rendered, so without marks."""
+
+    def __init__(self, line: str = "") -> None:
+        super().__init__(unmark(line))
+
+
 def plain_mention(found: Mention) -> str:
     """A mention where no platform writes it: its id, as Brewbot showed it before."""
     return found.id

@@ -33,6 +33,7 @@ import discord
 from discord import app_commands
 
 from bot.core.commands import MAX_NUMBER, Command, CommandTable, Option, OptionKind
+from bot.core.marked import unmark
 from bot.core.refs import CommunityRef, Platform
 from bot.core.spelling import Place, Spelling
 from bot.engine.texts import Texts
@@ -255,7 +256,8 @@ class BrewGroup:
                 self.remembered.move_to_end(key)
                 while len(self.remembered) > REMEMBERED_SUGGESTIONS:
                     self.remembered.popitem(last=False)
-            return [app_commands.Choice(name=label, value=value) for label, value in found]
+            # A suggestion's name is plain text: without marks (bot/core/marked.py).
+            return [app_commands.Choice(name=unmark(label), value=value) for label, value in found]
 
         return complete
 

@@ -31,6 +31,7 @@ from bot.core.refs import UserRef
 from bot.digest.render import to_html, to_markdown
 from bot.engine.clock import FastClock
 from bot.platforms.memory import MemoryAdapter, MemoryResponder
+from bot.platforms.shell.adapter import unmarking
 from bot.platforms.shell.chat import CHANNEL, COMMUNITY
 from bot.platforms.shell.main import stdin_lines
 from bot.runtime import Stopped, serve
@@ -123,6 +124,7 @@ async def run_demo(
     `keep_open` runs (not at all without it, or with the pages off). Raises `Stopped` if a
     stop signal (Ctrl-C) ends it before the script does, and SystemExit (one line) if the
     pages' port cannot be had."""
+    say = unmarking(say)  # a terminal: the sentences' words as written
     database = await asyncio.to_thread(_fresh_database, out)
     settings = Settings(DATABASE_URL=f"sqlite:///{database}")
     clock = FastClock(start=_now_minute(), speed=86400 / DAY_IN_SECONDS)

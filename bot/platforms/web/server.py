@@ -23,6 +23,7 @@ from aiohttp import web
 from yarl import URL
 
 from bot.app import App
+from bot.core.marked import SaidLine
 from bot.platforms.web import pages
 from bot.platforms.web.errors import kind_errors
 from bot.platforms.web.forms import FormSlots, FormTokens
@@ -45,7 +46,7 @@ STATIC = Path(str(resources.files("bot.platforms.web").joinpath("static")))
 SHUTDOWN_SECONDS = 2.0
 
 
-class WebStartFailed(Exception):
+class WebStartFailed(SaidLine):
     """The web server could not listen. The message is one line: where, why, what to do."""
 
 
