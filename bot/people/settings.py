@@ -217,7 +217,8 @@ class SettingsService:
         ctx.tx.add(ctx.community)
         if column in PLANNED_FROM:  # what is planned moves with it, once it is stored
             ctx.after_commit(self.deps.community_changed(id_of(ctx.community)))
-        changed = t("settings.changed", name=name, value=shown(ctx.community, column))
+        # `name` is one of SETTINGS' own names (the option's choices).
+        changed = t("settings.changed", name=Own(name), value=shown(ctx.community, column))
         if isinstance(parsed, FacilitatorRole) and (warning := self._not_yours(ctx, parsed)):
             changed = f"{changed} {warning}"
         return Reply(OutgoingMessage(changed))

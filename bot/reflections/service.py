@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.commands import CommandError
 from bot.core.domain import SessionState
+from bot.core.marked import Own
 from bot.core.messages import (
     Choice,
     FieldKind,
@@ -336,7 +337,7 @@ class ReflectionService:
         thanks = self.deps.texts.template(
             "thank_you_web" if visitor else "thank_you",
             easy=ctx.actor.easy_read,
-            withdraw_code=code,
+            withdraw_code=Own(code),  # made by Brewbot
             days=self.deps.settings.forget_after_days,
         )
         if again:
