@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 from bot.core.marked import Own, has_marks
 from bot.core.messages import OutgoingMessage, unmarked
 from bot.engine.texts import Texts
+from bot.loopback import holds_marks
+from bot.loopback.slack_server import Call, FakeSlack
 from bot.platforms.discord.render import render as render_discord
 from bot.platforms.slack.blocks import render as render_slack
 from bot.platforms.teams.cards import CardWords, message_activities
@@ -260,3 +262,14 @@ async def test_a_name_chosen_on_slack_is_no_link_when_a_facilitator_is_told_of_i
         for text in named:
             assert "<https://" not in text and "<!channel>" not in text
             assert "[click here](https://evil.example) <!channel>" in slack_reads(text)
+
+
+async def test_a_loopback_fails_the_test_that_sends_it_a_mark():
+    """Marks never leave Brewbot: each loopback lists a request holding one, and its
+    harness fails the test (tests/fakes/*_harness.py)."""
+    assert holds_marks({"blocks": [{"text": {"text": sentence("Sam")}}]})
+    assert not holds_marks({"blocks": [{"text": {"text": "Sam has asked"}}]})
+    fake = FakeSlack()
+    await fake._record(Call(1, "chat.postMessage", {"text": sentence("Sam")}))
+    with pytest.raises(AssertionError, match="marks of typed words sent to Slack"):
+        fake.assert_unmarked()
