@@ -16,6 +16,7 @@ from bot.delivery.outbox import decode, encode
 from bot.engine.pictures import picture_png
 from bot.engine.texts import Texts
 from bot.platforms.discord.components import build_modal
+from bot.platforms.discord.escape import own_words
 from bot.platforms.discord.render import EMBEDS_PER_MESSAGE
 from bot.platforms.discord.render import render as discord_render
 from bot.platforms.slack.blocks import render as slack_render
@@ -49,7 +50,7 @@ def test_discord_shows_each_idea_beside_its_picture_with_alt_text():
             name = embed.thumbnail.url.removeprefix("attachment://")
             assert name in files and files[name].description
     for embed, section in zip(embeds, message.sections, strict=True):
-        assert embed.description == section.body
+        assert embed.description == own_words(section.body)
         assert embed.thumbnail.url == f"attachment://{section.picture.name}.png"
     sent = {f.filename: f for part in parts for f in part.files}
     assert sent["tea.png"].description == "A hot cup of tea."

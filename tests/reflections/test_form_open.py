@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from bot.core.domain import SessionState
+from bot.core.marked import unmark
 from bot.core.messages import custom_id
 from storage.engine import Database
 from storage.models import CommunitySpark, Participant, Reflection, Session, random_id
@@ -49,7 +50,7 @@ async def test_consent_easy_read_and_forgetting_show_in_the_next_form(app, chat)
     assert easy_intro != plain_intro
     assert (
         easy_intro
-        == app.reflections.form(session_id, prompt=spark.reflection_prompt, easy=True).intro
+        == unmark(app.reflections.form(session_id, prompt=spark.reflection_prompt, easy=True).intro)
     )
     await chat.press(sam, "brew:consent:no:")
     declined = await open_form(chat, sam, session_id)

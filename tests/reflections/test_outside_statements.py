@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from bot.core.commands import CommandError
 from bot.core.domain import SessionState
+from bot.core.marked import unmark
 from bot.reflections.outside import add_statements, read_csv
 from storage.models import Community, Participant, Reflection, Session
 from storage.models import Digest as DigestRow
@@ -26,7 +27,7 @@ def statements(body: str, header: str = HEADER) -> list:
 def refusal(body: str, header: str = HEADER) -> str:
     with pytest.raises(CommandError) as caught:
         read_csv((header + body).encode() if isinstance(body, str) else body, loaded_texts())
-    return loaded_texts().t(caught.value.key, **caught.value.values)
+    return unmark(loaded_texts().t(caught.value.key, **caught.value.values))
 
 
 # --- reading a file ---------------------------------------------------------------------------
