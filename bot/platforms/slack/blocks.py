@@ -206,11 +206,12 @@ def message_blocks(message: OutgoingMessage, pictures: str = "") -> list[Block]:
     # The text and the sections are one flow, cut at natural places: many short sections
     # (a digest's quotes) share blocks instead of using up the 50 a message may have.
     pieces = [to_mrkdwn(_style(message.text, plain))] if message.text else []
-    if len(title) > HEADER_LIMIT:
+    if len(unmark(title)) > HEADER_LIMIT:
         # Longer than a header may be: the text opens with it in bold, whole.
         pieces.insert(0, f"*{to_mrkdwn(title)}*")
     elif title:
-        blocks.append({"type": "header", "text": {"type": "plain_text", "text": title}})
+        # A header is plain text, never parsed: the typed words in it need no marks.
+        blocks.append({"type": "header", "text": {"type": "plain_text", "text": unmark(title)}})
     if pictures and not plain and any(section.picture for section in message.sections):
         blocks.extend(_sections("\n\n".join(p for p in pieces if p.strip())))
         for section in message.sections:
