@@ -158,6 +158,37 @@ async def test_no_form_has_words_a_platform_would_cut(app, chat, fac):
         assert view["submit"]["text"] == form.submit_label
 
 
+async def test_an_answer_its_response_url_cut_short_is_finished_not_repeated(sqlite_url):
+    """Slack takes five answers through one response_url. When it refuses a later part of a
+    long answer, the answer is finished through the Web API: the parts already shown are not
+    posted again (they were, so the first sessions of the list were shown twice)."""
+    async with slack_world(sqlite_url) as world:
+        workspace(world)
+        await world.command(ADMIN, "settings facilitator_role facilitators")
+        for day in range(1, 41):
+            when = f"2027-01-{day:02d}" if day <= 31 else f"2027-02-{day - 31:02d}"
+            await world.command(FACILITATOR, f'schedule {when} 2pm title="{LONGEST_THEME}"')
+        body, url = world.sender.command_body(FACILITATOR, "sessions", ROOM)
+        # Four answers already went through this URL (the fake counts as Slack does).
+        world.fake.response_urls[url.rsplit("/", 1)[1]].extend({} for _ in range(4))
+        start = world.fake.last_seq
+        sent = await world.sender.post(body, "application/x-www-form-urlencoded")
+        assert sent.status == 200
+        await world.fake.wait_for(lambda c: c.method == "chat.postEphemeral", after=start)
+        await world.settle()
+        shown = [
+            b["text"]["text"]
+            for c in world.fake.after(start)
+            if c.answered == "ok"
+            and c.method in ("response_url", "chat.postEphemeral", "chat.postMessage")
+            for b in c.args.get("blocks", [])
+            if "text" in b
+        ]
+    listed = " ".join(shown)
+    for number in range(1, 41):
+        assert listed.count(f"Session {number}:") == 1, number
+
+
 async def test_a_long_answer_on_slack_is_split_before_slack_refuses_its_blocks(sqlite_url):
     """Slack refuses a message whose blocks hold more than about 12,000 characters of text
     (msg_blocks_too_long), far below 50 sections of 3,000: a list of 40 sessions with long

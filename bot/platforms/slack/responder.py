@@ -64,11 +64,12 @@ class SlackResponder:
             text = "\n\n".join(part for part in (message.text, note) if part)
             message = replace(message, text=text, keep_copy=False)
         parts = render(message, pictures=self.adapter.pictures)
-        if parts and not await self._respond(parts, private):
+        rest = await self._respond(parts, private)
+        if rest:
             if private:
-                await self._ephemeral(parts)
+                await self._ephemeral(rest)
             else:
-                for part in parts:
+                for part in rest:
                     await self.adapter.post(
                         self.client, self.channel_id, part, thread_ts=self.thread_ts
                     )
@@ -114,13 +115,17 @@ class SlackResponder:
         except TRANSPORT_ERRORS as exc:
             raise to_delivery_error(exc, self.texts, channel=self.channel_id) from exc
 
-    async def _respond(self, parts: Sequence[SlackMessage], private: bool) -> bool:
-        """Answer through the response_url; False if there is none or it no longer works."""
+    async def _respond(
+        self, parts: Sequence[SlackMessage], private: bool
+    ) -> Sequence[SlackMessage]:
+        """Answer through the response_url; returns the parts it did not take (all of them
+        if there is none, from the first it refused if it stopped working part way), for the
+        Web API to finish: the parts already shown are not posted again."""
         if not self.response_url:
-            return False
+            return parts
         # On the shared session: its connections are kept, not one made for each answer.
         hook = AsyncWebhookClient(self.response_url, session=self.adapter.clients.session)
-        for part in parts:
+        for sent, part in enumerate(parts):
             try:
                 response = await hook.send(
                     text=part.text,
@@ -130,12 +135,12 @@ class SlackResponder:
                 )
             except TRANSPORT_ERRORS as exc:
                 log.info("response_url failed error=%s", type(exc).__name__)
-                return False
+                return parts[sent:]
             if response.status_code != 200:
                 # Expired (30 minutes) or used up (5 answers): fall back to the Web API.
                 log.info("response_url refused status=%s", response.status_code)
-                return False
-        return True
+                return parts[sent:]
+        return ()
 
     async def _ephemeral(self, parts: Sequence[SlackMessage]) -> None:
         try:
