@@ -474,9 +474,10 @@ class DigestService:
         tx.add(row)
         tx.add(session)
         await after_digest_sent(self, tx, community, session)  # "what we heard", Easy Read
+        # Whoever pressed Send was told "I will tell you when it has arrived".
         notice = OutgoingMessage(self.t("digests.sent", session_id=session.id))
-        delivery = Delivery(f"digest:{session.id}:sent", NOTICE, "private", facilitator, notice,
-                            session.id)  # fmt: skip
+        delivery = Delivery(f"digest:{session.id}:sent", NOTICE, "private",
+                            item.asked_by or facilitator, notice, session.id)  # fmt: skip
         await self.deps.outbox.add(tx, community, delivery)
         return [self.deps.changed(id_of(session))]
 

@@ -98,6 +98,19 @@ async def test_a_digest_a_co_facilitator_sent_is_told_to_them(app, chat, fac, cl
     assert told(app, fac) == []
 
 
+async def test_a_digest_a_co_facilitator_sent_is_said_to_have_arrived_to_them(
+    app, chat, fac, clock
+):
+    """Whoever pressed Send hears that the digest arrived, as they would hear it refused."""
+    session_id = await make_session(app, SessionState.CLOSED)
+    await chat.say(fac, f"/brew settings working_group_channel {WG}")
+    await chat.say(PAT, f"/brew digest {session_id} send")
+    await app.deps.outbox.deliver()
+    arrived = app.deps.texts.t("digests.sent", session_id=session_id)
+    assert [m.text for m in app.deps.adapter.private_to(PAT.id) if m.text == arrived] == [arrived]
+    assert not [m for m in app.deps.adapter.private_to(fac.id) if m.text == arrived]
+
+
 async def test_a_job_post_is_still_told_to_the_facilitator(app, chat, fac, clock):
     """Nobody asked for a job's post: asked_by stays empty."""
     session_id = await make_session(app)
