@@ -297,7 +297,7 @@ def _themes(_settings: Settings, args: argparse.Namespace) -> int:
         data = read_at_most(args.source, MAX_FILE_BYTES)
         if len(data) > MAX_FILE_BYTES:
             limit = MAX_FILE_BYTES // 1000
-            print(texts.t("cli.themes.too_big", path=args.source, limit=limit), file=sys.stderr)
+            say(texts.t("cli.themes.too_big", path=args.source, limit=limit), file=sys.stderr)
             return 2
         statements = report.read_statements(data)
     except OSError as exc:
@@ -573,7 +573,7 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     start, end = days
     if report.too_long(start, end):
-        print(texts.t("cli.report_too_long", years=report.MAX_MONTHS // 12), file=sys.stderr)
+        say(texts.t("cli.report_too_long", years=report.MAX_MONTHS // 12), file=sys.stderr)
         return 2
     render = {"md": report.to_markdown, "html": report.to_html, "csv": report.to_csv}
 

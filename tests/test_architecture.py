@@ -194,3 +194,18 @@ def test_every_button_label_is_words():
     assert len(labels) >= 8
     for key, label in labels.items():
         assert re.search(r"[A-Za-z]{2,}", label), f"{key} must say what it does in words"
+
+
+def test_the_command_line_writes_to_the_terminal_only_through_say():
+    """A sentence from prompts/ holds marks around the words typed into it
+    (bot/core/marked.py); `say` takes them out. A bare print() put them on the terminal
+    (`brewbot themes --in /dev/zero` showed the path between two of them)."""
+    tree = ast.parse((ROOT / "bot/cli.py").read_text())
+    printing = [
+        node.lineno
+        for function in ast.walk(tree)
+        if isinstance(function, ast.FunctionDef) and function.name != "say"
+        for node in ast.walk(function)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print"
+    ]
+    assert printing == [], f"bot/cli.py prints without say at lines {printing}"
