@@ -206,6 +206,8 @@ def test_the_command_line_writes_to_the_terminal_only_through_say():
         for function in ast.walk(tree)
         if isinstance(function, ast.FunctionDef) and function.name != "say"
         for node in ast.walk(function)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print"
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "print"
     ]
     assert printing == [], f"bot/cli.py prints without say at lines {printing}"
