@@ -158,16 +158,21 @@ async def test_no_form_has_words_a_platform_would_cut(app, chat, fac):
         assert view["submit"]["text"] == form.submit_label
 
 
+async def forty_long_sessions(world) -> None:
+    """Forty sessions with the longest title: /brew sessions lists them in several parts."""
+    workspace(world)
+    await world.command(ADMIN, "settings facilitator_role facilitators")
+    for day in range(1, 41):
+        when = f"2027-01-{day:02d}" if day <= 31 else f"2027-02-{day - 31:02d}"
+        await world.command(FACILITATOR, f'schedule {when} 2pm title="{LONGEST_THEME}"')
+
+
 async def test_an_answer_its_response_url_cut_short_is_finished_not_repeated(sqlite_url):
     """Slack takes five answers through one response_url. When it refuses a later part of a
     long answer, the answer is finished through the Web API: the parts already shown are not
     posted again (they were, so the first sessions of the list were shown twice)."""
     async with slack_world(sqlite_url) as world:
-        workspace(world)
-        await world.command(ADMIN, "settings facilitator_role facilitators")
-        for day in range(1, 41):
-            when = f"2027-01-{day:02d}" if day <= 31 else f"2027-02-{day - 31:02d}"
-            await world.command(FACILITATOR, f'schedule {when} 2pm title="{LONGEST_THEME}"')
+        await forty_long_sessions(world)
         body, url = world.sender.command_body(FACILITATOR, "sessions", ROOM)
         # Four answers already went through this URL (the fake counts as Slack does).
         world.fake.response_urls[url.rsplit("/", 1)[1]].extend({} for _ in range(4))
@@ -194,11 +199,7 @@ async def test_a_long_answer_on_slack_is_split_before_slack_refuses_its_blocks(s
     (msg_blocks_too_long), far below 50 sections of 3,000: a list of 40 sessions with long
     titles went as one message of about 16,000 and was refused."""
     async with slack_world(sqlite_url) as world:
-        workspace(world)
-        await world.command(ADMIN, "settings facilitator_role facilitators")
-        for day in range(1, 41):
-            when = f"2027-01-{day:02d}" if day <= 31 else f"2027-02-{day - 31:02d}"
-            await world.command(FACILITATOR, f'schedule {when} 2pm title="{LONGEST_THEME}"')
+        await forty_long_sessions(world)
         start = world.fake.last_seq
         await world.command(FACILITATOR, "sessions")
         await world.settle()
