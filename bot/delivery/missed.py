@@ -34,10 +34,9 @@ class MissedNotices:
     async def note(self, ctx: CommandContext) -> list[str]:
         """For the end of a person's private answer: notices waiting that could not reach
         them privately, and where to read them."""
-        missed = await self._missed(ctx)
-        if not missed:
-            return []
-        return [self.deps.texts.counted("outbox.missed.note", len(missed))]
+        community_id, person = id_of(ctx.community), ctx.user.id
+        missed = await self.deps.outbox.count_refused_to(ctx.tx, community_id, NOTICE, person)
+        return [self.deps.texts.counted("outbox.missed.note", missed)] if missed else []
 
     async def show(self, ctx: CommandContext) -> Reply:
         """`/brew notices`: the oldest notices that could not reach the person, each with its

@@ -31,7 +31,7 @@ from itertools import islice
 from typing import Any
 
 import backoff
-from sqlalchemy import delete, update
+from sqlalchemy import ColumnElement, delete, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import and_, col, func, or_, select
@@ -157,6 +157,17 @@ class Refused:
     values: Mapping[str, object] = field(default_factory=dict)
     sections: tuple[Section, ...] = ()
     advice: str = "outbox.advice"
+
+
+def _refused_to(community_id: int, purpose: str, target: str) -> ColumnElement[bool]:
+    """Private deliveries of `purpose` to the person `target`, refused for good."""
+    return and_(
+        OutboxItem.community_id == community_id,
+        OutboxItem.purpose == purpose,
+        OutboxItem.kind == "private",
+        OutboxItem.target == target,
+        col(OutboxItem.status) == OutboxStatus.FAILED,
+    )
 
 
 def retry_delay(attempt: int) -> timedelta:
@@ -376,21 +387,17 @@ class Outbox:
         """Private deliveries of `purpose` to the person `target` that were refused for good
         (kept thirty days, see `prune`), oldest first, so the feature can tell the person
         another way (in their next answer) and then mark them `told_another_way`."""
-        return list(
-            (
-                await tx.exec(
-                    select(OutboxItem)
-                    .where(
-                        OutboxItem.community_id == community_id,
-                        OutboxItem.purpose == purpose,
-                        OutboxItem.kind == "private",
-                        OutboxItem.target == target,
-                        col(OutboxItem.status) == OutboxStatus.FAILED,
-                    )
-                    .order_by(col(OutboxItem.id))
-                )
-            ).all()
-        )
+        refused = _refused_to(community_id, purpose, target)
+        query = select(OutboxItem).where(refused).order_by(col(OutboxItem.id))
+        return list((await tx.exec(query)).all())
+
+    async def count_refused_to(
+        self, tx: AsyncSession, community_id: int, purpose: str, target: str
+    ) -> int:
+        """How many `refused_to` holds, without reading them: asked at the end of every
+        private answer."""
+        refused = _refused_to(community_id, purpose, target)
+        return (await tx.exec(select(func.count()).select_from(OutboxItem).where(refused))).one()
 
     def told_another_way(self, tx: AsyncSession, items: Iterable[OutboxItem]) -> None:
         """These refused deliveries reached their person another way: done, words cleared,
