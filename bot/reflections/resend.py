@@ -9,8 +9,13 @@ hold it, and the platform already sees who sent which form. The reflection's ran
 digest of the nonce, so the same form sent again finds its reflection (one per nonce, in the
 session's key) instead of storing another, and its writer is given a new code for it. Without
 the nonce the id cannot be recomputed, and it is as random as any other. A form opened before
-forms carried a nonce (or the web page's, which has its own: bot/platforms/web/forms.py) gets
-a random id, as before."""
+forms carried a nonce gets a random id, as before.
+
+The web page's forms carry their nonce in a signed token instead (bot/platforms/web/forms.py),
+whose key is in the process's memory only, so after a restart a token cannot be checked. The
+page then sends the form as `stored_only` (`form_arg`): its nonce may find the reflection it
+already stored, and be answered as sent again, but never stores one. A nonce nobody was given
+finds nothing, so an unchecked token can store nothing and learn nothing."""
 
 from __future__ import annotations
 
@@ -20,6 +25,8 @@ import secrets
 from storage.models import random_id
 
 NONCE_BYTES = 16  # 128 bits: never guessed, and short enough for Discord's 100-character ids
+# After the nonce in a form's id: only the same form sent again is taken, never a new one.
+STORED_ONLY = "again"
 
 
 def new_nonce() -> str:
@@ -39,3 +46,19 @@ def is_nonce(text: str) -> bool:
     """Whether `text` could be a nonce `new_nonce` made (a form's id is typed by no one, but
     a hostile client can send any)."""
     return len(text) == 2 * NONCE_BYTES and all(c in "0123456789abcdef" for c in text)
+
+
+def form_arg(session_id: int, nonce: str, *, stored_only: bool = False) -> str:
+    """What a reflection form's id carries after `brew:reflection:submit:`."""
+    return ":".join([str(session_id), nonce, *([STORED_ONLY] if stored_only else [])])
+
+
+def read_rest(rest: str) -> tuple[str, bool] | None:
+    """The nonce and whether only a form already stored is taken, from what a form's id
+    carries after its session id (`form_arg`); None for anything else."""
+    nonce, _, mark = rest.partition(":")
+    if not nonce:
+        return ("", False) if not mark else None
+    if not is_nonce(nonce) or mark not in ("", STORED_ONLY):
+        return None
+    return nonce, mark == STORED_ONLY

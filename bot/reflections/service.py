@@ -139,7 +139,9 @@ class ReflectionService:
         return Form(
             title=self.t("reflections.form_title"),
             custom_id=custom_id(
-                "reflection", "submit", f"{session_id}:{nonce}" if nonce else str(session_id)
+                "reflection",
+                "submit",
+                resend.form_arg(session_id, nonce) if nonce else str(session_id),
             ),
             intro=intro,
             fields=(
@@ -277,6 +279,11 @@ class ReflectionService:
                 remember.append((session_id, draft.reflection_id, ctx.user.id, repeat))
                 answers[draft.index] = self._thanks(ctx, session_id, code, already[key], again=True)
                 continue
+            if draft.stored_only:
+                # A form whose token could not be checked (the web page's, after a restart):
+                # it finds what it stored, but stores nothing new.
+                answers[draft.index] = CommandError("reflections.form_not_checked")
+                continue
             if writers.is_repeat(session_id, repeat) or (session_id, repeat) in batch_repeats:
                 answers[draft.index] = CommandError("reflections.duplicate")
                 continue
@@ -391,10 +398,12 @@ class ReflectionService:
         """One reflection's own checks, before anything is written."""
         session = await self.sessions.resolve(ctx, ctx.session_id())
         category, text, quote_ok = _checked(ctx, id_of(session), session.state)
-        nonce = ctx.arg_rest()
-        if nonce and not resend.is_nonce(nonce):
+        carried = resend.read_rest(ctx.arg_rest())
+        if carried is None:
             raise CommandError("errors.unknown_button")
-        return _Draft(index, ctx, session, category, text, quote_ok, resend.reflection_id(nonce))
+        nonce, stored_only = carried
+        reflection_id = resend.reflection_id(nonce)
+        return _Draft(index, ctx, session, category, text, quote_ok, reflection_id, stored_only)
 
     async def withdraw(self, ctx: CommandContext) -> Reply:
         """Take back a reflection with its code. Only the writer's own code works; wrong
@@ -568,6 +577,8 @@ class _Draft:
     quote_ok: bool
     # The reflection's id, from the form's nonce when it carried one (resend.py).
     reflection_id: str
+    # Taken only if it is the same form sent again (resend.py `STORED_ONLY`).
+    stored_only: bool = False
 
 
 def _checked(ctx: CommandContext, session_id: int, state: str) -> tuple[str, str, bool]:

@@ -6,7 +6,9 @@ link. Sending the form checks it (`FormTokens.check`): a form copied onto anothe
 to another page, or kept longer than `LIFETIME` is refused. The key lives in this process's
 memory only, so nothing about a form is ever written down; after a restart a form sent from a
 page opened before it is not accepted, and the page shows the person's words again, asking
-them to press the button once more.
+them to press the button once more. One exception: a reflection form whose token cannot be
+checked (`claimed`) may still find the reflection it stored before the restart, and is then
+answered as sent again; it never stores one (bot/reflections/resend.py).
 
 The nonce stands for "this one opening of the page": a reflection sent twice from one opening
 is a repeat, and it is never stored (bot/reflections/anonymity.py). So a page is rendered with
@@ -28,9 +30,10 @@ from collections.abc import Callable, Mapping
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from bot.reflections import resend
+
 # People write slowly, and may leave a page open over lunch.
 LIFETIME_SECONDS = 24 * 60 * 60
-NONCE_BYTES = 16
 FIELD = "form"
 # What a form's purpose and its page's link are made of (a slot is read back by them).
 _PART = r"[A-Za-z0-9_-]+"
@@ -43,7 +46,8 @@ class FormTokens:
 
     def issue(self, purpose: str, link: str) -> str:
         """A fresh value for one form: `purpose` names the form, `link` the page it is on."""
-        nonce = secrets.token_urlsafe(NONCE_BYTES)
+        # The reflection form's nonce gives its reflection's id (bot/reflections/resend.py).
+        nonce = resend.new_nonce()
         expires = str(int(self._now()) + LIFETIME_SECONDS)
         return f"{nonce}.{expires}.{self._signature(purpose, link, nonce, expires)}"
 
@@ -60,6 +64,14 @@ class FormTokens:
         if int(expires) < self._now():
             return None
         return nonce
+
+    @staticmethod
+    def claimed(value: str) -> str | None:
+        """The nonce a value says it carries, unchecked (a value from before a restart, one
+        run out or changed by hand); None when it carries none this process could have made.
+        Only for finding what a form already stored, never for storing anything."""
+        nonce = value.partition(".")[0]
+        return nonce if resend.is_nonce(nonce) else None
 
     def keyed(self, text: str) -> str:
         """`text` (a visitor's address) as a word only this process can make from it, to

@@ -140,15 +140,21 @@ async def test_a_form_with_no_good_token_sends_nothing_and_keeps_the_words(web, 
 
 
 async def test_the_same_words_sent_twice_from_one_opening_are_kept_once(web, chat, fac, browser):
+    """As in the chat, the same form sent again is the same reflection (its nonce gives its
+    id, bot/reflections/resend.py): kept once, with a new code that replaces the first.
+    After a restart too: tests/platforms/web/test_web_sent_again.py."""
     _, path = await reflecting_page(web, chat, fac)
     _, tokens = await opened(browser, path)
     sent = {**GOOD, "form": tokens[0]}
+    codes = []
     for _ in range(2):
         async with browser.post(f"{path}/reflect", data=sent) as response:
             page = await response.text()
-    assert response.status == 422
-    assert "You have already sent this reflection. Thank you, it is saved." in page
+        assert response.status == 200
+        codes.extend(set(CODE.findall(page)))
+    assert "This reflection was already saved, so it is kept once." in page
     assert len(await stored(web)) == 1
+    assert len(codes) == 2 and codes[0] != codes[1]
 
 
 async def test_each_opening_of_a_page_made_once_has_forms_of_its_own(web, chat, fac, browser):

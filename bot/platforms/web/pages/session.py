@@ -26,6 +26,7 @@ from bot.platforms.web.guards import ADDRESS
 from bot.platforms.web.keys import BREWBOT, FORM_TOKENS
 from bot.platforms.web.render import kept_page, page, paragraphs
 from bot.platforms.web.visits import run_command, send_form
+from bot.reflections import resend
 from bot.sessions.links import SessionPage
 
 REFLECT, WITHDRAW = "reflect", "withdraw"
@@ -101,11 +102,17 @@ async def reflect(request: web.Request) -> web.Response:
     form = _reflection_form(request, shown, easy=easy)
     names = [f.id for f in form.fields] if form is not None else []
     values = {name: text_of(sent.fields, name) for name in names}
-    if sent.nonce is None:
+    # A token this process cannot vouch for (from before a restart, run out, changed) may
+    # still be the same form sent again: its nonce finds what it stored, and stores nothing
+    # new (bot/reflections/resend.py).
+    claimed = sent.nonce or request.app[FORM_TOKENS].claimed(text_of(sent.fields, FIELD))
+    if claimed is None:
         said = _expired(request)
     else:
-        custom = custom_id("reflection", "submit", str(shown.session_id))
-        said = await send_form(request.app[BREWBOT], shown, custom, values, sent.nonce, easy=easy)
+        stored_only = sent.nonce is None
+        arg = resend.form_arg(shown.session_id, claimed, stored_only=stored_only)
+        custom = custom_id("reflection", "submit", arg)
+        said = await send_form(request.app[BREWBOT], shown, custom, values, claimed, easy=easy)
     if said.refused:
         visit = Visit(values=values, problem=said)
         return _page(request, shown, easy=easy, visit=visit, status=422)
