@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from bot.core.domain import SessionState
 from bot.core.messages import FormSubmission
+from bot.reflections import resend
 from storage.models import Reflection
 from tests import forensics
 from tests.conftest import Chat, app_for, make_settings
@@ -50,3 +51,30 @@ async def test_the_same_form_sent_again_after_a_crash_is_stored_once(
             assert (await tx.exec(select(Reflection))).all() == []
     finally:
         await again.close()
+
+
+async def test_a_form_marked_sent_again_only_never_stores_a_new_reflection(app):
+    """The web page's unchecked tokens ride as `resend.STORED_ONLY`; any client may send that
+    mark, but it only finds a reflection its nonce already stored."""
+    session_id = await make_session(app, SessionState.REFLECTING, people=6)
+    chat = Chat(app)
+    writer = person(2)
+    await chat.press(writer, "brew:consent:yes:")
+    values = {"category": "not_working", "text": WORDS}
+    fresh = resend.form_arg(session_id, resend.new_nonce(), stored_only=True)
+    reply = await chat.submit(writer, FormSubmission(f"brew:reflection:submit:{fresh}", values))
+    assert "nothing was sent yet" in reply.text
+    odd = f"brew:reflection:submit:{session_id}:{resend.new_nonce()}:later"
+    reply = await chat.submit(writer, FormSubmission(odd, values))
+    assert "Thank you" not in reply.text
+    async with app.db.read() as tx:
+        assert (await tx.exec(select(Reflection))).all() == []
+
+    nonce = resend.new_nonce()
+    first = f"brew:reflection:submit:{resend.form_arg(session_id, nonce)}"
+    await chat.submit(writer, FormSubmission(first, values))
+    again = f"brew:reflection:submit:{resend.form_arg(session_id, nonce, stored_only=True)}"
+    reply = await chat.submit(writer, FormSubmission(again, values))
+    assert "already saved" in reply.text
+    async with app.db.read() as tx:
+        assert [r.text for r in (await tx.exec(select(Reflection))).all()] == [WORDS]
