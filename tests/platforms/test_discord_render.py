@@ -253,3 +253,22 @@ def test_submitted_values_from_any_layout():
     }
     unticked = [{"type": 18, "component": {"type": 23, "custom_id": "quote=yes", "value": False}}]
     assert submitted_values(unticked) == {"quote": ""}
+
+
+@settings(max_examples=40, deadline=None)
+@given(count=st.integers(min_value=0, max_value=80), words=st.integers(min_value=0, max_value=900))
+def test_every_button_is_on_some_message_in_rows_discord_takes(count, words):
+    """However many buttons a message has, each is shown once, in order, on messages of at
+    most 5 rows of 5 (Discord's limit for one message): none is left out."""
+    actions = tuple(Action(f"Choice {n}", f"brew:pick:one:{n}") for n in range(count))
+    parts = render(OutgoingMessage(text="word " * words, actions=actions))
+    ids = []
+    for part in parts:
+        if part.view is None:
+            continue
+        rows = part.view.to_components()
+        assert 1 <= len(rows) <= 5
+        assert all(len(row["components"]) <= 5 for row in rows)
+        ids += [button["custom_id"] for row in rows for button in row["components"]]
+        assert part.content or part.embeds, "Discord refuses an empty message"
+    assert ids == [a.custom_id for a in actions]

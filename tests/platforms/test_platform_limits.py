@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.core.messages import custom_id
+from bot.core.messages import Action, OutgoingMessage, custom_id
+from bot.core.refs import CommunityRef, ConversationRef, Platform
 from bot.digest.review import ReviewTheme
 from bot.engine.clock import ManualClock
-from bot.loopback.discord_server import FakeDiscord, modal_problem
+from bot.loopback.discord_server import FakeDiscord, buttons, message_text, modal_problem
 from bot.loopback.slack_server import check_view
 from bot.platforms.discord.components import build_modal
 from bot.platforms.slack.blocks import render_view
@@ -211,3 +212,28 @@ async def test_a_long_answer_on_slack_is_split_before_slack_refuses_its_blocks(s
     assert answers and all(c.answered == "ok" for c in answers), [c.answered for c in answers]
     shown = " ".join(b["text"]["text"] for c in answers for b in c.args["blocks"] if "text" in b)
     assert "Session 40:" in shown
+
+
+async def test_more_buttons_than_a_discord_message_holds_are_all_sent(tmp_path):
+    """A Discord message holds 5 action rows of 5 buttons: the 26th button on was dropped
+    without a word. Now they follow in more messages of at most 25, in order, each one a
+    message the fake (which refuses what Discord refuses) accepts."""
+    fake = FakeDiscord()
+    labels = [f"Option {n}" for n in range(1, 58)]
+    message = OutgoingMessage(
+        text="Pick one of these.",
+        actions=tuple(
+            Action(label, custom_id("pick", "one", str(n))) for n, label in enumerate(labels, 1)
+        ),
+    )
+    async with running_discord(tmp_path, fake) as (fake, run):
+        where = ConversationRef(
+            CommunityRef(Platform.DISCORD, str(fake.guild_id)), str(fake.session_channel)
+        )
+        await run.adapter.send(where, message)
+        posted = fake.posts_to(fake.session_channel)
+    shown = [button["label"] for body in posted for button in buttons(body)]
+    assert shown == labels
+    assert [len(buttons(body)) for body in posted] == [25, 25, 7]
+    assert "Pick one of these." in message_text(posted[0])
+    fake.assert_clean()

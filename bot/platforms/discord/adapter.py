@@ -113,6 +113,9 @@ class DiscordAdapter:
         if not parts:
             return
         # An edit replaces one message: the first part (messages that get edited are short).
+        # Buttons that would need a message of their own are refused, never dropped.
+        if any(later.view is not None for later in parts[1:]):
+            raise ValueError("an edited Discord message cannot hold all of its buttons")
         part = parts[0]
         target = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
         try:

@@ -29,7 +29,10 @@ from bot.platforms.discord.escape import own_words
 
 # Discord's limits (https://discord.com/developers/docs/components/reference).
 BUTTON_LABEL_MAX = 80
-BUTTONS_MAX = 25
+# A message holds at most 5 action rows of 5 buttons (docs/components/reference#action-row).
+BUTTONS_PER_ROW = 5
+BUTTON_ROWS_MAX = 5
+BUTTONS_MAX = BUTTONS_PER_ROW * BUTTON_ROWS_MAX
 MODAL_TITLE_MAX = 45
 MODAL_COMPONENTS_MAX = 5
 LABEL_TEXT_MAX = 45
@@ -98,9 +101,14 @@ class BrewButton(discord.ui.DynamicItem[discord.ui.Button], template=_TEMPLATE):
 
 
 def build_view(actions: Iterable[Action], guild_id: str | None = None) -> discord.ui.View | None:
-    """A persistent view (no timeout) of brew buttons; None when there are none."""
+    """A persistent view (no timeout) of brew buttons; None when there are none. One message
+    holds at most BUTTONS_MAX buttons: more is refused, never cut (`render` spreads a
+    message's buttons over as many messages as they need)."""
+    actions = list(actions)
+    if len(actions) > BUTTONS_MAX:
+        raise ValueError(f"{len(actions)} buttons, but one Discord message holds {BUTTONS_MAX}")
     view = discord.ui.View(timeout=None)
-    for action in list(actions)[:BUTTONS_MAX]:
+    for action in actions:
         view.add_item(
             BrewButton(
                 shorten(action.label, BUTTON_LABEL_MAX),

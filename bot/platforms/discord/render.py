@@ -17,7 +17,8 @@
 - Easy Read ideas (`Section.picture`) are one embed each, the picture its thumbnail: a PNG
   sent with the message whose description is the picture's words for people who cannot see
   it (Discord's alt text). Discord shows a thumbnail on the right of its words.
-- Buttons go on the last message, files on the first.
+- Buttons go on the last message, files on the first. A message holds 25 buttons (5 rows of
+  5): more go on follow-on messages of 25 each, in order, so every button can be pressed.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from bot.core.messages import OutgoingMessage, Picture, Section
 from bot.core.plain import plain_text_style
 from bot.core.splitting import pack_chunks, split_text
 from bot.engine.pictures import picture_png
-from bot.platforms.discord.components import build_view
+from bot.platforms.discord.components import BUTTONS_MAX, build_view
 from bot.platforms.discord.escape import WHOLE, escape_participant_text, own_words
 
 CONTENT_MAX = 2000
@@ -105,7 +106,13 @@ def render(message: OutgoingMessage, *, dm_guild_id: str | None = None) -> list[
     parts[0].files[:0] = [
         discord.File(io.BytesIO(a.content), filename=a.filename) for a in message.attachments
     ]
-    parts[-1].view = build_view(message.actions, dm_guild_id)
+    actions = list(message.actions)
+    groups = [actions[i : i + BUTTONS_MAX] for i in range(0, len(actions), BUTTONS_MAX)]
+    for index, group in enumerate(groups):
+        if index:
+            # Discord refuses an empty message: the follow-on's buttons need some content.
+            parts.append(RenderedMessage(content="\u200b", mentions=mentions))
+        parts[-1].view = build_view(group, dm_guild_id)
     return parts
 
 
