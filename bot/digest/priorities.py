@@ -200,25 +200,27 @@ class Priorities:
         labels = await self.themes(ctx.tx, session)
         if not labels:
             raise CommandError("priorities.no_themes", session_id=session.id)
+        return OpenForm(self.form(id_of(session), labels))
+
+    def form(self, session_id: int, labels: list[str]) -> Form:
+        """The priorities form for a session whose themes are `labels`."""
         choices = tuple(Choice(label, label) for label in labels)
-        return OpenForm(
-            Form(
-                title=self.t("priorities.form.title"),
-                custom_id=custom_id("priorities", "save", str(session.id)),
-                fields=tuple(
-                    FormField(
-                        name,
-                        self.t(f"priorities.form.{name}"),
-                        FieldKind.CHOICE,
-                        required=name == FIELDS[0],
-                        choices=choices,
-                        if_typed=self.t("priorities.form.typed"),
-                    )
-                    for name in FIELDS
-                ),
-                intro=self.t("priorities.form.intro", limit=MAX_MARKS),
-                submit_label=self.t("priorities.form.save"),
-            )
+        return Form(
+            title=self.t("priorities.form.title"),
+            custom_id=custom_id("priorities", "save", str(session_id)),
+            fields=tuple(
+                FormField(
+                    name,
+                    self.t(f"priorities.form.{name}"),
+                    FieldKind.CHOICE,
+                    required=name == FIELDS[0],
+                    choices=choices,
+                    if_typed=self.t("priorities.form.typed"),
+                )
+                for name in FIELDS
+            ),
+            intro=self.t("priorities.form.intro", limit=MAX_MARKS),
+            submit_label=self.t("priorities.form.save"),
         )
 
     async def save(self, ctx: CommandContext) -> Reply:

@@ -4,20 +4,24 @@ What does not fit is shortened with an ellipsis, split or said, never silently c
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
+
+import pytest
 
 from bot.core.messages import Action, OutgoingMessage, custom_id
 from bot.core.refs import CommunityRef, ConversationRef, Platform
 from bot.digest.review import ReviewTheme
 from bot.engine.clock import ManualClock
 from bot.loopback.discord_server import FakeDiscord, buttons, message_text, modal_problem
-from bot.loopback.slack_server import check_view
+from bot.loopback.slack_server import Call, check_view
 from bot.platforms.discord.components import build_modal
 from bot.platforms.slack.blocks import render_view
 from storage.models import Session
+from tests.fakes import slack_harness as harness
 from tests.fakes.discord_harness import START, running_discord
-from tests.fakes.slack_harness import ROOM, slack_world
+from tests.fakes.slack_harness import ROOM, reply_text, slack_world
 from tests.platforms.test_discord_e2e import STARTS
 from tests.platforms.test_slack_session import ADMIN, FACILITATOR, posts, workspace
 
@@ -237,3 +241,64 @@ async def test_more_buttons_than_a_discord_message_holds_are_all_sent(tmp_path):
     assert [len(buttons(body)) for body in posted] == [25, 25, 7]
     assert "Pick one of these." in message_text(posted[0])
     fake.assert_clean()
+
+
+async def test_a_home_tab_longer_than_slack_allows_ends_by_saying_there_is_more(
+    sqlite_url, monkeypatch
+):
+    """A Home tab holds 100 blocks: the 101st on was cut without a word. Now whole sections
+    are kept in order while they fit, and the tab ends with a plain sentence saying there is
+    more and which command shows it; the fake Slack accepts what is published."""
+    texts = harness.loaded_texts()
+    long_help = "\n\n".join(f"- Tip {n}: " + "have a brew and talk. " * 110 for n in range(150))
+    texts.strings["slack_home.help"] = long_help
+    monkeypatch.setattr(harness, "loaded_texts", lambda: texts)
+    async with slack_world(sqlite_url) as world:
+        workspace(world)
+        world.fake.add_user("UPAT", "Pat")
+        opened = {"type": "app_home_opened", "channel": "DPAT", "tab": "home", "user": "UPAT"}
+        await world.sender.event({**opened, "event_ts": "1700000600.000100"}, "Ev0HOMELONG")
+        published = await world.fake.wait_for(lambda c: c.method == "views.publish")
+        await world.settle()
+    assert published.answered == "ok"
+    blocks = published.args["view"]["blocks"]
+    assert len(blocks) <= 100
+    words = reply_text(Call(0, "", {"blocks": blocks}))
+    assert "No session is planned yet" in words and "Easy Read: off" in words
+    more = texts.t("slack_home.more")
+    assert blocks[-1]["text"]["text"] == more and "/brew help" in more
+
+
+async def test_a_form_that_does_not_fit_a_slack_modal_is_refused_not_cut(app):
+    """A Slack modal holds 100 blocks: blocks past it were cut, so a form could lose its
+    last fields without a word. Now such a form is refused whole."""
+    review = app.digests.review
+    form = review.form("rename", Session(id=7), _themes(3))
+    long = replace(form, intro="\n\n".join("A long introduction. " * 140 for _ in range(120)))
+    with pytest.raises(ValueError, match="Slack modal holds 100"):
+        render_view(long, {}, close="Close", placeholder="Choose")
+
+
+async def test_every_form_fits_a_slack_modal_whole(app, chat, fac):
+    """Every form the project builds, in every variant (Easy Read with its pictures, with
+    and without the agreement question, each review, the spark and priorities forms), is
+    a modal Slack takes with every field in it."""
+    reflections, review = app.reflections, app.digests.review
+    forms = [
+        reflections.form(1, easy=easy, ask_agreement=agree)
+        for easy in (False, True)
+        for agree in (False, True)
+    ]
+    forms += [
+        review.form(kind, Session(id=7), _themes(count)) for kind in KINDS for count in (3, 120)
+    ]
+    forms += (await chat.say(fac, "/brew sparks add")).forms
+    forms.append(app.digests.priorities.form(7, [f"Theme {n}" for n in range(1, 40)]))
+    for form in forms:
+        for pictures in ("", "https://brew.example/pictures/"):
+            view = render_view(
+                form, {"channel": "C1"}, close="Close", placeholder="Choose", pictures=pictures
+            )
+            check_view(view)
+            inputs = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
+            assert inputs == [f.id for f in form.fields], form.custom_id

@@ -348,6 +348,13 @@ def render_view(
         if form_field.hint:
             block["hint"] = _plain(form_field.hint, HINT_LIMIT)
         blocks.append(block)
+    if len(blocks) > MAX_MODAL_BLOCKS:
+        # A form never loses a field: one that does not fit is refused, and every form the
+        # project builds is checked in tests (test_every_form_fits_a_slack_modal_whole).
+        raise ValueError(
+            f"form {form.custom_id!r} needs {len(blocks)} blocks; a Slack modal holds"
+            f" {MAX_MODAL_BLOCKS}"
+        )
     packed = json.dumps(metadata, separators=(",", ":"))
     if len(packed) > METADATA_LIMIT:
         raise ValueError("form metadata is longer than Slack allows")
@@ -358,7 +365,7 @@ def render_view(
         "submit": _plain(form.submit_label, MODAL_TITLE_LIMIT),
         "close": _plain(close, MODAL_TITLE_LIMIT),
         "private_metadata": packed,
-        "blocks": blocks[:MAX_MODAL_BLOCKS],
+        "blocks": blocks,
     }
 
 

@@ -43,15 +43,35 @@ def home_view(texts: Texts, facts: HomeFacts) -> dict[str, Any]:
         easy_read=switch(facts.easy_read),
         plain=switch(facts.plain_style),
     )
-    message = OutgoingMessage(
-        title=t("slack_home.title"),
-        text=t("slack_home.intro"),
-        sections=(
-            Section(about, t("slack_home.next_heading")),
-            Section(choices, t("slack_home.choices_heading")),
-            Section(t("slack_home.help"), t("slack_home.help_heading")),
-        ),
-        plain=facts.plain_style,
+    sections = (
+        Section(about, t("slack_home.next_heading")),
+        Section(choices, t("slack_home.choices_heading")),
+        Section(t("slack_home.help"), t("slack_home.help_heading")),
     )
-    blocks = [block for part in render(message) for block in part.blocks]
-    return {"type": "home", "blocks": blocks[:MAX_MODAL_BLOCKS]}
+    return {"type": "home", "blocks": fitted_home(texts, sections, plain=facts.plain_style)}
+
+
+def fitted_home(texts: Texts, sections: tuple[Section, ...], *, plain: bool) -> list[Any]:
+    """The Home tab's blocks, at most MAX_MODAL_BLOCKS (Slack's limit for a Home tab). When
+    they do not all fit, whole sections are kept in order (what matters most comes first)
+    and the tab ends with a plain sentence saying there is more and which command shows it:
+    nothing is left out without a word."""
+    t = texts.t
+
+    def blocks(kept: tuple[Section, ...]) -> list[Any]:
+        message = OutgoingMessage(
+            title=t("slack_home.title"), text=t("slack_home.intro"), sections=kept, plain=plain
+        )
+        return [block for part in render(message) for block in part.blocks]
+
+    whole = blocks(sections)
+    if len(whole) <= MAX_MODAL_BLOCKS:
+        return whole
+    ending = OutgoingMessage(text=t("slack_home.more"), plain=plain)
+    more = [block for part in render(ending) for block in part.blocks]
+    room = MAX_MODAL_BLOCKS - len(more)
+    for count in range(len(sections) - 1, -1, -1):
+        kept = blocks(sections[:count])
+        if len(kept) <= room:
+            return kept + more
+    return whole[:room] + more
