@@ -93,6 +93,20 @@ def _makes_database(args: argparse.Namespace) -> bool:
     return args.handler is _run or (args.handler is _db and args.action == "upgrade")
 
 
+def _whole_number(text: str) -> int:
+    """A number typed on the command line, read as everywhere else (bot/core/typed.py): the
+    digits 0 to 9 only. `int` would read "٣" as 3, and " 3", "+3" and "3_0" too."""
+    from bot.core.marked import unmark
+    from bot.core.typed import is_number, other_digits, shown
+
+    if other_digits(text):
+        raise argparse.ArgumentTypeError(unmark(_texts().t("errors.other_digits")))
+    if not is_number(text):
+        said = _texts().t("cli.not_a_number", value=shown(text, 20))
+        raise argparse.ArgumentTypeError(unmark(said))
+    return int(text)
+
+
 def _texts() -> Texts:
     """Every word the commands say, from prompts/."""
     from bot.engine.texts import Texts
@@ -110,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_run, database=True)
 
     demo = sub.add_parser("demo", help="Run one scripted session end to end")
-    demo.add_argument("--participants", type=int, default=12)
+    demo.add_argument("--participants", type=_whole_number, default=12)
     demo.add_argument("--out", type=Path, default=Path("digests"))
     demo.set_defaults(handler=_demo)
 
@@ -134,7 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     db.set_defaults(handler=_db, database=True)
 
     digest = sub.add_parser("digest", help="Print or write one session's digest")
-    digest.add_argument("session_id", type=int)
+    digest.add_argument("session_id", type=_whole_number)
     digest.add_argument("--format", choices=("md", "html", "csv", "json"), default="md")
     digest.add_argument("--out", type=Path, help="write to this file instead of printing")
     digest.add_argument(
@@ -206,7 +220,7 @@ def _parser() -> argparse.ArgumentParser:
             "Every row is checked first: one problem and nothing is added."
         ),
     )
-    add.add_argument("--session", type=int, required=True, help="the session number")
+    add.add_argument("--session", type=_whole_number, required=True, help="the session number")
     add.add_argument("--in", dest="source", type=Path, required=True, help="the CSV file (UTF-8)")
     add.set_defaults(handler=_statements_add, database=True)
 

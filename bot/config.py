@@ -18,8 +18,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, Settin
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.core.commands import is_number
 from bot.core.marked import SaidLine
+from bot.core.typed import is_number
 from storage.engine import POSTGRES_DRIVER, is_postgres
 
 MINUTES = "whole minutes greater than 0, separated by commas, e.g. 1440,15"

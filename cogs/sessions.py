@@ -32,9 +32,9 @@ import discord
 from discord.ext import commands
 
 from bot.app import App
-from bot.core.commands import is_number
 from bot.core.domain import ENDED_STATES, LIVE_STATES, UPCOMING_STATES, SessionState
 from bot.core.refs import CommunityRef, Platform
+from bot.core.typed import is_number
 from bot.engine.deps import community_ref
 from bot.platforms.discord import permissions as perms
 from bot.platforms.discord.autocomplete import LABEL_MAX, MAX_SUGGESTIONS, stored_community

@@ -183,3 +183,16 @@ def test_bench_with_a_database_it_cannot_reach_is_one_line(tmp_path, db):
     done = brewbot(tmp_path, "bench", "--quick", "--db", db)
     assert (done.returncode, done.stdout) == (2, ""), done.stderr
     assert one_line(done).startswith("Could not reach the database given with --db"), done.stderr
+
+
+def test_a_number_in_other_digits_is_refused_as_a_person_types_it(tmp_path):
+    """`brewbot digest ٣` was read as session 3, though ids typed elsewhere refuse such
+    digits: the command line reads numbers by the same rule (bot/core/typed.py)."""
+    url = migrated_sqlite(tmp_path / "brewbot.db")
+    for typed in ("٣", "١٢", "3²"):
+        done = brewbot(tmp_path, "digest", typed, DATABASE_URL=url)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+        assert "Please write numbers with the digits 0 to 9" in done.stderr
+        assert "There is no session" not in done.stderr + done.stdout
+    done = brewbot(tmp_path, "digest", "+3", DATABASE_URL=url)
+    assert done.returncode == 2 and "+3 is not a number I can read" in done.stderr

@@ -16,7 +16,7 @@ from itertools import pairwise
 from typing import Any, Generic, TypeVar
 
 from bot.core.messages import Response, parse_custom_id
-from bot.core.typed import readable
+from bot.core.typed import is_number, readable
 
 # What a handler is given: the engine's context (bot/engine/context.py). The core only
 # carries it from the table to the handler, so it names no type of its own.
@@ -226,12 +226,6 @@ def clean(text: str) -> str:
     return _UNSTORABLE.sub("", text)
 
 
-def is_number(text: str) -> bool:
-    """Plain digits 0-9 only: `str.isdigit` also takes "²" and "٣", which `int` refuses or
-    reads as something nobody typed."""
-    return text.isascii() and text.isdigit()
-
-
 def as_id(text: str) -> int | None:
     """`text` as a row id (an id in a button's `brew:...:<id>`), or None when it cannot be
     one: not plain digits, or beyond what the database holds."""
@@ -410,6 +404,8 @@ def _number(option: Option, value: object) -> int:
         raise CommandError("errors.not_a_number", option=option.name)
     text = str(value).lstrip("#")
     if not is_number(text):
+        # Digits from other scripts too (bot/core/typed.py): this sentence names the option
+        # and already asks for the digits 0 to 9.
         raise CommandError("errors.not_a_number", option=option.name)
     if len(text) > len(str(MAX_NUMBER)) or int(text) > MAX_NUMBER:
         raise CommandError("errors.number_too_big", option=option.name)

@@ -25,6 +25,25 @@ def readable(text: str) -> str:
     return kept if seen else ""
 
 
+# Numbers. Every number a person types (an amount, an id, a count, a time, a session number
+# on the command line) is read from the digits 0-9 only. Python's `int`, `str.isdigit` and
+# the regular expression `\d` also take digits from other scripts ("١٢" is read as 12, "²"
+# passes isdigit), which would store an amount or pick a session nobody saw written: such
+# text is refused, with one sentence (errors.other_digits) asking for the digits 0 to 9.
+
+
+def is_number(text: str) -> bool:
+    """Plain digits 0-9 only (and at least one): `str.isdigit` also takes "²" and "٣",
+    which `int` refuses or reads as something nobody typed."""
+    return text.isascii() and text.isdigit()
+
+
+def other_digits(text: str) -> bool:
+    """Whether `text` holds a digit that is not 0-9 ("٣", "²", "１"): a number in it must
+    then be refused, not read."""
+    return any(c.isdigit() and not c.isascii() for c in text)
+
+
 def shown(value: str, limit: int = 30) -> str:
     """Something typed, quoted back in a sentence: readable, on one line, at most `limit`
     characters, and never empty."""

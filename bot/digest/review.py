@@ -45,7 +45,7 @@ from bot.core.messages import (
     Section,
     custom_id,
 )
-from bot.core.typed import readable, shown
+from bot.core.typed import other_digits, readable, shown
 from bot.digest.model import CATEGORIES, DigestReflection, Grouping, suggested_grouping
 from bot.digest.themes import other_label
 from bot.engine.context import CommandContext
@@ -69,7 +69,7 @@ CODE_MIN = 4
 LISTED = 6
 # A word that is surely meant as an item code (hex with a digit), not as part of a name.
 _LOOKS_LIKE_CODE = re.compile(r"(?=[0-9a-f]*\d)[0-9a-f]{6,32}")
-_THEME_NUMBER = re.compile(r"(?:theme\s*|t|#)?(\d{1,4})")
+_THEME_NUMBER = re.compile(r"(?:theme\s*|t|#)?([0-9]{1,4})")  # 0-9 only: bot/core/typed.py
 
 Handler = Callable[[CommandContext], Awaitable[Response]]
 
@@ -295,6 +295,8 @@ class ThemeReview:
             listing = listed(self.deps.texts, numbered, "; ")
             if not readable(ref or ""):
                 raise CommandError("review.theme_needed", field=field, themes=listing)
+            if other_digits(ref or ""):
+                raise CommandError("errors.other_digits")
             raise CommandError(
                 "review.theme_unknown", field=field, theme=shown(ref or "", 40), themes=listing
             )

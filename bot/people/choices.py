@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from bot.core.commands import CommandError
+from bot.core.typed import other_digits
 
 FULL, LOWER, CHARITY, EXPENSES, NONE = "full", "lower", "charity", "expenses", "none"
 CHOICES = (FULL, LOWER, CHARITY, EXPENSES, NONE)
@@ -20,11 +21,12 @@ KINDS = ("travel", "care", "other")
 MAX_PENCE = 1_000_000
 # Whole pounds, with a comma between each three figures (1,250) or none, then any pence after
 # a full stop. A comma is a thousands separator only before exactly three figures.
-_POUNDS = r"£?\s*(\d{1,3}(?:,\d{3})+|\d{1,9})"
-_MONEY = re.compile(_POUNDS + r"(?:\.(\d{1,2}))?")
+# Figures are 0-9 only (bot/core/typed.py): `\d` would take "١٢" as 12.
+_POUNDS = r"£?\s*([0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,9})"
+_MONEY = re.compile(_POUNDS + r"(?:\.([0-9]{1,2}))?")
 # A comma before the last one or two figures ("4,50", "12,5"): many people write pence so,
 # and read as thousands it would be a hundred (or ten) times too much. Asked, never guessed.
-_DECIMAL_COMMA = re.compile(_POUNDS + r",(\d{1,2})")
+_DECIMAL_COMMA = re.compile(_POUNDS + r",([0-9]{1,2})")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ def parse_money(text: str | None) -> int:
     if not. A decimal comma ("4,50") is refused with the amount it seems to mean, to be
     written again with a full stop: nothing is stored from a guess."""
     typed = (text or "").strip()
+    if other_digits(typed):
+        raise CommandError("errors.other_digits")
     match = _MONEY.fullmatch(typed)
     if match is not None:
         return _at_most_the_limit(_pence(match[1], match[2]))

@@ -13,7 +13,8 @@ from datetime import date
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core.commands import CommandError, is_number
+from bot.core.commands import CommandError
+from bot.core.typed import is_number
 from bot.sessions.timeparse import format_day
 from storage.models import Community, CommunityRate, id_of
 

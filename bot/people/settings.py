@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core.commands import CommandError, is_number
+from bot.core.commands import CommandError
 from bot.core.marked import MentionKind, Own, mention
 from bot.core.messages import OutgoingMessage, Reply
 from bot.core.refs import Platform
-from bot.core.typed import readable
+from bot.core.typed import is_number, readable
 from bot.delivery.mail import is_address
 from bot.engine.context import CommandContext
 from bot.engine.deps import Deps, role_name, zone_of

@@ -32,8 +32,8 @@ from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import event
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core.commands import is_number
 from bot.core.refs import VISITOR_PREFIX, is_visitor
+from bot.core.typed import is_number
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I/L to misread
 CODE_GROUPS, GROUP_LENGTH = 3, 5  # 31 ** 15 is about 2 ** 74

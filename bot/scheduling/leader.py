@@ -34,7 +34,7 @@ from typing import IO, TYPE_CHECKING, Any, LiteralString
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.core.commands import is_number
+from bot.core.typed import is_number
 from bot.scheduling.planner import BrewScheduler, PlannedJob
 from storage.engine import Database
 

@@ -41,8 +41,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select as select_columns
 from sqlmodel import col
 
-from bot.core.commands import is_number
 from bot.core.domain import OPEN_ACTIONS, TIMED_STATES, SessionState
+from bot.core.typed import is_number
 from bot.delivery.outbox import retry_delay
 from bot.engine.clock import Clock
 from storage.engine import Database

@@ -20,6 +20,7 @@ from dateutil.relativedelta import relativedelta
 from dateutil.rrule import FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, rrule, weekday
 
 from bot.core.commands import CommandError
+from bot.core.typed import other_digits
 
 # Refusals below are keys in prompts/strings/time.yaml.
 MAX_TEXT = 100  # longer than any real time phrase; keeps dateparser's work bounded
@@ -134,6 +135,8 @@ def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     cleaned = " ".join((text or "").split())
+    if other_digits(cleaned):
+        raise CommandError("errors.other_digits")
     if not cleaned or len(cleaned) > MAX_TEXT:
         raise CommandError("time.not_understood")
 
@@ -162,6 +165,8 @@ def parse_date(text: str, zone: ZoneInfo, now: datetime) -> date:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     cleaned = " ".join((text or "").split())
+    if other_digits(cleaned):
+        raise CommandError("errors.other_digits")
     if not cleaned or len(cleaned) > MAX_TEXT:
         raise CommandError("time.date_not_understood")
     base = now.astimezone(zone).replace(tzinfo=None)
@@ -212,6 +217,8 @@ def parse_recurrence(text: str, first: datetime, zone: ZoneInfo, count: int = 6)
     if first.tzinfo is None:
         raise ValueError("first must be timezone-aware")
     count = max(1, min(MAX_COUNT, count))
+    if other_digits(text or ""):
+        raise CommandError("errors.other_digits")
     pattern = _recurrence_pattern(text)
     first_local = first.astimezone(zone)
     start = first_local.replace(tzinfo=None)

@@ -22,9 +22,9 @@ from typing import Any
 
 import discord
 
-from bot.core.commands import is_number
 from bot.core.marked import unmark
 from bot.core.messages import CUSTOM_ID_MAX, Action, ActionStyle, FieldKind, Form, FormField
+from bot.core.typed import is_number
 from bot.platforms.discord.escape import own_words
 
 # Discord's limits (https://discord.com/developers/docs/components/reference).

@@ -15,9 +15,9 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from bot.core.commands import is_number
 from bot.core.messages import FieldKind, Form, FormField, OutgoingMessage
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
+from bot.core.typed import is_number
 from bot.engine.dispatch import Dispatcher
 from bot.platforms.shell.adapter import Printer, ShellAdapter, render, unmarking
 

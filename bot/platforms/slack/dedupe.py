@@ -13,7 +13,7 @@ from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot.core.commands import is_number
+from bot.core.typed import is_number
 from bot.platforms.event_log import EventLog
 
 log = logging.getLogger("brewbot.slack")

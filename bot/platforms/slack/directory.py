@@ -35,8 +35,8 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.commands import is_number
 from bot.core.refs import CommunityRef, Platform, UserRef
+from bot.core.typed import is_number
 from bot.platforms.single_flight import SingleFlight
 from bot.platforms.slack.errors import TRANSPORT_ERRORS, api_error
 
