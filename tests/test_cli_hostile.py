@@ -65,9 +65,13 @@ def test_statements_add_refuses_every_bad_file_and_adds_nothing(files, capsys, m
         out, err = _said(capsys)
         assert code in (1, 2) and not out and err.count("\n") == 1, (name, err)
     (files / "ok.csv").write_text("text,category\nMore buses,idea\n")
-    for session in (HUGE, "-1", "0"):
+    for session in (HUGE, "0"):
         code = main(["statements", "add", "--session", session, "--in", str(files / "ok.csv")])
         assert code == 1 and _said(capsys)[1].startswith(f"There is no session {session}.")
+    # Not a number anyone could be given: refused as the argument it is.
+    with pytest.raises(SystemExit) as refused:
+        main(["statements", "add", "--session", "-1", "--in", str(files / "ok.csv")])
+    assert refused.value.code == 2 and "digits 0 to 9" in _said(capsys)[1]
     with sqlite3.connect(files / "brewbot.db") as db:
         assert db.execute("SELECT count(*) FROM reflection").fetchone() == (0,)
 
