@@ -153,7 +153,11 @@ def _reason(error: BaseException) -> str:
     advice in prompts/ know. Only "email_failed" is worth trying again (bot/delivery/outbox.py,
     TRANSIENT): the mail server could not be reached, or answered 4xx, "try later". Any other
     answer is the server's last word (5xx), or a setting it does not work with: a person must
-    act, so the outbox stops at once and says what to do."""
+    act, so the outbox stops at once and says what to do. A certificate that does not verify
+    (from an authority not trusted, for another name, expired) is one of those: it does not
+    mend itself, so it is refused, never tried again as if the network had failed."""
+    if _certificate_failed(error):
+        return "email_certificate"
     if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
         codes = [refused.code for refused in error.recipients]
         return "email_refused" if any(code >= 500 for code in codes) else "email_failed"
@@ -169,6 +173,19 @@ def _reason(error: BaseException) -> str:
         return "email_failed"
     # The server does not offer what the settings ask of it (STARTTLS, a login).
     return "email_rejected"
+
+
+def _certificate_failed(error: BaseException) -> bool:
+    """Whether the mail server's certificate did not verify: the error itself, or the TLS error
+    behind a failed connection or STARTTLS (aiosmtplib raises its own, caused by it)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _code(error: BaseException) -> str:

@@ -13,6 +13,7 @@ import socket
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path
 
@@ -56,11 +57,12 @@ class Smtps:
 
 
 @contextlib.asynccontextmanager
-async def smtps_server(tmp_path: Path, name: str) -> AsyncIterator[Smtps]:
-    """A server that speaks only TLS, with a certificate for `name` from a new authority."""
+async def smtps_server(tmp_path: Path, name: str, **valid: datetime) -> AsyncIterator[Smtps]:
+    """A server that speaks only TLS, with a certificate for `name` from a new authority
+    (`valid`: its not_before and not_after, when not the usual)."""
     ca = trustme.CA()
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert(name).configure_cert(context)
+    ca.issue_cert(name, **valid).configure_cert(context)
     ca_file = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
     inbox = TlsInbox()
@@ -112,9 +114,11 @@ async def test_a_certificate_from_an_untrusted_authority_is_refused(sqlite_url, 
     with pytest.raises(DeliveryError) as refused:
         await mailer(sqlite_url, smtps).send(LETTER)
     assert (refused.value.reason, refused.value.cause) == (
-        "email_failed",
+        "email_certificate",
         "SSLCertVerificationError",
     )
+    # It will not mend itself: for an admin to fix, not tried again for hours.
+    assert refused.value.reason not in TRANSIENT
     assert refused.value.detail == "group@example.org"
     assert smtps.inbox.messages == []
 
@@ -124,10 +128,44 @@ async def test_a_certificate_for_another_name_is_refused(sqlite_url, smtps_misna
     with pytest.raises(DeliveryError) as refused:
         await mailer(sqlite_url, server, SMTP_CA_FILE=str(server.ca_file)).send(LETTER)
     assert (refused.value.reason, refused.value.cause) == (
-        "email_failed",
+        "email_certificate",
         "SSLCertVerificationError",
     )
+    assert refused.value.reason not in TRANSIENT
     assert server.inbox.messages == []
+
+
+async def test_an_expired_certificate_is_refused(sqlite_url, tmp_path):
+    expired = {"not_before": datetime(2020, 1, 1, tzinfo=UTC),
+               "not_after": datetime(2021, 1, 1, tzinfo=UTC)}  # fmt: skip
+    async with smtps_server(tmp_path, "127.0.0.1", **expired) as server:
+        with pytest.raises(DeliveryError) as refused:
+            await mailer(sqlite_url, server, SMTP_CA_FILE=str(server.ca_file)).send(LETTER)
+    assert refused.value.reason == "email_certificate"
+    assert server.inbox.messages == []
+
+
+async def test_a_self_signed_certificate_offered_by_starttls_is_refused(sqlite_url, tmp_path):
+    """STARTTLS (port 587's way) fails the same way as implicit TLS."""
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    inbox = TlsInbox()
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(
+        lambda: SMTP(inbox, tls_context=context, require_starttls=True), "127.0.0.1", 0
+    )
+    port = server.sockets[0].getsockname()[1]
+    settings = make_settings(sqlite_url, SMTP_HOST="127.0.0.1", SMTP_PORT=port,
+                             SMTP_FROM="brewbot@example.org", SMTP_STARTTLS=True)  # fmt: skip
+    try:
+        with pytest.raises(DeliveryError) as refused:
+            await Mailer(settings).send(LETTER)
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert refused.value.reason == "email_certificate"
+    assert inbox.messages == []
 
 
 def test_a_missing_ca_file_stops_start_up_naming_the_setting(tmp_path):

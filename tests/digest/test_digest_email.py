@@ -22,7 +22,7 @@ from bot.engine.texts import Texts
 from bot.platforms.memory import MemoryAdapter
 from storage.models import OutboxItem
 from tests.conftest import Chat, make_settings
-from tests.delivery.test_mail import BUSY, GONE, Answers, answering
+from tests.delivery.test_mail import BUSY, GONE, Answers, answering, smtps_server
 from tests.helpers import make_session, state_of
 from tests.reflections.test_reflections import reflect
 
@@ -388,3 +388,29 @@ async def test_no_resend_while_the_digests_own_email_has_not_reached_everyone(da
         # The outbox is still trying busy@: a copy now would reach chair@ twice.
         assert await app.digests.resend_email(session_id) == ("not_arrived", {})
         assert answers.arrived == [("chair@example.org",)]
+
+
+async def test_a_mail_server_whose_certificate_does_not_verify_is_told_to_the_facilitator_at_once(
+    database_url, clock, tmp_path
+):
+    """A real local mail server presenting a certificate from an authority nobody trusts (as
+    a self-signed one is): not tried again for hours as if the network had blipped, but
+    refused at once, and the facilitator told in one plain sentence what to ask the admin."""
+    async with smtps_server(tmp_path, "127.0.0.1") as server:
+        smtp = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": server.port, "SMTP_FROM": "bot@example.org",
+                "SMTP_TLS": True}  # fmt: skip
+        app = await build_app(make_settings(database_url, **smtp), MemoryAdapter(), clock=clock)
+        try:
+            chat, fac = Chat(app), Chat.person("Fran", facilitator=True)
+            session_id = await make_session(app, SessionState.CLOSED)
+            await chat.say(fac, "/brew settings digest_email group@example.org")
+            await chat.say(fac, f"/brew digest {session_id} send")
+            [notice] = [t for t in told(app, fac) if "could not e-mail" in t]
+            assert T("outbox.advice.email_certificate") in notice
+            [item] = await email_items(app)
+            assert (item.status, item.attempts, item.last_error) == (
+                "failed", 1, "email_certificate"
+            )  # fmt: skip
+            assert server.inbox.messages == []
+        finally:
+            await app.close()
