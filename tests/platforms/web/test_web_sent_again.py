@@ -6,11 +6,14 @@ with a new code; nothing that ties the form to the person is stored (docs/anonym
 
 from __future__ import annotations
 
+import contextlib
 import html as htmllib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 
+from bot.app import App
 from bot.platforms.web.keys import FORM_TOKENS
 from bot.platforms.web.server import WebServer
 from tests.conftest import app_for, make_settings
@@ -37,6 +40,25 @@ async def post(base_url: str, path: str, sent: dict[str, str]) -> tuple[int, str
         return response.status, await response.text()
 
 
+@contextlib.asynccontextmanager
+async def restarted(
+    web: App, server: WebServer, database_url: str, clock
+) -> AsyncIterator[tuple[App, WebServer]]:
+    """The process killed and started anew on the same database, its pages served again:
+    a new app and web server, so a new key for the forms' tokens."""
+    await server.close()
+    await web.close()
+    again = await app_for(make_settings(database_url), clock)
+    again.deps.web_base_url = web.deps.web_base_url
+    pages = WebServer(again, limits=ROOMY)
+    await pages.start()
+    try:
+        yield again, pages
+    finally:
+        await pages.close()
+        await again.close()
+
+
 async def test_the_same_form_sent_again_after_a_restart_is_stored_once(
     web, chat, fac, server, browser, clock, database_url, data_folder: Path, elsewhere: Path
 ):
@@ -46,14 +68,7 @@ async def test_the_same_form_sent_again_after_a_restart_is_stored_once(
     status, first = await post(server.base_url, path, sent)
     assert status == 200, first  # stored; then killed before the page reached the person
     [first_code] = set(CODE.findall(first))
-    await server.close()
-    await web.close()
-
-    again = await app_for(make_settings(database_url), clock)
-    again.deps.web_base_url = web.deps.web_base_url
-    pages = WebServer(again, limits=ROOMY)
-    await pages.start()
-    try:
+    async with restarted(web, server, database_url, clock) as (again, pages):
         status, page = await post(pages.base_url, path, sent)  # the browser sends it again
         assert status == 200, page
         assert AGAIN in htmllib.unescape(page)
@@ -88,9 +103,6 @@ async def test_the_same_form_sent_again_after_a_restart_is_stored_once(
                 assert response.status == 200
                 assert "taken back" in await response.text()
         assert await stored(again) == []
-    finally:
-        await pages.close()
-        await again.close()
 
 
 async def test_a_form_from_before_a_restart_not_stored_yet_is_refused_kindly(
@@ -100,20 +112,11 @@ async def test_a_form_from_before_a_restart_not_stored_yet_is_refused_kindly(
     nothing was stored from it, so nothing is stored now; the words are shown again."""
     _, path = await reflecting_page(web, chat, fac)
     _, tokens = await opened(browser, path)
-    await server.close()
-    await web.close()
-    again = await app_for(make_settings(database_url), clock)
-    again.deps.web_base_url = web.deps.web_base_url
-    pages = WebServer(again, limits=ROOMY)
-    await pages.start()
-    try:
+    async with restarted(web, server, database_url, clock) as (again, pages):
         status, page = await post(pages.base_url, path, {**GOOD, "form": tokens[0]})
         assert status == 422
         assert EXPIRED in htmllib.unescape(page) and WORDS in htmllib.unescape(page)
         assert await stored(again) == []
-    finally:
-        await pages.close()
-        await again.close()
 
 
 async def test_two_openings_with_different_words_are_two_reflections(web, chat, fac, browser):
