@@ -59,19 +59,24 @@ def fitted_home(texts: Texts, sections: tuple[Section, ...], *, plain: bool) -> 
     t = texts.t
 
     def blocks(kept: tuple[Section, ...]) -> list[Any]:
-        message = OutgoingMessage(
-            title=t("slack_home.title"), text=t("slack_home.intro"), sections=kept, plain=plain
+        return _blocks(
+            OutgoingMessage(
+                title=t("slack_home.title"), text=t("slack_home.intro"), sections=kept, plain=plain
+            )
         )
-        return [block for part in render(message) for block in part.blocks]
 
     whole = blocks(sections)
     if len(whole) <= MAX_MODAL_BLOCKS:
         return whole
-    ending = OutgoingMessage(text=t("slack_home.more"), plain=plain)
-    more = [block for part in render(ending) for block in part.blocks]
+    more = _blocks(OutgoingMessage(text=t("slack_home.more"), plain=plain))
     room = MAX_MODAL_BLOCKS - len(more)
     for count in range(len(sections) - 1, -1, -1):
         kept = blocks(sections[:count])
         if len(kept) <= room:
             return kept + more
     return whole[:room] + more
+
+
+def _blocks(message: OutgoingMessage) -> list[Any]:
+    """All of `message`'s blocks, from every part it is rendered in, as one list."""
+    return [block for part in render(message) for block in part.blocks]
