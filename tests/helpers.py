@@ -7,7 +7,9 @@ from datetime import timedelta
 
 from bot.app import App
 from bot.core.domain import SessionState
+from bot.delivery.outbox import grid_after
 from bot.digest.model import Digest
+from bot.engine.clock import ManualClock
 from storage.models import Attendance, Community, Participant, Session
 from storage.repositories import get_or_create_community
 from tests.conftest import COMMUNITY, START, Chat
@@ -99,3 +101,10 @@ async def compiled(app: App, session_id: int) -> Digest:
         community = await tx.get(Community, session.community_id)
         assert community is not None
         return await app.digests.compile(tx, community, session)
+
+
+async def next_grid_moment(app: App, clock: ManualClock) -> None:
+    """The running bot's outbox at the next moment safeguarding messages are tried again
+    (bot/delivery/outbox.py, GRID): a first try that failed is heard of only then."""
+    clock.set(grid_after(clock.now()))
+    await app.deps.outbox.deliver()

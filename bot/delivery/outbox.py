@@ -15,6 +15,13 @@ each delivery arrives at least once. A live process keeps what it claimed for as
 takes (a platform may keep a send waiting out a rate limit): it never claims those items
 again itself, and it renews their lease while it holds them, so no other process takes them
 for abandoned either. A delivered item's words are cleared from the table.
+
+Deliveries of an isolated purpose (a safeguarding alert, which follows straight on from the
+reflection it carries) are tried once at once, and otherwise only at moments on a shared
+grid (every GRID): every time their rows hold is on it, and a first try that fails is put
+back to the next grid moment without a word. So their outcomes, what the listener writes and
+sends, and the log lines about them all come at grid moments, which say nothing finer about
+when the reflection was written (docs/anonymity.md, "Deliveries still waiting").
 """
 
 from __future__ import annotations
@@ -74,6 +81,9 @@ RENEW_EVERY = LEASE / 4  # how often a process renews the lease of what it holds
 RENEW_PART = 1000  # leases renewed in one statement
 POLL_SECONDS = 30.0
 KEEP_DONE, KEEP_FAILED = timedelta(days=2), timedelta(days=30)
+# The moments at which deliveries of isolated purposes are tried again (see above).
+GRID = timedelta(minutes=5)
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -179,6 +189,16 @@ def retry_delay(attempt: int) -> timedelta:
     return timedelta(seconds=value / 2 + backoff.full_jitter(value / 2))
 
 
+def grid_floor(moment: datetime) -> datetime:
+    """The grid moment at or before `moment` (GRID)."""
+    return moment - (moment - _EPOCH) % GRID
+
+
+def grid_after(moment: datetime) -> datetime:
+    """The first grid moment after `moment` (GRID)."""
+    return grid_floor(moment) + GRID
+
+
 async def enqueue(tx: AsyncSession, community_id: int, delivery: Delivery, now: datetime) -> None:
     """Record `delivery` in this transaction (once, whatever the number of calls)."""
     connection = await tx.connection()
@@ -248,7 +268,10 @@ class Outbox:
         """Record `delivery` in this transaction. The caller tries it once committed
         (`deliver_effect`); the worker only picks up what that left."""
         assert community.id is not None
-        await enqueue(tx, community.id, delivery, self.deps.clock.now())
+        now = self.deps.clock.now()
+        # Due at once either way; the grid's moment keeps the finer time out of the row.
+        due = grid_floor(now) if delivery.purpose in self._isolated else now
+        await enqueue(tx, community.id, delivery, due)
         added = _added.get()
         if added is not None:
             added.append(delivery.key)
@@ -445,6 +468,8 @@ class Outbox:
         items again if one was armed at once (a safeguarding copy readdressed): every other
         due delivery is the worker's, not the waiting person's."""
         delivered = 0
+        # Made by an outcome heard here: for an isolated purpose, at a grid moment already.
+        made_here: set[str] = set()
         for _round in range(5):  # outcomes may add deliveries; a few rounds settle them
             claimed = await self._claim(keys)
             if not claimed:
@@ -453,9 +478,11 @@ class Outbox:
             added: list[str] = []
             try:
                 for item, again in claimed:
-                    delivered += await self._attempt(item, again, told, added)
+                    off_grid = self._first_off_grid(item) and item.key not in made_here
+                    delivered += await self._attempt(item, again, told, added, off_grid)
             finally:
                 self._release(item.key for item, _ in claimed)
+            made_here.update(added)
             if keys is not None:
                 keys = (*keys, *added)
             told = False
@@ -510,7 +537,7 @@ class Outbox:
                     again = tried or item.status == OutboxStatus.SENDING
                     claimed.append((item, again))
                     item.status = OutboxStatus.SENDING
-                    item.due_at = now + LEASE
+                    item.due_at = self._lease_end(now, isolated)
                     tx.add(item)
         except DatabaseUnavailable:
             return []
@@ -566,14 +593,25 @@ class Outbox:
                                 col(OutboxItem.key).in_(held[start : start + RENEW_PART]),
                                 col(OutboxItem.status) == OutboxStatus.SENDING,
                             )
-                            .values(due_at=self.deps.clock.now() + LEASE)
+                            .values(due_at=self._lease_end(self.deps.clock.now(), isolated))
                         )
             except DatabaseUnavailable:
                 log.warning("delivery leases not renewed yet held=%d", len(held))
 
-    async def _attempt(self, item: OutboxItem, again: bool, told: bool, added: list[str]) -> int:
+    @staticmethod
+    def _lease_end(now: datetime, isolated: bool) -> datetime:
+        return grid_after(now + LEASE) if isolated else now + LEASE
+
+    def _first_off_grid(self, item: OutboxItem) -> bool:
+        """An isolated purpose's first try, made at once (see the module's note)."""
+        return item.purpose in self._isolated and item.attempts == 0
+
+    async def _attempt(
+        self, item: OutboxItem, again: bool, told: bool, added: list[str], off_grid: bool
+    ) -> int:
         """Try `item` and record how it went; the keys its outcome's listener recorded are
-        put in `added`."""
+        put in `added`. `off_grid`: an isolated purpose's first try, not made at a grid
+        moment; if it fails, nothing is said or done about it before the next one."""
         try:
             await self._send(item, again)
         except _Withdrawn:
@@ -581,13 +619,14 @@ class Outbox:
         except DeliveryError as exc:
             outcome = Outcome(item, False, exc.reason, exc.detail, told, exc.left)
         except Exception:  # a bug or an unexpected library error: try again later
-            log.exception("delivery failed id=%s purpose=%s", item.id, item.purpose)
+            if not off_grid:  # else logged at its next try, on the grid
+                log.exception("delivery failed id=%s purpose=%s", item.id, item.purpose)
             outcome = Outcome(item, False, "failed", "", told)
         else:
             outcome = Outcome(item, True, told=told)
         collecting = _added.set(added)
         try:
-            await self._record(outcome)
+            await self._record(outcome, off_grid)
         except DatabaseUnavailable:
             log.warning("delivery outcome not recorded yet id=%s", item.id)
         finally:
@@ -627,21 +666,27 @@ class Outbox:
                 log.info("closing words not posted id=%s reason=%s", item.id, exc.reason)
             await adapter.archive_thread(to)
 
-    async def _record(self, outcome: Outcome) -> None:
+    async def _record(self, outcome: Outcome, off_grid: bool) -> None:
         item, now = outcome.item, self.deps.clock.now()
         after: list[Effect] = []
         async with self.deps.db.transaction(isolated=item.purpose in self._isolated) as tx:
             row = await tx.get(OutboxItem, item.id)
             if row is None or row.key != item.key:  # withdrawn, its id perhaps given again
                 return
+            quiet = off_grid and not outcome.delivered
+            isolated = row.purpose in self._isolated
             row.attempts += 1
             row.last_error, row.last_detail = outcome.reason or None, outcome.detail[:200] or None
             row.target = outcome.left or row.target
             if outcome.delivered:
                 row.status, row.done_at, row.payload = OutboxStatus.DONE, utc_day(now), ""
                 row.due_at = utc_day(now)
+            elif quiet:
+                # Whatever the reason: a refusal is heard at the grid moment, if it holds.
+                row.status, row.due_at = OutboxStatus.PENDING, grid_after(now)
             elif outcome.reason in TRANSIENT and row.attempts < MAX_ATTEMPTS:
-                row.status, row.due_at = OutboxStatus.PENDING, now + retry_delay(row.attempts)
+                due = now + retry_delay(row.attempts)
+                row.status, row.due_at = OutboxStatus.PENDING, grid_after(due) if isolated else due
             else:
                 row.status, row.due_at = OutboxStatus.FAILED, utc_day(now)
                 row.refusals += 1
@@ -655,7 +700,7 @@ class Outbox:
                 after = await listener(tx, final)
         for effect in after:
             await effect()
-        if not outcome.delivered:
+        if not outcome.delivered and not quiet:
             log.warning(
                 "not delivered id=%s purpose=%s reason=%s status=%s",
                 item.id, item.purpose, outcome.reason, row.status,

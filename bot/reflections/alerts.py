@@ -19,8 +19,9 @@ A reflection taken back by its writer takes its words out of every copy of its a
 delivered (`taken_back`): the copies still go, saying only that it was taken back.
 
 What this writes is written in the transactions the outbox isolates for this purpose (see
-docs/anonymity.md), and an hourly retry is due at a whole hour, as every other waiting
-message's is, so its time says nothing finer than that hour about when the words were written.
+docs/anonymity.md), and only at the outbox's grid moments (bot/delivery/outbox.py, GRID): a
+first try that fails is heard of here at the next one, and an hourly retry is due at a whole
+hour, so no time kept says more than those moments about when the words were written.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from bot.scheduling.planner import JobKind, PlannedJob
 from storage.models import Community, Digest, OutboxItem, OutboxStatus
 from tests.conftest import Chat, app_for, make_settings
 from tests.fakes.slack_harness import WORKING_GROUP, reply_text, slack_world
-from tests.helpers import make_session, state_of
+from tests.helpers import make_session, next_grid_moment, state_of
 from tests.platforms.test_slack_session import ADMIN, FACILITATOR, posts, workspace
 
 WG = "working-group"
@@ -228,7 +228,7 @@ async def test_another_process_leaves_a_long_send_alone_but_takes_a_dead_ones(
 
 
 async def test_a_safeguarding_alert_that_cannot_reach_the_contact_reaches_the_facilitator(
-    app, chat, fac
+    app, chat, fac, clock
 ):
     session_id = await make_session(app, SessionState.REFLECTING)
     await chat.say(fac, "/brew settings safeguarding_contact user-sam")
@@ -242,6 +242,9 @@ async def test_a_safeguarding_alert_that_cannot_reach_the_contact_reaches_the_fa
     )
     # The writer sees where to get help, at once and privately.
     assert "116 123" in thanks.text and "999" in thanks.text
+    # Sam's refusal is heard of at the next grid moment (within five minutes), not at once.
+    assert not [m for m in app.deps.adapter.private_to(fac.id) if m.sections]
+    await next_grid_moment(app, clock)
     [alert] = [m for m in app.deps.adapter.private_to(fac.id) if m.sections]
     assert "he hits me" in alert.sections[0].body
     assert "could not reach the safeguarding contact" in alert.text

@@ -16,7 +16,7 @@ from bot.core.ports import DeliveryError
 from bot.reflections.safeguarding import SAFEGUARDING
 from storage.models import OutboxItem, OutboxStatus, Session
 from tests.conftest import Chat
-from tests.helpers import make_session
+from tests.helpers import make_session, next_grid_moment
 
 WORDS = "I am scared of going home, he hits me."
 REFUSALS = {
@@ -101,6 +101,9 @@ async def test_with_the_contact_and_facilitator_unreachable_the_other_facilitato
     for unreachable in ("user-sam", fac.id):
         app.deps.adapter.failures[f"private:{unreachable}"] = DeliveryError("dm_closed")
     writer, _ = await write(chat, session_id)
+    # The refusal at once is heard of at the next grid moment, within five minutes.
+    assert not app.deps.adapter.private_to("user-bob")
+    await next_grid_moment(app, clock)
     contact, facilitator = await copies(app)
     assert contact.key.endswith(":contact") and facilitator.key.endswith(":facilitator")
     assert "he hits me" in contact.payload and "he hits me" in facilitator.payload

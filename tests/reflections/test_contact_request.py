@@ -16,7 +16,7 @@ from bot.platforms.memory import MemoryAdapter
 from storage.models import OutboxItem, OutboxStatus
 from tests.conftest import Chat, make_settings
 from tests.digest.test_digest_email import smtp_port  # noqa: F401 (a fixture)
-from tests.helpers import make_session
+from tests.helpers import make_session, next_grid_moment
 
 HELD = "I am scared of going home, he hits me."
 EVERYDAY = "The bus to the day centre is often late."
@@ -107,6 +107,7 @@ async def test_a_contact_who_cannot_be_reached_is_replaced_by_the_facilitator_an
     try:
         app.deps.adapter.failures[f"private:{SAM}"] = DeliveryError("dm_closed")
         await asked(app, chat, fac, "Wren", EVERYDAY)
+        await next_grid_moment(app, clock)
         [to_fran] = [
             m
             for m in app.deps.adapter.private_to(fac.id)
