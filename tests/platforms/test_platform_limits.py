@@ -238,6 +238,8 @@ async def test_more_buttons_than_a_discord_message_holds_are_all_sent(tmp_path):
         posted = fake.posts_to(fake.session_channel)
     shown = [button["label"] for body in posted for button in buttons(body)]
     assert shown == labels
+    # Each message after the first says what its buttons are, for a screen reader.
+    assert [body.get("content") for body in posted[1:]] == ["More choices:"] * 2
     assert [len(buttons(body)) for body in posted] == [25, 25, 7]
     assert "Pick one of these." in message_text(posted[0])
     fake.assert_clean()

@@ -94,7 +94,7 @@ class DiscordAdapter:
         target = self.bot.get_partial_messageable(channel_id, guild_id=_snowflake(to.community.id))
         first = await self._send_parts(
             target,
-            render(message),
+            render(message, more=self.texts.t("discord.more_choices")),
             message,
             need,
             self._permissions_in(to.community.id, channel_id),
@@ -109,7 +109,7 @@ class DiscordAdapter:
         where = "thread" if conversation.thread_id else "channel"
         if channel_id is None or message_id is None:
             raise DeliveryError("not_found", self.texts.t(f"discord.where.{where}"))
-        parts = render(message)
+        parts = render(message, more=self.texts.t("discord.more_choices"))
         if not parts:
             return
         # An edit replaces one message: the first part (messages that get edited are short).
@@ -138,7 +138,8 @@ class DiscordAdapter:
             channel = await self.bot.create_dm(discord.Object(user_id))
         except discord.HTTPException as exc:
             raise delivery_error(exc, self.texts, need=perms.SEND) from None
-        parts = render(message, dm_guild_id=user.community.id)
+        more = self.texts.t("discord.more_choices")
+        parts = render(message, more=more, dm_guild_id=user.community.id)
         first = await self._send_parts(channel, parts, message, perms.SEND, None, "channel")
         return MessageRef(ConversationRef(user.community, str(channel.id)), first)
 

@@ -82,7 +82,9 @@ class FrontEnd:
     def _responder(
         self, interaction: discord.Interaction, may_open_form: bool
     ) -> InteractionResponder:
-        responder = InteractionResponder(interaction, self.texts.t("errors.try_again"))
+        responder = InteractionResponder(
+            interaction, self.texts.t("errors.try_again"), self.texts.t("discord.more_choices")
+        )
         if may_open_form:
             # Not deferred by the dispatcher (a form must come first): keep the 3 seconds.
             responder.guard()

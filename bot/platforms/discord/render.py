@@ -76,9 +76,13 @@ class RenderedMessage:
         return out
 
 
-def render(message: OutgoingMessage, *, dm_guild_id: str | None = None) -> list[RenderedMessage]:
-    """`message` as one or more Discord messages. `dm_guild_id`: the message goes by private
-    message, so its buttons must say which server they belong to."""
+def render(
+    message: OutgoingMessage, *, more: str = "", dm_guild_id: str | None = None
+) -> list[RenderedMessage]:
+    """`message` as one or more Discord messages. `more`: the words above the buttons that
+    follow on in a message of their own (a message holds 25), so a screen reader says what
+    they are (`discord.more_choices`). `dm_guild_id`: the message goes by private message,
+    so its buttons must say which server they belong to."""
     if message.plain:
         parts = [
             RenderedMessage(content=c)
@@ -111,7 +115,7 @@ def render(message: OutgoingMessage, *, dm_guild_id: str | None = None) -> list[
     for index, group in enumerate(groups):
         if index:
             # Discord refuses an empty message: the follow-on's buttons need some content.
-            parts.append(RenderedMessage(content="\u200b", mentions=mentions))
+            parts.append(RenderedMessage(content=more or "\u200b", mentions=mentions))
         parts[-1].view = build_view(group, dm_guild_id)
     return parts
 

@@ -35,10 +35,14 @@ ANSWER_WITHIN = 2.0
 
 
 class InteractionResponder:
-    def __init__(self, interaction: discord.Interaction, too_slow: str = "") -> None:
+    def __init__(
+        self, interaction: discord.Interaction, too_slow: str = "", more: str = ""
+    ) -> None:
         self.interaction = interaction
         # Said instead of a form that can no longer be shown (see `guard`).
         self.too_slow = too_slow
+        # Above buttons that follow on in a message of their own (render.render).
+        self.more = more
         # A private "thinking" message is waiting for the first part of the answer.
         self._thinking = False
         # Only one first response: the guard and the answer must not both try.
@@ -84,7 +88,7 @@ class InteractionResponder:
     async def reply(self, message: OutgoingMessage, *, private: bool = True) -> None:
         self._stop_guard()
         try:
-            for part in render(message):
+            for part in render(message, more=self.more):
                 await self._one(part, private)
         except discord.HTTPException as exc:
             raise DeliveryError("failed", cause=f"Discord answered {exc.status}") from None
