@@ -669,12 +669,12 @@ class Outbox:
     async def _record(self, outcome: Outcome, off_grid: bool) -> None:
         item, now = outcome.item, self.deps.clock.now()
         after: list[Effect] = []
-        async with self.deps.db.transaction(isolated=item.purpose in self._isolated) as tx:
+        isolated = item.purpose in self._isolated
+        quiet = off_grid and not outcome.delivered
+        async with self.deps.db.transaction(isolated=isolated) as tx:
             row = await tx.get(OutboxItem, item.id)
             if row is None or row.key != item.key:  # withdrawn, its id perhaps given again
                 return
-            quiet = off_grid and not outcome.delivered
-            isolated = row.purpose in self._isolated
             row.attempts += 1
             row.last_error, row.last_detail = outcome.reason or None, outcome.detail[:200] or None
             row.target = outcome.left or row.target
