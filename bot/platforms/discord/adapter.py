@@ -94,7 +94,7 @@ class DiscordAdapter:
         target = self.bot.get_partial_messageable(channel_id, guild_id=_snowflake(to.community.id))
         first = await self._send_parts(
             target,
-            render(message, more=self.texts.t("discord.more_choices")),
+            self._render(message),
             message,
             need,
             self._permissions_in(to.community.id, channel_id),
@@ -109,7 +109,7 @@ class DiscordAdapter:
         where = "thread" if conversation.thread_id else "channel"
         if channel_id is None or message_id is None:
             raise DeliveryError("not_found", self.texts.t(f"discord.where.{where}"))
-        parts = render(message, more=self.texts.t("discord.more_choices"))
+        parts = self._render(message)
         if not parts:
             return
         # An edit replaces one message: the first part (messages that get edited are short).
@@ -138,10 +138,14 @@ class DiscordAdapter:
             channel = await self.bot.create_dm(discord.Object(user_id))
         except discord.HTTPException as exc:
             raise delivery_error(exc, self.texts, need=perms.SEND) from None
-        more = self.texts.t("discord.more_choices")
-        parts = render(message, more=more, dm_guild_id=user.community.id)
+        parts = self._render(message, dm_guild_id=user.community.id)
         first = await self._send_parts(channel, parts, message, perms.SEND, None, "channel")
         return MessageRef(ConversationRef(user.community, str(channel.id)), first)
+
+    def _render(
+        self, message: OutgoingMessage, *, dm_guild_id: str | None = None
+    ) -> list[RenderedMessage]:
+        return render(message, more=self.texts.t("discord.more_choices"), dm_guild_id=dm_guild_id)
 
     async def _send_parts(
         self,
