@@ -274,7 +274,10 @@ _Entry = tuple[int, tuple[str, ...], bool]  # a theme's number, a keyword's word
 @dataclass(frozen=True)
 class _KeywordTables:
     single: dict[str, frozenset[int]]  # one-word keywords: word -> themes
-    prefixes: tuple[tuple[str, int], ...]  # one-word prefix keywords ("assess*"), theme
+    # One-word prefix keywords ("assess*"): prefix -> themes, and the prefixes' lengths, so
+    # a word is looked up once a length rather than tried against every prefix.
+    prefixes: dict[str, frozenset[int]]
+    prefix_lengths: tuple[int, ...]
     # Longer keywords by their first two words as a text may have them (a two-word
     # keyword's second word also as a plural: "waiting lists"); prefix ones by first word.
     longer: dict[tuple[str, str], tuple[_Entry, ...]]
@@ -284,7 +287,7 @@ class _KeywordTables:
 @cache
 def _keyword_tables() -> _KeywordTables:
     single: dict[str, set[int]] = {}
-    prefixes: list[tuple[str, int]] = []
+    prefixes: dict[str, set[int]] = {}
     longer: dict[tuple[str, str], list[_Entry]] = {}
     longer_prefix: dict[str, list[_Entry]] = {}
     for theme_number, (_, keywords) in enumerate(_scored()):
@@ -292,7 +295,7 @@ def _keyword_tables() -> _KeywordTables:
             pattern, prefix = _keyword_pattern(keyword)
             if len(pattern) == 1:
                 if prefix:
-                    prefixes.append((pattern[0], theme_number))
+                    prefixes.setdefault(pattern[0], set()).add(theme_number)
                 else:
                     single.setdefault(pattern[0], set()).add(theme_number)
             elif prefix and len(pattern) == 2:
@@ -306,7 +309,8 @@ def _keyword_tables() -> _KeywordTables:
                     longer.setdefault((pattern[0], second), []).append(entry)
     return _KeywordTables(
         {word: frozenset(themes) for word, themes in single.items()},
-        tuple(prefixes),
+        {start: frozenset(themes) for start, themes in prefixes.items()},
+        tuple(sorted({len(start) for start in prefixes})),
         {pair: tuple(found) for pair, found in longer.items()},
         {word: tuple(found) for word, found in longer_prefix.items()},
     )
@@ -331,7 +335,8 @@ def _one_word_themes(token: str) -> frozenset[int]:
     found: set[int] = set()
     for form in _forms(token):
         found |= tables.single.get(form, frozenset())
-    found.update(theme for start, theme in tables.prefixes if token.startswith(start))
+    for length in tables.prefix_lengths:
+        found |= tables.prefixes.get(token[:length], frozenset())
     return frozenset(found)
 
 
