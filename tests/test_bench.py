@@ -4,10 +4,13 @@ here (that is what the bench is for); a small run checks the measuring still wor
 import asyncio
 import json
 import sqlite3
+import traceback
 from dataclasses import replace
 
 import pytest
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from bot.bench import BenchSizes, frontends, keys, run_bench_cli, table
 from bot.bench.figures import milliseconds, percentile
@@ -99,6 +102,27 @@ def test_a_front_end_that_stops_is_one_sentence_not_a_traceback(capsys):
     assert code == 1 and out == ""
     assert err.startswith("The bench stopped: its nowhere bot process ended before")
     assert "(KeyError: 'nowhere')" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_database_error_that_stops_a_front_end_is_named_not_its_trailer():
+    # What a bot process prints when a database error ends it: SQLAlchemy's traceback, whose
+    # last line is only "(Background on this error at: ...)"; here for real, from a server
+    # that is not there, raised while handling another error (so two tracebacks).
+    engine = create_engine("postgresql+psycopg://postgres@127.0.0.1:1/none")
+    try:
+        try:
+            raise TimeoutError("the first one")
+        except TimeoutError:
+            engine.connect()
+    except OperationalError:
+        printed = traceback.format_exc()
+    finally:
+        engine.dispose()
+    assert printed.strip().splitlines()[-1].startswith("(Background on this error at")
+    said = str(frontends.FrontEndStopped("teams", printed))
+    assert "(sqlalchemy.exc.OperationalError: (psycopg.OperationalError) " in said
+    assert "Background" not in said and "TimeoutError" not in said
+    assert len(said.splitlines()) == 1
 
 
 @pytest.mark.parametrize(
