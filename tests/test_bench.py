@@ -109,15 +109,13 @@ def test_a_database_error_that_stops_a_front_end_is_named_not_its_trailer():
     # last line is only "(Background on this error at: ...)"; here for real, from a server
     # that is not there, raised while handling another error (so two tracebacks).
     engine = create_engine("postgresql+psycopg://postgres@127.0.0.1:1/none")
-    try:
+    with pytest.raises(OperationalError) as raised:
         try:
             raise TimeoutError("the first one")
         except TimeoutError:
             engine.connect()
-    except OperationalError:
-        printed = traceback.format_exc()
-    finally:
-        engine.dispose()
+    engine.dispose()
+    printed = "".join(traceback.format_exception(raised.value))
     assert printed.strip().splitlines()[-1].startswith("(Background on this error at")
     said = str(frontends.FrontEndStopped("teams", printed))
     assert "(sqlalchemy.exc.OperationalError: (psycopg.OperationalError) " in said

@@ -47,6 +47,7 @@ from bot.app import App
 from bot.bench import seed
 from bot.bench.browsers import PHASE
 from bot.bench.joins import sessions_to_join
+from bot.bench.stopped import what_ended
 from bot.core.domain import SessionState
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
 from bot.platforms.memory import MemoryResponder
@@ -249,7 +250,8 @@ async def _browse(plan: dict) -> dict:
     )
     out, err = await browsers.communicate(json.dumps(plan).encode())
     if browsers.returncode != 0:
-        last = err.decode(errors="replace").strip().splitlines()[-1:]
-        raise RuntimeError(f"the bench's browsers stopped: {' '.join(last)}")
+        raise RuntimeError(
+            f"the bench's browsers stopped: {what_ended(err.decode(errors='replace'))}"
+        )
     answer: dict = json.loads(out)
     return answer

@@ -46,6 +46,7 @@ from bot.app import App
 from bot.bench import joins, seed
 from bot.bench.figures import milliseconds, percentile
 from bot.bench.frontends.noop import NoopDispatcher
+from bot.bench.stopped import what_ended
 from bot.config import Settings
 from bot.core.domain import SessionState
 from bot.core.messages import custom_id
@@ -189,30 +190,16 @@ async def measure(settings: Settings, database_url: str, plan: Plan) -> dict[str
 
 class FrontEndStopped(Exception):
     """A front-end's bot process ended without its figures. The message is one sentence:
-    the platform and what ended it (`_what_ended`)."""
+    the platform and what ended it (bench/stopped.py)."""
 
     def __init__(self, platform: str, printed: str) -> None:
-        said = _what_ended(printed)
+        said = what_ended(printed)
         why = f" ({said})" if said else ""
         super().__init__(
             f"The bench stopped: its {platform} bot process ended before it gave its "
             f"figures{why}. Please run `brewbot bench` again, or `brewbot run` with that "
             "platform's settings to see why."
         )
-
-
-def _what_ended(printed: str) -> str:
-    """The line that names the error, for a traceback: the first one after its last frame.
-    Not the last line printed, which for a database error is SQLAlchemy's "(Background on
-    this error at: ...)" (a PostgreSQL run once stopped saying only that). Otherwise the
-    last line printed."""
-    lines = [line for line in printed.strip().splitlines() if line.strip()]
-    starts = [n for n, line in enumerate(lines) if line.startswith("Traceback (most recent")]
-    if starts:
-        after = (line for line in lines[starts[-1] + 1 :] if not line.startswith(" "))
-        if (named := next(after, None)) is not None:
-            return named.strip()
-    return lines[-1].strip() if lines else ""
 
 
 def in_own_process(
