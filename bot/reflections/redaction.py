@@ -717,8 +717,21 @@ def _could_be_name(token: str) -> bool:
         return False
     if _key(token) in _NOT_NAME_WORDS:
         return False
-    # "NHS", "GP", "OT": short words in capitals are initials, not names.
-    return not (token.isupper() and len(token) <= 4 and len(token) > 1)
+    return not _initials(token)
+
+
+# Initials that care writes and that are also given names on the list: an acquired brain
+# injury, keeping-in-touch days, a TED talk. In capitals they are read as the initials.
+_INITIALS_ON_THE_LIST = frozenset({"abi", "kit", "ted"})
+
+
+def _initials(token: str) -> bool:
+    """A short word in capitals ("NHS", "GP", "OT") is initials, unless it is a given name
+    ("SAM", "AMY": some people write everything in capitals)."""
+    if not (token.isupper() and 1 < len(token) <= 4):
+        return False
+    key = _key(token)
+    return key not in _given_name_list() or key in _INITIALS_ON_THE_LIST
 
 
 _ENDS_WITH_TITLE = re.compile(rf"(?<![\w'’-]){_TITLES}(?:\.[ \t]*|[ \t]+)$", re.IGNORECASE)
@@ -852,11 +865,7 @@ def _given_names(text: str) -> Iterator[Span]:
         if not word.group()[0].isupper():
             continue  # most words, told at once
         token = text[word.start() : _without_possessive(word)]
-        if (
-            not token[:1].isupper()
-            or _key(token) not in names
-            or (token.isupper() and len(token) < 4)
-        ):
+        if not token[:1].isupper() or _key(token) not in names or _initials(token):
             continue
         if _next_to_number(text, word) or _SAINT_BEFORE.search(
             text[max(0, word.start() - 8) : word.start()]

@@ -229,6 +229,34 @@ def test_a_capitalised_name_in_any_mix_of_case_is_taken_out():
     assert [redact(word) for word in ("Sam", "SaM", "JoHn")] == ["[name]"] * 3
 
 
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("SAM shouted at me", "[name] shouted at me"),
+        ("my daughter AMY helps", "my daughter [name] helps"),
+        ("my son TOM and IAN came", "my son [name] and [name] came"),
+        ("I SAW KIM AT THE GP", "I SAW [name] AT THE GP"),
+    ],
+)
+def test_a_short_name_in_capitals_is_taken_out(text, redacted):
+    """Some people write in capitals: a short name in them is still a name."""
+    assert redact(text) == redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my GP and the NHS and CQC",
+        "my son has an ABI",
+        "a TED talk about care",
+        "the OT came with a KIT day",
+        "I WILL TELL THE MEETING",
+    ],
+)
+def test_initials_in_capitals_are_left(text):
+    assert redact(text) == text
+
+
 # --- planted details never survive ----------------------------------------------------------------
 
 _filler = st.lists(
