@@ -44,6 +44,9 @@ PURGE_WAIT_SECONDS = 5.0
 # may take BOUND_FACTOR times that.
 TIMEOUT_SECONDS = 3.0
 BOUND_FACTOR = 2
+# How long psycopg may go on trying to cancel a query once the bound has passed, before the
+# connection is let go (see _let_go_after).
+CANCEL_GRACE_SECONDS = 1.0
 
 
 # The next transaction id as a plain (32-bit) xid: every deletion already committed has a
@@ -177,6 +180,36 @@ class ReaderGate:
             self._open.set()
 
 
+@contextlib.asynccontextmanager
+async def _let_go_after(bound: asyncio.Timeout, grace: float) -> AsyncIterator[None]:
+    """Cancel the block a second time `grace` seconds after `bound` expires.
+
+    A query cancelled by the bound makes psycopg ask the server to cancel it and then wait
+    for the query to end, 5 s each: on a server that has stopped answering, people would
+    wait the bound and 10 s more to be asked to try again. Cancelled again while it waits,
+    psycopg closes the connection at once. The second cancellation is taken back here, so
+    the bound's own ends the block as a TimeoutError."""
+    task = asyncio.current_task()
+    deadline = bound.when()
+    if task is None or deadline is None:
+        yield
+        return
+    cut = False
+
+    def cancel_again() -> None:
+        nonlocal cut
+        cut = True
+        task.cancel()
+
+    handle = asyncio.get_running_loop().call_at(deadline + grace, cancel_again)
+    try:
+        yield
+    finally:
+        handle.cancel()
+        if cut:
+            task.uncancel()
+
+
 class Database:
     """Owns the engine and hands out one transaction per unit of work."""
 
@@ -307,8 +340,9 @@ class Database:
             yield
             return
         try:
-            async with asyncio.timeout(self.timeout_seconds * BOUND_FACTOR):
-                yield
+            async with asyncio.timeout(self.timeout_seconds * BOUND_FACTOR) as bound:
+                async with _let_go_after(bound, CANCEL_GRACE_SECONDS):
+                    yield
         except TimeoutError as exc:
             raise DatabaseUnavailable("the database did not answer in time") from exc
 

@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from bot.app import App, build_app
 from bot.core.domain import SessionState
 from bot.platforms.memory import MemoryAdapter
+from storage.engine import BOUND_FACTOR, CANCEL_GRACE_SECONDS
 from tests.conftest import Chat, make_settings, snapshot
 from tests.helpers import make_session
 from tests.reflections.test_reflection_bursts import agree, counts, form
@@ -208,8 +209,14 @@ async def test_a_postgresql_that_stops_answering_asks_everyone_to_try_again(data
         # A guard against hanging the suite, not a measurement: without bounded waits
         # nobody was ever answered.
         async with asyncio.timeout(60):
+            began = asyncio.get_running_loop().time()
             answers = await burst(app, session_id, people)
+            waited = asyncio.get_running_loop().time() - began
         assert answers == [app.deps.texts.t("errors.try_again")] * PEOPLE
+        # Nobody waits for psycopg to ask the silent server to cancel the query and then for
+        # the query to end (5 s and 5 s): a second after the bound the connection is let go.
+        # Generous beside the bound and that second, and far under psycopg's 10 s.
+        assert waited < 0.5 * BOUND_FACTOR + CANCEL_GRACE_SECONDS + 3, waited
         line.answer_again()
         app.deps.db.timeout_seconds = usual
         again = await burst(app, session_id, people)

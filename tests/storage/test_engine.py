@@ -171,3 +171,25 @@ async def test_a_disposed_database_is_freed_with_everything_that_listened_to_it(
     del database, listener, tx
     gc.collect()
     assert [ref() for ref in freed] == [None, None, None]
+
+
+async def test_work_that_holds_on_past_the_bound_is_let_go_a_moment_later():
+    """psycopg answers the bound's cancellation by waiting up to 10 s for a silent server to
+    cancel the query; cancelled again, it lets the connection go. This block holds on the
+    same way, with no server: the second cancellation ends it, the person is told the
+    database is unavailable, and the task is left as it was, free to wait on anything."""
+    database = Database("postgresql+psycopg://nobody@127.0.0.1:1/none", timeout_seconds=0.05)
+    held_on = False
+    try:
+        with pytest.raises(DatabaseUnavailable):
+            async with database.read():
+                try:
+                    await asyncio.sleep(60)
+                except asyncio.CancelledError:
+                    held_on = True
+                    await asyncio.sleep(60)
+        task = asyncio.current_task()
+        assert held_on and task is not None and task.cancelling() == 0
+        await asyncio.sleep(0)
+    finally:
+        await database.dispose()
