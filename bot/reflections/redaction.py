@@ -667,7 +667,14 @@ def _cued_names(text: str) -> Iterator[Span]:
         title_only = _TITLE_ONLY.fullmatch(cue.group()) is not None
         if title_only and not cue.group()[0].isupper():
             continue  # "mr" or "dr" in lower case, alone, is not a title
-        name = _name_at(text, cue.end(), title_only)
+        # "MY CARER NEVER COMES": written in capitals, a capital says nothing of a name. A
+        # title still does ("MY GP DR PATEL").
+        shouted = (
+            not title_only
+            and cue.group().isupper()
+            and _ENDS_WITH_TITLE.search(cue.group()) is None
+        )
+        name = _name_at(text, cue.end(), title_only, shouted)
         if name is None:
             continue
         if not title_only and _ENDS_WITH_TITLE.search(cue.group()) is None:
@@ -679,7 +686,7 @@ def _cued_names(text: str) -> Iterator[Span]:
         # so a place after a name ("my GP Dr Patel, Leeds") is left.
         pending: list[Span] = []
         while (join := _LIST_JOIN.match(text, name[1])) and (
-            following := _name_at(text, join.end(), title_only)
+            following := _name_at(text, join.end(), title_only, shouted)
         ):
             pending.append(following)
             if join.group().strip(", \t"):
@@ -688,8 +695,9 @@ def _cued_names(text: str) -> Iterator[Span]:
             name = following
 
 
-def _name_at(text: str, pos: int, title_only: bool) -> Span | None:
-    """The capitalised name that starts at `pos` (up to three words), if there is one."""
+def _name_at(text: str, pos: int, title_only: bool, shouted: bool = False) -> Span | None:
+    """The capitalised name that starts at `pos` (up to three words), if there is one;
+    `shouted`: after a cue in capitals, a first word in capitals only if it is a given name."""
     start = end = -1
     count = 0
     for word in _WORD.finditer(text, pos):
@@ -701,6 +709,11 @@ def _name_at(text: str, pos: int, title_only: bool) -> Span | None:
                 return None  # "our Carer Support Group": a group, not a person
             break
         if count == _MAX_CUED_NAME_WORDS or not _could_be_name(token):
+            break
+        if token.isupper() and (
+            (count == 0 and shouted and not _shouted_name(token))
+            or (count > 0 and _key(token) in _WHAT_PEOPLE_DO)
+        ):
             break
         if start < 0:
             start = word.start()
@@ -728,10 +741,33 @@ _INITIALS_ON_THE_LIST = frozenset({"abi", "kit", "ted"})
 def _initials(token: str) -> bool:
     """A short word in capitals ("NHS", "GP", "OT") is initials, unless it is a given name
     ("SAM", "AMY": some people write everything in capitals)."""
-    if not (token.isupper() and 1 < len(token) <= 4):
-        return False
+    return token.isupper() and 1 < len(token) <= 4 and not _a_listed_name(token)
+
+
+def _shouted_name(token: str) -> bool:
+    """Whether a word in capitals after a cue in capitals is taken as a name: a given name,
+    or a longer word that is not one of those that follow a cue in everyday speech ("MY CARER
+    NEVER COMES", "MY SON USUALLY", "MY DAUGHTER HELPS"), so a rare name ("MY NEIGHBOUR
+    NGOZI") is still taken. Short ones that are not names ("MY SON HAS") are left, and
+    marked for a look if a name could be there (`_maybe_names`)."""
+    if _a_listed_name(token):
+        return True
     key = _key(token)
-    return key not in _given_name_list() or key in _INITIALS_ON_THE_LIST
+    return not (
+        len(token) <= 4
+        or key in _NOT_LOWER_NAMES
+        or key in _WHAT_PEOPLE_DO
+        or _reads_as_verb_or_adverb(key)
+        or key.endswith("n't")  # "DOESN'T"
+        or key.endswith("ed")  # "LISTENED"; "AHMED" and "FRED" are on the list
+        # "LOOKS", "ARRIVES", "TRIES"; not "LUCAS", "MARCUS", "IDRIS", "CARLOS"
+        or (key.endswith("s") and not key.endswith(("as", "us", "is", "os", "ss")))
+    )
+
+
+def _a_listed_name(token: str) -> bool:
+    key = _key(token)
+    return key in _given_name_list() and key not in _INITIALS_ON_THE_LIST
 
 
 _ENDS_WITH_TITLE = re.compile(rf"(?<![\w'’-]){_TITLES}(?:\.[ \t]*|[ \t]+)$", re.IGNORECASE)
@@ -880,8 +916,12 @@ def _given_names(text: str) -> Iterator[Span]:
         taken = 0
         while end == word.end() and after is not None and taken < _SURNAME_WORDS:
             surname = text[after.start() : _without_possessive(after)]
-            if not _could_be_name(surname) or _key(surname) in _NOT_PERSONS:
-                break
+            if (
+                not _could_be_name(surname)
+                or _key(surname) in _NOT_PERSONS
+                or (surname.isupper() and _key(surname) in _WHAT_PEOPLE_DO)
+            ):
+                break  # "SAM HELPS": in capitals, what a person does is not a surname
             following = _WORD.match(text, after.end() + 1)
             if following and _key(following.group()) in _STREET_WORDS | _PLACE_WORDS:
                 break
@@ -1239,10 +1279,11 @@ _WORD_MARKERS = frozenset(
     "until till last next early late mid of".split()
 )
 _SENTENCE_ENDS = ".!?:;…"
-_PERSON_VERB = re.compile(
-    r"[ \t]+(?:said|says|told|tells|asked|asks|explained|suggested|mentioned|replied|agreed|"
-    r"thinks|thought|wrote|helped|joined|shared|talked|spoke|laughed|smiled|and I|and me)\b"
-)
+_PERSON_VERB_WORDS = (
+    "said says told tells asked asks explained suggested mentioned replied agreed thinks "
+    "thought wrote helped joined shared talked spoke laughed smiled"
+).split()
+_PERSON_VERB = re.compile(rf"[ \t]+(?:{'|'.join(_PERSON_VERB_WORDS)}|and I|and me)\b")
 _OPENERS = "\"'“‘([{*-•–—>_ \t\r"
 _PREVIOUS_WORD = re.compile(r"(\w+)[^\w\n]*$")
 
@@ -1359,41 +1400,27 @@ _NOT_LOWER_NAMES = (
 _NAME_ENDS = re.compile(r"[ \t]*(?:$|[.,;:!?)\n]|['’]s\b)")
 # What someone does, straight after their name: "my son tom came round", "my carer jane is
 # late". A word ending in "ed" is a past tense ("my son tom visited").
-_DOES = re.compile(
-    r"[ \t]+(?:is|was|has|had|does|did|can|can't|could|couldn't|will|won't|would|wouldn't"
-    r"|should|might|must|never|always|came|comes|goes|went|rang|rings|gets|got|takes|took"
-    r"|makes|made|brings|brought|gives|gave|keeps|kept|lives|works|visits|helps|says|tells"
-    r"|[a-z]{2,}ed)(?![\w'’-])"
-)
+_DOES_WORDS = (
+    "is was has had does did can cannot can't could couldn't will won't would wouldn't should "
+    "might must never always came comes goes went rang rings gets got takes took makes made "
+    "brings brought gives gave keeps kept lives works visits helps says tells"
+).split()
+_DOES = re.compile(rf"[ \t]+(?:{'|'.join(_DOES_WORDS)}|[a-z]{{2,}}ed)(?![\w'’-])")
+# The same, as words: in capitals ("TOM HELPS"), one of them after a name is not its surname.
+# Not "...ed", which surnames end in too ("AHMED", "REED").
+_WHAT_PEOPLE_DO = frozenset(_DOES_WORDS + _PERSON_VERB_WORDS)
 
 
 def _maybe_names(text: str) -> Iterator[Span]:
     """A lower-case word after a cue that ends the phrase or is followed by what a person
     does ("my son tom.", "my social worker jane said", "my son tom came round"), or any
     lower-case word after "dr", "mr", "mrs" in lower case ("saw dr patel today"). A name or an
-    ordinary word; a person can tell, a program cannot."""
-    for cue in _cues(text):
-        lower_title = False
-        if not cue.group()[0].isupper() and _TITLE_ONLY.fullmatch(cue.group()):
-            if not _LOWER_TITLES.fullmatch(cue.group()):
-                continue  # "ms", "sister", "nurse" in lower case are everyday words
-            lower_title = True
-        word = _WORD.match(text, cue.end())
-        if word is None:
-            continue
-        end = _without_possessive(word)
-        token = text[word.start() : end]
-        if not (token.isalpha() and token.islower() and len(token) >= 2):
-            continue
-        if _key(token) in _NOT_LOWER_NAMES or _reads_as_verb_or_adverb(token):
-            continue
-        if (
-            lower_title
-            or _NAME_ENDS.match(text, end)
-            or _PERSON_VERB.match(text, end)
-            or _DOES.match(text, end)
-        ):
-            yield word.start(), end, "name"
+    ordinary word; a person can tell, a program cannot. The same after a cue written in
+    capitals ("MY CARER JACK IS LATE"), read as if in lower case."""
+    yield from _maybe_cued(text, text)
+    lowered = text.lower()
+    if lowered != text and len(lowered) == len(text):
+        yield from _maybe_cued(lowered, text)
     # A given name from the list typed in lower case, wherever it is: "our jamie", "hi im
     # brenda", "dave my neighbour".
     names = _given_name_list()
@@ -1407,6 +1434,39 @@ def _maybe_names(text: str) -> Iterator[Span]:
             if token.islower() and token in names and token not in _NOT_LOWER_NAMES:
                 if not _next_to_number(text, word):
                     yield word.start(), end, "name"
+
+
+def _maybe_cued(text: str, written: str) -> Iterator[Span]:
+    """`_maybe_names`' look after a cue, in `text`: the text as written, or it in lower case
+    (`written` is then the text as written, and only a cue and a word in capitals there
+    count)."""
+    for cue in _cues(text):
+        lower_title = False
+        if written is not text:
+            if not written[cue.start() : cue.end()].isupper():
+                continue
+        elif not cue.group()[0].isupper() and _TITLE_ONLY.fullmatch(cue.group()):
+            if not _LOWER_TITLES.fullmatch(cue.group()):
+                continue  # "ms", "sister", "nurse" in lower case are everyday words
+            lower_title = True
+        word = _WORD.match(text, cue.end())
+        if word is None:
+            continue
+        end = _without_possessive(word)
+        token = text[word.start() : end]
+        if not (token.isalpha() and token.islower() and len(token) >= 2):
+            continue
+        if written is not text and not written[word.start() : end].isupper():
+            continue
+        if _key(token) in _NOT_LOWER_NAMES or _reads_as_verb_or_adverb(token):
+            continue
+        if (
+            lower_title
+            or _NAME_ENDS.match(text, end)
+            or _PERSON_VERB.match(text, end)
+            or _DOES.match(text, end)
+        ):
+            yield word.start(), end, "name"
 
 
 def _reads_as_verb_or_adverb(token: str) -> bool:

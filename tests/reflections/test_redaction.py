@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.reflections.redaction import nhs_number_valid, redact, redact_with_report
+from bot.reflections.redaction import find_details, nhs_number_valid, redact, redact_with_report
 
 # --- each kind ------------------------------------------------------------------------------
 
@@ -255,6 +255,37 @@ def test_a_short_name_in_capitals_is_taken_out(text, redacted):
 )
 def test_initials_in_capitals_are_left(text):
     assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("MY CARER NEVER COMES ON TIME", "MY CARER NEVER COMES ON TIME"),
+        ("MY DAUGHTER ALWAYS HELPS", "MY DAUGHTER ALWAYS HELPS"),
+        ("MY SON TOM HELPS ME", "MY SON [name] HELPS ME"),
+        ("SAM TOLD ME", "[name] TOLD ME"),
+        ("MY CARER MARIA SMITH CAME", "MY CARER [name] CAME"),
+        ("DR PATEL SAID IT", "DR [name] SAID IT"),
+        ("SAM AHMED CAME", "[name] CAME"),
+        ("MY NEIGHBOUR NGOZI RANG", "MY NEIGHBOUR [name] RANG"),
+        ("MY FRIEND LUCAS CAME", "MY FRIEND [name] CAME"),
+        ("MY GP DR PATEL", "MY GP DR [name]"),
+        ("MY CARER ARRIVES LATE AND DOESN'T STAY", "MY CARER ARRIVES LATE AND DOESN'T STAY"),
+        ("MY DAD CANNOT WALK", "MY DAD CANNOT WALK"),
+        ("MY SOCIAL WORKER LISTENED", "MY SOCIAL WORKER LISTENED"),
+    ],
+)
+def test_words_after_a_cue_written_in_capitals_are_names_only_when_they_are(text, redacted):
+    """Someone writing in capitals capitalises every word: after "MY CARER" a word in capitals
+    is a name when it is one of the given names, follows a title ("DR") or is a longer word
+    that does not read as everyday speech; the words that say what the person did are not
+    part of it."""
+    assert redact(text) == redacted
+
+
+def test_an_unlisted_word_after_a_cue_in_capitals_is_marked_for_a_look():
+    text = "MY CARER JACK IS LATE"
+    assert [(text[f.start : f.end], f.sure) for f in find_details(text)] == [("JACK", False)]
 
 
 # --- planted details never survive ----------------------------------------------------------------
