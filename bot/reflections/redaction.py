@@ -1419,7 +1419,7 @@ def _maybe_names(text: str) -> Iterator[Span]:
     capitals ("MY CARER JACK IS LATE"), read as if in lower case."""
     yield from _maybe_cued(text, text)
     lowered = text.lower()
-    if lowered != text and len(lowered) == len(text):
+    if _WORDS_IN_CAPITALS.search(text) and len(lowered) == len(text):
         yield from _maybe_cued(lowered, text)
     # A given name from the list typed in lower case, wherever it is: "our jamie", "hi im
     # brenda", "dave my neighbour".
@@ -1434,6 +1434,10 @@ def _maybe_names(text: str) -> Iterator[Span]:
             if token.islower() and token in names and token not in _NOT_LOWER_NAMES:
                 if not _next_to_number(text, word):
                     yield word.start(), end, "name"
+
+
+# Two words in capitals side by side: where a cue in capitals ("MY CARER JACK") may be.
+_WORDS_IN_CAPITALS = re.compile(r"[A-Z]{2,}[ \t]+[A-Z]{2,}")
 
 
 def _maybe_cued(text: str, written: str) -> Iterator[Span]:
