@@ -71,6 +71,14 @@ CATEGORIES = ["self_harm", "harm_to_others", "abuse", "neglect", "not_safe", "di
         ("I'm not eating properly", "neglect"),
         ("There is nothing to eat in the house", "neglect"),
         ("I haven't eaten since Monday", "neglect"),
+        # hunger: nobody feeding someone, going hungry
+        ("Nobody feeds me and I am hungry", "neglect"),
+        ("No one feeds mum when I am at work", "neglect"),
+        ("My carer never gives me my dinner", "neglect"),
+        ("I go hungry most days", "neglect"),
+        ("I never get my tea", "neglect"),
+        ("The carers left him hungry", "neglect"),
+        ("I'm always hungry", "neglect"),
     ],
 )
 def test_each_category(text, category):
@@ -126,6 +134,9 @@ def test_misspellings_and_shorthand(text, category):
         "I could kill for a brew",
         "Off the beaten track",
         "None of us knew what to expect",
+        "My son never gets his lunch money on time",
+        "We talked about how families go hungry when benefits are late",
+        "My son is a teenager and is hungry after school",
         "",
         "   ",
     ],
