@@ -79,6 +79,15 @@ CATEGORIES = ["self_harm", "harm_to_others", "abuse", "neglect", "not_safe", "di
         ("I never get my tea", "neglect"),
         ("The carers left him hungry", "neglect"),
         ("I'm always hungry", "neglect"),
+        # kept in, kept from others, left without help
+        ("They keep me in bed all day", "neglect"),
+        ("Nobody has washed me for a week", "neglect"),
+        ("I sleep in my chair because no one helps me to bed", "neglect"),
+        ("I have to beg for my tablets", "neglect"),
+        ("They don't let me out", "abuse"),
+        ("My daughter won't let me use the phone", "abuse"),
+        ("He took my phone off me", "abuse"),
+        ("I get slapped when I'm slow", "abuse"),
     ],
 )
 def test_each_category(text, category):
@@ -137,6 +146,11 @@ def test_misspellings_and_shorthand(text, category):
         "My son never gets his lunch money on time",
         "We talked about how families go hungry when benefits are late",
         "My son is a teenager and is hungry after school",
+        "The flu kept me in bed all week",
+        "I have to beg the council for help",
+        "Can you let me use the phone",
+        "I was slapped with a parking fine",
+        "Staff keep us in the loop",
         "",
         "   ",
     ],
