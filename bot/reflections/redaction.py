@@ -540,7 +540,8 @@ _RELATIONS = sorted(
 # (`_LOWER_TITLES`), and only for a look: "ms" and "sister" are everyday words too.
 _TITLE_WORDS = (
     "dr mr mrs ms miss mx prof professor doctor nurse sister matron cllr councillor rev revd "
-    "fr pastor imam rabbi sir dame".split()
+    "fr pastor imam rabbi sir dame aunty auntie aunt uncle nana nanna grandma grandad "
+    "grandpa granny".split()
 )
 _TITLES = _alternatives(_TITLE_WORDS)  # used case-blind
 # Words for someone that say nothing about who they are, so they cue a name only when it is

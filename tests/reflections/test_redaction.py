@@ -283,6 +283,21 @@ def test_words_after_a_cue_written_in_capitals_are_names_only_when_they_are(text
     assert redact(text) == redacted
 
 
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("Aunty Precious helps me", "Aunty [name] helps me"),
+        ("Uncle Bob came round", "Uncle [name] came round"),
+        ("Grandad Joe was a miner", "Grandad [name] was a miner"),
+        ("Grandma is poorly", "Grandma is poorly"),
+        ("I told my uncle about it", "I told my uncle about it"),
+    ],
+)
+def test_a_family_title_before_a_name_is_a_cue(text, redacted):
+    """"Aunty Precious", "Uncle Bob": as "Dr" and "Mrs" are, written with a capital."""
+    assert redact(text) == redacted
+
+
 def test_an_unlisted_word_after_a_cue_in_capitals_is_marked_for_a_look():
     text = "MY CARER JACK IS LATE"
     assert [(text[f.start : f.end], f.sure) for f in find_details(text)] == [("JACK", False)]
