@@ -816,9 +816,46 @@ _LOWER_CARE_PLACE = re.compile(
 )
 
 
+# A named house where someone lives: "I live at Rosewood Lodge", "we moved into Maple Court",
+# and a care setting named beside it: "Rosewood House, the care home". A town or a district
+# ("I live in Hyde Park") is left: many people live there.
+_HOUSE_NAMES = (
+    "House Lodge Court Manor Grange Hall Mews Villa Villas Cottage Cottages Towers Heights "
+    "Mansions Flats"
+).split()
+# Capitalised or in capitals ("ROSEWOOD LODGE"), never in lower case ("a council house").
+_NAMED_HOUSE = (
+    rf"(?<![\w'’-]){_CAPITALISED}(?:[ \t]+{_CAPITALISED}){{0,2}}[ \t]+"
+    rf"(?:{'|'.join(_HOUSE_NAMES + [word.upper() for word in _HOUSE_NAMES])})(?![\w'’-])"
+)
+_LIVES_AT = re.compile(
+    r"(?<![\w'’-])(?i:lives?|lived|living|stays?|stayed|staying|moved[ \t]+(?:in)?to)"
+    rf"[ \t]+(?:(?i:at|in)[ \t]+)?(?P<name>{_NAMED_HOUSE})"
+)
+# Both start where the scan can skip at C speed: at a capital, and at a comma.
+_NAMED_BEFORE_CARE = re.compile(
+    rf"(?P<name>{_NAMED_HOUSE}),[ \t]+(?i:the|a|an|my|his|her|their|our|mum['’]s|dad['’]s)"
+    rf"[ \t]+(?:[a-z]+[ \t]+)?{_CARE_SETTING}"
+)
+_NAMED_AFTER_COMMA = re.compile(rf",[ \t]+(?P<name>{_NAMED_HOUSE})")
+_CARE_SETTING_ENDS = re.compile(rf"{_CARE_SETTING}\Z")
+# How far back from the comma a care setting's words can start ("supported living").
+_CARE_SETTING_REACH = 30
+
+
 def _care_places(text: str) -> Iterator[Span]:
     lowered = text.lower()
+    if "liv" in lowered or "stay" in lowered or "moved" in lowered:
+        for match in _LIVES_AT.finditer(text):
+            yield match.start("name"), match.end("name"), "place"
     if any(hint in lowered for hint in _CARE_HINTS):
+        named_first = any(f"{word.lower()}," in lowered for word in _HOUSE_NAMES)
+        for match in _NAMED_BEFORE_CARE.finditer(text) if named_first else ():
+            yield match.start("name"), match.end("name"), "place"
+        for match in _NAMED_AFTER_COMMA.finditer(text):
+            before = text[max(0, match.start() - _CARE_SETTING_REACH) : match.start()]
+            if _CARE_SETTING_ENDS.search(before):
+                yield match.start("name"), match.end("name"), "place"
         for match in _CARE_PLACE.finditer(text):
             if match.start() > 0 and _WORD.match(text, match.start() - 1):
                 continue  # a capital inside a word

@@ -298,6 +298,26 @@ def test_a_family_title_before_a_name_is_a_cue(text, redacted):
     assert redact(text) == redacted
 
 
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("I live at Rosewood Lodge", "I live at [place]"),
+        ("We moved into Maple Court last year", "We moved into [place] last year"),
+        ("Living in Bow Court", "Living in [place]"),
+        ("I LIVE AT ROSEWOOD LODGE", "I LIVE AT [place]"),
+        ("Mum is in Rosewood House, the care home", "Mum is in [place], the care home"),
+        ("the care home, Rosewood House, is awful", "the care home, [place], is awful"),
+        ("The meeting was at County Hall", "The meeting was at County Hall"),
+        ("I live in a council house", "I live in a council house"),
+        ("I live in London", "I live in London"),
+    ],
+)
+def test_a_named_house_someone_lives_in_is_taken_out(text, redacted):
+    """Where someone lives, named: a house, a block, a care home named beside the words
+    "the care home". A town, or a hall where a meeting was, is left."""
+    assert redact(text) == redacted
+
+
 def test_an_unlisted_word_after_a_cue_in_capitals_is_marked_for_a_look():
     text = "MY CARER JACK IS LATE"
     assert [(text[f.start : f.end], f.sure) for f in find_details(text)] == [("JACK", False)]
