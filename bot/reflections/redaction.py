@@ -6,7 +6,8 @@ UK postcodes, NHS and national insurance numbers, links, @mentions and handles
 ("jen_bakes_88", bot/reflections/identifiers.py), street addresses ("12 Acacia Avenue",
 "Flat 3", "i live at 14 acacia ave"), dates of birth ("DOB 12/03/1954", "born on 3 March
 1954"), the names of care homes and day centres ("Sunnyside Care Home", "the Beeches day
-centre") and of small places after "called" ("a village called Little Marsham"), the names
+centre", "Rosewood House, the care home"), of a house or block someone lives in ("I live at
+Rosewood Lodge") and of small places after "called" ("a village called Little Marsham"), the names
 of people known in the community, names written after a cue ("my social worker Jane Smith",
 "my son Tom", "Dr Patel") or before a role ("Dorota the carer", "Okafor from the council"),
 and common given names (bot/reflections/given_names.txt: "Karen from the council", "thanks
@@ -24,7 +25,11 @@ after it ("my children Tom, Amy and Ben"); only the names go, the cue stays ("my
 left alone, and so does a capitalised word that is not a name (`_NOT_NAME_WORDS`: "I", "The",
 "Surgery", "NHS", weekdays ...); capitalised words before a group or place word ("our Carer
 Support Group") are not a person. A name typed all in lower case after a cue ("my son tom")
-is not taken out: it cannot be told from a word, so it is only marked (below).
+is not taken out: it cannot be told from a word, so it is only marked (below). Nor are
+capitals a sign of a name in text written all in capitals: after a cue in capitals ("MY
+CARER NEVER COMES") the word is taken only if it is a given name or a longer word that does
+not read as everyday speech, and a short word in capitals is initials ("GP", "NHS") unless
+it is a given name ("SAM").
 
 For the facilitator's review, `find_details` says what was found (kind and span): what
 `redact` takes out ("sure"), and what only may be personal and is left for a person to check
