@@ -703,7 +703,7 @@ def _cued_names(text: str) -> Iterator[Span]:
 
 def _name_at(text: str, pos: int, title_only: bool, shouted: bool = False) -> Span | None:
     """The capitalised name that starts at `pos` (up to three words), if there is one;
-    `shouted`: after a cue in capitals, a first word in capitals only if it is a given name."""
+    `shouted`: after a cue in capitals, a first word in capitals only if `_shouted_name`."""
     start = end = -1
     count = 0
     for word in _WORD.finditer(text, pos):
