@@ -9,7 +9,8 @@ UK postcodes, NHS and national insurance numbers, links, @mentions and handles
 centre", "Rosewood House, the care home"), of a house or block someone lives in ("I live at
 Rosewood Lodge") and of small places after "called" ("a village called Little Marsham"), the names
 of people known in the community, names written after a cue ("my social worker Jane Smith",
-"my son Tom", "Dr Patel") or before a role ("Dorota the carer", "Okafor from the council"),
+"my son Tom", "Dr Patel"), before a role ("Dorota the carer", "Okafor from the council") or
+paired with the writer ("Bukola and I"),
 and common given names (bot/reflections/given_names.txt: "Karen from the council", "thanks
 to Mo and Lisa", with a surname after and the names listed with them) are replaced by a
 short placeholder such as "[phone]".
@@ -253,6 +254,7 @@ def _taken(text: str, known_names: KnownNames | Iterable[str]) -> list[Span]:
         handles,
         _given_names,
         _named_before_role,
+        _named_with_me,
     ]
     taken: list[Span] = []  # kept sorted; spans never overlap, so starts and ends both rise
     for detect in detectors:
@@ -1025,6 +1027,36 @@ def _named_before_role(text: str) -> Iterator[Span]:
 # Starting with a capital letter, so the scan skips to the next one at C speed; a capital
 # inside a word is passed over above.
 _NAME_THEN_ROLE = re.compile(r"[A-Z][\w'’-]*(?<![’'-])(?![\w'’-])" + _ROLE_AFTER.pattern)
+
+
+def _named_with_me(text: str) -> Iterator[Span]:
+    """A capitalised word paired with the writer, who pairs themselves with people: "Bukola
+    and I run the group", "me and Chidi went", "Sam & me". Even at a sentence start; not an
+    everyday, role or place word ("Mum and I", "the GP and I", "Tuesday and me")."""
+    for joiner in (" and ", " & "):
+        at = text.find(joiner)
+        while at >= 0:
+            after = _WORD.match(text, at + len(joiner))
+            # Told first by the word after, which is mostly in lower case and ends the look.
+            if after is not None and (after.group()[:1].isupper() or after.group() == "me"):
+                # The word just before the joiner, with nothing but a space between.
+                token_start = max(text.rfind(" ", 0, at), text.rfind("\n", 0, at)) + 1
+                before = _WORD.search(text, token_start, at)
+                name = None
+                if before is None or before.end() != at:
+                    pass
+                elif after.group() in _THE_WRITER_AFTER:
+                    name = before  # "Bukola and I", "Sam & me"
+                elif _key(before.group()) in _THE_WRITER:
+                    name = after  # "me and Chidi"
+                if name is not None and name.group()[:1].isupper():
+                    if not _not_a_person(name.group()):
+                        yield name.start(), _without_possessive(name), "name"
+            at = text.find(joiner, at + 1)
+
+
+_THE_WRITER = frozenset({"me", "myself"})
+_THE_WRITER_AFTER = frozenset({"I", "me", "myself", "Me", "Myself", "ME", "MYSELF"})
 
 
 def _given_name_list() -> frozenset[str]:

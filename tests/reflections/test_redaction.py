@@ -318,6 +318,26 @@ def test_a_named_house_someone_lives_in_is_taken_out(text, redacted):
     assert redact(text) == redacted
 
 
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("Bukola and I run the carers group", "[name] and I run the carers group"),
+        ("Me and Chidi went to the meeting", "Me and [name] went to the meeting"),
+        ("me & Oluwaseun", "me & [name]"),
+        ("Tunde & me", "[name] & me"),
+        ("Mum and I went", "Mum and I went"),
+        ("The GP and I agreed", "The GP and I agreed"),
+        ("Tuesday and I", "Tuesday and I"),
+        ("Age UK and me", "Age UK and me"),
+        ("Staff and I talked", "Staff and I talked"),
+    ],
+)
+def test_someone_paired_with_the_writer_is_a_name(text, redacted):
+    """People pair themselves with people: a capitalised word beside "and I", "me and" is a
+    name even with no other cue, but not an everyday, role or time word."""
+    assert redact(text) == redacted
+
+
 def test_an_unlisted_word_after_a_cue_in_capitals_is_marked_for_a_look():
     text = "MY CARER JACK IS LATE"
     assert [(text[f.start : f.end], f.sure) for f in find_details(text)] == [("JACK", False)]
