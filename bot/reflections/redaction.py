@@ -720,7 +720,7 @@ def _name_at(text: str, pos: int, title_only: bool, shouted: bool = False) -> Sp
             break
         if token.isupper() and (
             (count == 0 and shouted and not _shouted_name(token))
-            or (count > 0 and _key(token) in _WHAT_PEOPLE_DO)
+            or (count > 0 and _a_deed_in_capitals(token))
         ):
             break
         if start < 0:
@@ -830,6 +830,8 @@ _HOUSE_NAMES = (
     "House Lodge Court Manor Grange Hall Mews Villa Villas Cottage Cottages Towers Heights "
     "Mansions Flats"
 ).split()
+# In a lowered text, a house word then a comma: "Rosewood House, the care home" may be there.
+_HOUSE_COMMAS = tuple(f"{word.lower()}," for word in _HOUSE_NAMES)
 # Capitalised or in capitals ("ROSEWOOD LODGE"), never in lower case ("a council house").
 _NAMED_HOUSE = (
     rf"(?<![\w'’-]){_CAPITALISED}(?:[ \t]+{_CAPITALISED}){{0,2}}[ \t]+"
@@ -856,7 +858,7 @@ def _care_places(text: str) -> Iterator[Span]:
         for match in _LIVES_AT.finditer(text):
             yield match.start("name"), match.end("name"), "place"
     if any(hint in lowered for hint in _CARE_HINTS):
-        named_first = any(f"{word.lower()}," in lowered for word in _HOUSE_NAMES)
+        named_first = any(comma in lowered for comma in _HOUSE_COMMAS)
         for match in _NAMED_BEFORE_CARE.finditer(text) if named_first else ():
             yield match.start("name"), match.end("name"), "place"
         for match in _NAMED_AFTER_COMMA.finditer(text):
@@ -964,7 +966,7 @@ def _given_names(text: str) -> Iterator[Span]:
             if (
                 not _could_be_name(surname)
                 or _key(surname) in _NOT_PERSONS
-                or (surname.isupper() and _key(surname) in _WHAT_PEOPLE_DO)
+                or _a_deed_in_capitals(surname)
             ):
                 break  # "SAM HELPS": in capitals, what a person does is not a surname
             following = _WORD.match(text, after.end() + 1)
@@ -1486,16 +1488,21 @@ _DOES = re.compile(rf"[ \t]+(?:{'|'.join(_DOES_WORDS)}|[a-z]{{2,}}ed)(?![\w'’-
 _WHAT_PEOPLE_DO = frozenset(_DOES_WORDS + _PERSON_VERB_WORDS)
 
 
+def _a_deed_in_capitals(token: str) -> bool:
+    """After a name in capitals, what the person did ("HELPS", "SAID"), not more of it."""
+    return token.isupper() and _key(token) in _WHAT_PEOPLE_DO
+
+
 def _maybe_names(text: str) -> Iterator[Span]:
     """A lower-case word after a cue that ends the phrase or is followed by what a person
     does ("my son tom.", "my social worker jane said", "my son tom came round"), or any
     lower-case word after "dr", "mr", "mrs" in lower case ("saw dr patel today"). A name or an
     ordinary word; a person can tell, a program cannot. The same after a cue written in
     capitals ("MY CARER JACK IS LATE"), read as if in lower case."""
-    yield from _maybe_cued(text, text)
+    yield from _maybe_cued(text)
     lowered = text.lower()
     if _WORDS_IN_CAPITALS.search(text) and len(lowered) == len(text):
-        yield from _maybe_cued(lowered, text)
+        yield from _maybe_cued(lowered, written=text)
     # A given name from the list typed in lower case, wherever it is: "our jamie", "hi im
     # brenda", "dave my neighbour".
     names = _given_name_list()
@@ -1515,13 +1522,13 @@ def _maybe_names(text: str) -> Iterator[Span]:
 _WORDS_IN_CAPITALS = re.compile(r"[A-Z]{2,}[ \t]+[A-Z]{2,}")
 
 
-def _maybe_cued(text: str, written: str) -> Iterator[Span]:
-    """`_maybe_names`' look after a cue, in `text`: the text as written, or it in lower case
-    (`written` is then the text as written, and only a cue and a word in capitals there
-    count)."""
+def _maybe_cued(text: str, written: str | None = None) -> Iterator[Span]:
+    """`_maybe_names`' look after a cue, in `text`: the text as written, or, given `written`
+    (the text as written), `text` is it in lower case and only a cue and a word in capitals
+    there count."""
     for cue in _cues(text):
         lower_title = False
-        if written is not text:
+        if written is not None:
             if not written[cue.start() : cue.end()].isupper():
                 continue
         elif not cue.group()[0].isupper() and _TITLE_ONLY.fullmatch(cue.group()):
@@ -1535,7 +1542,7 @@ def _maybe_cued(text: str, written: str) -> Iterator[Span]:
         token = text[word.start() : end]
         if not (token.isalpha() and token.islower() and len(token) >= 2):
             continue
-        if written is not text and not written[word.start() : end].isupper():
+        if written is not None and not written[word.start() : end].isupper():
             continue
         if _key(token) in _NOT_LOWER_NAMES or _reads_as_verb_or_adverb(token):
             continue
