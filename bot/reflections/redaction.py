@@ -9,8 +9,9 @@ UK postcodes, NHS and national insurance numbers, links, @mentions and handles
 centre", "Rosewood House, the care home"), of a house or block someone lives in ("I live at
 Rosewood Lodge") and of small places after "called" ("a village called Little Marsham"), the names
 of people known in the community, names written after a cue ("my social worker Jane Smith",
-"my son Tom", "Dr Patel"), before a role ("Dorota the carer", "Okafor from the council") or
-paired with the writer ("Bukola and I"),
+"my son Tom", "Dr Patel"), before a role ("Dorota the carer", "Okafor from the council"),
+paired with the writer ("Bukola and I"), thanked or spoken to ("Thanks to Oluwaseun", "I
+rang Deepa") or before what only a person does ("Yesterday Ngozi rang"),
 and common given names (bot/reflections/given_names.txt: "Karen from the council", "thanks
 to Mo and Lisa", with a surname after and the names listed with them) are replaced by a
 short placeholder such as "[phone]".
@@ -255,6 +256,8 @@ def _taken(text: str, known_names: KnownNames | Iterable[str]) -> list[Span]:
         _given_names,
         _named_before_role,
         _named_with_me,
+        _thanked_or_spoken_to,
+        _named_before_a_deed,
     ]
     taken: list[Span] = []  # kept sorted; spans never overlap, so starts and ends both rise
     for detect in detectors:
@@ -1061,6 +1064,167 @@ _THE_WRITER = frozenset({"me", "myself"})
 _THE_WRITER_AFTER = frozenset({"I", "me", "myself", "Me", "Myself", "ME", "MYSELF"})
 
 
+# What people say to or of a person: they thank them, ask for them, speak to or ring them.
+_ADDRESSED = re.compile(
+    r"(?<![\w'’-])(?i:thanks(?:[ \t]+(?:to|go[ \t]+to))?|thank[ \t]+you(?:[ \t]+to)?|cheers"
+    r"|shout[ \t-]?outs?[ \t]+to|(?:credit|grateful|thankful)[ \t]+to|ask(?:ed|ing)?[ \t]+for"
+    r"|(?:spoke|speak(?:ing)?|talk(?:ed|ing)?|chat(?:ted|ting)?)[ \t]+(?:to|with)"
+    r"|met[ \t]+(?:up[ \t]+)?with|rang|phoned|texted|emailed|messaged)"
+    r"(?:[ \t]*,[ \t]*|[ \t]+)(?=[A-Z])"
+)
+# The words those begin with, as pieces of a lowered text (`_plain_pieces`).
+_ADDRESSED_WORDS = frozenset(
+    "thanks thank cheers shout shoutout shoutouts credit grateful thankful ask asked asking "
+    "spoke speak speaking talk talked talking chat chatted chatting met rang phoned texted "
+    "emailed messaged".split()
+)
+# What only a person does, straight after their name ("Yesterday Ngozi rang").
+_DEED = re.compile(
+    r"(?<![\w'’-])(?:said|says|told|tells|asked|explained|replied|rang|rings|phoned|texted"
+    r"|emailed|messaged|laughed|smiled|agreed)(?![\w'’-])"
+)
+_LONGEST_NAME = 40
+# A capitalised word, then the spaces before what the person did.
+_NAME_BEFORE = re.compile(r"(?P<name>[A-Z][\w'’-]*(?<![’'-]))[ \t]+\Z")
+_DEED_WORDS = frozenset(
+    "said says told tells asked explained replied rang rings phoned texted emailed "
+    "messaged laughed smiled agreed".split()
+)
+# Capitalised words thanked, rung or said to speak that are not people: what a place,
+# service, app or everyday thing is called, and what speaks for many ("Management said").
+_NOT_ADDRESSED = frozenset(
+    "god goodness heaven heavens lord jesus christ advice direct connect zoom skype facebook "
+    "whatsapp google alexa youtube twitter instagram tiktok amazon boots tesco asda "
+    "sainsbury's sainsburys morrisons aldi lidl mencap mind scope healthwatch samaritans "
+    "shelter covid coronavirus lockdown management government research evidence feedback "
+    "policy guidance legislation everything nothing something anything all both later earlier "
+    "first again afterwards".split()
+)
+_NOT_PLURAL_ENDINGS = ("as", "us", "is", "os", "ss")
+_CONTRACTION = re.compile(r"['’](?:re|ve|ll|d|m|t)\Z|n['’]t\Z", re.IGNORECASE)
+
+
+def _not_addressed(token: str) -> bool:
+    """A capitalised word the rules on what people say to or of a person never take: one
+    `_not_a_person`, a thing or many people (`_NOT_ADDRESSED`), a word ending in "ing" or
+    "ly" ("Being asked", "Finally said") and a contraction ("You're told")."""
+    key = _key(token)
+    return (
+        _not_a_person(token)
+        or key in _NOT_ADDRESSED
+        or _reads_as_verb_or_adverb(key)
+        or _CONTRACTION.search(token) is not None
+    )
+
+
+def _thanked_or_spoken_to(text: str) -> Iterator[Span]:
+    """A capitalised word after "thanks to", "ask for", "spoke to", "rang" ...: a person, even
+    one on no list ("Thanks to Oluwaseun", "I rang Deepa"), and the names listed with them.
+    One word only: capitalised words together are mostly what a group, a service or a scheme
+    is called ("Age UK", "Easy Read", "Shared Lives"), and a given name with a surname is
+    found by `_given_names`. Not an everyday, role or place word, nor a plural ("Boots"). In
+    capitals ("THANKS TO NGOZI"), as after a cue in capitals (`_shouted_name`)."""
+    for at in _places_of(text, _ADDRESSED_WORDS, _ADDRESSED):
+        cue = _ADDRESSED.match(text, at)
+        if cue is None:
+            continue
+        word = _WORD.match(text, cue.end())
+        if word is None:
+            continue
+        end = _without_possessive(word)
+        token = text[word.start() : end]
+        following = _WORD.match(text, word.end() + 1) if end == word.end() else None
+        if (
+            text[word.end() : word.end() + 1] == " "
+            and following
+            and following.group()[0].isupper()
+        ):
+            continue  # "Age UK", "Easy Read", "Carers Trust"
+        if cue.group().isupper():
+            if token.isupper() and _shouted_name(token) and _key(token) not in _NOT_PERSONS:
+                yield word.start(), end, "name"
+            continue
+        if _not_addressed(token) or _a_plural(_key(token)):
+            continue
+        yield word.start(), end, "name"
+        yield from _listed_with(text, word.start(), end)
+
+
+def _places_of(text: str, words: frozenset[str], pattern: re.Pattern[str]) -> Iterator[int]:
+    """Where a word of `words` (lower-case pieces, `_plain_pieces`) starts, in order: every
+    place `pattern` (which starts with one) can match. Plain text is searched only for the
+    words it holds; other text is searched with the pattern itself."""
+    pieces = _plain_pieces(text)
+    if pieces is None:
+        yield from (match.start() for match in pattern.finditer(text))
+        return
+    found = words.intersection(pieces)
+    if not found:
+        return
+    lowered = text.lower()
+    places = {
+        at
+        for word in found
+        for at in _finds(lowered, word)
+        if at == 0 or not lowered[at - 1].isalnum()
+    }
+    yield from sorted(places)
+
+
+def _finds(text: str, word: str) -> Iterator[int]:
+    at = text.find(word)
+    while at >= 0:
+        yield at
+        at = text.find(word, at + 1)
+
+
+def _a_plural(key: str) -> bool:
+    """ "Residents", "Boots"; not "Lucas", "Marcus", "Idris", "Carlos", "Ross"."""
+    return key.endswith("s") and not key.endswith(_NOT_PLURAL_ENDINGS)
+
+
+def _named_before_a_deed(text: str) -> Iterator[Span]:
+    """A capitalised word followed by what only a person does: "Yesterday Ngozi rang", "then
+    Oluwaseun said no", and with its given name before it ("Ngozi Adeyemi told me"). At a
+    sentence start, where every word has a capital, not a plural ("Residents said")."""
+    for at in _places_of(text, _DEED_WORDS, _DEED):
+        end = at
+        while end > 0 and text[end - 1] in " \t":
+            end -= 1
+        # The word before, no longer than a name can be (so the look back is bounded).
+        reach = max(0, end - _LONGEST_NAME)
+        first = 1 + max(
+            text.rfind(" ", reach, end), text.rfind("\t", reach, end), text.rfind("\n", reach, end)
+        )
+        if first == 0 and reach > 0:
+            continue
+        while first < end and text[first] in _OPENERS:
+            first += 1  # "(Ngozi said"
+        # Told first by the word before's first letter: mostly lower case ("being asked").
+        if end == at or not text[first : first + 1].isupper() or not _DEED.match(text, at):
+            continue
+        word = _NAME_BEFORE.match(text, first, at)
+        if word is None:
+            continue
+        token = word.group("name")
+        key = _key(token)
+        if _not_addressed(token):
+            continue  # "Being asked", "You're told", "Management said"
+        start = word.start("name")
+        before = _PREVIOUS_CAPITALISED.search(text, max(0, start - 40), start)
+        if before is not None and not _not_a_person(before.group("name")):
+            start = before.start("name")  # "Ngozi Adeyemi said"
+        previous = _PREVIOUS_WORD.search(text, max(0, start - 40), start)
+        if previous is not None and _key(previous.group(1)) in _ARTICLES | _WORD_MARKERS:
+            continue  # "the Manager said", "my Tutor told me"
+        if _at_sentence_start(text, start) and start == word.start("name") and _a_plural(key):
+            continue
+        yield start, word.end("name"), "name"
+
+
+_PREVIOUS_CAPITALISED = re.compile(r"(?<![\w'’-])(?P<name>[A-Z][a-z][\w'’-]*)[ \t]+$")
+
+
 def _given_name_list() -> frozenset[str]:
     """The list's names, less those that are also everyday words (read once)."""
     return given_names(_ORDINARY_WORD_NAMES)
@@ -1311,11 +1475,13 @@ def _possessive_length(token: str) -> int:
 
 
 @functools.lru_cache(maxsize=8)  # asked in turn by `_anchors` and `KnownNames.spans`
+@functools.lru_cache(maxsize=4)
 def _plain_pieces(text: str) -> tuple[str, ...] | None:
     """The pieces of the words of a plain text, in lower case (what is left between
     characters other than letters and digits). Plain: ASCII but for typographic marks such as
     "’", so that lowering the whole text lowers each word as `_key` does, and keeps every
-    character where it was. None for other text."""
+    character where it was. None for other text. Kept for the last few texts: each detector
+    that looks for words asks for the same text's pieces."""
     if not text.isascii():
         text = text.translate(_TYPOGRAPHY_AS_SPACE)
         if not text.isascii():

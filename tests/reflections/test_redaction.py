@@ -294,7 +294,7 @@ def test_words_after_a_cue_written_in_capitals_are_names_only_when_they_are(text
     ],
 )
 def test_a_family_title_before_a_name_is_a_cue(text, redacted):
-    """"Aunty Precious", "Uncle Bob": as "Dr" and "Mrs" are, written with a capital."""
+    """ "Aunty Precious", "Uncle Bob": as "Dr" and "Mrs" are, written with a capital."""
     assert redact(text) == redacted
 
 
@@ -335,6 +335,78 @@ def test_a_named_house_someone_lives_in_is_taken_out(text, redacted):
 def test_someone_paired_with_the_writer_is_a_name(text, redacted):
     """People pair themselves with people: a capitalised word beside "and I", "me and" is a
     name even with no other cue, but not an everyday, role or time word."""
+    assert redact(text) == redacted
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("Thanks to Oluwaseun for the tea.", "Thanks to [name] for the tea."),
+        ("Big thanks to Chidi and Bukola.", "Big thanks to [name] and [name]."),
+        ("Thank you, Wiremu, for listening", "Thank you, [name], for listening"),
+        ("Special thanks to Wiremu who ran it", "Special thanks to [name] who ran it"),
+        ("Shout out to Ngozi!", "Shout out to [name]!"),
+        ("Cheers Obinna", "Cheers [name]"),
+        ("Ask for Deepa at the desk.", "Ask for [name] at the desk."),
+        ("I spoke to Oluwaseun about it", "I spoke to [name] about it"),
+        ("we talked with Tendai's team", "we talked with [name]'s team"),
+        ("I rang Deepa twice", "I rang [name] twice"),
+        ("THANKS TO NGOZI", "THANKS TO [name]"),
+        # Not a person: a group, a charity, a service or an everyday word.
+        ("Thanks to Age UK for the help.", "Thanks to Age UK for the help."),
+        ("Thanks to Carers Trust and the council", "Thanks to Carers Trust and the council"),
+        ("Thanks to Citizens Advice", "Thanks to Citizens Advice"),
+        ("Thank you Leeds Council", "Thank you Leeds Council"),
+        ("Thanks to Zoom we could all meet", "Thanks to Zoom we could all meet"),
+        ("Thank God it was over", "Thank God it was over"),
+        ("Thanks to everyone", "Thanks to everyone"),
+        ("Thanks to Mum and Dad", "Thanks to Mum and Dad"),
+        ("I spoke to the GP", "I spoke to the GP"),
+        ("I rang NHS 111", "I rang NHS 111"),
+        ("Thanks to Staff on the ward", "Thanks to Staff on the ward"),
+        ("thanks to Tuesday's group", "thanks to Tuesday's group"),
+        ("I rang Social Services", "I rang Social Services"),
+        ("Ask for PALS", "Ask for PALS"),
+        ("THANKS TO EVERYONE WHO CAME", "THANKS TO EVERYONE WHO CAME"),
+        ("Ask for Easy Read letters", "Ask for Easy Read letters"),
+        ("Thanks to Shared Lives", "Thanks to Shared Lives"),
+        ("I rang Boots about my tablets", "I rang Boots about my tablets"),
+        ("We're asked for our views", "We're asked for our views"),
+    ],
+)
+def test_someone_thanked_or_spoken_to_is_a_name(text, redacted):
+    """People thank people, and ask for, ring and speak to them: a capitalised word after
+    "thanks to", "ask for", "spoke to" ... is a name even when it is on no list, unless it
+    is an everyday, role or place word, or the start of a group's name ("Age UK")."""
+    assert redact(text) == redacted
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("Yesterday Ngozi rang me.", "Yesterday [name] rang me."),
+        ("Then Oluwaseun said no", "Then [name] said no"),
+        ("because Tendai told me", "because [name] told me"),
+        ("when Chidi phoned", "when [name] phoned"),
+        ("Ngozi rang me yesterday.", "[name] rang me yesterday."),
+        ("Oluwaseun explained it all.", "[name] explained it all."),
+        ("and Ngozi Adeyemi told me", "and [name] told me"),
+        # Not a person: at a sentence start, a group of people or a thing.
+        ("Residents said the food was cold.", "Residents said the food was cold."),
+        ("Everyone said so.", "Everyone said so."),
+        ("Management told us nothing.", "Management told us nothing."),
+        ("Research said otherwise.", "Research said otherwise."),
+        ("Then the council rang", "Then the council rang"),
+        ("Then Social Services rang", "Then Social Services rang"),
+        ("Mum said it was fine", "Mum said it was fine"),
+        ("and Covid said no to all that", "and Covid said no to all that"),
+        ("You're told to ring back", "You're told to ring back"),
+        ("Being asked again was hard", "Being asked again was hard"),
+    ],
+)
+def test_someone_who_said_or_rang_is_a_name(text, redacted):
+    """A capitalised word followed by what only a person does ("rang", "said", "told") is a
+    name even when it is on no list; at a sentence start, not a plural or an everyday word."""
     assert redact(text) == redacted
 
 
@@ -488,6 +560,11 @@ def test_a_number_straight_after_other_digits_is_still_hidden(digits_before, det
         "DOB " * 500,
         "born on 3 " * 200,
         ". Will" * 300,
+        "Ngozi said " * 180,
+        "\tsaid" * 400,
+        "x" * 1990 + " said",
+        "Thanks to " * 200,
+        "thanks, " * 250,
     ],
 )
 def test_adversarial_input(text):

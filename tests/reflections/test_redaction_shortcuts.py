@@ -206,3 +206,59 @@ def test_care_places_are_found_with_or_without_the_hint(text):
     found = [m.span("name") for m in redaction._CARE_PLACE.finditer(text)]
     if not any(hint in text.lower() for hint in redaction._CARE_HINTS):
         assert found == []
+
+
+# --- places of the words that thanks, contact and a person's deeds start with -------------------
+
+# Every word either list holds, and what comes between them and a name.
+_SAID_TO = [
+    *sorted(redaction._ADDRESSED_WORDS | redaction._DEED_WORDS),
+    " you",
+    " to ",
+    " with ",
+    " for ",
+    " out ",
+    " up ",
+    "-",
+    ", ",
+    "Ngozi ",
+    "’",
+    "x",
+]
+
+
+@pytest.mark.parametrize(
+    ("words", "pattern"),
+    [
+        (redaction._ADDRESSED_WORDS, redaction._ADDRESSED),
+        (redaction._DEED_WORDS, redaction._DEED),
+    ],
+)
+@settings(max_examples=500, deadline=None)
+@example(text="Thanks, Ngozi")
+@example(text="x-said Ngozi rang")
+@given(text=_texts(_SAID_TO, " \t.,-'ABé\u00a0"))
+def test_every_place_a_word_pattern_can_match_is_looked_at(words, pattern, text):
+    can_match = {at for at in range(len(text) + 1) if pattern.match(text, at)}
+    assert can_match <= set(redaction._places_of(text, words, pattern))
+
+
+_THANKS_AND_CONTACT = [
+    "thanks", "thanks to", "thanks go to", "thank you", "thank you to", "cheers", "shout out to",
+    "shoutout to", "shout-outs to", "credit to", "grateful to", "thankful to", "ask for",
+    "asked for", "asking for", "spoke to", "speak with", "speaking to", "talk to",
+    "talked with", "talking to", "chat to", "chatted with", "chatting to", "met with",
+    "met up with", "rang", "phoned", "texted", "emailed", "messaged",
+]  # fmt: skip
+_DEEDS = sorted(redaction._DEED_WORDS)
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "pattern"),
+    [(f"We {said} Ngozi", redaction._ADDRESSED_WORDS, redaction._ADDRESSED) for said in
+     _THANKS_AND_CONTACT]
+    + [(f"Then Ngozi {did}", redaction._DEED_WORDS, redaction._DEED) for did in _DEEDS],
+)  # fmt: skip
+def test_each_way_of_thanking_contacting_or_doing_is_looked_at(text, words, pattern):
+    at = text.rindex(" ") + 1 if pattern is redaction._DEED else 3
+    assert pattern.match(text, at) and at in set(redaction._places_of(text, words, pattern))
