@@ -912,7 +912,7 @@ _NOT_PERSONS = frozenset(
 _ROLE_AFTER = re.compile(
     rf"[ \t]*[,(]?[ \t]*(?i:(?:my|our|the|his|her|their|mum['’]s|dad['’]s)[ \t]+"
     rf"(?:[a-z]+[ \t]+)?{_ROLES}(?![\w'’-])"
-    r"|from[ \t]+(?:the[ \t]+)?(?:council|social[ \t]+services|local[ \t]+authority"
+    r"|(?:from|at)[ \t]+(?:the[ \t]+)?(?:council|social[ \t]+services|local[ \t]+authority"
     r"|care[ \t]+(?:agency|company)|agency|surgery|practice|hospital|trust|brokerage"
     r"|team|office|ccg|icb|home|day[ \t]+centre|carers[ \t]+(?:centre|service)))"
 )
@@ -1016,16 +1016,25 @@ def _next_to_number(text: str, word: re.Match[str]) -> bool:
 
 def _named_before_role(text: str) -> Iterator[Span]:
     """A capitalised word that is not a name known from the list, inside a sentence,
-    followed by a role: "i asked Dorota the carer", "we saw Okafor from the council"."""
+    followed by a role: "i asked Dorota the carer", "we saw Okafor at the council"; at a
+    sentence start when a comma or bracket sets the role apart ("Oluwaseun, my carer")."""
     for match in _NAME_THEN_ROLE.finditer(text):
         word = _WORD.match(text, match.start())
-        if word is None or _not_a_person(word.group()):
+        if word is None or _not_a_person(word.group()) or _key(word.group()) in _NOT_ADDRESSED:
             continue
         if match.start() > 0 and (
             text[match.start() - 1].isalnum() or text[match.start() - 1] in "_'’-"
         ):
             continue  # a capital inside a word
-        if not _at_sentence_start(text, word.start()):
+        # At a sentence start, where every word has a capital, only a role set apart by a
+        # comma or a bracket makes it a name: "Oluwaseun, my carer, is brilliant", not
+        # "Overall the carer was kind" nor "Anyway, my carer came".
+        set_apart = text[word.end() : word.end() + 2].lstrip(" \t")[:1] in ",("
+        if not _at_sentence_start(text, word.start()) or (
+            set_apart
+            and not _not_addressed(word.group())
+            and _key(word.group()) not in _NOT_LOWER_NAMES
+        ):
             yield word.start(), _without_possessive(word), "name"
 
 
@@ -1066,17 +1075,21 @@ _THE_WRITER_AFTER = frozenset({"I", "me", "myself", "Me", "Myself", "ME", "MYSEL
 
 # What people say to or of a person: they thank them, ask for them, speak to or ring them.
 _ADDRESSED = re.compile(
-    r"(?<![\w'’-])(?i:thanks(?:[ \t]+(?:to|go[ \t]+to))?|thank[ \t]+you(?:[ \t]+to)?|cheers"
-    r"|shout[ \t-]?outs?[ \t]+to|(?:credit|grateful|thankful)[ \t]+to|ask(?:ed|ing)?[ \t]+for"
+    r"(?<![\w'’-])(?i:thank(?:s|ing)?(?:[ \t]+(?:you|u))?(?:[ \t]+on)?(?:[ \t]+(?:to|go[ \t]+to))?"
+    r"|cheers|kudos(?:[ \t]+to)?|well[ \t]+done|praise[ \t]+(?:for|to)|love[ \t]+to"
+    r"|hi|hiya|hello|dear|shout[ \t-]?outs?[ \t]+to|(?:credit|grateful|thankful)[ \t]+to"
+    r"|ask(?:ed|ing)?[ \t]+for"
     r"|(?:spoke|speak(?:ing)?|talk(?:ed|ing)?|chat(?:ted|ting)?)[ \t]+(?:to|with)"
-    r"|met[ \t]+(?:up[ \t]+)?with|rang|phoned|texted|emailed|messaged)"
+    r"|(?:helped|visited|supported)[ \t]+by|met[ \t]+(?:up[ \t]+)?with"
+    r"|rang|phoned|texted|emailed|messaged)"
     r"(?:[ \t]*,[ \t]*|[ \t]+)(?=[A-Z])"
 )
 # The words those begin with, as pieces of a lowered text (`_plain_pieces`).
 _ADDRESSED_WORDS = frozenset(
-    "thanks thank cheers shout shoutout shoutouts credit grateful thankful ask asked asking "
-    "spoke speak speaking talk talked talking chat chatted chatting met rang phoned texted "
-    "emailed messaged".split()
+    "thanks thank thanking cheers kudos well praise love hi hiya hello dear shout shoutout "
+    "shoutouts credit grateful thankful ask asked asking spoke speak speaking talk talked "
+    "talking chat chatted chatting helped visited supported met rang phoned texted emailed "
+    "messaged".split()
 )
 # What only a person does, straight after their name ("Yesterday Ngozi rang").
 _DEED = re.compile(
@@ -1091,14 +1104,16 @@ _DEED_WORDS = frozenset(
     "messaged laughed smiled agreed".split()
 )
 # Capitalised words thanked, rung or said to speak that are not people: what a place,
-# service, app or everyday thing is called, and what speaks for many ("Management said").
+# service, app or everyday thing is called, what speaks for many ("Management said"), and
+# words that open a sentence before a comma ("Overall, my carer was kind").
 _NOT_ADDRESSED = frozenset(
     "god goodness heaven heavens lord jesus christ advice direct connect zoom skype facebook "
     "whatsapp google alexa youtube twitter instagram tiktok amazon boots tesco asda "
     "sainsbury's sainsburys morrisons aldi lidl mencap mind scope healthwatch samaritans "
     "shelter covid coronavirus lockdown management government research evidence feedback "
     "policy guidance legislation everything nothing something anything all both later earlier "
-    "first again afterwards".split()
+    "first again afterwards madam overall otherwise meanwhile besides plus yes well anyhow "
+    "nevertheless nonetheless therefore thus hence indeed".split()
 )
 _NOT_PLURAL_ENDINGS = ("as", "us", "is", "os", "ss")
 _CONTRACTION = re.compile(r"['’](?:re|ve|ll|d|m|t)\Z|n['’]t\Z", re.IGNORECASE)

@@ -372,6 +372,18 @@ def test_someone_paired_with_the_writer_is_a_name(text, redacted):
         ("Thanks to Shared Lives", "Thanks to Shared Lives"),
         ("I rang Boots about my tablets", "I rang Boots about my tablets"),
         ("We're asked for our views", "We're asked for our views"),
+        ("I want to thank Oluwaseun", "I want to thank [name]"),
+        ("Please pass my thanks on to Oluwaseun", "Please pass my thanks on to [name]"),
+        ("Kudos to Tolu. Well done Kemi!", "Kudos to [name]. Well done [name]!"),
+        ("Hi Ngozi, dear Tunde and love to Amaka", "Hi [name], dear [name] and love to [name]"),
+        ("I was helped by Oluwaseun", "I was helped by [name]"),
+        ("Visited by Chidi every week", "Visited by [name] every week"),
+        ("Thank God. Hi All. Hello Everyone", "Thank God. Hi All. Hello Everyone"),
+        ("Dear Sir or Madam", "Dear Sir or Madam"),
+        (
+            "Supported by Shared Lives and helped by Mind",
+            "Supported by Shared Lives and helped by Mind",
+        ),
     ],
 )
 def test_someone_thanked_or_spoken_to_is_a_name(text, redacted):
@@ -407,6 +419,26 @@ def test_someone_thanked_or_spoken_to_is_a_name(text, redacted):
 def test_someone_who_said_or_rang_is_a_name(text, redacted):
     """A capitalised word followed by what only a person does ("rang", "said", "told") is a
     name even when it is on no list; at a sentence start, not a plural or an everyday word."""
+    assert redact(text) == redacted
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("I saw Ngozi at the council", "I saw [name] at the council"),
+        ("Oluwaseun, my carer, is brilliant", "[name], my carer, is brilliant"),
+        ("Tendai (my PA) helps", "[name] (my PA) helps"),
+        ("Overall, my carer was kind", "Overall, my carer was kind"),
+        ("Anyway, my carer came", "Anyway, my carer came"),
+        ("Honestly, my GP was great", "Honestly, my GP was great"),
+        ("Meanwhile, the council said no", "Meanwhile, the council said no"),
+        ("Covid at the hospital was awful", "Covid at the hospital was awful"),
+    ],
+)
+def test_a_name_set_apart_before_a_role_is_a_name_at_a_sentence_start(text, redacted):
+    """Before a role ("the carer", "from/at the council") a capitalised word is a name inside
+    a sentence; at its start, where every word has a capital, only when a comma or bracket
+    sets the role apart, and not a word that opens sentences ("Overall, my carer")."""
     assert redact(text) == redacted
 
 

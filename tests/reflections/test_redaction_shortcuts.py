@@ -248,7 +248,9 @@ _THANKS_AND_CONTACT = [
     "shoutout to", "shout-outs to", "credit to", "grateful to", "thankful to", "ask for",
     "asked for", "asking for", "spoke to", "speak with", "speaking to", "talk to",
     "talked with", "talking to", "chat to", "chatted with", "chatting to", "met with",
-    "met up with", "rang", "phoned", "texted", "emailed", "messaged",
+    "met up with", "rang", "phoned", "texted", "emailed", "messaged", "thank", "thanking",
+    "thanks on to", "thank u", "kudos", "kudos to", "well done", "praise for", "love to", "hi",
+    "hiya", "hello", "dear", "helped by", "visited by", "supported by",
 ]  # fmt: skip
 _DEEDS = sorted(redaction._DEED_WORDS)
 
