@@ -1489,14 +1489,12 @@ def _possessive_length(token: str) -> int:
     return 2 if len(token) > 2 and token[-2] in "'’" and token[-1] in "sS" else 0
 
 
-@functools.lru_cache(maxsize=8)  # asked in turn by `_anchors` and `KnownNames.spans`
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=8)  # asked in turn by every detector that looks for words
 def _plain_pieces(text: str) -> tuple[str, ...] | None:
     """The pieces of the words of a plain text, in lower case (what is left between
     characters other than letters and digits). Plain: ASCII but for typographic marks such as
     "’", so that lowering the whole text lowers each word as `_key` does, and keeps every
-    character where it was. None for other text. Kept for the last few texts: each detector
-    that looks for words asks for the same text's pieces."""
+    character where it was. None for other text."""
     if not text.isascii():
         text = text.translate(_TYPOGRAPHY_AS_SPACE)
         if not text.isascii():
