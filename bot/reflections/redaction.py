@@ -1113,7 +1113,9 @@ _NOT_ADDRESSED = frozenset(
     "shelter covid coronavirus lockdown management government research evidence feedback "
     "policy guidance legislation everything nothing something anything all both later earlier "
     "first again afterwards madam overall otherwise meanwhile besides plus yes well anyhow "
-    "nevertheless nonetheless therefore thus hence indeed".split()
+    "nevertheless nonetheless therefore thus hence indeed sorry hi hiya hello hey morning "
+    "afternoon evening night alright right sure true january february march july september "
+    "october november december".split()
 )
 _NOT_PLURAL_ENDINGS = ("as", "us", "is", "os", "ss")
 _CONTRACTION = re.compile(r"['’](?:re|ve|ll|d|m|t)\Z|n['’]t\Z", re.IGNORECASE)

@@ -432,6 +432,9 @@ def test_someone_who_said_or_rang_is_a_name(text, redacted):
         ("Anyway, my carer came", "Anyway, my carer came"),
         ("Honestly, my GP was great", "Honestly, my GP was great"),
         ("Meanwhile, the council said no", "Meanwhile, the council said no"),
+        ("Sorry, my carer is late", "Sorry, my carer is late"),
+        ("Hi, my son is autistic", "Hi, my son is autistic"),
+        ("January, my carer left", "January, my carer left"),
         ("Covid at the hospital was awful", "Covid at the hospital was awful"),
     ],
 )
