@@ -1232,7 +1232,7 @@ def _named_before_a_deed(text: str) -> Iterator[Span]:
         if before is not None and not _not_a_person(before.group("name")):
             start = before.start("name")  # "Ngozi Adeyemi said"
         previous = _PREVIOUS_WORD.search(text, max(0, start - 40), start)
-        if previous is not None and _key(previous.group(1)) in _ARTICLES | _WORD_MARKERS:
+        if previous is not None and _key(previous.group(1)) in _ORDINARY_BEFORE:
             continue  # "the Manager said", "my Tutor told me"
         if _at_sentence_start(text, start) and start == word.start("name") and _a_plural(key):
             continue
@@ -1536,6 +1536,7 @@ _WORD_MARKERS = frozenset(
     "my your our their his her its this that these those every each any some no in since "
     "until till last next early late mid of".split()
 )
+_ORDINARY_BEFORE = _ARTICLES | _WORD_MARKERS  # either kind, made once for `_named_before_a_deed`
 _SENTENCE_ENDS = ".!?:;…"
 _PERSON_VERB_WORDS = (
     "said says told tells asked asks explained suggested mentioned replied agreed thinks "
