@@ -1022,10 +1022,6 @@ def _named_before_role(text: str) -> Iterator[Span]:
         word = _WORD.match(text, match.start())
         if word is None or _not_a_person(word.group()) or _key(word.group()) in _NOT_ADDRESSED:
             continue
-        if match.start() > 0 and (
-            text[match.start() - 1].isalnum() or text[match.start() - 1] in "_'’-"
-        ):
-            continue  # a capital inside a word
         # At a sentence start, where every word has a capital, only a role set apart by a
         # comma or a bracket makes it a name: "Oluwaseun, my carer, is brilliant", not
         # "Overall the carer was kind" nor "Anyway, my carer came".
@@ -1039,8 +1035,11 @@ def _named_before_role(text: str) -> Iterator[Span]:
 
 
 # Starting with a capital letter, so the scan skips to the next one at C speed; a capital
-# inside a word is passed over above.
-_NAME_THEN_ROLE = re.compile(r"[A-Z][\w'’-]*(?<![’'-])(?![\w'’-])" + _ROLE_AFTER.pattern)
+# inside a word is passed over at once (the look-behind), so that a long word in capitals is
+# read once, not once from each of its letters.
+_NAME_THEN_ROLE = re.compile(
+    r"[A-Z](?<![\w'’-][A-Z])[\w'’-]*(?<![’'-])(?![\w'’-])" + _ROLE_AFTER.pattern
+)
 
 
 def _named_with_me(text: str) -> Iterator[Span]:
@@ -1700,8 +1699,9 @@ def _maybe_names(text: str) -> Iterator[Span]:
                     yield word.start(), end, "name"
 
 
-# Two words in capitals side by side: where a cue in capitals ("MY CARER JACK") may be.
-_WORDS_IN_CAPITALS = re.compile(r"[A-Z]{2,}[ \t]+[A-Z]{2,}")
+# Two words in capitals side by side: where a cue in capitals ("MY CARER JACK") may be. Tried
+# only from the first capital of a run (the look-behind), so a long run is read once.
+_WORDS_IN_CAPITALS = re.compile(r"[A-Z](?<![A-Z]{2})[A-Z]+[ \t]+[A-Z]{2,}")
 
 
 def _maybe_cued(text: str, written: str | None = None) -> Iterator[Span]:

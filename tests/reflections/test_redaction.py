@@ -607,6 +607,24 @@ def test_adversarial_input(text):
     assert isinstance(out, str) and out
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A" * 100_000,  # one word in capitals: once read from each letter, 137 s
+        "I" * 100_000,
+        "MY CARER " * 11_000,
+        "Abc, who " * 11_000,
+        "Ab's mum " * 11_000,
+        "Ab never rang " * 7_000,
+        "I told Ab " * 10_000,
+    ],
+)
+def test_long_hostile_input_is_read_in_one_pass(text):
+    """Far longer than a form takes, so that a pattern tried again from every letter of a
+    long run (time growing with the square of the length) would hang the suite here."""
+    assert redact(text) and find_details(text) is not None
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.text(max_size=200), st.lists(st.text(max_size=20), max_size=4))
 def test_any_text_and_any_names_are_handled(text, names):
