@@ -10,11 +10,14 @@ centre", "Rosewood House, the care home"), of a house or block someone lives in 
 Rosewood Lodge") and of small places after "called" ("a village called Little Marsham"), the names
 of people known in the community, names written after a cue ("my social worker Jane Smith",
 "my son Tom", "Dr Patel"), before a role ("Dorota the carer", "Okafor from the council"),
-paired with the writer ("Bukola and I"), thanked or spoken to ("Thanks to Oluwaseun", "I
-rang Deepa") or before what only a person does ("Yesterday Ngozi rang"),
-and common given names (bot/reflections/given_names.txt: "Karen from the council", "thanks
-to Mo and Lisa", with a surname after and the names listed with them) are replaced by a
-short placeholder such as "[phone]".
+said to be someone's carer ("Obinna is my support worker"), paired with the writer
+("Bukola and I"), thanked, told, seen or spoken to ("Thanks to Oluwaseun", "I rang Deepa",
+"I told Kemi"), before what only a person does ("Yesterday Ngozi rang", "Eilidh never rang
+back"), with a relation or help only a person has ("Oluwaseun's mum") or set apart before
+"who" ("I love Nkechi, who runs the cafe"), and common given names
+(bot/reflections/given_names.txt: "Karen from the council", "thanks to Mo and Lisa", with a
+surname after and the names listed with them) are replaced by a short placeholder such as
+"[phone]".
 
 Names of people outside the community are found by their cue: a relation or a role ("my",
 "our", "the", "his", "Mum's" ... perhaps two describing words, "my lovely", "the volunteer",
@@ -258,6 +261,8 @@ def _taken(text: str, known_names: KnownNames | Iterable[str]) -> list[Span]:
         _named_with_me,
         _thanked_or_spoken_to,
         _named_before_a_deed,
+        _named_with_relations,
+        _named_before_who,
     ]
     taken: list[Span] = []  # kept sorted; spans never overlap, so starts and ends both rise
     for detect in detectors:
@@ -910,12 +915,14 @@ _NOT_PERSONS = frozenset(
 )
 # A role after a name: "Sharon the manager", "Bev (my carer)", "Karen from the council".
 _ROLE_AFTER = re.compile(
-    rf"[ \t]*[,(]?[ \t]*(?i:(?:my|our|the|his|her|their|mum['’]s|dad['’]s)[ \t]+"
+    r"[ \t]*[,(]?[ \t]*(?i:(?:(?:is|was)[ \t]+)?"
+    rf"(?:my|our|the|his|her|their|mum['’]s|dad['’]s)[ \t]+"
     rf"(?:[a-z]+[ \t]+)?{_ROLES}(?![\w'’-])"
     r"|(?:from|at)[ \t]+(?:the[ \t]+)?(?:council|social[ \t]+services|local[ \t]+authority"
     r"|care[ \t]+(?:agency|company)|agency|surgery|practice|hospital|trust|brokerage"
     r"|team|office|ccg|icb|home|day[ \t]+centre|carers[ \t]+(?:centre|service)))"
 )
+_SAID_TO_BE = re.compile(r"[ \t]+(?:is|was)[ \t]")
 _SURNAME_WORDS = 2
 _ROLE_WORDS = frozenset(
     word for relation in _RELATIONS for word in _PIECE.findall(relation.lower())
@@ -1026,8 +1033,9 @@ def _named_before_role(text: str) -> Iterator[Span]:
         # comma or a bracket makes it a name: "Oluwaseun, my carer, is brilliant", not
         # "Overall the carer was kind" nor "Anyway, my carer came".
         set_apart = text[word.end() : word.end() + 2].lstrip(" \t")[:1] in ",("
+        described = _SAID_TO_BE.match(text, word.end()) is not None  # "Obinna is my carer"
         if not _at_sentence_start(text, word.start()) or (
-            set_apart
+            (set_apart or described)
             and not _not_addressed(word.group())
             and _key(word.group()) not in _NOT_LOWER_NAMES
         ):
@@ -1069,6 +1077,12 @@ def _named_with_me(text: str) -> Iterator[Span]:
 
 
 _THE_WRITER = frozenset({"me", "myself"})
+# "I", "I'm" ...: a capitalised word after a name that is not more of it ("I told Kemi I was").
+_THE_WRITER_AS_I = frozenset(
+    f"I{end}"
+    for ending in ("", "'m", "'d", "'ve", "'ll")
+    for end in (ending, ending.replace("'", "’"))
+)
 _THE_WRITER_AFTER = frozenset({"I", "me", "myself", "Me", "Myself", "ME", "MYSELF"})
 
 
@@ -1077,39 +1091,47 @@ _ADDRESSED = re.compile(
     r"(?<![\w'’-])(?i:thank(?:s|ing)?(?:[ \t]+(?:you|u))?(?:[ \t]+on)?(?:[ \t]+(?:to|go[ \t]+to))?"
     r"|cheers|kudos(?:[ \t]+to)?|well[ \t]+done|praise[ \t]+(?:for|to)|love[ \t]+to"
     r"|hi|hiya|hello|dear|shout[ \t-]?outs?[ \t]+to|(?:credit|grateful|thankful)[ \t]+to"
-    r"|ask(?:ed|ing)?[ \t]+for"
+    r"|ask(?:ed|s|ing)?(?:[ \t]+for)?|told|tell(?:s|ing)?|thanked|hugged|miss(?:ed)?|saw"
     r"|(?:spoke|speak(?:ing)?|talk(?:ed|ing)?|chat(?:ted|ting)?)[ \t]+(?:to|with)"
-    r"|(?:helped|visited|supported)[ \t]+by|met[ \t]+(?:up[ \t]+)?with"
+    r"|(?:helped|visited|supported)[ \t]+by|met(?:[ \t]+(?:up[ \t]+)?with)?"
     r"|rang|phoned|texted|emailed|messaged)"
     r"(?:[ \t]*,[ \t]*|[ \t]+)(?=[A-Z])"
 )
 # The words those begin with, as pieces of a lowered text (`_plain_pieces`).
 _ADDRESSED_WORDS = frozenset(
     "thanks thank thanking cheers kudos well praise love hi hiya hello dear shout shoutout "
-    "shoutouts credit grateful thankful ask asked asking spoke speak speaking talk talked "
-    "talking chat chatted chatting helped visited supported met rang phoned texted emailed "
-    "messaged".split()
+    "shoutouts credit grateful thankful ask asked asks asking told tell tells telling thanked "
+    "hugged miss missed saw spoke speak speaking talk talked talking chat chatted "
+    "chatting helped visited supported met rang phoned texted emailed messaged".split()
 )
-# What only a person does, straight after their name ("Yesterday Ngozi rang").
-_DEED = re.compile(
-    r"(?<![\w'’-])(?:said|says|told|tells|asked|explained|replied|rang|rings|phoned|texted"
-    r"|emailed|messaged|laughed|smiled|agreed)(?![\w'’-])"
+# What only a person does, after their name ("Yesterday Ngozi rang"), perhaps with one of
+# `_DEED_ADVERBS` between ("Eilidh never rang back").
+_DEED_WORDS = frozenset(
+    "said says told tells asked explained replied rang rings phoned texted emailed messaged "
+    "laughed smiled agreed promised promises shouted shouts cried hugged waved nodded sighed "
+    "whispered apologised apologized insisted admitted complained suggested mentioned "
+    "listened listens".split()
+)
+_DEED = re.compile(r"(?<![\w'’-])" + _alternatives(_DEED_WORDS) + r"(?![\w'’-])")
+_DEED_ADVERBS = re.compile(
+    r"(?<![\w'’-])(?:never|always|just|also|often|still|even|sometimes|usually|once|already"
+    r"|actually|really|then|kindly|finally|eventually|immediately|quickly)[ \t]+\Z"
 )
 _LONGEST_NAME = 40
 # A capitalised word, then the spaces before what the person did.
 _NAME_BEFORE = re.compile(r"(?P<name>[A-Z][\w'’-]*(?<![’'-]))[ \t]+\Z")
-_DEED_WORDS = frozenset(
-    "said says told tells asked explained replied rang rings phoned texted emailed "
-    "messaged laughed smiled agreed".split()
-)
 # Capitalised words thanked, rung or said to speak that are not people: what a place,
 # service, app or everyday thing is called, what speaks for many ("Management said"), and
 # words that open a sentence before a comma ("Overall, my carer was kind").
 _NOT_ADDRESSED = frozenset(
     "god goodness heaven heavens lord jesus christ advice direct connect zoom skype facebook "
-    "whatsapp google alexa youtube twitter instagram tiktok amazon boots tesco asda "
+    "whatsapp google alexa siri cortana chatgpt netflix spotify youtube twitter instagram "
+    "discord slack teams brewbot messenger gmail outlook "
+    "tiktok amazon ebay argos primark greggs costa starbucks boots tesco asda "
     "sainsbury's sainsburys morrisons aldi lidl mencap mind scope healthwatch samaritans "
     "shelter covid coronavirus lockdown management government research evidence feedback "
+    "reception admin administration finance payroll accounts billing security switchboard "
+    "pharmacy helpdesk triage bingo karaoke yoga "
     "policy guidance legislation everything nothing something anything all both later earlier "
     "first again afterwards madam overall otherwise meanwhile besides plus yes well anyhow "
     "nevertheless nonetheless therefore thus hence indeed sorry hi hiya hello hey morning "
@@ -1154,8 +1176,9 @@ def _thanked_or_spoken_to(text: str) -> Iterator[Span]:
             text[word.end() : word.end() + 1] == " "
             and following
             and following.group()[0].isupper()
+            and following.group() not in _THE_WRITER_AS_I
         ):
-            continue  # "Age UK", "Easy Read", "Carers Trust"
+            continue  # "Age UK", "Easy Read", "Carers Trust"; not "I told Kemi I was"
         if cue.group().isupper():
             if token.isupper() and _shouted_name(token) and _key(token) not in _NOT_PERSONS:
                 yield word.start(), end, "name"
@@ -1207,6 +1230,11 @@ def _named_before_a_deed(text: str) -> Iterator[Span]:
         end = at
         while end > 0 and text[end - 1] in " \t":
             end -= 1
+        between = _DEED_ADVERBS.search(text, max(0, end - 16), at)
+        if between is not None:
+            end = between.start()  # "Eilidh never rang"
+            while end > 0 and text[end - 1] in " \t":
+                end -= 1
         # The word before, no longer than a name can be (so the look back is bounded).
         reach = max(0, end - _LONGEST_NAME)
         first = 1 + max(
@@ -1219,7 +1247,7 @@ def _named_before_a_deed(text: str) -> Iterator[Span]:
         # Told first by the word before's first letter: mostly lower case ("being asked").
         if end == at or not text[first : first + 1].isupper() or not _DEED.match(text, at):
             continue
-        word = _NAME_BEFORE.match(text, first, at)
+        word = _NAME_BEFORE.match(text, first, end + 1)
         if word is None:
             continue
         token = word.group("name")
@@ -1236,6 +1264,60 @@ def _named_before_a_deed(text: str) -> Iterator[Span]:
         if _at_sentence_start(text, start) and start == word.start("name") and _a_plural(key):
             continue
         yield start, word.end("name"), "name"
+
+
+# Who only a person has, after their name and "'s" ("Oluwaseun's mum", "Folasade's help").
+_RELATIONS_AFTER = re.compile(
+    r"(?<![\w'’-])(?P<name>[A-Z][\w-]*)['’]s[ \t]+(?:mum|dad|mother|father|son|daughter|wife"
+    r"|husband|partner|brother|sister|kids|children|child|baby|family|grandson|granddaughter"
+    r"|nan|gran|grandma|grandad|grandmother|grandfather|help|support)(?![\w'’-])"
+)
+
+
+def _named_with_relations(text: str) -> Iterator[Span]:
+    """A capitalised word with a relation or help that only a person has: "Oluwaseun's mum",
+    "With Folasade's help". Not an everyday, role or place word, nor a thing ("Mum's help",
+    "God's help")."""
+    if "s " not in text and "s\t" not in text:
+        return
+    for match in _RELATIONS_AFTER.finditer(text):
+        if not _not_addressed(match.group("name")):
+            yield match.start("name"), match.end("name"), "name"
+
+
+# A capitalised word set apart before "who" ("Nkechi, who runs the cafe").
+_BEFORE_WHO = re.compile(
+    r"(?<![\w'’-])(?P<name>[A-Z][\w'’-]*(?<![’'-]))[ \t]*,[ \t]*who(?![\w'’-])"
+)
+
+
+def _named_before_who(text: str) -> Iterator[Span]:
+    """A capitalised word set apart by a comma before "who": "I love Nkechi, who runs the
+    cafe". One word, with no capitalised word before it ("Carers UK, who"), and not an
+    everyday, role or place word. At a sentence start only when a second comma closes what
+    is said of them ("Nkechi, who runs the cafe, is lovely"), which a question does not
+    ("Anyway, who cares?")."""
+    if "who" not in text:
+        return
+    for match in _BEFORE_WHO.finditer(text):
+        token = match.group("name")
+        if _not_addressed(token) or _a_plural(_key(token)):
+            continue
+        start = match.start("name")
+        previous = _PREVIOUS_WORD.search(text, max(0, start - 40), start)
+        if previous is not None and (
+            previous.group(1)[:1].isupper() or _key(previous.group(1)) in _ORDINARY_BEFORE
+        ):
+            continue  # "Age Concern, who", "the Council, who"
+        if _at_sentence_start(text, start) and not _closed_by_a_comma(text, match.end()):
+            continue
+        yield start, match.end("name"), "name"
+
+
+def _closed_by_a_comma(text: str, at: int) -> bool:
+    """A comma comes after `at` before the sentence ends."""
+    comma = text.find(",", at)
+    return comma >= 0 and not any(mark in text[at:comma] for mark in ".?!\n")
 
 
 _PREVIOUS_CAPITALISED = re.compile(r"(?<![\w'’-])(?P<name>[A-Z][a-z][\w'’-]*)[ \t]+$")

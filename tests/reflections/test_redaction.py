@@ -445,6 +445,73 @@ def test_a_name_set_apart_before_a_role_is_a_name_at_a_sentence_start(text, reda
     assert redact(text) == redacted
 
 
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        # Told, asked, met, missed, seen, hugged or thanked: what is done to a person.
+        ("I told Oluwaseun I was struggling.", "I told [name] I was struggling."),
+        ("I saw Ngozi at the shops", "I saw [name] at the shops"),
+        ("Ask Yetunde, she knows everything.", "Ask [name], she knows everything."),
+        ("I asked Kemi to help", "I asked [name] to help"),
+        ("we met Tunde there", "we met [name] there"),
+        ("I really miss Adaeze", "I really miss [name]"),
+        ("I hugged Chidi and Bukola", "I hugged [name] and [name]"),
+        # A person's deed with a word between: "never", "always", "just" ...
+        ("Eilidh never rang back.", "[name] never rang back."),
+        ("and Ngozi always says hello", "and [name] always says hello"),
+        ("then Obinna just smiled", "then [name] just smiled"),
+        # More of what only people do.
+        ("Ifeoma promised to come.", "[name] promised to come."),
+        ("then Kwabena shouted at me", "then [name] shouted at me"),
+        ("Temitope apologised twice", "[name] apologised twice"),
+        # Someone's relations and help are a person's.
+        ("Oluwaseun's mum is ill too.", "[name]'s mum is ill too."),
+        ("With Folasade's help I filled it in", "With [name]'s help I filled it in"),
+        # Set apart with "who".
+        ("Nkechi, who runs the cafe, is lovely.", "[name], who runs the cafe, is lovely."),
+        ("I love Nkechi, who runs the cafe.", "I love [name], who runs the cafe."),
+        # Said to be someone's carer, PA, friend ...
+        ("Obinna is my support worker.", "[name] is my support worker."),
+        ("Rudo was our best carer", "[name] was our best carer"),
+        # Not a person.
+        ("I told Social Services", "I told Social Services"),
+        ("I asked Google to play music", "I asked Google to play music"),
+        ("I saw Manchester United win", "I saw Manchester United win"),
+        ("I miss Christmas with everyone", "I miss Christmas with everyone"),
+        ("Ask Mum or Dad first", "Ask Mum or Dad first"),
+        ("I told Staff on the ward", "I told Staff on the ward"),
+        ("Everyone always says that", "Everyone always says that"),
+        ("Management never rang back", "Management never rang back"),
+        ("Residents often complained", "Residents often complained"),
+        ("Nobody promised anything", "Nobody promised anything"),
+        ("He has Parkinson's nurse visits", "He has Parkinson's nurse visits"),
+        ("Living with Alzheimer's is hard", "Living with Alzheimer's is hard"),
+        ("Tesco's delivery came late", "Tesco's delivery came late"),
+        ("I asked Discord and Slack", "I asked Discord and Slack"),
+        ("Brewbot listens", "Brewbot listens"),
+        ("Missing Bingo on Friday", "Missing Bingo on Friday"),
+        ("I miss Bingo nights", "I miss Bingo nights"),
+        ("Ask Reception for a form", "Ask Reception for a form"),
+        ("Admin never rang back", "Admin never rang back"),
+        ("Anyway, who cares?", "Anyway, who cares?"),
+        ("Honestly, who knows.", "Honestly, who knows."),
+        ("So, who decides?", "So, who decides?"),
+        ("Mum is my carer", "Mum is my carer"),
+        ("Nobody is my friend there", "Nobody is my friend there"),
+        ("Music is my therapy", "Music is my therapy"),
+        ("Covid was the worst", "Covid was the worst"),
+        ("The council, who never listen, said no", "The council, who never listen, said no"),
+        ("Carers UK, who run it, were kind", "Carers UK, who run it, were kind"),
+    ],
+)
+def test_someone_told_seen_or_described_is_a_name(text, redacted):
+    """What is done to a person ("I told", "I saw", "ask"), what only a person does with a
+    word between ("never rang"), a person's relations ("'s mum"), "who" set apart by a comma,
+    and "is my carer" make a capitalised word a name even when it is on no list; not a
+    group, a thing, a condition named after someone ("Parkinson's"), or an opening word."""
+    assert redact(text) == redacted
+
+
 def test_an_unlisted_word_after_a_cue_in_capitals_is_marked_for_a_look():
     text = "MY CARER JACK IS LATE"
     assert [(text[f.start : f.end], f.sure) for f in find_details(text)] == [("JACK", False)]

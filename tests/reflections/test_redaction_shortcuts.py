@@ -250,7 +250,9 @@ _THANKS_AND_CONTACT = [
     "talked with", "talking to", "chat to", "chatted with", "chatting to", "met with",
     "met up with", "rang", "phoned", "texted", "emailed", "messaged", "thank", "thanking",
     "thanks on to", "thank u", "kudos", "kudos to", "well done", "praise for", "love to", "hi",
-    "hiya", "hello", "dear", "helped by", "visited by", "supported by",
+    "hiya", "hello", "dear", "helped by", "visited by", "supported by", "ask", "asks", "asked",
+    "asking", "told", "tell", "tells", "telling", "thanked", "hugged", "miss", "missed", "saw",
+    "met",
 ]  # fmt: skip
 _DEEDS = sorted(redaction._DEED_WORDS)
 
