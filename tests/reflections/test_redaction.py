@@ -461,7 +461,7 @@ def test_a_name_set_apart_before_a_role_is_a_name_at_a_sentence_start(text, reda
         ("and Ngozi always says hello", "and [name] always says hello"),
         ("then Obinna just smiled", "then [name] just smiled"),
         # More of what only people do.
-        ("Ifeoma promised to come.", "[name] promised to come."),
+        ("Chiamaka promised to come.", "[name] promised to come."),
         ("then Kwabena shouted at me", "then [name] shouted at me"),
         ("Temitope apologised twice", "[name] apologised twice"),
         # Someone's relations and help are a person's.
