@@ -553,7 +553,7 @@ _RELATIONS = sorted(
 )
 # A capitalised title is a cue on its own ("Sister Agnes"); in lower case only a few are
 # (`_LOWER_TITLES`), and only for a look: "ms" and "sister" are everyday words too.
-_TITLE_WORDS = (
+_TITLE_WORDS = frozenset(
     "dr mr mrs ms miss mx prof professor doctor nurse sister matron cllr councillor rev revd "
     "fr pastor imam rabbi sir dame aunty auntie aunt uncle nana nanna grandma grandad "
     "grandpa granny".split()
@@ -1112,7 +1112,14 @@ _DEED_WORDS = frozenset(
     "whispered apologised apologized insisted admitted complained suggested mentioned "
     "listened listens".split()
 )
-_DEED = re.compile(r"(?<![\w'’-])" + _alternatives(_DEED_WORDS) + r"(?![\w'’-])")
+# What people mostly do, but a thing or an activity may too ("Music helped", "Christmas
+# came"): after a capitalised word inside a sentence only, where a capital marks a name.
+_DEED_INSIDE_WORDS = frozenset(
+    "came comes helped helps drives drove visited visits cooked cooks popped brought brings "
+    "collected collects cares cared knows knew understood understands".split()
+)
+_ALL_DEED_WORDS = _DEED_WORDS | _DEED_INSIDE_WORDS
+_DEED = re.compile(r"(?<![\w'’-])" + _alternatives(_ALL_DEED_WORDS) + r"(?![\w'’-])")
 _DEED_ADVERBS = re.compile(
     r"(?<![\w'’-])(?:never|always|just|also|often|still|even|sometimes|usually|once|already"
     r"|actually|really|then|kindly|finally|eventually|immediately|quickly)[ \t]+\Z"
@@ -1226,7 +1233,7 @@ def _named_before_a_deed(text: str) -> Iterator[Span]:
     """A capitalised word followed by what only a person does: "Yesterday Ngozi rang", "then
     Oluwaseun said no", and with its given name before it ("Ngozi Adeyemi told me"). At a
     sentence start, where every word has a capital, not a plural ("Residents said")."""
-    for at in _places_of(text, _DEED_WORDS, _DEED):
+    for at in _places_of(text, _ALL_DEED_WORDS, _DEED):
         end = at
         while end > 0 and text[end - 1] in " \t":
             end -= 1
@@ -1245,15 +1252,16 @@ def _named_before_a_deed(text: str) -> Iterator[Span]:
         while first < end and text[first] in _OPENERS:
             first += 1  # "(Ngozi said"
         # Told first by the word before's first letter: mostly lower case ("being asked").
-        if end == at or not text[first : first + 1].isupper() or not _DEED.match(text, at):
+        deed = _DEED.match(text, at) if end < at and text[first : first + 1].isupper() else None
+        if deed is None:
             continue
         word = _NAME_BEFORE.match(text, first, end + 1)
         if word is None:
             continue
         token = word.group("name")
         key = _key(token)
-        if _not_addressed(token):
-            continue  # "Being asked", "You're told", "Management said"
+        if _not_addressed(token) or key in _TITLE_WORDS:
+            continue  # "Being asked", "You're told", "Management said", "then Matron came"
         start = word.start("name")
         before = _PREVIOUS_CAPITALISED.search(text, max(0, start - 40), start)
         if before is not None and not _not_a_person(before.group("name")):
@@ -1261,8 +1269,14 @@ def _named_before_a_deed(text: str) -> Iterator[Span]:
         previous = _PREVIOUS_WORD.search(text, max(0, start - 40), start)
         if previous is not None and _key(previous.group(1)) in _ORDINARY_BEFORE:
             continue  # "the Manager said", "my Tutor told me"
-        if _at_sentence_start(text, start) and start == word.start("name") and _a_plural(key):
-            continue
+        if deed.group() in _DEED_INSIDE_WORDS and (
+            previous is None or not previous.group(1).islower()
+        ):
+            continue  # "Music helped", "then Art Therapy helped": "and Chidi came" only
+        if _at_sentence_start(text, start) and (
+            deed.group() in _DEED_INSIDE_WORDS or (start == word.start("name") and _a_plural(key))
+        ):
+            continue  # "Residents said"
         yield start, word.end("name"), "name"
 
 

@@ -212,7 +212,7 @@ def test_care_places_are_found_with_or_without_the_hint(text):
 
 # Every word either list holds, and what comes between them and a name.
 _SAID_TO = [
-    *sorted(redaction._ADDRESSED_WORDS | redaction._DEED_WORDS),
+    *sorted(redaction._ADDRESSED_WORDS | redaction._ALL_DEED_WORDS),
     " you",
     " to ",
     " with ",
@@ -231,7 +231,7 @@ _SAID_TO = [
     ("words", "pattern"),
     [
         (redaction._ADDRESSED_WORDS, redaction._ADDRESSED),
-        (redaction._DEED_WORDS, redaction._DEED),
+        (redaction._ALL_DEED_WORDS, redaction._DEED),
     ],
 )
 @settings(max_examples=500, deadline=None)
@@ -254,14 +254,14 @@ _THANKS_AND_CONTACT = [
     "asking", "told", "tell", "tells", "telling", "thanked", "hugged", "miss", "missed", "saw",
     "met",
 ]  # fmt: skip
-_DEEDS = sorted(redaction._DEED_WORDS)
+_DEEDS = sorted(redaction._ALL_DEED_WORDS)
 
 
 @pytest.mark.parametrize(
     ("text", "words", "pattern"),
     [(f"We {said} Ngozi", redaction._ADDRESSED_WORDS, redaction._ADDRESSED) for said in
      _THANKS_AND_CONTACT]
-    + [(f"Then Ngozi {did}", redaction._DEED_WORDS, redaction._DEED) for did in _DEEDS],
+    + [(f"Then Ngozi {did}", redaction._ALL_DEED_WORDS, redaction._DEED) for did in _DEEDS],
 )  # fmt: skip
 def test_each_way_of_thanking_contacting_or_doing_is_looked_at(text, words, pattern):
     at = text.rindex(" ") + 1 if pattern is redaction._DEED else 3
