@@ -29,11 +29,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.message import Message
 from typing import Any
 
 import discord
 import yarl
-from aiohttp import BodyPartReader, WSMsgType, web
+from aiohttp import WSMsgType, web
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
@@ -1200,21 +1201,34 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
 
 
 async def _read_body(request: web.Request) -> tuple[Any, list[str]]:
-    if request.content_type.startswith("multipart/"):
-        body: Any = {}
-        files: list[str] = []
-        reader = await request.multipart()
-        async for part in reader:
-            # discord.py sends flat parts, never nested multipart.
-            assert isinstance(part, BodyPartReader)
-            if part.name == "payload_json":
-                body = json.loads(await part.text())
-            else:
-                files.append(part.filename or part.name or "")
-                await part.read()
-        return body, files
     raw = await request.read()
+    if request.content_type.startswith("multipart/"):
+        return _multipart(raw, request.headers["Content-Type"])
     return (json.loads(raw) if raw else None), []
+
+
+def _multipart(raw: bytes, content_type: str) -> tuple[Any, list[str]]:
+    """The `payload_json` and the file names of a multipart body, as discord.py sends them
+    (flat parts, one boundary). Split in C rather than read part by part with aiohttp's
+    reader, which cost this fake about 0.65 ms a body against 0.04: in `brewbot bench` the
+    loopback Discord, not the bot, was then what made an answer with pictures slow."""
+    header = Message()
+    header["Content-Type"] = content_type
+    boundary = header.get_param("boundary")
+    assert isinstance(boundary, str)  # discord.py always names one
+    body: Any = {}
+    files: list[str] = []
+    for part in raw.split(b"--" + boundary.encode())[1:-1]:
+        head, _, data = part.partition(b"\r\n\r\n")
+        said = dict(_DISPOSITION.findall(head.decode("latin-1")))
+        if said.get("name") == "payload_json":
+            body = json.loads(data.removesuffix(b"\r\n"))
+        else:
+            files.append(said.get("filename") or said.get("name") or "")
+    return body, files
+
+
+_DISPOSITION = re.compile(r'\b(name|filename)="([^"]*)"')
 
 
 def _role(

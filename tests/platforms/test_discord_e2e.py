@@ -5,6 +5,8 @@ what was stored."""
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
@@ -126,6 +128,11 @@ async def test_a_whole_session_from_schedule_to_digest(tmp_path):
         easy_read = await (await fake.click(people[0], easy)).answered()
         assert easy_read.messages[0]["flags"] & EPHEMERAL
         assert easy_read.text() and easy_read.text() != message_text(spark)
+        # Its pictures come with it as files (read from discord.py's multipart body), each one
+        # an embed refers to.
+        sent = fake.calls_to("POST", r"/webhooks/\d+/token-\d+")[-1]
+        shown = re.findall(r"attachment://([\w.-]+)", json.dumps(sent.json["embeds"]))
+        assert shown and sorted(set(shown)) == sorted(sent.files)
 
         # Breakouts: private threads named after the theme, with the right people in each
         # and the questions as the first message.
