@@ -1318,13 +1318,15 @@ def _named_before_who(text: str) -> Iterator[Span]:
         if _not_addressed(token) or _a_plural(_key(token)):
             continue
         start = match.start("name")
-        previous = _PREVIOUS_WORD.search(text, max(0, start - 40), start)
-        if previous is not None and (
-            previous.group(1)[:1].isupper() or _key(previous.group(1)) in _ORDINARY_BEFORE
-        ):
-            continue  # "Age Concern, who", "the Council, who"
-        if _at_sentence_start(text, start) and not _closed_by_a_comma(text, match.end()):
-            continue
+        if _at_sentence_start(text, start):
+            if not _closed_by_a_comma(text, match.end()):
+                continue
+        else:
+            previous = _PREVIOUS_WORD.search(text, max(0, start - 40), start)
+            if previous is not None and (
+                previous.group(1)[:1].isupper() or _key(previous.group(1)) in _ORDINARY_BEFORE
+            ):
+                continue  # "Age Concern, who", "the Council, who"
         yield start, match.end("name"), "name"
 
 

@@ -475,6 +475,7 @@ def test_a_name_set_apart_before_a_role_is_a_name_at_a_sentence_start(text, reda
         # Set apart with "who".
         ("Nkechi, who runs the cafe, is lovely.", "[name], who runs the cafe, is lovely."),
         ("I love Nkechi, who runs the cafe.", "I love [name], who runs the cafe."),
+        ("I met Tom. Nkechi, who runs it, is kind.", "I met [name]. [name], who runs it, is kind."),
         # Said to be someone's carer, PA, friend ...
         ("Obinna is my support worker.", "[name] is my support worker."),
         ("Rudo was our best carer", "[name] was our best carer"),
