@@ -11,8 +11,8 @@ Rosewood Lodge") and of small places after "called" ("a village called Little Ma
 of people known in the community, names written after a cue ("my social worker Jane Smith",
 "my son Tom", "Dr Patel"), before a role ("Dorota the carer", "Okafor from the council"),
 said to be someone's carer ("Obinna is my support worker"), paired with the writer
-("Bukola and I"), thanked, told, seen or spoken to ("Thanks to Oluwaseun", "I rang Deepa",
-"I told Kemi"), before what only a person does ("Yesterday Ngozi rang", "Eilidh never rang
+("Bukola and I"), thanked, told, seen, rung or spoken to ("Thanks to Oluwaseun", "I rang
+Deepa", "I told Kemi", "Call Adaeze"), before what only a person does ("Yesterday Ngozi rang", "Eilidh never rang
 back"), with a relation or help only a person has ("Oluwaseun's mum") or set apart before
 "who" ("I love Nkechi, who runs the cafe"), and common given names
 (bot/reflections/given_names.txt: "Karen from the council", "thanks to Mo and Lisa", with a
@@ -634,7 +634,7 @@ _MAX_CUED_NAME_WORDS = 3
 
 
 # Between the names of a list: "my children Tom, Amy and Ben", "my son Tom and Amy".
-_LIST_JOIN = re.compile(r",?[ \t]+(?:and|&)[ \t]+|,[ \t]*")
+_LIST_JOIN = re.compile(r",?[ \t]+(?:and|&|or)[ \t]+|,[ \t]*")
 
 
 def _cues(text: str) -> Iterator[re.Match[str]]:
@@ -1088,13 +1088,15 @@ _THE_WRITER_AFTER = frozenset({"I", "me", "myself", "Me", "Myself", "ME", "MYSEL
 
 # What people say to or of a person: they thank them, ask for them, speak to or ring them.
 _ADDRESSED = re.compile(
-    r"(?<![\w'’-])(?i:thank(?:s|ing)?(?:[ \t]+(?:you|u))?(?:[ \t]+on)?(?:[ \t]+(?:to|go[ \t]+to))?"
+    r"(?<![\w'’-])(?i:thank(?:s|ing)?(?:[ \t]+(?:you|u))?(?:[ \t]+(?:so|very)[ \t]+much)?"
+    r"(?:[ \t]+on)?(?:[ \t]+(?:to|go[ \t]+to))?"
     r"|cheers|kudos(?:[ \t]+to)?|well[ \t]+done|praise[ \t]+(?:for|to)|love[ \t]+to"
     r"|hi|hiya|hello|dear|shout[ \t-]?outs?[ \t]+to|(?:credit|grateful|thankful)[ \t]+to"
     r"|ask(?:ed|s|ing)?(?:[ \t]+for)?|told|tell(?:s|ing)?|thanked|hugged|miss(?:ed)?|saw"
     r"|(?:spoke|speak(?:ing)?|talk(?:ed|ing)?|chat(?:ted|ting)?)[ \t]+(?:to|with)"
     r"|(?:helped|visited|supported)[ \t]+by|met(?:[ \t]+(?:up[ \t]+)?with)?"
-    r"|rang|phoned|texted|emailed|messaged)"
+    r"|rang|ring(?:s|ing)?|phon(?:e|es|ed|ing)|call(?:s|ing)?|text(?:s|ed|ing)?"
+    r"|e-?mail(?:s|ed|ing)?|messag(?:e|es|ed|ing)|see(?:s|ing)?)"
     r"(?:[ \t]*,[ \t]*|[ \t]+)(?=[A-Z])"
 )
 # The words those begin with, as pieces of a lowered text (`_plain_pieces`).
@@ -1102,7 +1104,9 @@ _ADDRESSED_WORDS = frozenset(
     "thanks thank thanking cheers kudos well praise love hi hiya hello dear shout shoutout "
     "shoutouts credit grateful thankful ask asked asks asking told tell tells telling thanked "
     "hugged miss missed saw spoke speak speaking talk talked talking chat chatted "
-    "chatting helped visited supported met rang phoned texted emailed messaged".split()
+    "chatting helped visited supported met rang ring rings ringing phone phones phoned "
+    "phoning call calls calling text texts texted texting email emails emailed emailing e "
+    "message messages messaged messaging see sees seeing".split()
 )
 # What only a person does, after their name ("Yesterday Ngozi rang"), perhaps with one of
 # `_DEED_ADVERBS` between ("Eilidh never rang back").
@@ -1141,6 +1145,7 @@ _NOT_ADDRESSED = frozenset(
     "pharmacy helpdesk triage bingo karaoke yoga "
     "policy guidance legislation everything nothing something anything all both later earlier "
     "first again afterwards madam overall otherwise meanwhile besides plus yes well anyhow "
+    "anyway anyways however though ok okay wow oh ah oops "
     "nevertheless nonetheless therefore thus hence indeed sorry hi hiya hello hey morning "
     "afternoon evening night alright right sure true january february march july september "
     "october november december".split()

@@ -252,7 +252,9 @@ _THANKS_AND_CONTACT = [
     "thanks on to", "thank u", "kudos", "kudos to", "well done", "praise for", "love to", "hi",
     "hiya", "hello", "dear", "helped by", "visited by", "supported by", "ask", "asks", "asked",
     "asking", "told", "tell", "tells", "telling", "thanked", "hugged", "miss", "missed", "saw",
-    "met",
+    "met", "ring", "rings", "ringing", "phone", "phones", "phoning", "call", "calls", "calling",
+    "text", "texts", "texting", "email", "e-mail", "emails", "emailing", "message", "messages",
+    "messaging", "see", "sees", "seeing", "thank you so much", "thanks very much",
 ]  # fmt: skip
 _DEEDS = sorted(redaction._ALL_DEED_WORDS)
 
