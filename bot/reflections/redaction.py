@@ -12,9 +12,9 @@ of people known in the community, names written after a cue ("my social worker J
 "my son Tom", "Dr Patel"), before a role ("Dorota the carer", "Okafor from the council"),
 said to be someone's carer ("Obinna is my support worker"), paired with the writer
 ("Bukola and I"), thanked, told, seen, rung or spoken to ("Thanks to Oluwaseun", "I rang
-Deepa", "I told Kemi", "Call Adaeze"), before what only a person does ("Yesterday Ngozi rang", "Eilidh never rang
-back"), with a relation or help only a person has ("Oluwaseun's mum") or set apart before
-"who" ("I love Nkechi, who runs the cafe"), and common given names
+Deepa", "I told Kemi", "Call Adaeze"), before what only a person does ("Yesterday Ngozi
+rang", "Eilidh never rang back"), with a relation or help only a person has ("Oluwaseun's
+mum") or set apart before "who" ("I love Nkechi, who runs the cafe"), and common given names
 (bot/reflections/given_names.txt: "Karen from the council", "thanks to Mo and Lisa", with a
 surname after and the names listed with them) are replaced by a short placeholder such as
 "[phone]".
