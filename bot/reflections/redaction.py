@@ -1239,14 +1239,10 @@ def _named_before_a_deed(text: str) -> Iterator[Span]:
     Oluwaseun said no", and with its given name before it ("Ngozi Adeyemi told me"). At a
     sentence start, where every word has a capital, not a plural ("Residents said")."""
     for at in _places_of(text, _ALL_DEED_WORDS, _DEED):
-        end = at
-        while end > 0 and text[end - 1] in " \t":
-            end -= 1
+        end = _before_spaces(text, at)
         between = _DEED_ADVERBS.search(text, max(0, end - 16), at)
         if between is not None:
-            end = between.start()  # "Eilidh never rang"
-            while end > 0 and text[end - 1] in " \t":
-                end -= 1
+            end = _before_spaces(text, between.start())  # "Eilidh never rang"
         # The word before, no longer than a name can be (so the look back is bounded).
         reach = max(0, end - _LONGEST_NAME)
         first = 1 + max(
@@ -1274,15 +1270,21 @@ def _named_before_a_deed(text: str) -> Iterator[Span]:
         previous = _PREVIOUS_WORD.search(text, max(0, start - 40), start)
         if previous is not None and _key(previous.group(1)) in _ORDINARY_BEFORE:
             continue  # "the Manager said", "my Tutor told me"
+        at_start = _at_sentence_start(text, start)
         if deed.group() in _DEED_INSIDE_WORDS and (
-            previous is None or not previous.group(1).islower()
+            at_start or previous is None or not previous.group(1).islower()
         ):
             continue  # "Music helped", "then Art Therapy helped": "and Chidi came" only
-        if _at_sentence_start(text, start) and (
-            deed.group() in _DEED_INSIDE_WORDS or (start == word.start("name") and _a_plural(key))
-        ):
+        if at_start and start == word.start("name") and _a_plural(key):
             continue  # "Residents said"
         yield start, word.end("name"), "name"
+
+
+def _before_spaces(text: str, at: int) -> int:
+    """Where the spaces and tabs just before `at` begin."""
+    while at > 0 and text[at - 1] in " \t":
+        at -= 1
+    return at
 
 
 # Who only a person has, after their name and "'s" ("Oluwaseun's mum", "Folasade's help").
