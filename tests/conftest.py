@@ -603,7 +603,7 @@ def fac() -> UserRef:
 async def snapshot(app: App) -> dict[str, list[tuple]]:
     """Every row of every table, to show a refused command changed nothing. The rows are read
     as the database driver gives them, by plain SQL: a table's `select()` would be compiled
-    afresh for each test's new engine, which made this the larger part of many tests."""
+    afresh for each test's new engine, a large share of the time of many tests."""
     from sqlmodel import SQLModel
 
     rows: dict[str, list[tuple]] = {}
