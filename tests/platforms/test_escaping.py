@@ -22,6 +22,7 @@ from tests.platforms.readers import SHY, ZWSP, discord_reads, slack_reads, unquo
 # Text made mostly of what the platforms read as markup, so hypothesis finds clashes quickly.
 HOSTILE_PARTS = [
     *"<>@#!&|^*_~`[]()\\:/-+.=' \n\t",
+    "\ufff9", "\ufffa@1\ufffb", "\ufffb",
     "everyone",
     "here",
     "channel",

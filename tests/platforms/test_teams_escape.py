@@ -15,6 +15,7 @@ from bot.platforms.teams.escape import WHOLE, ZWSP, escape_teams, escape_teams_t
 # Text made mostly of what Teams reads as markup, so hypothesis finds clashes quickly.
 HOSTILE_PARTS = [
     *"<>@#!&|^*_~`[]()\\:/-+.=' \n\t{}",
+    "\ufff9", "\ufffa@1\ufffb", "\ufffb",
     "<at>Sam</at>",
     "<AT >x</at>",
     "< at>",
