@@ -14,8 +14,9 @@ said to be someone's carer ("Obinna is my support worker"), paired with the writ
 ("Bukola and I"), thanked, told, seen, rung or spoken to ("Thanks to Oluwaseun", "I rang
 Deepa", "I told Kemi", "Call Adaeze"), before what only a person does ("Yesterday Ngozi
 rang", "Eilidh never rang back"), with a relation or help only a person has ("Oluwaseun's
-mum") or set apart before "who" ("I love Nkechi, who runs the cafe"), and common given names
-(bot/reflections/given_names.txt: "Karen from the council", "thanks to Mo and Lisa", with a
+mum") or set apart before "who" ("I love Nkechi, who runs the cafe"), and given names common
+in the communities that work in care here or draw on it (bot/reflections/given_names.txt:
+"Karen from the council", "thanks to Mo and Lisa", "Tendai and Rudo help out", with a
 surname after and the names listed with them) are replaced by a short placeholder such as
 "[phone]".
 
@@ -968,7 +969,12 @@ def _given_names(text: str) -> Iterator[Span]:
         after = (
             _WORD.match(text, word.end() + 1) if text[word.end() : word.end() + 1] == " " else None
         )
-        if after and (_key(after.group()) in _STREET_WORDS or _key(after.group()) in _PLACE_WORDS):
+        # "Victoria Road", "Florence House" are places; "Karen's group" is hers.
+        if (
+            after
+            and end == word.end()
+            and (_key(after.group()) in _STREET_WORDS or _key(after.group()) in _PLACE_WORDS)
+        ):
             continue
         taken = 0
         while end == word.end() and after is not None and taken < _SURNAME_WORDS:

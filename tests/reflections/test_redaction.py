@@ -1,11 +1,13 @@
 """Redaction takes identifying details out of reflections and leaves everything else alone."""
 
+import re
 import string
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.reflections.given_names import given_names
 from bot.reflections.redaction import find_details, nhs_number_valid, redact, redact_with_report
 
 # --- each kind ------------------------------------------------------------------------------
@@ -318,13 +320,23 @@ def test_a_named_house_someone_lives_in_is_taken_out(text, redacted):
     assert redact(text) == redacted
 
 
+def unlisted(text: str) -> str:
+    """`text`, once it is checked that none of its capitalised words is on the given-names
+    list (bot/reflections/given_names.txt): the tests of the rules for names on no list must
+    be passed by the rule, not by the list."""
+    words = re.findall(r"[^\W\d_]+", text)
+    listed = [w for w in words if w[0].isupper() and w.lower() in given_names()]
+    assert not listed, f"{listed} on the given-names list: choose a name on no list"
+    return text
+
+
 @pytest.mark.parametrize(
     ("text", "redacted"),
     [
-        ("Bukola and I run the carers group", "[name] and I run the carers group"),
-        ("Me and Chidi went to the meeting", "Me and [name] went to the meeting"),
-        ("me & Oluwaseun", "me & [name]"),
-        ("Tunde & me", "[name] & me"),
+        ("Mele and I run the carers group", "[name] and I run the carers group"),
+        ("Me and Tevita went to the meeting", "Me and [name] went to the meeting"),
+        ("me & Ihaia", "me & [name]"),
+        ("Sione & me", "[name] & me"),
         ("Mum and I went", "Mum and I went"),
         ("The GP and I agreed", "The GP and I agreed"),
         ("Tuesday and I", "Tuesday and I"),
@@ -335,23 +347,23 @@ def test_a_named_house_someone_lives_in_is_taken_out(text, redacted):
 def test_someone_paired_with_the_writer_is_a_name(text, redacted):
     """People pair themselves with people: a capitalised word beside "and I", "me and" is a
     name even with no other cue, but not an everyday, role or time word."""
-    assert redact(text) == redacted
+    assert redact(unlisted(text)) == redacted
 
 
 @pytest.mark.parametrize(
     ("text", "redacted"),
     [
-        ("Thanks to Oluwaseun for the tea.", "Thanks to [name] for the tea."),
-        ("Big thanks to Chidi and Bukola.", "Big thanks to [name] and [name]."),
+        ("Thanks to Ihaia for the tea.", "Thanks to [name] for the tea."),
+        ("Big thanks to Tevita and Mele.", "Big thanks to [name] and [name]."),
         ("Thank you, Wiremu, for listening", "Thank you, [name], for listening"),
         ("Special thanks to Wiremu who ran it", "Special thanks to [name] who ran it"),
-        ("Shout out to Ngozi!", "Shout out to [name]!"),
-        ("Cheers Obinna", "Cheers [name]"),
-        ("Ask for Deepa at the desk.", "Ask for [name] at the desk."),
-        ("I spoke to Oluwaseun about it", "I spoke to [name] about it"),
-        ("we talked with Tendai's team", "we talked with [name]'s team"),
-        ("I rang Deepa twice", "I rang [name] twice"),
-        ("THANKS TO NGOZI", "THANKS TO [name]"),
+        ("Shout out to Aroha!", "Shout out to [name]!"),
+        ("Cheers Rangi", "Cheers [name]"),
+        ("Ask for Ngaio at the desk.", "Ask for [name] at the desk."),
+        ("I spoke to Ihaia about it", "I spoke to [name] about it"),
+        ("we talked with Kahu's team", "we talked with [name]'s team"),
+        ("I rang Ngaio twice", "I rang [name] twice"),
+        ("THANKS TO AROHA", "THANKS TO [name]"),
         # Not a person: a group, a charity, a service or an everyday word.
         ("Thanks to Age UK for the help.", "Thanks to Age UK for the help."),
         ("Thanks to Carers Trust and the council", "Thanks to Carers Trust and the council"),
@@ -372,12 +384,12 @@ def test_someone_paired_with_the_writer_is_a_name(text, redacted):
         ("Thanks to Shared Lives", "Thanks to Shared Lives"),
         ("I rang Boots about my tablets", "I rang Boots about my tablets"),
         ("We're asked for our views", "We're asked for our views"),
-        ("I want to thank Oluwaseun", "I want to thank [name]"),
-        ("Please pass my thanks on to Oluwaseun", "Please pass my thanks on to [name]"),
-        ("Kudos to Tolu. Well done Kemi!", "Kudos to [name]. Well done [name]!"),
-        ("Hi Ngozi, dear Tunde and love to Amaka", "Hi [name], dear [name] and love to [name]"),
-        ("I was helped by Oluwaseun", "I was helped by [name]"),
-        ("Visited by Chidi every week", "Visited by [name] every week"),
+        ("I want to thank Ihaia", "I want to thank [name]"),
+        ("Please pass my thanks on to Ihaia", "Please pass my thanks on to [name]"),
+        ("Kudos to Losa. Well done Hemi!", "Kudos to [name]. Well done [name]!"),
+        ("Hi Aroha, dear Sione and love to Anahera", "Hi [name], dear [name] and love to [name]"),
+        ("I was helped by Ihaia", "I was helped by [name]"),
+        ("Visited by Tevita every week", "Visited by [name] every week"),
         ("Thank God. Hi All. Hello Everyone", "Thank God. Hi All. Hello Everyone"),
         ("Dear Sir or Madam", "Dear Sir or Madam"),
         (
@@ -390,19 +402,19 @@ def test_someone_thanked_or_spoken_to_is_a_name(text, redacted):
     """People thank people, and ask for, ring and speak to them: a capitalised word after
     "thanks to", "ask for", "spoke to" ... is a name even when it is on no list, unless it
     is an everyday, role or place word, or the start of a group's name ("Age UK")."""
-    assert redact(text) == redacted
+    assert redact(unlisted(text)) == redacted
 
 
 @pytest.mark.parametrize(
     ("text", "redacted"),
     [
-        ("Yesterday Ngozi rang me.", "Yesterday [name] rang me."),
-        ("Then Oluwaseun said no", "Then [name] said no"),
-        ("because Tendai told me", "because [name] told me"),
-        ("when Chidi phoned", "when [name] phoned"),
-        ("Ngozi rang me yesterday.", "[name] rang me yesterday."),
-        ("Oluwaseun explained it all.", "[name] explained it all."),
-        ("and Ngozi Adeyemi told me", "and [name] told me"),
+        ("Yesterday Aroha rang me.", "Yesterday [name] rang me."),
+        ("Then Ihaia said no", "Then [name] said no"),
+        ("because Kahu told me", "because [name] told me"),
+        ("when Tevita phoned", "when [name] phoned"),
+        ("Aroha rang me yesterday.", "[name] rang me yesterday."),
+        ("Ihaia explained it all.", "[name] explained it all."),
+        ("and Aroha Tipene told me", "and [name] told me"),
         # Not a person: at a sentence start, a group of people or a thing.
         ("Residents said the food was cold.", "Residents said the food was cold."),
         ("Everyone said so.", "Everyone said so."),
@@ -419,15 +431,15 @@ def test_someone_thanked_or_spoken_to_is_a_name(text, redacted):
 def test_someone_who_said_or_rang_is_a_name(text, redacted):
     """A capitalised word followed by what only a person does ("rang", "said", "told") is a
     name even when it is on no list; at a sentence start, not a plural or an everyday word."""
-    assert redact(text) == redacted
+    assert redact(unlisted(text)) == redacted
 
 
 @pytest.mark.parametrize(
     ("text", "redacted"),
     [
-        ("I saw Ngozi at the council", "I saw [name] at the council"),
-        ("Oluwaseun, my carer, is brilliant", "[name], my carer, is brilliant"),
-        ("Tendai (my PA) helps", "[name] (my PA) helps"),
+        ("I saw Aroha at the council", "I saw [name] at the council"),
+        ("Ihaia, my carer, is brilliant", "[name], my carer, is brilliant"),
+        ("Kahu (my PA) helps", "[name] (my PA) helps"),
         ("Overall, my carer was kind", "Overall, my carer was kind"),
         ("Anyway, my carer came", "Anyway, my carer came"),
         ("Honestly, my GP was great", "Honestly, my GP was great"),
@@ -442,51 +454,51 @@ def test_a_name_set_apart_before_a_role_is_a_name_at_a_sentence_start(text, reda
     """Before a role ("the carer", "from/at the council") a capitalised word is a name inside
     a sentence; at its start, where every word has a capital, only when a comma or bracket
     sets the role apart, and not a word that opens sentences ("Overall, my carer")."""
-    assert redact(text) == redacted
+    assert redact(unlisted(text)) == redacted
 
 
 @pytest.mark.parametrize(
     ("text", "redacted"),
     [
         # Told, asked, met, missed, seen, hugged or thanked: what is done to a person.
-        ("I told Oluwaseun I was struggling.", "I told [name] I was struggling."),
-        ("I saw Ngozi at the shops", "I saw [name] at the shops"),
-        ("Ask Yetunde, she knows everything.", "Ask [name], she knows everything."),
-        ("I asked Kemi to help", "I asked [name] to help"),
-        ("we met Tunde there", "we met [name] there"),
-        ("I really miss Adaeze", "I really miss [name]"),
-        ("I hugged Chidi and Bukola", "I hugged [name] and [name]"),
+        ("I told Ihaia I was struggling.", "I told [name] I was struggling."),
+        ("I saw Aroha at the shops", "I saw [name] at the shops"),
+        ("Ask Whetu, she knows everything.", "Ask [name], she knows everything."),
+        ("I asked Hemi to help", "I asked [name] to help"),
+        ("we met Sione there", "we met [name] there"),
+        ("I really miss Manaia", "I really miss [name]"),
+        ("I hugged Tevita and Mele", "I hugged [name] and [name]"),
         # Rung, called, texted or e-mailed, and seen, now or later.
-        ("Please ring Ngozi tomorrow", "Please ring [name] tomorrow"),
-        ("Call Adaeze on Monday", "Call [name] on Monday"),
-        ("Text Chidi if you are late", "Text [name] if you are late"),
-        ("I will e-mail Tunde", "I will e-mail [name]"),
-        ("I often see Kwabena there", "I often see [name] there"),
-        ("Thank you so much Ngozi!", "Thank you so much [name]!"),
-        ("Ask for Kemi or Bola", "Ask for [name] or [name]"),
+        ("Please ring Aroha tomorrow", "Please ring [name] tomorrow"),
+        ("Call Manaia on Monday", "Call [name] on Monday"),
+        ("Text Tevita if you are late", "Text [name] if you are late"),
+        ("I will e-mail Sione", "I will e-mail [name]"),
+        ("I often see Tavita there", "I often see [name] there"),
+        ("Thank you so much Aroha!", "Thank you so much [name]!"),
+        ("Ask for Hemi or Sefo", "Ask for [name] or [name]"),
         # A person's deed with a word between: "never", "always", "just" ...
-        ("Eilidh never rang back.", "[name] never rang back."),
-        ("and Ngozi always says hello", "and [name] always says hello"),
-        ("then Obinna just smiled", "then [name] just smiled"),
+        ("Kiri never rang back.", "[name] never rang back."),
+        ("and Aroha always says hello", "and [name] always says hello"),
+        ("then Rangi just smiled", "then [name] just smiled"),
         # More of what only people do.
-        ("Chiamaka promised to come.", "[name] promised to come."),
-        ("then Kwabena shouted at me", "then [name] shouted at me"),
-        ("Temitope apologised twice", "[name] apologised twice"),
+        ("Anaru promised to come.", "[name] promised to come."),
+        ("then Tavita shouted at me", "then [name] shouted at me"),
+        ("Hinemoa apologised twice", "[name] apologised twice"),
         # What people mostly do, inside a sentence.
-        ("then Chidinma came round", "then [name] came round"),
-        ("and Kwabena drives me to appointments", "and [name] drives me to appointments"),
-        ("because Oluwaseun helped me", "because [name] helped me"),
-        ("but Ngozi really knows me", "but [name] really knows me"),
+        ("then Mereana came round", "then [name] came round"),
+        ("and Tavita drives me to appointments", "and [name] drives me to appointments"),
+        ("because Ihaia helped me", "because [name] helped me"),
+        ("but Aroha really knows me", "but [name] really knows me"),
         # Someone's relations and help are a person's.
-        ("Oluwaseun's mum is ill too.", "[name]'s mum is ill too."),
-        ("With Folasade's help I filled it in", "With [name]'s help I filled it in"),
+        ("Ihaia's mum is ill too.", "[name]'s mum is ill too."),
+        ("With Ngaire's help I filled it in", "With [name]'s help I filled it in"),
         # Set apart with "who".
-        ("Nkechi, who runs the cafe, is lovely.", "[name], who runs the cafe, is lovely."),
-        ("I love Nkechi, who runs the cafe.", "I love [name], who runs the cafe."),
-        ("I met Tom. Nkechi, who runs it, is kind.", "I met [name]. [name], who runs it, is kind."),
+        ("Awhina, who runs the cafe, is lovely.", "[name], who runs the cafe, is lovely."),
+        ("I love Awhina, who runs the cafe.", "I love [name], who runs the cafe."),
+        ("I met Ofa. Awhina, who runs it, is kind.", "I met [name]. [name], who runs it, is kind."),
         # Said to be someone's carer, PA, friend ...
-        ("Obinna is my support worker.", "[name] is my support worker."),
-        ("Rudo was our best carer", "[name] was our best carer"),
+        ("Rangi is my support worker.", "[name] is my support worker."),
+        ("Ofa was our best carer", "[name] was our best carer"),
         # Not a person.
         ("I told Social Services", "I told Social Services"),
         ("I asked Google to play music", "I asked Google to play music"),
@@ -514,8 +526,8 @@ def test_a_name_set_apart_before_a_role_is_a_name_at_a_sentence_start(text, reda
         ("Art Therapy helped me", "Art Therapy helped me"),
         ("and then Matron came", "and then Matron came"),
         ("then Art Therapy helped me", "then Art Therapy helped me"),
-        ("It was hard. Chidinma came round", "It was hard. Chidinma came round"),
-        ("Chidinma came round", "Chidinma came round"),
+        ("It was hard. Mereana came round", "It was hard. Mereana came round"),
+        ("Mereana came round", "Mereana came round"),
         ("and then Christmas came", "and then Christmas came"),
         ("and Covid came along", "and Covid came along"),
         ("and Tesco helps with deliveries", "and Tesco helps with deliveries"),
@@ -540,7 +552,7 @@ def test_someone_told_seen_or_described_is_a_name(text, redacted):
     word between ("never rang"), a person's relations ("'s mum"), "who" set apart by a comma,
     and "is my carer" make a capitalised word a name even when it is on no list; not a
     group, a thing, a condition named after someone ("Parkinson's"), or an opening word."""
-    assert redact(text) == redacted
+    assert redact(unlisted(text)) == redacted
 
 
 def test_an_unlisted_word_after_a_cue_in_capitals_is_marked_for_a_look():
