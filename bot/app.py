@@ -18,6 +18,7 @@ from bot.digest import commands as digest_commands
 from bot.digest.actions import ActionService
 from bot.digest.pages import GroupLinks
 from bot.digest.service import DigestService
+from bot.digest.themes import vocabulary
 from bot.engine import help as help_commands
 from bot.engine.clock import Clock
 from bot.engine.context import CommandContext
@@ -34,6 +35,7 @@ from bot.people.service import PeopleService
 from bot.people.settings import SettingsService
 from bot.reflections import commands as reflections_commands
 from bot.reflections.contact import ContactService
+from bot.reflections.safeguarding import load_terms
 from bot.reflections.service import ReflectionService
 from bot.scheduling.jobs import JobService
 from bot.scheduling.leader import Leadership
@@ -158,9 +160,13 @@ async def build_app(
     texts: Texts | None = None,
     sparks: SparkLibrary | None = None,
 ) -> App:
-    """Wire everything. Prompts and sparks are validated here, so bad files stop start-up."""
+    """Wire everything. Prompts, sparks, the safeguarding words and the theme vocabulary are
+    read and checked here, so a mistake in one stops start-up (a `DataFileError`), rather
+    than the first reflection or digest that needs it."""
     texts = texts or Texts.load()
     sparks = sparks or SparkLibrary.load()
+    load_terms()
+    vocabulary()
     db = Database(
         settings.resolved_database_url,
         write_wait_seconds=settings.db_wait_seconds,

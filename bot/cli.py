@@ -57,8 +57,10 @@ def main(argv: list[str] | None = None) -> int:
 def _main(args: argparse.Namespace) -> int:
     """Every mistake in setting Brewbot up stops it here with one line on stderr and exit
     code 1, before it connects to anything: a setting (bot/config.py), the data folder or
-    the database (bot/preflight.py)."""
+    the database (bot/preflight.py), or a file of its own data someone changed (prompts/,
+    the safeguarding words: bot/core/yaml_data.py)."""
     from bot.config import ConfigError, load_settings
+    from bot.core.yaml_data import DataFileError
     from bot.logs import configure_logging
     from bot.preflight import CannotStart, check
 
@@ -66,6 +68,9 @@ def _main(args: argparse.Namespace) -> int:
         settings = load_settings()
     except ConfigError as exc:
         say(exc, file=sys.stderr)
+        return 1
+    except DataFileError as exc:  # prompts/ itself, when a setting's mistake is to be said
+        say(_broken_file(exc), file=sys.stderr)
         return 1
     configure_logging(settings.log_level)
     # Alembic lists its plug-ins at INFO when first imported: noise on every start. Outside
@@ -82,8 +87,20 @@ def _main(args: argparse.Namespace) -> int:
     except CannotStart as exc:
         say(exc, file=sys.stderr)
         return 1
+    except DataFileError as exc:
+        say(_broken_file(exc), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _broken_file(exc: Exception) -> str:
+    """The one line for a file of Brewbot's own data that cannot be used, with what to do.
+    Written here, not in prompts/: the broken file may be prompts/ itself."""
+    return (
+        f"{exc}. Please correct that file, or put back the one that came with Brewbot, and "
+        "start it again."
+    )
 
 
 def _makes_database(args: argparse.Namespace) -> bool:

@@ -35,8 +35,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import yaml
 
-from bot.core.yaml_data import load_yaml
+from bot.core.yaml_data import DataFileError, load_yaml, yaml_problem
 
 if TYPE_CHECKING:
     from wordllama.inference import WordLlamaInference
@@ -153,15 +154,31 @@ class Vocabulary:
     other_keywords: tuple[str, ...] = ()
 
 
-class VocabularyError(ValueError):
+class VocabularyError(DataFileError):
     """prompts/digest/themes.yaml cannot be used (start-up stops with this)."""
 
 
 @cache
 def vocabulary() -> Vocabulary:
     """The vetted themes, checked: unique keys, plain short labels, real Making It Real keys."""
-    data = load_yaml(resources.files("prompts").joinpath(THEMES_FILE).read_text("utf-8"))
-    known = {entry["key"] for entry in _making_it_real_data()["themes"]}
+    try:
+        return _vocabulary(_themes_data(THEMES_FILE), _making_it_real_data())
+    except (KeyError, TypeError, AttributeError) as exc:
+        # A theme without a field it needs, or a list where a mapping should be.
+        raise VocabularyError(
+            f"prompts/{THEMES_FILE}: a theme is missing {exc} or is not laid out as the others are"
+        ) from exc
+
+
+def _themes_data(name: str) -> Any:
+    try:
+        return load_yaml(resources.files("prompts").joinpath(name).read_text("utf-8"))
+    except yaml.YAMLError as exc:
+        raise VocabularyError(f"prompts/{name} is not valid YAML: {yaml_problem(exc)}") from exc
+
+
+def _vocabulary(data: Any, making_it_real: Any) -> Vocabulary:
+    known = {entry["key"] for entry in making_it_real["themes"]}
     themes: list[Theme] = []
     for entry in data["themes"]:
         theme = Theme(
@@ -606,8 +623,7 @@ class _MakingItRealTheme:
 
 @cache
 def _making_it_real_data() -> dict[str, Any]:
-    source = resources.files("prompts").joinpath(MAKING_IT_REAL_FILE)
-    data: dict[str, Any] = load_yaml(source.read_text(encoding="utf-8"))
+    data: dict[str, Any] = _themes_data(MAKING_IT_REAL_FILE)
     return data
 
 

@@ -19,12 +19,12 @@ from importlib.resources.abc import Traversable
 import yaml
 
 from bot.core.messages import Picture
-from bot.core.yaml_data import load_yaml
+from bot.core.yaml_data import DataFileError, load_yaml, yaml_problem
 
 FOLDER = "pictures"
 
 
-class PicturesError(Exception):
+class PicturesError(DataFileError):
     """prompts/pictures is broken (a picture without its file or its words). Stops start-up."""
 
 
@@ -44,7 +44,9 @@ class Pictures:
         try:
             listed = load_yaml(folder.joinpath("pictures.yaml").read_text(encoding="utf-8"))
             chosen = load_yaml(folder.joinpath("strings.yaml").read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
+        except yaml.YAMLError as exc:
+            raise PicturesError(f"prompts/{FOLDER} is not valid YAML: {yaml_problem(exc)}") from exc
+        except OSError as exc:
             raise PicturesError(f"prompts/{FOLDER} could not be read: {exc}") from exc
         alts: dict[str, str] = {}
         for name, entry in (listed or {}).items():

@@ -30,11 +30,11 @@ from bot.core.easy_read import ideas, marks, words_only
 from bot.core.marked import Own, mark
 from bot.core.messages import Picture, Section
 from bot.core.spelling import TYPED, Spelling
-from bot.core.yaml_data import load_yaml
+from bot.core.yaml_data import DataFileError, load_yaml, yaml_problem
 from bot.engine.pictures import shared_pictures
 
 
-class TextsError(Exception):
+class TextsError(DataFileError):
     """The prompts package is broken (missing file or key). Stops start-up."""
 
 
@@ -93,7 +93,10 @@ class Texts:
                 continue
             try:
                 raw = load_yaml(entry.read_text(encoding="utf-8")) or {}
-            except (OSError, yaml.YAMLError) as exc:
+            except yaml.YAMLError as exc:
+                where = f"prompts/strings/{entry.name}"
+                raise TextsError(f"{where} is not valid YAML: {yaml_problem(exc)}") from exc
+            except OSError as exc:
                 raise TextsError(f"prompts/strings/{entry.name} could not be read: {exc}") from exc
             for key, text in _flatten(raw).items():
                 if key in strings:

@@ -13,11 +13,17 @@ from decimal import Decimal, InvalidOperation
 from importlib import resources
 from typing import Any
 
-from bot.core.yaml_data import load_yaml
+import yaml
+
+from bot.core.yaml_data import DataFileError, load_yaml, yaml_problem
 
 PERIODS = ("week", "month")
 # What a person may watch besides one limit's name.
 WATCH_ALL, WATCH_NONE = "all", "none"
+
+
+class LimitsError(DataFileError):
+    """bot/people/earnings_limits.yaml cannot be used: one line saying where. Stops start-up."""
 
 
 @dataclass(frozen=True)
@@ -54,14 +60,18 @@ class EarningsLimits:
         """The shipped file (or `text`), checked: a mistake stops start-up with its place."""
         if text is None:
             text = resources.files("bot.people").joinpath("earnings_limits.yaml").read_text()
-        data = load_yaml(text) or {}
+        try:
+            data = load_yaml(text) or {}
+        except yaml.YAMLError as exc:
+            problem = yaml_problem(exc)
+            raise LimitsError(f"earnings_limits.yaml is not valid YAML: {problem}") from exc
         warn = data.get("warn_at_percent")
         if not isinstance(warn, int) or not 1 <= warn <= 100:
-            raise ValueError("earnings_limits.yaml: warn_at_percent must be 1 to 100")
+            raise LimitsError("earnings_limits.yaml: warn_at_percent must be 1 to 100")
         periods = [_period(entry) for entry in data.get("periods") or ()]
         starts = [start for start, _ in periods]
         if not periods or starts != sorted(set(starts)):
-            raise ValueError("earnings_limits.yaml: periods must be given oldest first")
+            raise LimitsError("earnings_limits.yaml: periods must be given oldest first")
         return cls(warn, tuple(periods))
 
     def names(self) -> tuple[str, ...]:
@@ -107,22 +117,22 @@ def period_of(per: str, day: date) -> tuple[date, date]:
 
 def _period(entry: Any) -> tuple[date, tuple[Limit, ...]]:
     if not isinstance(entry, dict) or not isinstance(entry.get("from"), date):
-        raise ValueError("earnings_limits.yaml: each period needs `from: YYYY-MM-DD`")
+        raise LimitsError("earnings_limits.yaml: each period needs `from: YYYY-MM-DD`")
     start = entry["from"]
     limits = entry.get("limits") or {}
     if not isinstance(limits, dict) or not limits:
-        raise ValueError(f"earnings_limits.yaml: the period from {start} has no limits")
+        raise LimitsError(f"earnings_limits.yaml: the period from {start} has no limits")
     return start, tuple(_limit(start, name, value) for name, value in limits.items())
 
 
 def _limit(start: date, name: object, value: Any) -> Limit:
     where = f"earnings_limits.yaml: {name} from {start}"
     if not isinstance(name, str) or name in (WATCH_ALL, WATCH_NONE) or not isinstance(value, dict):
-        raise ValueError(f"{where}: give a name and {{amount, per}}")
+        raise LimitsError(f"{where}: give a name and {{amount, per}}")
     try:
         pounds = Decimal(str(value.get("amount")))
     except InvalidOperation:
-        raise ValueError(f'{where}: the amount must be pounds like "195.50"') from None
+        raise LimitsError(f'{where}: the amount must be pounds like "195.50"') from None
     if not pounds.is_finite() or pounds <= 0 or value.get("per") not in PERIODS:
-        raise ValueError(f"{where}: a positive amount and per: week or month")
+        raise LimitsError(f"{where}: a positive amount and per: week or month")
     return Limit(name, int(pounds * 100), value["per"], bool(value.get("example", False)))

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from bot.core.yaml_data import load_yaml
+from bot.core.yaml_data import DataFileError, load_yaml, yaml_problem
 
 SAFEGUARDING = "safeguarding"  # the outbox purpose of alerts and requests to be contacted
 
@@ -51,7 +51,7 @@ _ENDS_SENTENCE = re.compile(r"[.!?][\"'’”)\]]*$")
 T = TypeVar("T")
 
 
-class SafeguardingTermsError(ValueError):
+class SafeguardingTermsError(DataFileError):
     """prompts/safeguarding/terms.yaml is missing or malformed. Stops start-up."""
 
 
@@ -97,7 +97,9 @@ class SafeguardingTerms:
         try:
             data = load_yaml(text)
         except yaml.YAMLError as exc:
-            raise SafeguardingTermsError(f"prompts/{TERMS_FILE} is not valid YAML: {exc}") from exc
+            raise SafeguardingTermsError(
+                f"prompts/{TERMS_FILE} is not valid YAML: {yaml_problem(exc)}"
+            ) from exc
         return cls.from_mapping(data)
 
     @classmethod

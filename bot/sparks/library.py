@@ -18,7 +18,7 @@ import yaml
 from bot.core.commands import CommandError
 from bot.core.marked import Own, mark
 from bot.core.messages import Section
-from bot.core.yaml_data import load_yaml
+from bot.core.yaml_data import DataFileError, load_yaml
 from bot.engine.texts import marked_ideas
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -60,7 +60,7 @@ FORM_MINUTES = 20
 FORM_NOTE = "-"
 
 
-class SparkError(Exception):
+class SparkError(DataFileError):
     """A spark is not valid. The message names the file, the field and what is wrong."""
 
     def __init__(self, source: str, field: str | None, problem: str) -> None:

@@ -16,6 +16,7 @@ from sqlmodel import select
 from bot.core.domain import SessionState
 from bot.core.ports import DeliveryError
 from bot.core.refs import UserRef
+from bot.core.yaml_data import DataFileError
 from bot.people.limits import EarningsLimits, period_of
 from storage.models import Expense, OutboxItem, PaymentChoice, SessionPayment
 from tests.conftest import COMMUNITY, Chat, snapshot
@@ -91,7 +92,7 @@ ONE = (
     ],
 )
 def test_a_broken_limits_file_stops_start_up(text):
-    with pytest.raises(ValueError, match=r"earnings_limits\.yaml"):
+    with pytest.raises(DataFileError, match=r"earnings_limits\.yaml"):
         EarningsLimits.load(text)
 
 
