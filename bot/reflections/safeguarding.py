@@ -441,8 +441,16 @@ def _tokens(text: str, rewrites: Mapping[str, Sequence[str]]) -> list[str]:
         # Rewrites look at the word as typed, before repeated letters are merged, so that
         # "noone" -> "no one" does not also turn "none" into "no one".
         for part in rewrites.get(word, (word,)):
-            out.append(_REPEATS.sub(r"\1", part))
+            out.append(_merged(part))
     return out
+
+
+@functools.lru_cache(maxsize=65_536)
+def _merged(word: str) -> str:
+    """`word` with letters repeated in a row counted once. Kept: the term lists repeat their
+    words thousands of times once {groups} are filled in, and reading them at start took
+    most of its 0.2 s merging the same words again."""
+    return _REPEATS.sub(r"\1", word)
 
 
 def _remember(memo: dict[str, T], key: str, answer: T) -> T:
