@@ -408,6 +408,24 @@ FOUND_WITHOUT_A_CUE = [
     _case("my carers are Joanne, Kelly and Marek", "my carers are [name], [name] and [name]"),
     _case("when Paul Jennings was manager", "when [name] was manager"),
     _case("i asked Dorota the carer", "i asked [name] the carer"),
+    # Given names from the communities who work in care here or draw on it, with no cue: at
+    # 76f20e6 the list held about 700 names, mostly common in the UK for generations, and every
+    # one of these was left in.
+    _case("I go with Adaeze to the group", "I go with [name] to the group"),
+    _case("Tendai and Rudo both help out", "[name] and [name] both help out"),
+    _case("Chidinma came round after", "[name] came round after"),
+    _case("Kwame drives the minibus", "[name] drives the minibus"),
+    _case("Gurpreet sorted my forms", "[name] sorted my forms"),
+    _case("Siobhán and Łukasz ran it", "[name] and [name] ran it"),
+    _case("Maricel is the best on nights", "[name] is the best on nights"),
+    _case("Nyasha Moyo sings with us", "[name] sings with us"),
+    _case("Oluwaseun Adebayo listened", "[name] listened"),
+    _case("Khadija made the tea", "[name] made the tea"),
+    _case("Eilidh's group on Tuesdays", "[name]'s group on Tuesdays"),
+    _case("Ioana, Mihai and Bogdan cover weekends", "[name], [name] and [name] cover weekends"),
+    _case("with Thandiwe and Sipho", "with [name] and [name]"),
+    _case("Abdirahman translates for us", "[name] translates for us"),
+    _case("Nguyen Thi Huong", "Nguyen Thi [name]"),
     # Handles without an "@".
     _case("my insta is jen_bakes_88", "my insta is [mention]"),
     _case("twitter: mark_t_1970", "twitter: [mention]"),
@@ -425,33 +443,6 @@ FOUND_WITHOUT_A_CUE = [
 
 @pytest.mark.parametrize(("text", "expected"), FOUND_WITHOUT_A_CUE)
 def test_details_real_words_showed_are_taken_out(text, expected):
-    assert redact(text, WORDY) == expected
-
-
-# Given names from the communities who work in care here or draw on it, with no cue: at
-# 76f20e6 the list held about 700 names, mostly common in the UK for generations, and every
-# one of these was left in.
-NAMES_OF_EVERY_COMMUNITY = [
-    _case("I go with Adaeze to the group", "I go with [name] to the group"),
-    _case("Tendai and Rudo both help out", "[name] and [name] both help out"),
-    _case("Chidinma came round after", "[name] came round after"),
-    _case("Kwame drives the minibus", "[name] drives the minibus"),
-    _case("Gurpreet sorted my forms", "[name] sorted my forms"),
-    _case("Siobhán and Łukasz ran it", "[name] and [name] ran it"),
-    _case("Maricel is the best on nights", "[name] is the best on nights"),
-    _case("Nyasha Moyo sings with us", "[name] sings with us"),
-    _case("Oluwaseun Adebayo listened", "[name] listened"),
-    _case("Khadija made the tea", "[name] made the tea"),
-    _case("Eilidh's group on Tuesdays", "[name]'s group on Tuesdays"),
-    _case("Ioana, Mihai and Bogdan cover weekends", "[name], [name] and [name] cover weekends"),
-    _case("with Thandiwe and Sipho", "with [name] and [name]"),
-    _case("Abdirahman translates for us", "[name] translates for us"),
-    _case("Nguyen Thi Huong", "Nguyen Thi [name]"),
-]
-
-
-@pytest.mark.parametrize(("text", "expected"), NAMES_OF_EVERY_COMMUNITY)
-def test_given_names_of_every_community_are_taken_out(text, expected):
     assert redact(text, WORDY) == expected
 
 
