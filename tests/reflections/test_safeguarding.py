@@ -1,11 +1,16 @@
 """Risk detection: each category, common misspellings, and everyday sentences left alone."""
 
+from collections import Counter
+from importlib import resources
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.core.yaml_data import load_yaml
 from bot.engine.texts import Texts
 from bot.reflections.safeguarding import (
+    TERMS_FILE,
     SafeguardingTerms,
     SafeguardingTermsError,
     load_terms,
@@ -313,3 +318,17 @@ def test_any_text_is_handled(text):
     found = risk_matches(text)
     assert set(found) <= set(CATEGORIES)
     assert len(found) == len(set(found))
+
+
+def test_no_term_is_listed_twice_in_a_category():
+    """A word or phrase written twice in one category reads as if it mattered twice and hides
+    how long the list really is from whoever reviews it (29 were, before 2026-12-03)."""
+    data = load_yaml(resources.files("prompts").joinpath(TERMS_FILE).read_text("utf-8"))
+    twice = [
+        (category, kind, term)
+        for category, lists in data["categories"].items()
+        for kind, terms in lists.items()
+        for term, count in Counter(terms).items()
+        if count > 1
+    ]
+    assert not twice
