@@ -6,8 +6,8 @@ Errors are PyYAML's own (yaml.YAMLError, with its problem_mark) either way.
 
 These files are meant to be changed by people who are not programmers (a safeguarding lead
 adds words, a facilitator writes a spark), so a mistake in one is a `DataFileError`: one
-line naming the file and what is wrong (`yaml_problem` says where a YAML mistake is), which
-`brewbot` prints instead of a traceback before it stops."""
+line naming the file and what is wrong (`load_data_file` says where a YAML mistake is),
+which `brewbot` prints instead of a traceback before it stops."""
 
 from __future__ import annotations
 
@@ -35,8 +35,14 @@ class DataFileError(SaidLine):
         super().__init__(" ".join(line.split()))
 
 
-def yaml_problem(exc: yaml.YAMLError) -> str:
-    """What is wrong, and where, in a few words: "did not find expected key (line 49)"."""
-    problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc)
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    return f"{problem} (line {mark.line + 1})" if mark is not None else problem
+def load_data_file(text: str, where: str, error: type[DataFileError] = DataFileError) -> Any:
+    """`load_yaml` of the file `where` holds; a YAML mistake in it is `error`, saying the file,
+    what is wrong and where in a few words: "... is not valid YAML: did not find expected key
+    (line 49)"."""
+    try:
+        return load_yaml(text)
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc)
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        at = f" (line {mark.line + 1})" if mark is not None else ""
+        raise error(f"{where} is not valid YAML: {problem}{at}") from exc

@@ -35,9 +35,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import yaml
 
-from bot.core.yaml_data import DataFileError, load_yaml, yaml_problem
+from bot.core.yaml_data import DataFileError, load_data_file
 
 if TYPE_CHECKING:
     from wordllama.inference import WordLlamaInference
@@ -171,10 +170,8 @@ def vocabulary() -> Vocabulary:
 
 
 def _themes_data(name: str) -> Any:
-    try:
-        return load_yaml(resources.files("prompts").joinpath(name).read_text("utf-8"))
-    except yaml.YAMLError as exc:
-        raise VocabularyError(f"prompts/{name} is not valid YAML: {yaml_problem(exc)}") from exc
+    text = resources.files("prompts").joinpath(name).read_text("utf-8")
+    return load_data_file(text, f"prompts/{name}", VocabularyError)
 
 
 def _vocabulary(data: Any, making_it_real: Any) -> Vocabulary:

@@ -16,10 +16,8 @@ from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 
-import yaml
-
 from bot.core.messages import Picture
-from bot.core.yaml_data import DataFileError, load_yaml, yaml_problem
+from bot.core.yaml_data import DataFileError, load_data_file
 
 FOLDER = "pictures"
 
@@ -42,12 +40,12 @@ class Pictures:
     def load(cls) -> Pictures:
         folder = _folder()
         try:
-            listed = load_yaml(folder.joinpath("pictures.yaml").read_text(encoding="utf-8"))
-            chosen = load_yaml(folder.joinpath("strings.yaml").read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise PicturesError(f"prompts/{FOLDER} is not valid YAML: {yaml_problem(exc)}") from exc
+            listed_text = folder.joinpath("pictures.yaml").read_text(encoding="utf-8")
+            chosen_text = folder.joinpath("strings.yaml").read_text(encoding="utf-8")
         except OSError as exc:
             raise PicturesError(f"prompts/{FOLDER} could not be read: {exc}") from exc
+        listed = load_data_file(listed_text, f"prompts/{FOLDER}/pictures.yaml", PicturesError)
+        chosen = load_data_file(chosen_text, f"prompts/{FOLDER}/strings.yaml", PicturesError)
         alts: dict[str, str] = {}
         for name, entry in (listed or {}).items():
             alt = entry.get("alt") if isinstance(entry, Mapping) else None

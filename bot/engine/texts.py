@@ -23,14 +23,12 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from bot.core.commands import CommandName
 from bot.core.easy_read import ideas, marks, words_only
 from bot.core.marked import Own, mark
 from bot.core.messages import Picture, Section
 from bot.core.spelling import TYPED, Spelling
-from bot.core.yaml_data import DataFileError, load_yaml, yaml_problem
+from bot.core.yaml_data import DataFileError, load_data_file
 from bot.engine.pictures import shared_pictures
 
 
@@ -91,13 +89,12 @@ class Texts:
         for entry in sorted(root.joinpath("strings").iterdir(), key=lambda e: e.name):
             if not entry.name.endswith(".yaml"):
                 continue
+            where = f"prompts/strings/{entry.name}"
             try:
-                raw = load_yaml(entry.read_text(encoding="utf-8")) or {}
-            except yaml.YAMLError as exc:
-                where = f"prompts/strings/{entry.name}"
-                raise TextsError(f"{where} is not valid YAML: {yaml_problem(exc)}") from exc
+                text = entry.read_text(encoding="utf-8")
             except OSError as exc:
-                raise TextsError(f"prompts/strings/{entry.name} could not be read: {exc}") from exc
+                raise TextsError(f"{where} could not be read: {exc}") from exc
+            raw = load_data_file(text, where, TextsError) or {}
             for key, text in _flatten(raw).items():
                 if key in strings:
                     raise TextsError(f"prompts/strings/{entry.name}: {key!r} is defined twice")

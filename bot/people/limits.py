@@ -13,9 +13,7 @@ from decimal import Decimal, InvalidOperation
 from importlib import resources
 from typing import Any
 
-import yaml
-
-from bot.core.yaml_data import DataFileError, load_yaml, yaml_problem
+from bot.core.yaml_data import DataFileError, load_data_file
 
 PERIODS = ("week", "month")
 # What a person may watch besides one limit's name.
@@ -60,11 +58,7 @@ class EarningsLimits:
         """The shipped file (or `text`), checked: a mistake stops start-up with its place."""
         if text is None:
             text = resources.files("bot.people").joinpath("earnings_limits.yaml").read_text()
-        try:
-            data = load_yaml(text) or {}
-        except yaml.YAMLError as exc:
-            problem = yaml_problem(exc)
-            raise LimitsError(f"earnings_limits.yaml is not valid YAML: {problem}") from exc
+        data = load_data_file(text, "earnings_limits.yaml", LimitsError) or {}
         warn = data.get("warn_at_percent")
         if not isinstance(warn, int) or not 1 <= warn <= 100:
             raise LimitsError("earnings_limits.yaml: warn_at_percent must be 1 to 100")

@@ -23,9 +23,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, TypeVar
 
-import yaml
-
-from bot.core.yaml_data import DataFileError, load_yaml, yaml_problem
+from bot.core.yaml_data import DataFileError, load_data_file
 
 SAFEGUARDING = "safeguarding"  # the outbox purpose of alerts and requests to be contacted
 
@@ -94,13 +92,9 @@ class SafeguardingTerms:
 
     @classmethod
     def from_yaml(cls, text: str) -> SafeguardingTerms:
-        try:
-            data = load_yaml(text)
-        except yaml.YAMLError as exc:
-            raise SafeguardingTermsError(
-                f"prompts/{TERMS_FILE} is not valid YAML: {yaml_problem(exc)}"
-            ) from exc
-        return cls.from_mapping(data)
+        return cls.from_mapping(
+            load_data_file(text, f"prompts/{TERMS_FILE}", SafeguardingTermsError)
+        )
 
     @classmethod
     def from_mapping(cls, data: Any) -> SafeguardingTerms:
@@ -445,12 +439,16 @@ def _tokens(text: str, rewrites: Mapping[str, Sequence[str]]) -> list[str]:
     return out
 
 
-@functools.lru_cache(maxsize=65_536)
 def _merged(word: str) -> str:
-    """`word` with letters repeated in a row counted once. Kept: the term lists repeat their
-    words thousands of times once {groups} are filled in, and reading them at start took
-    most of its 0.2 s merging the same words again."""
-    return _REPEATS.sub(r"\1", word)
+    """`word` with letters repeated in a row counted once. Remembered (`_remember`, bounded
+    like every memo here): the term lists repeat their words thousands of times once
+    {groups} are filled in, and reading them at start took most of its 0.2 s merging the
+    same words again."""
+    found = _MERGED.get(word)
+    return found if found is not None else _remember(_MERGED, word, _REPEATS.sub(r"\1", word))
+
+
+_MERGED: dict[str, str] = {}
 
 
 def _remember(memo: dict[str, T], key: str, answer: T) -> T:
