@@ -32,8 +32,8 @@ def _rename_first_label(path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "change", "said"),
     [
-        # A phrase starting with "{", unquoted: the slip made while writing this very test's
-        # first safeguarding words.
+        # A phrase starting with "{", unquoted: the slip made on 2026-12-03 while adding
+        # safeguarding words, which found the traceback.
         ("safeguarding/terms.yaml", _append("      - {scared} to say no\n"),
          "prompts/safeguarding/terms.yaml is not valid YAML"),
         ("strings/actions.yaml", _append("oops: [\n"),
