@@ -27,11 +27,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from limits import RateLimitItemPerMinute
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import event
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.core.moving_window import MovingWindows
 from bot.core.refs import VISITOR_PREFIX, is_visitor
 from bot.core.typed import is_number
 
@@ -178,13 +177,13 @@ class WrongCodeLimiter:
     """Wrong withdrawal codes per person (5 in 15 minutes), in memory."""
 
     def __init__(self) -> None:
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._windows = MovingWindows()
 
     def may_try(self, who: str) -> bool:
-        return self._limiter.test(WRONG_CODES, who)
+        return self._windows.test(WRONG_CODES, who)
 
     def wrong(self, who: str) -> None:
-        self._limiter.hit(WRONG_CODES, who)
+        self._windows.hit(WRONG_CODES, who)
 
 
 def _same(words: str) -> str:

@@ -15,7 +15,7 @@ from bot.core.ports import DeliveryError
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
 from bot.loopback.teams_sender import Response, dialog_card
 from bot.loopback.teams_server import CARD, TENANT_ID, Call
-from bot.platforms.teams.transport import IN_FLIGHT
+from bot.platforms.teams.transport import IN_FLIGHT, ConversationPace
 from storage.models import Community
 from tests.conftest import loaded_texts
 from tests.fakes.teams_harness import TeamsWorld, teams_world, texts, words
@@ -246,3 +246,17 @@ async def test_no_more_calls_to_teams_are_under_way_at_once_than_connections_kep
 
 def sends_after(world: TeamsWorld, start: int) -> list[Call]:
     return [c for c in world.lb.after(start) if c.kind == "send"]
+
+
+async def test_calls_to_one_conversation_wait_for_its_window_and_others_do_not():
+    pace = ConversationPace("2/second")
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await pace.wait_turn("a:1")
+    await pace.wait_turn("a:1")
+    await pace.wait_turn("b:2")  # another conversation has its own window
+    third = asyncio.ensure_future(pace.wait_turn("a:1"))
+    done, _ = await asyncio.wait([third], timeout=0.2)
+    assert not done, "a third call in the same second waits"
+    await third
+    assert loop.time() - started >= 0.99  # until the first call left the window

@@ -24,11 +24,10 @@ import backoff
 import httpx
 from backoff.types import Details
 from limits import parse_many
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from microsoft_teams.common import Client, ClientOptions
 from microsoft_teams.common.http.client import MiddlewareContext
 
+from bot.core.moving_window import MovingWindows
 from bot.core.ports import DeliveryError
 from bot.engine.texts import Texts
 
@@ -91,19 +90,16 @@ class ConversationPace:
 
     def __init__(self, limits: str = PER_CONVERSATION) -> None:
         self.items = parse_many(limits)
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.windows = MovingWindows()
 
     async def wait_turn(self, conversation: str) -> None:
         while True:
-            refused = [item for item in self.items if not self.limiter.test(item, conversation)]
-            if not refused:
+            wait = max(self.windows.wait(item, conversation) for item in self.items)
+            if wait == 0:
                 for item in self.items:
-                    self.limiter.hit(item, conversation)
+                    self.windows.hit(item, conversation)
                 return
-            reset = max(
-                self.limiter.get_window_stats(item, conversation).reset_time for item in refused
-            )
-            await asyncio.sleep(max(0.01, reset - time.time()))
+            await asyncio.sleep(max(0.01, wait))
 
 
 class Paced:

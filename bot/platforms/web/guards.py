@@ -24,17 +24,16 @@ addresses, and counting them per address would turn a busy session away.
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler, Middleware
 from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from yarl import URL
+
+from bot.core.moving_window import MovingWindows
 
 MAX_BODY_BYTES = 64 * 1024
 # The address a request is counted against (`client_address`), for a page that limits
@@ -118,20 +117,19 @@ class RateLimits:
 class AddressLimiter:
     """A moving window per address and kind of request, in memory only."""
 
-    def __init__(self, limits: RateLimits, now: Callable[[], float] = time.time) -> None:
+    def __init__(self, limits: RateLimits) -> None:
         self._read = parse(limits.read)
         self._write = parse(limits.write)
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
-        self._now = now
+        self._windows = MovingWindows()
 
     def retry_after(self, address: str, method: str) -> int | None:
         """Count this request; None if it may go ahead, else the seconds to wait."""
         reading = method in ("GET", "HEAD")
         item, kind = (self._read, "read") if reading else (self._write, "write")
-        if self._limiter.hit(item, kind, address):
+        key = f"{kind} {address}"
+        if self._windows.hit(item, key):
             return None
-        reset, _remaining = self._limiter.get_window_stats(item, kind, address)
-        return max(1, math.ceil(reset - self._now()))
+        return max(1, math.ceil(self._windows.wait(item, key)))
 
 
 def client_address(
