@@ -43,6 +43,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict, dataclass
+from ipaddress import ip_network
 from pathlib import Path
 
 from sqlalchemy import text
@@ -218,7 +219,9 @@ def run_bench_cli(
 
 async def run_bench(settings: Settings, sizes: BenchSizes, *, db_url: str | None = None) -> dict:
     async with bench_database(db_url) as url:
-        app = await build_app(settings.model_copy(update={"database_url": url}), MemoryAdapter())
+        # The web pages as behind a reverse proxy on this machine (bot/bench/web.py).
+        proxied = {"database_url": url, "web_trusted_proxies": [ip_network("127.0.0.1/32")]}
+        app = await build_app(settings.model_copy(update=proxied), MemoryAdapter())
         settle_after_start_up()  # as `brewbot run` does before serving
         try:
             figures = await _measure(app, sizes)

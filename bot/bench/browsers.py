@@ -8,7 +8,9 @@ reflections were refused. Every request names its phase in the PHASE header, whi
 the bench's own server middleware reads, to time the same requests from inside.
 
 A person opening the page is a browser of their own: a new connection, kept for the form
-they send from it. The sequential loads are one person reloading, on one kept connection.
+they send from it. The sequential loads are people one after another on one kept
+connection, as a reverse proxy sends them. Every person has an address of their own, which
+the proxy would pass on in X-Forwarded-For (the server trusts 127.0.0.1 as that proxy).
 
 The bursts (`plan["bursts"]`, after the rest) are crowds at a rate: each person opens their
 session's page and then sends its form, a reflection or "I'm coming", each at their own
@@ -19,6 +21,7 @@ moment. A request that fails or takes longer than WAIT_SECONDS counts as never a
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import random
 import re
@@ -30,6 +33,7 @@ from typing import Any
 import aiohttp
 
 PHASE = "X-Bench-Phase"
+FORWARDED_FOR = "X-Forwarded-For"
 FORM_TOKEN = re.compile(r'name="form" value="([^"]+)"')
 # How long a person in a burst waits for an answer; past it, none came.
 WAIT_SECONDS = 20.0
@@ -42,16 +46,27 @@ class Browsers:
         self.round_trips: dict[str, list[float]] = defaultdict(list)
         self.refused = 0
         self.burst_refused: dict[str, int] = defaultdict(int)
+        self._people = itertools.count(1)
 
-    def browser(self) -> aiohttp.ClientSession:
+    def address(self) -> str:
+        """A new person's address (10.0.0.1, 10.0.0.2, ...: 16 million of them)."""
+        n = next(self._people)
+        return f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
+
+    def browser(self, person: bool = True) -> aiohttp.ClientSession:
+        """A browser: a person's own (their address on every request), or a proxy's
+        connection that each request names its own person on (`person=False`)."""
         return aiohttp.ClientSession(
-            base_url=self.plan["base"], cookie_jar=aiohttp.DummyCookieJar()
+            base_url=self.plan["base"],
+            cookie_jar=aiohttp.DummyCookieJar(),
+            headers={FORWARDED_FOR: self.address()} if person else None,
         )
 
     async def get(self, browser: aiohttp.ClientSession, path: str, phase: str) -> str:
-        """GET `path`, one request after another on a kept connection."""
+        """GET `path` for a new person, one request after another on a kept connection."""
         started = perf_counter()
-        async with browser.get(path, headers={PHASE: phase}) as response:
+        headers = {PHASE: phase, FORWARDED_FOR: self.address()}
+        async with browser.get(path, headers=headers) as response:
             page = await response.text()
         self.round_trips[phase].append((perf_counter() - started) * 1000)
         if response.status != 200:
@@ -189,12 +204,12 @@ class Browsers:
     async def run(self) -> None:
         plan = self.plan
         page, noop_page = plan["page"], plan["noop_page"]
-        async with self.browser() as browser:
+        async with self.browser(person=False) as browser:
             # Warm up both paths (templates, statement caches, first connections), unmeasured.
             for _ in range(plan["warm"]):
                 await self.get(browser, page, "warm")
                 await self.get(browser, noop_page, "warm")
-            # One person reloading; the two pages in turn, so both see the same moments.
+            # People one after another; the two pages in turn, so both see the same moments.
             for _ in range(plan["loads"]):
                 await self.get(browser, page, "page")
                 await self.get(browser, noop_page, "noop_page")
