@@ -1,6 +1,6 @@
-"""A scheduled session whose first job is beyond the scheduler's horizon is kept as its row
-and planned when the horizon, moving on by itself, reaches it: its jobs are listed with the
-others meanwhile, go with the session, and still run on time."""
+"""A scheduled session whose first job is beyond the scheduler's horizon is kept (what planning
+reads of its row) and planned when the horizon, moving on by itself, reaches it: its jobs are
+listed with the others meanwhile, go with the session, and still run on time."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from bot.core.domain import SessionState
+from bot.scheduling import planner
 from bot.scheduling.planner import BrewScheduler, JobKind, first_due, plan_jobs
 from storage.models import Community
 from tests.helpers import make_session, state_of
@@ -88,3 +89,16 @@ async def test_a_session_kept_for_later_is_planned_again_and_dropped(app, chat, 
     await chat.say(fac, f"/brew cancel {session_id}")
     await scheduler.refresh(session_id)
     assert scheduler.job_ids() == set()
+
+
+async def test_a_start_reads_the_sessions_a_few_at_a_time_and_plans_every_one(app, monkeypatch):
+    soon = [await make_session(app, people=0, starts_in=timedelta(hours=h)) for h in (3, 5, 7)]
+    later = [await make_session(app, people=0, starts_in=timedelta(days=d)) for d in (8, 9)]
+    breakouts = await make_session(app, SessionState.BREAKOUTS, people=0)
+    await app.scheduler.rebuild()
+    at_once = app.scheduler.job_ids()
+    monkeypatch.setattr(planner, "REBUILD_ROWS", 2)
+    await app.scheduler.rebuild()
+    assert app.scheduler.job_ids() == at_once
+    planned = {int(job.split(":")[1]) for job in at_once}
+    assert planned == {*soon, *later, breakouts}
