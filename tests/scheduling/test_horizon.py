@@ -2,7 +2,6 @@
 reads of its row) and planned when the horizon, moving on by itself, reaches it: its jobs are
 listed with the others meanwhile, go with the session, and still run on time."""
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
@@ -11,7 +10,7 @@ from sqlmodel import select
 
 from bot.core.domain import SessionState
 from bot.scheduling import planner
-from bot.scheduling.planner import BrewScheduler, JobKind, first_due, plan_jobs
+from bot.scheduling.planner import BrewScheduler, JobKind, KeptSession, first_due, plan_jobs
 from storage.models import Community
 from tests.helpers import make_session, state_of
 from tests.scheduling.test_scheduler import Finished
@@ -30,20 +29,6 @@ def short_sighted(app) -> BrewScheduler:
     )
 
 
-@dataclass
-class Row:
-    starts_at: datetime
-    reminder_minutes: str
-    id: int | None = 1
-    state: str = SessionState.SCHEDULED.value
-    breakouts_at: datetime | None = None
-    breakout_minutes: int = 20
-    reflecting_at: datetime | None = None
-    reflect_minutes: int = 10
-    closed_at: datetime | None = None
-    sealed_at: datetime | None = None
-
-
 settings_texts = st.lists(
     st.one_of(st.integers(0, 20_000).map(str), st.sampled_from(["", " 15", "x", "-5", "²"]))
 ).map(",".join)
@@ -53,7 +38,7 @@ settings_texts = st.lists(
     st.datetimes(datetime(2000, 1, 1), datetime(2100, 1, 1), timezones=st.just(UTC)), settings_texts
 )
 def test_a_scheduled_sessions_first_due_is_its_earliest_job(starts_at, setting):
-    row = Row(starts_at, setting)
+    row = KeptSession(1, starts_at, setting)
     assert first_due(row, row) == min(job.due for job in plan_jobs(row, row))
 
 
