@@ -167,7 +167,7 @@ COLLECT_THRESHOLDS = (50_000, 10, 10)
 # (up to 32 MB). Loading the theme model makes and frees a 32 MB copy of its weights, so
 # afterwards every block of up to 32 MB (a digest's arrays, a big query's rows) came from
 # the heap and stayed with the process once freed. Kept at glibc's starting value, the
-# bench's own process peaked at 291 MB instead of 314 (`brewbot bench`, the same run).
+# bench's own process peaked at 286 MB instead of 314 (`brewbot bench`, phase by phase).
 LARGE_BLOCK_BYTES = 128 * 1024
 _M_MMAP_THRESHOLD = -3  # glibc's malloc.h
 
