@@ -51,7 +51,6 @@ from bot.bench.stopped import what_ended
 from bot.core.domain import SessionState
 from bot.core.refs import CommunityRef, ConversationRef, Platform, UserRef
 from bot.platforms.memory import MemoryResponder
-from bot.platforms.web.guards import RateLimits
 from bot.platforms.web.server import WebServer
 from bot.sessions.rsvp import MOST_PER_SESSION
 from storage.models import Session
@@ -114,7 +113,7 @@ async def measure(
     spent: dict[str, list[float]] = defaultdict(list)
     cpu: dict[str, list[float]] = {}
     noop_body: list[bytes] = []
-    server = WebServer(app, limits=RateLimits(), host="127.0.0.1", port=0)
+    server = WebServer(app, host="127.0.0.1", port=0)  # the limits as shipped
     # Before it listens, the application still takes middlewares and routes.
     server.application.middlewares.insert(0, _timed(spent, cpu))
     server.application.router.add_routes(_baseline(noop_body))

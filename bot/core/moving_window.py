@@ -44,37 +44,46 @@ class MovingWindows:
     def hit(self, limit: Limit, key: str) -> bool:
         """Count a hit for `key` and return True, or return False if the limit is reached
         (a refused hit is not counted)."""
-        if self.wait(limit, key) > 0:
+        now = self._now()
+        window = self._window(limit, now)
+        times = window.get(key)
+        if _waiting(limit, times, now) > 0:
             return False
-        window = self._window(limit)
-        times = window.setdefault(key, [])
-        window.move_to_end(key)
+        if times is None:
+            times = window[key] = []
+        else:
+            window.move_to_end(key)
         if len(times) == limit.amount:
             del times[0]
-        times.append(self._now())
+        times.append(now)
         return True
 
     def wait(self, limit: Limit, key: str) -> float:
         """Seconds until a hit for `key` would be let through: 0 if it would be now."""
-        if limit.amount < 1:
-            return float(limit.get_expiry())
-        times = self._window(limit).get(key)
-        if times is None or len(times) < limit.amount:
-            return 0.0
-        return max(0.0, times[0] + limit.get_expiry() - self._now())
+        now = self._now()
+        return _waiting(limit, self._window(limit, now).get(key), now)
 
     def keys_held(self) -> int:
         """How many keys are remembered, in every window."""
         return sum(len(window) for window in self._windows.values())
 
-    def _window(self, limit: Limit) -> OrderedDict[str, list[float]]:
+    def _window(self, limit: Limit, now: float) -> OrderedDict[str, list[float]]:
         """The limit's window, without the keys whose every hit is older than it."""
         seconds = limit.get_expiry()
         window = self._windows.setdefault((limit.amount, seconds), OrderedDict())
-        aged = self._now() - seconds
+        aged = now - seconds
         while window:
             key, times = next(iter(window.items()))
             if times[-1] > aged:
                 break
             del window[key]
         return window
+
+
+def _waiting(limit: Limit, times: list[float] | None, now: float) -> float:
+    """Seconds until a key with these latest hits may have another: 0 if now."""
+    if limit.amount < 1:
+        return float(limit.get_expiry())
+    if times is None or len(times) < limit.amount:
+        return 0.0
+    return max(0.0, times[0] + limit.get_expiry() - now)

@@ -372,7 +372,6 @@ class BrewScheduler:
                 if not self._kept_for_later(row, row, horizon_end, later, queue):
                     planned += plan_jobs(row, row, forget_after=self.forget_after)
             sessions += len(rows)
-        heapq.heapify(queue)
         actions = await self._action_rows(*_REMINDABLE)
         for job in list(self._aps.get_jobs()):
             if job.id != DAILY_JOB_ID:
