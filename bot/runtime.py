@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
-import gc
 import inspect
 import logging
 import os
@@ -42,6 +40,7 @@ from typing import TYPE_CHECKING, TypeVar
 from bot.app import App
 from bot.core.marked import Own, SaidLine
 from bot.engine.texts import Texts
+from bot.memory import settled
 
 if TYPE_CHECKING:
     from bot.platforms.web.server import Mounted, WebServer
@@ -154,52 +153,6 @@ def connection_problem(error: BaseException) -> str:
     return type(error).__name__
 
 
-# How many new objects the collector lets pile up before it looks for cycles among them,
-# and how many of those looks before each older generation's. With Python's (700, 10, 10),
-# 2,000 reflections sent at once took about 280 collections, 2-3 of them full; with these,
-# 2-3 young ones (`brewbot bench`). A command's objects are nearly all freed by their
-# reference counts, not by the collector, so memory barely changes (the bench's peaks).
-COLLECT_THRESHOLDS = (50_000, 10, 10)
-
-
-# glibc's malloc gives a freed block back to the system only if the block was above its
-# "mmap threshold", and by default that threshold rises to the largest block freed so far
-# (up to 32 MB). Loading the theme model makes and frees a 32 MB copy of its weights, so
-# afterwards every block of up to 32 MB (a digest's arrays, a big query's rows) came from
-# the heap and stayed with the process once freed. Kept at glibc's starting value, the
-# bench's own process peaked at 286 MB instead of 314 (`brewbot bench`, phase by phase).
-LARGE_BLOCK_BYTES = 128 * 1024
-_M_MMAP_THRESHOLD = -3  # glibc's malloc.h
-
-
-def settle_after_start_up() -> None:
-    """Everything alive once the bot has started (modules, table mappings, texts, sparks)
-    lives as long as the process. Python's full collections would scan it all again and
-    again, pausing every command for tens of milliseconds in a burst (seen in `brewbot
-    bench`); frozen, it is left out of them. What is made after that is looked at less
-    often (COLLECT_THRESHOLDS), and large blocks go back to the system when freed."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*COLLECT_THRESHOLDS)
-    _give_large_blocks_back()
-
-
-def _give_large_blocks_back() -> None:
-    """Keep glibc's mmap threshold at LARGE_BLOCK_BYTES for the life of the process (a
-    fixed threshold no longer rises); nothing to do on any other C library."""
-    if not _c_library().startswith("glibc"):  # musl, macOS: no such threshold
-        return
-    ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, LARGE_BLOCK_BYTES)
-
-
-def _c_library() -> str:
-    """The C library's name and version ("glibc 2.36"), or "" where the system does not say."""
-    try:
-        return os.confstr("CS_GNU_LIBC_VERSION") or ""
-    except (ValueError, OSError):  # a name the system does not know
-        return ""
-
-
 async def serve(
     app: App,
     main: Awaitable[object],
@@ -217,8 +170,7 @@ async def serve(
     already started (`start_web_pages`); without it, `serve` starts one."""
     if pages is None:
         pages = await _start_web_pages(app, main, say or _log_line)
-    settle_after_start_up()
-    with contextlib.ExitStack() as own:
+    async with settled(), contextlib.AsyncExitStack() as own:
         if signals is None:
             signals = own.enter_context(StopSignals())
         await _serve(app, main, grace_seconds, signals.requested, pages)

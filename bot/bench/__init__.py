@@ -62,8 +62,8 @@ from bot.config import Settings
 from bot.core.domain import SessionState
 from bot.digest.render import to_csv, to_html, to_json, to_markdown
 from bot.logs import configure_logging
+from bot.memory import settled
 from bot.platforms.memory import MemoryAdapter
-from bot.runtime import settle_after_start_up
 from storage.engine import DatabaseUnavailable, async_url
 from storage.models import Community, Reflection, Session, random_id
 
@@ -222,9 +222,9 @@ async def run_bench(settings: Settings, sizes: BenchSizes, *, db_url: str | None
         # The web pages as behind a reverse proxy on this machine (bot/bench/web.py).
         proxied = {"database_url": url, "web_trusted_proxies": [ip_network("127.0.0.1/32")]}
         app = await build_app(settings.model_copy(update=proxied), MemoryAdapter())
-        settle_after_start_up()  # as `brewbot run` does before serving
         try:
-            figures = await _measure(app, sizes)
+            async with settled():  # as `brewbot run` does before serving
+                figures = await _measure(app, sizes)
         finally:
             await app.close()
         measured = await frontends.measure(settings, url, _plan(sizes))

@@ -51,7 +51,7 @@ from bot.config import Settings
 from bot.core.domain import SessionState
 from bot.core.messages import custom_id
 from bot.loopback.load.driver import MODULES
-from bot.runtime import settle_after_start_up
+from bot.memory import settled
 from storage.engine import DatabaseUnavailable
 from storage.models import Session
 
@@ -221,9 +221,9 @@ async def _platform_bursts(
     side = _side(platform)
     async with Driver.running({"platform": platform, "people": people}) as (driver, reached):
         app = await side.start(settings.model_copy(update={"database_url": database_url}), reached)
-        settle_after_start_up()  # as `brewbot run` does before serving
         try:
-            return await _bursts(app, side, driver, reached, plan)
+            async with settled():  # as `brewbot run` does before serving
+                return await _bursts(app, side, driver, reached, plan)
         finally:
             await side.stop()
 
