@@ -21,6 +21,7 @@ import ctypes
 import gc
 import os
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 
 # How many new objects the collector lets pile up before it looks for cycles among them,
 # and how many of those looks before each older generation's. With Python's (700, 10, 10),
@@ -74,22 +75,16 @@ async def settled() -> AsyncIterator[QuietCollector]:
             await task
 
 
+@dataclass(kw_only=True)
 class QuietCollector:
     """Collects the oldest generation when the event loop is free, if young collections have
     moved objects out of the youngest since the last full collection."""
 
-    def __init__(
-        self,
-        *,
-        tick: float = QUIET_TICK_SECONDS,
-        lag: float = QUIET_LAG_SECONDS,
-        ticks: int = QUIET_TICKS,
-    ) -> None:
-        self.tick = tick
-        self.lag = lag
-        self.ticks = ticks
-        self.collections = 0  # how many it made
-        self._free = 0  # looks in a row that found the loop free
+    tick: float = QUIET_TICK_SECONDS
+    lag: float = QUIET_LAG_SECONDS
+    ticks: int = QUIET_TICKS
+    collections: int = 0  # how many it made
+    _free: int = field(default=0, repr=False)  # looks in a row that found the loop free
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
