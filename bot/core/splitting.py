@@ -178,7 +178,8 @@ _ZWJ = "\u200d"
 def _joined(text: str, index: int) -> bool:
     """True if `index` falls inside a cluster of characters that show as one: an accent or
     other combining mark, a zero-width joiner on either side, a variation selector, an emoji
-    skin tone or tag, a keycap, a flag's second half, CR LF, a surrogate pair, Hangul jamo."""
+    skin tone or tag, a keycap, a flag's second half, CR LF, a surrogate pair, the parts of a
+    Hangul syllable."""
     if index <= 0 or index >= len(text):
         return False
     before, after = text[index - 1], text[index]
@@ -193,16 +194,43 @@ def _joined(text: str, index: int) -> bool:
         0xFE00 <= code <= 0xFE0F  # variation selectors
         or 0x1F3FB <= code <= 0x1F3FF  # skin tones
         or 0xE0020 <= code <= 0xE007F  # tags (flags of England, Scotland, Wales)
-        or 0x1160 <= code <= 0x11FF  # Hangul vowel and final jamo
     ):
         return True
-    if 0x1100 <= ord(before) <= 0x115F and (0x1100 <= code <= 0x115F or 0xAC00 <= code <= 0xD7A3):
-        return True  # a Hangul leading jamo and what it leads
+    if _hangul_joined(_jamo(before), _jamo(after)):
+        return True
     if _regional(after) and _regional(before):
         run = 0
         while index - run - 1 >= 0 and _regional(text[index - run - 1]):
             run += 1
         return run % 2 == 1  # flags are pairs: cut after an even number only
+    return False
+
+
+def _jamo(char: str) -> str:
+    """A character's Hangul syllable type, as Unicode's grapheme rules use it: "L" (leading
+    consonant), "V" (vowel), "T" (trailing consonant), "LV" or "LVT" (a whole syllable), or
+    "" for anything else."""
+    code = ord(char)
+    if 0x1100 <= code <= 0x115F or 0xA960 <= code <= 0xA97C:
+        return "L"
+    if 0x1160 <= code <= 0x11A7 or 0xD7B0 <= code <= 0xD7C6:
+        return "V"
+    if 0x11A8 <= code <= 0x11FF or 0xD7CB <= code <= 0xD7FB:
+        return "T"
+    if 0xAC00 <= code <= 0xD7A3:
+        return "LV" if (code - 0xAC00) % 28 == 0 else "LVT"
+    return ""
+
+
+def _hangul_joined(before: str, after: str) -> bool:
+    """Whether two Hangul parts show as one syllable (UAX #29, rules GB6-GB8): a vowel or a
+    trailing consonant after anything else stands alone, so a cut there parts nothing."""
+    if before == "L":
+        return after in ("L", "V", "LV", "LVT")
+    if before in ("LV", "V"):
+        return after in ("V", "T")
+    if before in ("LVT", "T"):
+        return after == "T"
     return False
 
 

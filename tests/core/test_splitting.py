@@ -296,3 +296,19 @@ def test_no_cut_falls_inside_a_user_perceived_character(text, limit):
         pos = text.index(chunk, pos)
         assert pos in bounds and pos + len(chunk) in bounds, (text, chunks)
         pos += len(chunk)
+
+
+# Each kind of Hangul part and a letter: leading consonant (old and new blocks), vowel,
+# trailing consonant, a syllable with and without its trailing consonant. (A combining mark
+# second; never first, where it would join the "x" before it too.)
+_HANGUL_PARTS = "d\u1100\ua960\u1161\ud7b0\u11a8\ud7cb\uac00\uac01"
+_PAIRS = list(itertools.product(_HANGUL_PARTS, _HANGUL_PARTS + "\u0301"))
+
+
+@pytest.mark.parametrize(("first", "second"), _PAIRS, ids=ascii)
+def test_hangul_parts_are_kept_together_exactly_when_they_make_one_syllable(first, second):
+    # A cut at the limit would fall between the two: it moves back one only if they show as
+    # one character (the `regex` module's segmenting, Unicode's rules, is the judge).
+    together = len(regex.findall(r"\X", first + second)) == 1
+    chunks = split_text("x" + first + second, 2)
+    assert chunks == (["x", first + second] if together else ["x" + first, second])
