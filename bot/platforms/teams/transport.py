@@ -110,15 +110,9 @@ class Paced:
     def __init__(self, pace: ConversationPace, in_flight: int = IN_FLIGHT) -> None:
         self.pace = pace
         self.slots = asyncio.Semaphore(in_flight)
-
-    async def send(
-        self, context: MiddlewareContext, next: Callable[[], Awaitable[httpx.Response]]
-    ) -> httpx.Response:
-        found = _CONVERSATION.search(context.url)
-        conversation = found.group(1) if found else ""
-        sending = context.method in ("POST", "PUT")
-
-        @backoff.on_exception(
+        # Wrapped once here: backoff builds its wrapper anew on every decoration, which cost
+        # more CPU than the rest of a call's middleware when each call decorated its own.
+        self._tried = backoff.on_exception(
             backoff.runtime,
             httpx.HTTPStatusError,
             value=_wait,
@@ -129,14 +123,25 @@ class Paced:
             # Not backoff's own logger: its line on giving up names the conversation (a
             # person's private chat) at the moment a reflection's copy was sent.
             logger=None,
-        )
-        async def call() -> httpx.Response:
-            if sending and conversation:
-                await self.pace.wait_turn(conversation)
-            async with self.slots:
-                return await next()
+        )(self._once)
 
-        return await call()
+    async def send(
+        self, context: MiddlewareContext, next: Callable[[], Awaitable[httpx.Response]]
+    ) -> httpx.Response:
+        found = _CONVERSATION.search(context.url)
+        conversation = found.group(1) if found else ""
+        sending = context.method in ("POST", "PUT")
+        response: httpx.Response = await self._tried(conversation if sending else "", next)
+        return response
+
+    async def _once(
+        self, conversation: str, next: Callable[[], Awaitable[httpx.Response]]
+    ) -> httpx.Response:
+        """One try: its turn in `conversation` (a post; "" for anything else), then a slot."""
+        if conversation:
+            await self.pace.wait_turn(conversation)
+        async with self.slots:
+            return await next()
 
 
 def new_client(pace: ConversationPace | None = None) -> Client:
