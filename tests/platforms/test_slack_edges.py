@@ -129,6 +129,45 @@ async def test_thirty_reflection_clicks_open_their_forms_whatever_usergroups_lis
         assert len(asked) == 1
 
 
+async def test_a_form_slack_refused_to_open_is_said_to_the_person_who_pressed(
+    sqlite_url, caplog
+):
+    """A press whose form Slack turned down (its trigger had expired, in a crowd) showed
+    nothing: the person is told, privately, to press again, and the log says not shown."""
+    caplog.set_level(logging.INFO)
+    async with slack_world(sqlite_url) as world:
+        workspace(world)
+        session = await reflecting(world)
+        world.fake.fail("views.open", "expired_trigger_id")
+        sent = await world.sender.click(PERSON, f"brew:reflection:open:{session.id}")
+        assert sent.status == 200
+        told = await world.answer_to(sent)
+        assert told.args.get("response_type") == "ephemeral"
+        assert world.brew.deps.texts.t("slack.form_not_opened") in reply_text(told)
+        assert [c.answered for c in world.fake.of("views.open")] == ["expired_trigger_id"]
+        await world.settle()
+    assert any("outcome=form_not_shown" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_form_whose_answer_was_lost_is_not_said_to_have_failed(sqlite_url, caplog):
+    """Slack opened the form but its answer was lost: the form may be showing, so nobody is
+    told it did not open."""
+    caplog.set_level(logging.INFO)
+    async with slack_world(sqlite_url) as world:
+        workspace(world)
+        session = await reflecting(world)
+        world.fake.lose_answer("views.open")
+        start = world.fake.last_seq
+        sent = await world.sender.click(PERSON, f"brew:reflection:open:{session.id}")
+        assert sent.status == 200
+        await world.fake.wait_for(lambda c: c.method == "views.open", after=start)
+        await world.settle()
+        said = [c.method for c in world.fake.after(start)]
+        assert "views.open" in said and "response_url" not in said, said
+        assert "chat.postEphemeral" not in said and "chat.postMessage" not in said, said
+    assert any("outcome=form_not_shown" in r.getMessage() for r in caplog.records)
+
+
 async def test_a_failed_group_lookup_keeps_the_last_good_answer(sqlite_url):
     async with slack_world(sqlite_url) as world:
         workspace(world)

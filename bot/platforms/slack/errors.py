@@ -39,6 +39,12 @@ def api_error(exc: BaseException) -> str:
     return ""
 
 
+def turned_down(exc: BaseException) -> bool:
+    """Slack answered, and said no (an error with HTTP 200, or 429): the call did nothing.
+    Not so for a timeout or a 5xx, after which it may have been done."""
+    return isinstance(exc, SlackApiError) and exc.response.status_code in (200, 429)
+
+
 def to_delivery_error(
     exc: BaseException, texts: Texts, *, channel: str = "", private: bool = False
 ) -> DeliveryError:
