@@ -48,9 +48,8 @@ async def test_consent_easy_read_and_forgetting_show_in_the_next_form(app, chat)
     easy_intro = await intro(chat, sam, session_id)
     spark = app.deps.sparks.all()[0]
     assert easy_intro != plain_intro
-    assert (
-        easy_intro
-        == unmark(app.reflections.form(session_id, prompt=spark.reflection_prompt, easy=True).intro)
+    assert easy_intro == unmark(
+        app.reflections.form(session_id, prompt=spark.reflection_prompt, easy=True).intro
     )
     await chat.press(sam, "brew:consent:no:")
     declined = await open_form(chat, sam, session_id)

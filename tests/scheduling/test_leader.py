@@ -192,7 +192,10 @@ class BotProcess:
         env.update(BREWBOT_WEB_PORT="0")
         env.update(DATABASE_URL=url, BREWBOT_DATA_DIR=str(folder), PYTHONUNBUFFERED="1")
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run",
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
@@ -242,18 +245,25 @@ async def seed_session(app: App, title: str, people: list[str], reminder_due_in:
             await tx.exec(select(Community).where(Community.external_id == "shell"))
         ).first()
         if community is None:
-            community = Community(platform="shell", external_id="shell", name="Shell community",
-                                  reminder_minutes="15")
+            community = Community(
+                platform="shell", external_id="shell", name="Shell community", reminder_minutes="15"
+            )
             tx.add(community)
             await tx.flush()
-        session = Session(community_id=community.id, title=title, theme=title,
-                          starts_at=now + timedelta(minutes=15) + reminder_due_in,
-                          channel_id="over-a-brew", created_by="shell-facilitator")
+        session = Session(
+            community_id=community.id,
+            title=title,
+            theme=title,
+            starts_at=now + timedelta(minutes=15) + reminder_due_in,
+            channel_id="over-a-brew",
+            created_by="shell-facilitator",
+        )
         tx.add(session)
         await tx.flush()
         for name in people:
-            person = Participant(community_id=community.id, user_id=f"shell-{name.lower()}",
-                                 display_name=name)
+            person = Participant(
+                community_id=community.id, user_id=f"shell-{name.lower()}", display_name=name
+            )
             tx.add(person)
             await tx.flush()
             tx.add(Attendance(session_id=session.id, participant_id=person.id, rsvp="yes"))
@@ -287,11 +297,15 @@ async def test_real_processes_hand_over_and_send_each_reminder_once(database_url
         assert code == 0, errors
         assert "Traceback" not in errors
         for name in ("Ann", "Bo"):
-            assert (first.count(f"[private to {name}]"), second.count(f"[private to {name}]")) \
-                == (1, 0), f"{name} is reminded once, by the first leader"
+            assert (first.count(f"[private to {name}]"), second.count(f"[private to {name}]")) == (
+                1,
+                0,
+            ), f"{name} is reminded once, by the first leader"
         for name in ("Cy", "Di"):
-            assert (first.count(f"[private to {name}]"), second.count(f"[private to {name}]")) \
-                == (0, 1), f"{name} is reminded once, by the second leader"
+            assert (first.count(f"[private to {name}]"), second.count(f"[private to {name}]")) == (
+                0,
+                1,
+            ), f"{name} is reminded once, by the second leader"
         assert "now runs the scheduler" in first.log()
         assert "now runs the scheduler" in second.log()
         async with setup.db.read() as tx:
@@ -319,4 +333,3 @@ async def test_a_second_process_on_sqlite_is_refused_in_one_line(sqlite_url, tmp
     finally:
         first.stop_now()
         await first.finish()
-
