@@ -7,10 +7,10 @@ facilitator can release a false alarm, but a missed disclosure cannot be undone.
 The words and phrases are data reviewed by safeguarding leads, in
 `prompts/safeguarding/terms.yaml`; that file's header explains how matching works. In short:
 text is normalised (lower case, punctuation dropped, repeated letters counted once, "dont" ->
-"do not"), then matched word by word, allowing one slip of the keyboard in longer words. The
-end of a sentence is kept as a word of its own (`SENTENCE_END`), so a phrase can say it ends
-there ("i can not go on", said and left, but not "i can not go on the bus"), and no phrase
-runs on from one sentence into the next.
+"do not", a sum such as "£300" read as "money"), then matched word by word, allowing one slip
+of the keyboard in longer words. The end of a sentence is kept as a word of its own
+(`SENTENCE_END`), so a phrase can say it ends there ("i can not go on", said and left, but not
+"i can not go on the bus"), and no phrase runs on from one sentence into the next.
 """
 
 from __future__ import annotations
@@ -37,6 +37,12 @@ _LONGEST_REMEMBERED = 64
 # Endings tried when a word does not match as typed, so "abuesd" is still seen as "abuse".
 _ENDINGS = ("ing", "ed", "d", "s", "ly")
 _APOSTROPHES = re.compile(r"['’‘ʼ`]")
+# A sum written with its currency sign ("£300", "£3,000", "£2.50", "£3k", "50€") reads as the
+# word "money": "took £300 off me" is then "took money off me". Only with the sign on the
+# number, within what was typed between two spaces: "300" alone may be tablets or a year.
+_AMOUNT = re.compile(
+    r"[£$€]\d[\d,]*(?:\.\d+)?k?(?![a-z0-9])|(?<![a-z0-9])\d[\d,]*(?:\.\d+)?k?[£$€]"
+)
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _REPEATS = re.compile(r"(.)\1+")
 _GROUP_REF = re.compile(r"\{(\w+)\}")
@@ -426,7 +432,7 @@ def _fold(text: str) -> str:
 
 
 def _plain_tokens(text: str) -> list[str]:
-    return _NOT_ALNUM.sub(" ", _fold(text)).split()
+    return _NOT_ALNUM.sub(" ", _AMOUNT.sub(" money ", _fold(text))).split()
 
 
 def _tokens(text: str, rewrites: Mapping[str, Sequence[str]]) -> list[str]:

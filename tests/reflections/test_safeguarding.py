@@ -189,6 +189,33 @@ def test_normalise():
 
 
 @pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("£300", ["money"]),
+        ("£3,000.", ["money"]),
+        ("(£2.50)", ["money"]),
+        ("£3k", ["money"]),
+        ("50€", ["money"]),
+        ("$20,", ["money"]),
+        # Without its sign a number is only a number: tablets, a bus, a year.
+        ("300", ["30"]),
+        ("30 tablets", ["30", "tablets"]),
+        ("£3kg", ["3kg"]),
+        ("paid£30", ["paid", "money"]),
+    ],
+)
+def test_a_sum_with_its_sign_reads_as_money(typed, read):
+    assert normalise(typed) == read
+
+
+@pytest.mark.parametrize("sum_", ["£300", "£3,000", "£2.50", "£3k", "50€"])
+def test_a_sum_taken_off_someone_reaches_safeguarding(sum_):
+    terms = load_terms()
+    assert terms.matches(f"he took {sum_} off me") == ["abuse"]
+    assert terms.matches("he took 300 off me") == []  # a number alone may be anything
+
+
+@pytest.mark.parametrize(
     ("a", "b", "close"),
     [
         ("suicide", "suicide", True),
