@@ -149,14 +149,18 @@ async def test_a_form_slack_refused_to_open_is_said_to_the_person_who_pressed(
     assert any("outcome=form_not_shown" in r.getMessage() for r in caplog.records)
 
 
-async def test_a_form_whose_answer_was_lost_is_not_said_to_have_failed(sqlite_url, caplog):
-    """Slack opened the form but its answer was lost: the form may be showing, so nobody is
-    told it did not open."""
+@pytest.mark.parametrize("why", ["answer lost", "trigger already used"])
+async def test_a_form_that_may_be_showing_is_not_said_to_have_failed(sqlite_url, caplog, why):
+    """Slack opened the form but its answer was lost, or an earlier call with the same
+    trigger opened one: a form may be showing, so nobody is told it did not open."""
     caplog.set_level(logging.INFO)
     async with slack_world(sqlite_url) as world:
         workspace(world)
         session = await reflecting(world)
-        world.fake.lose_answer("views.open")
+        if why == "answer lost":
+            world.fake.lose_answer("views.open")
+        else:
+            world.fake.fail("views.open", "exchanged_trigger_id")
         start = world.fake.last_seq
         sent = await world.sender.click(PERSON, f"brew:reflection:open:{session.id}")
         assert sent.status == 200

@@ -22,7 +22,12 @@ from bot.core.messages import Form, OutgoingMessage, Section
 from bot.core.ports import DeliveryError
 from bot.platforms.slack.adapter import SlackAdapter
 from bot.platforms.slack.blocks import SlackMessage, render, render_view
-from bot.platforms.slack.errors import TRANSPORT_ERRORS, to_delivery_error, turned_down
+from bot.platforms.slack.errors import (
+    TRANSPORT_ERRORS,
+    api_error,
+    to_delivery_error,
+    turned_down,
+)
 
 log = logging.getLogger("brewbot.slack")
 
@@ -114,11 +119,12 @@ class SlackResponder:
         try:
             await self.client.views_open(trigger_id=self.trigger_id, view=view)
         except TRANSPORT_ERRORS as exc:
-            if turned_down(exc):
+            if turned_down(exc) and api_error(exc) != "exchanged_trigger_id":
                 # Slack refused the form (most often its 3 seconds from the press had passed,
                 # in a crowd), so the press showed nothing: say so, privately, so they press
-                # again instead of waiting. Not after a timeout or a 5xx, when the form may
-                # be showing. Best effort; the caller logs the form as not shown either way.
+                # again instead of waiting. Not after a timeout or a 5xx, nor for a trigger
+                # already used, when a form may be showing. Best effort; the caller logs the
+                # form as not shown either way.
                 with contextlib.suppress(DeliveryError):
                     await self.reply(OutgoingMessage(self.texts.t("slack.form_not_opened")))
             raise to_delivery_error(exc, self.texts, channel=self.channel_id) from exc
