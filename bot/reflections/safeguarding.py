@@ -7,10 +7,10 @@ facilitator can release a false alarm, but a missed disclosure cannot be undone.
 The words and phrases are data reviewed by safeguarding leads, in
 `prompts/safeguarding/terms.yaml`; that file's header explains how matching works. In short:
 text is normalised (lower case, punctuation dropped, repeated letters counted once, "dont" ->
-"do not", a sum such as "£300" read as "money"), then matched word by word, allowing one slip
-of the keyboard in longer words. The end of a sentence is kept as a word of its own
-(`SENTENCE_END`), so a phrase can say it ends there ("i can not go on", said and left, but not
-"i can not go on the bus"), and no phrase runs on from one sentence into the next.
+"do not", a sum such as "£300" or "300 quid" read as "money"), then matched word by word,
+allowing one slip of the keyboard in longer words. The end of a sentence is kept as a word of
+its own (`SENTENCE_END`), so a phrase can say it ends there ("i can not go on", said and left,
+but not "i can not go on the bus"), and no phrase runs on from one sentence into the next.
 """
 
 from __future__ import annotations
@@ -45,6 +45,13 @@ _AMOUNT = re.compile(
 )
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _REPEATS = re.compile(r"(.)\1+")
+# A number said with its unit after it ("300 quid", "3,000 pounds", "2 grand") is a sum too,
+# read as "money" once the words are known (`_sums_said`): the unit is a word of its own.
+# Written as the matcher sees them, repeated letters once ("dollars" is "dolars").
+_UNITS = frozenset(
+    _REPEATS.sub(r"\1", unit)
+    for unit in ("pound", "pounds", "quid", "grand", "euro", "euros", "dollar", "dollars")
+)
 _GROUP_REF = re.compile(r"\{(\w+)\}")
 # The end of a sentence, as the matcher sees it: a word that normalising never makes (words
 # are letters and digits), after a stretch ending in ".", "!" or "?", at a line break and at
@@ -179,7 +186,7 @@ class SafeguardingTerms:
 
     def matches(self, text: str) -> list[str]:
         """The categories found in `text`, in the order the terms file lists them."""
-        tokens = self._without_ignored(self._normalised(text))
+        tokens = self._without_ignored(_sums_said(self._normalised(text)))
         memo = self._facts_memo
         found: set[str] = set()
         for i, token in enumerate(tokens):
@@ -418,8 +425,28 @@ def within_one_slip(a: str, b: str) -> bool:
 
 
 def normalise(text: str, rewrites: Mapping[str, Sequence[str]] | None = None) -> list[str]:
-    """The words of `text` as the matcher sees them (see the module docstring)."""
+    """The words of `text` as the matcher sees them (see the module docstring), before a
+    number and its unit are read as one sum (`_sums_said`)."""
     return _tokens(text, rewrites or {})
+
+
+def _sums_said(tokens: list[str]) -> list[str]:
+    """`tokens` with each number said with its unit after it ("30 quid"; "3", "0", "pounds"
+    for "3,000 pounds") as the one word "money", as a sum written with its sign is. Within a
+    sentence only: a sentence's end between them keeps them apart."""
+    if _UNITS.isdisjoint(tokens):
+        return tokens  # most texts
+    out: list[str] = []
+    digits = 0  # how many number tokens end `out`
+    for token in tokens:
+        if token in _UNITS and digits:
+            del out[-digits:]
+            out.append("money")
+            digits = 0
+            continue
+        out.append(token)
+        digits = digits + 1 if token.isascii() and token.isdigit() else 0
+    return out
 
 
 def _fold(text: str) -> str:
