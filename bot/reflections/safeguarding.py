@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, TypeVar
 
+from bot.core.typed import is_number
 from bot.core.yaml_data import DataFileError, load_data_file
 
 SAFEGUARDING = "safeguarding"  # the outbox purpose of alerts and requests to be contacted
@@ -45,13 +46,6 @@ _AMOUNT = re.compile(
 )
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _REPEATS = re.compile(r"(.)\1+")
-# A number said with its unit after it ("300 quid", "3,000 pounds", "2 grand") is a sum too,
-# read as "money" once the words are known (`_sums_said`): the unit is a word of its own.
-# Written as the matcher sees them, repeated letters once ("dollars" is "dolars").
-_UNITS = frozenset(
-    _REPEATS.sub(r"\1", unit)
-    for unit in ("pound", "pounds", "quid", "grand", "euro", "euros", "dollar", "dollars")
-)
 _GROUP_REF = re.compile(r"\{(\w+)\}")
 # The end of a sentence, as the matcher sees it: a word that normalising never makes (words
 # are letters and digits), after a stretch ending in ".", "!" or "?", at a line break and at
@@ -445,7 +439,7 @@ def _sums_said(tokens: list[str]) -> list[str]:
             digits = 0
             continue
         out.append(token)
-        digits = digits + 1 if token.isascii() and token.isdigit() else 0
+        digits = digits + 1 if is_number(token) else 0
     return out
 
 
@@ -492,6 +486,15 @@ def _remember(memo: dict[str, T], key: str, answer: T) -> T:
             memo.clear()
         memo[key] = answer
     return answer
+
+
+# A number said with its unit after it ("300 quid", "3,000 pounds", "2 grand") is a sum too,
+# read as "money" once the words are known (`_sums_said`): the unit is a word of its own,
+# kept as the matcher sees it (repeated letters once: "dollars" is "dolars").
+_UNITS = frozenset(
+    _merged(unit)
+    for unit in ("pound", "pounds", "quid", "grand", "euro", "euros", "dollar", "dollars")
+)
 
 
 def _mapping(data: dict[str, Any], key: str) -> dict[Any, Any]:
