@@ -16,6 +16,7 @@ BREWBOT_FORGET_AFTER_DAYS after it closed (docs/anonymity.md). After it:
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import and_, func, or_
@@ -48,9 +49,12 @@ def small_number(deps: Deps) -> int:
     return max(3, deps.settings.min_count)
 
 
-async def groups_big_enough(tx: AsyncSession, session_id: int, threshold: int) -> set[int]:
-    """The session's breakout numbers with at least `threshold` members who could have
-    written a reflection: they agreed to the privacy notice and were still there.
+async def groups_big_enough(
+    tx: AsyncSession, session_ids: Collection[int], threshold: int
+) -> dict[int, set[int]]:
+    """Each session's breakout numbers with at least `threshold` members who could have
+    written a reflection: they agreed to the privacy notice and were still there. One query
+    for them all (a burst of reflections names many sessions at once).
 
     A member who left (a care call, a lift home) is not counted: anyone holding the data can
     see who left, and would count them out too, so a group of five that four have left
@@ -65,7 +69,7 @@ async def groups_big_enough(tx: AsyncSession, session_id: int, threshold: int) -
         ),
     )
     rows = await tx.exec(
-        select(Breakout.number, func.count())
+        select(Breakout.session_id, Breakout.number, func.count())
         .join(BreakoutMember, col(BreakoutMember.breakout_id) == col(Breakout.id))
         .join(Participant, col(Participant.id) == col(BreakoutMember.participant_id))
         .join(Session, col(Session.id) == col(Breakout.session_id))
@@ -76,17 +80,21 @@ async def groups_big_enough(tx: AsyncSession, session_id: int, threshold: int) -
                 col(Attendance.participant_id) == col(BreakoutMember.participant_id),
             ),
         )
-        .where(Breakout.session_id == session_id, Participant.consent == "yes", stayed)
-        .group_by(col(Breakout.number))
+        .where(col(Breakout.session_id).in_(set(session_ids)), Participant.consent == "yes", stayed)
+        .group_by(col(Breakout.session_id), col(Breakout.number))
     )
-    return {number for number, members in rows if members >= threshold}
+    big: dict[int, set[int]] = {session_id: set() for session_id in session_ids}
+    for session_id, number, members in rows:
+        if members >= threshold:
+            big[session_id].add(number)
+    return big
 
 
 async def seal(deps: Deps, tx: AsyncSession, session: Session) -> Effect:
     """Destroy the session's linking material in this transaction; returns the effect that
     purges the old bytes from the files once it has committed (run it before answering)."""
     session_id = id_of(session)
-    big_enough = await groups_big_enough(tx, session_id, small_number(deps))
+    big_enough = (await groups_big_enough(tx, [session_id], small_number(deps)))[session_id]
 
     def sealed(values: dict[str, Any]) -> dict[str, Any]:
         values["withdraw_tag"] = None

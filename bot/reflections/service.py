@@ -547,10 +547,9 @@ async def _group_numbers(
         )
     )
     found = {(s, p): n for s, p, n in rows if (s, p) in writers}
-    allowed = {
-        session: await groups_big_enough(tx, session, threshold)
-        for session in {s for s, _ in found}
-    }
+    if not found:
+        return {}
+    allowed = await groups_big_enough(tx, {s for s, _ in found}, threshold)
     return {key: n for key, n in found.items() if n in allowed[key[0]]}
 
 

@@ -7,6 +7,7 @@ withdrawn, sent, cancelled and forgotten.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
 from dataclasses import dataclass
@@ -557,6 +558,41 @@ async def test_members_who_left_do_not_make_a_group_big_enough(app, chat, clock)
     async with app.db.read() as tx:
         [row] = (await tx.exec(select(Reflection))).all()
     assert row.breakout_number is None, "the one member still there would be named"
+
+
+async def test_a_burst_over_two_sessions_numbers_each_by_its_own_group(app, chat, clock):
+    # The same six in a group in each of two sessions; four of them leave the second. Two
+    # reflections sent in one burst, one to each session, are written together, and each is
+    # numbered by its own session's group: five who could have written it, and one.
+    first = await make_session(app, SessionState.REFLECTING, people=6)
+    second = await make_session(app, SessionState.REFLECTING, people=0)
+    async with app.db.transaction() as tx:
+        for p in (await tx.exec(select(Participant))).all():
+            tx.add(Attendance(session_id=second, participant_id=p.id, joined_at=clock.now()))
+    await everyone_in_one_group(app, first, number=2)
+    # The same number in both: one session's members must not count for the other's.
+    await everyone_in_one_group(app, second, number=2)
+    for n in range(5):
+        await chat.press(person(n), "brew:consent:yes:")
+    clock.advance(timedelta(minutes=5))
+    for n in (1, 2, 3, 4):
+        await chat.say(person(n), f"/brew leave {second}")
+    commits: list[int] = []
+    event.listen(app.db.engine.sync_engine, "commit", lambda _conn: commits.append(1))
+    await asyncio.gather(
+        *(
+            chat.press(
+                person(0),
+                f"brew:reflection:submit:{session_id}",
+                {"category": "idea", "text": f"A named worker would help ({n}).", "quote": "yes"},
+            )
+            for n, session_id in enumerate((first, second))
+        )
+    )
+    assert len(commits) == 1, "the two were written together"
+    async with app.db.read() as tx:
+        numbers = {r.session_id: r.breakout_number for r in (await tx.exec(select(Reflection)))}
+    assert numbers == {first: 2, second: None}
 
 
 async def sealed_number(app, chat, clock, session_id: int, leaving: tuple[int, ...]) -> int | None:
