@@ -425,21 +425,30 @@ def normalise(text: str, rewrites: Mapping[str, Sequence[str]] | None = None) ->
 
 
 def _sums_said(tokens: list[str]) -> list[str]:
-    """`tokens` with each number said with its unit after it ("30 quid"; "3", "0", "pounds"
-    for "3,000 pounds") as the one word "money", as a sum written with its sign is. Within a
-    sentence only: a sentence's end between them keeps them apart."""
+    """`tokens` with each sum said with its unit after it as the one word "money", as a sum
+    written with its sign is: a number in digits ("30 quid"; "3", "0", "pounds" for "3,000
+    pounds") or in words ("three hundred quid", "a couple of hundred pounds", "hundreds of
+    pounds"), or "a" alone ("a grand", "a tenner"). Within a sentence only: a sentence's
+    end between them keeps them apart."""
     if _UNITS.isdisjoint(tokens):
         return tokens  # most texts
     out: list[str] = []
-    digits = 0  # how many number tokens end `out`
+    run = 0  # how many tokens at the end of `out` could be the start of a sum
+    counted = False  # whether that run holds a number
     for token in tokens:
-        if token in _UNITS and digits:
-            del out[-digits:]
+        if token in _UNITS and run and (counted or out[-1] == "a"):
+            del out[-run:]
             out.append("money")
-            digits = 0
+            run, counted = 0, False
             continue
         out.append(token)
-        digits = digits + 1 if is_number(token) else 0
+        if is_number(token) or token in _NUMBER_WORDS:
+            run, counted = run + 1, True
+        elif token in _IN_A_SUM and (run or token == "a"):
+            # A sum starts with a number or "a", never with "and" or "of".
+            run += 1
+        else:
+            run, counted = 0, False
     return out
 
 
@@ -493,8 +502,23 @@ def _remember(memo: dict[str, T], key: str, answer: T) -> T:
 # kept as the matcher sees it (repeated letters once: "dollars" is "dolars").
 _UNITS = frozenset(
     _merged(unit)
-    for unit in ("pound", "pounds", "quid", "grand", "euro", "euros", "dollar", "dollars")
+    for unit in (
+        *("pound", "pounds", "quid", "grand", "euro", "euros", "dollar", "dollars"),
+        *("tenner", "tenners", "fiver", "fivers"),
+    )
 )
+# Numbers said in words, as the matcher sees them ("three" is "thre").
+_NUMBER_WORDS = frozenset(
+    _merged(word)
+    for word in (
+        "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
+        "eighty ninety hundred hundreds thousand thousands million millions"
+    ).split()
+)
+# Words that a sum said in words has between its numbers: "two hundred and fifty", "a few
+# hundred", "a couple of hundred", "hundreds of".
+_IN_A_SUM = frozenset({"a", "and", "of", "few", "couple"})
 
 
 def _mapping(data: dict[str, Any], key: str) -> dict[Any, Any]:

@@ -210,17 +210,24 @@ def test_a_sum_with_its_sign_reads_as_money(typed, read):
 
 @pytest.mark.parametrize(
     "sum_",
-    ["£300", "£3,000", "£2.50", "£3k", "50€", "300 quid", "3,000 pounds", "2 grand", "50 euros"],
+    [
+        *("£300", "£3,000", "£2.50", "£3k", "50€", "300 quid", "3,000 pounds", "2 grand"),
+        *("50 euros", "three hundred quid", "two hundred and fifty pounds", "a grand"),
+        *("a tenner", "hundreds of pounds", "a couple of hundred quid", "a few hundred pounds"),
+    ],
 )
 def test_a_sum_taken_off_someone_reaches_safeguarding(sum_):
     terms = load_terms()
     assert terms.matches(f"he took {sum_} off me") == ["abuse"]
-    assert terms.matches("he took 300 off me") == []  # a number alone may be anything
+    # A number alone may be anything.
+    assert terms.matches("he took 300 off me") == []
+    assert terms.matches("he took three off me") == []
 
 
 def test_a_number_and_its_unit_are_one_sum_only_within_a_sentence():
     terms = load_terms()
     assert terms.matches("he took 300. Quid is what he calls it, off me") == []
+    assert terms.matches("he took three. Pounds are what he wants off me") == []
     assert terms.matches("i lost 5 pounds in weight and took my tablets") == []
 
 
