@@ -427,9 +427,9 @@ def normalise(text: str, rewrites: Mapping[str, Sequence[str]] | None = None) ->
 def _sums_said(tokens: list[str]) -> list[str]:
     """`tokens` with each sum said with its unit after it as the one word "money", as a sum
     written with its sign is: a number in digits ("30 quid"; "3", "0", "pounds" for "3,000
-    pounds") or in words ("three hundred quid", "a couple of hundred pounds", "hundreds of
-    pounds"), or "a" alone ("a grand", "a tenner"). Within a sentence only: a sentence's
-    end between them keeps them apart."""
+    pounds") or in words ("three hundred quid", "a couple of hundred pounds", "a few quid",
+    "hundreds of pounds"), or "a" alone ("a grand", "a tenner"). Within a sentence only: a
+    sentence's end between them keeps them apart."""
     if _UNITS.isdisjoint(tokens):
         return tokens  # most texts
     out: list[str] = []
@@ -507,18 +507,19 @@ _UNITS = frozenset(
         *("tenner", "tenners", "fiver", "fivers"),
     )
 )
-# Numbers said in words, as the matcher sees them ("three" is "thre").
+# Numbers said in words, as the matcher sees them ("three" is "thre"), with the amounts said
+# as numbers are ("a few quid", "a couple of hundred").
 _NUMBER_WORDS = frozenset(
     _merged(word)
     for word in (
         "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
         "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
-        "eighty ninety hundred hundreds thousand thousands million millions"
+        "eighty ninety hundred hundreds thousand thousands million millions few couple"
     ).split()
 )
-# Words that a sum said in words has between its numbers: "two hundred and fifty", "a few
-# hundred", "a couple of hundred", "hundreds of".
-_IN_A_SUM = frozenset({"a", "and", "of", "few", "couple"})
+# Words that a sum said in words has between its numbers: "two hundred and fifty", "a
+# couple of hundred", "hundreds of".
+_IN_A_SUM = frozenset({"a", "and", "of"})
 
 
 def _mapping(data: dict[str, Any], key: str) -> dict[Any, Any]:

@@ -214,6 +214,7 @@ def test_a_sum_with_its_sign_reads_as_money(typed, read):
         *("£300", "£3,000", "£2.50", "£3k", "50€", "300 quid", "3,000 pounds", "2 grand"),
         *("50 euros", "three hundred quid", "two hundred and fifty pounds", "a grand"),
         *("a tenner", "hundreds of pounds", "a couple of hundred quid", "a few hundred pounds"),
+        *("a few quid", "a couple of quid"),
     ],
 )
 def test_a_sum_taken_off_someone_reaches_safeguarding(sum_):
