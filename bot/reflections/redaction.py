@@ -17,8 +17,9 @@ rang", "Eilidh never rang back"), with a relation or help only a person has ("Ol
 mum") or set apart before "who" ("I love Nkechi, who runs the cafe"), and given names common
 in the communities that work in care here or draw on it (bot/reflections/given_names.txt:
 "Karen from the council", "thanks to Mo and Lisa", "Tendai and Rudo help out", with a
-surname after and the names listed with them) are replaced by a short placeholder such as
-"[phone]".
+surname after and the names listed with them) and common family names (family_names.txt:
+"Singh was lovely", "Nguyen Thi Lan", "Lan Nguyen") are replaced by a short placeholder
+such as "[phone]".
 
 Names of people outside the community are found by their cue: a relation or a role ("my",
 "our", "the", "his", "Mum's" ... perhaps two describing words, "my lovely", "the volunteer",
@@ -72,7 +73,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from bot.reflections.given_names import given_names
+from bot.reflections.given_names import family_names, given_names
 from bot.reflections.identifiers import handles, ni_numbers
 
 # What each kind of detail is replaced by. Kept here rather than in prompts/ because they are
@@ -257,7 +258,7 @@ def _taken(text: str, known_names: KnownNames | Iterable[str]) -> list[Span]:
         _cued_names,
         names.spans,
         handles,
-        _given_names,
+        _listed_names,
         _named_before_role,
         _named_with_me,
         _thanked_or_spoken_to,
@@ -946,6 +947,20 @@ def _not_a_person(token: str) -> bool:
     )
 
 
+def _listed_names(text: str) -> Iterator[Span]:
+    """Names found by the lists of given and family names. Where both see part of one name
+    ("Tran Van Minh" by the family name, "Minh" by the given name; "Paul Jennings Smith" and
+    "Jennings Smith"), it is one name: spans that overlap are joined."""
+    spans = sorted([*_family_names(text), *_given_names(text)])
+    joined: list[Span] = []
+    for start, end, kind in spans:
+        if joined and start < joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(end, joined[-1][1]), kind)
+        else:
+            joined.append((start, end, kind))
+    yield from joined
+
+
 def _given_names(text: str) -> Iterator[Span]:
     """A capitalised given name from the list (bot/reflections/given_names.txt), with the
     capitalised words after it (a surname) and the names listed with it ("Mo and Lisa",
@@ -953,48 +968,122 @@ def _given_names(text: str) -> Iterator[Span]:
     street or place word ("Victoria Road", "Florence House")."""
     names = _given_name_list()
     pieces = _plain_pieces(text)
-    if pieces is not None and names.isdisjoint(pieces):
+    if pieces is not None and _given_name_pieces().isdisjoint(pieces):
         return
     for word in _WORD.finditer(text):
         if not word.group()[0].isupper():
             continue  # most words, told at once
         token = text[word.start() : _without_possessive(word)]
-        if not token[:1].isupper() or _key(token) not in names or _initials(token):
+        if not token[:1].isupper() or not _a_listed_given_name(token, names) or _initials(token):
             continue
-        if _next_to_number(text, word) or _SAINT_BEFORE.search(
-            text[max(0, word.start() - 8) : word.start()]
-        ):
-            continue  # "4th Jan", "St John's Road"
-        end = _without_possessive(word)
-        after = (
-            _WORD.match(text, word.end() + 1) if text[word.end() : word.end() + 1] == " " else None
-        )
-        # "Victoria Road", "Florence House" are places; "Karen's group" is hers.
-        if (
-            after
-            and end == word.end()
-            and (_key(after.group()) in _STREET_WORDS or _key(after.group()) in _PLACE_WORDS)
-        ):
+        if _not_a_name_here(text, word):
             continue
-        taken = 0
-        while end == word.end() and after is not None and taken < _SURNAME_WORDS:
-            surname = text[after.start() : _without_possessive(after)]
-            if (
-                not _could_be_name(surname)
-                or _key(surname) in _NOT_PERSONS
-                or _a_deed_in_capitals(surname)
-            ):
-                break  # "SAM HELPS": in capitals, what a person does is not a surname
-            following = _WORD.match(text, after.end() + 1)
-            if following and _key(following.group()) in _STREET_WORDS | _PLACE_WORDS:
-                break
-            end = _without_possessive(after)
-            taken += 1
-            if end < after.end() or text[after.end() : after.end() + 1] != " ":
-                break
-            after = _WORD.match(text, after.end() + 1)
+        end = _name_end(text, word)
         yield word.start(), end, "name"
         yield from _listed_with(text, word.start(), end)
+
+
+def _a_listed_given_name(token: str, names: frozenset[str]) -> bool:
+    """On the list, or joined by a hyphen to a name on it ("Anne-Marie", "Mary-Jane")."""
+    key = _key(token)
+    return key in names or ("-" in key and key.split("-", 1)[0] in names)
+
+
+@functools.cache
+def _given_name_pieces() -> frozenset[str]:
+    """What the quick check looks for in a text's pieces: each name, and the first piece of
+    a name with a hyphen ("ji" of "ji-woo"), since pieces are split there."""
+    names = _given_name_list()
+    return names | {name.split("-", 1)[0] for name in names if "-" in name}
+
+
+def _not_a_name_here(text: str, word: re.Match[str]) -> bool:
+    """A listed name that is part of a date ("4th Jan", "Jan 1956"), a saint's name ("St
+    John's Road") or a place ("Victoria Road", "Florence House"); "Karen's group" is hers."""
+    if _next_to_number(text, word) or _SAINT_BEFORE.search(
+        text[max(0, word.start() - 8) : word.start()]
+    ):
+        return True
+    if _possessive_length(word.group()) or text[word.end() : word.end() + 1] != " ":
+        return False
+    after = _WORD.match(text, word.end() + 1)
+    return after is not None and _key(after.group()) in _STREET_WORDS | _PLACE_WORDS
+
+
+def _name_end(text: str, word: re.Match[str]) -> int:
+    """Where the name that starts with `word` ends: after up to _SURNAME_WORDS capitalised
+    words written after it that could be names ("Paul Jennings", "Maria Garcia Lopez",
+    "Nguyen Thi Lan"), up to a possessive; not a deed in capitals ("SAM HELPS") nor a word
+    before a street or place word."""
+    end = _without_possessive(word)
+    last = word
+    for _ in range(_SURNAME_WORDS):
+        if end < last.end() or text[last.end() : last.end() + 1] != " ":
+            break  # "Tom's", or not one space: the name ends here
+        after = _WORD.match(text, last.end() + 1)
+        if after is None:
+            break
+        surname = text[after.start() : _without_possessive(after)]
+        if (
+            not _could_be_name(surname)
+            or _key(surname) in _NOT_PERSONS
+            or _key(surname).rstrip(".") in _TITLE_WORDS  # "O'Neill Cllr Tom": another's
+            or _a_deed_in_capitals(surname)
+        ):
+            break  # "SAM HELPS": in capitals, what a person does is not a surname
+        following = _WORD.match(text, after.end() + 1)
+        if following and _key(following.group()) in _STREET_WORDS | _PLACE_WORDS:
+            break
+        end, last = _without_possessive(after), after
+    return end
+
+
+def _family_names(text: str) -> Iterator[Span]:
+    """A capitalised family name from the list (bot/reflections/family_names.txt), alone
+    ("Nguyen helped me"), with the given names written after it ("Nguyen Thi Lan", "Wang
+    Fang") or one before it that is on no list ("Lan Nguyen"). Not in two capitals ("NG
+    tube"), next to a number, or before a street or place word ("Wilson Road")."""
+    families = family_names()
+    pieces = _plain_pieces(text)
+    if pieces is not None and families.isdisjoint(pieces):
+        return
+    for word in _WORD.finditer(text):
+        if not word.group()[0].isupper():
+            continue
+        token = text[word.start() : _without_possessive(word)]
+        if _key(token) not in families or (token.isupper() and len(token) <= 2):
+            continue
+        if _not_a_name_here(text, word):
+            continue
+        yield _given_name_before(text, word.start()), _name_end(text, word), "name"
+
+
+def _given_name_before(text: str, start: int) -> int:
+    """Where a name whose family name starts at `start` begins: at a capitalised word just
+    before it that could be a given name ("Lan Nguyen", "Pat Jones"), else at `start`. Not
+    a title ("Cllr Jones"), nor a word that reads as something else before a name at the
+    start of a sentence ("Ask Wong", "Poor Nguyen", "Sadly Patel")."""
+    before = _PREVIOUS_CAPITALISED.search(text, max(0, start - 40), start)
+    if before is None or text[before.end("name") : start] != " ":
+        return start
+    token = before.group("name")
+    key = _key(token)
+    if (
+        _possessive_length(token)
+        or (_not_a_person(token) and key not in _ORDINARY_WORD_NAMES)  # "Pat Jones"
+        or _reads_as_verb_or_adverb(key)
+        or key in _SAID_BEFORE_A_NAME
+        or key in _TITLE_WORDS  # "Cllr Jones": the title stays, as after a cue
+    ):
+        return start
+    return before.start("name")
+
+
+# Words said to or of a person at the start of a sentence, before their name.
+_SAID_BEFORE_A_NAME = frozenset(
+    "ask tell call ring phone text email message thank love meet see saw poor dear hi hey "
+    "hello bless cheers congratulations congrats welcome sorry bye goodbye let get help".split()
+)
 
 
 def _listed_with(text: str, start: int, end: int) -> Iterator[Span]:
