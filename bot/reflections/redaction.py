@@ -1013,14 +1013,15 @@ def _not_a_name_here(text: str, word: re.Match[str]) -> bool:
 def _name_end(text: str, word: re.Match[str]) -> int:
     """Where the name that starts with `word` ends: after up to _SURNAME_WORDS capitalised
     words written after it that could be names ("Paul Jennings", "Maria Garcia Lopez",
-    "Nguyen Thi Lan"), up to a possessive; not a deed in capitals ("SAM HELPS") nor a word
-    before a street or place word."""
+    "Nguyen Thi Lan"), perhaps joined by particles ("Maria de Souza", "Ahmed bin Rashid"),
+    up to a possessive; not a deed in capitals ("SAM HELPS") nor a word before a street or
+    place word."""
     end = _without_possessive(word)
     last = word
     for _ in range(_SURNAME_WORDS):
         if end < last.end() or text[last.end() : last.end() + 1] != " ":
             break  # "Tom's", or not one space: the name ends here
-        after = _WORD.match(text, last.end() + 1)
+        after = _past_particles(text, last.end() + 1)
         if after is None:
             break
         surname = text[after.start() : _without_possessive(after)]
@@ -1038,24 +1039,74 @@ def _name_end(text: str, word: re.Match[str]) -> int:
     return end
 
 
+# Small words inside a name, between a given name and a family name.
+_NAME_PARTICLES = frozenset(
+    "van von der den de del della di da das dos du la le bin bint ibn al el".split()
+)
+_MAX_PARTICLES = 2  # "van der"
+
+
+def _past_particles(text: str, pos: int) -> re.Match[str] | None:
+    """The word at `pos`, or, if that is a name's particle (or two) followed by one space
+    and a capitalised word, that word."""
+    word = _WORD.match(text, pos)
+    for _ in range(_MAX_PARTICLES):
+        if word is None or word.group() not in _NAME_PARTICLES:
+            return word
+        if text[word.end() : word.end() + 1] != " ":
+            return None
+        following = _WORD.match(text, word.end() + 1)
+        if following is None:
+            return None
+        if following.group() not in _NAME_PARTICLES and not following.group()[0].isupper():
+            return None  # "Tom van driver": a word, not a particle
+        word = following
+    return word
+
+
 def _family_names(text: str) -> Iterator[Span]:
     """A capitalised family name from the list (bot/reflections/family_names.txt), alone
     ("Nguyen helped me"), with the given names written after it ("Nguyen Thi Lan", "Wang
-    Fang") or one before it that is on no list ("Lan Nguyen"). Not in two capitals ("NG
-    tube"), next to a number, or before a street or place word ("Wilson Road")."""
+    Fang") or one before it that is on no list ("Lan Nguyen"), and a family named by it
+    ("the Nguyens next door"). Not in two capitals ("NG tube"), next to a number, or before
+    a street or place word ("Wilson Road")."""
     families = family_names()
     pieces = _plain_pieces(text)
-    if pieces is not None and families.isdisjoint(pieces):
+    if pieces is not None and _family_name_pieces().isdisjoint(pieces):
         return
     for word in _WORD.finditer(text):
         if not word.group()[0].isupper():
             continue
         token = text[word.start() : _without_possessive(word)]
-        if _key(token) not in families or (token.isupper() and len(token) <= 2):
+        if not _a_family_name(_key(token), families) or (token.isupper() and len(token) <= 2):
             continue
         if _not_a_name_here(text, word):
             continue
         yield _given_name_before(text, word.start()), _name_end(text, word), "name"
+
+
+def _a_family_name(key: str, families: frozenset[str]) -> bool:
+    """On the list, or a family named by it ("the Nguyens", "the Joneses")."""
+    return key in families or key in _families_named(families)
+
+
+@functools.cache
+def _families_named(families: frozenset[str]) -> frozenset[str]:
+    """A family, named by a family name of three letters or more as English makes a plural
+    ("nguyens", "joneses"): not "lines" from "lin", nor "makes" from "mak"."""
+    return frozenset(
+        f"{name}es" if name.endswith(("s", "x", "z", "ch", "sh")) else f"{name}s"
+        for name in families
+        if len(name) >= 3
+    )
+
+
+@functools.cache
+def _family_name_pieces() -> frozenset[str]:
+    """What the quick check looks for in a text's pieces: each family name, and the same
+    name for a family."""
+    families = family_names()
+    return families | _families_named(families)
 
 
 def _given_name_before(text: str, start: int) -> int:

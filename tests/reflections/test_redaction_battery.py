@@ -448,6 +448,12 @@ FOUND_WITHOUT_A_CUE = [
     _case("Ji-woo helped me", "[name] helped me"),
     _case("Maria Garcia Lopez listened", "[name] listened"),
     _case("when Paul Jennings Smith was manager", "when [name] was manager"),
+    # Particles inside a name, and a family named by its name.
+    _case("Maria de Souza is my carer", "[name] is my carer"),
+    _case("Ahmed bin Rashid helped", "[name] helped"),
+    _case("Lisa de la Cruz rang", "[name] rang"),
+    _case("the Nguyens next door", "the [name] next door"),
+    _case("we went round the Joneses", "we went round the [name]"),
     # Handles without an "@".
     _case("my insta is jen_bakes_88", "my insta is [mention]"),
     _case("twitter: mark_t_1970", "twitter: [mention]"),
@@ -523,6 +529,9 @@ def test_the_family_names_list_leaves_out_everyday_words():
         "I'm not sure. then we left",
         "Wilson Road is shut.",
         "We went to Morrisons.",
+        # Not a family's name ("lin", "mak" are family names); not a particle in a name.
+        "Lines of people waiting. It makes no sense.",
+        "The van came late and la la la.",
     ],
 )
 def test_words_like_those_details_are_left(text):
