@@ -429,8 +429,11 @@ def _sums_said(tokens: list[str]) -> list[str]:
     written with its sign is: a number in digits ("30 quid"; "3", "0", "pounds" for "3,000
     pounds") or in words ("three hundred quid", "a couple of hundred pounds", "a few quid",
     "hundreds of pounds"), or "a" alone ("a grand", "a tenner"). Within a sentence only: a
-    sentence's end between them keeps them apart."""
-    if _UNITS.isdisjoint(tokens):
+    sentence's end between them keeps them apart. The words before "money" that say how
+    much ("nearly", "all of", "more than") go: "took nearly £300 off me" is "took money off
+    me". No phrase has such a word before "money", so "worried about money" reads the same
+    either way."""
+    if _UNITS.isdisjoint(tokens) and "money" not in tokens:
         return tokens  # most texts
     out: list[str] = []
     run = 0  # how many tokens at the end of `out` could be the start of a sum
@@ -438,7 +441,10 @@ def _sums_said(tokens: list[str]) -> list[str]:
     for token in tokens:
         if token in _UNITS and run and (counted or out[-1] == "a"):
             del out[-run:]
-            out.append("money")
+            token = "money"
+        if token == "money":  # a sum, with its sign or unit, or the word
+            _drop_qualifier(out)
+            out.append(token)
             run, counted = 0, False
             continue
         out.append(token)
@@ -450,6 +456,15 @@ def _sums_said(tokens: list[str]) -> list[str]:
         else:
             run, counted = 0, False
     return out
+
+
+def _drop_qualifier(out: list[str]) -> None:
+    """Take off the end of `out` the words that say how big a sum is ("nearly", "all of",
+    "more than"): "took nearly £300 off me" reads as "took money off me"."""
+    for qualifier in _QUALIFIERS:
+        if len(out) >= len(qualifier) and tuple(out[-len(qualifier) :]) == qualifier:
+            del out[-len(qualifier) :]
+            return
 
 
 def _fold(text: str) -> str:
@@ -520,6 +535,22 @@ _NUMBER_WORDS = frozenset(
 # Words that a sum said in words has between its numbers: "two hundred and fifty", "a
 # couple of hundred", "hundreds of".
 _IN_A_SUM = frozenset({"a", "and", "of"})
+# Words before a sum that say how big it is, taken off with it; as the matcher sees them, the
+# longest first so that "well over" goes whole.
+_QUALIFIERS = tuple(
+    sorted(
+        (
+            tuple(_merged(word) for word in qualifier.split())
+            for qualifier in (
+                "all of", "nearly", "almost", "about", "around", "roughly", "over", "under",
+                "more than", "less than", "at least", "up to", "close to", "well over",
+                "just over", "just under", "the best part of", "getting on for",
+            )
+        ),
+        key=len,
+        reverse=True,
+    )
+)  # fmt: skip
 
 
 def _mapping(data: dict[str, Any], key: str) -> dict[Any, Any]:

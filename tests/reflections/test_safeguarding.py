@@ -221,6 +221,23 @@ def test_a_sum_taken_off_someone_reaches_safeguarding(sum_):
     assert load_terms().matches(f"he took {sum_} off me") == ["abuse"]
 
 
+@pytest.mark.parametrize(
+    "qualifier",
+    ["nearly", "all of", "about", "over", "more than", "at least", "well over", "getting on for"],
+)
+@pytest.mark.parametrize("sum_", ["£300", "300 quid", "three hundred pounds", "a grand"])
+def test_how_big_a_sum_was_is_read_with_it(qualifier, sum_):
+    # Each was missed before (2026-12-03): "took nearly money off me" matched no phrase.
+    assert load_terms().matches(f"he took {qualifier} {sum_} off me") == ["abuse"]
+
+
+def test_how_big_a_sum_was_raises_nothing_on_its_own():
+    terms = load_terms()
+    assert terms.matches("the trip cost nearly £40 each") == []
+    assert terms.matches("we raised more than 300 quid") == []
+    assert terms.matches("i worry about money") == []
+
+
 def test_a_number_alone_is_not_a_sum():
     # It may be anything: tablets, a bus, a year.
     terms = load_terms()
