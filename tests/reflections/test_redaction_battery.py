@@ -446,6 +446,11 @@ FOUND_WITHOUT_A_CUE = [
     _case("the Patel family", "the [name] family"),
     _case("Anne-Marie came round", "[name] came round"),
     _case("Ji-woo helped me", "[name] helped me"),
+    # Chinese, Vietnamese, Korean and Japanese given names that were not on the list.
+    _case("ask for Mei Ling at reception", "ask for [name] at reception"),
+    _case("Hoa and Anh run the group", "[name] and [name] run the group"),
+    _case("Ji-hoon is lovely", "[name] is lovely"),
+    _case("Keiko is lovely", "[name] is lovely"),
     _case("Maria Garcia Lopez listened", "[name] listened"),
     _case("when Paul Jennings Smith was manager", "when [name] was manager"),
     # Particles inside a name, and a family named by its name.
