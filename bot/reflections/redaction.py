@@ -968,7 +968,11 @@ def _given_names(text: str) -> Iterator[Span]:
     street or place word ("Victoria Road", "Florence House")."""
     names = _given_name_list()
     pieces = _plain_pieces(text)
-    if pieces is not None and _given_name_pieces().isdisjoint(pieces):
+    if (
+        pieces is not None
+        and names.isdisjoint(pieces)
+        and ("-" not in text or _hyphened_name_starts().isdisjoint(pieces))
+    ):
         return
     for word in _WORD.finditer(text):
         if not word.group()[0].isupper():
@@ -990,11 +994,11 @@ def _a_listed_given_name(token: str, names: frozenset[str]) -> bool:
 
 
 @functools.cache
-def _given_name_pieces() -> frozenset[str]:
-    """What the quick check looks for in a text's pieces: each name, and the first piece of
-    a name with a hyphen ("ji" of "ji-woo"), since pieces are split there."""
-    names = _given_name_list()
-    return names | {name.split("-", 1)[0] for name in names if "-" in name}
+def _hyphened_name_starts() -> frozenset[str]:
+    """The first piece of each name with a hyphen ("ji" of "ji-woo"): a text's pieces are
+    split there, so the quick check looks for these in a text with a hyphen. Some are
+    everyday words ("so" of "so-yeon"), so a text without a hyphen is not held up by them."""
+    return frozenset(name.split("-", 1)[0] for name in _given_name_list() if "-" in name)
 
 
 def _not_a_name_here(text: str, word: re.Match[str]) -> bool:
