@@ -1939,9 +1939,9 @@ def _maybe_names(text: str) -> Iterator[Span]:
     lowered = text.lower()
     if _WORDS_IN_CAPITALS.search(text) and len(lowered) == len(text):
         yield from _maybe_cued(lowered, written=text)
-    # A given name from the list typed in lower case, wherever it is: "our jamie", "hi im
-    # brenda", "dave my neighbour".
-    names = _given_name_list()
+    # A given or family name from the lists typed in lower case, wherever it is: "our
+    # jamie", "hi im brenda", "dave my neighbour", "i saw nguyen today".
+    names = _lower_case_names()
     pieces = _plain_pieces(text)
     if pieces is None or not names.isdisjoint(pieces):
         for word in _WORD.finditer(text):
@@ -1949,9 +1949,20 @@ def _maybe_names(text: str) -> Iterator[Span]:
                 continue
             end = _without_possessive(word)
             token = text[word.start() : end]
-            if token.islower() and token in names and token not in _NOT_LOWER_NAMES:
-                if not _next_to_number(text, word):
-                    yield word.start(), end, "name"
+            if token.islower() and token in names and not _next_to_number(text, word):
+                yield word.start(), end, "name"
+
+
+@functools.cache
+def _lower_case_names() -> frozenset[str]:
+    """The names worth a look when typed in lower case: the given names of the list, and
+    its family names of four letters or more ("vu" is in "deja vu", "tse" a slip for "the"),
+    less everyday words (a family name may be one in lower case: "a page turner")."""
+    families = {name for name in family_names() if len(name) >= 4}
+    return (_given_name_list() | families) - _NOT_LOWER_NAMES - _LOWER_CASE_WORDS
+
+
+_LOWER_CASE_WORDS = frozenset("gray turner cooper smith chow lam".split())
 
 
 # Two words in capitals side by side: where a cue in capitals ("MY CARER JACK") may be. Tried

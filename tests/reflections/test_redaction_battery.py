@@ -282,6 +282,9 @@ def test_email_addresses_are_taken_out(email):
 
 ORDINARY = [
     "Will the Facilitator follow up?",
+    # Family names that are words in lower case.
+    "the book was a real page turner",
+    "her hair has gone gray",
     # A capitalised word after a role that starts a clause or names a day is not a name.
     "I asked my social worker If she could help.",
     "I asked my carer When she could come.",
@@ -548,6 +551,8 @@ def test_words_like_those_details_are_left(text):
     [
         ("our jamie is 24", "jamie"),
         ("hi im brenda", "brenda"),
+        ("i saw nguyen at the council", "nguyen"),
+        ("spoke to wong about the forms", "wong"),
         ("dad went into oak lodge nursing home", "oak lodge"),
         ("flat 4b, rosewood court", "flat 4b, rosewood court"),
         ("my address is 9 the crescent", "9 the crescent"),
