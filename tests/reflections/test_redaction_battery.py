@@ -456,6 +456,15 @@ FOUND_WITHOUT_A_CUE = [
     _case("Keiko is lovely", "[name] is lovely"),
     _case("Maria Garcia Lopez listened", "[name] listened"),
     _case("when Paul Jennings Smith was manager", "when [name] was manager"),
+    # Family names found by how they end (Polish, Romanian, Ukrainian, Balkan, Bulgarian,
+    # Armenian), and Turkish ones.
+    _case("Wisniewska helped me", "[name] helped me"),
+    _case("Brzezinski came round", "[name] came round"),
+    _case("Kovalchuk sorted it", "[name] sorted it"),
+    _case("Petrovic was kind", "[name] was kind"),
+    _case("Dimitrova is my carer", "[name] is my carer"),
+    _case("Hovhannisyan helped", "[name] helped"),
+    _case("Yilmaz came to the group", "[name] came to the group"),
     # Particles inside a name, and a family named by its name.
     _case("Maria de Souza is my carer", "[name] is my carer"),
     _case("Ahmed bin Rashid helped", "[name] helped"),
@@ -503,6 +512,11 @@ def test_details_real_words_showed_are_taken_out(text, expected):
         "Do you know the way?",
         "Morris dancers came to the fete.",
         "The NG tube was blocked again.",
+        # Words that end as family names do.
+        "I went to Alaska once.",
+        "We bought a Himalayan salt lamp.",
+        "The Wesleyan chapel has a lift.",
+        "The Kenyan nurses were lovely.",
     ],
 )
 def test_names_that_are_everyday_words_are_left_without_a_cue(text):
