@@ -1032,7 +1032,7 @@ def _name_end(text: str, word: re.Match[str]) -> int:
         if (
             not _could_be_name(surname)
             or _key(surname) in _NOT_PERSONS
-            or _key(surname).rstrip(".") in _TITLE_WORDS  # "O'Neill Cllr Tom": another's
+            or _key(surname) in _TITLE_WORDS  # "O'Neill Cllr Tom": another's
             or _a_deed_in_capitals(surname)
         ):
             break  # "SAM HELPS": in capitals, what a person does is not a surname
@@ -1074,11 +1074,11 @@ def _family_names(text: str) -> Iterator[Span]:
     Fang") or one before it that is on no list ("Lan Nguyen"), and a family named by it
     ("the Nguyens next door"). Not in two capitals ("NG tube"), next to a number, or before
     a street or place word ("Wilson Road")."""
-    families = family_names()
+    families = _family_name_pieces()
     pieces = _plain_pieces(text)
     if (
         pieces is not None
-        and _family_name_pieces().isdisjoint(pieces)
+        and families.isdisjoint(pieces)
         and not any(len(piece) >= 6 and piece.endswith(_FAMILY_ENDINGS) for piece in pieces)
     ):
         return
@@ -1094,23 +1094,20 @@ def _family_names(text: str) -> Iterator[Span]:
 
 
 def _a_family_name(key: str, families: frozenset[str]) -> bool:
-    """On the list, a family named by it ("the Nguyens", "the Joneses"), or ending as Polish,
-    Romanian, Ukrainian, Balkan, Bulgarian and Armenian family names do ("Wisniewska",
-    "Brzezinski", "Petrenko", "Kovalchuk", "Petrovic", "Dimitrova", "Hovhannisyan")."""
-    return (
-        key in families
-        or key in _families_named(families)
-        or (
-            len(key) >= 6
-            and _FAMILY_NAME_ENDING.search(key) is not None
-            and key not in _NOT_FAMILY_NAMES
-        )
+    """In `families` (`_family_name_pieces`: the list, and a family named by each name on it,
+    "the Nguyens"), or ending as Polish, Romanian, Ukrainian, Balkan, Bulgarian and Armenian
+    family names do ("Wisniewska", "Brzezinski", "Petrenko", "Kovalchuk", "Petrovic",
+    "Dimitrova", "Hovhannisyan")."""
+    return key in families or (
+        len(key) >= 6
+        and _FAMILY_NAME_ENDING.search(key) is not None
+        and key not in _NOT_FAMILY_NAMES
     )
 
 
-# How many family names end: no everyday English word of six letters or more does, but for
-# the few in _NOT_FAMILY_NAMES. "-yan" after a consonant only: "Himalayan", "Wesleyan" and
-# "Uruguayan" are not names.
+# The endings of many family names. No everyday English word of six letters or more ends so,
+# but for the few in _NOT_FAMILY_NAMES; "-yan" only after a consonant: "Himalayan",
+# "Wesleyan" and "Uruguayan" are not names.
 _FAMILY_NAME_ENDING = re.compile(
     r"(?:ski|ska|cki|cka|wicz|escu|enko|chuk|czuk|czyk|ovi[cć]|evi[cć]"
     r"|[a-z]{4}[b-df-hj-np-tv-xz]yan|[a-z]{4}(?:ova|eva))$"
@@ -1127,22 +1124,17 @@ _NOT_FAMILY_NAMES = frozenset(
 
 
 @functools.cache
-def _families_named(families: frozenset[str]) -> frozenset[str]:
-    """A family, named by a family name of three letters or more as English makes a plural
-    ("nguyens", "joneses"): not "lines" from "lin", nor "makes" from "mak"."""
-    return frozenset(
+def _family_name_pieces() -> frozenset[str]:
+    """Each family name of the list, and the same name for a family, as English makes a
+    plural from a name of three letters or more ("nguyens", "joneses"; not "lines" from
+    "lin", nor "makes" from "mak"): what a capitalised word is looked up in, and what the
+    quick check looks for in a text's pieces."""
+    families = family_names()
+    return families | {
         f"{name}es" if name.endswith(("s", "x", "z", "ch", "sh")) else f"{name}s"
         for name in families
         if len(name) >= 3
-    )
-
-
-@functools.cache
-def _family_name_pieces() -> frozenset[str]:
-    """What the quick check looks for in a text's pieces: each family name, and the same
-    name for a family."""
-    families = family_names()
-    return families | _families_named(families)
+    }
 
 
 def _given_name_before(text: str, start: int) -> int:
@@ -1994,7 +1986,7 @@ def _lower_case_names() -> frozenset[str]:
     return (_given_name_list() | families) - _NOT_LOWER_NAMES - _LOWER_CASE_WORDS
 
 
-_LOWER_CASE_WORDS = frozenset("gray turner cooper smith chow lam".split())
+_LOWER_CASE_WORDS = frozenset("gray turner cooper smith chow".split())
 
 
 # Two words in capitals side by side: where a cue in capitals ("MY CARER JACK") may be. Tried
