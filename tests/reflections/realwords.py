@@ -22,8 +22,9 @@ from bot.reflections.safeguarding import risk_matches
 
 DATA = Path(__file__).parent / "data"
 PARTS = ("dev", "held_out")
-# A second held-out part for safeguarding, written after its first round of changes.
-RISK_PARTS = (*PARTS, "held_out_2")
+# A second held-out part for safeguarding, written after its first round of changes, and a
+# third written before the round of 2026-12-04.
+RISK_PARTS = (*PARTS, "held_out_2", "held_out_3")
 
 
 def _load(name: str) -> Any:

@@ -45,7 +45,8 @@ def test_everyday_words_raise_no_alarm(text):
 # What the screens did on the held-out parts when they were last changed: a change may raise
 # these, never lower them (and then raises them here).
 HELD_OUT_DETAILS = {"held_out": (61, 0)}  # details caught (of 64), clean texts marked (of 30)
-HELD_OUT_RISKS = {"held_out": (42, 2), "held_out_2": (32, 1)}  # raised, false alarms
+# Raised, false alarms.
+HELD_OUT_RISKS = {"held_out": (42, 2), "held_out_2": (32, 1), "held_out_3": (18, 1)}
 
 
 @pytest.mark.parametrize(("part", "floor"), HELD_OUT_DETAILS.items())
