@@ -396,3 +396,102 @@ def test_no_term_is_listed_twice_in_a_category():
         if count > 1
     ]
     assert not twice
+
+
+# --- The eleventh round (2026-12-04): said in other shapes -----------------------------------
+
+
+@pytest.mark.parametrize("who", ["he", "my dad", "a member of staff", "one of the carers", "my ex"])
+@pytest.mark.parametrize("threat", ["will hurt me", "would hit me", "is going to slap mum"])
+def test_a_threat_with_will_or_would_reaches_safeguarding(who, threat):
+    assert "abuse" in load_terms().matches(f"{who} {threat} if i tell")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he said he would kill me if i left",
+        "she says she will kill mum",
+        "messages saying they are going to kill me",
+    ],
+)
+def test_a_threat_to_kill_reported_reaches_safeguarding(text):
+    assert "abuse" in load_terms().matches(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mum would kill me if i forgot her birthday",
+        "my wife would hit the roof",
+        "the injection will hurt me",
+        "it will hurt me to leave the group",
+    ],
+)
+def test_threats_said_in_jest_or_of_things_raise_nothing(text):
+    assert load_terms().matches(text) == []
+
+
+@pytest.mark.parametrize("who", ["i was", "mum was", "my son was", "we were", "i have been"])
+@pytest.mark.parametrize("done", ["hit", "slapped", "grabbed", "spat at", "bullied", "assaulted"])
+def test_harm_said_in_the_passive_reaches_safeguarding(who, done):
+    assert "abuse" in load_terms().matches(f"{who} {done} by a member of staff")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i was hit by a car last year",
+        "she was hit by a bus but she is fine now",
+        "i was touched by how kind they were",
+        "i was pushed by my carer to the shops in my wheelchair",
+        "we were hit by the cuts like everyone",
+    ],
+)
+def test_the_passive_of_things_and_kindness_raises_nothing(text):
+    assert load_terms().matches(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my carer stole my rings",
+        "the new girl has been stealing from mum",
+        "money keeps going missing",
+        "things have gone missing from her room",
+        "cash missing from my purse again",
+        "he emptied my bank account",
+        "she has to give her benefits to the man she lives with",
+        "i gave my pin number to the girl who does my shopping",
+    ],
+)
+def test_things_stolen_or_gone_missing_reach_safeguarding(text):
+    assert "abuse" in load_terms().matches(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my medication has not been given for three days",
+        "nobody gives dad his insulin",
+        "she has not had her tablets since monday",
+        "mum is left sitting in wet clothes for hours",
+        "he was left in soiled sheets overnight",
+        "people are left in bed till lunchtime",
+    ],
+)
+def test_medicines_not_given_and_people_left_reach_safeguarding(text):
+    assert "neglect" in load_terms().matches(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i took all my tablets as prescribed this morning",
+        "i took all my tablets to the pharmacy for a review",
+        "i gave my bank details to the council for the direct payment",
+        "the nurse took my rings off before the operation",
+    ],
+)
+def test_medicines_and_details_handed_over_in_everyday_life_raise_nothing(text):
+    assert load_terms().matches(text) == []
