@@ -46,7 +46,7 @@ def test_everyday_words_raise_no_alarm(text):
 # these, never lower them (and then raises them here).
 HELD_OUT_DETAILS = {"held_out": (61, 0)}  # details caught (of 64), clean texts marked (of 30)
 # Raised, false alarms.
-HELD_OUT_RISKS = {"held_out": (42, 2), "held_out_2": (32, 1), "held_out_3": (18, 1)}
+HELD_OUT_RISKS = {"held_out": (43, 2), "held_out_2": (32, 1), "held_out_3": (18, 1)}
 
 
 @pytest.mark.parametrize(("part", "floor"), HELD_OUT_DETAILS.items())
