@@ -407,31 +407,6 @@ def test_a_threat_with_will_or_would_reaches_safeguarding(who, threat):
     assert "abuse" in load_terms().matches(f"{who} {threat} if i tell")
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "he said he would kill me if i left",
-        "she says she will kill mum",
-        "messages saying they are going to kill me",
-    ],
-)
-def test_a_threat_to_kill_reported_reaches_safeguarding(text):
-    assert "abuse" in load_terms().matches(text)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "mum would kill me if i forgot her birthday",
-        "my wife would hit the roof",
-        "the injection will hurt me",
-        "it will hurt me to leave the group",
-    ],
-)
-def test_threats_said_in_jest_or_of_things_raise_nothing(text):
-    assert load_terms().matches(text) == []
-
-
 @pytest.mark.parametrize("who", ["i was", "mum was", "my son was", "we were", "i have been"])
 @pytest.mark.parametrize("done", ["hit", "slapped", "grabbed", "spat at", "bullied", "assaulted"])
 def test_harm_said_in_the_passive_reaches_safeguarding(who, done):
@@ -439,59 +414,54 @@ def test_harm_said_in_the_passive_reaches_safeguarding(who, done):
 
 
 @pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # a threat to kill, reported
+        ("he said he would kill me if i left", "abuse"),
+        ("she says she will kill mum", "abuse"),
+        ("messages saying they are going to kill me", "abuse"),
+        # things stolen or gone missing, money handed over
+        ("my carer stole my rings", "abuse"),
+        ("the new girl has been stealing from mum", "abuse"),
+        ("money keeps going missing", "abuse"),
+        ("things have gone missing from her room", "abuse"),
+        ("cash missing from my purse again", "abuse"),
+        ("he emptied my bank account", "abuse"),
+        ("she has to give her benefits to the man she lives with", "abuse"),
+        ("i gave my pin number to the girl who does my shopping", "abuse"),
+        # medicines not given, people left
+        ("my medication has not been given for three days", "neglect"),
+        ("nobody gives dad his insulin", "neglect"),
+        ("she has not had her tablets since monday", "neglect"),
+        ("mum is left sitting in wet clothes for hours", "neglect"),
+        ("he was left in soiled sheets overnight", "neglect"),
+        ("people are left in bed till lunchtime", "neglect"),
+    ],
+)
+def test_harm_in_the_eleventh_rounds_shapes_reaches_safeguarding(text, category):
+    assert category in load_terms().matches(text)
+
+
+@pytest.mark.parametrize(
     "text",
     [
+        # said in jest, or of things
+        "mum would kill me if i forgot her birthday",
+        "my wife would hit the roof",
+        "the injection will hurt me",
+        "it will hurt me to leave the group",
+        # the passive of things and kindness
         "i was hit by a car last year",
         "she was hit by a bus but she is fine now",
         "i was touched by how kind they were",
         "i was pushed by my carer to the shops in my wheelchair",
         "we were hit by the cuts like everyone",
-    ],
-)
-def test_the_passive_of_things_and_kindness_raises_nothing(text):
-    assert load_terms().matches(text) == []
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "my carer stole my rings",
-        "the new girl has been stealing from mum",
-        "money keeps going missing",
-        "things have gone missing from her room",
-        "cash missing from my purse again",
-        "he emptied my bank account",
-        "she has to give her benefits to the man she lives with",
-        "i gave my pin number to the girl who does my shopping",
-    ],
-)
-def test_things_stolen_or_gone_missing_reach_safeguarding(text):
-    assert "abuse" in load_terms().matches(text)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "my medication has not been given for three days",
-        "nobody gives dad his insulin",
-        "she has not had her tablets since monday",
-        "mum is left sitting in wet clothes for hours",
-        "he was left in soiled sheets overnight",
-        "people are left in bed till lunchtime",
-    ],
-)
-def test_medicines_not_given_and_people_left_reach_safeguarding(text):
-    assert "neglect" in load_terms().matches(text)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
+        # medicines and details handed over in everyday life
         "i took all my tablets as prescribed this morning",
         "i took all my tablets to the pharmacy for a review",
         "i gave my bank details to the council for the direct payment",
         "the nurse took my rings off before the operation",
     ],
 )
-def test_medicines_and_details_handed_over_in_everyday_life_raise_nothing(text):
+def test_the_same_shapes_in_everyday_life_raise_nothing(text):
     assert load_terms().matches(text) == []
