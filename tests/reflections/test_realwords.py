@@ -59,3 +59,12 @@ def test_held_out_details_do_not_slip(part, floor):
 def test_held_out_risks_do_not_slip(part, floor):
     score = risk_score(part)
     assert score.raised >= floor[0] and score.false_alarms <= floor[1], score
+
+
+@pytest.mark.parametrize("part", ["dev", *HELD_OUT_RISKS])
+def test_each_text_is_listed_once(part):
+    """A text written twice counts twice in a part's totals and is checked twice (seven were,
+    before 2026-12-04)."""
+    risks, ordinary = risk_cases(part)
+    texts = risks + ordinary
+    assert len(texts) == len(set(texts))
