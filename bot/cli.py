@@ -154,7 +154,7 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--quick",
         action="store_true",
-        help="a smaller run, to check the measuring works (a fifth of the sizes)",
+        help="a smaller run, to check the measuring works (a tenth of the sizes)",
     )
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.add_argument("--db", help="database URL (default: a fresh SQLite file)")

@@ -125,7 +125,7 @@ def test_digest_of_the_demo_in_every_format(monkeypatch, tmp_path, capsys):
 ROOT = Path(__file__).resolve().parents[1]
 BREWBOT = Path(sys.executable).parent / "brewbot"  # the console script `make` installs
 # Starting Python and importing the bot, on a slow machine; `demo` and `bench` take longer
-# (the quick bench bursts through three real front-ends: about 90 s on a busy machine).
+# (the quick bench bursts through four real front-ends: about 30 s, twice that when busy).
 PROCESS_SECONDS = 60
 
 

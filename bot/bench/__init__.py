@@ -98,18 +98,18 @@ class BenchSizes:
 
 
 FULL = BenchSizes()
-# A check that the measuring works, in under a minute: every figure, at a fifth of the
+# A check that the measuring works, in about half a minute: every figure, at a tenth of the
 # sizes (so its figures are named for those sizes and are not the targets'), each front-end
-# burst at 200 presses a second for half a second.
+# burst at 200 presses a second for a quarter of a second.
 QUICK = BenchSizes(
-    participants=200,
-    burst_seconds=0.5,
-    breakout_people=(200, 2000),
-    digest_reflections=2000,
-    rehydrate_sessions=(2000, 10_000),
-    join_people=200,
-    web_loads=200,
-    web_submitters=100,
+    participants=100,
+    burst_seconds=0.25,
+    breakout_people=(100, 1000),
+    digest_reflections=1000,
+    rehydrate_sessions=(1000, 5000),
+    join_people=100,
+    web_loads=50,
+    web_submitters=50,
     rates=(200,),
 )
 
