@@ -37,6 +37,13 @@ class FastClock(Clock):
         self._virtual_start, self._real_start = self.now(), datetime.now(UTC)
         self.speed = speed
 
+    def skip_to(self, virtual: datetime) -> None:
+        """Move virtual time on to `virtual` at once (never back), at the same speed from
+        there. Rebuild the scheduler afterwards, since jobs already queued were timed before
+        the skip."""
+        if virtual > self.now():
+            self._virtual_start, self._real_start = virtual, datetime.now(UTC)
+
     def to_real(self, virtual: datetime) -> datetime:
         return self._real_start + (virtual - self._virtual_start) / self.speed
 
