@@ -169,12 +169,12 @@ async def measure(settings: Settings, database_url: str, plan: Plan) -> dict[str
     measured, one at a time. A process waiting for its turn does nothing, so it takes nothing
     from the one being measured, and the run is shorter by all but one start-up."""
     results: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="brewbot-bench-") as folder:
-        processes = [
-            await BotProcess.start(Path(folder), (settings, database_url, plan, platform))
-            for platform in plan.platforms
-        ]
+    with tempfile.TemporaryDirectory(prefix="brewbot-bench-") as root:
+        processes: list[BotProcess] = []
         try:
+            for n, platform in enumerate(plan.platforms):
+                request = (settings, database_url, plan, platform)
+                processes.append(await BotProcess.start(Path(root) / str(n), request))
             await asyncio.gather(*(process.ready() for process in processes))
             for process in processes:
                 results[process.platform] = await process.measured()
@@ -196,11 +196,11 @@ class BotProcess:
         self.folder = folder
 
     @classmethod
-    async def start(cls, root: Path, request: tuple[Settings, str, Plan, str]) -> BotProcess:
+    async def start(cls, folder: Path, request: tuple[Settings, str, Plan, str]) -> BotProcess:
+        """Starts the process for `request` (settings, database URL, plan, platform), with
+        its files in `folder`, a new folder of its own."""
         platform = request[3]
-        folder = root / platform
-        folder.mkdir()
-        (folder / "request").write_bytes(pickle.dumps(request))
+        await asyncio.to_thread(_write_request, folder, request)
         with (folder / "printed").open("wb") as printed:
             # A new interpreter, not a fork: it starts as `brewbot run` does, with nothing
             # of this process's memory.
@@ -248,6 +248,11 @@ class BotProcess:
 
     def _printed(self) -> str:
         return (self.folder / "printed").read_text(errors="replace")
+
+
+def _write_request(folder: Path, request: tuple[Settings, str, Plan, str]) -> None:
+    folder.mkdir()
+    (folder / "request").write_bytes(pickle.dumps(request))
 
 
 # What a bot process and the bench say to each other (bot_process.py).
