@@ -185,6 +185,11 @@ class PostgresTemplate:
                         name = f"brewbot_test_{uuid.uuid4().hex[:12]}"
                         conn.execute(text(f'CREATE DATABASE "{name}"'))
                         made.append(name)
+                        # A commit here need not wait for the disk: these databases go at
+                        # the end of the session, and a test that kills a process kills the
+                        # client, never the server, so nothing committed is lost. Waiting
+                        # took 1.4-2 ms a commit on the CI machine, against 0.3-0.5.
+                        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
                 except DBAPIError:  # no CREATEDB right: schemas in the configured database
                     for name in made:
                         conn.execute(text(f'DROP DATABASE "{name}"'))
