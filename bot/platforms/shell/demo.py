@@ -24,6 +24,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import App, build_app
 from bot.config import Settings
@@ -273,10 +274,7 @@ async def _script(
     await do(facilitator, f"/brew close {session_id}")
     await do(facilitator, f"/brew digest {session_id} send")
     async with app.db.transaction() as tx:
-        session = await tx.get(Session, session_id)
-        assert session is not None  # the demo made it
-        community = await tx.get(Community, session.community_id)
-        assert community is not None  # a session's community stays while it does
+        session, community = await _stored(tx, session_id)
         digest = await app.digests.compile(tx, community, session)
     markdown = out / f"digest-session-{session_id}.md"
     html = out / f"digest-session-{session_id}.html"
@@ -285,14 +283,19 @@ async def _script(
     return DemoResult(session_id, markdown, html, database)
 
 
+async def _stored(tx: AsyncSession, session_id: int) -> tuple[Session, Community]:
+    """The demo's session and its community, as stored."""
+    session = await tx.get(Session, session_id)
+    assert session is not None  # the demo made it
+    community = await tx.get(Community, session.community_id)
+    assert community is not None  # a session's community stays while it does
+    return session, community
+
+
 async def _planned(app: App, session_id: int) -> list[PlannedJob]:
     """The jobs the scheduler plans for the session as it is stored now."""
     async with app.db.read() as tx:
-        session = await tx.get(Session, session_id)
-        assert session is not None  # the demo made it
-        community = await tx.get(Community, session.community_id)
-        assert community is not None  # a session's community stays while it does
-        return plan_jobs(session, community)
+        return plan_jobs(*await _stored(tx, session_id))
 
 
 async def _skip_to(app: App, clock: FastClock, planned: list[PlannedJob], kind: JobKind) -> None:
