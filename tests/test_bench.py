@@ -23,7 +23,7 @@ from tests.conftest import app_for, make_settings, postgres_base
 TINY = BenchSizes(
     participants=24,
     sessions=3,
-    burst_seconds=0.1,
+    burst_seconds=0.05,
     breakout_people=(40, 80),
     digest_reflections=60,
     rehydrate_sessions=(30, 60),
