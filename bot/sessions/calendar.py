@@ -7,6 +7,8 @@ whereas a local time needs a VTIMEZONE block that some programs read badly.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 PRODID = "-//Brewbot//Over a Brew//EN"
@@ -60,13 +62,41 @@ def session_ics(
     event.add("dtstamp", stamp.astimezone(UTC))
     event.add("dtstart", start)
     event.add("dtend", start + timedelta(minutes=minutes))
-    event.add("summary", title)
-    event.add("description", description)
+    event.add("summary", _text(title))
+    event.add("description", _text(description))
     event.add("sequence", sequence)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     if url:
         event.add("url", url)
         # Many calendar programs ignore URL but show LOCATION, so the link goes there too.
-        event.add("location", url)
+        event.add("location", _text(url))
     calendar.add_component(event)
     return calendar.to_ical()
+
+
+def _escape_text(text: str) -> str:
+    """`text` as people typed it, escaped as an iCalendar TEXT value (RFC 5545, 3.3.11):
+    a backslash, semicolon and comma each behind a backslash, and every line break as they
+    type one (CR LF, a lone CR or LF) written as one escaped newline."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    for plain, escaped in (("\\", "\\\\"), (";", "\\;"), (",", "\\,"), ("\n", "\\n")):
+        text = text.replace(plain, escaped)
+    return text
+
+
+def _text(value: str) -> Any:
+    """`value` as a TEXT property that icalendar writes as it is escaped here. Its own
+    escaping reads a backslash and a capital N in the text as a line break already escaped,
+    so a title "C:\\New folder" reached calendars as "C:", a new line and "ew folder"."""
+    return _text_type()(value)
+
+
+@cache
+def _text_type() -> type:
+    from icalendar.prop import vText  # with the rest of icalendar, on the first invite
+
+    class Text(vText):
+        def to_ical(self) -> bytes:
+            return _escape_text(str(self)).encode("utf-8")  # RFC 5545: UTF-8 throughout
+
+    return Text

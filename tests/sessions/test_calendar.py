@@ -103,6 +103,26 @@ def test_awkward_text_survives_the_round_trip() -> None:
     assert str(event["description"]) == description
 
 
+@pytest.mark.parametrize(
+    "text", ["C:\\New folder", "\\N", "a \\\\N b", "\\n", "ends with \\"], ids=repr
+)
+def test_a_backslash_before_n_stays_a_backslash(text: str) -> None:
+    # icalendar's own escaping takes a backslash and a capital N in the text for a line break
+    # already escaped: a title "C:\New folder" read back as "C:", a new line, "ew folder".
+    _, event = read(make(title=text, description=text, url="https://example.org/a,b"))
+    assert str(event["summary"]) == text
+    assert str(event["description"]) == text
+    assert str(event["location"]) == "https://example.org/a,b"
+
+
+def test_every_line_break_people_type_is_one_line_break() -> None:
+    # A lone carriage return too: left raw, a lenient reader would start a new property there.
+    ics = make(title="one\r\ntwo\rthree\nfour")
+    assert b"SUMMARY:one\\ntwo\\nthree\\nfour\r\n" in ics
+    _, event = read(ics)
+    assert str(event["summary"]) == "one\ntwo\nthree\nfour"
+
+
 def test_output_follows_the_line_rules() -> None:
     ics = make(description="word " * 100)
     lines = ics.split(b"\r\n")
