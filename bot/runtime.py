@@ -8,7 +8,7 @@ SIGINT (Ctrl-C). Then, within `grace_seconds` (10 by default; Docker waits 10 be
    the commands already running, while the front-end is still connected so they can answer;
 2. the front-end is stopped;
 3. the App closes: the scheduler stops and its running jobs finish their deliveries, the
-   scheduler lock is released (another process takes over at once), the platform
+   scheduler lock is released (another process takes over when it next asks), the platform
    connection and the database connections are closed.
 
 Before that, while a platform's main is still starting, `StopSignals` keeps the same two
